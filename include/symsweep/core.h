@@ -1,0 +1,247 @@
+/**
+ * @file core.h
+ * @brief Errors, allocation, arenas, counter-based random streams, SHA-256,
+ *        small dense linear algebra, matrix exponential and group samplers.
+ *
+ * Everything here is rank-agnostic: no MPI, no I/O.  Matrices are row-major
+ * `double` arrays; a matrix of shape rows x cols has leading dimension cols
+ * unless a function says otherwise.
+ */
+#ifndef SYMSWEEP_CORE_H
+#define SYMSWEEP_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+/* ------------------------------------------------------------------ */
+
+/** Return codes: 0 is success, negative is failure. */
+enum {
+    SYM_OK = 0,
+    SYM_EINVAL = -1,  /**< invalid argument (a caller's or a user's) */
+    SYM_ENOMEM = -2,  /**< allocation failed */
+    SYM_EIO = -3,     /**< file system or HDF5 I/O */
+    SYM_ENUMERIC = -4,/**< numerical failure (singular matrix, no convergence) */
+    SYM_EMPI = -5,    /**< MPI call failed */
+    SYM_EJOB = -6,    /**< job file invalid: message is file:line:col: key: ... */
+    SYM_EEXIST = -7,  /**< output exists and neither --force nor --resume */
+    SYM_EUSAGE = -8   /**< bad command line */
+};
+
+/**
+ * Record an error: the message becomes the innermost (user-facing) text and
+ * the frame list restarts with (file, line).  Returns @p code so it can be
+ * used as `rc = sym_err_set(...)`.
+ */
+int sym_err_set(int code, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Add a frame (file, line, expression) as an error passes up a level. */
+void sym_err_frame(const char *file, int line, const char *what);
+/** The innermost error message, "" when none. Borrowed. */
+const char *sym_err_message(void);
+/** The message followed by one "  at file:line: expr" line per frame. Borrowed. */
+const char *sym_err_trace(void);
+/** The code passed to the last sym_err_set (0 after sym_err_clear). */
+int sym_err_code(void);
+void sym_err_clear(void);
+
+/** Fail with a message and jump to `cleanup` (needs `int rc` in scope). */
+#define SYM_FAIL(code, ...)                                              \
+    do {                                                                 \
+        rc = sym_err_set((code), __FILE__, __LINE__, __VA_ARGS__);       \
+        goto cleanup;                                                    \
+    } while (0)
+
+/** Evaluate a call returning int; on failure add a frame and jump to cleanup. */
+#define SYM_TRY(call)                                                    \
+    do {                                                                 \
+        rc = (call);                                                     \
+        if (rc < 0) {                                                    \
+            sym_err_frame(__FILE__, __LINE__, #call);                    \
+            goto cleanup;                                                \
+        }                                                                \
+    } while (0)
+
+/** Always-on assertion for programmer errors: prints and aborts. */
+#define SYM_ASSERT(cond)                                                 \
+    do {                                                                 \
+        if (!(cond))                                                     \
+            sym_assert_fail(#cond, __FILE__, __LINE__);                  \
+    } while (0)
+void sym_assert_fail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
+
+/** Monotonic wall clock in seconds. */
+double sym_now(void);
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                         */
+/* ------------------------------------------------------------------ */
+
+/** Allocate @p bytes zeroed into *out (a `T **` cast to `void *`). */
+int sym_alloc(void *out, size_t bytes);
+/** Allocate @p n doubles, zeroed. */
+int sym_alloc_doubles(double **out, size_t n);
+/** Duplicate a string. */
+int sym_strdup(char **out, const char *s);
+
+/**
+ * A bump allocator: one block sized up front, handed out in 64-byte aligned
+ * pieces, released in one call.  Training tasks size it by a workspace query
+ * so that the inner loop never allocates.
+ */
+typedef struct sym_arena {
+    char *base;
+    size_t size, used;
+} sym_arena;
+
+int sym_arena_init(sym_arena *a, size_t bytes);
+/** Take @p n doubles (zeroed); SYM_ASSERTs the arena is large enough. */
+double *sym_arena_doubles(sym_arena *a, size_t n);
+/** Take @p n ints (zeroed). */
+int *sym_arena_ints(sym_arena *a, size_t n);
+/** Bytes @p n doubles take in an arena, including alignment padding. */
+size_t sym_arena_bytes_doubles(size_t n);
+void sym_arena_dispose(sym_arena *a);
+
+/* ------------------------------------------------------------------ */
+/* Random streams                                                     */
+/* ------------------------------------------------------------------ */
+
+/** Philox4x32-10 block function (Salmon et al., SC'11). */
+void sym_philox4x32_10(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2]);
+
+/** Purposes: each draws from its own stream. */
+enum {
+    SYM_RNG_DATA = 1,    /**< synthetic data, teacher weights */
+    SYM_RNG_INIT = 2,    /**< parameter initialization */
+    SYM_RNG_SHUFFLE = 3, /**< minibatch order */
+    SYM_RNG_PROBE = 4,   /**< probe randomness (group elements, directions) */
+    SYM_RNG_TEST = 99    /**< tests and benchmarks */
+};
+
+/**
+ * A counter-based stream: key = 64-bit seed, counter = (block, purpose, sub).
+ * Two streams with different (seed, purpose, sub) never share a block, and a
+ * stream's output depends on nothing else, so any run can be recomputed alone
+ * on any rank.
+ */
+typedef struct sym_rng {
+    uint32_t key[2];
+    uint32_t purpose, sub;
+    uint64_t block;
+    uint32_t buf[4];
+    int pos; /* next unused word of buf; 4 = empty */
+} sym_rng;
+
+void sym_rng_init(sym_rng *r, uint64_t seed, uint32_t purpose, uint32_t sub);
+uint32_t sym_rng_u32(sym_rng *r);
+/** Uniform double in the open interval (0, 1), 53 random bits. */
+double sym_rng_uniform(sym_rng *r);
+/** Standard normal (Box-Muller, both values used in turn is avoided: one per call pair of words). */
+double sym_rng_normal(sym_rng *r);
+/** Uniform integer in [0, n), unbiased (rejection). */
+uint32_t sym_rng_below(sym_rng *r, uint32_t n);
+
+/* ------------------------------------------------------------------ */
+/* SHA-256                                                            */
+/* ------------------------------------------------------------------ */
+
+void sym_sha256(uint8_t out[32], const void *data, size_t len);
+/** Lower-case hex digest, NUL-terminated (65 bytes). */
+void sym_sha256_hex(char out[65], const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Dense linear algebra (row-major)                                   */
+/* ------------------------------------------------------------------ */
+
+/** C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major, tight ld. */
+void sym_gemm(int transa, int transb, int m, int n, int k, double alpha,
+              const double *A, const double *B, double beta, double *C);
+/** Identity n x n into out. */
+void sym_eye(double *out, int n);
+/** Frobenius norm of n entries. */
+double sym_norm2(const double *x, size_t n);
+/** max |a_i - b_i| / max(max |b_i|, tiny) */
+double sym_max_rel_diff(const double *a, const double *b, size_t n);
+
+/**
+ * Inverse of an n x n matrix by LU (LAPACK dgesv).
+ * @param work n*n doubles; @param ipiv n ints.
+ * @return SYM_ENUMERIC if singular.
+ */
+int sym_mat_inverse(double *out, const double *A, int n, double *work, int *ipiv);
+
+/**
+ * Singular values (descending) of an m x n matrix, and optionally U [m x k],
+ * Vt [k x n] with k = min(m, n) (thin SVD, LAPACK dgesvd).
+ * @param work at least sym_svd_work_size(m, n) doubles; A is not modified.
+ */
+int sym_svd(double *s, double *U, double *Vt, const double *A, int m, int n, double *work);
+size_t sym_svd_work_size(int m, int n);
+
+/**
+ * Eigenvalues (ascending) and optionally eigenvectors (columns of V, row-major
+ * n x n) of a symmetric matrix, LAPACK dsyev.
+ */
+int sym_syev(double *w, double *V, const double *A, int n, double *work);
+size_t sym_syev_work_size(int n);
+
+/* ------------------------------------------------------------------ */
+/* Matrix exponential                                                 */
+/* ------------------------------------------------------------------ */
+
+/** Doubles of workspace sym_expm needs for an n x n matrix. */
+size_t sym_expm_work_size(int n);
+/**
+ * out = exp(A) for an n x n matrix: scaling and squaring with the degree-13
+ * Pade approximant (Higham 2005), backward error ~ unit roundoff.
+ * @param work sym_expm_work_size(n) doubles; @param ipiv n ints.
+ */
+int sym_expm(double *out, const double *A, int n, double *work, int *ipiv);
+
+/* ------------------------------------------------------------------ */
+/* Group element samplers                                             */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_group {
+    SYM_GROUP_GENERAL = 0,         /**< GL(n), condition number <= cond_max */
+    SYM_GROUP_ORTHOGONAL,          /**< O(n), Haar */
+    SYM_GROUP_POSITIVE_DIAGONAL,   /**< D+ */
+    SYM_GROUP_PERMUTATION,         /**< S_n */
+    SYM_GROUP_SIGNED_PERMUTATION,  /**< B_n = Z_2^n x| S_n */
+    SYM_GROUP_POSITIVE_MONOMIAL,   /**< D+ x| S_n */
+    SYM_GROUP_NEGATIVE_SCALING,    /**< diag(-a_i), a_i > 0 */
+    SYM_GROUP_COUNT
+} sym_group;
+
+/** Name used in job files and HDF5 ("general", "orthogonal", ...). */
+const char *sym_group_name(sym_group g);
+/** Parse a name; returns -1 if unknown. */
+int sym_group_from_name(const char *name);
+
+typedef struct sym_group_opts {
+    double cond_max;   /**< GENERAL: bound on the 2-norm condition number (> 1) */
+    double log_scale;  /**< diagonal magnitudes are exp(U(-log_scale, log_scale)) */
+} sym_group_opts;
+#define SYM_GROUP_OPTS_INIT { 10.0, 1.0 }
+
+/** Doubles of workspace sym_group_sample needs for size n. */
+size_t sym_group_work_size(int n);
+/**
+ * Draw one element K [n x n] of the family @p g from stream @p r.
+ * @param work sym_group_work_size(n) doubles.
+ */
+int sym_group_sample(double *K, sym_group g, int n, const sym_group_opts *o,
+                     sym_rng *r, double *work);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

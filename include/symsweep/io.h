@@ -1,0 +1,69 @@
+/**
+ * @file io.h
+ * @brief HDF5 mechanics: a file of chunked, self-describing datasets written
+ *        by one process (rank 0), and reading user matrices.  Knows nothing
+ *        about models or sweeps (those decide what goes where).
+ */
+#ifndef SYMSWEEP_IO_H
+#define SYMSWEEP_IO_H
+
+#include "symsweep/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sym_h5 sym_h5;
+
+typedef enum sym_h5_type {
+    SYM_H5_DOUBLE = 0, /**< float64, fill NaN */
+    SYM_H5_INT64,      /**< int64, fill -1 */
+    SYM_H5_STATUS,     /**< enum int8 {pending, done, diverged, failed}, fill pending */
+    SYM_H5_STRING      /**< variable-length UTF-8 string, fill "" */
+} sym_h5_type;
+
+/**
+ * Create @p path for writing.  An existing file is an error (SYM_EEXIST)
+ * unless @p force, in which case it is replaced.
+ */
+int sym_h5_create(sym_h5 **out, const char *path, int force);
+/** Flush and close; NULL-safe.  Returns the first error met. */
+int sym_h5_close(sym_h5 *f);
+/** Flush all buffers to disk (a consistent point for readers). */
+int sym_h5_flush(sym_h5 *f);
+
+/** String / integer / double attribute on the object at @p obj ("/" for the root). */
+int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value);
+int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value);
+int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value);
+
+/**
+ * Create a dataset (and its parent groups) of @p rank dimensions, chunked by
+ * rows of the first dimension, with a `description` attribute and, if not
+ * NULL, `units`.
+ */
+int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
+                   const long long *dims, const char *description, const char *units);
+/**
+ * Write rows [row0, row0 + nrows) of a dataset from a packed buffer (all
+ * trailing dimensions).  SYM_H5_STRING takes `const char *const *`.
+ */
+int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
+                      const void *data);
+/** Make @p scale (a 1-D dataset) a dimension scale named @p label and attach it to dim @p dim. */
+int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
+                        const char *label);
+
+/**
+ * Shape of a 2-D (or 1-D: cols = 1) float dataset in another file, for
+ * validating user data before any work starts.  Errors name the file and
+ * the dataset.
+ */
+int sym_h5_matrix_shape(int *rows, int *cols, const char *file, const char *dset);
+/** Read a 2-D (or 1-D) numeric dataset as float64 into a new buffer [rows x cols]. */
+int sym_h5_read_matrix(double **out, int *rows, int *cols, const char *file, const char *dset);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,262 @@
+/**
+ * @file nn.h
+ * @brief Models (MLP, autoencoder), activations, regularizers, optimizers,
+ *        synthetic data and the training loop.
+ *
+ * A model's parameters live in one flat vector: for every layer that owns its
+ * weight, W_l [n_l x n_{l-1}] row-major, then (if biases are on) b_l [n_l].
+ * Gradients use the same layout.  A tied autoencoder's decoder layer owns no
+ * weight: it uses the transpose of its mirror encoder layer.
+ *
+ * Loss: mean squared error over all entries, (1 / (n * d_out)) sum (yhat - y)^2,
+ * the normalization of torch.nn.MSELoss.  Regularizer penalties are added to
+ * it unscaled (weight penalties) or averaged over samples (Jacobian penalties).
+ */
+#ifndef SYMSWEEP_NN_H
+#define SYMSWEEP_NN_H
+
+#include "symsweep/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SYM_MAX_LAYERS 32
+
+/* ------------------------------------------------------------------ */
+/* Activations                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_act {
+    SYM_ACT_LINEAR = 0,
+    SYM_ACT_RELU,
+    SYM_ACT_LEAKY_RELU,
+    SYM_ACT_SIGMOID,
+    SYM_ACT_TANH,
+    SYM_ACT_SOFTPLUS,
+    SYM_ACT_COUNT
+} sym_act;
+
+const char *sym_act_name(sym_act a);
+/** -1 if unknown */
+int sym_act_from_name(const char *name);
+/** a = sigma(z), n entries (a may equal z) */
+void sym_act_apply(sym_act act, double slope, const double *z, double *a, size_t n);
+/** d = sigma'(z); @p a is sigma(z) (used by sigmoid/tanh) */
+void sym_act_deriv(sym_act act, double slope, const double *z, const double *a, double *d,
+                   size_t n);
+/** d = sigma''(z) */
+void sym_act_deriv2(sym_act act, double slope, const double *z, const double *a, double *d,
+                    size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Models                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER } sym_model_kind;
+typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM } sym_init_kind;
+
+/**
+ * The network as a chain of dense layers.  An MLP is the chain itself; an
+ * autoencoder is an encoder (layers 0..n_encoder-1, ending at the latent
+ * width) followed by a decoder.
+ */
+typedef struct sym_model_opts {
+    sym_model_kind kind;
+    int n_layers;                   /**< number of dense layers, >= 1 */
+    int widths[SYM_MAX_LAYERS + 1]; /**< widths[0] input ... widths[n_layers] output */
+    sym_act act[SYM_MAX_LAYERS];    /**< activation applied after layer l */
+    int n_encoder;                  /**< encoder layers (MLP: n_layers) */
+    int bias;                       /**< every layer has a bias */
+    int tied;                       /**< AE: decoder layer j = (encoder layer n_encoder-1-j)^T */
+    double leaky_slope;             /**< slope of leaky_relu for z < 0 */
+    sym_init_kind init_kind;        /**< weights ~ N(0, s^2/fan_in) or U(-s/sqrt(fan_in), ..) */
+    double init_scale;              /**< s above */
+} sym_model_opts;
+
+#define SYM_MODEL_OPTS_INIT                                                                   \
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0 }
+
+typedef struct sym_model sym_model;
+
+/** Validate @p o and build the parameter layout. */
+int sym_model_create(sym_model **out, const sym_model_opts *o);
+void sym_model_free(sym_model *m);
+const sym_model_opts *sym_model_get_opts(const sym_model *m);
+size_t sym_model_n_params(const sym_model *m);
+
+/** A named tensor of the flat vector (what /runs/weights/<name> stores). */
+typedef struct sym_tensor {
+    char name[32];  /**< "W1", "b1" (MLP); "enc_W1", "dec_b2" (autoencoder) */
+    size_t offset;  /**< into the flat vector */
+    int rows, cols; /**< bias: rows = n, cols = 1 */
+} sym_tensor;
+
+int sym_model_n_tensors(const sym_model *m);
+const sym_tensor *sym_model_tensor(const sym_model *m, int i);
+
+/** Copy the effective weight W_l [n_l x n_{l-1}] of layer l (transposing a tied one). */
+void sym_model_get_weight(const sym_model *m, const double *params, int l, double *out);
+/** Write W_l into the parameter vector (into the owner, transposed, for a tied layer). */
+void sym_model_set_weight(const sym_model *m, double *params, int l, const double *W);
+/** Pointer to b_l in @p params, or NULL without biases. */
+double *sym_model_bias(const sym_model *m, double *params, int l);
+
+/** Initialize weights from @p r as the options say; biases to zero. */
+void sym_model_init_params(const sym_model *m, double *params, sym_rng *r);
+
+/* ------------------------------------------------------------------ */
+/* Regularizers                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_reg_kind {
+    SYM_REG_NONE = 0,
+    SYM_REG_FROBENIUS, /**< sum_l ||W_l||_F^2 */
+    SYM_REG_L1,        /**< sum_l sum |w| */
+    SYM_REG_LP,        /**< sum_l ||vec W_l||_p, p >= 1 */
+    SYM_REG_SCHATTEN,  /**< sum_l ||sigma(W_l)||_p, p >= 1 or inf (nuclear, ..., spectral) */
+    SYM_REG_JACOBIAN,  /**< (1/n) sum_x ||J_f(x)||_E (+ decoder), eq. 3.5 of seed 001 */
+    SYM_REG_COUNT
+} sym_reg_kind;
+
+typedef enum sym_norm_kind {
+    SYM_NORM_FROBENIUS = 0, /**< squared Frobenius norm */
+    SYM_NORM_LP             /**< entry-wise l_p norm, p >= 1 */
+} sym_norm_kind;
+
+typedef struct sym_reg {
+    sym_reg_kind kind;
+    double lambda_encoder; /**< weight on encoder layers (MLP: on every layer) */
+    double lambda_decoder; /**< weight on decoder layers */
+    double p;              /**< LP, SCHATTEN, JACOBIAN+LP; INFINITY for spectral */
+    sym_norm_kind norm;    /**< JACOBIAN: which norm of the Jacobian */
+} sym_reg;
+
+#define SYM_REG_INIT { SYM_REG_NONE, 0.0, 0.0, 2.0, SYM_NORM_FROBENIUS }
+
+const char *sym_reg_name(sym_reg_kind k);
+int sym_reg_from_name(const char *name);
+
+/** Value of a weight penalty R(W) for one matrix and, if g != NULL, g += scale * dR/dW. */
+int sym_reg_matrix(double *value, double *g, double scale, const sym_reg *reg, const double *W,
+                   int rows, int cols, double *work);
+/** Workspace doubles sym_reg_matrix needs for a rows x cols matrix. */
+size_t sym_reg_matrix_work_size(const sym_reg *reg, int rows, int cols);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation: loss, penalty, gradient                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct sym_loss_parts {
+    double data;    /**< mean squared error */
+    double penalty; /**< regularizer total */
+    double total;   /**< data + penalty: the objective */
+} sym_loss_parts;
+
+/** Forward/backward buffers for batches of up to max_batch rows; one block of memory. */
+typedef struct sym_eval sym_eval;
+
+int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch);
+void sym_eval_free(sym_eval *e);
+/**
+ * Objective on rows X [n x d_in], targets Y [n x d_out] (n <= max_batch) and,
+ * if @p grad is not NULL, its gradient (overwritten, flat layout).
+ * Allocates nothing.
+ */
+int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                  const double *X, const double *Y, int n);
+/** Network output Yhat [n x d_out] (n <= max_batch). */
+int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n);
+
+/* ------------------------------------------------------------------ */
+/* Data                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_data_kind {
+    SYM_DATA_TEACHER_LINEAR = 0, /**< y = T x + noise (article Ex5) */
+    SYM_DATA_SUBSPACE,           /**< x near a random rank-k subspace, y = x (Ex3) */
+    SYM_DATA_TEACHER_MLP,        /**< y = teacher_mlp(x) + noise */
+    SYM_DATA_HDF5                /**< user file (read by the io module) */
+} sym_data_kind;
+
+typedef struct sym_data_opts {
+    sym_data_kind kind;
+    int samples;
+    int input, output;        /**< TEACHER_LINEAR */
+    int dim, rank;            /**< SUBSPACE */
+    double noise;             /**< std of additive Gaussian noise */
+    sym_model_opts teacher;   /**< TEACHER_MLP: the teacher's architecture */
+    char file[1024];          /**< HDF5 */
+    char x_path[256], y_path[256]; /**< y_path "" : autoencoding (y = x) */
+} sym_data_opts;
+
+typedef struct sym_data {
+    int n, d_in, d_out;
+    double *X; /**< [n x d_in] */
+    double *Y; /**< [n x d_out]; equals X for autoencoding data */
+} sym_data;
+
+/** Generate synthetic data from the data stream @p r (kinds other than HDF5). */
+int sym_data_generate(sym_data *out, const sym_data_opts *o, sym_rng *r);
+void sym_data_dispose(sym_data *d);
+
+/* ------------------------------------------------------------------ */
+/* Optimizers and training                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_opt_kind { SYM_OPT_GD = 0, SYM_OPT_SGD, SYM_OPT_ADAM, SYM_OPT_COUNT } sym_opt_kind;
+
+const char *sym_opt_name(sym_opt_kind k);
+int sym_opt_from_name(const char *name);
+
+typedef struct sym_train_opts {
+    sym_opt_kind optimizer;
+    double lr;
+    int epochs;
+    int batch_size;   /**< 0: full batch (GD is always full batch) */
+    double momentum;  /**< SGD: v = momentum v + g; theta -= lr v */
+    double beta1, beta2, eps; /**< Adam, as torch.optim.Adam */
+    int loss_every;   /**< record the objective every this many epochs (and at the end) */
+} sym_train_opts;
+
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10 }
+
+/** Optimizer state; sized once, stepped without allocation. */
+typedef struct sym_opt {
+    sym_opt_kind kind;
+    double lr, momentum, beta1, beta2, eps;
+    double beta1_t, beta2_t; /* beta^t for bias correction */
+    size_t n;
+    double *m, *v; /* owned */
+} sym_opt;
+
+int sym_opt_init(sym_opt *o, const sym_train_opts *t, size_t n_params);
+void sym_opt_step(sym_opt *o, double *params, const double *grad);
+void sym_opt_dispose(sym_opt *o);
+
+/** Number of points on the recorded loss curve for these options. */
+int sym_train_n_points(const sym_train_opts *o);
+/** Epoch of curve point k. */
+int sym_train_point_epoch(const sym_train_opts *o, int k);
+
+enum { SYM_RUN_PENDING = 0, SYM_RUN_DONE = 1, SYM_RUN_DIVERGED = 2, SYM_RUN_FAILED = 3 };
+
+typedef struct sym_train_out {
+    int status;             /**< SYM_RUN_DONE or SYM_RUN_DIVERGED */
+    int epochs_done;        /**< epochs completed before stopping */
+    sym_loss_parts final;   /**< objective at the returned parameters (full data) */
+} sym_train_out;
+
+/**
+ * Train @p params in place.  @p curve receives sym_train_n_points(o) values
+ * of the full-data objective (NaN past a divergence).  On divergence the
+ * parameters are the last ones whose objective was finite.
+ * @param shuffle stream for minibatch order (unused for full batch).
+ */
+int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
+              const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,149 @@
+/* The symsweep command.  Only this file initializes MPI and exits. */
+#include "symsweep/sweep.h"
+#include "symsweep/version.h"
+
+#include <cblas.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INPUT = 2 };
+
+static const char usage[] =
+    "usage: symsweep <command> [options]\n"
+    "\n"
+    "Runs neural-network symmetry experiments described by a YAML job file and\n"
+    "gathers every result into one HDF5 file.\n"
+    "\n"
+    "commands:\n"
+    "  run JOB.yaml [-o OUT.h5] [--force] [--quiet]\n"
+    "                     train every run of the job and write OUT.h5\n"
+    "                     (default: NAME.h5, NAME being the job's name)\n"
+    "      -o, --output   output file\n"
+    "      --force        replace an existing output file\n"
+    "      -q, --quiet    no progress lines or result table\n"
+    "  validate JOB.yaml  check a job file completely without running it\n"
+    "  help, --help, -h   this text\n"
+    "  --version          version, git revision and HDF5 layout version\n"
+    "\n"
+    "exit status: 0 success; 1 a runtime failure (I/O, MPI); 2 invalid job file\n"
+    "or command line (nothing is run and no output is written).\n"
+    "Job format, HDF5 layout and examples: README.md and docs/.\n";
+
+static int print_error(void)
+{
+    int code = sym_err_code();
+
+    fprintf(stderr, "symsweep: error: %s\n", sym_err_message());
+    if (getenv("SYMSWEEP_DEBUG"))
+        fprintf(stderr, "%s", sym_err_trace());
+    return code == SYM_EJOB || code == SYM_EUSAGE || code == SYM_EEXIST ? EXIT_INPUT
+                                                                        : EXIT_RUNTIME;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "symsweep: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nrun 'symsweep --help' for usage\n");
+    return EXIT_INPUT;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    sym_job job;
+
+    if (argc != 3)
+        return usage_error("validate takes one job file%s", argc < 3 ? ", found none" : "");
+    if (sym_job_load(&job, argv[2]) < 0)
+        return print_error();
+    printf("%s: valid job '%s': %d run%s, model with %d layer%s, %s optimizer, %d epochs\n",
+           argv[2], job.name, sym_job_n_runs(&job), sym_job_n_runs(&job) == 1 ? "" : "s",
+           job.model.n_layers, job.model.n_layers == 1 ? "" : "s",
+           sym_opt_name(job.train.optimizer), job.train.epochs);
+    sym_job_dispose(&job);
+    return EXIT_OK;
+}
+
+static void print_results(const sym_job *job, const sym_sweep_stats *st, const char *path)
+{
+    printf("\n%s: %d run%s: %d done, %d diverged, %d failed in %.2f s\n", job->name, st->n_runs,
+           st->n_runs == 1 ? "" : "s", st->done, st->diverged, st->failed, st->wall_time);
+    printf("results: %s\n", path);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    sym_job job;
+    sym_sweep_opts o = {0};
+    sym_sweep_stats st;
+    const char *job_path = NULL;
+    char def_out[256];
+    int rank, rc;
+
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a file name", argv[i]);
+            o.out_path = argv[++i];
+        } else if (!strcmp(argv[i], "--force")) {
+            o.force = 1;
+        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+            o.quiet = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown option '%s' for run", argv[i]);
+        } else if (!job_path) {
+            job_path = argv[i];
+        } else {
+            return usage_error("run takes one job file; '%s' is a second one", argv[i]);
+        }
+    }
+    if (!job_path)
+        return usage_error("run needs a job file%s", "");
+    /* parse and validate completely before MPI and before any output */
+    if (sym_job_load(&job, job_path) < 0)
+        return print_error();
+    if (!o.out_path) {
+        snprintf(def_out, sizeof(def_out), "%s.h5", job.name);
+        o.out_path = def_out;
+    }
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    rc = sym_sweep_run(&st, MPI_COMM_WORLD, &job, &o);
+    if (rc < 0) {
+        rc = print_error();
+    } else {
+        if (rank == 0 && !o.quiet)
+            print_results(&job, &st, o.out_path);
+        rc = st.failed ? EXIT_RUNTIME : EXIT_OK;
+    }
+    sym_job_dispose(&job);
+    MPI_Finalize();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* one BLAS thread per rank: ranks are the parallelism, and results must
+     * not depend on a thread count */
+    openblas_set_num_threads(1);
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_INPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("symsweep %s (git %s), HDF5 layout version %d\n", SYM_VERSION_STRING,
+               SYM_GIT_REVISION, SYM_FORMAT_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "run"))
+        return cmd_run(argc, argv);
+    if (!strcmp(argv[1], "validate"))
+        return cmd_validate(argc, argv);
+    return usage_error("unknown command '%s'", argv[1]);
+}

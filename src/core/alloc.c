@@ -1,0 +1,76 @@
+#include "symsweep/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double sym_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int sym_alloc(void *out, size_t bytes)
+{
+    void *p = calloc(1, bytes ? bytes : 1);
+
+    if (!p)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory allocating %zu bytes",
+                           bytes);
+    memcpy(out, &p, sizeof(p));
+    return 0;
+}
+
+int sym_alloc_doubles(double **out, size_t n) { return sym_alloc(out, n * sizeof(double)); }
+
+int sym_strdup(char **out, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    int rc = sym_alloc(out, n);
+
+    if (rc == 0)
+        memcpy(*out, s, n);
+    return rc;
+}
+
+#define ALIGN 64
+
+static size_t round_up(size_t n) { return (n + ALIGN - 1) / ALIGN * ALIGN; }
+
+size_t sym_arena_bytes_doubles(size_t n) { return round_up(n * sizeof(double)); }
+
+int sym_arena_init(sym_arena *a, size_t bytes)
+{
+    a->used = 0;
+    a->size = round_up(bytes);
+    a->base = aligned_alloc(ALIGN, a->size ? a->size : ALIGN);
+    if (!a->base)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory allocating an arena of %zu bytes",
+                           bytes);
+    memset(a->base, 0, a->size);
+    return 0;
+}
+
+static void *take(sym_arena *a, size_t bytes)
+{
+    size_t n = round_up(bytes);
+    void *p;
+
+    SYM_ASSERT(a->used + n <= a->size);
+    p = a->base + a->used;
+    a->used += n;
+    return p;
+}
+
+double *sym_arena_doubles(sym_arena *a, size_t n) { return take(a, n * sizeof(double)); }
+
+int *sym_arena_ints(sym_arena *a, size_t n) { return take(a, n * sizeof(int)); }
+
+void sym_arena_dispose(sym_arena *a)
+{
+    free(a->base);
+    a->base = NULL;
+    a->size = a->used = 0;
+}

@@ -1,0 +1,379 @@
+/*
+ * HDF5 wrapper.  Every HDF5 call goes through H5CHK, which turns a negative
+ * herr_t/hid_t into a symsweep error carrying HDF5's own innermost message.
+ */
+#include "symsweep/io.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sym_h5 {
+    hid_t file;
+    hid_t status_type;
+    char path[1024];
+};
+
+static int h5_quiet_done;
+
+static void h5_quiet(void)
+{
+    if (!h5_quiet_done) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        h5_quiet_done = 1;
+    }
+}
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
+{
+    char *buf = data;
+
+    if (n == 0) /* innermost */
+        snprintf(buf, 256, "%s (%s)", err->desc, err->func_name);
+    return 0;
+}
+
+static int h5_fail(const char *file, int line, const char *what)
+{
+    char desc[256] = "no detail";
+
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+    H5Eclear2(H5E_DEFAULT);
+    return sym_err_set(SYM_EIO, file, line, "HDF5: %s failed: %s", what, desc);
+}
+
+#define H5CHK(expr)                                                      \
+    do {                                                                 \
+        if ((expr) < 0) {                                                \
+            rc = h5_fail(__FILE__, __LINE__, #expr);                     \
+            goto cleanup;                                                \
+        }                                                                \
+    } while (0)
+
+static hid_t make_status_type(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    int8_t v;
+
+    if (t < 0)
+        return t;
+    v = 0; H5Tenum_insert(t, "pending", &v);
+    v = 1; H5Tenum_insert(t, "done", &v);
+    v = 2; H5Tenum_insert(t, "diverged", &v);
+    v = 3; H5Tenum_insert(t, "failed", &v);
+    return t;
+}
+
+int sym_h5_create(sym_h5 **out, const char *path, int force)
+{
+    sym_h5 *f = NULL;
+    int rc = 0;
+
+    h5_quiet();
+    if (!force && access(path, F_OK) == 0)
+        SYM_FAIL(SYM_EEXIST, "%s: output file exists (use --force to replace it, or --resume)",
+                 path);
+    SYM_TRY(sym_alloc(&f, sizeof(*f)));
+    f->file = -1;
+    f->status_type = -1;
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f->file < 0) {
+        char desc[256] = "no detail";
+
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, desc);
+    }
+    H5CHK(f->status_type = make_status_type());
+    *out = f;
+    f = NULL;
+cleanup:
+    sym_h5_close(f);
+    return rc;
+}
+
+int sym_h5_close(sym_h5 *f)
+{
+    int rc = 0;
+
+    if (!f)
+        return 0;
+    if (f->status_type >= 0)
+        H5Tclose(f->status_type);
+    if (f->file >= 0 && H5Fclose(f->file) < 0)
+        rc = h5_fail(__FILE__, __LINE__, "H5Fclose");
+    free(f);
+    return rc;
+}
+
+int sym_h5_flush(sym_h5 *f)
+{
+    int rc = 0;
+
+    H5CHK(H5Fflush(f->file, H5F_SCOPE_GLOBAL));
+cleanup:
+    return rc;
+}
+
+static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, const void *v)
+{
+    hid_t o = -1, sp = -1, a = -1;
+    int rc = 0;
+
+    H5CHK(o = H5Oopen(f->file, obj, H5P_DEFAULT));
+    if (H5Aexists(o, name) > 0)
+        H5CHK(H5Adelete(o, name));
+    H5CHK(sp = H5Screate(H5S_SCALAR));
+    H5CHK(a = H5Acreate2(o, name, type, sp, H5P_DEFAULT, H5P_DEFAULT));
+    H5CHK(H5Awrite(a, type, v));
+cleanup:
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (o >= 0) H5Oclose(o);
+    return rc;
+}
+
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value)
+{
+    hid_t t = str_type();
+    int rc = attr_write(f, obj, name, t, &value);
+
+    H5Tclose(t);
+    return rc;
+}
+
+int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value)
+{
+    int64_t v = value;
+
+    return attr_write(f, obj, name, H5T_NATIVE_INT64, &v);
+}
+
+int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value)
+{
+    return attr_write(f, obj, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+static hid_t mem_type(sym_h5 *f, sym_h5_type t)
+{
+    switch (t) {
+    case SYM_H5_DOUBLE: return H5Tcopy(H5T_NATIVE_DOUBLE);
+    case SYM_H5_INT64: return H5Tcopy(H5T_NATIVE_INT64);
+    case SYM_H5_STATUS: return H5Tcopy(f->status_type);
+    case SYM_H5_STRING: return str_type();
+    }
+    return -1;
+}
+
+int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
+                   const long long *dims, const char *description, const char *units)
+{
+    hsize_t hd[8], chunk[8];
+    hid_t sp = -1, dcpl = -1, lcpl = -1, d = -1, t = -1;
+    int rc = 0;
+    size_t row_bytes = 8;
+
+    SYM_ASSERT(rank >= 1 && rank <= 8);
+    for (int i = 0; i < rank; i++) {
+        hd[i] = (hsize_t)dims[i];
+        chunk[i] = hd[i] ? hd[i] : 1;
+        if (i > 0)
+            row_bytes *= chunk[i];
+    }
+    /* chunks of whole rows, ~64 KiB, so a batch write touches few chunks
+     * and a one-run read decompresses nothing it does not need */
+    chunk[0] = 65536 / row_bytes;
+    if (chunk[0] < 1)
+        chunk[0] = 1;
+    if (chunk[0] > hd[0] && hd[0] > 0)
+        chunk[0] = hd[0];
+    H5CHK(t = mem_type(f, type));
+    H5CHK(sp = H5Screate_simple(rank, hd, NULL));
+    H5CHK(dcpl = H5Pcreate(H5P_DATASET_CREATE));
+    H5CHK(H5Pset_chunk(dcpl, rank, chunk));
+    if (type == SYM_H5_DOUBLE) {
+        double nan = NAN;
+        H5CHK(H5Pset_fill_value(dcpl, t, &nan));
+    } else if (type == SYM_H5_INT64) {
+        int64_t m1 = -1;
+        H5CHK(H5Pset_fill_value(dcpl, t, &m1));
+    } else if (type == SYM_H5_STATUS) {
+        int8_t pending = 0;
+        H5CHK(H5Pset_fill_value(dcpl, t, &pending));
+    }
+    H5CHK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
+    H5CHK(lcpl = H5Pcreate(H5P_LINK_CREATE));
+    H5CHK(H5Pset_create_intermediate_group(lcpl, 1));
+    H5CHK(d = H5Dcreate2(f->file, path, t, sp, lcpl, dcpl, H5P_DEFAULT));
+    H5Dclose(d);
+    d = -1;
+    SYM_TRY(sym_h5_attr_string(f, path, "description", description));
+    if (units)
+        SYM_TRY(sym_h5_attr_string(f, path, "units", units));
+cleanup:
+    if (d >= 0) H5Dclose(d);
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (rc)
+        sym_err_frame(__FILE__, __LINE__, path);
+    return rc;
+}
+
+int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
+                      const void *data)
+{
+    hid_t d = -1, fs = -1, ms = -1, t = -1, ft = -1;
+    hsize_t dims[8], start[8] = {0}, count[8];
+    int rc = 0, rank;
+
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(fs = H5Dget_space(d));
+    H5CHK(rank = H5Sget_simple_extent_ndims(fs));
+    H5CHK(H5Sget_simple_extent_dims(fs, dims, NULL));
+    if (row0 < 0 || nrows < 0 || (hsize_t)(row0 + nrows) > dims[0])
+        SYM_FAIL(SYM_EINVAL, "%s: rows [%lld, %lld) outside [0, %llu)", path, row0, row0 + nrows,
+                 (unsigned long long)dims[0]);
+    for (int i = 0; i < rank; i++)
+        count[i] = dims[i];
+    start[0] = (hsize_t)row0;
+    count[0] = (hsize_t)nrows;
+    H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
+    H5CHK(ms = H5Screate_simple(rank, count, NULL));
+    H5CHK(ft = H5Dget_type(d));
+    if (H5Tget_class(ft) == H5T_STRING)
+        t = str_type();
+    else if (H5Tget_class(ft) == H5T_ENUM)
+        t = H5Tcopy(f->status_type);
+    else if (H5Tget_class(ft) == H5T_INTEGER)
+        t = H5Tcopy(H5T_NATIVE_INT64);
+    else
+        t = H5Tcopy(H5T_NATIVE_DOUBLE);
+    H5CHK(t);
+    H5CHK(H5Dwrite(d, t, ms, fs, H5P_DEFAULT, data));
+cleanup:
+    if (t >= 0) H5Tclose(t);
+    if (ft >= 0) H5Tclose(ft);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
+                        const char *label)
+{
+    hid_t d = -1, s = -1;
+    int rc = 0;
+
+    H5CHK(d = H5Dopen2(f->file, dset, H5P_DEFAULT));
+    H5CHK(s = H5Dopen2(f->file, scale, H5P_DEFAULT));
+    if (H5DSis_scale(s) <= 0)
+        H5CHK(H5DSset_scale(s, label));
+    H5CHK(H5DSattach_scale(d, s, (unsigned)dim));
+cleanup:
+    if (s >= 0) H5Dclose(s);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+static int open_matrix(hid_t *fh, hid_t *dh, int *rows, int *cols, const char *file,
+                       const char *dset)
+{
+    hid_t sp = -1;
+    hsize_t dims[2] = {0, 1};
+    int rc = 0, rank;
+    htri_t ok;
+
+    h5_quiet();
+    *fh = *dh = -1;
+    if (access(file, R_OK) != 0)
+        SYM_FAIL(SYM_EIO, "%s: data file does not exist or is not readable", file);
+    if (H5Fis_hdf5(file) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: not an HDF5 file", file);
+    }
+    *fh = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*fh < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: cannot open as HDF5", file);
+    }
+    ok = H5Lexists(*fh, dset, H5P_DEFAULT);
+    H5Eclear2(H5E_DEFAULT);
+    if (ok <= 0)
+        SYM_FAIL(SYM_EIO, "%s: no dataset '%s'", file, dset);
+    *dh = H5Dopen2(*fh, dset, H5P_DEFAULT);
+    if (*dh < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: '%s' is not a dataset", file, dset);
+    }
+    {
+        hid_t t = H5Dget_type(*dh);
+        H5T_class_t c = H5Tget_class(t);
+
+        H5Tclose(t);
+        if (c != H5T_FLOAT && c != H5T_INTEGER)
+            SYM_FAIL(SYM_EIO, "%s: dataset '%s' is not numeric", file, dset);
+    }
+    H5CHK(sp = H5Dget_space(*dh));
+    rank = H5Sget_simple_extent_ndims(sp);
+    if (rank != 1 && rank != 2)
+        SYM_FAIL(SYM_EIO, "%s: dataset '%s' has %d dimensions: expected [samples, features] or [samples]",
+                 file, dset, rank);
+    H5CHK(H5Sget_simple_extent_dims(sp, dims, NULL));
+    if (dims[0] < 1 || dims[1] < 1 || dims[0] > 1u << 30 || dims[1] > 1u << 20)
+        SYM_FAIL(SYM_EIO, "%s: dataset '%s' has shape [%llu, %llu]: expected a non-empty matrix",
+                 file, dset, (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    *rows = (int)dims[0];
+    *cols = (int)dims[1];
+cleanup:
+    if (sp >= 0) H5Sclose(sp);
+    return rc;
+}
+
+int sym_h5_matrix_shape(int *rows, int *cols, const char *file, const char *dset)
+{
+    hid_t fh, dh;
+    int rc = open_matrix(&fh, &dh, rows, cols, file, dset);
+
+    if (dh >= 0) H5Dclose(dh);
+    if (fh >= 0) H5Fclose(fh);
+    return rc;
+}
+
+int sym_h5_read_matrix(double **out, int *rows, int *cols, const char *file, const char *dset)
+{
+    hid_t fh = -1, dh = -1;
+    double *buf = NULL;
+    int rc = 0;
+
+    SYM_TRY(open_matrix(&fh, &dh, rows, cols, file, dset));
+    SYM_TRY(sym_alloc_doubles(&buf, (size_t)*rows * *cols));
+    H5CHK(H5Dread(dh, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+    for (size_t i = 0; i < (size_t)*rows * *cols; i++)
+        if (!isfinite(buf[i]))
+            SYM_FAIL(SYM_EIO, "%s: dataset '%s' has a non-finite value at row %zu, column %zu",
+                     file, dset, i / (size_t)*cols, i % (size_t)*cols);
+    *out = buf;
+    buf = NULL;
+cleanup:
+    free(buf);
+    if (dh >= 0) H5Dclose(dh);
+    if (fh >= 0) H5Fclose(fh);
+    return rc;
+}

@@ -1,0 +1,453 @@
+/* Parameter layout of the layer chain, and the forward/backward pass. */
+#include "model_impl.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sym_model_create(sym_model **out, const sym_model_opts *o)
+{
+    sym_model *m = NULL;
+    int rc = 0, L = o->n_layers, ne = o->n_encoder;
+    size_t off = 0;
+
+    if (L < 1 || L > SYM_MAX_LAYERS)
+        SYM_FAIL(SYM_EINVAL, "model has %d layers: must be between 1 and %d", L, SYM_MAX_LAYERS);
+    for (int i = 0; i <= L; i++)
+        if (o->widths[i] < 1)
+            SYM_FAIL(SYM_EINVAL, "model width %d is %d: widths must be >= 1", i, o->widths[i]);
+    for (int l = 0; l < L; l++)
+        if (o->act[l] < 0 || o->act[l] >= SYM_ACT_COUNT)
+            SYM_FAIL(SYM_EINVAL, "layer %d: unknown activation %d", l + 1, (int)o->act[l]);
+    if (o->kind == SYM_MODEL_AUTOENCODER) {
+        if (ne < 1 || ne >= L)
+            SYM_FAIL(SYM_EINVAL, "autoencoder with %d layers needs 1 <= encoder layers < %d, found %d",
+                     L, L, ne);
+        if (o->widths[0] != o->widths[L])
+            SYM_FAIL(SYM_EINVAL, "autoencoder input width %d differs from output width %d",
+                     o->widths[0], o->widths[L]);
+    } else if (ne != L) {
+        SYM_FAIL(SYM_EINVAL, "an MLP's layers are all 'encoder' layers: n_encoder %d != %d", ne, L);
+    }
+    if (o->tied) {
+        if (o->kind != SYM_MODEL_AUTOENCODER || L != 2 * ne)
+            SYM_FAIL(SYM_EINVAL, "tied weights need an autoencoder whose decoder mirrors its encoder");
+        for (int i = 0; i <= L; i++)
+            if (o->widths[i] != o->widths[L - i])
+                SYM_FAIL(SYM_EINVAL, "tied weights need mirrored widths: width %d is %d but width %d is %d",
+                         i, o->widths[i], L - i, o->widths[L - i]);
+    }
+    SYM_TRY(sym_alloc(&m, sizeof(*m)));
+    m->o = *o;
+    for (int l = 0; l < L; l++) {
+        int rows = o->widths[l + 1], cols = o->widths[l];
+        int is_ae = o->kind == SYM_MODEL_AUTOENCODER, dec = is_ae && l >= ne;
+        int idx = dec ? l - ne + 1 : l + 1;
+        const char *pre = !is_ae ? "" : dec ? "dec_" : "enc_";
+
+        if (o->tied && dec) {
+            int owner = 2 * ne - 1 - l;
+
+            m->tied[l] = 1;
+            m->w_off[l] = m->w_off[owner];
+        } else {
+            sym_tensor *t = &m->tensors[m->n_tensors++];
+
+            m->w_off[l] = off;
+            snprintf(t->name, sizeof(t->name), "%sW%d", pre, idx);
+            t->offset = off;
+            t->rows = rows;
+            t->cols = cols;
+            off += (size_t)rows * cols;
+        }
+        m->b_off[l] = SIZE_MAX;
+        if (o->bias) {
+            sym_tensor *t = &m->tensors[m->n_tensors++];
+
+            m->b_off[l] = off;
+            snprintf(t->name, sizeof(t->name), "%sb%d", pre, idx);
+            t->offset = off;
+            t->rows = rows;
+            t->cols = 1;
+            off += (size_t)rows;
+        }
+    }
+    m->n_params = off;
+    *out = m;
+    m = NULL;
+cleanup:
+    free(m);
+    return rc;
+}
+
+void sym_model_free(sym_model *m) { free(m); }
+const sym_model_opts *sym_model_get_opts(const sym_model *m) { return &m->o; }
+size_t sym_model_n_params(const sym_model *m) { return m->n_params; }
+int sym_model_n_tensors(const sym_model *m) { return m->n_tensors; }
+
+const sym_tensor *sym_model_tensor(const sym_model *m, int i)
+{
+    SYM_ASSERT(i >= 0 && i < m->n_tensors);
+    return &m->tensors[i];
+}
+
+void sym_model_get_weight(const sym_model *m, const double *params, int l, double *out)
+{
+    int rows = m->o.widths[l + 1], cols = m->o.widths[l];
+    const double *W = params + m->w_off[l];
+
+    if (!m->tied[l]) {
+        memcpy(out, W, sizeof(double) * (size_t)rows * cols);
+        return;
+    }
+    for (int i = 0; i < rows; i++) /* owner storage is [cols x rows] */
+        for (int j = 0; j < cols; j++)
+            out[(size_t)i * cols + j] = W[(size_t)j * rows + i];
+}
+
+void sym_model_set_weight(const sym_model *m, double *params, int l, const double *W)
+{
+    int rows = m->o.widths[l + 1], cols = m->o.widths[l];
+    double *dst = params + m->w_off[l];
+
+    if (!m->tied[l]) {
+        memcpy(dst, W, sizeof(double) * (size_t)rows * cols);
+        return;
+    }
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            dst[(size_t)j * rows + i] = W[(size_t)i * cols + j];
+}
+
+double *sym_model_bias(const sym_model *m, double *params, int l)
+{
+    return m->b_off[l] == SIZE_MAX ? NULL : params + m->b_off[l];
+}
+
+void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
+{
+    memset(params, 0, m->n_params * sizeof(double));
+    for (int l = 0; l < m->o.n_layers; l++) {
+        int rows = m->o.widths[l + 1], cols = m->o.widths[l];
+        double s = m->o.init_scale / sqrt((double)cols);
+        double *W = params + m->w_off[l];
+
+        if (m->tied[l])
+            continue;
+        for (size_t i = 0; i < (size_t)rows * cols; i++)
+            W[i] = m->o.init_kind == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
+                                                      : s * sym_rng_normal(r);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+struct sym_eval {
+    const sym_model *m;
+    sym_reg reg;
+    int max_batch, max_w;
+    sym_arena arena;
+    double *Z[SYM_MAX_LAYERS], *A[SYM_MAX_LAYERS]; /* [batch x n_{l+1}]; A == Z when linear */
+    double *buf0, *buf1, *D;                        /* [batch x max_w] */
+    double *regwork;
+    /* Jacobian penalty (seed 001, eq. 3.5) */
+    double *extra[SYM_MAX_LAYERS]; /* d penalty / d z_l, [batch x n_{l+1}] */
+    double *J[SYM_MAX_LAYERS], *M[SYM_MAX_LAYERS]; /* [n_{l+1} x n_in(chain)] */
+    double *G0, *G1, *eye, *gJ;                     /* [max_w x max_w] */
+    double *d1, *d2;                                /* [max_w] */
+};
+
+static int max_width(const sym_model_opts *o)
+{
+    int w = 0;
+
+    for (int i = 0; i <= o->n_layers; i++)
+        w = o->widths[i] > w ? o->widths[i] : w;
+    return w;
+}
+
+int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch)
+{
+    sym_eval *e = NULL;
+    const sym_model_opts *o = &m->o;
+    int rc = 0, L = o->n_layers, W = max_width(o), jac = reg->kind == SYM_REG_JACOBIAN;
+    size_t bytes = 0, bw = (size_t)max_batch * W, regw = 0, ww = (size_t)W * W;
+
+    if (max_batch < 1)
+        SYM_FAIL(SYM_EINVAL, "batch size %d: must be >= 1", max_batch);
+    if (reg->kind == SYM_REG_JACOBIAN && reg->norm == SYM_NORM_LP && !(reg->p >= 1.0))
+        SYM_FAIL(SYM_EINVAL, "jacobian regularizer: p must be >= 1, found %g", reg->p);
+    SYM_TRY(sym_alloc(&e, sizeof(*e)));
+    e->m = m;
+    e->reg = *reg;
+    e->max_batch = max_batch;
+    e->max_w = W;
+    for (int l = 0; l < L; l++) {
+        size_t zl = (size_t)max_batch * o->widths[l + 1];
+        size_t r = sym_reg_matrix_work_size(reg, o->widths[l + 1], o->widths[l]);
+
+        bytes += sym_arena_bytes_doubles(zl) * (o->act[l] == SYM_ACT_LINEAR ? 1 : 2);
+        if (jac)
+            bytes += sym_arena_bytes_doubles(zl) + 2 * sym_arena_bytes_doubles(ww);
+        regw = r > regw ? r : regw;
+    }
+    bytes += 3 * sym_arena_bytes_doubles(bw) + sym_arena_bytes_doubles(regw);
+    if (jac)
+        bytes += 4 * sym_arena_bytes_doubles(ww) + 2 * sym_arena_bytes_doubles((size_t)W);
+    SYM_TRY(sym_arena_init(&e->arena, bytes));
+    for (int l = 0; l < L; l++) {
+        size_t zl = (size_t)max_batch * o->widths[l + 1];
+
+        e->Z[l] = sym_arena_doubles(&e->arena, zl);
+        e->A[l] = o->act[l] == SYM_ACT_LINEAR ? e->Z[l] : sym_arena_doubles(&e->arena, zl);
+        if (jac) {
+            e->extra[l] = sym_arena_doubles(&e->arena, zl);
+            e->J[l] = sym_arena_doubles(&e->arena, ww);
+            e->M[l] = sym_arena_doubles(&e->arena, ww);
+        }
+    }
+    e->buf0 = sym_arena_doubles(&e->arena, bw);
+    e->buf1 = sym_arena_doubles(&e->arena, bw);
+    e->D = sym_arena_doubles(&e->arena, bw);
+    e->regwork = sym_arena_doubles(&e->arena, regw);
+    if (jac) {
+        e->G0 = sym_arena_doubles(&e->arena, ww);
+        e->G1 = sym_arena_doubles(&e->arena, ww);
+        e->eye = sym_arena_doubles(&e->arena, ww);
+        e->gJ = sym_arena_doubles(&e->arena, ww);
+        e->d1 = sym_arena_doubles(&e->arena, (size_t)W);
+        e->d2 = sym_arena_doubles(&e->arena, (size_t)W);
+    }
+    *out = e;
+    e = NULL;
+cleanup:
+    sym_eval_free(e);
+    return rc;
+}
+
+void sym_eval_free(sym_eval *e)
+{
+    if (!e)
+        return;
+    sym_arena_dispose(&e->arena);
+    free(e);
+}
+
+/* Z_l [n x no] = in [n x ni] W_l^T + b_l ; A_l = sigma(Z_l) */
+static void forward(sym_eval *e, const double *params, const double *X, int n)
+{
+    const sym_model *m = e->m;
+    const sym_model_opts *o = &m->o;
+    const double *in = X;
+
+    for (int l = 0; l < o->n_layers; l++) {
+        int ni = o->widths[l], no = o->widths[l + 1];
+        const double *W = params + m->w_off[l];
+        double *Z = e->Z[l];
+
+        /* tied: the owner's storage is [ni x no] and W_l^T is that storage */
+        sym_gemm(0, !m->tied[l], n, no, ni, 1.0, in, W, 0.0, Z);
+        if (m->b_off[l] != SIZE_MAX) {
+            const double *b = params + m->b_off[l];
+
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < no; j++)
+                    Z[(size_t)i * no + j] += b[j];
+        }
+        if (o->act[l] != SYM_ACT_LINEAR)
+            sym_act_apply(o->act[l], o->leaky_slope, Z, e->A[l], (size_t)n * no);
+        in = e->A[l];
+    }
+}
+
+int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n)
+{
+    const sym_model_opts *o = &e->m->o;
+    int rc = 0;
+
+    if (n < 1 || n > e->max_batch)
+        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
+    forward(e, params, X, n);
+    memcpy(yhat, e->A[o->n_layers - 1], sizeof(double) * (size_t)n * o->widths[o->n_layers]);
+cleanup:
+    return rc;
+}
+
+/*
+ * Jacobian penalty of one chain of layers [l0, l1) for every sample, with
+ * weight lambda / n each.  For sample x with J_l = D_l M_l, M_l = W_l J_{l-1},
+ * D_l = diag(sigma'(z_l)), J_{l0-1} = I and G_l = dR/dJ_l:
+ *   dR/dW_l += (D_l G_l) J_{l-1}^T,   G_{l-1} = W_l^T (D_l G_l),
+ *   dR/dz_l  = diag(G_l M_l^T) * sigma''(z_l)   (-> e->extra, added to dZ_l
+ *                                                 by the ordinary backward pass)
+ */
+static int jacobian_chain(sym_eval *e, double *value, double *grad, const double *params,
+                          int l0, int l1, double lambda, int n)
+{
+    const sym_model *m = e->m;
+    const sym_model_opts *o = &m->o;
+    int nin = o->widths[l0], rc = 0;
+    sym_reg nr = SYM_REG_INIT;
+    double total = 0.0, scale = lambda / n;
+
+    nr.kind = e->reg.norm == SYM_NORM_FROBENIUS ? SYM_REG_FROBENIUS : SYM_REG_LP;
+    nr.p = e->reg.p;
+    sym_eye(e->eye, nin);
+    for (int s = 0; s < n; s++) {
+        const double *Jprev = e->eye;
+        int nl = o->widths[l1];
+        double v = 0.0, *G = e->G0, *Gn = e->G1;
+
+        for (int l = l0; l < l1; l++) {
+            int ni = o->widths[l], no = o->widths[l + 1];
+            const double *W = params + m->w_off[l];
+            const double *z = e->Z[l] + (size_t)s * no, *a = e->A[l] + (size_t)s * no;
+
+            /* M_l [no x nin] = W_l [no x ni] J_{l-1} [ni x nin] */
+            sym_gemm(m->tied[l], 0, no, nin, ni, 1.0, W, Jprev, 0.0, e->M[l]);
+            sym_act_deriv(o->act[l], o->leaky_slope, z, a, e->d1, (size_t)no);
+            for (int i = 0; i < no; i++)
+                for (int j = 0; j < nin; j++)
+                    e->J[l][(size_t)i * nin + j] = e->d1[i] * e->M[l][(size_t)i * nin + j];
+            Jprev = e->J[l];
+        }
+        if (grad)
+            memset(G, 0, sizeof(double) * (size_t)nl * nin);
+        SYM_TRY(sym_reg_matrix(&v, grad ? G : NULL, scale, &nr, e->J[l1 - 1], nl, nin, NULL));
+        total += v;
+        if (!grad)
+            continue;
+        for (int l = l1 - 1; l >= l0; l--) {
+            int ni = o->widths[l], no = o->widths[l + 1];
+            const double *W = params + m->w_off[l];
+            const double *z = e->Z[l] + (size_t)s * no, *a = e->A[l] + (size_t)s * no;
+            double *ex = e->extra[l] + (size_t)s * no, *gW = grad + m->w_off[l];
+
+            Jprev = l == l0 ? e->eye : e->J[l - 1];
+            sym_act_deriv(o->act[l], o->leaky_slope, z, a, e->d1, (size_t)no);
+            sym_act_deriv2(o->act[l], o->leaky_slope, z, a, e->d2, (size_t)no);
+            for (int i = 0; i < no; i++) {
+                double dD = 0.0;
+
+                for (int j = 0; j < nin; j++)
+                    dD += G[(size_t)i * nin + j] * e->M[l][(size_t)i * nin + j];
+                ex[i] += dD * e->d2[i];
+                for (int j = 0; j < nin; j++)
+                    G[(size_t)i * nin + j] *= e->d1[i]; /* G <- dR/dM_l */
+            }
+            if (m->tied[l]) /* owner [ni x no] += J_{l-1} dM^T */
+                sym_gemm(0, 1, ni, no, nin, 1.0, Jprev, G, 1.0, gW);
+            else            /* W_l [no x ni] += dM J_{l-1}^T */
+                sym_gemm(0, 1, no, ni, nin, 1.0, G, Jprev, 1.0, gW);
+            if (l > l0) {
+                /* G_{l-1} [ni x nin] = W_l^T [ni x no] dM [no x nin] */
+                sym_gemm(!m->tied[l], 0, ni, nin, no, 1.0, W, G, 0.0, Gn);
+                double *t = G;
+                G = Gn;
+                Gn = t;
+            }
+        }
+    }
+    *value = scale * total;
+cleanup:
+    return rc;
+}
+
+int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                  const double *X, const double *Y, int n)
+{
+    const sym_model *m = e->m;
+    const sym_model_opts *o = &m->o;
+    int L = o->n_layers, dout = o->widths[L], rc = 0;
+    const double *yhat;
+    double *dA = e->buf0, *dZ = e->buf1;
+    double sse = 0.0, pen = 0.0, inv = 1.0 / ((double)n * dout);
+    size_t no_all = (size_t)n * dout;
+
+    if (n < 1 || n > e->max_batch)
+        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
+    forward(e, params, X, n);
+    yhat = e->A[L - 1];
+    for (size_t i = 0; i < no_all; i++) {
+        double r = yhat[i] - Y[i];
+
+        sse += r * r;
+        dA[i] = 2.0 * inv * r; /* d mse / d yhat */
+    }
+    if (grad)
+        memset(grad, 0, sizeof(double) * m->n_params);
+
+    /* weight penalties */
+    if (e->reg.kind != SYM_REG_NONE && e->reg.kind != SYM_REG_JACOBIAN) {
+        for (int l = 0; l < L; l++) {
+            double lam = l < o->n_encoder ? e->reg.lambda_encoder : e->reg.lambda_decoder, v = 0.0;
+            int rows = m->tied[l] ? o->widths[l] : o->widths[l + 1];
+            int cols = m->tied[l] ? o->widths[l + 1] : o->widths[l];
+
+            if (lam == 0.0)
+                continue;
+            /* a tied layer penalizes its owner's storage: R(W^T) = R(W) for
+             * every entry-wise and unitarily invariant norm here */
+            SYM_TRY(sym_reg_matrix(&v, grad ? grad + m->w_off[l] : NULL, lam, &e->reg,
+                                   params + m->w_off[l], rows, cols, e->regwork));
+            pen += lam * v;
+        }
+    }
+    if (e->reg.kind == SYM_REG_JACOBIAN) {
+        double v = 0.0;
+
+        if (grad)
+            for (int l = 0; l < L; l++)
+                memset(e->extra[l], 0, sizeof(double) * (size_t)n * o->widths[l + 1]);
+        if (e->reg.lambda_encoder != 0.0) {
+            SYM_TRY(jacobian_chain(e, &v, grad, params, 0, o->n_encoder, e->reg.lambda_encoder, n));
+            pen += v;
+        }
+        if (o->n_encoder < L && e->reg.lambda_decoder != 0.0) {
+            SYM_TRY(jacobian_chain(e, &v, grad, params, o->n_encoder, L, e->reg.lambda_decoder, n));
+            pen += v;
+        }
+    }
+
+    if (grad) {
+        for (int l = L - 1; l >= 0; l--) {
+            int ni = o->widths[l], no = o->widths[l + 1];
+            const double *W = params + m->w_off[l];
+            const double *in = l == 0 ? X : e->A[l - 1];
+            size_t cnt = (size_t)n * no;
+            double *gW = grad + m->w_off[l];
+
+            /* dZ = dA * sigma'(Z) (+ the Jacobian penalty's direct dependence on z) */
+            if (o->act[l] == SYM_ACT_LINEAR) {
+                memcpy(dZ, dA, cnt * sizeof(double));
+            } else {
+                sym_act_deriv(o->act[l], o->leaky_slope, e->Z[l], e->A[l], e->D, cnt);
+                for (size_t i = 0; i < cnt; i++)
+                    dZ[i] = dA[i] * e->D[i];
+            }
+            if (e->reg.kind == SYM_REG_JACOBIAN)
+                for (size_t i = 0; i < cnt; i++)
+                    dZ[i] += e->extra[l][i];
+            if (m->tied[l]) /* owner [ni x no] += in^T [ni x n] dZ [n x no] */
+                sym_gemm(1, 0, ni, no, n, 1.0, in, dZ, 1.0, gW);
+            else            /* dW [no x ni] += dZ^T [no x n] in [n x ni] */
+                sym_gemm(1, 0, no, ni, n, 1.0, dZ, in, 1.0, gW);
+            if (m->b_off[l] != SIZE_MAX) {
+                double *gb = grad + m->b_off[l];
+
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < no; j++)
+                        gb[j] += dZ[(size_t)i * no + j];
+            }
+            if (l > 0) /* dA_{l-1} [n x ni] = dZ [n x no] W_l [no x ni] */
+                sym_gemm(0, m->tied[l], n, ni, no, 1.0, dZ, W, 0.0, dA);
+        }
+    }
+    out->data = sse * inv;
+    out->penalty = pen;
+    out->total = out->data + pen;
+cleanup:
+    return rc;
+}

@@ -1,0 +1,88 @@
+#include "symsweep/nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *names[SYM_OPT_COUNT] = {"gd", "sgd", "adam"};
+
+const char *sym_opt_name(sym_opt_kind k)
+{
+    SYM_ASSERT(k >= 0 && k < SYM_OPT_COUNT);
+    return names[k];
+}
+
+int sym_opt_from_name(const char *name)
+{
+    for (int k = 0; k < SYM_OPT_COUNT; k++)
+        if (strcmp(name, names[k]) == 0)
+            return k;
+    return -1;
+}
+
+int sym_opt_init(sym_opt *o, const sym_train_opts *t, size_t n)
+{
+    int rc = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->kind = t->optimizer;
+    o->lr = t->lr;
+    o->momentum = t->momentum;
+    o->beta1 = t->beta1;
+    o->beta2 = t->beta2;
+    o->eps = t->eps;
+    o->beta1_t = o->beta2_t = 1.0;
+    o->n = n;
+    if (o->kind == SYM_OPT_SGD || o->kind == SYM_OPT_ADAM)
+        SYM_TRY(sym_alloc_doubles(&o->m, n));
+    if (o->kind == SYM_OPT_ADAM)
+        SYM_TRY(sym_alloc_doubles(&o->v, n));
+cleanup:
+    if (rc)
+        sym_opt_dispose(o);
+    return rc;
+}
+
+void sym_opt_step(sym_opt *o, double *p, const double *g)
+{
+    size_t n = o->n;
+
+    switch (o->kind) {
+    case SYM_OPT_GD:
+        for (size_t i = 0; i < n; i++)
+            p[i] -= o->lr * g[i];
+        break;
+    case SYM_OPT_SGD: /* torch.optim.SGD: buf = momentum * buf + g */
+        for (size_t i = 0; i < n; i++) {
+            o->m[i] = o->momentum * o->m[i] + g[i];
+            p[i] -= o->lr * o->m[i];
+        }
+        break;
+    case SYM_OPT_ADAM: {
+        /* torch.optim.Adam (no weight decay, no amsgrad):
+         * theta -= lr * mhat / (sqrt(vhat) + eps), with
+         * mhat = m / (1 - b1^t), vhat = v / (1 - b2^t) */
+        double b1 = o->beta1, b2 = o->beta2, c1, c2;
+
+        o->beta1_t *= b1;
+        o->beta2_t *= b2;
+        c1 = o->lr / (1.0 - o->beta1_t);
+        c2 = 1.0 / sqrt(1.0 - o->beta2_t);
+        for (size_t i = 0; i < n; i++) {
+            o->m[i] = b1 * o->m[i] + (1.0 - b1) * g[i];
+            o->v[i] = b2 * o->v[i] + (1.0 - b2) * g[i] * g[i];
+            p[i] -= c1 * o->m[i] / (sqrt(o->v[i]) * c2 + o->eps);
+        }
+        break;
+    }
+    default:
+        SYM_ASSERT(0);
+    }
+}
+
+void sym_opt_dispose(sym_opt *o)
+{
+    free(o->m);
+    free(o->v);
+    o->m = o->v = NULL;
+}

@@ -1,0 +1,126 @@
+/* The training loop: full batch or minibatch, GD / SGD+momentum / Adam. */
+#include "symsweep/nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sym_train_n_points(const sym_train_opts *o)
+{
+    /* epochs 0, k, 2k, ... and the last epoch if it is not a multiple of k */
+    int k = o->loss_every;
+
+    return o->epochs / k + 1 + (o->epochs % k != 0);
+}
+
+int sym_train_point_epoch(const sym_train_opts *o, int i)
+{
+    int e = i * o->loss_every;
+
+    return e > o->epochs ? o->epochs : e;
+}
+
+int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
+              const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
+{
+    sym_eval *ev = NULL;
+    sym_opt opt = {0};
+    size_t np = sym_model_n_params(m);
+    int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
+    int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
+                 ? n : o->batch_size;
+    int full = bs == n, ipt = 0;
+    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL;
+    int *perm = NULL;
+    sym_loss_parts lp = {0};
+
+    if (E < 1 || every < 1)
+        SYM_FAIL(SYM_EINVAL, "epochs %d and loss_every %d must be >= 1", E, every);
+    if (d->d_in != sym_model_get_opts(m)->widths[0] ||
+        d->d_out != sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers])
+        SYM_FAIL(SYM_EINVAL, "data is %d -> %d but the model is %d -> %d", d->d_in, d->d_out,
+                 sym_model_get_opts(m)->widths[0],
+                 sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers]);
+    /* everything the loop touches is allocated here, once */
+    SYM_TRY(sym_eval_create(&ev, m, reg, n));
+    SYM_TRY(sym_opt_init(&opt, o, np));
+    SYM_TRY(sym_alloc_doubles(&grad, np));
+    SYM_TRY(sym_alloc_doubles(&prev, np));
+    if (!full) {
+        SYM_TRY(sym_alloc_doubles(&Xb, (size_t)bs * d->d_in));
+        SYM_TRY(sym_alloc_doubles(&Yb, (size_t)bs * d->d_out));
+        SYM_TRY(sym_alloc(&perm, sizeof(int) * (size_t)n));
+        for (int i = 0; i < n; i++)
+            perm[i] = i;
+    }
+    for (int i = 0; i < npts; i++)
+        curve[i] = NAN;
+    memcpy(prev, params, np * sizeof(double));
+    out->status = SYM_RUN_DONE;
+    out->epochs_done = 0;
+
+    for (int ep = 0; ep < E; ep++) {
+        if (full) {
+            /* the objective at the start of epoch ep is the curve point for ep */
+            SYM_TRY(sym_eval_loss(ev, &lp, grad, params, d->X, d->Y, n));
+            if (!isfinite(lp.total))
+                goto diverged;
+            if (ep % every == 0)
+                curve[ipt++] = lp.total;
+            memcpy(prev, params, np * sizeof(double));
+            sym_opt_step(&opt, params, grad);
+        } else {
+            if (ep % every == 0) {
+                SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+                if (!isfinite(lp.total))
+                    goto diverged;
+                curve[ipt++] = lp.total;
+            }
+            /* Fisher-Yates over the sample indices: one permutation per epoch */
+            for (int i = n - 1; i > 0; i--) {
+                int j = (int)sym_rng_below(shuffle, (uint32_t)i + 1), t = perm[i];
+
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            for (int s = 0; s < n; s += bs) {
+                int nb = n - s < bs ? n - s : bs;
+
+                for (int i = 0; i < nb; i++) {
+                    memcpy(Xb + (size_t)i * d->d_in, d->X + (size_t)perm[s + i] * d->d_in,
+                           sizeof(double) * d->d_in);
+                    memcpy(Yb + (size_t)i * d->d_out, d->Y + (size_t)perm[s + i] * d->d_out,
+                           sizeof(double) * d->d_out);
+                }
+                SYM_TRY(sym_eval_loss(ev, &lp, grad, params, Xb, Yb, nb));
+                if (!isfinite(lp.total))
+                    goto diverged;
+                memcpy(prev, params, np * sizeof(double));
+                sym_opt_step(&opt, params, grad);
+            }
+        }
+        out->epochs_done = ep + 1;
+    }
+    SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+    if (!isfinite(lp.total))
+        goto diverged;
+    curve[npts - 1] = lp.total;
+    out->final = lp;
+    goto cleanup;
+
+diverged:
+    /* keep the last parameters whose objective was finite */
+    out->status = SYM_RUN_DIVERGED;
+    memcpy(params, prev, np * sizeof(double));
+    SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+    out->final = lp;
+cleanup:
+    sym_eval_free(ev);
+    sym_opt_dispose(&opt);
+    free(grad);
+    free(prev);
+    free(Xb);
+    free(Yb);
+    free(perm);
+    return rc;
+}

@@ -1,0 +1,958 @@
+/*
+ * Job files: YAML (libyaml's document loader keeps a line and column for
+ * every node) -> validated option structs.  Every setting is checked here,
+ * before any work starts; messages read
+ *   FILE:LINE:COL: KEY: expected WHAT, found "VALUE"
+ * with the position of the offending value (or of its mapping when missing).
+ */
+#include "symsweep/sweep.h"
+#include "symsweep/io.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_SEEDS 100000000
+#define MAX_WIDTH 1000000
+#define MAX_SAMPLES 100000000
+#define MAX_EPOCHS 1000000000
+
+typedef struct ctx {
+    const char *file;
+    yaml_document_t *doc;
+    char dir[1024]; /* directory of the job file, for relative data paths */
+} ctx;
+
+typedef yaml_node_t node;
+
+/* ---- messages ---- */
+
+static void describe(char *buf, size_t n, const node *v)
+{
+    if (!v)
+        snprintf(buf, n, "nothing");
+    else if (v->type == YAML_SCALAR_NODE) {
+        const char *s = (const char *)v->data.scalar.value;
+        size_t len = v->data.scalar.length;
+
+        if (len > 60)
+            snprintf(buf, n, "\"%.57s...\"", s);
+        else
+            snprintf(buf, n, "\"%s\"", s);
+    } else if (v->type == YAML_SEQUENCE_NODE)
+        snprintf(buf, n, "a list");
+    else
+        snprintf(buf, n, "a mapping");
+}
+
+static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s:%zu:%zu: %s: %s", c->file,
+                       at ? at->start_mark.line + 1 : 1, at ? at->start_mark.column + 1 : 1, key,
+                       what);
+}
+
+/* "expected X, found Y" */
+static int expected(ctx *c, const node *at, const char *key, const char *what)
+{
+    char found[96];
+
+    describe(found, sizeof(found), at);
+    return jerr(c, at, key, "expected %s, found %s", what, found);
+}
+
+static void join(char *buf, size_t n, const char *a, const char *b)
+{
+    if (a && *a)
+        snprintf(buf, n, "%s.%s", a, b);
+    else
+        snprintf(buf, n, "%s", b);
+}
+
+/* ---- node access ---- */
+
+static node *get(ctx *c, int id) { return yaml_document_get_node(c->doc, id); }
+
+static const char *scalar(const node *v)
+{
+    return v && v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
+}
+
+static int is_plain(const node *v)
+{
+    return v && v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* value of `key` in mapping m, or NULL */
+static node *lookup(ctx *c, const node *m, const char *key)
+{
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const char *k = scalar(get(c, p->key));
+
+        if (k && strcmp(k, key) == 0)
+            return get(c, p->value);
+    }
+    return NULL;
+}
+
+/* m must be a mapping whose keys are all in `allowed` (NULL-terminated), each once */
+static int check_map(ctx *c, const node *m, const char *path, const char *const *allowed)
+{
+    char list[512] = "", key[256];
+    size_t used = 0;
+
+    if (!m || m->type != YAML_MAPPING_NODE)
+        return expected(c, m, path, "a mapping");
+    for (const char *const *a = allowed; *a; a++) {
+        int n = snprintf(list + used, sizeof(list) - used, "%s%s", a == allowed ? "" : ", ", *a);
+
+        used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
+    }
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *kn = get(c, p->key);
+        const char *k = scalar(kn);
+        int ok = 0;
+
+        if (!k) {
+            char found[96];
+
+            describe(found, sizeof(found), kn);
+            return jerr(c, kn, path && *path ? path : "(top level)",
+                        "expected a setting name, found %s", found);
+        }
+        join(key, sizeof(key), path, k);
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(k, *a) == 0;
+        if (!ok)
+            return jerr(c, kn, key, "unknown setting; expected one of: %s", list);
+        for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+            const char *k2 = scalar(get(c, q->key));
+
+            if (k2 && strcmp(k2, k) == 0)
+                return jerr(c, kn, key, "set twice (first on line %zu)",
+                            get(c, q->key)->start_mark.line + 1);
+        }
+    }
+    return 0;
+}
+
+/* ---- typed getters: required (no default) or with a documented default ---- */
+
+static int parse_long(const node *v, long long *out)
+{
+    const char *s = scalar(v);
+    char *end;
+
+    if (!s || !is_plain(v) || !*s)
+        return -1;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return (*end || errno) ? -1 : 0;
+}
+
+static int parse_double(const node *v, double *out)
+{
+    const char *s = scalar(v);
+    char *end;
+
+    if (!s || !is_plain(v) || !*s)
+        return -1;
+    errno = 0;
+    *out = strtod(s, &end);
+    if (*end || errno || !isfinite(*out))
+        return -1;
+    /* strtod takes hex floats, "inf" and "nan"; YAML users mean none of those here */
+    for (const char *p = s; *p; p++)
+        if (strchr("0123456789+-.eE", *p) == NULL)
+            return -1;
+    return 0;
+}
+
+static int missing(ctx *c, const node *m, const char *key, const char *what)
+{
+    return jerr(c, m, key, "missing; expected %s", what);
+}
+
+static int get_int(ctx *c, const node *m, const char *path, const char *name, int required,
+                   long long def, long long lo, long long hi, int *out)
+{
+    char key[256], what[96];
+    node *v = lookup(c, m, name);
+    long long x;
+
+    join(key, sizeof(key), path, name);
+    if (hi == LLONG_MAX || hi >= INT_MAX)
+        snprintf(what, sizeof(what), "an integer >= %lld", lo);
+    else
+        snprintf(what, sizeof(what), "an integer from %lld to %lld", lo, hi);
+    if (!v) {
+        if (required)
+            return missing(c, m, key, what);
+        *out = (int)def;
+        return 0;
+    }
+    if (parse_long(v, &x) || x < lo || x > hi || x > INT_MAX)
+        return expected(c, v, key, what);
+    *out = (int)x;
+    return 0;
+}
+
+/* range: lo (inclusive unless lo_open), hi (inclusive unless hi_open); NAN = unbounded */
+static int get_double(ctx *c, const node *m, const char *path, const char *name, int required,
+                      double def, double lo, int lo_open, double hi, int hi_open, double *out)
+{
+    char key[256], what[128];
+    node *v = lookup(c, m, name);
+    double x;
+
+    join(key, sizeof(key), path, name);
+    if (!isnan(lo) && !isnan(hi))
+        snprintf(what, sizeof(what), "a number %s %g and %s %g", lo_open ? ">" : ">=", lo,
+                 hi_open ? "<" : "<=", hi);
+    else if (!isnan(lo))
+        snprintf(what, sizeof(what), "a number %s %g", lo_open ? ">" : ">=", lo);
+    else
+        snprintf(what, sizeof(what), "a number");
+    if (!v) {
+        if (required)
+            return missing(c, m, key, what);
+        *out = def;
+        return 0;
+    }
+    if (parse_double(v, &x) || (!isnan(lo) && (lo_open ? x <= lo : x < lo)) ||
+        (!isnan(hi) && (hi_open ? x >= hi : x > hi)))
+        return expected(c, v, key, what);
+    *out = x;
+    return 0;
+}
+
+static int get_bool(ctx *c, const node *m, const char *path, const char *name, int def, int *out)
+{
+    char key[256];
+    node *v = lookup(c, m, name);
+    const char *s = scalar(v);
+
+    join(key, sizeof(key), path, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (s && is_plain(v) && (!strcmp(s, "true") || !strcmp(s, "yes"))) {
+        *out = 1;
+        return 0;
+    }
+    if (s && is_plain(v) && (!strcmp(s, "false") || !strcmp(s, "no"))) {
+        *out = 0;
+        return 0;
+    }
+    return expected(c, v, key, "true or false");
+}
+
+static int get_string(ctx *c, const node *m, const char *path, const char *name, int required,
+                      const char *def, char *out, size_t cap)
+{
+    char key[256];
+    node *v = lookup(c, m, name);
+    const char *s = scalar(v);
+
+    join(key, sizeof(key), path, name);
+    if (!v) {
+        if (required)
+            return missing(c, m, key, "a string");
+        snprintf(out, cap, "%s", def);
+        return 0;
+    }
+    if (!s || !*s)
+        return expected(c, v, key, "a non-empty string");
+    if (strlen(s) >= cap)
+        return jerr(c, v, key, "expected a string of at most %zu characters, found %zu", cap - 1,
+                    strlen(s));
+    snprintf(out, cap, "%s", s);
+    return 0;
+}
+
+/* one of names[0..n-1] (NULL entries skipped) */
+static int enum_value(ctx *c, const node *v, const char *key, const char *const *names, int n,
+                      int *out)
+{
+    char what[512] = "one of: ";
+    const char *s = scalar(v);
+
+    for (int i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        if (s && strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    for (int i = 0, first = 1; i < n; i++) {
+        if (!names[i])
+            continue;
+        strncat(what, first ? "" : ", ", sizeof(what) - strlen(what) - 1);
+        strncat(what, names[i], sizeof(what) - strlen(what) - 1);
+        first = 0;
+    }
+    return expected(c, v, key, what);
+}
+
+static int get_enum(ctx *c, const node *m, const char *path, const char *name, int required,
+                    int def, const char *const *names, int n, int *out)
+{
+    char key[256];
+    node *v = lookup(c, m, name);
+
+    join(key, sizeof(key), path, name);
+    if (!v) {
+        if (required) {
+            char what[512] = "one of: ";
+
+            for (int i = 0, first = 1; i < n; i++) {
+                if (!names[i])
+                    continue;
+                strncat(what, first ? "" : ", ", sizeof(what) - strlen(what) - 1);
+                strncat(what, names[i], sizeof(what) - strlen(what) - 1);
+                first = 0;
+            }
+            return missing(c, m, key, what);
+        }
+        *out = def;
+        return 0;
+    }
+    return enum_value(c, v, key, names, n, out);
+}
+
+static const char *act_names[SYM_ACT_COUNT] = {"linear", "relu", "leaky_relu",
+                                               "sigmoid", "tanh", "softplus"};
+
+/* list of integers -> out[0..*n-1] */
+static int get_int_list(ctx *c, const node *m, const char *path, const char *name, int required,
+                        int min_len, int max_len, long long lo, long long hi, int *out, int *n)
+{
+    char key[256], ikey[280], what[96];
+    node *v = lookup(c, m, name);
+    int len;
+
+    join(key, sizeof(key), path, name);
+    if (!v) {
+        if (required) {
+            snprintf(what, sizeof(what), "a list of at least %d integers", min_len);
+            return missing(c, m, key, what);
+        }
+        *n = 0;
+        return 0;
+    }
+    if (v->type != YAML_SEQUENCE_NODE)
+        return expected(c, v, key, "a list of integers");
+    len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (len < min_len || len > max_len) {
+        snprintf(what, sizeof(what), "a list of %d to %d integers", min_len, max_len);
+        return jerr(c, v, key, "expected %s, found %d", what, len);
+    }
+    snprintf(what, sizeof(what), "an integer from %lld to %lld", lo, hi);
+    for (int i = 0; i < len; i++) {
+        node *it = get(c, v->data.sequence.items.start[i]);
+        long long x;
+
+        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+        if (parse_long(it, &x) || x < lo || x > hi)
+            return expected(c, it, ikey, what);
+        out[i] = (int)x;
+    }
+    *n = len;
+    return 0;
+}
+
+/* ---- sections ---- */
+
+static int parse_seeds(ctx *c, const node *root, sym_job *job)
+{
+    node *v = lookup(c, root, "seeds");
+    int rc = 0;
+
+    if (!v) {
+        job->n_seeds = 1;
+        SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t)));
+        return 0;
+    }
+    if (v->type == YAML_MAPPING_NODE) {
+        static const char *const keys[] = {"count", "base", NULL};
+        int count = 0;
+        long long base = 0;
+        node *b;
+
+        SYM_TRY(check_map(c, v, "seeds", keys));
+        SYM_TRY(get_int(c, v, "seeds", "count", 1, 0, 1, MAX_SEEDS, &count));
+        b = lookup(c, v, "base");
+        if (b && (parse_long(b, &base) || base < 0 || base > (1LL << 52)))
+            return expected(c, b, "seeds.base", "an integer from 0 to 4503599627370496");
+        job->n_seeds = count;
+        SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t) * (size_t)count));
+        for (int i = 0; i < count; i++)
+            job->seeds[i] = (uint64_t)base + (uint64_t)i;
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        int len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+
+        if (len < 1)
+            return expected(c, v, "seeds", "a non-empty list of seeds");
+        if (len > MAX_SEEDS)
+            return jerr(c, v, "seeds", "expected at most %d seeds, found %d", MAX_SEEDS, len);
+        job->n_seeds = len;
+        SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t) * (size_t)len));
+        for (int i = 0; i < len; i++) {
+            node *it = get(c, v->data.sequence.items.start[i]);
+            long long x;
+            char key[64];
+
+            snprintf(key, sizeof(key), "seeds[%d]", i);
+            if (parse_long(it, &x) || x < 0 || x > (1LL << 52))
+                return expected(c, it, key, "an integer from 0 to 4503599627370496");
+            for (int j = 0; j < i; j++)
+                if (job->seeds[j] == (uint64_t)x)
+                    return jerr(c, it, key, "seed %lld is listed twice (also seeds[%d])", x, j);
+            job->seeds[i] = (uint64_t)x;
+        }
+    } else {
+        return expected(c, v, "seeds", "{count: N, base: B} or a list of integers");
+    }
+cleanup:
+    return rc;
+}
+
+static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_node)
+{
+    static const char *const kinds[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5"};
+    static const char *const k_lin[] = {"kind", "samples", "input", "output", "noise", NULL};
+    static const char *const k_sub[] = {"kind", "samples", "dim", "rank", "noise", NULL};
+    static const char *const k_mlp[] = {"kind", "samples", "widths", "activation", "bias",
+                                        "noise", NULL};
+    static const char *const k_h5[] = {"kind", "file", "x", "y", NULL};
+    static const char *const k_any[] = {"kind", "samples", "input", "output", "dim", "rank",
+                                        "noise", "widths", "activation", "bias", "file", "x",
+                                        "y", NULL};
+    sym_data_opts *d = &job->data;
+    node *v = lookup(c, root, "data");
+    int rc = 0, kind = 0;
+
+    *data_node = v;
+    if (!v)
+        return missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
+    SYM_TRY(check_map(c, v, "data", k_any));
+    SYM_TRY(get_enum(c, v, "data", "kind", 1, 0, kinds, 4, &kind));
+    d->kind = (sym_data_kind)kind;
+    switch (d->kind) {
+    case SYM_DATA_TEACHER_LINEAR:
+        SYM_TRY(check_map(c, v, "data", k_lin));
+        SYM_TRY(get_int(c, v, "data", "input", 1, 0, 1, MAX_WIDTH, &d->input));
+        SYM_TRY(get_int(c, v, "data", "output", 1, 0, 1, MAX_WIDTH, &d->output));
+        break;
+    case SYM_DATA_SUBSPACE:
+        SYM_TRY(check_map(c, v, "data", k_sub));
+        SYM_TRY(get_int(c, v, "data", "dim", 1, 0, 1, MAX_WIDTH, &d->dim));
+        SYM_TRY(get_int(c, v, "data", "rank", 1, 0, 1, d->dim, &d->rank));
+        break;
+    case SYM_DATA_TEACHER_MLP: {
+        sym_model_opts *t = &d->teacher;
+        int n = 0, act = SYM_ACT_TANH, bias = 1;
+
+        SYM_TRY(check_map(c, v, "data", k_mlp));
+        SYM_TRY(get_int_list(c, v, "data", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
+                             t->widths, &n));
+        SYM_TRY(get_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, act_names, SYM_ACT_COUNT,
+                         &act));
+        SYM_TRY(get_bool(c, v, "data", "bias", 1, &bias));
+        t->kind = SYM_MODEL_MLP;
+        t->n_layers = n - 1;
+        t->n_encoder = n - 1;
+        t->bias = bias;
+        t->leaky_slope = 0.01;
+        t->init_kind = SYM_INIT_NORMAL;
+        t->init_scale = 1.0;
+        for (int l = 0; l < n - 1; l++)
+            t->act[l] = l < n - 2 ? (sym_act)act : SYM_ACT_LINEAR;
+        break;
+    }
+    case SYM_DATA_HDF5: {
+        char file[1024];
+        int xr = 0, xc = 0, yr = 0, yc = 0;
+
+        SYM_TRY(check_map(c, v, "data", k_h5));
+        SYM_TRY(get_string(c, v, "data", "file", 1, "", file, sizeof(file)));
+        SYM_TRY(get_string(c, v, "data", "x", 0, "X", d->x_path, sizeof(d->x_path)));
+        SYM_TRY(get_string(c, v, "data", "y", 0, "", d->y_path, sizeof(d->y_path)));
+        if (strlen(c->dir) + strlen(file) + 2 > sizeof(d->file))
+            return jerr(c, lookup(c, v, "file"), "data.file", "path too long (%zu characters)",
+                        strlen(c->dir) + strlen(file) + 1);
+        if (file[0] == '/' || !c->dir[0])
+            memcpy(d->file, file, strlen(file) + 1);
+        else
+        {
+            size_t nd = strlen(c->dir);
+
+            memcpy(d->file, c->dir, nd);
+            d->file[nd] = '/';
+            memcpy(d->file + nd + 1, file, strlen(file) + 1);
+        }
+        if (sym_h5_matrix_shape(&xr, &xc, d->file, d->x_path) < 0)
+            return jerr(c, lookup(c, v, "x") ? lookup(c, v, "x") : lookup(c, v, "file"),
+                        lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
+        d->samples = xr;
+        d->input = xc;
+        d->output = xc;
+        if (d->y_path[0]) {
+            if (sym_h5_matrix_shape(&yr, &yc, d->file, d->y_path) < 0)
+                return jerr(c, lookup(c, v, "y"), "data.y", "%s", sym_err_message());
+            if (yr != xr)
+                return jerr(c, lookup(c, v, "y"), "data.y",
+                            "expected %d rows (as many as data.x), found %d", xr, yr);
+            d->output = yc;
+        }
+        return 0;
+    }
+    }
+    SYM_TRY(get_int(c, v, "data", "samples", 1, 0, 1, MAX_SAMPLES, &d->samples));
+    SYM_TRY(get_double(c, v, "data", "noise", 0, 0.0, 0.0, 0, NAN, 0, &d->noise));
+cleanup:
+    return rc;
+}
+
+/* input and output widths the data imposes on the model */
+static void data_widths(const sym_data_opts *d, int *in, int *out)
+{
+    switch (d->kind) {
+    case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
+    case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
+    case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
+    case SYM_DATA_HDF5: *in = d->input; *out = d->output; break;
+    }
+}
+
+/* hidden activations: one name for all, or a list of one per hidden layer */
+static int get_hidden_acts(ctx *c, const node *m, const char *path, int n_hidden, int def,
+                           sym_act *out)
+{
+    char key[256], ikey[280];
+    node *v = lookup(c, m, "activation");
+    int a = def;
+
+    join(key, sizeof(key), path, "activation");
+    if (v && v->type == YAML_SEQUENCE_NODE) {
+        int len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+
+        if (len != n_hidden)
+            return jerr(c, v, key, "expected one activation per hidden layer (%d), found %d",
+                        n_hidden, len);
+        for (int i = 0; i < len; i++) {
+            snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+            if (enum_value(c, get(c, v->data.sequence.items.start[i]), ikey, act_names,
+                           SYM_ACT_COUNT, &a))
+                return SYM_EJOB;
+            out[i] = (sym_act)a;
+        }
+        return 0;
+    }
+    if (v && enum_value(c, v, key, act_names, SYM_ACT_COUNT, &a))
+        return SYM_EJOB;
+    for (int i = 0; i < n_hidden; i++)
+        out[i] = (sym_act)a;
+    return 0;
+}
+
+static int parse_init(ctx *c, const node *m, sym_model_opts *o)
+{
+    static const char *const keys[] = {"kind", "scale", NULL};
+    static const char *const kinds[] = {"normal", "uniform"};
+    node *v = lookup(c, m, "init");
+    int rc = 0, k = 0;
+
+    if (!v)
+        return 0;
+    SYM_TRY(check_map(c, v, "model.init", keys));
+    SYM_TRY(get_enum(c, v, "model.init", "kind", 0, 0, kinds, 2, &k));
+    SYM_TRY(get_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
+    o->init_kind = (sym_init_kind)k;
+cleanup:
+    return rc;
+}
+
+static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_node)
+{
+    static const char *const kinds[] = {"mlp", "autoencoder"};
+    static const char *const k_mlp[] = {"kind", "widths", "activation", "output_activation",
+                                        "bias", "leaky_slope", "init", NULL};
+    static const char *const k_ae[] = {"kind", "input", "latent", "hidden", "decoder_hidden",
+                                       "activation", "latent_activation", "output_activation",
+                                       "tied", "bias", "leaky_slope", "init", NULL};
+    static const char *const k_any[] = {"kind", "widths", "activation", "output_activation",
+                                        "bias", "leaky_slope", "init", "input", "latent",
+                                        "hidden", "decoder_hidden", "latent_activation",
+                                        "tied", NULL};
+    sym_model_opts *o = &job->model;
+    sym_model_opts def = SYM_MODEL_OPTS_INIT;
+    node *v = lookup(c, root, "model");
+    int rc = 0, kind = 0, act = 0, din = 0, dout = 0;
+    sym_model *probe = NULL;
+
+    *o = def;
+    if (!v)
+        return missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
+    SYM_TRY(check_map(c, v, "model", k_any));
+    SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, 2, &kind));
+    o->kind = (sym_model_kind)kind;
+    data_widths(&job->data, &din, &dout);
+    if (o->kind == SYM_MODEL_MLP) {
+        int n = 0;
+        node *w;
+
+        SYM_TRY(check_map(c, v, "model", k_mlp));
+        SYM_TRY(get_int_list(c, v, "model", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
+                             o->widths, &n));
+        o->n_layers = o->n_encoder = n - 1;
+        SYM_TRY(get_hidden_acts(c, v, "model", n - 2, SYM_ACT_RELU, o->act));
+        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, act_names,
+                         SYM_ACT_COUNT, &act));
+        o->act[n - 2] = (sym_act)act;
+        w = lookup(c, v, "widths");
+        if (o->widths[0] != din)
+            return jerr(c, get(c, w->data.sequence.items.start[0]), "model.widths[0]",
+                        "expected %d (the data's input width), found %d", din, o->widths[0]);
+        if (o->widths[n - 1] != dout) {
+            char key[64];
+
+            snprintf(key, sizeof(key), "model.widths[%d]", n - 1);
+            return jerr(c, get(c, w->data.sequence.items.start[n - 1]), key,
+                        "expected %d (the data's output width), found %d", dout, o->widths[n - 1]);
+        }
+    } else {
+        int input = 0, latent = 0, nh = 0, nd = 0, tied = 0;
+        int hid[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS];
+        sym_act hacts[SYM_MAX_LAYERS];
+
+        SYM_TRY(check_map(c, v, "model", k_ae));
+        SYM_TRY(get_int(c, v, "model", "input", 1, 0, 1, MAX_WIDTH, &input));
+        SYM_TRY(get_int(c, v, "model", "latent", 1, 0, 1, MAX_WIDTH, &latent));
+        SYM_TRY(get_int_list(c, v, "model", "hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1, 1,
+                             MAX_WIDTH, hid, &nh));
+        SYM_TRY(get_bool(c, v, "model", "tied", 0, &tied));
+        if (lookup(c, v, "decoder_hidden")) {
+            if (tied)
+                return jerr(c, lookup(c, v, "decoder_hidden"), "model.decoder_hidden",
+                            "a tied decoder mirrors the encoder; remove decoder_hidden or set tied: false");
+            SYM_TRY(get_int_list(c, v, "model", "decoder_hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1,
+                                 1, MAX_WIDTH, dec, &nd));
+        } else {
+            nd = nh;
+            for (int i = 0; i < nh; i++)
+                dec[i] = hid[nh - 1 - i];
+        }
+        /* chain: input, hidden..., latent, decoder_hidden..., input */
+        o->n_encoder = nh + 1;
+        o->n_layers = nh + nd + 2;
+        o->widths[0] = input;
+        for (int i = 0; i < nh; i++)
+            o->widths[1 + i] = hid[i];
+        o->widths[nh + 1] = latent;
+        for (int i = 0; i < nd; i++)
+            o->widths[nh + 2 + i] = dec[i];
+        o->widths[o->n_layers] = input;
+        o->tied = tied;
+        SYM_TRY(get_hidden_acts(c, v, "model", nh + nd, SYM_ACT_RELU, hacts));
+        for (int i = 0; i < nh; i++)
+            o->act[i] = hacts[i];
+        for (int i = 0; i < nd; i++)
+            o->act[nh + 1 + i] = hacts[nh + i];
+        SYM_TRY(get_enum(c, v, "model", "latent_activation", 0, SYM_ACT_LINEAR, act_names,
+                         SYM_ACT_COUNT, &act));
+        o->act[nh] = (sym_act)act;
+        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, act_names,
+                         SYM_ACT_COUNT, &act));
+        o->act[o->n_layers - 1] = (sym_act)act;
+        if (input != din || input != dout)
+            return jerr(c, lookup(c, v, "input"), "model.input",
+                        "expected %d (the data's width), found %d", din, input);
+        if (job->data.kind != SYM_DATA_SUBSPACE &&
+            !(job->data.kind == SYM_DATA_HDF5 && !job->data.y_path[0]))
+            return jerr(c, lookup(c, v, "kind"), "model.kind",
+                        "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
+                        data_node->start_mark.line + 1);
+    }
+    SYM_TRY(get_bool(c, v, "model", "bias", 0, &o->bias));
+    SYM_TRY(get_double(c, v, "model", "leaky_slope", 0, 0.01, 0.0, 0, NAN, 0, &o->leaky_slope));
+    SYM_TRY(parse_init(c, v, o));
+    /* the model's own checks (mirrored widths for tied weights, ...) */
+    if (sym_model_create(&probe, o) < 0)
+        return jerr(c, v, "model", "%s", sym_err_message());
+cleanup:
+    sym_model_free(probe);
+    return rc;
+}
+
+static int parse_regularizer(ctx *c, const node *root, sym_job *job)
+{
+    static const char *const kinds[] = {"none", "frobenius", "l1", "lp", "schatten", "jacobian"};
+    static const char *const norms[] = {"frobenius", "lp"};
+    static const char *const k_any[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder",
+                                        "p", "norm", NULL};
+    static const char *const k_none[] = {"kind", NULL};
+    static const char *const k_w[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", NULL};
+    static const char *const k_p[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", "p", NULL};
+    static const char *const k_mlp[] = {"kind", "lambda", "p", "norm", NULL};
+    sym_reg *r = &job->reg;
+    node *v = lookup(c, root, "regularizer");
+    int rc = 0, kind = 0, norm = 0, is_ae = job->model.kind == SYM_MODEL_AUTOENCODER;
+    double lam = 0.0;
+
+    r->kind = SYM_REG_NONE;
+    if (!v)
+        return 0;
+    SYM_TRY(check_map(c, v, "regularizer", k_any));
+    SYM_TRY(get_enum(c, v, "regularizer", "kind", 1, 0, kinds, SYM_REG_COUNT, &kind));
+    r->kind = (sym_reg_kind)kind;
+    if (r->kind == SYM_REG_NONE)
+        return check_map(c, v, "regularizer", k_none);
+    if (r->kind == SYM_REG_LP || r->kind == SYM_REG_SCHATTEN)
+        SYM_TRY(check_map(c, v, "regularizer", k_p));
+    else if (r->kind != SYM_REG_JACOBIAN)
+        SYM_TRY(check_map(c, v, "regularizer", k_w));
+    if (!is_ae) {
+        node *k = lookup(c, v, "lambda_encoder") ? lookup(c, v, "lambda_encoder")
+                                                 : lookup(c, v, "lambda_decoder");
+        if (k)
+            return jerr(c, k, lookup(c, v, "lambda_encoder") ? "regularizer.lambda_encoder"
+                                                             : "regularizer.lambda_decoder",
+                        "an MLP has no encoder/decoder split: use regularizer.lambda");
+        SYM_TRY(check_map(c, v, "regularizer", k_mlp));
+    }
+    if (lookup(c, v, "lambda")) {
+        SYM_TRY(get_double(c, v, "regularizer", "lambda", 1, 0.0, 0.0, 0, NAN, 0, &lam));
+        r->lambda_encoder = r->lambda_decoder = lam;
+    } else if (!lookup(c, v, "lambda_encoder") && !lookup(c, v, "lambda_decoder")) {
+        return missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
+    }
+    SYM_TRY(get_double(c, v, "regularizer", "lambda_encoder", 0, r->lambda_encoder, 0.0, 0, NAN,
+                       0, &r->lambda_encoder));
+    SYM_TRY(get_double(c, v, "regularizer", "lambda_decoder", 0, r->lambda_decoder, 0.0, 0, NAN,
+                       0, &r->lambda_decoder));
+    if (r->kind == SYM_REG_JACOBIAN) {
+        SYM_TRY(get_enum(c, v, "regularizer", "norm", 1, 0, norms, 2, &norm));
+        r->norm = (sym_norm_kind)norm;
+        if (r->norm == SYM_NORM_FROBENIUS && lookup(c, v, "p"))
+            return jerr(c, lookup(c, v, "p"), "regularizer.p",
+                        "not used by norm: frobenius (it is the squared Frobenius norm)");
+    }
+    if (r->kind == SYM_REG_LP || (r->kind == SYM_REG_JACOBIAN && r->norm == SYM_NORM_LP)) {
+        SYM_TRY(get_double(c, v, "regularizer", "p", 1, 2.0, 1.0, 0, NAN, 0, &r->p));
+    } else if (r->kind == SYM_REG_SCHATTEN) {
+        node *p = lookup(c, v, "p");
+        const char *s = scalar(p);
+
+        if (s && is_plain(p) && (!strcmp(s, "inf") || !strcmp(s, ".inf")))
+            r->p = INFINITY;
+        else if (!p)
+            return missing(c, v, "regularizer.p", "a number >= 1 or inf");
+        else if (parse_double(p, &r->p) || r->p < 1.0)
+            return expected(c, p, "regularizer.p", "a number >= 1 or inf");
+    } else if (r->kind == SYM_REG_L1) {
+        r->p = 1.0;
+    }
+cleanup:
+    return rc;
+}
+
+static int parse_train(ctx *c, const node *root, sym_job *job)
+{
+    static const char *const opts[] = {"gd", "sgd", "adam"};
+    static const char *const k_any[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
+                                        "beta1", "beta2", "eps", NULL};
+    static const char *const k_gd[] = {"optimizer", "lr", "epochs", NULL};
+    static const char *const k_sgd[] = {"optimizer", "lr", "epochs", "batch_size", "momentum", NULL};
+    static const char *const k_adam[] = {"optimizer", "lr", "epochs", "batch_size", "beta1",
+                                         "beta2", "eps", NULL};
+    sym_train_opts *t = &job->train, def = SYM_TRAIN_OPTS_INIT;
+    node *v = lookup(c, root, "train");
+    int rc = 0, k = 0;
+
+    *t = def;
+    if (!v)
+        return missing(c, root, "train", "a mapping with optimizer, lr and epochs");
+    SYM_TRY(check_map(c, v, "train", k_any));
+    SYM_TRY(get_enum(c, v, "train", "optimizer", 1, 0, opts, SYM_OPT_COUNT, &k));
+    t->optimizer = (sym_opt_kind)k;
+    SYM_TRY(check_map(c, v, "train", k == SYM_OPT_GD ? k_gd : k == SYM_OPT_SGD ? k_sgd : k_adam));
+    SYM_TRY(get_double(c, v, "train", "lr", 1, 0.0, 0.0, 1, NAN, 0, &t->lr));
+    SYM_TRY(get_int(c, v, "train", "epochs", 1, 0, 1, MAX_EPOCHS, &t->epochs));
+    SYM_TRY(get_int(c, v, "train", "batch_size", 0, 0, 1, MAX_SAMPLES, &t->batch_size));
+    SYM_TRY(get_double(c, v, "train", "momentum", 0, 0.0, 0.0, 0, 1.0, 1, &t->momentum));
+    SYM_TRY(get_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
+    SYM_TRY(get_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
+    SYM_TRY(get_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
+    if (t->batch_size > job->data.samples)
+        return jerr(c, lookup(c, v, "batch_size"), "train.batch_size",
+                    "expected at most %d (data.samples), found %d", job->data.samples,
+                    t->batch_size);
+cleanup:
+    return rc;
+}
+
+static int parse_record(ctx *c, const node *root, sym_job *job)
+{
+    static const char *const keys[] = {"loss_every", "weights", NULL};
+    static const char *const w[] = {"none", "final", "initial_and_final"};
+    node *v = lookup(c, root, "record");
+    int rc = 0, k = SYM_RECORD_WEIGHTS_FINAL;
+
+    job->train.loss_every = 10;
+    job->record_weights = SYM_RECORD_WEIGHTS_FINAL;
+    if (!v)
+        return 0;
+    SYM_TRY(check_map(c, v, "record", keys));
+    SYM_TRY(get_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->train.loss_every));
+    SYM_TRY(get_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, 3, &k));
+    job->record_weights = (sym_record_weights)k;
+cleanup:
+    return rc;
+}
+
+static int parse_document(ctx *c, sym_job *job)
+{
+    static const char *const keys[] = {"name", "seeds", "data", "model", "regularizer",
+                                       "train", "record", "sweep", "probes", NULL};
+    node *root = yaml_document_get_root_node(c->doc);
+    const node *data_node = NULL;
+    int rc = 0;
+
+    if (!root)
+        return jerr(c, NULL, "(top level)", "the job file is empty; expected a mapping with data, model and train");
+    if (root->type != YAML_MAPPING_NODE)
+        return expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
+    SYM_TRY(check_map(c, root, "", keys));
+    if (lookup(c, root, "sweep"))
+        return jerr(c, lookup(c, root, "sweep"), "sweep",
+                    "sweep axes are not supported by symsweep %s; list runs as seeds, or one job file per setting",
+                    "0.1");
+    if (lookup(c, root, "probes"))
+        return jerr(c, lookup(c, root, "probes"), "probes",
+                    "probes are not supported by symsweep %s", "0.1");
+    {
+        const char *base = strrchr(c->file, '/');
+        char def[128];
+        char *dot;
+
+        snprintf(def, sizeof(def), "%s", base ? base + 1 : c->file);
+        dot = strrchr(def, '.');
+        if (dot && dot != def)
+            *dot = '\0';
+        SYM_TRY(get_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
+    }
+    SYM_TRY(parse_seeds(c, root, job));
+    SYM_TRY(parse_data(c, root, job, &data_node));
+    SYM_TRY(parse_model(c, root, job, data_node));
+    SYM_TRY(parse_regularizer(c, root, job));
+    SYM_TRY(parse_train(c, root, job));
+    SYM_TRY(parse_record(c, root, job));
+cleanup:
+    return rc;
+}
+
+int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    ctx c = {path, &doc, ""};
+    int rc = 0, have_doc = 0, have_parser = 0;
+    const char *slash = strrchr(path, '/');
+
+    memset(job, 0, sizeof(*job));
+    if (slash)
+        snprintf(c.dir, sizeof(c.dir), "%.*s", (int)(slash - path), path);
+    snprintf(job->path, sizeof(job->path), "%s", path);
+    SYM_TRY(sym_alloc(&job->yaml, len + 1));
+    memcpy(job->yaml, text, len);
+    job->yaml_len = len;
+    sym_sha256_hex(job->sha256, text, len);
+    if (memchr(text, '\0', len))
+        SYM_FAIL(SYM_EJOB, "%s:1:1: (file): expected YAML text, found a NUL byte", path);
+
+    if (!yaml_parser_initialize(&parser))
+        SYM_FAIL(SYM_ENOMEM, "cannot initialize the YAML parser");
+    have_parser = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        SYM_FAIL(SYM_EJOB, "%s:%zu:%zu: (syntax): %s%s%s", path, parser.problem_mark.line + 1,
+                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML",
+                 parser.context ? " " : "", parser.context ? parser.context : "");
+    }
+    have_doc = 1;
+    SYM_TRY(parse_document(&c, job));
+    /* a second document would be silently ignored: refuse it */
+    if (yaml_parser_load(&parser, &extra)) {
+        node *r2 = yaml_document_get_root_node(&extra);
+        size_t line = r2 ? r2->start_mark.line + 1 : 0;
+
+        yaml_document_delete(&extra);
+        if (r2)
+            SYM_FAIL(SYM_EJOB, "%s:%zu:1: (file): expected one YAML document, found a second one",
+                     path, line);
+    } else {
+        SYM_FAIL(SYM_EJOB, "%s:%zu:%zu: (syntax): %s", path, parser.problem_mark.line + 1,
+                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
+    }
+cleanup:
+    if (have_doc)
+        yaml_document_delete(&doc);
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    if (rc < 0)
+        sym_job_dispose(job); /* the message stays in the error buffer */
+    return rc;
+}
+
+int sym_job_load(sym_job *job, const char *path)
+{
+    FILE *f = NULL;
+    char *buf = NULL;
+    long len;
+    int rc = 0;
+
+    memset(job, 0, sizeof(*job));
+    f = fopen(path, "rb");
+    if (!f)
+        SYM_FAIL(SYM_EIO, "%s: cannot open the job file: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        SYM_FAIL(SYM_EIO, "%s: cannot read the job file (not a regular file?)", path);
+    if (len > 16 * 1024 * 1024)
+        SYM_FAIL(SYM_EJOB, "%s:1:1: (file): expected a job file of at most 16 MiB, found %ld bytes",
+                 path, len);
+    SYM_TRY(sym_alloc(&buf, (size_t)len + 1));
+    if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
+        SYM_FAIL(SYM_EIO, "%s: short read", path);
+    SYM_TRY(sym_job_parse(job, buf, (size_t)len, path));
+cleanup:
+    if (f)
+        fclose(f);
+    free(buf);
+    return rc;
+}
+
+void sym_job_dispose(sym_job *job)
+{
+    free(job->yaml);
+    free(job->seeds);
+    memset(job, 0, sizeof(*job));
+}
+
+int sym_job_n_runs(const sym_job *job) { return job->n_seeds; }

@@ -1,0 +1,92 @@
+/* One run: data, initialization, training, all from the run's seed. */
+#include "symsweep/io.h"
+#include "symsweep/sweep.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int load_data(sym_data *d, const sym_job *job, uint64_t seed)
+{
+    const sym_data_opts *o = &job->data;
+    int rc = 0, r = 0, c = 0;
+
+    memset(d, 0, sizeof(*d));
+    if (o->kind != SYM_DATA_HDF5) {
+        sym_rng rng;
+
+        /* the data stream depends on the seed only, so runs that share a seed
+         * (different regularizers, say) see the same data: paired comparisons */
+        sym_rng_init(&rng, seed, SYM_RNG_DATA, 0);
+        return sym_data_generate(d, o, &rng);
+    }
+    SYM_TRY(sym_h5_read_matrix(&d->X, &r, &c, o->file, o->x_path));
+    d->n = r;
+    d->d_in = c;
+    if (o->y_path[0]) {
+        int r2 = 0;
+
+        SYM_TRY(sym_h5_read_matrix(&d->Y, &r2, &d->d_out, o->file, o->y_path));
+        if (r2 != r)
+            SYM_FAIL(SYM_EIO, "%s: '%s' has %d rows but '%s' has %d", o->file, o->x_path, r,
+                     o->y_path, r2);
+    } else {
+        d->Y = d->X;
+        d->d_out = c;
+    }
+cleanup:
+    if (rc)
+        sym_data_dispose(d);
+    return rc;
+}
+
+int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
+{
+    sym_model *m = NULL;
+    sym_data d = {0};
+    sym_rng init, shuffle;
+    sym_train_out tout = {0};
+    uint64_t seed = job->seeds[index];
+    double t0 = sym_now();
+    size_t np;
+    int rc = 0, step = 0;
+
+    memset(r, 0, sizeof(*r));
+    r->index = index;
+    r->status = SYM_RUN_FAILED;
+    r->n_curve = sym_train_n_points(&job->train);
+    SYM_TRY(sym_model_create(&m, &job->model));
+    np = sym_model_n_params(m);
+    SYM_TRY(sym_alloc_doubles(&r->params, np));
+    SYM_TRY(sym_alloc_doubles(&r->initial, np));
+    SYM_TRY(sym_alloc_doubles(&r->curve, (size_t)r->n_curve));
+    step = 1;
+    SYM_TRY(load_data(&d, job, seed));
+    sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
+    sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
+    sym_model_init_params(m, r->params, &init);
+    memcpy(r->initial, r->params, np * sizeof(double));
+    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &job->reg, &job->train, &d, &shuffle));
+    r->status = tout.status;
+    r->epochs_done = tout.epochs_done;
+    r->final = tout.final;
+cleanup:
+    if (rc < 0 && step == 1) {
+        /* a failure of this run (data, numerics), not of the process: record it */
+        snprintf(r->error, sizeof(r->error), "%s", sym_err_message());
+        r->status = SYM_RUN_FAILED;
+        rc = 0;
+    }
+    r->wall_time = sym_now() - t0;
+    sym_data_dispose(&d);
+    sym_model_free(m);
+    return rc;
+}
+
+void sym_run_result_dispose(sym_run_result *r)
+{
+    free(r->params);
+    free(r->initial);
+    free(r->curve);
+    memset(r, 0, sizeof(*r));
+}
