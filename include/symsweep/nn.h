@@ -168,6 +168,9 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
 /** Network output Yhat [n x d_out] (n <= max_batch). */
 int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n);
 
+/** Pre-activations Z_l [n x n_{l+1}] of the last forward pass (borrowed). */
+const double *sym_eval_preactivation(const sym_eval *e, int l);
+
 /* ------------------------------------------------------------------ */
 /* Data                                                               */
 /* ------------------------------------------------------------------ */

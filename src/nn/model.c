@@ -235,6 +235,12 @@ void sym_eval_free(sym_eval *e)
     free(e);
 }
 
+const double *sym_eval_preactivation(const sym_eval *e, int l)
+{
+    SYM_ASSERT(l >= 0 && l < e->m->o.n_layers);
+    return e->Z[l];
+}
+
 /* Z_l [n x no] = in [n x ni] W_l^T + b_l ; A_l = sigma(Z_l) */
 static void forward(sym_eval *e, const double *params, const double *X, int n)
 {
