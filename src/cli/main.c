@@ -56,8 +56,10 @@ static int cmd_validate(int argc, char **argv)
 
     if (argc != 3)
         return usage_error("validate takes one job file%s", argc < 3 ? ", found none" : "");
-    if (sym_job_load(&job, argv[2]) < 0)
-        return print_error();
+    if (sym_job_load(&job, argv[2]) < 0) {
+        print_error();
+        return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
+    }
     printf("%s: valid job '%s': %d run%s, model with %d layer%s, %s optimizer, %d epochs\n",
            argv[2], job.name, sym_job_n_runs(&job), sym_job_n_runs(&job) == 1 ? "" : "s",
            job.model.n_layers, job.model.n_layers == 1 ? "" : "s",
@@ -102,8 +104,10 @@ static int cmd_run(int argc, char **argv)
     if (!job_path)
         return usage_error("run needs a job file%s", "");
     /* parse and validate completely before MPI and before any output */
-    if (sym_job_load(&job, job_path) < 0)
-        return print_error();
+    if (sym_job_load(&job, job_path) < 0) {
+        print_error();
+        return EXIT_INPUT;
+    }
     if (!o.out_path) {
         snprintf(def_out, sizeof(def_out), "%s.h5", job.name);
         o.out_path = def_out;

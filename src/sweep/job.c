@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define MAX_SEEDS 100000000
@@ -40,10 +41,12 @@ static void describe(char *buf, size_t n, const node *v)
         const char *s = (const char *)v->data.scalar.value;
         size_t len = v->data.scalar.length;
 
+        const char *pre = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the string ";
+
         if (len > 60)
-            snprintf(buf, n, "\"%.57s...\"", s);
+            snprintf(buf, n, "%s\"%.57s...\"", pre, s);
         else
-            snprintf(buf, n, "\"%s\"", s);
+            snprintf(buf, n, "%s\"%s\"", pre, s);
     } else if (v->type == YAML_SEQUENCE_NODE)
         snprintf(buf, n, "a list");
     else
@@ -109,8 +112,21 @@ static node *lookup(ctx *c, const node *m, const char *key)
     return NULL;
 }
 
-/* m must be a mapping whose keys are all in `allowed` (NULL-terminated), each once */
-static int check_map(ctx *c, const node *m, const char *path, const char *const *allowed)
+static int in_list(const char *k, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (strcmp(k, *list) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * m must be a mapping whose keys are all in `allowed` (NULL-terminated),
+ * each once.  A key that is in `known` (valid for another kind) is reported
+ * as "not used by WHY" rather than as unknown.
+ */
+static int check_map_for(ctx *c, const node *m, const char *path, const char *const *allowed,
+                         const char *const *known, const char *why)
 {
     char list[512] = "", key[256];
     size_t used = 0;
@@ -135,8 +151,9 @@ static int check_map(ctx *c, const node *m, const char *path, const char *const 
                         "expected a setting name, found %s", found);
         }
         join(key, sizeof(key), path, k);
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(k, *a) == 0;
+        ok = in_list(k, allowed);
+        if (!ok && why && in_list(k, known))
+            return jerr(c, kn, key, "not used by %s; expected one of: %s", why, list);
         if (!ok)
             return jerr(c, kn, key, "unknown setting; expected one of: %s", list);
         for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
@@ -148,6 +165,16 @@ static int check_map(ctx *c, const node *m, const char *path, const char *const 
         }
     }
     return 0;
+}
+
+static int check_map(ctx *c, const node *m, const char *path, const char *const *allowed)
+{
+    return check_map_for(c, m, path, allowed, NULL, NULL);
+}
+
+static int need_map(ctx *c, const node *m, const char *path)
+{
+    return m && m->type == YAML_MAPPING_NODE ? 0 : expected(c, m, path, "a mapping");
 }
 
 /* ---- typed getters: required (no default) or with a documented default ---- */
@@ -446,22 +473,24 @@ static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_
                                         "y", NULL};
     sym_data_opts *d = &job->data;
     node *v = lookup(c, root, "data");
+    char why[64];
     int rc = 0, kind = 0;
 
     *data_node = v;
     if (!v)
         return missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
-    SYM_TRY(check_map(c, v, "data", k_any));
+    SYM_TRY(need_map(c, v, "data"));
     SYM_TRY(get_enum(c, v, "data", "kind", 1, 0, kinds, 4, &kind));
     d->kind = (sym_data_kind)kind;
+    snprintf(why, sizeof(why), "data kind %s", kinds[kind]);
     switch (d->kind) {
     case SYM_DATA_TEACHER_LINEAR:
-        SYM_TRY(check_map(c, v, "data", k_lin));
+        SYM_TRY(check_map_for(c, v, "data", k_lin, k_any, why));
         SYM_TRY(get_int(c, v, "data", "input", 1, 0, 1, MAX_WIDTH, &d->input));
         SYM_TRY(get_int(c, v, "data", "output", 1, 0, 1, MAX_WIDTH, &d->output));
         break;
     case SYM_DATA_SUBSPACE:
-        SYM_TRY(check_map(c, v, "data", k_sub));
+        SYM_TRY(check_map_for(c, v, "data", k_sub, k_any, why));
         SYM_TRY(get_int(c, v, "data", "dim", 1, 0, 1, MAX_WIDTH, &d->dim));
         SYM_TRY(get_int(c, v, "data", "rank", 1, 0, 1, d->dim, &d->rank));
         break;
@@ -469,7 +498,7 @@ static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_
         sym_model_opts *t = &d->teacher;
         int n = 0, act = SYM_ACT_TANH, bias = 1;
 
-        SYM_TRY(check_map(c, v, "data", k_mlp));
+        SYM_TRY(check_map_for(c, v, "data", k_mlp, k_any, why));
         SYM_TRY(get_int_list(c, v, "data", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
                              t->widths, &n));
         SYM_TRY(get_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, act_names, SYM_ACT_COUNT,
@@ -490,7 +519,7 @@ static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_
         char file[1024];
         int xr = 0, xc = 0, yr = 0, yc = 0;
 
-        SYM_TRY(check_map(c, v, "data", k_h5));
+        SYM_TRY(check_map_for(c, v, "data", k_h5, k_any, why));
         SYM_TRY(get_string(c, v, "data", "file", 1, "", file, sizeof(file)));
         SYM_TRY(get_string(c, v, "data", "x", 0, "X", d->x_path, sizeof(d->x_path)));
         SYM_TRY(get_string(c, v, "data", "y", 0, "", d->y_path, sizeof(d->y_path)));
@@ -507,6 +536,8 @@ static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_
             d->file[nd] = '/';
             memcpy(d->file + nd + 1, file, strlen(file) + 1);
         }
+        if (access(d->file, R_OK) != 0)
+            return jerr(c, lookup(c, v, "file"), "data.file", "%s: %s", d->file, strerror(errno));
         if (sym_h5_matrix_shape(&xr, &xc, d->file, d->x_path) < 0)
             return jerr(c, lookup(c, v, "x") ? lookup(c, v, "x") : lookup(c, v, "file"),
                         lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
@@ -610,7 +641,7 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
     *o = def;
     if (!v)
         return missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
-    SYM_TRY(check_map(c, v, "model", k_any));
+    SYM_TRY(need_map(c, v, "model"));
     SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, 2, &kind));
     o->kind = (sym_model_kind)kind;
     data_widths(&job->data, &din, &dout);
@@ -618,7 +649,7 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
         int n = 0;
         node *w;
 
-        SYM_TRY(check_map(c, v, "model", k_mlp));
+        SYM_TRY(check_map_for(c, v, "model", k_mlp, k_any, "model kind mlp"));
         SYM_TRY(get_int_list(c, v, "model", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
                              o->widths, &n));
         o->n_layers = o->n_encoder = n - 1;
@@ -642,7 +673,7 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
         int hid[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS];
         sym_act hacts[SYM_MAX_LAYERS];
 
-        SYM_TRY(check_map(c, v, "model", k_ae));
+        SYM_TRY(check_map_for(c, v, "model", k_ae, k_any, "model kind autoencoder"));
         SYM_TRY(get_int(c, v, "model", "input", 1, 0, 1, MAX_WIDTH, &input));
         SYM_TRY(get_int(c, v, "model", "latent", 1, 0, 1, MAX_WIDTH, &latent));
         SYM_TRY(get_int_list(c, v, "model", "hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1, 1,
@@ -713,21 +744,25 @@ static int parse_regularizer(ctx *c, const node *root, sym_job *job)
     static const char *const k_mlp[] = {"kind", "lambda", "p", "norm", NULL};
     sym_reg *r = &job->reg;
     node *v = lookup(c, root, "regularizer");
+    char why[64];
     int rc = 0, kind = 0, norm = 0, is_ae = job->model.kind == SYM_MODEL_AUTOENCODER;
     double lam = 0.0;
 
     r->kind = SYM_REG_NONE;
     if (!v)
         return 0;
-    SYM_TRY(check_map(c, v, "regularizer", k_any));
+    SYM_TRY(need_map(c, v, "regularizer"));
     SYM_TRY(get_enum(c, v, "regularizer", "kind", 1, 0, kinds, SYM_REG_COUNT, &kind));
     r->kind = (sym_reg_kind)kind;
+    snprintf(why, sizeof(why), "regularizer kind %s", kinds[kind]);
     if (r->kind == SYM_REG_NONE)
-        return check_map(c, v, "regularizer", k_none);
+        return check_map_for(c, v, "regularizer", k_none, k_any, why);
     if (r->kind == SYM_REG_LP || r->kind == SYM_REG_SCHATTEN)
-        SYM_TRY(check_map(c, v, "regularizer", k_p));
+        SYM_TRY(check_map_for(c, v, "regularizer", k_p, k_any, why));
     else if (r->kind != SYM_REG_JACOBIAN)
-        SYM_TRY(check_map(c, v, "regularizer", k_w));
+        SYM_TRY(check_map_for(c, v, "regularizer", k_w, k_any, why));
+    else
+        SYM_TRY(check_map(c, v, "regularizer", k_any));
     if (!is_ae) {
         node *k = lookup(c, v, "lambda_encoder") ? lookup(c, v, "lambda_encoder")
                                                  : lookup(c, v, "lambda_decoder");
@@ -735,7 +770,7 @@ static int parse_regularizer(ctx *c, const node *root, sym_job *job)
             return jerr(c, k, lookup(c, v, "lambda_encoder") ? "regularizer.lambda_encoder"
                                                              : "regularizer.lambda_decoder",
                         "an MLP has no encoder/decoder split: use regularizer.lambda");
-        SYM_TRY(check_map(c, v, "regularizer", k_mlp));
+        SYM_TRY(check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
     }
     if (lookup(c, v, "lambda")) {
         SYM_TRY(get_double(c, v, "regularizer", "lambda", 1, 0.0, 0.0, 0, NAN, 0, &lam));
@@ -784,15 +819,18 @@ static int parse_train(ctx *c, const node *root, sym_job *job)
                                          "beta2", "eps", NULL};
     sym_train_opts *t = &job->train, def = SYM_TRAIN_OPTS_INIT;
     node *v = lookup(c, root, "train");
+    char why[64];
     int rc = 0, k = 0;
 
     *t = def;
     if (!v)
         return missing(c, root, "train", "a mapping with optimizer, lr and epochs");
-    SYM_TRY(check_map(c, v, "train", k_any));
+    SYM_TRY(need_map(c, v, "train"));
     SYM_TRY(get_enum(c, v, "train", "optimizer", 1, 0, opts, SYM_OPT_COUNT, &k));
     t->optimizer = (sym_opt_kind)k;
-    SYM_TRY(check_map(c, v, "train", k == SYM_OPT_GD ? k_gd : k == SYM_OPT_SGD ? k_sgd : k_adam));
+    snprintf(why, sizeof(why), "optimizer %s%s", opts[k], k == SYM_OPT_GD ? " (always full batch)" : "");
+    SYM_TRY(check_map_for(c, v, "train", k == SYM_OPT_GD ? k_gd : k == SYM_OPT_SGD ? k_sgd : k_adam,
+                          k_any, why));
     SYM_TRY(get_double(c, v, "train", "lr", 1, 0.0, 0.0, 1, NAN, 0, &t->lr));
     SYM_TRY(get_int(c, v, "train", "epochs", 1, 0, 1, MAX_EPOCHS, &t->epochs));
     SYM_TRY(get_int(c, v, "train", "batch_size", 0, 0, 1, MAX_SAMPLES, &t->batch_size));

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install every Debian package symsweep needs to build, test and analyse.
+# Idempotent: when everything is installed it only asks dpkg (well under a second).
+#   scripts/setup.sh           build + test + analysis dependencies
+#   scripts/setup.sh --bench   also PyTorch (python3-torch), for bench/ baselines
+set -euo pipefail
+pkgs=(
+  build-essential cmake pkg-config git
+  libopenmpi-dev openmpi-bin                 # MPI
+  libhdf5-openmpi-dev hdf5-tools             # parallel HDF5 (+ h5dump)
+  libscalapack-openmpi-dev                   # ScaLAPACK / BLACS
+  libopenblas-dev liblapacke-dev             # CBLAS + LAPACKE
+  libyaml-dev libcmocka-dev                  # job files, unit tests
+  python3 python3-numpy python3-h5py python3-matplotlib   # analysis and tests
+)
+if [ "${1:-}" = "--bench" ]; then
+  pkgs+=(python3-torch)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end tests of the symsweep command.
+set -u
+exe=$1
+src=$2
+py=${3:-python3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+  local what=$1; shift
+  if ! "$@" >"$tmp/log" 2>&1; then echo "FAIL: $what"; sed 's/^/  | /' "$tmp/log"; fail=1; fi
+}
+expect_status() { # expect_status N DESCRIPTION COMMAND...
+  local want=$1 what=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  if [ $rc -ne "$want" ]; then echo "FAIL: $what: status $rc, want $want"; cat "$tmp/err"; fail=1; fi
+}
+
+check "--help" "$exe" --help
+grep -q "validate JOB.yaml" "$tmp/log" || { echo "FAIL: --help lacks validate"; fail=1; }
+check "--version" "$exe" --version
+grep -q "^symsweep 0\.1\.0" "$tmp/log" || { echo "FAIL: --version"; fail=1; }
+expect_status 2 "no command" "$exe"
+expect_status 2 "unknown command" "$exe" frobnicate
+expect_status 2 "unknown option" "$exe" run "$src/jobs/smoke.yaml" --frobnicate
+expect_status 2 "missing job file" "$exe" validate "$tmp/none.yaml"
+grep -q "none.yaml: cannot open the job file" "$tmp/err" || { echo "FAIL: missing job message"; cat "$tmp/err"; fail=1; }
+for j in "$src"/jobs/*.yaml; do check "validate $(basename "$j")" "$exe" validate "$j"; done
+
+# a run, read back with h5py and h5dump
+check "run smoke" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/smoke.h5"
+grep -q "results: $tmp/smoke.h5" "$tmp/log" || { echo "FAIL: run does not say where the file is"; fail=1; }
+check "h5py layout" "$py" "$src/tests/cli/check_output.py" "$tmp/smoke.h5" "$src/jobs/smoke.yaml" 2
+check "h5dump reads it" h5dump -H "$tmp/smoke.h5"
+test -d "$tmp/smoke.h5" || true
+
+# existing output: refused without --force (status 2, file untouched), replaced with it
+before=$(sha256sum "$tmp/smoke.h5")
+expect_status 2 "existing output refused" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/smoke.h5"
+grep -q "output file exists (use --force" "$tmp/err" || { echo "FAIL: existing-output message"; cat "$tmp/err"; fail=1; }
+[ "$before" = "$(sha256sum "$tmp/smoke.h5")" ] || { echo "FAIL: refused run modified the file"; fail=1; }
+check "--force replaces" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/smoke.h5" --force --quiet
+[ ! -s "$tmp/log" ] || { echo "FAIL: --quiet printed"; cat "$tmp/log"; fail=1; }
+
+# the same job twice: identical datasets (bitwise), whatever the time
+check "second run" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/again.h5" --quiet
+check "runs identical" "$py" - "$tmp/smoke.h5" "$tmp/again.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+for grp in ("runs/weights", "runs/initial_weights", "runs/curves", "runs/metrics", "grid"):
+    for k in a[grp]:
+        x, y = a[grp][k][...], b[grp][k][...]
+        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), grp + "/" + k
+PY
+
+# user data from an HDF5 file, relative to the job file
+mkdir -p "$tmp/proj/data"
+check "make user data" "$py" - "$tmp/proj/data/xy.h5" <<'PY'
+import sys, h5py, numpy as np
+rng = np.random.default_rng(0)
+X = rng.normal(size=(64, 4)); T = rng.normal(size=(4, 2))
+with h5py.File(sys.argv[1], "w") as f:
+    f["inputs/X"] = X
+    f["targets"] = X @ T
+PY
+cat > "$tmp/proj/user.yaml" <<'YAML'
+seeds: [1, 2, 3]
+data: {kind: hdf5, file: data/xy.h5, x: inputs/X, y: targets}
+model: {kind: mlp, widths: [4, 8, 2], activation: tanh, bias: true}
+train: {optimizer: adam, lr: 0.01, epochs: 300, batch_size: 16}
+record: {loss_every: 25}
+YAML
+check "run on user data" "$exe" run "$tmp/proj/user.yaml" -o "$tmp/user.h5"
+check "user data layout" "$py" "$src/tests/cli/check_output.py" "$tmp/user.h5" "$tmp/proj/user.yaml" 3
+
+# a diverging configuration: recorded as diverged with finite last values, not a crash
+cat > "$tmp/div.yaml" <<'YAML'
+seeds: {count: 2}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 50}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear}
+train: {optimizer: gd, lr: 100, epochs: 1000}
+YAML
+check "diverging run completes" "$exe" run "$tmp/div.yaml" -o "$tmp/div.h5"
+grep -q "2 diverged" "$tmp/log" || { echo "FAIL: diverged runs not counted"; cat "$tmp/log"; fail=1; }
+check "diverged layout" "$py" "$src/tests/cli/check_output.py" "$tmp/div.h5" "$tmp/div.yaml" 2 --diverged
+
+# an unwritable output path: a clear error, status 1
+expect_status 1 "unwritable output" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/no/such/dir/out.h5"
+grep -q "cannot create the output file" "$tmp/err" || { echo "FAIL: unwritable message"; cat "$tmp/err"; fail=1; }
+
+[ $fail -eq 0 ] && echo "cli: all command checks passed"
+exit $fail
