@@ -164,6 +164,13 @@ void sym_sha256_hex(char out[65], const void *data, size_t len);
 /** C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major, tight ld. */
 void sym_gemm(int transa, int transb, int m, int n, int k, double alpha,
               const double *A, const double *B, double beta, double *C);
+/** out [cols x rows] = in^T for in [rows x cols]. */
+void sym_transpose(double *out, const double *in, int rows, int cols);
+/**
+ * d_i = scale * (yhat_i - y_i) for n entries; returns sum (yhat_i - y_i)^2.
+ * (The squared-error residual, vectorized: a hot loop of every training step.)
+ */
+double sym_kernel_residual(const double *yhat, const double *y, size_t n, double scale, double *d);
 /** Identity n x n into out. */
 void sym_eye(double *out, int n);
 /** Frobenius norm of n entries. */

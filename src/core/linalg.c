@@ -6,19 +6,38 @@
  * instead (a row-major m x n array is the column-major n x m transpose) and
  * takes caller workspace: nothing allocates.
  */
-#include "symsweep/core.h"
+#include "kernels_impl.h"
 
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
+/* below these sizes of the small dimensions, our loops beat OpenBLAS's packing */
+#define SMALL_MK 1024 /* also bounds k <= 64 for the axpy form's row buffer */
+#define LONG_DIM 32
+
 void sym_gemm(int transa, int transb, int m, int n, int k, double alpha, const double *A,
               const double *B, double beta, double *C)
 {
+    if (!transb && (long)m * k <= SMALL_MK && k <= 64 && n >= LONG_DIM) {
+        sym_kernel_axpy_form(transa, m, n, k, alpha, A, B, beta, C);
+        return;
+    }
+    if (!transa && transb && (long)m * n <= SMALL_MK && k >= LONG_DIM) {
+        sym_kernel_dot_form(m, n, k, alpha, A, B, beta, C);
+        return;
+    }
     cblas_dgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans,
                 transb ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, transa ? m : k, B,
                 transb ? k : n, beta, C, n);
+}
+
+void sym_transpose(double *out, const double *in, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            out[(size_t)j * rows + i] = in[(size_t)i * cols + j];
 }
 
 void sym_eye(double *out, int n)

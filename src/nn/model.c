@@ -149,14 +149,18 @@ struct sym_eval {
     sym_reg reg;
     int max_batch, max_w;
     sym_arena arena;
-    double *Z[SYM_MAX_LAYERS], *A[SYM_MAX_LAYERS]; /* [batch x n_{l+1}]; A == Z when linear */
-    double *buf0, *buf1, *D;                        /* [batch x max_w] */
+    /* Activations are feature-major, [units x n] with row stride n (the batch
+     * size of the call): every product then runs along the contiguous batch
+     * dimension, which is what makes tiny layers fast (see core/kernels.c). */
+    double *Z[SYM_MAX_LAYERS], *A[SYM_MAX_LAYERS]; /* [n_{l+1} x n]; A == Z when linear */
+    double *buf0, *buf1, *D;                        /* [max_w x n] */
+    double *XT, *YT;                                /* row-major inputs, transposed */
     double *regwork;
     /* Jacobian penalty (seed 001, eq. 3.5) */
-    double *extra[SYM_MAX_LAYERS]; /* d penalty / d z_l, [batch x n_{l+1}] */
+    double *extra[SYM_MAX_LAYERS]; /* d penalty / d z_l, [n_{l+1} x n] */
     double *J[SYM_MAX_LAYERS], *M[SYM_MAX_LAYERS]; /* [n_{l+1} x n_in(chain)] */
     double *G0, *G1, *eye, *gJ;                     /* [max_w x max_w] */
-    double *d1, *d2;                                /* [max_w] */
+    double *zc, *ac, *d1, *d2;                      /* one sample's column, [max_w] */
 };
 
 static int max_width(const sym_model_opts *o)
@@ -193,9 +197,9 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
             bytes += sym_arena_bytes_doubles(zl) + 2 * sym_arena_bytes_doubles(ww);
         regw = r > regw ? r : regw;
     }
-    bytes += 3 * sym_arena_bytes_doubles(bw) + sym_arena_bytes_doubles(regw);
+    bytes += 5 * sym_arena_bytes_doubles(bw) + sym_arena_bytes_doubles(regw);
     if (jac)
-        bytes += 4 * sym_arena_bytes_doubles(ww) + 2 * sym_arena_bytes_doubles((size_t)W);
+        bytes += 4 * sym_arena_bytes_doubles(ww) + 4 * sym_arena_bytes_doubles((size_t)W);
     SYM_TRY(sym_arena_init(&e->arena, bytes));
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)max_batch * o->widths[l + 1];
@@ -211,12 +215,16 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     e->buf0 = sym_arena_doubles(&e->arena, bw);
     e->buf1 = sym_arena_doubles(&e->arena, bw);
     e->D = sym_arena_doubles(&e->arena, bw);
+    e->XT = sym_arena_doubles(&e->arena, bw);
+    e->YT = sym_arena_doubles(&e->arena, bw);
     e->regwork = sym_arena_doubles(&e->arena, regw);
     if (jac) {
         e->G0 = sym_arena_doubles(&e->arena, ww);
         e->G1 = sym_arena_doubles(&e->arena, ww);
         e->eye = sym_arena_doubles(&e->arena, ww);
         e->gJ = sym_arena_doubles(&e->arena, ww);
+        e->zc = sym_arena_doubles(&e->arena, (size_t)W);
+        e->ac = sym_arena_doubles(&e->arena, (size_t)W);
         e->d1 = sym_arena_doubles(&e->arena, (size_t)W);
         e->d2 = sym_arena_doubles(&e->arena, (size_t)W);
     }
@@ -241,26 +249,26 @@ const double *sym_eval_preactivation(const sym_eval *e, int l)
     return e->Z[l];
 }
 
-/* Z_l [n x no] = in [n x ni] W_l^T + b_l ; A_l = sigma(Z_l) */
-static void forward(sym_eval *e, const double *params, const double *X, int n)
+/* Z_l [no x n] = W_l [no x ni] in [ni x n] + b_l ; A_l = sigma(Z_l) */
+static void forward(sym_eval *e, const double *params, const double *XT, int n)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
-    const double *in = X;
+    const double *in = XT;
 
     for (int l = 0; l < o->n_layers; l++) {
         int ni = o->widths[l], no = o->widths[l + 1];
         const double *W = params + m->w_off[l];
         double *Z = e->Z[l];
 
-        /* tied: the owner's storage is [ni x no] and W_l^T is that storage */
-        sym_gemm(0, !m->tied[l], n, no, ni, 1.0, in, W, 0.0, Z);
+        /* tied: the owner's storage is [ni x no] and W_l is its transpose */
+        sym_gemm(m->tied[l], 0, no, n, ni, 1.0, W, in, 0.0, Z);
         if (m->b_off[l] != SIZE_MAX) {
             const double *b = params + m->b_off[l];
 
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < no; j++)
-                    Z[(size_t)i * no + j] += b[j];
+            for (int j = 0; j < no; j++)
+                for (int i = 0; i < n; i++)
+                    Z[(size_t)j * n + i] += b[j];
         }
         if (o->act[l] != SYM_ACT_LINEAR)
             sym_act_apply(o->act[l], o->leaky_slope, Z, e->A[l], (size_t)n * no);
@@ -275,8 +283,9 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    forward(e, params, X, n);
-    memcpy(yhat, e->A[o->n_layers - 1], sizeof(double) * (size_t)n * o->widths[o->n_layers]);
+    sym_transpose(e->XT, X, n, o->widths[0]);
+    forward(e, params, e->XT, n);
+    sym_transpose(yhat, e->A[o->n_layers - 1], o->widths[o->n_layers], n);
 cleanup:
     return rc;
 }
@@ -309,11 +318,14 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
         for (int l = l0; l < l1; l++) {
             int ni = o->widths[l], no = o->widths[l + 1];
             const double *W = params + m->w_off[l];
-            const double *z = e->Z[l] + (size_t)s * no, *a = e->A[l] + (size_t)s * no;
 
             /* M_l [no x nin] = W_l [no x ni] J_{l-1} [ni x nin] */
             sym_gemm(m->tied[l], 0, no, nin, ni, 1.0, W, Jprev, 0.0, e->M[l]);
-            sym_act_deriv(o->act[l], o->leaky_slope, z, a, e->d1, (size_t)no);
+            for (int i = 0; i < no; i++) { /* sample s's column of Z_l, A_l */
+                e->zc[i] = e->Z[l][(size_t)i * n + s];
+                e->ac[i] = e->A[l][(size_t)i * n + s];
+            }
+            sym_act_deriv(o->act[l], o->leaky_slope, e->zc, e->ac, e->d1, (size_t)no);
             for (int i = 0; i < no; i++)
                 for (int j = 0; j < nin; j++)
                     e->J[l][(size_t)i * nin + j] = e->d1[i] * e->M[l][(size_t)i * nin + j];
@@ -328,18 +340,21 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
         for (int l = l1 - 1; l >= l0; l--) {
             int ni = o->widths[l], no = o->widths[l + 1];
             const double *W = params + m->w_off[l];
-            const double *z = e->Z[l] + (size_t)s * no, *a = e->A[l] + (size_t)s * no;
-            double *ex = e->extra[l] + (size_t)s * no, *gW = grad + m->w_off[l];
+            double *gW = grad + m->w_off[l];
 
             Jprev = l == l0 ? e->eye : e->J[l - 1];
-            sym_act_deriv(o->act[l], o->leaky_slope, z, a, e->d1, (size_t)no);
-            sym_act_deriv2(o->act[l], o->leaky_slope, z, a, e->d2, (size_t)no);
+            for (int i = 0; i < no; i++) {
+                e->zc[i] = e->Z[l][(size_t)i * n + s];
+                e->ac[i] = e->A[l][(size_t)i * n + s];
+            }
+            sym_act_deriv(o->act[l], o->leaky_slope, e->zc, e->ac, e->d1, (size_t)no);
+            sym_act_deriv2(o->act[l], o->leaky_slope, e->zc, e->ac, e->d2, (size_t)no);
             for (int i = 0; i < no; i++) {
                 double dD = 0.0;
 
                 for (int j = 0; j < nin; j++)
                     dD += G[(size_t)i * nin + j] * e->M[l][(size_t)i * nin + j];
-                ex[i] += dD * e->d2[i];
+                e->extra[l][(size_t)i * n + s] += dD * e->d2[i];
                 for (int j = 0; j < nin; j++)
                     G[(size_t)i * nin + j] *= e->d1[i]; /* G <- dR/dM_l */
             }
@@ -361,27 +376,22 @@ cleanup:
     return rc;
 }
 
-int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
-                  const double *X, const double *Y, int n)
+int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                    const double *XT, const double *YT, int n)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     int L = o->n_layers, dout = o->widths[L], rc = 0;
     const double *yhat;
-    double *dA = e->buf0, *dZ = e->buf1;
-    double sse = 0.0, pen = 0.0, inv = 1.0 / ((double)n * dout);
+    double *dA = e->buf0, *spare = e->buf1;
+    double sse, pen = 0.0, inv = 1.0 / ((double)n * dout);
     size_t no_all = (size_t)n * dout;
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    forward(e, params, X, n);
+    forward(e, params, XT, n);
     yhat = e->A[L - 1];
-    for (size_t i = 0; i < no_all; i++) {
-        double r = yhat[i] - Y[i];
-
-        sse += r * r;
-        dA[i] = 2.0 * inv * r; /* d mse / d yhat */
-    }
+    sse = sym_kernel_residual(yhat, YT, no_all, 2.0 * inv, dA); /* dA = d mse / d yhat */
     if (grad)
         memset(grad, 0, sizeof(double) * m->n_params);
 
@@ -421,14 +431,13 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
         for (int l = L - 1; l >= 0; l--) {
             int ni = o->widths[l], no = o->widths[l + 1];
             const double *W = params + m->w_off[l];
-            const double *in = l == 0 ? X : e->A[l - 1];
+            const double *in = l == 0 ? XT : e->A[l - 1];
             size_t cnt = (size_t)n * no;
-            double *gW = grad + m->w_off[l];
+            double *gW = grad + m->w_off[l], *dZ = dA; /* computed in place */
 
-            /* dZ = dA * sigma'(Z) (+ the Jacobian penalty's direct dependence on z) */
-            if (o->act[l] == SYM_ACT_LINEAR) {
-                memcpy(dZ, dA, cnt * sizeof(double));
-            } else {
+            /* dZ = dA * sigma'(Z) (+ the Jacobian penalty's direct dependence
+             * on z); a linear layer passes dA through untouched */
+            if (o->act[l] != SYM_ACT_LINEAR) {
                 sym_act_deriv(o->act[l], o->leaky_slope, e->Z[l], e->A[l], e->D, cnt);
                 for (size_t i = 0; i < cnt; i++)
                     dZ[i] = dA[i] * e->D[i];
@@ -436,24 +445,46 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
             if (e->reg.kind == SYM_REG_JACOBIAN)
                 for (size_t i = 0; i < cnt; i++)
                     dZ[i] += e->extra[l][i];
-            if (m->tied[l]) /* owner [ni x no] += in^T [ni x n] dZ [n x no] */
-                sym_gemm(1, 0, ni, no, n, 1.0, in, dZ, 1.0, gW);
-            else            /* dW [no x ni] += dZ^T [no x n] in [n x ni] */
-                sym_gemm(1, 0, no, ni, n, 1.0, dZ, in, 1.0, gW);
+            if (m->tied[l]) /* owner [ni x no] += in [ni x n] dZ^T [n x no] */
+                sym_gemm(0, 1, ni, no, n, 1.0, in, dZ, 1.0, gW);
+            else            /* dW [no x ni] += dZ [no x n] in^T [n x ni] */
+                sym_gemm(0, 1, no, ni, n, 1.0, dZ, in, 1.0, gW);
             if (m->b_off[l] != SIZE_MAX) {
                 double *gb = grad + m->b_off[l];
 
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < no; j++)
-                        gb[j] += dZ[(size_t)i * no + j];
+                for (int j = 0; j < no; j++) {
+                    double acc = 0.0;
+
+                    for (int i = 0; i < n; i++)
+                        acc += dZ[(size_t)j * n + i];
+                    gb[j] += acc;
+                }
             }
-            if (l > 0) /* dA_{l-1} [n x ni] = dZ [n x no] W_l [no x ni] */
-                sym_gemm(0, m->tied[l], n, ni, no, 1.0, dZ, W, 0.0, dA);
+            if (l > 0) { /* dA_{l-1} [ni x n] = W_l^T [ni x no] dZ [no x n] */
+                sym_gemm(!m->tied[l], 0, ni, n, no, 1.0, W, dZ, 0.0, spare);
+                spare = dA; /* dZ lived in dA's buffer: ping-pong */
+                dA = dA == e->buf0 ? e->buf1 : e->buf0;
+            }
         }
     }
     out->data = sse * inv;
     out->penalty = pen;
     out->total = out->data + pen;
+cleanup:
+    return rc;
+}
+
+int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                  const double *X, const double *Y, int n)
+{
+    const sym_model_opts *o = &e->m->o;
+    int rc = 0;
+
+    if (n < 1 || n > e->max_batch)
+        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
+    sym_transpose(e->XT, X, n, o->widths[0]);
+    sym_transpose(e->YT, Y, n, o->widths[o->n_layers]);
+    SYM_TRY(sym_eval_loss_t(e, out, grad, params, e->XT, e->YT, n));
 cleanup:
     return rc;
 }

@@ -30,7 +30,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
                  ? n : o->batch_size;
     int full = bs == n, ipt = 0;
-    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL;
+    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL, *XT = NULL, *YT = NULL;
     int *perm = NULL;
     sym_loss_parts lp = {0};
 
@@ -46,6 +46,11 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     SYM_TRY(sym_opt_init(&opt, o, np));
     SYM_TRY(sym_alloc_doubles(&grad, np));
     SYM_TRY(sym_alloc_doubles(&prev, np));
+    /* the data, feature-major once: the evaluator works along the batch */
+    SYM_TRY(sym_alloc_doubles(&XT, (size_t)n * d->d_in));
+    SYM_TRY(sym_alloc_doubles(&YT, (size_t)n * d->d_out));
+    sym_transpose(XT, d->X, n, d->d_in);
+    sym_transpose(YT, d->Y, n, d->d_out);
     if (!full) {
         SYM_TRY(sym_alloc_doubles(&Xb, (size_t)bs * d->d_in));
         SYM_TRY(sym_alloc_doubles(&Yb, (size_t)bs * d->d_out));
@@ -62,7 +67,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     for (int ep = 0; ep < E; ep++) {
         if (full) {
             /* the objective at the start of epoch ep is the curve point for ep */
-            SYM_TRY(sym_eval_loss(ev, &lp, grad, params, d->X, d->Y, n));
+            SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, XT, YT, n));
             if (!isfinite(lp.total))
                 goto diverged;
             if (ep % every == 0)
@@ -71,7 +76,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             sym_opt_step(&opt, params, grad);
         } else {
             if (ep % every == 0) {
-                SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+                SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
                 if (!isfinite(lp.total))
                     goto diverged;
                 curve[ipt++] = lp.total;
@@ -86,13 +91,14 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             for (int s = 0; s < n; s += bs) {
                 int nb = n - s < bs ? n - s : bs;
 
-                for (int i = 0; i < nb; i++) {
-                    memcpy(Xb + (size_t)i * d->d_in, d->X + (size_t)perm[s + i] * d->d_in,
-                           sizeof(double) * d->d_in);
-                    memcpy(Yb + (size_t)i * d->d_out, d->Y + (size_t)perm[s + i] * d->d_out,
-                           sizeof(double) * d->d_out);
-                }
-                SYM_TRY(sym_eval_loss(ev, &lp, grad, params, Xb, Yb, nb));
+                /* gather the batch straight into feature-major [d x nb] */
+                for (int f = 0; f < d->d_in; f++)
+                    for (int i = 0; i < nb; i++)
+                        Xb[(size_t)f * nb + i] = XT[(size_t)f * n + perm[s + i]];
+                for (int f = 0; f < d->d_out; f++)
+                    for (int i = 0; i < nb; i++)
+                        Yb[(size_t)f * nb + i] = YT[(size_t)f * n + perm[s + i]];
+                SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, Xb, Yb, nb));
                 if (!isfinite(lp.total))
                     goto diverged;
                 memcpy(prev, params, np * sizeof(double));
@@ -101,7 +107,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
         }
         out->epochs_done = ep + 1;
     }
-    SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+    SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
     if (!isfinite(lp.total))
         goto diverged;
     curve[npts - 1] = lp.total;
@@ -112,7 +118,7 @@ diverged:
     /* keep the last parameters whose objective was finite */
     out->status = SYM_RUN_DIVERGED;
     memcpy(params, prev, np * sizeof(double));
-    SYM_TRY(sym_eval_loss(ev, &lp, NULL, params, d->X, d->Y, n));
+    SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
     out->final = lp;
 cleanup:
     sym_eval_free(ev);
@@ -121,6 +127,8 @@ cleanup:
     free(prev);
     free(Xb);
     free(Yb);
+    free(XT);
+    free(YT);
     free(perm);
     return rc;
 }

@@ -71,8 +71,11 @@ static double min_jacobian_entry(const sym_model *m, const sym_eval *e, const do
         sym_eye(J, rows);
         for (int l = l0; l < l1; l++) {
             int ni = o->widths[l], no = o->widths[l + 1];
-            const double *z = sym_eval_preactivation(e, l) + s * no;
+            const double *Z = sym_eval_preactivation(e, l); /* [no x NS] */
+            double z[8];
 
+            for (int i = 0; i < no; i++)
+                z[i] = Z[i * NS + s];
             sym_model_get_weight(m, p, l, W);
             sym_gemm(0, 0, no, o->widths[l0], ni, 1.0, W, J, 0.0, T);
             sym_act_apply(o->act[l], o->leaky_slope, z, a, (size_t)no);
