@@ -103,8 +103,11 @@ typedef struct sym_sweep_stats {
 
 /**
  * Run every run of @p job and write @p o->out_path.  Collective over
- * @p comm: rank 0 writes the file.  In this version rank 0 computes every
- * run; the other ranks wait (work distribution is the sweep engine's).
+ * @p comm.  With one rank, that rank computes and writes every run.  With
+ * more, rank 0 only coordinates and writes: workers ask for work, get chunks
+ * of run indices (guided self-scheduling, at most 64 per chunk) and send each
+ * result back as it completes.  Results do not depend on the number of
+ * ranks or the order of completion.
  */
 int sym_sweep_run(sym_sweep_stats *out, MPI_Comm comm, const sym_job *job,
                   const sym_sweep_opts *o);

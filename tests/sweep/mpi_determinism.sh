@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The same job on 1, 2 and 4 ranks gives value-identical datasets (every
+# dataset, bit for bit), except /runs/rank and /runs/wall_time, which say
+# where and how long.
+#   mpi_determinism.sh SYMSWEEP MPIEXEC NPFLAG PYTHON
+set -u
+exe=$1; mpiexec=$2; npflag=$3; py=$4
+if [ "$(id -u)" = 0 ] && [ -z "${OMPI_ALLOW_RUN_AS_ROOT:-}" ]; then
+  echo "FAIL: running as root: Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (scripts/test.sh sets them)"
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/job.yaml" <<'YAML'
+seeds: {count: 37, base: 11}
+data: {kind: teacher_mlp, widths: [5, 7, 3], activation: tanh, samples: 60, noise: 0.05}
+model: {kind: mlp, widths: [5, 6, 6, 3], activation: [tanh, softplus], bias: true}
+regularizer: {kind: lp, p: 1.5, lambda: 0.003}
+train: {optimizer: adam, lr: 0.01, epochs: 120, batch_size: 16}
+record: {loss_every: 10, weights: initial_and_final}
+YAML
+fail=0
+"$exe" run "$tmp/job.yaml" -o "$tmp/r1.h5" --quiet || fail=1
+for n in 2 4; do
+  "$mpiexec" $npflag $n --oversubscribe "$exe" run "$tmp/job.yaml" -o "$tmp/r$n.h5" --quiet || fail=1
+done
+[ $fail -eq 0 ] || { echo "FAIL: a run did not complete"; exit 1; }
+"$py" - "$tmp/r1.h5" "$tmp/r2.h5" "$tmp/r4.h5" <<'PY' || fail=1
+import sys, h5py, numpy as np
+files = [h5py.File(p, "r") for p in sys.argv[1:]]
+skip = {"/runs/rank", "/runs/wall_time"}
+names = []
+files[0].visititems(lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None)
+bad = 0
+for other in files[1:]:
+    seen = []
+    other.visititems(lambda n, o: seen.append("/" + n) if isinstance(o, h5py.Dataset) else None)
+    if sorted(seen) != sorted(names):
+        print("FAIL: dataset lists differ:", sorted(set(seen) ^ set(names))); bad += 1
+    for n in names:
+        if n in skip:
+            continue
+        a, b = files[0][n][...], other[n][...]
+        if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+            print("FAIL: %s differs between %s and %s" % (n, files[0].filename, other.filename)); bad += 1
+    ranks = set(other["/runs/rank"][...].tolist())
+    if 0 in ranks or len(ranks) != other.attrs["mpi_size"] - 1:
+        print("FAIL: %s: runs computed by ranks %s" % (other.filename, sorted(ranks))); bad += 1
+print("compared %d datasets across 1, 2 and 4 ranks: %s" % (len(names), "identical" if not bad else "%d differences" % bad))
+sys.exit(1 if bad else 0)
+PY
+exit $fail
