@@ -171,6 +171,24 @@ void sym_transpose(double *out, const double *in, int rows, int cols);
  * (The squared-error residual, vectorized: a hot loop of every training step.)
  */
 double sym_kernel_residual(const double *yhat, const double *y, size_t n, double scale, double *d);
+/**
+ * The linear output layer of a network in one pass over the batch (all
+ * matrices feature-major, batch N contiguous):
+ *   Z = op(W) Ain + b,  R = Z - Y,  returns sum R^2;  with D = scale R,
+ *   gW += D Ain^T (in the owner's layout), gb += rowsum D, dAin = op(W)^T D.
+ * op(W) is W [no x ni], or for a tied layer the transpose of the owner
+ * storage [ni x no].  b, gb, dAin may be NULL; gW NULL computes only the sum.
+ * @param tile sym_kernel_output_tile_size(no) doubles.
+ */
+double sym_kernel_output_layer(int no, int ni, int N, const double *W, int tied, const double *b,
+                               const double *Ain, const double *Y, double scale, double *gW,
+                               double *gb, double *dAin, double *tile);
+size_t sym_kernel_output_tile_size(int no);
+/** One Adam update of n parameters (see sym_opt_step), vectorized. */
+void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v, double b1,
+                     double b2, double c1, double c2, double eps);
+/** Kernel variant this process uses: "avx512", "avx2+fma" or "baseline". */
+const char *sym_kernel_variant(void);
 /** Identity n x n into out. */
 void sym_eye(double *out, int n);
 /** Frobenius norm of n entries. */

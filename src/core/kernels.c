@@ -2,29 +2,47 @@
  * Products with one long contiguous dimension and tiny others: the shapes a
  * training step of a small network is made of once activations are stored
  * feature-major ([units x batch]).  OpenBLAS spends most of its time packing
- * for these; plain loops over the long dimension vectorize fully.
+ * for these; register-blocked loops over the long dimension do not.
  *
- * Variants for AVX-512, AVX2+FMA and baseline x86-64 are selected once per
- * process from the CPU's features (the way OpenBLAS picks its kernels), so
- * results are bitwise reproducible on a given CPU type.
+ * Each kernel is written once as an always-inlined body and compiled three
+ * times (baseline x86-64, AVX2+FMA, AVX-512) by thin wrappers; one variant is
+ * chosen per process from the CPU's features (the way OpenBLAS picks its
+ * kernels), so results are bitwise reproducible on a given CPU type.
+ * SYMSWEEP_KERNELS=baseline|avx2 caps the choice.
  */
 #include "kernels_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* one body, compiled three times: baseline x86-64, AVX2+FMA, AVX-512 */
-/*
- * Register-blocked pieces.  They are always inlined with constant R (and RB),
- * so every loop over them unrolls, and they take the instruction set of the
- * variant they are inlined into.
- */
 #define INL static inline __attribute__((always_inline))
 
-/* rows p..p+R-1 of C[m x N] = beta C + alpha op(A) B, 16 columns per step:
- * each load of B feeds R FMAs and each output is stored once */
+/* ---- bodies ---- */
+
+/* 8 doubles as one value: AVX-512 holds it in one register, AVX2 in two,
+ * SSE2 in four; unaligned loads and stores go through memcpy */
+typedef double v8d __attribute__((vector_size(64)));
+/* v8d never crosses a call boundary (every helper using it is always
+ * inlined), so the ABI note GCC gives for it does not apply */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+INL v8d ld8(const double *p)
+{
+    v8d v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
+
+
+/* rows p..p+R-1 of C = beta C + alpha op(A) B, op(A) [m x k] (A[q*m+p] if
+ * transa), B [k x N] with row stride ldb, C row stride ldc.  16 columns per
+ * step in 2R vector registers: each load of B feeds R FMAs, each output is
+ * stored once. */
 INL void axpy_rows(const int R, int transa, int m, int N, int k, double alpha, const double *A,
-                   const double *B, double beta, double *C, int p)
+                   const double *B, int ldb, double beta, double *C, int ldc, int p)
 {
     double a[4][64];
     int s0 = 0;
@@ -33,65 +51,82 @@ INL void axpy_rows(const int R, int transa, int m, int N, int k, double alpha, c
         for (int q = 0; q < k; q++)
             a[r][q] = alpha * (transa ? A[(size_t)q * m + p + r] : A[(size_t)(p + r) * k + q]);
     for (; s0 + 16 <= N; s0 += 16) {
-        double x[4][16];
+        v8d x0 = {0}, x1 = {0}, x2 = {0}, x3 = {0}, x4 = {0}, x5 = {0}, x6 = {0}, x7 = {0};
+        double *c0 = C + (size_t)p * ldc + s0, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
 
-        for (int r = 0; r < R; r++) {
-            const double *c = C + (size_t)(p + r) * N + s0;
-#pragma omp simd
-            for (int s = 0; s < 16; s++)
-                x[r][s] = beta == 0.0 ? 0.0 : beta * c[s];
+        if (beta != 0.0) {
+            x0 = beta * ld8(c0); x1 = beta * ld8(c0 + 8);
+            if (R > 1) { x2 = beta * ld8(c1); x3 = beta * ld8(c1 + 8); }
+            if (R > 2) { x4 = beta * ld8(c2); x5 = beta * ld8(c2 + 8); }
+            if (R > 3) { x6 = beta * ld8(c3); x7 = beta * ld8(c3 + 8); }
         }
         for (int q = 0; q < k; q++) {
-            const double *restrict b = B + (size_t)q * N + s0;
+            const double *b = B + (size_t)q * ldb + s0;
+            v8d b0 = ld8(b), b1 = ld8(b + 8);
 
-            for (int r = 0; r < R; r++) {
-                const double e = a[r][q];
-#pragma omp simd
-                for (int s = 0; s < 16; s++)
-                    x[r][s] += e * b[s];
-            }
+            x0 += a[0][q] * b0; x1 += a[0][q] * b1;
+            if (R > 1) { x2 += a[1][q] * b0; x3 += a[1][q] * b1; }
+            if (R > 2) { x4 += a[2][q] * b0; x5 += a[2][q] * b1; }
+            if (R > 3) { x6 += a[3][q] * b0; x7 += a[3][q] * b1; }
         }
-        for (int r = 0; r < R; r++) {
-            double *c = C + (size_t)(p + r) * N + s0;
-#pragma omp simd
-            for (int s = 0; s < 16; s++)
-                c[s] = x[r][s];
-        }
+        st8(c0, x0); st8(c0 + 8, x1);
+        if (R > 1) { st8(c1, x2); st8(c1 + 8, x3); }
+        if (R > 2) { st8(c2, x4); st8(c2 + 8, x5); }
+        if (R > 3) { st8(c3, x6); st8(c3 + 8, x7); }
     }
     for (int s = s0; s < N; s++)
         for (int r = 0; r < R; r++) {
-            double *c = C + (size_t)(p + r) * N + s;
+            double *c = C + (size_t)(p + r) * ldc + s;
             double acc = beta == 0.0 ? 0.0 : beta * *c;
 
             for (int q = 0; q < k; q++)
-                acc += a[r][q] * B[(size_t)q * N + s];
+                acc += a[r][q] * B[(size_t)q * ldb + s];
             *c = acc;
         }
 }
 
-/* C[i..i+RA-1, j..j+RB-1] of C[m x n] = beta C + alpha A[m x K] B[n x K]^T:
- * RA x RB independent accumulator vectors of 8 lanes */
-INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const double *A,
-                   const double *B, double beta, double *C, int i, int j)
+INL void axpy_body(int transa, int m, int N, int k, double alpha, const double *A,
+                   const double *B, int ldb, double beta, double *C, int ldc)
 {
-    double acc[3][4][8];
+    int p = 0;
+
+    for (; p + 4 <= m; p += 4)
+        axpy_rows(4, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p);
+    switch (m - p) {
+    case 3: axpy_rows(3, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
+    case 2: axpy_rows(2, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
+    case 1: axpy_rows(1, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
+    }
+}
+
+/* C[i..i+RA-1, j..j+RB-1] (row stride n) = beta C + alpha A B^T over K, with
+ * A, B row strides lda, ldb: RA x RB independent vector accumulators */
+INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const double *A,
+                   int lda, const double *B, int ldb, double beta, double *C, int i, int j)
+{
+    v8d acc[3][4];
     int t0 = 0;
 
+#pragma GCC unroll 3
     for (int x = 0; x < RA; x++)
+#pragma GCC unroll 4
         for (int y = 0; y < RB; y++)
-            for (int l = 0; l < 8; l++)
-                acc[x][y][l] = 0.0;
-    for (; t0 + 8 <= K; t0 += 8)
-        for (int x = 0; x < RA; x++) {
-            const double *restrict a = A + (size_t)(i + x) * K + t0;
+            acc[x][y] = (v8d){0};
+    for (; t0 + 8 <= K; t0 += 8) {
+        v8d bv[4];
 
-            for (int y = 0; y < RB; y++) {
-                const double *restrict b = B + (size_t)(j + y) * K + t0;
-#pragma omp simd
-                for (int l = 0; l < 8; l++)
-                    acc[x][y][l] += a[l] * b[l];
-            }
+#pragma GCC unroll 4
+        for (int y = 0; y < RB; y++)
+            bv[y] = ld8(B + (size_t)(j + y) * ldb + t0);
+#pragma GCC unroll 3
+        for (int x = 0; x < RA; x++) {
+            v8d av = ld8(A + (size_t)(i + x) * lda + t0);
+
+#pragma GCC unroll 4
+            for (int y = 0; y < RB; y++)
+                acc[x][y] += av * bv[y];
         }
+    }
     for (int x = 0; x < RA; x++)
         for (int y = 0; y < RB; y++) {
             double s = 0.0;
@@ -100,99 +135,191 @@ INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const
             for (int l = 0; l < 8; l++)
                 s += acc[x][y][l];
             for (int t = t0; t < K; t++)
-                s += A[(size_t)(i + x) * K + t] * B[(size_t)(j + y) * K + t];
+                s += A[(size_t)(i + x) * lda + t] * B[(size_t)(j + y) * ldb + t];
             *c = beta == 0.0 ? alpha * s : beta * *c + alpha * s;
         }
 }
 
-#define AXPY_FORM_BODY                                                                        \
-    int p = 0;                                                                                \
-    for (; p + 4 <= m; p += 4)                                                                \
-        axpy_rows(4, transa, m, N, k, alpha, A, B, beta, C, p);                               \
-    switch (m - p) {                                                                          \
-    case 3: axpy_rows(3, transa, m, N, k, alpha, A, B, beta, C, p); break;                    \
-    case 2: axpy_rows(2, transa, m, N, k, alpha, A, B, beta, C, p); break;                    \
-    case 1: axpy_rows(1, transa, m, N, k, alpha, A, B, beta, C, p); break;                    \
-    }
+INL void dot_rows(const int RA, int n, int K, double alpha, const double *A, int lda,
+                  const double *B, int ldb, double beta, double *C, int i)
+{
+    int j = 0;
 
-/* blocks of 3 rows of A x 4 rows of B (12 accumulators), then the edges */
-#define DOT_ROWS(RA, i)                                                                       \
-    {                                                                                         \
-        int j = 0;                                                                            \
-        for (; j + 4 <= n; j += 4)                                                            \
-            dot_block(RA, 4, n, K, alpha, A, B, beta, C, i, j);                               \
-        switch (n - j) {                                                                      \
-        case 3: dot_block(RA, 3, n, K, alpha, A, B, beta, C, i, j); break;                    \
-        case 2: dot_block(RA, 2, n, K, alpha, A, B, beta, C, i, j); break;                    \
-        case 1: dot_block(RA, 1, n, K, alpha, A, B, beta, C, i, j); break;                    \
-        }                                                                                     \
+    for (; j + 4 <= n; j += 4)
+        dot_block(RA, 4, n, K, alpha, A, lda, B, ldb, beta, C, i, j);
+    switch (n - j) {
+    case 3: dot_block(RA, 3, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
+    case 2: dot_block(RA, 2, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
+    case 1: dot_block(RA, 1, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
     }
+}
 
-#define DOT_FORM_BODY                                                                         \
-    int i = 0;                                                                                \
-    for (; i + 3 <= m; i += 3)                                                                \
-        DOT_ROWS(3, i)                                                                        \
-    switch (m - i) {                                                                          \
-    case 2: DOT_ROWS(2, i) break;                                                             \
-    case 1: DOT_ROWS(1, i) break;                                                             \
+/* C[m x n] = beta C + alpha A[m x K] B[n x K]^T: 3 x 4 blocks, then the edges */
+INL void dot_body(int m, int n, int K, double alpha, const double *A, int lda, const double *B,
+                  int ldb, double beta, double *C)
+{
+    int i = 0;
+
+    for (; i + 3 <= m; i += 3)
+        dot_rows(3, n, K, alpha, A, lda, B, ldb, beta, C, i);
+    switch (m - i) {
+    case 2: dot_rows(2, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
+    case 1: dot_rows(1, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
     }
+}
 
-#define RESID_BODY                                                                            \
-    /* 32 partial sums: independent FMA chains instead of one long one */      \
-    double part[32] = {0}, sse = 0.0;                                                         \
-    size_t i0 = 0;                                                                            \
-    for (; i0 + 32 <= n; i0 += 32) {                                                          \
-        _Pragma("omp simd") for (int t = 0; t < 32; t++) {                                    \
-            double r = yhat[i0 + t] - y[i0 + t];                                              \
-            part[t] += r * r;                                                                 \
-            d[i0 + t] = scale * r;                                                            \
-        }                                                                                     \
-    }                                                                                         \
-    for (size_t i = i0; i < n; i++) {                                                         \
-        double r = yhat[i] - y[i];                                                            \
-        sse += r * r;                                                                         \
-        d[i] = scale * r;                                                                     \
-    }                                                                                         \
-    for (int t = 0; t < 32; t++)                                                              \
-        sse += part[t];                                                                       \
+/* d = scale (yhat - y) for rows of length N (strides ldh, ldy, ldd); returns
+ * the sum of squares, accumulated in 32 partial sums (independent chains) */
+INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double *y, int ldy,
+                      double scale, double *d, int ldd)
+{
+    double part[32] = {0}, sse = 0.0;
+
+    for (int r = 0; r < rows; r++) {
+        const double *h = yhat + (size_t)r * ldh, *t = y + (size_t)r * ldy;
+        double *o = d + (size_t)r * ldd;
+        int i0 = 0;
+
+        for (; i0 + 32 <= N; i0 += 32) {
+#pragma omp simd
+            for (int l = 0; l < 32; l++) {
+                double e = h[i0 + l] - t[i0 + l];
+
+                part[l] += e * e;
+                o[i0 + l] = scale * e;
+            }
+        }
+        for (int i = i0; i < N; i++) {
+            double e = h[i] - t[i];
+
+            sse += e * e;
+            o[i] = scale * e;
+        }
+    }
+    for (int l = 0; l < 32; l++)
+        sse += part[l];
     return sse;
+}
+
+#define TILE 256
+
+/*
+ * The linear output layer, forward, loss and backward in one pass over the
+ * batch, a tile of 256 columns at a time so that each tile stays in L1/L2:
+ *   Z = op(W) Ain + b;  R = Z - Y;  sse = sum R^2;  D = scale R
+ *   gW += D Ain^T (owner layout);  gb += rowsum D;  dAin = op(W)^T D
+ * op(W) = W [no x ni], or owner^T for a tied layer (owner [ni x no]).
+ * Without gW, only sse is computed.  tile: no * TILE doubles of workspace.
+ */
+INL double output_body(int no, int ni, int N, const double *W, int tied, const double *b,
+                       const double *Ain, const double *Y, double scale, double *gW, double *gb,
+                       double *dAin, double *tile)
+{
+    double sse = 0.0;
+
+    for (int s0 = 0; s0 < N; s0 += TILE) {
+        int T = N - s0 < TILE ? N - s0 : TILE;
+        const double *ain = Ain + s0, *y = Y + s0;
+
+        axpy_body(tied, no, T, ni, 1.0, W, ain, N, 0.0, tile, TILE);
+        if (b)
+            for (int p = 0; p < no; p++)
+                for (int s = 0; s < T; s++)
+                    tile[(size_t)p * TILE + s] += b[p];
+        sse += resid_rows(no, T, tile, TILE, y, N, scale, tile, TILE);
+        if (!gW)
+            continue;
+        if (tied) /* owner [ni x no] += Ain [ni x T] D^T */
+            dot_body(ni, no, T, 1.0, ain, N, tile, TILE, 1.0, gW);
+        else      /* W [no x ni] += D [no x T] Ain^T */
+            dot_body(no, ni, T, 1.0, tile, TILE, ain, N, 1.0, gW);
+        if (gb)
+            for (int p = 0; p < no; p++) {
+                double acc = 0.0;
+
+                for (int s = 0; s < T; s++)
+                    acc += tile[(size_t)p * TILE + s];
+                gb[p] += acc;
+            }
+        if (dAin) /* dAin [ni x T] = op(W)^T D */
+            axpy_body(!tied, ni, T, no, 1.0, W, tile, TILE, 0.0, dAin + s0, N);
+    }
+    return sse;
+}
+
+/* Adam (torch.optim.Adam without weight decay), c1 = lr / (1 - b1^t),
+ * c2 = 1 / sqrt(1 - b2^t):  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+ * p -= c1 m / (sqrt(v) c2 + eps) */
+INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, double b1,
+                   double b2, double c1, double c2, double eps)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        double mi = b1 * m[i] + (1.0 - b1) * g[i];
+        double vi = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= c1 * mi / (__builtin_sqrt(vi) * c2 + eps);
+    }
+}
+
+/* ---- variants ---- */
 
 #define AXPY_ARGS                                                                             \
     int transa, int m, int N, int k, double alpha, const double *A, const double *B,          \
         double beta, double *C
 #define DOT_ARGS                                                                              \
-    int m, int n, int K, double alpha, const double *A, const double *B, double beta,         \
-        double *C
-
+    int m, int n, int K, double alpha, const double *A, const double *B, double beta, double *C
 #define RESID_ARGS const double *yhat, const double *y, size_t n, double scale, double *d
+#define OUTPUT_ARGS                                                                           \
+    int no, int ni, int N, const double *W, int tied, const double *b, const double *Ain,     \
+        const double *Y, double scale, double *gW, double *gb, double *dAin, double *tile
 
-static void axpy_base(AXPY_ARGS) { AXPY_FORM_BODY }
-static void dot_base(DOT_ARGS) { DOT_FORM_BODY }
-static double resid_base(RESID_ARGS) { RESID_BODY }
+#define ADAM_ARGS                                                                             \
+    size_t n, double *p, const double *g, double *m, double *v, double b1, double b2,         \
+        double c1, double c2, double eps
 
+#define VARIANT(suffix, attr)                                                                 \
+    attr static void adam_##suffix(ADAM_ARGS) { adam_body(n, p, g, m, v, b1, b2, c1, c2, eps); } \
+    attr static void axpy_##suffix(AXPY_ARGS)                                                 \
+    {                                                                                         \
+        axpy_body(transa, m, N, k, alpha, A, B, N, beta, C, N);                               \
+    }                                                                                         \
+    attr static void dot_##suffix(DOT_ARGS) { dot_body(m, n, K, alpha, A, K, B, K, beta, C); } \
+    attr static double resid_##suffix(RESID_ARGS)                                             \
+    {                                                                                         \
+        return resid_rows(1, (int)n, yhat, 0, y, 0, scale, d, 0);                             \
+    }                                                                                         \
+    attr static double output_##suffix(OUTPUT_ARGS)                                           \
+    {                                                                                         \
+        return output_body(no, ni, N, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);         \
+    }
+
+VARIANT(base, )
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void axpy_avx2(AXPY_ARGS) { AXPY_FORM_BODY }
-__attribute__((target("avx2,fma"))) static void dot_avx2(DOT_ARGS) { DOT_FORM_BODY }
-__attribute__((target("avx2,fma"))) static double resid_avx2(RESID_ARGS) { RESID_BODY }
-__attribute__((target("avx512f,avx2,fma"))) static void axpy_avx512(AXPY_ARGS) { AXPY_FORM_BODY }
-__attribute__((target("avx512f,avx2,fma"))) static void dot_avx512(DOT_ARGS) { DOT_FORM_BODY }
-__attribute__((target("avx512f,avx2,fma"))) static double resid_avx512(RESID_ARGS) { RESID_BODY }
+VARIANT(avx2, __attribute__((target("avx2,fma"))))
+VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))))
 #endif
 
-typedef void (*axpy_fn)(AXPY_ARGS);
-typedef void (*dot_fn)(DOT_ARGS);
-typedef double (*resid_fn)(RESID_ARGS);
-static axpy_fn axpy_impl;
-static dot_fn dot_impl;
-static resid_fn resid_impl;
+static struct {
+    const char *name;
+    void (*axpy)(AXPY_ARGS);
+    void (*dot)(DOT_ARGS);
+    double (*resid)(RESID_ARGS);
+    double (*output)(OUTPUT_ARGS);
+    void (*adam)(ADAM_ARGS);
+} impl;
 
-/* chosen once per process from the CPU's features; every call of a process
- * (hence every run it computes) uses the same variant */
+/* chosen once per process; every run the process computes uses the same */
 static void choose(void)
 {
-    axpy_impl = axpy_base;
-    dot_impl = dot_base;
-    resid_impl = resid_base;
+    impl.name = "baseline";
+    impl.axpy = axpy_base;
+    impl.dot = dot_base;
+    impl.resid = resid_base;
+    impl.output = output_base;
+    impl.adam = adam_base;
 #if defined(__x86_64__)
     /* SYMSWEEP_KERNELS=baseline|avx2 caps the variant, for example so that a
      * heterogeneous cluster computes bitwise-identical runs everywhere */
@@ -202,50 +329,66 @@ static void choose(void)
     if (cap && strcmp(cap, "baseline") == 0)
         return;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        axpy_impl = axpy_avx2;
-        dot_impl = dot_avx2;
-        resid_impl = resid_avx2;
+        impl.name = "avx2+fma";
+        impl.axpy = axpy_avx2;
+        impl.dot = dot_avx2;
+        impl.resid = resid_avx2;
+        impl.output = output_avx2;
+        impl.adam = adam_avx2;
     }
     if (cap && strcmp(cap, "avx2") == 0)
         return;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) {
-        axpy_impl = axpy_avx512;
-        dot_impl = dot_avx512;
-        resid_impl = resid_avx512;
+        impl.name = "avx512";
+        impl.axpy = axpy_avx512;
+        impl.dot = dot_avx512;
+        impl.resid = resid_avx512;
+        impl.output = output_avx512;
+        impl.adam = adam_avx512;
     }
 #endif
 }
 
 const char *sym_kernel_variant(void)
 {
-    if (!axpy_impl)
+    if (!impl.name)
         choose();
-#if defined(__x86_64__)
-    if (axpy_impl == axpy_avx512)
-        return "avx512";
-    if (axpy_impl == axpy_avx2)
-        return "avx2+fma";
-#endif
-    return "baseline";
+    return impl.name;
 }
 
 void sym_kernel_axpy_form(AXPY_ARGS)
 {
-    if (!axpy_impl)
+    if (!impl.name)
         choose();
-    axpy_impl(transa, m, N, k, alpha, A, B, beta, C);
+    impl.axpy(transa, m, N, k, alpha, A, B, beta, C);
 }
 
 void sym_kernel_dot_form(DOT_ARGS)
 {
-    if (!dot_impl)
+    if (!impl.name)
         choose();
-    dot_impl(m, n, K, alpha, A, B, beta, C);
+    impl.dot(m, n, K, alpha, A, B, beta, C);
 }
 
-double sym_kernel_residual(const double *yhat, const double *y, size_t n, double scale, double *d)
+double sym_kernel_residual(RESID_ARGS)
 {
-    if (!resid_impl)
+    if (!impl.name)
         choose();
-    return resid_impl(yhat, y, n, scale, d);
+    return impl.resid(yhat, y, n, scale, d);
+}
+
+size_t sym_kernel_output_tile_size(int no) { return (size_t)no * TILE; }
+
+double sym_kernel_output_layer(OUTPUT_ARGS)
+{
+    if (!impl.name)
+        choose();
+    return impl.output(no, ni, N, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);
+}
+
+void sym_kernel_adam(ADAM_ARGS)
+{
+    if (!impl.name)
+        choose();
+    impl.adam(n, p, g, m, v, b1, b2, c1, c2, eps);
 }

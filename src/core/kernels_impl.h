@@ -6,6 +6,4 @@ void sym_kernel_axpy_form(int transa, int m, int N, int k, double alpha, const d
                           const double *B, double beta, double *C);
 void sym_kernel_dot_form(int m, int n, int K, double alpha, const double *A, const double *B,
                          double beta, double *C);
-/** "avx512", "avx2+fma" or "baseline": the variant this process uses */
-const char *sym_kernel_variant(void);
 #endif

@@ -155,6 +155,7 @@ struct sym_eval {
     double *Z[SYM_MAX_LAYERS], *A[SYM_MAX_LAYERS]; /* [n_{l+1} x n]; A == Z when linear */
     double *buf0, *buf1, *D;                        /* [max_w x n] */
     double *XT, *YT;                                /* row-major inputs, transposed */
+    double *tile;                                   /* fused output layer workspace */
     double *regwork;
     /* Jacobian penalty (seed 001, eq. 3.5) */
     double *extra[SYM_MAX_LAYERS]; /* d penalty / d z_l, [n_{l+1} x n] */
@@ -197,7 +198,8 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
             bytes += sym_arena_bytes_doubles(zl) + 2 * sym_arena_bytes_doubles(ww);
         regw = r > regw ? r : regw;
     }
-    bytes += 5 * sym_arena_bytes_doubles(bw) + sym_arena_bytes_doubles(regw);
+    bytes += 5 * sym_arena_bytes_doubles(bw) + sym_arena_bytes_doubles(regw) +
+             sym_arena_bytes_doubles(sym_kernel_output_tile_size(o->widths[L]));
     if (jac)
         bytes += 4 * sym_arena_bytes_doubles(ww) + 4 * sym_arena_bytes_doubles((size_t)W);
     SYM_TRY(sym_arena_init(&e->arena, bytes));
@@ -218,6 +220,7 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     e->XT = sym_arena_doubles(&e->arena, bw);
     e->YT = sym_arena_doubles(&e->arena, bw);
     e->regwork = sym_arena_doubles(&e->arena, regw);
+    e->tile = sym_arena_doubles(&e->arena, sym_kernel_output_tile_size(o->widths[L]));
     if (jac) {
         e->G0 = sym_arena_doubles(&e->arena, ww);
         e->G1 = sym_arena_doubles(&e->arena, ww);
@@ -249,14 +252,14 @@ const double *sym_eval_preactivation(const sym_eval *e, int l)
     return e->Z[l];
 }
 
-/* Z_l [no x n] = W_l [no x ni] in [ni x n] + b_l ; A_l = sigma(Z_l) */
-static void forward(sym_eval *e, const double *params, const double *XT, int n)
+/* Z_l [no x n] = W_l [no x ni] in [ni x n] + b_l ; A_l = sigma(Z_l), l < upto */
+static void forward(sym_eval *e, const double *params, const double *XT, int n, int upto)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     const double *in = XT;
 
-    for (int l = 0; l < o->n_layers; l++) {
+    for (int l = 0; l < upto; l++) {
         int ni = o->widths[l], no = o->widths[l + 1];
         const double *W = params + m->w_off[l];
         double *Z = e->Z[l];
@@ -284,7 +287,7 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
     sym_transpose(e->XT, X, n, o->widths[0]);
-    forward(e, params, e->XT, n);
+    forward(e, params, e->XT, n, o->n_layers);
     sym_transpose(yhat, e->A[o->n_layers - 1], o->widths[o->n_layers], n);
 cleanup:
     return rc;
@@ -386,12 +389,10 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
     double *dA = e->buf0, *spare = e->buf1;
     double sse, pen = 0.0, inv = 1.0 / ((double)n * dout);
     size_t no_all = (size_t)n * dout;
+    int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN;
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    forward(e, params, XT, n);
-    yhat = e->A[L - 1];
-    sse = sym_kernel_residual(yhat, YT, no_all, 2.0 * inv, dA); /* dA = d mse / d yhat */
     if (grad)
         memset(grad, 0, sizeof(double) * m->n_params);
 
@@ -411,6 +412,27 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
             pen += lam * v;
         }
     }
+
+    if (fuse) {
+        /* a linear output layer: forward, loss and its backward in one pass
+         * over the batch (core/kernels.c); Z_{L-1} is not stored */
+        int l = L - 1;
+
+        forward(e, params, XT, n, L - 1);
+        sse = sym_kernel_output_layer(
+            dout, o->widths[l], n, params + m->w_off[l], m->tied[l],
+            m->b_off[l] == SIZE_MAX ? NULL : params + m->b_off[l], l == 0 ? XT : e->A[l - 1], YT,
+            2.0 * inv, grad ? grad + m->w_off[l] : NULL,
+            grad && m->b_off[l] != SIZE_MAX ? grad + m->b_off[l] : NULL,
+            grad && l > 0 ? dA : NULL, e->tile);
+        first = L - 2;
+    } else {
+        forward(e, params, XT, n, L);
+        yhat = e->A[L - 1];
+        sse = sym_kernel_residual(yhat, YT, no_all, 2.0 * inv, dA); /* dA = d mse / d yhat */
+        first = L - 1;
+    }
+
     if (e->reg.kind == SYM_REG_JACOBIAN) {
         double v = 0.0;
 
@@ -428,7 +450,7 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
     }
 
     if (grad) {
-        for (int l = L - 1; l >= 0; l--) {
+        for (int l = first; l >= 0; l--) {
             int ni = o->widths[l], no = o->widths[l + 1];
             const double *W = params + m->w_off[l];
             const double *in = l == 0 ? XT : e->A[l - 1];

@@ -68,11 +68,7 @@ void sym_opt_step(sym_opt *o, double *p, const double *g)
         o->beta2_t *= b2;
         c1 = o->lr / (1.0 - o->beta1_t);
         c2 = 1.0 / sqrt(1.0 - o->beta2_t);
-        for (size_t i = 0; i < n; i++) {
-            o->m[i] = b1 * o->m[i] + (1.0 - b1) * g[i];
-            o->v[i] = b2 * o->v[i] + (1.0 - b2) * g[i] * g[i];
-            p[i] -= c1 * o->m[i] / (sqrt(o->v[i]) * c2 + o->eps);
-        }
+        sym_kernel_adam(n, p, g, o->m, o->v, b1, b2, c1, c2, o->eps);
         break;
     }
     default:
