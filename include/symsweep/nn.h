@@ -226,7 +226,7 @@ typedef struct sym_train_opts {
     int batch_size;   /**< 0: full batch (GD is always full batch) */
     double momentum;  /**< SGD: v = momentum v + g; theta -= lr v */
     double beta1, beta2, eps; /**< Adam, as torch.optim.Adam */
-    int loss_every;   /**< record the objective every this many epochs (and at the end) */
+    int loss_every;   /**< record the objective at epochs 0, k, 2k, ... (k = loss_every) */
 } sym_train_opts;
 
 #define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10 }
@@ -244,9 +244,9 @@ int sym_opt_init(sym_opt *o, const sym_train_opts *t, size_t n_params);
 void sym_opt_step(sym_opt *o, double *params, const double *grad);
 void sym_opt_dispose(sym_opt *o);
 
-/** Number of points on the recorded loss curve for these options. */
+/** Number of points on the recorded loss curve: epochs / loss_every + 1. */
 int sym_train_n_points(const sym_train_opts *o);
-/** Epoch of curve point k. */
+/** Epoch of curve point k: k * loss_every. */
 int sym_train_point_epoch(const sym_train_opts *o, int k);
 
 enum { SYM_RUN_PENDING = 0, SYM_RUN_DONE = 1, SYM_RUN_DIVERGED = 2, SYM_RUN_FAILED = 3 };

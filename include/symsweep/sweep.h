@@ -23,6 +23,30 @@ typedef enum sym_record_weights {
     SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL
 } sym_record_weights;
 
+/** One point of the sweep grid: the settings a run trains with. */
+typedef struct sym_job_config {
+    sym_data_opts data;
+    sym_model_opts model;
+    sym_reg reg;
+    sym_train_opts train;
+} sym_job_config;
+
+#define SYM_MAX_AXES 16
+
+/**
+ * A column of /grid: the value of one swept setting for each value index of
+ * its axis.  A structured axis (a whole section, or a list value) gets a
+ * text column with a compact YAML label, and, for mapping values, one extra
+ * column per scalar key ("regularizer.kind", "regularizer.lambda").
+ */
+typedef struct sym_grid_column {
+    char name[128];
+    int axis;      /**< the axis it belongs to */
+    int numeric;   /**< 1: num holds the values; 0: str does */
+    double *num;   /**< [axis length], NaN where a mapping lacks the key (owned) */
+    char **str;    /**< [axis length] (owned) */
+} sym_grid_column;
+
 typedef struct sym_job {
     char path[1024];    /**< as given on the command line */
     char name[128];
@@ -30,11 +54,16 @@ typedef struct sym_job {
     size_t yaml_len;
     char sha256[65];    /**< of the verbatim text */
     int n_seeds;
-    uint64_t *seeds;    /**< owned; seed of run i is seeds[i] */
-    sym_data_opts data;
-    sym_model_opts model;
-    sym_reg reg;
-    sym_train_opts train;
+    uint64_t *seeds;    /**< owned */
+    /* the grid: n_configs = product of axis lengths (1 without sweep:) */
+    int n_axes;
+    int axis_len[SYM_MAX_AXES];
+    char axis_name[SYM_MAX_AXES][256]; /**< "train.lr", or "zip(train.lr, train.epochs)" */
+    int n_columns;
+    sym_grid_column *columns; /**< owned */
+    int n_configs;
+    sym_job_config *configs;  /**< owned */
+    int loss_every;
     sym_record_weights record_weights;
 } sym_job;
 
@@ -47,8 +76,16 @@ int sym_job_load(sym_job *job, const char *path);
 /** Parse and validate YAML text; @p path names it in messages and anchors relative paths. */
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path);
 void sym_job_dispose(sym_job *job);
-/** Number of runs the job describes (one per seed). */
+/**
+ * Number of runs: n_configs x n_seeds.  Run i is configuration i / n_seeds
+ * with seed seeds[i % n_seeds]; configuration c enumerates the axes as a
+ * cartesian product in the order they are written, the last axis fastest.
+ */
 int sym_job_n_runs(const sym_job *job);
+/** The configuration of run @p i and, if @p seed is not NULL, its seed. */
+const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *seed);
+/** Value index of run @p i on axis @p a. */
+int sym_job_axis_index(const sym_job *job, int i, int a);
 
 /** Everything one run produces. */
 typedef struct sym_run_result {
@@ -62,6 +99,7 @@ typedef struct sym_run_result {
     double *initial;     /**< initial parameters (owned) */
     double *curve;       /**< objective every loss_every epochs (owned) */
     int n_curve;
+    size_t n_params;     /**< length of params and initial */
     char error[512];     /**< FAILED: why */
 } sym_run_result;
 

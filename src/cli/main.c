@@ -60,10 +60,12 @@ static int cmd_validate(int argc, char **argv)
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
-    printf("%s: valid job '%s': %d run%s, model with %d layer%s, %s optimizer, %d epochs\n",
-           argv[2], job.name, sym_job_n_runs(&job), sym_job_n_runs(&job) == 1 ? "" : "s",
-           job.model.n_layers, job.model.n_layers == 1 ? "" : "s",
-           sym_opt_name(job.train.optimizer), job.train.epochs);
+    printf("%s: valid job '%s': %d run%s (%d configuration%s x %d seed%s)\n", argv[2], job.name,
+           sym_job_n_runs(&job), sym_job_n_runs(&job) == 1 ? "" : "s", job.n_configs,
+           job.n_configs == 1 ? "" : "s", job.n_seeds, job.n_seeds == 1 ? "" : "s");
+    for (int a = 0; a < job.n_axes; a++)
+        printf("  axis %d: %s, %d value%s\n", a, job.axis_name[a], job.axis_len[a],
+               job.axis_len[a] == 1 ? "" : "s");
     sym_job_dispose(&job);
     return EXIT_OK;
 }

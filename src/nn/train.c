@@ -7,18 +7,13 @@
 
 int sym_train_n_points(const sym_train_opts *o)
 {
-    /* epochs 0, k, 2k, ... and the last epoch if it is not a multiple of k */
-    int k = o->loss_every;
-
-    return o->epochs / k + 1 + (o->epochs % k != 0);
+    /* epochs 0, k, 2k, ... up to the last multiple of k: one epoch scale for
+     * every run of a sweep, whatever its number of epochs (the objective at
+     * the last epoch is in sym_train_out.final in any case) */
+    return o->epochs / o->loss_every + 1;
 }
 
-int sym_train_point_epoch(const sym_train_opts *o, int i)
-{
-    int e = i * o->loss_every;
-
-    return e > o->epochs ? o->epochs : e;
-}
+int sym_train_point_epoch(const sym_train_opts *o, int i) { return i * o->loss_every; }
 
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
@@ -110,7 +105,8 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
     if (!isfinite(lp.total))
         goto diverged;
-    curve[npts - 1] = lp.total;
+    if (E % every == 0)
+        curve[npts - 1] = lp.total;
     out->final = lp;
     goto cleanup;
 

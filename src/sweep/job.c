@@ -48,9 +48,11 @@ static void describe(char *buf, size_t n, const node *v)
         else
             snprintf(buf, n, "%s\"%s\"", pre, s);
     } else if (v->type == YAML_SEQUENCE_NODE)
-        snprintf(buf, n, "a list");
+        snprintf(buf, n, v->data.sequence.items.top == v->data.sequence.items.start ? "an empty list"
+                                                                                  : "a list");
     else
-        snprintf(buf, n, "a mapping");
+        snprintf(buf, n, v->data.mapping.pairs.top == v->data.mapping.pairs.start ? "an empty mapping"
+                                                                                : "a mapping");
 }
 
 static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
@@ -460,7 +462,7 @@ cleanup:
     return rc;
 }
 
-static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_node)
+static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node **data_node)
 {
     static const char *const kinds[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5"};
     static const char *const k_lin[] = {"kind", "samples", "input", "output", "noise", NULL};
@@ -471,7 +473,7 @@ static int parse_data(ctx *c, const node *root, sym_job *job, const node **data_
     static const char *const k_any[] = {"kind", "samples", "input", "output", "dim", "rank",
                                         "noise", "widths", "activation", "bias", "file", "x",
                                         "y", NULL};
-    sym_data_opts *d = &job->data;
+    sym_data_opts *d = &cfg->data;
     node *v = lookup(c, root, "data");
     char why[64];
     int rc = 0, kind = 0;
@@ -620,7 +622,7 @@ cleanup:
     return rc;
 }
 
-static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_node)
+static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node *data_node)
 {
     static const char *const kinds[] = {"mlp", "autoencoder"};
     static const char *const k_mlp[] = {"kind", "widths", "activation", "output_activation",
@@ -632,7 +634,7 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
                                         "bias", "leaky_slope", "init", "input", "latent",
                                         "hidden", "decoder_hidden", "latent_activation",
                                         "tied", NULL};
-    sym_model_opts *o = &job->model;
+    sym_model_opts *o = &cfg->model;
     sym_model_opts def = SYM_MODEL_OPTS_INIT;
     node *v = lookup(c, root, "model");
     int rc = 0, kind = 0, act = 0, din = 0, dout = 0;
@@ -644,7 +646,7 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
     SYM_TRY(need_map(c, v, "model"));
     SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, 2, &kind));
     o->kind = (sym_model_kind)kind;
-    data_widths(&job->data, &din, &dout);
+    data_widths(&cfg->data, &din, &dout);
     if (o->kind == SYM_MODEL_MLP) {
         int n = 0;
         node *w;
@@ -715,8 +717,8 @@ static int parse_model(ctx *c, const node *root, sym_job *job, const node *data_
         if (input != din || input != dout)
             return jerr(c, lookup(c, v, "input"), "model.input",
                         "expected %d (the data's width), found %d", din, input);
-        if (job->data.kind != SYM_DATA_SUBSPACE &&
-            !(job->data.kind == SYM_DATA_HDF5 && !job->data.y_path[0]))
+        if (cfg->data.kind != SYM_DATA_SUBSPACE &&
+            !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]))
             return jerr(c, lookup(c, v, "kind"), "model.kind",
                         "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
                         data_node->start_mark.line + 1);
@@ -732,7 +734,7 @@ cleanup:
     return rc;
 }
 
-static int parse_regularizer(ctx *c, const node *root, sym_job *job)
+static int parse_regularizer(ctx *c, const node *root, sym_job_config *cfg)
 {
     static const char *const kinds[] = {"none", "frobenius", "l1", "lp", "schatten", "jacobian"};
     static const char *const norms[] = {"frobenius", "lp"};
@@ -742,10 +744,10 @@ static int parse_regularizer(ctx *c, const node *root, sym_job *job)
     static const char *const k_w[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", NULL};
     static const char *const k_p[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", "p", NULL};
     static const char *const k_mlp[] = {"kind", "lambda", "p", "norm", NULL};
-    sym_reg *r = &job->reg;
+    sym_reg *r = &cfg->reg;
     node *v = lookup(c, root, "regularizer");
     char why[64];
-    int rc = 0, kind = 0, norm = 0, is_ae = job->model.kind == SYM_MODEL_AUTOENCODER;
+    int rc = 0, kind = 0, norm = 0, is_ae = cfg->model.kind == SYM_MODEL_AUTOENCODER;
     double lam = 0.0;
 
     r->kind = SYM_REG_NONE;
@@ -808,7 +810,7 @@ cleanup:
     return rc;
 }
 
-static int parse_train(ctx *c, const node *root, sym_job *job)
+static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
 {
     static const char *const opts[] = {"gd", "sgd", "adam"};
     static const char *const k_any[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
@@ -817,7 +819,7 @@ static int parse_train(ctx *c, const node *root, sym_job *job)
     static const char *const k_sgd[] = {"optimizer", "lr", "epochs", "batch_size", "momentum", NULL};
     static const char *const k_adam[] = {"optimizer", "lr", "epochs", "batch_size", "beta1",
                                          "beta2", "eps", NULL};
-    sym_train_opts *t = &job->train, def = SYM_TRAIN_OPTS_INIT;
+    sym_train_opts *t = &cfg->train, def = SYM_TRAIN_OPTS_INIT;
     node *v = lookup(c, root, "train");
     char why[64];
     int rc = 0, k = 0;
@@ -838,9 +840,9 @@ static int parse_train(ctx *c, const node *root, sym_job *job)
     SYM_TRY(get_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
     SYM_TRY(get_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
     SYM_TRY(get_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
-    if (t->batch_size > job->data.samples)
+    if (t->batch_size > cfg->data.samples)
         return jerr(c, lookup(c, v, "batch_size"), "train.batch_size",
-                    "expected at most %d (data.samples), found %d", job->data.samples,
+                    "expected at most %d (data.samples), found %d", cfg->data.samples,
                     t->batch_size);
 cleanup:
     return rc;
@@ -853,14 +855,438 @@ static int parse_record(ctx *c, const node *root, sym_job *job)
     node *v = lookup(c, root, "record");
     int rc = 0, k = SYM_RECORD_WEIGHTS_FINAL;
 
-    job->train.loss_every = 10;
+    job->loss_every = 10;
     job->record_weights = SYM_RECORD_WEIGHTS_FINAL;
     if (!v)
         return 0;
     SYM_TRY(check_map(c, v, "record", keys));
-    SYM_TRY(get_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->train.loss_every));
+    SYM_TRY(get_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->loss_every));
     SYM_TRY(get_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, 3, &k));
     job->record_weights = (sym_record_weights)k;
+cleanup:
+    return rc;
+}
+
+/* ---- the sweep grid ---- */
+
+#define MAX_ZIP 8
+#define MAX_CONFIGS 10000000
+
+typedef struct axis_col {
+    char path[128];   /* "train.lr" */
+    int key_id;       /* scalar node holding the last path component (for appending) */
+    int values_id;    /* the sequence node of values */
+} axis_col;
+
+typedef struct axis {
+    int n_cols, len;
+    axis_col cols[MAX_ZIP];
+} axis;
+
+/* one applied override, to undo: a swapped value, or an appended pair */
+typedef struct undo {
+    int map_id, pair_index, old_value, appended;
+} undo;
+
+static int seq_len(const node *v)
+{
+    return (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+}
+
+/* compact one-line YAML of a node: the label of a structured grid value */
+static void label(ctx *c, const node *v, char *buf, size_t cap, int depth)
+{
+    size_t used = strlen(buf);
+
+    if (used + 1 >= cap)
+        return;
+    if (!v || depth > 8) {
+        snprintf(buf + used, cap - used, "...");
+    } else if (v->type == YAML_SCALAR_NODE) {
+        snprintf(buf + used, cap - used, "%s", (const char *)v->data.scalar.value);
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        strncat(buf, "[", cap - used - 1);
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            if (it != v->data.sequence.items.start)
+                strncat(buf, ", ", cap - strlen(buf) - 1);
+            label(c, get(c, *it), buf, cap, depth + 1);
+        }
+        strncat(buf, "]", cap - strlen(buf) - 1);
+    } else {
+        strncat(buf, "{", cap - used - 1);
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+            if (p != v->data.mapping.pairs.start)
+                strncat(buf, ", ", cap - strlen(buf) - 1);
+            label(c, get(c, p->key), buf, cap, depth + 1);
+            strncat(buf, ": ", cap - strlen(buf) - 1);
+            label(c, get(c, p->value), buf, cap, depth + 1);
+        }
+        strncat(buf, "}", cap - strlen(buf) - 1);
+    }
+}
+
+static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", NULL};
+
+/* one axis column "path: [values...]" */
+static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, const char *where)
+{
+    const char *path = scalar(keyn);
+    char first[128], key[300];
+    const char *dot;
+    axis_col *col;
+    int id;
+
+    snprintf(key, sizeof(key), "%s.%s", where, path ? path : "?");
+    if (!path || !*path)
+        return expected(c, keyn, where, "a setting path such as train.lr or regularizer");
+    if (strlen(path) >= sizeof(col->path))
+        return jerr(c, keyn, key, "setting path longer than %zu characters", sizeof(col->path) - 1);
+    dot = strchr(path, '.');
+    snprintf(first, sizeof(first), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
+    if (!in_list(first, sweep_sections))
+        return jerr(c, keyn, key,
+                    "expected a setting under data, model, regularizer or train (such as train.lr), found \"%s\"",
+                    path);
+    if (strstr(path, "..") || path[strlen(path) - 1] == '.')
+        return jerr(c, keyn, key, "expected a dotted setting path, found \"%s\"", path);
+    if (!vals || vals->type != YAML_SEQUENCE_NODE || seq_len(vals) < 1)
+        return expected(c, vals, key, "a non-empty list of values");
+    if (ax->n_cols >= MAX_ZIP)
+        return jerr(c, keyn, key, "a zip group holds at most %d settings", MAX_ZIP);
+    col = &ax->cols[ax->n_cols++];
+    snprintf(col->path, sizeof(col->path), "%s", path);
+    col->values_id = (int)(vals - c->doc->nodes.start) + 1;
+    /* a key node for appending the last component when the base job lacks it;
+     * it carries the axis key's position so messages point at the sweep */
+    {
+        const char *last = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+        yaml_mark_t sm = keyn->start_mark, em = keyn->end_mark;
+
+        id = yaml_document_add_scalar(c->doc, NULL, (yaml_char_t *)last, (int)strlen(last),
+                                      YAML_PLAIN_SCALAR_STYLE);
+        if (!id)
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory building the sweep");
+        get(c, id)->start_mark = sm;
+        get(c, id)->end_mark = em;
+        col->key_id = id;
+    }
+    return 0;
+}
+
+/* whether one path is the other or lies inside it */
+static int overlaps(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+    return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[la] : a[lb]) == '.');
+}
+
+static int parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
+{
+    node *v = lookup(c, root, "sweep");
+    long long configs = 1;
+    int rc = 0;
+
+    job->n_axes = 0;
+    if (!v)
+        return 0;
+    if (v->type != YAML_MAPPING_NODE || v->data.mapping.pairs.top == v->data.mapping.pairs.start)
+        return expected(c, v, "sweep", "a mapping of settings to lists of values (and zip groups)");
+    /* node pointers move when add_column adds nodes: iterate by index */
+    int vid = (int)(v - c->doc->nodes.start) + 1;
+    int npairs = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+
+    for (int i = 0; i < npairs; i++) {
+        yaml_node_pair_t pr = get(c, vid)->data.mapping.pairs.start[i];
+        node *keyn = get(c, pr.key), *val = get(c, pr.value);
+        const char *k = scalar(keyn);
+
+        if (k && strcmp(k, "zip") == 0) {
+            /* one group {path: [...], ...} or a list of such groups */
+            int ngroups = val->type == YAML_SEQUENCE_NODE ? seq_len(val) : 1;
+            int zid = pr.value;
+
+            if (val->type != YAML_MAPPING_NODE && val->type != YAML_SEQUENCE_NODE)
+                return expected(c, val, "sweep.zip", "a mapping of settings to equally long lists");
+            for (int g = 0; g < ngroups; g++) {
+                node *zv = get(c, zid);
+                int gid = zv->type == YAML_SEQUENCE_NODE ? zv->data.sequence.items.start[g] : zid;
+                node *grp = get(c, gid);
+                axis *ax;
+                int nz;
+
+                if (grp->type != YAML_MAPPING_NODE || grp->data.mapping.pairs.top == grp->data.mapping.pairs.start)
+                    return expected(c, grp, "sweep.zip", "a mapping of settings to equally long lists");
+                if (job->n_axes >= SYM_MAX_AXES)
+                    return jerr(c, grp, "sweep.zip", "at most %d axes", SYM_MAX_AXES);
+                ax = &axes[job->n_axes];
+                memset(ax, 0, sizeof(*ax));
+                nz = (int)(grp->data.mapping.pairs.top - grp->data.mapping.pairs.start);
+                for (int z = 0; z < nz; z++) {
+                    yaml_node_pair_t zp = get(c, gid)->data.mapping.pairs.start[z];
+
+                    SYM_TRY(add_column(c, ax, get(c, zp.key), get(c, zp.value), "sweep.zip"));
+                    {
+                        int len = seq_len(get(c, zp.value));
+
+                        if (z == 0)
+                            ax->len = len;
+                        else if (len != ax->len)
+                            return jerr(c, get(c, zp.value), "sweep.zip",
+                                        "%s has %d values but %s has %d: settings zipped together need equally long lists",
+                                        ax->cols[z].path, len, ax->cols[0].path, ax->len);
+                    }
+                }
+                job->n_axes++;
+            }
+            continue;
+        }
+        if (job->n_axes >= SYM_MAX_AXES)
+            return jerr(c, keyn, "sweep", "at most %d axes", SYM_MAX_AXES);
+        memset(&axes[job->n_axes], 0, sizeof(axis));
+        SYM_TRY(add_column(c, &axes[job->n_axes], keyn, val, "sweep"));
+        axes[job->n_axes].len = seq_len(get(c, pr.value));
+        job->n_axes++;
+    }
+    /* no setting may be swept twice, or inside another swept one */
+    for (int a = 0; a < job->n_axes; a++)
+        for (int i = 0; i < axes[a].n_cols; i++)
+            for (int b = a; b < job->n_axes; b++)
+                for (int j = b == a ? i + 1 : 0; j < axes[b].n_cols; j++)
+                    if (overlaps(axes[a].cols[i].path, axes[b].cols[j].path))
+                        return jerr(c, get(c, axes[b].cols[j].key_id), "sweep",
+                                    "%s and %s overlap: each setting can be swept once, and not inside another swept one",
+                                    axes[a].cols[i].path, axes[b].cols[j].path);
+    for (int a = 0; a < job->n_axes; a++) {
+        configs *= axes[a].len;
+        if (configs > MAX_CONFIGS)
+            return jerr(c, v, "sweep", "the axes make more than %d configurations", MAX_CONFIGS);
+    }
+cleanup:
+    return rc;
+}
+
+/* set path := value node in the document; record how to undo it */
+static int apply(ctx *c, const axis_col *col, int value_id, undo *u)
+{
+    char part[128];
+    const char *p = col->path;
+    int map_id = (int)(yaml_document_get_root_node(c->doc) - c->doc->nodes.start) + 1;
+
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        node *m = get(c, map_id);
+        int found = -1, np = (int)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+
+        snprintf(part, sizeof(part), "%.*s", dot ? (int)(dot - p) : (int)strlen(p), p);
+        for (int i = 0; i < np && found < 0; i++) {
+            const char *k = scalar(get(c, m->data.mapping.pairs.start[i].key));
+
+            if (k && strcmp(k, part) == 0)
+                found = i;
+        }
+        if (!dot) {
+            u->map_id = map_id;
+            if (found >= 0) {
+                u->pair_index = found;
+                u->old_value = m->data.mapping.pairs.start[found].value;
+                u->appended = 0;
+                m->data.mapping.pairs.start[found].value = value_id;
+            } else {
+                if (!yaml_document_append_mapping_pair(c->doc, map_id, col->key_id, value_id))
+                    return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory applying the sweep");
+                u->appended = 1;
+            }
+            return 0;
+        }
+        if (found < 0 || get(c, m->data.mapping.pairs.start[found].value)->type != YAML_MAPPING_NODE) {
+            char key[300];
+
+            snprintf(key, sizeof(key), "sweep.%s", col->path);
+            return jerr(c, get(c, col->key_id), key,
+                        "the job has no mapping '%.*s' to vary %s in; set it in the job first",
+                        (int)(dot - col->path), col->path, dot + 1);
+        }
+        map_id = m->data.mapping.pairs.start[found].value;
+        p = dot + 1;
+    }
+}
+
+static void restore(ctx *c, const undo *u)
+{
+    node *m = get(c, u->map_id);
+
+    if (u->appended)
+        m->data.mapping.pairs.top--;
+    else
+        m->data.mapping.pairs.start[u->pair_index].value = u->old_value;
+}
+
+static int config_index(const sym_job *job, int cfg, int a)
+{
+    int stride = 1;
+
+    for (int b = job->n_axes - 1; b > a; b--)
+        stride *= job->axis_len[b];
+    return (cfg / stride) % job->axis_len[a];
+}
+
+/* validate every configuration: the axes' values substituted into the job */
+static int parse_configs(ctx *c, sym_job *job, const axis *axes)
+{
+    undo undos[SYM_MAX_AXES * MAX_ZIP];
+    int rc = 0, nu = 0;
+
+    job->n_configs = 1;
+    for (int a = 0; a < job->n_axes; a++) {
+        job->axis_len[a] = axes[a].len;
+        job->n_configs *= axes[a].len;
+    }
+    SYM_TRY(sym_alloc(&job->configs, sizeof(sym_job_config) * (size_t)job->n_configs));
+    for (int k = 0; k < job->n_configs; k++) {
+        node *root;
+        const node *data_node = NULL;
+        sym_job_config *cfg = &job->configs[k];
+
+        nu = 0;
+        for (int a = 0; a < job->n_axes; a++)
+            for (int i = 0; i < axes[a].n_cols; i++) {
+                node *vals = get(c, axes[a].cols[i].values_id);
+                int vid = vals->data.sequence.items.start[config_index(job, k, a)];
+
+                rc = apply(c, &axes[a].cols[i], vid, &undos[nu]);
+                if (rc < 0)
+                    goto undo_all;
+                nu++;
+            }
+        root = yaml_document_get_root_node(c->doc);
+        rc = parse_data(c, root, cfg, &data_node);
+        if (!rc)
+            rc = parse_model(c, root, cfg, data_node);
+        if (!rc)
+            rc = parse_regularizer(c, root, cfg);
+        if (!rc)
+            rc = parse_train(c, root, cfg);
+        if (!rc)
+            cfg->train.loss_every = job->loss_every;
+        if (rc < 0 && job->n_axes > 0) {
+            /* name the grid point, so a clash between axes is clear */
+            char msg[2048], point[1024] = "";
+
+            snprintf(msg, sizeof(msg), "%s", sym_err_message());
+            for (int a = 0; a < job->n_axes; a++)
+                for (int i = 0; i < axes[a].n_cols; i++) {
+                    node *vals = get(c, axes[a].cols[i].values_id);
+                    size_t u = strlen(point);
+
+                    snprintf(point + u, sizeof(point) - u, "%s%s=", u ? ", " : "", axes[a].cols[i].path);
+                    label(c, get(c, vals->data.sequence.items.start[config_index(job, k, a)]), point,
+                          sizeof(point), 0);
+                }
+            rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s (sweep point %s)", msg, point);
+        }
+undo_all:
+        while (nu > 0)
+            restore(c, &undos[--nu]);
+        if (rc < 0)
+            goto cleanup;
+    }
+cleanup:
+    return rc;
+}
+
+static int add_grid_column(sym_job *job, const char *name, int a, int len)
+{
+    sym_grid_column *g;
+    int rc = 0;
+
+    g = realloc(job->columns, sizeof(*g) * (size_t)(job->n_columns + 1));
+    if (!g)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory");
+    job->columns = g;
+    g = &job->columns[job->n_columns++];
+    memset(g, 0, sizeof(*g));
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    g->axis = a;
+    SYM_TRY(sym_alloc(&g->num, sizeof(double) * (size_t)len));
+    SYM_TRY(sym_alloc(&g->str, sizeof(char *) * (size_t)len));
+cleanup:
+    return rc;
+}
+
+/* the /grid columns: one per swept setting, plus one per scalar key of mapping values */
+static int build_columns(ctx *c, sym_job *job, const axis *axes)
+{
+    int rc = 0;
+
+    for (int a = 0; a < job->n_axes; a++) {
+        char *names = NULL;
+        size_t cap = 256;
+
+        SYM_TRY(sym_alloc(&names, cap));
+        for (int i = 0; i < axes[a].n_cols; i++) {
+            const axis_col *col = &axes[a].cols[i];
+            node *vals = get(c, col->values_id);
+            int len = axes[a].len, numeric = 1, all_maps = 1;
+            sym_grid_column *g;
+
+            if (i)
+                strncat(names, ", ", cap - strlen(names) - 1);
+            strncat(names, col->path, cap - strlen(names) - 1);
+            SYM_TRY(add_grid_column(job, col->path, a, len));
+            g = &job->columns[job->n_columns - 1];
+            for (int v = 0; v < len; v++) {
+                node *x = get(c, vals->data.sequence.items.start[v]);
+                char buf[512] = "";
+
+                label(c, x, buf, sizeof(buf), 0);
+                SYM_TRY(sym_strdup(&g->str[v], buf));
+                if (parse_double(x, &g->num[v]) < 0)
+                    numeric = 0;
+                all_maps &= x->type == YAML_MAPPING_NODE;
+            }
+            g->numeric = numeric;
+            if (!all_maps)
+                continue;
+            /* scalar keys of the mapping values, in order of first appearance */
+            for (int v = 0; v < len; v++) {
+                node *x = get(c, vals->data.sequence.items.start[v]);
+
+                for (yaml_node_pair_t *p = x->data.mapping.pairs.start; p < x->data.mapping.pairs.top; p++) {
+                    const char *k = scalar(get(c, p->key));
+                    char sub[300];
+                    int seen = 0;
+
+                    if (!k)
+                        continue;
+                    snprintf(sub, sizeof(sub), "%s.%s", col->path, k);
+                    for (int j = 0; j < job->n_columns; j++)
+                        seen |= strcmp(job->columns[j].name, sub) == 0;
+                    if (seen)
+                        continue;
+                    SYM_TRY(add_grid_column(job, sub, a, len));
+                    g = &job->columns[job->n_columns - 1];
+                    g->numeric = 1;
+                    for (int w = 0; w < len; w++) {
+                        node *y = get(c, vals->data.sequence.items.start[w]);
+                        node *val = lookup(c, y, k);
+                        char buf[512] = "";
+
+                        if (val)
+                            label(c, val, buf, sizeof(buf), 0);
+                        SYM_TRY(sym_strdup(&g->str[w], buf));
+                        if (!val)
+                            g->num[w] = NAN;
+                        else if (parse_double(val, &g->num[w]) < 0)
+                            g->numeric = 0;
+                    }
+                }
+            }
+        }
+        snprintf(job->axis_name[a], sizeof(job->axis_name[a]), axes[a].n_cols > 1 ? "zip(%s)" : "%s",
+                 names);
+        free(names);
+    }
 cleanup:
     return rc;
 }
@@ -870,7 +1296,7 @@ static int parse_document(ctx *c, sym_job *job)
     static const char *const keys[] = {"name", "seeds", "data", "model", "regularizer",
                                        "train", "record", "sweep", "probes", NULL};
     node *root = yaml_document_get_root_node(c->doc);
-    const node *data_node = NULL;
+    axis *axes = NULL;
     int rc = 0;
 
     if (!root)
@@ -878,10 +1304,6 @@ static int parse_document(ctx *c, sym_job *job)
     if (root->type != YAML_MAPPING_NODE)
         return expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
     SYM_TRY(check_map(c, root, "", keys));
-    if (lookup(c, root, "sweep"))
-        return jerr(c, lookup(c, root, "sweep"), "sweep",
-                    "sweep axes are not supported by symsweep %s; list runs as seeds, or one job file per setting",
-                    "0.1");
     if (lookup(c, root, "probes"))
         return jerr(c, lookup(c, root, "probes"), "probes",
                     "probes are not supported by symsweep %s", "0.1");
@@ -897,12 +1319,16 @@ static int parse_document(ctx *c, sym_job *job)
         SYM_TRY(get_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
     }
     SYM_TRY(parse_seeds(c, root, job));
-    SYM_TRY(parse_data(c, root, job, &data_node));
-    SYM_TRY(parse_model(c, root, job, data_node));
-    SYM_TRY(parse_regularizer(c, root, job));
-    SYM_TRY(parse_train(c, root, job));
     SYM_TRY(parse_record(c, root, job));
+    SYM_TRY(sym_alloc(&axes, sizeof(axis) * SYM_MAX_AXES));
+    SYM_TRY(parse_sweep(c, root, job, axes));
+    SYM_TRY(parse_configs(c, job, axes));
+    SYM_TRY(build_columns(c, job, axes));
+    if ((long long)job->n_configs * job->n_seeds > INT_MAX)
+        SYM_FAIL(SYM_EJOB, "%s:1:1: sweep: %d configurations x %d seeds is more than %d runs",
+                 c->file, job->n_configs, job->n_seeds, INT_MAX);
 cleanup:
+    free(axes);
     return rc;
 }
 
@@ -988,9 +1414,30 @@ cleanup:
 
 void sym_job_dispose(sym_job *job)
 {
+    for (int i = 0; i < job->n_columns; i++) {
+        for (int v = 0; job->columns[i].str && v < job->axis_len[job->columns[i].axis]; v++)
+            free(job->columns[i].str[v]);
+        free(job->columns[i].str);
+        free(job->columns[i].num);
+    }
+    free(job->columns);
+    free(job->configs);
     free(job->yaml);
     free(job->seeds);
     memset(job, 0, sizeof(*job));
 }
 
-int sym_job_n_runs(const sym_job *job) { return job->n_seeds; }
+int sym_job_n_runs(const sym_job *job) { return job->n_configs * job->n_seeds; }
+
+const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *seed)
+{
+    SYM_ASSERT(i >= 0 && i < sym_job_n_runs(job));
+    if (seed)
+        *seed = job->seeds[i % job->n_seeds];
+    return &job->configs[i / job->n_seeds];
+}
+
+int sym_job_axis_index(const sym_job *job, int i, int a)
+{
+    return config_index(job, i / job->n_seeds, a);
+}

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_data(sym_data *d, const sym_job *job, uint64_t seed)
+static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
 {
-    const sym_data_opts *o = &job->data;
     int rc = 0, r = 0, c = 0;
 
     memset(d, 0, sizeof(*d));
@@ -46,7 +45,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     sym_data d = {0};
     sym_rng init, shuffle;
     sym_train_out tout = {0};
-    uint64_t seed = job->seeds[index];
+    uint64_t seed;
+    const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
     double t0 = sym_now();
     size_t np;
     int rc = 0, step = 0;
@@ -54,19 +54,20 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     memset(r, 0, sizeof(*r));
     r->index = index;
     r->status = SYM_RUN_FAILED;
-    r->n_curve = sym_train_n_points(&job->train);
-    SYM_TRY(sym_model_create(&m, &job->model));
+    r->n_curve = sym_train_n_points(&cfg->train);
+    SYM_TRY(sym_model_create(&m, &cfg->model));
     np = sym_model_n_params(m);
+    r->n_params = np;
     SYM_TRY(sym_alloc_doubles(&r->params, np));
     SYM_TRY(sym_alloc_doubles(&r->initial, np));
     SYM_TRY(sym_alloc_doubles(&r->curve, (size_t)r->n_curve));
     step = 1;
-    SYM_TRY(load_data(&d, job, seed));
+    SYM_TRY(load_data(&d, &cfg->data, seed));
     sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
     sym_model_init_params(m, r->params, &init);
     memcpy(r->initial, r->params, np * sizeof(double));
-    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &job->reg, &job->train, &d, &shuffle));
+    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &cfg->train, &d, &shuffle));
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;

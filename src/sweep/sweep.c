@@ -69,8 +69,9 @@ static size_t wire_size(int64_t np, int n_curve, int has_params)
     return sizeof(wire_header) + sizeof(double) * ((has_params ? 2 * (size_t)np : 0) + (size_t)n_curve);
 }
 
-static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r, int64_t np)
+static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r)
 {
+    int64_t np = (int64_t)r->n_params;
     wire_header h;
     int has = r->params != NULL, rc = 0;
     size_t need = wire_size(np, has ? r->n_curve : 0, has);
@@ -135,21 +136,24 @@ static void unpack(sym_run_result *r, const char *buf)
         r->initial = (double *)d + h.n_params;
         r->curve = (double *)d + 2 * h.n_params;
         r->n_curve = h.n_curve;
+        r->n_params = (size_t)h.n_params;
     }
 }
 
 static void report(const sym_job *job, const sym_run_result *r, int k, int n, int quiet)
 {
     int i = r->index;
+    uint64_t seed;
 
     if (quiet)
         return;
+    sym_job_run_config(job, i, &seed);
     if (r->status == SYM_RUN_FAILED)
         fprintf(stderr, "[%d/%d] run %d (seed %llu, rank %d): failed: %s\n", k, n, i,
-                (unsigned long long)job->seeds[i], r->rank, r->error);
+                (unsigned long long)seed, r->rank, r->error);
     else
         fprintf(stderr, "[%d/%d] run %d (seed %llu, rank %d): %s, loss %.6g after %d epochs, %.3f s\n",
-                k, n, i, (unsigned long long)job->seeds[i], r->rank, status_name(r->status),
+                k, n, i, (unsigned long long)seed, r->rank, status_name(r->status),
                 r->final.total, r->epochs_done, r->wall_time);
 }
 
@@ -184,7 +188,7 @@ static int chunk_size(int remaining, int workers)
     return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : c;
 }
 
-static int worker(MPI_Comm comm, const sym_job *job, int64_t np, int rank)
+static int worker(MPI_Comm comm, const sym_job *job, int rank)
 {
     int work[MAX_CHUNK + 1], rc = 0;
     char *buf = NULL;
@@ -199,7 +203,7 @@ static int worker(MPI_Comm comm, const sym_job *job, int64_t np, int rank)
             break;
         for (int k = 1; k <= work[0]; k++) {
             compute(&r, job, work[k], rank);
-            SYM_TRY(pack(&buf, &cap, &len, &r, np));
+            SYM_TRY(pack(&buf, &cap, &len, &r));
             sym_run_result_dispose(&r);
             if (MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_RESULT, comm) != MPI_SUCCESS)
                 SYM_FAIL(SYM_EMPI, "rank %d: could not send the result of run %d", rank, work[k]);
@@ -301,18 +305,14 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     sym_output *out = NULL;
     sym_output_info info = {0};
     sym_run_result r = {0};
-    sym_model *m = NULL;
     char *hosts = NULL;
     int rc = 0, rank, size, n = sym_job_n_runs(job), shared_rc;
-    int64_t np;
     double t0 = sym_now();
 
     memset(st, 0, sizeof(*st));
     st->n_runs = n;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    SYM_TRY(sym_model_create(&m, &job->model));
-    np = (int64_t)sym_model_n_params(m);
     SYM_TRY(gather_hosts(&hosts, comm));
     if (rank == 0) {
         info.mpi_size = size;
@@ -339,12 +339,11 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     } else if (rank == 0) {
         SYM_TRY(coordinator(st, comm, job, out, o, size));
     } else {
-        SYM_TRY(worker(comm, job, np, rank));
+        SYM_TRY(worker(comm, job, rank));
     }
     st->wall_time = sym_now() - t0;
 cleanup:
     sym_run_result_dispose(&r);
-    sym_model_free(m);
     if (out) {
         int rc2 = sym_output_close(out, rc == 0);
 

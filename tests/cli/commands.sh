@@ -51,7 +51,8 @@ a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
 for grp in ("runs/weights", "runs/initial_weights", "runs/curves", "runs/metrics", "grid"):
     for k in a[grp]:
         x, y = a[grp][k][...], b[grp][k][...]
-        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), grp + "/" + k
+        same = x.tolist() == y.tolist() if x.dtype == object else x.tobytes() == y.tobytes()
+        assert x.dtype == y.dtype and x.shape == y.shape and same, grp + "/" + k
 PY
 
 # user data from an HDF5 file, relative to the job file

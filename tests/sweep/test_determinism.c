@@ -20,7 +20,7 @@ static void same_run(const sym_job *a, int ia, const sym_job *b, int ib, int wan
     size_t np;
     sym_model *m;
 
-    check_ok(sym_model_create(&m, &a->model));
+    check_ok(sym_model_create(&m, &sym_job_run_config(a, ia, NULL)->model));
     np = sym_model_n_params(m);
     sym_model_free(m);
     check_ok(sym_run_execute(&r1, a, ia));

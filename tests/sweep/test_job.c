@@ -14,26 +14,28 @@ static void test_sweep_job_ex3_l1_fields(void **state)
     assert_string_equal(j.name, "ex3-l1");
     assert_int_equal(sym_job_n_runs(&j), 1);
     assert_int_equal(j.seeds[0], 0);
-    assert_int_equal(j.data.kind, SYM_DATA_SUBSPACE);
-    assert_int_equal(j.data.dim, 8);
-    assert_int_equal(j.data.rank, 3);
-    assert_int_equal(j.data.samples, 500);
-    check_close1(j.data.noise, 0.05, 0, 0);
-    assert_int_equal(j.model.kind, SYM_MODEL_AUTOENCODER);
-    assert_int_equal(j.model.n_layers, 2);
-    assert_int_equal(j.model.n_encoder, 1);
-    assert_int_equal(j.model.widths[0], 8);
-    assert_int_equal(j.model.widths[1], 3);
-    assert_int_equal(j.model.widths[2], 8);
-    assert_int_equal(j.model.act[0], SYM_ACT_LINEAR);
-    assert_int_equal(j.model.act[1], SYM_ACT_LINEAR);
-    assert_int_equal(j.reg.kind, SYM_REG_L1);
-    check_close1(j.reg.lambda_encoder, 0.005, 0, 0);
-    check_close1(j.reg.lambda_decoder, 0.005, 0, 0);
-    assert_int_equal(j.train.optimizer, SYM_OPT_ADAM);
-    check_close1(j.train.lr, 0.005, 0, 0);
-    assert_int_equal(j.train.epochs, 2000);
-    assert_int_equal(j.train.loss_every, 10);
+    assert_int_equal(j.configs[0].data.kind, SYM_DATA_SUBSPACE);
+    assert_int_equal(j.configs[0].data.dim, 8);
+    assert_int_equal(j.configs[0].data.rank, 3);
+    assert_int_equal(j.configs[0].data.samples, 500);
+    check_close1(j.configs[0].data.noise, 0.05, 0, 0);
+    assert_int_equal(j.configs[0].model.kind, SYM_MODEL_AUTOENCODER);
+    assert_int_equal(j.configs[0].model.n_layers, 2);
+    assert_int_equal(j.configs[0].model.n_encoder, 1);
+    assert_int_equal(j.configs[0].model.widths[0], 8);
+    assert_int_equal(j.configs[0].model.widths[1], 3);
+    assert_int_equal(j.configs[0].model.widths[2], 8);
+    assert_int_equal(j.configs[0].model.act[0], SYM_ACT_LINEAR);
+    assert_int_equal(j.configs[0].model.act[1], SYM_ACT_LINEAR);
+    assert_int_equal(j.configs[0].reg.kind, SYM_REG_L1);
+    check_close1(j.configs[0].reg.lambda_encoder, 0.005, 0, 0);
+    check_close1(j.configs[0].reg.lambda_decoder, 0.005, 0, 0);
+    assert_int_equal(j.configs[0].train.optimizer, SYM_OPT_ADAM);
+    check_close1(j.configs[0].train.lr, 0.005, 0, 0);
+    assert_int_equal(j.configs[0].train.epochs, 2000);
+    assert_int_equal(j.configs[0].train.loss_every, 10);
+    assert_int_equal(j.n_configs, 1);
+    assert_int_equal(j.n_axes, 0);
     assert_int_equal(strlen(j.sha256), 64);
     sym_job_dispose(&j);
 }
@@ -60,18 +62,18 @@ static void test_sweep_job_structured_settings(void **state)
     assert_string_equal(j.name, "mem");
     assert_int_equal(j.n_seeds, 3);
     assert_int_equal(j.seeds[2], 12);
-    assert_int_equal(j.model.n_layers, 4);
-    assert_int_equal(j.model.n_encoder, 2);
-    assert_int_equal(j.model.widths[1], 4);
-    assert_int_equal(j.model.widths[3], 4);
-    assert_int_equal(j.model.act[0], SYM_ACT_TANH);
-    assert_int_equal(j.model.act[1], SYM_ACT_SIGMOID);
-    assert_int_equal(j.model.act[2], SYM_ACT_RELU);
-    assert_int_equal(j.model.act[3], SYM_ACT_LINEAR);
-    assert_true(isinf(j.reg.p));
-    check_close1(j.reg.lambda_decoder, 0.2, 0, 0);
-    assert_int_equal(j.train.batch_size, 10);
-    check_close1(j.train.momentum, 0.5, 0, 0);
+    assert_int_equal(j.configs[0].model.n_layers, 4);
+    assert_int_equal(j.configs[0].model.n_encoder, 2);
+    assert_int_equal(j.configs[0].model.widths[1], 4);
+    assert_int_equal(j.configs[0].model.widths[3], 4);
+    assert_int_equal(j.configs[0].model.act[0], SYM_ACT_TANH);
+    assert_int_equal(j.configs[0].model.act[1], SYM_ACT_SIGMOID);
+    assert_int_equal(j.configs[0].model.act[2], SYM_ACT_RELU);
+    assert_int_equal(j.configs[0].model.act[3], SYM_ACT_LINEAR);
+    assert_true(isinf(j.configs[0].reg.p));
+    check_close1(j.configs[0].reg.lambda_decoder, 0.2, 0, 0);
+    assert_int_equal(j.configs[0].train.batch_size, 10);
+    check_close1(j.configs[0].train.momentum, 0.5, 0, 0);
     sym_job_dispose(&j);
 }
 
@@ -92,9 +94,103 @@ static void test_sweep_job_error_names_position(void **state)
                         "jobs/x.yaml:5:11: regularizer.lambda: expected a number >= 0, found \"-0.1\"");
 }
 
+/* grid order: cartesian product in written order, last axis fastest, seeds
+ * innermost; a zip group is one axis; mapping values flatten into columns */
+static void test_sweep_job_grid_order_and_columns(void **state)
+{
+    static const char text[] =
+        "seeds: [7, 8]\n"
+        "data: {kind: subspace, dim: 6, rank: 2, samples: 30}\n"
+        "model: {kind: autoencoder, input: 6, latent: 2}\n"
+        "train: {optimizer: adam, lr: 0.01, epochs: 20}\n"
+        "sweep:\n"
+        "  regularizer:\n"
+        "    - {kind: none}\n"
+        "    - {kind: l1, lambda: 0.01}\n"
+        "    - {kind: frobenius, lambda: 0.1}\n"
+        "  train.lr: [0.001, 0.01]\n"
+        "  zip: {train.epochs: [10, 40], data.noise: [0.0, 0.2]}\n";
+    sym_job j;
+    uint64_t seed;
+    const sym_job_config *c;
+
+    (void)state;
+    check_ok(sym_job_parse(&j, text, sizeof(text) - 1, "grid.yaml"));
+    assert_int_equal(j.n_axes, 3);
+    assert_int_equal(j.n_configs, 3 * 2 * 2);
+    assert_int_equal(sym_job_n_runs(&j), 24);
+    assert_string_equal(j.axis_name[2], "zip(train.epochs, data.noise)");
+    /* run 0: first of everything, seed 7; run 1: same config, seed 8 */
+    c = sym_job_run_config(&j, 1, &seed);
+    assert_int_equal(seed, 8);
+    assert_int_equal(c->reg.kind, SYM_REG_NONE);
+    check_close1(c->train.lr, 0.001, 0, 0);
+    assert_int_equal(c->train.epochs, 10);
+    /* config 1 = zip advanced (last axis fastest) */
+    c = sym_job_run_config(&j, 2, &seed);
+    assert_int_equal(seed, 7);
+    assert_int_equal(c->train.epochs, 40);
+    check_close1(c->data.noise, 0.2, 0, 0);
+    check_close1(c->train.lr, 0.001, 0, 0);
+    /* config 2 = lr advanced */
+    c = sym_job_run_config(&j, 4, NULL);
+    check_close1(c->train.lr, 0.01, 0, 0);
+    assert_int_equal(c->train.epochs, 10);
+    /* config 4 = regularizer l1; config 11 = frobenius, lr 0.01, zip 1 */
+    c = sym_job_run_config(&j, 8, NULL);
+    assert_int_equal(c->reg.kind, SYM_REG_L1);
+    check_close1(c->reg.lambda_encoder, 0.01, 0, 0);
+    c = sym_job_run_config(&j, 23, &seed);
+    assert_int_equal(seed, 8);
+    assert_int_equal(c->reg.kind, SYM_REG_FROBENIUS);
+    check_close1(c->train.lr, 0.01, 0, 0);
+    assert_int_equal(c->train.epochs, 40);
+    assert_int_equal(sym_job_axis_index(&j, 23, 0), 2);
+    /* the base job's values stay where no axis touches them */
+    assert_int_equal(c->data.samples, 30);
+    /* columns: regularizer (label), regularizer.kind, regularizer.lambda, train.lr,
+     * train.epochs, data.noise */
+    assert_int_equal(j.n_columns, 6);
+    assert_string_equal(j.columns[0].name, "regularizer");
+    assert_false(j.columns[0].numeric);
+    assert_string_equal(j.columns[0].str[1], "{kind: l1, lambda: 0.01}");
+    assert_string_equal(j.columns[1].name, "regularizer.kind");
+    assert_false(j.columns[1].numeric);
+    assert_string_equal(j.columns[1].str[2], "frobenius");
+    assert_string_equal(j.columns[2].name, "regularizer.lambda");
+    assert_true(j.columns[2].numeric);
+    assert_true(isnan(j.columns[2].num[0]));
+    check_close1(j.columns[2].num[2], 0.1, 0, 0);
+    assert_string_equal(j.columns[3].name, "train.lr");
+    assert_true(j.columns[3].numeric);
+    assert_int_equal(j.columns[4].axis, 2);
+    assert_int_equal(j.columns[5].axis, 2);
+    sym_job_dispose(&j);
+}
+
+/* every grid point is validated, and the message names the point */
+static void test_sweep_job_grid_point_validated(void **state)
+{
+    static const char text[] =
+        "data: {kind: subspace, dim: 6, rank: 2, samples: 30}\n"
+        "model: {kind: autoencoder, input: 6, latent: 2}\n"
+        "train: {optimizer: sgd, lr: 0.01, epochs: 20, batch_size: 20}\n"
+        "sweep:\n"
+        "  data.samples: [40, 10]\n";
+    sym_job j;
+
+    (void)state;
+    assert_int_equal(sym_job_parse(&j, text, sizeof(text) - 1, "g.yaml"), SYM_EJOB);
+    assert_string_equal(sym_err_message(),
+                        "g.yaml:3:59: train.batch_size: expected at most 10 (data.samples), found 20 "
+                        "(sweep point data.samples=10)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sweep_job_grid_order_and_columns),
+        cmocka_unit_test(test_sweep_job_grid_point_validated),
         cmocka_unit_test(test_sweep_job_ex3_l1_fields),
         cmocka_unit_test(test_sweep_job_structured_settings),
         cmocka_unit_test(test_sweep_job_error_names_position),
