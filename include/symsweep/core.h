@@ -150,6 +150,21 @@ double sym_rng_normal(sym_rng *r);
 uint32_t sym_rng_below(sym_rng *r, uint32_t n);
 
 /* ------------------------------------------------------------------ */
+/* Statistics                                                         */
+/* ------------------------------------------------------------------ */
+
+/** Regularized incomplete beta function I_x(a, b). */
+double sym_beta_inc(double a, double b, double x);
+/** CDF and quantile of Student's t with df degrees of freedom. */
+double sym_student_t_cdf(double t, double df);
+double sym_student_t_quantile(double p, double df);
+/**
+ * Mean, sample standard deviation and the half-width of the two-sided 95%
+ * t confidence interval of the mean (std and half NaN for n < 2).
+ */
+void sym_mean_ci(double *mean, double *std, double *half, const double *x, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* SHA-256                                                            */
 /* ------------------------------------------------------------------ */
 

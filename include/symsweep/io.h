@@ -7,6 +7,8 @@
 #ifndef SYMSWEEP_IO_H
 #define SYMSWEEP_IO_H
 
+#include <stdio.h>
+
 #include "symsweep/core.h"
 
 #ifdef __cplusplus
@@ -62,6 +64,36 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
 int sym_h5_matrix_shape(int *rows, int *cols, const char *file, const char *dset);
 /** Read a 2-D (or 1-D) numeric dataset as float64 into a new buffer [rows x cols]. */
 int sym_h5_read_matrix(double **out, int *rows, int *cols, const char *file, const char *dset);
+
+/* ---- reading a symsweep file back (summary, resume) ---- */
+
+/** Open an existing file read-only; errors name the file. */
+int sym_h5_open_read(sym_h5 **out, const char *path);
+/** 1 if the object exists, 0 if not. */
+int sym_h5_exists(sym_h5 *f, const char *path);
+/** Names of the members of a group, sorted; *out is an array of n owned strings (free both). */
+int sym_h5_list(char ***out, int *n, sym_h5 *f, const char *group);
+/** Length of a 1-D dataset. */
+int sym_h5_length(long long *n, sym_h5 *f, const char *path);
+/** Whether a dataset holds strings. */
+int sym_h5_is_string(sym_h5 *f, const char *path);
+/** Read a whole 1-D numeric dataset as double / int64 (enum values as their integers). */
+int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n);
+int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n);
+/** Read a 1-D string dataset: out[i] owned by the caller (free each). */
+int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n);
+/** A string attribute (owned copy). */
+int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
+
+/**
+ * Print the summary of a symsweep output file: status counts and, for every
+ * /runs/metrics dataset, per group the number of done runs, mean, 95%
+ * t-interval half-width and standard deviation.  Groups: the comma-separated
+ * /grid columns in @p by, or (NULL) the sweep axes, i.e. one group per
+ * configuration.  @p csv: one machine-readable row per (group, metric).
+ * Reads only /grid, /runs/status and /runs/metrics (never weights).
+ */
+int sym_summary_print(FILE *out, const char *path, const char *by, int csv);
 
 #ifdef __cplusplus
 }

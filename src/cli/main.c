@@ -1,4 +1,5 @@
 /* The symsweep command.  Only this file initializes MPI and exits. */
+#include "symsweep/io.h"
 #include "symsweep/sweep.h"
 #include "symsweep/version.h"
 
@@ -24,6 +25,9 @@ static const char usage[] =
     "      --force        replace an existing output file\n"
     "      -q, --quiet    no progress lines or result table\n"
     "  validate JOB.yaml  check a job file completely without running it\n"
+    "  summary OUT.h5 [--by SETTING,...] [--csv]\n"
+    "                     status counts, and per metric the mean, std and 95% CI over\n"
+    "                     seeds, grouped by the sweep axes (or by the /grid columns given)\n"
     "  help, --help, -h   this text\n"
     "  --version          version, git revision and HDF5 layout version\n"
     "\n"
@@ -70,11 +74,43 @@ static int cmd_validate(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_summary(int argc, char **argv)
+{
+    const char *path = NULL, *by = NULL;
+    int csv = 0;
+
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--by")) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a comma-separated list of grid columns", argv[i]);
+            by = argv[++i];
+        } else if (!strcmp(argv[i], "--csv")) {
+            csv = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown option '%s' for summary", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return usage_error("summary takes one file; '%s' is a second one", argv[i]);
+        }
+    }
+    if (!path)
+        return usage_error("summary needs an output file%s", "");
+    if (sym_summary_print(stdout, path, by, csv) < 0) {
+        print_error();
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
 static void print_results(const sym_job *job, const sym_sweep_stats *st, const char *path)
 {
     printf("\n%s: %d run%s: %d done, %d diverged, %d failed in %.2f s\n", job->name, st->n_runs,
            st->n_runs == 1 ? "" : "s", st->done, st->diverged, st->failed, st->wall_time);
-    printf("results: %s\n", path);
+    printf("results: %s\n\n", path);
+    fflush(stdout);
+    if (sym_summary_print(stdout, path, NULL, 0) < 0)
+        fprintf(stderr, "symsweep: could not summarize %s: %s\n", path, sym_err_message());
 }
 
 static int cmd_run(int argc, char **argv)
@@ -151,5 +187,7 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (!strcmp(argv[1], "validate"))
         return cmd_validate(argc, argv);
+    if (!strcmp(argv[1], "summary"))
+        return cmd_summary(argc, argv);
     return usage_error("unknown command '%s'", argv[1]);
 }

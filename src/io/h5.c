@@ -377,3 +377,235 @@ cleanup:
     if (fh >= 0) H5Fclose(fh);
     return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* reading                                                            */
+/* ------------------------------------------------------------------ */
+
+int sym_h5_open_read(sym_h5 **out, const char *path)
+{
+    sym_h5 *f = NULL;
+    int rc = 0;
+
+    h5_quiet();
+    if (access(path, R_OK) != 0)
+        SYM_FAIL(SYM_EIO, "%s: no such file, or not readable", path);
+    if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: not an HDF5 file", path);
+    }
+    SYM_TRY(sym_alloc(&f, sizeof(*f)));
+    f->status_type = -1;
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f->file < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: cannot open as HDF5 (is a writer holding it?)", path);
+    }
+    *out = f;
+    f = NULL;
+cleanup:
+    if (f) {
+        f->file = -1;
+        sym_h5_close(f);
+    }
+    return rc;
+}
+
+int sym_h5_exists(sym_h5 *f, const char *path)
+{
+    /* check each component: H5Lexists fails on a missing intermediate group */
+    char buf[512];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(buf))
+        return 0;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            htri_t e;
+
+            buf[i] = '\0';
+            e = H5Lexists(f->file, buf, H5P_DEFAULT);
+            buf[i] = c;
+            if (e <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+typedef struct name_list {
+    char **v;
+    int n, cap;
+} name_list;
+
+static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    name_list *l = data;
+
+    (void)g;
+    (void)info;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, sizeof(char *) * (size_t)cap);
+
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = strdup(name);
+    return l->v[l->n++] ? 0 : -1;
+}
+
+int sym_h5_list(char ***out, int *n, sym_h5 *f, const char *group)
+{
+    name_list l = {0};
+    hid_t g = -1;
+    int rc = 0;
+
+    H5CHK(g = H5Gopen2(f->file, group, H5P_DEFAULT));
+    H5CHK(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, list_cb, &l));
+    *out = l.v;
+    *n = l.n;
+    l.v = NULL;
+    l.n = 0;
+cleanup:
+    for (int i = 0; i < l.n; i++)
+        free(l.v[i]);
+    free(l.v);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+static int open_1d(hid_t *d, long long *n, sym_h5 *f, const char *path)
+{
+    hid_t sp = -1;
+    hsize_t dims[1];
+    int rc = 0;
+
+    *d = -1;
+    if (!sym_h5_exists(f, path))
+        SYM_FAIL(SYM_EIO, "%s: no dataset %s", f->path, path);
+    H5CHK(*d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(sp = H5Dget_space(*d));
+    if (H5Sget_simple_extent_ndims(sp) != 1)
+        SYM_FAIL(SYM_EIO, "%s: %s is not one-dimensional", f->path, path);
+    H5CHK(H5Sget_simple_extent_dims(sp, dims, NULL));
+    *n = (long long)dims[0];
+cleanup:
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
+int sym_h5_length(long long *n, sym_h5 *f, const char *path)
+{
+    hid_t d;
+    int rc = open_1d(&d, n, f, path);
+
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_is_string(sym_h5 *f, const char *path)
+{
+    hid_t d = H5Dopen2(f->file, path, H5P_DEFAULT), t;
+    int s;
+
+    if (d < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    t = H5Dget_type(d);
+    s = H5Tget_class(t) == H5T_STRING;
+    H5Tclose(t);
+    H5Dclose(d);
+    return s;
+}
+
+static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n)
+{
+    hid_t d = -1;
+    long long len;
+    int rc = 0;
+
+    SYM_TRY(open_1d(&d, &len, f, path));
+    if (len != n)
+        SYM_FAIL(SYM_EIO, "%s: %s has %lld entries, expected %lld", f->path, path, len, n);
+    H5CHK(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out));
+cleanup:
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n)
+{
+    return read_1d(out, H5T_NATIVE_DOUBLE, f, path, n);
+}
+
+int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n)
+{
+    hid_t d = -1, t = -1;
+    int rc = 0;
+
+    /* an enum reads through its integer base type */
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(t = H5Dget_type(d));
+    if (H5Tget_class(t) == H5T_ENUM) {
+        int8_t *tmp = NULL;
+
+        SYM_TRY(sym_alloc(&tmp, (size_t)n + 1));
+        rc = read_1d(tmp, H5T_NATIVE_INT8, f, path, n);
+        for (long long i = 0; rc == 0 && i < n; i++)
+            out[i] = tmp[i];
+        free(tmp);
+        if (rc)
+            goto cleanup;
+    } else {
+        SYM_TRY(read_1d(out, H5T_NATIVE_INT64, f, path, n));
+    }
+cleanup:
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n)
+{
+    hid_t t = str_type();
+    int rc = read_1d(out, t, f, path, n);
+
+    H5Tclose(t);
+    return rc;
+}
+
+int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name)
+{
+    hid_t a = -1, t = str_type();
+    char *v = NULL;
+    int rc = 0;
+
+    if (H5Aexists_by_name(f->file, obj, name, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: no attribute %s on %s", f->path, name, obj);
+    }
+    H5CHK(a = H5Aopen_by_name(f->file, obj, name, H5P_DEFAULT, H5P_DEFAULT));
+    H5CHK(H5Aread(a, t, &v));
+    rc = sym_strdup(out, v ? v : "");
+    H5free_memory(v);
+cleanup:
+    if (a >= 0)
+        H5Aclose(a);
+    H5Tclose(t);
+    return rc;
+}

@@ -86,6 +86,53 @@ check "diverging run completes" "$exe" run "$tmp/div.yaml" -o "$tmp/div.h5"
 grep -q "2 diverged" "$tmp/log" || { echo "FAIL: diverged runs not counted"; cat "$tmp/log"; fail=1; }
 check "diverged layout" "$py" "$src/tests/cli/check_output.py" "$tmp/div.h5" "$tmp/div.yaml" 2 --diverged
 
+# summary: grouped statistics equal an independent computation with numpy
+cat > "$tmp/sw.yaml" <<'YAML'
+seeds: {count: 4}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 40}
+model: {kind: mlp, widths: [4, 6, 3], activation: relu}
+regularizer: {kind: frobenius, lambda: 0.001}
+train: {optimizer: adam, lr: 0.01, epochs: 20}
+sweep:
+  model.widths: [[4, 6, 3], [4, 5, 5, 3]]
+  regularizer: [{kind: frobenius, lambda: 0.001}, {kind: l1, lambda: 0.01}]
+YAML
+check "sweep run" "$exe" run "$tmp/sw.yaml" -o "$tmp/sw.h5"
+grep -q "4 groups by the sweep axes" "$tmp/log" || { echo "FAIL: run did not print the summary"; fail=1; }
+"$exe" summary "$tmp/sw.h5" --csv >"$tmp/sum.csv" || { echo "FAIL: summary --csv"; fail=1; }
+"$exe" summary "$tmp/sw.h5" --by regularizer.kind --csv >"$tmp/sum2.csv" || { echo "FAIL: summary --by"; fail=1; }
+check "summary statistics" "$py" - "$tmp/sw.h5" "$tmp/sum.csv" "$tmp/sum2.csv" <<'PY'
+import sys, csv, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+done = f["runs/status"][:] == 1
+# t quantiles 0.975 for df = 3 (4 seeds per configuration) and 7 (8 runs per kind)
+t975 = {3: 3.182446305284263, 7: 2.364624251592785}
+def check(rows, keyof, cols):
+    assert rows, "no rows"
+    for r in rows:
+        m = f["runs/metrics/" + r["metric"]][:]
+        sel = done & np.array([keyof(i) == tuple(r[c] for c in cols) for i in range(len(m))])
+        x = m[sel]
+        assert int(r["n"]) == len(x), (r, len(x))
+        mean, std = x.mean(), x.std(ddof=1)
+        half = t975[len(x) - 1] * std / np.sqrt(len(x))
+        for got, want in ((float(r["mean"]), mean), (float(r["std"]), std),
+                          (float(r["ci95_low"]), mean - half), (float(r["ci95_high"]), mean + half)):
+            assert abs(got - want) <= 1e-12 * max(1, abs(want)), (r, got, want)
+s = lambda d, i: d[i].decode() if isinstance(d[i], bytes) else "%.6g" % d[i]
+g = f["grid"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 4 * 3, len(rows)   # 4 configurations x 3 metrics
+check(rows, lambda i: (s(g["model.widths"], i), s(g["regularizer"], i)), ["model.widths", "regularizer"])
+rows = list(csv.DictReader(open(sys.argv[3])))
+assert len(rows) == 2 * 3, len(rows)
+check(rows, lambda i: (s(g["regularizer.kind"], i),), ["regularizer.kind"])
+PY
+expect_status 2 "summary of a foreign file" "$exe" summary "$src/jobs/smoke.yaml"
+grep -q "not an HDF5 file" "$tmp/err" || { echo "FAIL: foreign file message"; cat "$tmp/err"; fail=1; }
+expect_status 2 "summary --by unknown" "$exe" summary "$tmp/sw.h5" --by nope
+grep -q "has no grid column nope; it has: config, model.widths" "$tmp/err" || { echo "FAIL: --by message"; cat "$tmp/err"; fail=1; }
+
 # an unwritable output path: a clear error, status 1
 expect_status 1 "unwritable output" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/no/such/dir/out.h5"
 grep -q "cannot create the output file" "$tmp/err" || { echo "FAIL: unwritable message"; cat "$tmp/err"; fail=1; }

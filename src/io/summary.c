@@ -1,0 +1,256 @@
+/*
+ * symsweep summary: status counts and, for every metric, the mean, standard
+ * deviation and 95% t confidence interval over the done runs of each group
+ * (by default one group per configuration, i.e. over seeds).  Reads only the
+ * small datasets (/grid, /runs/status, /runs/metrics), never weights.
+ */
+#include "symsweep/io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct column {
+    char name[160];
+    int is_string;
+    double *num;
+    char **str;
+} column;
+
+static void value_text(char *buf, size_t cap, const column *c, long long i)
+{
+    if (c->is_string)
+        snprintf(buf, cap, "%s", c->str[i] ? c->str[i] : "");
+    else
+        snprintf(buf, cap, "%.6g", c->num[i]);
+}
+
+/* default grouping: the columns of the sweep axes (root attribute "axes") */
+static int default_by(char *out, size_t cap, sym_h5 *f)
+{
+    char *axes = NULL;
+    int rc = 0;
+
+    out[0] = '\0';
+    if (sym_h5_attr_read_string(&axes, f, "/", "axes") < 0) {
+        sym_err_clear(); /* files without axes: one group */
+        return 0;
+    }
+    /* "a; zip(b, c)" -> "a,b,c" */
+    for (char *p = axes; *p; p++) {
+        if (*p == ';' || *p == ',')
+            strncat(out, ",", cap - strlen(out) - 1);
+        else if (*p != ' ' && strncmp(p, "zip(", 4) != 0 && *p != ')')
+            strncat(out, (char[]){*p, 0}, cap - strlen(out) - 1);
+        else if (strncmp(p, "zip(", 4) == 0)
+            p += 3;
+    }
+    free(axes);
+    return rc;
+}
+
+int sym_summary_print(FILE *out, const char *path, const char *by, int csv)
+{
+    sym_h5 *f = NULL;
+    long long n = 0;
+    int64_t *status = NULL;
+    column *cols = NULL;
+    int ncols = 0, nmet = 0, ngroups = 0, rc = 0;
+    char **metrics = NULL, **keys = NULL, bybuf[2048];
+    int *group = NULL, counts[4] = {0}, width = 8;
+    double *vals = NULL, *buf = NULL;
+    char *job_name = NULL;
+
+    SYM_TRY(sym_h5_open_read(&f, path));
+    if (!sym_h5_exists(f, "/runs/status"))
+        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
+    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
+    SYM_TRY(sym_alloc(&status, sizeof(int64_t) * (size_t)(n + 1)));
+    SYM_TRY(sym_h5_read_int64(status, f, "/runs/status", n));
+    for (long long i = 0; i < n; i++)
+        if (status[i] >= 0 && status[i] <= 3)
+            counts[status[i]]++;
+    if (sym_h5_attr_read_string(&job_name, f, "/", "job_name") < 0) {
+        sym_err_clear();
+        SYM_TRY(sym_strdup(&job_name, "?"));
+    }
+
+    /* grouping columns */
+    if (!by)
+        SYM_TRY(default_by(bybuf, sizeof(bybuf), f));
+    else
+        snprintf(bybuf, sizeof(bybuf), "%s", by);
+    for (char *tok = strtok(bybuf, ","); tok; tok = strtok(NULL, ",")) {
+        char dpath[200];
+        column *c;
+
+        if (!*tok)
+            continue;
+        snprintf(dpath, sizeof(dpath), "/grid/%s", tok);
+        if (!sym_h5_exists(f, dpath)) {
+            char **names = NULL, list[1024] = "";
+            int nn = 0;
+
+            if (sym_h5_exists(f, "/grid") && sym_h5_list(&names, &nn, f, "/grid") == 0) {
+                for (int i = 0; i < nn; i++) {
+                    strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+                    strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+                    free(names[i]);
+                }
+                free(names);
+            }
+            SYM_FAIL(SYM_EUSAGE, "--by %s: %s has no grid column %s; it has: %s", tok, path, tok,
+                     list);
+        }
+        c = realloc(cols, sizeof(*cols) * (size_t)(ncols + 1));
+        if (!c)
+            SYM_FAIL(SYM_ENOMEM, "out of memory");
+        cols = c;
+        c = &cols[ncols++];
+        memset(c, 0, sizeof(*c));
+        snprintf(c->name, sizeof(c->name), "%s", tok);
+        c->is_string = sym_h5_is_string(f, dpath);
+        if (c->is_string) {
+            SYM_TRY(sym_alloc(&c->str, sizeof(char *) * (size_t)(n + 1)));
+            SYM_TRY(sym_h5_read_strings(c->str, f, dpath, n));
+        } else {
+            SYM_TRY(sym_alloc(&c->num, sizeof(double) * (size_t)(n + 1)));
+            SYM_TRY(sym_h5_read_doubles(c->num, f, dpath, n));
+        }
+    }
+
+    /* groups in order of first appearance (the grid order) */
+    SYM_TRY(sym_alloc(&group, sizeof(int) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&keys, sizeof(char *) * (size_t)(n + 1)));
+    for (long long i = 0; i < n; i++) {
+        char key[2048] = "", v[512];
+        int g = 0;
+
+        for (int k = 0; k < ncols; k++) {
+            value_text(v, sizeof(v), &cols[k], i);
+            strncat(key, k ? "\x1f" : "", sizeof(key) - strlen(key) - 1);
+            strncat(key, v, sizeof(key) - strlen(key) - 1);
+        }
+        /* runs of one configuration are adjacent: compare with the last group first */
+        for (g = ngroups - 1; g >= 0 && strcmp(keys[g], key) != 0; g--)
+            ;
+        if (g < 0) {
+            g = ngroups++;
+            SYM_TRY(sym_strdup(&keys[g], key));
+        }
+        group[i] = g;
+    }
+
+    if (sym_h5_exists(f, "/runs/metrics"))
+        SYM_TRY(sym_h5_list(&metrics, &nmet, f, "/runs/metrics"));
+    SYM_TRY(sym_alloc(&vals, sizeof(double) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&buf, sizeof(double) * (size_t)(n + 1)));
+    /* the label column is as wide as the longest label */
+    for (int g = 0; g < ngroups; g++) {
+        int w = 0;
+
+        for (int k = 0; k < ncols; k++) {
+            char v[512];
+            long long first = 0;
+
+            while (group[first] != g)
+                first++;
+            value_text(v, sizeof(v), &cols[k], first);
+            w += (int)(strlen(cols[k].name) + strlen(v)) + 2;
+        }
+        width = w > width ? w : width;
+    }
+
+    if (csv) {
+        for (int k = 0; k < ncols; k++)
+            fprintf(out, "%s,", cols[k].name);
+        fprintf(out, "metric,n,mean,std,ci95_low,ci95_high\n");
+    } else {
+        fprintf(out, "%s: job '%s': %lld runs: %d done, %d diverged, %d failed, %d pending\n", path,
+                job_name, n, counts[1], counts[2], counts[3], counts[0]);
+        if (ncols)
+            fprintf(out, "%d groups by %s; statistics over the done runs of each group (95%% CI: Student t)\n",
+                    ngroups, bybuf[0] ? by ? by : "the sweep axes" : "-");
+    }
+    for (int m = 0; m < nmet; m++) {
+        char mpath[256];
+
+        snprintf(mpath, sizeof(mpath), "/runs/metrics/%s", metrics[m]);
+        SYM_TRY(sym_h5_read_doubles(vals, f, mpath, n));
+        if (!csv)
+            fprintf(out, "\n%s\n", metrics[m]);
+        for (int g = 0; g < ngroups; g++) {
+            size_t cnt = 0;
+            double mean, sd, half;
+            long long first = -1;
+
+            for (long long i = 0; i < n; i++)
+                if (group[i] == g) {
+                    if (first < 0)
+                        first = i;
+                    if (status[i] == 1 && isfinite(vals[i]))
+                        buf[cnt++] = vals[i];
+                }
+            sym_mean_ci(&mean, &sd, &half, buf, cnt);
+            if (csv) {
+                for (int k = 0; k < ncols; k++) {
+                    char v[512];
+
+                    value_text(v, sizeof(v), &cols[k], first);
+                    /* quote text: labels contain commas */
+                    if (cols[k].is_string) {
+                        fputc('"', out);
+                        for (char *p = v; *p; p++) {
+                            if (*p == '"')
+                                fputc('"', out);
+                            fputc(*p, out);
+                        }
+                        fputs("\",", out);
+                    } else {
+                        fprintf(out, "%s,", v);
+                    }
+                }
+                fprintf(out, "%s,%zu,%.17g,%.17g,%.17g,%.17g\n", metrics[m], cnt, mean, sd,
+                        mean - half, mean + half);
+            } else {
+                char label[1024] = "";
+
+                for (int k = 0; k < ncols; k++) {
+                    char v[512];
+
+                    value_text(v, sizeof(v), &cols[k], first);
+                    snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
+                             k ? " " : "", cols[k].name, v);
+                }
+                fprintf(out, "  %-*s n=%-5zu mean %-12.6g", width, ncols ? label : "all runs", cnt,
+                        mean);
+                if (isnan(half))
+                    fprintf(out, "\n");
+                else
+                    fprintf(out, " +- %-11.4g std %.4g\n", half, sd);
+            }
+        }
+    }
+cleanup:
+    for (int k = 0; k < ncols; k++) {
+        for (long long i = 0; cols[k].str && i < n; i++)
+            free(cols[k].str[i]);
+        free(cols[k].str);
+        free(cols[k].num);
+    }
+    free(cols);
+    for (int m = 0; m < nmet; m++)
+        free(metrics[m]);
+    free(metrics);
+    for (int g = 0; g < ngroups; g++)
+        free(keys[g]);
+    free(keys);
+    free(group);
+    free(status);
+    free(vals);
+    free(buf);
+    free(job_name);
+    sym_h5_close(f);
+    return rc;
+}
