@@ -31,7 +31,8 @@ enum {
     SYM_EMPI = -5,    /**< MPI call failed */
     SYM_EJOB = -6,    /**< job file invalid: message is file:line:col: key: ... */
     SYM_EEXIST = -7,  /**< output exists and neither --force nor --resume */
-    SYM_EUSAGE = -8   /**< bad command line */
+    SYM_EUSAGE = -8,  /**< bad command line */
+    SYM_EINTR_ABANDON = -9 /**< stopped by a signal with work still in flight */
 };
 
 /**

@@ -21,28 +21,42 @@ typedef enum sym_h5_type {
     SYM_H5_DOUBLE = 0, /**< float64, fill NaN */
     SYM_H5_INT64,      /**< int64, fill -1 */
     SYM_H5_STATUS,     /**< enum int8 {pending, done, diverged, failed}, fill pending */
-    SYM_H5_STRING      /**< variable-length UTF-8 string, fill "" */
+    SYM_H5_STRING,     /**< variable-length UTF-8 string, fill "" (written once, at creation) */
+    SYM_H5_TEXT        /**< fixed-length UTF-8 text of SYM_H5_TEXT_LEN bytes, fill "" */
 } sym_h5_type;
+
+#define SYM_H5_TEXT_LEN 512
 
 /**
  * Create @p path for writing.  An existing file is an error (SYM_EEXIST)
  * unless @p force, in which case it is replaced.
  */
 int sym_h5_create(sym_h5 **out, const char *path, int force);
+/**
+ * Open an existing file for writing (resume).  Errors name the file.
+ */
+int sym_h5_open_rw(sym_h5 **out, const char *path);
 /** Flush and close; NULL-safe.  Returns the first error met. */
 int sym_h5_close(sym_h5 *f);
-/** Flush all buffers to disk (a consistent point for readers). */
+/** Flush HDF5's buffers to the operating system. */
 int sym_h5_flush(sym_h5 *f);
+/** Flush, then fsync: the data survive a crash of the node, not only of the process. */
+int sym_h5_sync(sym_h5 *f);
 
 /** String / integer / double attribute on the object at @p obj ("/" for the root). */
 int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value);
 int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value);
+/** Fixed-length text attribute (SYM_H5_TEXT_LEN bytes): rewritten in place, no metadata growth. */
+int sym_h5_attr_text(sym_h5 *f, const char *obj, const char *name, const char *value);
 int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value);
 
 /**
  * Create a dataset (and its parent groups) of @p rank dimensions, chunked by
  * rows of the first dimension, with a `description` attribute and, if not
- * NULL, `units`.
+ * NULL, `units`.  Storage is allocated and filled at creation, so that later
+ * writes of fixed-size data change raw bytes only, never the file's
+ * metadata: a process killed while writing leaves a file that opens.
+ * SYM_H5_TEXT writes take `const char *const *` (truncated to the length).
  */
 int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
                    const long long *dims, const char *description, const char *units);

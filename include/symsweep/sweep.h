@@ -124,28 +124,60 @@ typedef struct sym_output_info {
 /** Create the file and every dataset of the layout (docs/hdf5-layout.md). */
 int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
                       const sym_output_info *info);
-int sym_output_write_run(sym_output *o, const sym_run_result *r);
-/** Write end-of-sweep attributes, flush and close; NULL-safe. */
-int sym_output_close(sym_output *o, int ok);
+/**
+ * Reopen @p path to resume @p job: refuses a file written by another job
+ * (different job_sha256).  *todo (owned) lists the runs still to compute:
+ * pending and failed ones, in index order.
+ */
+int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
+                      const sym_job *job);
+/** Buffer a result (deep copy) until the next checkpoint. */
+int sym_output_add(sym_output *o, const sym_run_result *r);
+size_t sym_output_buffered_bytes(const sym_output *o);
+int sym_output_buffered_runs(const sym_output *o);
+/**
+ * Write the buffered results: data, flush, statuses, flush + fsync, so that a
+ * process killed at any moment leaves a file that opens and whose done runs
+ * are complete.
+ */
+int sym_output_checkpoint(sym_output *o);
+/** Checkpoint, mark the file finished if @p complete, close; NULL-safe. */
+int sym_output_close(sym_output *o, int complete);
 
 typedef struct sym_sweep_opts {
     const char *out_path;
     int force;
+    int resume;
     int quiet;
+    double checkpoint_every; /**< seconds between checkpoints (default 60) */
+    double grace;            /**< after SIGTERM/SIGUSR1: wait this long for runs in flight */
+    double progress_every;   /**< seconds between progress lines when not on a terminal */
 } sym_sweep_opts;
 
+#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0 }
+
 typedef struct sym_sweep_stats {
-    int n_runs, done, diverged, failed;
+    int n_runs, n_todo, done, diverged, failed;
+    int interrupted; /**< stopped by SIGTERM/SIGUSR1: resume to finish */
     double wall_time;
 } sym_sweep_stats;
 
 /**
- * Run every run of @p job and write @p o->out_path.  Collective over
- * @p comm.  With one rank, that rank computes and writes every run.  With
- * more, rank 0 only coordinates and writes: workers ask for work, get chunks
- * of run indices (guided self-scheduling, at most 64 per chunk) and send each
- * result back as it completes.  Results do not depend on the number of
- * ranks or the order of completion.
+ * Install handlers for SIGTERM and SIGUSR1 that ask sym_sweep_run to stop
+ * (Slurm's warning before walltime).  Call once per process.
+ */
+void sym_sweep_install_signal_handlers(void);
+
+/**
+ * Run every run of @p job (or, with o->resume, every run not yet done) and
+ * write @p o->out_path.  Collective over @p comm.  With one rank, that rank
+ * computes and writes every run.  With more, rank 0 only coordinates and
+ * writes: workers ask for work, get chunks of run indices (guided
+ * self-scheduling, at most 64 per chunk) and send each result back as it
+ * completes.  Results do not depend on the number of ranks or the order of
+ * completion.  Rank 0 checkpoints every o->checkpoint_every seconds.  After
+ * SIGTERM/SIGUSR1 it hands out no more work, waits up to o->grace seconds
+ * for runs in flight, checkpoints, and returns with st->interrupted set.
  */
 int sym_sweep_run(sym_sweep_stats *out, MPI_Comm comm, const sym_job *job,
                   const sym_sweep_opts *o);

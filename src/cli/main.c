@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INPUT = 2 };
+/* 75 = EX_TEMPFAIL: stopped by a signal after a checkpoint; resume to finish */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INPUT = 2, EXIT_REQUEUE = 75 };
 
 static const char usage[] =
     "usage: symsweep <command> [options]\n"
@@ -18,12 +19,20 @@ static const char usage[] =
     "gathers every result into one HDF5 file.\n"
     "\n"
     "commands:\n"
-    "  run JOB.yaml [-o OUT.h5] [--force] [--quiet]\n"
+    "  run JOB.yaml [-o OUT.h5] [--force | --resume] [options]\n"
     "                     train every run of the job and write OUT.h5\n"
-    "                     (default: NAME.h5, NAME being the job's name)\n"
-    "      -o, --output   output file\n"
-    "      --force        replace an existing output file\n"
-    "      -q, --quiet    no progress lines or result table\n"
+    "                     (default: NAME.h5, NAME being the job's name);\n"
+    "                     over MPI: mpirun -np N symsweep run ...\n"
+    "      -o, --output FILE        output file\n"
+    "      --force                  replace an existing output file\n"
+    "      --resume                 continue FILE: run only what is not done (the\n"
+    "                               file must come from the same job file)\n"
+    "      --checkpoint-every SEC   write results to the file this often (60)\n"
+    "      --grace SEC              after SIGTERM/SIGUSR1, wait this long for runs\n"
+    "                               in flight before the final checkpoint (60)\n"
+    "      --progress-every SEC     progress line interval when stderr is not a\n"
+    "                               terminal (30)\n"
+    "      -q, --quiet              no progress, no summary\n"
     "  validate JOB.yaml  check a job file completely without running it\n"
     "  summary OUT.h5 [--by SETTING,...] [--csv]\n"
     "                     status counts, and per metric the mean, std and 95% CI over\n"
@@ -31,8 +40,9 @@ static const char usage[] =
     "  help, --help, -h   this text\n"
     "  --version          version, git revision and HDF5 layout version\n"
     "\n"
-    "exit status: 0 success; 1 a runtime failure (I/O, MPI); 2 invalid job file\n"
-    "or command line (nothing is run and no output is written).\n"
+    "exit status: 0 success; 1 a runtime failure (I/O, MPI) or failed runs; 2 invalid\n"
+    "job file or command line (nothing is run and no output is written); 75 stopped\n"
+    "by SIGTERM/SIGUSR1 after a checkpoint: run again with --resume.\n"
     "Job format, HDF5 layout and examples: README.md and docs/.\n";
 
 static int print_error(void)
@@ -105,18 +115,30 @@ static int cmd_summary(int argc, char **argv)
 
 static void print_results(const sym_job *job, const sym_sweep_stats *st, const char *path)
 {
-    printf("\n%s: %d run%s: %d done, %d diverged, %d failed in %.2f s\n", job->name, st->n_runs,
-           st->n_runs == 1 ? "" : "s", st->done, st->diverged, st->failed, st->wall_time);
+    printf("\n%s: %d run%s computed (of %d): %d done, %d diverged, %d failed in %.2f s\n",
+           job->name, st->n_todo, st->n_todo == 1 ? "" : "s", st->n_runs, st->done, st->diverged,
+           st->failed, st->wall_time);
     printf("results: %s\n\n", path);
     fflush(stdout);
     if (sym_summary_print(stdout, path, NULL, 0) < 0)
         fprintf(stderr, "symsweep: could not summarize %s: %s\n", path, sym_err_message());
 }
 
+static int parse_seconds(double *out, const char *opt, const char *arg)
+{
+    char *end;
+    double v = arg ? strtod(arg, &end) : 0;
+
+    if (!arg || end == arg || *end || !(v >= 0) || v > 1e7)
+        return usage_error("%s needs a number of seconds >= 0", opt);
+    *out = v;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     sym_job job;
-    sym_sweep_opts o = {0};
+    sym_sweep_opts o = SYM_SWEEP_OPTS_INIT;
     sym_sweep_stats st;
     const char *job_path = NULL;
     char def_out[256];
@@ -129,6 +151,17 @@ static int cmd_run(int argc, char **argv)
             o.out_path = argv[++i];
         } else if (!strcmp(argv[i], "--force")) {
             o.force = 1;
+        } else if (!strcmp(argv[i], "--resume")) {
+            o.resume = 1;
+        } else if (!strcmp(argv[i], "--checkpoint-every") || !strcmp(argv[i], "--grace") ||
+                   !strcmp(argv[i], "--progress-every")) {
+            double *dst = !strcmp(argv[i], "--grace")            ? &o.grace
+                          : !strcmp(argv[i], "--progress-every") ? &o.progress_every
+                                                                 : &o.checkpoint_every;
+
+            if (parse_seconds(dst, argv[i], i + 1 < argc ? argv[i + 1] : NULL))
+                return EXIT_INPUT;
+            i++;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o.quiet = 1;
         } else if (argv[i][0] == '-') {
@@ -141,6 +174,8 @@ static int cmd_run(int argc, char **argv)
     }
     if (!job_path)
         return usage_error("run needs a job file%s", "");
+    if (o.force && o.resume)
+        return usage_error("--force replaces the file and --resume continues it: choose one%s", "");
     /* parse and validate completely before MPI and before any output */
     if (sym_job_load(&job, job_path) < 0) {
         print_error();
@@ -151,10 +186,23 @@ static int cmd_run(int argc, char **argv)
         o.out_path = def_out;
     }
     MPI_Init(&argc, &argv);
+    sym_sweep_install_signal_handlers();
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rc = sym_sweep_run(&st, MPI_COMM_WORLD, &job, &o);
+    if (rc == SYM_EINTR_ABANDON) {
+        /* the file is checkpointed and closed; workers still busy are stopped */
+        fprintf(stderr, "symsweep: %s; resume with --resume\n", sym_err_message());
+        MPI_Abort(MPI_COMM_WORLD, EXIT_REQUEUE);
+    }
     if (rc < 0) {
         rc = print_error();
+    } else if (st.interrupted) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "symsweep: stopped by a signal after a checkpoint: %d of %d runs written "
+                    "this time; continue with: symsweep run %s -o %s --resume\n",
+                    st.done + st.diverged + st.failed, st.n_todo, job_path, o.out_path);
+        rc = EXIT_REQUEUE;
     } else {
         if (rank == 0 && !o.quiet)
             print_results(&job, &st, o.out_path);

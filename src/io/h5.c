@@ -120,14 +120,74 @@ cleanup:
     return rc;
 }
 
+int sym_h5_sync(sym_h5 *f)
+{
+    int rc = 0, *fd = NULL;
+
+    SYM_TRY(sym_h5_flush(f));
+    H5CHK(H5Fget_vfd_handle(f->file, H5P_DEFAULT, (void **)&fd));
+    if (fd && fsync(*fd) != 0)
+        SYM_FAIL(SYM_EIO, "%s: fsync failed", f->path);
+cleanup:
+    return rc;
+}
+
+int sym_h5_open_rw(sym_h5 **out, const char *path)
+{
+    sym_h5 *f = NULL;
+    int rc = 0;
+
+    h5_quiet();
+    if (access(path, R_OK | W_OK) != 0)
+        SYM_FAIL(SYM_EIO, "%s: cannot resume: the file does not exist or is not writable", path);
+    if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: cannot resume: not an HDF5 file", path);
+    }
+    SYM_TRY(sym_alloc(&f, sizeof(*f)));
+    f->file = -1;
+    f->status_type = -1;
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->file < 0) {
+        char desc[256] = "no detail";
+
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_EIO, "%s: cannot open for resuming (is another symsweep writing it?): %s",
+                 path, desc);
+    }
+    H5CHK(f->status_type = make_status_type());
+    *out = f;
+    f = NULL;
+cleanup:
+    sym_h5_close(f);
+    return rc;
+}
+
 static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, const void *v)
 {
     hid_t o = -1, sp = -1, a = -1;
     int rc = 0;
 
     H5CHK(o = H5Oopen(f->file, obj, H5P_DEFAULT));
-    if (H5Aexists(o, name) > 0)
+    if (H5Aexists(o, name) > 0) {
+        /* same fixed-size type: overwrite the value in place (the object
+         * header keeps its size); otherwise replace the attribute */
+        hid_t old = H5Aopen(o, name, H5P_DEFAULT), ot = old >= 0 ? H5Aget_type(old) : -1;
+        int same = ot >= 0 && H5Tequal(ot, type) > 0 && !H5Tis_variable_str(ot);
+
+        if (ot >= 0)
+            H5Tclose(ot);
+        if (same) {
+            rc = H5Awrite(old, type, v) < 0 ? h5_fail(__FILE__, __LINE__, "H5Awrite") : 0;
+            H5Aclose(old);
+            goto cleanup;
+        }
+        if (old >= 0)
+            H5Aclose(old);
         H5CHK(H5Adelete(o, name));
+    }
     H5CHK(sp = H5Screate(H5S_SCALAR));
     H5CHK(a = H5Acreate2(o, name, type, sp, H5P_DEFAULT, H5P_DEFAULT));
     H5CHK(H5Awrite(a, type, v));
@@ -147,11 +207,34 @@ static hid_t str_type(void)
     return t;
 }
 
+static hid_t text_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+
+    H5Tset_size(t, SYM_H5_TEXT_LEN);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
 int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value)
 {
     hid_t t = str_type();
     int rc = attr_write(f, obj, name, t, &value);
 
+    H5Tclose(t);
+    return rc;
+}
+
+int sym_h5_attr_text(sym_h5 *f, const char *obj, const char *name, const char *value)
+{
+    char buf[SYM_H5_TEXT_LEN];
+    hid_t t = text_type();
+    int rc;
+
+    memset(buf, 0, sizeof(buf));
+    snprintf(buf, sizeof(buf), "%s", value);
+    rc = attr_write(f, obj, name, t, buf);
     H5Tclose(t);
     return rc;
 }
@@ -171,6 +254,7 @@ int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double valu
 static hid_t mem_type(sym_h5 *f, sym_h5_type t)
 {
     switch (t) {
+    case SYM_H5_TEXT: return text_type();
     case SYM_H5_DOUBLE: return H5Tcopy(H5T_NATIVE_DOUBLE);
     case SYM_H5_INT64: return H5Tcopy(H5T_NATIVE_INT64);
     case SYM_H5_STATUS: return H5Tcopy(f->status_type);
@@ -216,6 +300,8 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
         H5CHK(H5Pset_fill_value(dcpl, t, &pending));
     }
     H5CHK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
+    /* allocate every chunk now: later writes then change raw data only */
+    H5CHK(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
     H5CHK(lcpl = H5Pcreate(H5P_LINK_CREATE));
     H5CHK(H5Pset_create_intermediate_group(lcpl, 1));
     H5CHK(d = H5Dcreate2(f->file, path, t, sp, lcpl, dcpl, H5P_DEFAULT));
@@ -238,6 +324,7 @@ cleanup:
 int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
                       const void *data)
 {
+    char *fixed = NULL;
     hid_t d = -1, fs = -1, ms = -1, t = -1, ft = -1;
     hsize_t dims[8], start[8] = {0}, count[8];
     int rc = 0, rank;
@@ -256,7 +343,19 @@ int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nro
     H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
     H5CHK(ms = H5Screate_simple(rank, count, NULL));
     H5CHK(ft = H5Dget_type(d));
-    if (H5Tget_class(ft) == H5T_STRING)
+    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+        /* fixed-length text: copy the given strings into padded records */
+        const char *const *strs = data;
+        size_t cnt = (size_t)nrows;
+
+        for (int i = 1; i < rank; i++)
+            cnt *= count[i];
+        SYM_TRY(sym_alloc(&fixed, cnt * SYM_H5_TEXT_LEN));
+        for (size_t i = 0; i < cnt; i++)
+            snprintf(fixed + i * SYM_H5_TEXT_LEN, SYM_H5_TEXT_LEN, "%s", strs[i] ? strs[i] : "");
+        data = fixed;
+        t = text_type();
+    } else if (H5Tget_class(ft) == H5T_STRING)
         t = str_type();
     else if (H5Tget_class(ft) == H5T_ENUM)
         t = H5Tcopy(f->status_type);
@@ -267,6 +366,7 @@ int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nro
     H5CHK(t);
     H5CHK(H5Dwrite(d, t, ms, fs, H5P_DEFAULT, data));
 cleanup:
+    free(fixed);
     if (t >= 0) H5Tclose(t);
     if (ft >= 0) H5Tclose(ft);
     if (ms >= 0) H5Sclose(ms);
@@ -600,6 +700,27 @@ int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *
         SYM_FAIL(SYM_EIO, "%s: no attribute %s on %s", f->path, name, obj);
     }
     H5CHK(a = H5Aopen_by_name(f->file, obj, name, H5P_DEFAULT, H5P_DEFAULT));
+    {
+        hid_t at = H5Aget_type(a);
+        int fixed = H5Tget_class(at) == H5T_STRING && !H5Tis_variable_str(at);
+        size_t len = H5Tget_size(at);
+
+        H5Tclose(at);
+        if (fixed) {
+            char *buf = NULL;
+            hid_t ft = H5Tcopy(H5T_C_S1);
+
+            H5Tset_size(ft, len + 1);
+            rc = sym_alloc(&buf, len + 2);
+            if (!rc && H5Aread(a, ft, buf) < 0)
+                rc = h5_fail(__FILE__, __LINE__, "H5Aread");
+            H5Tclose(ft);
+            if (!rc)
+                rc = sym_strdup(out, buf);
+            free(buf);
+            goto cleanup;
+        }
+    }
     H5CHK(H5Aread(a, t, &v));
     rc = sym_strdup(out, v ? v : "");
     H5free_memory(v);

@@ -13,6 +13,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,11 @@ struct sym_output {
     out_tensor tensors[2 * SYM_MAX_LAYERS];
     double *pad; /* rows x cols / n_points scratch, NaN-filled per use */
     size_t pad_len;
+    /* results received since the last checkpoint (deep copies) */
+    sym_run_result *buf;
+    int n_buf, cap_buf;
+    size_t buf_bytes;
+    int n_checkpoints;
 };
 
 static void iso_now(char *buf, size_t n)
@@ -187,7 +193,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "job_name", job->name));
     iso_now(buf, sizeof(buf));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "created", buf));
-    SYM_TRY(sym_h5_attr_string(o->h5, "/", "finished", ""));
+    SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "mpi_size", info->mpi_size));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "hosts", info->hosts ? info->hosts : ""));
     snprintf(buf, sizeof(buf), "OpenBLAS %s; kernels %s", openblas_get_config(), sym_kernel_variant());
@@ -214,8 +220,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                            "MPI rank that computed the run (-1: not computed)", NULL));
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/wall_time", SYM_H5_DOUBLE, 1, n1,
                            "wall-clock time of the run on its rank", "s"));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/error", SYM_H5_STRING, 1, n1,
-                           "error message of a failed run, empty otherwise", NULL));
+    SYM_TRY(sym_h5_dataset(o->h5, "/runs/error", SYM_H5_TEXT, 1, n1,
+                           "error message of a failed run (at most 511 bytes), empty otherwise", NULL));
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/epochs_done", SYM_H5_INT64, 1, n1,
                            "epochs completed (less than train.epochs when diverged)", NULL));
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/final_loss", SYM_H5_DOUBLE, 1, n1,
@@ -243,7 +249,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
         tmp[i] = (int64_t)i * job->loss_every;
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/epoch", 0, o->n_points, tmp));
     SYM_TRY(sym_h5_attach_scale(o->h5, "/runs/curves/loss", 1, "/runs/curves/epoch", "epoch"));
-    SYM_TRY(sym_h5_flush(o->h5));
+    /* the whole layout on disk now: from here on only raw data change */
+    SYM_TRY(sym_h5_sync(o->h5));
     *out = o;
     o = NULL;
 cleanup:
@@ -291,15 +298,14 @@ cleanup:
     return rc;
 }
 
-int sym_output_write_run(sym_output *o, const sym_run_result *r)
+/* everything of a run but its status */
+static int write_data(sym_output *o, const sym_run_result *r)
 {
     sym_model *m = NULL;
     int rc = 0, i = r->index;
-    int8_t status = (int8_t)r->status;
     int64_t rank = r->rank, ep = r->epochs_done;
     const char *err = r->error;
 
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", i, 1, &status));
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/rank", i, 1, &rank));
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/wall_time", i, 1, &r->wall_time));
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/error", i, 1, &err));
@@ -323,18 +329,174 @@ cleanup:
     return rc;
 }
 
-int sym_output_close(sym_output *o, int ok)
+static int copy_result(sym_run_result *d, const sym_run_result *r)
 {
-    int rc = 0, rc2;
+    int rc = 0;
+
+    *d = *r;
+    d->params = d->initial = d->curve = NULL;
+    if (r->params) {
+        SYM_TRY(sym_alloc_doubles(&d->params, r->n_params));
+        SYM_TRY(sym_alloc_doubles(&d->initial, r->n_params));
+        SYM_TRY(sym_alloc_doubles(&d->curve, (size_t)r->n_curve + 1));
+        memcpy(d->params, r->params, sizeof(double) * r->n_params);
+        memcpy(d->initial, r->initial, sizeof(double) * r->n_params);
+        memcpy(d->curve, r->curve, sizeof(double) * (size_t)r->n_curve);
+    }
+cleanup:
+    if (rc)
+        sym_run_result_dispose(d);
+    return rc;
+}
+
+int sym_output_add(sym_output *o, const sym_run_result *r)
+{
+    int rc = 0;
+
+    if (o->n_buf == o->cap_buf) {
+        int cap = o->cap_buf ? 2 * o->cap_buf : 64;
+        sym_run_result *nb = realloc(o->buf, sizeof(*nb) * (size_t)cap);
+
+        if (!nb)
+            SYM_FAIL(SYM_ENOMEM, "out of memory buffering results");
+        o->buf = nb;
+        o->cap_buf = cap;
+    }
+    SYM_TRY(copy_result(&o->buf[o->n_buf], r));
+    o->n_buf++;
+    o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve);
+cleanup:
+    return rc;
+}
+
+size_t sym_output_buffered_bytes(const sym_output *o) { return o->buf_bytes; }
+int sym_output_buffered_runs(const sym_output *o) { return o->n_buf; }
+
+static int by_index(const void *a, const void *b)
+{
+    return ((const sym_run_result *)a)->index - ((const sym_run_result *)b)->index;
+}
+
+/* test hook: SYMSWEEP_TEST_KILL=K:PHASE kills this process with SIGKILL in
+ * checkpoint K (1-based) at PHASE = data (half the data written), flushed
+ * (data on disk, statuses not), or status (half the statuses written) */
+static void test_kill(int k, const char *phase)
+{
+    const char *e = getenv("SYMSWEEP_TEST_KILL");
+    char want[64];
+
+    if (!e)
+        return;
+    snprintf(want, sizeof(want), "%d:%s", k, phase);
+    if (strcmp(e, want) == 0)
+        raise(SIGKILL);
+}
+
+/*
+ * Write the buffered results.  Order matters for a kill at any moment: all
+ * data first, flushed to the operating system, then the statuses, then a
+ * flush and fsync.  A run whose status reads done therefore has all its
+ * data on disk; one killed before its status stays pending and is redone.
+ */
+int sym_output_checkpoint(sym_output *o)
+{
+    int rc = 0, k = ++o->n_checkpoints;
+
+    if (o->n_buf == 0)
+        return 0;
+    qsort(o->buf, (size_t)o->n_buf, sizeof(*o->buf), by_index);
+    for (int j = 0; j < o->n_buf; j++) {
+        if (j == o->n_buf / 2)
+            test_kill(k, "data");
+        SYM_TRY(write_data(o, &o->buf[j]));
+    }
+    SYM_TRY(sym_h5_flush(o->h5));
+    test_kill(k, "flushed");
+    for (int j = 0; j < o->n_buf; j++) {
+        int8_t st = (int8_t)o->buf[j].status;
+
+        if (j == o->n_buf / 2)
+            test_kill(k, "status");
+        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index, 1, &st));
+    }
+    SYM_TRY(sym_h5_sync(o->h5));
+    for (int j = 0; j < o->n_buf; j++)
+        sym_run_result_dispose(&o->buf[j]);
+    o->n_buf = 0;
+    o->buf_bytes = 0;
+cleanup:
+    return rc;
+}
+
+int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
+                      const sym_job *job)
+{
+    sym_output *o = NULL;
+    char *hash = NULL;
+    int64_t *st = NULL;
+    int rc = 0, n = sym_job_n_runs(job), *list = NULL, cnt = 0;
+    long long len = 0;
+
+    SYM_TRY(sym_alloc(&o, sizeof(*o)));
+    o->job = job;
+    SYM_TRY(layout(o));
+    SYM_TRY(sym_h5_open_rw(&o->h5, path));
+    if (sym_h5_attr_read_string(&hash, o->h5, "/", "job_sha256") < 0)
+        SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no job_sha256)", path);
+    if (strcmp(hash, job->sha256) != 0)
+        SYM_FAIL(SYM_EJOB,
+                 "%s: cannot resume: the file was written by a different job (job_sha256 %.12s..., "
+                 "this job %.12s...); use the job that made it, another output file, or --force",
+                 path, hash, job->sha256);
+    SYM_TRY(sym_h5_length(&len, o->h5, "/runs/status"));
+    if (len != n)
+        SYM_FAIL(SYM_EJOB, "%s: cannot resume: %lld runs in the file, %d in the job", path, len, n);
+    SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));
+    SYM_TRY(sym_h5_read_int64(st, o->h5, "/runs/status", n));
+    SYM_TRY(sym_alloc(&list, sizeof(int) * (size_t)(n + 1)));
+    /* pending runs were never finished; failed ones may have failed for a
+     * reason that is gone (a missing data file); diverged runs would
+     * diverge again, identically */
+    for (int i = 0; i < n; i++)
+        if (st[i] == SYM_RUN_PENDING || st[i] == SYM_RUN_FAILED)
+            list[cnt++] = i;
+    /* not finished any more until this resumption completes */
+    SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
+    SYM_TRY(sym_h5_sync(o->h5));
+    *out = o;
+    o = NULL;
+    *todo = list;
+    list = NULL;
+    *n_todo = cnt;
+cleanup:
+    free(hash);
+    free(st);
+    free(list);
+    if (o) {
+        sym_h5_close(o->h5);
+        free(o->pad);
+        free(o);
+    }
+    return rc;
+}
+
+int sym_output_close(sym_output *o, int complete)
+{
+    int rc, rc2;
     char buf[64];
 
     if (!o)
         return 0;
-    if (ok) {
+    /* whatever is buffered is written, complete or not (a checkpoint) */
+    rc = sym_output_checkpoint(o);
+    if (!rc && complete) {
         iso_now(buf, sizeof(buf));
-        rc = sym_h5_attr_string(o->h5, "/", "finished", buf);
+        rc = sym_h5_attr_text(o->h5, "/", "finished", buf);
     }
     rc2 = sym_h5_close(o->h5);
+    for (int j = 0; j < o->n_buf; j++)
+        sym_run_result_dispose(&o->buf[j]);
+    free(o->buf);
     free(o->pad);
     free(o);
     return rc ? rc : rc2;

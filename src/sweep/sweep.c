@@ -4,15 +4,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
-
-static const char *status_name(int s)
-{
-    static const char *n[] = {"pending", "done", "diverged", "failed"};
-
-    return s >= 0 && s <= 3 ? n[s] : "?";
-}
+#include <unistd.h>
 
 /* comma-separated distinct processor names of all ranks, on rank 0 */
 static int gather_hosts(char **out, MPI_Comm comm)
@@ -140,28 +135,91 @@ static void unpack(sym_run_result *r, const char *buf)
     }
 }
 
-static void report(const sym_job *job, const sym_run_result *r, int k, int n, int quiet)
-{
-    int i = r->index;
-    uint64_t seed;
+/* ---- stop requests (SIGTERM / SIGUSR1) ---- */
 
-    if (quiet)
-        return;
-    sym_job_run_config(job, i, &seed);
-    if (r->status == SYM_RUN_FAILED)
-        fprintf(stderr, "[%d/%d] run %d (seed %llu, rank %d): failed: %s\n", k, n, i,
-                (unsigned long long)seed, r->rank, r->error);
-    else
-        fprintf(stderr, "[%d/%d] run %d (seed %llu, rank %d): %s, loss %.6g after %d epochs, %.3f s\n",
-                k, n, i, (unsigned long long)seed, r->rank, status_name(r->status),
-                r->final.total, r->epochs_done, r->wall_time);
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
 }
 
-static void tally(sym_sweep_stats *st, const sym_run_result *r)
+void sym_sweep_install_signal_handlers(void)
 {
-    st->done += r->status == SYM_RUN_DONE;
-    st->diverged += r->status == SYM_RUN_DIVERGED;
-    st->failed += r->status == SYM_RUN_FAILED;
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- progress ---- */
+
+typedef struct progress {
+    const sym_job *job;
+    const sym_sweep_opts *o;
+    sym_sweep_stats *st;
+    int total, received, tty;
+    double t0, last;
+} progress;
+
+static void progress_line(progress *p, int final)
+{
+    double now = sym_now(), el = now - p->t0, rate = el > 0 ? p->received / el : 0.0;
+    double eta = rate > 0 ? (p->total - p->received) / rate : 0.0;
+    int pct10 = p->total ? (int)(1000.0 * p->received / p->total) : 1000;
+
+    if (p->o->quiet)
+        return;
+    if (!final && now - p->last < (p->tty ? 0.2 : p->o->progress_every))
+        return;
+    p->last = now;
+    fprintf(stderr, "%s[%d/%d] %d.%d%%  %.1f runs/s  ETA %d:%02d:%02d  diverged %d  failed %d%s",
+            p->tty ? "\r" : "", p->received, p->total, pct10 / 10, pct10 % 10, rate,
+            (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60, p->st->diverged,
+            p->st->failed, p->tty && !final ? "   " : "\n");
+    fflush(stderr);
+}
+
+static void progress_failed(progress *p, const sym_run_result *r)
+{
+    uint64_t seed;
+
+    if (p->o->quiet)
+        return;
+    sym_job_run_config(p->job, r->index, &seed);
+    fprintf(stderr, "%srun %d (seed %llu, rank %d) failed: %s\n", p->tty ? "\r\n" : "", r->index,
+            (unsigned long long)seed, r->rank, r->error);
+}
+
+static int record(sym_output *out, progress *p, const sym_run_result *r)
+{
+    int rc = sym_output_add(out, r);
+
+    p->received++;
+    p->st->done += r->status == SYM_RUN_DONE;
+    p->st->diverged += r->status == SYM_RUN_DIVERGED;
+    p->st->failed += r->status == SYM_RUN_FAILED;
+    if (r->status == SYM_RUN_FAILED)
+        progress_failed(p, r);
+    progress_line(p, 0);
+    return rc;
+}
+
+/* checkpoint when the interval has passed or the buffer holds a lot */
+static int maybe_checkpoint(sym_output *out, const sym_sweep_opts *o, double *last)
+{
+    int rc = 0;
+
+    if (sym_now() - *last >= o->checkpoint_every ||
+        sym_output_buffered_bytes(out) > ((size_t)256 << 20)) {
+        rc = sym_output_checkpoint(out);
+        *last = sym_now();
+    }
+    return rc;
 }
 
 /* compute run i on this rank; an error that is not the run's own becomes a failed run */
@@ -202,7 +260,15 @@ static int worker(MPI_Comm comm, const sym_job *job, int rank)
         if (work[0] == 0)
             break;
         for (int k = 1; k <= work[0]; k++) {
-            compute(&r, job, work[k], rank);
+            if (stop_requested) {
+                /* asked to stop: hand the rest of the chunk back untouched */
+                memset(&r, 0, sizeof(r));
+                r.index = work[k];
+                r.status = SYM_RUN_PENDING;
+                r.rank = rank;
+            } else {
+                compute(&r, job, work[k], rank);
+            }
             SYM_TRY(pack(&buf, &cap, &len, &r));
             sym_run_result_dispose(&r);
             if (MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_RESULT, comm) != MPI_SUCCESS)
@@ -219,47 +285,66 @@ cleanup:
  * A blocking MPI_Probe busy-polls and would take a whole core from the
  * workers sharing rank 0's node.  Poll instead, sleeping between polls with
  * an exponential backoff from 20 us to 1 ms: idle, the coordinator costs
- * ~nothing; busy, it answers within microseconds.
+ * ~nothing; busy, it answers within microseconds.  Returns 0 without a
+ * message after one sleep, so the caller can look at the clock and signals.
  */
-static void wait_message(MPI_Comm comm, MPI_Status *ms)
+static int poll_message(MPI_Comm comm, MPI_Status *ms, long *ns)
 {
-    long ns = 20000;
+    int flag = 0;
+    struct timespec ts;
 
-    for (;;) {
-        int flag = 0;
-        struct timespec ts;
-
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, ms);
-        if (flag)
-            return;
-        ts.tv_sec = 0;
-        ts.tv_nsec = ns;
-        nanosleep(&ts, NULL);
-        ns = ns < 500000 ? 2 * ns : 1000000;
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, ms);
+    if (flag) {
+        *ns = 20000;
+        return 1;
     }
+    ts.tv_sec = 0;
+    ts.tv_nsec = *ns;
+    nanosleep(&ts, NULL);
+    *ns = *ns < 500000 ? 2 * *ns : 1000000;
+    return 0;
 }
 
-/* rank 0 with workers: hand out chunks, write results as they come */
-static int coordinator(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, sym_output *out,
-                       const sym_sweep_opts *o, int size)
+/* rank 0 with workers: hand out chunks, buffer results, checkpoint */
+static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const sym_sweep_opts *o,
+                       progress *p, const int *todo, int n_todo, int size, int *abandoned)
 {
-    int n = sym_job_n_runs(job), next = 0, active = size - 1, received = 0, rc = 0;
+    int next = 0, active = size - 1, outstanding = 0, stopping = 0, rc = 0;
+    double last_ckpt = sym_now(), stop_time = 0;
     char *buf = NULL;
     size_t cap = 0;
+    long ns = 20000;
 
+    (void)job;
     while (active > 0) {
         MPI_Status ms;
         int count = 0;
 
-        wait_message(comm, &ms);
+        if (stop_requested && !stopping) {
+            stopping = 1;
+            stop_time = sym_now();
+            if (!o->quiet)
+                fprintf(stderr, "%ssymsweep: stop requested: no new runs; waiting up to %.0f s for %d in flight\n",
+                        p->tty ? "\r\n" : "", o->grace, outstanding);
+        }
+        if (stopping && outstanding > 0 && sym_now() - stop_time > o->grace) {
+            *abandoned = outstanding;
+            break;
+        }
+        if (rc == 0)
+            rc = maybe_checkpoint(out, o, &last_ckpt);
+        progress_line(p, 0);
+        if (!poll_message(comm, &ms, &ns))
+            continue;
         if (ms.MPI_TAG == TAG_REQUEST) {
             int work[MAX_CHUNK + 1];
 
             MPI_Recv(NULL, 0, MPI_INT, ms.MPI_SOURCE, TAG_REQUEST, comm, MPI_STATUS_IGNORE);
-            /* after a write error, hand out nothing more: everyone stops */
-            work[0] = rc < 0 || next >= n ? 0 : chunk_size(n - next, size - 1);
+            /* after a stop request or a write error, hand out nothing more */
+            work[0] = rc < 0 || stopping || next >= n_todo ? 0 : chunk_size(n_todo - next, size - 1);
             for (int k = 1; k <= work[0]; k++)
-                work[k] = next++;
+                work[k] = todo[next++];
+            outstanding += work[0];
             MPI_Send(work, work[0] + 1, MPI_INT, ms.MPI_SOURCE, TAG_WORK, comm);
             if (work[0] == 0)
                 active--;
@@ -279,23 +364,20 @@ static int coordinator(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, s
                 cap = (size_t)count;
             }
             MPI_Recv(buf, count, MPI_BYTE, ms.MPI_SOURCE, TAG_RESULT, comm, MPI_STATUS_IGNORE);
-            if (rc < 0)
-                continue; /* draining after a write error */
+            outstanding--;
             unpack(&r, buf);
-            received++;
-            rc = sym_output_write_run(out, &r);
-            if (rc < 0) {
-                sym_err_frame(__FILE__, __LINE__, "writing a result");
-                continue;
-            }
-            tally(st, &r);
-            report(job, &r, received, n, o->quiet);
+            if (rc < 0 || r.status == SYM_RUN_PENDING)
+                continue; /* draining after an error, or a run handed back */
+            rc = record(out, p, &r);
+            if (rc < 0)
+                sym_err_frame(__FILE__, __LINE__, "buffering a result");
         } else {
             rc = sym_err_set(SYM_EMPI, __FILE__, __LINE__,
                              "unexpected message tag %d from rank %d", ms.MPI_TAG, ms.MPI_SOURCE);
             break;
         }
     }
+    p->st->interrupted = stopping;
     free(buf);
     return rc;
 }
@@ -305,8 +387,10 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     sym_output *out = NULL;
     sym_output_info info = {0};
     sym_run_result r = {0};
+    progress p;
     char *hosts = NULL;
-    int rc = 0, rank, size, n = sym_job_n_runs(job), shared_rc;
+    int *todo = NULL, n_todo = 0, abandoned = 0;
+    int rc = 0, rank, size, n = sym_job_n_runs(job), shared[2];
     double t0 = sym_now();
 
     memset(st, 0, sizeof(*st));
@@ -317,39 +401,70 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     if (rank == 0) {
         info.mpi_size = size;
         info.hosts = hosts;
-        rc = sym_output_create(&out, o->out_path, job, o->force, &info);
+        if (o->resume) {
+            rc = sym_output_resume(&out, &todo, &n_todo, o->out_path, job);
+        } else {
+            rc = sym_output_create(&out, o->out_path, job, o->force, &info);
+            if (rc == 0 && (rc = sym_alloc(&todo, sizeof(int) * (size_t)(n + 1))) == 0)
+                for (int i = 0; i < n; i++)
+                    todo[n_todo++] = i;
+        }
     }
     /* every rank learns whether the file could be made, so all stop together */
-    shared_rc = rc;
-    MPI_Bcast(&shared_rc, 1, MPI_INT, 0, comm);
-    if (shared_rc < 0) {
+    shared[0] = rc;
+    shared[1] = sym_err_code();
+    MPI_Bcast(shared, 2, MPI_INT, 0, comm);
+    if (shared[0] < 0) {
         if (rank != 0)
-            rc = sym_err_set(shared_rc, __FILE__, __LINE__, "rank 0 could not create the output file");
+            rc = sym_err_set(shared[1], __FILE__, __LINE__, "rank 0 could not open the output file");
         goto cleanup;
     }
+    st->n_todo = n_todo;
+    memset(&p, 0, sizeof(p));
+    p.job = job;
+    p.o = o;
+    p.st = st;
+    p.total = n_todo;
+    p.tty = isatty(STDERR_FILENO);
+    p.t0 = p.last = sym_now();
     if (size == 1) {
         /* one process is coordinator and worker: no messages */
-        for (int i = 0; i < n; i++) {
-            compute(&r, job, i, rank);
-            SYM_TRY(sym_output_write_run(out, &r));
-            tally(st, &r);
-            report(job, &r, i + 1, n, o->quiet);
+        double last_ckpt = sym_now();
+
+        for (int k = 0; k < n_todo; k++) {
+            if (stop_requested) {
+                st->interrupted = 1;
+                break;
+            }
+            compute(&r, job, todo[k], rank);
+            SYM_TRY(record(out, &p, &r));
             sym_run_result_dispose(&r);
+            SYM_TRY(maybe_checkpoint(out, o, &last_ckpt));
         }
     } else if (rank == 0) {
-        SYM_TRY(coordinator(st, comm, job, out, o, size));
+        SYM_TRY(coordinator(comm, job, out, o, &p, todo, n_todo, size, &abandoned));
     } else {
         SYM_TRY(worker(comm, job, rank));
     }
+    if (rank == 0)
+        progress_line(&p, 1);
     st->wall_time = sym_now() - t0;
 cleanup:
     sym_run_result_dispose(&r);
     if (out) {
-        int rc2 = sym_output_close(out, rc == 0);
+        int rc2 = sym_output_close(out, rc == 0 && !st->interrupted);
 
         if (rc == 0)
             rc = rc2;
     }
+    if (abandoned && rc == 0) {
+        /* runs still in flight after the grace period: they stay pending */
+        st->interrupted = 1;
+        rc = sym_err_set(SYM_EINTR_ABANDON, __FILE__, __LINE__,
+                         "stopped with %d runs still in flight after %.0f s; they stay pending",
+                         abandoned, o->grace);
+    }
+    free(todo);
     free(hosts);
     return rc;
 }
