@@ -10,6 +10,7 @@
 
 #include <mpi.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "symsweep/nn.h"
 
@@ -181,6 +182,14 @@ void sym_sweep_install_signal_handlers(void);
  */
 int sym_sweep_run(sym_sweep_stats *out, MPI_Comm comm, const sym_job *job,
                   const sym_sweep_opts *o);
+
+/**
+ * Print the plan of a job: runs and tasks, runs per axis value, expected
+ * output size, memory per rank and (with @p calibrate) core-hours estimated
+ * from a timed 20-epoch training of run 0, scaled by each configuration's
+ * work (epochs x samples x multiply-adds per sample).
+ */
+int sym_plan_print(FILE *out, const sym_job *job, int calibrate);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,9 @@ static const char usage[] =
     "                               terminal (30)\n"
     "      -q, --quiet              no progress, no summary\n"
     "  validate JOB.yaml  check a job file completely without running it\n"
+    "  plan JOB.yaml [--no-calibrate]\n"
+    "                     runs, tasks, runs per axis value, output size, memory per\n"
+    "                     rank, and core-hours from a short timed calibration run\n"
     "  summary OUT.h5 [--by SETTING,...] [--csv]\n"
     "                     status counts, and per metric the mean, std and 95% CI over\n"
     "                     seeds, grouped by the sweep axes (or by the /grid columns given)\n"
@@ -82,6 +85,34 @@ static int cmd_validate(int argc, char **argv)
                job.axis_len[a] == 1 ? "" : "s");
     sym_job_dispose(&job);
     return EXIT_OK;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    sym_job job;
+    const char *path = NULL;
+    int calibrate = 1, rc = EXIT_OK;
+
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-calibrate"))
+            calibrate = 0;
+        else if (argv[i][0] == '-')
+            return usage_error("unknown option '%s' for plan", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            return usage_error("plan takes one job file; '%s' is a second one", argv[i]);
+    }
+    if (!path)
+        return usage_error("plan needs a job file%s", "");
+    if (sym_job_load(&job, path) < 0) {
+        print_error();
+        return EXIT_INPUT;
+    }
+    if (sym_plan_print(stdout, &job, calibrate) < 0)
+        rc = print_error();
+    sym_job_dispose(&job);
+    return rc;
 }
 
 static int cmd_summary(int argc, char **argv)
@@ -237,5 +268,7 @@ int main(int argc, char **argv)
         return cmd_validate(argc, argv);
     if (!strcmp(argv[1], "summary"))
         return cmd_summary(argc, argv);
+    if (!strcmp(argv[1], "plan"))
+        return cmd_plan(argc, argv);
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -133,6 +133,16 @@ grep -q "not an HDF5 file" "$tmp/err" || { echo "FAIL: foreign file message"; ca
 expect_status 2 "summary --by unknown" "$exe" summary "$tmp/sw.h5" --by nope
 grep -q "has no grid column nope; it has: config, model.widths" "$tmp/err" || { echo "FAIL: --by message"; cat "$tmp/err"; fail=1; }
 
+# plan: counts per axis value, sizes, a calibrated estimate
+check "plan" "$exe" plan "$tmp/sw.yaml"
+grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }
+grep -q "axis 0 model.widths: 2 values, 8 runs each" "$tmp/log" || { echo "FAIL: plan axis counts"; cat "$tmp/log"; fail=1; }
+grep -q "regularizer = {kind: l1, lambda: 0.01}" "$tmp/log" || { echo "FAIL: plan axis values"; cat "$tmp/log"; fail=1; }
+grep -qE "^time: about [0-9.e+-]+ core-hours" "$tmp/log" || { echo "FAIL: plan estimate"; cat "$tmp/log"; fail=1; }
+check "plan --no-calibrate" "$exe" plan "$tmp/sw.yaml" --no-calibrate
+! grep -q "^time:" "$tmp/log" || { echo "FAIL: --no-calibrate calibrated"; fail=1; }
+expect_status 2 "plan of a bad job" "$exe" plan "$src/tests/cli/bad_jobs/33_lr_zero.yaml"
+
 # an unwritable output path: a clear error, status 1
 expect_status 1 "unwritable output" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/no/such/dir/out.h5"
 grep -q "cannot create the output file" "$tmp/err" || { echo "FAIL: unwritable message"; cat "$tmp/err"; fail=1; }

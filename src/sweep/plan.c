@@ -1,0 +1,164 @@
+/*
+ * symsweep plan: what a job will cost before it runs.  Sizes are computed
+ * from the layout; time comes from a short calibration: the first run of a
+ * configuration trained for a few epochs, timed, and scaled by each
+ * configuration's work (epochs x samples x multiply-adds per sample).
+ */
+#include "symsweep/sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* multiply-adds of one forward pass per sample */
+static double macs(const sym_model_opts *m)
+{
+    double s = 0.0;
+
+    for (int l = 0; l < m->n_layers; l++)
+        s += (double)m->widths[l] * m->widths[l + 1];
+    return s;
+}
+
+static double work(const sym_job_config *c)
+{
+    return (double)c->train.epochs * c->data.samples * macs(&c->model);
+}
+
+static size_t params_of(const sym_model_opts *m)
+{
+    size_t n = 0;
+
+    for (int l = 0; l < m->n_layers; l++) {
+        int owned = !(m->tied && l >= m->n_encoder);
+
+        n += owned ? (size_t)m->widths[l] * m->widths[l + 1] : 0;
+        n += m->bias ? (size_t)m->widths[l + 1] : 0;
+    }
+    return n;
+}
+
+/* bytes one training run holds: data (row- and feature-major), activations
+ * and their gradients, parameters with gradient and optimizer state */
+static double run_bytes(const sym_job_config *c)
+{
+    double wsum = 0, wmax = 0, n = c->data.samples;
+    int din = c->model.widths[0], dout = c->model.widths[c->model.n_layers];
+
+    for (int l = 0; l <= c->model.n_layers; l++) {
+        wsum += c->model.widths[l];
+        wmax = c->model.widths[l] > wmax ? c->model.widths[l] : wmax;
+    }
+    return 8.0 * (2 * n * (din + dout) + n * (2 * wsum + 5 * wmax) + 6.0 * (double)params_of(&c->model));
+}
+
+static void human(char *buf, size_t cap, double bytes)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int k = 0;
+
+    while (bytes >= 1024 && k < 5) {
+        bytes /= 1024;
+        k++;
+    }
+    snprintf(buf, cap, "%.3g %s", bytes, u[k]);
+}
+
+int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
+{
+    int rc = 0, n = sym_job_n_runs(job);
+    double out_bytes = 0, max_run = 0, max_result = 0, total_work = 0;
+    char a[64], b[64];
+
+    fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %d tasks (one training task per run)\n",
+            job->path, n, job->n_configs, job->n_configs == 1 ? "" : "s", job->n_seeds,
+            job->n_seeds == 1 ? "" : "s", n);
+    for (int ax = 0; ax < job->n_axes; ax++) {
+        fprintf(out, "  axis %d %s: %d values, %d runs each\n", ax, job->axis_name[ax],
+                job->axis_len[ax], n / job->axis_len[ax]);
+        for (int k = 0; k < job->n_columns; k++) {
+            const sym_grid_column *g = &job->columns[k];
+
+            int sub = 0;
+
+            if (g->axis != ax)
+                continue;
+            /* skip the per-key columns of mapping values (regularizer.kind, ...) */
+            for (int j = 0; j < job->n_columns && !sub; j++)
+                sub = j != k && job->columns[j].axis == ax &&
+                      strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
+                      g->name[strlen(job->columns[j].name)] == '.';
+            if (sub)
+                continue;
+            for (int v = 0; v < job->axis_len[ax]; v++)
+                fprintf(out, "      %s = %s\n", g->name, g->str[v]);
+        }
+    }
+
+    /* output: per run, the fixed datasets plus curves and weights at their largest shapes */
+    {
+        size_t max_params = 0, max_points = 0;
+
+        for (int c = 0; c < job->n_configs; c++) {
+            const sym_job_config *cf = &job->configs[c];
+            size_t p = params_of(&cf->model), pts = (size_t)sym_train_n_points(&cf->train);
+
+            max_params = p > max_params ? p : max_params;
+            max_points = pts > max_points ? pts : max_points;
+            max_run = run_bytes(cf) > max_run ? run_bytes(cf) : max_run;
+            total_work += work(cf) * job->n_seeds;
+        }
+        out_bytes = n * (1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
+                         8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2
+                                             : job->record_weights == SYM_RECORD_WEIGHTS_FINAL         ? 1
+                                                                                                       : 0) +
+                         8.0 * job->n_columns + 16);
+        max_result = 8.0 * (2 * max_params + max_points) + 600;
+    }
+    human(a, sizeof(a), out_bytes);
+    fprintf(out, "output: about %s (allocated in full when the file is created)\n", a);
+    human(a, sizeof(a), max_run);
+    human(b, sizeof(b), fmin(256.0 * (1 << 20), max_result * n) + 16.0 * n);
+    fprintf(out, "memory: up to %s per worker rank for its largest run; rank 0 buffers up to %s of "
+                 "results between checkpoints\n", a, b);
+
+    if (calibrate) {
+        /* two short trainings of run 0 separate the fixed cost of a run
+         * (data, setup) from the cost per epoch; other configurations scale
+         * the per-epoch part by samples x multiply-adds */
+        double t[2], fixed, per_epoch, per_unit, est = 0;
+        int ep[2] = {10, 40};
+
+        for (int k = 0; k < 2; k++) {
+            sym_job cal = *job;
+            sym_job_config one = job->configs[0];
+            sym_run_result r;
+            double best = INFINITY;
+
+            one.train.epochs = ep[k];
+            one.train.loss_every = ep[k];
+            cal.configs = &one;
+            cal.n_configs = 1;
+            cal.n_seeds = 1;
+            for (int rep = 0; rep < 3; rep++) { /* best of 3: a noisy machine only adds */
+                SYM_TRY(sym_run_execute(&r, &cal, 0));
+                best = r.wall_time < best ? r.wall_time : best;
+                sym_run_result_dispose(&r);
+            }
+            t[k] = best;
+        }
+        per_epoch = fmax(0.0, (t[1] - t[0]) / (ep[1] - ep[0]));
+        fixed = fmax(0.0, t[0] - ep[0] * per_epoch);
+        per_unit = per_epoch / ((double)job->configs[0].data.samples * macs(&job->configs[0].model));
+        for (int c = 0; c < job->n_configs; c++)
+            est += job->n_seeds * (fixed + per_unit * work(&job->configs[c]));
+        fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "
+                     "machine: %.3g s fixed + %.3g s per epoch for run 0)\n",
+                est / 3600.0, est / n, fixed, per_epoch);
+        fprintf(out, "      with W worker ranks (mpirun -np W+1), about %.3g / W hours of wall time\n",
+                est / 3600.0);
+    }
+cleanup:
+    return rc;
+}
