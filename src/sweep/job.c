@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define MAX_SEEDS 100000000
+#define MAX_SEEDS 10000000
 #define MAX_WIDTH 1000000
 #define MAX_SAMPLES 100000000
 #define MAX_EPOCHS 1000000000
@@ -870,7 +870,8 @@ cleanup:
 /* ---- the sweep grid ---- */
 
 #define MAX_ZIP 8
-#define MAX_CONFIGS 10000000
+/* each configuration holds its option structs (~2 KiB): 100k is ~0.25 GB */
+#define MAX_CONFIGS 100000
 
 typedef struct axis_col {
     char path[128];   /* "train.lr" */
@@ -984,7 +985,6 @@ static int overlaps(const char *a, const char *b)
 static int parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
 {
     node *v = lookup(c, root, "sweep");
-    long long configs = 1;
     int rc = 0;
 
     job->n_axes = 0;
@@ -1057,10 +1057,20 @@ static int parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
                         return jerr(c, get(c, axes[b].cols[j].key_id), "sweep",
                                     "%s and %s overlap: each setting can be swept once, and not inside another swept one",
                                     axes[a].cols[i].path, axes[b].cols[j].path);
-    for (int a = 0; a < job->n_axes; a++) {
-        configs *= axes[a].len;
-        if (configs > MAX_CONFIGS)
-            return jerr(c, v, "sweep", "the axes make more than %d configurations", MAX_CONFIGS);
+    {
+        double total = 1;
+        char sizes[256] = "";
+
+        for (int a = 0; a < job->n_axes; a++) {
+            total *= axes[a].len;
+            snprintf(sizes + strlen(sizes), sizeof(sizes) - strlen(sizes), "%s%d", a ? " x " : "",
+                     axes[a].len);
+        }
+        if (total > MAX_CONFIGS)
+            return jerr(c, v, "sweep",
+                        "expected at most %d configurations, found %.0f (%s); split the sweep "
+                        "into several jobs or use fewer values",
+                        MAX_CONFIGS, total, sizes);
     }
 cleanup:
     return rc;
