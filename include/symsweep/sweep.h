@@ -142,6 +142,8 @@ int sym_output_buffered_runs(const sym_output *o);
  * are complete.
  */
 int sym_output_checkpoint(sym_output *o);
+/** Seconds spent writing checkpoints so far. */
+double sym_output_write_time(const sym_output *o);
 /** Checkpoint, mark the file finished if @p complete, close; NULL-safe. */
 int sym_output_close(sym_output *o, int complete);
 
@@ -160,7 +162,10 @@ typedef struct sym_sweep_opts {
 typedef struct sym_sweep_stats {
     int n_runs, n_todo, done, diverged, failed;
     int interrupted; /**< stopped by SIGTERM/SIGUSR1: resume to finish */
-    double wall_time;
+    double wall_time;  /**< of the whole sweep, file creation and final checkpoint included */
+    double busy_time;  /**< rank 0 with workers: handling messages and checkpoints */
+    double write_time; /**< rank 0: in checkpoints (HDF5) */
+    long messages;     /**< rank 0: results received */
 } sym_sweep_stats;
 
 /**

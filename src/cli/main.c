@@ -33,6 +33,7 @@ static const char usage[] =
     "      --progress-every SEC     progress line interval when stderr is not a\n"
     "                               terminal (30)\n"
     "      -q, --quiet              no progress, no summary\n"
+    "      --stats                  rank 0's time in HDF5 and in coordinating\n"
     "  validate JOB.yaml  check a job file completely without running it\n"
     "  plan JOB.yaml [--no-calibrate]\n"
     "                     runs, tasks, runs per axis value, output size, memory per\n"
@@ -173,7 +174,7 @@ static int cmd_run(int argc, char **argv)
     sym_sweep_stats st;
     const char *job_path = NULL;
     char def_out[256];
-    int rank, rc;
+    int rank, rc, stats = 0;
 
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
@@ -195,6 +196,8 @@ static int cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o.quiet = 1;
+        } else if (!strcmp(argv[i], "--stats")) {
+            stats = 1;
         } else if (argv[i][0] == '-') {
             return usage_error("unknown option '%s' for run", argv[i]);
         } else if (!job_path) {
@@ -220,6 +223,19 @@ static int cmd_run(int argc, char **argv)
     sym_sweep_install_signal_handlers();
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rc = sym_sweep_run(&st, MPI_COMM_WORLD, &job, &o);
+    if (stats && rank == 0 && rc == 0) {
+        int size;
+
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        fprintf(stderr,
+                "stats: %d runs in %.3f s (%.1f runs/s); rank 0: HDF5 writes %.3f s (%.2f%% of wall)",
+                st.n_todo, st.wall_time, st.n_todo / st.wall_time, st.write_time,
+                100.0 * st.write_time / st.wall_time);
+        if (size > 1)
+            fprintf(stderr, ", coordinating %.3f s busy for %ld results (capacity %.0f results/s)",
+                    st.busy_time, st.messages, st.busy_time > 0 ? st.messages / st.busy_time : 0.0);
+        fprintf(stderr, "\n");
+    }
     if (rc == SYM_EINTR_ABANDON) {
         /* the file is checkpointed and closed; workers still busy are stopped */
         fprintf(stderr, "symsweep: %s; resume with --resume\n", sym_err_message());

@@ -1067,7 +1067,7 @@ static int parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
                      axes[a].len);
         }
         if (total > MAX_CONFIGS)
-            return jerr(c, v, "sweep",
+            return jerr(c, get(c, vid), "sweep", /* v moved when nodes were added */
                         "expected at most %d configurations, found %.0f (%s); split the sweep "
                         "into several jobs or use fewer values",
                         MAX_CONFIGS, total, sizes);

@@ -36,6 +36,7 @@ struct sym_output {
     int n_buf, cap_buf;
     size_t buf_bytes;
     int n_checkpoints;
+    double write_time; /* seconds spent in checkpoints */
 };
 
 static void iso_now(char *buf, size_t n)
@@ -267,65 +268,105 @@ cleanup:
     return rc;
 }
 
-/* one run's tensors, each padded to the dataset's shape */
-static int write_weights(sym_output *o, const sym_model *m, const char *group, int index,
-                         const double *params)
+/*
+ * Rows [i0, i0 + m) of every /runs dataset from m consecutive buffered
+ * results, one write per dataset.  A failed run's rows get the fill values
+ * (NaN, -1), which is what its rows hold on disk already.
+ */
+static int write_range(sym_output *o, const sym_run_result *rs, int m)
 {
-    int rc = 0;
+    const sym_job *job = o->job;
+    int rc = 0, i0 = rs[0].index;
+    size_t cap = (size_t)o->n_points;
+    int64_t *iv = NULL;
+    double *dv = NULL;
+    const char **sv = NULL;
+    sym_model *mod = NULL;
+    const sym_job_config *mod_cfg = NULL;
 
-    for (int i = 0; i < sym_model_n_tensors(m); i++) {
-        const sym_tensor *t = sym_model_tensor(m, i);
-        const out_tensor *ot = NULL;
-        char path[128];
+    for (int k = 0; k < o->n_tensors; k++) {
+        size_t t = (size_t)o->tensors[k].rows * o->tensors[k].cols;
 
-        for (int k = 0; k < o->n_tensors && !ot; k++)
-            if (strcmp(o->tensors[k].name, t->name) == 0)
-                ot = &o->tensors[k];
-        SYM_ASSERT(ot);
-        snprintf(path, sizeof(path), "%s/%s", group, t->name);
-        if (ot->rows == t->rows && ot->cols == t->cols) {
-            SYM_TRY(sym_h5_write_rows(o->h5, path, index, 1, params + t->offset));
-            continue;
+        cap = t > cap ? t : cap;
+    }
+    SYM_TRY(sym_alloc(&iv, sizeof(int64_t) * (size_t)m));
+    SYM_TRY(sym_alloc(&dv, sizeof(double) * (size_t)m * cap));
+    SYM_TRY(sym_alloc(&sv, sizeof(char *) * (size_t)m));
+
+#define HAS(j) (rs[j].status != SYM_RUN_FAILED && rs[j].params)
+#define COLUMN_I(path, expr)                                                                  \
+    do {                                                                                      \
+        for (int j = 0; j < m; j++)                                                           \
+            iv[j] = (expr);                                                                   \
+        SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, iv));                                   \
+    } while (0)
+#define COLUMN_D(path, expr)                                                                  \
+    do {                                                                                      \
+        for (int j = 0; j < m; j++)                                                           \
+            dv[j] = (expr);                                                                   \
+        SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));                                   \
+    } while (0)
+
+    COLUMN_I("/runs/rank", rs[j].rank);
+    COLUMN_D("/runs/wall_time", rs[j].wall_time);
+    for (int j = 0; j < m; j++)
+        sv[j] = rs[j].error;
+    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/error", i0, m, sv));
+    COLUMN_I("/runs/epochs_done", HAS(j) ? rs[j].epochs_done : -1);
+    COLUMN_D("/runs/metrics/final_loss", HAS(j) ? rs[j].final.total : NAN);
+    COLUMN_D("/runs/metrics/final_data_loss", HAS(j) ? rs[j].final.data : NAN);
+    COLUMN_D("/runs/metrics/final_penalty", HAS(j) ? rs[j].final.penalty : NAN);
+    for (int j = 0; j < m; j++)
+        for (int k = 0; k < o->n_points; k++)
+            dv[(size_t)j * o->n_points + k] = HAS(j) && k < rs[j].n_curve ? rs[j].curve[k] : NAN;
+    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
+
+    for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
+        const char *group = pass ? "/runs/initial_weights" : "/runs/weights";
+
+        if (pass && job->record_weights != SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
+            break;
+        for (int k = 0; k < o->n_tensors; k++) {
+            const out_tensor *ot = &o->tensors[k];
+            size_t sz = (size_t)ot->rows * ot->cols;
+            char path[128];
+
+            for (size_t x = 0; x < (size_t)m * sz; x++)
+                dv[x] = NAN;
+            for (int j = 0; j < m; j++) {
+                const sym_job_config *cfg = sym_job_run_config(job, rs[j].index, NULL);
+                const double *src = pass ? rs[j].initial : rs[j].params;
+                const sym_tensor *t = NULL;
+
+                if (!HAS(j))
+                    continue;
+                if (cfg != mod_cfg) { /* the run's own layout: its configuration's model */
+                    sym_model_free(mod);
+                    mod = NULL;
+                    SYM_TRY(sym_model_create(&mod, &cfg->model));
+                    mod_cfg = cfg;
+                }
+                for (int q = 0; q < sym_model_n_tensors(mod) && !t; q++)
+                    if (strcmp(sym_model_tensor(mod, q)->name, ot->name) == 0)
+                        t = sym_model_tensor(mod, q);
+                if (!t)
+                    continue;
+                for (int r = 0; r < t->rows; r++)
+                    memcpy(dv + (size_t)j * sz + (size_t)r * ot->cols,
+                           src + t->offset + (size_t)r * t->cols, sizeof(double) * (size_t)t->cols);
+            }
+            snprintf(path, sizeof(path), "%s/%s", group, ot->name);
+            SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));
         }
-        for (size_t j = 0; j < (size_t)ot->rows * ot->cols; j++)
-            o->pad[j] = NAN;
-        for (int r = 0; r < t->rows; r++)
-            memcpy(o->pad + (size_t)r * ot->cols, params + t->offset + (size_t)r * t->cols,
-                   sizeof(double) * (size_t)t->cols);
-        SYM_TRY(sym_h5_write_rows(o->h5, path, index, 1, o->pad));
     }
+#undef COLUMN_I
+#undef COLUMN_D
+#undef HAS
 cleanup:
-    return rc;
-}
-
-/* everything of a run but its status */
-static int write_data(sym_output *o, const sym_run_result *r)
-{
-    sym_model *m = NULL;
-    int rc = 0, i = r->index;
-    int64_t rank = r->rank, ep = r->epochs_done;
-    const char *err = r->error;
-
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/rank", i, 1, &rank));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/wall_time", i, 1, &r->wall_time));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/error", i, 1, &err));
-    if (r->status == SYM_RUN_FAILED || !r->params)
-        goto cleanup; /* metrics and weights keep their NaN fill */
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/epochs_done", i, 1, &ep));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/final_loss", i, 1, &r->final.total));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/final_data_loss", i, 1, &r->final.data));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/final_penalty", i, 1, &r->final.penalty));
-    for (int k = 0; k < o->n_points; k++)
-        o->pad[k] = k < r->n_curve ? r->curve[k] : NAN;
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i, 1, o->pad));
-    if (o->job->record_weights != SYM_RECORD_WEIGHTS_NONE) {
-        SYM_TRY(sym_model_create(&m, &sym_job_run_config(o->job, i, NULL)->model));
-        SYM_TRY(write_weights(o, m, "/runs/weights", i, r->params));
-        if (o->job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
-            SYM_TRY(write_weights(o, m, "/runs/initial_weights", i, r->initial));
-    }
-cleanup:
-    sym_model_free(m);
+    sym_model_free(mod);
+    free(iv);
+    free(dv);
+    free(sv);
     return rc;
 }
 
@@ -400,24 +441,44 @@ static void test_kill(int k, const char *phase)
  */
 int sym_output_checkpoint(sym_output *o)
 {
-    int rc = 0, k = ++o->n_checkpoints;
+    int rc = 0, k = ++o->n_checkpoints, half;
+    double t0 = sym_now();
+    int8_t *st = NULL;
 
     if (o->n_buf == 0)
         return 0;
     qsort(o->buf, (size_t)o->n_buf, sizeof(*o->buf), by_index);
-    for (int j = 0; j < o->n_buf; j++) {
-        if (j == o->n_buf / 2)
+    half = o->n_buf / 2;
+    /* the data of each range of consecutive indices in one write per dataset */
+    for (int j = 0; j < o->n_buf;) {
+        int m = 1;
+
+        while (j + m < o->n_buf && o->buf[j + m].index == o->buf[j].index + m)
+            m++;
+        if (j <= half && half < j + m)
             test_kill(k, "data");
-        SYM_TRY(write_data(o, &o->buf[j]));
+        SYM_TRY(write_range(o, o->buf + j, m));
+        j += m;
     }
     SYM_TRY(sym_h5_flush(o->h5));
     test_kill(k, "flushed");
-    for (int j = 0; j < o->n_buf; j++) {
-        int8_t st = (int8_t)o->buf[j].status;
+    SYM_TRY(sym_alloc(&st, (size_t)o->n_buf));
+    for (int j = 0; j < o->n_buf;) {
+        int m = 1, first = 0;
 
-        if (j == o->n_buf / 2)
+        while (j + m < o->n_buf && o->buf[j + m].index == o->buf[j].index + m)
+            m++;
+        for (int q = 0; q < m; q++)
+            st[q] = (int8_t)o->buf[j + q].status;
+        if (j <= half && half < j + m) {
+            /* the kill lands with part of this range's statuses written */
+            first = half - j;
+            if (first > 0)
+                SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index, first, st));
             test_kill(k, "status");
-        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index, 1, &st));
+        }
+        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index + first, m - first, st + first));
+        j += m;
     }
     SYM_TRY(sym_h5_sync(o->h5));
     for (int j = 0; j < o->n_buf; j++)
@@ -425,8 +486,12 @@ int sym_output_checkpoint(sym_output *o)
     o->n_buf = 0;
     o->buf_bytes = 0;
 cleanup:
+    free(st);
+    o->write_time += sym_now() - t0;
     return rc;
 }
+
+double sym_output_write_time(const sym_output *o) { return o->write_time; }
 
 int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
                       const sym_job *job)

@@ -68,7 +68,7 @@ static void human(char *buf, size_t cap, double bytes)
 int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
 {
     int rc = 0, n = sym_job_n_runs(job);
-    double out_bytes = 0, max_run = 0, max_result = 0, total_work = 0;
+    double out_bytes = 0, max_run = 0, max_result = 0;
     char a[64], b[64];
 
     fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %d tasks (one training task per run)\n",
@@ -107,7 +107,6 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
             max_params = p > max_params ? p : max_params;
             max_points = pts > max_points ? pts : max_points;
             max_run = run_bytes(cf) > max_run ? run_bytes(cf) : max_run;
-            total_work += work(cf) * job->n_seeds;
         }
         out_bytes = n * (1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
                          8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2

@@ -246,38 +246,54 @@ static int chunk_size(int remaining, int workers)
     return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : c;
 }
 
+/*
+ * A worker keeps one chunk in reserve: it asks for the next chunk as soon as
+ * it starts one, so it never waits for the coordinator between chunks; and it
+ * sends results without blocking (two buffers alternate), so a large result
+ * never holds it until rank 0 posts the receive.
+ */
 static int worker(MPI_Comm comm, const sym_job *job, int rank)
 {
-    int work[MAX_CHUNK + 1], rc = 0;
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
+    int cur[MAX_CHUNK + 1], nxt[MAX_CHUNK + 1], rc = 0, slot = 0;
+    char *buf[2] = {NULL, NULL};
+    size_t cap[2] = {0, 0}, len = 0;
+    MPI_Request send_req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL}, work_req = MPI_REQUEST_NULL;
     sym_run_result r = {0};
 
-    for (;;) {
+    if (MPI_Send(NULL, 0, MPI_INT, 0, TAG_REQUEST, comm) != MPI_SUCCESS ||
+        MPI_Recv(cur, MAX_CHUNK + 1, MPI_INT, 0, TAG_WORK, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        SYM_FAIL(SYM_EMPI, "rank %d: lost contact with the coordinator", rank);
+    while (cur[0] > 0) {
+        /* ask for the next chunk now; it arrives while this one computes */
         if (MPI_Send(NULL, 0, MPI_INT, 0, TAG_REQUEST, comm) != MPI_SUCCESS ||
-            MPI_Recv(work, MAX_CHUNK + 1, MPI_INT, 0, TAG_WORK, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            MPI_Irecv(nxt, MAX_CHUNK + 1, MPI_INT, 0, TAG_WORK, comm, &work_req) != MPI_SUCCESS)
             SYM_FAIL(SYM_EMPI, "rank %d: lost contact with the coordinator", rank);
-        if (work[0] == 0)
-            break;
-        for (int k = 1; k <= work[0]; k++) {
+        for (int k = 1; k <= cur[0]; k++) {
             if (stop_requested) {
                 /* asked to stop: hand the rest of the chunk back untouched */
                 memset(&r, 0, sizeof(r));
-                r.index = work[k];
+                r.index = cur[k];
                 r.status = SYM_RUN_PENDING;
                 r.rank = rank;
             } else {
-                compute(&r, job, work[k], rank);
+                compute(&r, job, cur[k], rank);
             }
-            SYM_TRY(pack(&buf, &cap, &len, &r));
+            /* the buffer of two results ago is free once its send completed */
+            MPI_Wait(&send_req[slot], MPI_STATUS_IGNORE);
+            SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r));
             sym_run_result_dispose(&r);
-            if (MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_RESULT, comm) != MPI_SUCCESS)
-                SYM_FAIL(SYM_EMPI, "rank %d: could not send the result of run %d", rank, work[k]);
+            if (MPI_Isend(buf[slot], (int)len, MPI_BYTE, 0, TAG_RESULT, comm, &send_req[slot]) != MPI_SUCCESS)
+                SYM_FAIL(SYM_EMPI, "rank %d: could not send the result of run %d", rank, cur[k]);
+            slot ^= 1;
         }
+        MPI_Wait(&work_req, MPI_STATUS_IGNORE);
+        memcpy(cur, nxt, sizeof(cur));
     }
 cleanup:
+    MPI_Waitall(2, send_req, MPI_STATUSES_IGNORE);
     sym_run_result_dispose(&r);
-    free(buf);
+    free(buf[0]);
+    free(buf[1]);
     return rc;
 }
 
@@ -316,9 +332,11 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
     long ns = 20000;
 
     (void)job;
-    while (active > 0) {
+    /* a worker told to stop may still be sending its current chunk's results */
+    while (active > 0 || outstanding > 0) {
         MPI_Status ms;
         int count = 0;
+        double tb;
 
         if (stop_requested && !stopping) {
             stopping = 1;
@@ -331,11 +349,16 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             *abandoned = outstanding;
             break;
         }
-        if (rc == 0)
+        if (rc == 0) {
+            double tc = sym_now();
+
             rc = maybe_checkpoint(out, o, &last_ckpt);
+            p->st->busy_time += sym_now() - tc;
+        }
         progress_line(p, 0);
         if (!poll_message(comm, &ms, &ns))
             continue;
+        tb = sym_now();
         if (ms.MPI_TAG == TAG_REQUEST) {
             int work[MAX_CHUNK + 1];
 
@@ -371,11 +394,13 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             rc = record(out, p, &r);
             if (rc < 0)
                 sym_err_frame(__FILE__, __LINE__, "buffering a result");
+            p->st->messages++;
         } else {
             rc = sym_err_set(SYM_EMPI, __FILE__, __LINE__,
                              "unexpected message tag %d from rank %d", ms.MPI_TAG, ms.MPI_SOURCE);
             break;
         }
+        p->st->busy_time += sym_now() - tb;
     }
     p->st->interrupted = stopping;
     free(buf);
@@ -390,6 +415,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     progress p;
     char *hosts = NULL;
     int *todo = NULL, n_todo = 0, abandoned = 0;
+    double last_write_time = 0;
     int rc = 0, rank, size, n = sym_job_n_runs(job), shared[2];
     double t0 = sym_now();
 
@@ -446,14 +472,20 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     } else {
         SYM_TRY(worker(comm, job, rank));
     }
-    if (rank == 0)
+    if (rank == 0) {
         progress_line(&p, 1);
+        last_write_time = sym_output_write_time(out);
+    }
     st->wall_time = sym_now() - t0;
 cleanup:
     sym_run_result_dispose(&r);
     if (out) {
+        double tc = sym_now();
         int rc2 = sym_output_close(out, rc == 0 && !st->interrupted);
 
+        /* output_close frees out: read its write time before */
+        st->write_time = last_write_time + (sym_now() - tc);
+        st->wall_time = sym_now() - t0;
         if (rc == 0)
             rc = rc2;
     }
