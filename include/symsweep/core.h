@@ -194,8 +194,11 @@ double sym_kernel_residual(const double *yhat, const double *y, size_t n, double
  *   gW += D Ain^T (in the owner's layout), gb += rowsum D, dAin = op(W)^T D.
  * op(W) is W [no x ni], or for a tied layer the transpose of the owner
  * storage [ni x no].  b, gb, dAin may be NULL; gW NULL computes only the sum.
+ * Requires no, ni <= SYM_KERNEL_MAX_K.
  * @param tile sym_kernel_output_tile_size(no) doubles.
  */
+/** Largest inner dimension (k of op(A) [m x k]) the register-blocked kernels take. */
+#define SYM_KERNEL_MAX_K 64
 double sym_kernel_output_layer(int no, int ni, int N, const double *W, int tied, const double *b,
                                const double *Ain, const double *Y, double scale, double *gW,
                                double *gb, double *dAin, double *tile);

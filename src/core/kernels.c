@@ -44,7 +44,7 @@ INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
 INL void axpy_rows(const int R, int transa, int m, int N, int k, double alpha, const double *A,
                    const double *B, int ldb, double beta, double *C, int ldc, int p)
 {
-    double a[4][64];
+    double a[4][SYM_KERNEL_MAX_K];
     int s0 = 0;
 
     for (int r = 0; r < R; r++)
@@ -89,6 +89,8 @@ INL void axpy_body(int transa, int m, int N, int k, double alpha, const double *
                    const double *B, int ldb, double beta, double *C, int ldc)
 {
     int p = 0;
+
+    SYM_ASSERT(k <= SYM_KERNEL_MAX_K); /* axpy_rows keeps a row of op(A) on the stack */
 
     for (; p + 4 <= m; p += 4)
         axpy_rows(4, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p);

@@ -20,7 +20,7 @@
 void sym_gemm(int transa, int transb, int m, int n, int k, double alpha, const double *A,
               const double *B, double beta, double *C)
 {
-    if (!transb && (long)m * k <= SMALL_MK && k <= 64 && n >= LONG_DIM) {
+    if (!transb && (long)m * k <= SMALL_MK && k <= SYM_KERNEL_MAX_K && n >= LONG_DIM) {
         sym_kernel_axpy_form(transa, m, n, k, alpha, A, B, beta, C);
         return;
     }

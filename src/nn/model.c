@@ -389,7 +389,9 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
     double *dA = e->buf0, *spare = e->buf1;
     double sse, pen = 0.0, inv = 1.0 / ((double)n * dout);
     size_t no_all = (size_t)n * dout;
-    int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN;
+    /* the fused output kernel keeps a row of op(W) on the stack: widths <= 64 */
+    int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN &&
+                      o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);

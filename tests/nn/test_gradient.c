@@ -66,6 +66,8 @@ static double min_jacobian_entry(const sym_model *m, const sym_eval *e, const do
 
     for (int s = 0; s < NS; s++) {
         double J[64], T[64], W[64], d[8], a[8];
+
+        SYM_ASSERT(o->widths[l0] * 8 <= 64); /* sized for the small test models */
         int rows = o->widths[l0];
 
         sym_eye(J, rows);
@@ -100,7 +102,7 @@ static double fd_error2(const sym_model_opts *mo, const sym_reg *reg, const sym_
     sym_eval *e = NULL, *efd = NULL;
     sym_rng r;
     size_t np;
-    double *p, *g, *gfd, X[NS * 5], Y[NS * 5];
+    double *p, *g, *gfd, *X, *Y;
     double num = 0, den_a = 0, den_b = 0;
     int din = mo->widths[0], dout = mo->widths[mo->n_layers];
     sym_loss_parts lp;
@@ -112,6 +114,8 @@ static double fd_error2(const sym_model_opts *mo, const sym_reg *reg, const sym_
     p = calloc(np, sizeof(double));
     g = calloc(np, sizeof(double));
     gfd = calloc(np, sizeof(double));
+    X = calloc((size_t)NS * din, sizeof(double));
+    Y = calloc((size_t)NS * dout, sizeof(double));
     *skipped = 0;
     for (uint64_t s = seed;; s++) {
         int ok = 1;
@@ -167,6 +171,8 @@ static double fd_error2(const sym_model_opts *mo, const sym_reg *reg, const sym_
     free(p);
     free(g);
     free(gfd);
+    free(X);
+    free(Y);
     sym_eval_free(e);
     sym_eval_free(efd);
     sym_model_free(m);
@@ -249,6 +255,40 @@ static void test_nn_gradient_autoencoder_tied(void **state)
     run_matrix("autoencoder tied, no bias", ae, 1, 0);
 }
 
+/* Wide layers take the other code paths: OpenBLAS products (small
+ * dimensions above the kernels' limits) and the unfused output layer. */
+static void test_nn_gradient_wide_layers(void **state)
+{
+    sym_model_opts o = SYM_MODEL_OPTS_INIT;
+    int w[] = {5, 80, 70, 3};
+    sym_reg none = SYM_REG_INIT, frob = reg_make(SYM_REG_FROBENIUS, 2, 0);
+    int skipped;
+    double e1, e2;
+
+    (void)state;
+    o.n_layers = o.n_encoder = 3;
+    memcpy(o.widths, w, sizeof(w));
+    o.act[0] = SYM_ACT_TANH;
+    o.act[1] = SYM_ACT_SIGMOID;
+    o.act[2] = SYM_ACT_LINEAR;
+    o.bias = 1;
+    e1 = fd_error(&o, &none, 5, &skipped);
+    e2 = fd_error(&o, &frob, 6, &skipped);
+    if (!(e1 < 1e-6 && e2 < 1e-6))
+        fail_msg("wide MLP: gradient relative errors %.3g, %.3g", e1, e2);
+    /* output wider than the kernels take: 5 -> 3 -> 70 */
+    w[1] = 3;
+    w[2] = 70;
+    o.n_layers = o.n_encoder = 2;
+    o.widths[0] = 5;
+    o.widths[1] = 3;
+    o.widths[2] = 70;
+    o.act[1] = SYM_ACT_LINEAR;
+    e1 = fd_error(&o, &none, 7, &skipped);
+    if (!(e1 < 1e-6))
+        fail_msg("wide output: gradient relative error %.3g", e1);
+}
+
 /* The check is not vacuous: an analytic gradient that misses the penalty
  * (computed without it, compared with finite differences of the penalized
  * objective) is caught. */
@@ -270,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_nn_gradient_mlp),
         cmocka_unit_test(test_nn_gradient_autoencoder_untied),
         cmocka_unit_test(test_nn_gradient_autoencoder_tied),
+        cmocka_unit_test(test_nn_gradient_wide_layers),
         cmocka_unit_test(test_nn_gradient_check_detects_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sweep engine benchmarks (issue: coordinator dispatch, scaling, writer share),
+# each measured in this one invocation:
+#   dispatch: results per second of rank-0 busy time with trivial tasks
+#             (target >= 100,000/s)
+#   scaling:  the Ex3 multi-seed sweep (600 runs) on 1 worker vs 2 workers,
+#             parallel efficiency T1 / (2 T2) (target >= 90%)
+#   writer:   share of wall time rank 0 spends in HDF5 for a weight-heavy sweep
+#             (target <= 5%)
+#   bench/run_sweep_bench.sh [BUILD_DIR]
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+exe="$build/symsweep"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run() { # run NP JOB -> the stats line
+  mpirun --oversubscribe -np "$1" "$exe" run "$2" -o "$tmp/out.h5" --force -q --stats 2>&1 | grep '^stats:'
+}
+field() { echo "$1" | grep -o "$2" | grep -o '[0-9.]*' | head -1; }
+
+echo "== dispatch: 200,000 trivial runs, 2 workers =="
+s=$(run 3 "$here/jobs/trivial.yaml"); echo "$s"
+cap=$(field "$s" 'capacity [0-9.]* results/s')
+echo "coordinator capacity: $cap results/s (target >= 100000): $(awk -v c="$cap" 'BEGIN { print (c >= 100000 ? "MET" : "NOT MET") }')"
+
+echo "== scaling: jobs/ex3-multiseed.yaml (600 runs), 1 worker vs 2 workers =="
+s1=$(run 2 "$here/../jobs/ex3-multiseed.yaml"); echo "1 worker:  $s1"
+s2=$(run 3 "$here/../jobs/ex3-multiseed.yaml"); echo "2 workers: $s2"
+t1=$(field "$s1" 'in [0-9.]* s'); t2=$(field "$s2" 'in [0-9.]* s')
+eff=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", 100 * a / (2 * b) }')
+echo "parallel efficiency: $eff% (T1 $t1 s, T2 $t2 s; target >= 90%): $(awk -v e="$eff" 'BEGIN { print (e >= 90 ? "MET" : "NOT MET") }')"
+
+echo "== writer: 3,000 runs recording initial and final weights, 2 workers =="
+s=$(run 3 "$here/jobs/weights.yaml"); echo "$s"
+w=$(field "$s" '[0-9.]*% of wall')
+echo "rank 0 in HDF5: $w% of wall time (target <= 5%): $(awk -v w="$w" 'BEGIN { print (w <= 5 ? "MET" : "NOT MET") }')"
+echo "output size: $(du -h "$tmp/out.h5" | cut -f1)"
