@@ -8,12 +8,7 @@
 #   kill_resume.sh SYMSWEEP MPIEXEC NPFLAG PYTHON
 set -u
 exe=$1; mpiexec=$2; npflag=$3; py=$4
-if [ "$(id -u)" = 0 ] && [ -z "${OMPI_ALLOW_RUN_AS_ROOT:-}" ]; then
-  echo "FAIL: running as root: Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (scripts/test.sh sets them)"
-  exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../support/mpi_env.sh"
 fail=0
 cat > "$tmp/job.yaml" <<'YAML'
 seeds: {count: 40}

@@ -5,12 +5,7 @@
 #   mpi_determinism.sh SYMSWEEP MPIEXEC NPFLAG PYTHON
 set -u
 exe=$1; mpiexec=$2; npflag=$3; py=$4
-if [ "$(id -u)" = 0 ] && [ -z "${OMPI_ALLOW_RUN_AS_ROOT:-}" ]; then
-  echo "FAIL: running as root: Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (scripts/test.sh sets them)"
-  exit 1
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../support/mpi_env.sh"
 cat > "$tmp/job.yaml" <<'YAML'
 seeds: {count: 5, base: 11}
 data: {kind: teacher_mlp, widths: [5, 7, 3], activation: tanh, samples: 60, noise: 0.05}
