@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sweep engine benchmarks (issue: coordinator dispatch, scaling, writer share),
 # each measured in this one invocation:
-#   dispatch: results per second of rank-0 busy time with trivial tasks
-#             (target >= 100,000/s)
+#   dispatch: results per second of rank-0 time (message handling + HDF5
+#             writes) with trivial tasks (target >= 100,000/s)
 #   scaling:  the Ex3 multi-seed sweep (600 runs) on 1 worker vs 2 workers,
 #             parallel efficiency T1 / (2 T2) (target >= 90%)
 #   writer:   share of wall time rank 0 spends in HDF5 for a weight-heavy sweep

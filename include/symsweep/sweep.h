@@ -163,7 +163,7 @@ typedef struct sym_sweep_stats {
     int n_runs, n_todo, done, diverged, failed;
     int interrupted; /**< stopped by SIGTERM/SIGUSR1: resume to finish */
     double wall_time;  /**< of the whole sweep, file creation and final checkpoint included */
-    double busy_time;  /**< rank 0 with workers: handling messages and checkpoints */
+    double busy_time;  /**< rank 0 with workers: handling messages (not checkpoints) */
     double write_time; /**< rank 0: in checkpoints (HDF5) */
     long messages;     /**< rank 0: results received */
 } sym_sweep_stats;

@@ -4,6 +4,7 @@
 #include "symsweep/version.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,9 +232,12 @@ static int cmd_run(int argc, char **argv)
                 "stats: %d runs in %.3f s (%.1f runs/s); rank 0: HDF5 writes %.3f s (%.2f%% of wall)",
                 st.n_todo, st.wall_time, st.n_todo / st.wall_time, st.write_time,
                 100.0 * st.write_time / st.wall_time);
+        /* capacity: results per second of rank 0's own work, messages and writes */
         if (size > 1)
-            fprintf(stderr, ", coordinating %.3f s busy for %ld results (capacity %.0f results/s)",
-                    st.busy_time, st.messages, st.busy_time > 0 ? st.messages / st.busy_time : 0.0);
+            fprintf(stderr,
+                    ", handling messages %.3f s for %ld results (capacity %.0f results/s of rank-0 time)",
+                    st.busy_time, st.messages,
+                    st.messages / fmax(st.busy_time + st.write_time, 1e-9));
         fprintf(stderr, "\n");
     }
     if (rc == SYM_EINTR_ABANDON) {

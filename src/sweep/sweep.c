@@ -349,12 +349,8 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             *abandoned = outstanding;
             break;
         }
-        if (rc == 0) {
-            double tc = sym_now();
-
-            rc = maybe_checkpoint(out, o, &last_ckpt);
-            p->st->busy_time += sym_now() - tc;
-        }
+        if (rc == 0)
+            rc = maybe_checkpoint(out, o, &last_ckpt); /* counted in write_time */
         progress_line(p, 0);
         if (!poll_message(comm, &ms, &ns))
             continue;
