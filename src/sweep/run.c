@@ -39,6 +39,25 @@ cleanup:
     return rc;
 }
 
+/* test hook: SYMSWEEP_TEST_FAIL_RUNS=3,7 makes those runs fail, to exercise
+ * the failure path of a sweep (recorded, reported, redone by --resume) */
+static int injected_failure(int index)
+{
+    const char *e = getenv("SYMSWEEP_TEST_FAIL_RUNS");
+
+    while (e && *e) {
+        char *end;
+        long v = strtol(e, &end, 10);
+
+        if (end == e)
+            break;
+        if (v == index)
+            return 1;
+        e = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -62,6 +81,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     SYM_TRY(sym_alloc_doubles(&r->initial, np));
     SYM_TRY(sym_alloc_doubles(&r->curve, (size_t)r->n_curve));
     step = 1;
+    if (injected_failure(index))
+        SYM_FAIL(SYM_EIO, "injected failure of run %d (SYMSWEEP_TEST_FAIL_RUNS)", index);
     SYM_TRY(load_data(&d, &cfg->data, seed));
     sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);

@@ -86,6 +86,31 @@ check "diverging run completes" "$exe" run "$tmp/div.yaml" -o "$tmp/div.h5"
 grep -q "2 diverged" "$tmp/log" || { echo "FAIL: diverged runs not counted"; cat "$tmp/log"; fail=1; }
 check "diverged layout" "$py" "$src/tests/cli/check_output.py" "$tmp/div.h5" "$tmp/div.yaml" 2 --diverged
 
+# failed runs: recorded with their message, the sweep goes on, status 1; --resume redoes them
+SYMSWEEP_TEST_FAIL_RUNS=1,4 "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/fail.h5" --force >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] || { echo "FAIL: failed runs: status $rc, want 1"; fail=1; }
+grep -q "run 1 (seed 2, rank 0) failed: injected failure of run 1" "$tmp/err" || { echo "FAIL: failure not reported"; cat "$tmp/err"; fail=1; }
+cat > "$tmp/smoke4.yaml" <<'YAML'
+seeds: {count: 6}
+data: {kind: subspace, dim: 8, rank: 3, samples: 50, noise: 0.05}
+model: {kind: autoencoder, input: 8, latent: 3}
+train: {optimizer: adam, lr: 0.005, epochs: 50}
+YAML
+SYMSWEEP_TEST_FAIL_RUNS=1,4 "$exe" run "$tmp/smoke4.yaml" -o "$tmp/fail.h5" --force -q
+check "failed runs recorded" "$py" - "$tmp/fail.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+st = f["runs/status"][:]
+assert st.tolist() == [1, 3, 1, 1, 3, 1], st
+err = [e.decode() for e in f["runs/error"][:]]
+assert err[1] == "injected failure of run 1 (SYMSWEEP_TEST_FAIL_RUNS)" and err[0] == "", err
+assert np.isnan(f["runs/metrics/final_loss"][1]) and np.isfinite(f["runs/metrics/final_loss"][0])
+assert f.attrs["finished"] != b""
+PY
+check "resume redoes failed runs" "$exe" run "$tmp/smoke4.yaml" -o "$tmp/fail.h5" --resume -q
+check "all done after resume" "$py" -c "import h5py,sys; st=h5py.File('$tmp/fail.h5')['runs/status'][:]; sys.exit(0 if (st==1).all() else 1)"
+
 # summary: grouped statistics equal an independent computation with numpy
 cat > "$tmp/sw.yaml" <<'YAML'
 seeds: {count: 4}
