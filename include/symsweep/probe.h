@@ -22,6 +22,56 @@ extern "C" {
 int sym_reparam_apply(double *out, const sym_model *m, const double *params, int h,
                       const double *K, const double *Kinv, double *work);
 
+/* ------------------------------------------------------------------ */
+/* Orbits: the loss along K(t) = exp(t A) at every hidden layer        */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_algebra {
+    SYM_ALGEBRA_AUTO = 0, /**< the activation's: gl(n) for linear, diagonal for (leaky) relu */
+    SYM_ALGEBRA_GL,       /**< all n x n matrices */
+    SYM_ALGEBRA_DIAGONAL, /**< diagonal matrices (positive scalings) */
+    SYM_ALGEBRA_SO,       /**< antisymmetric matrices (rotations) */
+    SYM_ALGEBRA_COUNT
+} sym_algebra;
+
+const char *sym_algebra_name(sym_algebra a);
+
+typedef struct sym_orbit_opts {
+    int directions;  /**< random directions per run (one task each) */
+    int points;      /**< t grid points, odd, symmetric around 0 */
+    double t_max;    /**< t in [-t_max, t_max] */
+    sym_algebra algebra;
+} sym_orbit_opts;
+
+#define SYM_ORBIT_OPTS_INIT { 4, 9, 1.0, SYM_ALGEBRA_AUTO }
+
+/**
+ * The algebra @p a resolves to for a model: AUTO picks gl(n) when every
+ * hidden activation is linear and the diagonal when every one is relu or
+ * leaky_relu; otherwise (sigmoid, tanh, softplus: no continuous symmetry)
+ * it is an error, as is a model without hidden layers or with tied weights.
+ */
+int sym_orbit_algebra(sym_algebra *out, const sym_model *m, sym_algebra a);
+
+/** Doubles of one direction: sum over hidden layers of n_h^2. */
+size_t sym_orbit_direction_size(const sym_model *m);
+
+/**
+ * Draw a direction A = (A_1, ..., A_{L-1}) in the algebra from @p r:
+ * Gaussian entries scaled to unit Frobenius norm per layer (projected to the
+ * diagonal or antisymmetric part as the algebra says).
+ */
+int sym_orbit_direction(double *A, const sym_model *m, sym_algebra alg, sym_rng *r);
+
+/**
+ * Objective and data loss on (X, Y) at theta(t) = (exp(t A_h) acting on every
+ * hidden layer h) for the @p points values t_k = -t_max + 2 t_max k/(points-1).
+ * @param total, data  @p points values each.
+ */
+int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_reg *reg,
+                   const double *params, const sym_data *d, const double *A,
+                   const sym_orbit_opts *o);
+
 #ifdef __cplusplus
 }
 #endif
