@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "symsweep/nn.h"
+#include "symsweep/probe.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,7 +66,15 @@ typedef struct sym_job {
     sym_job_config *configs;  /**< owned */
     int loss_every;
     sym_record_weights record_weights;
+    /* probes: dependent tasks fanned out from each trained run */
+    int probe_orbit;            /**< probes.orbit_loss present */
+    sym_orbit_opts orbit;       /**< its settings (one task per direction) */
 } sym_job;
+
+/** Probe pieces (dependent tasks) per run: 0 without probes. */
+int sym_job_n_pieces(const sym_job *job);
+/** Doubles a run's probe results take: directions x 2 x points. */
+size_t sym_job_probe_size(const sym_job *job);
 
 /**
  * Read, parse and validate a job file.  Relative data paths are resolved
@@ -101,6 +109,7 @@ typedef struct sym_run_result {
     double *curve;       /**< objective every loss_every epochs (owned) */
     int n_curve;
     size_t n_params;     /**< length of params and initial */
+    double *probe;       /**< probe results, sym_job_probe_size doubles (owned), or NULL */
     char error[512];     /**< FAILED: why */
 } sym_run_result;
 
@@ -113,6 +122,15 @@ typedef struct sym_run_result {
  */
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index);
 void sym_run_result_dispose(sym_run_result *r);
+
+/**
+ * Probe piece @p piece of run @p index from the run's trained parameters:
+ * for orbit_loss, direction number @p piece drawn from the stream
+ * (seed, SYM_RNG_PROBE, piece), and the objective and data loss along it into
+ * @p out (2 x points: total, then data).  The run's data are regenerated
+ * from its seed, so any rank computes the same numbers.
+ */
+int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const double *params);
 
 /** The output file of a sweep (written by rank 0 only). */
 typedef struct sym_output sym_output;

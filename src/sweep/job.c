@@ -1179,6 +1179,16 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
             rc = parse_train(c, root, cfg);
         if (!rc)
             cfg->train.loss_every = job->loss_every;
+        if (!rc && job->probe_orbit) {
+            sym_model *pm = NULL;
+            sym_algebra alg;
+            node *pn = lookup(c, lookup(c, root, "probes"), "orbit_loss");
+
+            rc = sym_model_create(&pm, &cfg->model);
+            if (!rc && sym_orbit_algebra(&alg, pm, job->orbit.algebra) < 0)
+                rc = jerr(c, pn, "probes.orbit_loss", "%s", sym_err_message());
+            sym_model_free(pm);
+        }
         if (rc < 0 && job->n_axes > 0) {
             /* name the grid point, so a clash between axes is clear */
             char msg[2048], point[1024] = "";
@@ -1301,6 +1311,51 @@ cleanup:
     return rc;
 }
 
+static const char *const algebra_names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diagonal", "so"};
+
+static int parse_probes(ctx *c, const node *root, sym_job *job)
+{
+    static const char *const keys[] = {"orbit_loss", NULL};
+    static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
+    sym_orbit_opts def = SYM_ORBIT_OPTS_INIT;
+    node *v = lookup(c, root, "probes"), *ov;
+    int rc = 0, alg = 0;
+
+    job->probe_orbit = 0;
+    job->orbit = def;
+    if (!v)
+        return 0;
+    SYM_TRY(check_map(c, v, "probes", keys));
+    ov = lookup(c, v, "orbit_loss");
+    if (!ov)
+        return 0;
+    if (ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0') {
+        /* "orbit_loss:" with no value: the defaults */
+    } else {
+        if (ov->type == YAML_MAPPING_NODE && ov->data.mapping.pairs.top == ov->data.mapping.pairs.start) {
+            /* {} : the defaults */
+        } else {
+            SYM_TRY(check_map(c, ov, "probes.orbit_loss", k_orbit));
+        }
+        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "directions", 0, def.directions, 1, 10000,
+                        &job->orbit.directions));
+        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "points", 0, def.points, 3, 10001,
+                        &job->orbit.points));
+        if (job->orbit.points % 2 == 0)
+            return jerr(c, lookup(c, ov, "points"), "probes.orbit_loss.points",
+                        "expected an odd number (the grid is symmetric around t = 0), found %d",
+                        job->orbit.points);
+        SYM_TRY(get_double(c, ov, "probes.orbit_loss", "t_max", 0, def.t_max, 0.0, 1, 1e3, 0,
+                           &job->orbit.t_max));
+        SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, algebra_names,
+                         SYM_ALGEBRA_COUNT, &alg));
+        job->orbit.algebra = (sym_algebra)alg;
+    }
+    job->probe_orbit = 1;
+cleanup:
+    return rc;
+}
+
 static int parse_document(ctx *c, sym_job *job)
 {
     static const char *const keys[] = {"name", "seeds", "data", "model", "regularizer",
@@ -1314,9 +1369,6 @@ static int parse_document(ctx *c, sym_job *job)
     if (root->type != YAML_MAPPING_NODE)
         return expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
     SYM_TRY(check_map(c, root, "", keys));
-    if (lookup(c, root, "probes"))
-        return jerr(c, lookup(c, root, "probes"), "probes",
-                    "probes are not supported by symsweep %s", "0.1");
     {
         const char *base = strrchr(c->file, '/');
         char def[128];
@@ -1330,6 +1382,7 @@ static int parse_document(ctx *c, sym_job *job)
     }
     SYM_TRY(parse_seeds(c, root, job));
     SYM_TRY(parse_record(c, root, job));
+    SYM_TRY(parse_probes(c, root, job));
     SYM_TRY(sym_alloc(&axes, sizeof(axis) * SYM_MAX_AXES));
     SYM_TRY(parse_sweep(c, root, job, axes));
     SYM_TRY(parse_configs(c, job, axes));
@@ -1438,6 +1491,13 @@ void sym_job_dispose(sym_job *job)
 }
 
 int sym_job_n_runs(const sym_job *job) { return job->n_configs * job->n_seeds; }
+
+int sym_job_n_pieces(const sym_job *job) { return job->probe_orbit ? job->orbit.directions : 0; }
+
+size_t sym_job_probe_size(const sym_job *job)
+{
+    return job->probe_orbit ? (size_t)job->orbit.directions * 2 * (size_t)job->orbit.points : 0;
+}
 
 const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *seed)
 {

@@ -238,6 +238,50 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     if (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
         SYM_TRY(weights_group(o, "/runs/initial_weights", "initial"));
 
+    if (job->probe_orbit) {
+        int D = job->orbit.directions, P = job->orbit.points;
+        long long d3[3] = {n_runs, D, P}, d2[2] = {n_runs, D}, dD[1] = {D}, dP[1] = {P};
+        double *tv = NULL;
+        int64_t *dv = NULL;
+        char desc[512];
+
+        snprintf(desc, sizeof(desc),
+                 "objective along K(t) = exp(t A) acting on every hidden layer, A a random direction "
+                 "(unit Frobenius norm per layer) in the %s algebra, for t in /probes/orbit_loss/t",
+                 sym_algebra_name(job->orbit.algebra));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/loss", SYM_H5_DOUBLE, 3, d3, desc, NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/data_loss", SYM_H5_DOUBLE, 3, d3,
+                               "mean squared error (the data term alone) along the same orbits", NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/max_rel_change", SYM_H5_DOUBLE, 2, d2,
+                               "max over t of |loss(t) - loss(0)| / |loss(0)| per direction", NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/t", SYM_H5_DOUBLE, 1, dP,
+                               "orbit parameter t of each point (dimension scale)", NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/direction", SYM_H5_INT64, 1, dD,
+                               "direction number: its stream is (seed, probe, direction) (dimension scale)",
+                               NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/orbit_max_rel_change", SYM_H5_DOUBLE, 1, n1,
+                               "max over directions and t of the objective's relative change along "
+                               "the orbit (orbit_loss probe)",
+                               NULL));
+        SYM_TRY(sym_alloc(&tv, sizeof(double) * (size_t)P));
+        SYM_TRY(sym_alloc(&dv, sizeof(int64_t) * (size_t)D));
+        for (int k = 0; k < P; k++)
+            tv[k] = -job->orbit.t_max + 2.0 * job->orbit.t_max * k / (P - 1);
+        for (int k = 0; k < D; k++)
+            dv[k] = k;
+        rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/t", 0, P, tv);
+        if (!rc)
+            rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/direction", 0, D, dv);
+        free(tv);
+        free(dv);
+        if (rc)
+            goto cleanup;
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/loss", 1, "/probes/orbit_loss/direction", "direction"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/loss", 2, "/probes/orbit_loss/t", "t"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 1, "/probes/orbit_loss/direction", "direction"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 2, "/probes/orbit_loss/t", "t"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/max_rel_change", 1, "/probes/orbit_loss/direction", "direction"));
+    }
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/loss", SYM_H5_DOUBLE, 2, n2,
                            "objective on the full data after the number of epochs in /runs/curves/epoch; "
                            "NaN past a run's last epoch or divergence",
@@ -321,6 +365,50 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
             dv[(size_t)j * o->n_points + k] = HAS(j) && k < rs[j].n_curve ? rs[j].curve[k] : NAN;
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
+    if (job->probe_orbit) {
+        int D = job->orbit.directions, P = job->orbit.points;
+        size_t need = (size_t)m * D * P;
+        double *pv = NULL, *rel = NULL;
+
+        SYM_TRY(sym_alloc_doubles(&pv, need));
+        rc = sym_alloc_doubles(&rel, (size_t)m * D);
+        for (int half = 0; rc == 0 && half < 2; half++) {
+            for (int j = 0; j < m; j++)
+                for (int d = 0; d < D; d++)
+                    for (int k = 0; k < P; k++)
+                        pv[((size_t)j * D + d) * P + k] =
+                            HAS(j) && rs[j].probe ? rs[j].probe[((size_t)d * 2 + half) * P + k] : NAN;
+            rc = sym_h5_write_rows(o->h5, half ? "/probes/orbit_loss/data_loss" : "/probes/orbit_loss/loss",
+                                   i0, m, pv);
+        }
+        for (int j = 0; rc == 0 && j < m; j++) {
+            double best = HAS(j) && rs[j].probe ? 0.0 : NAN;
+
+            for (int d = 0; d < D; d++) {
+                double r = NAN;
+
+                if (HAS(j) && rs[j].probe) {
+                    const double *L = rs[j].probe + (size_t)d * 2 * P;
+
+                    r = 0.0;
+                    for (int k = 0; k < P; k++)
+                        r = fmax(r, fabs(L[k] - L[P / 2]) / fabs(L[P / 2]));
+                    best = fmax(best, r);
+                }
+                rel[(size_t)j * D + d] = r;
+            }
+            dv[j] = best;
+        }
+        if (!rc)
+            rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/max_rel_change", i0, m, rel);
+        if (!rc)
+            rc = sym_h5_write_rows(o->h5, "/runs/metrics/orbit_max_rel_change", i0, m, dv);
+        free(pv);
+        free(rel);
+        if (rc)
+            goto cleanup;
+    }
+
     for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
         const char *group = pass ? "/runs/initial_weights" : "/runs/weights";
 
@@ -370,12 +458,16 @@ cleanup:
     return rc;
 }
 
-static int copy_result(sym_run_result *d, const sym_run_result *r)
+static int copy_result(sym_run_result *d, const sym_run_result *r, size_t probe_size)
 {
     int rc = 0;
 
     *d = *r;
-    d->params = d->initial = d->curve = NULL;
+    d->params = d->initial = d->curve = d->probe = NULL;
+    if (r->probe && probe_size) {
+        SYM_TRY(sym_alloc_doubles(&d->probe, probe_size));
+        memcpy(d->probe, r->probe, sizeof(double) * probe_size);
+    }
     if (r->params) {
         SYM_TRY(sym_alloc_doubles(&d->params, r->n_params));
         SYM_TRY(sym_alloc_doubles(&d->initial, r->n_params));
@@ -403,9 +495,10 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
         o->buf = nb;
         o->cap_buf = cap;
     }
-    SYM_TRY(copy_result(&o->buf[o->n_buf], r));
+    SYM_TRY(copy_result(&o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
     o->n_buf++;
-    o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve);
+    o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve +
+                                                    (r->probe ? sym_job_probe_size(o->job) : 0));
 cleanup:
     return rc;
 }

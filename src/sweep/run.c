@@ -105,8 +105,34 @@ cleanup:
     return rc;
 }
 
+int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const double *params)
+{
+    sym_model *m = NULL;
+    sym_data d = {0};
+    sym_rng rng;
+    sym_algebra alg;
+    double *A = NULL;
+    uint64_t seed;
+    const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
+    int rc = 0, P = job->orbit.points;
+
+    SYM_TRY(sym_model_create(&m, &cfg->model));
+    SYM_TRY(sym_orbit_algebra(&alg, m, job->orbit.algebra));
+    SYM_TRY(sym_alloc_doubles(&A, sym_orbit_direction_size(m)));
+    sym_rng_init(&rng, seed, SYM_RNG_PROBE, (uint32_t)piece);
+    SYM_TRY(sym_orbit_direction(A, m, alg, &rng));
+    SYM_TRY(load_data(&d, &cfg->data, seed));
+    SYM_TRY(sym_orbit_loss(out, out + P, m, &cfg->reg, params, &d, A, &job->orbit));
+cleanup:
+    sym_data_dispose(&d);
+    sym_model_free(m);
+    free(A);
+    return rc;
+}
+
 void sym_run_result_dispose(sym_run_result *r)
 {
+    free(r->probe);
     free(r->params);
     free(r->initial);
     free(r->curve);

@@ -47,7 +47,23 @@ cleanup:
 
 /* ---- messages between the coordinator (rank 0) and the workers ---- */
 
-enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103 };
+enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103, TAG_PROBE_RESULT = 104 };
+
+/*
+ * A work message: this header, then (TRAIN) count run indices as int32, or
+ * (PROBE) the run's trained parameters, n_params doubles: dependent tasks
+ * carry what they depend on, so any worker can compute them.
+ */
+enum { WORK_STOP = 0, WORK_TRAIN = 1, WORK_PROBE = 2 };
+typedef struct work_header {
+    int32_t kind, count, run, piece, n_params, pad;
+} work_header;
+
+/* a probe piece's result: this header, then 2 x points doubles */
+typedef struct probe_header {
+    int32_t run, piece, status, n;
+    char error[512];
+} probe_header;
 #define MAX_CHUNK 64
 
 /* A packed result: this header, then params[n_params], initial[n_params],
@@ -246,54 +262,129 @@ static int chunk_size(int remaining, int workers)
     return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : c;
 }
 
+/* bytes of the largest work message for this job */
+static size_t work_capacity(const sym_job *job)
+{
+    size_t maxp = 0;
+
+    for (int c = 0; c < job->n_configs; c++) {
+        sym_model *m = NULL;
+
+        if (sym_model_create(&m, &job->configs[c].model) == 0) {
+            size_t np = sym_model_n_params(m);
+
+            maxp = np > maxp ? np : maxp;
+        }
+        sym_model_free(m);
+    }
+    return sizeof(work_header) +
+           (sizeof(double) * maxp > sizeof(int32_t) * MAX_CHUNK ? sizeof(double) * maxp
+                                                                : sizeof(int32_t) * MAX_CHUNK);
+}
+
+/* a probe piece on this rank: its values, or a failure with the message */
+static void compute_piece(probe_header *h, double *vals, const sym_job *job, int run, int piece,
+                          const double *params)
+{
+    memset(h, 0, sizeof(*h));
+    h->run = run;
+    h->piece = piece;
+    h->n = 2 * job->orbit.points;
+    h->status = SYM_RUN_DONE;
+    if (sym_probe_piece(vals, job, run, piece, params) < 0) {
+        h->status = SYM_RUN_FAILED;
+        snprintf(h->error, sizeof(h->error), "probe orbit_loss, direction %d: %s", piece,
+                 sym_err_message());
+    }
+}
+
 /*
- * A worker keeps one chunk in reserve: it asks for the next chunk as soon as
- * it starts one, so it never waits for the coordinator between chunks; and it
- * sends results without blocking (two buffers alternate), so a large result
- * never holds it until rank 0 posts the receive.
+ * A worker keeps one task message in reserve: it asks for the next as soon
+ * as it starts one, so it never waits for the coordinator between tasks; and
+ * it sends results without blocking (two buffers alternate), so a large
+ * result never holds it until rank 0 posts the receive.
  */
 static int worker(MPI_Comm comm, const sym_job *job, int rank)
 {
-    int cur[MAX_CHUNK + 1], nxt[MAX_CHUNK + 1], rc = 0, slot = 0;
+    size_t wcap = work_capacity(job);
+    char *cur = NULL, *nxt = NULL, *tmp;
+    int rc = 0, slot = 0;
     char *buf[2] = {NULL, NULL};
     size_t cap[2] = {0, 0}, len = 0;
     MPI_Request send_req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL}, work_req = MPI_REQUEST_NULL;
     sym_run_result r = {0};
+    work_header h;
 
+    SYM_TRY(sym_alloc(&cur, wcap));
+    SYM_TRY(sym_alloc(&nxt, wcap));
     if (MPI_Send(NULL, 0, MPI_INT, 0, TAG_REQUEST, comm) != MPI_SUCCESS ||
-        MPI_Recv(cur, MAX_CHUNK + 1, MPI_INT, 0, TAG_WORK, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        MPI_Recv(cur, (int)wcap, MPI_BYTE, 0, TAG_WORK, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
         SYM_FAIL(SYM_EMPI, "rank %d: lost contact with the coordinator", rank);
-    while (cur[0] > 0) {
-        /* ask for the next chunk now; it arrives while this one computes */
+    for (memcpy(&h, cur, sizeof(h)); h.kind != WORK_STOP; memcpy(&h, cur, sizeof(h))) {
+        /* ask for the next task now; it arrives while this one computes */
         if (MPI_Send(NULL, 0, MPI_INT, 0, TAG_REQUEST, comm) != MPI_SUCCESS ||
-            MPI_Irecv(nxt, MAX_CHUNK + 1, MPI_INT, 0, TAG_WORK, comm, &work_req) != MPI_SUCCESS)
+            MPI_Irecv(nxt, (int)wcap, MPI_BYTE, 0, TAG_WORK, comm, &work_req) != MPI_SUCCESS)
             SYM_FAIL(SYM_EMPI, "rank %d: lost contact with the coordinator", rank);
-        for (int k = 1; k <= cur[0]; k++) {
-            if (stop_requested) {
-                /* asked to stop: hand the rest of the chunk back untouched */
-                memset(&r, 0, sizeof(r));
-                r.index = cur[k];
-                r.status = SYM_RUN_PENDING;
-                r.rank = rank;
+        for (int k = 0; k < (h.kind == WORK_TRAIN ? h.count : 1); k++) {
+            int tag = TAG_RESULT;
+
+            MPI_Wait(&send_req[slot], MPI_STATUS_IGNORE); /* this buffer is free again */
+            if (h.kind == WORK_TRAIN) {
+                int32_t idx;
+
+                memcpy(&idx, cur + sizeof(h) + sizeof(int32_t) * (size_t)k, sizeof(idx));
+                if (stop_requested) {
+                    /* asked to stop: hand the rest of the chunk back untouched */
+                    memset(&r, 0, sizeof(r));
+                    r.index = idx;
+                    r.status = SYM_RUN_PENDING;
+                    r.rank = rank;
+                } else {
+                    compute(&r, job, idx, rank);
+                }
+                SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r));
+                sym_run_result_dispose(&r);
             } else {
-                compute(&r, job, cur[k], rank);
+                size_t need = sizeof(probe_header) + sizeof(double) * 2 * (size_t)job->orbit.points;
+                probe_header ph;
+
+                if (need > cap[slot]) {
+                    char *nb = realloc(buf[slot], need);
+
+                    if (!nb)
+                        SYM_FAIL(SYM_ENOMEM, "out of memory for a probe result");
+                    buf[slot] = nb;
+                    cap[slot] = need;
+                }
+                if (stop_requested) {
+                    memset(&ph, 0, sizeof(ph));
+                    ph.run = h.run;
+                    ph.piece = h.piece;
+                    ph.status = SYM_RUN_PENDING;
+                } else {
+                    compute_piece(&ph, (double *)(buf[slot] + sizeof(ph)), job, h.run, h.piece,
+                                  (const double *)(cur + sizeof(h)));
+                }
+                memcpy(buf[slot], &ph, sizeof(ph));
+                len = need;
+                tag = TAG_PROBE_RESULT;
             }
-            /* the buffer of two results ago is free once its send completed */
-            MPI_Wait(&send_req[slot], MPI_STATUS_IGNORE);
-            SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r));
-            sym_run_result_dispose(&r);
-            if (MPI_Isend(buf[slot], (int)len, MPI_BYTE, 0, TAG_RESULT, comm, &send_req[slot]) != MPI_SUCCESS)
-                SYM_FAIL(SYM_EMPI, "rank %d: could not send the result of run %d", rank, cur[k]);
+            if (MPI_Isend(buf[slot], (int)len, MPI_BYTE, 0, tag, comm, &send_req[slot]) != MPI_SUCCESS)
+                SYM_FAIL(SYM_EMPI, "rank %d: could not send a result", rank);
             slot ^= 1;
         }
         MPI_Wait(&work_req, MPI_STATUS_IGNORE);
-        memcpy(cur, nxt, sizeof(cur));
+        tmp = cur;
+        cur = nxt;
+        nxt = tmp;
     }
 cleanup:
     MPI_Waitall(2, send_req, MPI_STATUSES_IGNORE);
     sym_run_result_dispose(&r);
     free(buf[0]);
     free(buf[1]);
+    free(cur);
+    free(nxt);
     return rc;
 }
 
@@ -321,32 +412,207 @@ static int poll_message(MPI_Comm comm, MPI_Status *ms, long *ns)
     return 0;
 }
 
-/* rank 0 with workers: hand out chunks, buffer results, checkpoint */
+/* a trained run waiting for its probe pieces */
+typedef struct pending_run {
+    sym_run_result r; /* deep copy, probe buffer allocated */
+    int remaining;
+    int handed_back; /* a piece came back uncomputed (stop): do not record */
+} pending_run;
+
+typedef struct coord {
+    MPI_Comm comm;
+    const sym_job *job;
+    sym_output *out;
+    progress *p;
+    const int *todo;
+    int n_todo, next, size, outstanding, stopping, n_pending;
+    pending_run **pending;       /* [n_runs] */
+    int32_t *queue;              /* probe pieces to hand out: (run, piece) pairs */
+    int q_head, q_tail, q_cap;
+    int *waiting, n_waiting;     /* workers whose request found no work yet */
+    char *wbuf;
+    size_t wcap;
+} coord;
+
+static int finished(const coord *c)
+{
+    return c->next >= c->n_todo && c->q_head == c->q_tail && c->outstanding == 0;
+}
+
+/* answer worker @p dest: a probe piece first (frees memory soonest), else a
+ * chunk of runs, else stop if nothing can come any more, else wait */
+static int assign(coord *c, int dest, int *active, int rc)
+{
+    work_header h;
+
+    memset(&h, 0, sizeof(h));
+    if (rc < 0 || c->stopping) {
+        h.kind = WORK_STOP;
+    } else if (c->q_head < c->q_tail) {
+        int run = c->queue[2 * c->q_head], piece = c->queue[2 * c->q_head + 1];
+        const pending_run *pr = c->pending[run];
+
+        c->q_head++;
+        h.kind = WORK_PROBE;
+        h.run = run;
+        h.piece = piece;
+        h.n_params = (int32_t)pr->r.n_params;
+        memcpy(c->wbuf + sizeof(h), pr->r.params, sizeof(double) * pr->r.n_params);
+    } else if (c->next < c->n_todo) {
+        h.kind = WORK_TRAIN;
+        h.count = chunk_size(c->n_todo - c->next, c->size - 1);
+        for (int k = 0; k < h.count; k++) {
+            int32_t idx = c->todo[c->next++];
+
+            memcpy(c->wbuf + sizeof(h) + sizeof(int32_t) * (size_t)k, &idx, sizeof(idx));
+        }
+    } else if (finished(c)) {
+        h.kind = WORK_STOP;
+    } else {
+        c->waiting[c->n_waiting++] = dest;
+        return 0;
+    }
+    memcpy(c->wbuf, &h, sizeof(h));
+    MPI_Send(c->wbuf, (int)(sizeof(h) + (h.kind == WORK_TRAIN ? sizeof(int32_t) * (size_t)h.count
+                                         : h.kind == WORK_PROBE ? sizeof(double) * (size_t)h.n_params
+                                                                : 0)),
+             MPI_BYTE, dest, TAG_WORK, c->comm);
+    if (h.kind == WORK_STOP)
+        (*active)--;
+    else
+        c->outstanding += h.kind == WORK_TRAIN ? h.count : 1;
+    return 0;
+}
+
+static void serve_waiting(coord *c, int *active, int rc)
+{
+    while (c->n_waiting > 0 &&
+           (rc < 0 || c->stopping || c->q_head < c->q_tail || c->next < c->n_todo || finished(c)))
+        assign(c, c->waiting[--c->n_waiting], active, rc);
+}
+
+/* a trained run: record it, or hold it and queue its probe pieces */
+static int on_train_result(coord *c, const sym_run_result *r)
+{
+    int D = sym_job_n_pieces(c->job), rc = 0;
+    pending_run *pr = NULL;
+
+    if (D == 0 || !r->params || r->status == SYM_RUN_FAILED)
+        return record(c->out, c->p, r);
+    SYM_TRY(sym_alloc(&pr, sizeof(*pr)));
+    pr->r = *r;
+    pr->r.params = pr->r.initial = pr->r.curve = pr->r.probe = NULL;
+    SYM_TRY(sym_alloc_doubles(&pr->r.params, r->n_params));
+    SYM_TRY(sym_alloc_doubles(&pr->r.initial, r->n_params));
+    SYM_TRY(sym_alloc_doubles(&pr->r.curve, (size_t)r->n_curve + 1));
+    SYM_TRY(sym_alloc_doubles(&pr->r.probe, sym_job_probe_size(c->job)));
+    memcpy(pr->r.params, r->params, sizeof(double) * r->n_params);
+    memcpy(pr->r.initial, r->initial, sizeof(double) * r->n_params);
+    memcpy(pr->r.curve, r->curve, sizeof(double) * (size_t)r->n_curve);
+    pr->remaining = D;
+    if (c->q_tail + D > c->q_cap) {
+        /* compact, then grow */
+        int live = c->q_tail - c->q_head, cap = c->q_cap;
+        int32_t *nq;
+
+        memmove(c->queue, c->queue + 2 * c->q_head, sizeof(int32_t) * 2 * (size_t)live);
+        c->q_head = 0;
+        c->q_tail = live;
+        while (live + D > cap)
+            cap = cap ? 2 * cap : 256;
+        if (cap != c->q_cap) {
+            nq = realloc(c->queue, sizeof(int32_t) * 2 * (size_t)cap);
+            if (!nq)
+                SYM_FAIL(SYM_ENOMEM, "out of memory queueing probe tasks");
+            c->queue = nq;
+            c->q_cap = cap;
+        }
+    }
+    for (int d = 0; d < D; d++) {
+        c->queue[2 * c->q_tail] = r->index;
+        c->queue[2 * c->q_tail + 1] = d;
+        c->q_tail++;
+    }
+    c->pending[r->index] = pr;
+    c->n_pending++;
+    pr = NULL;
+cleanup:
+    if (pr) {
+        sym_run_result_dispose(&pr->r);
+        free(pr);
+    }
+    return rc;
+}
+
+static int on_probe_result(coord *c, const char *buf)
+{
+    probe_header h;
+    pending_run *pr;
+    int rc = 0, P = c->job->orbit.points;
+
+    memcpy(&h, buf, sizeof(h));
+    pr = c->pending[h.run];
+    SYM_ASSERT(pr != NULL);
+    if (h.status == SYM_RUN_PENDING) {
+        pr->handed_back = 1;
+    } else if (h.status == SYM_RUN_FAILED) {
+        /* the run is not complete: record it failed, so --resume redoes it */
+        pr->r.status = SYM_RUN_FAILED;
+        snprintf(pr->r.error, sizeof(pr->r.error), "%s", h.error);
+    } else {
+        memcpy(pr->r.probe + (size_t)h.piece * 2 * P, buf + sizeof(h), sizeof(double) * 2 * (size_t)P);
+    }
+    if (--pr->remaining == 0) {
+        if (!pr->handed_back)
+            rc = record(c->out, c->p, &pr->r);
+        sym_run_result_dispose(&pr->r);
+        free(pr);
+        c->pending[h.run] = NULL;
+        c->n_pending--;
+    }
+    return rc;
+}
+
+/* rank 0 with workers: hand out tasks, buffer results, checkpoint */
 static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const sym_sweep_opts *o,
                        progress *p, const int *todo, int n_todo, int size, int *abandoned)
 {
-    int next = 0, active = size - 1, outstanding = 0, stopping = 0, rc = 0;
+    coord c;
+    int active = size - 1, rc = 0;
     double last_ckpt = sym_now(), stop_time = 0;
     char *buf = NULL;
     size_t cap = 0;
     long ns = 20000;
+    int n = sym_job_n_runs(job);
 
-    (void)job;
-    /* a worker told to stop may still be sending its current chunk's results */
-    while (active > 0 || outstanding > 0) {
+    memset(&c, 0, sizeof(c));
+    c.comm = comm;
+    c.job = job;
+    c.out = out;
+    c.p = p;
+    c.todo = todo;
+    c.n_todo = n_todo;
+    c.size = size;
+    c.wcap = work_capacity(job);
+    SYM_TRY(sym_alloc(&c.wbuf, c.wcap));
+    SYM_TRY(sym_alloc(&c.pending, sizeof(pending_run *) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&c.waiting, sizeof(int) * (size_t)size));
+    /* a worker told to stop may still be sending its current task's results */
+    while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;
         int count = 0;
         double tb;
 
-        if (stop_requested && !stopping) {
-            stopping = 1;
+        if (stop_requested && !c.stopping) {
+            c.stopping = 1;
             stop_time = sym_now();
             if (!o->quiet)
-                fprintf(stderr, "%ssymsweep: stop requested: no new runs; waiting up to %.0f s for %d in flight\n",
-                        p->tty ? "\r\n" : "", o->grace, outstanding);
+                fprintf(stderr, "%ssymsweep: stop requested: no new runs; waiting up to %.0f s for %d tasks in flight\n",
+                        p->tty ? "\r\n" : "", o->grace, c.outstanding);
+            serve_waiting(&c, &active, rc);
         }
-        if (stopping && outstanding > 0 && sym_now() - stop_time > o->grace) {
-            *abandoned = outstanding;
+        if (c.stopping && c.outstanding > 0 && sym_now() - stop_time > o->grace) {
+            *abandoned = c.outstanding;
             break;
         }
         if (rc == 0)
@@ -356,20 +622,9 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             continue;
         tb = sym_now();
         if (ms.MPI_TAG == TAG_REQUEST) {
-            int work[MAX_CHUNK + 1];
-
             MPI_Recv(NULL, 0, MPI_INT, ms.MPI_SOURCE, TAG_REQUEST, comm, MPI_STATUS_IGNORE);
-            /* after a stop request or a write error, hand out nothing more */
-            work[0] = rc < 0 || stopping || next >= n_todo ? 0 : chunk_size(n_todo - next, size - 1);
-            for (int k = 1; k <= work[0]; k++)
-                work[k] = todo[next++];
-            outstanding += work[0];
-            MPI_Send(work, work[0] + 1, MPI_INT, ms.MPI_SOURCE, TAG_WORK, comm);
-            if (work[0] == 0)
-                active--;
-        } else if (ms.MPI_TAG == TAG_RESULT) {
-            sym_run_result r;
-
+            assign(&c, ms.MPI_SOURCE, &active, rc);
+        } else if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_PROBE_RESULT) {
             MPI_Get_count(&ms, MPI_BYTE, &count);
             if ((size_t)count > cap) {
                 char *nb = realloc(buf, (size_t)count);
@@ -382,15 +637,21 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
                 buf = nb;
                 cap = (size_t)count;
             }
-            MPI_Recv(buf, count, MPI_BYTE, ms.MPI_SOURCE, TAG_RESULT, comm, MPI_STATUS_IGNORE);
-            outstanding--;
-            unpack(&r, buf);
-            if (rc < 0 || r.status == SYM_RUN_PENDING)
-                continue; /* draining after an error, or a run handed back */
-            rc = record(out, p, &r);
+            MPI_Recv(buf, count, MPI_BYTE, ms.MPI_SOURCE, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
+            c.outstanding--;
+            if (rc == 0 && ms.MPI_TAG == TAG_RESULT) {
+                sym_run_result r;
+
+                unpack(&r, buf);
+                if (r.status != SYM_RUN_PENDING) /* else: a run handed back on stop */
+                    rc = on_train_result(&c, &r);
+            } else if (rc == 0) {
+                rc = on_probe_result(&c, buf);
+            }
             if (rc < 0)
-                sym_err_frame(__FILE__, __LINE__, "buffering a result");
+                sym_err_frame(__FILE__, __LINE__, "handling a result");
             p->st->messages++;
+            serve_waiting(&c, &active, rc);
         } else {
             rc = sym_err_set(SYM_EMPI, __FILE__, __LINE__,
                              "unexpected message tag %d from rank %d", ms.MPI_TAG, ms.MPI_SOURCE);
@@ -398,7 +659,18 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
         }
         p->st->busy_time += sym_now() - tb;
     }
-    p->st->interrupted = stopping;
+    p->st->interrupted = c.stopping;
+cleanup:
+    /* runs still waiting for probe pieces (a stop) are not recorded: they stay pending */
+    for (int i = 0; c.pending && i < n; i++)
+        if (c.pending[i]) {
+            sym_run_result_dispose(&c.pending[i]->r);
+            free(c.pending[i]);
+        }
+    free(c.pending);
+    free(c.queue);
+    free(c.waiting);
+    free(c.wbuf);
     free(buf);
     return rc;
 }
@@ -459,6 +731,21 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
                 break;
             }
             compute(&r, job, todo[k], rank);
+            if (sym_job_n_pieces(job) > 0 && r.params && r.status != SYM_RUN_FAILED) {
+                int P = job->orbit.points;
+
+                SYM_TRY(sym_alloc_doubles(&r.probe, sym_job_probe_size(job)));
+                for (int d = 0; d < sym_job_n_pieces(job); d++) {
+                    probe_header ph;
+
+                    compute_piece(&ph, r.probe + (size_t)d * 2 * P, job, r.index, d, r.params);
+                    if (ph.status == SYM_RUN_FAILED) {
+                        r.status = SYM_RUN_FAILED;
+                        snprintf(r.error, sizeof(r.error), "%s", ph.error);
+                        break;
+                    }
+                }
+            }
             SYM_TRY(record(out, &p, &r));
             sym_run_result_dispose(&r);
             SYM_TRY(maybe_checkpoint(out, o, &last_ckpt));

@@ -158,6 +158,45 @@ grep -q "not an HDF5 file" "$tmp/err" || { echo "FAIL: foreign file message"; ca
 expect_status 2 "summary --by unknown" "$exe" summary "$tmp/sw.h5" --by nope
 grep -q "has no grid column nope; it has: config, model.widths" "$tmp/err" || { echo "FAIL: --by message"; cat "$tmp/err"; fail=1; }
 
+# dependent tasks: the orbit_loss probe, computed by 1 rank and by 2 workers
+cat > "$tmp/orbit.yaml" <<'YAML'
+seeds: {count: 3}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 60, noise: 0.05}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear}
+train: {optimizer: gd, lr: 0.01, epochs: 200}
+probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0}}
+sweep:
+  model.activation: [linear, relu]
+YAML
+sed 's/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0}}/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0, algebra: gl}}/' "$tmp/orbit.yaml" > "$tmp/orbit_gl.yaml"
+check "orbit probe, 1 rank" "$exe" run "$tmp/orbit_gl.yaml" -o "$tmp/o1.h5" -q
+check "orbit probe, 3 ranks" mpirun --oversubscribe -np 3 "$exe" run "$tmp/orbit_gl.yaml" -o "$tmp/o3.h5" -q
+check "orbit probe values" "$py" - "$tmp/o1.h5" "$tmp/o3.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+for k in ("loss", "data_loss", "max_rel_change"):
+    assert a["probes/orbit_loss/" + k][...].tobytes() == b["probes/orbit_loss/" + k][...].tobytes(), k
+L = a["probes/orbit_loss/loss"]
+assert L.shape == (6, 4, 9) and L.dims[2][0].name == "/probes/orbit_loss/t"
+t = a["probes/orbit_loss/t"][:]
+assert abs(t[0] + 2) < 1e-15 and t[4] == 0 and abs(t[8] - 2) < 1e-15
+rel = a["runs/metrics/orbit_max_rel_change"][:]
+act = [x.decode() for x in a["grid/model.activation"][:]]
+lin = np.array([x == "linear" for x in act])
+# linear layers: gl(n) is a symmetry, flat to rounding; relu: gl(n) is not
+assert (rel[lin] < 1e-12).all(), rel
+assert (rel[~lin] > 1e-3).all(), rel
+PY
+check "orbit probe, auto algebra per configuration (gl for linear, diagonal for relu)" "$exe" validate "$tmp/orbit.yaml"
+cat > "$tmp/orbit_tanh.yaml" <<'YAML'
+data: {kind: teacher_linear, input: 4, output: 3, samples: 60}
+model: {kind: mlp, widths: [4, 6, 3], activation: tanh}
+train: {optimizer: gd, lr: 0.01, epochs: 20}
+probes: {orbit_loss: {directions: 2}}
+YAML
+expect_status 2 "orbit probe on tanh" "$exe" validate "$tmp/orbit_tanh.yaml"
+grep -q "probes.orbit_loss: orbit probe: hidden activations other than linear or relu have no continuous symmetry" "$tmp/err" || { echo "FAIL: tanh probe message"; cat "$tmp/err"; fail=1; }
+
 # plan: counts per axis value, sizes, a calibrated estimate
 check "plan" "$exe" plan "$tmp/sw.yaml"
 grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }

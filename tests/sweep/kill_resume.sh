@@ -16,6 +16,7 @@ data: {kind: subspace, dim: 8, rank: 3, samples: 300, noise: 0.05}
 model: {kind: autoencoder, input: 8, latent: 3}
 train: {optimizer: adam, lr: 0.005, epochs: 4000}
 record: {loss_every: 50, weights: initial_and_final}
+probes: {orbit_loss: {directions: 2, points: 5}}
 sweep:
   regularizer: [{kind: none}, {kind: l1, lambda: 0.005}, {kind: frobenius, lambda: 0.01}]
 YAML
@@ -50,10 +51,9 @@ for n in names:
     if n in ("runs/rank", "runs/wall_time"):
         continue
     x, y = a[n][...], b[n][...]
-    if partial and n.startswith("runs/") and x.shape and x.shape[0] == len(done):
+    # partial file: per-run datasets (runs/..., probes/...) only for its done runs
+    if partial and not n.startswith("grid/") and x.shape and x.shape[0] == len(done):
         x, y = x[done], y[done]
-        if n == "runs/status":
-            pass
     same = x.tolist() == y.tolist() if x.dtype == object else x.tobytes() == y.tobytes()
     if not same:
         bad.append(n)

@@ -13,6 +13,8 @@ model: {kind: mlp, widths: [5, 6, 6, 3], activation: tanh, bias: true}
 regularizer: {kind: lp, p: 1.5, lambda: 0.003}
 train: {optimizer: adam, lr: 0.01, epochs: 120, batch_size: 16}
 record: {loss_every: 10, weights: initial_and_final}
+probes:                                       # dependent tasks: 3 per trained run
+  orbit_loss: {directions: 3, points: 5, t_max: 1.0, algebra: gl}
 sweep:
   model.widths: [[5, 6, 6, 3], [5, 9, 3]]     # different depth and shapes: NaN padding
   regularizer:
