@@ -71,9 +71,13 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
     double out_bytes = 0, max_run = 0, max_result = 0;
     char a[64], b[64];
 
-    fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %d tasks (one training task per run)\n",
+    fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %lld tasks (%d per run: training",
             job->path, n, job->n_configs, job->n_configs == 1 ? "" : "s", job->n_seeds,
-            job->n_seeds == 1 ? "" : "s", n);
+            job->n_seeds == 1 ? "" : "s", (long long)n * (1 + sym_job_n_pieces(job)),
+            1 + sym_job_n_pieces(job));
+    if (sym_job_n_pieces(job))
+        fprintf(out, ", then %d orbit_loss directions", sym_job_n_pieces(job));
+    fprintf(out, ")\n");
     for (int ax = 0; ax < job->n_axes; ax++) {
         fprintf(out, "  axis %d %s: %d values, %d runs each\n", ax, job->axis_name[ax],
                 job->axis_len[ax], n / job->axis_len[ax]);
@@ -112,7 +116,8 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
                          8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2
                                              : job->record_weights == SYM_RECORD_WEIGHTS_FINAL         ? 1
                                                                                                        : 0) +
-                         8.0 * job->n_columns + 16);
+                         8.0 * job->n_columns + 16 + 8.0 * (double)sym_job_probe_size(job) +
+                         8.0 * job->orbit.directions * (job->probe_orbit ? 1 : 0));
         max_result = 8.0 * (2 * max_params + max_points) + 600;
     }
     human(a, sizeof(a), out_bytes);
@@ -150,8 +155,15 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
         per_epoch = fmax(0.0, (t[1] - t[0]) / (ep[1] - ep[0]));
         fixed = fmax(0.0, t[0] - ep[0] * per_epoch);
         per_unit = per_epoch / ((double)job->configs[0].data.samples * macs(&job->configs[0].model));
-        for (int c = 0; c < job->n_configs; c++)
-            est += job->n_seeds * (fixed + per_unit * work(&job->configs[c]));
+        for (int c = 0; c < job->n_configs; c++) {
+            const sym_job_config *cf = &job->configs[c];
+
+            est += job->n_seeds * (fixed + per_unit * work(cf));
+            /* a probe piece: data again, then points forward passes over the data */
+            if (job->probe_orbit)
+                est += (double)job->n_seeds * sym_job_n_pieces(job) *
+                       (fixed + per_unit * (double)job->orbit.points * cf->data.samples * macs(&cf->model));
+        }
         fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "
                      "machine: %.3g s fixed + %.3g s per epoch for run 0)\n",
                 est / 3600.0, est / n, fixed, per_epoch);

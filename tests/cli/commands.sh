@@ -85,6 +85,22 @@ YAML
 check "diverging run completes" "$exe" run "$tmp/div.yaml" -o "$tmp/div.h5"
 grep -q "2 diverged" "$tmp/log" || { echo "FAIL: diverged runs not counted"; cat "$tmp/log"; fail=1; }
 check "diverged layout" "$py" "$src/tests/cli/check_output.py" "$tmp/div.h5" "$tmp/div.yaml" 2 --diverged
+# ... and inside a sweep over 3 ranks, next to runs that converge
+cat > "$tmp/div2.yaml" <<'YAML'
+seeds: {count: 4}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 50}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear}
+train: {optimizer: gd, lr: 0.01, epochs: 300}
+sweep:
+  train.lr: [0.01, 100]
+YAML
+mpirun --oversubscribe -np 3 "$exe" run "$tmp/div2.yaml" -o "$tmp/div2.h5" >"$tmp/log" 2>&1 || { echo "FAIL: mixed diverging sweep"; cat "$tmp/log"; fail=1; }
+grep -q "8 runs computed (of 8): 4 done, 4 diverged, 0 failed" "$tmp/log" || { echo "FAIL: mixed diverging counts"; cat "$tmp/log"; fail=1; }
+check "diverged runs by lr" "$py" -c "
+import h5py, numpy as np
+f = h5py.File('$tmp/div2.h5'); st = f['runs/status'][:]; lr = f['grid/train.lr'][:]
+assert (st[lr == 100] == 2).all() and (st[lr == 0.01] == 1).all(), (st, lr)
+assert np.isfinite(f['runs/weights/W1'][:]).all()"
 
 # failed runs: recorded with their message, the sweep goes on, status 1; --resume redoes them
 SYMSWEEP_TEST_FAIL_RUNS=1,4 "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/fail.h5" --force >"$tmp/out" 2>"$tmp/err"
