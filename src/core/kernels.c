@@ -102,40 +102,54 @@ INL void axpy_body(int transa, int m, int N, int k, double alpha, const double *
 }
 
 /* C[i..i+RA-1, j..j+RB-1] (row stride n) = beta C + alpha A B^T over K, with
- * A, B row strides lda, ldb: RA x RB independent vector accumulators */
+ * A, B row strides lda, ldb: RA x RB (<= 3 x 4) accumulators held in named
+ * vector registers (an array of them would live on the stack) */
 INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const double *A,
                    int lda, const double *B, int ldb, double beta, double *C, int i, int j)
 {
-    v8d acc[3][4];
+    v8d c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+    v8d c20 = {0}, c21 = {0}, c22 = {0}, c23 = {0};
+    const double *a0 = A + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda;
+    const double *b0 = B + (size_t)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    double sums[3][4];
     int t0 = 0;
 
-#pragma GCC unroll 3
-    for (int x = 0; x < RA; x++)
-#pragma GCC unroll 4
-        for (int y = 0; y < RB; y++)
-            acc[x][y] = (v8d){0};
     for (; t0 + 8 <= K; t0 += 8) {
-        v8d bv[4];
+        v8d y0 = ld8(b0 + t0), y1 = {0}, y2 = {0}, y3 = {0}, x;
 
-#pragma GCC unroll 4
-        for (int y = 0; y < RB; y++)
-            bv[y] = ld8(B + (size_t)(j + y) * ldb + t0);
-#pragma GCC unroll 3
-        for (int x = 0; x < RA; x++) {
-            v8d av = ld8(A + (size_t)(i + x) * lda + t0);
-
-#pragma GCC unroll 4
-            for (int y = 0; y < RB; y++)
-                acc[x][y] += av * bv[y];
+        if (RB > 1) y1 = ld8(b1 + t0);
+        if (RB > 2) y2 = ld8(b2 + t0);
+        if (RB > 3) y3 = ld8(b3 + t0);
+        x = ld8(a0 + t0);
+        c00 += x * y0;
+        if (RB > 1) c01 += x * y1;
+        if (RB > 2) c02 += x * y2;
+        if (RB > 3) c03 += x * y3;
+        if (RA > 1) {
+            x = ld8(a1 + t0);
+            c10 += x * y0;
+            if (RB > 1) c11 += x * y1;
+            if (RB > 2) c12 += x * y2;
+            if (RB > 3) c13 += x * y3;
+        }
+        if (RA > 2) {
+            x = ld8(a2 + t0);
+            c20 += x * y0;
+            if (RB > 1) c21 += x * y1;
+            if (RB > 2) c22 += x * y2;
+            if (RB > 3) c23 += x * y3;
         }
     }
+#define HSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7])
+    sums[0][0] = HSUM(c00); sums[0][1] = HSUM(c01); sums[0][2] = HSUM(c02); sums[0][3] = HSUM(c03);
+    sums[1][0] = HSUM(c10); sums[1][1] = HSUM(c11); sums[1][2] = HSUM(c12); sums[1][3] = HSUM(c13);
+    sums[2][0] = HSUM(c20); sums[2][1] = HSUM(c21); sums[2][2] = HSUM(c22); sums[2][3] = HSUM(c23);
+#undef HSUM
     for (int x = 0; x < RA; x++)
         for (int y = 0; y < RB; y++) {
-            double s = 0.0;
+            double s = sums[x][y];
             double *c = C + (size_t)(i + x) * n + j + y;
 
-            for (int l = 0; l < 8; l++)
-                s += acc[x][y][l];
             for (int t = t0; t < K; t++)
                 s += A[(size_t)(i + x) * lda + t] * B[(size_t)(j + y) * ldb + t];
             *c = beta == 0.0 ? alpha * s : beta * *c + alpha * s;
@@ -171,11 +185,13 @@ INL void dot_body(int m, int n, int K, double alpha, const double *A, int lda, c
 }
 
 /* d = scale (yhat - y) for rows of length N (strides ldh, ldy, ldd); returns
- * the sum of squares, accumulated in 32 partial sums (independent chains) */
+ * the sum of squares, accumulated in four vector registers (independent
+ * FMA chains) */
 INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double *y, int ldy,
                       double scale, double *d, int ldd)
 {
-    double part[32] = {0}, sse = 0.0;
+    v8d s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    double sse = 0.0;
 
     for (int r = 0; r < rows; r++) {
         const double *h = yhat + (size_t)r * ldh, *t = y + (size_t)r * ldy;
@@ -183,13 +199,17 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
         int i0 = 0;
 
         for (; i0 + 32 <= N; i0 += 32) {
-#pragma omp simd
-            for (int l = 0; l < 32; l++) {
-                double e = h[i0 + l] - t[i0 + l];
+            v8d e0 = ld8(h + i0) - ld8(t + i0), e1 = ld8(h + i0 + 8) - ld8(t + i0 + 8);
+            v8d e2 = ld8(h + i0 + 16) - ld8(t + i0 + 16), e3 = ld8(h + i0 + 24) - ld8(t + i0 + 24);
 
-                part[l] += e * e;
-                o[i0 + l] = scale * e;
-            }
+            s0 += e0 * e0;
+            s1 += e1 * e1;
+            s2 += e2 * e2;
+            s3 += e3 * e3;
+            st8(o + i0, scale * e0);
+            st8(o + i0 + 8, scale * e1);
+            st8(o + i0 + 16, scale * e2);
+            st8(o + i0 + 24, scale * e3);
         }
         for (int i = i0; i < N; i++) {
             double e = h[i] - t[i];
@@ -198,8 +218,9 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
             o[i] = scale * e;
         }
     }
-    for (int l = 0; l < 32; l++)
-        sse += part[l];
+    s0 += s1 + s2 + s3;
+    for (int l = 0; l < 8; l++)
+        sse += s0[l];
     return sse;
 }
 
