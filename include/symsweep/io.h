@@ -99,6 +99,29 @@ int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n);
 /** A string attribute (owned copy). */
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
 
+/** Paths of every dataset below @p group (recursively), sorted; owned strings. */
+int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group);
+/** Rank, dimensions and bytes per element (in the native type) of a dataset. */
+int sym_h5_dataset_shape(int *rank, long long *dims, size_t *elem, sym_h5 *f, const char *path);
+/** Rows [row0, row0 + n) of a dataset of fixed-size elements, as raw native bytes. */
+int sym_h5_read_block(void *buf, sym_h5 *f, const char *path, long long row0, long long n);
+int sym_h5_write_block(sym_h5 *f, const char *path, long long row0, long long n, const void *buf);
+
+/**
+ * Print the progress of a sweep from its file (counts) and the OUT.h5.progress
+ * file rank 0 rewrites at each checkpoint (rate, ETA).  Safe while the sweep
+ * runs if HDF5 file locking is off (HDF5_USE_FILE_LOCKING=FALSE): the writer
+ * changes only data bytes after creation.
+ */
+int sym_status_print(FILE *out, const char *path);
+
+/**
+ * Merge shard files of one sweep into @p out_path (see src/io/merge.c).
+ * Returns the number of runs still pending (0: complete), or < 0 on error;
+ * refuses shards of different jobs and overlapping shards (SYM_EJOB).
+ */
+int sym_merge(FILE *report, const char *out_path, const char *const *shards, int n_shards, int force);
+
 /**
  * Print the summary of a symsweep output file: status counts and, for every
  * /runs/metrics dataset, per group the number of done runs, mean, 95%

@@ -138,6 +138,7 @@ typedef struct sym_output sym_output;
 typedef struct sym_output_info {
     int mpi_size;
     const char *hosts; /**< comma-separated, deduplicated */
+    const char *shard; /**< "i/N" for a shard file, "" for a whole sweep */
 } sym_output_info;
 
 /** Create the file and every dataset of the layout (docs/hdf5-layout.md). */
@@ -149,7 +150,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
  * pending and failed ones, in index order.
  */
 int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
-                      const sym_job *job);
+                      const sym_job *job, const char *shard);
 /** Buffer a result (deep copy) until the next checkpoint. */
 int sym_output_add(sym_output *o, const sym_run_result *r);
 size_t sym_output_buffered_bytes(const sym_output *o);
@@ -173,9 +174,10 @@ typedef struct sym_sweep_opts {
     double checkpoint_every; /**< seconds between checkpoints (default 60) */
     double grace;            /**< after SIGTERM/SIGUSR1: wait this long for runs in flight */
     double progress_every;   /**< seconds between progress lines when not on a terminal */
+    int shard_index, shard_count; /**< compute only runs i with i % count == index (0/1: all) */
 } sym_sweep_opts;
 
-#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0 }
+#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1 }
 
 typedef struct sym_sweep_stats {
     int n_runs, n_todo, done, diverged, failed;

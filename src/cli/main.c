@@ -35,10 +35,17 @@ static const char usage[] =
     "                               terminal (30)\n"
     "      -q, --quiet              no progress, no summary\n"
     "      --stats                  rank 0's time in HDF5 and in coordinating\n"
+    "      --shard I/N              compute only runs i with i % N == I (I from 0);\n"
+    "                               the file has every run's row: combine the\n"
+    "                               shards with symsweep merge\n"
     "  validate JOB.yaml  check a job file completely without running it\n"
     "  plan JOB.yaml [--no-calibrate]\n"
     "                     runs, tasks, runs per axis value, output size, memory per\n"
     "                     rank, and core-hours from a short timed calibration run\n"
+    "  merge OUT.h5 SHARD.h5... [--force]\n"
+    "                     combine the shards of one sweep (run --shard) into one file\n"
+    "  status OUT.h5      progress of a sweep, also while it runs: done/total, rate,\n"
+    "                     ETA, failures (reads without disturbing the writer)\n"
     "  summary OUT.h5 [--by SETTING,...] [--csv]\n"
     "                     status counts, and per metric the mean, std and 95% CI over\n"
     "                     seeds, grouped by the sweep axes (or by the /grid columns given)\n"
@@ -115,6 +122,49 @@ static int cmd_plan(int argc, char **argv)
         rc = print_error();
     sym_job_dispose(&job);
     return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *out = NULL, **shards = NULL;
+    int n = 0, force = 0, rc;
+
+    shards = calloc((size_t)argc, sizeof(char *));
+    if (!shards)
+        return EXIT_RUNTIME;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--force"))
+            force = 1;
+        else if (argv[i][0] == '-') {
+            free(shards);
+            return usage_error("unknown option '%s' for merge", argv[i]);
+        } else if (!out)
+            out = argv[i];
+        else
+            shards[n++] = argv[i];
+    }
+    if (!out || n == 0) {
+        free(shards);
+        return usage_error("merge needs an output file and at least one shard%s", "");
+    }
+    rc = sym_merge(stdout, out, shards, n, force);
+    free(shards);
+    if (rc < 0) {
+        print_error();
+        return sym_err_code() == SYM_ENOMEM || sym_err_code() == SYM_EIO ? EXIT_RUNTIME : EXIT_INPUT;
+    }
+    return rc > 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("status takes one output file%s", argc < 3 ? ", found none" : "");
+    if (sym_status_print(stdout, argv[2]) < 0) {
+        print_error();
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
 }
 
 static int cmd_summary(int argc, char **argv)
@@ -199,6 +249,18 @@ static int cmd_run(int argc, char **argv)
             o.quiet = 1;
         } else if (!strcmp(argv[i], "--stats")) {
             stats = 1;
+        } else if (!strcmp(argv[i], "--shard")) {
+            char *end;
+            long a, b;
+
+            if (i + 1 >= argc)
+                return usage_error("%s needs I/N, for example 0/4", argv[i]);
+            a = strtol(argv[++i], &end, 10);
+            b = *end == '/' ? strtol(end + 1, &end, 10) : -1;
+            if (*end || a < 0 || b < 1 || a >= b || b > 100000)
+                return usage_error("--shard: expected I/N with 0 <= I < N, found '%s'", argv[i]);
+            o.shard_index = (int)a;
+            o.shard_count = (int)b;
         } else if (argv[i][0] == '-') {
             return usage_error("unknown option '%s' for run", argv[i]);
         } else if (!job_path) {
@@ -290,5 +352,14 @@ int main(int argc, char **argv)
         return cmd_summary(argc, argv);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(argc, argv);
+    if (!strcmp(argv[1], "merge"))
+        return cmd_merge(argc, argv);
+    if (!strcmp(argv[1], "status") || !strcmp(argv[1], "summary")) {
+        /* read a file a running sweep is writing: its structure is final
+         * and only data bytes change, so HDF5's lock is not needed */
+        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+        if (!strcmp(argv[1], "status"))
+            return cmd_status(argc, argv);
+    }
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -730,3 +730,122 @@ cleanup:
     H5Tclose(t);
     return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* raw blocks of rows (merging shards)                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct ds_list {
+    name_list l;
+    const char *prefix;
+} ds_list;
+
+static herr_t ds_cb(hid_t o, const char *name, const H5O_info_t *info, void *data)
+{
+    ds_list *d = data;
+    char full[512];
+
+    (void)o;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    snprintf(full, sizeof(full), "%s/%s", d->prefix, name);
+    return list_cb(0, full, NULL, &d->l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group)
+{
+    ds_list d = {{0}, group};
+    hid_t g = -1;
+    int rc = 0;
+
+    H5CHK(g = H5Gopen2(f->file, group, H5P_DEFAULT));
+    H5CHK(H5Ovisit(g, H5_INDEX_NAME, H5_ITER_INC, ds_cb, &d));
+    qsort(d.l.v, (size_t)d.l.n, sizeof(char *), cmp_str);
+    *out = d.l.v;
+    *n = d.l.n;
+    d.l.v = NULL;
+    d.l.n = 0;
+cleanup:
+    for (int i = 0; i < d.l.n; i++)
+        free(d.l.v[i]);
+    free(d.l.v);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+int sym_h5_dataset_shape(int *rank, long long *dims, size_t *elem, sym_h5 *f, const char *path)
+{
+    hid_t d = -1, sp = -1, ft = -1, nt = -1;
+    hsize_t hd[8];
+    int rc = 0;
+
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(sp = H5Dget_space(d));
+    H5CHK(*rank = H5Sget_simple_extent_ndims(sp));
+    if (*rank < 1 || *rank > 8)
+        SYM_FAIL(SYM_EIO, "%s: %s has %d dimensions", f->path, path, *rank);
+    H5CHK(H5Sget_simple_extent_dims(sp, hd, NULL));
+    for (int i = 0; i < *rank; i++)
+        dims[i] = (long long)hd[i];
+    H5CHK(ft = H5Dget_type(d));
+    if (H5Tis_variable_str(ft) > 0)
+        SYM_FAIL(SYM_EIO, "%s: %s holds variable-length strings: no raw blocks", f->path, path);
+    H5CHK(nt = H5Tget_native_type(ft, H5T_DIR_DEFAULT));
+    *elem = H5Tget_size(nt);
+cleanup:
+    if (nt >= 0) H5Tclose(nt);
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+static int block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write)
+{
+    hid_t d = -1, fs = -1, ms = -1, ft = -1, nt = -1;
+    hsize_t dims[8], start[8] = {0}, count[8];
+    int rc = 0, rank;
+
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(fs = H5Dget_space(d));
+    H5CHK(rank = H5Sget_simple_extent_ndims(fs));
+    H5CHK(H5Sget_simple_extent_dims(fs, dims, NULL));
+    if (row0 < 0 || n < 0 || (hsize_t)(row0 + n) > dims[0])
+        SYM_FAIL(SYM_EINVAL, "%s: rows [%lld, %lld) outside [0, %llu)", path, row0, row0 + n,
+                 (unsigned long long)dims[0]);
+    for (int i = 0; i < rank; i++)
+        count[i] = dims[i];
+    start[0] = (hsize_t)row0;
+    count[0] = (hsize_t)n;
+    H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
+    H5CHK(ms = H5Screate_simple(rank, count, NULL));
+    H5CHK(ft = H5Dget_type(d));
+    H5CHK(nt = H5Tget_native_type(ft, H5T_DIR_DEFAULT));
+    if (write)
+        H5CHK(H5Dwrite(d, nt, ms, fs, H5P_DEFAULT, buf));
+    else
+        H5CHK(H5Dread(d, nt, ms, fs, H5P_DEFAULT, buf));
+cleanup:
+    if (nt >= 0) H5Tclose(nt);
+    if (ft >= 0) H5Tclose(ft);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_read_block(void *buf, sym_h5 *f, const char *path, long long row0, long long n)
+{
+    return block_io(f, path, row0, n, buf, 0);
+}
+
+int sym_h5_write_block(sym_h5 *f, const char *path, long long row0, long long n, const void *buf)
+{
+    return block_io(f, path, row0, n, (void *)buf, 1);
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct column {
     char name[160];
@@ -251,6 +252,90 @@ cleanup:
     free(vals);
     free(buf);
     free(job_name);
+    sym_h5_close(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* status of a (possibly running) sweep                               */
+/* ------------------------------------------------------------------ */
+
+int sym_status_print(FILE *out, const char *path)
+{
+    sym_h5 *f = NULL;
+    int64_t *st = NULL;
+    long long n = 0;
+    int rc = 0, counts[4] = {0};
+    char side[1200], line[256], state[64] = "", *shard = NULL;
+    long long updated = 0;
+    double rate = -1, eta = -1;
+    int s_runs = -1, s_done = -1;
+    FILE *pf;
+
+    SYM_TRY(sym_h5_open_read(&f, path));
+    if (!sym_h5_exists(f, "/runs/status"))
+        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
+    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
+    SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));
+    SYM_TRY(sym_h5_read_int64(st, f, "/runs/status", n));
+    for (long long i = 0; i < n; i++)
+        if (st[i] >= 0 && st[i] <= 3)
+            counts[st[i]]++;
+    if (sym_h5_attr_read_string(&shard, f, "/", "shard") < 0) {
+        sym_err_clear();
+        SYM_TRY(sym_strdup(&shard, ""));
+    }
+    snprintf(side, sizeof(side), "%s.progress", path);
+    pf = fopen(side, "r");
+    while (pf && fgets(line, sizeof(line), pf)) {
+        sscanf(line, "state=%63s", state);
+        sscanf(line, "updated=%lld", &updated);
+        sscanf(line, "rate=%lf", &rate);
+        sscanf(line, "eta_s=%lf", &eta);
+        sscanf(line, "session_runs=%d", &s_runs);
+        sscanf(line, "session_done=%d", &s_done);
+    }
+    if (pf)
+        fclose(pf);
+    fprintf(out, "%s%s%s: %d/%lld runs written (%.1f%%): %d done, %d diverged, %d failed, %d pending\n",
+            path, shard[0] ? " shard " : "", shard, counts[1] + counts[2] + counts[3], n,
+            n ? 100.0 * (counts[1] + counts[2] + counts[3]) / n : 100.0, counts[1], counts[2],
+            counts[3], counts[0]);
+    if (state[0]) {
+        long long ago = (long long)time(NULL) - updated;
+
+        fprintf(out, "  %s, last checkpoint %lld s ago", state, ago);
+        if (rate > 0)
+            fprintf(out, "; this session %d/%d runs at %.3g runs/s", s_done, s_runs, rate);
+        if (eta >= 0 && !strcmp(state, "running"))
+            fprintf(out, ", ETA %d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+        fprintf(out, "\n");
+    } else {
+        fprintf(out, "  (no %s: rate and ETA unknown)\n", side);
+    }
+    if (counts[3]) {
+        /* /runs/error is fixed-length text: read it as raw rows */
+        int rank;
+        long long dims[8];
+        size_t elem;
+        char *err = NULL;
+        int shown = 0;
+
+        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, "/runs/error"));
+        SYM_TRY(sym_alloc(&err, elem * (size_t)n + 1));
+        SYM_TRY(sym_h5_read_block(err, f, "/runs/error", 0, n));
+        for (long long i = 0; i < n && shown < 5; i++)
+            if (st[i] == 3) {
+                fprintf(out, "  failed run %lld: %.*s\n", i, (int)elem, err + (size_t)i * elem);
+                shown++;
+            }
+        if (counts[3] > shown)
+            fprintf(out, "  ... and %d more failed runs (see /runs/error)\n", counts[3] - shown);
+        free(err);
+    }
+cleanup:
+    free(shard);
+    free(st);
     sym_h5_close(f);
     return rc;
 }

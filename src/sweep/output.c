@@ -202,6 +202,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_runs", n_runs));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_seeds", job->n_seeds));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_configs", job->n_configs));
+    SYM_TRY(sym_h5_attr_string(o->h5, "/", "shard", info->shard ? info->shard : ""));
     {
         char axes[4096] = "";
 
@@ -587,10 +588,10 @@ cleanup:
 double sym_output_write_time(const sym_output *o) { return o->write_time; }
 
 int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
-                      const sym_job *job)
+                      const sym_job *job, const char *shard)
 {
     sym_output *o = NULL;
-    char *hash = NULL;
+    char *hash = NULL, *fshard = NULL;
     int64_t *st = NULL;
     int rc = 0, n = sym_job_n_runs(job), *list = NULL, cnt = 0;
     long long len = 0;
@@ -606,6 +607,12 @@ int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *pat
                  "%s: cannot resume: the file was written by a different job (job_sha256 %.12s..., "
                  "this job %.12s...); use the job that made it, another output file, or --force",
                  path, hash, job->sha256);
+    if (sym_h5_attr_read_string(&fshard, o->h5, "/", "shard") < 0)
+        SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no shard attribute)", path);
+    if (strcmp(fshard, shard ? shard : "") != 0)
+        SYM_FAIL(SYM_EJOB, "%s: cannot resume: the file is %s%s, this run is %s%s", path,
+                 fshard[0] ? "shard " : "a whole sweep", fshard, shard && shard[0] ? "shard " : "a whole sweep",
+                 shard ? shard : "");
     SYM_TRY(sym_h5_length(&len, o->h5, "/runs/status"));
     if (len != n)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: %lld runs in the file, %d in the job", path, len, n);
@@ -628,6 +635,7 @@ int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *pat
     *n_todo = cnt;
 cleanup:
     free(hash);
+    free(fshard);
     free(st);
     free(list);
     if (o) {

@@ -225,8 +225,31 @@ static int record(sym_output *out, progress *p, const sym_run_result *r)
     return rc;
 }
 
+/*
+ * OUT.h5.progress: a few "key=value" lines for `symsweep status`, rewritten
+ * (write, then rename) after every checkpoint.  Counts live in the HDF5 file;
+ * this adds what the file cannot say: how fast, and how long still.
+ */
+static void write_progress_file(const progress *p, const char *state)
+{
+    char path[1200], tmp[1210];
+    double now = sym_now(), el = now - p->t0, rate = el > 0 ? p->received / el : 0.0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s.progress", p->o->out_path);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (!f)
+        return; /* progress is a courtesy: never fail a sweep for it */
+    fprintf(f, "state=%s\nupdated=%lld\nsession_runs=%d\nsession_done=%d\nrate=%.6g\neta_s=%.0f\n",
+            state, (long long)time(NULL), p->total, p->received, rate,
+            rate > 0 ? (p->total - p->received) / rate : -1.0);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+}
+
 /* checkpoint when the interval has passed or the buffer holds a lot */
-static int maybe_checkpoint(sym_output *out, const sym_sweep_opts *o, double *last)
+static int maybe_checkpoint(sym_output *out, const sym_sweep_opts *o, double *last, const progress *p)
 {
     int rc = 0;
 
@@ -234,6 +257,7 @@ static int maybe_checkpoint(sym_output *out, const sym_sweep_opts *o, double *la
         sym_output_buffered_bytes(out) > ((size_t)256 << 20)) {
         rc = sym_output_checkpoint(out);
         *last = sym_now();
+        write_progress_file(p, "running");
     }
     return rc;
 }
@@ -616,7 +640,7 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             break;
         }
         if (rc == 0)
-            rc = maybe_checkpoint(out, o, &last_ckpt); /* counted in write_time */
+            rc = maybe_checkpoint(out, o, &last_ckpt, p); /* counted in write_time */
         progress_line(p, 0);
         if (!poll_message(comm, &ms, &ns))
             continue;
@@ -684,6 +708,8 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     char *hosts = NULL;
     int *todo = NULL, n_todo = 0, abandoned = 0;
     double last_write_time = 0;
+    char shard[64] = "";
+    int progress_ok = 0;
     int rc = 0, rank, size, n = sym_job_n_runs(job), shared[2];
     double t0 = sym_now();
 
@@ -692,16 +718,29 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     SYM_TRY(gather_hosts(&hosts, comm));
+    if (o->shard_count > 1)
+        snprintf(shard, sizeof(shard), "%d/%d", o->shard_index, o->shard_count);
     if (rank == 0) {
         info.mpi_size = size;
         info.hosts = hosts;
+        info.shard = shard;
         if (o->resume) {
-            rc = sym_output_resume(&out, &todo, &n_todo, o->out_path, job);
+            rc = sym_output_resume(&out, &todo, &n_todo, o->out_path, job, shard);
         } else {
             rc = sym_output_create(&out, o->out_path, job, o->force, &info);
             if (rc == 0 && (rc = sym_alloc(&todo, sizeof(int) * (size_t)(n + 1))) == 0)
                 for (int i = 0; i < n; i++)
                     todo[n_todo++] = i;
+        }
+        /* a shard computes the runs i with i % count == index: round robin,
+         * so every shard gets its share of every configuration */
+        if (rc == 0 && o->shard_count > 1) {
+            int k = 0;
+
+            for (int j = 0; j < n_todo; j++)
+                if (todo[j] % o->shard_count == o->shard_index)
+                    todo[k++] = todo[j];
+            n_todo = k;
         }
     }
     /* every rank learns whether the file could be made, so all stop together */
@@ -748,7 +787,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
             }
             SYM_TRY(record(out, &p, &r));
             sym_run_result_dispose(&r);
-            SYM_TRY(maybe_checkpoint(out, o, &last_ckpt));
+            SYM_TRY(maybe_checkpoint(out, o, &last_ckpt, &p));
         }
     } else if (rank == 0) {
         SYM_TRY(coordinator(comm, job, out, o, &p, todo, n_todo, size, &abandoned));
@@ -759,6 +798,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
         progress_line(&p, 1);
         last_write_time = sym_output_write_time(out);
     }
+    progress_ok = rank == 0;
     st->wall_time = sym_now() - t0;
 cleanup:
     sym_run_result_dispose(&r);
@@ -772,6 +812,8 @@ cleanup:
         if (rc == 0)
             rc = rc2;
     }
+    if (progress_ok)
+        write_progress_file(&p, rc < 0 ? "failed" : (st->interrupted || abandoned) ? "interrupted" : "finished");
     if (abandoned && rc == 0) {
         /* runs still in flight after the grace period: they stay pending */
         st->interrupted = 1;

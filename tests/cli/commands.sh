@@ -124,6 +124,8 @@ assert err[1] == "injected failure of run 1 (SYMSWEEP_TEST_FAIL_RUNS)" and err[0
 assert np.isnan(f["runs/metrics/final_loss"][1]) and np.isfinite(f["runs/metrics/final_loss"][0])
 assert f.attrs["finished"] != b""
 PY
+check "status lists failed runs" "$exe" status "$tmp/fail.h5"
+grep -q "6/6 runs written.*2 failed.*failed run 1: injected failure of run 1" <(tr '\n' ' ' < "$tmp/log") || { echo "FAIL: status"; cat "$tmp/log"; fail=1; }
 check "resume redoes failed runs" "$exe" run "$tmp/smoke4.yaml" -o "$tmp/fail.h5" --resume -q
 check "all done after resume" "$py" -c "import h5py,sys; st=h5py.File('$tmp/fail.h5')['runs/status'][:]; sys.exit(0 if (st==1).all() else 1)"
 

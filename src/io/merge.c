@@ -1,0 +1,192 @@
+/*
+ * symsweep merge: shards of one sweep (files made with run --shard, each
+ * holding every run's row but computing only its own) into one file.  The
+ * first shard is copied byte for byte; every other shard's computed rows are
+ * patched in, dataset by dataset, a block of rows at a time.  Refuses shards
+ * of different jobs and shards that computed the same run.
+ */
+#include "symsweep/io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BLOCK 4096
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = NULL;
+    char buf[1 << 16];
+    size_t n;
+    int rc = 0;
+
+    if (!a)
+        SYM_FAIL(SYM_EIO, "%s: cannot read: %s", from, strerror(errno));
+    b = fopen(to, "wb");
+    if (!b)
+        SYM_FAIL(SYM_EIO, "%s: cannot create: %s", to, strerror(errno));
+    while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+        if (fwrite(buf, 1, n, b) != n)
+            SYM_FAIL(SYM_EIO, "%s: write failed: %s", to, strerror(errno));
+    if (ferror(a))
+        SYM_FAIL(SYM_EIO, "%s: read failed", from);
+cleanup:
+    if (a)
+        fclose(a);
+    if (b && fclose(b) != 0 && rc == 0)
+        rc = sym_err_set(SYM_EIO, __FILE__, __LINE__, "%s: close failed", to);
+    return rc;
+}
+
+int sym_merge(FILE *report, const char *out_path, const char *const *shards, int n_shards, int force)
+{
+    sym_h5 *in = NULL, *out = NULL;
+    char *hash0 = NULL, *hash = NULL, **paths = NULL;
+    int64_t **status = NULL;
+    long long n_runs = 0, n = 0;
+    int rc = 0, npaths = 0, created = 0, counts[4] = {0};
+    char *block = NULL, *oblock = NULL;
+
+    if (n_shards < 1)
+        SYM_FAIL(SYM_EUSAGE, "merge needs at least one shard file");
+    if (!force && access(out_path, F_OK) == 0)
+        SYM_FAIL(SYM_EEXIST, "%s: output file exists (use --force to replace it)", out_path);
+    SYM_TRY(sym_alloc(&status, sizeof(int64_t *) * (size_t)n_shards));
+    /* the same job, the same grid, and no run computed twice */
+    for (int k = 0; k < n_shards; k++) {
+        SYM_TRY(sym_h5_open_read(&in, shards[k]));
+        if (!sym_h5_exists(in, "/runs/status") ||
+            sym_h5_attr_read_string(&hash, in, "/", "job_sha256") < 0)
+            SYM_FAIL(SYM_EIO, "%s: not a symsweep output file", shards[k]);
+        if (k == 0) {
+            hash0 = hash;
+            hash = NULL;
+        } else if (strcmp(hash, hash0) != 0) {
+            SYM_FAIL(SYM_EJOB, "%s and %s come from different jobs (job_sha256 %.12s... vs %.12s...)",
+                     shards[0], shards[k], hash0, hash);
+        }
+        free(hash);
+        hash = NULL;
+        SYM_TRY(sym_h5_length(&n, in, "/runs/status"));
+        if (k == 0)
+            n_runs = n;
+        else if (n != n_runs)
+            SYM_FAIL(SYM_EJOB, "%s has %lld runs, %s has %lld", shards[k], n, shards[0], n_runs);
+        SYM_TRY(sym_alloc(&status[k], sizeof(int64_t) * (size_t)(n_runs + 1)));
+        SYM_TRY(sym_h5_read_int64(status[k], in, "/runs/status", n_runs));
+        sym_h5_close(in);
+        in = NULL;
+    }
+    for (long long i = 0; i < n_runs; i++) {
+        int owner = -1;
+
+        for (int k = 0; k < n_shards; k++) {
+            if (status[k][i] == 0)
+                continue;
+            if (owner >= 0)
+                SYM_FAIL(SYM_EJOB, "run %lld is computed in both %s and %s: overlapping shards", i,
+                         shards[owner], shards[k]);
+            owner = k;
+        }
+        counts[owner >= 0 ? status[owner][i] : 0]++;
+    }
+
+    SYM_TRY(copy_file(shards[0], out_path));
+    created = 1;
+    SYM_TRY(sym_h5_open_rw(&out, out_path));
+    SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, "/runs"));
+    if (sym_h5_exists(out, "/probes")) {
+        char **more = NULL;
+        int nm = 0;
+        char **all;
+
+        SYM_TRY(sym_h5_list_datasets(&more, &nm, out, "/probes"));
+        all = realloc(paths, sizeof(char *) * (size_t)(npaths + nm));
+        if (!all) {
+            for (int i = 0; i < nm; i++)
+                free(more[i]);
+            free(more);
+            SYM_FAIL(SYM_ENOMEM, "out of memory");
+        }
+        paths = all;
+        memcpy(paths + npaths, more, sizeof(char *) * (size_t)nm);
+        npaths += nm;
+        free(more);
+    }
+    for (int k = 1; k < n_shards; k++) {
+        SYM_TRY(sym_h5_open_read(&in, shards[k]));
+        for (int p = 0; p < npaths; p++) {
+            int rank;
+            long long dims[8];
+            size_t elem, row = 1;
+
+            SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, out, paths[p]));
+            if (dims[0] != n_runs)
+                continue; /* scales (/runs/curves/epoch, /probes/.../t) */
+            for (int d = 1; d < rank; d++)
+                row *= (size_t)dims[d];
+            row *= elem;
+            free(block);
+            free(oblock);
+            block = oblock = NULL;
+            SYM_TRY(sym_alloc(&block, row * BLOCK));
+            SYM_TRY(sym_alloc(&oblock, row * BLOCK));
+            for (long long r0 = 0; r0 < n_runs; r0 += BLOCK) {
+                long long m = n_runs - r0 < BLOCK ? n_runs - r0 : BLOCK;
+                int any = 0;
+
+                for (long long i = 0; i < m && !any; i++)
+                    any = status[k][r0 + i] != 0;
+                if (!any)
+                    continue;
+                SYM_TRY(sym_h5_read_block(block, in, paths[p], r0, m));
+                SYM_TRY(sym_h5_read_block(oblock, out, paths[p], r0, m));
+                for (long long i = 0; i < m; i++)
+                    if (status[k][r0 + i] != 0)
+                        memcpy(oblock + (size_t)i * row, block + (size_t)i * row, row);
+                SYM_TRY(sym_h5_write_block(out, paths[p], r0, m, oblock));
+            }
+        }
+        sym_h5_close(in);
+        in = NULL;
+    }
+    {
+        char now[64] = "";
+        time_t t = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        if (counts[0] == 0)
+            strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        SYM_TRY(sym_h5_attr_string(out, "/", "shard", ""));
+        SYM_TRY(sym_h5_attr_text(out, "/", "finished", now));
+        SYM_TRY(sym_h5_attr_int(out, "/", "merged_shards", n_shards));
+    }
+    SYM_TRY(sym_h5_sync(out));
+    fprintf(report, "%s: merged %d shard%s: %lld runs: %d done, %d diverged, %d failed, %d pending%s\n",
+            out_path, n_shards, n_shards == 1 ? "" : "s", n_runs, counts[1], counts[2], counts[3],
+            counts[0], counts[0] ? " (shards missing or unfinished)" : "");
+cleanup:
+    sym_h5_close(in);
+    if (out) {
+        int rc2 = sym_h5_close(out);
+
+        rc = rc ? rc : rc2;
+    }
+    if (rc < 0 && created)
+        remove(out_path);
+    for (int k = 0; status && k < n_shards; k++)
+        free(status[k]);
+    free(status);
+    for (int p = 0; p < npaths; p++)
+        free(paths[p]);
+    free(paths);
+    free(hash0);
+    free(hash);
+    free(block);
+    free(oblock);
+    return rc < 0 ? rc : counts[0];
+}
