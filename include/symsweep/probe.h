@@ -23,6 +23,43 @@ int sym_reparam_apply(double *out, const sym_model *m, const double *params, int
                       const double *K, const double *Kinv, double *work);
 
 /* ------------------------------------------------------------------ */
+/* Ex3: structure of a one-layer encoder W [d x D] and decoder W' [D x d] */
+/* ------------------------------------------------------------------ */
+
+typedef struct sym_structure {
+    double orthogonality_error; /**< ||W W^T - I||_F / ||I||_F */
+    double transpose_error;     /**< ||W' - W^T||_F / ||W^T||_F */
+    double sparsity_encoder;    /**< fraction of |w| < 1% of max |w| in W */
+    double sparsity_decoder;    /**< the same for W' */
+    double norm_ratio;          /**< ||W||_F / ||W'||_F: the scaling loophole of untied weights */
+} sym_structure;
+
+/**
+ * Ex3 structure metrics, and per latent unit i the balance of its encoder row
+ * against its decoder column: balance_l2[i] = ||W_i:||_2 / ||W'_:i||_2 and
+ * balance_l1 likewise (both may be NULL), and the singular values (descending,
+ * min(d, D) each) of W, W' and W'W (NULL to skip).
+ */
+int sym_structure_measure(sym_structure *out, double *balance_l2, double *balance_l1,
+                          double *sv_enc, double *sv_dec, double *sv_prod, const double *W,
+                          const double *Wd, int d, int D);
+
+/** Transform families of the penalty-invariance probe, in this order. */
+#define SYM_PENALTY_FAMILIES 3 /* orthogonal, signed_permutation, general */
+/** Penalties measured, in this order: squared Frobenius, l1. */
+#define SYM_PENALTY_KINDS 2
+
+/**
+ * Relative change of the penalties R(W) + R(W') under latent transforms
+ * W -> K W, W' -> W' K^{-1}: for each family (orthogonal, signed permutation,
+ * general with cond <= 10) and penalty (Frobenius^2, l1), the mean and max
+ * over @p trials of |R(K W) + R(W' K^-1) - R(W) - R(W')| / (R(W) + R(W')).
+ * @param mean, max  [SYM_PENALTY_FAMILIES x SYM_PENALTY_KINDS]
+ */
+int sym_penalty_invariance(double *mean, double *max, const double *W, const double *Wd, int d,
+                           int D, int trials, sym_rng *r);
+
+/* ------------------------------------------------------------------ */
 /* Orbits: the loss along K(t) = exp(t A) at every hidden layer        */
 /* ------------------------------------------------------------------ */
 

@@ -48,6 +48,16 @@ typedef struct sym_grid_column {
     char **str;    /**< [axis length] (owned) */
 } sym_grid_column;
 
+/**
+ * Offsets (in doubles) of the end-of-run probe values in a result's
+ * measures array; d and k are the largest latent width and min(d, D) over
+ * the sweep's configurations (smaller ones are NaN-padded).
+ */
+typedef struct sym_measure_layout {
+    int d, k;
+    size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max, total;
+} sym_measure_layout;
+
 typedef struct sym_job {
     char path[1024];    /**< as given on the command line */
     char name[128];
@@ -69,6 +79,9 @@ typedef struct sym_job {
     /* probes: dependent tasks fanned out from each trained run */
     int probe_orbit;            /**< probes.orbit_loss present */
     sym_orbit_opts orbit;       /**< its settings (one task per direction) */
+    /* probes computed at the end of each run: Ex3 structure, penalty invariance */
+    int probe_structure, probe_penalty, penalty_trials;
+    sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
@@ -110,6 +123,7 @@ typedef struct sym_run_result {
     int n_curve;
     size_t n_params;     /**< length of params and initial */
     double *probe;       /**< probe results, sym_job_probe_size doubles (owned), or NULL */
+    double *measures;    /**< end-of-run probe values, job->measure.total doubles (owned), or NULL */
     char error[512];     /**< FAILED: why */
 } sym_run_result;
 

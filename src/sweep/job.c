@@ -1179,6 +1179,17 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
             rc = parse_train(c, root, cfg);
         if (!rc)
             cfg->train.loss_every = job->loss_every;
+        if (!rc && (job->probe_structure || job->probe_penalty)) {
+            node *pn = lookup(c, lookup(c, root, "probes"),
+                              job->probe_structure ? "structure" : "penalty_invariance");
+
+            if (cfg->model.kind != SYM_MODEL_AUTOENCODER || cfg->model.n_layers != 2)
+                rc = jerr(c, pn, job->probe_structure ? "probes.structure" : "probes.penalty_invariance",
+                          "needs an autoencoder with a one-layer encoder and decoder (W and W'), "
+                          "found %s with %d layers",
+                          cfg->model.kind == SYM_MODEL_AUTOENCODER ? "an autoencoder" : "an MLP",
+                          cfg->model.n_layers);
+        }
         if (!rc && job->probe_orbit) {
             sym_model *pm = NULL;
             sym_algebra alg;
@@ -1315,17 +1326,33 @@ static const char *const algebra_names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diag
 
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
-    static const char *const keys[] = {"orbit_loss", NULL};
+    static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", NULL};
     static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
+    static const char *const k_pen[] = {"trials", NULL};
+    static const char *const k_none[] = {NULL};
     sym_orbit_opts def = SYM_ORBIT_OPTS_INIT;
     node *v = lookup(c, root, "probes"), *ov;
     int rc = 0, alg = 0;
 
-    job->probe_orbit = 0;
+    job->probe_orbit = job->probe_structure = job->probe_penalty = 0;
+    job->penalty_trials = 100;
     job->orbit = def;
     if (!v)
         return 0;
     SYM_TRY(check_map(c, v, "probes", keys));
+    if ((ov = lookup(c, v, "structure")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0'))
+            SYM_TRY(check_map(c, ov, "probes.structure", k_none));
+        job->probe_structure = 1;
+    }
+    if ((ov = lookup(c, v, "penalty_invariance")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.penalty_invariance", k_pen));
+            SYM_TRY(get_int(c, ov, "probes.penalty_invariance", "trials", 0, 100, 1, 1000000,
+                            &job->penalty_trials));
+        }
+        job->probe_penalty = 1;
+    }
     ov = lookup(c, v, "orbit_loss");
     if (!ov)
         return 0;
@@ -1387,6 +1414,32 @@ static int parse_document(ctx *c, sym_job *job)
     SYM_TRY(parse_sweep(c, root, job, axes));
     SYM_TRY(parse_configs(c, job, axes));
     SYM_TRY(build_columns(c, job, axes));
+    {
+        /* the end-of-run probe values: largest shapes over configurations */
+        sym_measure_layout *L = &job->measure;
+        size_t o = 0;
+
+        memset(L, 0, sizeof(*L));
+        for (int k = 0; k < job->n_configs; k++) {
+            int d = job->configs[k].model.widths[1], D = job->configs[k].model.widths[0];
+
+            L->d = d > L->d ? d : L->d;
+            L->k = (d < D ? d : D) > L->k ? (d < D ? d : D) : L->k;
+        }
+        if (job->probe_structure) {
+            L->scalars = o; o += 5;
+            L->balance_l2 = o; o += (size_t)L->d;
+            L->balance_l1 = o; o += (size_t)L->d;
+            L->sv_enc = o; o += (size_t)L->k;
+            L->sv_dec = o; o += (size_t)L->k;
+            L->sv_prod = o; o += (size_t)L->k;
+        }
+        if (job->probe_penalty) {
+            L->pen_mean = o; o += SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
+            L->pen_max = o; o += SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
+        }
+        L->total = o;
+    }
     if ((long long)job->n_configs * job->n_seeds > INT_MAX)
         SYM_FAIL(SYM_EJOB, "%s:1:1: sweep: %d configurations x %d seeds is more than %d runs",
                  c->file, job->n_configs, job->n_seeds, INT_MAX);

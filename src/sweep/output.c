@@ -167,6 +167,94 @@ cleanup:
     return rc;
 }
 
+/* the end-of-run probes: names, where their values sit, what they mean */
+typedef struct measure_ds {
+    const char *path;
+    size_t off, width; /* width 1: [n_runs]; else [n_runs, width] (or 3 x 2 for penalties) */
+    const char *desc;
+} measure_ds;
+
+static int measure_list(const sym_job *job, measure_ds *m)
+{
+    const sym_measure_layout *L = &job->measure;
+    int n = 0;
+
+    if (job->probe_structure) {
+        m[n++] = (measure_ds){"/runs/metrics/orthogonality_error", L->scalars + 0, 1,
+                              "||W W^T - I||_F / ||I||_F of the encoder W (structure probe)"};
+        m[n++] = (measure_ds){"/runs/metrics/transpose_error", L->scalars + 1, 1,
+                              "||W' - W^T||_F / ||W^T||_F: 0 when the decoder is the encoder's transpose (structure probe)"};
+        m[n++] = (measure_ds){"/runs/metrics/sparsity_encoder", L->scalars + 2, 1,
+                              "fraction of encoder entries |w| < 1% of max |w| (structure probe)"};
+        m[n++] = (measure_ds){"/runs/metrics/sparsity_decoder", L->scalars + 3, 1,
+                              "fraction of decoder entries |w| < 1% of max |w| (structure probe)"};
+        m[n++] = (measure_ds){"/runs/metrics/norm_ratio", L->scalars + 4, 1,
+                              "||W||_F / ||W'||_F: how untied weights use the scaling loophole (structure probe)"};
+        m[n++] = (measure_ds){"/probes/structure/balance_l2", L->balance_l2, (size_t)L->d,
+                              "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)"};
+        m[n++] = (measure_ds){"/probes/structure/balance_l1", L->balance_l1, (size_t)L->d,
+                              "per latent unit i: ||W_i:||_1 / ||W'_:i||_1"};
+        m[n++] = (measure_ds){"/probes/structure/sv_encoder", L->sv_enc, (size_t)L->k,
+                              "singular values of W, descending"};
+        m[n++] = (measure_ds){"/probes/structure/sv_decoder", L->sv_dec, (size_t)L->k,
+                              "singular values of W', descending"};
+        m[n++] = (measure_ds){"/probes/structure/sv_product", L->sv_prod, (size_t)L->k,
+                              "the largest singular values of W'W (its rank is at most the latent width)"};
+    }
+    if (job->probe_penalty) {
+        static const char *fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
+        static const char *pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
+        static char names[SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS][96];
+
+        m[n++] = (measure_ds){"/probes/penalty_invariance/mean_rel_change", L->pen_mean,
+                              SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS,
+                              "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
+                              "[family x penalty]: families orthogonal, signed_permutation, general; "
+                              "penalties frobenius (squared), l1"};
+        m[n++] = (measure_ds){"/probes/penalty_invariance/max_rel_change", L->pen_max,
+                              SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS,
+                              "max over trials of the same [family x penalty]"};
+        for (int f = 0; f < SYM_PENALTY_FAMILIES; f++)
+            for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
+                snprintf(names[f * SYM_PENALTY_KINDS + p], sizeof(names[0]),
+                         "/runs/metrics/penalty_change_%s_%s", pen[p], fam[f]);
+                m[n++] = (measure_ds){names[f * SYM_PENALTY_KINDS + p],
+                                      L->pen_mean + (size_t)(f * SYM_PENALTY_KINDS + p), 1,
+                                      "mean relative change of the penalty under latent transforms "
+                                      "of the family (penalty_invariance probe)"};
+            }
+    }
+    return n;
+}
+
+static int measure_datasets(sym_output *o, int n_runs)
+{
+    measure_ds m[32];
+    int n = measure_list(o->job, m), rc = 0;
+
+    for (int i = 0; i < n; i++) {
+        long long dims[3] = {n_runs, (long long)m[i].width, 0};
+        int rank = m[i].width == 1 ? 1 : 2;
+
+        if (strstr(m[i].path, "penalty_invariance/")) {
+            dims[1] = SYM_PENALTY_FAMILIES;
+            dims[2] = SYM_PENALTY_KINDS;
+            rank = 3;
+        }
+        SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, rank, dims, m[i].desc, NULL));
+    }
+    if (o->job->probe_penalty) {
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/penalty_invariance/mean_rel_change", "families",
+                                   "orthogonal, signed_permutation, general"));
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/penalty_invariance/mean_rel_change", "penalties",
+                                   "frobenius, l1"));
+        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/penalty_invariance/mean_rel_change", "trials",
+                                o->job->penalty_trials));
+    }
+cleanup:
+    return rc;
+}
+
 int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
                       const sym_output_info *info)
 {
@@ -239,6 +327,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     if (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
         SYM_TRY(weights_group(o, "/runs/initial_weights", "initial"));
 
+    if (job->measure.total)
+        SYM_TRY(measure_datasets(o, n_runs));
     if (job->probe_orbit) {
         int D = job->orbit.directions, P = job->orbit.points;
         long long d3[3] = {n_runs, D, P}, d2[2] = {n_runs, D}, dD[1] = {D}, dP[1] = {P};
@@ -334,6 +424,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
 
         cap = t > cap ? t : cap;
     }
+    cap = job->measure.total > cap ? job->measure.total : cap;
     SYM_TRY(sym_alloc(&iv, sizeof(int64_t) * (size_t)m));
     SYM_TRY(sym_alloc(&dv, sizeof(double) * (size_t)m * cap));
     SYM_TRY(sym_alloc(&sv, sizeof(char *) * (size_t)m));
@@ -366,6 +457,19 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
             dv[(size_t)j * o->n_points + k] = HAS(j) && k < rs[j].n_curve ? rs[j].curve[k] : NAN;
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
+    if (job->measure.total) {
+        measure_ds md[32];
+        int nd = measure_list(job, md);
+
+        for (int q = 0; q < nd; q++) {
+            size_t w = md[q].width;
+
+            for (int j = 0; j < m; j++)
+                for (size_t x = 0; x < w; x++)
+                    dv[(size_t)j * w + x] = HAS(j) && rs[j].measures ? rs[j].measures[md[q].off + x] : NAN;
+            SYM_TRY(sym_h5_write_rows(o->h5, md[q].path, i0, m, dv));
+        }
+    }
     if (job->probe_orbit) {
         int D = job->orbit.directions, P = job->orbit.points;
         size_t need = (size_t)m * D * P;
@@ -459,12 +563,17 @@ cleanup:
     return rc;
 }
 
-static int copy_result(sym_run_result *d, const sym_run_result *r, size_t probe_size)
+static int copy_result(const sym_output *o, sym_run_result *d, const sym_run_result *r,
+                       size_t probe_size)
 {
     int rc = 0;
 
     *d = *r;
-    d->params = d->initial = d->curve = d->probe = NULL;
+    d->params = d->initial = d->curve = d->probe = d->measures = NULL;
+    if (r->measures && o->job->measure.total) {
+        SYM_TRY(sym_alloc_doubles(&d->measures, o->job->measure.total));
+        memcpy(d->measures, r->measures, sizeof(double) * o->job->measure.total);
+    }
     if (r->probe && probe_size) {
         SYM_TRY(sym_alloc_doubles(&d->probe, probe_size));
         memcpy(d->probe, r->probe, sizeof(double) * probe_size);
@@ -496,10 +605,11 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
         o->buf = nb;
         o->cap_buf = cap;
     }
-    SYM_TRY(copy_result(&o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
+    SYM_TRY(copy_result(o, &o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
     o->n_buf++;
     o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve +
-                                                    (r->probe ? sym_job_probe_size(o->job) : 0));
+                                                    (r->probe ? sym_job_probe_size(o->job) : 0) +
+                                                    (r->measures ? o->job->measure.total : 0));
 cleanup:
     return rc;
 }

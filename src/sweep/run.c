@@ -2,6 +2,7 @@
 #include "symsweep/io.h"
 #include "symsweep/sweep.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,49 @@ static int injected_failure(int index)
     return 0;
 }
 
+/* Ex3 structure and penalty invariance of the trained encoder W [d x D] and
+ * decoder W' [D x d], into r->measures (NaN where a smaller shape leaves room) */
+static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_model *m,
+                             uint64_t seed)
+{
+    const sym_measure_layout *L = &job->measure;
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int d = o->widths[1], D = o->widths[0], rc = 0;
+    double *W = NULL, *Wd = NULL, *x;
+
+    SYM_TRY(sym_alloc_doubles(&r->measures, L->total));
+    x = r->measures;
+    for (size_t i = 0; i < L->total; i++)
+        x[i] = NAN;
+    SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
+    SYM_TRY(sym_alloc_doubles(&Wd, (size_t)d * D));
+    sym_model_get_weight(m, r->params, 0, W);
+    sym_model_get_weight(m, r->params, 1, Wd);
+    if (job->probe_structure) {
+        sym_structure st;
+
+        SYM_TRY(sym_structure_measure(&st, x + L->balance_l2, x + L->balance_l1, x + L->sv_enc,
+                                      x + L->sv_dec, x + L->sv_prod, W, Wd, d, D));
+        x[L->scalars + 0] = st.orthogonality_error;
+        x[L->scalars + 1] = st.transpose_error;
+        x[L->scalars + 2] = st.sparsity_encoder;
+        x[L->scalars + 3] = st.sparsity_decoder;
+        x[L->scalars + 4] = st.norm_ratio;
+    }
+    if (job->probe_penalty) {
+        sym_rng rng;
+
+        /* its own stream: (seed, probe, 65536), apart from the orbit directions */
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 65536u);
+        SYM_TRY(sym_penalty_invariance(x + L->pen_mean, x + L->pen_max, W, Wd, d, D,
+                                       job->penalty_trials, &rng));
+    }
+cleanup:
+    free(W);
+    free(Wd);
+    return rc;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -92,6 +136,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
+    if (job->measure.total)
+        SYM_TRY(end_of_run_probes(r, job, m, seed));
 cleanup:
     if (rc < 0 && step == 1) {
         /* a failure of this run (data, numerics), not of the process: record it */
@@ -132,6 +178,7 @@ cleanup:
 
 void sym_run_result_dispose(sym_run_result *r)
 {
+    free(r->measures);
     free(r->probe);
     free(r->params);
     free(r->initial);

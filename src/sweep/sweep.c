@@ -70,22 +70,23 @@ typedef struct probe_header {
  * curve[n_curve].  Every rank runs the same binary, so raw bytes suffice. */
 typedef struct wire_header {
     int32_t index, status, rank, epochs_done, n_curve, has_params;
-    int64_t n_params;
+    int64_t n_params, n_measures;
     double wall_time, data, penalty, total;
     char error[512];
 } wire_header;
 
-static size_t wire_size(int64_t np, int n_curve, int has_params)
+static size_t wire_size(int64_t np, int n_curve, int has_params, int64_t nm)
 {
-    return sizeof(wire_header) + sizeof(double) * ((has_params ? 2 * (size_t)np : 0) + (size_t)n_curve);
+    return sizeof(wire_header) +
+           sizeof(double) * ((has_params ? 2 * (size_t)np : 0) + (size_t)n_curve + (size_t)nm);
 }
 
-static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r)
+static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r, size_t n_measures)
 {
-    int64_t np = (int64_t)r->n_params;
+    int64_t np = (int64_t)r->n_params, nm = r->measures ? (int64_t)n_measures : 0;
     wire_header h;
     int has = r->params != NULL, rc = 0;
-    size_t need = wire_size(np, has ? r->n_curve : 0, has);
+    size_t need = wire_size(np, has ? r->n_curve : 0, has, nm);
     char *p;
 
     memset(&h, 0, sizeof(h));
@@ -96,6 +97,7 @@ static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r)
     h.n_curve = has ? r->n_curve : 0;
     h.has_params = has;
     h.n_params = np;
+    h.n_measures = nm;
     h.wall_time = r->wall_time;
     h.data = r->final.data;
     h.penalty = r->final.penalty;
@@ -118,7 +120,10 @@ static int pack(char **buf, size_t *cap, size_t *len, const sym_run_result *r)
         memcpy(p, r->initial, sizeof(double) * (size_t)np);
         p += sizeof(double) * (size_t)np;
         memcpy(p, r->curve, sizeof(double) * (size_t)r->n_curve);
+        p += sizeof(double) * (size_t)r->n_curve;
     }
+    if (nm)
+        memcpy(p, r->measures, sizeof(double) * (size_t)nm);
     *len = need;
 cleanup:
     return rc;
@@ -148,7 +153,10 @@ static void unpack(sym_run_result *r, const char *buf)
         r->curve = (double *)d + 2 * h.n_params;
         r->n_curve = h.n_curve;
         r->n_params = (size_t)h.n_params;
+        d += 2 * h.n_params + h.n_curve;
     }
+    if (h.n_measures)
+        r->measures = (double *)d;
 }
 
 /* ---- stop requests (SIGTERM / SIGUSR1) ---- */
@@ -366,7 +374,7 @@ static int worker(MPI_Comm comm, const sym_job *job, int rank)
                 } else {
                     compute(&r, job, idx, rank);
                 }
-                SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r));
+                SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r, job->measure.total));
                 sym_run_result_dispose(&r);
             } else {
                 size_t need = sizeof(probe_header) + sizeof(double) * 2 * (size_t)job->orbit.points;
@@ -525,7 +533,11 @@ static int on_train_result(coord *c, const sym_run_result *r)
         return record(c->out, c->p, r);
     SYM_TRY(sym_alloc(&pr, sizeof(*pr)));
     pr->r = *r;
-    pr->r.params = pr->r.initial = pr->r.curve = pr->r.probe = NULL;
+    pr->r.params = pr->r.initial = pr->r.curve = pr->r.probe = pr->r.measures = NULL;
+    if (r->measures) {
+        SYM_TRY(sym_alloc_doubles(&pr->r.measures, c->job->measure.total));
+        memcpy(pr->r.measures, r->measures, sizeof(double) * c->job->measure.total);
+    }
     SYM_TRY(sym_alloc_doubles(&pr->r.params, r->n_params));
     SYM_TRY(sym_alloc_doubles(&pr->r.initial, r->n_params));
     SYM_TRY(sym_alloc_doubles(&pr->r.curve, (size_t)r->n_curve + 1));

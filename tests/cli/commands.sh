@@ -215,6 +215,41 @@ YAML
 expect_status 2 "orbit probe on tanh" "$exe" validate "$tmp/orbit_tanh.yaml"
 grep -q "probes.orbit_loss: orbit probe: hidden activations other than linear or relu have no continuous symmetry" "$tmp/err" || { echo "FAIL: tanh probe message"; cat "$tmp/err"; fail=1; }
 
+# Ex3 claims on a multi-seed sweep (structure and penalty_invariance probes)
+cat > "$tmp/ex3.yaml" <<'YAML'
+seeds: {count: 8}
+data: {kind: subspace, dim: 8, rank: 3, samples: 500, noise: 0.05}
+model: {kind: autoencoder, input: 8, latent: 3}
+train: {optimizer: adam, lr: 0.005, epochs: 2000}
+probes: {structure: {}, penalty_invariance: {trials: 30}}
+sweep:
+  regularizer: [{kind: none}, {kind: frobenius, lambda: 0.01}, {kind: l1, lambda: 0.005}]
+YAML
+check "Ex3 sweep with probes" mpirun --oversubscribe -np 3 "$exe" run "$tmp/ex3.yaml" -o "$tmp/ex3.h5" -q
+check "Ex3 claims" "$py" - "$tmp/ex3.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1]); m = f["runs/metrics"]
+kind = np.array([k.decode() for k in f["grid/regularizer.kind"][:]])
+te, sp_e, orth = m["transpose_error"][:], m["sparsity_encoder"][:], m["orthogonality_error"][:]
+none, l2, l1 = kind == "none", kind == "frobenius", kind == "l1"
+# L2: the decoder is the encoder's transpose (Transpose Theorem); most seeds to 1e-3
+assert np.median(te[l2]) < 1e-3 and np.median(orth[l2]) < 0.2, (te[l2], orth[l2])
+# L1: sparse; unregularized: neither
+assert sp_e[l1].mean() > 0.5 and sp_e[none].mean() < 0.2 and sp_e[l2].mean() < 0.2, sp_e
+assert np.median(te[none]) > 0.1 and np.median(te[l1]) > 0.1
+# the Frobenius penalty keeps O(d) and signed permutations; l1 only signed permutations
+assert (m["penalty_change_frobenius_orthogonal"][:] < 1e-12).all()
+assert (m["penalty_change_frobenius_signed_permutation"][:] < 1e-12).all()
+assert (m["penalty_change_l1_signed_permutation"][:] < 1e-12).all()
+assert (m["penalty_change_l1_orthogonal"][:] > 1e-3).all()
+assert (m["penalty_change_frobenius_general"][:] > 1e-3).all()
+pm = f["probes/penalty_invariance/max_rel_change"]
+assert pm.shape == (24, 3, 2) and pm.attrs.get("families") is None  # attrs on mean_rel_change
+assert f["probes/structure/sv_product"].shape == (24, 3)
+print("Ex3: transpose error median L2 %.1e; sparsity L1 %.2f, none %.2f" % (
+    np.median(te[l2]), sp_e[l1].mean(), sp_e[none].mean()))
+PY
+
 # plan: counts per axis value, sizes, a calibrated estimate
 check "plan" "$exe" plan "$tmp/sw.yaml"
 grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }

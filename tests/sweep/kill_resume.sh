@@ -16,7 +16,7 @@ data: {kind: subspace, dim: 8, rank: 3, samples: 300, noise: 0.05}
 model: {kind: autoencoder, input: 8, latent: 3}
 train: {optimizer: adam, lr: 0.005, epochs: 4000}
 record: {loss_every: 50, weights: initial_and_final}
-probes: {orbit_loss: {directions: 2, points: 5}}
+probes: {orbit_loss: {directions: 2, points: 5}, structure: {}, penalty_invariance: {trials: 5}}
 sweep:
   regularizer: [{kind: none}, {kind: l1, lambda: 0.005}, {kind: frobenius, lambda: 0.01}]
 YAML
