@@ -23,6 +23,22 @@ int sym_reparam_apply(double *out, const sym_model *m, const double *params, int
                       const double *K, const double *Kinv, double *work);
 
 /* ------------------------------------------------------------------ */
+/* Ex1: reparametrization by group elements at every hidden layer      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Over @p trials draws of K_h from family @p g at every hidden layer h
+ * (applied as (K W_h, K b_h, W_{h+1} K^{-1})), the network's outputs on X
+ * [n x d_in] against the unchanged network's: out[0] mean and out[1] max of
+ * max_i |y'_i - y_i|, out[2] mean and out[3] max of ||Y' - Y||_F / ||Y||_F.
+ * @p e2e (if not NULL): for an all-linear network, the max over trials of the
+ * end-to-end map's relative change ||P' - P||_F / ||P||_F (P = W_L ... W_1),
+ * NaN otherwise.  Refuses models without hidden layers and tied ones.
+ */
+int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const double *params,
+                      const double *X, int n, sym_group g, int trials, sym_rng *r);
+
+/* ------------------------------------------------------------------ */
 /* Ex3: structure of a one-layer encoder W [d x D] and decoder W' [D x d] */
 /* ------------------------------------------------------------------ */
 
