@@ -55,7 +55,9 @@ typedef struct sym_grid_column {
  */
 typedef struct sym_measure_layout {
     int d, k;
-    size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max, total;
+    size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max;
+    size_t reparam; /**< [families x 5]: mean/max abs, mean/max rel, end-to-end */
+    size_t total;
 } sym_measure_layout;
 
 typedef struct sym_job {
@@ -81,6 +83,8 @@ typedef struct sym_job {
     sym_orbit_opts orbit;       /**< its settings (one task per direction) */
     /* probes computed at the end of each run: Ex3 structure, penalty invariance */
     int probe_structure, probe_penalty, penalty_trials;
+    int probe_reparam, reparam_trials, reparam_samples, n_families;
+    sym_group families[SYM_GROUP_COUNT]; /**< reparam: the families, in the job's order */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 

@@ -1190,6 +1190,10 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
                           cfg->model.kind == SYM_MODEL_AUTOENCODER ? "an autoencoder" : "an MLP",
                           cfg->model.n_layers);
         }
+        if (!rc && job->probe_reparam && (cfg->model.n_layers < 2 || cfg->model.tied))
+            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "reparam"), "probes.reparam",
+                      "needs a model with a hidden layer and untied weights (the layer action "
+                      "unties a tied autoencoder)");
         if (!rc && job->probe_orbit) {
             sym_model *pm = NULL;
             sym_algebra alg;
@@ -1326,7 +1330,11 @@ static const char *const algebra_names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diag
 
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
-    static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", NULL};
+    static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam", NULL};
+    static const char *const k_rep[] = {"families", "trials", "samples", NULL};
+    static const char *const fam_names[SYM_GROUP_COUNT] = {
+        "general", "orthogonal", "positive_diagonal", "permutation",
+        "signed_permutation", "positive_monomial", "negative_scaling"};
     static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
     static const char *const k_pen[] = {"trials", NULL};
     static const char *const k_none[] = {NULL};
@@ -1352,6 +1360,44 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
                             &job->penalty_trials));
         }
         job->probe_penalty = 1;
+    }
+    job->probe_reparam = 0;
+    job->reparam_trials = 100;
+    job->reparam_samples = 200;
+    job->n_families = SYM_GROUP_COUNT;
+    for (int g = 0; g < SYM_GROUP_COUNT; g++)
+        job->families[g] = (sym_group)g;
+    if ((ov = lookup(c, v, "reparam")) != NULL) {
+        node *fl;
+
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.reparam", k_rep));
+            SYM_TRY(get_int(c, ov, "probes.reparam", "trials", 0, 100, 1, 1000000, &job->reparam_trials));
+            SYM_TRY(get_int(c, ov, "probes.reparam", "samples", 0, 200, 1, 1000000, &job->reparam_samples));
+            if ((fl = lookup(c, ov, "families")) != NULL) {
+                int len;
+
+                if (fl->type != YAML_SEQUENCE_NODE || (len = seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
+                    return expected(c, fl, "probes.reparam.families",
+                                    "a list of group families (general, orthogonal, ...)");
+                job->n_families = len;
+                for (int i = 0; i < len; i++) {
+                    char key[64];
+                    int g = 0;
+
+                    snprintf(key, sizeof(key), "probes.reparam.families[%d]", i);
+                    if (enum_value(c, get(c, fl->data.sequence.items.start[i]), key, fam_names,
+                                   SYM_GROUP_COUNT, &g))
+                        return SYM_EJOB;
+                    for (int j = 0; j < i; j++)
+                        if (job->families[j] == (sym_group)g)
+                            return jerr(c, get(c, fl->data.sequence.items.start[i]), key,
+                                        "family %s is listed twice", fam_names[g]);
+                    job->families[i] = (sym_group)g;
+                }
+            }
+        }
+        job->probe_reparam = 1;
     }
     ov = lookup(c, v, "orbit_loss");
     if (!ov)
@@ -1437,6 +1483,10 @@ static int parse_document(ctx *c, sym_job *job)
         if (job->probe_penalty) {
             L->pen_mean = o; o += SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
             L->pen_max = o; o += SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
+        }
+        if (job->probe_reparam) {
+            L->reparam = o;
+            o += 5 * (size_t)job->n_families;
         }
         L->total = o;
     }

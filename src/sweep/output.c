@@ -224,12 +224,35 @@ static int measure_list(const sym_job *job, measure_ds *m)
                                       "of the family (penalty_invariance probe)"};
             }
     }
+    if (job->probe_reparam) {
+        static const char *what[5] = {"mean_abs", "max_abs", "mean_rel", "max_rel", "end_to_end"};
+        static const char *desc[5] = {
+            "mean over trials of max_i |y'_i - y_i| on held-out inputs [run x family]",
+            "max over trials of max_i |y'_i - y_i| [run x family]",
+            "mean over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
+            "max over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
+            "all-linear networks: max over trials of ||P' - P||_F / ||P||_F, P = W_L ... W_1; NaN otherwise"};
+        static char paths[5][64], metric[SYM_GROUP_COUNT][96];
+
+        for (int k = 0; k < 5; k++) {
+            snprintf(paths[k], sizeof(paths[k]), "/probes/reparam/%s", what[k]);
+            /* stride 5 over families: written by a gather in write_range */
+            m[n++] = (measure_ds){paths[k], job->measure.reparam + (size_t)k, (size_t)job->n_families, desc[k]};
+        }
+        for (int f = 0; f < job->n_families; f++) {
+            snprintf(metric[f], sizeof(metric[f]), "/runs/metrics/reparam_max_rel_%s",
+                     sym_group_name(job->families[f]));
+            m[n++] = (measure_ds){metric[f], job->measure.reparam + 5 * (size_t)f + 3, 1,
+                                  "max relative output change under group elements of the family "
+                                  "at every hidden layer (reparam probe)"};
+        }
+    }
     return n;
 }
 
 static int measure_datasets(sym_output *o, int n_runs)
 {
-    measure_ds m[32];
+    measure_ds m[48];
     int n = measure_list(o->job, m), rc = 0;
 
     for (int i = 0; i < n; i++) {
@@ -242,6 +265,15 @@ static int measure_datasets(sym_output *o, int n_runs)
             rank = 3;
         }
         SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, rank, dims, m[i].desc, NULL));
+    }
+    if (o->job->probe_reparam) {
+        char fams[512] = "";
+
+        for (int f = 0; f < o->job->n_families; f++)
+            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
+                     sym_group_name(o->job->families[f]));
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/reparam/max_rel", "families", fams));
+        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/reparam/max_rel", "trials", o->job->reparam_trials));
     }
     if (o->job->probe_penalty) {
         SYM_TRY(sym_h5_attr_string(o->h5, "/probes/penalty_invariance/mean_rel_change", "families",
@@ -458,15 +490,19 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
     if (job->measure.total) {
-        measure_ds md[32];
+        measure_ds md[48];
         int nd = measure_list(job, md);
 
         for (int q = 0; q < nd; q++) {
             size_t w = md[q].width;
 
+            /* reparam rows gather every 5th value (one per family) */
+            size_t stride = strncmp(md[q].path, "/probes/reparam/", 16) == 0 ? 5 : 1;
+
             for (int j = 0; j < m; j++)
                 for (size_t x = 0; x < w; x++)
-                    dv[(size_t)j * w + x] = HAS(j) && rs[j].measures ? rs[j].measures[md[q].off + x] : NAN;
+                    dv[(size_t)j * w + x] =
+                        HAS(j) && rs[j].measures ? rs[j].measures[md[q].off + x * stride] : NAN;
             SYM_TRY(sym_h5_write_rows(o->h5, md[q].path, i0, m, dv));
         }
     }

@@ -73,6 +73,33 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
     x = r->measures;
     for (size_t i = 0; i < L->total; i++)
         x[i] = NAN;
+    if (job->probe_reparam) {
+        /* held-out inputs: the data generator on its own stream; user data: its own X */
+        const sym_job_config *cfg = sym_job_run_config(job, r->index, NULL);
+        sym_data_opts dopt = cfg->data;
+        sym_data held = {0};
+        sym_rng rng;
+
+        if (dopt.kind == SYM_DATA_HDF5) {
+            SYM_TRY(load_data(&held, &dopt, seed));
+        } else {
+            dopt.samples = job->reparam_samples;
+            sym_rng_init(&rng, seed, SYM_RNG_PROBE, 131072u);
+            SYM_TRY(sym_data_generate(&held, &dopt, &rng));
+        }
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 196608u);
+        for (int f = 0; f < job->n_families && rc == 0; f++) {
+            double *slot = x + L->reparam + 5 * (size_t)f;
+
+            rc = sym_reparam_probe(slot, slot + 4, m, r->params, held.X, held.n, job->families[f],
+                                   job->reparam_trials, &rng);
+        }
+        sym_data_dispose(&held);
+        if (rc)
+            goto cleanup;
+    }
+    if (!job->probe_structure && !job->probe_penalty)
+        goto cleanup;
     SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
     SYM_TRY(sym_alloc_doubles(&Wd, (size_t)d * D));
     sym_model_get_weight(m, r->params, 0, W);

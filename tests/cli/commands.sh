@@ -250,6 +250,37 @@ print("Ex3: transpose error median L2 %.1e; sparsity L1 %.2f, none %.2f" % (
     np.median(te[l2]), sp_e[l1].mean(), sp_e[none].mean()))
 PY
 
+# Ex1 claims: the centralizer pattern of the reparam probe on trained networks
+cat > "$tmp/ex1.yaml" <<'YAML'
+seeds: {count: 2}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 100, noise: 0.05}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear}
+train: {optimizer: gd, lr: 0.01, epochs: 200}
+probes: {reparam: {trials: 30, families: [general, positive_monomial, permutation, signed_permutation]}}
+sweep:
+  model.activation: [linear, relu, sigmoid, tanh]
+YAML
+check "Ex1 sweep" "$exe" run "$tmp/ex1.yaml" -o "$tmp/ex1.h5" -q
+check "Ex1 claims" "$py" - "$tmp/ex1.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+act = np.array([a.decode() for a in f["grid/model.activation"][:]])
+m = f["runs/metrics"]
+exact = {  # family -> activations whose centralizer holds it
+    "general": {"linear"}, "positive_monomial": {"linear", "relu"},
+    "permutation": {"linear", "relu", "sigmoid", "tanh"}, "signed_permutation": {"linear", "tanh"}}
+for fam, ok in exact.items():
+    v = m["reparam_max_rel_" + fam][:]
+    for a in ("linear", "relu", "sigmoid", "tanh"):
+        sel = v[act == a]
+        if a in ok:
+            assert (sel < 1e-12).all(), (fam, a, sel)
+        else:
+            assert (sel > 1e-3).all(), (fam, a, sel)
+assert (f["probes/reparam/end_to_end"][:][act == "linear"] < 1e-12).all()
+assert np.isnan(f["probes/reparam/end_to_end"][:][act != "linear"]).all()
+PY
+
 # plan: counts per axis value, sizes, a calibrated estimate
 check "plan" "$exe" plan "$tmp/sw.yaml"
 grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }
