@@ -39,6 +39,34 @@ int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const doub
                       const double *X, int n, sym_group g, int trials, sym_rng *r);
 
 /* ------------------------------------------------------------------ */
+/* Ex2: centralizers of activations                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Commutation error of sigma with group elements M of family @p g in
+ * dimension n: over @p trials draws of M and @p samples z ~ N(0, I) each,
+ * out[0] the mean and out[1] the max of the symmetric relative difference
+ * ||sigma(M z) - M sigma(z)|| / (||sigma(M z)|| + ||M sigma(z)||), in [0, 1]
+ * (0 when both sides vanish).
+ */
+int sym_centralizer_commutation(double out[2], sym_act act, double slope, int n, sym_group g,
+                                int trials, int samples, sym_rng *r);
+
+/**
+ * The infinitesimal centralizer {A in gl(n) : sigma'(z) * (A z) = A sigma(z)
+ * for the sampled z}: the conditions on row i of A are M_i a = 0 with
+ * M_i[s, j] = sigma'(z_si) z_sj - sigma(z_sj), so its dimension is the sum of
+ * the rows' nullities (singular values below 1e-10 of the largest of all).
+ * @param dim  the dimension
+ * @param gap  smallest singular value counted as non-null over the largest
+ *             counted as null (inf when nothing is null or all is)
+ * @param basis if not NULL, [n*n x n x n]: the first dim matrices span the
+ *             centralizer (orthonormal as vectors), the rest NaN.
+ */
+int sym_centralizer_dimension(int *dim, double *gap, double *basis, sym_act act, double slope,
+                              int n, int samples, sym_rng *r);
+
+/* ------------------------------------------------------------------ */
 /* Ex3: structure of a one-layer encoder W [d x D] and decoder W' [D x d] */
 /* ------------------------------------------------------------------ */
 

@@ -57,6 +57,8 @@ typedef struct sym_measure_layout {
     int d, k;
     size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max;
     size_t reparam; /**< [families x 5]: mean/max abs, mean/max rel, end-to-end */
+    size_t cent_comm, cent_dim, cent_gap, cent_basis; /**< centralizer: [families x 2], 1, 1, n^4 */
+    int cent_n;     /**< largest hidden width probed by the centralizer */
     size_t total;
 } sym_measure_layout;
 
@@ -85,6 +87,8 @@ typedef struct sym_job {
     int probe_structure, probe_penalty, penalty_trials;
     int probe_reparam, reparam_trials, reparam_samples, n_families;
     sym_group families[SYM_GROUP_COUNT]; /**< reparam: the families, in the job's order */
+    int probe_centralizer, cent_trials, cent_samples, cent_basis, n_cent_families;
+    sym_group cent_families[SYM_GROUP_COUNT];
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 

@@ -1194,6 +1194,13 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
             rc = jerr(c, lookup(c, lookup(c, root, "probes"), "reparam"), "probes.reparam",
                       "needs a model with a hidden layer and untied weights (the layer action "
                       "unties a tied autoencoder)");
+        if (!rc && job->probe_centralizer && cfg->model.n_layers < 2)
+            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer",
+                      "probes the first hidden layer's activation and width: the model has no hidden layer");
+        if (!rc && job->probe_centralizer && job->cent_samples < cfg->model.widths[1])
+            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer.samples",
+                      "expected at least the hidden width (%d) to determine the centralizer, found %d",
+                      cfg->model.widths[1], job->cent_samples);
         if (!rc && job->probe_orbit) {
             sym_model *pm = NULL;
             sym_algebra alg;
@@ -1328,13 +1335,46 @@ cleanup:
 
 static const char *const algebra_names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diagonal", "so"};
 
+static const char *const group_names[SYM_GROUP_COUNT] = {
+    "general", "orthogonal", "positive_diagonal", "permutation",
+    "signed_permutation", "positive_monomial", "negative_scaling"};
+
+/* "families: [...]" of a probe, in the given order, each once (absent: keep *n, out) */
+static int get_families(ctx *c, const node *m, const char *path, sym_group *out, int *n)
+{
+    char key[128];
+    node *fl = lookup(c, m, "families");
+    int len;
+
+    if (!fl)
+        return 0;
+    snprintf(key, sizeof(key), "%s.families", path);
+    if (fl->type != YAML_SEQUENCE_NODE || (len = seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
+        return expected(c, fl, key, "a list of group families (general, orthogonal, ...)");
+    for (int i = 0; i < len; i++) {
+        char ikey[160];
+        int g = 0;
+
+        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+        if (enum_value(c, get(c, fl->data.sequence.items.start[i]), ikey, group_names,
+                       SYM_GROUP_COUNT, &g))
+            return SYM_EJOB;
+        for (int j = 0; j < i; j++)
+            if (out[j] == (sym_group)g)
+                return jerr(c, get(c, fl->data.sequence.items.start[i]), ikey,
+                            "family %s is listed twice", group_names[g]);
+        out[i] = (sym_group)g;
+    }
+    *n = len;
+    return 0;
+}
+
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
-    static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam", NULL};
+    static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam",
+                                       "centralizer", NULL};
     static const char *const k_rep[] = {"families", "trials", "samples", NULL};
-    static const char *const fam_names[SYM_GROUP_COUNT] = {
-        "general", "orthogonal", "positive_diagonal", "permutation",
-        "signed_permutation", "positive_monomial", "negative_scaling"};
+    static const char *const k_cen[] = {"families", "trials", "samples", "basis", NULL};
     static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
     static const char *const k_pen[] = {"trials", NULL};
     static const char *const k_none[] = {NULL};
@@ -1368,36 +1408,30 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     for (int g = 0; g < SYM_GROUP_COUNT; g++)
         job->families[g] = (sym_group)g;
     if ((ov = lookup(c, v, "reparam")) != NULL) {
-        node *fl;
-
         if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
             SYM_TRY(check_map(c, ov, "probes.reparam", k_rep));
             SYM_TRY(get_int(c, ov, "probes.reparam", "trials", 0, 100, 1, 1000000, &job->reparam_trials));
             SYM_TRY(get_int(c, ov, "probes.reparam", "samples", 0, 200, 1, 1000000, &job->reparam_samples));
-            if ((fl = lookup(c, ov, "families")) != NULL) {
-                int len;
-
-                if (fl->type != YAML_SEQUENCE_NODE || (len = seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
-                    return expected(c, fl, "probes.reparam.families",
-                                    "a list of group families (general, orthogonal, ...)");
-                job->n_families = len;
-                for (int i = 0; i < len; i++) {
-                    char key[64];
-                    int g = 0;
-
-                    snprintf(key, sizeof(key), "probes.reparam.families[%d]", i);
-                    if (enum_value(c, get(c, fl->data.sequence.items.start[i]), key, fam_names,
-                                   SYM_GROUP_COUNT, &g))
-                        return SYM_EJOB;
-                    for (int j = 0; j < i; j++)
-                        if (job->families[j] == (sym_group)g)
-                            return jerr(c, get(c, fl->data.sequence.items.start[i]), key,
-                                        "family %s is listed twice", fam_names[g]);
-                    job->families[i] = (sym_group)g;
-                }
-            }
+            SYM_TRY(get_families(c, ov, "probes.reparam", job->families, &job->n_families));
         }
         job->probe_reparam = 1;
+    }
+    job->probe_centralizer = 0;
+    job->cent_trials = 20;
+    job->cent_samples = 200;
+    job->cent_basis = 0;
+    job->n_cent_families = SYM_GROUP_COUNT;
+    for (int g = 0; g < SYM_GROUP_COUNT; g++)
+        job->cent_families[g] = (sym_group)g;
+    if ((ov = lookup(c, v, "centralizer")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.centralizer", k_cen));
+            SYM_TRY(get_int(c, ov, "probes.centralizer", "trials", 0, 20, 1, 1000000, &job->cent_trials));
+            SYM_TRY(get_int(c, ov, "probes.centralizer", "samples", 0, 200, 1, 1000000, &job->cent_samples));
+            SYM_TRY(get_bool(c, ov, "probes.centralizer", "basis", 0, &job->cent_basis));
+            SYM_TRY(get_families(c, ov, "probes.centralizer", job->cent_families, &job->n_cent_families));
+        }
+        job->probe_centralizer = 1;
     }
     ov = lookup(c, v, "orbit_loss");
     if (!ov)
@@ -1487,6 +1521,16 @@ static int parse_document(ctx *c, sym_job *job)
         if (job->probe_reparam) {
             L->reparam = o;
             o += 5 * (size_t)job->n_families;
+        }
+        if (job->probe_centralizer) {
+            for (int k = 0; k < job->n_configs; k++)
+                L->cent_n = job->configs[k].model.widths[1] > L->cent_n ? job->configs[k].model.widths[1] : L->cent_n;
+            L->cent_comm = o; o += 2 * (size_t)job->n_cent_families;
+            L->cent_dim = o; o += 1;
+            L->cent_gap = o; o += 1;
+            L->cent_basis = o;
+            if (job->cent_basis)
+                o += (size_t)L->cent_n * L->cent_n * L->cent_n * L->cent_n;
         }
         L->total = o;
     }

@@ -247,24 +247,72 @@ static int measure_list(const sym_job *job, measure_ds *m)
                                   "at every hidden layer (reparam probe)"};
         }
     }
+    if (job->probe_centralizer) {
+        static char metric[SYM_GROUP_COUNT][96];
+
+        m[n++] = (measure_ds){"/probes/centralizer/commutation_mean", job->measure.cent_comm,
+                              (size_t)job->n_cent_families,
+                              "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
+                              "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]"};
+        m[n++] = (measure_ds){"/probes/centralizer/commutation_max", job->measure.cent_comm + 1,
+                              (size_t)job->n_cent_families, "max of the same [run x family]"};
+        m[n++] = (measure_ds){"/runs/metrics/centralizer_dimension", job->measure.cent_dim, 1,
+                              "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
+                              "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)"};
+        m[n++] = (measure_ds){"/probes/centralizer/gap", job->measure.cent_gap, 1,
+                              "smallest non-null singular value over the largest null one (inf: nothing null)"};
+        if (job->cent_basis)
+            m[n++] = (measure_ds){"/probes/centralizer/basis", job->measure.cent_basis,
+                                  (size_t)job->measure.cent_n * job->measure.cent_n * job->measure.cent_n *
+                                      job->measure.cent_n,
+                                  "a basis of the infinitesimal centralizer: [run, element, n, n], the "
+                                  "first 'dimension' elements, NaN after"};
+        for (int f = 0; f < job->n_cent_families; f++) {
+            snprintf(metric[f], sizeof(metric[f]), "/runs/metrics/centralizer_max_%s",
+                     sym_group_name(job->cent_families[f]));
+            m[n++] = (measure_ds){metric[f], job->measure.cent_comm + 2 * (size_t)f + 1, 1,
+                                  "max commutation error of the first hidden activation with group "
+                                  "elements of the family (centralizer probe)"};
+        }
+    }
     return n;
 }
 
 static int measure_datasets(sym_output *o, int n_runs)
 {
-    measure_ds m[48];
+    measure_ds m[64];
     int n = measure_list(o->job, m), rc = 0;
 
     for (int i = 0; i < n; i++) {
         long long dims[3] = {n_runs, (long long)m[i].width, 0};
         int rank = m[i].width == 1 ? 1 : 2;
 
+        long long d4[4];
+
         if (strstr(m[i].path, "penalty_invariance/")) {
             dims[1] = SYM_PENALTY_FAMILIES;
             dims[2] = SYM_PENALTY_KINDS;
             rank = 3;
         }
+        if (strstr(m[i].path, "centralizer/basis")) {
+            long long N = o->job->measure.cent_n;
+
+            d4[0] = n_runs;
+            d4[1] = N * N;
+            d4[2] = N;
+            d4[3] = N;
+            SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, 4, d4, m[i].desc, NULL));
+            continue;
+        }
         SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, rank, dims, m[i].desc, NULL));
+    }
+    if (o->job->probe_centralizer) {
+        char fams[512] = "";
+
+        for (int f = 0; f < o->job->n_cent_families; f++)
+            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
+                     sym_group_name(o->job->cent_families[f]));
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/centralizer/commutation_max", "families", fams));
     }
     if (o->job->probe_reparam) {
         char fams[512] = "";
@@ -490,14 +538,16 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
     if (job->measure.total) {
-        measure_ds md[48];
+        measure_ds md[64];
         int nd = measure_list(job, md);
 
         for (int q = 0; q < nd; q++) {
             size_t w = md[q].width;
 
-            /* reparam rows gather every 5th value (one per family) */
-            size_t stride = strncmp(md[q].path, "/probes/reparam/", 16) == 0 ? 5 : 1;
+            /* reparam rows gather every 5th value (one per family), commutation every 2nd */
+            size_t stride = strncmp(md[q].path, "/probes/reparam/", 16) == 0            ? 5
+                            : strncmp(md[q].path, "/probes/centralizer/commutation", 31) == 0 ? 2
+                                                                                          : 1;
 
             for (int j = 0; j < m; j++)
                 for (size_t x = 0; x < w; x++)

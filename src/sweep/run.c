@@ -98,6 +98,31 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
         if (rc)
             goto cleanup;
     }
+    if (job->probe_centralizer) {
+        /* the first hidden layer's activation at its width; its own stream */
+        sym_act act = o->act[0];
+        int n = o->widths[1], dim = 0, N = L->cent_n;
+        double gap = 0, *basis = NULL;
+        sym_rng rng;
+
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 262144u);
+        for (int f = 0; f < job->n_cent_families; f++)
+            SYM_TRY(sym_centralizer_commutation(x + L->cent_comm + 2 * (size_t)f, act, o->leaky_slope, n,
+                                                job->cent_families[f], job->cent_trials, 10, &rng));
+        if (job->cent_basis)
+            SYM_TRY(sym_alloc_doubles(&basis, (size_t)n * n * n * n));
+        rc = sym_centralizer_dimension(&dim, &gap, basis, act, o->leaky_slope, n, job->cent_samples, &rng);
+        if (rc == 0 && basis) /* [n^2 x n x n] into the [N^2 x N x N] slot */
+            for (int b = 0; b < n * n; b++)
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        x[L->cent_basis + ((size_t)b * N + i) * N + j] = basis[((size_t)b * n + i) * n + j];
+        free(basis);
+        if (rc)
+            goto cleanup;
+        x[L->cent_dim] = dim;
+        x[L->cent_gap] = gap;
+    }
     if (!job->probe_structure && !job->probe_penalty)
         goto cleanup;
     SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));

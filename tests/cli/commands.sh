@@ -281,6 +281,35 @@ assert (f["probes/reparam/end_to_end"][:][act == "linear"] < 1e-12).all()
 assert np.isnan(f["probes/reparam/end_to_end"][:][act != "linear"]).all()
 PY
 
+# Ex2 claims: infinitesimal centralizer dimensions and the commutation pattern
+cat > "$tmp/ex2.yaml" <<'YAML'
+seeds: [0]
+data: {kind: teacher_linear, input: 4, output: 3, samples: 20}
+model: {kind: mlp, widths: [4, 6, 3], activation: linear}
+train: {optimizer: gd, lr: 0.01, epochs: 1}
+probes: {centralizer: {trials: 5, samples: 60, basis: true}}
+sweep:
+  model.activation: [linear, relu, leaky_relu, sigmoid, tanh, softplus]
+YAML
+check "Ex2 sweep" "$exe" run "$tmp/ex2.yaml" -o "$tmp/ex2.h5" -q
+check "Ex2 claims" "$py" - "$tmp/ex2.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+act = [a.decode() for a in f["grid/model.activation"][:]]
+dim = dict(zip(act, f["runs/metrics/centralizer_dimension"][:]))
+assert dim == {"linear": 36, "relu": 6, "leaky_relu": 6, "sigmoid": 0, "tanh": 0, "softplus": 0}, dim
+m = f["runs/metrics"]
+pm = dict(zip(act, m["centralizer_max_positive_monomial"][:]))
+sp = dict(zip(act, m["centralizer_max_signed_permutation"][:]))
+pe = dict(zip(act, m["centralizer_max_permutation"][:]))
+assert pm["relu"] < 1e-14 and pm["sigmoid"] > 1e-2 and sp["tanh"] < 1e-14 and sp["relu"] > 1e-2
+assert all(v < 1e-14 for v in pe.values())
+assert (m["centralizer_max_general"][:][1:] <= 1).all()  # bounded by construction
+b = f["probes/centralizer/basis"][1]  # relu: the diagonal
+assert all(abs(abs(np.trace(b[k])) - 1) < 1e-9 and abs(np.abs(b[k]).sum() - 1) < 1e-9 for k in range(6))
+assert np.isnan(b[6:]).all()
+PY
+
 # plan: counts per axis value, sizes, a calibrated estimate
 check "plan" "$exe" plan "$tmp/sw.yaml"
 grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }
