@@ -67,6 +67,32 @@ int sym_centralizer_dimension(int *dim, double *gap, double *basis, sym_act act,
                               int n, int samples, sym_rng *r);
 
 /* ------------------------------------------------------------------ */
+/* Ex4: geometry of l_p balls                                          */
+/* ------------------------------------------------------------------ */
+
+/** ||x||_p for p > 0 (a quasi-norm below 1), INFINITY for the max norm. */
+double sym_lp_norm(const double *x, int n, double p);
+
+/**
+ * Max over @p trials draws of K from family @p g and @p points x on the unit
+ * l_p sphere (Gaussian directions normalized) of | ||K x||_p - 1 |.
+ */
+int sym_lp_norm_change(double *out, int n, double p, sym_group g, int trials, int points,
+                       sym_rng *r);
+
+/** Euclidean projection of y onto the l_p ball of radius rad (p >= 1 or inf). */
+void sym_lp_project(double *x, const double *y, int n, double p, double rad, double *work);
+
+/**
+ * Minimize @p quadratics random strictly convex f(x) = (x - c)^T Q (x - c) / 2
+ * over the l_p ball of radius rad (c outside it) by accelerated projected
+ * gradient; out[0] the fraction of solutions with a coordinate |x_i| <=
+ * 1e-9 rad (on a vertex or a face of the l1 ball), out[1] the mean number of
+ * such coordinates.  p >= 1 or inf.
+ */
+int sym_lp_sparsity(double out[2], int n, double p, double rad, int quadratics, sym_rng *r);
+
+/* ------------------------------------------------------------------ */
 /* Ex3: structure of a one-layer encoder W [d x D] and decoder W' [D x d] */
 /* ------------------------------------------------------------------ */
 
