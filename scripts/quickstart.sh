@@ -11,7 +11,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p out
 # rank 0 coordinates (mostly asleep), one worker per core
 np=$(( $(nproc) + 1 ))
-for job in ex1-reparam ex2-centralizer ex3 ex5-orbit; do
+for job in ex1-reparam ex2-centralizer ex3 ex4-lpball ex5-orbit; do
   echo "=== jobs/$job.yaml on $np ranks ==="
   mpirun --oversubscribe -np $np build/symsweep run jobs/$job.yaml -o out/$job.h5 --force 2>/dev/null
 done

@@ -59,6 +59,7 @@ typedef struct sym_measure_layout {
     size_t reparam; /**< [families x 5]: mean/max abs, mean/max rel, end-to-end */
     size_t cent_comm, cent_dim, cent_gap, cent_basis; /**< centralizer: [families x 2], 1, 1, n^4 */
     int cent_n;     /**< largest hidden width probed by the centralizer */
+    size_t lp_change, lp_sparse, lp_zeros; /**< lp_ball: [n_p x families], [n_p], [n_p] */
     size_t total;
 } sym_measure_layout;
 
@@ -89,6 +90,9 @@ typedef struct sym_job {
     sym_group families[SYM_GROUP_COUNT]; /**< reparam: the families, in the job's order */
     int probe_centralizer, cent_trials, cent_samples, cent_basis, n_cent_families;
     sym_group cent_families[SYM_GROUP_COUNT];
+    int probe_lp, lp_dim, lp_trials, lp_points, lp_quadratics, n_lp_p, n_lp_families;
+    double lp_radius, lp_p[16];
+    sym_group lp_families[SYM_GROUP_COUNT];
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 

@@ -1372,7 +1372,9 @@ static int get_families(ctx *c, const node *m, const char *path, sym_group *out,
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
     static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam",
-                                       "centralizer", NULL};
+                                       "centralizer", "lp_ball", NULL};
+    static const char *const k_lp[] = {"dim", "p", "families", "trials", "points", "quadratics",
+                                       "radius", NULL};
     static const char *const k_rep[] = {"families", "trials", "samples", NULL};
     static const char *const k_cen[] = {"families", "trials", "samples", "basis", NULL};
     static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
@@ -1432,6 +1434,55 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
             SYM_TRY(get_families(c, ov, "probes.centralizer", job->cent_families, &job->n_cent_families));
         }
         job->probe_centralizer = 1;
+    }
+    {
+        static const double def_p[7] = {0.5, 1, 1.5, 2, 3, 4, INFINITY};
+
+        job->probe_lp = 0;
+        job->lp_dim = 2;
+        job->lp_trials = 20;
+        job->lp_points = 500;
+        job->lp_quadratics = 200;
+        job->lp_radius = 1.0;
+        job->n_lp_p = 7;
+        memcpy(job->lp_p, def_p, sizeof(def_p));
+        job->n_lp_families = SYM_GROUP_COUNT;
+        for (int g = 0; g < SYM_GROUP_COUNT; g++)
+            job->lp_families[g] = (sym_group)g;
+    }
+    if ((ov = lookup(c, v, "lp_ball")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            node *pl;
+
+            SYM_TRY(check_map(c, ov, "probes.lp_ball", k_lp));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "dim", 0, 2, 1, 1000, &job->lp_dim));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "trials", 0, 20, 1, 1000000, &job->lp_trials));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "points", 0, 500, 1, 10000000, &job->lp_points));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "quadratics", 0, 200, 1, 1000000, &job->lp_quadratics));
+            SYM_TRY(get_double(c, ov, "probes.lp_ball", "radius", 0, 1.0, 0.0, 1, NAN, 0, &job->lp_radius));
+            SYM_TRY(get_families(c, ov, "probes.lp_ball", job->lp_families, &job->n_lp_families));
+            if ((pl = lookup(c, ov, "p")) != NULL) {
+                int len;
+
+                if (pl->type != YAML_SEQUENCE_NODE || (len = seq_len(pl)) < 1 || len > 16)
+                    return expected(c, pl, "probes.lp_ball.p", "a list of 1 to 16 exponents (numbers >= 0.1, or inf)");
+                for (int i = 0; i < len; i++) {
+                    node *it = get(c, pl->data.sequence.items.start[i]);
+                    const char *sv = scalar(it);
+                    char key[64];
+                    double pv;
+
+                    snprintf(key, sizeof(key), "probes.lp_ball.p[%d]", i);
+                    if (sv && is_plain(it) && (!strcmp(sv, "inf") || !strcmp(sv, ".inf")))
+                        pv = INFINITY;
+                    else if (parse_double(it, &pv) || pv < 0.1 || pv > 1000)
+                        return expected(c, it, key, "a number from 0.1 to 1000, or inf");
+                    job->lp_p[i] = pv;
+                }
+                job->n_lp_p = len;
+            }
+        }
+        job->probe_lp = 1;
     }
     ov = lookup(c, v, "orbit_loss");
     if (!ov)
@@ -1521,6 +1572,11 @@ static int parse_document(ctx *c, sym_job *job)
         if (job->probe_reparam) {
             L->reparam = o;
             o += 5 * (size_t)job->n_families;
+        }
+        if (job->probe_lp) {
+            L->lp_change = o; o += (size_t)job->n_lp_p * job->n_lp_families;
+            L->lp_sparse = o; o += (size_t)job->n_lp_p;
+            L->lp_zeros = o; o += (size_t)job->n_lp_p;
         }
         if (job->probe_centralizer) {
             for (int k = 0; k < job->n_configs; k++)

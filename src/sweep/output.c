@@ -247,6 +247,27 @@ static int measure_list(const sym_job *job, measure_ds *m)
                                   "at every hidden layer (reparam probe)"};
         }
     }
+    if (job->probe_lp) {
+        static char mname[16][96];
+
+        m[n++] = (measure_ds){"/probes/lp_ball/norm_change", job->measure.lp_change,
+                              (size_t)job->n_lp_p * job->n_lp_families,
+                              "max over group elements K and points x of the unit l_p sphere of "
+                              "| ||K x||_p - 1 | [run x p x family]"};
+        m[n++] = (measure_ds){"/probes/lp_ball/sparse_fraction", job->measure.lp_sparse, (size_t)job->n_lp_p,
+                              "fraction of random convex quadratics whose minimum over the l_p ball "
+                              "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1"};
+        m[n++] = (measure_ds){"/probes/lp_ball/mean_zeros", job->measure.lp_zeros, (size_t)job->n_lp_p,
+                              "mean number of zero coordinates of those minima [run x p]"};
+        for (int k = 0; k < job->n_lp_p; k++) {
+            if (isinf(job->lp_p[k]))
+                snprintf(mname[k], sizeof(mname[k]), "/runs/metrics/lp_sparse_fraction_pinf");
+            else
+                snprintf(mname[k], sizeof(mname[k]), "/runs/metrics/lp_sparse_fraction_p%g", job->lp_p[k]);
+            m[n++] = (measure_ds){mname[k], job->measure.lp_sparse + (size_t)k, 1,
+                                  "fraction of constrained minima with a zero coordinate (lp_ball probe)"};
+        }
+    }
     if (job->probe_centralizer) {
         static char metric[SYM_GROUP_COUNT][96];
 
@@ -294,6 +315,11 @@ static int measure_datasets(sym_output *o, int n_runs)
             dims[2] = SYM_PENALTY_KINDS;
             rank = 3;
         }
+        if (strstr(m[i].path, "lp_ball/norm_change")) {
+            dims[1] = o->job->n_lp_p;
+            dims[2] = o->job->n_lp_families;
+            rank = 3;
+        }
         if (strstr(m[i].path, "centralizer/basis")) {
             long long N = o->job->measure.cent_n;
 
@@ -305,6 +331,18 @@ static int measure_datasets(sym_output *o, int n_runs)
             continue;
         }
         SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, rank, dims, m[i].desc, NULL));
+    }
+    if (o->job->probe_lp) {
+        char fams[512] = "", ps[256] = "";
+
+        for (int f = 0; f < o->job->n_lp_families; f++)
+            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
+                     sym_group_name(o->job->lp_families[f]));
+        for (int k = 0; k < o->job->n_lp_p; k++)
+            snprintf(ps + strlen(ps), sizeof(ps) - strlen(ps), "%s%g", k ? ", " : "", o->job->lp_p[k]);
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "families", fams));
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "p", ps));
+        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/lp_ball/norm_change", "dim", o->job->lp_dim));
     }
     if (o->job->probe_centralizer) {
         char fams[512] = "";

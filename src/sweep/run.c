@@ -98,6 +98,27 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
         if (rc)
             goto cleanup;
     }
+    if (job->probe_lp) {
+        /* geometry only: independent of the network; its own stream */
+        sym_rng rng;
+
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 327680u);
+        for (int k = 0; k < job->n_lp_p; k++) {
+            double pv = job->lp_p[k];
+
+            for (int f = 0; f < job->n_lp_families; f++)
+                SYM_TRY(sym_lp_norm_change(x + L->lp_change + (size_t)k * job->n_lp_families + f,
+                                           job->lp_dim, pv, job->lp_families[f], job->lp_trials,
+                                           job->lp_points, &rng));
+            if (pv >= 1.0) { /* convex balls only */
+                double sp[2];
+
+                SYM_TRY(sym_lp_sparsity(sp, job->lp_dim, pv, job->lp_radius, job->lp_quadratics, &rng));
+                x[L->lp_sparse + k] = sp[0];
+                x[L->lp_zeros + k] = sp[1];
+            }
+        }
+    }
     if (job->probe_centralizer) {
         /* the first hidden layer's activation at its width; its own stream */
         sym_act act = o->act[0];

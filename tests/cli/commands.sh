@@ -310,6 +310,21 @@ assert all(abs(abs(np.trace(b[k])) - 1) < 1e-9 and abs(np.abs(b[k]).sum() - 1) <
 assert np.isnan(b[6:]).all()
 PY
 
+# Ex4 claims: the l_p ball's isometries and where constrained minima land
+check "Ex4 job" "$exe" run "$src/jobs/ex4-lpball.yaml" -o "$tmp/ex4.h5" -q
+check "Ex4 claims" "$py" - "$tmp/ex4.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1]); nc = f["probes/lp_ball/norm_change"]
+fams = nc.attrs["families"].split(", "); ps = nc.attrs["p"].split(", ")
+v = nc[:].max(axis=0)                                  # [p x family], worst over seeds
+orth, sp = fams.index("orthogonal"), fams.index("signed_permutation")
+for i, p in enumerate(ps):
+    assert v[i, sp] < 1e-14, (p, v[i, sp])             # signed permutations keep every ball
+    assert (v[i, orth] < 1e-14) == (p == "2"), (p, v[i, orth])   # rotations keep only l2
+sf = f["probes/lp_ball/sparse_fraction"][:].mean(axis=0)
+assert sf[ps.index("1")] > 0.3 and sf[ps.index("2")] < 0.01 and np.isnan(sf[ps.index("0.5")]), sf
+PY
+
 # plan: counts per axis value, sizes, a calibrated estimate
 check "plan" "$exe" plan "$tmp/sw.yaml"
 grep -q "16 runs = 4 configurations x 4 seeds; 16 tasks" "$tmp/log" || { echo "FAIL: plan counts"; cat "$tmp/log"; fail=1; }
