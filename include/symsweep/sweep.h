@@ -172,10 +172,10 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                       const sym_output_info *info);
 /**
  * Reopen @p path to resume @p job: refuses a file written by another job
- * (different job_sha256).  *todo (owned) lists the runs still to compute:
+ * (different job_sha256).  *to_run (owned) lists the runs still to compute:
  * pending and failed ones, in index order.
  */
-int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
+int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char *path,
                       const sym_job *job, const char *shard);
 /** Buffer a result (deep copy) until the next checkpoint. */
 int sym_output_add(sym_output *o, const sym_run_result *r);
@@ -206,7 +206,7 @@ typedef struct sym_sweep_opts {
 #define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1 }
 
 typedef struct sym_sweep_stats {
-    int n_runs, n_todo, done, diverged, failed;
+    int n_runs, n_to_run, done, diverged, failed;
     int interrupted; /**< stopped by SIGTERM/SIGUSR1: resume to finish */
     double wall_time;  /**< of the whole sweep, file creation and final checkpoint included */
     double busy_time;  /**< rank 0 with workers: handling messages (not checkpoints) */

@@ -199,7 +199,7 @@ static int cmd_summary(int argc, char **argv)
 static void print_results(const sym_job *job, const sym_sweep_stats *st, const char *path)
 {
     printf("\n%s: %d run%s computed (of %d): %d done, %d diverged, %d failed in %.2f s\n",
-           job->name, st->n_todo, st->n_todo == 1 ? "" : "s", st->n_runs, st->done, st->diverged,
+           job->name, st->n_to_run, st->n_to_run == 1 ? "" : "s", st->n_runs, st->done, st->diverged,
            st->failed, st->wall_time);
     printf("results: %s\n\n", path);
     fflush(stdout);
@@ -292,7 +292,7 @@ static int cmd_run(int argc, char **argv)
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         fprintf(stderr,
                 "stats: %d runs in %.3f s (%.1f runs/s); rank 0: HDF5 writes %.3f s (%.2f%% of wall)",
-                st.n_todo, st.wall_time, st.n_todo / st.wall_time, st.write_time,
+                st.n_to_run, st.wall_time, st.n_to_run / st.wall_time, st.write_time,
                 100.0 * st.write_time / st.wall_time);
         /* capacity: results per second of rank 0's own work, messages and writes */
         if (size > 1)
@@ -314,7 +314,7 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr,
                     "symsweep: stopped by a signal after a checkpoint: %d of %d runs written "
                     "this time; continue with: symsweep run %s -o %s --resume\n",
-                    st.done + st.diverged + st.failed, st.n_todo, job_path, o.out_path);
+                    st.done + st.diverged + st.failed, st.n_to_run, job_path, o.out_path);
         rc = EXIT_REQUEUE;
     } else {
         if (rank == 0 && !o.quiet)

@@ -321,56 +321,42 @@ cleanup:
     return rc;
 }
 
+static int block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write);
+
 int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
                       const void *data)
 {
     char *fixed = NULL;
-    hid_t d = -1, fs = -1, ms = -1, t = -1, ft = -1;
-    hsize_t dims[8], start[8] = {0}, count[8];
-    int rc = 0, rank;
+    hid_t d = -1, ft = -1;
+    int rc = 0, text;
 
     H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
-    H5CHK(fs = H5Dget_space(d));
-    H5CHK(rank = H5Sget_simple_extent_ndims(fs));
-    H5CHK(H5Sget_simple_extent_dims(fs, dims, NULL));
-    if (row0 < 0 || nrows < 0 || (hsize_t)(row0 + nrows) > dims[0])
-        SYM_FAIL(SYM_EINVAL, "%s: rows [%lld, %lld) outside [0, %llu)", path, row0, row0 + nrows,
-                 (unsigned long long)dims[0]);
-    for (int i = 0; i < rank; i++)
-        count[i] = dims[i];
-    start[0] = (hsize_t)row0;
-    count[0] = (hsize_t)nrows;
-    H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
-    H5CHK(ms = H5Screate_simple(rank, count, NULL));
     H5CHK(ft = H5Dget_type(d));
-    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
-        /* fixed-length text: copy the given strings into padded records */
+    text = H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) <= 0;
+    if (text) {
+        /* fixed-length text: the caller's strings into padded records */
         const char *const *strs = data;
+        int rank, nd;
+        hsize_t dims[8];
+        hid_t sp;
         size_t cnt = (size_t)nrows;
 
+        H5CHK(sp = H5Dget_space(d));
+        nd = H5Sget_simple_extent_dims(sp, dims, NULL);
+        rank = nd;
+        H5Sclose(sp);
         for (int i = 1; i < rank; i++)
-            cnt *= count[i];
+            cnt *= dims[i];
         SYM_TRY(sym_alloc(&fixed, cnt * SYM_H5_TEXT_LEN));
         for (size_t i = 0; i < cnt; i++)
             snprintf(fixed + i * SYM_H5_TEXT_LEN, SYM_H5_TEXT_LEN, "%s", strs[i] ? strs[i] : "");
         data = fixed;
-        t = text_type();
-    } else if (H5Tget_class(ft) == H5T_STRING)
-        t = str_type();
-    else if (H5Tget_class(ft) == H5T_ENUM)
-        t = H5Tcopy(f->status_type);
-    else if (H5Tget_class(ft) == H5T_INTEGER)
-        t = H5Tcopy(H5T_NATIVE_INT64);
-    else
-        t = H5Tcopy(H5T_NATIVE_DOUBLE);
-    H5CHK(t);
-    H5CHK(H5Dwrite(d, t, ms, fs, H5P_DEFAULT, data));
+    }
+    /* every other type is written in the dataset's own native type */
+    SYM_TRY(block_io(f, path, row0, nrows, (void *)data, 1));
 cleanup:
     free(fixed);
-    if (t >= 0) H5Tclose(t);
     if (ft >= 0) H5Tclose(ft);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
     if (d >= 0) H5Dclose(d);
     return rc;
 }

@@ -821,7 +821,7 @@ cleanup:
 
 double sym_output_write_time(const sym_output *o) { return o->write_time; }
 
-int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *path,
+int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char *path,
                       const sym_job *job, const char *shard)
 {
     sym_output *o = NULL;
@@ -864,9 +864,9 @@ int sym_output_resume(sym_output **out, int **todo, int *n_todo, const char *pat
     SYM_TRY(sym_h5_sync(o->h5));
     *out = o;
     o = NULL;
-    *todo = list;
+    *to_run = list;
     list = NULL;
-    *n_todo = cnt;
+    *n_to_run = cnt;
 cleanup:
     free(hash);
     free(fshard);

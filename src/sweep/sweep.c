@@ -456,8 +456,8 @@ typedef struct coord {
     const sym_job *job;
     sym_output *out;
     progress *p;
-    const int *todo;
-    int n_todo, next, size, outstanding, stopping, n_pending;
+    const int *to_run;
+    int n_to_run, next, size, outstanding, stopping, n_pending;
     pending_run **pending;       /* [n_runs] */
     int32_t *queue;              /* probe pieces to hand out: (run, piece) pairs */
     int q_head, q_tail, q_cap;
@@ -468,7 +468,7 @@ typedef struct coord {
 
 static int finished(const coord *c)
 {
-    return c->next >= c->n_todo && c->q_head == c->q_tail && c->outstanding == 0;
+    return c->next >= c->n_to_run && c->q_head == c->q_tail && c->outstanding == 0;
 }
 
 /* answer worker @p dest: a probe piece first (frees memory soonest), else a
@@ -490,11 +490,11 @@ static int assign(coord *c, int dest, int *active, int rc)
         h.piece = piece;
         h.n_params = (int32_t)pr->r.n_params;
         memcpy(c->wbuf + sizeof(h), pr->r.params, sizeof(double) * pr->r.n_params);
-    } else if (c->next < c->n_todo) {
+    } else if (c->next < c->n_to_run) {
         h.kind = WORK_TRAIN;
-        h.count = chunk_size(c->n_todo - c->next, c->size - 1);
+        h.count = chunk_size(c->n_to_run - c->next, c->size - 1);
         for (int k = 0; k < h.count; k++) {
-            int32_t idx = c->todo[c->next++];
+            int32_t idx = c->to_run[c->next++];
 
             memcpy(c->wbuf + sizeof(h) + sizeof(int32_t) * (size_t)k, &idx, sizeof(idx));
         }
@@ -519,7 +519,7 @@ static int assign(coord *c, int dest, int *active, int rc)
 static void serve_waiting(coord *c, int *active, int rc)
 {
     while (c->n_waiting > 0 &&
-           (rc < 0 || c->stopping || c->q_head < c->q_tail || c->next < c->n_todo || finished(c)))
+           (rc < 0 || c->stopping || c->q_head < c->q_tail || c->next < c->n_to_run || finished(c)))
         assign(c, c->waiting[--c->n_waiting], active, rc);
 }
 
@@ -611,7 +611,7 @@ static int on_probe_result(coord *c, const char *buf)
 
 /* rank 0 with workers: hand out tasks, buffer results, checkpoint */
 static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const sym_sweep_opts *o,
-                       progress *p, const int *todo, int n_todo, int size, int *abandoned)
+                       progress *p, const int *to_run, int n_to_run, int size, int *abandoned)
 {
     coord c;
     int active = size - 1, rc = 0;
@@ -626,8 +626,8 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
     c.job = job;
     c.out = out;
     c.p = p;
-    c.todo = todo;
-    c.n_todo = n_todo;
+    c.to_run = to_run;
+    c.n_to_run = n_to_run;
     c.size = size;
     c.wcap = work_capacity(job);
     SYM_TRY(sym_alloc(&c.wbuf, c.wcap));
@@ -718,7 +718,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     sym_run_result r = {0};
     progress p;
     char *hosts = NULL;
-    int *todo = NULL, n_todo = 0, abandoned = 0;
+    int *to_run = NULL, n_to_run = 0, abandoned = 0;
     double last_write_time = 0;
     char shard[64] = "";
     int progress_ok = 0;
@@ -737,22 +737,22 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
         info.hosts = hosts;
         info.shard = shard;
         if (o->resume) {
-            rc = sym_output_resume(&out, &todo, &n_todo, o->out_path, job, shard);
+            rc = sym_output_resume(&out, &to_run, &n_to_run, o->out_path, job, shard);
         } else {
             rc = sym_output_create(&out, o->out_path, job, o->force, &info);
-            if (rc == 0 && (rc = sym_alloc(&todo, sizeof(int) * (size_t)(n + 1))) == 0)
+            if (rc == 0 && (rc = sym_alloc(&to_run, sizeof(int) * (size_t)(n + 1))) == 0)
                 for (int i = 0; i < n; i++)
-                    todo[n_todo++] = i;
+                    to_run[n_to_run++] = i;
         }
         /* a shard computes the runs i with i % count == index: round robin,
          * so every shard gets its share of every configuration */
         if (rc == 0 && o->shard_count > 1) {
             int k = 0;
 
-            for (int j = 0; j < n_todo; j++)
-                if (todo[j] % o->shard_count == o->shard_index)
-                    todo[k++] = todo[j];
-            n_todo = k;
+            for (int j = 0; j < n_to_run; j++)
+                if (to_run[j] % o->shard_count == o->shard_index)
+                    to_run[k++] = to_run[j];
+            n_to_run = k;
         }
     }
     /* every rank learns whether the file could be made, so all stop together */
@@ -764,24 +764,24 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
             rc = sym_err_set(shared[1], __FILE__, __LINE__, "rank 0 could not open the output file");
         goto cleanup;
     }
-    st->n_todo = n_todo;
+    st->n_to_run = n_to_run;
     memset(&p, 0, sizeof(p));
     p.job = job;
     p.o = o;
     p.st = st;
-    p.total = n_todo;
+    p.total = n_to_run;
     p.tty = isatty(STDERR_FILENO);
     p.t0 = p.last = sym_now();
     if (size == 1) {
         /* one process is coordinator and worker: no messages */
         double last_ckpt = sym_now();
 
-        for (int k = 0; k < n_todo; k++) {
+        for (int k = 0; k < n_to_run; k++) {
             if (stop_requested) {
                 st->interrupted = 1;
                 break;
             }
-            compute(&r, job, todo[k], rank);
+            compute(&r, job, to_run[k], rank);
             if (sym_job_n_pieces(job) > 0 && r.params && r.status != SYM_RUN_FAILED) {
                 int P = job->orbit.points;
 
@@ -802,7 +802,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
             SYM_TRY(maybe_checkpoint(out, o, &last_ckpt, &p));
         }
     } else if (rank == 0) {
-        SYM_TRY(coordinator(comm, job, out, o, &p, todo, n_todo, size, &abandoned));
+        SYM_TRY(coordinator(comm, job, out, o, &p, to_run, n_to_run, size, &abandoned));
     } else {
         SYM_TRY(worker(comm, job, rank));
     }
@@ -833,7 +833,7 @@ cleanup:
                          "stopped with %d runs still in flight after %.0f s; they stay pending",
                          abandoned, o->grace);
     }
-    free(todo);
+    free(to_run);
     free(hosts);
     return rc;
 }
