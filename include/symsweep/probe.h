@@ -179,6 +179,26 @@ int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_re
                    const double *params, const sym_data *d, const double *A,
                    const sym_orbit_opts *o);
 
+/**
+ * The orbit tangent map at params: J(A) = sum over hidden layers h of
+ * (A_h W_h, A_h b_h, -W_{h+1} A_h), A_h in the algebra (A: layers' n_h^2
+ * blocks, as sym_orbit_direction lays them out).  out: a parameter vector.
+ */
+void sym_orbit_tangent(double *out, const sym_model *m, const double *params, const double *A,
+                       sym_algebra alg);
+/** Its adjoint J^T, projected onto the algebra: out has the layout of A. */
+void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *params,
+                               const double *g, sym_algebra alg);
+
+/**
+ * Split v (a parameter vector) into its orbit-tangent part J A* and the rest:
+ * A* = argmin ||v - J A|| by conjugate gradients on J^T J A = J^T v (matrix
+ * free: it never forms J).  @p tangent and @p perp may be NULL; @p coef
+ * (the layout of A) may be NULL.  Returns the CG iterations used (>= 0).
+ */
+int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_model *m,
+                      const double *params, const double *v, sym_algebra alg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -156,3 +156,198 @@ cleanup:
     free(ipiv);
     return rc;
 }
+
+/* ---- the orbit tangent space ---- */
+
+/* project an n x n block onto the algebra (gl: nothing to do) */
+static void to_algebra(double *A, int n, sym_algebra alg)
+{
+    if (alg == SYM_ALGEBRA_DIAGONAL) {
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (i != j)
+                    A[(size_t)i * n + j] = 0.0;
+    } else if (alg == SYM_ALGEBRA_SO) {
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++) {
+                double v = i == j ? 0.0 : 0.5 * (A[(size_t)i * n + j] - A[(size_t)j * n + i]);
+
+                A[(size_t)i * n + j] = v;
+                A[(size_t)j * n + i] = -v;
+            }
+    }
+}
+
+static int max_w(const sym_model *m)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int w = 0;
+
+    for (int i = 0; i <= o->n_layers; i++)
+        w = o->widths[i] > w ? o->widths[i] : w;
+    return w;
+}
+
+/* scratch of 3 max_w^2 doubles: two weights and one product */
+static void tangent_impl(double *out, const sym_model *m, const double *params, const double *A,
+                         double *scratch)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int L = o->n_layers, w = max_w(m);
+    double *Wx = scratch, *T = scratch + (size_t)w * w, *C = T + (size_t)w * w;
+
+    memset(out, 0, sizeof(double) * sym_model_n_params(m));
+    for (int h = 0; h < L - 1; h++) {
+        int n = o->widths[h + 1], nin = o->widths[h], nout = o->widths[h + 2];
+        const double *bh = sym_model_bias(m, (double *)params, h);
+
+        /* W_h += A_h W_h  [n x nin] */
+        sym_model_get_weight(m, params, h, Wx);
+        sym_gemm(0, 0, n, nin, n, 1.0, A, Wx, 0.0, T);
+        sym_model_get_weight(m, out, h, C);
+        for (size_t i = 0; i < (size_t)n * nin; i++)
+            C[i] += T[i];
+        sym_model_set_weight(m, out, h, C);
+        /* b_h += A_h b_h */
+        if (bh) {
+            double *ob = sym_model_bias(m, out, h);
+
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    ob[i] += A[(size_t)i * n + j] * bh[j];
+        }
+        /* W_{h+1} += -W_{h+1} A_h  [nout x n] */
+        sym_model_get_weight(m, params, h + 1, Wx);
+        sym_gemm(0, 0, nout, n, n, -1.0, Wx, A, 0.0, T);
+        sym_model_get_weight(m, out, h + 1, C);
+        for (size_t i = 0; i < (size_t)nout * n; i++)
+            C[i] += T[i];
+        sym_model_set_weight(m, out, h + 1, C);
+        A += (size_t)n * n;
+    }
+}
+
+/* G_h = gW_h W_h^T + gb_h b_h^T - W_{h+1}^T gW_{h+1}, projected to the algebra */
+static void adjoint_impl(double *out, const sym_model *m, const double *params, const double *g,
+                         sym_algebra alg, double *scratch)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int L = o->n_layers, w = max_w(m);
+    double *Wx = scratch, *Gx = scratch + (size_t)w * w;
+
+    for (int h = 0; h < L - 1; h++) {
+        int n = o->widths[h + 1], nin = o->widths[h], nout = o->widths[h + 2];
+        const double *bh = sym_model_bias(m, (double *)params, h);
+
+        sym_model_get_weight(m, params, h, Wx);
+        sym_model_get_weight(m, g, h, Gx);
+        sym_gemm(0, 1, n, n, nin, 1.0, Gx, Wx, 0.0, out); /* gW_h W_h^T */
+        if (bh) {
+            const double *gb = sym_model_bias(m, (double *)g, h);
+
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    out[(size_t)i * n + j] += gb[i] * bh[j];
+        }
+        sym_model_get_weight(m, params, h + 1, Wx);
+        sym_model_get_weight(m, g, h + 1, Gx);
+        sym_gemm(1, 0, n, n, nout, -1.0, Wx, Gx, 1.0, out); /* - W_{h+1}^T gW_{h+1} */
+        to_algebra(out, n, alg);
+        out += (size_t)n * n;
+    }
+}
+
+void sym_orbit_tangent(double *out, const sym_model *m, const double *params, const double *A,
+                       sym_algebra alg)
+{
+    int w = max_w(m);
+    double *scratch = malloc(sizeof(double) * 3 * (size_t)w * w);
+
+    (void)alg; /* A already lies in the algebra */
+    SYM_ASSERT(scratch);
+    tangent_impl(out, m, params, A, scratch);
+    free(scratch);
+}
+
+void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *params,
+                               const double *g, sym_algebra alg)
+{
+    int w = max_w(m);
+    double *scratch = malloc(sizeof(double) * 2 * (size_t)w * w);
+
+    SYM_ASSERT(scratch);
+    adjoint_impl(out, m, params, g, alg, scratch);
+    free(scratch);
+}
+
+int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_model *m,
+                      const double *params, const double *v, sym_algebra alg)
+{
+    size_t np = sym_model_n_params(m), na = sym_orbit_direction_size(m);
+    int w = max_w(m), rc = 0, it = 0;
+    double *x = NULL, *r = NULL, *p = NULL, *Ap = NULL, *Jp = NULL, *Jx = NULL, *scratch = NULL;
+    double rr, rr0, floor2;
+
+    SYM_TRY(sym_alloc_doubles(&x, na));
+    SYM_TRY(sym_alloc_doubles(&r, na));
+    SYM_TRY(sym_alloc_doubles(&p, na));
+    SYM_TRY(sym_alloc_doubles(&Ap, na));
+    SYM_TRY(sym_alloc_doubles(&Jp, np));
+    SYM_TRY(sym_alloc_doubles(&Jx, np));
+    SYM_TRY(sym_alloc_doubles(&scratch, 3 * (size_t)w * w));
+    /* CG on the normal equations J^T J x = J^T v, from x = 0; in exact
+     * arithmetic it ends within dim(algebra) steps.  It stops when J^T v - J^T J x
+     * is at the rounding floor eps ||J|| ||v|| (||J|| bounded by the weights'
+     * norms): a relative test would chase noise when v is already orthogonal
+     * to the orbit (a gradient of an invariant loss is) */
+    {
+        double jn = 0.0;
+
+        for (size_t i = 0; i < np; i++)
+            jn += params[i] * params[i];
+        floor2 = 1e-13 * sqrt(2.0 * jn) * sym_norm2(v, np);
+        floor2 *= floor2;
+    }
+    adjoint_impl(r, m, params, v, alg, scratch);
+    memcpy(p, r, na * sizeof(double));
+    rr = rr0 = 0.0;
+    for (size_t i = 0; i < na; i++)
+        rr += r[i] * r[i];
+    rr0 = rr;
+    for (it = 0; it < 2 * (int)na + 10 && rr > 1e-30 * rr0 && rr > floor2; it++) {
+        double pAp = 0.0, alpha, rr_new = 0.0;
+
+        tangent_impl(Jp, m, params, p, scratch);
+        adjoint_impl(Ap, m, params, Jp, alg, scratch);
+        for (size_t i = 0; i < na; i++)
+            pAp += p[i] * Ap[i];
+        if (!(pAp > 0))
+            break; /* p in the null space of J: the stabilizer, nothing to gain */
+        alpha = rr / pAp;
+        for (size_t i = 0; i < na; i++) {
+            x[i] += alpha * p[i];
+            r[i] -= alpha * Ap[i];
+            rr_new += r[i] * r[i];
+        }
+        for (size_t i = 0; i < na; i++)
+            p[i] = r[i] + rr_new / rr * p[i];
+        rr = rr_new;
+    }
+    tangent_impl(Jx, m, params, x, scratch);
+    if (tangent)
+        memcpy(tangent, Jx, np * sizeof(double));
+    if (perp)
+        for (size_t i = 0; i < np; i++)
+            perp[i] = v[i] - Jx[i];
+    if (coef)
+        memcpy(coef, x, na * sizeof(double));
+cleanup:
+    free(x);
+    free(r);
+    free(p);
+    free(Ap);
+    free(Jp);
+    free(Jx);
+    free(scratch);
+    return rc < 0 ? rc : it;
+}

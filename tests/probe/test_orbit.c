@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lapacke.h>
+
 #include "symsweep/probe.h"
 
 typedef struct fixture {
@@ -151,9 +153,177 @@ static void test_probe_orbit_directions_and_refusals(void **state)
     teardown_net(&f);
 }
 
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* <J A, g> = <A, J^T g>; J A is the derivative of t -> exp(tA) . theta */
+static void test_probe_orbit_tangent_adjoint_and_derivative(void **state)
+{
+    fixture f;
+    size_t np, na;
+    double *A, *g, *JA, *JTg, *plus, *minus, *tmp, K[36], Ki[36], mA[36], work[7 * 36], rw[72];
+    int ipiv[6];
+    sym_rng r;
+
+    (void)state;
+    setup_net(&f, SYM_ACT_LINEAR, 1);
+    np = sym_model_n_params(f.m);
+    na = sym_orbit_direction_size(f.m);
+    A = calloc(na, sizeof(double));
+    g = calloc(np, sizeof(double));
+    JA = calloc(np, sizeof(double));
+    JTg = calloc(na, sizeof(double));
+    plus = calloc(np, sizeof(double));
+    minus = calloc(np, sizeof(double));
+    tmp = calloc(np, sizeof(double));
+    sym_rng_init(&r, 21, SYM_RNG_TEST, 0);
+    check_ok(sym_orbit_direction(A, f.m, SYM_ALGEBRA_GL, &r));
+    for (size_t i = 0; i < np; i++)
+        g[i] = sym_rng_normal(&r);
+    sym_orbit_tangent(JA, f.m, f.p, A, SYM_ALGEBRA_GL);
+    sym_orbit_tangent_adjoint(JTg, f.m, f.p, g, SYM_ALGEBRA_GL);
+    check_close1(dot(JA, g, np), dot(A, JTg, na), 1e-13, 1e-12);
+    /* central difference of the orbit curve at t = 0 */
+    for (int side = 0; side < 2; side++) {
+        double t = side ? -1e-5 : 1e-5, *dst = side ? minus : plus;
+        const double *Ah = A;
+
+        memcpy(dst, f.p, np * sizeof(double));
+        for (int h = 0; h < 2; h++) {
+            int n = h == 0 ? 6 : 5;
+
+            for (int i = 0; i < n * n; i++)
+                mA[i] = t * Ah[i];
+            check_ok(sym_expm(K, mA, n, work, ipiv));
+            for (int i = 0; i < n * n; i++)
+                mA[i] = -t * Ah[i];
+            check_ok(sym_expm(Ki, mA, n, work, ipiv));
+            check_ok(sym_reparam_apply(tmp, f.m, dst, h, K, Ki, rw));
+            memcpy(dst, tmp, np * sizeof(double));
+            Ah += n * n;
+        }
+    }
+    for (size_t i = 0; i < np; i++)
+        plus[i] = (plus[i] - minus[i]) / 2e-5;
+    check_close(plus, JA, np, 1e-8, 1e-7);
+    free(A); free(g); free(JA); free(JTg); free(plus); free(minus); free(tmp);
+    teardown_net(&f);
+}
+
+/* the matrix-free projection equals the dense least-squares solution */
+static void test_probe_orbit_projection_matches_dense(void **state)
+{
+    const sym_algebra algs[] = {SYM_ALGEBRA_GL, SYM_ALGEBRA_DIAGONAL};
+
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        fixture f;
+        size_t np, na;
+        double *J, *v, *tan, *perp, *e, *col, *Jd, *sol, *rhs, *JTp;
+        sym_rng r;
+        int cols = 0;
+
+        setup_net(&f, SYM_ACT_LINEAR, 1);
+        np = sym_model_n_params(f.m);
+        na = sym_orbit_direction_size(f.m);
+        J = calloc(np * na, sizeof(double));
+        v = calloc(np, sizeof(double));
+        tan = calloc(np, sizeof(double));
+        perp = calloc(np, sizeof(double));
+        e = calloc(na, sizeof(double));
+        col = calloc(np, sizeof(double));
+        sol = calloc(np, sizeof(double));
+        rhs = calloc(np, sizeof(double));
+        Jd = calloc(np, sizeof(double));
+        JTp = calloc(na, sizeof(double));
+        /* dense J, column-major [np x cols], over a basis of the algebra */
+        for (size_t a = 0, off = 0; a < na; a++) {
+            int n = a < 36 ? 6 : 5, loc = (int)(a < 36 ? a : a - 36);
+
+            (void)off;
+            if (algs[k] == SYM_ALGEBRA_DIAGONAL && loc / n != loc % n)
+                continue;
+            memset(e, 0, na * sizeof(double));
+            e[a] = 1.0;
+            sym_orbit_tangent(col, f.m, f.p, e, algs[k]);
+            memcpy(J + (size_t)cols * np, col, np * sizeof(double));
+            cols++;
+        }
+        sym_rng_init(&r, 22, SYM_RNG_TEST, (uint32_t)k);
+        for (size_t i = 0; i < np; i++)
+            v[i] = rhs[i] = sym_rng_normal(&r);
+        {
+            /* J is rank-deficient (the stabilizer): the SVD-based least squares */
+            double *sv = calloc((size_t)cols, sizeof(double));
+            int rank = 0;
+
+            assert_int_equal(LAPACKE_dgelsd(LAPACK_COL_MAJOR, (int)np, cols, 1, J, (int)np, rhs,
+                                            (int)np, sv, 1e-12, &rank), 0);
+            free(sv);
+        }
+        /* rebuild J (dgels overwrote it) and form J x */
+        cols = 0;
+        for (size_t a = 0; a < na; a++) {
+            int n = a < 36 ? 6 : 5, loc = (int)(a < 36 ? a : a - 36);
+
+            if (algs[k] == SYM_ALGEBRA_DIAGONAL && loc / n != loc % n)
+                continue;
+            memset(e, 0, na * sizeof(double));
+            e[a] = 1.0;
+            sym_orbit_tangent(col, f.m, f.p, e, algs[k]);
+            for (size_t i = 0; i < np; i++)
+                Jd[i] += rhs[cols] * col[i];
+            cols++;
+        }
+        assert_true(sym_orbit_project(tan, perp, NULL, f.m, f.p, v, algs[k]) >= 0);
+        check_close(tan, Jd, np, 1e-9 * sym_norm2(v, np), 0);
+        /* the rest is orthogonal to the tangent space */
+        sym_orbit_tangent_adjoint(JTp, f.m, f.p, perp, algs[k]);
+        assert_true(sym_norm2(JTp, na) < 1e-9 * sym_norm2(v, np));
+        free(J); free(v); free(tan); free(perp); free(e); free(col); free(sol); free(rhs); free(Jd); free(JTp);
+        teardown_net(&f);
+    }
+}
+
+/* the gradient of the loss is orthogonal to the orbit (seed 002): its
+ * tangent part is at rounding level, for an unregularized linear network */
+static void test_probe_orbit_gradient_orthogonal(void **state)
+{
+    fixture f;
+    sym_reg none = SYM_REG_INIT;
+    sym_eval *e;
+    sym_loss_parts lp;
+    size_t np;
+    double *g, *tan;
+
+    (void)state;
+    setup_net(&f, SYM_ACT_LINEAR, 1);
+    np = sym_model_n_params(f.m);
+    g = calloc(np, sizeof(double));
+    tan = calloc(np, sizeof(double));
+    check_ok(sym_eval_create(&e, f.m, &none, f.d.n));
+    check_ok(sym_eval_loss(e, &lp, g, f.p, f.d.X, f.d.Y, f.d.n));
+    assert_true(sym_orbit_project(tan, NULL, NULL, f.m, f.p, g, SYM_ALGEBRA_GL) >= 0);
+    print_message("gradient norm %.3g, its orbit-tangent part %.3g\n", sym_norm2(g, np), sym_norm2(tan, np));
+    assert_true(sym_norm2(tan, np) < 1e-10 * sym_norm2(g, np));
+    sym_eval_free(e);
+    free(g);
+    free(tan);
+    teardown_net(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_orbit_tangent_adjoint_and_derivative),
+        cmocka_unit_test(test_probe_orbit_projection_matches_dense),
+        cmocka_unit_test(test_probe_orbit_gradient_orthogonal),
         cmocka_unit_test(test_probe_orbit_linear_gl_flat),
         cmocka_unit_test(test_probe_orbit_relu_diagonal_flat_gl_not),
         cmocka_unit_test(test_probe_orbit_frobenius_keeps_only_rotations),
