@@ -148,9 +148,23 @@ typedef struct sym_orbit_opts {
     int points;      /**< t grid points, odd, symmetric around 0 */
     double t_max;    /**< t in [-t_max, t_max] */
     sym_algebra algebra;
+    int perpendicular; /**< also the loss along a unit direction with no orbit-tangent part */
+    int landscape;     /**< > 0: the loss on a landscape x landscape grid of (t, s) */
+    double s_max;      /**< s in [-s_max, s_max] for the perpendicular direction */
 } sym_orbit_opts;
 
-#define SYM_ORBIT_OPTS_INIT { 4, 9, 1.0, SYM_ALGEBRA_AUTO }
+#define SYM_ORBIT_OPTS_INIT { 4, 9, 1.0, SYM_ALGEBRA_AUTO, 0, 0, 1.0 }
+
+/**
+ * The perpendicular probe of one direction: xi ~ N(0, I) in parameter space
+ * (stream r), its orbit-tangent part removed (sym_orbit_project), scaled to
+ * unit norm.  @p perp (o->points values, or NULL): the objective at
+ * theta + s xi for s on the grid of [-s_max, s_max].  @p land (landscape^2
+ * values, row = t, column = s, or NULL): the objective at exp(tA) . (theta + s xi).
+ */
+int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, const sym_reg *reg,
+                            const double *params, const sym_data *d, const double *A,
+                            const sym_orbit_opts *o, sym_rng *r);
 
 /**
  * The algebra @p a resolves to for a model: AUTO picks gl(n) when every

@@ -98,7 +98,14 @@ typedef struct sym_job {
 
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
 int sym_job_n_pieces(const sym_job *job);
-/** Doubles a run's probe results take: directions x 2 x points. */
+/**
+ * Doubles one probe piece (one orbit direction) takes: the objective and data
+ * loss along the orbit (2 x points), then with perpendicular the objective
+ * along the perpendicular direction (points), then with landscape the
+ * landscape x landscape grid (row = t, column = s).
+ */
+size_t sym_job_piece_size(const sym_job *job);
+/** Doubles a run's probe results take: pieces x sym_job_piece_size. */
 size_t sym_job_probe_size(const sym_job *job);
 
 /**
@@ -153,7 +160,9 @@ void sym_run_result_dispose(sym_run_result *r);
  * Probe piece @p piece of run @p index from the run's trained parameters:
  * for orbit_loss, direction number @p piece drawn from the stream
  * (seed, SYM_RNG_PROBE, piece), and the objective and data loss along it into
- * @p out (2 x points: total, then data).  The run's data are regenerated
+ * @p out (sym_job_piece_size doubles: total, data, then the perpendicular
+ * line and landscape when asked for, their xi drawn from the stream
+ * (seed, SYM_RNG_PROBE, 0x50000 + piece)).  The run's data are regenerated
  * from its seed, so any rank computes the same numbers.
  */
 int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const double *params);

@@ -1,3 +1,4 @@
+
 /*
  * The loss along symmetry orbits.  For hidden layer h with width n and a
  * direction A_h in the Lie algebra of the layer's symmetry group, the group
@@ -96,6 +97,34 @@ cleanup:
     return rc;
 }
 
+/* theta(t) = exp(t A_h) acting on every hidden layer of theta, into out;
+ * K = exp(t A_h) and K^{-1} = exp(-t A_h), both exact to rounding */
+static int orbit_point(double *out, const sym_model *m, const double *theta, const double *A,
+                       double t, double *K, double *Ki, double *mA, double *work, int *ipiv,
+                       double *rw, double *tmp)
+{
+    const sym_model_opts *mo = sym_model_get_opts(m);
+    size_t np = sym_model_n_params(m);
+    int rc = 0;
+
+    memcpy(out, theta, np * sizeof(double));
+    for (int h = 0; h < mo->n_layers - 1; h++) {
+        int n = mo->widths[h + 1];
+
+        for (int i = 0; i < n * n; i++)
+            mA[i] = t * A[i];
+        SYM_TRY(sym_expm(K, mA, n, work, ipiv));
+        for (int i = 0; i < n * n; i++)
+            mA[i] = -t * A[i];
+        SYM_TRY(sym_expm(Ki, mA, n, work, ipiv));
+        SYM_TRY(sym_reparam_apply(tmp, m, out, h, K, Ki, rw));
+        memcpy(out, tmp, np * sizeof(double));
+        A += (size_t)n * n;
+    }
+cleanup:
+    return rc;
+}
+
 int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_reg *reg,
                    const double *params, const sym_data *d, const double *A,
                    const sym_orbit_opts *o)
@@ -122,24 +151,9 @@ int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_re
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     for (int k = 0; k < o->points; k++) {
         double t = -o->t_max + 2.0 * o->t_max * k / (o->points - 1);
-        const double *Ah = A;
         sym_loss_parts lp;
 
-        memcpy(th, params, np * sizeof(double));
-        for (int h = 0; h < mo->n_layers - 1; h++) {
-            int n = mo->widths[h + 1];
-
-            /* K = exp(t A_h), K^{-1} = exp(-t A_h): both exact to rounding */
-            for (int i = 0; i < n * n; i++)
-                mA[i] = t * Ah[i];
-            SYM_TRY(sym_expm(K, mA, n, work, ipiv));
-            for (int i = 0; i < n * n; i++)
-                mA[i] = -t * Ah[i];
-            SYM_TRY(sym_expm(Ki, mA, n, work, ipiv));
-            SYM_TRY(sym_reparam_apply(tmp, m, th, h, K, Ki, rw));
-            memcpy(th, tmp, np * sizeof(double));
-            Ah += (size_t)n * n;
-        }
+        SYM_TRY(orbit_point(th, m, params, A, t, K, Ki, mA, work, ipiv, rw, tmp));
         SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
         total[k] = lp.total;
         data[k] = lp.data;
@@ -350,4 +364,76 @@ cleanup:
     free(Jx);
     free(scratch);
     return rc < 0 ? rc : it;
+}
+
+int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, const sym_reg *reg,
+                            const double *params, const sym_data *d, const double *A,
+                            const sym_orbit_opts *o, sym_rng *r)
+{
+    size_t np = sym_model_n_params(m);
+    int rc = 0, w = max_w(m), P = o->points, G = o->landscape;
+    double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL, *tmp = NULL, *K = NULL, *Ki = NULL,
+           *mA = NULL, *work = NULL, *rw = NULL;
+    int *ipiv = NULL;
+    sym_algebra alg;
+    sym_eval *e = NULL;
+    sym_loss_parts lp;
+    double nrm;
+
+    SYM_TRY(sym_orbit_algebra(&alg, m, o->algebra));
+    SYM_TRY(sym_alloc_doubles(&xi, np));
+    SYM_TRY(sym_alloc_doubles(&xp, np));
+    SYM_TRY(sym_alloc_doubles(&th, np));
+    SYM_TRY(sym_alloc_doubles(&sh, np));
+    SYM_TRY(sym_alloc_doubles(&tmp, np));
+    SYM_TRY(sym_alloc_doubles(&K, (size_t)w * w));
+    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)w * w));
+    SYM_TRY(sym_alloc_doubles(&mA, (size_t)w * w));
+    SYM_TRY(sym_alloc_doubles(&work, sym_expm_work_size(w)));
+    SYM_TRY(sym_alloc_doubles(&rw, 2 * (size_t)w * w));
+    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)w));
+    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    for (size_t i = 0; i < np; i++)
+        xi[i] = sym_rng_normal(r);
+    SYM_TRY(sym_orbit_project(NULL, xp, NULL, m, params, xi, alg));
+    nrm = sym_norm2(xp, np);
+    for (size_t i = 0; i < np; i++)
+        xp[i] /= nrm;
+    if (perp)
+        for (int k = 0; k < P; k++) {
+            double s = -o->s_max + 2.0 * o->s_max * k / (P - 1);
+
+            for (size_t i = 0; i < np; i++)
+                th[i] = params[i] + s * xp[i];
+            SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+            perp[k] = lp.total;
+        }
+    if (land && G > 1)
+        for (int a = 0; a < G; a++) {
+            double t = -o->t_max + 2.0 * o->t_max * a / (G - 1);
+
+            for (int b = 0; b < G; b++) {
+                double s = -o->s_max + 2.0 * o->s_max * b / (G - 1);
+
+                for (size_t i = 0; i < np; i++)
+                    sh[i] = params[i] + s * xp[i];
+                SYM_TRY(orbit_point(th, m, sh, A, t, K, Ki, mA, work, ipiv, rw, tmp));
+                SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+                land[(size_t)a * G + b] = lp.total;
+            }
+        }
+cleanup:
+    sym_eval_free(e);
+    free(xi);
+    free(xp);
+    free(th);
+    free(sh);
+    free(tmp);
+    free(K);
+    free(Ki);
+    free(mA);
+    free(work);
+    free(rw);
+    free(ipiv);
+    return rc;
 }

@@ -1377,7 +1377,8 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
                                        "radius", NULL};
     static const char *const k_rep[] = {"families", "trials", "samples", NULL};
     static const char *const k_cen[] = {"families", "trials", "samples", "basis", NULL};
-    static const char *const k_orbit[] = {"directions", "points", "t_max", "algebra", NULL};
+    static const char *const k_orbit[] = {"directions", "points",        "t_max",      "algebra",
+                                         "perpendicular", "landscape", "s_max", NULL};
     static const char *const k_pen[] = {"trials", NULL};
     static const char *const k_none[] = {NULL};
     sym_orbit_opts def = SYM_ORBIT_OPTS_INIT;
@@ -1508,6 +1509,15 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, algebra_names,
                          SYM_ALGEBRA_COUNT, &alg));
         job->orbit.algebra = (sym_algebra)alg;
+        SYM_TRY(get_bool(c, ov, "probes.orbit_loss", "perpendicular", def.perpendicular,
+                         &job->orbit.perpendicular));
+        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "landscape", 0, def.landscape, 0, 201,
+                        &job->orbit.landscape));
+        if (job->orbit.landscape == 1)
+            return jerr(c, lookup(c, ov, "landscape"), "probes.orbit_loss.landscape",
+                        "expected 0 (off) or a grid size from 2 to 201, found 1");
+        SYM_TRY(get_double(c, ov, "probes.orbit_loss", "s_max", 0, def.s_max, 0.0, 1, 1e3, 0,
+                           &job->orbit.s_max));
     }
     job->probe_orbit = 1;
 cleanup:
@@ -1697,9 +1707,18 @@ int sym_job_n_runs(const sym_job *job) { return job->n_configs * job->n_seeds; }
 
 int sym_job_n_pieces(const sym_job *job) { return job->probe_orbit ? job->orbit.directions : 0; }
 
+size_t sym_job_piece_size(const sym_job *job)
+{
+    size_t P = (size_t)job->orbit.points, G = (size_t)job->orbit.landscape;
+
+    if (!job->probe_orbit)
+        return 0;
+    return 2 * P + (job->orbit.perpendicular ? P : 0) + G * G;
+}
+
 size_t sym_job_probe_size(const sym_job *job)
 {
-    return job->probe_orbit ? (size_t)job->orbit.directions * 2 * (size_t)job->orbit.points : 0;
+    return (size_t)sym_job_n_pieces(job) * sym_job_piece_size(job);
 }
 
 const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *seed)

@@ -299,6 +299,118 @@ static int measure_list(const sym_job *job, measure_ds *m)
     return n;
 }
 
+/* a grid of n points on [-x, x] */
+static void linspace(double *v, int n, double x)
+{
+    for (int k = 0; k < n; k++)
+        v[k] = -x + 2.0 * x * k / (n - 1);
+}
+
+/* the perpendicular line and the (t, s) landscape of the orbit_loss probe */
+static int perp_datasets(sym_output *o, const sym_job *job, int n_runs)
+{
+    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
+    long long d3[3] = {n_runs, D, P}, d4[4] = {n_runs, D, G, G}, dP[1] = {P}, dG[1] = {G},
+              n1[1] = {n_runs};
+    double *v = NULL;
+
+    SYM_TRY(sym_alloc_doubles(&v, (size_t)(P > G ? P : G)));
+    if (job->orbit.perpendicular) {
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/perp_loss", SYM_H5_DOUBLE, 3, d3,
+                               "objective at theta + s xi, xi a unit direction with no orbit-tangent "
+                               "part (the random draw of stream (seed, probe, 0x50000 + direction) "
+                               "projected off the tangent space), for s in /probes/orbit_loss/s",
+                               NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/s", SYM_H5_DOUBLE, 1, dP,
+                               "perpendicular step s of each point (dimension scale)", NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/orbit_perp_max_rel_change", SYM_H5_DOUBLE, 1,
+                               n1,
+                               "max over directions and s of the objective's relative change "
+                               "along the perpendicular direction (compare orbit_max_rel_change)",
+                               NULL));
+        linspace(v, P, job->orbit.s_max);
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/s", 0, P, v));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/perp_loss", 1,
+                                    "/probes/orbit_loss/direction", "direction"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/perp_loss", 2, "/probes/orbit_loss/s",
+                                    "s"));
+    }
+    if (G > 1) {
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape", SYM_H5_DOUBLE, 4, d4,
+                               "objective at exp(t A) . (theta + s xi): row t in "
+                               "/probes/orbit_loss/landscape_t, column s in "
+                               "/probes/orbit_loss/landscape_s (A, xi as in loss, perp_loss)",
+                               NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape_t", SYM_H5_DOUBLE, 1, dG,
+                               "orbit parameter t of each landscape row (dimension scale)", NULL));
+        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape_s", SYM_H5_DOUBLE, 1, dG,
+                               "perpendicular step s of each landscape column (dimension scale)",
+                               NULL));
+        linspace(v, G, job->orbit.t_max);
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape_t", 0, G, v));
+        linspace(v, G, job->orbit.s_max);
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape_s", 0, G, v));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 1,
+                                    "/probes/orbit_loss/direction", "direction"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 2,
+                                    "/probes/orbit_loss/landscape_t", "t"));
+        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 3,
+                                    "/probes/orbit_loss/landscape_s", "s"));
+    }
+cleanup:
+    free(v);
+    return rc;
+}
+
+/* rows i0.. of the perpendicular line, its metric, and the landscape */
+static int perp_rows(sym_output *o, const sym_job *job, long long i0, int m,
+                     const sym_run_result *rs)
+{
+    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
+    size_t S = sym_job_piece_size(job), GG = (size_t)G * G;
+    double *pv = NULL, *best = NULL;
+
+    if (!job->orbit.perpendicular && G < 2)
+        return 0;
+    SYM_TRY(sym_alloc_doubles(&pv, (size_t)m * D * (P > (int)GG ? (size_t)P : GG)));
+    SYM_TRY(sym_alloc_doubles(&best, (size_t)m));
+    if (job->orbit.perpendicular) {
+        for (int j = 0; j < m; j++) {
+            int ok = rs[j].status != SYM_RUN_FAILED && rs[j].params && rs[j].probe;
+
+            best[j] = ok ? 0.0 : NAN;
+            for (int d = 0; d < D; d++) {
+                const double *L = ok ? rs[j].probe + (size_t)d * S + 2 * (size_t)P : NULL;
+
+                for (int k = 0; k < P; k++) {
+                    pv[((size_t)j * D + d) * P + k] = ok ? L[k] : NAN;
+                    if (ok)
+                        best[j] = fmax(best[j], fabs(L[k] - L[P / 2]) / fabs(L[P / 2]));
+                }
+            }
+        }
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/perp_loss", i0, m, pv));
+        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_perp_max_rel_change", i0, m, best));
+    }
+    if (G > 1) {
+        size_t off = 2 * (size_t)P + (job->orbit.perpendicular ? (size_t)P : 0);
+
+        for (int j = 0; j < m; j++)
+            for (int d = 0; d < D; d++)
+                for (size_t k = 0; k < GG; k++)
+                    pv[((size_t)j * D + d) * GG + k] =
+                        rs[j].status != SYM_RUN_FAILED && rs[j].params && rs[j].probe
+                            ? rs[j].probe[(size_t)d * S + off + k]
+                            : NAN;
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape", i0, m, pv));
+    }
+cleanup:
+    free(pv);
+    free(best);
+    return rc;
+}
+
+
 static int measure_datasets(sym_output *o, int n_runs)
 {
     measure_ds m[64];
@@ -490,6 +602,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
         SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 1, "/probes/orbit_loss/direction", "direction"));
         SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 2, "/probes/orbit_loss/t", "t"));
         SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/max_rel_change", 1, "/probes/orbit_loss/direction", "direction"));
+        SYM_TRY(perp_datasets(o, job, n_runs));
     }
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/loss", SYM_H5_DOUBLE, 2, n2,
                            "objective on the full data after the number of epochs in /runs/curves/epoch; "
@@ -596,7 +709,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     }
     if (job->probe_orbit) {
         int D = job->orbit.directions, P = job->orbit.points;
-        size_t need = (size_t)m * D * P;
+        size_t need = (size_t)m * D * P, S = sym_job_piece_size(job);
         double *pv = NULL, *rel = NULL;
 
         SYM_TRY(sym_alloc_doubles(&pv, need));
@@ -606,7 +719,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
                 for (int d = 0; d < D; d++)
                     for (int k = 0; k < P; k++)
                         pv[((size_t)j * D + d) * P + k] =
-                            HAS(j) && rs[j].probe ? rs[j].probe[((size_t)d * 2 + half) * P + k] : NAN;
+                            HAS(j) && rs[j].probe ? rs[j].probe[(size_t)d * S + (size_t)half * P + k] : NAN;
             rc = sym_h5_write_rows(o->h5, half ? "/probes/orbit_loss/data_loss" : "/probes/orbit_loss/loss",
                                    i0, m, pv);
         }
@@ -617,7 +730,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
                 double r = NAN;
 
                 if (HAS(j) && rs[j].probe) {
-                    const double *L = rs[j].probe + (size_t)d * 2 * P;
+                    const double *L = rs[j].probe + (size_t)d * S;
 
                     r = 0.0;
                     for (int k = 0; k < P; k++)
@@ -632,6 +745,8 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
             rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/max_rel_change", i0, m, rel);
         if (!rc)
             rc = sym_h5_write_rows(o->h5, "/runs/metrics/orbit_max_rel_change", i0, m, dv);
+        if (!rc)
+            rc = perp_rows(o, job, i0, m, rs);
         free(pv);
         free(rel);
         if (rc)

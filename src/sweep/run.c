@@ -242,6 +242,14 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
     SYM_TRY(sym_orbit_direction(A, m, alg, &rng));
     SYM_TRY(load_data(&d, &cfg->data, seed));
     SYM_TRY(sym_orbit_loss(out, out + P, m, &cfg->reg, params, &d, A, &job->orbit));
+    if (job->orbit.perpendicular || job->orbit.landscape > 1) {
+        double *perp = job->orbit.perpendicular ? out + 2 * P : NULL;
+        double *land = job->orbit.landscape > 1 ? out + 2 * P + (perp ? P : 0) : NULL;
+
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x50000u + (uint32_t)piece);
+        SYM_TRY(sym_orbit_perpendicular(perp, land, m, &cfg->reg, params, &d, A, &job->orbit,
+                                        &rng));
+    }
 cleanup:
     sym_data_dispose(&d);
     sym_model_free(m);

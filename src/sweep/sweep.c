@@ -59,7 +59,7 @@ typedef struct work_header {
     int32_t kind, count, run, piece, n_params, pad;
 } work_header;
 
-/* a probe piece's result: this header, then 2 x points doubles */
+/* a probe piece's result: this header, then sym_job_piece_size doubles */
 typedef struct probe_header {
     int32_t run, piece, status, n;
     char error[512];
@@ -321,7 +321,7 @@ static void compute_piece(probe_header *h, double *vals, const sym_job *job, int
     memset(h, 0, sizeof(*h));
     h->run = run;
     h->piece = piece;
-    h->n = 2 * job->orbit.points;
+    h->n = (int)sym_job_piece_size(job);
     h->status = SYM_RUN_DONE;
     if (sym_probe_piece(vals, job, run, piece, params) < 0) {
         h->status = SYM_RUN_FAILED;
@@ -377,7 +377,7 @@ static int worker(MPI_Comm comm, const sym_job *job, int rank)
                 SYM_TRY(pack(&buf[slot], &cap[slot], &len, &r, job->measure.total));
                 sym_run_result_dispose(&r);
             } else {
-                size_t need = sizeof(probe_header) + sizeof(double) * 2 * (size_t)job->orbit.points;
+                size_t need = sizeof(probe_header) + sizeof(double) * sym_job_piece_size(job);
                 probe_header ph;
 
                 if (need > cap[slot]) {
@@ -584,7 +584,8 @@ static int on_probe_result(coord *c, const char *buf)
 {
     probe_header h;
     pending_run *pr;
-    int rc = 0, P = c->job->orbit.points;
+    int rc = 0;
+    size_t S = sym_job_piece_size(c->job);
 
     memcpy(&h, buf, sizeof(h));
     pr = c->pending[h.run];
@@ -596,7 +597,7 @@ static int on_probe_result(coord *c, const char *buf)
         pr->r.status = SYM_RUN_FAILED;
         snprintf(pr->r.error, sizeof(pr->r.error), "%s", h.error);
     } else {
-        memcpy(pr->r.probe + (size_t)h.piece * 2 * P, buf + sizeof(h), sizeof(double) * 2 * (size_t)P);
+        memcpy(pr->r.probe + (size_t)h.piece * S, buf + sizeof(h), sizeof(double) * S);
     }
     if (--pr->remaining == 0) {
         if (!pr->handed_back)
@@ -783,13 +784,13 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
             }
             compute(&r, job, to_run[k], rank);
             if (sym_job_n_pieces(job) > 0 && r.params && r.status != SYM_RUN_FAILED) {
-                int P = job->orbit.points;
+                size_t S = sym_job_piece_size(job);
 
                 SYM_TRY(sym_alloc_doubles(&r.probe, sym_job_probe_size(job)));
                 for (int d = 0; d < sym_job_n_pieces(job); d++) {
                     probe_header ph;
 
-                    compute_piece(&ph, r.probe + (size_t)d * 2 * P, job, r.index, d, r.params);
+                    compute_piece(&ph, r.probe + (size_t)d * S, job, r.index, d, r.params);
                     if (ph.status == SYM_RUN_FAILED) {
                         r.status = SYM_RUN_FAILED;
                         snprintf(r.error, sizeof(r.error), "%s", ph.error);

@@ -186,13 +186,13 @@ probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0}}
 sweep:
   model.activation: [linear, relu]
 YAML
-sed 's/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0}}/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0, algebra: gl}}/' "$tmp/orbit.yaml" > "$tmp/orbit_gl.yaml"
+sed 's/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0}}/probes: {orbit_loss: {directions: 4, points: 9, t_max: 2.0, algebra: gl, perpendicular: true, landscape: 5, s_max: 0.5}}/' "$tmp/orbit.yaml" > "$tmp/orbit_gl.yaml"
 check "orbit probe, 1 rank" "$exe" run "$tmp/orbit_gl.yaml" -o "$tmp/o1.h5" -q
 check "orbit probe, 3 ranks" mpirun --oversubscribe -np 3 "$exe" run "$tmp/orbit_gl.yaml" -o "$tmp/o3.h5" -q
 check "orbit probe values" "$py" - "$tmp/o1.h5" "$tmp/o3.h5" <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-for k in ("loss", "data_loss", "max_rel_change"):
+for k in ("loss", "data_loss", "max_rel_change", "perp_loss", "landscape"):
     assert a["probes/orbit_loss/" + k][...].tobytes() == b["probes/orbit_loss/" + k][...].tobytes(), k
 L = a["probes/orbit_loss/loss"]
 assert L.shape == (6, 4, 9) and L.dims[2][0].name == "/probes/orbit_loss/t"
@@ -204,6 +204,22 @@ lin = np.array([x == "linear" for x in act])
 # linear layers: gl(n) is a symmetry, flat to rounding; relu: gl(n) is not
 assert (rel[lin] < 1e-12).all(), rel
 assert (rel[~lin] > 1e-3).all(), rel
+# off the orbit the loss moves; the landscape (t rows, s columns) is flat in
+# t for linear layers, and its t = 0 row is the perpendicular line
+P = a["probes/orbit_loss/perp_loss"]
+G = a["probes/orbit_loss/landscape"]
+assert P.shape == (6, 4, 9) and P.dims[2][0].name == "/probes/orbit_loss/s"
+assert G.shape == (6, 4, 5, 5) and G.dims[2][0].name == "/probes/orbit_loss/landscape_t"
+assert G.dims[3][0].name == "/probes/orbit_loss/landscape_s"
+s = a["probes/orbit_loss/s"][:]
+assert abs(s[0] + 0.5) < 1e-15 and abs(s[8] - 0.5) < 1e-15
+prel = a["runs/metrics/orbit_perp_max_rel_change"][:]
+assert (prel > 1e-3).all(), prel
+G = G[...]
+flat_t = np.abs(G - G[:, :, 2:3, :]).max(axis=(1, 2, 3)) / np.abs(G[:, :, 2, :]).min(axis=(1, 2))
+assert (flat_t[lin] < 1e-12).all(), flat_t
+assert (flat_t[~lin] > 1e-3).all(), flat_t
+assert np.allclose(G[:, :, 2, :], P[...][:, :, ::2], rtol=1e-13, atol=0)
 PY
 check "orbit probe, auto algebra per configuration (gl for linear, diagonal for relu)" "$exe" validate "$tmp/orbit.yaml"
 cat > "$tmp/orbit_tanh.yaml" <<'YAML'

@@ -318,6 +318,54 @@ static void test_probe_orbit_gradient_orthogonal(void **state)
     teardown_net(&f);
 }
 
+/*
+ * Linear net, gl(n): the loss is flat along exp(tA) through every point, so
+ * each landscape column (fixed s) is constant in t, while moving off the
+ * orbit (s) changes it; the t = 0 row is the perpendicular line itself.
+ */
+static void test_probe_orbit_perpendicular_and_landscape(void **state)
+{
+    fixture f;
+    sym_reg none = SYM_REG_INIT;
+    sym_orbit_opts o = SYM_ORBIT_OPTS_INIT;
+    sym_algebra alg;
+    sym_rng r;
+    double *A, perp[7], land[49], flat = 0.0, moves = 0.0;
+
+    (void)state;
+    setup_net(&f, SYM_ACT_LINEAR, 1);
+    o.points = o.landscape = 7;
+    o.t_max = 1.5;
+    o.s_max = 0.5;
+    o.perpendicular = 1;
+    A = calloc(sym_orbit_direction_size(f.m), sizeof(double));
+    check_ok(sym_orbit_algebra(&alg, f.m, SYM_ALGEBRA_AUTO));
+    sym_rng_init(&r, 11, SYM_RNG_PROBE, 0);
+    check_ok(sym_orbit_direction(A, f.m, alg, &r));
+    sym_rng_init(&r, 11, SYM_RNG_PROBE, 0x50000);
+    check_ok(sym_orbit_perpendicular(perp, land, f.m, &none, f.p, &f.d, A, &o, &r));
+    for (int b = 0; b < 7; b++) {
+        for (int a = 0; a < 7; a++)
+            flat = fmax(flat, fabs(land[a * 7 + b] - land[3 * 7 + b]) / land[3 * 7 + b]);
+        assert_true(fabs(land[3 * 7 + b] - perp[b]) <= 1e-12 * perp[b]);
+        moves = fmax(moves, fabs(perp[b] - perp[3]) / perp[3]);
+    }
+    print_message("landscape: max rel change along t %.3g, along s %.3g\n", flat, moves);
+    assert_true(flat < 1e-10);
+    assert_true(moves > 1e-3);
+    /* perpendicular line only, landscape off: same line from the same stream */
+    {
+        double perp2[7];
+
+        o.landscape = 0;
+        sym_rng_init(&r, 11, SYM_RNG_PROBE, 0x50000);
+        check_ok(sym_orbit_perpendicular(perp2, NULL, f.m, &none, f.p, &f.d, A, &o, &r));
+        assert_memory_equal(perp, perp2, sizeof(perp));
+    }
+    free(A);
+    teardown_net(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_probe_orbit_projection_matches_dense),
         cmocka_unit_test(test_probe_orbit_gradient_orthogonal),
         cmocka_unit_test(test_probe_orbit_linear_gl_flat),
+        cmocka_unit_test(test_probe_orbit_perpendicular_and_landscape),
         cmocka_unit_test(test_probe_orbit_relu_diagonal_flat_gl_not),
         cmocka_unit_test(test_probe_orbit_frobenius_keeps_only_rotations),
         cmocka_unit_test(test_probe_orbit_directions_and_refusals),
