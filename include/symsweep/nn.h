@@ -227,9 +227,13 @@ typedef struct sym_train_opts {
     double momentum;  /**< SGD: v = momentum v + g; theta -= lr v */
     double beta1, beta2, eps; /**< Adam, as torch.optim.Adam */
     int loss_every;   /**< record the objective at epochs 0, k, 2k, ... (k = loss_every) */
+    /** Optional: called at each curve point before the epoch's steps, with the
+     * point's number and the parameters there; a negative return stops training. */
+    int (*hook)(void *ctx, int point, const double *params);
+    void *hook_ctx;
 } sym_train_opts;
 
-#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10 }
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {

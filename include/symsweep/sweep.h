@@ -53,6 +53,10 @@ typedef struct sym_grid_column {
  * measures array; d and k are the largest latent width and min(d, D) over
  * the sweep's configurations (smaller ones are NaN-padded).
  */
+/** gradient_decomposition per curve point: ||J^T g||, ||g_orbit||, ||g_perp||, and the
+ * objective change of the steps -lr g_orbit, -lr g_perp, -lr g */
+enum { SYM_GD_QUANTITIES = 6 };
+
 typedef struct sym_measure_layout {
     int d, k;
     size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max;
@@ -60,6 +64,8 @@ typedef struct sym_measure_layout {
     size_t cent_comm, cent_dim, cent_gap, cent_basis; /**< centralizer: [families x 2], 1, 1, n^4 */
     int cent_n;     /**< largest hidden width probed by the centralizer */
     size_t lp_change, lp_sparse, lp_zeros; /**< lp_ball: [n_p x families], [n_p], [n_p] */
+    size_t gd;      /**< gradient_decomposition: [SYM_GD_QUANTITIES x gd_points] quantity-major, then the headline */
+    int gd_points;  /**< largest number of curve points over configurations */
     size_t total;
 } sym_measure_layout;
 
@@ -92,6 +98,8 @@ typedef struct sym_job {
     sym_group cent_families[SYM_GROUP_COUNT];
     int probe_lp, lp_dim, lp_trials, lp_points, lp_quadratics, n_lp_p, n_lp_families;
     double lp_radius, lp_p[16];
+    int probe_gd;               /**< probes.gradient_decomposition present */
+    sym_algebra gd_algebra;
     sym_group lp_families[SYM_GROUP_COUNT];
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;

@@ -65,8 +65,11 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, XT, YT, n));
             if (!isfinite(lp.total))
                 goto diverged;
-            if (ep % every == 0)
+            if (ep % every == 0) {
                 curve[ipt++] = lp.total;
+                if (o->hook)
+                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params));
+            }
             memcpy(prev, params, np * sizeof(double));
             sym_opt_step(&opt, params, grad);
         } else {
@@ -75,6 +78,8 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (!isfinite(lp.total))
                     goto diverged;
                 curve[ipt++] = lp.total;
+                if (o->hook)
+                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params));
             }
             /* Fisher-Yates over the sample indices: one permutation per epoch */
             for (int i = n - 1; i > 0; i--) {

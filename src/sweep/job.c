@@ -1201,14 +1201,17 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
             rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer.samples",
                       "expected at least the hidden width (%d) to determine the centralizer, found %d",
                       cfg->model.widths[1], job->cent_samples);
-        if (!rc && job->probe_orbit) {
+        if (!rc && (job->probe_orbit || job->probe_gd)) {
             sym_model *pm = NULL;
             sym_algebra alg;
             node *pn = lookup(c, lookup(c, root, "probes"), "orbit_loss");
+            node *gn = lookup(c, lookup(c, root, "probes"), "gradient_decomposition");
 
             rc = sym_model_create(&pm, &cfg->model);
-            if (!rc && sym_orbit_algebra(&alg, pm, job->orbit.algebra) < 0)
+            if (!rc && job->probe_orbit && sym_orbit_algebra(&alg, pm, job->orbit.algebra) < 0)
                 rc = jerr(c, pn, "probes.orbit_loss", "%s", sym_err_message());
+            if (!rc && job->probe_gd && sym_orbit_algebra(&alg, pm, job->gd_algebra) < 0)
+                rc = jerr(c, gn, "probes.gradient_decomposition", "%s", sym_err_message());
             sym_model_free(pm);
         }
         if (rc < 0 && job->n_axes > 0) {
@@ -1372,7 +1375,8 @@ static int get_families(ctx *c, const node *m, const char *path, sym_group *out,
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
     static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam",
-                                       "centralizer", "lp_ball", NULL};
+                                       "centralizer", "lp_ball", "gradient_decomposition", NULL};
+    static const char *const k_gd[] = {"algebra", NULL};
     static const char *const k_lp[] = {"dim", "p", "families", "trials", "points", "quadratics",
                                        "radius", NULL};
     static const char *const k_rep[] = {"families", "trials", "samples", NULL};
@@ -1391,6 +1395,17 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     if (!v)
         return 0;
     SYM_TRY(check_map(c, v, "probes", keys));
+    job->probe_gd = 0;
+    job->gd_algebra = SYM_ALGEBRA_AUTO;
+    if ((ov = lookup(c, v, "gradient_decomposition")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.gradient_decomposition", k_gd));
+            SYM_TRY(get_enum(c, ov, "probes.gradient_decomposition", "algebra", 0, SYM_ALGEBRA_AUTO,
+                             algebra_names, SYM_ALGEBRA_COUNT, &alg));
+            job->gd_algebra = (sym_algebra)alg;
+        }
+        job->probe_gd = 1;
+    }
     if ((ov = lookup(c, v, "structure")) != NULL) {
         if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0'))
             SYM_TRY(check_map(c, ov, "probes.structure", k_none));
@@ -1587,6 +1602,14 @@ static int parse_document(ctx *c, sym_job *job)
             L->lp_change = o; o += (size_t)job->n_lp_p * job->n_lp_families;
             L->lp_sparse = o; o += (size_t)job->n_lp_p;
             L->lp_zeros = o; o += (size_t)job->n_lp_p;
+        }
+        if (job->probe_gd) {
+            for (int k = 0; k < job->n_configs; k++) {
+                int npts = sym_train_n_points(&job->configs[k].train);
+
+                L->gd_points = npts > L->gd_points ? npts : L->gd_points;
+            }
+            L->gd = o; o += SYM_GD_QUANTITIES * (size_t)L->gd_points + 1;
         }
         if (job->probe_centralizer) {
             for (int k = 0; k < job->n_configs; k++)

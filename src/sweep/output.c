@@ -268,6 +268,30 @@ static int measure_list(const sym_job *job, measure_ds *m)
                                   "fraction of constrained minima with a zero coordinate (lp_ball probe)"};
         }
     }
+    if (job->probe_gd) {
+        static const char *const gdn[SYM_GD_QUANTITIES][2] = {
+            {"orbit_derivative", "||J^T g||: the largest rate of change of the objective along a "
+                                 "unit direction of the orbit algebra, from the full-data gradient g "
+                                 "at each curve point [run x point]; NaN where no step follows"},
+            {"orbit_norm", "||g_orbit||: g's least-squares projection onto the orbit tangent space "
+                           "(0 when J^T g is below the rounding floor 1e-13 ||J|| ||g||) [run x point]"},
+            {"perp_norm", "||g_perp|| = ||g - g_orbit|| [run x point]"},
+            {"orbit_step_change", "objective change of the step -lr g_orbit alone [run x point]"},
+            {"perp_step_change", "objective change of the step -lr g_perp alone [run x point]"},
+            {"step_change", "objective change of the full gradient step -lr g (for gd, the actual "
+                            "step) [run x point]"}};
+        static char gpath[SYM_GD_QUANTITIES][96];
+
+        for (int q = 0; q < SYM_GD_QUANTITIES; q++) {
+            snprintf(gpath[q], sizeof(gpath[q]), "/probes/gradient_decomposition/%s", gdn[q][0]);
+            m[n++] = (measure_ds){gpath[q], L->gd + (size_t)q * L->gd_points, (size_t)L->gd_points,
+                                  gdn[q][1]};
+        }
+        m[n++] = (measure_ds){"/runs/metrics/gd_orbit_derivative_max",
+                              L->gd + SYM_GD_QUANTITIES * (size_t)L->gd_points, 1,
+                              "max over curve points of ||J^T g|| / ||g|| (gradient_decomposition "
+                              "probe; rounding level when the objective is invariant)"};
+    }
     if (job->probe_centralizer) {
         static char metric[SYM_GROUP_COUNT][96];
 
@@ -611,6 +635,14 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/epoch", SYM_H5_INT64, 1, p1,
                            "epochs completed at each point of the curves: 0, k, 2k, ... with k = record.loss_every (dimension scale)",
                            NULL));
+    for (int q = 0; job->probe_gd && q < SYM_GD_QUANTITIES; q++) {
+        static const char *const gq[SYM_GD_QUANTITIES] = {"orbit_derivative", "orbit_norm", "perp_norm", "orbit_step_change",
+                                          "perp_step_change", "step_change"};
+        char path[96];
+
+        snprintf(path, sizeof(path), "/probes/gradient_decomposition/%s", gq[q]);
+        SYM_TRY(sym_h5_attach_scale(o->h5, path, 1, "/runs/curves/epoch", "epoch"));
+    }
     SYM_TRY(sym_alloc(&tmp, sizeof(int64_t) * (size_t)o->n_points));
     for (int i = 0; i < o->n_points; i++)
         tmp[i] = (int64_t)i * job->loss_every;

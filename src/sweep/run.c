@@ -69,10 +69,7 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
     int d = o->widths[1], D = o->widths[0], rc = 0;
     double *W = NULL, *Wd = NULL, *x;
 
-    SYM_TRY(sym_alloc_doubles(&r->measures, L->total));
-    x = r->measures;
-    for (size_t i = 0; i < L->total; i++)
-        x[i] = NAN;
+    x = r->measures; /* allocated NaN-filled before training */
     if (job->probe_reparam) {
         /* held-out inputs: the data generator on its own stream; user data: its own X */
         const sym_job_config *cfg = sym_job_run_config(job, r->index, NULL);
@@ -175,6 +172,48 @@ cleanup:
     return rc;
 }
 
+/*
+ * The gradient decomposition at a curve point: g = g_orbit + g_perp with
+ * g_orbit the least-squares projection of the full-data gradient onto the
+ * orbit tangent space (sym_orbit_project), and the objective change of a
+ * plain gradient step -lr v for v = g_orbit, g_perp and g.
+ */
+typedef struct gd_ctx {
+    const sym_model *m;
+    const sym_data *d;
+    sym_eval *e;
+    sym_algebra alg;
+    double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [SYM_GD_QUANTITIES x n_points] */
+    int n_points;
+} gd_ctx;
+
+static int gd_hook(void *ctx, int k, const double *params)
+{
+    gd_ctx *c = ctx;
+    size_t np = sym_model_n_params(c->m);
+    const double *v[3] = {c->tan, c->perp, c->g};
+    sym_loss_parts lp;
+    double L0;
+    int rc = 0;
+
+    SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
+    L0 = lp.total;
+    /* the loss's derivative along unit algebra directions, before any projection */
+    sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
+    c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
+    SYM_TRY(sym_orbit_project(c->tan, c->perp, NULL, c->m, params, c->g, c->alg));
+    c->out[c->n_points + k] = sym_norm2(c->tan, np);
+    c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
+    for (int q = 0; q < 3; q++) {
+        for (size_t i = 0; i < np; i++)
+            c->th[i] = params[i] - c->lr * v[q][i];
+        SYM_TRY(sym_eval_loss(c->e, &lp, NULL, c->th, c->d->X, c->d->Y, c->d->n));
+        c->out[(size_t)(3 + q) * c->n_points + k] = lp.total - L0;
+    }
+cleanup:
+    return rc;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -186,6 +225,10 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     double t0 = sym_now();
     size_t np;
     int rc = 0, step = 0;
+    gd_ctx gd;
+    sym_train_opts topt = cfg->train;
+
+    memset(&gd, 0, sizeof(gd));
 
     memset(r, 0, sizeof(*r));
     r->index = index;
@@ -205,7 +248,40 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
     sym_model_init_params(m, r->params, &init);
     memcpy(r->initial, r->params, np * sizeof(double));
-    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &cfg->train, &d, &shuffle));
+    if (job->measure.total) {
+        SYM_TRY(sym_alloc_doubles(&r->measures, job->measure.total));
+        for (size_t i = 0; i < job->measure.total; i++)
+            r->measures[i] = NAN;
+    }
+    if (job->probe_gd) {
+        gd.m = m;
+        gd.d = &d;
+        gd.lr = cfg->train.lr;
+        gd.out = r->measures + job->measure.gd;
+        gd.n_points = job->measure.gd_points;
+        SYM_TRY(sym_orbit_algebra(&gd.alg, m, job->gd_algebra));
+        SYM_TRY(sym_eval_create(&gd.e, m, &cfg->reg, d.n));
+        SYM_TRY(sym_alloc_doubles(&gd.g, np));
+        SYM_TRY(sym_alloc_doubles(&gd.tan, np));
+        SYM_TRY(sym_alloc_doubles(&gd.perp, np));
+        SYM_TRY(sym_alloc_doubles(&gd.th, np));
+        SYM_TRY(sym_alloc_doubles(&gd.adj, sym_orbit_direction_size(m)));
+        topt.hook = gd_hook;
+        topt.hook_ctx = &gd;
+    }
+    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
+    if (job->probe_gd) {
+        /* headline: the largest ||J^T g|| / ||g|| over the curve points */
+        double best = NAN;
+
+        for (int k = 0; k < gd.n_points; k++) {
+            double g = hypot(gd.out[gd.n_points + k], gd.out[2 * (size_t)gd.n_points + k]);
+
+            if (gd.out[k] == gd.out[k] && g > 0)
+                best = best == best ? fmax(best, gd.out[k] / g) : gd.out[k] / g;
+        }
+        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = best;
+    }
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
@@ -219,6 +295,12 @@ cleanup:
         rc = 0;
     }
     r->wall_time = sym_now() - t0;
+    sym_eval_free(gd.e);
+    free(gd.g);
+    free(gd.tan);
+    free(gd.perp);
+    free(gd.th);
+    free(gd.adj);
     sym_data_dispose(&d);
     sym_model_free(m);
     return rc;

@@ -221,6 +221,40 @@ assert (flat_t[lin] < 1e-12).all(), flat_t
 assert (flat_t[~lin] > 1e-3).all(), flat_t
 assert np.allclose(G[:, :, 2, :], P[...][:, :, ::2], rtol=1e-13, atol=0)
 PY
+# gradient decomposition during training: the orbit derivative ||J^T g|| is at
+# rounding for an unregularized linear net and not under a Frobenius penalty
+# along gl(n); for gd the full step's change is the curve's own difference
+cat > "$tmp/gd.yaml" <<'YAML'
+seeds: {count: 2}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 80, noise: 0.05}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear, bias: false}
+train: {optimizer: gd, lr: 0.01, epochs: 30}
+record: {loss_every: 1}
+regularizer: {kind: frobenius, lambda: 0.01}
+probes: {gradient_decomposition: {algebra: gl}}
+sweep:
+  regularizer.lambda: [0.0, 0.01]
+YAML
+check "gradient decomposition, 2 ranks" mpirun --oversubscribe -np 2 "$exe" run "$tmp/gd.yaml" -o "$tmp/gd.h5" -q
+check "gradient decomposition values" "$py" - "$tmp/gd.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+g = f["probes/gradient_decomposition"]
+none = f["grid/regularizer.lambda"][:] == 0
+dmax = f["runs/metrics/gd_orbit_derivative_max"][:]
+assert (dmax[none] < 1e-12).all() and (dmax[~none] > 1e-3).all(), dmax
+assert g["orbit_derivative"].dims[1][0].name == "/runs/curves/epoch"
+c = f["runs/curves/loss"][:]
+step = g["step_change"][:]
+assert np.isnan(step[:, -1]).all()
+assert np.allclose(step[:, :-1], np.diff(c, axis=1), rtol=1e-12, atol=0)
+# unregularized: the cross-orbit part carries the whole decrease
+assert (g["orbit_norm"][none][:, :-1] < 1e-12).all()
+assert np.allclose(g["perp_step_change"][none][:, :-1], step[none][:, :-1], rtol=1e-12, atol=0)
+# penalized: the orbit part is real and lowers the objective on its own
+assert (g["orbit_norm"][~none][:, :-1] > 1e-3).all()
+assert (g["orbit_step_change"][~none][:, :-1] < 0).all()
+PY
 check "orbit probe, auto algebra per configuration (gl for linear, diagonal for relu)" "$exe" validate "$tmp/orbit.yaml"
 cat > "$tmp/orbit_tanh.yaml" <<'YAML'
 data: {kind: teacher_linear, input: 4, output: 3, samples: 60}
