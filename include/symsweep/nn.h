@@ -228,8 +228,10 @@ typedef struct sym_train_opts {
     double beta1, beta2, eps; /**< Adam, as torch.optim.Adam */
     int loss_every;   /**< record the objective at epochs 0, k, 2k, ... (k = loss_every) */
     /** Optional: called at each curve point before the epoch's steps, with the
-     * point's number and the parameters there; a negative return stops training. */
-    int (*hook)(void *ctx, int point, const double *params);
+     * point's number, the parameters there, and (full batch only, else NULL)
+     * the full-data gradient and objective the trainer just computed; a
+     * negative return stops training. */
+    int (*hook)(void *ctx, int point, const double *params, const double *grad, double loss);
     void *hook_ctx;
 } sym_train_opts;
 

@@ -155,6 +155,9 @@ typedef struct sym_orbit_opts {
 
 #define SYM_ORBIT_OPTS_INIT { 4, 9, 1.0, SYM_ALGEBRA_AUTO, 0, 0, 1.0 }
 
+/** Point k of the n-point grid on [-x, x] (n >= 2): the t and s grids of the orbit probes. */
+double sym_orbit_grid(int k, int n, double x);
+
 /**
  * The perpendicular probe of one direction: xi ~ N(0, I) in parameter space
  * (stream r), its orbit-tangent part removed (sym_orbit_project), scaled to

@@ -68,7 +68,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             if (ep % every == 0) {
                 curve[ipt++] = lp.total;
                 if (o->hook)
-                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params));
+                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, grad, lp.total));
             }
             memcpy(prev, params, np * sizeof(double));
             sym_opt_step(&opt, params, grad);
@@ -79,7 +79,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                     goto diverged;
                 curve[ipt++] = lp.total;
                 if (o->hook)
-                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params));
+                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, NULL, lp.total));
             }
             /* Fisher-Yates over the sample indices: one permutation per epoch */
             for (int i = n - 1; i > 0; i--) {

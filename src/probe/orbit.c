@@ -97,80 +97,6 @@ cleanup:
     return rc;
 }
 
-/* theta(t) = exp(t A_h) acting on every hidden layer of theta, into out;
- * K = exp(t A_h) and K^{-1} = exp(-t A_h), both exact to rounding */
-static int orbit_point(double *out, const sym_model *m, const double *theta, const double *A,
-                       double t, double *K, double *Ki, double *mA, double *work, int *ipiv,
-                       double *rw, double *tmp)
-{
-    const sym_model_opts *mo = sym_model_get_opts(m);
-    size_t np = sym_model_n_params(m);
-    int rc = 0;
-
-    memcpy(out, theta, np * sizeof(double));
-    for (int h = 0; h < mo->n_layers - 1; h++) {
-        int n = mo->widths[h + 1];
-
-        for (int i = 0; i < n * n; i++)
-            mA[i] = t * A[i];
-        SYM_TRY(sym_expm(K, mA, n, work, ipiv));
-        for (int i = 0; i < n * n; i++)
-            mA[i] = -t * A[i];
-        SYM_TRY(sym_expm(Ki, mA, n, work, ipiv));
-        SYM_TRY(sym_reparam_apply(tmp, m, out, h, K, Ki, rw));
-        memcpy(out, tmp, np * sizeof(double));
-        A += (size_t)n * n;
-    }
-cleanup:
-    return rc;
-}
-
-int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_reg *reg,
-                   const double *params, const sym_data *d, const double *A,
-                   const sym_orbit_opts *o)
-{
-    const sym_model_opts *mo = sym_model_get_opts(m);
-    size_t np = sym_model_n_params(m);
-    int rc = 0, wmax = 0;
-    double *th = NULL, *tmp = NULL, *K = NULL, *Ki = NULL, *mA = NULL, *work = NULL, *rw = NULL;
-    int *ipiv = NULL;
-    sym_eval *e = NULL;
-
-    if (o->points < 2)
-        SYM_FAIL(SYM_EINVAL, "orbit probe: %d points: need at least 2", o->points);
-    for (int i = 0; i <= mo->n_layers; i++)
-        wmax = mo->widths[i] > wmax ? mo->widths[i] : wmax;
-    SYM_TRY(sym_alloc_doubles(&th, np));
-    SYM_TRY(sym_alloc_doubles(&tmp, np));
-    SYM_TRY(sym_alloc_doubles(&K, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&mA, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&work, sym_expm_work_size(wmax)));
-    SYM_TRY(sym_alloc_doubles(&rw, 2 * (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)wmax));
-    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
-    for (int k = 0; k < o->points; k++) {
-        double t = -o->t_max + 2.0 * o->t_max * k / (o->points - 1);
-        sym_loss_parts lp;
-
-        SYM_TRY(orbit_point(th, m, params, A, t, K, Ki, mA, work, ipiv, rw, tmp));
-        SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
-        total[k] = lp.total;
-        data[k] = lp.data;
-    }
-cleanup:
-    sym_eval_free(e);
-    free(th);
-    free(tmp);
-    free(K);
-    free(Ki);
-    free(mA);
-    free(work);
-    free(rw);
-    free(ipiv);
-    return rc;
-}
-
 /* ---- the orbit tangent space ---- */
 
 /* project an n x n block onto the algebra (gl: nothing to do) */
@@ -200,6 +126,121 @@ static int max_w(const sym_model *m)
     for (int i = 0; i <= o->n_layers; i++)
         w = o->widths[i] > w ? o->widths[i] : w;
     return w;
+}
+
+/*
+ * Moving parameters along exp(t A): K_h = exp(t A_h) and K_h^{-1} =
+ * exp(-t A_h) for every hidden layer (both exact to rounding), set once per
+ * t and applied to as many points as needed.
+ */
+typedef struct orbit_mover {
+    const sym_model *m;
+    double *K, *Ki; /* laid out like A */
+    double *mA, *work, *rw, *tmp;
+    int *ipiv;
+} orbit_mover;
+
+static void mover_dispose(orbit_mover *v)
+{
+    free(v->K);
+    free(v->Ki);
+    free(v->mA);
+    free(v->work);
+    free(v->rw);
+    free(v->tmp);
+    free(v->ipiv);
+}
+
+static int mover_init(orbit_mover *v, const sym_model *m)
+{
+    int rc = 0, w = max_w(m);
+    size_t na = sym_orbit_direction_size(m);
+
+    memset(v, 0, sizeof(*v));
+    v->m = m;
+    SYM_TRY(sym_alloc_doubles(&v->K, na));
+    SYM_TRY(sym_alloc_doubles(&v->Ki, na));
+    SYM_TRY(sym_alloc_doubles(&v->mA, (size_t)w * w));
+    SYM_TRY(sym_alloc_doubles(&v->work, sym_expm_work_size(w)));
+    SYM_TRY(sym_alloc_doubles(&v->rw, 2 * (size_t)w * w));
+    SYM_TRY(sym_alloc_doubles(&v->tmp, sym_model_n_params(m)));
+    SYM_TRY(sym_alloc(&v->ipiv, sizeof(int) * (size_t)w));
+cleanup:
+    if (rc < 0)
+        mover_dispose(v);
+    return rc;
+}
+
+static int mover_set(orbit_mover *v, const double *A, double t)
+{
+    const sym_model_opts *mo = sym_model_get_opts(v->m);
+    size_t off = 0;
+    int rc = 0;
+
+    for (int h = 0; h < mo->n_layers - 1; h++) {
+        int n = mo->widths[h + 1];
+
+        for (int i = 0; i < n * n; i++)
+            v->mA[i] = t * A[off + i];
+        SYM_TRY(sym_expm(v->K + off, v->mA, n, v->work, v->ipiv));
+        for (int i = 0; i < n * n; i++)
+            v->mA[i] = -t * A[off + i];
+        SYM_TRY(sym_expm(v->Ki + off, v->mA, n, v->work, v->ipiv));
+        off += (size_t)n * n;
+    }
+cleanup:
+    return rc;
+}
+
+/* out = theta with every hidden layer moved by the K of the last mover_set */
+static int mover_apply(orbit_mover *v, double *out, const double *theta)
+{
+    const sym_model_opts *mo = sym_model_get_opts(v->m);
+    size_t np = sym_model_n_params(v->m), off = 0;
+    int rc = 0;
+
+    memcpy(out, theta, np * sizeof(double));
+    for (int h = 0; h < mo->n_layers - 1; h++) {
+        int n = mo->widths[h + 1];
+
+        SYM_TRY(sym_reparam_apply(v->tmp, v->m, out, h, v->K + off, v->Ki + off, v->rw));
+        memcpy(out, v->tmp, np * sizeof(double));
+        off += (size_t)n * n;
+    }
+cleanup:
+    return rc;
+}
+
+double sym_orbit_grid(int k, int n, double x) { return -x + 2.0 * x * k / (n - 1); }
+
+int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_reg *reg,
+                   const double *params, const sym_data *d, const double *A,
+                   const sym_orbit_opts *o)
+{
+    int rc = 0;
+    double *th = NULL;
+    orbit_mover v = {0};
+    sym_eval *e = NULL;
+
+    if (o->points < 2)
+        SYM_FAIL(SYM_EINVAL, "orbit probe: %d points: need at least 2", o->points);
+    SYM_TRY(mover_init(&v, m));
+    SYM_TRY(sym_alloc_doubles(&th, sym_model_n_params(m)));
+    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    for (int k = 0; k < o->points; k++) {
+        sym_loss_parts lp;
+
+        SYM_TRY(mover_set(&v, A, sym_orbit_grid(k, o->points, o->t_max)));
+        SYM_TRY(mover_apply(&v, th, params));
+        SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+        total[k] = lp.total;
+        data[k] = lp.data;
+    }
+cleanup:
+    sym_eval_free(e);
+    free(th);
+    mover_dispose(&v);
+    return rc;
 }
 
 /* scratch of 3 max_w^2 doubles: two weights and one product */
@@ -371,27 +412,20 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
                             const sym_orbit_opts *o, sym_rng *r)
 {
     size_t np = sym_model_n_params(m);
-    int rc = 0, w = max_w(m), P = o->points, G = o->landscape;
-    double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL, *tmp = NULL, *K = NULL, *Ki = NULL,
-           *mA = NULL, *work = NULL, *rw = NULL;
-    int *ipiv = NULL;
+    int rc = 0, P = o->points, G = o->landscape;
+    double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL;
+    orbit_mover v = {0};
     sym_algebra alg;
     sym_eval *e = NULL;
     sym_loss_parts lp;
     double nrm;
 
     SYM_TRY(sym_orbit_algebra(&alg, m, o->algebra));
+    SYM_TRY(mover_init(&v, m));
     SYM_TRY(sym_alloc_doubles(&xi, np));
     SYM_TRY(sym_alloc_doubles(&xp, np));
     SYM_TRY(sym_alloc_doubles(&th, np));
     SYM_TRY(sym_alloc_doubles(&sh, np));
-    SYM_TRY(sym_alloc_doubles(&tmp, np));
-    SYM_TRY(sym_alloc_doubles(&K, (size_t)w * w));
-    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)w * w));
-    SYM_TRY(sym_alloc_doubles(&mA, (size_t)w * w));
-    SYM_TRY(sym_alloc_doubles(&work, sym_expm_work_size(w)));
-    SYM_TRY(sym_alloc_doubles(&rw, 2 * (size_t)w * w));
-    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)w));
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     for (size_t i = 0; i < np; i++)
         xi[i] = sym_rng_normal(r);
@@ -399,41 +433,32 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     nrm = sym_norm2(xp, np);
     for (size_t i = 0; i < np; i++)
         xp[i] /= nrm;
-    if (perp)
-        for (int k = 0; k < P; k++) {
-            double s = -o->s_max + 2.0 * o->s_max * k / (P - 1);
+    for (int k = 0; perp && k < P; k++) {
+        double s = sym_orbit_grid(k, P, o->s_max);
+
+        for (size_t i = 0; i < np; i++)
+            th[i] = params[i] + s * xp[i];
+        SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+        perp[k] = lp.total;
+    }
+    for (int a = 0; land && G > 1 && a < G; a++) {
+        SYM_TRY(mover_set(&v, A, sym_orbit_grid(a, G, o->t_max)));
+        for (int b = 0; b < G; b++) {
+            double s = sym_orbit_grid(b, G, o->s_max);
 
             for (size_t i = 0; i < np; i++)
-                th[i] = params[i] + s * xp[i];
+                sh[i] = params[i] + s * xp[i];
+            SYM_TRY(mover_apply(&v, th, sh));
             SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
-            perp[k] = lp.total;
+            land[(size_t)a * G + b] = lp.total;
         }
-    if (land && G > 1)
-        for (int a = 0; a < G; a++) {
-            double t = -o->t_max + 2.0 * o->t_max * a / (G - 1);
-
-            for (int b = 0; b < G; b++) {
-                double s = -o->s_max + 2.0 * o->s_max * b / (G - 1);
-
-                for (size_t i = 0; i < np; i++)
-                    sh[i] = params[i] + s * xp[i];
-                SYM_TRY(orbit_point(th, m, sh, A, t, K, Ki, mA, work, ipiv, rw, tmp));
-                SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
-                land[(size_t)a * G + b] = lp.total;
-            }
-        }
+    }
 cleanup:
     sym_eval_free(e);
     free(xi);
     free(xp);
     free(th);
     free(sh);
-    free(tmp);
-    free(K);
-    free(Ki);
-    free(mA);
-    free(work);
-    free(rw);
-    free(ipiv);
+    mover_dispose(&v);
     return rc;
 }

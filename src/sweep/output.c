@@ -323,11 +323,11 @@ static int measure_list(const sym_job *job, measure_ds *m)
     return n;
 }
 
-/* a grid of n points on [-x, x] */
+/* the n-point grid on [-x, x], as the probes compute it */
 static void linspace(double *v, int n, double x)
 {
     for (int k = 0; k < n; k++)
-        v[k] = -x + 2.0 * x * k / (n - 1);
+        v[k] = sym_orbit_grid(k, n, x);
 }
 
 /* the perpendicular line and the (t, s) landscape of the orbit_loss probe */
@@ -385,55 +385,6 @@ cleanup:
     free(v);
     return rc;
 }
-
-/* rows i0.. of the perpendicular line, its metric, and the landscape */
-static int perp_rows(sym_output *o, const sym_job *job, long long i0, int m,
-                     const sym_run_result *rs)
-{
-    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
-    size_t S = sym_job_piece_size(job), GG = (size_t)G * G;
-    double *pv = NULL, *best = NULL;
-
-    if (!job->orbit.perpendicular && G < 2)
-        return 0;
-    SYM_TRY(sym_alloc_doubles(&pv, (size_t)m * D * (P > (int)GG ? (size_t)P : GG)));
-    SYM_TRY(sym_alloc_doubles(&best, (size_t)m));
-    if (job->orbit.perpendicular) {
-        for (int j = 0; j < m; j++) {
-            int ok = rs[j].status != SYM_RUN_FAILED && rs[j].params && rs[j].probe;
-
-            best[j] = ok ? 0.0 : NAN;
-            for (int d = 0; d < D; d++) {
-                const double *L = ok ? rs[j].probe + (size_t)d * S + 2 * (size_t)P : NULL;
-
-                for (int k = 0; k < P; k++) {
-                    pv[((size_t)j * D + d) * P + k] = ok ? L[k] : NAN;
-                    if (ok)
-                        best[j] = fmax(best[j], fabs(L[k] - L[P / 2]) / fabs(L[P / 2]));
-                }
-            }
-        }
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/perp_loss", i0, m, pv));
-        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_perp_max_rel_change", i0, m, best));
-    }
-    if (G > 1) {
-        size_t off = 2 * (size_t)P + (job->orbit.perpendicular ? (size_t)P : 0);
-
-        for (int j = 0; j < m; j++)
-            for (int d = 0; d < D; d++)
-                for (size_t k = 0; k < GG; k++)
-                    pv[((size_t)j * D + d) * GG + k] =
-                        rs[j].status != SYM_RUN_FAILED && rs[j].params && rs[j].probe
-                            ? rs[j].probe[(size_t)d * S + off + k]
-                            : NAN;
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape", i0, m, pv));
-    }
-cleanup:
-    free(pv);
-    free(best);
-    return rc;
-}
-
 
 static int measure_datasets(sym_output *o, int n_runs)
 {
@@ -610,8 +561,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                                NULL));
         SYM_TRY(sym_alloc(&tv, sizeof(double) * (size_t)P));
         SYM_TRY(sym_alloc(&dv, sizeof(int64_t) * (size_t)D));
-        for (int k = 0; k < P; k++)
-            tv[k] = -job->orbit.t_max + 2.0 * job->orbit.t_max * k / (P - 1);
+        linspace(tv, P, job->orbit.t_max);
         for (int k = 0; k < D; k++)
             dv[k] = k;
         rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/t", 0, P, tv);
@@ -635,13 +585,14 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/epoch", SYM_H5_INT64, 1, p1,
                            "epochs completed at each point of the curves: 0, k, 2k, ... with k = record.loss_every (dimension scale)",
                            NULL));
-    for (int q = 0; job->probe_gd && q < SYM_GD_QUANTITIES; q++) {
-        static const char *const gq[SYM_GD_QUANTITIES] = {"orbit_derivative", "orbit_norm", "perp_norm", "orbit_step_change",
-                                          "perp_step_change", "step_change"};
-        char path[96];
+    if (job->probe_gd) {
+        /* the per-curve-point measures share the curves' epoch scale */
+        measure_ds md[64];
+        int nm = measure_list(job, md);
 
-        snprintf(path, sizeof(path), "/probes/gradient_decomposition/%s", gq[q]);
-        SYM_TRY(sym_h5_attach_scale(o->h5, path, 1, "/runs/curves/epoch", "epoch"));
+        for (int q = 0; q < nm; q++)
+            if (strncmp(md[q].path, "/probes/gradient_decomposition/", 31) == 0)
+                SYM_TRY(sym_h5_attach_scale(o->h5, md[q].path, 1, "/runs/curves/epoch", "epoch"));
     }
     SYM_TRY(sym_alloc(&tmp, sizeof(int64_t) * (size_t)o->n_points));
     for (int i = 0; i < o->n_points; i++)
@@ -663,6 +614,84 @@ cleanup:
         if (created)
             remove(path); /* do not leave a half-made file behind */
     }
+    return rc;
+}
+
+/* a run's probe values, when it has them */
+static const double *run_probe(const sym_run_result *r)
+{
+    return r->status != SYM_RUN_FAILED && r->params ? r->probe : NULL;
+}
+
+/* [m x directions x len] of the values at @p off in every piece, NaN without probes */
+static void gather_pieces(double *pv, const sym_job *job, const sym_run_result *rs, int m, size_t off,
+                          size_t len)
+{
+    int D = job->orbit.directions;
+    size_t S = sym_job_piece_size(job);
+
+    for (int j = 0; j < m; j++) {
+        const double *p = run_probe(&rs[j]);
+
+        for (int d = 0; d < D; d++)
+            for (size_t k = 0; k < len; k++)
+                pv[((size_t)j * D + d) * len + k] = p ? p[(size_t)d * S + off + k] : NAN;
+    }
+}
+
+/* max over the grid of |L_k - L_mid| / |L_mid| (the grid is symmetric around 0) */
+static double max_rel_change(const double *L, int n)
+{
+    double r = 0.0;
+
+    for (int k = 0; k < n; k++)
+        r = fmax(r, fabs(L[k] - L[n / 2]) / fabs(L[n / 2]));
+    return r;
+}
+
+/* rows i0.. of the orbit_loss probe: the lines, their relative changes, the landscape */
+static int orbit_rows(sym_output *o, const sym_job *job, long long i0, int m, const sym_run_result *rs)
+{
+    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
+    size_t GG = (size_t)G * G, len = (size_t)P > GG ? (size_t)P : GG;
+    double *pv = NULL, *rel = NULL, *best = NULL, *pbest = NULL;
+
+    SYM_TRY(sym_alloc_doubles(&pv, (size_t)m * D * len));
+    SYM_TRY(sym_alloc_doubles(&rel, (size_t)m * D));
+    SYM_TRY(sym_alloc_doubles(&best, (size_t)m));
+    SYM_TRY(sym_alloc_doubles(&pbest, (size_t)m));
+    gather_pieces(pv, job, rs, m, P, P);
+    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/data_loss", i0, m, pv));
+    if (job->orbit.perpendicular) {
+        gather_pieces(pv, job, rs, m, 2 * (size_t)P, P);
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/perp_loss", i0, m, pv));
+        for (int j = 0; j < m; j++) {
+            pbest[j] = run_probe(&rs[j]) ? 0.0 : NAN;
+            for (int d = 0; run_probe(&rs[j]) && d < D; d++)
+                pbest[j] = fmax(pbest[j], max_rel_change(pv + ((size_t)j * D + d) * P, P));
+        }
+        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_perp_max_rel_change", i0, m, pbest));
+    }
+    if (G > 1) {
+        gather_pieces(pv, job, rs, m, 2 * (size_t)P + (job->orbit.perpendicular ? (size_t)P : 0), GG);
+        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape", i0, m, pv));
+    }
+    gather_pieces(pv, job, rs, m, 0, P);
+    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/loss", i0, m, pv));
+    for (int j = 0; j < m; j++) {
+        best[j] = run_probe(&rs[j]) ? 0.0 : NAN;
+        for (int d = 0; d < D; d++) {
+            rel[(size_t)j * D + d] = run_probe(&rs[j]) ? max_rel_change(pv + ((size_t)j * D + d) * P, P) : NAN;
+            best[j] = fmax(best[j], rel[(size_t)j * D + d]);
+        }
+    }
+    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/max_rel_change", i0, m, rel));
+    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_max_rel_change", i0, m, best));
+cleanup:
+    free(pv);
+    free(rel);
+    free(best);
+    free(pbest);
     return rc;
 }
 
@@ -739,51 +768,8 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
             SYM_TRY(sym_h5_write_rows(o->h5, md[q].path, i0, m, dv));
         }
     }
-    if (job->probe_orbit) {
-        int D = job->orbit.directions, P = job->orbit.points;
-        size_t need = (size_t)m * D * P, S = sym_job_piece_size(job);
-        double *pv = NULL, *rel = NULL;
-
-        SYM_TRY(sym_alloc_doubles(&pv, need));
-        rc = sym_alloc_doubles(&rel, (size_t)m * D);
-        for (int half = 0; rc == 0 && half < 2; half++) {
-            for (int j = 0; j < m; j++)
-                for (int d = 0; d < D; d++)
-                    for (int k = 0; k < P; k++)
-                        pv[((size_t)j * D + d) * P + k] =
-                            HAS(j) && rs[j].probe ? rs[j].probe[(size_t)d * S + (size_t)half * P + k] : NAN;
-            rc = sym_h5_write_rows(o->h5, half ? "/probes/orbit_loss/data_loss" : "/probes/orbit_loss/loss",
-                                   i0, m, pv);
-        }
-        for (int j = 0; rc == 0 && j < m; j++) {
-            double best = HAS(j) && rs[j].probe ? 0.0 : NAN;
-
-            for (int d = 0; d < D; d++) {
-                double r = NAN;
-
-                if (HAS(j) && rs[j].probe) {
-                    const double *L = rs[j].probe + (size_t)d * S;
-
-                    r = 0.0;
-                    for (int k = 0; k < P; k++)
-                        r = fmax(r, fabs(L[k] - L[P / 2]) / fabs(L[P / 2]));
-                    best = fmax(best, r);
-                }
-                rel[(size_t)j * D + d] = r;
-            }
-            dv[j] = best;
-        }
-        if (!rc)
-            rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/max_rel_change", i0, m, rel);
-        if (!rc)
-            rc = sym_h5_write_rows(o->h5, "/runs/metrics/orbit_max_rel_change", i0, m, dv);
-        if (!rc)
-            rc = perp_rows(o, job, i0, m, rs);
-        free(pv);
-        free(rel);
-        if (rc)
-            goto cleanup;
-    }
+    if (job->probe_orbit)
+        SYM_TRY(orbit_rows(o, job, i0, m, rs));
 
     for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
         const char *group = pass ? "/runs/initial_weights" : "/runs/weights";

@@ -184,23 +184,30 @@ typedef struct gd_ctx {
     sym_eval *e;
     sym_algebra alg;
     double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [SYM_GD_QUANTITIES x n_points] */
+    double best; /* the largest ||J^T g|| / ||g|| so far (NaN before the first) */
     int n_points;
 } gd_ctx;
 
-static int gd_hook(void *ctx, int k, const double *params)
+static int gd_hook(void *ctx, int k, const double *params, const double *grad, double L0)
 {
     gd_ctx *c = ctx;
     size_t np = sym_model_n_params(c->m);
     const double *v[3] = {c->tan, c->perp, c->g};
     sym_loss_parts lp;
-    double L0;
+    double gn;
     int rc = 0;
 
-    SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
-    L0 = lp.total;
+    /* minibatch training has no full-data gradient at hand: compute it */
+    if (grad)
+        memcpy(c->g, grad, np * sizeof(double));
+    else
+        SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
     /* the loss's derivative along unit algebra directions, before any projection */
     sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
     c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
+    gn = sym_norm2(c->g, np);
+    if (gn > 0)
+        c->best = fmax(c->best, c->out[k] / gn);
     SYM_TRY(sym_orbit_project(c->tan, c->perp, NULL, c->m, params, c->g, c->alg));
     c->out[c->n_points + k] = sym_norm2(c->tan, np);
     c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
@@ -259,6 +266,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         gd.lr = cfg->train.lr;
         gd.out = r->measures + job->measure.gd;
         gd.n_points = job->measure.gd_points;
+        gd.best = NAN;
         SYM_TRY(sym_orbit_algebra(&gd.alg, m, job->gd_algebra));
         SYM_TRY(sym_eval_create(&gd.e, m, &cfg->reg, d.n));
         SYM_TRY(sym_alloc_doubles(&gd.g, np));
@@ -270,18 +278,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         topt.hook_ctx = &gd;
     }
     SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
-    if (job->probe_gd) {
-        /* headline: the largest ||J^T g|| / ||g|| over the curve points */
-        double best = NAN;
-
-        for (int k = 0; k < gd.n_points; k++) {
-            double g = hypot(gd.out[gd.n_points + k], gd.out[2 * (size_t)gd.n_points + k]);
-
-            if (gd.out[k] == gd.out[k] && g > 0)
-                best = best == best ? fmax(best, gd.out[k] / g) : gd.out[k] / g;
-        }
-        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = best;
-    }
+    if (job->probe_gd)
+        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = gd.best;
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;

@@ -255,6 +255,17 @@ assert np.allclose(g["perp_step_change"][none][:, :-1], step[none][:, :-1], rtol
 assert (g["orbit_norm"][~none][:, :-1] > 1e-3).all()
 assert (g["orbit_step_change"][~none][:, :-1] < 0).all()
 PY
+# minibatch training: the decomposition computes its own full-data gradient
+sed 's/train: {optimizer: gd, lr: 0.01, epochs: 30}/train: {optimizer: sgd, lr: 0.01, epochs: 30, batch_size: 16}/' "$tmp/gd.yaml" > "$tmp/gd_sgd.yaml"
+check "gradient decomposition, sgd" "$exe" run "$tmp/gd_sgd.yaml" -o "$tmp/gd_sgd.h5" -q
+check "gradient decomposition values, sgd" "$py" - "$tmp/gd_sgd.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+none = f["grid/regularizer.lambda"][:] == 0
+dmax = f["runs/metrics/gd_orbit_derivative_max"][:]
+assert (dmax[none] < 1e-12).all() and (dmax[~none] > 1e-3).all(), dmax
+assert np.isfinite(f["probes/gradient_decomposition/step_change"][:, :-1]).all()
+PY
 check "orbit probe, auto algebra per configuration (gl for linear, diagonal for relu)" "$exe" validate "$tmp/orbit.yaml"
 cat > "$tmp/orbit_tanh.yaml" <<'YAML'
 data: {kind: teacher_linear, input: 4, output: 3, samples: 60}
