@@ -11,7 +11,7 @@ pkgs=(
   libscalapack-openmpi-dev                   # ScaLAPACK / BLACS
   libopenblas-dev liblapacke-dev             # CBLAS + LAPACKE
   libyaml-dev libcmocka-dev                  # job files, unit tests
-  python3 python3-numpy python3-h5py python3-matplotlib   # analysis and tests
+  python3 python3-numpy python3-h5py python3-matplotlib python3-scipy python3-pandas   # analysis and tests
   slurm-wlm munge                            # tests of the sbatch scripts on a real Slurm
 )
 if [ "${1:-}" = "--bench" ]; then

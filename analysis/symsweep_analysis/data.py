@@ -1,0 +1,249 @@
+"""Reading symsweep output files: validation, the table of runs, and streamed
+per-group statistics of per-run arrays (curves, probe arrays).
+
+Nothing here reads a whole [n_runs, ...] dataset at once: one-dimensional
+columns and per-run arrays are read CHUNK_ROWS runs at a time, so a file with
+a million runs is summarized without loading its weights.
+"""
+import os
+
+import h5py
+import numpy as np
+
+CHUNK_ROWS = 1 << 16          # runs per read of a per-run dataset
+STATUS_NAMES = {0: "pending", 1: "done", 2: "diverged", 3: "failed"}
+FORMAT_VERSION = 1
+
+
+class FormatError(Exception):
+    """The file is missing, not HDF5, or not a symsweep output file.  str() is
+    one line naming the file and what is wrong."""
+
+
+def _text(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace").rstrip("\0")
+    if isinstance(v, np.ndarray) and v.dtype.kind == "S":
+        return v.tobytes().decode("utf-8", "replace").rstrip("\0")
+    return str(v)
+
+
+def open_output(path):
+    """Open a symsweep output file read-only after checking its layout.
+
+    Opens without HDF5 file locking, so a file that a sweep is still writing
+    can be read (symsweep only changes data bytes after creating the file).
+    Raises FormatError with a one-line message on anything else."""
+    if not os.path.exists(path):
+        raise FormatError("%s: no such file" % path)
+    if os.path.isdir(path):
+        raise FormatError("%s: is a directory, not a symsweep output file" % path)
+    try:
+        f = h5py.File(path, "r", locking=False)
+    except TypeError:  # h5py without the locking argument
+        os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+        try:
+            f = h5py.File(path, "r")
+        except OSError as e:
+            raise FormatError("%s: not a readable HDF5 file (%s)" % (path, _oneline(e)))
+    except OSError as e:
+        raise FormatError("%s: not a readable HDF5 file (%s)" % (path, _oneline(e)))
+    try:
+        _check_layout(f, path)
+    except FormatError:
+        f.close()
+        raise
+    except Exception as e:  # any h5py error while inspecting a damaged file
+        f.close()
+        raise FormatError("%s: damaged symsweep file (%s)" % (path, _oneline(e)))
+    return f
+
+
+def _oneline(e):
+    s = " ".join(str(e).split())
+    return s if len(s) < 200 else s[:197] + "..."
+
+
+def _check_layout(f, path):
+    if "format_version" not in f.attrs:
+        raise FormatError("%s: not a symsweep output file (no format_version attribute)" % path)
+    v = int(np.asarray(f.attrs["format_version"]).ravel()[0])
+    if v != FORMAT_VERSION:
+        raise FormatError("%s: format_version is %d, this analysis reads version %d" % (path, v, FORMAT_VERSION))
+    for need in ("runs/status", "grid/seed", "grid/config"):
+        if need not in f or not isinstance(f[need], h5py.Dataset):
+            raise FormatError("%s: not a symsweep output file (no /%s dataset)" % (path, need))
+    n = f["runs/status"].shape[0] if f["runs/status"].ndim == 1 else -1
+    if n < 0:
+        raise FormatError("%s: /runs/status has shape %s, expected [n_runs]" % (path, f["runs/status"].shape))
+    want = int(np.asarray(f.attrs.get("n_runs", n)).ravel()[0])
+    if want != n:
+        raise FormatError("%s: attribute n_runs is %d but /runs/status has %d rows" % (path, want, n))
+    for grp in ("grid", "runs/metrics"):
+        if grp not in f:
+            continue
+        for k, d in f[grp].items():
+            if isinstance(d, h5py.Dataset) and d.shape[:1] != (n,):
+                raise FormatError("%s: /%s/%s has %s rows, expected n_runs = %d"
+                                  % (path, grp, k, d.shape[:1] or "no", n))
+
+
+def n_runs(f):
+    return f["runs/status"].shape[0]
+
+
+def read_column(d):
+    """A one-dimensional per-run dataset, read CHUNK_ROWS rows at a time;
+    strings are decoded."""
+    n = d.shape[0]
+    out = None
+    for r0 in range(0, n, CHUNK_ROWS):
+        block = d[r0:min(n, r0 + CHUNK_ROWS)]
+        if block.dtype.kind in "OS":
+            block = np.array([_text(x) for x in block], dtype=object)
+        if out is None:
+            out = np.empty(n, dtype=block.dtype)
+        out[r0:r0 + len(block)] = block
+    return out if out is not None else np.empty(0)
+
+
+def sweep_axes(f):
+    """The sweep axes in grid order, zip groups flattened: ['regularizer', ...]."""
+    s = _text(f.attrs.get("axes", ""))
+    out = []
+    for part in s.split(";"):
+        part = part.strip()
+        if part.startswith("zip(") and part.endswith(")"):
+            out += [p.strip() for p in part[4:-1].split(",") if p.strip()]
+        elif part:
+            out.append(part)
+    return [a for a in out if "grid" in f and a in f["grid"]]
+
+
+def grid_columns(f):
+    return sorted(k for k in f["grid"] if k not in ("seed", "config")) if "grid" in f else []
+
+
+def metric_names(f):
+    return sorted(k for k, d in f["runs/metrics"].items() if isinstance(d, h5py.Dataset) and d.ndim == 1) \
+        if "runs/metrics" in f else []
+
+
+def load(path_or_file, metrics=None):
+    """The table of runs as a pandas DataFrame, one row per run (index = run
+    number): seed, config, every /grid column (the sweep axes, with mapping
+    axes also split into `axis.key` columns), status (pending / done /
+    diverged / failed), rank, wall_time, epochs_done, and every scalar metric of
+    /runs/metrics (or only those named in `metrics`).  Weights, curves and
+    probe arrays are not read.  Accepts a path or an open h5py.File."""
+    import pandas as pd
+    own = not isinstance(path_or_file, h5py.File)
+    f = open_output(path_or_file) if own else path_or_file
+    try:
+        cols = {"seed": read_column(f["grid/seed"]), "config": read_column(f["grid/config"])}
+        for k in grid_columns(f):
+            cols[k] = read_column(f["grid"][k])
+        st = read_column(f["runs/status"]).astype(np.int64)
+        cols["status"] = pd.Categorical.from_codes(np.clip(st, 0, 3), list(STATUS_NAMES.values()))
+        for k in ("rank", "wall_time", "epochs_done"):
+            if "runs/" + k in f:
+                cols[k] = read_column(f["runs"][k])
+        names = metric_names(f) if metrics is None else list(metrics)
+        for k in names:
+            if "runs/metrics/" + k not in f:
+                raise FormatError("%s: no metric '%s' (the file has: %s)"
+                                  % (f.filename, k, ", ".join(metric_names(f)) or "none"))
+            cols[k] = read_column(f["runs/metrics"][k])
+        df = pd.DataFrame(cols, copy=False)  # no consolidating copy of a million rows
+        df.index.name = "run"
+        df.attrs["path"] = f.filename
+        df.attrs["job_name"] = _text(f.attrs.get("job_name", ""))
+        df.attrs["axes"] = sweep_axes(f)
+        return df
+    finally:
+        if own:
+            f.close()
+
+
+def status_counts(df):
+    c = df["status"].value_counts()
+    return {k: int(c.get(k, 0)) for k in STATUS_NAMES.values()}
+
+
+def group_keys(df, by):
+    """(codes, keys): a group number per run for the columns `by`, numbered
+    in order of first appearance, and each group's tuple of values."""
+    by = list(by)
+    if not by:
+        return np.zeros(len(df), dtype=np.int64), [()]
+    import pandas as pd
+    codes = np.zeros(len(df), dtype=np.int64)
+    for b in by:  # mixed radix of per-column codes, then renumbered by first appearance
+        cb, uniq = pd.factorize(df[b], use_na_sentinel=False)
+        codes = pd.factorize(codes * len(uniq) + cb)[0].astype(np.int64)  # stays < n_runs
+    first = np.unique(codes, return_index=True)[1]
+    keys = [tuple(df[b].iloc[i] for b in by) for i in first]
+    return codes, keys
+
+
+def group_labels(df, by):
+    """(codes, labels): as group_keys, with a readable label per group."""
+    codes, keys = group_keys(df, by)
+    if not by:
+        return codes, ["all runs"]
+    return codes, [", ".join("%s=%s" % (b, v) for b, v in zip(by, k)) for k in keys]
+
+
+class GroupMoments:
+    """Per group and per element of a per-run array: count, mean and M2 of the
+    finite values (Chan et al. pairwise update), accumulated a chunk of runs at
+    a time.  Yields mean, std and a t 95% CI per group and element."""
+
+    def __init__(self, n_groups, shape):
+        self.n = np.zeros((n_groups,) + shape)
+        self.mean = np.zeros((n_groups,) + shape)
+        self.m2 = np.zeros((n_groups,) + shape)
+
+    def add(self, g, block):
+        """g: group number of each run in block ([rows] int), block: [rows, ...]."""
+        for k in np.unique(g):
+            x = block[g == k]
+            ok = np.isfinite(x)
+            nb = ok.sum(axis=0).astype(float)
+            xs = np.where(ok, x, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mb = np.where(nb > 0, xs.sum(axis=0) / np.maximum(nb, 1), 0.0)
+                m2b = (np.where(ok, x - mb, 0.0) ** 2).sum(axis=0)
+                na = self.n[k]
+                tot = na + nb
+                delta = mb - self.mean[k]
+                w = np.where(tot > 0, nb / np.maximum(tot, 1), 0.0)
+                self.mean[k] = self.mean[k] + delta * w
+                self.m2[k] = self.m2[k] + m2b + delta ** 2 * na * w
+                self.n[k] = tot
+
+    def result(self):
+        """(n, mean, std, half-width of the t 95% CI); NaN where n is too small."""
+        from .stats import t_quantile
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, self.mean, np.nan)
+            std = np.where(n > 1, np.sqrt(self.m2 / np.maximum(n - 1, 1)), np.nan)
+            half = np.where(n > 1, t_quantile(0.975, np.maximum(n - 1, 1)) * std / np.sqrt(np.maximum(n, 1)), np.nan)
+        return n, mean, std, half
+
+
+def group_moments(f, path, codes, n_groups, keep):
+    """Streamed GroupMoments of dataset `path` ([n_runs, ...]) over the runs
+    where `keep` is true, grouped by `codes`."""
+    d = f[path]
+    acc = GroupMoments(n_groups, d.shape[1:])
+    n = d.shape[0]
+    for r0 in range(0, n, CHUNK_ROWS):
+        r1 = min(n, r0 + CHUNK_ROWS)
+        sel = keep[r0:r1]
+        if not sel.any():
+            continue
+        block = d[r0:r1][sel]
+        acc.add(codes[r0:r1][sel], block)
+    return acc.result()

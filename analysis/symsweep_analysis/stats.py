@@ -1,0 +1,163 @@
+"""Multi-seed statistics: per-group summaries with 95% confidence intervals,
+and between-group / paired comparisons with effect sizes and p-values."""
+import numpy as np
+from scipy import stats as sps
+
+SUMMARY_COLUMNS = ["n", "mean", "std", "median", "ci_low", "ci_high"]
+
+
+def t_quantile(q, dof):
+    return sps.t.ppf(q, dof)
+
+
+def describe(x, ci="t", n_boot=2000, rng=None):
+    """n, mean, std (ddof 1), median and a 95% CI of the mean of the finite
+    values of x.  ci: 't' (Student t) or 'bootstrap' (percentile bootstrap of
+    the mean, n_boot resamples from `rng`, a numpy Generator)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    out = dict(n=n, mean=np.nan, std=np.nan, median=np.nan, ci_low=np.nan, ci_high=np.nan)
+    if n == 0:
+        return out
+    out["mean"] = float(x.mean())
+    out["median"] = float(np.median(x))
+    if n < 2:
+        return out
+    out["std"] = float(x.std(ddof=1))
+    if ci == "t":
+        h = t_quantile(0.975, n - 1) * out["std"] / np.sqrt(n)
+        out["ci_low"], out["ci_high"] = out["mean"] - h, out["mean"] + h
+    elif ci == "bootstrap":
+        lo, hi = bootstrap_mean_ci(x, n_boot, rng if rng is not None else np.random.default_rng(0))
+        out["ci_low"], out["ci_high"] = lo, hi
+    else:
+        raise ValueError("ci must be 't' or 'bootstrap', not %r" % ci)
+    return out
+
+
+def bootstrap_mean_ci(x, n_boot, rng):
+    """Percentile bootstrap 95% CI of the mean; resamples are drawn in batches
+    of at most 2^22 values, so memory stays bounded for any n."""
+    n = len(x)
+    means = np.empty(n_boot)
+    batch = max(1, (1 << 22) // n)
+    for b0 in range(0, n_boot, batch):
+        b1 = min(n_boot, b0 + batch)
+        idx = rng.integers(0, n, size=(b1 - b0, n))
+        means[b0:b1] = x[idx].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def summarize(df, metrics, by, ci="t", n_boot=2000, seed=0, keep=None):
+    """One row per (group, metric) over the runs where `keep` is true (default:
+    all; usually the done ones): the `by` columns, metric, n, mean, std, median,
+    ci_low, ci_high.  Groups keep the order of first appearance; groups with no
+    kept run are left out.  Works a column at a time: the table is not copied."""
+    import pandas as pd
+    from .data import group_keys
+    rng = np.random.default_rng(seed)
+    by = list(by)
+    keep = np.ones(len(df), bool) if keep is None else np.asarray(keep, bool)
+    codes, keys = group_keys(df, by)
+    codes = np.where(keep, codes, -1)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    rows = []
+    for g, key in enumerate(keys):
+        idx = order[bounds[g]:bounds[g + 1]]
+        if len(idx) == 0:
+            continue
+        for m in metrics:
+            r = dict(zip(by, key))
+            r["metric"] = m
+            r.update(describe(df[m].to_numpy()[idx], ci, n_boot, rng))
+            rows.append(r)
+    return pd.DataFrame(rows, columns=by + ["metric"] + SUMMARY_COLUMNS)
+
+
+def hedges_g(a, b):
+    na, nb = len(a), len(b)
+    if na < 2 or nb < 2:
+        return np.nan
+    sp = np.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+    if sp == 0:
+        return np.nan if a.mean() == b.mean() else np.copysign(np.inf, a.mean() - b.mean())
+    j = 1 - 3 / (4 * (na + nb) - 9)
+    return float(j * (a.mean() - b.mean()) / sp)
+
+
+def compare(a, b):
+    """Independent groups a and b (finite values only): means, difference,
+    Hedges' g (a - b), Welch's t test and the Mann-Whitney U test (two-sided)."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    r = dict(n_a=len(a), n_b=len(b), mean_a=np.nan, mean_b=np.nan, diff=np.nan,
+             effect_size=np.nan, p_welch=np.nan, p_mannwhitney=np.nan)
+    if len(a) == 0 or len(b) == 0:
+        return r
+    r.update(mean_a=float(a.mean()), mean_b=float(b.mean()), diff=float(a.mean() - b.mean()),
+             effect_size=hedges_g(a, b))
+    if len(a) >= 2 and len(b) >= 2:
+        if a.var() > 0 or b.var() > 0:
+            r["p_welch"] = float(sps.ttest_ind(a, b, equal_var=False).pvalue)
+        r["p_mannwhitney"] = float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return r
+
+
+def compare_paired(a, b):
+    """Paired values (the same runs): mean of a, b and of a - b, Cohen's d_z
+    (mean difference / its std), the paired t test and the Wilcoxon
+    signed-rank test (two-sided)."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    r = dict(n_a=len(a), n_b=len(b), mean_a=np.nan, mean_b=np.nan, diff=np.nan,
+             effect_size=np.nan, p_welch=np.nan, p_mannwhitney=np.nan)
+    if len(a) == 0:
+        return r
+    d = a - b
+    r.update(mean_a=float(a.mean()), mean_b=float(b.mean()), diff=float(d.mean()))
+    if len(d) >= 2:
+        sd = d.std(ddof=1)
+        r["effect_size"] = float(d.mean() / sd) if sd > 0 else (np.nan if d.mean() == 0 else np.copysign(np.inf, d.mean()))
+        if sd > 0:
+            r["p_welch"] = float(sps.ttest_rel(a, b).pvalue)
+        if np.any(d != 0):
+            r["p_mannwhitney"] = float(sps.wilcoxon(a, b).pvalue)
+    return r
+
+
+def fmt(v):
+    """Compact number for tables."""
+    if isinstance(v, (str, bytes)):
+        return v if isinstance(v, str) else v.decode()
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return "%d" % v
+    v = float(v)
+    if np.isnan(v):
+        return "-"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return "%.4g" % v
+    return "%.3e" % v
+
+
+def to_markdown(df):
+    """A DataFrame as a GitHub Markdown table (no extra dependency)."""
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(str(c) for c in cols) + " |",
+             "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines) + "\n"

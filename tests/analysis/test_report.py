@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""End-to-end tests of analysis/: run small real sweeps with symsweep, make the
+report, and check figures, statistics (against numpy on the raw datasets),
+partial/diverged/failed files and malformed inputs.
+
+usage: test_report.py SYMSWEEP SOURCE_DIR   (ctest: analysis.report)
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+from scipy import stats as sps
+
+SYMSWEEP = SRC = TMP = None
+JOBS = ["ex1-small", "ex3-small", "ex4-small", "ex5-small", "diverge"]
+FILES = {}
+
+
+def read(path):
+    with open(path) as fh:
+        return fh.read()
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def report(*args):
+    return run([sys.executable, os.path.join(SRC, "analysis", "report.py")] + list(args))
+
+
+def setUpModule():
+    global TMP
+    TMP = tempfile.mkdtemp(prefix="symsweep-analysis-")
+    for j in JOBS:
+        out = os.path.join(TMP, j + ".h5")
+        r = run([SYMSWEEP, "run", os.path.join(SRC, "tests", "analysis", j + ".yaml"), "-o", out, "-q"])
+        # diverged runs are not failures: exit 0 expected for every job here
+        assert r.returncode == 0, "symsweep run %s: %d %s" % (j, r.returncode, r.stderr)
+        FILES[j] = out
+    # a partial file, as a sweep's shard or a killed run leaves it: odd runs pending
+    out = os.path.join(TMP, "partial.h5")
+    r = run([SYMSWEEP, "run", os.path.join(SRC, "tests", "analysis", "ex3-small.yaml"), "-o", out, "-q",
+             "--shard", "0/2"])
+    assert r.returncode == 0, r.stderr
+    FILES["partial"] = out
+
+
+def tearDownModule():
+    if TMP and not os.environ.get("KEEP"):
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR; raises if the file is not a PNG."""
+    with open(path, "rb") as fh:
+        head = fh.read(33)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise AssertionError("%s is not a PNG" % path)
+    return struct.unpack(">II", head[16:24])
+
+
+class Figures(unittest.TestCase):
+    EXPECTED = {
+        "ex1-small": ["training_curves", "weights", "ex1_reparam"],
+        "ex3-small": ["training_curves", "weights", "ex3_scatter"],
+        "ex4-small": ["ex4_lp_balls", "ex4_vertex_hits"],
+        "ex5-small": ["training_curves", "weights", "ex5_orbit_vs_perp", "ex5_landscape",
+                      "ex5_orbit_directions", "ex5_gradient_decomposition"],
+    }
+
+    def test_every_expected_figure_is_a_sensible_png(self):
+        import matplotlib.image as mpimg
+        for job, names in self.EXPECTED.items():
+            out = os.path.join(TMP, "rep-" + job)
+            r = report(FILES[job], "--out", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertEqual(r.stderr, "", "a figure failed: " + r.stderr)
+            for n in names:
+                p = os.path.join(out, "figures", n + ".png")
+                self.assertTrue(os.path.exists(p), "%s: missing %s" % (job, p))
+                w, h = png_size(p)
+                self.assertTrue(300 <= w <= 4000 and 200 <= h <= 4000, "%s: %dx%d" % (p, w, h))
+                self.assertGreater(os.path.getsize(p), 8000, p)
+                img = mpimg.imread(p)
+                # not a blank canvas: a real plot has many distinct colours
+                self.assertGreater(len(np.unique(img.reshape(-1, img.shape[-1]), axis=0)), 20, p)
+            md = read(os.path.join(out, "report.md"))
+            for n in names:
+                self.assertIn("figures/%s.png" % n, md)
+
+    def test_ex2_figures_from_the_centralizer_job(self):
+        out = os.path.join(TMP, "rep-ex2")
+        h5 = os.path.join(TMP, "ex2.h5")
+        r = run([SYMSWEEP, "run", os.path.join(SRC, "jobs", "ex2-centralizer.yaml"), "-o", h5, "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = report(h5, "--out", out, "--pdf")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for n in ("ex2_commutation", "ex2_centralizer_dimension"):
+            png_size(os.path.join(out, "figures", n + ".png"))
+            with open(os.path.join(out, "figures", n + ".pdf"), "rb") as fh:
+                self.assertEqual(fh.read(5), b"%PDF-")
+        # the claims that compare centralizer dimensions hold: 36 (linear) > 6 (relu) > 0 (tanh)
+        import csv
+        with open(os.path.join(out, "claims.csv")) as fh:
+            rows = {r["claim"]: r for r in csv.DictReader(fh)}
+        self.assertEqual(float(rows["ex2.linear_vs_relu"]["mean_a"]), 36.0)
+        self.assertEqual(float(rows["ex2.linear_vs_relu"]["mean_b"]), 6.0)
+        self.assertEqual(float(rows["ex2.relu_vs_tanh"]["mean_b"]), 0.0)
+
+    def test_only_figures_with_data(self):
+        out = os.path.join(TMP, "rep-ex3-only")
+        self.assertEqual(report(FILES["ex3-small"], "--out", out, "-q").returncode, 0)
+        have = sorted(os.listdir(os.path.join(out, "figures")))
+        self.assertEqual(have, ["ex3_scatter.png", "training_curves.png", "weights.png"])
+
+
+class Statistics(unittest.TestCase):
+    """The report's numbers against numpy/scipy on the raw datasets (read
+    with h5py here, not through the module under test)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = os.path.join(TMP, "rep-stats")
+        r = report(FILES["ex3-small"], "--out", cls.out, "--by", "regularizer.kind", "--no-figures", "-q")
+        assert r.returncode == 0, r.stderr
+        import pandas as pd
+        cls.table = pd.read_csv(os.path.join(cls.out, "stats", "structure.csv"))
+        cls.claims = pd.read_csv(os.path.join(cls.out, "claims.csv"))
+        with h5py.File(FILES["ex3-small"], "r") as f:
+            cls.kind = np.array([v.decode() for v in f["grid/regularizer.kind"][:]])
+            cls.status = f["runs/status"][:]
+            cls.raw = {k: f["runs/metrics"][k][:] for k in f["runs/metrics"]}
+
+    def values(self, kind, metric):
+        x = self.raw[metric][(self.kind == kind) & (self.status == 1)]
+        return x[np.isfinite(x)]
+
+    def test_summary_matches_numpy(self):
+        checked = 0
+        for _, row in self.table.iterrows():
+            x = self.values(row["regularizer.kind"], row["metric"])
+            n = len(x)
+            self.assertEqual(row["n"], n)
+            m, s = x.mean(), x.std(ddof=1)
+            h = sps.t.ppf(0.975, n - 1) * s / np.sqrt(n)
+            np.testing.assert_allclose([row["mean"], row["std"], row["median"], row["ci_low"], row["ci_high"]],
+                                       [m, s, np.median(x), m - h, m + h], rtol=1e-12, atol=1e-300)
+            checked += 1
+        self.assertEqual(checked, 3 * 5)  # 3 regularizers x 5 structure metrics
+
+    def test_welch_and_effect_size_match_numpy(self):
+        row = self.claims[self.claims["claim"] == "ex3.l1_sparsity"].iloc[0]
+        a, b = self.values("l1", "sparsity_encoder"), self.values("frobenius", "sparsity_encoder")
+        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+        t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+        dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+        p = 2 * sps.t.sf(abs(t), dof)
+        sp = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+        g = (1 - 3 / (4 * (len(a) + len(b)) - 9)) * (a.mean() - b.mean()) / sp
+        np.testing.assert_allclose([row["p_t"], row["effect_size"], row["diff"]], [p, g, a.mean() - b.mean()],
+                                   rtol=1e-9)
+        self.assertTrue(row["holds"])
+        # the article's claim comes out on these 12 seeds: l1 sparser than L2
+        self.assertGreater(a.mean(), b.mean() + 0.3)
+
+    def test_bootstrap_ci_is_reproducible_and_near_t(self):
+        outs = []
+        for k in range(2):
+            out = os.path.join(TMP, "rep-boot%d" % k)
+            r = report(FILES["ex3-small"], "--out", out, "--by", "regularizer.kind", "--ci", "bootstrap",
+                       "--seed", "7", "--no-figures", "-q")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            outs.append(read(os.path.join(out, "stats", "structure.csv")))
+        self.assertEqual(outs[0], outs[1])
+        import pandas as pd
+        bt = pd.read_csv(os.path.join(TMP, "rep-boot0", "stats", "structure.csv"))
+        for (_, rb), (_, rt) in zip(bt.iterrows(), self.table.iterrows()):
+            if rt["std"] == 0:
+                continue
+            self.assertLessEqual(rb["ci_low"], rb["mean"])
+            self.assertGreaterEqual(rb["ci_high"], rb["mean"])
+            wt, wb = rt["ci_high"] - rt["ci_low"], rb["ci_high"] - rb["ci_low"]
+            self.assertLess(abs(wb - wt) / wt, 0.5, "%s %s: bootstrap width %g, t width %g"
+                            % (rt["regularizer.kind"], rt["metric"], wb, wt))
+
+    def test_load_gives_grid_axes_as_columns(self):
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis import load
+        df = load(FILES["ex3-small"])
+        self.assertEqual(len(df), 36)
+        for c in ("seed", "config", "regularizer", "regularizer.kind", "regularizer.lambda", "status",
+                  "sparsity_encoder", "final_loss"):
+            self.assertIn(c, df.columns)
+        self.assertEqual(list(df["regularizer.kind"].unique()), ["none", "frobenius", "l1"])
+        np.testing.assert_array_equal(df["sparsity_encoder"].to_numpy(), self.raw["sparsity_encoder"])
+
+    def test_streaming_in_small_chunks_gives_the_same_numbers(self):
+        # chunks of 5 runs split groups across chunk boundaries; means and CIs
+        # of the curves (streamed) must equal a one-shot numpy computation
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis import data
+        old = data.CHUNK_ROWS
+        data.CHUNK_ROWS = 5
+        try:
+            with data.open_output(FILES["ex3-small"]) as f:
+                df = data.load(f)
+                codes, labels = data.group_labels(df, ["regularizer.kind"])
+                keep = (df["status"] == "done").to_numpy()
+                n, mean, std, half = data.group_moments(f, "runs/curves/loss", codes, len(labels), keep)
+                raw = f["runs/curves/loss"][...]
+        finally:
+            data.CHUNK_ROWS = old
+        for g in range(len(labels)):
+            x = raw[(codes == g) & keep]
+            np.testing.assert_allclose(mean[g], x.mean(axis=0), rtol=1e-12)
+            np.testing.assert_allclose(std[g], x.std(axis=0, ddof=1), rtol=1e-9)
+            np.testing.assert_allclose(half[g], sps.t.ppf(0.975, len(x) - 1) * x.std(axis=0, ddof=1)
+                                       / np.sqrt(len(x)), rtol=1e-9)
+
+
+class Partial(unittest.TestCase):
+    def test_pending_runs_are_skipped_and_counted(self):
+        out = os.path.join(TMP, "rep-partial")
+        r = report(FILES["partial"], "--out", out, "--by", "regularizer.kind")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Left out: 18 runs not done (18 pending)", r.stdout)
+        import pandas as pd
+        t = pd.read_csv(os.path.join(out, "stats", "structure.csv"))
+        self.assertTrue((t["n"] == 6).all(), t["n"].tolist())  # 12 seeds, every other run pending
+        self.assertTrue(os.path.exists(os.path.join(out, "figures", "ex3_scatter.png")))
+
+    def test_diverged_and_failed_runs(self):
+        h5 = os.path.join(TMP, "failed.h5")
+        shutil.copy(FILES["diverge"], h5)
+        with h5py.File(h5, "r+") as f:   # mark one finished run failed, as a crashed probe would
+            st = f["runs/status"][:]
+            self.assertEqual(st.tolist(), [1, 1, 1, 1, 2, 2, 2, 2])
+            st[0] = 3
+            f["runs/status"][:] = st
+        out = os.path.join(TMP, "rep-failed")
+        r = report(h5, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Left out: 5 runs not done (4 diverged, 1 failed)", r.stdout)
+        import pandas as pd
+        t = pd.read_csv(os.path.join(out, "stats", "training.csv"))
+        self.assertEqual(t[t["metric"] == "final_loss"]["n"].tolist(), [3])  # only lr 0.01 has done runs
+
+    def test_no_done_run(self):
+        h5 = os.path.join(TMP, "nothing.h5")
+        shutil.copy(FILES["diverge"], h5)
+        with h5py.File(h5, "r+") as f:
+            f["runs/status"][:] = np.zeros(8, np.int8)
+        r = report(h5, "--out", os.path.join(TMP, "rep-nothing"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no done runs yet (8 pending)", r.stdout)
+
+
+class Malformed(unittest.TestCase):
+    def check(self, path, *expect, args=()):
+        r = report(path, "--out", os.path.join(TMP, "rep-bad"), *args)
+        self.assertEqual(r.returncode, 2, "%s: %s %s" % (path, r.stdout, r.stderr))
+        self.assertNotIn("Traceback", r.stderr)
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        for e in expect:
+            self.assertIn(e, lines[0])
+
+    def test_missing_file(self):
+        self.check(os.path.join(TMP, "nope.h5"), "nope.h5: no such file")
+
+    def test_text_file(self):
+        p = os.path.join(TMP, "text.h5")
+        with open(p, "w") as fh:
+            fh.write("name: not hdf5\n")
+        self.check(p, "text.h5: not a readable HDF5 file")
+
+    def test_empty_file(self):
+        p = os.path.join(TMP, "empty.h5")
+        open(p, "w").close()
+        self.check(p, "empty.h5: not a readable HDF5 file")
+
+    def test_truncated_file(self):
+        p = os.path.join(TMP, "truncated.h5")
+        with open(FILES["ex3-small"], "rb") as fh:
+            blob = fh.read()
+        with open(p, "wb") as fh:
+            fh.write(blob[:len(blob) // 3])
+        self.check(p, "truncated.h5:")
+
+    def test_foreign_hdf5(self):
+        p = os.path.join(TMP, "foreign.h5")
+        with h5py.File(p, "w") as f:
+            f["x"] = np.arange(3)
+        self.check(p, "foreign.h5: not a symsweep output file (no format_version attribute)")
+
+    def test_wrong_version(self):
+        p = os.path.join(TMP, "v2.h5")
+        shutil.copy(FILES["ex3-small"], p)
+        with h5py.File(p, "r+") as f:
+            f.attrs["format_version"] = 2
+        self.check(p, "v2.h5: format_version is 2, this analysis reads version 1")
+
+    def test_rows_do_not_match(self):
+        p = os.path.join(TMP, "rows.h5")
+        shutil.copy(FILES["ex3-small"], p)
+        with h5py.File(p, "r+") as f:
+            del f["runs/metrics/final_loss"]
+            f["runs/metrics/final_loss"] = np.zeros(5)
+        self.check(p, "rows.h5: /runs/metrics/final_loss has (5,) rows, expected n_runs = 36")
+
+    def test_bad_options(self):
+        self.check(FILES["ex3-small"], "--by lr: not a /grid column", args=("--by", "lr"))
+        self.check(FILES["ex3-small"], "--run 99: the file has runs 0..35", args=("--run", "99"))
+        self.check(FILES["partial"], "--run 1: that run is pending", args=("--run", "1"))
+        self.check(FILES["ex3-small"], "expected METRIC:COLUMN=A,B", args=("--compare", "sparsity"))
+        self.check(FILES["ex3-small"], "no column nope", args=("--compare", "nope:regularizer.kind=l1,none"))
+
+
+if __name__ == "__main__":
+    SYMSWEEP, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[3:])
