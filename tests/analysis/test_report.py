@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import h5py
@@ -252,6 +253,34 @@ class Partial(unittest.TestCase):
         import pandas as pd
         t = pd.read_csv(os.path.join(out, "stats", "training.csv"))
         self.assertEqual(t[t["metric"] == "final_loss"]["n"].tolist(), [3])  # only lr 0.01 has done runs
+
+    def test_file_being_written_and_then_stopped(self):
+        h5 = os.path.join(TMP, "live.h5")
+        w = subprocess.Popen([SYMSWEEP, "run", os.path.join(SRC, "tests", "analysis", "live.yaml"), "-o", h5,
+                              "-q", "--checkpoint-every", "1", "--grace", "0"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(300):  # until the first checkpoint has written some runs
+                time.sleep(0.1)
+                if os.path.exists(h5):
+                    with h5py.File(h5, "r", locking=False) as f:
+                        if (f["runs/status"][:] == 1).any():
+                            break
+            self.assertIsNone(w.poll(), "the sweep ended before it could be read")
+            r = report(h5, "--out", os.path.join(TMP, "rep-live"), "--by", "regularizer.kind")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"Left out: \d+ runs not done \(\d+ pending\)")
+        finally:
+            w.terminate()
+            _, err = w.communicate(timeout=60)
+        self.assertEqual(w.returncode, 75, err)  # stopped after a checkpoint
+        r = report(h5, "--out", os.path.join(TMP, "rep-stopped"), "--by", "regularizer.kind")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(h5, "r") as f:
+            done = int((f["runs/status"][:] == 1).sum())
+        self.assertGreater(done, 0)
+        self.assertLess(done, 2000)
+        self.assertIn("Left out: %d runs not done (%d pending)" % (2000 - done, 2000 - done), r.stdout)
 
     def test_no_done_run(self):
         h5 = os.path.join(TMP, "nothing.h5")
