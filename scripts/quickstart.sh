@@ -2,7 +2,8 @@
 # Quick start command (1): set up, build, run the article's experiments (jobs
 # ex1-reparam, ex2-centralizer, ex3, ex5-orbit) on all local cores and show
 # their results: the summary of each file (per-metric means with 95% CIs per
-# configuration) and the Ex3 weight structure per regularizer.
+# configuration), the Ex3 weight structure per regularizer, and a report per
+# file (figures, statistics, the article's claims tested) under out/report-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +18,9 @@ for job in ex1-reparam ex2-centralizer ex3 ex4-lpball ex5-orbit; do
 done
 echo "=== weight structure (analysis/quicklook.py) ==="
 /usr/bin/python3 analysis/quicklook.py out/ex3.h5
+echo "=== figures, statistics and the article's claims (analysis/report.py) ==="
+for job in ex1-reparam ex2-centralizer ex3 ex4-lpball ex5-orbit; do
+  /usr/bin/python3 analysis/report.py out/$job.h5 --out out/report-$job -q
+done
+cat out/report-*/claims.md | grep -v '^# Claims' | awk 'NR == 1 || !/^\| claim|^\|---/' | cut -d'|' -f2,4,7,8,12-14
+echo "reports: $(ls -d out/report-*/report.md | tr '\n' ' ')"
