@@ -143,12 +143,22 @@ typedef enum sym_algebra {
 
 const char *sym_algebra_name(sym_algebra a);
 
+/** The direction off the orbit of the perpendicular probe. */
+typedef enum sym_perp_kind {
+    SYM_PERP_OFF = 0,
+    SYM_PERP_RANDOM,     /**< xi ~ N(0, I) minus its orbit-tangent part, unit norm */
+    SYM_PERP_LAST_LAYER, /**< a function-space shift: xi ~ N(0, I) in the last weight W_L only, unit norm */
+    SYM_PERP_COUNT
+} sym_perp_kind;
+
+const char *sym_perp_name(sym_perp_kind k);
+
 typedef struct sym_orbit_opts {
     int directions;  /**< random directions per run (one task each) */
     int points;      /**< t grid points, odd, symmetric around 0 */
     double t_max;    /**< t in [-t_max, t_max] */
     sym_algebra algebra;
-    int perpendicular; /**< also the loss along a unit direction with no orbit-tangent part */
+    int perpendicular; /**< sym_perp_kind: also the loss along a direction off the orbit */
     int landscape;     /**< > 0: the loss on a landscape x landscape grid of (t, s) */
     double s_max;      /**< s in [-s_max, s_max] for the perpendicular direction */
 } sym_orbit_opts;
@@ -159,9 +169,11 @@ typedef struct sym_orbit_opts {
 double sym_orbit_grid(int k, int n, double x);
 
 /**
- * The perpendicular probe of one direction: xi ~ N(0, I) in parameter space
- * (stream r), its orbit-tangent part removed (sym_orbit_project), scaled to
- * unit norm.  @p perp (o->points values, or NULL): the objective at
+ * The perpendicular probe of one direction: with SYM_PERP_RANDOM, xi ~ N(0, I)
+ * in parameter space (stream r), its orbit-tangent part removed
+ * (sym_orbit_project), scaled to unit norm; with SYM_PERP_LAST_LAYER, xi ~
+ * N(0, I) in the entries of the last weight W_L only (for a tied decoder, the
+ * encoder weight it mirrors), unit norm, not projected.  @p perp (o->points values, or NULL): the objective at
  * theta + s xi for s on the grid of [-s_max, s_max].  @p land (landscape^2
  * values, row = t, column = s, or NULL): the objective at exp(tA) . (theta + s xi).
  */

@@ -211,6 +211,13 @@ cleanup:
     return rc;
 }
 
+const char *sym_perp_name(sym_perp_kind k)
+{
+    static const char *const names[SYM_PERP_COUNT] = {"off", "random", "last_layer"};
+
+    return k >= 0 && k < SYM_PERP_COUNT ? names[k] : "?";
+}
+
 double sym_orbit_grid(int k, int n, double x) { return -x + 2.0 * x * k / (n - 1); }
 
 int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_reg *reg,
@@ -427,9 +434,21 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     SYM_TRY(sym_alloc_doubles(&th, np));
     SYM_TRY(sym_alloc_doubles(&sh, np));
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
-    for (size_t i = 0; i < np; i++)
-        xi[i] = sym_rng_normal(r);
-    SYM_TRY(sym_orbit_project(NULL, xp, NULL, m, params, xi, alg));
+    if (o->perpendicular == SYM_PERP_LAST_LAYER) {
+        /* only the output layer's weight moves: the network's function shifts */
+        const sym_model_opts *mo = sym_model_get_opts(m);
+        int L = mo->n_layers - 1;
+        size_t nw = (size_t)mo->widths[L + 1] * mo->widths[L];
+
+        for (size_t i = 0; i < nw; i++)
+            xi[i] = sym_rng_normal(r);
+        memset(xp, 0, sizeof(double) * np);
+        sym_model_set_weight(m, xp, L, xi);
+    } else {
+        for (size_t i = 0; i < np; i++)
+            xi[i] = sym_rng_normal(r);
+        SYM_TRY(sym_orbit_project(NULL, xp, NULL, m, params, xi, alg));
+    }
     nrm = sym_norm2(xp, np);
     for (size_t i = 0; i < np; i++)
         xp[i] /= nrm;

@@ -291,6 +291,34 @@ static int get_bool(ctx *c, const node *m, const char *path, const char *name, i
     return expected(c, v, key, "true or false");
 }
 
+/* probes.orbit_loss.perpendicular: true/false, or the direction's kind */
+static int get_perpendicular(ctx *c, const node *m, int def, int *out)
+{
+    const char *key = "probes.orbit_loss.perpendicular";
+    node *v = lookup(c, m, "perpendicular");
+    const char *s = scalar(v);
+
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (s && is_plain(v)) {
+        if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "random")) {
+            *out = SYM_PERP_RANDOM;
+            return 0;
+        }
+        if (!strcmp(s, "false") || !strcmp(s, "no")) {
+            *out = SYM_PERP_OFF;
+            return 0;
+        }
+        if (!strcmp(s, "last_layer")) {
+            *out = SYM_PERP_LAST_LAYER;
+            return 0;
+        }
+    }
+    return expected(c, v, key, "true (= random), false, random or last_layer");
+}
+
 static int get_string(ctx *c, const node *m, const char *path, const char *name, int required,
                       const char *def, char *out, size_t cap)
 {
@@ -1524,8 +1552,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, algebra_names,
                          SYM_ALGEBRA_COUNT, &alg));
         job->orbit.algebra = (sym_algebra)alg;
-        SYM_TRY(get_bool(c, ov, "probes.orbit_loss", "perpendicular", def.perpendicular,
-                         &job->orbit.perpendicular));
+        SYM_TRY(get_perpendicular(c, ov, def.perpendicular, &job->orbit.perpendicular));
         SYM_TRY(get_int(c, ov, "probes.orbit_loss", "landscape", 0, def.landscape, 0, 201,
                         &job->orbit.landscape));
         if (job->orbit.landscape == 1)

@@ -341,10 +341,18 @@ static int perp_datasets(sym_output *o, const sym_job *job, int n_runs)
     SYM_TRY(sym_alloc_doubles(&v, (size_t)(P > G ? P : G)));
     if (job->orbit.perpendicular) {
         SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/perp_loss", SYM_H5_DOUBLE, 3, d3,
-                               "objective at theta + s xi, xi a unit direction with no orbit-tangent "
-                               "part (the random draw of stream (seed, probe, 0x50000 + direction) "
-                               "projected off the tangent space), for s in /probes/orbit_loss/s",
+                               job->orbit.perpendicular == SYM_PERP_LAST_LAYER
+                                   ? "objective at theta + s xi, xi a unit direction in the last "
+                                     "weight W_L only (a function-space shift; the random draw of "
+                                     "stream (seed, probe, 0x50000 + direction)), for s in "
+                                     "/probes/orbit_loss/s"
+                                   : "objective at theta + s xi, xi a unit direction with no "
+                                     "orbit-tangent part (the random draw of stream (seed, probe, "
+                                     "0x50000 + direction) projected off the tangent space), for s "
+                                     "in /probes/orbit_loss/s",
                                NULL));
+        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/orbit_loss/perp_loss", "perpendicular",
+                                   sym_perp_name((sym_perp_kind)job->orbit.perpendicular)));
         SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/s", SYM_H5_DOUBLE, 1, dP,
                                "perpendicular step s of each point (dimension scale)", NULL));
         SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/orbit_perp_max_rel_change", SYM_H5_DOUBLE, 1,

@@ -262,10 +262,12 @@ class Partial(unittest.TestCase):
         try:
             for _ in range(300):  # until the first checkpoint has written some runs
                 time.sleep(0.1)
-                if os.path.exists(h5):
+                try:  # the writer may still be creating the file
                     with h5py.File(h5, "r", locking=False) as f:
                         if (f["runs/status"][:] == 1).any():
                             break
+                except (OSError, KeyError):
+                    continue
             self.assertIsNone(w.poll(), "the sweep ended before it could be read")
             r = report(h5, "--out", os.path.join(TMP, "rep-live"), "--by", "regularizer.kind")
             self.assertEqual(r.returncode, 0, r.stderr)

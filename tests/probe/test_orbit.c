@@ -366,6 +366,68 @@ static void test_probe_orbit_perpendicular_and_landscape(void **state)
     teardown_net(&f);
 }
 
+/* deviation of line[0..6] (s on a symmetric 7-point grid) from the parabola
+ * through its ends and middle, relative to the line's range */
+static double parabola_residual(const double *y)
+{
+    double a = y[3], b = (y[6] - y[0]) / 2.0, c = (y[6] + y[0] - 2.0 * y[3]) / 2.0, worst = 0.0,
+           range = 0.0;
+
+    for (int k = 0; k < 7; k++) {
+        double x = (k - 3) / 3.0;
+
+        worst = fmax(worst, fabs(y[k] - (a + b * x + c * x * x)));
+        range = fmax(range, fabs(y[k] - y[3]));
+    }
+    return worst / range;
+}
+
+/*
+ * perpendicular: last_layer moves W_L alone.  The network's output is affine
+ * in W_L, so the mean squared error along the line is exactly a parabola in s
+ * (closed form), whatever the other layers; the projected random direction
+ * moves every layer of this 3-layer linear net, and its loss is a polynomial
+ * of degree 6 in s, visibly not a parabola.  The landscape stays flat in t:
+ * the orbit of any point is flat.
+ */
+static void test_probe_orbit_perpendicular_last_layer(void **state)
+{
+    fixture f;
+    sym_reg none = SYM_REG_INIT;
+    sym_orbit_opts o = SYM_ORBIT_OPTS_INIT;
+    sym_algebra alg;
+    sym_rng r;
+    double *A, shift[7], rnd[7], land[49], flat = 0.0;
+
+    (void)state;
+    setup_net(&f, SYM_ACT_LINEAR, 1);
+    o.points = o.landscape = 7;
+    o.t_max = 1.5;
+    o.s_max = 1.0;
+    A = calloc(sym_orbit_direction_size(f.m), sizeof(double));
+    check_ok(sym_orbit_algebra(&alg, f.m, SYM_ALGEBRA_AUTO));
+    sym_rng_init(&r, 11, SYM_RNG_PROBE, 0);
+    check_ok(sym_orbit_direction(A, f.m, alg, &r));
+    o.perpendicular = SYM_PERP_LAST_LAYER;
+    sym_rng_init(&r, 11, SYM_RNG_PROBE, 0x50000);
+    check_ok(sym_orbit_perpendicular(shift, land, f.m, &none, f.p, &f.d, A, &o, &r));
+    o.perpendicular = SYM_PERP_RANDOM;
+    sym_rng_init(&r, 11, SYM_RNG_PROBE, 0x50000);
+    check_ok(sym_orbit_perpendicular(rnd, NULL, f.m, &none, f.p, &f.d, A, &o, &r));
+    for (int b = 0; b < 7; b++)
+        for (int a = 0; a < 7; a++)
+            flat = fmax(flat, fabs(land[a * 7 + b] - land[3 * 7 + b]) / land[3 * 7 + b]);
+    print_message("last_layer: parabola residual %.3g (random direction: %.3g), flat in t %.3g\n",
+                  parabola_residual(shift), parabola_residual(rnd), flat);
+    assert_true(parabola_residual(shift) < 1e-12);
+    assert_true(parabola_residual(rnd) > 1e-4);
+    assert_true(fabs(shift[0] - shift[3]) > 1e-3 * shift[3]); /* the function moved */
+    assert_true(flat < 1e-10);
+    assert_string_equal(sym_perp_name(SYM_PERP_LAST_LAYER), "last_layer");
+    free(A);
+    teardown_net(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_probe_orbit_gradient_orthogonal),
         cmocka_unit_test(test_probe_orbit_linear_gl_flat),
         cmocka_unit_test(test_probe_orbit_perpendicular_and_landscape),
+        cmocka_unit_test(test_probe_orbit_perpendicular_last_layer),
         cmocka_unit_test(test_probe_orbit_relu_diagonal_flat_gl_not),
         cmocka_unit_test(test_probe_orbit_frobenius_keeps_only_rotations),
         cmocka_unit_test(test_probe_orbit_directions_and_refusals),
