@@ -147,7 +147,7 @@ const char *sym_algebra_name(sym_algebra a);
 typedef enum sym_perp_kind {
     SYM_PERP_OFF = 0,
     SYM_PERP_RANDOM,     /**< xi ~ N(0, I) minus its orbit-tangent part, unit norm */
-    SYM_PERP_LAST_LAYER, /**< a function-space shift: xi ~ N(0, I) in the last weight W_L only, unit norm */
+    SYM_PERP_LAST_LAYER, /**< function-space shift: xi ~ N(0, I) in the last weight W_L only */
     SYM_PERP_COUNT
 } sym_perp_kind;
 
@@ -173,8 +173,9 @@ double sym_orbit_grid(int k, int n, double x);
  * in parameter space (stream r), its orbit-tangent part removed
  * (sym_orbit_project), scaled to unit norm; with SYM_PERP_LAST_LAYER, xi ~
  * N(0, I) in the entries of the last weight W_L only (for a tied decoder, the
- * encoder weight it mirrors), unit norm, not projected.  @p perp (o->points values, or NULL): the objective at
- * theta + s xi for s on the grid of [-s_max, s_max].  @p land (landscape^2
+ * encoder weight it mirrors), unit norm, not projected.  @p perp (o->points
+ * values, or NULL): the objective at theta + s xi for s on the grid of
+ * [-s_max, s_max].  @p land (landscape^2
  * values, row = t, column = s, or NULL): the objective at exp(tA) . (theta + s xi).
  */
 int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, const sym_reg *reg,

@@ -65,7 +65,7 @@ static int cmp_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* u >= 0 with u + lam p u^(p-1) = a (increasing in u for p >= 1): bisection */
+/* u >= 0 with u + lam p u^(p-1) = a (increasing in u for p > 1) */
 static double solve_u(double a, double lam, double p)
 {
     /* the root of f(u) = u + lam p u^(p-1) - a on [0, a]; f increases (p > 1),
