@@ -17,7 +17,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    import numpy as np
     from symsweep_analysis import claims as claims_mod
     from symsweep_analysis import data, figures, stats
 except ImportError as e:  # pragma: no cover
@@ -92,14 +91,15 @@ def main(argv=None):
         except data.FormatError as e:
             return fail(str(e))
         except Exception as e:  # a damaged dataset inside an otherwise valid file
-            return fail("%s: cannot read the table of runs (%s)" % (a.file, data._oneline(e)))
+            return fail("%s: cannot read the table of runs (%s)" % (a.file, data.one_line(e)))
         if a.by is None:
             by = df.attrs["axes"]
         elif a.by.strip() == "none":
             by = []
         else:
             by = [b.strip() for b in a.by.split(",") if b.strip()]
-            bad = [b for b in by if b not in df.columns or b in data.metric_names(f)]
+            allowed = set(data.grid_columns(f)) | {"config", "seed"}
+            bad = [b for b in by if b not in allowed]
             if bad:
                 return fail("--by %s: not a /grid column of %s (columns: %s)"
                             % (bad[0], a.file, ", ".join(data.grid_columns(f) + ["config"])))
@@ -141,14 +141,15 @@ def write_report(f, df, by, out, a, user):
     os.makedirs(os.path.join(out, "stats"), exist_ok=True)
     md += ["## Statistics", "", "Over done runs; 95%% CI of the mean by %s." % (
         "Student t" if a.ci == "t" else "percentile bootstrap (%d resamples, seed %d)" % (a.bootstrap, a.seed)), ""]
-    for probe, metrics in probe_tables(data.metric_names(f)).items():
+    tables = probe_tables(data.metric_names(f))
+    for probe, metrics in tables.items():
         t = stats.summarize(df, metrics, by, a.ci, a.bootstrap, a.seed, keep)
         base = os.path.join(out, "stats", probe)
         t.to_csv(base + ".csv", index=False)
         body = stats.to_markdown(t)
         _write(base + ".md", "# %s\n\n%s" % (probe, body))
         md += ["### %s" % probe, "", body]
-    say("statistics: %s/stats/ (%s)" % (out, ", ".join(probe_tables(data.metric_names(f)))))
+    say("statistics: %s/stats/ (%s)" % (out, ", ".join(tables)))
 
     # claims
     table, notes = claims_mod.evaluate(df)
@@ -179,7 +180,7 @@ def write_report(f, df, by, out, a, user):
             try:
                 r = fig(ctx)
             except Exception as e:  # one figure's trouble must not lose the others
-                r = "failed: %s" % data._oneline(e)
+                r = "failed: %s" % data.one_line(e)
                 print("report: figure %s %s" % (fig.__name__, r), file=sys.stderr)
             if isinstance(r, str):
                 continue

@@ -20,12 +20,17 @@ class FormatError(Exception):
     one line naming the file and what is wrong."""
 
 
-def _text(v):
+def attr_text(v):
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace").rstrip("\0")
     if isinstance(v, np.ndarray) and v.dtype.kind == "S":
         return v.tobytes().decode("utf-8", "replace").rstrip("\0")
     return str(v)
+
+
+def attr_list(obj, name):
+    """A comma-separated string attribute ("general, orthogonal") as a list."""
+    return [s.strip() for s in attr_text(obj.attrs.get(name, "")).split(",") if s.strip()]
 
 
 def open_output(path):
@@ -45,9 +50,9 @@ def open_output(path):
         try:
             f = h5py.File(path, "r")
         except OSError as e:
-            raise FormatError("%s: not a readable HDF5 file (%s)" % (path, _oneline(e)))
+            raise FormatError("%s: not a readable HDF5 file (%s)" % (path, one_line(e)))
     except OSError as e:
-        raise FormatError("%s: not a readable HDF5 file (%s)" % (path, _oneline(e)))
+        raise FormatError("%s: not a readable HDF5 file (%s)" % (path, one_line(e)))
     try:
         _check_layout(f, path)
     except FormatError:
@@ -55,11 +60,11 @@ def open_output(path):
         raise
     except Exception as e:  # any h5py error while inspecting a damaged file
         f.close()
-        raise FormatError("%s: damaged symsweep file (%s)" % (path, _oneline(e)))
+        raise FormatError("%s: damaged symsweep file (%s)" % (path, one_line(e)))
     return f
 
 
-def _oneline(e):
+def one_line(e):
     s = " ".join(str(e).split())
     return s if len(s) < 200 else s[:197] + "..."
 
@@ -98,9 +103,10 @@ def read_column(d):
     n = d.shape[0]
     out = None
     for r0 in range(0, n, CHUNK_ROWS):
-        block = d[r0:min(n, r0 + CHUNK_ROWS)]
-        if block.dtype.kind in "OS":
-            block = np.array([_text(x) for x in block], dtype=object)
+        if h5py.check_string_dtype(d.dtype) is not None:
+            block = np.asarray(d.asstr()[r0:min(n, r0 + CHUNK_ROWS)], dtype=object)
+        else:
+            block = d[r0:min(n, r0 + CHUNK_ROWS)]
         if out is None:
             out = np.empty(n, dtype=block.dtype)
         out[r0:r0 + len(block)] = block
@@ -109,7 +115,7 @@ def read_column(d):
 
 def sweep_axes(f):
     """The sweep axes in grid order, zip groups flattened: ['regularizer', ...]."""
-    s = _text(f.attrs.get("axes", ""))
+    s = attr_text(f.attrs.get("axes", ""))
     out = []
     for part in s.split(";"):
         part = part.strip()
@@ -157,7 +163,7 @@ def load(path_or_file, metrics=None):
         df = pd.DataFrame(cols, copy=False)  # no consolidating copy of a million rows
         df.index.name = "run"
         df.attrs["path"] = f.filename
-        df.attrs["job_name"] = _text(f.attrs.get("job_name", ""))
+        df.attrs["job_name"] = attr_text(f.attrs.get("job_name", ""))
         df.attrs["axes"] = sweep_axes(f)
         return df
     finally:
@@ -199,20 +205,22 @@ class GroupMoments:
     finite values (Chan et al. pairwise update), accumulated a chunk of runs at
     a time.  Yields mean, std and a t 95% CI per group and element."""
 
-    def __init__(self, n_groups, shape):
-        self.n = np.zeros((n_groups,) + shape)
-        self.mean = np.zeros((n_groups,) + shape)
-        self.m2 = np.zeros((n_groups,) + shape)
+    def __init__(self, n_groups):
+        self.n_groups = n_groups
+        self.n = self.mean = self.m2 = None  # [n_groups, ...], shaped by the first block
 
     def add(self, g, block):
         """g: group number of each run in block ([rows] int), block: [rows, ...]."""
-        for k in np.unique(g):
-            x = block[g == k]
+        if self.n is None:
+            shape = (self.n_groups,) + block.shape[1:]
+            self.n, self.mean, self.m2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        order = np.argsort(g, kind="stable")
+        keys, starts = np.unique(g[order], return_index=True)
+        for k, x in zip(keys, np.split(block[order], starts[1:])):
             ok = np.isfinite(x)
             nb = ok.sum(axis=0).astype(float)
-            xs = np.where(ok, x, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mb = np.where(nb > 0, xs.sum(axis=0) / np.maximum(nb, 1), 0.0)
+                mb = np.where(nb > 0, np.where(ok, x, 0.0).sum(axis=0) / np.maximum(nb, 1), 0.0)
                 m2b = (np.where(ok, x - mb, 0.0) ** 2).sum(axis=0)
                 na = self.n[k]
                 tot = na + nb
@@ -233,17 +241,21 @@ class GroupMoments:
         return n, mean, std, half
 
 
-def group_moments(f, path, codes, n_groups, keep):
+def group_moments(f, path, codes, n_groups, keep, transform=None):
     """Streamed GroupMoments of dataset `path` ([n_runs, ...]) over the runs
-    where `keep` is true, grouped by `codes`."""
+    where `keep` is true, grouped by `codes`; `transform` (optional) maps each
+    block of runs [rows, ...] to the per-run values to average [rows, ...]."""
     d = f[path]
-    acc = GroupMoments(n_groups, d.shape[1:])
+    acc = GroupMoments(n_groups)
     n = d.shape[0]
     for r0 in range(0, n, CHUNK_ROWS):
         r1 = min(n, r0 + CHUNK_ROWS)
         sel = keep[r0:r1]
         if not sel.any():
             continue
-        block = d[r0:r1][sel]
-        acc.add(codes[r0:r1][sel], block)
+        block = d[r0:r1][sel].astype(float)
+        acc.add(codes[r0:r1][sel], block if transform is None else transform(block))
+    if acc.n is None:  # no kept run: NaN of the right shape
+        acc.add(np.zeros(0, np.int64), np.zeros((0,) + d.shape[1:]) if transform is None
+                else transform(d[:1].astype(float))[:0])
     return acc.result()

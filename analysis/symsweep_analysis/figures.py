@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import data  # noqa: E402
-from .data import _text  # noqa: E402
+from .data import attr_list, attr_text  # noqa: E402
 
 MAX_LINES = 12      # groups drawn per panel; more are listed as left out
 TINY = 1e-18        # floor for log-scale errors (exact zeros)
@@ -27,38 +27,23 @@ class Context:
         self.done = (df["status"] == "done").to_numpy()
         self.codes, self.labels = data.group_labels(df, self.by)
         self.n_groups = len(self.labels)
-        if runs:
-            self.runs = list(runs)
-        else:  # the first done run of each group (at most MAX_LINES)
-            self.runs = []
-            for g in range(self.n_groups):
-                idx = np.flatnonzero(self.done & (self.codes == g))
-                if len(idx):
-                    self.runs.append(int(idx[0]))
-            self.runs = self.runs[:MAX_LINES]
+        # groups with done runs, in order, and the first done run of each (computed once)
+        done_idx = np.flatnonzero(self.done)
+        have, first = np.unique(self.codes[done_idx], return_index=True)
         self.notes = []
-
-    def groups(self):
-        """Groups that have done runs, at most MAX_LINES (the rest noted)."""
-        have = [g for g in range(self.n_groups) if (self.done & (self.codes == g)).any()]
         if len(have) > MAX_LINES:
             self.notes.append("figures show the first %d of %d groups; use --by to group differently"
                               % (MAX_LINES, len(have)))
-        return have[:MAX_LINES]
+        self.shown = [int(g) for g in have[:MAX_LINES]]
+        self.runs = list(runs) if runs else [int(i) for i in done_idx[first[:MAX_LINES]]]
+
+    def groups(self):
+        """Groups that have done runs, at most MAX_LINES (the rest noted)."""
+        return self.shown
 
     def moments(self, path, transform=None):
         """Streamed per-group (n, mean, std, half) of dataset path over done runs."""
-        d = self.f[path]
-        acc = data.GroupMoments(self.n_groups, d.shape[1:] if transform is None
-                                else transform(d[:1].astype(float)).shape[1:])
-        n = d.shape[0]
-        for r0 in range(0, n, data.CHUNK_ROWS):
-            r1 = min(n, r0 + data.CHUNK_ROWS)
-            sel = self.done[r0:r1]
-            if sel.any():
-                block = d[r0:r1][sel].astype(float)
-                acc.add(self.codes[r0:r1][sel], block if transform is None else transform(block))
-        return acc.result()
+        return data.group_moments(self.f, path, self.codes, self.n_groups, self.done, transform)
 
     def save(self, fig, name):
         os.makedirs(self.out_dir, exist_ok=True)
@@ -75,7 +60,18 @@ class Context:
 
 
 def _families(d):
-    return [s.strip() for s in _text(d.attrs.get("families", "")).split(",") if s.strip()]
+    return attr_list(d, "families")
+
+
+def _family_ticks(ax, fams):
+    ax.set_xticks(range(len(fams)))
+    ax.set_xticklabels([s.replace("_", "\n") for s in fams], fontsize=7)
+
+
+def _lp_values(f):
+    """The p list of the lp_ball probe, as the strings the file gives."""
+    d = f.get("probes/lp_ball/norm_change")
+    return attr_list(d, "p") if d is not None else []
 
 
 def _band(ax, x, mean, half, label, color=None, log=False):
@@ -167,8 +163,7 @@ def ex1_reparam(ctx):
         xs = np.arange(len(fams)) + (j - (len(gs) - 1) / 2) * 0.8 / max(1, len(gs))
         _log_errorbars(ax, xs, n[g], mean[g], half[g], label="%s (n=%d)" % (ctx.labels[g], n[g].max()))
     ax.set_yscale("log")
-    ax.set_xticks(range(len(fams)))
-    ax.set_xticklabels([s.replace("_", "\n") for s in fams], fontsize=7)
+    _family_ticks(ax, fams)
     ax.set_ylabel("max_t ||Y' - Y|| / ||Y||")
     ax.set_title("Ex1: output change under reparametrization (geometric mean, 95% CI)")
     ax.axhline(1e-12, color="grey", ls=":", lw=1)
@@ -192,8 +187,7 @@ def ex2_commutation(ctx):
         for c in range(len(fams)):
             ax.text(c, r, "0" if m[r, c] == 0 else "%.0e" % m[r, c], ha="center", va="center", fontsize=7,
                     color="white" if m[r, c] < 1e-6 else "black")
-    ax.set_xticks(range(len(fams)))
-    ax.set_xticklabels([s.replace("_", "\n") for s in fams], fontsize=7)
+    _family_ticks(ax, fams)
     ax.set_yticks(range(len(gs)))
     ax.set_yticklabels([ctx.labels[g] for g in gs], fontsize=7)
     fig.colorbar(im, ax=ax, label="log10 commutation error (mean of max)")
@@ -258,7 +252,7 @@ def ex4_balls(ctx):
     if p not in ctx.f:
         return "no lp_ball probe"
     d = ctx.f[p]
-    ps = [float(s) for s in _text(d.attrs.get("p", "")).split(",") if s.strip()]
+    ps = [float(s) for s in _lp_values(ctx.f)]
     fams = _families(d)
     n, mean, _, _ = ctx.moments(p)
     g0 = ctx.groups()[0]
@@ -289,7 +283,7 @@ def ex4_balls(ctx):
         axes[k // cols][k % cols].axis("off")
     axes[0][0].legend(fontsize=6, loc="upper left")
     fig.suptitle("Ex4: l_p unit spheres and transformed copies (measured on %s-dimensional balls, %s)"
-                 % (_text(d.attrs.get("dim", "?")), ctx.labels[g0]), fontsize=9)
+                 % (attr_text(d.attrs.get("dim", "?")), ctx.labels[g0]), fontsize=9)
     return ctx.save(fig, "ex4_lp_balls")
 
 
@@ -297,8 +291,7 @@ def ex4_vertex_hits(ctx):
     p = "probes/lp_ball/sparse_fraction"
     if p not in ctx.f:
         return "no lp_ball probe"
-    ps = [s.strip() for s in _text(ctx.f["probes/lp_ball/norm_change"].attrs.get("p", "")).split(",") if s.strip()] \
-        if "probes/lp_ball/norm_change" in ctx.f else []
+    ps = _lp_values(ctx.f)
     n, mean, _, half = ctx.moments(p)
     if len(ps) != mean.shape[1]:
         ps = [str(j) for j in range(mean.shape[1])]
