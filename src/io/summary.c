@@ -51,6 +51,24 @@ static int default_by(char *out, size_t cap, sym_h5 *f)
     return rc;
 }
 
+/* open a symsweep output file and read /runs/status: n runs, the count per status */
+static int open_status(sym_h5 **f, int64_t **status, long long *n, int counts[4], const char *path)
+{
+    int rc = 0;
+
+    SYM_TRY(sym_h5_open_read(f, path));
+    if (!sym_h5_exists(*f, "/runs/status"))
+        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
+    SYM_TRY(sym_h5_length(n, *f, "/runs/status"));
+    SYM_TRY(sym_alloc(status, sizeof(int64_t) * (size_t)(*n + 1)));
+    SYM_TRY(sym_h5_read_int64(*status, *f, "/runs/status", *n));
+    for (long long i = 0; i < *n; i++)
+        if ((*status)[i] >= 0 && (*status)[i] <= 3)
+            counts[(*status)[i]]++;
+cleanup:
+    return rc;
+}
+
 int sym_summary_print(FILE *out, const char *path, const char *by, int csv)
 {
     sym_h5 *f = NULL;
@@ -63,15 +81,7 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv)
     double *vals = NULL, *buf = NULL;
     char *job_name = NULL;
 
-    SYM_TRY(sym_h5_open_read(&f, path));
-    if (!sym_h5_exists(f, "/runs/status"))
-        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
-    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
-    SYM_TRY(sym_alloc(&status, sizeof(int64_t) * (size_t)(n + 1)));
-    SYM_TRY(sym_h5_read_int64(status, f, "/runs/status", n));
-    for (long long i = 0; i < n; i++)
-        if (status[i] >= 0 && status[i] <= 3)
-            counts[status[i]]++;
+    SYM_TRY(open_status(&f, &status, &n, counts, path));
     if (sym_h5_attr_read_string(&job_name, f, "/", "job_name") < 0) {
         sym_err_clear();
         SYM_TRY(sym_strdup(&job_name, "?"));
@@ -272,15 +282,7 @@ int sym_status_print(FILE *out, const char *path)
     int s_runs = -1, s_done = -1;
     FILE *pf;
 
-    SYM_TRY(sym_h5_open_read(&f, path));
-    if (!sym_h5_exists(f, "/runs/status"))
-        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
-    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
-    SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));
-    SYM_TRY(sym_h5_read_int64(st, f, "/runs/status", n));
-    for (long long i = 0; i < n; i++)
-        if (st[i] >= 0 && st[i] <= 3)
-            counts[st[i]]++;
+    SYM_TRY(open_status(&f, &st, &n, counts, path));
     if (sym_h5_attr_read_string(&shard, f, "/", "shard") < 0) {
         sym_err_clear();
         SYM_TRY(sym_strdup(&shard, ""));

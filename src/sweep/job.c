@@ -1499,11 +1499,11 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
             node *pl;
 
             SYM_TRY(check_map(c, ov, "probes.lp_ball", k_lp));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "dim", 0, 2, 1, 1000, &job->lp_dim));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "trials", 0, 20, 1, 1000000, &job->lp_trials));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "points", 0, 500, 1, 10000000, &job->lp_points));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "quadratics", 0, 200, 1, 1000000, &job->lp_quadratics));
-            SYM_TRY(get_double(c, ov, "probes.lp_ball", "radius", 0, 1.0, 0.0, 1, NAN, 0, &job->lp_radius));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "dim", 0, job->lp_dim, 1, 1000, &job->lp_dim));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "trials", 0, job->lp_trials, 1, 1000000, &job->lp_trials));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "points", 0, job->lp_points, 1, 10000000, &job->lp_points));
+            SYM_TRY(get_int(c, ov, "probes.lp_ball", "quadratics", 0, job->lp_quadratics, 1, 1000000, &job->lp_quadratics));
+            SYM_TRY(get_double(c, ov, "probes.lp_ball", "radius", 0, job->lp_radius, 0.0, 1, NAN, 0, &job->lp_radius));
             SYM_TRY(get_families(c, ov, "probes.lp_ball", job->lp_families, &job->n_lp_families));
             if ((pl = lookup(c, ov, "p")) != NULL) {
                 int len;
