@@ -107,11 +107,18 @@ typedef struct sym_job {
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
 int sym_job_n_pieces(const sym_job *job);
 /**
- * Doubles one probe piece (one orbit direction) takes: the objective and data
- * loss along the orbit (2 x points), then with perpendicular the objective
- * along the perpendicular direction (points), then with landscape the
- * landscape x landscape grid (row = t, column = s).
+ * Where each result sits in one probe piece (one orbit direction): the
+ * objective and data loss along the orbit (points each), then with
+ * perpendicular the objective along the perpendicular direction (points),
+ * then with landscape the landscape x landscape grid (row = t, column = s).
+ * Offsets in doubles; perp and land are (size_t)-1 when not recorded.
  */
+typedef struct sym_piece_layout {
+    size_t loss, data, perp, land, size;
+} sym_piece_layout;
+
+sym_piece_layout sym_job_piece_layout(const sym_job *job);
+/** Doubles one probe piece takes (sym_job_piece_layout(job).size). */
 size_t sym_job_piece_size(const sym_job *job);
 /** Doubles a run's probe results take: pieces x sym_job_piece_size. */
 size_t sym_job_probe_size(const sym_job *job);

@@ -1757,14 +1757,25 @@ int sym_job_n_runs(const sym_job *job) { return job->n_configs * job->n_seeds; }
 
 int sym_job_n_pieces(const sym_job *job) { return job->probe_orbit ? job->orbit.directions : 0; }
 
-size_t sym_job_piece_size(const sym_job *job)
+sym_piece_layout sym_job_piece_layout(const sym_job *job)
 {
     size_t P = (size_t)job->orbit.points, G = (size_t)job->orbit.landscape;
+    sym_piece_layout l = {0, P, (size_t)-1, (size_t)-1, 2 * P};
 
     if (!job->probe_orbit)
-        return 0;
-    return 2 * P + (job->orbit.perpendicular ? P : 0) + G * G;
+        return (sym_piece_layout){0, 0, (size_t)-1, (size_t)-1, 0};
+    if (job->orbit.perpendicular) {
+        l.perp = l.size;
+        l.size += P;
+    }
+    if (G > 1) {
+        l.land = l.size;
+        l.size += G * G;
+    }
+    return l;
 }
+
+size_t sym_job_piece_size(const sym_job *job) { return sym_job_piece_layout(job).size; }
 
 size_t sym_job_probe_size(const sym_job *job)
 {

@@ -662,16 +662,17 @@ static int orbit_rows(sym_output *o, const sym_job *job, long long i0, int m, co
 {
     int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
     size_t GG = (size_t)G * G, len = (size_t)P > GG ? (size_t)P : GG;
+    sym_piece_layout lay = sym_job_piece_layout(job);
     double *pv = NULL, *rel = NULL, *best = NULL, *pbest = NULL;
 
     SYM_TRY(sym_alloc_doubles(&pv, (size_t)m * D * len));
     SYM_TRY(sym_alloc_doubles(&rel, (size_t)m * D));
     SYM_TRY(sym_alloc_doubles(&best, (size_t)m));
     SYM_TRY(sym_alloc_doubles(&pbest, (size_t)m));
-    gather_pieces(pv, job, rs, m, P, P);
+    gather_pieces(pv, job, rs, m, lay.data, P);
     SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/data_loss", i0, m, pv));
-    if (job->orbit.perpendicular) {
-        gather_pieces(pv, job, rs, m, 2 * (size_t)P, P);
+    if (lay.perp != (size_t)-1) {
+        gather_pieces(pv, job, rs, m, lay.perp, P);
         SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/perp_loss", i0, m, pv));
         for (int j = 0; j < m; j++) {
             pbest[j] = run_probe(&rs[j]) ? 0.0 : NAN;
@@ -680,11 +681,11 @@ static int orbit_rows(sym_output *o, const sym_job *job, long long i0, int m, co
         }
         SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_perp_max_rel_change", i0, m, pbest));
     }
-    if (G > 1) {
-        gather_pieces(pv, job, rs, m, 2 * (size_t)P + (job->orbit.perpendicular ? (size_t)P : 0), GG);
+    if (lay.land != (size_t)-1) {
+        gather_pieces(pv, job, rs, m, lay.land, GG);
         SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape", i0, m, pv));
     }
-    gather_pieces(pv, job, rs, m, 0, P);
+    gather_pieces(pv, job, rs, m, lay.loss, P);
     SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/loss", i0, m, pv));
     for (int j = 0; j < m; j++) {
         best[j] = run_probe(&rs[j]) ? 0.0 : NAN;

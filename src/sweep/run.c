@@ -313,7 +313,8 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
     double *A = NULL;
     uint64_t seed;
     const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
-    int rc = 0, P = job->orbit.points;
+    sym_piece_layout lay = sym_job_piece_layout(job);
+    int rc = 0;
 
     SYM_TRY(sym_model_create(&m, &cfg->model));
     SYM_TRY(sym_orbit_algebra(&alg, m, job->orbit.algebra));
@@ -321,10 +322,10 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
     sym_rng_init(&rng, seed, SYM_RNG_PROBE, (uint32_t)piece);
     SYM_TRY(sym_orbit_direction(A, m, alg, &rng));
     SYM_TRY(load_data(&d, &cfg->data, seed));
-    SYM_TRY(sym_orbit_loss(out, out + P, m, &cfg->reg, params, &d, A, &job->orbit));
-    if (job->orbit.perpendicular || job->orbit.landscape > 1) {
-        double *perp = job->orbit.perpendicular ? out + 2 * P : NULL;
-        double *land = job->orbit.landscape > 1 ? out + 2 * P + (perp ? P : 0) : NULL;
+    SYM_TRY(sym_orbit_loss(out + lay.loss, out + lay.data, m, &cfg->reg, params, &d, A, &job->orbit));
+    if (lay.perp != (size_t)-1 || lay.land != (size_t)-1) {
+        double *perp = lay.perp != (size_t)-1 ? out + lay.perp : NULL;
+        double *land = lay.land != (size_t)-1 ? out + lay.land : NULL;
 
         sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x50000u + (uint32_t)piece);
         SYM_TRY(sym_orbit_perpendicular(perp, land, m, &cfg->reg, params, &d, A, &job->orbit,
