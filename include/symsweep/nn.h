@@ -179,6 +179,31 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
 const double *sym_eval_preactivation(const sym_eval *e, int l);
 
 /* ------------------------------------------------------------------ */
+/* Exact Hessian-vector products                                      */
+/* ------------------------------------------------------------------ */
+
+/** Forward-over-reverse products H v of the objective's Hessian (one block of memory). */
+typedef struct sym_hvp sym_hvp;
+
+/** 1 if sym_hvp handles the regularizer exactly: none, frobenius, l1, lp (0: schatten, jacobian). */
+int sym_hvp_supported(const sym_reg *reg);
+int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int max_batch);
+void sym_hvp_free(sym_hvp *h);
+/**
+ * Fix the point: parameters (borrowed until the next call) and data X [n x d_in],
+ * Y [n x d_out], n <= max_batch.  Runs the forward and backward pass once.
+ */
+int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const double *Y, int n);
+/** Hv = (Hessian of the objective at the point) v, flat parameter layout.  Allocates nothing. */
+int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v);
+/**
+ * The full Hessian H [P x P] (row-major, symmetrized (H + H^T)/2) from P
+ * products with unit vectors: the single-rank reference of the hessian probe.
+ */
+int sym_hessian_dense(double *H, const sym_model *m, const sym_reg *reg, const double *params,
+                      const double *X, const double *Y, int n);
+
+/* ------------------------------------------------------------------ */
 /* Data                                                               */
 /* ------------------------------------------------------------------ */
 
