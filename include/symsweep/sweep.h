@@ -104,6 +104,50 @@ typedef struct sym_job {
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 
+/* ------------------------------------------------------------------ */
+/* Teams: ranks that solve one dense problem together on ScaLAPACK     */
+/* ------------------------------------------------------------------ */
+
+/** A communicator's ranks as BLACS grids: pr x pc (as square as the size allows), 1 x T, T x 1. */
+typedef struct sym_team {
+    MPI_Comm comm; /**< borrowed */
+    int rank, size, pr, pc, myrow, mycol;
+    int sys, ctxt, ctxt_col, ctxt_row, ctxt_root, open;
+} sym_team;
+
+/** The grid shape of a team of @p size: pr the largest divisor <= sqrt(size), pc = size / pr. */
+void sym_team_grid_shape(int size, int *pr, int *pc);
+/** The block size used for an n-long dimension over @p procs processes: ceil(n/procs), 1..32. */
+int sym_team_block(int n, int procs);
+/** Collective over @p comm.  A communicator of one rank is a 1 x 1 grid. */
+int sym_team_open(sym_team *t, MPI_Comm comm);
+void sym_team_close(sym_team *t);
+
+/** Fill column j (0-based, n doubles) of the matrix. */
+typedef int (*sym_team_column_fn)(void *ctx, size_t j, double *col);
+/** Fill row i (0-based, n doubles) of the matrix. */
+typedef int (*sym_team_row_fn)(void *ctx, int i, double *row);
+
+/**
+ * Eigen-decomposition of the symmetric n x n matrix whose columns @p fn
+ * gives (collective).  Each rank computes the columns it owns in a 1 x T
+ * block-cyclic layout; the matrix is moved to the pr x pc grid (pdgemr2d),
+ * symmetrized as (A + A^T)/2 (pdtran) and solved by pdsyevd.
+ * @param w   n eigenvalues, ascending, on every rank
+ * @param Z   NULL, or on team rank 0 [n x n]: row k is the unit eigenvector of w[k]
+ */
+int sym_team_syev(double *w, double *Z, sym_team *t, int n, sym_team_column_fn fn, void *ctx);
+/** Bytes per rank sym_team_syev needs for an n x n matrix on a team of @p size (an estimate). */
+size_t sym_team_syev_bytes(int n, int size);
+/**
+ * Singular values (descending, n of them, every rank) of the m x n matrix
+ * (m >= n) whose rows @p fn gives, by pdgesvd; rows computed by their owners
+ * in a T x 1 layout.  @p Vt NULL, or on team rank 0 [n x n] row-major: row i
+ * is right singular vector i.
+ */
+int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_team_row_fn fn, void *ctx);
+size_t sym_team_svd_bytes(int m, int n, int size);
+
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
 int sym_job_n_pieces(const sym_job *job);
 /**
