@@ -229,6 +229,175 @@ void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *pa
 int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_model *m,
                       const double *params, const double *v, sym_algebra alg);
 
+/** out = exp(t A) acting on every hidden layer of params (A laid out as sym_orbit_direction's). */
+int sym_orbit_move(double *out, const sym_model *m, const double *params, const double *A, double t);
+
+/* ------------------------------------------------------------------ */
+/* The loss's symmetry algebra, orbit dimension, Hessian spectra       */
+/* ------------------------------------------------------------------ */
+
+/** A hidden layer without a continuous symmetry (beside the sym_algebra values). */
+#define SYM_SYMMETRY_NONE (-1)
+/** Singular values of the orbit-tangent map above this times the largest count toward its rank. */
+#define SYM_ORBIT_RANK_TOL 1e-9
+
+/**
+ * Per hidden layer h (alg[h], n_layers - 1 entries) the Lie algebra of the
+ * objective's continuous symmetry acting there as (K W_h, K b_h, W_{h+1} K^-1):
+ * the activation's (linear: gl, relu/leaky_relu: diagonal, others: none),
+ * cut by a penalty on W_h or W_{h+1}: orthogonally invariant ones (frobenius,
+ * schatten, lp with p = 2) leave its so part (gl -> so, diagonal -> none),
+ * l1 and other lp leave none (their symmetries are discrete); a Jacobian
+ * penalty cuts only the latent layer of an autoencoder (Frobenius: so).
+ * Tied models are refused.
+ */
+int sym_symmetry_algebras(int *alg, const sym_model *m, const sym_reg *reg);
+/** Sum over hidden layers of their algebra's dimension (n^2, n, n(n-1)/2 or 0). */
+int sym_symmetry_dim(const sym_model *m, const int *alg);
+/**
+ * Rows r = 0..dim-1 of J [dim x P]: the orbit tangent J(E_r) at params of an
+ * orthonormal basis E_r of the algebra (gl: E_ij; diagonal: E_ii; so: (E_ij - E_ji)/sqrt 2).
+ */
+int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, const double *params);
+/**
+ * The orbit dimension at params: the rank of the orbit-tangent map of the
+ * objective's symmetry algebra (singular values above SYM_ORBIT_RANK_TOL
+ * times the largest).  @p gap (or NULL): smallest counted singular value
+ * over the largest uncounted one (inf when full rank, NaN when rank 0).
+ */
+int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
+                        const double *params);
+/** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */
+int sym_symmetry_direction(double *A, const sym_model *m, const int *alg, sym_rng *r);
+/**
+ * Of an ascending spectrum w[n]: the number of eigenvalues with |w| <= thr
+ * max |w|, the gap (smallest |w| above over the largest |w| below; inf when
+ * none is below, NaN when all are) and the top eigenvalue.
+ */
+void sym_spectrum_stats(int *zeros, double *gap, double *top, const double *w, int n, double thr);
+
+/* ------------------------------------------------------------------ */
+/* Conserved quantities of gradient flow                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * What hidden layer h conserves: SYM_ALGEBRA_GL (linear: the matrix
+ * W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T), SYM_ALGEBRA_DIAGONAL
+ * (relu/leaky_relu: per neuron ||incoming||^2 + b_i^2 - ||outgoing||^2) or
+ * SYM_SYMMETRY_NONE.
+ */
+int sym_conserved_kind(const sym_model *m, int h);
+/** Doubles of layer h's quantity: n_h^2, n_h or 0. */
+size_t sym_conserved_size(const sym_model *m, int h);
+/** The quantity of hidden layer h at params into q (sym_conserved_size doubles). */
+int sym_conserved_measure(double *q, const sym_model *m, const double *params, int h);
+
+/* ------------------------------------------------------------------ */
+/* Hessian probe                                                      */
+/* ------------------------------------------------------------------ */
+
+/** Fill column j (0-based) of a matrix. */
+typedef int (*sym_column_fn)(void *ctx, size_t j, double *col);
+/** Fill row i (0-based) of a matrix. */
+typedef int (*sym_row_fn)(void *ctx, int i, double *row);
+/**
+ * An eigensolver for the symmetric n x n matrix given by columns: w ascending;
+ * Z (if not NULL) row k = eigenvector k.  sym_syev_local is LAPACK on this
+ * process; a team's (sweep.h) runs ScaLAPACK on its ranks, all of which call.
+ */
+typedef int (*sym_syev_fn)(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx);
+int sym_syev_local(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx);
+/** An SVD solver for the m x n matrix (m >= n) given by rows: s descending; Vt row i = vector i. */
+typedef int (*sym_svd_fn)(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx);
+int sym_svd_local(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx);
+
+typedef struct sym_hessian_opts {
+    double threshold;  /**< an eigenvalue is "zero" when |w| <= threshold max |w| */
+    int eigenvectors;  /**< record them */
+    int hvp_checks;    /**< random directions checked against finite differences (0: none) */
+    int gauge_points;  /**< points t along exp(t A) (0: none) */
+    double gauge_t_max;
+} sym_hessian_opts;
+
+#define SYM_HESSIAN_OPTS_INIT { 1e-6, 0, 3, 0, 1.0 }
+
+typedef struct sym_hessian_out {
+    double *eig;        /**< [P] ascending (caller's) */
+    double *vec;        /**< [P x P] row k = eigenvector k, or NULL (caller's) */
+    int zeros;          /**< eigenvalues with |w| <= threshold max |w| */
+    double gap;         /**< see sym_spectrum_stats */
+    double top;         /**< largest eigenvalue */
+    int orbit_dim;      /**< sym_orbit_dimension; -1 for tied models */
+    double orbit_gap;
+    double hvp_error;   /**< max relative error of H v against finite differences of the gradient */
+    double *gauge_loss, *gauge_zeros, *gauge_top; /**< [gauge_points] each, or NULL (caller's) */
+} sym_hessian_out;
+
+/**
+ * The Hessian of the objective on the data at params, from exact
+ * Hessian-vector products (one per column) and @p solve: its spectrum, zero
+ * count and gap, top eigenvalue; the orbit dimension of the objective's
+ * symmetry (sym_orbit_dimension); a check of H v against finite differences
+ * (directions from @p r); and along exp(t A) . params for a random A of the
+ * symmetry algebra (from @p r, after the checks) at gauge_points t in
+ * [-t_max, t_max]: the objective, zero count and top eigenvalue (NaN when
+ * the objective has no continuous symmetry).  With a team solver every rank
+ * of the team calls; vec is filled on team rank 0 only.
+ */
+int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *reg,
+                      const double *params, const sym_data *d, const sym_hessian_opts *o,
+                      sym_rng *r, sym_syev_fn solve, void *solver);
+
+/* ------------------------------------------------------------------ */
+/* Symmetry discovery (seed 002): infinitesimal invariance conditions  */
+/* ------------------------------------------------------------------ */
+
+typedef enum sym_discovery_family {
+    SYM_DISCOVERY_LAYER = 0, /**< per hidden layer A_h in gl(n_h), acting as the layer action */
+    SYM_DISCOVERY_FULL,      /**< all of gl(P): theta -> H theta */
+    SYM_DISCOVERY_COUNT
+} sym_discovery_family;
+
+const char *sym_discovery_family_name(sym_discovery_family f);
+
+typedef struct sym_discovery_opts {
+    sym_discovery_family family;
+    int conditions;     /**< stacked conditions (0: 2 x unknowns + 16) */
+    int batch;          /**< rows of sampled data per condition */
+    int fixed_data;     /**< 1: every condition on the run's own data X, Y */
+    double point_scale; /**< theta_i = point_scale x (a draw of the model's initialization, biases N(0,1)) */
+    double threshold;   /**< a singular value is null when <= threshold x sqrt(conditions) */
+    int basis;          /**< record the null space */
+} sym_discovery_opts;
+
+#define SYM_DISCOVERY_OPTS_INIT { SYM_DISCOVERY_LAYER, 0, 4, 0, 1.0, 1e-8, 1 }
+
+/** Unknowns of the family: sum of n_h^2 (layer) or P^2 (full). */
+int sym_discovery_unknowns(const sym_model *m, sym_discovery_family f);
+/** Conditions the options ask for (resolving 0 to 2 x unknowns + 16). */
+int sym_discovery_conditions(const sym_model *m, const sym_discovery_opts *o);
+
+typedef struct sym_discovery_out {
+    int dim;       /**< null singular values */
+    double gap;    /**< smallest non-null over the largest null singular value */
+    double *sv;    /**< [unknowns] descending (caller's) */
+    double *basis; /**< [unknowns x unknowns] or NULL: rows 0..dim-1 span the algebra, NaN after (caller's) */
+} sym_discovery_out;
+
+/**
+ * The Lie algebra of linear parameter transformations H (in the family)
+ * that leave the objective infinitesimally invariant: the null space of the
+ * stacked conditions grad L(theta_i; X_i)^T (H theta_i) = 0 (each row
+ * scaled to unit norm), theta_i and (unless fixed data) X_i, Y_i ~ N(0, 1)
+ * drawn from stream (seed, probe, sub + i), by @p solve.  Row i is divided
+ * by ||grad|| ||theta_i||, which bounds it by about 1, so sqrt(conditions)
+ * bounds the singular values and is the reference of the threshold.  @p fixed: the
+ * data every condition uses instead of sampled batches, or NULL.
+ */
+int sym_symmetry_discovery(sym_discovery_out *out, const sym_model *m, const sym_reg *reg,
+                           const sym_data *fixed, const sym_discovery_opts *o, uint64_t seed,
+                           uint32_t sub, sym_svd_fn solve, void *solver);
+
 #ifdef __cplusplus
 }
 #endif

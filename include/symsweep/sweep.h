@@ -123,10 +123,6 @@ int sym_team_block(int n, int procs);
 int sym_team_open(sym_team *t, MPI_Comm comm);
 void sym_team_close(sym_team *t);
 
-/** Fill column j (0-based, n doubles) of the matrix. */
-typedef int (*sym_team_column_fn)(void *ctx, size_t j, double *col);
-/** Fill row i (0-based, n doubles) of the matrix. */
-typedef int (*sym_team_row_fn)(void *ctx, int i, double *row);
 
 /**
  * Eigen-decomposition of the symmetric n x n matrix whose columns @p fn
@@ -136,7 +132,7 @@ typedef int (*sym_team_row_fn)(void *ctx, int i, double *row);
  * @param w   n eigenvalues, ascending, on every rank
  * @param Z   NULL, or on team rank 0 [n x n]: row k is the unit eigenvector of w[k]
  */
-int sym_team_syev(double *w, double *Z, sym_team *t, int n, sym_team_column_fn fn, void *ctx);
+int sym_team_syev(double *w, double *Z, sym_team *t, int n, sym_column_fn fn, void *ctx);
 /** Bytes per rank sym_team_syev needs for an n x n matrix on a team of @p size (an estimate). */
 size_t sym_team_syev_bytes(int n, int size);
 /**
@@ -145,7 +141,7 @@ size_t sym_team_syev_bytes(int n, int size);
  * in a T x 1 layout.  @p Vt NULL, or on team rank 0 [n x n] row-major: row i
  * is right singular vector i.
  */
-int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_team_row_fn fn, void *ctx);
+int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_row_fn fn, void *ctx);
 size_t sym_team_svd_bytes(int m, int n, int size);
 
 /** Probe pieces (dependent tasks) per run: 0 without probes. */

@@ -481,3 +481,16 @@ cleanup:
     mover_dispose(&v);
     return rc;
 }
+
+int sym_orbit_move(double *out, const sym_model *m, const double *params, const double *A, double t)
+{
+    orbit_mover v = {0};
+    int rc = 0;
+
+    SYM_TRY(mover_init(&v, m));
+    SYM_TRY(mover_set(&v, A, t));
+    SYM_TRY(mover_apply(&v, out, params));
+cleanup:
+    mover_dispose(&v);
+    return rc;
+}

@@ -136,7 +136,7 @@ size_t sym_team_syev_bytes(int n, int size)
     return (size_t)(8.0 * loc) + ((size_t)1 << 20);
 }
 
-int sym_team_syev(double *w, double *Zout, sym_team *t, int n, sym_team_column_fn fn, void *ctx)
+int sym_team_syev(double *w, double *Zout, sym_team *t, int n, sym_column_fn fn, void *ctx)
 {
     int rc = 0, info = 0, zero = 0, one = 1, nb = sym_team_block(n, t->pr > t->pc ? t->pr : t->pc);
     int nloc_c = numroc_(&n, &nb, &t->rank, &zero, &t->size);
@@ -216,7 +216,7 @@ size_t sym_team_svd_bytes(int m, int n, int size)
     return (size_t)(8.0 * loc) + ((size_t)1 << 20);
 }
 
-int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_team_row_fn fn, void *ctx)
+int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_row_fn fn, void *ctx)
 {
     int rc = 0, info = 0, zero = 0, one = 1, nb = sym_team_block(m > n ? m : n, t->pr > t->pc ? t->pr : t->pc);
     int mloc_r = numroc_(&m, &nb, &t->rank, &zero, &t->size);
