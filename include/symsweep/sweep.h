@@ -57,6 +57,9 @@ typedef struct sym_grid_column {
  * objective change of the steps -lr g_orbit, -lr g_perp, -lr g */
 enum { SYM_GD_QUANTITIES = 6 };
 
+/** hessian scalars: zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size */
+enum { SYM_HESS_SCALARS = 8 };
+
 typedef struct sym_measure_layout {
     int d, k;
     size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max;
@@ -66,6 +69,15 @@ typedef struct sym_measure_layout {
     size_t lp_change, lp_sparse, lp_zeros; /**< lp_ball: [n_p x families], [n_p], [n_p] */
     size_t gd;      /**< gradient_decomposition: [SYM_GD_QUANTITIES x gd_points] quantity-major, then the headline */
     int gd_points;  /**< largest number of curve points over configurations */
+    /* conserved: [layers x points] drift and norm, then total relative drift and drift per step */
+    size_t cons_drift, cons_norm, cons_scalars;
+    int cons_layers, cons_points;
+    /* the team probes, contiguous from team for team_len doubles */
+    size_t team, team_len;
+    size_t hess_eig, hess_scalars, hess_vec, gauge; /**< [P], SYM_HESS_SCALARS, [P x P], [3 x gauge points] */
+    int hess_p;     /**< largest parameter count */
+    size_t disc_scalars, disc_sv, disc_basis;        /**< 2, [U], [U x U] */
+    int disc_u;     /**< largest number of unknowns */
     size_t total;
 } sym_measure_layout;
 
@@ -101,6 +113,12 @@ typedef struct sym_job {
     int probe_gd;               /**< probes.gradient_decomposition present */
     sym_algebra gd_algebra;
     sym_group lp_families[SYM_GROUP_COUNT];
+    int probe_hessian, hessian_team, hessian_team_mb; /**< team 0: auto */
+    sym_hessian_opts hessian;
+    int probe_discovery, discovery_team, discovery_team_mb;
+    sym_discovery_opts discovery;
+    int probe_conserved;
+    int team_size;              /**< ranks of each run's team task (1 without team probes) */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
 
@@ -143,6 +161,15 @@ size_t sym_team_syev_bytes(int n, int size);
  */
 int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_row_fn fn, void *ctx);
 size_t sym_team_svd_bytes(int m, int n, int size);
+
+/**
+ * The team task of run @p index (hessian, symmetry_discovery) on the ranks
+ * of @p comm, all of which call: the measures slice [measure.team,
+ * + measure.team_len) into @p out (eigenvectors and bases on rank 0 only).
+ */
+int sym_team_task(double *out, const sym_job *job, int index, const double *params, MPI_Comm comm);
+/** 1 if the job's runs have a team task. */
+int sym_job_has_team(const sym_job *job);
 
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
 int sym_job_n_pieces(const sym_job *job);

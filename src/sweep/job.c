@@ -1229,6 +1229,33 @@ static int parse_configs(ctx *c, sym_job *job, const axis *axes)
             rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer.samples",
                       "expected at least the hidden width (%d) to determine the centralizer, found %d",
                       cfg->model.widths[1], job->cent_samples);
+        if (!rc && job->probe_hessian && !sym_hvp_supported(&cfg->reg))
+            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "hessian"), "probes.hessian",
+                      "exact Hessian-vector products support the regularizers none, frobenius, l1 "
+                      "and lp; found %s", sym_reg_name(cfg->reg.kind));
+        if (!rc && job->probe_discovery) {
+            sym_model *pm = NULL;
+            node *dn = lookup(c, lookup(c, root, "probes"), "symmetry_discovery");
+
+            rc = sym_model_create(&pm, &cfg->model);
+            if (!rc && job->discovery.family == SYM_DISCOVERY_LAYER &&
+                (cfg->model.n_layers < 2 || cfg->model.tied))
+                rc = jerr(c, dn, "probes.symmetry_discovery.family",
+                          "layer needs a model with a hidden layer and untied weights; use full");
+            if (!rc && job->discovery.conditions > 0 &&
+                job->discovery.conditions < sym_discovery_unknowns(pm, job->discovery.family))
+                rc = jerr(c, lookup(c, dn, "conditions"), "probes.symmetry_discovery.conditions",
+                          "expected at least the number of unknowns (%d), found %d",
+                          sym_discovery_unknowns(pm, job->discovery.family), job->discovery.conditions);
+            if (!rc && (double)sym_discovery_conditions(pm, &job->discovery) *
+                               sym_discovery_unknowns(pm, job->discovery.family) > 2e9)
+                rc = jerr(c, dn, "probes.symmetry_discovery",
+                          "%d conditions x %d unknowns is more than 2e9 entries (ScaLAPACK's "
+                          "32-bit index limit); use family layer or a smaller model",
+                          sym_discovery_conditions(pm, &job->discovery),
+                          sym_discovery_unknowns(pm, job->discovery.family));
+            sym_model_free(pm);
+        }
         if (!rc && (job->probe_orbit || job->probe_gd)) {
             sym_model *pm = NULL;
             sym_algebra alg;
@@ -1400,10 +1427,38 @@ static int get_families(ctx *c, const node *m, const char *path, sym_group *out,
     return 0;
 }
 
+/* team: a number of ranks 1..4096, or auto (0: chosen from the memory need) */
+static int get_team(ctx *c, const node *m, const char *path, int *out)
+{
+    node *v = lookup(c, m, "team");
+
+    if (v && v->type == YAML_SCALAR_NODE && is_plain(v) && strcmp(scalar(v), "auto") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (v) {
+        long long x;
+        char key[256];
+
+        join(key, sizeof(key), path, "team");
+        if (parse_long(v, &x) || x < 1 || x > 4096)
+            return expected(c, v, key, "a number of ranks from 1 to 4096, or auto");
+        *out = (int)x;
+    }
+    return 0;
+}
+
 static int parse_probes(ctx *c, const node *root, sym_job *job)
 {
     static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam",
-                                       "centralizer", "lp_ball", "gradient_decomposition", NULL};
+                                       "centralizer", "lp_ball", "gradient_decomposition",
+                                       "hessian", "symmetry_discovery", "conserved", NULL};
+    static const char *const k_hess[] = {"threshold", "eigenvectors", "hvp_checks", "gauge_points",
+                                         "gauge_t_max", "team", "team_memory_mb", NULL};
+    static const char *const k_disc[] = {"family", "conditions", "batch", "data", "scale",
+                                         "threshold", "basis", "team", "team_memory_mb", NULL};
+    static const char *const fam_names[SYM_DISCOVERY_COUNT] = {"layer", "full"};
+    static const char *const data_names[2] = {"sampled", "fixed"};
     static const char *const k_gd[] = {"algebra", NULL};
     static const char *const k_lp[] = {"dim", "p", "families", "trials", "points", "quadratics",
                                        "radius", NULL};
@@ -1423,6 +1478,64 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     if (!v)
         return 0;
     SYM_TRY(check_map(c, v, "probes", keys));
+    {
+        sym_hessian_opts hd = SYM_HESSIAN_OPTS_INIT;
+        sym_discovery_opts dd = SYM_DISCOVERY_OPTS_INIT;
+
+        job->hessian = hd;
+        job->discovery = dd;
+        job->probe_hessian = job->probe_discovery = job->probe_conserved = 0;
+        job->hessian_team = job->discovery_team = 1;
+        job->hessian_team_mb = job->discovery_team_mb = 2048;
+    }
+    if ((ov = lookup(c, v, "hessian")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.hessian", k_hess));
+            SYM_TRY(get_double(c, ov, "probes.hessian", "threshold", 0, job->hessian.threshold, 0.0, 1,
+                               1.0, 1, &job->hessian.threshold));
+            SYM_TRY(get_bool(c, ov, "probes.hessian", "eigenvectors", 0, &job->hessian.eigenvectors));
+            SYM_TRY(get_int(c, ov, "probes.hessian", "hvp_checks", 0, job->hessian.hvp_checks, 0, 1000,
+                            &job->hessian.hvp_checks));
+            SYM_TRY(get_int(c, ov, "probes.hessian", "gauge_points", 0, 0, 0, 1001,
+                            &job->hessian.gauge_points));
+            SYM_TRY(get_double(c, ov, "probes.hessian", "gauge_t_max", 0, 1.0, 0.0, 1, 100.0, 0,
+                               &job->hessian.gauge_t_max));
+            SYM_TRY(get_team(c, ov, "probes.hessian", &job->hessian_team));
+            SYM_TRY(get_int(c, ov, "probes.hessian", "team_memory_mb", 0, 2048, 16, 1 << 24,
+                            &job->hessian_team_mb));
+        }
+        job->probe_hessian = 1;
+    }
+    if ((ov = lookup(c, v, "symmetry_discovery")) != NULL) {
+        int f = 0, fixed = 0;
+
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+            SYM_TRY(check_map(c, ov, "probes.symmetry_discovery", k_disc));
+            SYM_TRY(get_enum(c, ov, "probes.symmetry_discovery", "family", 0, SYM_DISCOVERY_LAYER,
+                             fam_names, SYM_DISCOVERY_COUNT, &f));
+            SYM_TRY(get_enum(c, ov, "probes.symmetry_discovery", "data", 0, 0, data_names, 2, &fixed));
+            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "conditions", 0, 0, 0, 100000000,
+                            &job->discovery.conditions));
+            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "batch", 0, job->discovery.batch, 1,
+                            1000000, &job->discovery.batch));
+            SYM_TRY(get_double(c, ov, "probes.symmetry_discovery", "scale", 0, 1.0, 0.0, 1, NAN, 0,
+                               &job->discovery.point_scale));
+            SYM_TRY(get_double(c, ov, "probes.symmetry_discovery", "threshold", 0,
+                               job->discovery.threshold, 0.0, 1, 1.0, 1, &job->discovery.threshold));
+            SYM_TRY(get_bool(c, ov, "probes.symmetry_discovery", "basis", 1, &job->discovery.basis));
+            SYM_TRY(get_team(c, ov, "probes.symmetry_discovery", &job->discovery_team));
+            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "team_memory_mb", 0, 2048, 16, 1 << 24,
+                            &job->discovery_team_mb));
+        }
+        job->discovery.family = (sym_discovery_family)f;
+        job->discovery.fixed_data = fixed;
+        job->probe_discovery = 1;
+    }
+    if ((ov = lookup(c, v, "conserved")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0'))
+            SYM_TRY(check_map(c, ov, "probes.conserved", k_none));
+        job->probe_conserved = 1;
+    }
     job->probe_gd = 0;
     job->gd_algebra = SYM_ALGEBRA_AUTO;
     if ((ov = lookup(c, v, "gradient_decomposition")) != NULL) {
@@ -1648,6 +1761,66 @@ static int parse_document(ctx *c, sym_job *job)
             if (job->cent_basis)
                 o += (size_t)L->cent_n * L->cent_n * L->cent_n * L->cent_n;
         }
+        job->team_size = 1;
+        if (job->probe_conserved || job->probe_hessian || job->probe_discovery) {
+            for (int k = 0; k < job->n_configs; k++) {
+                sym_model *pm = NULL;
+                int npts = sym_train_n_points(&job->configs[k].train), h = job->configs[k].model.n_layers - 1;
+
+                L->cons_points = npts > L->cons_points ? npts : L->cons_points;
+                L->cons_layers = h > L->cons_layers ? h : L->cons_layers;
+                if (sym_model_create(&pm, &job->configs[k].model) == 0) {
+                    int P = (int)sym_model_n_params(pm), U = sym_discovery_unknowns(pm, job->discovery.family);
+                    int tp = 1;
+
+                    L->hess_p = P > L->hess_p ? P : L->hess_p;
+                    if (job->probe_discovery)
+                        L->disc_u = U > L->disc_u ? U : L->disc_u;
+                    /* teams: the smallest that fits the memory budget per rank */
+                    if (job->probe_hessian) {
+                        int t = job->hessian_team;
+
+                        for (int q = 1; t == 0; q++)
+                            if (q == 4096 || sym_team_syev_bytes(P, q) <= ((size_t)job->hessian_team_mb << 20))
+                                t = q;
+                        tp = t > tp ? t : tp;
+                    }
+                    if (job->probe_discovery) {
+                        int t = job->discovery_team, M = sym_discovery_conditions(pm, &job->discovery);
+
+                        for (int q = 1; t == 0; q++)
+                            if (q == 4096 || sym_team_svd_bytes(M, U, q) <= ((size_t)job->discovery_team_mb << 20))
+                                t = q;
+                        tp = t > tp ? t : tp;
+                    }
+                    job->team_size = tp > job->team_size ? tp : job->team_size;
+                }
+                sym_model_free(pm);
+            }
+        }
+        if (job->probe_conserved) {
+            L->cons_drift = o; o += (size_t)L->cons_layers * L->cons_points;
+            L->cons_norm = o; o += (size_t)L->cons_layers * L->cons_points;
+            L->cons_scalars = o; o += 2;
+        }
+        /* the team probes last and together: one slice a team task returns */
+        L->team = o;
+        if (job->probe_hessian) {
+            L->hess_eig = o; o += (size_t)L->hess_p;
+            L->hess_scalars = o; o += SYM_HESS_SCALARS;
+            L->hess_vec = o;
+            if (job->hessian.eigenvectors)
+                o += (size_t)L->hess_p * L->hess_p;
+            L->gauge = o; o += 3 * (size_t)job->hessian.gauge_points;
+        }
+        if (job->probe_discovery) {
+            L->disc_scalars = o; o += 2;
+            L->disc_sv = o; o += (size_t)L->disc_u;
+            L->disc_basis = o;
+            if (job->discovery.basis)
+                o += (size_t)L->disc_u * L->disc_u;
+        }
+        L->team_len = o - L->team;
         L->total = o;
     }
     if ((long long)job->n_configs * job->n_seeds > INT_MAX)
@@ -1754,6 +1927,8 @@ void sym_job_dispose(sym_job *job)
 }
 
 int sym_job_n_runs(const sym_job *job) { return job->n_configs * job->n_seeds; }
+
+int sym_job_has_team(const sym_job *job) { return job->probe_hessian || job->probe_discovery; }
 
 int sym_job_n_pieces(const sym_job *job) { return job->probe_orbit ? job->orbit.directions : 0; }
 

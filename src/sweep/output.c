@@ -292,6 +292,95 @@ static int measure_list(const sym_job *job, measure_ds *m)
                               "max over curve points of ||J^T g|| / ||g|| (gradient_decomposition "
                               "probe; rounding level when the objective is invariant)"};
     }
+    if (job->probe_conserved) {
+        m[n++] = (measure_ds){"/probes/conserved/drift", L->cons_drift,
+                              (size_t)L->cons_layers * L->cons_points,
+                              "||Q_h(t) - Q_h(0)||_F at each curve point [run, hidden layer, point]: "
+                              "Q_h = W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T for a linear hidden "
+                              "layer, per neuron ||incoming||^2 + b^2 - ||outgoing||^2 for relu and "
+                              "leaky_relu (conserved by gradient flow); NaN for other activations"};
+        m[n++] = (measure_ds){"/probes/conserved/norm", L->cons_norm,
+                              (size_t)L->cons_layers * L->cons_points,
+                              "||Q_h(t)||_F at each curve point [run, hidden layer, point] (weight "
+                              "decay lambda makes it decay as exp(-4 lambda lr steps) under gd)"};
+        m[n++] = (measure_ds){"/runs/metrics/conserved_drift", L->cons_scalars, 1,
+                              "max over hidden layers of ||Q_h(end) - Q_h(0)||_F / (||W_h||^2 + "
+                              "||b_h||^2 + ||W_{h+1}||^2 at the start): the total drift, relative "
+                              "(0 under exact gradient flow; O(lr) for gd)"};
+        m[n++] = (measure_ds){"/runs/metrics/conserved_drift_per_step", L->cons_scalars + 1, 1,
+                              "max over hidden layers and curve intervals of the drift between "
+                              "consecutive curve points per optimizer step, relative as "
+                              "conserved_drift"};
+    }
+    if (job->probe_hessian) {
+        static const char *const hs[SYM_HESS_SCALARS][2] = {
+            {"hessian_zero_count", "eigenvalues of the Hessian with |w| <= threshold max |w| "
+                                   "(attribute threshold of /probes/hessian/eigenvalues)"},
+            {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
+                            "zero; a large gap makes the count trustworthy)"},
+            {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian"},
+            {"hessian_orbit_dim", "rank of the orbit-tangent map of the objective's symmetry "
+                                  "algebra at the trained point (computed independently of the "
+                                  "Hessian; equals hessian_zero_count at a minimum whose only flat "
+                                  "directions are the orbit's); NaN for tied models"},
+            {"hessian_orbit_gap", "smallest counted over largest uncounted singular value of the "
+                                  "orbit-tangent map (inf: full rank)"},
+            {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
+                                  "/ ||H v||, h = 1e-5: the exact products checked against finite "
+                                  "differences of the gradient"},
+            {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues"},
+            {"hessian_team_size", "ranks of the team that computed the spectrum (ScaLAPACK grid "
+                                  "as square as the size allows)"}};
+        static char hpath[SYM_HESS_SCALARS][64];
+
+        m[n++] = (measure_ds){"/probes/hessian/eigenvalues", L->hess_eig, (size_t)L->hess_p,
+                              "eigenvalues of the Hessian of the objective at the trained "
+                              "parameters, ascending [run, k] (NaN past the run's P); exact "
+                              "Hessian-vector products, ScaLAPACK pdsyevd"};
+        for (int q = 0; q < SYM_HESS_SCALARS; q++) {
+            snprintf(hpath[q], sizeof(hpath[q]), "/runs/metrics/%s", hs[q][0]);
+            m[n++] = (measure_ds){hpath[q], L->hess_scalars + (size_t)q, 1, hs[q][1]};
+        }
+        if (job->hessian.eigenvectors)
+            m[n++] = (measure_ds){"/probes/hessian/eigenvectors", L->hess_vec,
+                                  (size_t)L->hess_p * L->hess_p,
+                                  "[run, k, i]: component i of the unit eigenvector of eigenvalue k "
+                                  "(NaN past the run's P)"};
+        if (job->hessian.gauge_points > 0) {
+            size_t G = (size_t)job->hessian.gauge_points;
+
+            m[n++] = (measure_ds){"/probes/hessian/gauge_loss", L->gauge, G,
+                                  "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
+                                  "random unit direction of the objective's symmetry algebra (NaN: "
+                                  "no continuous symmetry) [run, t]"};
+            m[n++] = (measure_ds){"/probes/hessian/gauge_zero_count", L->gauge + G, G,
+                                  "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
+                                  "orbit (Sylvester's law of inertia)"};
+            m[n++] = (measure_ds){"/probes/hessian/gauge_top_eigenvalue", L->gauge + 2 * G, G,
+                                  "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
+                                  "changes along the orbit while the function does not (a gauge "
+                                  "artifact, Dinh et al. 2017)"};
+        }
+    }
+    if (job->probe_discovery) {
+        m[n++] = (measure_ds){"/runs/metrics/discovery_dimension", L->disc_scalars, 1,
+                              "dimension of the Lie algebra of linear parameter maps H (family "
+                              "attribute of /probes/symmetry_discovery/singular_values) with "
+                              "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions"};
+        m[n++] = (measure_ds){"/runs/metrics/discovery_gap", L->disc_scalars + 1, 1,
+                              "smallest non-null over largest null singular value of the stacked "
+                              "conditions (inf: nothing null, NaN: everything null)"};
+        m[n++] = (measure_ds){"/probes/symmetry_discovery/singular_values", L->disc_sv, (size_t)L->disc_u,
+                              "singular values of the stacked conditions, descending [run, k]; a "
+                              "value is null when <= threshold x sqrt(conditions)"};
+        if (job->discovery.basis)
+            m[n++] = (measure_ds){"/probes/symmetry_discovery/basis", L->disc_basis,
+                                  (size_t)L->disc_u * L->disc_u,
+                                  "[run, k, j]: the first discovery_dimension rows span the "
+                                  "discovered algebra (orthonormal; family layer: the per-layer "
+                                  "n_h x n_h blocks, row-major, concatenated; full: H row-major "
+                                  "P x P); NaN after"};
+    }
     if (job->probe_centralizer) {
         static char metric[SYM_GROUP_COUNT][96];
 
@@ -396,7 +485,7 @@ cleanup:
 
 static int measure_datasets(sym_output *o, int n_runs)
 {
-    measure_ds m[64];
+    measure_ds m[128];
     int n = measure_list(o->job, m), rc = 0;
 
     for (int i = 0; i < n; i++) {
@@ -413,6 +502,19 @@ static int measure_datasets(sym_output *o, int n_runs)
         if (strstr(m[i].path, "lp_ball/norm_change")) {
             dims[1] = o->job->n_lp_p;
             dims[2] = o->job->n_lp_families;
+            rank = 3;
+        }
+        if (strstr(m[i].path, "/probes/conserved/")) {
+            dims[1] = o->job->measure.cons_layers;
+            dims[2] = o->job->measure.cons_points;
+            rank = 3;
+        }
+        if (strstr(m[i].path, "hessian/eigenvectors")) {
+            dims[1] = dims[2] = o->job->measure.hess_p;
+            rank = 3;
+        }
+        if (strstr(m[i].path, "symmetry_discovery/basis")) {
+            dims[1] = dims[2] = o->job->measure.disc_u;
             rank = 3;
         }
         if (strstr(m[i].path, "centralizer/basis")) {
@@ -438,6 +540,36 @@ static int measure_datasets(sym_output *o, int n_runs)
         SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "families", fams));
         SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "p", ps));
         SYM_TRY(sym_h5_attr_int(o->h5, "/probes/lp_ball/norm_change", "dim", o->job->lp_dim));
+    }
+    if (o->job->probe_hessian) {
+        const char *ev = "/probes/hessian/eigenvalues";
+
+        SYM_TRY(sym_h5_attr_double(o->h5, ev, "threshold", o->job->hessian.threshold));
+        SYM_TRY(sym_h5_attr_int(o->h5, ev, "team_size", o->job->team_size));
+        if (o->job->hessian.gauge_points > 0) {
+            int G = o->job->hessian.gauge_points;
+            long long dG[1] = {G};
+            double *t = NULL;
+
+            SYM_TRY(sym_h5_dataset(o->h5, "/probes/hessian/gauge_t", SYM_H5_DOUBLE, 1, dG,
+                                   "orbit parameter t of each gauge point (dimension scale)", NULL));
+            SYM_TRY(sym_alloc_doubles(&t, (size_t)G));
+            for (int k = 0; k < G; k++)
+                t[k] = G == 1 ? o->job->hessian.gauge_t_max : sym_orbit_grid(k, G, o->job->hessian.gauge_t_max);
+            rc = sym_h5_write_rows(o->h5, "/probes/hessian/gauge_t", 0, G, t);
+            free(t);
+            SYM_TRY(rc);
+            SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/hessian/gauge_top_eigenvalue", 1,
+                                        "/probes/hessian/gauge_t", "t"));
+        }
+    }
+    if (o->job->probe_discovery) {
+        const char *sv = "/probes/symmetry_discovery/singular_values";
+
+        SYM_TRY(sym_h5_attr_string(o->h5, sv, "family", sym_discovery_family_name(o->job->discovery.family)));
+        SYM_TRY(sym_h5_attr_string(o->h5, sv, "data", o->job->discovery.fixed_data ? "fixed" : "sampled"));
+        SYM_TRY(sym_h5_attr_double(o->h5, sv, "threshold", o->job->discovery.threshold));
+        SYM_TRY(sym_h5_attr_int(o->h5, sv, "team_size", o->job->team_size));
     }
     if (o->job->probe_centralizer) {
         char fams[512] = "";
@@ -595,7 +727,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                            NULL));
     if (job->probe_gd) {
         /* the per-curve-point measures share the curves' epoch scale */
-        measure_ds md[64];
+        measure_ds md[128];
         int nm = measure_list(job, md);
 
         for (int q = 0; q < nm; q++)
@@ -759,7 +891,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
     if (job->measure.total) {
-        measure_ds md[64];
+        measure_ds md[128];
         int nd = measure_list(job, md);
 
         for (int q = 0; q < nd; q++) {

@@ -221,6 +221,149 @@ cleanup:
     return rc;
 }
 
+/*
+ * Conserved quantities at each curve point: per hidden layer h the quantity
+ * Q_h its symmetry conserves under gradient flow (sym_conserved_measure),
+ * ||Q_h(t) - Q_h(0)|| and ||Q_h(t)||; the largest drift between
+ * consecutive points per optimizer step, relative to the size of the two
+ * terms at the start, ||W_h||^2 + ||b_h||^2 + ||W_{h+1}||^2.
+ */
+typedef struct cons_ctx {
+    const sym_model *m;
+    int layers, points, steps; /* steps: optimizer steps between curve points */
+    double *q0, *qprev, *qcur, *drift, *norm, *scale, per_step;
+    size_t off[SYM_MAX_LAYERS], size;
+    int last;
+} cons_ctx;
+
+static double diff_norm(const double *a, const double *b, size_t n)
+{
+    double s = 0.0;
+
+    for (size_t i = 0; i < n; i++)
+        s += (a[i] - b[i]) * (a[i] - b[i]);
+    return sqrt(s);
+}
+
+static int cons_init(cons_ctx *c, const sym_model *m, const sym_train_opts *t, int n, double *x,
+                     const sym_measure_layout *L, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int rc = 0, bs = (t->optimizer == SYM_OPT_GD || t->batch_size <= 0 || t->batch_size >= n) ? n : t->batch_size;
+
+    memset(c, 0, sizeof(*c));
+    c->m = m;
+    c->layers = L->cons_layers;
+    c->points = L->cons_points;
+    c->steps = t->loss_every * ((n + bs - 1) / bs);
+    c->drift = x + L->cons_drift;
+    c->norm = x + L->cons_norm;
+    c->per_step = 0.0;
+    c->last = -1;
+    for (int h = 0; h + 1 < o->n_layers; h++) {
+        c->off[h] = c->size;
+        c->size += sym_conserved_size(m, h);
+    }
+    SYM_TRY(sym_alloc_doubles(&c->q0, c->size + 1));
+    SYM_TRY(sym_alloc_doubles(&c->qprev, c->size + 1));
+    SYM_TRY(sym_alloc_doubles(&c->qcur, c->size + 1));
+    SYM_TRY(sym_alloc_doubles(&c->scale, SYM_MAX_LAYERS));
+    for (int h = 0; h + 1 < o->n_layers; h++) {
+        double s2 = 0.0, *b = sym_model_bias(m, (double *)params, h);
+
+        SYM_TRY(sym_conserved_measure(c->q0 + c->off[h], m, params, h));
+        {
+            int ni = o->widths[h], nh = o->widths[h + 1], no = o->widths[h + 2];
+            double *W = NULL;
+
+            SYM_TRY(sym_alloc_doubles(&W, (size_t)nh * (ni > no ? ni : no)));
+            sym_model_get_weight(m, params, h, W);
+            for (int i = 0; i < nh * ni; i++)
+                s2 += W[i] * W[i];
+            sym_model_get_weight(m, params, h + 1, W);
+            for (int i = 0; i < no * nh; i++)
+                s2 += W[i] * W[i];
+            free(W);
+        }
+        for (int i = 0; b && i < o->widths[h + 1]; i++)
+            s2 += b[i] * b[i];
+        c->scale[h] = s2;
+    }
+cleanup:
+    return rc;
+}
+
+static void cons_dispose(cons_ctx *c)
+{
+    free(c->q0);
+    free(c->qprev);
+    free(c->qcur);
+    free(c->scale);
+}
+
+static int cons_point(cons_ctx *c, int k, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(c->m);
+    int rc = 0;
+
+    for (int h = 0; h + 1 < o->n_layers; h++) {
+        size_t n = sym_conserved_size(c->m, h), at = (size_t)h * c->points + k;
+
+        if (n == 0)
+            continue;
+        SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
+        c->drift[at] = diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n);
+        c->norm[at] = sym_norm2(c->qcur + c->off[h], n);
+        if (c->last >= 0 && c->scale[h] > 0.0)
+            c->per_step = fmax(c->per_step, diff_norm(c->qcur + c->off[h], c->qprev + c->off[h], n) /
+                                                (c->scale[h] * (double)c->steps * (k - c->last)));
+    }
+    memcpy(c->qprev, c->qcur, sizeof(double) * c->size);
+    c->last = k;
+cleanup:
+    return rc;
+}
+
+/* the headline numbers at the final parameters: total relative drift, the largest per step */
+static int cons_finish(cons_ctx *c, double *out, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(c->m);
+    double worst = 0.0;
+    int rc = 0, any = 0;
+
+    for (int h = 0; h + 1 < o->n_layers; h++) {
+        size_t n = sym_conserved_size(c->m, h);
+
+        if (n == 0 || !(c->scale[h] > 0.0))
+            continue;
+        SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
+        worst = fmax(worst, diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n) / c->scale[h]);
+        any = 1;
+    }
+    out[0] = any ? worst : NAN;
+    out[1] = any && c->last > 0 ? c->per_step : NAN;
+cleanup:
+    return rc;
+}
+
+typedef struct hooks {
+    gd_ctx *gd;
+    cons_ctx *cons;
+} hooks;
+
+static int run_hooks(void *ctx, int k, const double *params, const double *grad, double L0)
+{
+    hooks *h = ctx;
+    int rc = 0;
+
+    if (h->gd)
+        SYM_TRY(gd_hook(h->gd, k, params, grad, L0));
+    if (h->cons)
+        SYM_TRY(cons_point(h->cons, k, params));
+cleanup:
+    return rc;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -233,9 +376,12 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     size_t np;
     int rc = 0, step = 0;
     gd_ctx gd;
+    cons_ctx cons;
+    hooks hk = {NULL, NULL};
     sym_train_opts topt = cfg->train;
 
     memset(&gd, 0, sizeof(gd));
+    memset(&cons, 0, sizeof(cons));
 
     memset(r, 0, sizeof(*r));
     r->index = index;
@@ -274,12 +420,27 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         SYM_TRY(sym_alloc_doubles(&gd.perp, np));
         SYM_TRY(sym_alloc_doubles(&gd.th, np));
         SYM_TRY(sym_alloc_doubles(&gd.adj, sym_orbit_direction_size(m)));
-        topt.hook = gd_hook;
-        topt.hook_ctx = &gd;
+        hk.gd = &gd;
+    }
+    if (job->probe_conserved) {
+        SYM_TRY(cons_init(&cons, m, &cfg->train, d.n, r->measures, &job->measure, r->params));
+        hk.cons = &cons;
+    }
+    if (hk.gd || hk.cons) {
+        topt.hook = run_hooks;
+        topt.hook_ctx = &hk;
     }
     SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
     if (job->probe_gd)
         gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = gd.best;
+    if (job->probe_conserved) {
+        /* the last curve point follows the last epoch: the trainer's hook does not see it */
+        int last = sym_train_n_points(&cfg->train) - 1;
+
+        if (tout.status == SYM_RUN_DONE && cfg->train.epochs % cfg->train.loss_every == 0 && last > cons.last)
+            SYM_TRY(cons_point(&cons, last, r->params));
+        SYM_TRY(cons_finish(&cons, r->measures + job->measure.cons_scalars, r->params));
+    }
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
@@ -293,6 +454,7 @@ cleanup:
         rc = 0;
     }
     r->wall_time = sym_now() - t0;
+    cons_dispose(&cons);
     sym_eval_free(gd.e);
     free(gd.g);
     free(gd.tan);
@@ -346,4 +508,102 @@ void sym_run_result_dispose(sym_run_result *r)
     free(r->initial);
     free(r->curve);
     memset(r, 0, sizeof(*r));
+}
+
+/* ---- the team task of a run: hessian and symmetry_discovery ---- */
+
+static int team_syev(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx)
+{
+    return sym_team_syev(w, Z, solver, n, fn, ctx);
+}
+
+static int team_svd(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx)
+{
+    return sym_team_svd(s, Vt, solver, m, n, fn, ctx);
+}
+
+/* [rows x cols] into a slot of row stride ld (NaN-filled beforehand) */
+static void put_block(double *slot, size_t ld, const double *a, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        memcpy(slot + (size_t)i * ld, a + (size_t)i * cols, sizeof(double) * (size_t)cols);
+}
+
+int sym_team_task(double *out, const sym_job *job, int index, const double *params, MPI_Comm comm)
+{
+    const sym_measure_layout *L = &job->measure;
+    const sym_job_config *cfg;
+    sym_model *m = NULL;
+    sym_data d = {0};
+    sym_team team;
+    sym_rng rng;
+    uint64_t seed;
+    double *vec = NULL, *basis = NULL;
+    int rc = 0, opened = 0, rank;
+    size_t P;
+
+    cfg = sym_job_run_config(job, index, &seed);
+    MPI_Comm_rank(comm, &rank);
+    for (size_t i = 0; i < L->team_len; i++)
+        out[i] = NAN;
+    SYM_TRY(sym_model_create(&m, &cfg->model));
+    P = sym_model_n_params(m);
+    SYM_TRY(load_data(&d, &cfg->data, seed));
+    SYM_TRY(sym_team_open(&team, comm));
+    opened = 1;
+    if (job->probe_hessian) {
+        double *x = out + (L->hess_eig - L->team), *sc = out + (L->hess_scalars - L->team);
+        double *g = out + (L->gauge - L->team);
+        int G = job->hessian.gauge_points;
+        sym_hessian_out h;
+
+        memset(&h, 0, sizeof(h));
+        h.eig = x;
+        if (job->hessian.eigenvectors && rank == 0)
+            SYM_TRY(sym_alloc_doubles(&vec, P * P));
+        h.vec = job->hessian.eigenvectors ? vec : NULL;
+        if (G > 0) {
+            h.gauge_loss = g;
+            h.gauge_zeros = g + G;
+            h.gauge_top = g + 2 * (size_t)G;
+        }
+        /* its own stream: the HVP check directions, then the gauge direction */
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x70000u);
+        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &team));
+        sc[0] = h.zeros;
+        sc[1] = h.gap;
+        sc[2] = h.top;
+        sc[3] = h.orbit_dim >= 0 ? h.orbit_dim : NAN;
+        sc[4] = h.orbit_gap;
+        sc[5] = h.hvp_error;
+        sc[6] = (double)P;
+        sc[7] = team.size;
+        if (vec)
+            put_block(out + (L->hess_vec - L->team), (size_t)L->hess_p, vec, (int)P, (int)P);
+    }
+    if (job->probe_discovery) {
+        int U = sym_discovery_unknowns(m, job->discovery.family);
+        double *sc = out + (L->disc_scalars - L->team);
+        sym_discovery_out dz;
+
+        memset(&dz, 0, sizeof(dz));
+        dz.sv = out + (L->disc_sv - L->team);
+        if (job->discovery.basis)
+            SYM_TRY(sym_alloc_doubles(&basis, (size_t)U * U));
+        dz.basis = basis;
+        SYM_TRY(sym_symmetry_discovery(&dz, m, &cfg->reg, job->discovery.fixed_data ? &d : NULL,
+                                       &job->discovery, seed, 0x100000u, team_svd, &team));
+        sc[0] = dz.dim;
+        sc[1] = dz.gap;
+        if (basis && rank == 0)
+            put_block(out + (L->disc_basis - L->team), (size_t)L->disc_u, basis, dz.dim, U);
+    }
+cleanup:
+    if (opened)
+        sym_team_close(&team);
+    free(vec);
+    free(basis);
+    sym_data_dispose(&d);
+    sym_model_free(m);
+    return rc;
 }

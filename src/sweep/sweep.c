@@ -47,14 +47,18 @@ cleanup:
 
 /* ---- messages between the coordinator (rank 0) and the workers ---- */
 
-enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103, TAG_PROBE_RESULT = 104 };
+enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103, TAG_PROBE_RESULT = 104, TAG_TEAM = 105 };
 
 /*
  * A work message: this header, then (TRAIN) count run indices as int32, or
  * (PROBE) the run's trained parameters, n_params doubles: dependent tasks
- * carry what they depend on, so any worker can compute them.
+ * carry what they depend on, so any worker can compute them.  (TEAM) the
+ * count member ranks as int32 (padded to 8 bytes), then the parameters:
+ * every member gets the same message and they form the team's communicator.
  */
-enum { WORK_STOP = 0, WORK_TRAIN = 1, WORK_PROBE = 2 };
+enum { WORK_STOP = 0, WORK_TRAIN = 1, WORK_PROBE = 2, WORK_TEAM = 3 };
+/* a team task's piece number in probe results */
+enum { TEAM_PIECE = -1 };
 typedef struct work_header {
     int32_t kind, count, run, piece, n_params, pad;
 } work_header;
@@ -294,6 +298,9 @@ static int chunk_size(int remaining, int workers)
     return c < 1 ? 1 : c > MAX_CHUNK ? MAX_CHUNK : c;
 }
 
+/* bytes of a team message's member list: int32 each, padded so the doubles after it align */
+static size_t team_members_bytes(int n) { return 8 * (((size_t)n * sizeof(int32_t) + 7) / 8); }
+
 /* bytes of the largest work message for this job */
 static size_t work_capacity(const sym_job *job)
 {
@@ -309,7 +316,7 @@ static size_t work_capacity(const sym_job *job)
         }
         sym_model_free(m);
     }
-    return sizeof(work_header) +
+    return sizeof(work_header) + team_members_bytes(job->team_size) +
            (sizeof(double) * maxp > sizeof(int32_t) * MAX_CHUNK ? sizeof(double) * maxp
                                                                 : sizeof(int32_t) * MAX_CHUNK);
 }
@@ -328,6 +335,70 @@ static void compute_piece(probe_header *h, double *vals, const sym_job *job, int
         snprintf(h->error, sizeof(h->error), "probe orbit_loss, direction %d: %s", piece,
                  sym_err_message());
     }
+}
+
+/*
+ * A team task on this worker: the members named in the message form a
+ * communicator (MPI_Comm_create_group: collective over the members only, so
+ * the rest of the sweep goes on) and compute together; the team's rank 0
+ * returns the result.  Members agree on a stop first, so that none enters
+ * the computation the others have left.  Every worker takes its tasks in the
+ * order the coordinator assigned them, and teams are assigned one at a time,
+ * so the earliest unfinished team always assembles: no deadlock.
+ */
+static int team_task(MPI_Comm comm, const sym_job *job, const char *msg, char **buf, size_t *cap,
+                     size_t *len)
+{
+    work_header h;
+    MPI_Group all = MPI_GROUP_NULL, grp = MPI_GROUP_NULL;
+    MPI_Comm tcomm = MPI_COMM_NULL;
+    int32_t members[4096];
+    double *params = NULL;
+    int rc = 0, trank = 0, stop = stop_requested, any = 0;
+    size_t need = sizeof(probe_header) + sizeof(double) * job->measure.team_len;
+    probe_header ph;
+
+    memcpy(&h, msg, sizeof(h));
+    SYM_ASSERT(h.count >= 1 && h.count <= 4096);
+    memcpy(members, msg + sizeof(h), sizeof(int32_t) * (size_t)h.count);
+    SYM_TRY(sym_alloc_doubles(&params, (size_t)h.n_params));
+    memcpy(params, msg + sizeof(h) + team_members_bytes(h.count), sizeof(double) * (size_t)h.n_params);
+    if (MPI_Comm_group(comm, &all) != MPI_SUCCESS ||
+        MPI_Group_incl(all, h.count, members, &grp) != MPI_SUCCESS ||
+        MPI_Comm_create_group(comm, grp, TAG_TEAM, &tcomm) != MPI_SUCCESS)
+        SYM_FAIL(SYM_EMPI, "could not form the team of %d ranks for run %d", h.count, h.run);
+    MPI_Comm_rank(tcomm, &trank);
+    MPI_Allreduce(&stop, &any, 1, MPI_INT, MPI_MAX, tcomm);
+    if (need > *cap) {
+        char *nb = realloc(*buf, need);
+
+        if (!nb)
+            SYM_FAIL(SYM_ENOMEM, "out of memory for a team result");
+        *buf = nb;
+        *cap = need;
+    }
+    memset(&ph, 0, sizeof(ph));
+    ph.run = h.run;
+    ph.piece = TEAM_PIECE;
+    ph.n = (int)job->measure.team_len;
+    ph.status = SYM_RUN_DONE;
+    if (any) {
+        ph.status = SYM_RUN_PENDING;
+    } else if (sym_team_task((double *)(*buf + sizeof(ph)), job, h.run, params, tcomm) < 0) {
+        ph.status = SYM_RUN_FAILED;
+        snprintf(ph.error, sizeof(ph.error), "team probes (%d ranks): %s", h.count, sym_err_message());
+    }
+    memcpy(*buf, &ph, sizeof(ph));
+    *len = trank == 0 ? need : 0; /* only the team's rank 0 answers */
+cleanup:
+    if (tcomm != MPI_COMM_NULL)
+        MPI_Comm_free(&tcomm);
+    if (grp != MPI_GROUP_NULL)
+        MPI_Group_free(&grp);
+    if (all != MPI_GROUP_NULL)
+        MPI_Group_free(&all);
+    free(params);
+    return rc;
 }
 
 /*
@@ -361,7 +432,12 @@ static int worker(MPI_Comm comm, const sym_job *job, int rank)
             int tag = TAG_RESULT;
 
             MPI_Wait(&send_req[slot], MPI_STATUS_IGNORE); /* this buffer is free again */
-            if (h.kind == WORK_TRAIN) {
+            if (h.kind == WORK_TEAM) {
+                SYM_TRY(team_task(comm, job, cur, &buf[slot], &cap[slot], &len));
+                if (len == 0)
+                    continue; /* a member, not the team's rank 0: nothing to send */
+                tag = TAG_PROBE_RESULT;
+            } else if (h.kind == WORK_TRAIN) {
                 int32_t idx;
 
                 memcpy(&idx, cur + sizeof(h) + sizeof(int32_t) * (size_t)k, sizeof(idx));
@@ -462,13 +538,45 @@ typedef struct coord {
     int32_t *queue;              /* probe pieces to hand out: (run, piece) pairs */
     int q_head, q_tail, q_cap;
     int *waiting, n_waiting;     /* workers whose request found no work yet */
+    int *teamq, t_head, t_tail;  /* runs whose team task waits to be handed out */
+    int *forming, n_forming;     /* workers held for the next team */
     char *wbuf;
     size_t wcap;
 } coord;
 
 static int finished(const coord *c)
 {
-    return c->next >= c->n_to_run && c->q_head == c->q_tail && c->outstanding == 0;
+    return c->next >= c->n_to_run && c->q_head == c->q_tail && c->t_head == c->t_tail &&
+           c->outstanding == 0;
+}
+
+/* the same team message to every member of the next team */
+static void dispatch_team(coord *c)
+{
+    work_header h;
+    int run = c->teamq[c->t_head++], T = c->job->team_size;
+    const pending_run *pr = c->pending[run];
+    size_t mb = team_members_bytes(T), len;
+
+    memset(&h, 0, sizeof(h));
+    h.kind = WORK_TEAM;
+    h.count = T;
+    h.run = run;
+    h.piece = TEAM_PIECE;
+    h.n_params = (int32_t)pr->r.n_params;
+    memcpy(c->wbuf, &h, sizeof(h));
+    memset(c->wbuf + sizeof(h), 0, mb);
+    for (int k = 0; k < T; k++) {
+        int32_t r = c->forming[k];
+
+        memcpy(c->wbuf + sizeof(h) + sizeof(int32_t) * (size_t)k, &r, sizeof(r));
+    }
+    memcpy(c->wbuf + sizeof(h) + mb, pr->r.params, sizeof(double) * pr->r.n_params);
+    len = sizeof(h) + mb + sizeof(double) * pr->r.n_params;
+    for (int k = 0; k < T; k++)
+        MPI_Send(c->wbuf, (int)len, MPI_BYTE, c->forming[k], TAG_WORK, c->comm);
+    c->n_forming = 0;
+    c->outstanding++; /* one result: from the team's rank 0 */
 }
 
 /* answer worker @p dest: a probe piece first (frees memory soonest), else a
@@ -480,6 +588,12 @@ static int assign(coord *c, int dest, int *active, int rc)
     memset(&h, 0, sizeof(h));
     if (rc < 0 || c->stopping) {
         h.kind = WORK_STOP;
+    } else if (c->t_head < c->t_tail) {
+        /* hold the worker for the next team; send when the team is complete */
+        c->forming[c->n_forming++] = dest;
+        if (c->n_forming == c->job->team_size)
+            dispatch_team(c);
+        return 0;
     } else if (c->q_head < c->q_tail) {
         int run = c->queue[2 * c->q_head], piece = c->queue[2 * c->q_head + 1];
         const pending_run *pr = c->pending[run];
@@ -518,18 +632,24 @@ static int assign(coord *c, int dest, int *active, int rc)
 
 static void serve_waiting(coord *c, int *active, int rc)
 {
+    if (rc < 0 || c->stopping) {
+        /* workers held for a team that will not form now */
+        while (c->n_forming > 0)
+            assign(c, c->forming[--c->n_forming], active, rc);
+    }
     while (c->n_waiting > 0 &&
-           (rc < 0 || c->stopping || c->q_head < c->q_tail || c->next < c->n_to_run || finished(c)))
+           (rc < 0 || c->stopping || c->t_head < c->t_tail || c->q_head < c->q_tail ||
+            c->next < c->n_to_run || finished(c)))
         assign(c, c->waiting[--c->n_waiting], active, rc);
 }
 
 /* a trained run: record it, or hold it and queue its probe pieces */
 static int on_train_result(coord *c, const sym_run_result *r)
 {
-    int D = sym_job_n_pieces(c->job), rc = 0;
+    int D = sym_job_n_pieces(c->job), team = sym_job_has_team(c->job), rc = 0;
     pending_run *pr = NULL;
 
-    if (D == 0 || !r->params || r->status == SYM_RUN_FAILED)
+    if (D + team == 0 || !r->params || r->status == SYM_RUN_FAILED)
         return record(c->out, c->p, r);
     SYM_TRY(sym_alloc(&pr, sizeof(*pr)));
     pr->r = *r;
@@ -545,7 +665,9 @@ static int on_train_result(coord *c, const sym_run_result *r)
     memcpy(pr->r.params, r->params, sizeof(double) * r->n_params);
     memcpy(pr->r.initial, r->initial, sizeof(double) * r->n_params);
     memcpy(pr->r.curve, r->curve, sizeof(double) * (size_t)r->n_curve);
-    pr->remaining = D;
+    pr->remaining = D + team;
+    if (team)
+        c->teamq[c->t_tail++] = r->index; /* each run once: [n_runs] never overflows */
     if (c->q_tail + D > c->q_cap) {
         /* compact, then grow */
         int live = c->q_tail - c->q_head, cap = c->q_cap;
@@ -596,6 +718,9 @@ static int on_probe_result(coord *c, const char *buf)
         /* the run is not complete: record it failed, so --resume redoes it */
         pr->r.status = SYM_RUN_FAILED;
         snprintf(pr->r.error, sizeof(pr->r.error), "%s", h.error);
+    } else if (h.piece == TEAM_PIECE) {
+        memcpy(pr->r.measures + c->job->measure.team, buf + sizeof(h),
+               sizeof(double) * c->job->measure.team_len);
     } else {
         memcpy(pr->r.probe + (size_t)h.piece * S, buf + sizeof(h), sizeof(double) * S);
     }
@@ -634,6 +759,8 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
     SYM_TRY(sym_alloc(&c.wbuf, c.wcap));
     SYM_TRY(sym_alloc(&c.pending, sizeof(pending_run *) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&c.waiting, sizeof(int) * (size_t)size));
+    SYM_TRY(sym_alloc(&c.forming, sizeof(int) * (size_t)size));
+    SYM_TRY(sym_alloc(&c.teamq, sizeof(int) * (size_t)(n + 1)));
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;
@@ -707,6 +834,8 @@ cleanup:
     free(c.pending);
     free(c.queue);
     free(c.waiting);
+    free(c.forming);
+    free(c.teamq);
     free(c.wbuf);
     free(buf);
     return rc;
@@ -731,6 +860,15 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     SYM_TRY(gather_hosts(&hosts, comm));
+    if (job->team_size > (size == 1 ? 1 : size - 1))
+        /* every rank knows the job and the size: all stop here, before the output file */
+        SYM_FAIL(SYM_EJOB,
+                 "%s: the team probes need teams of %d ranks but the sweep has %d worker%s%s: "
+                 "run with mpirun -np %d or more, or set probes.hessian.team / "
+                 "probes.symmetry_discovery.team to at most %d",
+                 job->path, job->team_size, size == 1 ? 1 : size - 1, size <= 2 ? "" : "s",
+                 size == 1 ? " (one process computes alone)" : "", job->team_size + 1,
+                 size == 1 ? 1 : size - 1);
     if (o->shard_count > 1)
         snprintf(shard, sizeof(shard), "%d/%d", o->shard_index, o->shard_count);
     if (rank == 0) {
@@ -783,6 +921,11 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
                 break;
             }
             compute(&r, job, to_run[k], rank);
+            if (sym_job_has_team(job) && r.params && r.status != SYM_RUN_FAILED &&
+                sym_team_task(r.measures + job->measure.team, job, r.index, r.params, MPI_COMM_SELF) < 0) {
+                r.status = SYM_RUN_FAILED;
+                snprintf(r.error, sizeof(r.error), "team probes (1 rank): %s", sym_err_message());
+            }
             if (sym_job_n_pieces(job) > 0 && r.params && r.status != SYM_RUN_FAILED) {
                 size_t S = sym_job_piece_size(job);
 
