@@ -148,9 +148,12 @@ void sym_team_close(sym_team *t);
  * block-cyclic layout; the matrix is moved to the pr x pc grid (pdgemr2d),
  * symmetrized as (A + A^T)/2 (pdtran) and solved by pdsyevd.
  * @param w   n eigenvalues, ascending, on every rank
- * @param Z   NULL, or on team rank 0 [n x n]: row k is the unit eigenvector of w[k]
+ * @param Z   on team rank 0 with @p want_vectors [n x n]: row k is the unit
+ *            eigenvector of w[k] (other ranks: unused, may be NULL)
+ * @param want_vectors the same on every rank of the team: the gather is collective
  */
-int sym_team_syev(double *w, double *Z, sym_team *t, int n, sym_column_fn fn, void *ctx);
+int sym_team_syev(double *w, double *Z, int want_vectors, sym_team *t, int n, sym_column_fn fn,
+                  void *ctx);
 /** Bytes per rank sym_team_syev needs for an n x n matrix on a team of @p size (an estimate). */
 size_t sym_team_syev_bytes(int n, int size);
 /**

@@ -512,9 +512,19 @@ void sym_run_result_dispose(sym_run_result *r)
 
 /* ---- the team task of a run: hessian and symmetry_discovery ---- */
 
+/* the team's solver: vectors wanted is the same on every rank (only rank 0 holds a Z) */
+typedef struct team_solver {
+    sym_team *team;
+    int want_vectors;
+} team_solver;
+
 static int team_syev(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx)
 {
-    return sym_team_syev(w, Z, solver, n, fn, ctx);
+    team_solver *ts = solver;
+    int want = ts->want_vectors;
+
+    ts->want_vectors = 0; /* the first spectrum only: the gauge points want none */
+    return sym_team_syev(w, Z, want, ts->team, n, fn, ctx);
 }
 
 static int team_svd(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx)
@@ -569,7 +579,9 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
         }
         /* its own stream: the HVP check directions, then the gauge direction */
         sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x70000u);
-        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &team));
+        team_solver ts = {&team, job->hessian.eigenvectors};
+
+        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &ts));
         sc[0] = h.zeros;
         sc[1] = h.gap;
         sc[2] = h.top;

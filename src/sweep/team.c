@@ -136,7 +136,8 @@ size_t sym_team_syev_bytes(int n, int size)
     return (size_t)(8.0 * loc) + ((size_t)1 << 20);
 }
 
-int sym_team_syev(double *w, double *Zout, sym_team *t, int n, sym_column_fn fn, void *ctx)
+int sym_team_syev(double *w, double *Zout, int want_vectors, sym_team *t, int n, sym_column_fn fn,
+                  void *ctx)
 {
     int rc = 0, info = 0, zero = 0, one = 1, nb = sym_team_block(n, t->pr > t->pc ? t->pr : t->pc);
     int nloc_c = numroc_(&n, &nb, &t->rank, &zero, &t->size);
@@ -184,7 +185,7 @@ int sym_team_syev(double *w, double *Zout, sym_team *t, int n, sym_column_fn fn,
     if (info > 0)
         SYM_FAIL(SYM_ENUMERIC, "pdsyevd: the eigensolver did not converge (info %d) on a %d x %d matrix",
                  info, n, n);
-    if (Zout) {
+    if (want_vectors) {
         /* eigenvector k is column k: gathered column-major on team rank 0,
          * that is row k of a row-major [n x n] */
         if (t->ctxt_root >= 0)

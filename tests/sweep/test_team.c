@@ -99,7 +99,7 @@ static void check_syev(MPI_Comm comm, const double *H, int n, const double *wref
     mat m = {H, n, n};
 
     OK(sym_team_open(&t, comm));
-    OK(sym_team_syev(w, Z, &t, n, column, &m));
+    OK(sym_team_syev(w, Z, 1, &t, n, column, &m));
     for (int k = 0; k < n; k++)
         err = fmax(err, fabs(w[k] - wref[k]) / scale);
     CHECK(err <= 1e-10, "%s (%d x %d grid): eigenvalues differ from LAPACK by %.3g relative", what,

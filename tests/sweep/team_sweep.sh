@@ -1,0 +1,88 @@
+#!/bin/bash
+# Team tasks inside a sweep: the hessian and symmetry_discovery probes on
+# teams of 2 mixed with single-rank orbit pieces give the same file, value for
+# value, on 3 and 5 ranks (the team size, hence the grid, comes from the job);
+# teams of 1 on 1 and 3 ranks likewise; teams of 2 agree with teams of 1 to
+# 1e-10; too few ranks for the team is an error before any output.
+#   team_sweep.sh SYMSWEEP MPIEXEC NPFLAG PYTHON
+set -u
+exe=$1 mpiexec=$2 npflag=$3 py=$4
+. "$(dirname "$0")/../support/mpi_env.sh"
+fail=0
+job() { # job TEAM FILE
+  cat > "$2" <<YAML
+name: team-sweep
+seeds: {count: 6, base: 1}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 60, noise: 0.1}
+model: {kind: mlp, widths: [4, 6, 6, 3], activation: linear, bias: false}
+train: {optimizer: gd, lr: 0.05, epochs: 2000}
+sweep:
+  model.activation: [linear, relu]
+probes:
+  hessian: {gauge_points: 3, eigenvectors: true, team: $1}
+  symmetry_discovery: {family: layer, team: $1}
+  orbit_loss: {directions: 2, algebra: diagonal}
+  conserved: {}
+record: {loss_every: 100}
+YAML
+}
+job 2 "$tmp/t2.yaml"
+job 1 "$tmp/t1.yaml"
+"$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n3.h5" --quiet || fail=1
+"$mpiexec" $npflag 5 --oversubscribe "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n5.h5" --quiet || fail=1
+"$exe" run "$tmp/t1.yaml" -o "$tmp/t1n1.h5" --quiet || fail=1
+"$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/t1.yaml" -o "$tmp/t1n3.h5" --quiet || fail=1
+# one process cannot host a team of 2: exit 2, a clear message, no file
+"$exe" run "$tmp/t2.yaml" -o "$tmp/none.h5" --quiet 2> "$tmp/err"; rc=$?
+if [ $rc -ne 2 ] || [ -e "$tmp/none.h5" ] || ! grep -q "teams of 2 ranks but the sweep has 1 worker" "$tmp/err"; then
+  echo "FAIL: team of 2 on one process: exit $rc, $(cat "$tmp/err")"; fail=1
+fi
+"$py" - "$tmp" <<'PY' || fail=1
+import sys, h5py, numpy as np
+d = sys.argv[1]
+def walk(g, p=''):
+    for k in g:
+        x = g[k]
+        if isinstance(x, h5py.Group):
+            yield from walk(x, p + '/' + k)
+        else:
+            yield p + '/' + k
+def same(a, b):
+    bad = []
+    for path in walk(a):
+        if path in ('/runs/wall_time', '/runs/rank'):
+            continue
+        x, y = a[path][()], b[path][()]
+        eq = np.array_equal(x, y, equal_nan=True) if x.dtype.kind == 'f' else np.array_equal(x, y)
+        if not eq:
+            bad.append(path)
+    return bad
+ok = True
+for p, q in (('t2n3', 't2n5'), ('t1n1', 't1n3')):
+    a, b = h5py.File(f'{d}/{p}.h5'), h5py.File(f'{d}/{q}.h5')
+    bad = same(a, b)
+    print(f'{p} vs {q}: {"identical" if not bad else "DIFFER: " + ", ".join(bad)}')
+    ok &= not bad
+a, b = h5py.File(f'{d}/t2n3.h5'), h5py.File(f'{d}/t1n1.h5')
+assert (a['runs/status'][:] == 1).all() and (b['runs/status'][:] == 1).all(), 'not all runs done'
+assert (a['runs/metrics/hessian_team_size'][:] == 2).all() and (b['runs/metrics/hessian_team_size'][:] == 1).all()
+e2, e1 = a['probes/hessian/eigenvalues'][:], b['probes/hessian/eigenvalues'][:]
+rel = np.nanmax(np.abs(e2 - e1) / np.nanmax(np.abs(e1), axis=1, keepdims=True))
+print(f'team of 2 vs team of 1: eigenvalues agree to {rel:.2e} relative')
+ok &= rel <= 1e-10
+for k in ('hessian_zero_count', 'hessian_orbit_dim', 'discovery_dimension'):
+    ok &= np.array_equal(a['runs/metrics/' + k][:], b['runs/metrics/' + k][:])
+    print(k, a['runs/metrics/' + k][:])
+# linear runs sit near a minimum of a wide deep linear net: zeros = orbit dim = 66;
+# discovery finds gl(6) + gl(6) for linear, the diagonals (12) for relu
+act = a['grid/model.activation'][:].astype(str) if a['grid/model.activation'].dtype.kind != 'i' else None
+disc = a['runs/metrics/discovery_dimension'][:]
+ok &= set(disc[:6]) == {72.0} and set(disc[6:]) == {12.0}
+ok &= (a['runs/metrics/hessian_orbit_dim'][:6] == 66).all()
+v = a['probes/hessian/eigenvectors'][0]
+P = int(a['runs/metrics/hessian_n_params'][0])
+ok &= np.allclose(v[:P, :P] @ v[:P, :P].T, np.eye(P), atol=1e-10)
+sys.exit(0 if ok else 1)
+PY
+[ $fail -eq 0 ] && echo "PASS: team sweep" || echo "FAIL: team sweep"
+exit $fail

@@ -1,0 +1,110 @@
+/*
+ * The conserved probe through a real run (job text -> sym_run_execute):
+ * under gradient descent the quantities a symmetry conserves drift by O(lr)
+ * at a fixed lr x steps (gradient flow conserves them exactly), and weight
+ * decay lambda ||W||^2 makes ||Q|| decay as exp(-4 lambda lr steps), the
+ * rate gradient flow predicts: dQ/dt = -4 lambda Q.
+ */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "symsweep/sweep.h"
+
+static void run(sym_run_result *r, sym_job *job, const char *act, int bias, double lr, int epochs,
+                double lambda)
+{
+    char text[1024], reg[96] = "regularizer: {kind: none}";
+
+    if (lambda > 0)
+        snprintf(reg, sizeof(reg), "regularizer: {kind: frobenius, lambda: %g}", lambda);
+    snprintf(text, sizeof(text),
+             "name: cons\nseeds: [3]\n"
+             "data: {kind: teacher_linear, input: 3, output: 2, samples: 40, noise: 0.1}\n"
+             "model: {kind: mlp, widths: [3, 4, 2], activation: %s, bias: %s}\n"
+             "%s\n"
+             "train: {optimizer: gd, lr: %g, epochs: %d}\n"
+             "record: {loss_every: %d}\nprobes: {conserved: {}}\n",
+             act, bias ? "true" : "false", reg, lr, epochs,
+             epochs / 10);
+    check_ok(sym_job_parse(job, text, strlen(text), "cons.yaml"));
+    check_ok(sym_run_execute(r, job, 0));
+    assert_int_equal(r->status, SYM_RUN_DONE);
+}
+
+static void drift_shrinks(const char *act, int bias)
+{
+    double prev = NAN;
+
+    for (int k = 0; k < 3; k++) {
+        double lr = 0.02 / pow(10.0, k);
+        int epochs = 50 * (int)pow(10.0, k); /* lr x steps = 1 */
+        sym_job job;
+        sym_run_result r;
+        double d;
+
+        run(&r, &job, act, bias, lr, epochs, 0.0);
+        d = r.measures[job.measure.cons_scalars];
+        printf("%-6s bias=%d lr %.0e x %5d steps: total relative drift %.3e, per step %.3e\n", act,
+               bias, lr, epochs, d, r.measures[job.measure.cons_scalars + 1]);
+        assert_true(d > 0 && d < 0.05);
+        if (k > 0) /* O(lr): a tenth of the step, a tenth of the drift (at least 1/5) */
+            assert_true(d < prev / 5);
+        prev = d;
+        sym_run_result_dispose(&r);
+        sym_job_dispose(&job);
+    }
+}
+
+static void test_drift_linear(void **s)
+{
+    (void)s;
+    drift_shrinks("linear", 0);
+    drift_shrinks("linear", 1);
+}
+
+static void test_drift_relu(void **s)
+{
+    (void)s;
+    drift_shrinks("relu", 1);
+}
+
+static void test_weight_decay_rate(void **s)
+{
+    const char *acts[2] = {"linear", "relu"};
+
+    (void)s;
+    for (int a = 0; a < 2; a++) {
+        sym_job job;
+        sym_run_result r;
+        double lambda = 0.1, lr = 1e-3, T = 2000, got, want = exp(-4 * lambda * lr * T);
+        const double *nrm;
+        int P;
+
+        run(&r, &job, acts[a], 0, lr, (int)T, lambda);
+        P = job.measure.cons_points;
+        nrm = r.measures + job.measure.cons_norm; /* [layer 0: points] */
+        got = nrm[P - 1] / nrm[0];
+        printf("%-6s weight decay %.1f, lr %.0e x %.0f steps: ||Q(T)|| / ||Q(0)|| = %.6f, "
+               "predicted exp(-4 lambda lr T) = %.6f\n",
+               acts[a], lambda, lr, T, got, want);
+        check_close1(got, want, 0, 1e-2);
+        /* and at every curve point in between */
+        for (int k = 1; k < P; k++)
+            check_close1(nrm[k] / nrm[0], exp(-4 * lambda * lr * (T / (P - 1)) * k), 0, 1e-2);
+        sym_run_result_dispose(&r);
+        sym_job_dispose(&job);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_drift_linear),
+        cmocka_unit_test(test_drift_relu),
+        cmocka_unit_test(test_weight_decay_rate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
