@@ -97,11 +97,46 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
 
     fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %lld tasks (%d per run: training",
             job->path, n, job->n_configs, job->n_configs == 1 ? "" : "s", job->n_seeds,
-            job->n_seeds == 1 ? "" : "s", (long long)n * (1 + sym_job_n_pieces(job)),
-            1 + sym_job_n_pieces(job));
+            job->n_seeds == 1 ? "" : "s",
+            (long long)n * (1 + sym_job_n_pieces(job) + sym_job_has_team(job)),
+            1 + sym_job_n_pieces(job) + sym_job_has_team(job));
     if (sym_job_n_pieces(job))
         fprintf(out, ", then %d orbit_loss directions", sym_job_n_pieces(job));
+    if (sym_job_has_team(job))
+        fprintf(out, ", then a team task of %d rank%s (%s%s%s)", job->team_size,
+                job->team_size == 1 ? "" : "s", job->probe_hessian ? "hessian" : "",
+                job->probe_hessian && job->probe_discovery ? " + " : "",
+                job->probe_discovery ? "symmetry_discovery" : "");
     fprintf(out, ")\n");
+    if (sym_job_has_team(job)) {
+        size_t need = 0;
+
+        for (int k = 0; k < job->n_configs; k++) {
+            sym_model *pm = NULL;
+
+            if (sym_model_create(&pm, &job->configs[k].model) == 0) {
+                int P = (int)sym_model_n_params(pm), U = sym_discovery_unknowns(pm, job->discovery.family);
+                size_t b = 0;
+
+                if (job->probe_hessian)
+                    b = sym_team_syev_bytes(P, job->team_size);
+                if (job->probe_discovery) {
+                    size_t d = sym_team_svd_bytes(sym_discovery_conditions(pm, &job->discovery), U,
+                                                  job->team_size);
+                    b = d > b ? d : b;
+                }
+                need = b > need ? b : need;
+            }
+            sym_model_free(pm);
+        }
+        char np[64] = "any number of ranks";
+
+        if (job->team_size > 1)
+            snprintf(np, sizeof(np), "mpirun -np %d or more", job->team_size + 1);
+        fprintf(out, "team tasks: %d rank%s each (%s), up to %.1f MiB per team rank (an upper "
+                     "estimate); their time is not in the estimate below\n",
+                job->team_size, job->team_size == 1 ? "" : "s", np, need / 1048576.0);
+    }
     for (int ax = 0; ax < job->n_axes; ax++) {
         fprintf(out, "  axis %d %s: %d values, %d runs each\n", ax, job->axis_name[ax],
                 job->axis_len[ax], n / job->axis_len[ax]);
