@@ -21,22 +21,6 @@
 
 #include "symsweep/sweep.h"
 
-typedef struct hctx {
-    sym_hvp *h;
-    double *e;
-} hctx;
-
-static int column(void *ctx, size_t j, double *col)
-{
-    hctx *c = ctx;
-    int rc;
-
-    c->e[j] = 1.0;
-    rc = sym_hvp_apply(c->h, col, c->e);
-    c->e[j] = 0.0;
-    return rc;
-}
-
 static double peak_rss_mib(void)
 {
     struct rusage u;
@@ -69,34 +53,32 @@ static double solve(MPI_Comm comm, sym_model *m, const double *p, const double *
 {
     sym_team t;
     sym_reg reg = SYM_REG_INIT;
-    hctx c;
+    sym_hvp *h = NULL;
     size_t P = sym_model_n_params(m);
     double t0, t1;
 
-    sym_hvp_create(&c.h, m, &reg, ns);
-    sym_hvp_set_point(c.h, p, X, Y, ns);
-    c.e = calloc(P, sizeof(double));
+    sym_hvp_create(&h, m, &reg, ns);
+    sym_hvp_set_point(h, p, X, Y, ns);
     sym_team_open(&t, comm);
     /* the columns alone, on this rank's share (as the solve computes them) */
     t0 = sym_now();
     {
         double *col = malloc(sizeof(double) * P);
         for (size_t j = (size_t)t.rank; j < P; j += (size_t)t.size)
-            column(&c, j, col);
+            sym_hvp_column(h, j, col);
         free(col);
     }
     *t_cols = sym_now() - t0;
     MPI_Barrier(comm);
     t1 = sym_now();
-    if (sym_team_syev(w, NULL, 0, &t, (int)P, column, &c) < 0) {
+    if (sym_team_syev(w, NULL, 0, &t, (int)P, sym_hvp_column, h) < 0) {
         fprintf(stderr, "bench: %s\n", sym_err_message());
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     MPI_Barrier(comm);
     t1 = sym_now() - t1;
     sym_team_close(&t);
-    sym_hvp_free(c.h);
-    free(c.e);
+    sym_hvp_free(h);
     return t1;
 }
 

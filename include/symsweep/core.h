@@ -210,6 +210,8 @@ void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v,
 const char *sym_kernel_variant(void);
 /** Identity n x n into out. */
 void sym_eye(double *out, int n);
+/** A [n x n] <- (A + A^T) / 2 in place. */
+void sym_symmetrize(double *A, int n);
 /** Frobenius norm of n entries. */
 double sym_norm2(const double *x, size_t n);
 /** max |a_i - b_i| / max(max |b_i|, tiny) */

@@ -197,6 +197,11 @@ int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const d
 /** Hv = (Hessian of the objective at the point) v, flat parameter layout.  Allocates nothing. */
 int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v);
 /**
+ * Column j of the Hessian at the point, H e_j, into col [P]: @p h is the
+ * sym_hvp (the shape of a column callback, so a solver can call it directly).
+ */
+int sym_hvp_column(void *h, size_t j, double *col);
+/**
  * The full Hessian H [P x P] (row-major, symmetrized (H + H^T)/2) from P
  * products with unit vectors: the single-rank reference of the hessian probe.
  */

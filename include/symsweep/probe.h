@@ -267,6 +267,8 @@ int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, con
  */
 int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                         const double *params);
+/** Project an n x n block onto algebra @p alg (a sym_algebra or SYM_SYMMETRY_NONE: zero) in place. */
+void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */
 int sym_symmetry_direction(double *A, const sym_model *m, const int *alg, sym_rng *r);
 /**
@@ -302,11 +304,14 @@ typedef int (*sym_column_fn)(void *ctx, size_t j, double *col);
 typedef int (*sym_row_fn)(void *ctx, int i, double *row);
 /**
  * An eigensolver for the symmetric n x n matrix given by columns: w ascending;
- * Z (if not NULL) row k = eigenvector k.  sym_syev_local is LAPACK on this
- * process; a team's (sweep.h) runs ScaLAPACK on its ranks, all of which call.
+ * with @p want_vectors, Z row k = eigenvector k (a team fills Z on its rank 0
+ * only, but every rank must pass the same want_vectors).  sym_syev_local is
+ * LAPACK on this process; a team's (sweep.h) runs ScaLAPACK on its ranks.
  */
-typedef int (*sym_syev_fn)(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx);
-int sym_syev_local(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx);
+typedef int (*sym_syev_fn)(void *solver, double *w, double *Z, int want_vectors, int n,
+                           sym_column_fn fn, void *ctx);
+int sym_syev_local(void *solver, double *w, double *Z, int want_vectors, int n, sym_column_fn fn,
+                   void *ctx);
 /** An SVD solver for the m x n matrix (m >= n) given by rows: s descending; Vt row i = vector i. */
 typedef int (*sym_svd_fn)(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx);
 int sym_svd_local(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx);
@@ -323,7 +328,7 @@ typedef struct sym_hessian_opts {
 
 typedef struct sym_hessian_out {
     double *eig;        /**< [P] ascending (caller's) */
-    double *vec;        /**< [P x P] row k = eigenvector k, or NULL (caller's) */
+    double *vec;        /**< with o->eigenvectors: [P x P] row k = eigenvector k (caller's; team rank 0 only) */
     int zeros;          /**< eigenvalues with |w| <= threshold max |w| */
     double gap;         /**< see sym_spectrum_stats */
     double top;         /**< largest eigenvalue */

@@ -169,3 +169,13 @@ int sym_syev(double *w, double *V, const double *A, int n, double *work)
     }
     return 0;
 }
+
+void sym_symmetrize(double *A, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double a = 0.5 * (A[(size_t)i * n + j] + A[(size_t)j * n + i]);
+
+            A[(size_t)i * n + j] = A[(size_t)j * n + i] = a;
+        }
+}

@@ -38,6 +38,7 @@ struct sym_hvp {
     double *dZ[SYM_MAX_LAYERS];
     double *RZ[SYM_MAX_LAYERS], *RA[SYM_MAX_LAYERS];
     double *buf0, *buf1, *dA0, *dA1; /* [max_w x n] */
+    double *unit;                    /* [P]: e_j for sym_hvp_column, zero between calls */
 };
 
 static int widest(const sym_model_opts *o)
@@ -75,6 +76,7 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
     h->max_batch = max_batch;
     for (int l = 0; l < L; l++)
         bytes += 7 * sym_arena_bytes_doubles((size_t)max_batch * o->widths[l + 1]);
+    bytes += sym_arena_bytes_doubles(m->n_params);
     SYM_TRY(sym_arena_init(&h->arena, bytes));
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)max_batch * o->widths[l + 1];
@@ -92,6 +94,8 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
     h->buf1 = sym_arena_doubles(&h->arena, bw);
     h->dA0 = sym_arena_doubles(&h->arena, bw);
     h->dA1 = sym_arena_doubles(&h->arena, bw);
+    h->unit = sym_arena_doubles(&h->arena, m->n_params);
+    memset(h->unit, 0, sizeof(double) * m->n_params);
     *out = h;
     h = NULL;
 cleanup:
@@ -270,31 +274,31 @@ cleanup:
     return rc;
 }
 
+int sym_hvp_column(void *h, size_t j, double *col)
+{
+    sym_hvp *hv = h;
+    int rc;
+
+    hv->unit[j] = 1.0;
+    rc = sym_hvp_apply(hv, col, hv->unit);
+    hv->unit[j] = 0.0;
+    return rc;
+}
+
 int sym_hessian_dense(double *H, const sym_model *m, const sym_reg *reg, const double *params,
                       const double *X, const double *Y, int n)
 {
     sym_hvp *h = NULL;
     size_t P = sym_model_n_params(m);
-    double *e = NULL;
     int rc = 0;
 
     SYM_TRY(sym_hvp_create(&h, m, reg, n));
     SYM_TRY(sym_hvp_set_point(h, params, X, Y, n));
-    SYM_TRY(sym_alloc_doubles(&e, P));
-    for (size_t j = 0; j < P; j++) {
-        e[j] = 1.0;
-        SYM_TRY(sym_hvp_apply(h, H + j * P, e)); /* column j = row j (symmetric) */
-        e[j] = 0.0;
-    }
-    /* symmetrize: the products agree with their transposes to rounding only */
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = i + 1; j < P; j++) {
-            double a = 0.5 * (H[i * P + j] + H[j * P + i]);
-
-            H[i * P + j] = H[j * P + i] = a;
-        }
+    for (size_t j = 0; j < P; j++)
+        SYM_TRY(sym_hvp_column(h, j, H + j * P)); /* column j = row j (symmetric) */
+    /* the products agree with their transposes to rounding only */
+    sym_symmetrize(H, (int)P);
 cleanup:
-    free(e);
     sym_hvp_free(h);
     return rc;
 }

@@ -184,21 +184,7 @@ int sym_symmetry_direction(double *A, const sym_model *m, const int *alg, sym_rn
 
         for (int i = 0; i < n * n; i++)
             B[i] = sym_rng_normal(r);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double *b = &B[(size_t)i * n + j];
-
-                if (alg[h] == SYM_SYMMETRY_NONE || (alg[h] == SYM_ALGEBRA_DIAGONAL && i != j))
-                    *b = 0.0;
-            }
-        if (alg[h] == SYM_ALGEBRA_SO)
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j <= i; j++) {
-                    double v = i == j ? 0.0 : 0.5 * (B[(size_t)i * n + j] - B[(size_t)j * n + i]);
-
-                    B[(size_t)i * n + j] = v;
-                    B[(size_t)j * n + i] = -v;
-                }
+        sym_algebra_project(B, n, alg[h]);
         off += (size_t)n * n;
     }
     nrm = sym_norm2(A, na);
@@ -291,7 +277,8 @@ cleanup:
 
 /* ---- the hessian probe ---- */
 
-int sym_syev_local(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx)
+int sym_syev_local(void *solver, double *w, double *Z, int want_vectors, int n, sym_column_fn fn,
+                   void *ctx)
 {
     double *H = NULL, *work = NULL;
     int rc = 0;
@@ -301,13 +288,8 @@ int sym_syev_local(void *solver, double *w, double *Z, int n, sym_column_fn fn, 
     SYM_TRY(sym_alloc_doubles(&work, sym_syev_work_size(n)));
     for (int j = 0; j < n; j++)
         SYM_TRY(fn(ctx, (size_t)j, H + (size_t)j * n)); /* column j as row j: symmetric */
-    for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++) {
-            double a = 0.5 * (H[(size_t)i * n + j] + H[(size_t)j * n + i]);
-
-            H[(size_t)i * n + j] = H[(size_t)j * n + i] = a;
-        }
-    if (Z) {
+    sym_symmetrize(H, n);
+    if (want_vectors) {
         /* sym_syev's V holds eigenvectors as columns: transpose to rows */
         double *V = NULL;
 
@@ -323,23 +305,6 @@ int sym_syev_local(void *solver, double *w, double *Z, int n, sym_column_fn fn, 
 cleanup:
     free(H);
     free(work);
-    return rc;
-}
-
-typedef struct hvp_col {
-    sym_hvp *h;
-    double *e;
-    size_t P;
-} hvp_col;
-
-static int hvp_column(void *ctx, size_t j, double *col)
-{
-    hvp_col *c = ctx;
-    int rc;
-
-    c->e[j] = 1.0;
-    rc = sym_hvp_apply(c->h, col, c->e);
-    c->e[j] = 0.0;
     return rc;
 }
 
@@ -392,18 +357,15 @@ cleanup:
     return rc;
 }
 
-/* the spectrum of the Hessian at params through @p solve */
-static int spectrum(double *w, double *Z, sym_hvp *h, const double *params, const sym_data *d,
-                    size_t P, sym_syev_fn solve, void *solver)
+/* the spectrum of the Hessian at params through @p solve (every rank of a team calls alike) */
+static int spectrum(double *w, double *Z, int want_vectors, sym_hvp *h, const double *params,
+                    const sym_data *d, size_t P, sym_syev_fn solve, void *solver)
 {
-    hvp_col c = {h, NULL, P};
     int rc = 0;
 
     SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
-    SYM_TRY(sym_alloc_doubles(&c.e, P));
-    rc = solve(solver, w, Z, (int)P, hvp_column, &c);
+    rc = solve(solver, w, Z, want_vectors, (int)P, sym_hvp_column, h);
 cleanup:
-    free(c.e);
     return rc;
 }
 
@@ -418,7 +380,7 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
     int rc = 0, alg[SYM_MAX_LAYERS], tied = sym_model_get_opts(m)->tied;
 
     SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
-    SYM_TRY(spectrum(out->eig, out->vec, h, params, d, P, solve, solver));
+    SYM_TRY(spectrum(out->eig, out->vec, o->eigenvectors, h, params, d, P, solve, solver));
     sym_spectrum_stats(&out->zeros, &out->gap, &out->top, out->eig, (int)P, o->threshold);
     out->hvp_error = NAN;
     if (o->hvp_checks > 0)
@@ -449,7 +411,7 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
 
         SYM_TRY(sym_orbit_move(th, m, params, A, t));
         SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
-        SYM_TRY(spectrum(w, NULL, h, th, d, P, solve, solver));
+        SYM_TRY(spectrum(w, NULL, 0, h, th, d, P, solve, solver));
         sym_spectrum_stats(&z, &gap, &out->gauge_top[k], w, (int)P, o->threshold);
         out->gauge_loss[k] = lp.total;
         out->gauge_zeros[k] = z;

@@ -99,10 +99,11 @@ cleanup:
 
 /* ---- the orbit tangent space ---- */
 
-/* project an n x n block onto the algebra (gl: nothing to do) */
-static void to_algebra(double *A, int n, sym_algebra alg)
+void sym_algebra_project(double *A, int n, int alg)
 {
-    if (alg == SYM_ALGEBRA_DIAGONAL) {
+    if (alg == SYM_SYMMETRY_NONE) {
+        memset(A, 0, sizeof(double) * (size_t)n * n);
+    } else if (alg == SYM_ALGEBRA_DIAGONAL) {
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
                 if (i != j)
@@ -314,7 +315,7 @@ static void adjoint_impl(double *out, const sym_model *m, const double *params, 
         sym_model_get_weight(m, params, h + 1, Wx);
         sym_model_get_weight(m, g, h + 1, Gx);
         sym_gemm(1, 0, n, n, nout, -1.0, Wx, Gx, 1.0, out); /* - W_{h+1}^T gW_{h+1} */
-        to_algebra(out, n, alg);
+        sym_algebra_project(out, n, alg);
         out += (size_t)n * n;
     }
 }

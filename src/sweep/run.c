@@ -324,8 +324,9 @@ cleanup:
     return rc;
 }
 
-/* the headline numbers at the final parameters: total relative drift, the largest per step */
-static int cons_finish(cons_ctx *c, double *out, const double *params)
+/* the headline numbers at the final parameters: total relative drift, the largest per step;
+ * @p fresh: cons_point has just measured them (qcur holds Q at params) */
+static int cons_finish(cons_ctx *c, double *out, const double *params, int fresh)
 {
     const sym_model_opts *o = sym_model_get_opts(c->m);
     double worst = 0.0;
@@ -336,7 +337,8 @@ static int cons_finish(cons_ctx *c, double *out, const double *params)
 
         if (n == 0 || !(c->scale[h] > 0.0))
             continue;
-        SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
+        if (!fresh)
+            SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
         worst = fmax(worst, diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n) / c->scale[h]);
         any = 1;
     }
@@ -435,11 +437,13 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = gd.best;
     if (job->probe_conserved) {
         /* the last curve point follows the last epoch: the trainer's hook does not see it */
-        int last = sym_train_n_points(&cfg->train) - 1;
+        int last = sym_train_n_points(&cfg->train) - 1, fresh = 0;
 
-        if (tout.status == SYM_RUN_DONE && cfg->train.epochs % cfg->train.loss_every == 0 && last > cons.last)
+        if (tout.status == SYM_RUN_DONE && cfg->train.epochs % cfg->train.loss_every == 0 && last > cons.last) {
             SYM_TRY(cons_point(&cons, last, r->params));
-        SYM_TRY(cons_finish(&cons, r->measures + job->measure.cons_scalars, r->params));
+            fresh = 1;
+        }
+        SYM_TRY(cons_finish(&cons, r->measures + job->measure.cons_scalars, r->params, fresh));
     }
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
@@ -512,19 +516,10 @@ void sym_run_result_dispose(sym_run_result *r)
 
 /* ---- the team task of a run: hessian and symmetry_discovery ---- */
 
-/* the team's solver: vectors wanted is the same on every rank (only rank 0 holds a Z) */
-typedef struct team_solver {
-    sym_team *team;
-    int want_vectors;
-} team_solver;
-
-static int team_syev(void *solver, double *w, double *Z, int n, sym_column_fn fn, void *ctx)
+static int team_syev(void *solver, double *w, double *Z, int want_vectors, int n, sym_column_fn fn,
+                     void *ctx)
 {
-    team_solver *ts = solver;
-    int want = ts->want_vectors;
-
-    ts->want_vectors = 0; /* the first spectrum only: the gauge points want none */
-    return sym_team_syev(w, Z, want, ts->team, n, fn, ctx);
+    return sym_team_syev(w, Z, want_vectors, solver, n, fn, ctx);
 }
 
 static int team_svd(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx)
@@ -571,7 +566,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
         h.eig = x;
         if (job->hessian.eigenvectors && rank == 0)
             SYM_TRY(sym_alloc_doubles(&vec, P * P));
-        h.vec = job->hessian.eigenvectors ? vec : NULL;
+        h.vec = vec;
         if (G > 0) {
             h.gauge_loss = g;
             h.gauge_zeros = g + G;
@@ -579,9 +574,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
         }
         /* its own stream: the HVP check directions, then the gauge direction */
         sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x70000u);
-        team_solver ts = {&team, job->hessian.eigenvectors};
-
-        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &ts));
+        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &team));
         sc[0] = h.zeros;
         sc[1] = h.gap;
         sc[2] = h.top;
