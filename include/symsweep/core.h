@@ -180,16 +180,30 @@ void sym_sha256_hex(char out[65], const void *data, size_t len);
 /** C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major, tight ld. */
 void sym_gemm(int transa, int transb, int m, int n, int k, double alpha,
               const double *A, const double *B, double beta, double *C);
+/** sym_gemm with row strides: A, B, C rows are lda, ldb, ldc doubles apart. */
+void sym_gemm_ld(int transa, int transb, int m, int n, int k, double alpha, const double *A,
+                 int lda, const double *B, int ldb, double beta, double *C, int ldc);
+/**
+ * Row stride of a feature-major batch [features x n]: n rounded up to a
+ * multiple of 8 doubles, so that an aligned array's rows all start on a
+ * cache line.  The columns n..ld-1 are padding that nothing sums over.
+ */
+int sym_batch_ld(int n);
 /** out [cols x rows] = in^T for in [rows x cols]. */
 void sym_transpose(double *out, const double *in, int rows, int cols);
+/** sym_transpose with row strides ldo (of out) and ldi (of in). */
+void sym_transpose_ld(double *out, int ldo, const double *in, int ldi, int rows, int cols);
 /**
- * d_i = scale * (yhat_i - y_i) for n entries; returns sum (yhat_i - y_i)^2.
- * (The squared-error residual, vectorized: a hot loop of every training step.)
+ * d = scale * (yhat - y) on rows x n entries (row stride ld of all three);
+ * returns sum (yhat - y)^2.  (The squared-error residual, vectorized: a hot
+ * loop of every training step.)
  */
-double sym_kernel_residual(const double *yhat, const double *y, size_t n, double scale, double *d);
+double sym_kernel_residual(const double *yhat, const double *y, int rows, int n, int ld,
+                           double scale, double *d);
 /**
  * The linear output layer of a network in one pass over the batch (all
- * matrices feature-major, batch N contiguous):
+ * matrices feature-major, N columns, row stride ld >= sym_batch_ld(N); dAin's
+ * padding columns are written):
  *   Z = op(W) Ain + b,  R = Z - Y,  returns sum R^2;  with D = scale R,
  *   gW += D Ain^T (in the owner's layout), gb += rowsum D, dAin = op(W)^T D.
  * op(W) is W [no x ni], or for a tied layer the transpose of the owner
@@ -199,9 +213,9 @@ double sym_kernel_residual(const double *yhat, const double *y, size_t n, double
  */
 /** Largest inner dimension (k of op(A) [m x k]) the register-blocked kernels take. */
 #define SYM_KERNEL_MAX_K 64
-double sym_kernel_output_layer(int no, int ni, int N, const double *W, int tied, const double *b,
-                               const double *Ain, const double *Y, double scale, double *gW,
-                               double *gb, double *dAin, double *tile);
+double sym_kernel_output_layer(int no, int ni, int N, int ld, const double *W, int tied,
+                               const double *b, const double *Ain, const double *Y, double scale,
+                               double *gW, double *gb, double *dAin, double *tile);
 size_t sym_kernel_output_tile_size(int no);
 /** One Adam update of n parameters (see sym_opt_step), vectorized. */
 void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v, double b1,

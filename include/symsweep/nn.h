@@ -166,8 +166,9 @@ void sym_eval_free(sym_eval *e);
 int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                   const double *X, const double *Y, int n);
 /**
- * sym_eval_loss on feature-major data: XT [d_in x n], YT [d_out x n] (row
- * stride n).  The training loop keeps its data this way, so it transposes
+ * sym_eval_loss on feature-major data: XT [d_in x n], YT [d_out x n], rows
+ * sym_batch_ld(n) apart (the padding columns are read but never summed: any
+ * values).  The training loop keeps its data this way, so it transposes
  * nothing per step.
  */
 int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
@@ -175,7 +176,10 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
 /** Network output Yhat [n x d_out] (n <= max_batch). */
 int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n);
 
-/** Pre-activations Z_l of the last forward pass, feature-major [n_{l+1} x n] (borrowed). */
+/**
+ * Pre-activations Z_l of the last forward pass, feature-major [n_{l+1} x n]
+ * with rows sym_batch_ld(n) apart (borrowed).
+ */
 const double *sym_eval_preactivation(const sym_eval *e, int l);
 
 /* ------------------------------------------------------------------ */

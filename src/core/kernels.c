@@ -37,42 +37,91 @@ INL v8d ld8(const double *p)
 INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
 
 
+/* One block of 8 V columns (V = 1 or 2) at column s0 of rows p..p+R-1 of
+ * C = beta C + alpha op(A) B (+ bias); with Y, C - Y is squared into q0..q3
+ * (one chain per row) and scale (C - Y) is stored.  a: alpha op(A)'s rows. */
+INL void axpy_step(const int R, const int V, int k, const double (*a)[SYM_KERNEL_MAX_K],
+                   const double *B, int ldb, double beta, double *C, int ldc, int p, int s0,
+                   const double *bias, const double *Y, int ldy, double scale, v8d *q0,
+                   v8d *q1, v8d *q2, v8d *q3)
+{
+    v8d x0 = {0}, x1 = {0}, x2 = {0}, x3 = {0}, x4 = {0}, x5 = {0}, x6 = {0}, x7 = {0};
+    double *c0 = C + (size_t)p * ldc + s0, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+
+    if (beta != 0.0) {
+        x0 = beta * ld8(c0); if (V > 1) x1 = beta * ld8(c0 + 8);
+        if (R > 1) { x2 = beta * ld8(c1); if (V > 1) x3 = beta * ld8(c1 + 8); }
+        if (R > 2) { x4 = beta * ld8(c2); if (V > 1) x5 = beta * ld8(c2 + 8); }
+        if (R > 3) { x6 = beta * ld8(c3); if (V > 1) x7 = beta * ld8(c3 + 8); }
+    }
+    for (int q = 0; q < k; q++) {
+        const double *b = B + (size_t)q * ldb + s0;
+        v8d b0 = ld8(b), b1 = {0};
+
+        if (V > 1) b1 = ld8(b + 8);
+        x0 += a[0][q] * b0; if (V > 1) x1 += a[0][q] * b1;
+        if (R > 1) { x2 += a[1][q] * b0; if (V > 1) x3 += a[1][q] * b1; }
+        if (R > 2) { x4 += a[2][q] * b0; if (V > 1) x5 += a[2][q] * b1; }
+        if (R > 3) { x6 += a[3][q] * b0; if (V > 1) x7 += a[3][q] * b1; }
+    }
+    if (bias) {
+        x0 += bias[p]; x1 += bias[p];
+        if (R > 1) { x2 += bias[p + 1]; x3 += bias[p + 1]; }
+        if (R > 2) { x4 += bias[p + 2]; x5 += bias[p + 2]; }
+        if (R > 3) { x6 += bias[p + 3]; x7 += bias[p + 3]; }
+    }
+    if (Y) { /* C = scale (C - Y), and its sum of squares */
+        const double *y0 = Y + (size_t)p * ldy + s0, *y1 = y0 + ldy, *y2 = y1 + ldy,
+                     *y3 = y2 + ldy;
+
+        x0 -= ld8(y0); *q0 += x0 * x0; x0 *= scale;
+        if (V > 1) { x1 -= ld8(y0 + 8); *q0 += x1 * x1; x1 *= scale; }
+        if (R > 1) {
+            x2 -= ld8(y1); *q1 += x2 * x2; x2 *= scale;
+            if (V > 1) { x3 -= ld8(y1 + 8); *q1 += x3 * x3; x3 *= scale; }
+        }
+        if (R > 2) {
+            x4 -= ld8(y2); *q2 += x4 * x4; x4 *= scale;
+            if (V > 1) { x5 -= ld8(y2 + 8); *q2 += x5 * x5; x5 *= scale; }
+        }
+        if (R > 3) {
+            x6 -= ld8(y3); *q3 += x6 * x6; x6 *= scale;
+            if (V > 1) { x7 -= ld8(y3 + 8); *q3 += x7 * x7; x7 *= scale; }
+        }
+    }
+    st8(c0, x0); if (V > 1) st8(c0 + 8, x1);
+    if (R > 1) { st8(c1, x2); if (V > 1) st8(c1 + 8, x3); }
+    if (R > 2) { st8(c2, x4); if (V > 1) st8(c2 + 8, x5); }
+    if (R > 3) { st8(c3, x6); if (V > 1) st8(c3 + 8, x7); }
+}
+
 /* rows p..p+R-1 of C = beta C + alpha op(A) B, op(A) [m x k] (A[q*m+p] if
  * transa), B [k x N] with row stride ldb, C row stride ldc.  16 columns per
- * step in 2R vector registers: each load of B feeds R FMAs, each output is
- * stored once. */
-INL void axpy_rows(const int R, int transa, int m, int N, int k, double alpha, const double *A,
-                   const double *B, int ldb, double beta, double *C, int ldc, int p)
+ * step in 2R vector registers (each load of B feeds R FMAs, each output is
+ * stored once), then 8, then one at a time. */
+INL double axpy_rows(const int R, int transa, int m, int N, int k, double alpha,
+                     const double *A, const double *B, int ldb, double beta, double *C, int ldc,
+                     int p, const double *bias, const double *Y, int ldy, double scale)
 {
-    double a[4][SYM_KERNEL_MAX_K];
+    double a[4][SYM_KERNEL_MAX_K], sse = 0.0;
+    v8d q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0}; /* one sum-of-squares chain per row */
     int s0 = 0;
 
     for (int r = 0; r < R; r++)
         for (int q = 0; q < k; q++)
             a[r][q] = alpha * (transa ? A[(size_t)q * m + p + r] : A[(size_t)(p + r) * k + q]);
-    for (; s0 + 16 <= N; s0 += 16) {
-        v8d x0 = {0}, x1 = {0}, x2 = {0}, x3 = {0}, x4 = {0}, x5 = {0}, x6 = {0}, x7 = {0};
-        double *c0 = C + (size_t)p * ldc + s0, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
-
-        if (beta != 0.0) {
-            x0 = beta * ld8(c0); x1 = beta * ld8(c0 + 8);
-            if (R > 1) { x2 = beta * ld8(c1); x3 = beta * ld8(c1 + 8); }
-            if (R > 2) { x4 = beta * ld8(c2); x5 = beta * ld8(c2 + 8); }
-            if (R > 3) { x6 = beta * ld8(c3); x7 = beta * ld8(c3 + 8); }
-        }
-        for (int q = 0; q < k; q++) {
-            const double *b = B + (size_t)q * ldb + s0;
-            v8d b0 = ld8(b), b1 = ld8(b + 8);
-
-            x0 += a[0][q] * b0; x1 += a[0][q] * b1;
-            if (R > 1) { x2 += a[1][q] * b0; x3 += a[1][q] * b1; }
-            if (R > 2) { x4 += a[2][q] * b0; x5 += a[2][q] * b1; }
-            if (R > 3) { x6 += a[3][q] * b0; x7 += a[3][q] * b1; }
-        }
-        st8(c0, x0); st8(c0 + 8, x1);
-        if (R > 1) { st8(c1, x2); st8(c1 + 8, x3); }
-        if (R > 2) { st8(c2, x4); st8(c2 + 8, x5); }
-        if (R > 3) { st8(c3, x6); st8(c3 + 8, x7); }
+    for (; s0 + 16 <= N; s0 += 16)
+        axpy_step(R, 2, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
+                  bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
+    if (s0 + 8 <= N) {
+        axpy_step(R, 1, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
+                  bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
+        s0 += 8;
+    }
+    if (Y) {
+        q0 += q1 + q2 + q3;
+        for (int l = 0; l < 8; l++)
+            sse += q0[l];
     }
     for (int s = s0; s < N; s++)
         for (int r = 0; r < R; r++) {
@@ -81,24 +130,39 @@ INL void axpy_rows(const int R, int transa, int m, int N, int k, double alpha, c
 
             for (int q = 0; q < k; q++)
                 acc += a[r][q] * B[(size_t)q * ldb + s];
+            if (bias)
+                acc += bias[p + r];
+            if (Y) {
+                acc -= Y[(size_t)(p + r) * ldy + s];
+                sse += acc * acc;
+                acc *= scale;
+            }
             *c = acc;
         }
+    return sse;
 }
 
-INL void axpy_body(int transa, int m, int N, int k, double alpha, const double *A,
-                   const double *B, int ldb, double beta, double *C, int ldc)
+/* C = beta C + alpha op(A) B (+ bias per row); with Y, C is then replaced by
+ * scale (C - Y) and the sum of squares of C - Y is returned */
+INL double axpy_body(int transa, int m, int N, int k, double alpha, const double *A,
+                     const double *B, int ldb, double beta, double *C, int ldc,
+                     const double *bias, const double *Y, int ldy, double scale)
 {
+    double sse = 0.0;
     int p = 0;
 
     SYM_ASSERT(k <= SYM_KERNEL_MAX_K); /* axpy_rows keeps a row of op(A) on the stack */
 
+#define ROWS(R) axpy_rows(R, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p, bias, Y, ldy, scale)
     for (; p + 4 <= m; p += 4)
-        axpy_rows(4, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p);
+        sse += ROWS(4);
     switch (m - p) {
-    case 3: axpy_rows(3, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
-    case 2: axpy_rows(2, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
-    case 1: axpy_rows(1, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p); break;
+    case 3: sse += ROWS(3); break;
+    case 2: sse += ROWS(2); break;
+    case 1: sse += ROWS(1); break;
     }
+#undef ROWS
+    return sse;
 }
 
 /* C[i..i+RA-1, j..j+RB-1] (row stride n) = beta C + alpha A B^T over K, with
@@ -211,6 +275,12 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
             st8(o + i0 + 16, scale * e2);
             st8(o + i0 + 24, scale * e3);
         }
+        for (; i0 + 8 <= N; i0 += 8) {
+            v8d e0 = ld8(h + i0) - ld8(t + i0);
+
+            s0 += e0 * e0;
+            st8(o + i0, scale * e0);
+        }
         for (int i = i0; i < N; i++) {
             double e = h[i] - t[i];
 
@@ -232,30 +302,28 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
  *   Z = op(W) Ain + b;  R = Z - Y;  sse = sum R^2;  D = scale R
  *   gW += D Ain^T (owner layout);  gb += rowsum D;  dAin = op(W)^T D
  * op(W) = W [no x ni], or owner^T for a tied layer (owner [ni x no]).
+ * Ain, Y, dAin have row stride ld >= N rounded up to 8; sums run over the N
+ * columns exactly, and dAin is computed on whole vectors (its padding
+ * columns too, from whatever the tile holds there).
  * Without gW, only sse is computed.  tile: no * TILE doubles of workspace.
  */
-INL double output_body(int no, int ni, int N, const double *W, int tied, const double *b,
-                       const double *Ain, const double *Y, double scale, double *gW, double *gb,
-                       double *dAin, double *tile)
+INL double output_body(int no, int ni, int N, int ld, const double *W, int tied,
+                       const double *b, const double *Ain, const double *Y, double scale,
+                       double *gW, double *gb, double *dAin, double *tile)
 {
     double sse = 0.0;
 
     for (int s0 = 0; s0 < N; s0 += TILE) {
-        int T = N - s0 < TILE ? N - s0 : TILE;
+        int T = N - s0 < TILE ? N - s0 : TILE, T8 = (T + 7) / 8 * 8;
         const double *ain = Ain + s0, *y = Y + s0;
 
-        axpy_body(tied, no, T, ni, 1.0, W, ain, N, 0.0, tile, TILE);
-        if (b)
-            for (int p = 0; p < no; p++)
-                for (int s = 0; s < T; s++)
-                    tile[(size_t)p * TILE + s] += b[p];
-        sse += resid_rows(no, T, tile, TILE, y, N, scale, tile, TILE);
+        sse += axpy_body(tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, scale);
         if (!gW)
             continue;
         if (tied) /* owner [ni x no] += Ain [ni x T] D^T */
-            dot_body(ni, no, T, 1.0, ain, N, tile, TILE, 1.0, gW);
+            dot_body(ni, no, T, 1.0, ain, ld, tile, TILE, 1.0, gW);
         else      /* W [no x ni] += D [no x T] Ain^T */
-            dot_body(no, ni, T, 1.0, tile, TILE, ain, N, 1.0, gW);
+            dot_body(no, ni, T, 1.0, tile, TILE, ain, ld, 1.0, gW);
         if (gb)
             for (int p = 0; p < no; p++) {
                 double acc = 0.0;
@@ -265,7 +333,8 @@ INL double output_body(int no, int ni, int N, const double *W, int tied, const d
                 gb[p] += acc;
             }
         if (dAin) /* dAin [ni x T] = op(W)^T D */
-            axpy_body(!tied, ni, T, no, 1.0, W, tile, TILE, 0.0, dAin + s0, N);
+            axpy_body(!tied, ni, T8, no, 1.0, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
+                      0.0);
     }
     return sse;
 }
@@ -290,14 +359,17 @@ INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, d
 /* ---- variants ---- */
 
 #define AXPY_ARGS                                                                             \
-    int transa, int m, int N, int k, double alpha, const double *A, const double *B,          \
-        double beta, double *C
+    int transa, int m, int N, int k, double alpha, const double *A, const double *B, int ldb, \
+        double beta, double *C, int ldc
 #define DOT_ARGS                                                                              \
-    int m, int n, int K, double alpha, const double *A, const double *B, double beta, double *C
-#define RESID_ARGS const double *yhat, const double *y, size_t n, double scale, double *d
+    int m, int n, int K, double alpha, const double *A, int lda, const double *B, int ldb,    \
+        double beta, double *C
+#define RESID_ARGS                                                                            \
+    const double *yhat, const double *y, int rows, int n, int ld, double scale, double *d
 #define OUTPUT_ARGS                                                                           \
-    int no, int ni, int N, const double *W, int tied, const double *b, const double *Ain,     \
-        const double *Y, double scale, double *gW, double *gb, double *dAin, double *tile
+    int no, int ni, int N, int ld, const double *W, int tied, const double *b,                \
+        const double *Ain, const double *Y, double scale, double *gW, double *gb,             \
+        double *dAin, double *tile
 
 #define ADAM_ARGS                                                                             \
     size_t n, double *p, const double *g, double *m, double *v, double b1, double b2,         \
@@ -307,16 +379,19 @@ INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, d
     attr static void adam_##suffix(ADAM_ARGS) { adam_body(n, p, g, m, v, b1, b2, c1, c2, eps); } \
     attr static void axpy_##suffix(AXPY_ARGS)                                                 \
     {                                                                                         \
-        axpy_body(transa, m, N, k, alpha, A, B, N, beta, C, N);                               \
+        axpy_body(transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, NULL, NULL, 0, 0.0);       \
     }                                                                                         \
-    attr static void dot_##suffix(DOT_ARGS) { dot_body(m, n, K, alpha, A, K, B, K, beta, C); } \
+    attr static void dot_##suffix(DOT_ARGS)                                                   \
+    {                                                                                         \
+        dot_body(m, n, K, alpha, A, lda, B, ldb, beta, C);                                    \
+    }                                                                                         \
     attr static double resid_##suffix(RESID_ARGS)                                             \
     {                                                                                         \
-        return resid_rows(1, (int)n, yhat, 0, y, 0, scale, d, 0);                             \
+        return resid_rows(rows, n, yhat, ld, y, ld, scale, d, ld);                            \
     }                                                                                         \
     attr static double output_##suffix(OUTPUT_ARGS)                                           \
     {                                                                                         \
-        return output_body(no, ni, N, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);         \
+        return output_body(no, ni, N, ld, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);     \
     }
 
 VARIANT(base, )
@@ -383,21 +458,21 @@ void sym_kernel_axpy_form(AXPY_ARGS)
 {
     if (!impl.name)
         choose();
-    impl.axpy(transa, m, N, k, alpha, A, B, beta, C);
+    impl.axpy(transa, m, N, k, alpha, A, B, ldb, beta, C, ldc);
 }
 
 void sym_kernel_dot_form(DOT_ARGS)
 {
     if (!impl.name)
         choose();
-    impl.dot(m, n, K, alpha, A, B, beta, C);
+    impl.dot(m, n, K, alpha, A, lda, B, ldb, beta, C);
 }
 
 double sym_kernel_residual(RESID_ARGS)
 {
     if (!impl.name)
         choose();
-    return impl.resid(yhat, y, n, scale, d);
+    return impl.resid(yhat, y, rows, n, ld, scale, d);
 }
 
 size_t sym_kernel_output_tile_size(int no) { return (size_t)no * TILE; }
@@ -406,7 +481,7 @@ double sym_kernel_output_layer(OUTPUT_ARGS)
 {
     if (!impl.name)
         choose();
-    return impl.output(no, ni, N, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);
+    return impl.output(no, ni, N, ld, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);
 }
 
 void sym_kernel_adam(ADAM_ARGS)

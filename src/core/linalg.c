@@ -17,27 +17,42 @@
 #define SMALL_MK 1024 /* also bounds k <= 64 for the axpy form's row buffer */
 #define LONG_DIM 32
 
-void sym_gemm(int transa, int transb, int m, int n, int k, double alpha, const double *A,
-              const double *B, double beta, double *C)
+int sym_batch_ld(int n) { return (n + 7) / 8 * 8; }
+
+void sym_gemm_ld(int transa, int transb, int m, int n, int k, double alpha, const double *A,
+                 int lda, const double *B, int ldb, double beta, double *C, int ldc)
 {
-    if (!transb && (long)m * k <= SMALL_MK && k <= SYM_KERNEL_MAX_K && n >= LONG_DIM) {
-        sym_kernel_axpy_form(transa, m, n, k, alpha, A, B, beta, C);
+    /* the register-blocked kernels take the small operand tight */
+    if (!transb && (long)m * k <= SMALL_MK && k <= SYM_KERNEL_MAX_K && n >= LONG_DIM &&
+        lda == (transa ? m : k)) {
+        sym_kernel_axpy_form(transa, m, n, k, alpha, A, B, ldb, beta, C, ldc);
         return;
     }
-    if (!transa && transb && (long)m * n <= SMALL_MK && k >= LONG_DIM) {
-        sym_kernel_dot_form(m, n, k, alpha, A, B, beta, C);
+    if (!transa && transb && (long)m * n <= SMALL_MK && k >= LONG_DIM && ldc == n) {
+        sym_kernel_dot_form(m, n, k, alpha, A, lda, B, ldb, beta, C);
         return;
     }
     cblas_dgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans,
-                transb ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, transa ? m : k, B,
-                transb ? k : n, beta, C, n);
+                transb ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sym_gemm(int transa, int transb, int m, int n, int k, double alpha, const double *A,
+              const double *B, double beta, double *C)
+{
+    sym_gemm_ld(transa, transb, m, n, k, alpha, A, transa ? m : k, B, transb ? k : n, beta, C,
+                n);
+}
+
+void sym_transpose_ld(double *out, int ldo, const double *in, int ldi, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            out[(size_t)j * ldo + i] = in[(size_t)i * ldi + j];
 }
 
 void sym_transpose(double *out, const double *in, int rows, int cols)
 {
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            out[(size_t)j * rows + i] = in[(size_t)i * cols + j];
+    sym_transpose_ld(out, rows, in, cols, rows, cols);
 }
 
 void sym_eye(double *out, int n)

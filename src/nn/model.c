@@ -1,6 +1,7 @@
 /* Parameter layout of the layer chain, and the forward/backward pass. */
 #include "model_impl.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -178,10 +179,12 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     sym_eval *e = NULL;
     const sym_model_opts *o = &m->o;
     int rc = 0, L = o->n_layers, W = max_width(o), jac = reg->kind == SYM_REG_JACOBIAN;
-    size_t bytes = 0, bw = (size_t)max_batch * W, regw = 0, ww = (size_t)W * W;
+    size_t bytes = 0, regw = 0, ww = (size_t)W * W, bw;
 
-    if (max_batch < 1)
+    if (max_batch < 1 || max_batch > INT_MAX - 8)
         SYM_FAIL(SYM_EINVAL, "batch size %d: must be >= 1", max_batch);
+    /* every batch array is feature-major with rows sym_batch_ld(n) apart */
+    bw = (size_t)sym_batch_ld(max_batch) * W;
     if (reg->kind == SYM_REG_JACOBIAN && reg->norm == SYM_NORM_LP && !(reg->p >= 1.0))
         SYM_FAIL(SYM_EINVAL, "jacobian regularizer: p must be >= 1, found %g", reg->p);
     SYM_TRY(sym_alloc(&e, sizeof(*e)));
@@ -190,7 +193,7 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     e->max_batch = max_batch;
     e->max_w = W;
     for (int l = 0; l < L; l++) {
-        size_t zl = (size_t)max_batch * o->widths[l + 1];
+        size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
         size_t r = sym_reg_matrix_work_size(reg, o->widths[l + 1], o->widths[l]);
 
         bytes += sym_arena_bytes_doubles(zl) * (o->act[l] == SYM_ACT_LINEAR ? 1 : 2);
@@ -204,7 +207,7 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
         bytes += 4 * sym_arena_bytes_doubles(ww) + 4 * sym_arena_bytes_doubles((size_t)W);
     SYM_TRY(sym_arena_init(&e->arena, bytes));
     for (int l = 0; l < L; l++) {
-        size_t zl = (size_t)max_batch * o->widths[l + 1];
+        size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
 
         e->Z[l] = sym_arena_doubles(&e->arena, zl);
         e->A[l] = o->act[l] == SYM_ACT_LINEAR ? e->Z[l] : sym_arena_doubles(&e->arena, zl);
@@ -258,23 +261,26 @@ static void forward(sym_eval *e, const double *params, const double *XT, int n, 
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     const double *in = XT;
+    int ld = sym_batch_ld(n);
 
     for (int l = 0; l < upto; l++) {
         int ni = o->widths[l], no = o->widths[l + 1];
         const double *W = params + m->w_off[l];
         double *Z = e->Z[l];
 
-        /* tied: the owner's storage is [ni x no] and W_l is its transpose */
-        sym_gemm(m->tied[l], 0, no, n, ni, 1.0, W, in, 0.0, Z);
+        /* tied: the owner's storage is [ni x no] and W_l is its transpose;
+         * the padding columns are computed too (whole vectors, summed by
+         * nothing) */
+        sym_gemm_ld(m->tied[l], 0, no, ld, ni, 1.0, W, m->tied[l] ? no : ni, in, ld, 0.0, Z, ld);
         if (m->b_off[l] != SIZE_MAX) {
             const double *b = params + m->b_off[l];
 
             for (int j = 0; j < no; j++)
-                for (int i = 0; i < n; i++)
-                    Z[(size_t)j * n + i] += b[j];
+                for (int i = 0; i < ld; i++)
+                    Z[(size_t)j * ld + i] += b[j];
         }
         if (o->act[l] != SYM_ACT_LINEAR)
-            sym_act_apply(o->act[l], o->leaky_slope, Z, e->A[l], (size_t)n * no);
+            sym_act_apply(o->act[l], o->leaky_slope, Z, e->A[l], (size_t)ld * no);
         in = e->A[l];
     }
 }
@@ -286,9 +292,10 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    sym_transpose(e->XT, X, n, o->widths[0]);
+    sym_transpose_ld(e->XT, sym_batch_ld(n), X, o->widths[0], n, o->widths[0]);
     forward(e, params, e->XT, n, o->n_layers);
-    sym_transpose(yhat, e->A[o->n_layers - 1], o->widths[o->n_layers], n);
+    sym_transpose_ld(yhat, o->widths[o->n_layers], e->A[o->n_layers - 1], sym_batch_ld(n),
+                     o->widths[o->n_layers], n);
 cleanup:
     return rc;
 }
@@ -306,7 +313,7 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
-    int nin = o->widths[l0], rc = 0;
+    int nin = o->widths[l0], ld = sym_batch_ld(n), rc = 0;
     sym_reg nr = SYM_REG_INIT;
     double total = 0.0, scale = lambda / n;
 
@@ -325,8 +332,8 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
             /* M_l [no x nin] = W_l [no x ni] J_{l-1} [ni x nin] */
             sym_gemm(m->tied[l], 0, no, nin, ni, 1.0, W, Jprev, 0.0, e->M[l]);
             for (int i = 0; i < no; i++) { /* sample s's column of Z_l, A_l */
-                e->zc[i] = e->Z[l][(size_t)i * n + s];
-                e->ac[i] = e->A[l][(size_t)i * n + s];
+                e->zc[i] = e->Z[l][(size_t)i * ld + s];
+                e->ac[i] = e->A[l][(size_t)i * ld + s];
             }
             sym_act_deriv(o->act[l], o->leaky_slope, e->zc, e->ac, e->d1, (size_t)no);
             for (int i = 0; i < no; i++)
@@ -347,8 +354,8 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
 
             Jprev = l == l0 ? e->eye : e->J[l - 1];
             for (int i = 0; i < no; i++) {
-                e->zc[i] = e->Z[l][(size_t)i * n + s];
-                e->ac[i] = e->A[l][(size_t)i * n + s];
+                e->zc[i] = e->Z[l][(size_t)i * ld + s];
+                e->ac[i] = e->A[l][(size_t)i * ld + s];
             }
             sym_act_deriv(o->act[l], o->leaky_slope, e->zc, e->ac, e->d1, (size_t)no);
             sym_act_deriv2(o->act[l], o->leaky_slope, e->zc, e->ac, e->d2, (size_t)no);
@@ -357,7 +364,7 @@ static int jacobian_chain(sym_eval *e, double *value, double *grad, const double
 
                 for (int j = 0; j < nin; j++)
                     dD += G[(size_t)i * nin + j] * e->M[l][(size_t)i * nin + j];
-                e->extra[l][(size_t)i * n + s] += dD * e->d2[i];
+                e->extra[l][(size_t)i * ld + s] += dD * e->d2[i];
                 for (int j = 0; j < nin; j++)
                     G[(size_t)i * nin + j] *= e->d1[i]; /* G <- dR/dM_l */
             }
@@ -384,11 +391,9 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
-    int L = o->n_layers, dout = o->widths[L], rc = 0;
-    const double *yhat;
+    int L = o->n_layers, dout = o->widths[L], ld = sym_batch_ld(n), rc = 0;
     double *dA = e->buf0, *spare = e->buf1;
     double sse, pen = 0.0, inv = 1.0 / ((double)n * dout);
-    size_t no_all = (size_t)n * dout;
     /* the fused output kernel keeps a row of op(W) on the stack: widths <= 64 */
     int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN &&
                       o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
@@ -422,7 +427,7 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
 
         forward(e, params, XT, n, L - 1);
         sse = sym_kernel_output_layer(
-            dout, o->widths[l], n, params + m->w_off[l], m->tied[l],
+            dout, o->widths[l], n, ld, params + m->w_off[l], m->tied[l],
             m->b_off[l] == SIZE_MAX ? NULL : params + m->b_off[l], l == 0 ? XT : e->A[l - 1], YT,
             2.0 * inv, grad ? grad + m->w_off[l] : NULL,
             grad && m->b_off[l] != SIZE_MAX ? grad + m->b_off[l] : NULL,
@@ -430,8 +435,8 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
         first = L - 2;
     } else {
         forward(e, params, XT, n, L);
-        yhat = e->A[L - 1];
-        sse = sym_kernel_residual(yhat, YT, no_all, 2.0 * inv, dA); /* dA = d mse / d yhat */
+        /* dA = d mse / d yhat */
+        sse = sym_kernel_residual(e->A[L - 1], YT, dout, n, ld, 2.0 * inv, dA);
         first = L - 1;
     }
 
@@ -440,7 +445,7 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
 
         if (grad)
             for (int l = 0; l < L; l++)
-                memset(e->extra[l], 0, sizeof(double) * (size_t)n * o->widths[l + 1]);
+                memset(e->extra[l], 0, sizeof(double) * (size_t)ld * o->widths[l + 1]);
         if (e->reg.lambda_encoder != 0.0) {
             SYM_TRY(jacobian_chain(e, &v, grad, params, 0, o->n_encoder, e->reg.lambda_encoder, n));
             pen += v;
@@ -456,7 +461,7 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
             int ni = o->widths[l], no = o->widths[l + 1];
             const double *W = params + m->w_off[l];
             const double *in = l == 0 ? XT : e->A[l - 1];
-            size_t cnt = (size_t)n * no;
+            size_t cnt = (size_t)ld * no; /* elementwise: padding too */
             double *gW = grad + m->w_off[l], *dZ = dA; /* computed in place */
 
             /* dZ = dA * sigma'(Z) (+ the Jacobian penalty's direct dependence
@@ -470,9 +475,9 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
                 for (size_t i = 0; i < cnt; i++)
                     dZ[i] += e->extra[l][i];
             if (m->tied[l]) /* owner [ni x no] += in [ni x n] dZ^T [n x no] */
-                sym_gemm(0, 1, ni, no, n, 1.0, in, dZ, 1.0, gW);
+                sym_gemm_ld(0, 1, ni, no, n, 1.0, in, ld, dZ, ld, 1.0, gW, no);
             else            /* dW [no x ni] += dZ [no x n] in^T [n x ni] */
-                sym_gemm(0, 1, no, ni, n, 1.0, dZ, in, 1.0, gW);
+                sym_gemm_ld(0, 1, no, ni, n, 1.0, dZ, ld, in, ld, 1.0, gW, ni);
             if (m->b_off[l] != SIZE_MAX) {
                 double *gb = grad + m->b_off[l];
 
@@ -480,12 +485,13 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
                     double acc = 0.0;
 
                     for (int i = 0; i < n; i++)
-                        acc += dZ[(size_t)j * n + i];
+                        acc += dZ[(size_t)j * ld + i];
                     gb[j] += acc;
                 }
             }
             if (l > 0) { /* dA_{l-1} [ni x n] = W_l^T [ni x no] dZ [no x n] */
-                sym_gemm(!m->tied[l], 0, ni, n, no, 1.0, W, dZ, 0.0, spare);
+                sym_gemm_ld(!m->tied[l], 0, ni, ld, no, 1.0, W, m->tied[l] ? no : ni, dZ, ld, 0.0,
+                            spare, ld);
                 spare = dA; /* dZ lived in dA's buffer: ping-pong */
                 dA = dA == e->buf0 ? e->buf1 : e->buf0;
             }
@@ -506,8 +512,9 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
 
     if (n < 1 || n > e->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    sym_transpose(e->XT, X, n, o->widths[0]);
-    sym_transpose(e->YT, Y, n, o->widths[o->n_layers]);
+    sym_transpose_ld(e->XT, sym_batch_ld(n), X, o->widths[0], n, o->widths[0]);
+    sym_transpose_ld(e->YT, sym_batch_ld(n), Y, o->widths[o->n_layers], n,
+                     o->widths[o->n_layers]);
     SYM_TRY(sym_eval_loss_t(e, out, grad, params, e->XT, e->YT, n));
 cleanup:
     return rc;

@@ -24,7 +24,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
     int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
                  ? n : o->batch_size;
-    int full = bs == n, ipt = 0;
+    int full = bs == n, ipt = 0, ld = sym_batch_ld(n);
     double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL, *XT = NULL, *YT = NULL;
     int *perm = NULL;
     sym_loss_parts lp = {0};
@@ -41,14 +41,15 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     SYM_TRY(sym_opt_init(&opt, o, np));
     SYM_TRY(sym_alloc_doubles(&grad, np));
     SYM_TRY(sym_alloc_doubles(&prev, np));
-    /* the data, feature-major once: the evaluator works along the batch */
-    SYM_TRY(sym_alloc_doubles(&XT, (size_t)n * d->d_in));
-    SYM_TRY(sym_alloc_doubles(&YT, (size_t)n * d->d_out));
-    sym_transpose(XT, d->X, n, d->d_in);
-    sym_transpose(YT, d->Y, n, d->d_out);
+    /* the data, feature-major once: the evaluator works along the batch,
+     * rows sym_batch_ld(n) apart */
+    SYM_TRY(sym_alloc_doubles(&XT, (size_t)ld * d->d_in));
+    SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
+    sym_transpose_ld(XT, ld, d->X, d->d_in, n, d->d_in);
+    sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
     if (!full) {
-        SYM_TRY(sym_alloc_doubles(&Xb, (size_t)bs * d->d_in));
-        SYM_TRY(sym_alloc_doubles(&Yb, (size_t)bs * d->d_out));
+        SYM_TRY(sym_alloc_doubles(&Xb, (size_t)sym_batch_ld(bs) * d->d_in));
+        SYM_TRY(sym_alloc_doubles(&Yb, (size_t)sym_batch_ld(bs) * d->d_out));
         SYM_TRY(sym_alloc(&perm, sizeof(int) * (size_t)n));
         for (int i = 0; i < n; i++)
             perm[i] = i;
@@ -89,15 +90,15 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 perm[j] = t;
             }
             for (int s = 0; s < n; s += bs) {
-                int nb = n - s < bs ? n - s : bs;
+                int nb = n - s < bs ? n - s : bs, ldb = sym_batch_ld(nb);
 
                 /* gather the batch straight into feature-major [d x nb] */
                 for (int f = 0; f < d->d_in; f++)
                     for (int i = 0; i < nb; i++)
-                        Xb[(size_t)f * nb + i] = XT[(size_t)f * n + perm[s + i]];
+                        Xb[(size_t)f * ldb + i] = XT[(size_t)f * ld + perm[s + i]];
                 for (int f = 0; f < d->d_out; f++)
                     for (int i = 0; i < nb; i++)
-                        Yb[(size_t)f * nb + i] = YT[(size_t)f * n + perm[s + i]];
+                        Yb[(size_t)f * ldb + i] = YT[(size_t)f * ld + perm[s + i]];
                 SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, Xb, Yb, nb));
                 if (!isfinite(lp.total))
                     goto diverged;

@@ -77,7 +77,7 @@ static double min_jacobian_entry(const sym_model *m, const sym_eval *e, const do
             double z[8];
 
             for (int i = 0; i < no; i++)
-                z[i] = Z[i * NS + s];
+                z[i] = Z[i * sym_batch_ld(NS) + s];
             sym_model_get_weight(m, p, l, W);
             sym_gemm(0, 0, no, o->widths[l0], ni, 1.0, W, J, 0.0, T);
             sym_act_apply(o->act[l], o->leaky_slope, z, a, (size_t)no);
@@ -135,8 +135,9 @@ static double fd_error2(const sym_model_opts *mo, const sym_reg *reg, const sym_
         for (int l = 0; l < mo->n_layers; l++) {
             const double *z = sym_eval_preactivation(e, l);
             if (piecewise(mo->act[l]))
-                for (int i = 0; i < NS * mo->widths[l + 1]; i++)
-                    ok &= fabs(z[i]) > 1e-3;
+                for (int i = 0; i < mo->widths[l + 1]; i++)
+                    for (int s = 0; s < NS; s++) /* rows sym_batch_ld(NS) apart */
+                        ok &= fabs(z[i * sym_batch_ld(NS) + s]) > 1e-3;
         }
         if (reg->kind == SYM_REG_L1 || reg->kind == SYM_REG_LP)
             for (size_t i = 0; i < np; i++)
@@ -255,6 +256,72 @@ static void test_nn_gradient_autoencoder_tied(void **state)
     run_matrix("autoencoder tied, no bias", ae, 1, 0);
 }
 
+/* Feature-major batches have rows sym_batch_ld(n) apart; the padding
+ * columns are read (whole vectors) but must never reach a sum.  With NaN in
+ * the padding of XT and YT, the objective and gradient are bitwise those of
+ * zero padding, and those of the row-major entry point. */
+static void test_nn_gradient_padding_is_never_summed(void **state)
+{
+    const int ns[] = {37, 300};
+    const sym_reg regs[] = {reg_make(SYM_REG_NONE, 2, 0), reg_make(SYM_REG_FROBENIUS, 2, 0),
+                            reg_make(SYM_REG_JACOBIAN, 2, SYM_NORM_FROBENIUS)};
+
+    (void)state;
+    for (int a = 0; a < SYM_ACT_COUNT; a++)
+        for (int fam = 0; fam < 2; fam++)
+            for (size_t k = 0; k < sizeof(regs) / sizeof(*regs); k++)
+                for (size_t c = 0; c < sizeof(ns) / sizeof(*ns); c++) {
+                    sym_model_opts mo = fam ? ae((sym_act)a, 1, 1) : mlp((sym_act)a);
+                    int n = ns[c], ld = sym_batch_ld(n), din = mo.widths[0];
+                    int dout = mo.widths[mo.n_layers];
+                    sym_model *m;
+                    sym_eval *e;
+                    sym_rng r;
+                    sym_loss_parts l0, l1, l2;
+                    size_t np;
+                    double *p, *g0, *g1, *g2, *X, *Y, *XT, *YT;
+
+                    check_ok(sym_model_create(&m, &mo));
+                    check_ok(sym_eval_create(&e, m, &regs[k], n));
+                    np = sym_model_n_params(m);
+                    p = calloc(np, sizeof(double));
+                    g0 = calloc(np, sizeof(double));
+                    g1 = calloc(np, sizeof(double));
+                    g2 = calloc(np, sizeof(double));
+                    X = calloc((size_t)n * din, sizeof(double));
+                    Y = calloc((size_t)n * dout, sizeof(double));
+                    XT = calloc((size_t)ld * din, sizeof(double));
+                    YT = calloc((size_t)ld * dout, sizeof(double));
+                    sym_rng_init(&r, 5, SYM_RNG_TEST, (uint64_t)(a * 100 + fam * 10 + k));
+                    sym_model_init_params(m, p, &r);
+                    for (int i = 0; i < n * din; i++)
+                        X[i] = sym_rng_normal(&r);
+                    for (int i = 0; i < n * dout; i++)
+                        Y[i] = sym_rng_normal(&r);
+                    sym_transpose_ld(XT, ld, X, din, n, din);
+                    sym_transpose_ld(YT, ld, Y, dout, n, dout);
+                    check_ok(sym_eval_loss_t(e, &l0, g0, p, XT, YT, n));
+                    for (int f = 0; f < din; f++)
+                        for (int i = n; i < ld; i++)
+                            XT[(size_t)f * ld + i] = NAN;
+                    for (int f = 0; f < dout; f++)
+                        for (int i = n; i < ld; i++)
+                            YT[(size_t)f * ld + i] = NAN;
+                    check_ok(sym_eval_loss_t(e, &l1, g1, p, XT, YT, n));
+                    check_ok(sym_eval_loss(e, &l2, g2, p, X, Y, n));
+                    assert_true(isfinite(l0.total));
+                    for (size_t i = 0; i < np; i++)
+                        assert_true(isfinite(g0[i]));
+                    assert_memory_equal(&l0, &l1, sizeof(l0));
+                    assert_memory_equal(&l0, &l2, sizeof(l0));
+                    assert_memory_equal(g0, g1, np * sizeof(double));
+                    assert_memory_equal(g0, g2, np * sizeof(double));
+                    free(p), free(g0), free(g1), free(g2), free(X), free(Y), free(XT), free(YT);
+                    sym_eval_free(e);
+                    sym_model_free(m);
+                }
+}
+
 /* Wide layers take the other code paths: OpenBLAS products (small
  * dimensions above the kernels' limits) and the unfused output layer. */
 static void test_nn_gradient_wide_layers(void **state)
@@ -311,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_nn_gradient_autoencoder_untied),
         cmocka_unit_test(test_nn_gradient_autoencoder_tied),
         cmocka_unit_test(test_nn_gradient_wide_layers),
+        cmocka_unit_test(test_nn_gradient_padding_is_never_summed),
         cmocka_unit_test(test_nn_gradient_check_detects_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

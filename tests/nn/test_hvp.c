@@ -98,8 +98,9 @@ static void check_case(const char *name, const sym_model_opts *mo, const sym_reg
         for (int l = 0; l < mo->n_layers; l++) {
             const double *z = sym_eval_preactivation(e, l);
             if (piecewise(mo->act[l]))
-                for (int i = 0; i < NS * mo->widths[l + 1]; i++)
-                    ok &= fabs(z[i]) > 1e-3;
+                for (int i = 0; i < mo->widths[l + 1]; i++)
+                    for (int s = 0; s < NS; s++) /* rows sym_batch_ld(NS) apart */
+                        ok &= fabs(z[i * sym_batch_ld(NS) + s]) > 1e-3;
         }
         if (reg->kind == SYM_REG_L1 || reg->kind == SYM_REG_LP)
             for (size_t i = 0; i < np; i++)

@@ -1,0 +1,253 @@
+/*
+ * The register-blocked kernels (core/kernels.c) against plain loops: every
+ * tail of the 16-, 8- and 1-column steps, padded row strides, tile edges of
+ * the fused output layer.  Padding is filled with NaN, so a padding column
+ * that reached a sum would show; columns past N of an output are checked
+ * untouched.  ctest runs this once per kernel variant (SYMSWEEP_KERNELS).
+ */
+#include "check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symsweep/core.h"
+
+static double *draw(sym_rng *r, size_t n)
+{
+    double *x = malloc(sizeof(double) * (n ? n : 1));
+
+    for (size_t i = 0; i < n; i++)
+        x[i] = sym_rng_normal(r);
+    return x;
+}
+
+/* rows x cols at row stride ld, padding NaN */
+static double *draw_padded(sym_rng *r, int rows, int cols, int ld)
+{
+    double *x = draw(r, (size_t)rows * ld);
+
+    for (int i = 0; i < rows; i++)
+        for (int j = cols; j < ld; j++)
+            x[(size_t)i * ld + j] = NAN;
+    return x;
+}
+
+#define EPS 2.220446049250313e-16
+
+/* got (row stride ldg) against want [rows x cols]: entry by entry within
+ * the rounding bound of a sum of `terms` terms whose magnitudes add up to
+ * mag[i] (any order of summation stays inside it) */
+static void check_rows(const double *got, int ldg, const double *want, const double *mag,
+                       int rows, int cols, int terms)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            check_close1(got[(size_t)i * ldg + j], want[(size_t)i * cols + j],
+                         (terms + 2) * EPS * mag[(size_t)i * cols + j] + 1e-300, 0.0);
+}
+
+/* C = beta C + alpha op(A) B on the axpy form's shapes (small tight op(A),
+ * long N), then A B^T on the dot form's (small tight C, long K) */
+static void test_core_kernels_gemm_forms(void **state)
+{
+    static const int ms[] = {1, 2, 3, 4, 5, 7, 8, 9}, ks[] = {1, 3, 8, 17};
+    static const int Ns[] = {32, 33, 39, 40, 41, 47, 48, 49, 63, 244, 500};
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 1, SYM_RNG_TEST, 0);
+    for (size_t a = 0; a < sizeof(ms) / sizeof(*ms); a++)
+        for (size_t b = 0; b < sizeof(ks) / sizeof(*ks); b++)
+            for (size_t c = 0; c < sizeof(Ns) / sizeof(*Ns); c++)
+                for (int trans = 0; trans < 2; trans++)
+                    for (int withbeta = 0; withbeta < 2; withbeta++) {
+                        int m = ms[a], k = ks[b], N = Ns[c], ld = sym_batch_ld(N) + 8;
+                        double alpha = 1.25, beta = withbeta ? -0.5 : 0.0;
+                        double *A = draw(&r, (size_t)m * k), *B = draw_padded(&r, k, N, ld);
+                        double *C = draw_padded(&r, m, N, ld), *want = draw(&r, (size_t)m * N);
+                        double *mag = draw(&r, (size_t)m * N);
+
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < N; j++) {
+                                double s = 0.0, a = 0.0, c = C[(size_t)i * ld + j];
+
+                                for (int q = 0; q < k; q++) {
+                                    double t = (trans ? A[(size_t)q * m + i] : A[(size_t)i * k + q]) *
+                                               B[(size_t)q * ld + j];
+                                    s += t;
+                                    a += fabs(t);
+                                }
+                                want[(size_t)i * N + j] = alpha * s + (withbeta ? beta * c : 0.0);
+                                mag[(size_t)i * N + j] =
+                                    fabs(alpha) * a + (withbeta ? fabs(beta * c) : 0.0);
+                            }
+                        sym_gemm_ld(trans, 0, m, N, k, alpha, A, trans ? m : k, B, ld, beta, C,
+                                    ld);
+                        check_rows(C, ld, want, mag, m, N, k + 1);
+                        for (int i = 0; i < m; i++) /* nothing written past N */
+                            for (int j = N; j < ld; j++)
+                                assert_true(isnan(C[(size_t)i * ld + j]));
+                        free(A), free(B), free(C), free(want), free(mag);
+                    }
+    for (int m = 1; m <= 9; m++)
+        for (int n = 1; n <= 9; n++)
+            for (size_t c = 0; c < sizeof(Ns) / sizeof(*Ns); c++) {
+                int K = Ns[c], lda = sym_batch_ld(K), ldb = lda + 8;
+                double *A = draw_padded(&r, m, K, lda), *B = draw_padded(&r, n, K, ldb);
+                double *C = draw(&r, (size_t)m * n), *want = malloc(sizeof(double) * m * n);
+                double *mag = malloc(sizeof(double) * m * n);
+
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++) {
+                        double s = 0.0, a = 0.0;
+
+                        for (int t = 0; t < K; t++) {
+                            s += A[(size_t)i * lda + t] * B[(size_t)j * ldb + t];
+                            a += fabs(A[(size_t)i * lda + t] * B[(size_t)j * ldb + t]);
+                        }
+                        want[i * n + j] = 0.75 * C[i * n + j] - 2.0 * s;
+                        mag[i * n + j] = fabs(0.75 * C[i * n + j]) + 2.0 * a;
+                    }
+                sym_gemm_ld(0, 1, m, n, K, -2.0, A, lda, B, ldb, 0.75, C, n);
+                check_rows(C, n, want, mag, m, n, K + 1);
+                free(A), free(B), free(C), free(want), free(mag);
+            }
+}
+
+static void test_core_kernels_residual(void **state)
+{
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 2, SYM_RNG_TEST, 0);
+    for (int n = 1; n <= 70; n++) {
+        int rows = 3, ld = sym_batch_ld(n);
+        double *h = draw_padded(&r, rows, n, ld), *y = draw_padded(&r, rows, n, ld);
+        double *d = draw_padded(&r, rows, n, ld), *want = malloc(sizeof(double) * rows * n);
+        double *mag = malloc(sizeof(double) * rows * n), sse = 0.0, got;
+
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < n; j++) {
+                double e = h[(size_t)i * ld + j] - y[(size_t)i * ld + j];
+
+                sse += e * e;
+                want[i * n + j] = 0.5 * e;
+                mag[i * n + j] = 0.0; /* one subtraction, one product: exact here */
+            }
+        got = sym_kernel_residual(h, y, rows, n, ld, 0.5, d);
+        check_close1(got, sse, 1e-300, (rows * n + 2) * EPS); /* positive terms */
+        check_rows(d, ld, want, mag, rows, n, 0);
+        for (int i = 0; i < rows; i++)
+            for (int j = n; j < ld; j++)
+                assert_true(isnan(d[(size_t)i * ld + j]));
+        free(h), free(y), free(d), free(want), free(mag);
+    }
+}
+
+/* forward, loss and backward of a linear output layer against the plain
+ * composition, across tile edges (256) and every column tail.  Tolerances:
+ * the same composition on absolute values (|W| |Ain| + |b| + |Y| and so on)
+ * times (terms + 2) eps, a bound for any order of summation */
+static void test_core_kernels_output_layer(void **state)
+{
+    static const int Ns[] = {1, 7, 8, 9, 16, 17, 255, 256, 257, 264, 500, 513};
+    static const int dims[][2] = {{1, 1}, {3, 8}, {8, 3}, {5, 7}, {8, 8}, {4, 4}};
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 3, SYM_RNG_TEST, 0);
+    for (size_t c = 0; c < sizeof(Ns) / sizeof(*Ns); c++)
+        for (size_t dd = 0; dd < sizeof(dims) / sizeof(*dims); dd++)
+            for (int tied = 0; tied < 2; tied++)
+                for (int withb = 0; withb < 2; withb++) {
+                    int N = Ns[c], no = dims[dd][0], ni = dims[dd][1], ld = sym_batch_ld(N);
+                    int terms = ni + N + no + 4;
+                    size_t nw = (size_t)no * ni;
+                    double *W = draw(&r, nw), *b = draw(&r, (size_t)no);
+                    double *Ain = draw_padded(&r, ni, N, ld), *Y = draw_padded(&r, no, N, ld);
+                    double *gW = draw(&r, nw), *gb = draw(&r, (size_t)no);
+                    double *dA = calloc((size_t)ni * ld, sizeof(double));
+                    double *tile = calloc(sym_kernel_output_tile_size(no), sizeof(double));
+                    double *wgW = malloc(sizeof(double) * nw), *mgW = malloc(sizeof(double) * nw);
+                    double *wgb = malloc(sizeof(double) * no), *mgb = malloc(sizeof(double) * no);
+                    double *wdA = calloc((size_t)ni * N, sizeof(double));
+                    double *mdA = calloc((size_t)ni * N, sizeof(double));
+                    double *D = malloc(sizeof(double) * no * N), *Dm = malloc(sizeof(double) * no * N);
+                    double sse = 0.0, msse = 0.0, got, scale = 0.3;
+
+                    memcpy(wgW, gW, sizeof(double) * nw);
+                    memcpy(wgb, gb, sizeof(double) * no);
+                    for (size_t i = 0; i < nw; i++)
+                        mgW[i] = fabs(gW[i]);
+                    for (int p = 0; p < no; p++)
+                        mgb[p] = fabs(gb[p]);
+                    for (int p = 0; p < no; p++)
+                        for (int s = 0; s < N; s++) {
+                            double z = withb ? b[p] : 0.0, zm = fabs(z), e;
+
+                            for (int q = 0; q < ni; q++) { /* op(W)[p][q]; tied: owner [ni x no] */
+                                double w = tied ? W[(size_t)q * no + p] : W[(size_t)p * ni + q];
+
+                                z += w * Ain[(size_t)q * ld + s];
+                                zm += fabs(w * Ain[(size_t)q * ld + s]);
+                            }
+                            e = z - Y[(size_t)p * ld + s];
+                            zm += fabs(Y[(size_t)p * ld + s]);
+                            sse += e * e;
+                            msse += zm * zm;
+                            D[(size_t)p * N + s] = scale * e;
+                            Dm[(size_t)p * N + s] = scale * zm;
+                        }
+                    for (int p = 0; p < no; p++)
+                        for (int q = 0; q < ni; q++) {
+                            double w = tied ? W[(size_t)q * no + p] : W[(size_t)p * ni + q];
+                            double g = 0.0, gm = 0.0;
+                            size_t at = tied ? (size_t)q * no + p : (size_t)p * ni + q;
+
+                            for (int s = 0; s < N; s++) {
+                                g += D[(size_t)p * N + s] * Ain[(size_t)q * ld + s];
+                                gm += Dm[(size_t)p * N + s] * fabs(Ain[(size_t)q * ld + s]);
+                                wdA[(size_t)q * N + s] += w * D[(size_t)p * N + s];
+                                mdA[(size_t)q * N + s] += fabs(w) * Dm[(size_t)p * N + s];
+                            }
+                            wgW[at] += g;
+                            mgW[at] += gm;
+                        }
+                    for (int p = 0; p < no; p++)
+                        for (int s = 0; s < N; s++) {
+                            wgb[p] += D[(size_t)p * N + s];
+                            mgb[p] += Dm[(size_t)p * N + s];
+                        }
+
+                    got = sym_kernel_output_layer(no, ni, N, ld, W, tied, withb ? b : NULL, Ain,
+                                                  Y, scale, gW, gb, dA, tile);
+                    check_close1(got, sse, 2 * terms * EPS * msse, 0.0);
+                    check_rows(gW, ni, wgW, mgW, 1, (int)nw, terms);
+                    check_rows(gb, no, wgb, mgb, 1, no, terms);
+                    check_rows(dA, ld, wdA, mdA, ni, N, terms);
+                    /* the sum alone */
+                    got = sym_kernel_output_layer(no, ni, N, ld, W, tied, withb ? b : NULL, Ain,
+                                                  Y, scale, NULL, NULL, NULL, tile);
+                    check_close1(got, sse, 2 * terms * EPS * msse, 0.0);
+                    free(W), free(b), free(Ain), free(Y), free(gW), free(gb), free(dA);
+                    free(tile), free(wgW), free(mgW), free(wgb), free(mgb), free(wdA), free(mdA);
+                    free(D), free(Dm);
+                }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_kernels_gemm_forms),
+        cmocka_unit_test(test_core_kernels_residual),
+        cmocka_unit_test(test_core_kernels_output_layer),
+    };
+    /* the variant ctest asked for is the one running */
+    const char *want = getenv("SYMSWEEP_KERNELS");
+
+    print_message("kernel variant: %s\n", sym_kernel_variant());
+    if (want && strcmp(want, "baseline") == 0 && strcmp(sym_kernel_variant(), "baseline") != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
