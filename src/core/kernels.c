@@ -301,6 +301,7 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
  * batch, a tile of 256 columns at a time so that each tile stays in L1/L2:
  *   Z = op(W) Ain + b;  R = Z - Y;  sse = sum R^2;  D = scale R
  *   gW += D Ain^T (owner layout);  gb += rowsum D;  dAin = op(W)^T D
+ * The tile holds R; scale is applied to the products, not to every entry.
  * op(W) = W [no x ni], or owner^T for a tied layer (owner [ni x no]).
  * Ain, Y, dAin have row stride ld >= N rounded up to 8; sums run over the N
  * columns exactly, and dAin is computed on whole vectors (its padding
@@ -317,23 +318,23 @@ INL double output_body(int no, int ni, int N, int ld, const double *W, int tied,
         int T = N - s0 < TILE ? N - s0 : TILE, T8 = (T + 7) / 8 * 8;
         const double *ain = Ain + s0, *y = Y + s0;
 
-        sse += axpy_body(tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, scale);
+        sse += axpy_body(tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, 1.0);
         if (!gW)
             continue;
         if (tied) /* owner [ni x no] += Ain [ni x T] D^T */
-            dot_body(ni, no, T, 1.0, ain, ld, tile, TILE, 1.0, gW);
+            dot_body(ni, no, T, scale, ain, ld, tile, TILE, 1.0, gW);
         else      /* W [no x ni] += D [no x T] Ain^T */
-            dot_body(no, ni, T, 1.0, tile, TILE, ain, ld, 1.0, gW);
+            dot_body(no, ni, T, scale, tile, TILE, ain, ld, 1.0, gW);
         if (gb)
             for (int p = 0; p < no; p++) {
                 double acc = 0.0;
 
                 for (int s = 0; s < T; s++)
                     acc += tile[(size_t)p * TILE + s];
-                gb[p] += acc;
+                gb[p] += scale * acc;
             }
         if (dAin) /* dAin [ni x T] = op(W)^T D */
-            axpy_body(!tied, ni, T8, no, 1.0, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
+            axpy_body(!tied, ni, T8, no, scale, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
                       0.0);
     }
     return sse;
