@@ -21,14 +21,12 @@ static size_t round_up(size_t n) { return (n + ALIGN - 1) / ALIGN * ALIGN; }
 int sym_alloc(void *out, size_t bytes)
 {
     size_t n = round_up(bytes ? bytes : 1);
-    void *p = n >= bytes ? aligned_alloc(ALIGN, n) : NULL;
-
-    if (p)
-        memset(p, 0, n);
+    void *p = n >= bytes ? aligned_alloc(ALIGN, n) : NULL; /* n < bytes: it wrapped */
 
     if (!p)
         return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory allocating %zu bytes",
                            bytes);
+    memset(p, 0, n);
     memcpy(out, &p, sizeof(p));
     return 0;
 }

@@ -182,7 +182,7 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     size_t bytes = 0, regw = 0, ww = (size_t)W * W, bw;
 
     if (max_batch < 1 || max_batch > INT_MAX - 8)
-        SYM_FAIL(SYM_EINVAL, "batch size %d: must be >= 1", max_batch);
+        SYM_FAIL(SYM_EINVAL, "batch size %d: must be in 1..%d", max_batch, INT_MAX - 8);
     /* every batch array is feature-major with rows sym_batch_ld(n) apart */
     bw = (size_t)sym_batch_ld(max_batch) * W;
     if (reg->kind == SYM_REG_JACOBIAN && reg->norm == SYM_NORM_LP && !(reg->p >= 1.0))
