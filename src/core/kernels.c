@@ -65,10 +65,10 @@ INL void axpy_step(const int R, const int V, int k, const double (*a)[SYM_KERNEL
         if (R > 3) { x6 += a[3][q] * b0; if (V > 1) x7 += a[3][q] * b1; }
     }
     if (bias) {
-        x0 += bias[p]; x1 += bias[p];
-        if (R > 1) { x2 += bias[p + 1]; x3 += bias[p + 1]; }
-        if (R > 2) { x4 += bias[p + 2]; x5 += bias[p + 2]; }
-        if (R > 3) { x6 += bias[p + 3]; x7 += bias[p + 3]; }
+        x0 += bias[p]; if (V > 1) x1 += bias[p];
+        if (R > 1) { x2 += bias[p + 1]; if (V > 1) x3 += bias[p + 1]; }
+        if (R > 2) { x4 += bias[p + 2]; if (V > 1) x5 += bias[p + 2]; }
+        if (R > 3) { x6 += bias[p + 3]; if (V > 1) x7 += bias[p + 3]; }
     }
     if (Y) { /* C = scale (C - Y), and its sum of squares */
         const double *y0 = Y + (size_t)p * ldy + s0, *y1 = y0 + ldy, *y2 = y1 + ldy,

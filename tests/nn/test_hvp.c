@@ -6,6 +6,7 @@
  * Kinks (ReLU at 0, |w| at 0) are avoided by construction as in test_gradient.
  */
 #include "check.h"
+#include "smooth_draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,8 +51,6 @@ static sym_model_opts ae(sym_act a, int tied, int bias)
     return o;
 }
 
-static int piecewise(sym_act a) { return a == SYM_ACT_RELU || a == SYM_ACT_LEAKY_RELU; }
-
 /* ||Hv - (g(p + h v) - g(p - h v)) / 2h|| / ||Hv|| for a random unit v; also the
  * symmetry defect |<w, Hv> - <v, Hw>| / (||Hv|| + ||Hw||) */
 static void check_case(const char *name, const sym_model_opts *mo, const sym_reg *reg,
@@ -63,7 +62,7 @@ static void check_case(const char *name, const sym_model_opts *mo, const sym_reg
     sym_rng r;
     size_t np;
     double *p, *g1, *g2, *v, *w, *Hv, *Hw, *q, *X, *Y;
-    int din = mo->widths[0], dout = mo->widths[mo->n_layers], skipped = 0;
+    int din = mo->widths[0], dout = mo->widths[mo->n_layers];
     sym_loss_parts lp;
 
     check_ok(sym_model_create(&m, mo));
@@ -80,35 +79,7 @@ static void check_case(const char *name, const sym_model_opts *mo, const sym_reg
     q = calloc(np, sizeof(double));
     X = calloc((size_t)NS * din, sizeof(double));
     Y = calloc((size_t)NS * dout, sizeof(double));
-    for (uint64_t s = seed;; s++) {
-        int ok = 1;
-
-        sym_rng_init(&r, s, SYM_RNG_TEST, 21);
-        sym_model_init_params(m, p, &r);
-        for (int l = 0; l < mo->n_layers; l++) {
-            double *b = sym_model_bias(m, p, l);
-            for (int i = 0; b && i < mo->widths[l + 1]; i++)
-                b[i] = 0.3 * sym_rng_normal(&r);
-        }
-        for (int i = 0; i < NS * din; i++)
-            X[i] = sym_rng_normal(&r);
-        for (int i = 0; i < NS * dout; i++)
-            Y[i] = sym_rng_normal(&r);
-        check_ok(sym_eval_loss(e, &lp, g1, p, X, Y, NS));
-        for (int l = 0; l < mo->n_layers; l++) {
-            const double *z = sym_eval_preactivation(e, l);
-            if (piecewise(mo->act[l]))
-                for (int i = 0; i < mo->widths[l + 1]; i++)
-                    for (int s = 0; s < NS; s++) /* rows sym_batch_ld(NS) apart */
-                        ok &= fabs(z[i * sym_batch_ld(NS) + s]) > 1e-3;
-        }
-        if (reg->kind == SYM_REG_L1 || reg->kind == SYM_REG_LP)
-            for (size_t i = 0; i < np; i++)
-                ok &= fabs(p[i]) > 1e-3;
-        if (ok)
-            break;
-        assert_true(++skipped < 100);
-    }
+    sym_test_smooth_draw(&r, e, m, reg, p, g1, X, Y, NS, seed, 21, 100, NULL, NULL);
     for (size_t i = 0; i < np; i++) {
         v[i] = sym_rng_normal(&r);
         w[i] = sym_rng_normal(&r);
