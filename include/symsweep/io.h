@@ -29,9 +29,29 @@ typedef enum sym_h5_type {
 
 /**
  * Create @p path for writing.  An existing file is an error (SYM_EEXIST)
- * unless @p force, in which case it is replaced.
+ * unless @p force; a file another process has open for writing is refused
+ * even then.  The file is made under a temporary name beside @p path and
+ * becomes @p path at sym_h5_commit: until then the old file is untouched,
+ * and closing an uncommitted file removes it.
  */
 int sym_h5_create(sym_h5 **out, const char *path, int force);
+
+/** Give a file made by sym_h5_create its final name (replacing any old file). */
+int sym_h5_commit(sym_h5 *f);
+
+/**
+ * Check that @p path may become a new output file (SYM_EEXIST if it exists
+ * and not @p force, or if another process has it open for writing; SYM_EUSAGE
+ * for a directory; @p replace_hint completes the message of an existing file)
+ * and put into @p tmp a temporary name beside it to build the new file under.
+ */
+int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const char *replace_hint);
+
+/** Rename the finished temporary file @p tmp to @p path. */
+int sym_outfile_commit(const char *tmp, const char *path);
+
+/** 1 if @p a and @p b exist and are the same file (device and inode). */
+int sym_same_file(const char *a, const char *b);
 /**
  * Open an existing file for writing (resume).  Errors name the file.
  */

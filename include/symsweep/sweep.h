@@ -295,13 +295,18 @@ typedef struct sym_sweep_opts {
     double grace;            /**< after SIGTERM/SIGUSR1: wait this long for runs in flight */
     double progress_every;   /**< seconds between progress lines when not on a terminal */
     int shard_index, shard_count; /**< compute only runs i with i % count == index (0/1: all) */
+    /** seconds a worker with tasks in flight may stay silent before the sweep
+     * checkpoints and stops (exit 75); < 0: automatic (the larger of 600 s and
+     * 10x the longest silence seen so far); 0: never */
+    double task_timeout;
 } sym_sweep_opts;
 
-#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1 }
+#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1, -1.0 }
 
 typedef struct sym_sweep_stats {
     int n_runs, n_to_run, done, diverged, failed;
-    int interrupted; /**< stopped by SIGTERM/SIGUSR1: resume to finish */
+    int interrupted; /**< stopped (a signal to any rank, a silent worker, runs handed
+                          back uncomputed): the file is checkpointed, resume to finish */
     double wall_time;  /**< of the whole sweep, file creation and final checkpoint included */
     double busy_time;  /**< rank 0 with workers: handling messages (not checkpoints) */
     double write_time; /**< rank 0: in checkpoints (HDF5) */
@@ -309,8 +314,9 @@ typedef struct sym_sweep_stats {
 } sym_sweep_stats;
 
 /**
- * Install handlers for SIGTERM and SIGUSR1 that ask sym_sweep_run to stop
- * (Slurm's warning before walltime).  Call once per process.
+ * Install handlers for SIGTERM, SIGUSR1 (Slurm's warning before walltime)
+ * and SIGINT (Ctrl-C) that ask sym_sweep_run to stop after a checkpoint.
+ * Call once per process.
  */
 void sym_sweep_install_signal_handlers(void);
 

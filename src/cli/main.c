@@ -29,8 +29,11 @@ static const char usage[] =
     "      --resume                 continue FILE: run only what is not done (the\n"
     "                               file must come from the same job file)\n"
     "      --checkpoint-every SEC   write results to the file this often (60)\n"
-    "      --grace SEC              after SIGTERM/SIGUSR1, wait this long for runs\n"
-    "                               in flight before the final checkpoint (60)\n"
+    "      --grace SEC              after SIGTERM/SIGUSR1/SIGINT, wait this long for\n"
+    "                               runs in flight before the final checkpoint (60)\n"
+    "      --task-timeout SEC       a worker holding runs and silent this long is\n"
+    "                               taken for hung: checkpoint, exit 75 (default:\n"
+    "                               600 or 10x the longest wait seen; 0: never)\n"
     "      --progress-every SEC     progress line interval when stderr is not a\n"
     "                               terminal (30)\n"
     "      -q, --quiet              no progress, no summary\n"
@@ -54,7 +57,8 @@ static const char usage[] =
     "\n"
     "exit status: 0 success; 1 a runtime failure (I/O, MPI) or failed runs; 2 invalid\n"
     "job file or command line (nothing is run and no output is written); 75 stopped\n"
-    "by SIGTERM/SIGUSR1 after a checkpoint: run again with --resume.\n"
+    "by SIGTERM/SIGUSR1/SIGINT (or a hung worker) after a checkpoint: run again\n"
+    "with --resume.\n"
     "Job format, HDF5 layout and examples: README.md and docs/.\n";
 
 static int print_error(void)
@@ -237,9 +241,10 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[i], "--resume")) {
             o.resume = 1;
         } else if (!strcmp(argv[i], "--checkpoint-every") || !strcmp(argv[i], "--grace") ||
-                   !strcmp(argv[i], "--progress-every")) {
+                   !strcmp(argv[i], "--progress-every") || !strcmp(argv[i], "--task-timeout")) {
             double *dst = !strcmp(argv[i], "--grace")            ? &o.grace
                           : !strcmp(argv[i], "--progress-every") ? &o.progress_every
+                          : !strcmp(argv[i], "--task-timeout")   ? &o.task_timeout
                                                                  : &o.checkpoint_every;
 
             if (parse_seconds(dst, argv[i], i + 1 < argc ? argv[i + 1] : NULL))

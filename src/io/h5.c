@@ -16,6 +16,7 @@ struct sym_h5 {
     hid_t file;
     hid_t status_type;
     char path[1024];
+    char tmp[1100]; /* a created file not yet committed: its temporary name */
 };
 
 static int h5_quiet_done;
@@ -74,19 +75,19 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     int rc = 0;
 
     h5_quiet();
-    if (!force && access(path, F_OK) == 0)
-        SYM_FAIL(SYM_EEXIST, "%s: output file exists (use --force to replace it, or --resume)",
-                 path);
     SYM_TRY(sym_alloc(&f, sizeof(*f)));
     f->file = -1;
     f->status_type = -1;
     snprintf(f->path, sizeof(f->path), "%s", path);
-    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    SYM_TRY(sym_outfile_prepare(f->tmp, sizeof(f->tmp), path, force,
+                                "use --force to replace it, or --resume"));
+    f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) {
         char desc[256] = "no detail";
 
         H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
         H5Eclear2(H5E_DEFAULT);
+        f->tmp[0] = '\0'; /* not ours: never remove it */
         SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, desc);
     }
     H5CHK(f->status_type = make_status_type());
@@ -107,7 +108,20 @@ int sym_h5_close(sym_h5 *f)
         H5Tclose(f->status_type);
     if (f->file >= 0 && H5Fclose(f->file) < 0)
         rc = h5_fail(__FILE__, __LINE__, "H5Fclose");
+    if (f->tmp[0])
+        unlink(f->tmp); /* created, never committed: leave nothing behind */
     free(f);
+    return rc;
+}
+
+int sym_h5_commit(sym_h5 *f)
+{
+    int rc = 0;
+
+    SYM_ASSERT(f->tmp[0]);
+    SYM_TRY(sym_outfile_commit(f->tmp, f->path));
+    f->tmp[0] = '\0';
+cleanup:
     return rc;
 }
 

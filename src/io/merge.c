@@ -48,12 +48,17 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     int64_t **status = NULL;
     long long n_runs = 0, n = 0;
     int rc = 0, npaths = 0, created = 0, counts[4] = {0};
-    char *block = NULL, *oblock = NULL;
+    char *block = NULL, *oblock = NULL, tmp[1200];
 
     if (n_shards < 1)
         SYM_FAIL(SYM_EUSAGE, "merge needs at least one shard file");
-    if (!force && access(out_path, F_OK) == 0)
-        SYM_FAIL(SYM_EEXIST, "%s: output file exists (use --force to replace it)", out_path);
+    /* before anything is touched: the output must not be one of the inputs */
+    for (int k = 0; k < n_shards; k++)
+        if (sym_same_file(out_path, shards[k]))
+            SYM_FAIL(SYM_EUSAGE, "merge: the output %s is the shard %s: name a new output file",
+                     out_path, shards[k]);
+    /* built under a temporary name, renamed over OUT only when complete */
+    SYM_TRY(sym_outfile_prepare(tmp, sizeof(tmp), out_path, force, "use --force to replace it"));
     SYM_TRY(sym_alloc(&status, sizeof(int64_t *) * (size_t)n_shards));
     /* the same job, the same grid, and no run computed twice */
     for (int k = 0; k < n_shards; k++) {
@@ -94,9 +99,9 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         counts[owner >= 0 ? status[owner][i] : 0]++;
     }
 
-    SYM_TRY(copy_file(shards[0], out_path));
     created = 1;
-    SYM_TRY(sym_h5_open_rw(&out, out_path));
+    SYM_TRY(copy_file(shards[0], tmp));
+    SYM_TRY(sym_h5_open_rw(&out, tmp));
     SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, "/runs"));
     if (sym_h5_exists(out, "/probes")) {
         char **more = NULL;
@@ -166,6 +171,13 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         SYM_TRY(sym_h5_attr_int(out, "/", "merged_shards", n_shards));
     }
     SYM_TRY(sym_h5_sync(out));
+    rc = sym_h5_close(out);
+    out = NULL;
+    if (rc == 0)
+        rc = sym_outfile_commit(tmp, out_path);
+    if (rc < 0)
+        goto cleanup;
+    created = 0;
     fprintf(report, "%s: merged %d shard%s: %lld runs: %d done, %d diverged, %d failed, %d pending%s\n",
             out_path, n_shards, n_shards == 1 ? "" : "s", n_runs, counts[1], counts[2], counts[3],
             counts[0], counts[0] ? " (shards missing or unfinished)" : "");
@@ -177,7 +189,7 @@ cleanup:
         rc = rc ? rc : rc2;
     }
     if (rc < 0 && created)
-        remove(out_path);
+        remove(tmp); /* the old OUT, if any, is untouched */
     for (int k = 0; status && k < n_shards; k++)
         free(status[k]);
     free(status);

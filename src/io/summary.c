@@ -6,11 +6,14 @@
  */
 #include "symsweep/io.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct column {
     char name[160];
@@ -277,9 +280,10 @@ int sym_status_print(FILE *out, const char *path)
     long long n = 0;
     int rc = 0, counts[4] = {0};
     char side[1200], line[256], state[64] = "", *shard = NULL;
-    long long updated = 0;
-    double rate = -1, eta = -1;
+    long long updated = 0, pid = -1;
+    double rate = -1, eta = -1, every = 60;
     int s_runs = -1, s_done = -1;
+    char host[256] = "", here[256] = "";
     FILE *pf;
 
     SYM_TRY(open_status(&f, &st, &n, counts, path));
@@ -296,6 +300,9 @@ int sym_status_print(FILE *out, const char *path)
         sscanf(line, "eta_s=%lf", &eta);
         sscanf(line, "session_runs=%d", &s_runs);
         sscanf(line, "session_done=%d", &s_done);
+        sscanf(line, "pid=%lld", &pid);
+        sscanf(line, "host=%255s", host);
+        sscanf(line, "checkpoint_every=%lf", &every);
     }
     if (pf)
         fclose(pf);
@@ -305,13 +312,29 @@ int sym_status_print(FILE *out, const char *path)
             counts[3], counts[0]);
     if (state[0]) {
         long long ago = (long long)time(NULL) - updated;
+        int running = !strcmp(state, "running"), dead = 0, stale = 0;
 
-        fprintf(out, "  %s, last checkpoint %lld s ago", state, ago);
+        /* "running" is what the writer last said; a killed writer says no more */
+        gethostname(here, sizeof(here) - 1);
+        if (running && pid > 0 && !strcmp(host, here) && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            dead = 1;
+        else if (running && ago > 3 * every + 60)
+            stale = 1;
+        fprintf(out, "  %s, last checkpoint %lld s ago",
+                dead ? "NOT RUNNING (the record says running)" : stale ? "STALE (the record says running)" : state,
+                ago);
         if (rate > 0)
             fprintf(out, "; this session %d/%d runs at %.3g runs/s", s_done, s_runs, rate);
-        if (eta >= 0 && !strcmp(state, "running"))
+        if (eta >= 0 && running && !dead && !stale)
             fprintf(out, ", ETA %d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
         fprintf(out, "\n");
+        if (dead)
+            fprintf(out, "  the sweep that wrote it (pid %lld on %s) is gone without a final "
+                         "checkpoint (killed?): continue it with run --resume\n", pid, host);
+        if (stale)
+            fprintf(out, "  no checkpoint for %lld s although the sweep checkpoints every %.0f s: "
+                         "it may be dead or hung (rank 0 was pid %lld on %s)\n",
+                    ago, every, pid, host[0] ? host : "an unknown host");
     } else {
         fprintf(out, "  (no %s: rate and ETA unknown)\n", side);
     }

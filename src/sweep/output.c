@@ -741,18 +741,15 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attach_scale(o->h5, "/runs/curves/loss", 1, "/runs/curves/epoch", "epoch"));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
+    SYM_TRY(sym_h5_commit(o->h5)); /* only now is an old file at this path replaced */
     *out = o;
     o = NULL;
 cleanup:
     free(tmp);
     if (o) {
-        int created = o->h5 != NULL;
-
-        sym_h5_close(o->h5);
+        sym_h5_close(o->h5); /* an uncommitted file is removed: nothing half-made is left */
         free(o->pad);
         free(o);
-        if (created)
-            remove(path); /* do not leave a half-made file behind */
     }
     return rc;
 }

@@ -1,6 +1,7 @@
 /* The sweep driver: every run of a job into one output file. */
 #include "symsweep/sweep.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,10 @@ typedef struct wire_header {
     double wall_time, data, penalty, total;
     char error[512];
 } wire_header;
+
+/* the coordinator reads the run index of either result before knowing which it is */
+_Static_assert(offsetof(wire_header, index) == 0 && offsetof(probe_header, run) == 0,
+               "both result headers start with the run index");
 
 static size_t wire_size(int64_t np, int n_curve, int has_params, int64_t nm)
 {
@@ -182,6 +187,7 @@ void sym_sweep_install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL); /* Ctrl-C: checkpoint like SIGTERM, lose nothing */
 }
 
 /* ---- progress ---- */
@@ -244,10 +250,11 @@ static int record(sym_output *out, progress *p, const sym_run_result *r)
  */
 static void write_progress_file(const progress *p, const char *state)
 {
-    char path[1200], tmp[1210];
+    char path[1200], tmp[1210], host[256] = "";
     double now = sym_now(), el = now - p->t0, rate = el > 0 ? p->received / el : 0.0;
     FILE *f;
 
+    gethostname(host, sizeof(host) - 1);
     snprintf(path, sizeof(path), "%s.progress", p->o->out_path);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     f = fopen(tmp, "w");
@@ -256,6 +263,9 @@ static void write_progress_file(const progress *p, const char *state)
     fprintf(f, "state=%s\nupdated=%lld\nsession_runs=%d\nsession_done=%d\nrate=%.6g\neta_s=%.0f\n",
             state, (long long)time(NULL), p->total, p->received, rate,
             rate > 0 ? (p->total - p->received) / rate : -1.0);
+    /* who writes, so that `status` can tell a live sweep from a dead one */
+    fprintf(f, "pid=%ld\nhost=%s\ncheckpoint_every=%.6g\n", (long)getpid(), host,
+            p->o->checkpoint_every);
     if (fclose(f) == 0)
         rename(tmp, path);
 }
@@ -527,6 +537,18 @@ typedef struct pending_run {
     int handed_back; /* a piece came back uncomputed (stop): do not record */
 } pending_run;
 
+/*
+ * What the coordinator knows of one worker: when it last heard from it and
+ * which runs it holds (a worker holds at most its current task and the one
+ * it asked for in advance: two chunks).  A worker holding runs that stays
+ * silent longer than the task timeout is taken for hung.
+ */
+typedef struct worker_state {
+    double last_heard;
+    int n_held;
+    int32_t held[2 * MAX_CHUNK + 2];
+} worker_state;
+
 typedef struct coord {
     MPI_Comm comm;
     const sym_job *job;
@@ -542,7 +564,56 @@ typedef struct coord {
     int *forming, n_forming;     /* workers held for the next team */
     char *wbuf;
     size_t wcap;
+    worker_state *ws;            /* [size] */
+    double longest_silence;      /* the longest wait for an answer from a busy worker */
+    const char *stop_reason;     /* why the sweep stops, for the message; NULL: running */
 } coord;
+
+static void hold(coord *c, int rank, int32_t run)
+{
+    worker_state *w = &c->ws[rank];
+
+    SYM_ASSERT(w->n_held < (int)(sizeof(w->held) / sizeof(*w->held)));
+    if (w->n_held == 0)
+        w->last_heard = sym_now(); /* its silence counts from now */
+    w->held[w->n_held++] = run;
+}
+
+/* a message from @p rank: it is alive; @p run (or -1) is no longer held */
+static void heard(coord *c, int rank, int32_t run)
+{
+    worker_state *w = &c->ws[rank];
+    double now = sym_now();
+
+    if (w->n_held > 0 && now - w->last_heard > c->longest_silence)
+        c->longest_silence = now - w->last_heard;
+    w->last_heard = now;
+    for (int k = 0; run >= 0 && k < w->n_held; k++)
+        if (w->held[k] == run) {
+            memmove(w->held + k, w->held + k + 1, sizeof(*w->held) * (size_t)(w->n_held - k - 1));
+            w->n_held--;
+            break;
+        }
+}
+
+/* the task timeout in force: the user's, or 10x the longest silence seen, at least 600 s */
+static double task_timeout(const coord *c, const sym_sweep_opts *o)
+{
+    if (o->task_timeout >= 0)
+        return o->task_timeout;
+    return 10 * c->longest_silence > 600 ? 10 * c->longest_silence : 600;
+}
+
+/* the first worker holding runs that has been silent for longer than @p limit, or 0 */
+static int silent_worker(const coord *c, double limit)
+{
+    double now = sym_now();
+
+    for (int k = 1; limit > 0 && k < c->size; k++)
+        if (c->ws[k].n_held > 0 && now - c->ws[k].last_heard > limit)
+            return k;
+    return 0;
+}
 
 static int finished(const coord *c)
 {
@@ -575,6 +646,7 @@ static void dispatch_team(coord *c)
     len = sizeof(h) + mb + sizeof(double) * pr->r.n_params;
     for (int k = 0; k < T; k++)
         MPI_Send(c->wbuf, (int)len, MPI_BYTE, c->forming[k], TAG_WORK, c->comm);
+    hold(c, c->forming[0], run); /* members[0] is the team's rank 0, which answers */
     c->n_forming = 0;
     c->outstanding++; /* one result: from the team's rank 0 */
 }
@@ -627,6 +699,10 @@ static int assign(coord *c, int dest, int *active, int rc)
         (*active)--;
     else
         c->outstanding += h.kind == WORK_TRAIN ? h.count : 1;
+    if (h.kind == WORK_PROBE)
+        hold(c, dest, h.run);
+    for (int k = 0; h.kind == WORK_TRAIN && k < h.count; k++)
+        hold(c, dest, c->to_run[c->next - h.count + k]);
     return 0;
 }
 
@@ -673,7 +749,8 @@ static int on_train_result(coord *c, const sym_run_result *r)
         int live = c->q_tail - c->q_head, cap = c->q_cap;
         int32_t *nq;
 
-        memmove(c->queue, c->queue + 2 * c->q_head, sizeof(int32_t) * 2 * (size_t)live);
+        if (live > 0) /* the queue is NULL before its first growth */
+            memmove(c->queue, c->queue + 2 * c->q_head, sizeof(int32_t) * 2 * (size_t)live);
         c->q_head = 0;
         c->q_tail = live;
         while (live + D > cap)
@@ -713,7 +790,11 @@ static int on_probe_result(coord *c, const char *buf)
     pr = c->pending[h.run];
     SYM_ASSERT(pr != NULL);
     if (h.status == SYM_RUN_PENDING) {
+        /* a worker stopped by a signal handed its piece back: the run stays
+         * pending, and the sweep stops (it is not complete) */
         pr->handed_back = 1;
+        if (!c->stop_reason)
+            c->stop_reason = "a worker was stopped by a signal and handed its task back";
     } else if (h.status == SYM_RUN_FAILED) {
         /* the run is not complete: record it failed, so --resume redoes it */
         pr->r.status = SYM_RUN_FAILED;
@@ -761,21 +842,37 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
     SYM_TRY(sym_alloc(&c.waiting, sizeof(int) * (size_t)size));
     SYM_TRY(sym_alloc(&c.forming, sizeof(int) * (size_t)size));
     SYM_TRY(sym_alloc(&c.teamq, sizeof(int) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&c.ws, sizeof(worker_state) * (size_t)size));
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;
-        int count = 0;
+        int count = 0, hung;
         double tb;
 
-        if (stop_requested && !c.stopping) {
+        if (stop_requested && !c.stop_reason)
+            c.stop_reason = "stop requested";
+        if (c.stop_reason && !c.stopping) {
             c.stopping = 1;
             stop_time = sym_now();
             if (!o->quiet)
-                fprintf(stderr, "%ssymsweep: stop requested: no new runs; waiting up to %.0f s for %d tasks in flight\n",
-                        p->tty ? "\r\n" : "", o->grace, c.outstanding);
+                fprintf(stderr, "%ssymsweep: %s: no new runs; waiting up to %.0f s for %d tasks in flight\n",
+                        p->tty ? "\r\n" : "", c.stop_reason, o->grace, c.outstanding);
             serve_waiting(&c, &active, rc);
         }
         if (c.stopping && c.outstanding > 0 && sym_now() - stop_time > o->grace) {
+            *abandoned = c.outstanding;
+            break;
+        }
+        if ((hung = silent_worker(&c, task_timeout(&c, o))) > 0) {
+            /* a hung worker never answers: checkpoint what came back, then stop */
+            const worker_state *w = &c.ws[hung];
+
+            fprintf(stderr, "%ssymsweep: rank %d has held %d run%s for %.0f s without a word "
+                    "(--task-timeout %.0f s); runs:", p->tty ? "\r\n" : "", hung, w->n_held,
+                    w->n_held == 1 ? "" : "s", sym_now() - w->last_heard, task_timeout(&c, o));
+            for (int k = 0; k < w->n_held && k < 20; k++)
+                fprintf(stderr, " %d", w->held[k]);
+            fprintf(stderr, "%s; they stay pending\n", w->n_held > 20 ? " ..." : "");
             *abandoned = c.outstanding;
             break;
         }
@@ -787,6 +884,7 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
         tb = sym_now();
         if (ms.MPI_TAG == TAG_REQUEST) {
             MPI_Recv(NULL, 0, MPI_INT, ms.MPI_SOURCE, TAG_REQUEST, comm, MPI_STATUS_IGNORE);
+            heard(&c, ms.MPI_SOURCE, -1);
             assign(&c, ms.MPI_SOURCE, &active, rc);
         } else if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_PROBE_RESULT) {
             MPI_Get_count(&ms, MPI_BYTE, &count);
@@ -803,12 +901,20 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
             }
             MPI_Recv(buf, count, MPI_BYTE, ms.MPI_SOURCE, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
             c.outstanding--;
+            {
+                int32_t run;
+
+                memcpy(&run, buf, sizeof(run)); /* both headers start with the run index */
+                heard(&c, ms.MPI_SOURCE, run);
+            }
             if (rc == 0 && ms.MPI_TAG == TAG_RESULT) {
                 sym_run_result r;
 
                 unpack(&r, buf);
-                if (r.status != SYM_RUN_PENDING) /* else: a run handed back on stop */
+                if (r.status != SYM_RUN_PENDING)
                     rc = on_train_result(&c, &r);
+                else if (!c.stop_reason) /* a worker stopped by a signal hands its runs back */
+                    c.stop_reason = "a worker was stopped by a signal and handed its runs back";
             } else if (rc == 0) {
                 rc = on_probe_result(&c, buf);
             }
@@ -825,6 +931,7 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
     }
     p->st->interrupted = c.stopping;
 cleanup:
+    free(c.ws);
     /* runs still waiting for probe pieces (a stop) are not recorded: they stay pending */
     for (int i = 0; c.pending && i < n; i++)
         if (c.pending[i]) {
@@ -951,6 +1058,13 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
         SYM_TRY(worker(comm, job, rank));
     }
     if (rank == 0) {
+        if (!st->interrupted && !abandoned && p.received != n_to_run) {
+            /* never call a sweep finished that is not: whatever the cause, the
+             * runs not recorded stay pending and a resume computes them */
+            st->interrupted = 1;
+            fprintf(stderr, "symsweep: %d of %d runs came back uncomputed; they stay pending\n",
+                    n_to_run - p.received, n_to_run);
+        }
         progress_line(&p, 1);
         last_write_time = sym_output_write_time(out);
     }
@@ -974,8 +1088,8 @@ cleanup:
         /* runs still in flight after the grace period: they stay pending */
         st->interrupted = 1;
         rc = sym_err_set(SYM_EINTR_ABANDON, __FILE__, __LINE__,
-                         "stopped with %d runs still in flight after %.0f s; they stay pending",
-                         abandoned, o->grace);
+                         "stopped with %d task%s in flight that did not come back; their runs "
+                         "stay pending", abandoned, abandoned == 1 ? "" : "s");
     }
     free(to_run);
     free(hosts);
