@@ -50,6 +50,9 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
 /** Rename the finished temporary file @p tmp to @p path. */
 int sym_outfile_commit(const char *tmp, const char *path);
 
+/** 1 if another process has @p path open for writing (holds its lock). */
+int sym_outfile_locked(const char *path);
+
 /** 1 if @p a and @p b exist and are the same file (device and inode). */
 int sym_same_file(const char *a, const char *b);
 /**

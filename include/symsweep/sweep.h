@@ -311,6 +311,7 @@ typedef struct sym_sweep_stats {
     double busy_time;  /**< rank 0 with workers: handling messages (not checkpoints) */
     double write_time; /**< rank 0: in checkpoints (HDF5) */
     long messages;     /**< rank 0: results received */
+    int shared_error;  /**< the error is rank 0's (or every rank's alike): only rank 0 reports it */
 } sym_sweep_stats;
 
 /**

@@ -61,15 +61,21 @@ static const char usage[] =
     "with --resume.\n"
     "Job format, HDF5 layout and examples: README.md and docs/.\n";
 
-static int print_error(void)
+/* the exit status of the last error: 2 for bad input, 1 for a runtime failure */
+static int error_status(void)
 {
     int code = sym_err_code();
 
+    return code == SYM_EJOB || code == SYM_EUSAGE || code == SYM_EEXIST ? EXIT_INPUT
+                                                                        : EXIT_RUNTIME;
+}
+
+static int print_error(void)
+{
     fprintf(stderr, "symsweep: error: %s\n", sym_err_message());
     if (getenv("SYMSWEEP_DEBUG"))
         fprintf(stderr, "%s", sym_err_trace());
-    return code == SYM_EJOB || code == SYM_EUSAGE || code == SYM_EEXIST ? EXIT_INPUT
-                                                                        : EXIT_RUNTIME;
+    return error_status();
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -312,7 +318,9 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "symsweep: %s; resume with --resume\n", sym_err_message());
         MPI_Abort(MPI_COMM_WORLD, EXIT_REQUEUE);
     }
-    if (rc < 0) {
+    if (rc < 0 && rank != 0 && st.shared_error) {
+        rc = error_status(); /* rank 0 says it once */
+    } else if (rc < 0) {
         rc = print_error();
     } else if (st.interrupted) {
         if (rank == 0)

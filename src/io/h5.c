@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct sym_h5 {
@@ -29,22 +31,76 @@ static void h5_quiet(void)
     }
 }
 
+/* HDF5's error stack, innermost first, kept for the debug trace */
+typedef struct h5_stack {
+    char inner[512];
+    char all[2048];
+} h5_stack;
+
+/* one line: HDF5's descriptions of system errors span lines and list buffers */
+static void one_line(char *dst, size_t n, const char *src)
+{
+    const char *fn = strstr(src, "filename = '"), *en = strstr(src, "errno = ");
+    const char *colon = strchr(src, ':');
+
+    if (en && colon) {
+        /* "file write failed: time = ..., filename = 'F', ..., errno = 28, ..." */
+        int e = atoi(en + 8);
+        int fl = 0;
+
+        if (fn) {
+            fn += 12;
+            fl = (int)(strchr(fn, '\'') ? strchr(fn, '\'') - fn : 0);
+        }
+        snprintf(dst, n, "%.*s: %s%s%.*s%s", (int)(colon - src), src, strerror(e),
+                 fl ? " (" : "", fl, fn ? fn : "", fl ? ")" : "");
+    } else {
+        snprintf(dst, n, "%s", src);
+    }
+    for (char *c = dst; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+}
+
 static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
 {
-    char *buf = data;
+    h5_stack *st = data;
+    size_t u = strlen(st->all);
+    char line[512];
 
+    one_line(line, sizeof(line), err->desc ? err->desc : "");
     if (n == 0) /* innermost */
-        snprintf(buf, 256, "%s (%s)", err->desc, err->func_name);
+        snprintf(st->inner, sizeof(st->inner), "%s", line);
+    if (u < sizeof(st->all))
+        snprintf(st->all + u, sizeof(st->all) - u, "%s%s (%s)", u ? " <- " : "", line,
+                 err->func_name ? err->func_name : "?");
     return 0;
+}
+
+/* the HDF5 function named in a wrapped expression such as "d = H5Dcreate2(f->file, ...)" */
+static void h5_function(char *dst, size_t n, const char *expr)
+{
+    const char *h = strstr(expr, "H5");
+    size_t k = 0;
+
+    while (h && h[k] && h[k] != '(' && k + 1 < n)
+        k++;
+    snprintf(dst, n, "%.*s", h ? (int)k : 0, h ? h : "");
 }
 
 static int h5_fail(const char *file, int line, const char *what)
 {
-    char desc[256] = "no detail";
+    h5_stack st = {"no detail", ""};
+    char fn[64];
+    int rc;
 
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
     H5Eclear2(H5E_DEFAULT);
-    return sym_err_set(SYM_EIO, file, line, "HDF5: %s failed: %s", what, desc);
+    h5_function(fn, sizeof(fn), what);
+    rc = sym_err_set(SYM_EIO, file, line, "HDF5: %s failed: %s", fn[0] ? fn : what, st.inner);
+    if (st.all[0])
+        sym_err_frame(file, line, st.all); /* HDF5's whole stack, for SYMSWEEP_DEBUG=1 */
+    return rc;
 }
 
 #define H5CHK(expr)                                                      \
@@ -54,6 +110,37 @@ static int h5_fail(const char *file, int line, const char *what)
             goto cleanup;                                                \
         }                                                                \
     } while (0)
+
+/*
+ * Before HDF5 sees a file: a directory, an empty or foreign file get a plain
+ * message (HDF5 would say "unable to open file" for all of them).  The
+ * signature sits at byte 0, 512, 1024, 2048, ... (a user block may precede it).
+ */
+static int check_signature(const char *path, const char *what)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char buf[8];
+    struct stat sb;
+    FILE *fp = NULL;
+    int rc = 0, found = 0;
+
+    if (stat(path, &sb) != 0)
+        SYM_FAIL(SYM_EUSAGE, "%s: %s: no such file", path, what);
+    if (S_ISDIR(sb.st_mode))
+        SYM_FAIL(SYM_EUSAGE, "%s: %s: is a directory, not an HDF5 file", path, what);
+    fp = fopen(path, "rb");
+    if (!fp)
+        SYM_FAIL(SYM_EIO, "%s: %s: cannot read: %s", path, what, strerror(errno));
+    for (long off = 0; !found && off < sb.st_size; off = off ? 2 * off : 512)
+        found = fseek(fp, off, SEEK_SET) == 0 && fread(buf, 1, 8, fp) == 8 && !memcmp(buf, sig, 8);
+    if (!found)
+        SYM_FAIL(SYM_EUSAGE, "%s: %s: not an HDF5 file (%s)", path, what,
+                 sb.st_size == 0 ? "it is empty" : "no HDF5 signature");
+cleanup:
+    if (fp)
+        fclose(fp);
+    return rc;
+}
 
 static hid_t make_status_type(void)
 {
@@ -83,12 +170,12 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
                                 "use --force to replace it, or --resume"));
     f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) {
-        char desc[256] = "no detail";
+        h5_stack st = {"no detail", ""};
 
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
         H5Eclear2(H5E_DEFAULT);
         f->tmp[0] = '\0'; /* not ours: never remove it */
-        SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, desc);
+        SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, st.inner);
     }
     H5CHK(f->status_type = make_status_type());
     *out = f;
@@ -106,10 +193,20 @@ int sym_h5_close(sym_h5 *f)
         return 0;
     if (f->status_type >= 0)
         H5Tclose(f->status_type);
+    if (f->file >= 0 && f->tmp[0]) {
+        /* created, never committed: it is removed, and its blocks are freed
+         * before HDF5's final flush, so that a full disk (the usual reason a
+         * new file fails) cannot fail the close: a failed H5Fclose leaves the
+         * file half-destroyed and HDF5 crashes closing it again at exit */
+        int *fd = NULL;
+
+        if (H5Fget_vfd_handle(f->file, H5P_DEFAULT, (void **)&fd) >= 0 && fd && ftruncate(*fd, 0) != 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
     if (f->file >= 0 && H5Fclose(f->file) < 0)
         rc = h5_fail(__FILE__, __LINE__, "H5Fclose");
     if (f->tmp[0])
-        unlink(f->tmp); /* created, never committed: leave nothing behind */
+        unlink(f->tmp); /* leave nothing behind */
     free(f);
     return rc;
 }
@@ -152,24 +249,27 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
     int rc = 0;
 
     h5_quiet();
+    if (access(path, F_OK) != 0)
+        SYM_FAIL(SYM_EUSAGE, "%s: cannot resume: no such file", path);
     if (access(path, R_OK | W_OK) != 0)
-        SYM_FAIL(SYM_EIO, "%s: cannot resume: the file does not exist or is not writable", path);
-    if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: cannot resume: not an HDF5 file", path);
-    }
+        SYM_FAIL(SYM_EIO, "%s: cannot resume: the file is not readable and writable", path);
+    if (sym_outfile_locked(path))
+        SYM_FAIL(SYM_EEXIST,
+                 "%s: cannot resume: another process has the file open for writing (a sweep "
+                 "still running? 'symsweep status %s' tells)",
+                 path, path);
+    SYM_TRY(check_signature(path, "cannot resume"));
     SYM_TRY(sym_alloc(&f, sizeof(*f)));
     f->file = -1;
     f->status_type = -1;
     snprintf(f->path, sizeof(f->path), "%s", path);
     f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f->file < 0) {
-        char desc[256] = "no detail";
+        h5_stack st = {"no detail", ""};
 
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, desc);
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
         H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: cannot open for resuming (is another symsweep writing it?): %s",
-                 path, desc);
+        SYM_FAIL(SYM_EIO, "%s: cannot open for resuming: %s", path, st.inner);
     }
     H5CHK(f->status_type = make_status_type());
     *out = f;
@@ -404,10 +504,7 @@ static int open_matrix(hid_t *fh, hid_t *dh, int *rows, int *cols, const char *f
     *fh = *dh = -1;
     if (access(file, R_OK) != 0)
         SYM_FAIL(SYM_EIO, "%s: data file does not exist or is not readable", file);
-    if (H5Fis_hdf5(file) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: not an HDF5 file", file);
-    }
+    SYM_TRY(check_signature(file, "data file"));
     *fh = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (*fh < 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -489,18 +586,21 @@ int sym_h5_open_read(sym_h5 **out, const char *path)
 
     h5_quiet();
     if (access(path, R_OK) != 0)
-        SYM_FAIL(SYM_EIO, "%s: no such file, or not readable", path);
-    if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: not an HDF5 file", path);
-    }
+        SYM_FAIL(SYM_EUSAGE, "%s: no such file, or not readable", path);
+    SYM_TRY(check_signature(path, "cannot read"));
     SYM_TRY(sym_alloc(&f, sizeof(*f)));
     f->status_type = -1;
     snprintf(f->path, sizeof(f->path), "%s", path);
     f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f->file < 0) {
+        h5_stack st = {"no detail", ""};
+
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
         H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: cannot open as HDF5 (is a writer holding it?)", path);
+        if (sym_outfile_locked(path))
+            SYM_FAIL(SYM_EIO, "%s: another process has the file open for writing (a sweep still "
+                              "running?): 'symsweep status' and 'summary' read it anyway", path);
+        SYM_FAIL(SYM_EIO, "%s: HDF5 cannot open it: %s", path, st.inner);
     }
     *out = f;
     f = NULL;
@@ -704,6 +804,7 @@ int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *
         hid_t at = H5Aget_type(a);
         int fixed = H5Tget_class(at) == H5T_STRING && !H5Tis_variable_str(at);
         size_t len = H5Tget_size(at);
+        H5T_cset_t cset = H5Tget_cset(at); /* no conversion between character sets */
 
         H5Tclose(at);
         if (fixed) {
@@ -711,6 +812,7 @@ int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *
             hid_t ft = H5Tcopy(H5T_C_S1);
 
             H5Tset_size(ft, len + 1);
+            H5Tset_cset(ft, cset);
             rc = sym_alloc(&buf, len + 2);
             if (!rc && H5Aread(a, ft, buf) < 0)
                 rc = h5_fail(__FILE__, __LINE__, "H5Aread");

@@ -15,11 +15,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int sym_outfile_locked(const char *path)
+{
+    int fd = open(path, O_RDONLY), locked = 0;
+
+    /* HDF5 holds an exclusive flock on a file open for writing; ours is
+     * released at close */
+    if (fd >= 0) {
+        locked = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        close(fd);
+    }
+    return locked;
+}
+
 int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const char *replace_hint)
 {
     struct stat sb;
     const char *slash = strrchr(path, '/');
-    int rc = 0, fd = -1;
+    int rc = 0;
 
     if (!path[0])
         SYM_FAIL(SYM_EUSAGE, "the output file name is empty");
@@ -28,9 +41,7 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
             SYM_FAIL(SYM_EUSAGE, "%s: is a directory, not an output file", path);
         if (!force)
             SYM_FAIL(SYM_EEXIST, "%s: output file exists (%s)", path, replace_hint);
-        /* HDF5 holds an exclusive flock on a file open for writing */
-        fd = open(path, O_RDONLY);
-        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        if (sym_outfile_locked(path))
             SYM_FAIL(SYM_EEXIST,
                      "%s: another process has the file open for writing (a sweep still "
                      "running?): not replacing it",
@@ -40,8 +51,6 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
                  slash ? slash + 1 : path, (long)getpid()) >= (int)n)
         SYM_FAIL(SYM_EUSAGE, "%s: output path too long", path);
 cleanup:
-    if (fd >= 0)
-        close(fd); /* releases the probe lock */
     return rc;
 }
 

@@ -279,7 +279,7 @@ int sym_status_print(FILE *out, const char *path)
     int64_t *st = NULL;
     long long n = 0;
     int rc = 0, counts[4] = {0};
-    char side[1200], line[256], state[64] = "", *shard = NULL;
+    char side[1200], line[256], state[64] = "", *shard = NULL, *finished = NULL;
     long long updated = 0, pid = -1;
     double rate = -1, eta = -1, every = 60;
     int s_runs = -1, s_done = -1;
@@ -290,6 +290,10 @@ int sym_status_print(FILE *out, const char *path)
     if (sym_h5_attr_read_string(&shard, f, "/", "shard") < 0) {
         sym_err_clear();
         SYM_TRY(sym_strdup(&shard, ""));
+    }
+    if (sym_h5_attr_read_string(&finished, f, "/", "finished") < 0) {
+        sym_err_clear();
+        SYM_TRY(sym_strdup(&finished, ""));
     }
     snprintf(side, sizeof(side), "%s.progress", path);
     pf = fopen(side, "r");
@@ -306,6 +310,8 @@ int sym_status_print(FILE *out, const char *path)
     }
     if (pf)
         fclose(pf);
+    if (finished[0] && strcmp(state, "finished") != 0 && state[0])
+        snprintf(state, sizeof(state), "finished"); /* the file's own stamp outranks the record */
     fprintf(out, "%s%s%s: %d/%lld runs written (%.1f%%): %d done, %d diverged, %d failed, %d pending\n",
             path, shard[0] ? " shard " : "", shard, counts[1] + counts[2] + counts[3], n,
             n ? 100.0 * (counts[1] + counts[2] + counts[3]) / n : 100.0, counts[1], counts[2],
@@ -360,6 +366,7 @@ int sym_status_print(FILE *out, const char *path)
     }
 cleanup:
     free(shard);
+    free(finished);
     free(st);
     sym_h5_close(f);
     return rc;

@@ -266,8 +266,8 @@ static void write_progress_file(const progress *p, const char *state)
     /* who writes, so that `status` can tell a live sweep from a dead one */
     fprintf(f, "pid=%ld\nhost=%s\ncheckpoint_every=%.6g\n", (long)getpid(), host,
             p->o->checkpoint_every);
-    if (fclose(f) == 0)
-        rename(tmp, path);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        remove(tmp); /* a full disk: keep the last good record, leave no debris */
 }
 
 /* checkpoint when the interval has passed or the buffer holds a lot */
@@ -967,6 +967,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     SYM_TRY(gather_hosts(&hosts, comm));
+    st->shared_error = 1; /* until the sweep starts, errors are the same on every rank */
     if (job->team_size > (size == 1 ? 1 : size - 1))
         /* every rank knows the job and the size: all stop here, before the output file */
         SYM_FAIL(SYM_EJOB,
@@ -1010,6 +1011,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
             rc = sym_err_set(shared[1], __FILE__, __LINE__, "rank 0 could not open the output file");
         goto cleanup;
     }
+    st->shared_error = 0;
     st->n_to_run = n_to_run;
     memset(&p, 0, sizeof(p));
     p.job = job;
