@@ -99,6 +99,13 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
  * the dataset.
  */
 int sym_h5_matrix_shape(int *rows, int *cols, const char *file, const char *dset);
+
+/**
+ * Read a dataset as sym_h5_matrix_shape accepts it, a block of rows at a time
+ * (about 1 MiB of memory whatever its size), and fail (SYM_EJOB) at the first
+ * NaN or infinity, naming its row and column.
+ */
+int sym_h5_check_finite(const char *file, const char *dset);
 /** Read a 2-D (or 1-D) numeric dataset as float64 into a new buffer [rows x cols]. */
 int sym_h5_read_matrix(double **out, int *rows, int *cols, const char *file, const char *dset);
 

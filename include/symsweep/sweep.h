@@ -299,9 +299,10 @@ typedef struct sym_sweep_opts {
      * checkpoints and stops (exit 75); < 0: automatic (the larger of 600 s and
      * 10x the longest silence seen so far); 0: never */
     double task_timeout;
+    int no_space_check; /**< skip sym_plan_check (the user knows better) */
 } sym_sweep_opts;
 
-#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1, -1.0 }
+#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1, -1.0, 0 }
 
 typedef struct sym_sweep_stats {
     int n_runs, n_to_run, done, diverged, failed;
@@ -342,6 +343,28 @@ int sym_sweep_run(sym_sweep_stats *out, MPI_Comm comm, const sym_job *job,
  * work (epochs x samples x multiply-adds per sample).
  */
 int sym_plan_print(FILE *out, const sym_job *job, int calibrate);
+
+/** What a job will need, in bytes (upper estimates, from the layout). */
+typedef struct sym_plan_sizes {
+    double output_bytes; /**< the output file, allocated in full when it is created */
+    double worker_bytes; /**< one worker rank for its largest run */
+    double rank0_bytes;  /**< rank 0: results buffered between checkpoints */
+    double team_bytes;   /**< one team rank (0 without team probes) */
+    double data_bytes;   /**< user data read from HDF5 for one run (0: generated data) */
+    double result_bytes; /**< the largest result of one run */
+    double row_bytes;    /**< the largest row of one run in one dataset */
+} sym_plan_sizes;
+
+void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job);
+
+/**
+ * Refuse (SYM_EJOB) a job this machine cannot hold: a run's dataset row of 4
+ * GiB or more, more memory per rank than a process may use here (physical
+ * memory, cgroup limit, RLIMIT_AS), and with @p new_file an output larger
+ * than the free space of @p out_path's file system.  The message gives both
+ * numbers.
+ */
+int sym_plan_check(const sym_job *job, const char *out_path, int new_file);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,11 @@ static const char usage[] =
     "      --shard I/N              compute only runs i with i % N == I (I from 0);\n"
     "                               the file has every run's row: combine the\n"
     "                               shards with symsweep merge\n"
-    "  validate JOB.yaml  check a job file completely without running it\n"
+    "      --no-space-check         skip the check of free disk space and memory\n"
+    "  validate JOB.yaml [-o OUT.h5] [--no-space-check]\n"
+    "                     check a job file completely without running it, and\n"
+    "                     that its output fits on OUT's file system (default\n"
+    "                     NAME.h5) and a run fits in this machine's memory\n"
     "  plan JOB.yaml [--no-calibrate]\n"
     "                     runs, tasks, runs per axis value, output size, memory per\n"
     "                     rank, and core-hours from a short timed calibration run\n"
@@ -89,21 +93,60 @@ static int usage_error(const char *fmt, const char *arg)
 static int cmd_validate(int argc, char **argv)
 {
     sym_job job;
+    const char *path = NULL, *out = NULL;
+    char def_out[300];
+    int check = 1, rc = EXIT_OK;
 
-    if (argc != 3)
-        return usage_error("validate takes one job file%s", argc < 3 ? ", found none" : "");
-    if (sym_job_load(&job, argv[2]) < 0) {
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-space-check"))
+            check = 0;
+        else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a file name", argv[i]);
+            out = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("unknown option '%s' for validate", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            return usage_error("validate takes one job file; '%s' is a second one", argv[i]);
+    }
+    if (!path)
+        return usage_error("validate takes one job file%s", ", found none");
+    if (sym_job_load(&job, path) < 0) {
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
-    printf("%s: valid job '%s': %d run%s (%d configuration%s x %d seed%s)\n", argv[2], job.name,
+    if (!out) {
+        snprintf(def_out, sizeof(def_out), "%s.h5", job.name);
+        out = def_out;
+    }
+    /* what the machine must hold: the output on its file system, a run in memory */
+    if (check && sym_plan_check(&job, out, 1) < 0) {
+        print_error();
+        sym_job_dispose(&job);
+        return EXIT_INPUT;
+    }
+    printf("%s: valid job '%s': %d run%s (%d configuration%s x %d seed%s)\n", path, job.name,
            sym_job_n_runs(&job), sym_job_n_runs(&job) == 1 ? "" : "s", job.n_configs,
            job.n_configs == 1 ? "" : "s", job.n_seeds, job.n_seeds == 1 ? "" : "s");
     for (int a = 0; a < job.n_axes; a++)
         printf("  axis %d: %s, %d value%s\n", a, job.axis_name[a], job.axis_len[a],
                job.axis_len[a] == 1 ? "" : "s");
+    {
+        sym_plan_sizes z;
+        char line[256];
+
+        sym_plan_sizes_of(&z, &job);
+        snprintf(line, sizeof(line), "  needs: output %.3g MiB, memory %.3g MiB per worker rank",
+                 z.output_bytes / 1048576.0, z.worker_bytes / 1048576.0);
+        if (z.data_bytes > 0)
+            snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user data %.3g MiB per run",
+                     z.data_bytes / 1048576.0);
+        printf("%s\n", line);
+    }
     sym_job_dispose(&job);
-    return EXIT_OK;
+    return rc;
 }
 
 static int cmd_plan(int argc, char **argv)
@@ -246,6 +289,8 @@ static int cmd_run(int argc, char **argv)
             o.force = 1;
         } else if (!strcmp(argv[i], "--resume")) {
             o.resume = 1;
+        } else if (!strcmp(argv[i], "--no-space-check")) {
+            o.no_space_check = 1;
         } else if (!strcmp(argv[i], "--checkpoint-every") || !strcmp(argv[i], "--grace") ||
                    !strcmp(argv[i], "--progress-every") || !strcmp(argv[i], "--task-timeout")) {
             double *dst = !strcmp(argv[i], "--grace")            ? &o.grace

@@ -553,6 +553,43 @@ int sym_h5_matrix_shape(int *rows, int *cols, const char *file, const char *dset
     return rc;
 }
 
+int sym_h5_check_finite(const char *file, const char *dset)
+{
+    hid_t fh = -1, dh = -1, fs = -1, ms = -1;
+    double *buf = NULL;
+    int rc = 0, rows, cols, rank;
+    hsize_t block;
+
+    SYM_TRY(open_matrix(&fh, &dh, &rows, &cols, file, dset));
+    /* rows in blocks of about 1 MiB: memory stays bounded whatever the data's size */
+    block = (hsize_t)(131072 / cols > 0 ? 131072 / cols : 1);
+    SYM_TRY(sym_alloc_doubles(&buf, (size_t)block * (size_t)cols));
+    H5CHK(fs = H5Dget_space(dh));
+    rank = H5Sget_simple_extent_ndims(fs);
+    for (hsize_t r0 = 0; r0 < (hsize_t)rows; r0 += block) {
+        hsize_t m = (hsize_t)rows - r0 < block ? (hsize_t)rows - r0 : block;
+        hsize_t start[2] = {r0, 0}, count[2] = {m, (hsize_t)cols};
+
+        H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
+        H5CHK(ms = H5Screate_simple(rank, count, NULL));
+        H5CHK(H5Dread(dh, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf));
+        H5Sclose(ms);
+        ms = -1;
+        for (size_t i = 0; i < (size_t)m * (size_t)cols; i++)
+            if (!isfinite(buf[i]))
+                SYM_FAIL(SYM_EJOB, "%s: dataset '%s' has a non-finite value (%g) at row %llu, column %zu",
+                         file, dset, buf[i], (unsigned long long)(r0 + i / (size_t)cols),
+                         i % (size_t)cols);
+    }
+cleanup:
+    free(buf);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (dh >= 0) H5Dclose(dh);
+    if (fh >= 0) H5Fclose(fh);
+    return rc;
+}
+
 int sym_h5_read_matrix(double **out, int *rows, int *cols, const char *file, const char *dset)
 {
     hid_t fh = -1, dh = -1;

@@ -582,6 +582,12 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
                             "expected %d rows (as many as data.x), found %d", xr, yr);
             d->output = yc;
         }
+        /* NaN or Inf in the data is bad input, found now rather than at run time */
+        if (sym_h5_check_finite(d->file, d->x_path) < 0)
+            return jerr(c, lookup(c, v, "x") ? lookup(c, v, "x") : lookup(c, v, "file"),
+                        lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
+        if (d->y_path[0] && sym_h5_check_finite(d->file, d->y_path) < 0)
+            return jerr(c, lookup(c, v, "y"), "data.y", "%s", sym_err_message());
         return 0;
     }
     }

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 /* multiply-adds of one forward pass per sample */
 static double macs(const sym_model_opts *m)
@@ -53,6 +56,65 @@ static double run_bytes(const sym_job_config *c)
     return 8.0 * (2 * n * (din + dout) + n * (2 * wsum + 5 * wmax) + 6.0 * (double)params_of(&c->model));
 }
 
+void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
+{
+    int n = sym_job_n_runs(job);
+    size_t max_params = 0, max_points = 0, row;
+    double per_run, team = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (int c = 0; c < job->n_configs; c++) {
+        const sym_job_config *cf = &job->configs[c];
+        size_t p = params_of(&cf->model), pts = (size_t)sym_train_n_points(&cf->train);
+        /* the run's arrays, its loss curve and per-point measures, its result */
+        double b = run_bytes(cf) + 8.0 * (double)pts * 2 + 8.0 * (3.0 * p + (double)job->measure.total);
+
+        max_params = p > max_params ? p : max_params;
+        max_points = pts > max_points ? pts : max_points;
+        out->worker_bytes = b > out->worker_bytes ? b : out->worker_bytes;
+        if (cf->data.kind == SYM_DATA_HDF5) {
+            double d = 8.0 * cf->data.samples * (cf->model.widths[0] + cf->model.widths[cf->model.n_layers]);
+
+            out->data_bytes = d > out->data_bytes ? d : out->data_bytes;
+        }
+    }
+    per_run = 1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
+              8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2
+                                  : job->record_weights == SYM_RECORD_WEIGHTS_FINAL         ? 1
+                                                                                            : 0) +
+              8.0 * job->n_columns + 16 + 8.0 * (double)sym_job_probe_size(job) +
+              8.0 * (double)job->measure.total + 8.0 * job->orbit.directions * (job->probe_orbit ? 1 : 0);
+    out->output_bytes = n * per_run;
+    out->result_bytes = 8.0 * (2.0 * max_params + max_points + (double)job->measure.total +
+                               (double)sym_job_probe_size(job)) + 600;
+    /* rank 0: results buffered between checkpoints (flushed at 256 MiB), the
+     * runs waiting for their probe pieces, one padded row per dataset */
+    out->rank0_bytes = fmin(256.0 * (1 << 20), out->result_bytes * n) + 2 * out->result_bytes + 16.0 * n;
+    /* the largest row of one run in one dataset: HDF5 chunks hold whole rows */
+    row = max_points > max_params ? max_points : max_params;
+    row = (size_t)job->measure.total > row ? (size_t)job->measure.total : row;
+    row = sym_job_probe_size(job) > row ? sym_job_probe_size(job) : row;
+    out->row_bytes = 8.0 * (double)row;
+    if (sym_job_has_team(job))
+        for (int k = 0; k < job->n_configs; k++) {
+            sym_model *pm = NULL;
+
+            if (sym_model_create(&pm, &job->configs[k].model) == 0) {
+                int P = (int)sym_model_n_params(pm), U = sym_discovery_unknowns(pm, job->discovery.family);
+                double b = 0;
+
+                if (job->probe_hessian)
+                    b = (double)sym_team_syev_bytes(P, job->team_size);
+                if (job->probe_discovery)
+                    b = fmax(b, (double)sym_team_svd_bytes(sym_discovery_conditions(pm, &job->discovery),
+                                                           U, job->team_size));
+                team = b > team ? b : team;
+            }
+            sym_model_free(pm);
+        }
+    out->team_bytes = team;
+}
+
 static void human(char *buf, size_t cap, double bytes)
 {
     const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -89,10 +151,78 @@ cleanup:
     return rc;
 }
 
+/* the memory one process may use here: physical memory, a cgroup limit (a
+ * Slurm allocation), an address-space rlimit, whichever is smallest */
+static double memory_limit(void)
+{
+    double lim = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    const char *files[] = {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    struct rlimit rl;
+
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(files[k], "r");
+        double v;
+
+        if (f && fscanf(f, "%lf", &v) == 1 && v > 0 && v < lim)
+            lim = v; /* "max" (no limit) does not scan */
+        if (f)
+            fclose(f);
+    }
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < lim)
+        lim = (double)rl.rlim_cur;
+    return lim;
+}
+
+int sym_plan_check(const sym_job *job, const char *out_path, int new_file)
+{
+    sym_plan_sizes z;
+    char a[64], b[64], dir[1024];
+    const char *slash = strrchr(out_path, '/');
+    struct statvfs fs;
+    double mem = memory_limit(), need;
+    int rc = 0;
+
+    sym_plan_sizes_of(&z, job);
+    human(a, sizeof(a), z.row_bytes);
+    if (z.row_bytes >= 4294967295.0)
+        SYM_FAIL(SYM_EJOB,
+                 "%s: one run's row of the output would take %s (its loss curve or weights): "
+                 "HDF5 stores a row in one chunk of less than 4 GiB; raise record.loss_every or "
+                 "shrink the model",
+                 job->path, a);
+    need = fmax(fmax(z.worker_bytes, z.rank0_bytes), z.team_bytes);
+    if (need > mem) {
+        human(a, sizeof(a), need);
+        human(b, sizeof(b), mem);
+        SYM_FAIL(SYM_EJOB,
+                 "%s: needs about %s of memory per rank (%s) but a process here may use %s "
+                 "(physical memory, cgroup or rlimit); --no-space-check runs it anyway",
+                 job->path, a,
+                 need == z.worker_bytes ? "a worker's largest run"
+                 : need == z.rank0_bytes ? "rank 0's result buffer"
+                                         : "a team rank",
+                 b);
+    }
+    if (!new_file)
+        return 0;
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_path) + (slash == out_path) : 1,
+             slash ? out_path : ".");
+    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * fs.f_frsize < z.output_bytes) {
+        human(a, sizeof(a), z.output_bytes);
+        human(b, sizeof(b), (double)fs.f_bavail * fs.f_frsize);
+        SYM_FAIL(SYM_EJOB,
+                 "%s: the output needs about %s (allocated in full when it is created) but %s "
+                 "has %s free; --no-space-check runs it anyway",
+                 out_path, a, dir, b);
+    }
+cleanup:
+    return rc;
+}
+
 int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
 {
     int rc = 0, n = sym_job_n_runs(job);
-    double out_bytes = 0, max_run = 0, max_result = 0;
+    sym_plan_sizes z;
     char a[64], b[64];
 
     fprintf(out, "%s: %d runs = %d configuration%s x %d seed%s; %lld tasks (%d per run: training",
@@ -108,27 +238,9 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
                 job->probe_hessian && job->probe_discovery ? " + " : "",
                 job->probe_discovery ? "symmetry_discovery" : "");
     fprintf(out, ")\n");
+    sym_plan_sizes_of(&z, job);
     if (sym_job_has_team(job)) {
-        size_t need = 0;
-
-        for (int k = 0; k < job->n_configs; k++) {
-            sym_model *pm = NULL;
-
-            if (sym_model_create(&pm, &job->configs[k].model) == 0) {
-                int P = (int)sym_model_n_params(pm), U = sym_discovery_unknowns(pm, job->discovery.family);
-                size_t b = 0;
-
-                if (job->probe_hessian)
-                    b = sym_team_syev_bytes(P, job->team_size);
-                if (job->probe_discovery) {
-                    size_t d = sym_team_svd_bytes(sym_discovery_conditions(pm, &job->discovery), U,
-                                                  job->team_size);
-                    b = d > b ? d : b;
-                }
-                need = b > need ? b : need;
-            }
-            sym_model_free(pm);
-        }
+        double need = z.team_bytes;
         char np[64] = "any number of ranks";
 
         if (job->team_size > 1)
@@ -159,32 +271,16 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
         }
     }
 
-    /* output: per run, the fixed datasets plus curves and weights at their largest shapes */
-    {
-        size_t max_params = 0, max_points = 0;
-
-        for (int c = 0; c < job->n_configs; c++) {
-            const sym_job_config *cf = &job->configs[c];
-            size_t p = params_of(&cf->model), pts = (size_t)sym_train_n_points(&cf->train);
-
-            max_params = p > max_params ? p : max_params;
-            max_points = pts > max_points ? pts : max_points;
-            max_run = run_bytes(cf) > max_run ? run_bytes(cf) : max_run;
-        }
-        out_bytes = n * (1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
-                         8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2
-                                             : job->record_weights == SYM_RECORD_WEIGHTS_FINAL         ? 1
-                                                                                                       : 0) +
-                         8.0 * job->n_columns + 16 + 8.0 * (double)sym_job_probe_size(job) +
-                         8.0 * job->orbit.directions * (job->probe_orbit ? 1 : 0));
-        max_result = 8.0 * (2 * max_params + max_points) + 600;
-    }
-    human(a, sizeof(a), out_bytes);
+    human(a, sizeof(a), z.output_bytes);
     fprintf(out, "output: about %s (allocated in full when the file is created)\n", a);
-    human(a, sizeof(a), max_run);
-    human(b, sizeof(b), fmin(256.0 * (1 << 20), max_result * n) + 16.0 * n);
-    fprintf(out, "memory: up to %s per worker rank for its largest run; rank 0 buffers up to %s of "
-                 "results between checkpoints\n", a, b);
+    if (z.data_bytes > 0) {
+        human(a, sizeof(a), z.data_bytes);
+        fprintf(out, "data: %s read from HDF5 by every worker rank for each of its runs\n", a);
+    }
+    human(a, sizeof(a), z.worker_bytes);
+    human(b, sizeof(b), z.rank0_bytes);
+    fprintf(out, "memory: up to %s per worker rank for its largest run; rank 0 up to %s (results "
+                 "buffered between checkpoints)\n", a, b);
 
     if (calibrate) {
         /* two short trainings of run 0 separate the fixed cost of a run

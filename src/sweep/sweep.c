@@ -983,7 +983,11 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
         info.mpi_size = size;
         info.hosts = hosts;
         info.shard = shard;
-        if (o->resume) {
+        if (!o->no_space_check)
+            rc = sym_plan_check(job, o->out_path, !o->resume);
+        if (rc < 0) {
+            /* refused before anything is made */
+        } else if (o->resume) {
             rc = sym_output_resume(&out, &to_run, &n_to_run, o->out_path, job, shard);
         } else {
             rc = sym_output_create(&out, o->out_path, job, o->force, &info);
