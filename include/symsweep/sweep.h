@@ -199,6 +199,16 @@ size_t sym_job_probe_size(const sym_job *job);
  * "FILE:LINE:COL: KEY: expected ..., found ..."; an unreadable file SYM_EIO.
  */
 int sym_job_load(sym_job *job, const char *path);
+
+/** Deepest nesting a job file may have (flow brackets, indentation, "- " entries). */
+#define SYM_JOB_MAX_DEPTH 64
+
+/**
+ * Refuse (SYM_EJOB, "PATH:LINE:COL: (file): ...") a YAML text nested more than
+ * @p max_depth levels deep, before any parser sees it (libyaml takes minutes
+ * on pathological nesting).  Linear in @p len.
+ */
+int sym_yaml_check_depth(const char *text, size_t len, const char *path, int max_depth);
 /** Parse and validate YAML text; @p path names it in messages and anchors relative paths. */
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path);
 void sym_job_dispose(sym_job *job);

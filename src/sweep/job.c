@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -57,6 +58,13 @@ static void describe(char *buf, size_t n, const node *v)
 
 static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* a character of a job name: it becomes a file name */
+static int name_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '.' || ch == '_' || ch == '-';
+}
 
 static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
 {
@@ -1707,7 +1715,23 @@ static int parse_document(ctx *c, sym_job *job)
         dot = strrchr(def, '.');
         if (dot && dot != def)
             *dot = '\0';
+        /* the default from the file name becomes a valid name */
+        for (char *q = def; *q; q++)
+            if (!name_char(*q))
+                *q = '_';
+        if (def[0] == '.' || def[0] == '-')
+            def[0] = '_';
         SYM_TRY(get_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
+        /* the name becomes the default output path: no directories, no hidden files */
+        for (const char *q = job->name; *q; q++)
+            if (!name_char(*q))
+                return jerr(c, lookup(c, root, "name"), "name",
+                            "expected letters, digits, '.', '_' and '-' only, found \"%s\"",
+                            job->name);
+        if (!job->name[0] || job->name[0] == '.' || job->name[0] == '-')
+            return jerr(c, lookup(c, root, "name"), "name",
+                        "expected a name that starts with a letter, digit or '_', found \"%s\"",
+                        job->name);
     }
     SYM_TRY(parse_seeds(c, root, job));
     SYM_TRY(parse_record(c, root, job));
@@ -1855,6 +1879,7 @@ int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path)
     sym_sha256_hex(job->sha256, text, len);
     if (memchr(text, '\0', len))
         SYM_FAIL(SYM_EJOB, "%s:1:1: (file): expected YAML text, found a NUL byte", path);
+    SYM_TRY(sym_yaml_check_depth(text, len, path, SYM_JOB_MAX_DEPTH));
 
     if (!yaml_parser_initialize(&parser))
         SYM_FAIL(SYM_ENOMEM, "cannot initialize the YAML parser");
@@ -1901,6 +1926,13 @@ int sym_job_load(sym_job *job, const char *path)
     f = fopen(path, "rb");
     if (!f)
         SYM_FAIL(SYM_EIO, "%s: cannot open the job file: %s", path, strerror(errno));
+    {
+        struct stat sb;
+
+        if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+            SYM_FAIL(SYM_EJOB, "%s: expected a job file, found %s", path,
+                     S_ISDIR(sb.st_mode) ? "a directory" : "something other than a regular file");
+    }
     if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
         SYM_FAIL(SYM_EIO, "%s: cannot read the job file (not a regular file?)", path);
     if (len > 16 * 1024 * 1024)
