@@ -32,7 +32,8 @@ enum {
     SYM_EJOB = -6,    /**< job file invalid: message is file:line:col: key: ... */
     SYM_EEXIST = -7,  /**< output exists and neither --force nor --resume */
     SYM_EUSAGE = -8,  /**< bad command line */
-    SYM_EINTR_ABANDON = -9 /**< stopped by a signal with work still in flight */
+    SYM_EINTR_ABANDON = -9, /**< stopped by a signal with work still in flight */
+    SYM_ECORRUPT = -10 /**< a file's checksum failed: its bytes changed after they were written */
 };
 
 /**

@@ -126,6 +126,12 @@ int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n);
 int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n);
 /** Read a 1-D string dataset: out[i] owned by the caller (free each). */
 int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n);
+/**
+ * Read every dataset of @p f (but variable-length strings) in full, so that
+ * every chunk's checksum is checked: SYM_ECORRUPT naming the first dataset
+ * whose bytes changed after they were written.  @p n_checked: datasets read.
+ */
+int sym_h5_verify(int *n_checked, sym_h5 *f);
 /** A string attribute (owned copy). */
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
 

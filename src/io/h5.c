@@ -88,6 +88,15 @@ static void h5_function(char *dst, size_t n, const char *expr)
     snprintf(dst, n, "%.*s", h ? (int)k : 0, h ? h : "");
 }
 
+/* a checksum failure names the file and the dataset: the user must know what is lost */
+static void name_corruption(const sym_h5 *f, const char *dset)
+{
+    sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
+                "%s: %s: checksum mismatch: the file is corrupted (bytes changed after they "
+                "were written); restore a good copy or recompute it (run --force)",
+                f->path, dset);
+}
+
 static int h5_fail(const char *file, int line, const char *what)
 {
     h5_stack st = {"no detail", ""};
@@ -97,7 +106,12 @@ static int h5_fail(const char *file, int line, const char *what)
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
     H5Eclear2(H5E_DEFAULT);
     h5_function(fn, sizeof(fn), what);
-    rc = sym_err_set(SYM_EIO, file, line, "HDF5: %s failed: %s", fn[0] ? fn : what, st.inner);
+    if (strstr(st.all, "checksum") || strstr(st.all, "Fletcher32") || strstr(st.all, "fletcher32"))
+        rc = sym_err_set(SYM_ECORRUPT, file, line,
+                         "checksum mismatch: the file is corrupted (bytes changed after they were "
+                         "written)");
+    else
+        rc = sym_err_set(SYM_EIO, file, line, "HDF5: %s failed: %s", fn[0] ? fn : what, st.inner);
     if (st.all[0])
         sym_err_frame(file, line, st.all); /* HDF5's whole stack, for SYMSWEEP_DEBUG=1 */
     return rc;
@@ -142,6 +156,36 @@ cleanup:
     return rc;
 }
 
+/* the first link that is not a hard link: symsweep writes none */
+static herr_t foreign_link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    if (info->type != H5L_TYPE_HARD) {
+        snprintf(data, 512, "%s", name);
+        return 1; /* stop */
+    }
+    return 0;
+}
+
+/* refuse a file with soft or external links: reading one could open another file */
+static int check_links(sym_h5 *f)
+{
+    char name[512] = "";
+    int rc = 0;
+
+    if (H5Lvisit(f->file, H5_INDEX_NAME, H5_ITER_NATIVE, foreign_link_cb, name) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_ECORRUPT, "%s: its groups cannot be listed (the file is corrupted)", f->path);
+    }
+    if (name[0])
+        SYM_FAIL(SYM_EUSAGE,
+                 "%s: /%s is a soft or external link: symsweep files have none, and links are "
+                 "not followed (not a symsweep output file?)",
+                 f->path, name);
+cleanup:
+    return rc;
+}
+
 static hid_t make_status_type(void)
 {
     hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
@@ -159,6 +203,7 @@ static hid_t make_status_type(void)
 int sym_h5_create(sym_h5 **out, const char *path, int force)
 {
     sym_h5 *f = NULL;
+    hid_t fapl = -1;
     int rc = 0;
 
     h5_quiet();
@@ -168,7 +213,13 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     snprintf(f->path, sizeof(f->path), "%s", path);
     SYM_TRY(sym_outfile_prepare(f->tmp, sizeof(f->tmp), path, force,
                                 "use --force to replace it, or --resume"));
-    f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    /* the 1.8 format: superblock v2 and object headers v2 carry checksums, so
+     * a changed byte in them is an error on reading, not a wrong value.  Not
+     * 1.10's: its superblock v3 marks a file open for writing, and a killed
+     * sweep's file would then refuse to open until h5clear is run on it. */
+    H5CHK(fapl = H5Pcreate(H5P_FILE_ACCESS));
+    H5CHK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18));
+    f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (f->file < 0) {
         h5_stack st = {"no detail", ""};
 
@@ -181,6 +232,8 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     *out = f;
     f = NULL;
 cleanup:
+    if (fapl >= 0)
+        H5Pclose(fapl);
     sym_h5_close(f);
     return rc;
 }
@@ -271,6 +324,7 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
         H5Eclear2(H5E_DEFAULT);
         SYM_FAIL(SYM_EIO, "%s: cannot open for resuming: %s", path, st.inner);
     }
+    SYM_TRY(check_links(f));
     H5CHK(f->status_type = make_status_type());
     *out = f;
     f = NULL;
@@ -403,6 +457,11 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
     H5CHK(sp = H5Screate_simple(rank, hd, NULL));
     H5CHK(dcpl = H5Pcreate(H5P_DATASET_CREATE));
     H5CHK(H5Pset_chunk(dcpl, rank, chunk));
+    /* a checksum per chunk: a changed byte fails the read instead of passing as
+     * data (variable-length strings live in the global heap, which HDF5 cannot
+     * filter: their chunks hold heap references) */
+    if (type != SYM_H5_STRING)
+        H5CHK(H5Pset_fletcher32(dcpl));
     if (type == SYM_H5_DOUBLE) {
         double nan = NAN;
         H5CHK(H5Pset_fill_value(dcpl, t, &nan));
@@ -639,6 +698,7 @@ int sym_h5_open_read(sym_h5 **out, const char *path)
                               "running?): 'symsweep status' and 'summary' read it anyway", path);
         SYM_FAIL(SYM_EIO, "%s: HDF5 cannot open it: %s", path, st.inner);
     }
+    SYM_TRY(check_links(f));
     *out = f;
     f = NULL;
 cleanup:
@@ -780,6 +840,8 @@ static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n
 cleanup:
     if (d >= 0)
         H5Dclose(d);
+    if (rc == SYM_ECORRUPT)
+        name_corruption(f, path);
     return rc;
 }
 
@@ -887,7 +949,8 @@ static herr_t ds_cb(hid_t o, const char *name, const H5O_info_t *info, void *dat
     (void)o;
     if (info->type != H5O_TYPE_DATASET)
         return 0;
-    snprintf(full, sizeof(full), "%s/%s", d->prefix, name);
+    snprintf(full, sizeof(full), "%s%s%s", d->prefix,
+             d->prefix[0] && d->prefix[strlen(d->prefix) - 1] == '/' ? "" : "/", name);
     return list_cb(0, full, NULL, &d->l);
 }
 
@@ -971,6 +1034,8 @@ static int block_io(sym_h5 *f, const char *path, long long row0, long long n, vo
     else
         H5CHK(H5Dread(d, nt, ms, fs, H5P_DEFAULT, buf));
 cleanup:
+    if (rc == SYM_ECORRUPT)
+        name_corruption(f, path);
     if (nt >= 0) H5Tclose(nt);
     if (ft >= 0) H5Tclose(ft);
     if (ms >= 0) H5Sclose(ms);
@@ -987,4 +1052,41 @@ int sym_h5_read_block(void *buf, sym_h5 *f, const char *path, long long row0, lo
 int sym_h5_write_block(sym_h5 *f, const char *path, long long row0, long long n, const void *buf)
 {
     return block_io(f, path, row0, n, (void *)buf, 1);
+}
+
+int sym_h5_verify(int *n_checked, sym_h5 *f)
+{
+    char **paths = NULL;
+    char *buf = NULL;
+    int rc = 0, np = 0;
+
+    *n_checked = 0;
+    SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
+    for (int p = 0; p < np; p++) {
+        int rank;
+        long long dims[8], rows_per = 1;
+        size_t elem, row = 1;
+
+        if (sym_h5_is_string(f, paths[p]))
+            continue; /* variable-length strings: heap references, no checksum */
+        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, paths[p]));
+        for (int d = 1; d < rank; d++)
+            row *= (size_t)dims[d];
+        row *= elem;
+        /* about 4 MiB at a time: every chunk is read, and so checked, once */
+        rows_per = (long long)((4u << 20) / (row ? row : 1));
+        rows_per = rows_per < 1 ? 1 : rows_per;
+        free(buf);
+        buf = NULL;
+        SYM_TRY(sym_alloc(&buf, row * (size_t)(rows_per < dims[0] ? rows_per : dims[0]) + 1));
+        for (long long r0 = 0; r0 < dims[0]; r0 += rows_per)
+            SYM_TRY(sym_h5_read_block(buf, f, paths[p], r0, dims[0] - r0 < rows_per ? dims[0] - r0 : rows_per));
+        (*n_checked)++;
+    }
+cleanup:
+    for (int p = 0; p < np; p++)
+        free(paths[p]);
+    free(paths);
+    free(buf);
+    return rc;
 }

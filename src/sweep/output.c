@@ -114,6 +114,80 @@ cleanup:
     return rc;
 }
 
+/* the /grid values of run i: its seed, its configuration, or column k's value */
+static void grid_values(const sym_job *job, int i, int64_t *seed, int64_t *config)
+{
+    uint64_t s;
+
+    sym_job_run_config(job, i, &s);
+    *seed = (int64_t)s;
+    *config = i / job->n_seeds;
+}
+
+/*
+ * --resume: the file's /grid must be this job's, value for value (the job's
+ * hash matching is not enough once bytes of the file may have changed, and
+ * variable-length strings carry no checksum).
+ */
+static int check_grid(sym_output *o, const char *path)
+{
+    const sym_job *job = o->job;
+    int rc = 0, n = sym_job_n_runs(job);
+    int64_t *seed = NULL, *cfg = NULL;
+    double *num = NULL;
+    char **str = NULL;
+
+    SYM_TRY(sym_alloc(&seed, sizeof(int64_t) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&cfg, sizeof(int64_t) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&num, sizeof(double) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&str, sizeof(char *) * (size_t)(n + 1)));
+    SYM_TRY(sym_h5_read_int64(seed, o->h5, "/grid/seed", n));
+    SYM_TRY(sym_h5_read_int64(cfg, o->h5, "/grid/config", n));
+    for (int i = 0; i < n; i++) {
+        int64_t s, c;
+
+        grid_values(job, i, &s, &c);
+        if (s != seed[i] || c != cfg[i])
+            SYM_FAIL(SYM_ECORRUPT,
+                     "%s: cannot resume: /grid of run %d is seed %lld, configuration %lld; the job "
+                     "says seed %lld, configuration %lld (the file was changed)",
+                     path, i, (long long)seed[i], (long long)cfg[i], (long long)s, (long long)c);
+    }
+    for (int k = 0; k < job->n_columns; k++) {
+        const sym_grid_column *g = &job->columns[k];
+        char gp[160];
+
+        snprintf(gp, sizeof(gp), "/grid/%s", g->name);
+        if (g->numeric)
+            SYM_TRY(sym_h5_read_doubles(num, o->h5, gp, n));
+        else
+            SYM_TRY(sym_h5_read_strings(str, o->h5, gp, n));
+        for (int i = 0; i < n; i++) {
+            int v = sym_job_axis_index(job, i, g->axis);
+            int same = g->numeric ? (num[i] == g->num[v] || (isnan(num[i]) && isnan(g->num[v])))
+                                  : str[i] && strcmp(str[i], g->str[v]) == 0;
+
+            if (!same)
+                SYM_FAIL(SYM_ECORRUPT,
+                         "%s: cannot resume: %s of run %d differs from the job's value %s (the "
+                         "file was changed)",
+                         path, gp, i, g->str[v]);
+        }
+        for (int i = 0; !g->numeric && i < n; i++) {
+            free(str[i]);
+            str[i] = NULL;
+        }
+    }
+cleanup:
+    for (int i = 0; str && i < n; i++)
+        free(str[i]);
+    free(str);
+    free(num);
+    free(cfg);
+    free(seed);
+    return rc;
+}
+
 static int grid(sym_output *o)
 {
     const sym_job *job = o->job;
@@ -129,10 +203,9 @@ static int grid(sym_output *o)
     SYM_TRY(sym_h5_dataset(o->h5, "/grid/seed", SYM_H5_INT64, 1, n1,
                            "seed of each run: its data, initialization and minibatch streams", NULL));
     for (int i = 0; i < n; i++) {
-        uint64_t seed;
+        int64_t cfg;
 
-        sym_job_run_config(job, i, &seed);
-        iv[i] = (int64_t)seed;
+        grid_values(job, i, &iv[i], &cfg);
     }
     SYM_TRY(sym_h5_write_rows(o->h5, "/grid/seed", 0, n, iv));
     SYM_TRY(sym_h5_dataset(o->h5, "/grid/config", SYM_H5_INT64, 1, n1,
@@ -1105,6 +1178,12 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     o->job = job;
     SYM_TRY(layout(o));
     SYM_TRY(sym_h5_open_rw(&o->h5, path));
+    {
+        int checked;
+
+        /* a changed byte anywhere: refuse, rather than keep corrupted runs as done */
+        SYM_TRY(sym_h5_verify(&checked, o->h5));
+    }
     if (sym_h5_attr_read_string(&hash, o->h5, "/", "job_sha256") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no job_sha256)", path);
     if (strcmp(hash, job->sha256) != 0)
@@ -1121,8 +1200,13 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     SYM_TRY(sym_h5_length(&len, o->h5, "/runs/status"));
     if (len != n)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: %lld runs in the file, %d in the job", path, len, n);
+    SYM_TRY(check_grid(o, path));
     SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));
     SYM_TRY(sym_h5_read_int64(st, o->h5, "/runs/status", n));
+    for (int i = 0; i < n; i++)
+        if (st[i] < SYM_RUN_PENDING || st[i] > SYM_RUN_FAILED)
+            SYM_FAIL(SYM_ECORRUPT, "%s: cannot resume: /runs/status of run %d is %lld, not a status",
+                     path, i, (long long)st[i]);
     SYM_TRY(sym_alloc(&list, sizeof(int) * (size_t)(n + 1)));
     /* pending runs were never finished; failed ones may have failed for a
      * reason that is gone (a missing data file); diverged runs would
