@@ -874,6 +874,7 @@ static int coordinator(MPI_Comm comm, const sym_job *job, sym_output *out, const
                 fprintf(stderr, " %d", w->held[k]);
             fprintf(stderr, "%s; they stay pending\n", w->n_held > 20 ? " ..." : "");
             *abandoned = c.outstanding;
+            c.stopping = 1;
             break;
         }
         if (rc == 0)
@@ -1080,7 +1081,8 @@ cleanup:
     sym_run_result_dispose(&r);
     if (out) {
         double tc = sym_now();
-        int rc2 = sym_output_close(out, rc == 0 && !st->interrupted);
+        /* 'finished' only when every run came back: never after an abandonment */
+        int rc2 = sym_output_close(out, rc == 0 && !st->interrupted && !abandoned);
 
         /* output_close frees out: read its write time before */
         st->write_time = last_write_time + (sym_now() - tc);
