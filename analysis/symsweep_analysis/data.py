@@ -69,9 +69,50 @@ def one_line(e):
     return s if len(s) < 200 else s[:197] + "..."
 
 
+def _foreign_link(f):
+    """The first soft or external link in the file, or None: symsweep writes
+    none, and following one could open another file."""
+    found = []
+
+    def visit(name, info):
+        if info.type != h5py.h5l.TYPE_HARD:
+            found.append(name.decode(errors="replace") if isinstance(name, bytes) else name)
+            return 1
+        return None
+
+    f.id.links.visit(visit, info=True)
+    return found[0] if found else None
+
+
+def verify_checksums(f, path, block_bytes=4 << 20):
+    """Read every numeric dataset in full, a block of rows at a time, so that
+    every chunk's Fletcher-32 checksum is checked; FormatError names the first
+    dataset whose bytes changed after symsweep wrote them."""
+    names = []
+    f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+    for n in names:
+        d = f[n]
+        if d.dtype.kind == "O" or not d.shape:
+            continue
+        row = max(1, d.dtype.itemsize * int(np.prod(d.shape[1:], dtype=np.int64)))
+        step = max(1, block_bytes // row)
+        try:
+            for r0 in range(0, d.shape[0], step):
+                d[r0:r0 + step]
+        except OSError as e:
+            raise FormatError("%s: /%s: %s" % (path, n, "checksum mismatch: the file is corrupted "
+                                               "(bytes changed after they were written)"
+                                               if "checksum" in str(e).lower() else one_line(e)))
+
+
 def _check_layout(f, path):
-    if "format_version" not in f.attrs:
-        raise FormatError("%s: not a symsweep output file (no format_version attribute)" % path)
+    link = _foreign_link(f)
+    if link is not None:
+        raise FormatError("%s: /%s is a soft or external link: symsweep files have none, and links "
+                          "are not followed (not a symsweep output file?)" % (path, link))
+    for need in ("format_version", "job_sha256"):
+        if need not in f.attrs:
+            raise FormatError("%s: not a symsweep output file (no %s attribute)" % (path, need))
     v = int(np.asarray(f.attrs["format_version"]).ravel()[0])
     if v != FORMAT_VERSION:
         raise FormatError("%s: format_version is %d, this analysis reads version %d" % (path, v, FORMAT_VERSION))
@@ -81,6 +122,22 @@ def _check_layout(f, path):
     n = f["runs/status"].shape[0] if f["runs/status"].ndim == 1 else -1
     if n < 0:
         raise FormatError("%s: /runs/status has shape %s, expected [n_runs]" % (path, f["runs/status"].shape))
+    if f["runs/status"].dtype.kind not in "iu":
+        raise FormatError("%s: /runs/status holds %s, not run statuses" % (path, f["runs/status"].dtype))
+    st = f["runs/status"][...]
+    if st.size and (st.min() < 0 or st.max() > 3):
+        bad = int(np.flatnonzero((st < 0) | (st > 3))[0])
+        raise FormatError("%s: /runs/status of run %d is %d, not pending, done, diverged or failed"
+                          % (path, bad, st[bad]))
+    # symsweep allocates every dataset in full when it creates the file: a
+    # dataset with unallocated space was not written by it, and its size is a lie
+    holes = []
+    f.visititems(lambda nm, o: holes.append(nm) if isinstance(o, h5py.Dataset) and o.dtype.kind != "O"
+                 and o.id.get_storage_size() < o.size * o.dtype.itemsize else None)
+    if holes:
+        raise FormatError("%s: /%s is not allocated in full: not written by symsweep, or changed"
+                          % (path, holes[0]))
+    verify_checksums(f, path)
     want = int(np.asarray(f.attrs.get("n_runs", n)).ravel()[0])
     if want != n:
         raise FormatError("%s: attribute n_runs is %d but /runs/status has %d rows" % (path, want, n))

@@ -132,6 +132,17 @@ int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n);
  * whose bytes changed after they were written.  @p n_checked: datasets read.
  */
 int sym_h5_verify(int *n_checked, sym_h5 *f);
+/**
+ * Check that @p f is a symsweep output file of layout @p format_version:
+ * format_version and job_sha256 attributes, /runs/status a list of integers,
+ * every dataset allocated in full and, but for dimension scales, one row per
+ * run.  SYM_ECORRUPT names what is wrong.  @p n_runs: the number of runs.
+ */
+int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version);
+
+/** /runs/status (@p n runs); a value that is not a status is SYM_ECORRUPT. */
+int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n);
+
 /** A string attribute (owned copy). */
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
 

@@ -76,7 +76,17 @@ static int error_status(void)
 
 static int print_error(void)
 {
-    fprintf(stderr, "symsweep: error: %s\n", sym_err_message());
+    /* one line, whatever a value quoted in the message holds */
+    fputs("symsweep: error: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)sym_err_message(); *c; c++) {
+        if (*c == '\n')
+            fputs("\\n", stderr);
+        else if (*c < 0x20 || *c == 0x7f)
+            fprintf(stderr, "\\x%02x", *c);
+        else
+            fputc(*c, stderr);
+    }
+    fputc('\n', stderr);
     if (getenv("SYMSWEEP_DEBUG"))
         fprintf(stderr, "%s", sym_err_trace());
     return error_status();
@@ -389,10 +399,8 @@ int main(int argc, char **argv)
     /* one BLAS thread per rank: ranks are the parallelism, and results must
      * not depend on a thread count */
     openblas_set_num_threads(1);
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return EXIT_INPUT;
-    }
+    if (argc < 2)
+        return usage_error("no command: expected run, validate, plan, merge, status or summary%s", "");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;
@@ -406,8 +414,6 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (!strcmp(argv[1], "validate"))
         return cmd_validate(argc, argv);
-    if (!strcmp(argv[1], "summary"))
-        return cmd_summary(argc, argv);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(argc, argv);
     if (!strcmp(argv[1], "merge"))
@@ -416,8 +422,7 @@ int main(int argc, char **argv)
         /* read a file a running sweep is writing: its structure is final
          * and only data bytes change, so HDF5's lock is not needed */
         setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
-        if (!strcmp(argv[1], "status"))
-            return cmd_status(argc, argv);
+        return !strcmp(argv[1], "status") ? cmd_status(argc, argv) : cmd_summary(argc, argv);
     }
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -1090,3 +1090,121 @@ cleanup:
     free(buf);
     return rc;
 }
+
+/* an integer attribute of the root, or SYM_ECORRUPT naming it */
+static int root_int_attr(long long *out, sym_h5 *f, const char *name)
+{
+    hid_t a = -1, t = -1;
+    int rc = 0;
+
+    if (H5Aexists(f->file, name) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no %s attribute)", f->path, name);
+    }
+    H5CHK(a = H5Aopen(f->file, name, H5P_DEFAULT));
+    H5CHK(t = H5Aget_type(a));
+    if (H5Tget_class(t) != H5T_INTEGER)
+        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (attribute %s is not an integer)",
+                 f->path, name);
+    H5CHK(H5Aread(a, H5T_NATIVE_LLONG, out));
+cleanup:
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    return rc;
+}
+
+int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
+{
+    char **paths = NULL;
+    int rc = 0, np = 0;
+    long long v = 0, n = 0;
+    hid_t d = -1, t = -1, sp = -1;
+
+    SYM_TRY(root_int_attr(&v, f, "format_version"));
+    if (v != format_version)
+        SYM_FAIL(SYM_ECORRUPT, "%s: format_version is %lld; this symsweep reads version %d",
+                 f->path, v, format_version);
+    if (H5Aexists(f->file, "job_sha256") <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no job_sha256 attribute)", f->path);
+    }
+    if (!sym_h5_exists(f, "/runs/status"))
+        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no /runs/status)", f->path);
+    H5CHK(d = H5Dopen2(f->file, "/runs/status", H5P_DEFAULT));
+    H5CHK(t = H5Dget_type(d));
+    H5CHK(sp = H5Dget_space(d));
+    if ((H5Tget_class(t) != H5T_ENUM && H5Tget_class(t) != H5T_INTEGER) ||
+        H5Sget_simple_extent_ndims(sp) != 1)
+        SYM_FAIL(SYM_ECORRUPT, "%s: /runs/status is not a list of run statuses (type or shape)",
+                 f->path);
+    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
+    /* every dataset: allocated in full (symsweep allocates at creation, so a
+     * hole is not its file and its size is a lie), one row per run unless it
+     * is a dimension scale */
+    SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
+    for (int p = 0; p < np; p++) {
+        hid_t dd = -1, dt = -1, ds = -1;
+        hsize_t dims[8] = {0};
+        int rank, string, scale;
+        hssize_t npts;
+        size_t elem;
+        hsize_t stored;
+
+        if ((dd = H5Dopen2(f->file, paths[p], H5P_DEFAULT)) < 0 || (dt = H5Dget_type(dd)) < 0 ||
+            (ds = H5Dget_space(dd)) < 0) {
+            rc = h5_fail(__FILE__, __LINE__, "H5Dopen2");
+        } else {
+            rank = H5Sget_simple_extent_ndims(ds);
+            H5Sget_simple_extent_dims(ds, dims, NULL);
+            npts = H5Sget_simple_extent_npoints(ds);
+            elem = H5Tget_size(dt);
+            string = H5Tis_variable_str(dt) > 0;
+            scale = H5DSis_scale(dd) > 0;
+            stored = H5Dget_storage_size(dd);
+            H5Eclear2(H5E_DEFAULT);
+            if (rank < 1 || rank > 8)
+                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
+                                 "%s: %s has %d dimensions: not a symsweep dataset", f->path,
+                                 paths[p], rank);
+            else if (!string && (double)stored < (double)npts * (double)elem)
+                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
+                                 "%s: %s stores %llu of its %.0f bytes: symsweep allocates every "
+                                 "dataset in full, so this file was not made by it or was changed",
+                                 f->path, paths[p], (unsigned long long)stored,
+                                 (double)npts * (double)elem);
+            else if (!scale && (long long)dims[0] != n)
+                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
+                                 "%s: %s has %llu rows but /runs/status has %lld runs", f->path,
+                                 paths[p], (unsigned long long)dims[0], n);
+        }
+        if (ds >= 0) H5Sclose(ds);
+        if (dt >= 0) H5Tclose(dt);
+        if (dd >= 0) H5Dclose(dd);
+        if (rc < 0)
+            goto cleanup;
+    }
+    *n_runs = n;
+cleanup:
+    for (int p = 0; p < np; p++)
+        free(paths[p]);
+    free(paths);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n)
+{
+    int rc = 0;
+
+    SYM_TRY(sym_h5_read_int64(out, f, "/runs/status", n));
+    for (long long i = 0; i < n; i++)
+        if (out[i] < 0 || out[i] > 3)
+            SYM_FAIL(SYM_ECORRUPT,
+                     "%s: /runs/status of run %lld is %lld, not pending, done, diverged or failed "
+                     "(the file is corrupted or not symsweep's)",
+                     f->path, i, (long long)out[i]);
+cleanup:
+    return rc;
+}

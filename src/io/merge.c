@@ -6,6 +6,7 @@
  * of different jobs and shards that computed the same run.
  */
 #include "symsweep/io.h"
+#include "symsweep/version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +64,13 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     /* the same job, the same grid, and no run computed twice */
     for (int k = 0; k < n_shards; k++) {
         SYM_TRY(sym_h5_open_read(&in, shards[k]));
+        {
+            int checked;
+
+            /* a shard that is not whole, or changed, is not merged into anything */
+            SYM_TRY(sym_h5_check_layout(&n, in, SYM_FORMAT_VERSION));
+            SYM_TRY(sym_h5_verify(&checked, in));
+        }
         if (!sym_h5_exists(in, "/runs/status") ||
             sym_h5_attr_read_string(&hash, in, "/", "job_sha256") < 0)
             SYM_FAIL(SYM_EIO, "%s: not a symsweep output file", shards[k]);
@@ -81,7 +89,7 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         else if (n != n_runs)
             SYM_FAIL(SYM_EJOB, "%s has %lld runs, %s has %lld", shards[k], n, shards[0], n_runs);
         SYM_TRY(sym_alloc(&status[k], sizeof(int64_t) * (size_t)(n_runs + 1)));
-        SYM_TRY(sym_h5_read_int64(status[k], in, "/runs/status", n_runs));
+        SYM_TRY(sym_h5_read_status(status[k], in, n_runs));
         sym_h5_close(in);
         in = NULL;
     }

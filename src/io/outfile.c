@@ -47,6 +47,16 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
                      "running?): not replacing it",
                      path);
     }
+    {
+        char dir[1024];
+
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+                 slash ? path : ".");
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            SYM_FAIL(SYM_EUSAGE, "%s: the directory %s does not exist", path, dir);
+        if (access(dir, W_OK | X_OK) != 0)
+            SYM_FAIL(SYM_EUSAGE, "%s: the directory %s is not writable", path, dir);
+    }
     if (snprintf(tmp, n, "%.*s.%s.%ld.tmp", slash ? (int)(slash - path + 1) : 0, path,
                  slash ? slash + 1 : path, (long)getpid()) >= (int)n)
         SYM_FAIL(SYM_EUSAGE, "%s: output path too long", path);

@@ -5,6 +5,7 @@
  * small datasets (/grid, /runs/status, /runs/metrics), never weights.
  */
 #include "symsweep/io.h"
+#include "symsweep/version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,23 +61,15 @@ static int open_status(sym_h5 **f, int64_t **status, long long *n, int counts[4]
     int rc = 0, checked = 0;
 
     SYM_TRY(sym_h5_open_read(f, path));
+    SYM_TRY(sym_h5_check_layout(n, *f, SYM_FORMAT_VERSION));
     /* every chunk's checksum, unless a sweep is writing the file now (a
      * chunk being rewritten would look torn) */
     if (!sym_outfile_locked(path))
         SYM_TRY(sym_h5_verify(&checked, *f));
-    if (!sym_h5_exists(*f, "/runs/status"))
-        SYM_FAIL(SYM_EIO, "%s: not a symsweep output file (no /runs/status)", path);
-    SYM_TRY(sym_h5_length(n, *f, "/runs/status"));
     SYM_TRY(sym_alloc(status, sizeof(int64_t) * (size_t)(*n + 1)));
-    SYM_TRY(sym_h5_read_int64(*status, *f, "/runs/status", *n));
-    for (long long i = 0; i < *n; i++) {
-        if ((*status)[i] < 0 || (*status)[i] > 3)
-            SYM_FAIL(SYM_ECORRUPT,
-                     "%s: /runs/status of run %lld is %lld, not pending, done, diverged or failed "
-                     "(the file is corrupted or not symsweep's)",
-                     path, i, (long long)(*status)[i]);
+    SYM_TRY(sym_h5_read_status(*status, *f, *n));
+    for (long long i = 0; i < *n; i++)
         counts[(*status)[i]]++;
-    }
 cleanup:
     return rc;
 }

@@ -1923,16 +1923,17 @@ int sym_job_load(sym_job *job, const char *path)
     int rc = 0;
 
     memset(job, 0, sizeof(*job));
-    f = fopen(path, "rb");
-    if (!f)
-        SYM_FAIL(SYM_EIO, "%s: cannot open the job file: %s", path, strerror(errno));
     {
+        /* before opening: opening a FIFO would wait for a writer */
         struct stat sb;
 
-        if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
             SYM_FAIL(SYM_EJOB, "%s: expected a job file, found %s", path,
                      S_ISDIR(sb.st_mode) ? "a directory" : "something other than a regular file");
     }
+    f = fopen(path, "rb");
+    if (!f)
+        SYM_FAIL(SYM_EIO, "%s: cannot open the job file: %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
         SYM_FAIL(SYM_EIO, "%s: cannot read the job file (not a regular file?)", path);
     if (len > 16 * 1024 * 1024)

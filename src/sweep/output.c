@@ -1182,6 +1182,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
         int checked;
 
         /* a changed byte anywhere: refuse, rather than keep corrupted runs as done */
+        SYM_TRY(sym_h5_check_layout(&len, o->h5, SYM_FORMAT_VERSION));
         SYM_TRY(sym_h5_verify(&checked, o->h5));
     }
     if (sym_h5_attr_read_string(&hash, o->h5, "/", "job_sha256") < 0)
@@ -1202,11 +1203,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: %lld runs in the file, %d in the job", path, len, n);
     SYM_TRY(check_grid(o, path));
     SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));
-    SYM_TRY(sym_h5_read_int64(st, o->h5, "/runs/status", n));
-    for (int i = 0; i < n; i++)
-        if (st[i] < SYM_RUN_PENDING || st[i] > SYM_RUN_FAILED)
-            SYM_FAIL(SYM_ECORRUPT, "%s: cannot resume: /runs/status of run %d is %lld, not a status",
-                     path, i, (long long)st[i]);
+    SYM_TRY(sym_h5_read_status(st, o->h5, n));
     SYM_TRY(sym_alloc(&list, sizeof(int) * (size_t)(n + 1)));
     /* pending runs were never finished; failed ones may have failed for a
      * reason that is gone (a missing data file); diverged runs would

@@ -207,7 +207,10 @@ int sym_plan_check(const sym_job *job, const char *out_path, int new_file)
         return 0;
     snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_path) + (slash == out_path) : 1,
              slash ? out_path : ".");
-    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * fs.f_frsize < z.output_bytes) {
+    if (statvfs(dir, &fs) != 0)
+        SYM_FAIL(SYM_EUSAGE, "%s: the output directory %s does not exist or cannot be read",
+                 out_path, dir);
+    if ((double)fs.f_bavail * fs.f_frsize < z.output_bytes) {
         human(a, sizeof(a), z.output_bytes);
         human(b, sizeof(b), (double)fs.f_bavail * fs.f_frsize);
         SYM_FAIL(SYM_EJOB,

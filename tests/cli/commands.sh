@@ -396,9 +396,15 @@ check "plan --no-calibrate" "$exe" plan "$tmp/sw.yaml" --no-calibrate
 ! grep -q "^time:" "$tmp/log" || { echo "FAIL: --no-calibrate calibrated"; fail=1; }
 expect_status 2 "plan of a bad job" "$exe" plan "$src/tests/cli/bad_jobs/33_lr_zero.yaml"
 
-# an unwritable output path: a clear error, status 1
-expect_status 1 "unwritable output" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/no/such/dir/out.h5"
-grep -q "cannot create the output file" "$tmp/err" || { echo "FAIL: unwritable message"; cat "$tmp/err"; fail=1; }
+# an output path in a missing directory: bad command line, refused before any work (status 2)
+expect_status 2 "unwritable output" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/no/such/dir/out.h5"
+grep -q "the output directory .*/no/such/dir does not exist" "$tmp/err" || { echo "FAIL: unwritable message"; cat "$tmp/err"; fail=1; }
+# an output directory that is not writable (root writes anywhere: only for other users)
+if [ "$(id -u)" != 0 ]; then
+  mkdir -p "$tmp/ro" && chmod 555 "$tmp/ro"
+  expect_status 2 "read-only directory" "$exe" run "$src/jobs/smoke.yaml" -o "$tmp/ro/out.h5"
+  grep -q "is not writable" "$tmp/err" || { echo "FAIL: read-only directory message"; cat "$tmp/err"; fail=1; }
+fi
 
 [ $fail -eq 0 ] && echo "cli: all command checks passed"
 exit $fail
