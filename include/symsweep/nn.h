@@ -156,7 +156,22 @@ typedef struct sym_loss_parts {
 /** Forward/backward buffers for batches of up to max_batch rows; one block of memory. */
 typedef struct sym_eval sym_eval;
 
+/**
+ * Samples one pass of the evaluator holds: more (full-data objectives on
+ * large data) are evaluated a block at a time, so the evaluator's memory is
+ * that of one block whatever the data's size.
+ */
+#define SYM_EVAL_BLOCK 4096
+
+/** An evaluator for up to @p max_batch samples, in blocks of SYM_EVAL_BLOCK. */
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch);
+/**
+ * An evaluator for up to @p max_n samples whose buffers hold @p block of them:
+ * an evaluation of n <= block samples is one pass; n > block is summed block
+ * by block (deterministic; rounding differs from one pass by the sums' order).
+ */
+int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
+                            int block);
 void sym_eval_free(sym_eval *e);
 /**
  * Objective on rows X [n x d_in], targets Y [n x d_out] (n <= max_batch) and,
@@ -178,7 +193,8 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
 
 /**
  * Pre-activations Z_l of the last forward pass, feature-major [n_{l+1} x n]
- * with rows sym_batch_ld(n) apart (borrowed).
+ * with rows sym_batch_ld(n) apart (borrowed).  Only after a pass of at most
+ * one block (asserted).
  */
 const double *sym_eval_preactivation(const sym_eval *e, int l);
 

@@ -148,7 +148,9 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
 struct sym_eval {
     const sym_model *m;
     sym_reg reg;
-    int max_batch, max_w;
+    int max_batch, max_w; /* max_batch: the block, the columns every buffer holds */
+    int max_n;            /* the largest n accepted: more than a block is evaluated in blocks */
+    int last_blocked;     /* the last pass went in blocks: Z holds only its last block */
     sym_arena arena;
     /* Activations are feature-major, [units x n] with row stride n (the batch
      * size of the call): every product then runs along the contiguous batch
@@ -176,13 +178,22 @@ static int max_width(const sym_model_opts *o)
 
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch)
 {
+    return sym_eval_create_blocked(out, m, reg, max_batch, SYM_EVAL_BLOCK);
+}
+
+int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
+                            int block)
+{
     sym_eval *e = NULL;
     const sym_model_opts *o = &m->o;
     int rc = 0, L = o->n_layers, W = max_width(o), jac = reg->kind == SYM_REG_JACOBIAN;
+    int max_batch = max_n < block ? max_n : block;
     size_t bytes = 0, regw = 0, ww = (size_t)W * W, bw;
 
-    if (max_batch < 1 || max_batch > INT_MAX - 8)
-        SYM_FAIL(SYM_EINVAL, "batch size %d: must be in 1..%d", max_batch, INT_MAX - 8);
+    if (max_n < 1 || max_n > INT_MAX - 8)
+        SYM_FAIL(SYM_EINVAL, "batch size %d: must be in 1..%d", max_n, INT_MAX - 8);
+    if (block < 1)
+        SYM_FAIL(SYM_EINVAL, "block of %d samples: must be >= 1", block);
     /* every batch array is feature-major with rows sym_batch_ld(n) apart */
     bw = (size_t)sym_batch_ld(max_batch) * W;
     if (reg->kind == SYM_REG_JACOBIAN && reg->norm == SYM_NORM_LP && !(reg->p >= 1.0))
@@ -191,6 +202,7 @@ int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int 
     e->m = m;
     e->reg = *reg;
     e->max_batch = max_batch;
+    e->max_n = max_n;
     e->max_w = W;
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
@@ -252,6 +264,7 @@ void sym_eval_free(sym_eval *e)
 const double *sym_eval_preactivation(const sym_eval *e, int l)
 {
     SYM_ASSERT(l >= 0 && l < e->m->o.n_layers);
+    SYM_ASSERT(!e->last_blocked); /* only the last block would be there */
     return e->Z[l];
 }
 
@@ -288,14 +301,20 @@ static void forward(sym_eval *e, const double *params, const double *XT, int n, 
 int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n)
 {
     const sym_model_opts *o = &e->m->o;
-    int rc = 0;
+    int rc = 0, din = o->widths[0], dout = o->widths[o->n_layers];
 
-    if (n < 1 || n > e->max_batch)
-        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    sym_transpose_ld(e->XT, sym_batch_ld(n), X, o->widths[0], n, o->widths[0]);
-    forward(e, params, e->XT, n, o->n_layers);
-    sym_transpose_ld(yhat, o->widths[o->n_layers], e->A[o->n_layers - 1], sym_batch_ld(n),
-                     o->widths[o->n_layers], n);
+    if (n < 1 || n > e->max_n)
+        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_n);
+    /* a block of rows at a time: every output row depends on its input row only */
+    for (int s = 0; s < n; s += e->max_batch) {
+        int nb = n - s < e->max_batch ? n - s : e->max_batch;
+
+        sym_transpose_ld(e->XT, sym_batch_ld(nb), X + (size_t)s * din, din, nb, din);
+        forward(e, params, e->XT, nb, o->n_layers);
+        sym_transpose_ld(yhat + (size_t)s * dout, dout, e->A[o->n_layers - 1], sym_batch_ld(nb),
+                         dout, nb);
+    }
+    e->last_blocked = n > e->max_batch;
 cleanup:
     return rc;
 }
@@ -309,13 +328,13 @@ cleanup:
  *                                                 by the ordinary backward pass)
  */
 static int jacobian_chain(sym_eval *e, double *value, double *grad, const double *params,
-                          int l0, int l1, double lambda, int n)
+                          int l0, int l1, double lambda, int n, int n_total)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     int nin = o->widths[l0], ld = sym_batch_ld(n), rc = 0;
     sym_reg nr = SYM_REG_INIT;
-    double total = 0.0, scale = lambda / n;
+    double total = 0.0, scale = lambda / n_total; /* each sample weighs lambda / (all samples) */
 
     nr.kind = e->reg.norm == SYM_NORM_FROBENIUS ? SYM_REG_FROBENIUS : SYM_REG_LP;
     nr.p = e->reg.p;
@@ -386,40 +405,52 @@ cleanup:
     return rc;
 }
 
-int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
-                    const double *XT, const double *YT, int n)
+/* the weight penalties: once per evaluation, whatever the blocks */
+static int weight_penalty(sym_eval *e, double *pen, double *grad, const double *params)
+{
+    const sym_model *m = e->m;
+    const sym_model_opts *o = &m->o;
+    int rc = 0, L = o->n_layers;
+
+    *pen = 0.0;
+    if (e->reg.kind == SYM_REG_NONE || e->reg.kind == SYM_REG_JACOBIAN)
+        return 0;
+    for (int l = 0; l < L; l++) {
+        double lam = l < o->n_encoder ? e->reg.lambda_encoder : e->reg.lambda_decoder, v = 0.0;
+        int rows = m->tied[l] ? o->widths[l] : o->widths[l + 1];
+        int cols = m->tied[l] ? o->widths[l + 1] : o->widths[l];
+
+        if (lam == 0.0)
+            continue;
+        /* a tied layer penalizes its owner's storage: R(W^T) = R(W) for
+         * every entry-wise and unitarily invariant norm here */
+        SYM_TRY(sym_reg_matrix(&v, grad ? grad + m->w_off[l] : NULL, lam, &e->reg,
+                               params + m->w_off[l], rows, cols, e->regwork));
+        *pen += lam * v;
+    }
+cleanup:
+    return rc;
+}
+
+/*
+ * The data term (its sum of squares in *sse) and the Jacobian penalty (*jpen)
+ * of one block of n samples, feature-major XT, YT with rows sym_batch_ld(n)
+ * apart, weighted for n_total samples in all; the gradient accumulates into
+ * @p grad.  With n == n_total this is the whole objective's data part.
+ */
+static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
+                      const double *params, const double *XT, const double *YT, int n, int n_total)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     int L = o->n_layers, dout = o->widths[L], ld = sym_batch_ld(n), rc = 0;
     double *dA = e->buf0, *spare = e->buf1;
-    double sse, pen = 0.0, inv = 1.0 / ((double)n * dout);
+    double sse, inv = 1.0 / ((double)n_total * dout);
     /* the fused output kernel keeps a row of op(W) on the stack: widths <= 64 */
     int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN &&
                       o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
 
-    if (n < 1 || n > e->max_batch)
-        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    if (grad)
-        memset(grad, 0, sizeof(double) * m->n_params);
-
-    /* weight penalties */
-    if (e->reg.kind != SYM_REG_NONE && e->reg.kind != SYM_REG_JACOBIAN) {
-        for (int l = 0; l < L; l++) {
-            double lam = l < o->n_encoder ? e->reg.lambda_encoder : e->reg.lambda_decoder, v = 0.0;
-            int rows = m->tied[l] ? o->widths[l] : o->widths[l + 1];
-            int cols = m->tied[l] ? o->widths[l + 1] : o->widths[l];
-
-            if (lam == 0.0)
-                continue;
-            /* a tied layer penalizes its owner's storage: R(W^T) = R(W) for
-             * every entry-wise and unitarily invariant norm here */
-            SYM_TRY(sym_reg_matrix(&v, grad ? grad + m->w_off[l] : NULL, lam, &e->reg,
-                                   params + m->w_off[l], rows, cols, e->regwork));
-            pen += lam * v;
-        }
-    }
-
+    *jpen = 0.0;
     if (fuse) {
         /* a linear output layer: forward, loss and its backward in one pass
          * over the batch (core/kernels.c); Z_{L-1} is not stored */
@@ -447,12 +478,12 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
             for (int l = 0; l < L; l++)
                 memset(e->extra[l], 0, sizeof(double) * (size_t)ld * o->widths[l + 1]);
         if (e->reg.lambda_encoder != 0.0) {
-            SYM_TRY(jacobian_chain(e, &v, grad, params, 0, o->n_encoder, e->reg.lambda_encoder, n));
-            pen += v;
+            SYM_TRY(jacobian_chain(e, &v, grad, params, 0, o->n_encoder, e->reg.lambda_encoder, n, n_total));
+            *jpen += v;
         }
         if (o->n_encoder < L && e->reg.lambda_decoder != 0.0) {
-            SYM_TRY(jacobian_chain(e, &v, grad, params, o->n_encoder, L, e->reg.lambda_decoder, n));
-            pen += v;
+            SYM_TRY(jacobian_chain(e, &v, grad, params, o->n_encoder, L, e->reg.lambda_decoder, n, n_total));
+            *jpen += v;
         }
     }
 
@@ -497,25 +528,74 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
             }
         }
     }
-    out->data = sse * inv;
-    out->penalty = pen;
-    out->total = out->data + pen;
+    *sse_out = sse;
 cleanup:
     return rc;
+}
+
+/*
+ * The objective on n samples, X and Y row-major ([n x d]) or feature-major
+ * (rows sym_batch_ld(n) apart).  Up to a block (max_batch samples) this is
+ * one pass; more is evaluated a block at a time, each block copied or
+ * transposed into the evaluator's own feature-major buffers, so memory stays
+ * that of one block whatever n (sums then run block by block: deterministic,
+ * but not the rounding of one pass).
+ */
+static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                    const double *X, const double *Y, int row_major, int n)
+{
+    const sym_model_opts *o = &e->m->o;
+    int rc = 0, din = o->widths[0], dout = o->widths[o->n_layers], ld = sym_batch_ld(n);
+    double sse = 0.0, pen = 0.0, jpen = 0.0, inv = 1.0 / ((double)n * dout);
+
+    if (n < 1 || n > e->max_n)
+        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_n);
+    if (grad)
+        memset(grad, 0, sizeof(double) * e->m->n_params);
+    SYM_TRY(weight_penalty(e, &pen, grad, params));
+    if (n <= e->max_batch) {
+        if (row_major) {
+            sym_transpose_ld(e->XT, ld, X, din, n, din);
+            sym_transpose_ld(e->YT, ld, Y, dout, n, dout);
+            X = e->XT;
+            Y = e->YT;
+        }
+        SYM_TRY(data_block(e, &sse, &jpen, grad, params, X, Y, n, n));
+    } else {
+        for (int s = 0; s < n; s += e->max_batch) {
+            int nb = n - s < e->max_batch ? n - s : e->max_batch, ldb = sym_batch_ld(nb);
+            double sb, jb;
+
+            if (row_major) {
+                sym_transpose_ld(e->XT, ldb, X + (size_t)s * din, din, nb, din);
+                sym_transpose_ld(e->YT, ldb, Y + (size_t)s * dout, dout, nb, dout);
+            } else {
+                for (int f = 0; f < din; f++)
+                    memcpy(e->XT + (size_t)f * ldb, X + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
+                for (int f = 0; f < dout; f++)
+                    memcpy(e->YT + (size_t)f * ldb, Y + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
+            }
+            SYM_TRY(data_block(e, &sb, &jb, grad, params, e->XT, e->YT, nb, n));
+            sse += sb;
+            jpen += jb;
+        }
+    }
+    e->last_blocked = n > e->max_batch;
+    out->data = sse * inv;
+    out->penalty = pen + jpen;
+    out->total = out->data + out->penalty;
+cleanup:
+    return rc;
+}
+
+int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                    const double *XT, const double *YT, int n)
+{
+    return evaluate(e, out, grad, params, XT, YT, 0, n);
 }
 
 int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                   const double *X, const double *Y, int n)
 {
-    const sym_model_opts *o = &e->m->o;
-    int rc = 0;
-
-    if (n < 1 || n > e->max_batch)
-        SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_batch);
-    sym_transpose_ld(e->XT, sym_batch_ld(n), X, o->widths[0], n, o->widths[0]);
-    sym_transpose_ld(e->YT, sym_batch_ld(n), Y, o->widths[o->n_layers], n,
-                     o->widths[o->n_layers]);
-    SYM_TRY(sym_eval_loss_t(e, out, grad, params, e->XT, e->YT, n));
-cleanup:
-    return rc;
+    return evaluate(e, out, grad, params, X, Y, 1, n);
 }

@@ -15,6 +15,19 @@ int sym_train_n_points(const sym_train_opts *o)
 
 int sym_train_point_epoch(const sym_train_opts *o, int i) { return i * o->loss_every; }
 
+/*
+ * The objective on all the data.  Up to one evaluator block the data are kept
+ * feature-major (transposed once, nothing per step); beyond, the evaluator
+ * transposes a block at a time from the rows, so that a large data set is
+ * held once, not three times.
+ */
+static int full_loss(sym_eval *ev, sym_loss_parts *lp, double *grad, const double *params,
+                     const sym_data *d, const double *XT, const double *YT)
+{
+    return XT ? sym_eval_loss_t(ev, lp, grad, params, XT, YT, d->n)
+              : sym_eval_loss(ev, lp, grad, params, d->X, d->Y, d->n);
+}
+
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
 {
@@ -42,11 +55,13 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     SYM_TRY(sym_alloc_doubles(&grad, np));
     SYM_TRY(sym_alloc_doubles(&prev, np));
     /* the data, feature-major once: the evaluator works along the batch,
-     * rows sym_batch_ld(n) apart */
-    SYM_TRY(sym_alloc_doubles(&XT, (size_t)ld * d->d_in));
-    SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
-    sym_transpose_ld(XT, ld, d->X, d->d_in, n, d->d_in);
-    sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
+     * rows sym_batch_ld(n) apart (up to a block; see full_loss) */
+    if (n <= SYM_EVAL_BLOCK) {
+        SYM_TRY(sym_alloc_doubles(&XT, (size_t)ld * d->d_in));
+        SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
+        sym_transpose_ld(XT, ld, d->X, d->d_in, n, d->d_in);
+        sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
+    }
     if (!full) {
         SYM_TRY(sym_alloc_doubles(&Xb, (size_t)sym_batch_ld(bs) * d->d_in));
         SYM_TRY(sym_alloc_doubles(&Yb, (size_t)sym_batch_ld(bs) * d->d_out));
@@ -63,7 +78,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     for (int ep = 0; ep < E; ep++) {
         if (full) {
             /* the objective at the start of epoch ep is the curve point for ep */
-            SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, XT, YT, n));
+            SYM_TRY(full_loss(ev, &lp, grad, params, d, XT, YT));
             if (!isfinite(lp.total))
                 goto diverged;
             if (ep % every == 0) {
@@ -75,7 +90,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             sym_opt_step(&opt, params, grad);
         } else {
             if (ep % every == 0) {
-                SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
+                SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
                 if (!isfinite(lp.total))
                     goto diverged;
                 curve[ipt++] = lp.total;
@@ -92,13 +107,16 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             for (int s = 0; s < n; s += bs) {
                 int nb = n - s < bs ? n - s : bs, ldb = sym_batch_ld(nb);
 
-                /* gather the batch straight into feature-major [d x nb] */
+                /* gather the batch straight into feature-major [d x nb] (the
+                 * same values from the rows when the data are not transposed) */
                 for (int f = 0; f < d->d_in; f++)
                     for (int i = 0; i < nb; i++)
-                        Xb[(size_t)f * ldb + i] = XT[(size_t)f * ld + perm[s + i]];
+                        Xb[(size_t)f * ldb + i] = XT ? XT[(size_t)f * ld + perm[s + i]]
+                                                     : d->X[(size_t)perm[s + i] * d->d_in + f];
                 for (int f = 0; f < d->d_out; f++)
                     for (int i = 0; i < nb; i++)
-                        Yb[(size_t)f * ldb + i] = YT[(size_t)f * ld + perm[s + i]];
+                        Yb[(size_t)f * ldb + i] = YT ? YT[(size_t)f * ld + perm[s + i]]
+                                                     : d->Y[(size_t)perm[s + i] * d->d_out + f];
                 SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, Xb, Yb, nb));
                 if (!isfinite(lp.total))
                     goto diverged;
@@ -108,7 +126,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
         }
         out->epochs_done = ep + 1;
     }
-    SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
+    SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
     if (!isfinite(lp.total))
         goto diverged;
     if (E % every == 0)
@@ -120,7 +138,7 @@ diverged:
     /* keep the last parameters whose objective was finite */
     out->status = SYM_RUN_DIVERGED;
     memcpy(params, prev, np * sizeof(double));
-    SYM_TRY(sym_eval_loss_t(ev, &lp, NULL, params, XT, YT, n));
+    SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
     out->final = lp;
 cleanup:
     sym_eval_free(ev);

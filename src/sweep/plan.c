@@ -42,18 +42,30 @@ static size_t params_of(const sym_model_opts *m)
     return n;
 }
 
-/* bytes one training run holds: data (row- and feature-major), activations
- * and their gradients, parameters with gradient and optimizer state */
+/* bytes of the data of one run: X and, unless an autoencoder reconstructs X, Y */
+static double data_bytes(const sym_job_config *c)
+{
+    int din = c->model.widths[0], dout = c->model.widths[c->model.n_layers];
+    int own_y = !(c->data.kind == SYM_DATA_HDF5 && !c->data.y_path[0]);
+
+    return 8.0 * c->data.samples * (din + (own_y ? dout : 0));
+}
+
+/* bytes one training run holds: the data (plus a feature-major copy up to an
+ * evaluator block; beyond, it is transposed a block at a time), activations
+ * and their gradients for one block, parameters with gradient and optimizer
+ * state */
 static double run_bytes(const sym_job_config *c)
 {
-    double wsum = 0, wmax = 0, n = c->data.samples;
+    double wsum = 0, wmax = 0, n = c->data.samples, blk = n < SYM_EVAL_BLOCK ? n : SYM_EVAL_BLOCK;
     int din = c->model.widths[0], dout = c->model.widths[c->model.n_layers];
 
     for (int l = 0; l <= c->model.n_layers; l++) {
         wsum += c->model.widths[l];
         wmax = c->model.widths[l] > wmax ? c->model.widths[l] : wmax;
     }
-    return 8.0 * (2 * n * (din + dout) + n * (2 * wsum + 5 * wmax) + 6.0 * (double)params_of(&c->model));
+    return data_bytes(c) + (n <= SYM_EVAL_BLOCK ? 8.0 * n * (din + dout) : 0) +
+           8.0 * blk * (2 * wsum + 5 * wmax + din + dout) + 6.0 * 8.0 * (double)params_of(&c->model);
 }
 
 void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
@@ -72,11 +84,8 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
         max_params = p > max_params ? p : max_params;
         max_points = pts > max_points ? pts : max_points;
         out->worker_bytes = b > out->worker_bytes ? b : out->worker_bytes;
-        if (cf->data.kind == SYM_DATA_HDF5) {
-            double d = 8.0 * cf->data.samples * (cf->model.widths[0] + cf->model.widths[cf->model.n_layers]);
-
-            out->data_bytes = d > out->data_bytes ? d : out->data_bytes;
-        }
+        if (cf->data.kind == SYM_DATA_HDF5)
+            out->data_bytes = data_bytes(cf) > out->data_bytes ? data_bytes(cf) : out->data_bytes;
     }
     per_run = 1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
               8.0 * max_params * (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL ? 2

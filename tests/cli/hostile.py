@@ -353,12 +353,63 @@ def hostile_h5(tmp):
               inputs=inputs)
 
 
+def peak_of(args, cwd):
+    """Peak RSS (MiB) of one command alone, measured in a fresh process."""
+    probe = ("import resource, subprocess, sys; "
+             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+             "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe] + args, cwd=cwd, capture_output=True,
+                         text=True, env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "")
+                                             + ":detect_leaks=0")).stdout.split()
+    return int(out[0]), int(out[1]) / 1024.0
+
+
+def user_data_memory(tmp):
+    """A 64 MiB data set trained for an epoch, full batch and in minibatches:
+    peak memory above a tiny-data run stays within 2x the data's size."""
+    if "fsanitize" in open(os.path.join(os.path.dirname(EXE), "CMakeCache.txt")).read() \
+            if os.path.exists(os.path.join(os.path.dirname(EXE), "CMakeCache.txt")) else False:
+        return  # ASan's shadow memory is not the program's
+    rows, cols = 1 << 20, 8
+    with h5py.File(os.path.join(tmp, "big.h5"), "w") as f:
+        f["X"] = np.random.default_rng(0).normal(size=(rows, cols))
+    with h5py.File(os.path.join(tmp, "tiny.h5"), "w") as f:
+        f["X"] = np.random.default_rng(0).normal(size=(64, cols))
+    size_mb = rows * cols * 8 / 2**20
+    for name, batch in (("full batch", ""), ("minibatch", ", batch_size: 32")):
+        for data in ("big", "tiny"):
+            open(os.path.join(tmp, data + ".yaml"), "w").write(
+                "name: %s\nseeds: [1]\ndata: {kind: hdf5, file: %s.h5, x: X}\n"
+                "model: {kind: autoencoder, input: 8, latent: 3}\n"
+                "train: {optimizer: adam, lr: 0.01, epochs: 1%s}\n" % (data, data, batch))
+        rc, base = peak_of([EXE, "run", "tiny.yaml", "-o", "tiny_out.h5", "-q"], tmp)
+        rc2, peak = peak_of([EXE, "run", "big.yaml", "-o", "big_out.h5", "-q"], tmp)
+        counts["job"] += 1
+        if rc or rc2:
+            failures.append("user data (%s): runs failed (%d, %d)" % (name, rc, rc2))
+        elif peak - base > 2 * size_mb:
+            failures.append("user data (%s): %.0f MiB of data took %.0f MiB above a tiny run "
+                            "(bound 2x)" % (name, size_mb, peak - base))
+        else:
+            print("user data (%s): %.0f MiB of data, %.0f MiB peak above a tiny run (%.2fx)"
+                  % (name, size_mb, peak - base, (peak - base) / size_mb))
+        for f in ("tiny_out.h5", "big_out.h5", "tiny_out.h5.progress", "big_out.h5.progress"):
+            if os.path.exists(os.path.join(tmp, f)):
+                os.remove(os.path.join(tmp, f))
+    rc, out, err, _ = run([EXE, "validate", "big.yaml"], tmp)
+    if rc != 0 or "user data 64 MiB per run" not in out:
+        failures.append("validate does not report the user data's size: %r" % out)
+    for f in ("big.h5", "tiny.h5", "big.yaml", "tiny.yaml"):
+        os.remove(os.path.join(tmp, f))
+
+
 def main():
     tmp = tempfile.mkdtemp()
     try:
         bad_jobs(tmp)
         bad_command_lines(tmp)
         hostile_h5(tmp)
+        user_data_memory(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     need = {"job": 60, "cmd": 30, "h5": 15 * 5}
