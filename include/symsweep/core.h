@@ -284,6 +284,8 @@ typedef enum sym_group {
 
 /** Name used in job files and HDF5 ("general", "orthogonal", ...). */
 const char *sym_group_name(sym_group g);
+/** The job-file names of group families. */
+extern const char *const sym_group_names[SYM_GROUP_COUNT];
 /** Parse a name; returns -1 if unknown. */
 int sym_group_from_name(const char *name);
 

@@ -38,6 +38,8 @@ typedef enum sym_act {
 } sym_act;
 
 const char *sym_act_name(sym_act a);
+/** The job-file names of activations. */
+extern const char *const sym_act_names[SYM_ACT_COUNT];
 /** -1 if unknown */
 int sym_act_from_name(const char *name);
 /** a = sigma(z), n entries (a may equal z) */
@@ -53,8 +55,11 @@ void sym_act_deriv2(sym_act act, double slope, const double *z, const double *a,
 /* Models                                                             */
 /* ------------------------------------------------------------------ */
 
-typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER } sym_model_kind;
-typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM } sym_init_kind;
+typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_COUNT } sym_model_kind;
+typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM, SYM_INIT_COUNT } sym_init_kind;
+/** The job-file names of model kinds and initializations ("mlp", "normal", ...). */
+extern const char *const sym_model_kind_names[SYM_MODEL_COUNT];
+extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
 
 /**
  * The network as a chain of dense layers.  An MLP is the chain itself; an
@@ -121,7 +126,8 @@ typedef enum sym_reg_kind {
 
 typedef enum sym_norm_kind {
     SYM_NORM_FROBENIUS = 0, /**< squared Frobenius norm */
-    SYM_NORM_LP             /**< entry-wise l_p norm, p >= 1 */
+    SYM_NORM_LP,            /**< entry-wise l_p norm, p >= 1 */
+    SYM_NORM_COUNT
 } sym_norm_kind;
 
 typedef struct sym_reg {
@@ -136,6 +142,9 @@ typedef struct sym_reg {
 
 const char *sym_reg_name(sym_reg_kind k);
 int sym_reg_from_name(const char *name);
+/** The job-file names of regularizers and of the Jacobian penalty's norms. */
+extern const char *const sym_reg_names[SYM_REG_COUNT];
+extern const char *const sym_norm_names[SYM_NORM_COUNT];
 
 /** Value of a weight penalty R(W) for one matrix and, if g != NULL, g += scale * dR/dW. */
 int sym_reg_matrix(double *value, double *g, double scale, const sym_reg *reg, const double *W,
@@ -236,8 +245,12 @@ typedef enum sym_data_kind {
     SYM_DATA_TEACHER_LINEAR = 0, /**< y = T x + noise (article Ex5) */
     SYM_DATA_SUBSPACE,           /**< x near a random rank-k subspace, y = x (Ex3) */
     SYM_DATA_TEACHER_MLP,        /**< y = teacher_mlp(x) + noise */
-    SYM_DATA_HDF5                /**< user file (read by the io module) */
+    SYM_DATA_HDF5,               /**< user file (read by the io module) */
+    SYM_DATA_COUNT
 } sym_data_kind;
+
+/** The job-file names of data kinds ("teacher_linear", ...). */
+extern const char *const sym_data_kind_names[SYM_DATA_COUNT];
 
 typedef struct sym_data_opts {
     sym_data_kind kind;
@@ -265,6 +278,8 @@ void sym_data_dispose(sym_data *d);
 /* ------------------------------------------------------------------ */
 
 typedef enum sym_opt_kind { SYM_OPT_GD = 0, SYM_OPT_SGD, SYM_OPT_ADAM, SYM_OPT_COUNT } sym_opt_kind;
+/** The job-file names of optimizers. */
+extern const char *const sym_opt_names[SYM_OPT_COUNT];
 
 const char *sym_opt_name(sym_opt_kind k);
 int sym_opt_from_name(const char *name);

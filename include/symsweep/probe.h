@@ -142,6 +142,8 @@ typedef enum sym_algebra {
 } sym_algebra;
 
 const char *sym_algebra_name(sym_algebra a);
+/** The job-file names of Lie algebras. */
+extern const char *const sym_algebra_names[SYM_ALGEBRA_COUNT];
 
 /** The direction off the orbit of the perpendicular probe. */
 typedef enum sym_perp_kind {
@@ -152,6 +154,8 @@ typedef enum sym_perp_kind {
 } sym_perp_kind;
 
 const char *sym_perp_name(sym_perp_kind k);
+/** The job-file names of perpendicular-direction kinds. */
+extern const char *const sym_perp_names[SYM_PERP_COUNT];
 
 typedef struct sym_orbit_opts {
     int directions;  /**< random directions per run (one task each) */
@@ -364,6 +368,8 @@ typedef enum sym_discovery_family {
 } sym_discovery_family;
 
 const char *sym_discovery_family_name(sym_discovery_family f);
+/** The job-file names of discovery families. */
+extern const char *const sym_discovery_family_names[SYM_DISCOVERY_COUNT];
 
 typedef struct sym_discovery_opts {
     sym_discovery_family family;

@@ -21,8 +21,12 @@ extern "C" {
 typedef enum sym_record_weights {
     SYM_RECORD_WEIGHTS_NONE = 0,
     SYM_RECORD_WEIGHTS_FINAL,
-    SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL
+    SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL,
+    SYM_RECORD_WEIGHTS_COUNT
 } sym_record_weights;
+
+/** The job-file names of record.weights ("none", "final", "initial_and_final"). */
+extern const char *const sym_record_weights_names[SYM_RECORD_WEIGHTS_COUNT];
 
 /** One point of the sweep grid: the settings a run trains with. */
 typedef struct sym_job_config {

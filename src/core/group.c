@@ -4,20 +4,21 @@
 #include <math.h>
 #include <string.h>
 
-static const char *names[SYM_GROUP_COUNT] = {
+const char *const sym_group_names[] = {
     "general", "orthogonal", "positive_diagonal", "permutation",
     "signed_permutation", "positive_monomial", "negative_scaling"};
+_Static_assert(sizeof sym_group_names / sizeof *sym_group_names == SYM_GROUP_COUNT, "one name per group");
 
 const char *sym_group_name(sym_group g)
 {
     SYM_ASSERT(g >= 0 && g < SYM_GROUP_COUNT);
-    return names[g];
+    return sym_group_names[g];
 }
 
 int sym_group_from_name(const char *name)
 {
     for (int g = 0; g < SYM_GROUP_COUNT; g++)
-        if (strcmp(name, names[g]) == 0)
+        if (strcmp(name, sym_group_names[g]) == 0)
             return g;
     return -1;
 }

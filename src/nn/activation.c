@@ -3,19 +3,19 @@
 #include <math.h>
 #include <string.h>
 
-static const char *names[SYM_ACT_COUNT] = {"linear", "relu",  "leaky_relu",
-                                           "sigmoid", "tanh", "softplus"};
+const char *const sym_act_names[] = {"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"};
+_Static_assert(sizeof sym_act_names / sizeof *sym_act_names == SYM_ACT_COUNT, "one name per activation");
 
 const char *sym_act_name(sym_act a)
 {
     SYM_ASSERT(a >= 0 && a < SYM_ACT_COUNT);
-    return names[a];
+    return sym_act_names[a];
 }
 
 int sym_act_from_name(const char *name)
 {
     for (int a = 0; a < SYM_ACT_COUNT; a++)
-        if (strcmp(name, names[a]) == 0)
+        if (strcmp(name, sym_act_names[a]) == 0)
             return a;
     return -1;
 }

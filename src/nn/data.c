@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const sym_data_kind_names[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5"};
+_Static_assert(sizeof sym_data_kind_names / sizeof *sym_data_kind_names == SYM_DATA_COUNT,
+               "one name per data kind");
+
 void sym_data_dispose(sym_data *d)
 {
     if (d->Y != d->X)

@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const sym_model_kind_names[] = {"mlp", "autoencoder"};
+_Static_assert(sizeof sym_model_kind_names / sizeof *sym_model_kind_names == SYM_MODEL_COUNT,
+               "one name per model kind");
+const char *const sym_init_kind_names[] = {"normal", "uniform"};
+_Static_assert(sizeof sym_init_kind_names / sizeof *sym_init_kind_names == SYM_INIT_COUNT,
+               "one name per initialization");
+
 int sym_model_create(sym_model **out, const sym_model_opts *o)
 {
     sym_model *m = NULL;

@@ -4,18 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *names[SYM_OPT_COUNT] = {"gd", "sgd", "adam"};
+const char *const sym_opt_names[] = {"gd", "sgd", "adam"};
+_Static_assert(sizeof sym_opt_names / sizeof *sym_opt_names == SYM_OPT_COUNT, "one name per optimizer");
 
 const char *sym_opt_name(sym_opt_kind k)
 {
     SYM_ASSERT(k >= 0 && k < SYM_OPT_COUNT);
-    return names[k];
+    return sym_opt_names[k];
 }
 
 int sym_opt_from_name(const char *name)
 {
     for (int k = 0; k < SYM_OPT_COUNT; k++)
-        if (strcmp(name, names[k]) == 0)
+        if (strcmp(name, sym_opt_names[k]) == 0)
             return k;
     return -1;
 }

@@ -4,19 +4,21 @@
 #include <math.h>
 #include <string.h>
 
-static const char *names[SYM_REG_COUNT] = {"none", "frobenius", "l1", "lp", "schatten",
-                                           "jacobian"};
+const char *const sym_reg_names[] = {"none", "frobenius", "l1", "lp", "schatten", "jacobian"};
+_Static_assert(sizeof sym_reg_names / sizeof *sym_reg_names == SYM_REG_COUNT, "one name per regularizer");
+const char *const sym_norm_names[] = {"frobenius", "lp"};
+_Static_assert(sizeof sym_norm_names / sizeof *sym_norm_names == SYM_NORM_COUNT, "one name per norm");
 
 const char *sym_reg_name(sym_reg_kind k)
 {
     SYM_ASSERT(k >= 0 && k < SYM_REG_COUNT);
-    return names[k];
+    return sym_reg_names[k];
 }
 
 int sym_reg_from_name(const char *name)
 {
     for (int k = 0; k < SYM_REG_COUNT; k++)
-        if (strcmp(name, names[k]) == 0)
+        if (strcmp(name, sym_reg_names[k]) == 0)
             return k;
     return -1;
 }

@@ -446,9 +446,13 @@ cleanup:
     return rc;
 }
 
+const char *const sym_discovery_family_names[] = {"layer", "full"};
+_Static_assert(sizeof sym_discovery_family_names / sizeof *sym_discovery_family_names == SYM_DISCOVERY_COUNT,
+               "one name per discovery family");
+
 const char *sym_discovery_family_name(sym_discovery_family f)
 {
-    return f == SYM_DISCOVERY_LAYER ? "layer" : f == SYM_DISCOVERY_FULL ? "full" : "?";
+    return f >= 0 && f < SYM_DISCOVERY_COUNT ? sym_discovery_family_names[f] : "?";
 }
 
 int sym_discovery_unknowns(const sym_model *m, sym_discovery_family f)

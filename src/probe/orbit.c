@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diagonal", "so"};
+const char *const sym_algebra_names[] = {"auto", "gl", "diagonal", "so"};
+_Static_assert(sizeof sym_algebra_names / sizeof *sym_algebra_names == SYM_ALGEBRA_COUNT, "one name per algebra");
+const char *const sym_perp_names[] = {"off", "random", "last_layer"};
+_Static_assert(sizeof sym_perp_names / sizeof *sym_perp_names == SYM_PERP_COUNT, "one name per perpendicular kind");
 
 const char *sym_algebra_name(sym_algebra a)
 {
     SYM_ASSERT(a >= 0 && a < SYM_ALGEBRA_COUNT);
-    return names[a];
+    return sym_algebra_names[a];
 }
 
 int sym_orbit_algebra(sym_algebra *out, const sym_model *m, sym_algebra a)
@@ -214,9 +217,7 @@ cleanup:
 
 const char *sym_perp_name(sym_perp_kind k)
 {
-    static const char *const names[SYM_PERP_COUNT] = {"off", "random", "last_layer"};
-
-    return k >= 0 && k < SYM_PERP_COUNT ? names[k] : "?";
+    return k >= 0 && k < SYM_PERP_COUNT ? sym_perp_names[k] : "?";
 }
 
 double sym_orbit_grid(int k, int n, double x) { return -x + 2.0 * x * k / (n - 1); }

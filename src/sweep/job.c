@@ -401,8 +401,6 @@ static int get_enum(ctx *c, const node *m, const char *path, const char *name, i
     return enum_value(c, v, key, names, n, out);
 }
 
-static const char *act_names[SYM_ACT_COUNT] = {"linear", "relu", "leaky_relu",
-                                               "sigmoid", "tanh", "softplus"};
 
 /* list of integers -> out[0..*n-1] */
 static int get_int_list(ctx *c, const node *m, const char *path, const char *name, int required,
@@ -500,7 +498,7 @@ cleanup:
 
 static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node **data_node)
 {
-    static const char *const kinds[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5"};
+    const char *const *kinds = sym_data_kind_names;
     static const char *const k_lin[] = {"kind", "samples", "input", "output", "noise", NULL};
     static const char *const k_sub[] = {"kind", "samples", "dim", "rank", "noise", NULL};
     static const char *const k_mlp[] = {"kind", "samples", "widths", "activation", "bias",
@@ -518,7 +516,7 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
     if (!v)
         return missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
     SYM_TRY(need_map(c, v, "data"));
-    SYM_TRY(get_enum(c, v, "data", "kind", 1, 0, kinds, 4, &kind));
+    SYM_TRY(get_enum(c, v, "data", "kind", 1, 0, kinds, SYM_DATA_COUNT, &kind));
     d->kind = (sym_data_kind)kind;
     snprintf(why, sizeof(why), "data kind %s", kinds[kind]);
     switch (d->kind) {
@@ -539,7 +537,7 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
         SYM_TRY(check_map_for(c, v, "data", k_mlp, k_any, why));
         SYM_TRY(get_int_list(c, v, "data", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
                              t->widths, &n));
-        SYM_TRY(get_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, act_names, SYM_ACT_COUNT,
+        SYM_TRY(get_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, sym_act_names, SYM_ACT_COUNT,
                          &act));
         SYM_TRY(get_bool(c, v, "data", "bias", 1, &bias));
         t->kind = SYM_MODEL_MLP;
@@ -553,6 +551,8 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
             t->act[l] = l < n - 2 ? (sym_act)act : SYM_ACT_LINEAR;
         break;
     }
+    case SYM_DATA_COUNT: /* not a kind: get_enum never returns it */
+        break;
     case SYM_DATA_HDF5: {
         char file[1024];
         int xr = 0, xc = 0, yr = 0, yc = 0;
@@ -613,6 +613,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
     case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
     case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
     case SYM_DATA_HDF5: *in = d->input; *out = d->output; break;
+    case SYM_DATA_COUNT: break; /* not a kind */
     }
 }
 
@@ -633,14 +634,14 @@ static int get_hidden_acts(ctx *c, const node *m, const char *path, int n_hidden
                         n_hidden, len);
         for (int i = 0; i < len; i++) {
             snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
-            if (enum_value(c, get(c, v->data.sequence.items.start[i]), ikey, act_names,
+            if (enum_value(c, get(c, v->data.sequence.items.start[i]), ikey, sym_act_names,
                            SYM_ACT_COUNT, &a))
                 return SYM_EJOB;
             out[i] = (sym_act)a;
         }
         return 0;
     }
-    if (v && enum_value(c, v, key, act_names, SYM_ACT_COUNT, &a))
+    if (v && enum_value(c, v, key, sym_act_names, SYM_ACT_COUNT, &a))
         return SYM_EJOB;
     for (int i = 0; i < n_hidden; i++)
         out[i] = (sym_act)a;
@@ -650,14 +651,14 @@ static int get_hidden_acts(ctx *c, const node *m, const char *path, int n_hidden
 static int parse_init(ctx *c, const node *m, sym_model_opts *o)
 {
     static const char *const keys[] = {"kind", "scale", NULL};
-    static const char *const kinds[] = {"normal", "uniform"};
+    const char *const *kinds = sym_init_kind_names;
     node *v = lookup(c, m, "init");
     int rc = 0, k = 0;
 
     if (!v)
         return 0;
     SYM_TRY(check_map(c, v, "model.init", keys));
-    SYM_TRY(get_enum(c, v, "model.init", "kind", 0, 0, kinds, 2, &k));
+    SYM_TRY(get_enum(c, v, "model.init", "kind", 0, 0, kinds, SYM_INIT_COUNT, &k));
     SYM_TRY(get_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
     o->init_kind = (sym_init_kind)k;
 cleanup:
@@ -666,7 +667,7 @@ cleanup:
 
 static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node *data_node)
 {
-    static const char *const kinds[] = {"mlp", "autoencoder"};
+    const char *const *kinds = sym_model_kind_names;
     static const char *const k_mlp[] = {"kind", "widths", "activation", "output_activation",
                                         "bias", "leaky_slope", "init", NULL};
     static const char *const k_ae[] = {"kind", "input", "latent", "hidden", "decoder_hidden",
@@ -686,7 +687,7 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
     if (!v)
         return missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
     SYM_TRY(need_map(c, v, "model"));
-    SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, 2, &kind));
+    SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, SYM_MODEL_COUNT, &kind));
     o->kind = (sym_model_kind)kind;
     data_widths(&cfg->data, &din, &dout);
     if (o->kind == SYM_MODEL_MLP) {
@@ -698,7 +699,7 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
                              o->widths, &n));
         o->n_layers = o->n_encoder = n - 1;
         SYM_TRY(get_hidden_acts(c, v, "model", n - 2, SYM_ACT_RELU, o->act));
-        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, act_names,
+        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[n - 2] = (sym_act)act;
         w = lookup(c, v, "widths");
@@ -750,10 +751,10 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
             o->act[i] = hacts[i];
         for (int i = 0; i < nd; i++)
             o->act[nh + 1 + i] = hacts[nh + i];
-        SYM_TRY(get_enum(c, v, "model", "latent_activation", 0, SYM_ACT_LINEAR, act_names,
+        SYM_TRY(get_enum(c, v, "model", "latent_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[nh] = (sym_act)act;
-        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, act_names,
+        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[o->n_layers - 1] = (sym_act)act;
         if (input != din || input != dout)
@@ -778,8 +779,7 @@ cleanup:
 
 static int parse_regularizer(ctx *c, const node *root, sym_job_config *cfg)
 {
-    static const char *const kinds[] = {"none", "frobenius", "l1", "lp", "schatten", "jacobian"};
-    static const char *const norms[] = {"frobenius", "lp"};
+    const char *const *kinds = sym_reg_names, *const *norms = sym_norm_names;
     static const char *const k_any[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder",
                                         "p", "norm", NULL};
     static const char *const k_none[] = {"kind", NULL};
@@ -827,7 +827,7 @@ static int parse_regularizer(ctx *c, const node *root, sym_job_config *cfg)
     SYM_TRY(get_double(c, v, "regularizer", "lambda_decoder", 0, r->lambda_decoder, 0.0, 0, NAN,
                        0, &r->lambda_decoder));
     if (r->kind == SYM_REG_JACOBIAN) {
-        SYM_TRY(get_enum(c, v, "regularizer", "norm", 1, 0, norms, 2, &norm));
+        SYM_TRY(get_enum(c, v, "regularizer", "norm", 1, 0, norms, SYM_NORM_COUNT, &norm));
         r->norm = (sym_norm_kind)norm;
         if (r->norm == SYM_NORM_FROBENIUS && lookup(c, v, "p"))
             return jerr(c, lookup(c, v, "p"), "regularizer.p",
@@ -854,7 +854,7 @@ cleanup:
 
 static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
 {
-    static const char *const opts[] = {"gd", "sgd", "adam"};
+    const char *const *opts = sym_opt_names;
     static const char *const k_any[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
                                         "beta1", "beta2", "eps", NULL};
     static const char *const k_gd[] = {"optimizer", "lr", "epochs", NULL};
@@ -893,7 +893,7 @@ cleanup:
 static int parse_record(ctx *c, const node *root, sym_job *job)
 {
     static const char *const keys[] = {"loss_every", "weights", NULL};
-    static const char *const w[] = {"none", "final", "initial_and_final"};
+    const char *const *w = sym_record_weights_names;
     node *v = lookup(c, root, "record");
     int rc = 0, k = SYM_RECORD_WEIGHTS_FINAL;
 
@@ -903,7 +903,7 @@ static int parse_record(ctx *c, const node *root, sym_job *job)
         return 0;
     SYM_TRY(check_map(c, v, "record", keys));
     SYM_TRY(get_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->loss_every));
-    SYM_TRY(get_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, 3, &k));
+    SYM_TRY(get_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, SYM_RECORD_WEIGHTS_COUNT, &k));
     job->record_weights = (sym_record_weights)k;
 cleanup:
     return rc;
@@ -1405,11 +1405,7 @@ cleanup:
     return rc;
 }
 
-static const char *const algebra_names[SYM_ALGEBRA_COUNT] = {"auto", "gl", "diagonal", "so"};
 
-static const char *const group_names[SYM_GROUP_COUNT] = {
-    "general", "orthogonal", "positive_diagonal", "permutation",
-    "signed_permutation", "positive_monomial", "negative_scaling"};
 
 /* "families: [...]" of a probe, in the given order, each once (absent: keep *n, out) */
 static int get_families(ctx *c, const node *m, const char *path, sym_group *out, int *n)
@@ -1428,13 +1424,13 @@ static int get_families(ctx *c, const node *m, const char *path, sym_group *out,
         int g = 0;
 
         snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
-        if (enum_value(c, get(c, fl->data.sequence.items.start[i]), ikey, group_names,
+        if (enum_value(c, get(c, fl->data.sequence.items.start[i]), ikey, sym_group_names,
                        SYM_GROUP_COUNT, &g))
             return SYM_EJOB;
         for (int j = 0; j < i; j++)
             if (out[j] == (sym_group)g)
                 return jerr(c, get(c, fl->data.sequence.items.start[i]), ikey,
-                            "family %s is listed twice", group_names[g]);
+                            "family %s is listed twice", sym_group_names[g]);
         out[i] = (sym_group)g;
     }
     *n = len;
@@ -1471,7 +1467,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
                                          "gauge_t_max", "team", "team_memory_mb", NULL};
     static const char *const k_disc[] = {"family", "conditions", "batch", "data", "scale",
                                          "threshold", "basis", "team", "team_memory_mb", NULL};
-    static const char *const fam_names[SYM_DISCOVERY_COUNT] = {"layer", "full"};
+    const char *const *fam_names = sym_discovery_family_names;
     static const char *const data_names[2] = {"sampled", "fixed"};
     static const char *const k_gd[] = {"algebra", NULL};
     static const char *const k_lp[] = {"dim", "p", "families", "trials", "points", "quadratics",
@@ -1556,7 +1552,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
             SYM_TRY(check_map(c, ov, "probes.gradient_decomposition", k_gd));
             SYM_TRY(get_enum(c, ov, "probes.gradient_decomposition", "algebra", 0, SYM_ALGEBRA_AUTO,
-                             algebra_names, SYM_ALGEBRA_COUNT, &alg));
+                             sym_algebra_names, SYM_ALGEBRA_COUNT, &alg));
             job->gd_algebra = (sym_algebra)alg;
         }
         job->probe_gd = 1;
@@ -1676,7 +1672,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
                         job->orbit.points);
         SYM_TRY(get_double(c, ov, "probes.orbit_loss", "t_max", 0, def.t_max, 0.0, 1, 1e3, 0,
                            &job->orbit.t_max));
-        SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, algebra_names,
+        SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, sym_algebra_names,
                          SYM_ALGEBRA_COUNT, &alg));
         job->orbit.algebra = (sym_algebra)alg;
         SYM_TRY(get_perpendicular(c, ov, def.perpendicular, &job->orbit.perpendicular));

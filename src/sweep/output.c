@@ -19,6 +19,11 @@
 #include <string.h>
 #include <time.h>
 
+const char *const sym_record_weights_names[] = {"none", "final", "initial_and_final"};
+_Static_assert(sizeof sym_record_weights_names / sizeof *sym_record_weights_names ==
+                   SYM_RECORD_WEIGHTS_COUNT,
+               "one name per record.weights value");
+
 typedef struct out_tensor {
     char name[32];
     int rows, cols; /* largest over configurations */
