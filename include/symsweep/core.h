@@ -129,6 +129,27 @@ enum {
 };
 
 /**
+ * The sub-streams of SYM_RNG_PROBE, one range per purpose: a purpose draws
+ * from (seed, SYM_RNG_PROBE, base + k), k from 0 up to its range.  The one
+ * place these numbers are written; each probe is handed its base.
+ *
+ * Known overlap, kept because outputs must not change silently: the
+ * perpendicular direction of orbit direction 0 (0x50000) is the lp_ball
+ * stream, so a run with both probes draws them from the same numbers.
+ */
+enum {
+    SYM_STREAM_ORBIT_DIRECTION = 0,           /**< + direction number (< 65536) */
+    SYM_STREAM_PENALTY_INVARIANCE = 0x10000,  /**< one stream */
+    SYM_STREAM_REPARAM_DATA = 0x20000,        /**< generated held-out data of reparam */
+    SYM_STREAM_REPARAM = 0x30000,             /**< reparam's group elements */
+    SYM_STREAM_CENTRALIZER = 0x40000,         /**< one stream */
+    SYM_STREAM_LPBALL = 0x50000,              /**< one stream (see the overlap above) */
+    SYM_STREAM_ORBIT_PERPENDICULAR = 0x50000, /**< + direction number */
+    SYM_STREAM_HESSIAN = 0x70000,             /**< HVP checks, then the gauge direction */
+    SYM_STREAM_DISCOVERY = 0x100000           /**< + condition batch */
+};
+
+/**
  * A counter-based stream: key = 64-bit seed, counter = (block, purpose, sub).
  * Two streams with different (seed, purpose, sub) never share a block, and a
  * stream's output depends on nothing else, so any run can be recomputed alone

@@ -81,10 +81,10 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
             SYM_TRY(load_data(&held, &dopt, seed));
         } else {
             dopt.samples = job->reparam_samples;
-            sym_rng_init(&rng, seed, SYM_RNG_PROBE, 131072u);
+            sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_REPARAM_DATA);
             SYM_TRY(sym_data_generate(&held, &dopt, &rng));
         }
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 196608u);
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_REPARAM);
         for (int f = 0; f < job->n_families && rc == 0; f++) {
             double *slot = x + L->reparam + 5 * (size_t)f;
 
@@ -99,7 +99,7 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
         /* geometry only: independent of the network; its own stream */
         sym_rng rng;
 
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 327680u);
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_LPBALL);
         for (int k = 0; k < job->n_lp_p; k++) {
             double pv = job->lp_p[k];
 
@@ -123,7 +123,7 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
         double gap = 0, *basis = NULL;
         sym_rng rng;
 
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 262144u);
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_CENTRALIZER);
         for (int f = 0; f < job->n_cent_families; f++)
             SYM_TRY(sym_centralizer_commutation(x + L->cent_comm + 2 * (size_t)f, act, o->leaky_slope, n,
                                                 job->cent_families[f], job->cent_trials, 10, &rng));
@@ -161,8 +161,8 @@ static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_mo
     if (job->probe_penalty) {
         sym_rng rng;
 
-        /* its own stream: (seed, probe, 65536), apart from the orbit directions */
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 65536u);
+        /* its own stream, apart from the orbit directions */
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_PENALTY_INVARIANCE);
         SYM_TRY(sym_penalty_invariance(x + L->pen_mean, x + L->pen_max, W, Wd, d, D,
                                        job->penalty_trials, &rng));
     }
@@ -485,7 +485,7 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
     SYM_TRY(sym_model_create(&m, &cfg->model));
     SYM_TRY(sym_orbit_algebra(&alg, m, job->orbit.algebra));
     SYM_TRY(sym_alloc_doubles(&A, sym_orbit_direction_size(m)));
-    sym_rng_init(&rng, seed, SYM_RNG_PROBE, (uint32_t)piece);
+    sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_ORBIT_DIRECTION + (uint32_t)piece);
     SYM_TRY(sym_orbit_direction(A, m, alg, &rng));
     SYM_TRY(load_data(&d, &cfg->data, seed));
     SYM_TRY(sym_orbit_loss(out + lay.loss, out + lay.data, m, &cfg->reg, params, &d, A, &job->orbit));
@@ -493,7 +493,7 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
         double *perp = lay.perp != (size_t)-1 ? out + lay.perp : NULL;
         double *land = lay.land != (size_t)-1 ? out + lay.land : NULL;
 
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x50000u + (uint32_t)piece);
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_ORBIT_PERPENDICULAR + (uint32_t)piece);
         SYM_TRY(sym_orbit_perpendicular(perp, land, m, &cfg->reg, params, &d, A, &job->orbit,
                                         &rng));
     }
@@ -573,7 +573,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
             h.gauge_top = g + 2 * (size_t)G;
         }
         /* its own stream: the HVP check directions, then the gauge direction */
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, 0x70000u);
+        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_HESSIAN);
         SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &team));
         sc[0] = h.zeros;
         sc[1] = h.gap;
@@ -597,7 +597,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
             SYM_TRY(sym_alloc_doubles(&basis, (size_t)U * U));
         dz.basis = basis;
         SYM_TRY(sym_symmetry_discovery(&dz, m, &cfg->reg, job->discovery.fixed_data ? &d : NULL,
-                                       &job->discovery, seed, 0x100000u, team_svd, &team));
+                                       &job->discovery, seed, SYM_STREAM_DISCOVERY, team_svd, &team));
         sc[0] = dz.dim;
         sc[1] = dz.gap;
         if (basis && rank == 0)
