@@ -19,7 +19,10 @@
 
 #include <cblas.h>
 
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
+#include "symsweep/run.h"
+#include "symsweep/team.h"
+#include "symsweep/plan.h"
 
 static double peak_rss_mib(void)
 {

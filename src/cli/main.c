@@ -1,5 +1,7 @@
 /* The symsweep command.  Only this file initializes MPI and exits. */
 #include "symsweep/io.h"
+#include "symsweep/job.h"
+#include "symsweep/plan.h"
 #include "symsweep/sweep.h"
 #include "symsweep/version.h"
 

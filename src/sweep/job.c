@@ -5,7 +5,8 @@
  *   FILE:LINE:COL: KEY: expected WHAT, found "VALUE"
  * with the position of the offending value (or of its mapping when missing).
  */
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
+#include "symsweep/team.h" /* team sizing: sym_team_*_bytes (to move out of the parser) */
 #include "symsweep/io.h"
 
 #include <errno.h>

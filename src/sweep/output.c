@@ -8,7 +8,7 @@
  * curves the largest number of points; what a run does not have stays NaN.
  */
 #include "symsweep/io.h"
-#include "symsweep/sweep.h"
+#include "symsweep/output.h"
 #include "symsweep/version.h"
 
 #include <cblas.h>

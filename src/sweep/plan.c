@@ -4,7 +4,9 @@
  * configuration trained for a few epochs, timed, and scaled by each
  * configuration's work (epochs x samples x multiply-adds per sample).
  */
-#include "symsweep/sweep.h"
+#include "symsweep/plan.h"
+#include "symsweep/run.h"
+#include "symsweep/team.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* One run: data, initialization, training, all from the run's seed. */
 #include "symsweep/io.h"
-#include "symsweep/sweep.h"
+#include "symsweep/run.h"
+#include "symsweep/team.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,9 @@
 /* The sweep driver: every run of a job into one output file. */
 #include "symsweep/sweep.h"
+#include "symsweep/output.h"
+#include "symsweep/plan.h"
+#include "symsweep/run.h"
+#include "symsweep/team.h"
 
 #include <stddef.h>
 #include <stdint.h>

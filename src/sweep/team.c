@@ -10,7 +10,8 @@
  * runs on.  Results small enough to replicate (eigenvalues, singular values)
  * end on every rank; vectors are gathered on team rank 0 through a 1 x 1 grid.
  */
-#include "symsweep/sweep.h"
+#include "symsweep/team.h"
+#include "symsweep/run.h"
 
 #include <math.h>
 #include <stdlib.h>

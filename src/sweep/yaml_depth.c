@@ -10,7 +10,7 @@
  * the content of block scalars (| and >).  It only bounds depth: syntax is
  * libyaml's to judge.
  */
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
 
 #include <string.h>
 

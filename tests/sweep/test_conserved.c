@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
+#include "symsweep/run.h"
+#include "symsweep/team.h"
 
 static void run(sym_run_result *r, sym_job *job, const char *act, int bias, double lr, int epochs,
                 double lambda)

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
+#include "symsweep/run.h"
 
 static void load(sym_job *j, const char *text)
 {

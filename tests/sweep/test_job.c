@@ -3,7 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "symsweep/sweep.h"
+#include "symsweep/job.h"
+#include "symsweep/run.h"
 
 static void test_sweep_job_ex3_l1_fields(void **state)
 {

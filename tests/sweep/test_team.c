@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symsweep/sweep.h"
+#include "symsweep/team.h"
 
 static int failures;
 

@@ -1,0 +1,53 @@
+/**
+ * @file output.h
+ * @brief The output file of a sweep: layout, buffered results, checkpoints, resume.
+ *
+ * Written by rank 0 only; see docs/hdf5-layout.md.  No MPI.
+ */
+#ifndef SYMSWEEP_OUTPUT_H
+#define SYMSWEEP_OUTPUT_H
+
+#include "symsweep/run.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The output file of a sweep (written by rank 0 only). */
+typedef struct sym_output sym_output;
+
+typedef struct sym_output_info {
+    int mpi_size;
+    const char *hosts; /**< comma-separated, deduplicated */
+    const char *shard; /**< "i/N" for a shard file, "" for a whole sweep */
+} sym_output_info;
+
+/** Create the file and every dataset of the layout (docs/hdf5-layout.md). */
+int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
+                      const sym_output_info *info);
+/**
+ * Reopen @p path to resume @p job: refuses a file written by another job
+ * (different job_sha256).  *to_run (owned) lists the runs still to compute:
+ * pending and failed ones, in index order.
+ */
+int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char *path,
+                      const sym_job *job, const char *shard);
+/** Buffer a result (deep copy) until the next checkpoint. */
+int sym_output_add(sym_output *o, const sym_run_result *r);
+size_t sym_output_buffered_bytes(const sym_output *o);
+int sym_output_buffered_runs(const sym_output *o);
+/**
+ * Write the buffered results: data, flush, statuses, flush + fsync, so that a
+ * process killed at any moment leaves a file that opens and whose done runs
+ * are complete.
+ */
+int sym_output_checkpoint(sym_output *o);
+/** Seconds spent writing checkpoints so far. */
+double sym_output_write_time(const sym_output *o);
+/** Checkpoint, mark the file finished if @p complete, close; NULL-safe. */
+int sym_output_close(sym_output *o, int complete);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

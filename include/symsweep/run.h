@@ -1,0 +1,58 @@
+/**
+ * @file run.h
+ * @brief One run of a job, and one probe piece of a run.
+ *
+ * Everything here depends on the job and the run's index only.  No MPI.
+ */
+#ifndef SYMSWEEP_RUN_H
+#define SYMSWEEP_RUN_H
+
+#include "symsweep/job.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Everything one run produces. */
+typedef struct sym_run_result {
+    int index;
+    int status;          /**< SYM_RUN_DONE, DIVERGED or FAILED */
+    int rank;            /**< rank that computed it */
+    double wall_time;    /**< seconds */
+    int epochs_done;
+    sym_loss_parts final;
+    double *params;      /**< final parameters (owned) */
+    double *initial;     /**< initial parameters (owned) */
+    double *curve;       /**< objective every loss_every epochs (owned) */
+    int n_curve;
+    size_t n_params;     /**< length of params and initial */
+    double *probe;       /**< probe results, sym_job_probe_size doubles (owned), or NULL */
+    double *measures;    /**< end-of-run probe values, job->measure.total doubles (owned), or NULL */
+    char error[512];     /**< FAILED: why */
+} sym_run_result;
+
+/**
+ * Compute run @p index of @p job from scratch: data, initialization and
+ * training all come from the streams of seed job->seeds[index], so the
+ * result depends on nothing else.  A numerical failure returns 0 with
+ * status FAILED and the message in r->error; only allocation or programmer
+ * errors return < 0.
+ */
+int sym_run_execute(sym_run_result *r, const sym_job *job, int index);
+void sym_run_result_dispose(sym_run_result *r);
+
+/**
+ * Probe piece @p piece of run @p index from the run's trained parameters:
+ * for orbit_loss, direction number @p piece drawn from the stream
+ * (seed, SYM_RNG_PROBE, piece), and the objective and data loss along it into
+ * @p out (sym_job_piece_size doubles: total, data, then the perpendicular
+ * line and landscape when asked for, their xi drawn from the stream
+ * (seed, SYM_RNG_PROBE, 0x50000 + piece)).  The run's data are regenerated
+ * from its seed, so any rank computes the same numbers.
+ */
+int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const double *params);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
