@@ -5,7 +5,7 @@
  *   FILE:LINE:COL: KEY: expected WHAT, found "VALUE"
  * with the position of the offending value (or of its mapping when missing).
  */
-#include "symsweep/job.h"
+#include "job_impl.h"
 #include "symsweep/team.h" /* team sizing: sym_team_*_bytes (to move out of the parser) */
 #include "symsweep/io.h"
 
@@ -20,45 +20,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define MAX_SEEDS 10000000
-#define MAX_WIDTH 1000000
-#define MAX_SAMPLES 100000000
-#define MAX_EPOCHS 1000000000
 
-typedef struct ctx {
-    const char *file;
-    yaml_document_t *doc;
-    char dir[1024]; /* directory of the job file, for relative data paths */
-} ctx;
-
-typedef yaml_node_t node;
-
-/* ---- messages ---- */
-
-static void describe(char *buf, size_t n, const node *v)
-{
-    if (!v)
-        snprintf(buf, n, "nothing");
-    else if (v->type == YAML_SCALAR_NODE) {
-        const char *s = (const char *)v->data.scalar.value;
-        size_t len = v->data.scalar.length;
-
-        const char *pre = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the string ";
-
-        if (len > 60)
-            snprintf(buf, n, "%s\"%.57s...\"", pre, s);
-        else
-            snprintf(buf, n, "%s\"%s\"", pre, s);
-    } else if (v->type == YAML_SEQUENCE_NODE)
-        snprintf(buf, n, v->data.sequence.items.top == v->data.sequence.items.start ? "an empty list"
-                                                                                  : "a list");
-    else
-        snprintf(buf, n, v->data.mapping.pairs.top == v->data.mapping.pairs.start ? "an empty mapping"
-                                                                                : "a mapping");
-}
-
-static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 /* a character of a job name: it becomes a file name */
 static int name_char(char ch)
@@ -67,251 +29,18 @@ static int name_char(char ch)
            ch == '.' || ch == '_' || ch == '-';
 }
 
-static int jerr(ctx *c, const node *at, const char *key, const char *fmt, ...)
-{
-    char what[768];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s:%zu:%zu: %s: %s", c->file,
-                       at ? at->start_mark.line + 1 : 1, at ? at->start_mark.column + 1 : 1, key,
-                       what);
-}
-
-/* "expected X, found Y" */
-static int expected(ctx *c, const node *at, const char *key, const char *what)
-{
-    char found[96];
-
-    describe(found, sizeof(found), at);
-    return jerr(c, at, key, "expected %s, found %s", what, found);
-}
-
-static void join(char *buf, size_t n, const char *a, const char *b)
-{
-    if (a && *a)
-        snprintf(buf, n, "%s.%s", a, b);
-    else
-        snprintf(buf, n, "%s", b);
-}
-
-/* ---- node access ---- */
-
-static node *get(ctx *c, int id) { return yaml_document_get_node(c->doc, id); }
-
-static const char *scalar(const node *v)
-{
-    return v && v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
-}
-
-static int is_plain(const node *v)
-{
-    return v && v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-/* value of `key` in mapping m, or NULL */
-static node *lookup(ctx *c, const node *m, const char *key)
-{
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = scalar(get(c, p->key));
-
-        if (k && strcmp(k, key) == 0)
-            return get(c, p->value);
-    }
-    return NULL;
-}
-
-static int in_list(const char *k, const char *const *list)
-{
-    for (; list && *list; list++)
-        if (strcmp(k, *list) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * m must be a mapping whose keys are all in `allowed` (NULL-terminated),
- * each once.  A key that is in `known` (valid for another kind) is reported
- * as "not used by WHY" rather than as unknown.
- */
-static int check_map_for(ctx *c, const node *m, const char *path, const char *const *allowed,
-                         const char *const *known, const char *why)
-{
-    char list[512] = "", key[256];
-    size_t used = 0;
-
-    if (!m || m->type != YAML_MAPPING_NODE)
-        return expected(c, m, path, "a mapping");
-    for (const char *const *a = allowed; *a; a++) {
-        int n = snprintf(list + used, sizeof(list) - used, "%s%s", a == allowed ? "" : ", ", *a);
-
-        used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
-    }
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *kn = get(c, p->key);
-        const char *k = scalar(kn);
-        int ok = 0;
-
-        if (!k) {
-            char found[96];
-
-            describe(found, sizeof(found), kn);
-            return jerr(c, kn, path && *path ? path : "(top level)",
-                        "expected a setting name, found %s", found);
-        }
-        join(key, sizeof(key), path, k);
-        ok = in_list(k, allowed);
-        if (!ok && why && in_list(k, known))
-            return jerr(c, kn, key, "not used by %s; expected one of: %s", why, list);
-        if (!ok)
-            return jerr(c, kn, key, "unknown setting; expected one of: %s", list);
-        for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
-            const char *k2 = scalar(get(c, q->key));
-
-            if (k2 && strcmp(k2, k) == 0)
-                return jerr(c, kn, key, "set twice (first on line %zu)",
-                            get(c, q->key)->start_mark.line + 1);
-        }
-    }
-    return 0;
-}
-
-static int check_map(ctx *c, const node *m, const char *path, const char *const *allowed)
-{
-    return check_map_for(c, m, path, allowed, NULL, NULL);
-}
-
-static int need_map(ctx *c, const node *m, const char *path)
-{
-    return m && m->type == YAML_MAPPING_NODE ? 0 : expected(c, m, path, "a mapping");
-}
-
-/* ---- typed getters: required (no default) or with a documented default ---- */
-
-static int parse_long(const node *v, long long *out)
-{
-    const char *s = scalar(v);
-    char *end;
-
-    if (!s || !is_plain(v) || !*s)
-        return -1;
-    errno = 0;
-    *out = strtoll(s, &end, 10);
-    return (*end || errno) ? -1 : 0;
-}
-
-static int parse_double(const node *v, double *out)
-{
-    const char *s = scalar(v);
-    char *end;
-
-    if (!s || !is_plain(v) || !*s)
-        return -1;
-    errno = 0;
-    *out = strtod(s, &end);
-    if (*end || errno || !isfinite(*out))
-        return -1;
-    /* strtod takes hex floats, "inf" and "nan"; YAML users mean none of those here */
-    for (const char *p = s; *p; p++)
-        if (strchr("0123456789+-.eE", *p) == NULL)
-            return -1;
-    return 0;
-}
-
-static int missing(ctx *c, const node *m, const char *key, const char *what)
-{
-    return jerr(c, m, key, "missing; expected %s", what);
-}
-
-static int get_int(ctx *c, const node *m, const char *path, const char *name, int required,
-                   long long def, long long lo, long long hi, int *out)
-{
-    char key[256], what[96];
-    node *v = lookup(c, m, name);
-    long long x;
-
-    join(key, sizeof(key), path, name);
-    if (hi == LLONG_MAX || hi >= INT_MAX)
-        snprintf(what, sizeof(what), "an integer >= %lld", lo);
-    else
-        snprintf(what, sizeof(what), "an integer from %lld to %lld", lo, hi);
-    if (!v) {
-        if (required)
-            return missing(c, m, key, what);
-        *out = (int)def;
-        return 0;
-    }
-    if (parse_long(v, &x) || x < lo || x > hi || x > INT_MAX)
-        return expected(c, v, key, what);
-    *out = (int)x;
-    return 0;
-}
-
-/* range: lo (inclusive unless lo_open), hi (inclusive unless hi_open); NAN = unbounded */
-static int get_double(ctx *c, const node *m, const char *path, const char *name, int required,
-                      double def, double lo, int lo_open, double hi, int hi_open, double *out)
-{
-    char key[256], what[128];
-    node *v = lookup(c, m, name);
-    double x;
-
-    join(key, sizeof(key), path, name);
-    if (!isnan(lo) && !isnan(hi))
-        snprintf(what, sizeof(what), "a number %s %g and %s %g", lo_open ? ">" : ">=", lo,
-                 hi_open ? "<" : "<=", hi);
-    else if (!isnan(lo))
-        snprintf(what, sizeof(what), "a number %s %g", lo_open ? ">" : ">=", lo);
-    else
-        snprintf(what, sizeof(what), "a number");
-    if (!v) {
-        if (required)
-            return missing(c, m, key, what);
-        *out = def;
-        return 0;
-    }
-    if (parse_double(v, &x) || (!isnan(lo) && (lo_open ? x <= lo : x < lo)) ||
-        (!isnan(hi) && (hi_open ? x >= hi : x > hi)))
-        return expected(c, v, key, what);
-    *out = x;
-    return 0;
-}
-
-static int get_bool(ctx *c, const node *m, const char *path, const char *name, int def, int *out)
-{
-    char key[256];
-    node *v = lookup(c, m, name);
-    const char *s = scalar(v);
-
-    join(key, sizeof(key), path, name);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (s && is_plain(v) && (!strcmp(s, "true") || !strcmp(s, "yes"))) {
-        *out = 1;
-        return 0;
-    }
-    if (s && is_plain(v) && (!strcmp(s, "false") || !strcmp(s, "no"))) {
-        *out = 0;
-        return 0;
-    }
-    return expected(c, v, key, "true or false");
-}
-
 /* probes.orbit_loss.perpendicular: true/false, or the direction's kind */
 static int get_perpendicular(ctx *c, const node *m, int def, int *out)
 {
     const char *key = "probes.orbit_loss.perpendicular";
-    node *v = lookup(c, m, "perpendicular");
-    const char *s = scalar(v);
+    node *v = sym_yaml_lookup(c, m, "perpendicular");
+    const char *s = sym_yaml_scalar(v);
 
     if (!v) {
         *out = def;
         return 0;
     }
-    if (s && is_plain(v)) {
+    if (s && sym_yaml_is_plain(v)) {
         if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "random")) {
             *out = SYM_PERP_RANDOM;
             return 0;
@@ -325,127 +54,14 @@ static int get_perpendicular(ctx *c, const node *m, int def, int *out)
             return 0;
         }
     }
-    return expected(c, v, key, "true (= random), false, random or last_layer");
-}
-
-static int get_string(ctx *c, const node *m, const char *path, const char *name, int required,
-                      const char *def, char *out, size_t cap)
-{
-    char key[256];
-    node *v = lookup(c, m, name);
-    const char *s = scalar(v);
-
-    join(key, sizeof(key), path, name);
-    if (!v) {
-        if (required)
-            return missing(c, m, key, "a string");
-        snprintf(out, cap, "%s", def);
-        return 0;
-    }
-    if (!s || !*s)
-        return expected(c, v, key, "a non-empty string");
-    if (strlen(s) >= cap)
-        return jerr(c, v, key, "expected a string of at most %zu characters, found %zu", cap - 1,
-                    strlen(s));
-    snprintf(out, cap, "%s", s);
-    return 0;
-}
-
-/* one of names[0..n-1] (NULL entries skipped) */
-static int enum_value(ctx *c, const node *v, const char *key, const char *const *names, int n,
-                      int *out)
-{
-    char what[512] = "one of: ";
-    const char *s = scalar(v);
-
-    for (int i = 0; i < n; i++) {
-        if (!names[i])
-            continue;
-        if (s && strcmp(s, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    for (int i = 0, first = 1; i < n; i++) {
-        if (!names[i])
-            continue;
-        strncat(what, first ? "" : ", ", sizeof(what) - strlen(what) - 1);
-        strncat(what, names[i], sizeof(what) - strlen(what) - 1);
-        first = 0;
-    }
-    return expected(c, v, key, what);
-}
-
-static int get_enum(ctx *c, const node *m, const char *path, const char *name, int required,
-                    int def, const char *const *names, int n, int *out)
-{
-    char key[256];
-    node *v = lookup(c, m, name);
-
-    join(key, sizeof(key), path, name);
-    if (!v) {
-        if (required) {
-            char what[512] = "one of: ";
-
-            for (int i = 0, first = 1; i < n; i++) {
-                if (!names[i])
-                    continue;
-                strncat(what, first ? "" : ", ", sizeof(what) - strlen(what) - 1);
-                strncat(what, names[i], sizeof(what) - strlen(what) - 1);
-                first = 0;
-            }
-            return missing(c, m, key, what);
-        }
-        *out = def;
-        return 0;
-    }
-    return enum_value(c, v, key, names, n, out);
-}
-
-
-/* list of integers -> out[0..*n-1] */
-static int get_int_list(ctx *c, const node *m, const char *path, const char *name, int required,
-                        int min_len, int max_len, long long lo, long long hi, int *out, int *n)
-{
-    char key[256], ikey[280], what[96];
-    node *v = lookup(c, m, name);
-    int len;
-
-    join(key, sizeof(key), path, name);
-    if (!v) {
-        if (required) {
-            snprintf(what, sizeof(what), "a list of at least %d integers", min_len);
-            return missing(c, m, key, what);
-        }
-        *n = 0;
-        return 0;
-    }
-    if (v->type != YAML_SEQUENCE_NODE)
-        return expected(c, v, key, "a list of integers");
-    len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
-    if (len < min_len || len > max_len) {
-        snprintf(what, sizeof(what), "a list of %d to %d integers", min_len, max_len);
-        return jerr(c, v, key, "expected %s, found %d", what, len);
-    }
-    snprintf(what, sizeof(what), "an integer from %lld to %lld", lo, hi);
-    for (int i = 0; i < len; i++) {
-        node *it = get(c, v->data.sequence.items.start[i]);
-        long long x;
-
-        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
-        if (parse_long(it, &x) || x < lo || x > hi)
-            return expected(c, it, ikey, what);
-        out[i] = (int)x;
-    }
-    *n = len;
-    return 0;
+    return sym_yaml_expected(c, v, key, "true (= random), false, random or last_layer");
 }
 
 /* ---- sections ---- */
 
 static int parse_seeds(ctx *c, const node *root, sym_job *job)
 {
-    node *v = lookup(c, root, "seeds");
+    node *v = sym_yaml_lookup(c, root, "seeds");
     int rc = 0;
 
     if (!v) {
@@ -459,11 +75,11 @@ static int parse_seeds(ctx *c, const node *root, sym_job *job)
         long long base = 0;
         node *b;
 
-        SYM_TRY(check_map(c, v, "seeds", keys));
-        SYM_TRY(get_int(c, v, "seeds", "count", 1, 0, 1, MAX_SEEDS, &count));
-        b = lookup(c, v, "base");
-        if (b && (parse_long(b, &base) || base < 0 || base > (1LL << 52)))
-            return expected(c, b, "seeds.base", "an integer from 0 to 4503599627370496");
+        SYM_TRY(sym_yaml_check_map(c, v, "seeds", keys));
+        SYM_TRY(sym_yaml_int(c, v, "seeds", "count", 1, 0, 1, MAX_SEEDS, &count));
+        b = sym_yaml_lookup(c, v, "base");
+        if (b && (sym_yaml_parse_long(b, &base) || base < 0 || base > (1LL << 52)))
+            return sym_yaml_expected(c, b, "seeds.base", "an integer from 0 to 4503599627370496");
         job->n_seeds = count;
         SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t) * (size_t)count));
         for (int i = 0; i < count; i++)
@@ -472,26 +88,26 @@ static int parse_seeds(ctx *c, const node *root, sym_job *job)
         int len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
 
         if (len < 1)
-            return expected(c, v, "seeds", "a non-empty list of seeds");
+            return sym_yaml_expected(c, v, "seeds", "a non-empty list of seeds");
         if (len > MAX_SEEDS)
-            return jerr(c, v, "seeds", "expected at most %d seeds, found %d", MAX_SEEDS, len);
+            return sym_yaml_err(c, v, "seeds", "expected at most %d seeds, found %d", MAX_SEEDS, len);
         job->n_seeds = len;
         SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t) * (size_t)len));
         for (int i = 0; i < len; i++) {
-            node *it = get(c, v->data.sequence.items.start[i]);
+            node *it = sym_yaml_node(c, v->data.sequence.items.start[i]);
             long long x;
             char key[64];
 
             snprintf(key, sizeof(key), "seeds[%d]", i);
-            if (parse_long(it, &x) || x < 0 || x > (1LL << 52))
-                return expected(c, it, key, "an integer from 0 to 4503599627370496");
+            if (sym_yaml_parse_long(it, &x) || x < 0 || x > (1LL << 52))
+                return sym_yaml_expected(c, it, key, "an integer from 0 to 4503599627370496");
             for (int j = 0; j < i; j++)
                 if (job->seeds[j] == (uint64_t)x)
-                    return jerr(c, it, key, "seed %lld is listed twice (also seeds[%d])", x, j);
+                    return sym_yaml_err(c, it, key, "seed %lld is listed twice (also seeds[%d])", x, j);
             job->seeds[i] = (uint64_t)x;
         }
     } else {
-        return expected(c, v, "seeds", "{count: N, base: B} or a list of integers");
+        return sym_yaml_expected(c, v, "seeds", "{count: N, base: B} or a list of integers");
     }
 cleanup:
     return rc;
@@ -509,38 +125,38 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
                                         "noise", "widths", "activation", "bias", "file", "x",
                                         "y", NULL};
     sym_data_opts *d = &cfg->data;
-    node *v = lookup(c, root, "data");
+    node *v = sym_yaml_lookup(c, root, "data");
     char why[64];
     int rc = 0, kind = 0;
 
     *data_node = v;
     if (!v)
-        return missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
-    SYM_TRY(need_map(c, v, "data"));
-    SYM_TRY(get_enum(c, v, "data", "kind", 1, 0, kinds, SYM_DATA_COUNT, &kind));
+        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
+    SYM_TRY(sym_yaml_need_map(c, v, "data"));
+    SYM_TRY(sym_yaml_enum(c, v, "data", "kind", 1, 0, kinds, SYM_DATA_COUNT, &kind));
     d->kind = (sym_data_kind)kind;
     snprintf(why, sizeof(why), "data kind %s", kinds[kind]);
     switch (d->kind) {
     case SYM_DATA_TEACHER_LINEAR:
-        SYM_TRY(check_map_for(c, v, "data", k_lin, k_any, why));
-        SYM_TRY(get_int(c, v, "data", "input", 1, 0, 1, MAX_WIDTH, &d->input));
-        SYM_TRY(get_int(c, v, "data", "output", 1, 0, 1, MAX_WIDTH, &d->output));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "data", k_lin, k_any, why));
+        SYM_TRY(sym_yaml_int(c, v, "data", "input", 1, 0, 1, MAX_WIDTH, &d->input));
+        SYM_TRY(sym_yaml_int(c, v, "data", "output", 1, 0, 1, MAX_WIDTH, &d->output));
         break;
     case SYM_DATA_SUBSPACE:
-        SYM_TRY(check_map_for(c, v, "data", k_sub, k_any, why));
-        SYM_TRY(get_int(c, v, "data", "dim", 1, 0, 1, MAX_WIDTH, &d->dim));
-        SYM_TRY(get_int(c, v, "data", "rank", 1, 0, 1, d->dim, &d->rank));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "data", k_sub, k_any, why));
+        SYM_TRY(sym_yaml_int(c, v, "data", "dim", 1, 0, 1, MAX_WIDTH, &d->dim));
+        SYM_TRY(sym_yaml_int(c, v, "data", "rank", 1, 0, 1, d->dim, &d->rank));
         break;
     case SYM_DATA_TEACHER_MLP: {
         sym_model_opts *t = &d->teacher;
         int n = 0, act = SYM_ACT_TANH, bias = 1;
 
-        SYM_TRY(check_map_for(c, v, "data", k_mlp, k_any, why));
-        SYM_TRY(get_int_list(c, v, "data", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
+        SYM_TRY(sym_yaml_check_map_for(c, v, "data", k_mlp, k_any, why));
+        SYM_TRY(sym_yaml_int_list(c, v, "data", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
                              t->widths, &n));
-        SYM_TRY(get_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, sym_act_names, SYM_ACT_COUNT,
+        SYM_TRY(sym_yaml_enum(c, v, "data", "activation", 0, SYM_ACT_TANH, sym_act_names, SYM_ACT_COUNT,
                          &act));
-        SYM_TRY(get_bool(c, v, "data", "bias", 1, &bias));
+        SYM_TRY(sym_yaml_bool(c, v, "data", "bias", 1, &bias));
         t->kind = SYM_MODEL_MLP;
         t->n_layers = n - 1;
         t->n_encoder = n - 1;
@@ -558,12 +174,12 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
         char file[1024];
         int xr = 0, xc = 0, yr = 0, yc = 0;
 
-        SYM_TRY(check_map_for(c, v, "data", k_h5, k_any, why));
-        SYM_TRY(get_string(c, v, "data", "file", 1, "", file, sizeof(file)));
-        SYM_TRY(get_string(c, v, "data", "x", 0, "X", d->x_path, sizeof(d->x_path)));
-        SYM_TRY(get_string(c, v, "data", "y", 0, "", d->y_path, sizeof(d->y_path)));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "data", k_h5, k_any, why));
+        SYM_TRY(sym_yaml_string(c, v, "data", "file", 1, "", file, sizeof(file)));
+        SYM_TRY(sym_yaml_string(c, v, "data", "x", 0, "X", d->x_path, sizeof(d->x_path)));
+        SYM_TRY(sym_yaml_string(c, v, "data", "y", 0, "", d->y_path, sizeof(d->y_path)));
         if (strlen(c->dir) + strlen(file) + 2 > sizeof(d->file))
-            return jerr(c, lookup(c, v, "file"), "data.file", "path too long (%zu characters)",
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "file"), "data.file", "path too long (%zu characters)",
                         strlen(c->dir) + strlen(file) + 1);
         if (file[0] == '/' || !c->dir[0])
             memcpy(d->file, file, strlen(file) + 1);
@@ -576,32 +192,32 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
             memcpy(d->file + nd + 1, file, strlen(file) + 1);
         }
         if (access(d->file, R_OK) != 0)
-            return jerr(c, lookup(c, v, "file"), "data.file", "%s: %s", d->file, strerror(errno));
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "file"), "data.file", "%s: %s", d->file, strerror(errno));
         if (sym_h5_matrix_shape(&xr, &xc, d->file, d->x_path) < 0)
-            return jerr(c, lookup(c, v, "x") ? lookup(c, v, "x") : lookup(c, v, "file"),
-                        lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "x") ? sym_yaml_lookup(c, v, "x") : sym_yaml_lookup(c, v, "file"),
+                        sym_yaml_lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
         d->samples = xr;
         d->input = xc;
         d->output = xc;
         if (d->y_path[0]) {
             if (sym_h5_matrix_shape(&yr, &yc, d->file, d->y_path) < 0)
-                return jerr(c, lookup(c, v, "y"), "data.y", "%s", sym_err_message());
+                return sym_yaml_err(c, sym_yaml_lookup(c, v, "y"), "data.y", "%s", sym_err_message());
             if (yr != xr)
-                return jerr(c, lookup(c, v, "y"), "data.y",
+                return sym_yaml_err(c, sym_yaml_lookup(c, v, "y"), "data.y",
                             "expected %d rows (as many as data.x), found %d", xr, yr);
             d->output = yc;
         }
         /* NaN or Inf in the data is bad input, found now rather than at run time */
         if (sym_h5_check_finite(d->file, d->x_path) < 0)
-            return jerr(c, lookup(c, v, "x") ? lookup(c, v, "x") : lookup(c, v, "file"),
-                        lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "x") ? sym_yaml_lookup(c, v, "x") : sym_yaml_lookup(c, v, "file"),
+                        sym_yaml_lookup(c, v, "x") ? "data.x" : "data.file", "%s", sym_err_message());
         if (d->y_path[0] && sym_h5_check_finite(d->file, d->y_path) < 0)
-            return jerr(c, lookup(c, v, "y"), "data.y", "%s", sym_err_message());
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "y"), "data.y", "%s", sym_err_message());
         return 0;
     }
     }
-    SYM_TRY(get_int(c, v, "data", "samples", 1, 0, 1, MAX_SAMPLES, &d->samples));
-    SYM_TRY(get_double(c, v, "data", "noise", 0, 0.0, 0.0, 0, NAN, 0, &d->noise));
+    SYM_TRY(sym_yaml_int(c, v, "data", "samples", 1, 0, 1, MAX_SAMPLES, &d->samples));
+    SYM_TRY(sym_yaml_double(c, v, "data", "noise", 0, 0.0, 0.0, 0, NAN, 0, &d->noise));
 cleanup:
     return rc;
 }
@@ -623,26 +239,26 @@ static int get_hidden_acts(ctx *c, const node *m, const char *path, int n_hidden
                            sym_act *out)
 {
     char key[256], ikey[280];
-    node *v = lookup(c, m, "activation");
+    node *v = sym_yaml_lookup(c, m, "activation");
     int a = def;
 
-    join(key, sizeof(key), path, "activation");
+    sym_yaml_join(key, sizeof(key), path, "activation");
     if (v && v->type == YAML_SEQUENCE_NODE) {
         int len = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
 
         if (len != n_hidden)
-            return jerr(c, v, key, "expected one activation per hidden layer (%d), found %d",
+            return sym_yaml_err(c, v, key, "expected one activation per hidden layer (%d), found %d",
                         n_hidden, len);
         for (int i = 0; i < len; i++) {
             snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
-            if (enum_value(c, get(c, v->data.sequence.items.start[i]), ikey, sym_act_names,
+            if (sym_yaml_enum_value(c, sym_yaml_node(c, v->data.sequence.items.start[i]), ikey, sym_act_names,
                            SYM_ACT_COUNT, &a))
                 return SYM_EJOB;
             out[i] = (sym_act)a;
         }
         return 0;
     }
-    if (v && enum_value(c, v, key, sym_act_names, SYM_ACT_COUNT, &a))
+    if (v && sym_yaml_enum_value(c, v, key, sym_act_names, SYM_ACT_COUNT, &a))
         return SYM_EJOB;
     for (int i = 0; i < n_hidden; i++)
         out[i] = (sym_act)a;
@@ -653,14 +269,14 @@ static int parse_init(ctx *c, const node *m, sym_model_opts *o)
 {
     static const char *const keys[] = {"kind", "scale", NULL};
     const char *const *kinds = sym_init_kind_names;
-    node *v = lookup(c, m, "init");
+    node *v = sym_yaml_lookup(c, m, "init");
     int rc = 0, k = 0;
 
     if (!v)
         return 0;
-    SYM_TRY(check_map(c, v, "model.init", keys));
-    SYM_TRY(get_enum(c, v, "model.init", "kind", 0, 0, kinds, SYM_INIT_COUNT, &k));
-    SYM_TRY(get_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
+    SYM_TRY(sym_yaml_check_map(c, v, "model.init", keys));
+    SYM_TRY(sym_yaml_enum(c, v, "model.init", "kind", 0, 0, kinds, SYM_INIT_COUNT, &k));
+    SYM_TRY(sym_yaml_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
     o->init_kind = (sym_init_kind)k;
 cleanup:
     return rc;
@@ -680,38 +296,38 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
                                         "tied", NULL};
     sym_model_opts *o = &cfg->model;
     sym_model_opts def = SYM_MODEL_OPTS_INIT;
-    node *v = lookup(c, root, "model");
+    node *v = sym_yaml_lookup(c, root, "model");
     int rc = 0, kind = 0, act = 0, din = 0, dout = 0;
     sym_model *probe = NULL;
 
     *o = def;
     if (!v)
-        return missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
-    SYM_TRY(need_map(c, v, "model"));
-    SYM_TRY(get_enum(c, v, "model", "kind", 1, 0, kinds, SYM_MODEL_COUNT, &kind));
+        return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
+    SYM_TRY(sym_yaml_need_map(c, v, "model"));
+    SYM_TRY(sym_yaml_enum(c, v, "model", "kind", 1, 0, kinds, SYM_MODEL_COUNT, &kind));
     o->kind = (sym_model_kind)kind;
     data_widths(&cfg->data, &din, &dout);
     if (o->kind == SYM_MODEL_MLP) {
         int n = 0;
         node *w;
 
-        SYM_TRY(check_map_for(c, v, "model", k_mlp, k_any, "model kind mlp"));
-        SYM_TRY(get_int_list(c, v, "model", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
+        SYM_TRY(sym_yaml_check_map_for(c, v, "model", k_mlp, k_any, "model kind mlp"));
+        SYM_TRY(sym_yaml_int_list(c, v, "model", "widths", 1, 2, SYM_MAX_LAYERS + 1, 1, MAX_WIDTH,
                              o->widths, &n));
         o->n_layers = o->n_encoder = n - 1;
         SYM_TRY(get_hidden_acts(c, v, "model", n - 2, SYM_ACT_RELU, o->act));
-        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
+        SYM_TRY(sym_yaml_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[n - 2] = (sym_act)act;
-        w = lookup(c, v, "widths");
+        w = sym_yaml_lookup(c, v, "widths");
         if (o->widths[0] != din)
-            return jerr(c, get(c, w->data.sequence.items.start[0]), "model.widths[0]",
+            return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[0]), "model.widths[0]",
                         "expected %d (the data's input width), found %d", din, o->widths[0]);
         if (o->widths[n - 1] != dout) {
             char key[64];
 
             snprintf(key, sizeof(key), "model.widths[%d]", n - 1);
-            return jerr(c, get(c, w->data.sequence.items.start[n - 1]), key,
+            return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[n - 1]), key,
                         "expected %d (the data's output width), found %d", dout, o->widths[n - 1]);
         }
     } else {
@@ -719,17 +335,17 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
         int hid[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS];
         sym_act hacts[SYM_MAX_LAYERS];
 
-        SYM_TRY(check_map_for(c, v, "model", k_ae, k_any, "model kind autoencoder"));
-        SYM_TRY(get_int(c, v, "model", "input", 1, 0, 1, MAX_WIDTH, &input));
-        SYM_TRY(get_int(c, v, "model", "latent", 1, 0, 1, MAX_WIDTH, &latent));
-        SYM_TRY(get_int_list(c, v, "model", "hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1, 1,
+        SYM_TRY(sym_yaml_check_map_for(c, v, "model", k_ae, k_any, "model kind autoencoder"));
+        SYM_TRY(sym_yaml_int(c, v, "model", "input", 1, 0, 1, MAX_WIDTH, &input));
+        SYM_TRY(sym_yaml_int(c, v, "model", "latent", 1, 0, 1, MAX_WIDTH, &latent));
+        SYM_TRY(sym_yaml_int_list(c, v, "model", "hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1, 1,
                              MAX_WIDTH, hid, &nh));
-        SYM_TRY(get_bool(c, v, "model", "tied", 0, &tied));
-        if (lookup(c, v, "decoder_hidden")) {
+        SYM_TRY(sym_yaml_bool(c, v, "model", "tied", 0, &tied));
+        if (sym_yaml_lookup(c, v, "decoder_hidden")) {
             if (tied)
-                return jerr(c, lookup(c, v, "decoder_hidden"), "model.decoder_hidden",
+                return sym_yaml_err(c, sym_yaml_lookup(c, v, "decoder_hidden"), "model.decoder_hidden",
                             "a tied decoder mirrors the encoder; remove decoder_hidden or set tied: false");
-            SYM_TRY(get_int_list(c, v, "model", "decoder_hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1,
+            SYM_TRY(sym_yaml_int_list(c, v, "model", "decoder_hidden", 0, 0, SYM_MAX_LAYERS / 2 - 1,
                                  1, MAX_WIDTH, dec, &nd));
         } else {
             nd = nh;
@@ -752,27 +368,27 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
             o->act[i] = hacts[i];
         for (int i = 0; i < nd; i++)
             o->act[nh + 1 + i] = hacts[nh + i];
-        SYM_TRY(get_enum(c, v, "model", "latent_activation", 0, SYM_ACT_LINEAR, sym_act_names,
+        SYM_TRY(sym_yaml_enum(c, v, "model", "latent_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[nh] = (sym_act)act;
-        SYM_TRY(get_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
+        SYM_TRY(sym_yaml_enum(c, v, "model", "output_activation", 0, SYM_ACT_LINEAR, sym_act_names,
                          SYM_ACT_COUNT, &act));
         o->act[o->n_layers - 1] = (sym_act)act;
         if (input != din || input != dout)
-            return jerr(c, lookup(c, v, "input"), "model.input",
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
                         "expected %d (the data's width), found %d", din, input);
         if (cfg->data.kind != SYM_DATA_SUBSPACE &&
             !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]))
-            return jerr(c, lookup(c, v, "kind"), "model.kind",
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
                         "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
                         data_node->start_mark.line + 1);
     }
-    SYM_TRY(get_bool(c, v, "model", "bias", 0, &o->bias));
-    SYM_TRY(get_double(c, v, "model", "leaky_slope", 0, 0.01, 0.0, 0, NAN, 0, &o->leaky_slope));
+    SYM_TRY(sym_yaml_bool(c, v, "model", "bias", 0, &o->bias));
+    SYM_TRY(sym_yaml_double(c, v, "model", "leaky_slope", 0, 0.01, 0.0, 0, NAN, 0, &o->leaky_slope));
     SYM_TRY(parse_init(c, v, o));
     /* the model's own checks (mirrored widths for tied weights, ...) */
     if (sym_model_create(&probe, o) < 0)
-        return jerr(c, v, "model", "%s", sym_err_message());
+        return sym_yaml_err(c, v, "model", "%s", sym_err_message());
 cleanup:
     sym_model_free(probe);
     return rc;
@@ -788,7 +404,7 @@ static int parse_regularizer(ctx *c, const node *root, sym_job_config *cfg)
     static const char *const k_p[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", "p", NULL};
     static const char *const k_mlp[] = {"kind", "lambda", "p", "norm", NULL};
     sym_reg *r = &cfg->reg;
-    node *v = lookup(c, root, "regularizer");
+    node *v = sym_yaml_lookup(c, root, "regularizer");
     char why[64];
     int rc = 0, kind = 0, norm = 0, is_ae = cfg->model.kind == SYM_MODEL_AUTOENCODER;
     double lam = 0.0;
@@ -796,56 +412,56 @@ static int parse_regularizer(ctx *c, const node *root, sym_job_config *cfg)
     r->kind = SYM_REG_NONE;
     if (!v)
         return 0;
-    SYM_TRY(need_map(c, v, "regularizer"));
-    SYM_TRY(get_enum(c, v, "regularizer", "kind", 1, 0, kinds, SYM_REG_COUNT, &kind));
+    SYM_TRY(sym_yaml_need_map(c, v, "regularizer"));
+    SYM_TRY(sym_yaml_enum(c, v, "regularizer", "kind", 1, 0, kinds, SYM_REG_COUNT, &kind));
     r->kind = (sym_reg_kind)kind;
     snprintf(why, sizeof(why), "regularizer kind %s", kinds[kind]);
     if (r->kind == SYM_REG_NONE)
-        return check_map_for(c, v, "regularizer", k_none, k_any, why);
+        return sym_yaml_check_map_for(c, v, "regularizer", k_none, k_any, why);
     if (r->kind == SYM_REG_LP || r->kind == SYM_REG_SCHATTEN)
-        SYM_TRY(check_map_for(c, v, "regularizer", k_p, k_any, why));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "regularizer", k_p, k_any, why));
     else if (r->kind != SYM_REG_JACOBIAN)
-        SYM_TRY(check_map_for(c, v, "regularizer", k_w, k_any, why));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "regularizer", k_w, k_any, why));
     else
-        SYM_TRY(check_map(c, v, "regularizer", k_any));
+        SYM_TRY(sym_yaml_check_map(c, v, "regularizer", k_any));
     if (!is_ae) {
-        node *k = lookup(c, v, "lambda_encoder") ? lookup(c, v, "lambda_encoder")
-                                                 : lookup(c, v, "lambda_decoder");
+        node *k = sym_yaml_lookup(c, v, "lambda_encoder") ? sym_yaml_lookup(c, v, "lambda_encoder")
+                                                 : sym_yaml_lookup(c, v, "lambda_decoder");
         if (k)
-            return jerr(c, k, lookup(c, v, "lambda_encoder") ? "regularizer.lambda_encoder"
+            return sym_yaml_err(c, k, sym_yaml_lookup(c, v, "lambda_encoder") ? "regularizer.lambda_encoder"
                                                              : "regularizer.lambda_decoder",
                         "an MLP has no encoder/decoder split: use regularizer.lambda");
-        SYM_TRY(check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
+        SYM_TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
     }
-    if (lookup(c, v, "lambda")) {
-        SYM_TRY(get_double(c, v, "regularizer", "lambda", 1, 0.0, 0.0, 0, NAN, 0, &lam));
+    if (sym_yaml_lookup(c, v, "lambda")) {
+        SYM_TRY(sym_yaml_double(c, v, "regularizer", "lambda", 1, 0.0, 0.0, 0, NAN, 0, &lam));
         r->lambda_encoder = r->lambda_decoder = lam;
-    } else if (!lookup(c, v, "lambda_encoder") && !lookup(c, v, "lambda_decoder")) {
-        return missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
+    } else if (!sym_yaml_lookup(c, v, "lambda_encoder") && !sym_yaml_lookup(c, v, "lambda_decoder")) {
+        return sym_yaml_missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
     }
-    SYM_TRY(get_double(c, v, "regularizer", "lambda_encoder", 0, r->lambda_encoder, 0.0, 0, NAN,
+    SYM_TRY(sym_yaml_double(c, v, "regularizer", "lambda_encoder", 0, r->lambda_encoder, 0.0, 0, NAN,
                        0, &r->lambda_encoder));
-    SYM_TRY(get_double(c, v, "regularizer", "lambda_decoder", 0, r->lambda_decoder, 0.0, 0, NAN,
+    SYM_TRY(sym_yaml_double(c, v, "regularizer", "lambda_decoder", 0, r->lambda_decoder, 0.0, 0, NAN,
                        0, &r->lambda_decoder));
     if (r->kind == SYM_REG_JACOBIAN) {
-        SYM_TRY(get_enum(c, v, "regularizer", "norm", 1, 0, norms, SYM_NORM_COUNT, &norm));
+        SYM_TRY(sym_yaml_enum(c, v, "regularizer", "norm", 1, 0, norms, SYM_NORM_COUNT, &norm));
         r->norm = (sym_norm_kind)norm;
-        if (r->norm == SYM_NORM_FROBENIUS && lookup(c, v, "p"))
-            return jerr(c, lookup(c, v, "p"), "regularizer.p",
+        if (r->norm == SYM_NORM_FROBENIUS && sym_yaml_lookup(c, v, "p"))
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "p"), "regularizer.p",
                         "not used by norm: frobenius (it is the squared Frobenius norm)");
     }
     if (r->kind == SYM_REG_LP || (r->kind == SYM_REG_JACOBIAN && r->norm == SYM_NORM_LP)) {
-        SYM_TRY(get_double(c, v, "regularizer", "p", 1, 2.0, 1.0, 0, NAN, 0, &r->p));
+        SYM_TRY(sym_yaml_double(c, v, "regularizer", "p", 1, 2.0, 1.0, 0, NAN, 0, &r->p));
     } else if (r->kind == SYM_REG_SCHATTEN) {
-        node *p = lookup(c, v, "p");
-        const char *s = scalar(p);
+        node *p = sym_yaml_lookup(c, v, "p");
+        const char *s = sym_yaml_scalar(p);
 
-        if (s && is_plain(p) && (!strcmp(s, "inf") || !strcmp(s, ".inf")))
+        if (s && sym_yaml_is_plain(p) && (!strcmp(s, "inf") || !strcmp(s, ".inf")))
             r->p = INFINITY;
         else if (!p)
-            return missing(c, v, "regularizer.p", "a number >= 1 or inf");
-        else if (parse_double(p, &r->p) || r->p < 1.0)
-            return expected(c, p, "regularizer.p", "a number >= 1 or inf");
+            return sym_yaml_missing(c, v, "regularizer.p", "a number >= 1 or inf");
+        else if (sym_yaml_parse_double(p, &r->p) || r->p < 1.0)
+            return sym_yaml_expected(c, p, "regularizer.p", "a number >= 1 or inf");
     } else if (r->kind == SYM_REG_L1) {
         r->p = 1.0;
     }
@@ -863,28 +479,28 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
     static const char *const k_adam[] = {"optimizer", "lr", "epochs", "batch_size", "beta1",
                                          "beta2", "eps", NULL};
     sym_train_opts *t = &cfg->train, def = SYM_TRAIN_OPTS_INIT;
-    node *v = lookup(c, root, "train");
+    node *v = sym_yaml_lookup(c, root, "train");
     char why[64];
     int rc = 0, k = 0;
 
     *t = def;
     if (!v)
-        return missing(c, root, "train", "a mapping with optimizer, lr and epochs");
-    SYM_TRY(need_map(c, v, "train"));
-    SYM_TRY(get_enum(c, v, "train", "optimizer", 1, 0, opts, SYM_OPT_COUNT, &k));
+        return sym_yaml_missing(c, root, "train", "a mapping with optimizer, lr and epochs");
+    SYM_TRY(sym_yaml_need_map(c, v, "train"));
+    SYM_TRY(sym_yaml_enum(c, v, "train", "optimizer", 1, 0, opts, SYM_OPT_COUNT, &k));
     t->optimizer = (sym_opt_kind)k;
     snprintf(why, sizeof(why), "optimizer %s%s", opts[k], k == SYM_OPT_GD ? " (always full batch)" : "");
-    SYM_TRY(check_map_for(c, v, "train", k == SYM_OPT_GD ? k_gd : k == SYM_OPT_SGD ? k_sgd : k_adam,
+    SYM_TRY(sym_yaml_check_map_for(c, v, "train", k == SYM_OPT_GD ? k_gd : k == SYM_OPT_SGD ? k_sgd : k_adam,
                           k_any, why));
-    SYM_TRY(get_double(c, v, "train", "lr", 1, 0.0, 0.0, 1, NAN, 0, &t->lr));
-    SYM_TRY(get_int(c, v, "train", "epochs", 1, 0, 1, MAX_EPOCHS, &t->epochs));
-    SYM_TRY(get_int(c, v, "train", "batch_size", 0, 0, 1, MAX_SAMPLES, &t->batch_size));
-    SYM_TRY(get_double(c, v, "train", "momentum", 0, 0.0, 0.0, 0, 1.0, 1, &t->momentum));
-    SYM_TRY(get_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
-    SYM_TRY(get_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
-    SYM_TRY(get_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
+    SYM_TRY(sym_yaml_double(c, v, "train", "lr", 1, 0.0, 0.0, 1, NAN, 0, &t->lr));
+    SYM_TRY(sym_yaml_int(c, v, "train", "epochs", 1, 0, 1, MAX_EPOCHS, &t->epochs));
+    SYM_TRY(sym_yaml_int(c, v, "train", "batch_size", 0, 0, 1, MAX_SAMPLES, &t->batch_size));
+    SYM_TRY(sym_yaml_double(c, v, "train", "momentum", 0, 0.0, 0.0, 0, 1.0, 1, &t->momentum));
+    SYM_TRY(sym_yaml_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
+    SYM_TRY(sym_yaml_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
+    SYM_TRY(sym_yaml_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
     if (t->batch_size > cfg->data.samples)
-        return jerr(c, lookup(c, v, "batch_size"), "train.batch_size",
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
                     "expected at most %d (data.samples), found %d", cfg->data.samples,
                     t->batch_size);
 cleanup:
@@ -895,542 +511,127 @@ static int parse_record(ctx *c, const node *root, sym_job *job)
 {
     static const char *const keys[] = {"loss_every", "weights", NULL};
     const char *const *w = sym_record_weights_names;
-    node *v = lookup(c, root, "record");
+    node *v = sym_yaml_lookup(c, root, "record");
     int rc = 0, k = SYM_RECORD_WEIGHTS_FINAL;
 
     job->loss_every = 10;
     job->record_weights = SYM_RECORD_WEIGHTS_FINAL;
     if (!v)
         return 0;
-    SYM_TRY(check_map(c, v, "record", keys));
-    SYM_TRY(get_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->loss_every));
-    SYM_TRY(get_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, SYM_RECORD_WEIGHTS_COUNT, &k));
+    SYM_TRY(sym_yaml_check_map(c, v, "record", keys));
+    SYM_TRY(sym_yaml_int(c, v, "record", "loss_every", 0, 10, 1, MAX_EPOCHS, &job->loss_every));
+    SYM_TRY(sym_yaml_enum(c, v, "record", "weights", 0, SYM_RECORD_WEIGHTS_FINAL, w, SYM_RECORD_WEIGHTS_COUNT, &k));
     job->record_weights = (sym_record_weights)k;
 cleanup:
     return rc;
 }
 
-/* ---- the sweep grid ---- */
-
-#define MAX_ZIP 8
-/* each configuration holds its option structs (~2 KiB): 100k is ~0.25 GB */
-#define MAX_CONFIGS 100000
-
-typedef struct axis_col {
-    char path[128];   /* "train.lr" */
-    int key_id;       /* scalar node holding the last path component (for appending) */
-    int values_id;    /* the sequence node of values */
-} axis_col;
-
-typedef struct axis {
-    int n_cols, len;
-    axis_col cols[MAX_ZIP];
-} axis;
-
-/* one applied override, to undo: a swapped value, or an appended pair */
-typedef struct undo {
-    int map_id, pair_index, old_value, appended;
-} undo;
-
-static int seq_len(const node *v)
+/*
+ * One point of the sweep grid (the axes' values already substituted into the
+ * document): its sections, and the per-point conditions of the probes.
+ */
+int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg)
 {
-    return (int)(v->data.sequence.items.top - v->data.sequence.items.start);
-}
+    const node *data_node = NULL;
+    int rc;
 
-/* compact one-line YAML of a node: the label of a structured grid value */
-static void label(ctx *c, const node *v, char *buf, size_t cap, int depth)
-{
-    size_t used = strlen(buf);
+    rc = parse_data(c, root, cfg, &data_node);
+    if (!rc)
+        rc = parse_model(c, root, cfg, data_node);
+    if (!rc)
+        rc = parse_regularizer(c, root, cfg);
+    if (!rc)
+        rc = parse_train(c, root, cfg);
+    if (!rc)
+        cfg->train.loss_every = job->loss_every;
+    if (!rc && (job->probe_structure || job->probe_penalty)) {
+        node *pn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"),
+                          job->probe_structure ? "structure" : "penalty_invariance");
 
-    if (used + 1 >= cap)
-        return;
-    if (!v || depth > 8) {
-        snprintf(buf + used, cap - used, "...");
-    } else if (v->type == YAML_SCALAR_NODE) {
-        snprintf(buf + used, cap - used, "%s", (const char *)v->data.scalar.value);
-    } else if (v->type == YAML_SEQUENCE_NODE) {
-        strncat(buf, "[", cap - used - 1);
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-            if (it != v->data.sequence.items.start)
-                strncat(buf, ", ", cap - strlen(buf) - 1);
-            label(c, get(c, *it), buf, cap, depth + 1);
-        }
-        strncat(buf, "]", cap - strlen(buf) - 1);
-    } else {
-        strncat(buf, "{", cap - used - 1);
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-            if (p != v->data.mapping.pairs.start)
-                strncat(buf, ", ", cap - strlen(buf) - 1);
-            label(c, get(c, p->key), buf, cap, depth + 1);
-            strncat(buf, ": ", cap - strlen(buf) - 1);
-            label(c, get(c, p->value), buf, cap, depth + 1);
-        }
-        strncat(buf, "}", cap - strlen(buf) - 1);
+        if (cfg->model.kind != SYM_MODEL_AUTOENCODER || cfg->model.n_layers != 2)
+            rc = sym_yaml_err(c, pn, job->probe_structure ? "probes.structure" : "probes.penalty_invariance",
+                      "needs an autoencoder with a one-layer encoder and decoder (W and W'), "
+                      "found %s with %d layers",
+                      cfg->model.kind == SYM_MODEL_AUTOENCODER ? "an autoencoder" : "an MLP",
+                      cfg->model.n_layers);
     }
-}
+    if (!rc && job->probe_reparam && (cfg->model.n_layers < 2 || cfg->model.tied))
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "reparam"), "probes.reparam",
+                  "needs a model with a hidden layer and untied weights (the layer action "
+                  "unties a tied autoencoder)");
+    if (!rc && job->probe_centralizer && cfg->model.n_layers < 2)
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "centralizer"), "probes.centralizer",
+                  "probes the first hidden layer's activation and width: the model has no hidden layer");
+    if (!rc && job->probe_centralizer && job->cent_samples < cfg->model.widths[1])
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "centralizer"), "probes.centralizer.samples",
+                  "expected at least the hidden width (%d) to determine the centralizer, found %d",
+                  cfg->model.widths[1], job->cent_samples);
+    if (!rc && job->probe_hessian && !sym_hvp_supported(&cfg->reg))
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "hessian"), "probes.hessian",
+                  "exact Hessian-vector products support the regularizers none, frobenius, l1 "
+                  "and lp; found %s", sym_reg_name(cfg->reg.kind));
+    if (!rc && job->probe_discovery) {
+        sym_model *pm = NULL;
+        node *dn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "symmetry_discovery");
 
-static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", NULL};
-
-/* one axis column "path: [values...]" */
-static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, const char *where)
-{
-    const char *path = scalar(keyn);
-    char first[128], key[300];
-    const char *dot;
-    axis_col *col;
-    int id;
-
-    snprintf(key, sizeof(key), "%s.%s", where, path ? path : "?");
-    if (!path || !*path)
-        return expected(c, keyn, where, "a setting path such as train.lr or regularizer");
-    if (strlen(path) >= sizeof(col->path))
-        return jerr(c, keyn, key, "setting path longer than %zu characters", sizeof(col->path) - 1);
-    dot = strchr(path, '.');
-    snprintf(first, sizeof(first), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
-    if (!in_list(first, sweep_sections))
-        return jerr(c, keyn, key,
-                    "expected a setting under data, model, regularizer or train (such as train.lr), found \"%s\"",
-                    path);
-    if (strstr(path, "..") || path[strlen(path) - 1] == '.')
-        return jerr(c, keyn, key, "expected a dotted setting path, found \"%s\"", path);
-    if (!vals || vals->type != YAML_SEQUENCE_NODE || seq_len(vals) < 1)
-        return expected(c, vals, key, "a non-empty list of values");
-    if (ax->n_cols >= MAX_ZIP)
-        return jerr(c, keyn, key, "a zip group holds at most %d settings", MAX_ZIP);
-    col = &ax->cols[ax->n_cols++];
-    snprintf(col->path, sizeof(col->path), "%s", path);
-    col->values_id = (int)(vals - c->doc->nodes.start) + 1;
-    /* a key node for appending the last component when the base job lacks it;
-     * it carries the axis key's position so messages point at the sweep */
-    {
-        const char *last = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
-        yaml_mark_t sm = keyn->start_mark, em = keyn->end_mark;
-
-        id = yaml_document_add_scalar(c->doc, NULL, (yaml_char_t *)last, (int)strlen(last),
-                                      YAML_PLAIN_SCALAR_STYLE);
-        if (!id)
-            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory building the sweep");
-        get(c, id)->start_mark = sm;
-        get(c, id)->end_mark = em;
-        col->key_id = id;
+        rc = sym_model_create(&pm, &cfg->model);
+        if (!rc && job->discovery.family == SYM_DISCOVERY_LAYER &&
+            (cfg->model.n_layers < 2 || cfg->model.tied))
+            rc = sym_yaml_err(c, dn, "probes.symmetry_discovery.family",
+                      "layer needs a model with a hidden layer and untied weights; use full");
+        if (!rc && job->discovery.conditions > 0 &&
+            job->discovery.conditions < sym_discovery_unknowns(pm, job->discovery.family))
+            rc = sym_yaml_err(c, sym_yaml_lookup(c, dn, "conditions"), "probes.symmetry_discovery.conditions",
+                      "expected at least the number of unknowns (%d), found %d",
+                      sym_discovery_unknowns(pm, job->discovery.family), job->discovery.conditions);
+        if (!rc && (double)sym_discovery_conditions(pm, &job->discovery) *
+                           sym_discovery_unknowns(pm, job->discovery.family) > 2e9)
+            rc = sym_yaml_err(c, dn, "probes.symmetry_discovery",
+                      "%d conditions x %d unknowns is more than 2e9 entries (ScaLAPACK's "
+                      "32-bit index limit); use family layer or a smaller model",
+                      sym_discovery_conditions(pm, &job->discovery),
+                      sym_discovery_unknowns(pm, job->discovery.family));
+        sym_model_free(pm);
     }
-    return 0;
-}
+    if (!rc && (job->probe_orbit || job->probe_gd)) {
+        sym_model *pm = NULL;
+        sym_algebra alg;
+        node *pn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "orbit_loss");
+        node *gn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), "gradient_decomposition");
 
-/* whether one path is the other or lies inside it */
-static int overlaps(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
-
-    return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[la] : a[lb]) == '.');
-}
-
-static int parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
-{
-    node *v = lookup(c, root, "sweep");
-    int rc = 0;
-
-    job->n_axes = 0;
-    if (!v)
-        return 0;
-    if (v->type != YAML_MAPPING_NODE || v->data.mapping.pairs.top == v->data.mapping.pairs.start)
-        return expected(c, v, "sweep", "a mapping of settings to lists of values (and zip groups)");
-    /* node pointers move when add_column adds nodes: iterate by index */
-    int vid = (int)(v - c->doc->nodes.start) + 1;
-    int npairs = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
-
-    for (int i = 0; i < npairs; i++) {
-        yaml_node_pair_t pr = get(c, vid)->data.mapping.pairs.start[i];
-        node *keyn = get(c, pr.key), *val = get(c, pr.value);
-        const char *k = scalar(keyn);
-
-        if (k && strcmp(k, "zip") == 0) {
-            /* one group {path: [...], ...} or a list of such groups */
-            int ngroups = val->type == YAML_SEQUENCE_NODE ? seq_len(val) : 1;
-            int zid = pr.value;
-
-            if (val->type != YAML_MAPPING_NODE && val->type != YAML_SEQUENCE_NODE)
-                return expected(c, val, "sweep.zip", "a mapping of settings to equally long lists");
-            for (int g = 0; g < ngroups; g++) {
-                node *zv = get(c, zid);
-                int gid = zv->type == YAML_SEQUENCE_NODE ? zv->data.sequence.items.start[g] : zid;
-                node *grp = get(c, gid);
-                axis *ax;
-                int nz;
-
-                if (grp->type != YAML_MAPPING_NODE || grp->data.mapping.pairs.top == grp->data.mapping.pairs.start)
-                    return expected(c, grp, "sweep.zip", "a mapping of settings to equally long lists");
-                if (job->n_axes >= SYM_MAX_AXES)
-                    return jerr(c, grp, "sweep.zip", "at most %d axes", SYM_MAX_AXES);
-                ax = &axes[job->n_axes];
-                memset(ax, 0, sizeof(*ax));
-                nz = (int)(grp->data.mapping.pairs.top - grp->data.mapping.pairs.start);
-                for (int z = 0; z < nz; z++) {
-                    yaml_node_pair_t zp = get(c, gid)->data.mapping.pairs.start[z];
-
-                    SYM_TRY(add_column(c, ax, get(c, zp.key), get(c, zp.value), "sweep.zip"));
-                    {
-                        int len = seq_len(get(c, zp.value));
-
-                        if (z == 0)
-                            ax->len = len;
-                        else if (len != ax->len)
-                            return jerr(c, get(c, zp.value), "sweep.zip",
-                                        "%s has %d values but %s has %d: settings zipped together need equally long lists",
-                                        ax->cols[z].path, len, ax->cols[0].path, ax->len);
-                    }
-                }
-                job->n_axes++;
-            }
-            continue;
-        }
-        if (job->n_axes >= SYM_MAX_AXES)
-            return jerr(c, keyn, "sweep", "at most %d axes", SYM_MAX_AXES);
-        memset(&axes[job->n_axes], 0, sizeof(axis));
-        SYM_TRY(add_column(c, &axes[job->n_axes], keyn, val, "sweep"));
-        axes[job->n_axes].len = seq_len(get(c, pr.value));
-        job->n_axes++;
+        rc = sym_model_create(&pm, &cfg->model);
+        if (!rc && job->probe_orbit && sym_orbit_algebra(&alg, pm, job->orbit.algebra) < 0)
+            rc = sym_yaml_err(c, pn, "probes.orbit_loss", "%s", sym_err_message());
+        if (!rc && job->probe_gd && sym_orbit_algebra(&alg, pm, job->gd_algebra) < 0)
+            rc = sym_yaml_err(c, gn, "probes.gradient_decomposition", "%s", sym_err_message());
+        sym_model_free(pm);
     }
-    /* no setting may be swept twice, or inside another swept one */
-    for (int a = 0; a < job->n_axes; a++)
-        for (int i = 0; i < axes[a].n_cols; i++)
-            for (int b = a; b < job->n_axes; b++)
-                for (int j = b == a ? i + 1 : 0; j < axes[b].n_cols; j++)
-                    if (overlaps(axes[a].cols[i].path, axes[b].cols[j].path))
-                        return jerr(c, get(c, axes[b].cols[j].key_id), "sweep",
-                                    "%s and %s overlap: each setting can be swept once, and not inside another swept one",
-                                    axes[a].cols[i].path, axes[b].cols[j].path);
-    {
-        double total = 1;
-        char sizes[256] = "";
-
-        for (int a = 0; a < job->n_axes; a++) {
-            total *= axes[a].len;
-            snprintf(sizes + strlen(sizes), sizeof(sizes) - strlen(sizes), "%s%d", a ? " x " : "",
-                     axes[a].len);
-        }
-        if (total > MAX_CONFIGS)
-            return jerr(c, get(c, vid), "sweep", /* v moved when nodes were added */
-                        "expected at most %d configurations, found %.0f (%s); split the sweep "
-                        "into several jobs or use fewer values",
-                        MAX_CONFIGS, total, sizes);
-    }
-cleanup:
     return rc;
 }
-
-/* set path := value node in the document; record how to undo it */
-static int apply(ctx *c, const axis_col *col, int value_id, undo *u)
-{
-    char part[128];
-    const char *p = col->path;
-    int map_id = (int)(yaml_document_get_root_node(c->doc) - c->doc->nodes.start) + 1;
-
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        node *m = get(c, map_id);
-        int found = -1, np = (int)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
-
-        snprintf(part, sizeof(part), "%.*s", dot ? (int)(dot - p) : (int)strlen(p), p);
-        for (int i = 0; i < np && found < 0; i++) {
-            const char *k = scalar(get(c, m->data.mapping.pairs.start[i].key));
-
-            if (k && strcmp(k, part) == 0)
-                found = i;
-        }
-        if (!dot) {
-            u->map_id = map_id;
-            if (found >= 0) {
-                u->pair_index = found;
-                u->old_value = m->data.mapping.pairs.start[found].value;
-                u->appended = 0;
-                m->data.mapping.pairs.start[found].value = value_id;
-            } else {
-                if (!yaml_document_append_mapping_pair(c->doc, map_id, col->key_id, value_id))
-                    return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory applying the sweep");
-                u->appended = 1;
-            }
-            return 0;
-        }
-        if (found < 0 || get(c, m->data.mapping.pairs.start[found].value)->type != YAML_MAPPING_NODE) {
-            char key[300];
-
-            snprintf(key, sizeof(key), "sweep.%s", col->path);
-            return jerr(c, get(c, col->key_id), key,
-                        "the job has no mapping '%.*s' to vary %s in; set it in the job first",
-                        (int)(dot - col->path), col->path, dot + 1);
-        }
-        map_id = m->data.mapping.pairs.start[found].value;
-        p = dot + 1;
-    }
-}
-
-static void restore(ctx *c, const undo *u)
-{
-    node *m = get(c, u->map_id);
-
-    if (u->appended)
-        m->data.mapping.pairs.top--;
-    else
-        m->data.mapping.pairs.start[u->pair_index].value = u->old_value;
-}
-
-static int config_index(const sym_job *job, int cfg, int a)
-{
-    int stride = 1;
-
-    for (int b = job->n_axes - 1; b > a; b--)
-        stride *= job->axis_len[b];
-    return (cfg / stride) % job->axis_len[a];
-}
-
-/* validate every configuration: the axes' values substituted into the job */
-static int parse_configs(ctx *c, sym_job *job, const axis *axes)
-{
-    undo undos[SYM_MAX_AXES * MAX_ZIP];
-    int rc = 0, nu = 0;
-
-    job->n_configs = 1;
-    for (int a = 0; a < job->n_axes; a++) {
-        job->axis_len[a] = axes[a].len;
-        job->n_configs *= axes[a].len;
-    }
-    SYM_TRY(sym_alloc(&job->configs, sizeof(sym_job_config) * (size_t)job->n_configs));
-    for (int k = 0; k < job->n_configs; k++) {
-        node *root;
-        const node *data_node = NULL;
-        sym_job_config *cfg = &job->configs[k];
-
-        nu = 0;
-        for (int a = 0; a < job->n_axes; a++)
-            for (int i = 0; i < axes[a].n_cols; i++) {
-                node *vals = get(c, axes[a].cols[i].values_id);
-                int vid = vals->data.sequence.items.start[config_index(job, k, a)];
-
-                rc = apply(c, &axes[a].cols[i], vid, &undos[nu]);
-                if (rc < 0)
-                    goto undo_all;
-                nu++;
-            }
-        root = yaml_document_get_root_node(c->doc);
-        rc = parse_data(c, root, cfg, &data_node);
-        if (!rc)
-            rc = parse_model(c, root, cfg, data_node);
-        if (!rc)
-            rc = parse_regularizer(c, root, cfg);
-        if (!rc)
-            rc = parse_train(c, root, cfg);
-        if (!rc)
-            cfg->train.loss_every = job->loss_every;
-        if (!rc && (job->probe_structure || job->probe_penalty)) {
-            node *pn = lookup(c, lookup(c, root, "probes"),
-                              job->probe_structure ? "structure" : "penalty_invariance");
-
-            if (cfg->model.kind != SYM_MODEL_AUTOENCODER || cfg->model.n_layers != 2)
-                rc = jerr(c, pn, job->probe_structure ? "probes.structure" : "probes.penalty_invariance",
-                          "needs an autoencoder with a one-layer encoder and decoder (W and W'), "
-                          "found %s with %d layers",
-                          cfg->model.kind == SYM_MODEL_AUTOENCODER ? "an autoencoder" : "an MLP",
-                          cfg->model.n_layers);
-        }
-        if (!rc && job->probe_reparam && (cfg->model.n_layers < 2 || cfg->model.tied))
-            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "reparam"), "probes.reparam",
-                      "needs a model with a hidden layer and untied weights (the layer action "
-                      "unties a tied autoencoder)");
-        if (!rc && job->probe_centralizer && cfg->model.n_layers < 2)
-            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer",
-                      "probes the first hidden layer's activation and width: the model has no hidden layer");
-        if (!rc && job->probe_centralizer && job->cent_samples < cfg->model.widths[1])
-            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "centralizer"), "probes.centralizer.samples",
-                      "expected at least the hidden width (%d) to determine the centralizer, found %d",
-                      cfg->model.widths[1], job->cent_samples);
-        if (!rc && job->probe_hessian && !sym_hvp_supported(&cfg->reg))
-            rc = jerr(c, lookup(c, lookup(c, root, "probes"), "hessian"), "probes.hessian",
-                      "exact Hessian-vector products support the regularizers none, frobenius, l1 "
-                      "and lp; found %s", sym_reg_name(cfg->reg.kind));
-        if (!rc && job->probe_discovery) {
-            sym_model *pm = NULL;
-            node *dn = lookup(c, lookup(c, root, "probes"), "symmetry_discovery");
-
-            rc = sym_model_create(&pm, &cfg->model);
-            if (!rc && job->discovery.family == SYM_DISCOVERY_LAYER &&
-                (cfg->model.n_layers < 2 || cfg->model.tied))
-                rc = jerr(c, dn, "probes.symmetry_discovery.family",
-                          "layer needs a model with a hidden layer and untied weights; use full");
-            if (!rc && job->discovery.conditions > 0 &&
-                job->discovery.conditions < sym_discovery_unknowns(pm, job->discovery.family))
-                rc = jerr(c, lookup(c, dn, "conditions"), "probes.symmetry_discovery.conditions",
-                          "expected at least the number of unknowns (%d), found %d",
-                          sym_discovery_unknowns(pm, job->discovery.family), job->discovery.conditions);
-            if (!rc && (double)sym_discovery_conditions(pm, &job->discovery) *
-                               sym_discovery_unknowns(pm, job->discovery.family) > 2e9)
-                rc = jerr(c, dn, "probes.symmetry_discovery",
-                          "%d conditions x %d unknowns is more than 2e9 entries (ScaLAPACK's "
-                          "32-bit index limit); use family layer or a smaller model",
-                          sym_discovery_conditions(pm, &job->discovery),
-                          sym_discovery_unknowns(pm, job->discovery.family));
-            sym_model_free(pm);
-        }
-        if (!rc && (job->probe_orbit || job->probe_gd)) {
-            sym_model *pm = NULL;
-            sym_algebra alg;
-            node *pn = lookup(c, lookup(c, root, "probes"), "orbit_loss");
-            node *gn = lookup(c, lookup(c, root, "probes"), "gradient_decomposition");
-
-            rc = sym_model_create(&pm, &cfg->model);
-            if (!rc && job->probe_orbit && sym_orbit_algebra(&alg, pm, job->orbit.algebra) < 0)
-                rc = jerr(c, pn, "probes.orbit_loss", "%s", sym_err_message());
-            if (!rc && job->probe_gd && sym_orbit_algebra(&alg, pm, job->gd_algebra) < 0)
-                rc = jerr(c, gn, "probes.gradient_decomposition", "%s", sym_err_message());
-            sym_model_free(pm);
-        }
-        if (rc < 0 && job->n_axes > 0) {
-            /* name the grid point, so a clash between axes is clear */
-            char msg[2048], point[1024] = "";
-
-            snprintf(msg, sizeof(msg), "%s", sym_err_message());
-            for (int a = 0; a < job->n_axes; a++)
-                for (int i = 0; i < axes[a].n_cols; i++) {
-                    node *vals = get(c, axes[a].cols[i].values_id);
-                    size_t u = strlen(point);
-
-                    snprintf(point + u, sizeof(point) - u, "%s%s=", u ? ", " : "", axes[a].cols[i].path);
-                    label(c, get(c, vals->data.sequence.items.start[config_index(job, k, a)]), point,
-                          sizeof(point), 0);
-                }
-            rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s (sweep point %s)", msg, point);
-        }
-undo_all:
-        while (nu > 0)
-            restore(c, &undos[--nu]);
-        if (rc < 0)
-            goto cleanup;
-    }
-cleanup:
-    return rc;
-}
-
-static int add_grid_column(sym_job *job, const char *name, int a, int len)
-{
-    sym_grid_column *g;
-    int rc = 0;
-
-    g = realloc(job->columns, sizeof(*g) * (size_t)(job->n_columns + 1));
-    if (!g)
-        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory");
-    job->columns = g;
-    g = &job->columns[job->n_columns++];
-    memset(g, 0, sizeof(*g));
-    snprintf(g->name, sizeof(g->name), "%s", name);
-    g->axis = a;
-    SYM_TRY(sym_alloc(&g->num, sizeof(double) * (size_t)len));
-    SYM_TRY(sym_alloc(&g->str, sizeof(char *) * (size_t)len));
-cleanup:
-    return rc;
-}
-
-/* the /grid columns: one per swept setting, plus one per scalar key of mapping values */
-static int build_columns(ctx *c, sym_job *job, const axis *axes)
-{
-    int rc = 0;
-
-    for (int a = 0; a < job->n_axes; a++) {
-        char *names = NULL;
-        size_t cap = 256;
-
-        SYM_TRY(sym_alloc(&names, cap));
-        for (int i = 0; i < axes[a].n_cols; i++) {
-            const axis_col *col = &axes[a].cols[i];
-            node *vals = get(c, col->values_id);
-            int len = axes[a].len, numeric = 1, all_maps = 1;
-            sym_grid_column *g;
-
-            if (i)
-                strncat(names, ", ", cap - strlen(names) - 1);
-            strncat(names, col->path, cap - strlen(names) - 1);
-            SYM_TRY(add_grid_column(job, col->path, a, len));
-            g = &job->columns[job->n_columns - 1];
-            for (int v = 0; v < len; v++) {
-                node *x = get(c, vals->data.sequence.items.start[v]);
-                char buf[512] = "";
-
-                label(c, x, buf, sizeof(buf), 0);
-                SYM_TRY(sym_strdup(&g->str[v], buf));
-                if (parse_double(x, &g->num[v]) < 0)
-                    numeric = 0;
-                all_maps &= x->type == YAML_MAPPING_NODE;
-            }
-            g->numeric = numeric;
-            if (!all_maps)
-                continue;
-            /* scalar keys of the mapping values, in order of first appearance */
-            for (int v = 0; v < len; v++) {
-                node *x = get(c, vals->data.sequence.items.start[v]);
-
-                for (yaml_node_pair_t *p = x->data.mapping.pairs.start; p < x->data.mapping.pairs.top; p++) {
-                    const char *k = scalar(get(c, p->key));
-                    char sub[300];
-                    int seen = 0;
-
-                    if (!k)
-                        continue;
-                    snprintf(sub, sizeof(sub), "%s.%s", col->path, k);
-                    for (int j = 0; j < job->n_columns; j++)
-                        seen |= strcmp(job->columns[j].name, sub) == 0;
-                    if (seen)
-                        continue;
-                    SYM_TRY(add_grid_column(job, sub, a, len));
-                    g = &job->columns[job->n_columns - 1];
-                    g->numeric = 1;
-                    for (int w = 0; w < len; w++) {
-                        node *y = get(c, vals->data.sequence.items.start[w]);
-                        node *val = lookup(c, y, k);
-                        char buf[512] = "";
-
-                        if (val)
-                            label(c, val, buf, sizeof(buf), 0);
-                        SYM_TRY(sym_strdup(&g->str[w], buf));
-                        if (!val)
-                            g->num[w] = NAN;
-                        else if (parse_double(val, &g->num[w]) < 0)
-                            g->numeric = 0;
-                    }
-                }
-            }
-        }
-        snprintf(job->axis_name[a], sizeof(job->axis_name[a]), axes[a].n_cols > 1 ? "zip(%s)" : "%s",
-                 names);
-        free(names);
-    }
-cleanup:
-    return rc;
-}
-
-
 
 /* "families: [...]" of a probe, in the given order, each once (absent: keep *n, out) */
 static int get_families(ctx *c, const node *m, const char *path, sym_group *out, int *n)
 {
     char key[128];
-    node *fl = lookup(c, m, "families");
+    node *fl = sym_yaml_lookup(c, m, "families");
     int len;
 
     if (!fl)
         return 0;
     snprintf(key, sizeof(key), "%s.families", path);
-    if (fl->type != YAML_SEQUENCE_NODE || (len = seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
-        return expected(c, fl, key, "a list of group families (general, orthogonal, ...)");
+    if (fl->type != YAML_SEQUENCE_NODE || (len = sym_yaml_seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
+        return sym_yaml_expected(c, fl, key, "a list of group families (general, orthogonal, ...)");
     for (int i = 0; i < len; i++) {
         char ikey[160];
         int g = 0;
 
         snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
-        if (enum_value(c, get(c, fl->data.sequence.items.start[i]), ikey, sym_group_names,
+        if (sym_yaml_enum_value(c, sym_yaml_node(c, fl->data.sequence.items.start[i]), ikey, sym_group_names,
                        SYM_GROUP_COUNT, &g))
             return SYM_EJOB;
         for (int j = 0; j < i; j++)
             if (out[j] == (sym_group)g)
-                return jerr(c, get(c, fl->data.sequence.items.start[i]), ikey,
+                return sym_yaml_err(c, sym_yaml_node(c, fl->data.sequence.items.start[i]), ikey,
                             "family %s is listed twice", sym_group_names[g]);
         out[i] = (sym_group)g;
     }
@@ -1441,9 +642,9 @@ static int get_families(ctx *c, const node *m, const char *path, sym_group *out,
 /* team: a number of ranks 1..4096, or auto (0: chosen from the memory need) */
 static int get_team(ctx *c, const node *m, const char *path, int *out)
 {
-    node *v = lookup(c, m, "team");
+    node *v = sym_yaml_lookup(c, m, "team");
 
-    if (v && v->type == YAML_SCALAR_NODE && is_plain(v) && strcmp(scalar(v), "auto") == 0) {
+    if (v && v->type == YAML_SCALAR_NODE && sym_yaml_is_plain(v) && strcmp(sym_yaml_scalar(v), "auto") == 0) {
         *out = 0;
         return 0;
     }
@@ -1451,9 +652,9 @@ static int get_team(ctx *c, const node *m, const char *path, int *out)
         long long x;
         char key[256];
 
-        join(key, sizeof(key), path, "team");
-        if (parse_long(v, &x) || x < 1 || x > 4096)
-            return expected(c, v, key, "a number of ranks from 1 to 4096, or auto");
+        sym_yaml_join(key, sizeof(key), path, "team");
+        if (sym_yaml_parse_long(v, &x) || x < 1 || x > 4096)
+            return sym_yaml_expected(c, v, key, "a number of ranks from 1 to 4096, or auto");
         *out = (int)x;
     }
     return 0;
@@ -1480,7 +681,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     static const char *const k_pen[] = {"trials", NULL};
     static const char *const k_none[] = {NULL};
     sym_orbit_opts def = SYM_ORBIT_OPTS_INIT;
-    node *v = lookup(c, root, "probes"), *ov;
+    node *v = sym_yaml_lookup(c, root, "probes"), *ov;
     int rc = 0, alg = 0;
 
     job->probe_orbit = job->probe_structure = job->probe_penalty = 0;
@@ -1488,7 +689,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     job->orbit = def;
     if (!v)
         return 0;
-    SYM_TRY(check_map(c, v, "probes", keys));
+    SYM_TRY(sym_yaml_check_map(c, v, "probes", keys));
     {
         sym_hessian_opts hd = SYM_HESSIAN_OPTS_INIT;
         sym_discovery_opts dd = SYM_DISCOVERY_OPTS_INIT;
@@ -1499,74 +700,74 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         job->hessian_team = job->discovery_team = 1;
         job->hessian_team_mb = job->discovery_team_mb = 2048;
     }
-    if ((ov = lookup(c, v, "hessian")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.hessian", k_hess));
-            SYM_TRY(get_double(c, ov, "probes.hessian", "threshold", 0, job->hessian.threshold, 0.0, 1,
+    if ((ov = sym_yaml_lookup(c, v, "hessian")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.hessian", k_hess));
+            SYM_TRY(sym_yaml_double(c, ov, "probes.hessian", "threshold", 0, job->hessian.threshold, 0.0, 1,
                                1.0, 1, &job->hessian.threshold));
-            SYM_TRY(get_bool(c, ov, "probes.hessian", "eigenvectors", 0, &job->hessian.eigenvectors));
-            SYM_TRY(get_int(c, ov, "probes.hessian", "hvp_checks", 0, job->hessian.hvp_checks, 0, 1000,
+            SYM_TRY(sym_yaml_bool(c, ov, "probes.hessian", "eigenvectors", 0, &job->hessian.eigenvectors));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.hessian", "hvp_checks", 0, job->hessian.hvp_checks, 0, 1000,
                             &job->hessian.hvp_checks));
-            SYM_TRY(get_int(c, ov, "probes.hessian", "gauge_points", 0, 0, 0, 1001,
+            SYM_TRY(sym_yaml_int(c, ov, "probes.hessian", "gauge_points", 0, 0, 0, 1001,
                             &job->hessian.gauge_points));
-            SYM_TRY(get_double(c, ov, "probes.hessian", "gauge_t_max", 0, 1.0, 0.0, 1, 100.0, 0,
+            SYM_TRY(sym_yaml_double(c, ov, "probes.hessian", "gauge_t_max", 0, 1.0, 0.0, 1, 100.0, 0,
                                &job->hessian.gauge_t_max));
             SYM_TRY(get_team(c, ov, "probes.hessian", &job->hessian_team));
-            SYM_TRY(get_int(c, ov, "probes.hessian", "team_memory_mb", 0, 2048, 16, 1 << 24,
+            SYM_TRY(sym_yaml_int(c, ov, "probes.hessian", "team_memory_mb", 0, 2048, 16, 1 << 24,
                             &job->hessian_team_mb));
         }
         job->probe_hessian = 1;
     }
-    if ((ov = lookup(c, v, "symmetry_discovery")) != NULL) {
+    if ((ov = sym_yaml_lookup(c, v, "symmetry_discovery")) != NULL) {
         int f = 0, fixed = 0;
 
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.symmetry_discovery", k_disc));
-            SYM_TRY(get_enum(c, ov, "probes.symmetry_discovery", "family", 0, SYM_DISCOVERY_LAYER,
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.symmetry_discovery", k_disc));
+            SYM_TRY(sym_yaml_enum(c, ov, "probes.symmetry_discovery", "family", 0, SYM_DISCOVERY_LAYER,
                              fam_names, SYM_DISCOVERY_COUNT, &f));
-            SYM_TRY(get_enum(c, ov, "probes.symmetry_discovery", "data", 0, 0, data_names, 2, &fixed));
-            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "conditions", 0, 0, 0, 100000000,
+            SYM_TRY(sym_yaml_enum(c, ov, "probes.symmetry_discovery", "data", 0, 0, data_names, 2, &fixed));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.symmetry_discovery", "conditions", 0, 0, 0, 100000000,
                             &job->discovery.conditions));
-            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "batch", 0, job->discovery.batch, 1,
+            SYM_TRY(sym_yaml_int(c, ov, "probes.symmetry_discovery", "batch", 0, job->discovery.batch, 1,
                             1000000, &job->discovery.batch));
-            SYM_TRY(get_double(c, ov, "probes.symmetry_discovery", "scale", 0, 1.0, 0.0, 1, NAN, 0,
+            SYM_TRY(sym_yaml_double(c, ov, "probes.symmetry_discovery", "scale", 0, 1.0, 0.0, 1, NAN, 0,
                                &job->discovery.point_scale));
-            SYM_TRY(get_double(c, ov, "probes.symmetry_discovery", "threshold", 0,
+            SYM_TRY(sym_yaml_double(c, ov, "probes.symmetry_discovery", "threshold", 0,
                                job->discovery.threshold, 0.0, 1, 1.0, 1, &job->discovery.threshold));
-            SYM_TRY(get_bool(c, ov, "probes.symmetry_discovery", "basis", 1, &job->discovery.basis));
+            SYM_TRY(sym_yaml_bool(c, ov, "probes.symmetry_discovery", "basis", 1, &job->discovery.basis));
             SYM_TRY(get_team(c, ov, "probes.symmetry_discovery", &job->discovery_team));
-            SYM_TRY(get_int(c, ov, "probes.symmetry_discovery", "team_memory_mb", 0, 2048, 16, 1 << 24,
+            SYM_TRY(sym_yaml_int(c, ov, "probes.symmetry_discovery", "team_memory_mb", 0, 2048, 16, 1 << 24,
                             &job->discovery_team_mb));
         }
         job->discovery.family = (sym_discovery_family)f;
         job->discovery.fixed_data = fixed;
         job->probe_discovery = 1;
     }
-    if ((ov = lookup(c, v, "conserved")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0'))
-            SYM_TRY(check_map(c, ov, "probes.conserved", k_none));
+    if ((ov = sym_yaml_lookup(c, v, "conserved")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0'))
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.conserved", k_none));
         job->probe_conserved = 1;
     }
     job->probe_gd = 0;
     job->gd_algebra = SYM_ALGEBRA_AUTO;
-    if ((ov = lookup(c, v, "gradient_decomposition")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.gradient_decomposition", k_gd));
-            SYM_TRY(get_enum(c, ov, "probes.gradient_decomposition", "algebra", 0, SYM_ALGEBRA_AUTO,
+    if ((ov = sym_yaml_lookup(c, v, "gradient_decomposition")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.gradient_decomposition", k_gd));
+            SYM_TRY(sym_yaml_enum(c, ov, "probes.gradient_decomposition", "algebra", 0, SYM_ALGEBRA_AUTO,
                              sym_algebra_names, SYM_ALGEBRA_COUNT, &alg));
             job->gd_algebra = (sym_algebra)alg;
         }
         job->probe_gd = 1;
     }
-    if ((ov = lookup(c, v, "structure")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0'))
-            SYM_TRY(check_map(c, ov, "probes.structure", k_none));
+    if ((ov = sym_yaml_lookup(c, v, "structure")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0'))
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.structure", k_none));
         job->probe_structure = 1;
     }
-    if ((ov = lookup(c, v, "penalty_invariance")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.penalty_invariance", k_pen));
-            SYM_TRY(get_int(c, ov, "probes.penalty_invariance", "trials", 0, 100, 1, 1000000,
+    if ((ov = sym_yaml_lookup(c, v, "penalty_invariance")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.penalty_invariance", k_pen));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.penalty_invariance", "trials", 0, 100, 1, 1000000,
                             &job->penalty_trials));
         }
         job->probe_penalty = 1;
@@ -1577,11 +778,11 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     job->n_families = SYM_GROUP_COUNT;
     for (int g = 0; g < SYM_GROUP_COUNT; g++)
         job->families[g] = (sym_group)g;
-    if ((ov = lookup(c, v, "reparam")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.reparam", k_rep));
-            SYM_TRY(get_int(c, ov, "probes.reparam", "trials", 0, 100, 1, 1000000, &job->reparam_trials));
-            SYM_TRY(get_int(c, ov, "probes.reparam", "samples", 0, 200, 1, 1000000, &job->reparam_samples));
+    if ((ov = sym_yaml_lookup(c, v, "reparam")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.reparam", k_rep));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.reparam", "trials", 0, 100, 1, 1000000, &job->reparam_trials));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.reparam", "samples", 0, 200, 1, 1000000, &job->reparam_samples));
             SYM_TRY(get_families(c, ov, "probes.reparam", job->families, &job->n_families));
         }
         job->probe_reparam = 1;
@@ -1593,12 +794,12 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     job->n_cent_families = SYM_GROUP_COUNT;
     for (int g = 0; g < SYM_GROUP_COUNT; g++)
         job->cent_families[g] = (sym_group)g;
-    if ((ov = lookup(c, v, "centralizer")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
-            SYM_TRY(check_map(c, ov, "probes.centralizer", k_cen));
-            SYM_TRY(get_int(c, ov, "probes.centralizer", "trials", 0, 20, 1, 1000000, &job->cent_trials));
-            SYM_TRY(get_int(c, ov, "probes.centralizer", "samples", 0, 200, 1, 1000000, &job->cent_samples));
-            SYM_TRY(get_bool(c, ov, "probes.centralizer", "basis", 0, &job->cent_basis));
+    if ((ov = sym_yaml_lookup(c, v, "centralizer")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.centralizer", k_cen));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.centralizer", "trials", 0, 20, 1, 1000000, &job->cent_trials));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.centralizer", "samples", 0, 200, 1, 1000000, &job->cent_samples));
+            SYM_TRY(sym_yaml_bool(c, ov, "probes.centralizer", "basis", 0, &job->cent_basis));
             SYM_TRY(get_families(c, ov, "probes.centralizer", job->cent_families, &job->n_cent_families));
         }
         job->probe_centralizer = 1;
@@ -1618,33 +819,33 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         for (int g = 0; g < SYM_GROUP_COUNT; g++)
             job->lp_families[g] = (sym_group)g;
     }
-    if ((ov = lookup(c, v, "lp_ball")) != NULL) {
-        if (!(ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0')) {
+    if ((ov = sym_yaml_lookup(c, v, "lp_ball")) != NULL) {
+        if (!(ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0')) {
             node *pl;
 
-            SYM_TRY(check_map(c, ov, "probes.lp_ball", k_lp));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "dim", 0, job->lp_dim, 1, 1000, &job->lp_dim));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "trials", 0, job->lp_trials, 1, 1000000, &job->lp_trials));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "points", 0, job->lp_points, 1, 10000000, &job->lp_points));
-            SYM_TRY(get_int(c, ov, "probes.lp_ball", "quadratics", 0, job->lp_quadratics, 1, 1000000, &job->lp_quadratics));
-            SYM_TRY(get_double(c, ov, "probes.lp_ball", "radius", 0, job->lp_radius, 0.0, 1, NAN, 0, &job->lp_radius));
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.lp_ball", k_lp));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.lp_ball", "dim", 0, job->lp_dim, 1, 1000, &job->lp_dim));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.lp_ball", "trials", 0, job->lp_trials, 1, 1000000, &job->lp_trials));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.lp_ball", "points", 0, job->lp_points, 1, 10000000, &job->lp_points));
+            SYM_TRY(sym_yaml_int(c, ov, "probes.lp_ball", "quadratics", 0, job->lp_quadratics, 1, 1000000, &job->lp_quadratics));
+            SYM_TRY(sym_yaml_double(c, ov, "probes.lp_ball", "radius", 0, job->lp_radius, 0.0, 1, NAN, 0, &job->lp_radius));
             SYM_TRY(get_families(c, ov, "probes.lp_ball", job->lp_families, &job->n_lp_families));
-            if ((pl = lookup(c, ov, "p")) != NULL) {
+            if ((pl = sym_yaml_lookup(c, ov, "p")) != NULL) {
                 int len;
 
-                if (pl->type != YAML_SEQUENCE_NODE || (len = seq_len(pl)) < 1 || len > 16)
-                    return expected(c, pl, "probes.lp_ball.p", "a list of 1 to 16 exponents (numbers >= 0.1, or inf)");
+                if (pl->type != YAML_SEQUENCE_NODE || (len = sym_yaml_seq_len(pl)) < 1 || len > 16)
+                    return sym_yaml_expected(c, pl, "probes.lp_ball.p", "a list of 1 to 16 exponents (numbers >= 0.1, or inf)");
                 for (int i = 0; i < len; i++) {
-                    node *it = get(c, pl->data.sequence.items.start[i]);
-                    const char *sv = scalar(it);
+                    node *it = sym_yaml_node(c, pl->data.sequence.items.start[i]);
+                    const char *sv = sym_yaml_scalar(it);
                     char key[64];
                     double pv;
 
                     snprintf(key, sizeof(key), "probes.lp_ball.p[%d]", i);
-                    if (sv && is_plain(it) && (!strcmp(sv, "inf") || !strcmp(sv, ".inf")))
+                    if (sv && sym_yaml_is_plain(it) && (!strcmp(sv, "inf") || !strcmp(sv, ".inf")))
                         pv = INFINITY;
-                    else if (parse_double(it, &pv) || pv < 0.1 || pv > 1000)
-                        return expected(c, it, key, "a number from 0.1 to 1000, or inf");
+                    else if (sym_yaml_parse_double(it, &pv) || pv < 0.1 || pv > 1000)
+                        return sym_yaml_expected(c, it, key, "a number from 0.1 to 1000, or inf");
                     job->lp_p[i] = pv;
                 }
                 job->n_lp_p = len;
@@ -1652,37 +853,37 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
         }
         job->probe_lp = 1;
     }
-    ov = lookup(c, v, "orbit_loss");
+    ov = sym_yaml_lookup(c, v, "orbit_loss");
     if (!ov)
         return 0;
-    if (ov->type == YAML_SCALAR_NODE && scalar(ov)[0] == '\0') {
+    if (ov->type == YAML_SCALAR_NODE && sym_yaml_scalar(ov)[0] == '\0') {
         /* "orbit_loss:" with no value: the defaults */
     } else {
         if (ov->type == YAML_MAPPING_NODE && ov->data.mapping.pairs.top == ov->data.mapping.pairs.start) {
             /* {} : the defaults */
         } else {
-            SYM_TRY(check_map(c, ov, "probes.orbit_loss", k_orbit));
+            SYM_TRY(sym_yaml_check_map(c, ov, "probes.orbit_loss", k_orbit));
         }
-        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "directions", 0, def.directions, 1, 10000,
+        SYM_TRY(sym_yaml_int(c, ov, "probes.orbit_loss", "directions", 0, def.directions, 1, 10000,
                         &job->orbit.directions));
-        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "points", 0, def.points, 3, 10001,
+        SYM_TRY(sym_yaml_int(c, ov, "probes.orbit_loss", "points", 0, def.points, 3, 10001,
                         &job->orbit.points));
         if (job->orbit.points % 2 == 0)
-            return jerr(c, lookup(c, ov, "points"), "probes.orbit_loss.points",
+            return sym_yaml_err(c, sym_yaml_lookup(c, ov, "points"), "probes.orbit_loss.points",
                         "expected an odd number (the grid is symmetric around t = 0), found %d",
                         job->orbit.points);
-        SYM_TRY(get_double(c, ov, "probes.orbit_loss", "t_max", 0, def.t_max, 0.0, 1, 1e3, 0,
+        SYM_TRY(sym_yaml_double(c, ov, "probes.orbit_loss", "t_max", 0, def.t_max, 0.0, 1, 1e3, 0,
                            &job->orbit.t_max));
-        SYM_TRY(get_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, sym_algebra_names,
+        SYM_TRY(sym_yaml_enum(c, ov, "probes.orbit_loss", "algebra", 0, SYM_ALGEBRA_AUTO, sym_algebra_names,
                          SYM_ALGEBRA_COUNT, &alg));
         job->orbit.algebra = (sym_algebra)alg;
         SYM_TRY(get_perpendicular(c, ov, def.perpendicular, &job->orbit.perpendicular));
-        SYM_TRY(get_int(c, ov, "probes.orbit_loss", "landscape", 0, def.landscape, 0, 201,
+        SYM_TRY(sym_yaml_int(c, ov, "probes.orbit_loss", "landscape", 0, def.landscape, 0, 201,
                         &job->orbit.landscape));
         if (job->orbit.landscape == 1)
-            return jerr(c, lookup(c, ov, "landscape"), "probes.orbit_loss.landscape",
+            return sym_yaml_err(c, sym_yaml_lookup(c, ov, "landscape"), "probes.orbit_loss.landscape",
                         "expected 0 (off) or a grid size from 2 to 201, found 1");
-        SYM_TRY(get_double(c, ov, "probes.orbit_loss", "s_max", 0, def.s_max, 0.0, 1, 1e3, 0,
+        SYM_TRY(sym_yaml_double(c, ov, "probes.orbit_loss", "s_max", 0, def.s_max, 0.0, 1, 1e3, 0,
                            &job->orbit.s_max));
     }
     job->probe_orbit = 1;
@@ -1699,10 +900,10 @@ static int parse_document(ctx *c, sym_job *job)
     int rc = 0;
 
     if (!root)
-        return jerr(c, NULL, "(top level)", "the job file is empty; expected a mapping with data, model and train");
+        return sym_yaml_err(c, NULL, "(top level)", "the job file is empty; expected a mapping with data, model and train");
     if (root->type != YAML_MAPPING_NODE)
-        return expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
-    SYM_TRY(check_map(c, root, "", keys));
+        return sym_yaml_expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
+    SYM_TRY(sym_yaml_check_map(c, root, "", keys));
     {
         const char *base = strrchr(c->file, '/');
         char def[128];
@@ -1718,15 +919,15 @@ static int parse_document(ctx *c, sym_job *job)
                 *q = '_';
         if (def[0] == '.' || def[0] == '-')
             def[0] = '_';
-        SYM_TRY(get_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
+        SYM_TRY(sym_yaml_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
         /* the name becomes the default output path: no directories, no hidden files */
         for (const char *q = job->name; *q; q++)
             if (!name_char(*q))
-                return jerr(c, lookup(c, root, "name"), "name",
+                return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
                             "expected letters, digits, '.', '_' and '-' only, found \"%s\"",
                             job->name);
         if (!job->name[0] || job->name[0] == '.' || job->name[0] == '-')
-            return jerr(c, lookup(c, root, "name"), "name",
+            return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
                         "expected a name that starts with a letter, digit or '_', found \"%s\"",
                         job->name);
     }
@@ -1734,9 +935,9 @@ static int parse_document(ctx *c, sym_job *job)
     SYM_TRY(parse_record(c, root, job));
     SYM_TRY(parse_probes(c, root, job));
     SYM_TRY(sym_alloc(&axes, sizeof(axis) * SYM_MAX_AXES));
-    SYM_TRY(parse_sweep(c, root, job, axes));
-    SYM_TRY(parse_configs(c, job, axes));
-    SYM_TRY(build_columns(c, job, axes));
+    SYM_TRY(sym_grid_parse_sweep(c, root, job, axes));
+    SYM_TRY(sym_grid_parse_configs(c, job, axes));
+    SYM_TRY(sym_grid_build_columns(c, job, axes));
     {
         /* the end-of-run probe values: largest shapes over configurations */
         sym_measure_layout *L = &job->measure;
@@ -2001,7 +1202,3 @@ const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *se
     return &job->configs[i / job->n_seeds];
 }
 
-int sym_job_axis_index(const sym_job *job, int i, int a)
-{
-    return config_index(job, i / job->n_seeds, a);
-}

@@ -1,0 +1,96 @@
+/*
+ * The sweep module's job parser, in three files: yaml.c (node access, typed
+ * getters, messages with file:line:col), grid.c (sweep axes, their values
+ * substituted point by point, the /grid columns) and job.c (the sections and
+ * the job).  Private to src/sweep.
+ */
+#ifndef SYMSWEEP_JOB_IMPL_H
+#define SYMSWEEP_JOB_IMPL_H
+
+#include "symsweep/job.h"
+
+#include <yaml.h>
+
+#define MAX_SEEDS 10000000
+#define MAX_WIDTH 1000000
+#define MAX_SAMPLES 100000000
+#define MAX_EPOCHS 1000000000
+
+typedef struct ctx {
+    const char *file;
+    yaml_document_t *doc;
+    char dir[1024]; /* directory of the job file, for relative data paths */
+} ctx;
+
+typedef yaml_node_t node;
+
+/* ---- yaml.c: the YAML layer ---- */
+
+void sym_yaml_describe(char *buf, size_t n, const node *v);
+int sym_yaml_err(ctx *c, const node *at, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int sym_yaml_expected(ctx *c, const node *at, const char *key, const char *what);
+void sym_yaml_join(char *buf, size_t n, const char *a, const char *b);
+node *sym_yaml_node(ctx *c, int id);
+const char *sym_yaml_scalar(const node *v);
+int sym_yaml_is_plain(const node *v);
+node *sym_yaml_lookup(ctx *c, const node *m, const char *key);
+int sym_yaml_in_list(const char *k, const char *const *list);
+int sym_yaml_check_map_for(ctx *c, const node *m, const char *path, const char *const *allowed,
+                           const char *const *known, const char *why);
+int sym_yaml_check_map(ctx *c, const node *m, const char *path, const char *const *allowed);
+int sym_yaml_need_map(ctx *c, const node *m, const char *path);
+int sym_yaml_parse_long(const node *v, long long *out);
+int sym_yaml_parse_double(const node *v, double *out);
+int sym_yaml_missing(ctx *c, const node *m, const char *key, const char *what);
+int sym_yaml_int(ctx *c, const node *m, const char *path, const char *name, int required,
+                 long long def, long long lo, long long hi, int *out);
+int sym_yaml_double(ctx *c, const node *m, const char *path, const char *name, int required,
+                    double def, double lo, int lo_open, double hi, int hi_open, double *out);
+int sym_yaml_bool(ctx *c, const node *m, const char *path, const char *name, int def, int *out);
+int sym_yaml_string(ctx *c, const node *m, const char *path, const char *name, int required,
+                    const char *def, char *out, size_t cap);
+int sym_yaml_enum_value(ctx *c, const node *v, const char *key, const char *const *names, int n,
+                        int *out);
+int sym_yaml_enum(ctx *c, const node *m, const char *path, const char *name, int required, int def,
+                  const char *const *names, int n, int *out);
+int sym_yaml_int_list(ctx *c, const node *m, const char *path, const char *name, int required,
+                      int min_len, int max_len, long long lo, long long hi, int *out, int *n);
+int sym_yaml_seq_len(const node *v);
+void sym_yaml_label(ctx *c, const node *v, char *buf, size_t cap, int depth);
+
+/* ---- grid.c: the sweep grid ---- */
+
+#define MAX_ZIP 8
+/* each configuration holds its option structs (~2 KiB): 100k is ~0.25 GB */
+#define MAX_CONFIGS 100000
+
+typedef struct axis_col {
+    char path[128];   /* "train.lr" */
+    int key_id;       /* scalar node holding the last path component (for appending) */
+    int values_id;    /* the sequence node of values */
+} axis_col;
+
+typedef struct axis {
+    int n_cols, len;
+    axis_col cols[MAX_ZIP];
+} axis;
+
+/* one applied override, to undo: a swapped value, or an appended pair */
+typedef struct undo {
+    int map_id, pair_index, old_value, appended;
+} undo;
+
+/** The sweep: section of the job: its axes into @p axes and job->n_axes. */
+int sym_grid_parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes);
+/** Every configuration: the axes' values substituted, each point parsed by sym_job_parse_point. */
+int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes);
+/** The /grid columns: one per swept setting, and one per scalar key of mapping values. */
+int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes);
+
+/* ---- job.c ---- */
+
+/** One grid point: its data, model, regularizer and train sections, and the probes' conditions. */
+int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg);
+
+#endif
