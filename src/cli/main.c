@@ -6,7 +6,9 @@
 #include "symsweep/version.h"
 
 #include <cblas.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,56 +18,110 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INPUT = 2, EXIT_REQUEUE = 75 };
 
 static const char usage[] =
-    "usage: symsweep <command> [options]\n"
+    "usage: symsweep <command> [options] [--] [arguments]\n"
     "\n"
     "Runs neural-network symmetry experiments described by a YAML job file and\n"
     "gathers every result into one HDF5 file.\n"
     "\n"
     "commands:\n"
-    "  run JOB.yaml [-o OUT.h5] [--force | --resume] [options]\n"
-    "                     train every run of the job and write OUT.h5\n"
-    "                     (default: NAME.h5, NAME being the job's name);\n"
-    "                     over MPI: mpirun -np N symsweep run ...\n"
-    "      -o, --output FILE        output file\n"
-    "      --force                  replace an existing output file\n"
-    "      --resume                 continue FILE: run only what is not done (the\n"
-    "                               file must come from the same job file)\n"
-    "      --checkpoint-every SEC   write results to the file this often (60)\n"
-    "      --grace SEC              after SIGTERM/SIGUSR1/SIGINT, wait this long for\n"
-    "                               runs in flight before the final checkpoint (60)\n"
-    "      --task-timeout SEC       a worker holding runs and silent this long is\n"
-    "                               taken for hung: checkpoint, exit 75 (default:\n"
-    "                               600 or 10x the longest wait seen; 0: never)\n"
-    "      --progress-every SEC     progress line interval when stderr is not a\n"
-    "                               terminal (30)\n"
-    "      -q, --quiet              no progress, no summary\n"
-    "      --stats                  rank 0's time in HDF5 and in coordinating\n"
-    "      --shard I/N              compute only runs i with i % N == I (I from 0);\n"
-    "                               the file has every run's row: combine the\n"
-    "                               shards with symsweep merge\n"
-    "      --no-space-check         skip the check of free disk space and memory\n"
-    "  validate JOB.yaml [-o OUT.h5] [--no-space-check]\n"
-    "                     check a job file completely without running it, and\n"
-    "                     that its output fits on OUT's file system (default\n"
-    "                     NAME.h5) and a run fits in this machine's memory\n"
-    "  plan JOB.yaml [--no-calibrate]\n"
-    "                     runs, tasks, runs per axis value, output size, memory per\n"
-    "                     rank, and core-hours from a short timed calibration run\n"
-    "  merge OUT.h5 SHARD.h5... [--force]\n"
-    "                     combine the shards of one sweep (run --shard) into one file\n"
-    "  status OUT.h5      progress of a sweep, also while it runs: done/total, rate,\n"
-    "                     ETA, failures (reads without disturbing the writer)\n"
-    "  summary OUT.h5 [--by SETTING,...] [--csv]\n"
-    "                     status counts, and per metric the mean, std and 95% CI over\n"
-    "                     seeds, grouped by the sweep axes (or by the /grid columns given)\n"
-    "  help, --help, -h   this text\n"
-    "  --version          version, git revision and HDF5 layout version\n"
+    "  run JOB.yaml        train every run of the job and write OUT.h5 (over MPI:\n"
+    "                      mpirun -np N symsweep run ...)\n"
+    "  validate JOB.yaml   check a job file completely without running it\n"
+    "  plan JOB.yaml       runs, tasks, output size, memory and core-hours\n"
+    "  merge OUT SHARD...  combine the shards of one sweep into one file\n"
+    "  status OUT.h5       progress of a sweep, also while it runs\n"
+    "  summary OUT.h5      status counts and per-metric means with 95% CIs\n"
+    "  help [COMMAND], --help, -h   this text, or a command's options\n"
+    "  --version           version, git revision and HDF5 layout version\n"
+    "\n"
+    "symsweep COMMAND --help lists a command's options.  Options take their value\n"
+    "as the next argument or after '=' (--output=OUT.h5, -oOUT.h5); '--' ends them.\n"
     "\n"
     "exit status: 0 success; 1 a runtime failure (I/O, MPI) or failed runs; 2 invalid\n"
     "job file or command line (nothing is run and no output is written); 75 stopped\n"
     "by SIGTERM/SIGUSR1/SIGINT (or a hung worker) after a checkpoint: run again\n"
     "with --resume.\n"
     "Job format, HDF5 layout and examples: README.md and docs/.\n";
+
+static const char help_run[] =
+    "usage: symsweep run JOB.yaml [-o OUT.h5] [--force | --resume] [options]\n"
+    "       mpirun -np N symsweep run JOB.yaml ...\n"
+    "\n"
+    "Train every run of the job and write OUT.h5 (default: NAME.h5, NAME being the\n"
+    "job's name).  Over MPI, rank 0 coordinates and writes, the other ranks compute.\n"
+    "\n"
+    "  -o, --output FILE        output file\n"
+    "      --force              replace an existing output file (not one another\n"
+    "                           process has open for writing)\n"
+    "      --resume             continue FILE: run only what is not done (the file\n"
+    "                           must come from the same job file)\n"
+    "      --checkpoint-every SEC  write results to the file this often (60)\n"
+    "      --grace SEC          after SIGTERM/SIGUSR1/SIGINT, wait this long for runs\n"
+    "                           in flight before the final checkpoint (60)\n"
+    "      --task-timeout SEC   a worker holding runs and silent this long is taken\n"
+    "                           for hung: checkpoint, exit 75 (default: 600 or 10x\n"
+    "                           the longest wait seen; 0: never)\n"
+    "      --progress-every SEC progress line interval when stderr is not a terminal (30)\n"
+    "  -q, --quiet              no progress, no summary\n"
+    "      --stats              rank 0's time in HDF5 and in coordinating\n"
+    "      --shard I/N          compute only runs i with i % N == I (I from 0); the\n"
+    "                           file has every run's row: combine with symsweep merge\n"
+    "      --no-space-check     skip the check of free disk space and memory\n"
+    "  -h, --help               this text\n";
+
+static const char help_validate[] =
+    "usage: symsweep validate JOB.yaml [-o OUT.h5] [--no-space-check]\n"
+    "\n"
+    "Check a job file completely without running it: every setting at every point\n"
+    "of its sweep, its data files, that its output fits on OUT's file system\n"
+    "(default NAME.h5) and that a run fits in this machine's memory.\n"
+    "\n"
+    "  -o, --output FILE        the output file the job would write\n"
+    "      --no-space-check     skip the check of free disk space and memory\n"
+    "  -h, --help               this text\n";
+
+static const char help_plan[] =
+    "usage: symsweep plan JOB.yaml [--no-calibrate]\n"
+    "\n"
+    "Runs, tasks, runs per axis value, output size, memory per rank, and core-hours\n"
+    "from a short timed calibration run on this machine.\n"
+    "\n"
+    "      --no-calibrate       sizes only, no timing\n"
+    "  -h, --help               this text\n";
+
+static const char help_merge[] =
+    "usage: symsweep merge OUT.h5 SHARD.h5... [--force]\n"
+    "\n"
+    "Combine the shards of one sweep (run --shard I/N) into one file.  OUT is built\n"
+    "under a temporary name and renamed when complete; it may not be a shard.\n"
+    "\n"
+    "      --force              replace an existing OUT\n"
+    "  -h, --help               this text\n";
+
+static const char help_status[] =
+    "usage: symsweep status OUT.h5\n"
+    "\n"
+    "Progress of a sweep, also while it runs: done/total, rate, ETA, failures, and\n"
+    "whether the writer is still alive.  Checks every chunk's checksum unless a\n"
+    "sweep is writing the file.\n"
+    "\n"
+    "  -h, --help               this text\n";
+
+static const char help_summary[] =
+    "usage: symsweep summary OUT.h5 [--by SETTING,...] [--csv]\n"
+    "\n"
+    "Status counts, and per metric the mean, std and 95% CI over seeds, grouped by\n"
+    "the sweep axes (or by the /grid columns given).\n"
+    "\n"
+    "      --by COL,COL         group by these /grid columns\n"
+    "      --csv                one CSV row per group and metric\n"
+    "  -h, --help               this text\n";
+
+/* long options without a short form */
+enum {
+    OPT_FORCE = 256, OPT_RESUME, OPT_CHECKPOINT, OPT_GRACE, OPT_PROGRESS, OPT_TIMEOUT, OPT_STATS,
+    OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV
+};
 
 /* the exit status of the last error: 2 for bad input, 1 for a runtime failure */
 static int error_status(void)
@@ -94,12 +150,64 @@ static int print_error(void)
     return error_status();
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+
     fprintf(stderr, "symsweep: error: ");
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\nrun 'symsweep --help' for usage\n");
     return EXIT_INPUT;
+}
+
+/* what an option's missing value should have been, for the message */
+static const char *value_of(int opt)
+{
+    switch (opt) {
+    case 'o': return "a file name";
+    case OPT_CHECKPOINT: case OPT_GRACE: case OPT_PROGRESS: case OPT_TIMEOUT:
+        return "a number of seconds >= 0";
+    case OPT_SHARD: return "I/N, for example 0/4";
+    case OPT_BY: return "a comma-separated list of grid columns";
+    default: return "a value";
+    }
+}
+
+/*
+ * getopt_long over a command's arguments (argv[0] is the command: GNU
+ * conventions, options anywhere, --opt=value, -oVALUE, '--' ends them).
+ * Returns the next option, 0 at the end, or -1 after printing a bad option's
+ * message (*status set); -h/--help prints @p help to stdout (*status 0).
+ */
+static int next_option(int argc, char **argv, const struct option *longs, const char *shorts,
+                       const char *help, int *status)
+{
+    int c;
+
+    opterr = 0; /* our own one-line messages */
+    c = getopt_long(argc, argv, shorts, longs, NULL);
+    if (c == -1)
+        return 0;
+    if (c == 'h') {
+        fputs(help, stdout);
+        *status = EXIT_OK;
+        return -1;
+    }
+    if (c == '?') {
+        *status = optopt && optopt < 256
+                      ? usage_error("unknown option '-%c' for %s", optopt, argv[0])
+                      : usage_error("unknown option '%s' for %s", argv[optind - 1], argv[0]);
+        return -1;
+    }
+    if (c == ':') {
+        *status = usage_error("%s needs %s", argv[optind - 1], value_of(optopt));
+        return -1;
+    }
+    return c;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -109,22 +217,26 @@ static int cmd_validate(int argc, char **argv)
     char def_out[300];
     int check = 1, rc = EXIT_OK;
 
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-space-check"))
+    static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                          {"no-space-check", no_argument, NULL, OPT_NO_SPACE},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":ho:", help_validate, &status)) != 0) {
+        if (c < 0)
+            return status;
+        if (c == 'o')
+            out = optarg;
+        else if (c == OPT_NO_SPACE)
             check = 0;
-        else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a file name", argv[i]);
-            out = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("unknown option '%s' for validate", argv[i]);
-        else if (!path)
-            path = argv[i];
-        else
-            return usage_error("validate takes one job file; '%s' is a second one", argv[i]);
     }
+    if (optind < argc)
+        path = argv[optind++];
+    if (optind < argc)
+        return usage_error("validate takes one job file; '%s' is a second one", argv[optind]);
     if (!path)
-        return usage_error("validate takes one job file%s", ", found none");
+        return usage_error("validate takes one job file, found none");
     if (sym_job_load(&job, path) < 0) {
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
@@ -167,18 +279,23 @@ static int cmd_plan(int argc, char **argv)
     const char *path = NULL;
     int calibrate = 1, rc = EXIT_OK;
 
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-calibrate"))
+    static const struct option longs[] = {{"no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":h", help_plan, &status)) != 0) {
+        if (c < 0)
+            return status;
+        if (c == OPT_NO_CALIBRATE)
             calibrate = 0;
-        else if (argv[i][0] == '-')
-            return usage_error("unknown option '%s' for plan", argv[i]);
-        else if (!path)
-            path = argv[i];
-        else
-            return usage_error("plan takes one job file; '%s' is a second one", argv[i]);
     }
+    if (optind < argc)
+        path = argv[optind++];
+    if (optind < argc)
+        return usage_error("plan takes one job file; '%s' is a second one", argv[optind]);
     if (!path)
-        return usage_error("plan needs a job file%s", "");
+        return usage_error("plan needs a job file");
     if (sym_job_load(&job, path) < 0) {
         print_error();
         return EXIT_INPUT;
@@ -194,24 +311,26 @@ static int cmd_merge(int argc, char **argv)
     const char *out = NULL, **shards = NULL;
     int n = 0, force = 0, rc;
 
+    static const struct option longs[] = {{"force", no_argument, NULL, OPT_FORCE},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":h", help_merge, &status)) != 0) {
+        if (c < 0)
+            return status;
+        if (c == OPT_FORCE)
+            force = 1;
+    }
+    if (optind < argc)
+        out = argv[optind++];
+    if (!out || optind >= argc)
+        return usage_error("merge needs an output file and at least one shard");
     shards = calloc((size_t)argc, sizeof(char *));
     if (!shards)
         return EXIT_RUNTIME;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--force"))
-            force = 1;
-        else if (argv[i][0] == '-') {
-            free(shards);
-            return usage_error("unknown option '%s' for merge", argv[i]);
-        } else if (!out)
-            out = argv[i];
-        else
-            shards[n++] = argv[i];
-    }
-    if (!out || n == 0) {
-        free(shards);
-        return usage_error("merge needs an output file and at least one shard%s", "");
-    }
+    while (optind < argc)
+        shards[n++] = argv[optind++];
     rc = sym_merge(stdout, out, shards, n, force);
     free(shards);
     if (rc < 0) {
@@ -223,9 +342,15 @@ static int cmd_merge(int argc, char **argv)
 
 static int cmd_status(int argc, char **argv)
 {
-    if (argc != 3)
-        return usage_error("status takes one output file%s", argc < 3 ? ", found none" : "");
-    if (sym_status_print(stdout, argv[2]) < 0) {
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":h", help_status, &status)) != 0)
+        if (c < 0)
+            return status;
+    if (argc - optind != 1)
+        return usage_error("status takes one output file%s", optind >= argc ? ", found none" : "");
+    if (sym_status_print(stdout, argv[optind]) < 0) {
         print_error();
         return EXIT_INPUT;
     }
@@ -237,23 +362,26 @@ static int cmd_summary(int argc, char **argv)
     const char *path = NULL, *by = NULL;
     int csv = 0;
 
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--by")) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a comma-separated list of grid columns", argv[i]);
-            by = argv[++i];
-        } else if (!strcmp(argv[i], "--csv")) {
+    static const struct option longs[] = {{"by", required_argument, NULL, OPT_BY},
+                                          {"csv", no_argument, NULL, OPT_CSV},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":h", help_summary, &status)) != 0) {
+        if (c < 0)
+            return status;
+        if (c == OPT_BY)
+            by = optarg;
+        else if (c == OPT_CSV)
             csv = 1;
-        } else if (argv[i][0] == '-') {
-            return usage_error("unknown option '%s' for summary", argv[i]);
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return usage_error("summary takes one file; '%s' is a second one", argv[i]);
-        }
     }
+    if (optind < argc)
+        path = argv[optind++];
+    if (optind < argc)
+        return usage_error("summary takes one file; '%s' is a second one", argv[optind]);
     if (!path)
-        return usage_error("summary needs an output file%s", "");
+        return usage_error("summary needs an output file");
     if (sym_summary_print(stdout, path, by, csv) < 0) {
         print_error();
         return EXIT_INPUT;
@@ -292,55 +420,60 @@ static int cmd_run(int argc, char **argv)
     char def_out[256];
     int rank, rc, stats = 0;
 
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a file name", argv[i]);
-            o.out_path = argv[++i];
-        } else if (!strcmp(argv[i], "--force")) {
-            o.force = 1;
-        } else if (!strcmp(argv[i], "--resume")) {
-            o.resume = 1;
-        } else if (!strcmp(argv[i], "--no-space-check")) {
-            o.no_space_check = 1;
-        } else if (!strcmp(argv[i], "--checkpoint-every") || !strcmp(argv[i], "--grace") ||
-                   !strcmp(argv[i], "--progress-every") || !strcmp(argv[i], "--task-timeout")) {
-            double *dst = !strcmp(argv[i], "--grace")            ? &o.grace
-                          : !strcmp(argv[i], "--progress-every") ? &o.progress_every
-                          : !strcmp(argv[i], "--task-timeout")   ? &o.task_timeout
-                                                                 : &o.checkpoint_every;
+    static const struct option longs[] = {
+        {"output", required_argument, NULL, 'o'},      {"force", no_argument, NULL, OPT_FORCE},
+        {"resume", no_argument, NULL, OPT_RESUME},      {"quiet", no_argument, NULL, 'q'},
+        {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT},
+        {"grace", required_argument, NULL, OPT_GRACE},
+        {"progress-every", required_argument, NULL, OPT_PROGRESS},
+        {"task-timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"stats", no_argument, NULL, OPT_STATS},        {"shard", required_argument, NULL, OPT_SHARD},
+        {"no-space-check", no_argument, NULL, OPT_NO_SPACE},
+        {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
 
-            if (parse_seconds(dst, argv[i], i + 1 < argc ? argv[i + 1] : NULL))
+    while ((c = next_option(argc, argv, longs, ":ho:q", help_run, &status)) != 0) {
+        if (c < 0)
+            return status;
+        switch (c) {
+        case 'o': o.out_path = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case OPT_FORCE: o.force = 1; break;
+        case OPT_RESUME: o.resume = 1; break;
+        case OPT_STATS: stats = 1; break;
+        case OPT_NO_SPACE: o.no_space_check = 1; break;
+        case OPT_CHECKPOINT: case OPT_GRACE: case OPT_PROGRESS: case OPT_TIMEOUT: {
+            double *dst = c == OPT_GRACE ? &o.grace : c == OPT_PROGRESS ? &o.progress_every
+                          : c == OPT_TIMEOUT ? &o.task_timeout : &o.checkpoint_every;
+
+            if (parse_seconds(dst, c == OPT_GRACE ? "--grace" : c == OPT_PROGRESS ? "--progress-every"
+                                   : c == OPT_TIMEOUT ? "--task-timeout" : "--checkpoint-every",
+                              optarg))
                 return EXIT_INPUT;
-            i++;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            o.quiet = 1;
-        } else if (!strcmp(argv[i], "--stats")) {
-            stats = 1;
-        } else if (!strcmp(argv[i], "--shard")) {
+            break;
+        }
+        case OPT_SHARD: {
             char *end;
             long a, b;
 
-            if (i + 1 >= argc)
-                return usage_error("%s needs I/N, for example 0/4", argv[i]);
-            a = strtol(argv[++i], &end, 10);
+            a = strtol(optarg, &end, 10);
             b = *end == '/' ? strtol(end + 1, &end, 10) : -1;
-            if (*end || a < 0 || b < 1 || a >= b || b > 100000)
-                return usage_error("--shard: expected I/N with 0 <= I < N, found '%s'", argv[i]);
+            if (end == optarg || *end || a < 0 || b < 1 || a >= b || b > 100000)
+                return usage_error("--shard: expected I/N with 0 <= I < N, found '%s'", optarg);
             o.shard_index = (int)a;
             o.shard_count = (int)b;
-        } else if (argv[i][0] == '-') {
-            return usage_error("unknown option '%s' for run", argv[i]);
-        } else if (!job_path) {
-            job_path = argv[i];
-        } else {
-            return usage_error("run takes one job file; '%s' is a second one", argv[i]);
+            break;
+        }
         }
     }
+    if (optind < argc)
+        job_path = argv[optind++];
+    if (optind < argc)
+        return usage_error("run takes one job file; '%s' is a second one", argv[optind]);
     if (!job_path)
-        return usage_error("run needs a job file%s", "");
+        return usage_error("run needs a job file");
     if (o.force && o.resume)
-        return usage_error("--force replaces the file and --resume continues it: choose one%s", "");
+        return usage_error("--force replaces the file and --resume continues it: choose one");
     /* parse and validate completely before MPI and before any output */
     if (sym_job_load(&job, job_path) < 0) {
         print_error();
@@ -401,9 +534,24 @@ int main(int argc, char **argv)
     /* one BLAS thread per rank: ranks are the parallelism, and results must
      * not depend on a thread count */
     openblas_set_num_threads(1);
+    static const struct {
+        const char *name, *help;
+        int (*fn)(int, char **);
+    } commands[] = {{"run", help_run, cmd_run},           {"validate", help_validate, cmd_validate},
+                    {"plan", help_plan, cmd_plan},        {"merge", help_merge, cmd_merge},
+                    {"status", help_status, cmd_status}, {"summary", help_summary, cmd_summary}};
+    const int n_commands = (int)(sizeof(commands) / sizeof(*commands));
+
     if (argc < 2)
-        return usage_error("no command: expected run, validate, plan, merge, status or summary%s", "");
+        return usage_error("no command: expected run, validate, plan, merge, status or summary");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        for (int k = 0; argc > 2 && k < n_commands; k++)
+            if (!strcmp(argv[2], commands[k].name)) {
+                fputs(commands[k].help, stdout);
+                return EXIT_OK;
+            }
+        if (argc > 2)
+            return usage_error("no command '%s' to explain", argv[2]);
         fputs(usage, stdout);
         return EXIT_OK;
     }
@@ -412,19 +560,12 @@ int main(int argc, char **argv)
                SYM_GIT_REVISION, SYM_FORMAT_VERSION);
         return EXIT_OK;
     }
-    if (!strcmp(argv[1], "run"))
-        return cmd_run(argc, argv);
-    if (!strcmp(argv[1], "validate"))
-        return cmd_validate(argc, argv);
-    if (!strcmp(argv[1], "plan"))
-        return cmd_plan(argc, argv);
-    if (!strcmp(argv[1], "merge"))
-        return cmd_merge(argc, argv);
-    if (!strcmp(argv[1], "status") || !strcmp(argv[1], "summary")) {
+    if (!strcmp(argv[1], "status") || !strcmp(argv[1], "summary"))
         /* read a file a running sweep is writing: its structure is final
          * and only data bytes change, so HDF5's lock is not needed */
         setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
-        return !strcmp(argv[1], "status") ? cmd_status(argc, argv) : cmd_summary(argc, argv);
-    }
+    for (int k = 0; k < n_commands; k++)
+        if (!strcmp(argv[1], commands[k].name))
+            return commands[k].fn(argc - 1, argv + 1); /* argv[0]: the command, for getopt */
     return usage_error("unknown command '%s'", argv[1]);
 }

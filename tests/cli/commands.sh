@@ -21,6 +21,23 @@ check "--help" "$exe" --help
 grep -q "validate JOB.yaml" "$tmp/log" || { echo "FAIL: --help lacks validate"; fail=1; }
 check "--version" "$exe" --version
 grep -q "^symsweep 0\.1\.0" "$tmp/log" || { echo "FAIL: --version"; fail=1; }
+# GNU conventions: every command's --help (stdout, status 0), help COMMAND,
+# --option=value, -oFILE, '--' before a job file that looks like an option
+for c in run validate plan merge status summary; do
+  "$exe" $c --help > "$tmp/out" 2> "$tmp/err"; rc=$?
+  { [ $rc -eq 0 ] && grep -q "^usage: symsweep $c" "$tmp/out" && [ ! -s "$tmp/err" ]; } ||
+    { echo "FAIL: $c --help: status $rc"; cat "$tmp/out" "$tmp/err"; fail=1; }
+  "$exe" help $c | grep -q "^usage: symsweep $c" || { echo "FAIL: help $c"; fail=1; }
+done
+check "run --output=FILE" "$exe" run "$src/jobs/smoke.yaml" --output="$tmp/eq.h5" --checkpoint-every=5 -q
+test -s "$tmp/eq.h5" || { echo "FAIL: --output=FILE wrote nothing"; fail=1; }
+check "run -oFILE" "$exe" run "$src/jobs/smoke.yaml" -o"$tmp/glued.h5" -q
+test -s "$tmp/glued.h5" || { echo "FAIL: -oFILE wrote nothing"; fail=1; }
+cp "$src/jobs/smoke.yaml" "$tmp/-dash.yaml"
+( cd "$tmp" && "$exe" validate -- -dash.yaml ) > "$tmp/log" 2>&1 || { echo "FAIL: -- before a job file"; cat "$tmp/log"; fail=1; }
+expect_status 2 "--checkpoint-every=abc" "$exe" run "$src/jobs/smoke.yaml" --checkpoint-every=abc
+grep -q -- "--checkpoint-every needs a number of seconds" "$tmp/err" || { echo "FAIL: --opt=bad message"; cat "$tmp/err"; fail=1; }
+expect_status 2 "help of no command" "$exe" help frobnicate
 expect_status 2 "no command" "$exe"
 expect_status 2 "unknown command" "$exe" frobnicate
 expect_status 2 "unknown option" "$exe" run "$src/jobs/smoke.yaml" --frobnicate
