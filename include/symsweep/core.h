@@ -250,6 +250,18 @@ void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v,
                      double b2, double c1, double c2, double eps);
 /** Kernel variant this process uses: "avx512", "avx2+fma" or "baseline". */
 const char *sym_kernel_variant(void);
+/**
+ * The BLAS in use: "<OpenBLAS config>; core <core>; kernels <variant>" (its
+ * build, the core type it selected at run time, and symsweep's own kernels).
+ */
+const char *sym_blas_description(void);
+/**
+ * A warning when OpenBLAS runs generic kernels on a CPU that has AVX2 or
+ * AVX-512 (every BLAS call then runs at about half speed), else NULL.
+ */
+const char *sym_blas_warning(void);
+/** The same for a given OpenBLAS core name and CPU features (testable anywhere). */
+const char *sym_blas_warning_for(const char *core, int avx2, int avx512);
 /** Identity n x n into out. */
 void sym_eye(double *out, int n);
 /** A [n x n] <- (A + A^T) / 2 in place. */

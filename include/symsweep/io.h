@@ -149,6 +149,9 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version);
 /** /runs/status (@p n runs); a value that is not a status is SYM_ECORRUPT. */
 int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n);
 
+/** The HDF5 library's version, and whether it is a parallel build. */
+const char *sym_h5_library_version(void);
+
 /** A string attribute (owned copy). */
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
 

@@ -32,7 +32,8 @@ static const char usage[] =
     "  status OUT.h5       progress of a sweep, also while it runs\n"
     "  summary OUT.h5      status counts and per-metric means with 95% CIs\n"
     "  help [COMMAND], --help, -h   this text, or a command's options\n"
-    "  --version           version, git revision and HDF5 layout version\n"
+    "  --version [--verbose]  version, git revision and HDF5 layout version; with\n"
+    "                      --verbose the BLAS (and the core it selected), HDF5 and MPI\n"
     "\n"
     "symsweep COMMAND --help lists a command's options.  Options take their value\n"
     "as the next argument or after '=' (--output=OUT.h5, -oOUT.h5); '--' ends them.\n"
@@ -486,6 +487,8 @@ static int cmd_run(int argc, char **argv)
     MPI_Init(&argc, &argv);
     sym_sweep_install_signal_handlers();
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0 && !o.quiet && sym_blas_warning())
+        fprintf(stderr, "symsweep: warning: %s\n", sym_blas_warning());
     rc = sym_sweep_run(&st, MPI_COMM_WORLD, &job, &o);
     if (stats && rank == 0 && rc == 0) {
         int size;
@@ -558,6 +561,19 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version")) {
         printf("symsweep %s (git %s), HDF5 layout version %d\n", SYM_VERSION_STRING,
                SYM_GIT_REVISION, SYM_FORMAT_VERSION);
+        if (argc > 2 && (!strcmp(argv[2], "--verbose") || !strcmp(argv[2], "-v"))) {
+            char mpi[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+            int len = 0;
+
+            MPI_Get_library_version(mpi, &len); /* allowed before MPI_Init */
+            mpi[strcspn(mpi, "\n,")] = '\0';
+            printf("BLAS: %s\nHDF5: %s\nMPI: %s\n", sym_blas_description(),
+                   sym_h5_library_version(), mpi);
+            if (sym_blas_warning())
+                printf("warning: %s\n", sym_blas_warning());
+        } else if (argc > 2) {
+            return usage_error("--version takes --verbose or nothing, found '%s'", argv[2]);
+        }
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "status") || !strcmp(argv[1], "summary"))

@@ -14,6 +14,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <stdio.h>
+#include <cblas.h>
 
 #define INL static inline __attribute__((always_inline))
 
@@ -490,4 +493,38 @@ void sym_kernel_adam(ADAM_ARGS)
     if (!impl.name)
         choose();
     impl.adam(n, p, g, m, v, b1, b2, c1, c2, eps);
+}
+
+const char *sym_blas_description(void)
+{
+    static char buf[512];
+
+    snprintf(buf, sizeof(buf), "%s; core %s; kernels %s", openblas_get_config(),
+             openblas_get_corename(), sym_kernel_variant());
+    return buf;
+}
+
+const char *sym_blas_warning_for(const char *core, int avx2, int avx512)
+{
+    /* OpenBLAS's generic x86-64 cores: SSE2/SSE3 kernels, no AVX */
+    static const char *const generic[] = {"Prescott", "Core2", "Katmai", "Coppermine", "Northwood",
+                                          "Banias", "Atom", "Penryn", "Dunnington", "Nehalem"};
+    static char buf[512];
+
+    for (size_t k = 0; (avx2 || avx512) && core && k < sizeof(generic) / sizeof(*generic); k++)
+        if (!strcasecmp(core, generic[k])) {
+            snprintf(buf, sizeof(buf),
+                     "OpenBLAS selected its generic '%s' kernels on a CPU with %s: every BLAS "
+                     "call runs at about half speed (OPENBLAS_CORETYPE=Haswell or SkylakeX, or an "
+                     "OpenBLAS built for this CPU, fixes it)",
+                     core, avx512 ? "AVX-512" : "AVX2");
+            return buf;
+        }
+    return NULL;
+}
+
+const char *sym_blas_warning(void)
+{
+    return sym_blas_warning_for(openblas_get_corename(), __builtin_cpu_supports("avx2"),
+                                __builtin_cpu_supports("avx512f"));
 }

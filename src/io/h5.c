@@ -6,6 +6,12 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+
+#ifdef H5_HAVE_PARALLEL
+#define H5_HAVE_PARALLEL_FLAG " (parallel)"
+#else
+#define H5_HAVE_PARALLEL_FLAG " (serial)"
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1207,4 +1213,14 @@ int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n)
                      f->path, i, (long long)out[i]);
 cleanup:
     return rc;
+}
+
+const char *sym_h5_library_version(void)
+{
+    static char buf[64];
+    unsigned maj = 0, min = 0, rel = 0;
+
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(buf, sizeof(buf), "%u.%u.%u%s", maj, min, rel, H5_HAVE_PARALLEL_FLAG);
+    return buf;
 }

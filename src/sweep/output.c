@@ -708,8 +708,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "mpi_size", info->mpi_size));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "hosts", info->hosts ? info->hosts : ""));
-    snprintf(buf, sizeof(buf), "OpenBLAS %s; kernels %s", openblas_get_config(), sym_kernel_variant());
-    SYM_TRY(sym_h5_attr_string(o->h5, "/", "blas", buf));
+    SYM_TRY(sym_h5_attr_string(o->h5, "/", "blas", sym_blas_description()));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_runs", n_runs));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_seeds", job->n_seeds));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_configs", job->n_configs));

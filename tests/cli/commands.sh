@@ -20,6 +20,10 @@ expect_status() { # expect_status N DESCRIPTION COMMAND...
 check "--help" "$exe" --help
 grep -q "validate JOB.yaml" "$tmp/log" || { echo "FAIL: --help lacks validate"; fail=1; }
 check "--version" "$exe" --version
+check "--version --verbose" "$exe" --version --verbose
+for what in "^BLAS: .*; core .*; kernels " "^HDF5: 1\." "^MPI: "; do
+  grep -q "$what" "$tmp/log" || { echo "FAIL: --version --verbose lacks $what"; cat "$tmp/log"; fail=1; }
+done
 grep -q "^symsweep 0\.1\.0" "$tmp/log" || { echo "FAIL: --version"; fail=1; }
 # GNU conventions: every command's --help (stdout, status 0), help COMMAND,
 # --option=value, -oFILE, '--' before a job file that looks like an option

@@ -236,9 +236,25 @@ static void test_core_kernels_output_layer(void **state)
                 }
 }
 
+/* the generic-kernel warning: only for OpenBLAS's generic cores on an AVX2/AVX-512 CPU */
+static void test_core_kernels_blas_warning(void **state)
+{
+    (void)state;
+    assert_non_null(sym_blas_warning_for("Prescott", 1, 0));
+    assert_non_null(strstr(sym_blas_warning_for("Prescott", 1, 0), "AVX2"));
+    assert_non_null(strstr(sym_blas_warning_for("core2", 0, 1), "AVX-512"));
+    assert_null(sym_blas_warning_for("Prescott", 0, 0)); /* an old CPU: generic is its best */
+    assert_null(sym_blas_warning_for("Haswell", 1, 0));
+    assert_null(sym_blas_warning_for("SkylakeX", 1, 1));
+    assert_null(sym_blas_warning_for(NULL, 1, 1));
+    assert_non_null(strstr(sym_blas_description(), "core "));
+    assert_non_null(strstr(sym_blas_description(), sym_kernel_variant()));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_kernels_blas_warning),
         cmocka_unit_test(test_core_kernels_gemm_forms),
         cmocka_unit_test(test_core_kernels_residual),
         cmocka_unit_test(test_core_kernels_output_layer),
