@@ -19,8 +19,117 @@
 static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", NULL};
 
 /* one axis column "path: [values...]" */
+/* the shortest text that reads back as @p v (or an integer's digits) */
+static void number_text(char *buf, size_t n, double v, int integer)
+{
+    if (integer) {
+        snprintf(buf, n, "%lld", (long long)v);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/*
+ * An axis written as range(a, b, step), linspace(a, b, n) or logspace(a, b,
+ * n) (numpy's meanings: b excluded from range, included in the others;
+ * logspace gives 10^x) becomes the list of its values, as new YAML nodes
+ * that carry the expression's position: *values_id is the list.  Returns 1
+ * when @p vals is such an expression, 0 when it is not, < 0 on error.
+ */
+#define MAX_AXIS_VALUES 10000
+static int expand_range(ctx *c, int *values_id, const node *vals, const char *key)
+{
+    const char *s = sym_yaml_scalar(vals), *names[3] = {"range", "linspace", "logspace"};
+    const char *usage[3] = {"range(a, b, step) with step != 0 and at least one value",
+                            "linspace(a, b, n) with n an integer >= 1",
+                            "logspace(a, b, n) with n an integer >= 1"};
+    yaml_mark_t sm, em;
+    double arg[3] = {0, 0, 1};
+    int kind = -1, nargs = 0, integer = 1, count = 0, seq;
+    char *end;
+
+    if (!s)
+        return 0;
+    for (int k = 0; k < 3 && kind < 0; k++)
+        if (!strncmp(s, names[k], strlen(names[k])) && s[strlen(names[k])] == '(')
+            kind = k;
+    if (kind < 0)
+        return 0;
+    sm = vals->start_mark;
+    em = vals->end_mark;
+    s += strlen(names[kind]) + 1;
+    for (;;) {
+        while (*s == ' ')
+            s++;
+        if (nargs == 3)
+            return sym_yaml_expected(c, vals, key, usage[kind]);
+        arg[nargs] = strtod(s, &end);
+        if (end == s || !isfinite(arg[nargs]))
+            return sym_yaml_expected(c, vals, key, usage[kind]);
+        for (const char *q = s; q < end; q++)
+            integer &= *q != '.' && *q != 'e' && *q != 'E';
+        nargs++;
+        for (s = end; *s == ' '; s++)
+            ;
+        if (*s == ',') {
+            s++;
+            continue;
+        }
+        if (*s == ')' && s[1] == '\0')
+            break;
+        return sym_yaml_expected(c, vals, key, usage[kind]);
+    }
+    if (kind == 0) {
+        if (nargs < 2 || arg[2] == 0)
+            return sym_yaml_expected(c, vals, key, usage[kind]);
+        count = (int)fmin(ceil((arg[1] - arg[0]) / arg[2]), MAX_AXIS_VALUES + 1.0);
+    } else {
+        if (nargs != 3 || arg[2] != floor(arg[2]) || arg[2] < 1)
+            return sym_yaml_expected(c, vals, key, usage[kind]);
+        count = (int)fmin(arg[2], MAX_AXIS_VALUES + 1.0);
+        integer = 0;
+    }
+    if (count < 1)
+        return sym_yaml_expected(c, vals, key, usage[kind]);
+    if (count > MAX_AXIS_VALUES)
+        return sym_yaml_err(c, vals, key, "expected at most %d values on one axis, found more",
+                            MAX_AXIS_VALUES);
+    seq = yaml_document_add_sequence(c->doc, NULL, YAML_FLOW_SEQUENCE_STYLE);
+    if (!seq)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory building the sweep");
+    for (int i = 0; i < count; i++) {
+        double v;
+        char text[64];
+        int id;
+
+        if (kind == 0)
+            v = arg[0] + i * arg[2];
+        else /* the last value exactly b, as numpy */
+            v = count == 1 ? arg[0] : i == count - 1 ? arg[1]
+                                                       : arg[0] + (arg[1] - arg[0]) * i / (count - 1);
+        if (kind == 2)
+            v = pow(10.0, v);
+        number_text(text, sizeof(text), v, integer && kind == 0);
+        id = yaml_document_add_scalar(c->doc, NULL, (yaml_char_t *)text, (int)strlen(text),
+                                      YAML_PLAIN_SCALAR_STYLE);
+        if (!id || !yaml_document_append_sequence_item(c->doc, seq, id))
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory building the sweep");
+        sym_yaml_node(c, id)->start_mark = sm; /* messages point at the expression */
+        sym_yaml_node(c, id)->end_mark = em;
+    }
+    sym_yaml_node(c, seq)->start_mark = sm;
+    sym_yaml_node(c, seq)->end_mark = em;
+    *values_id = seq;
+    return 1;
+}
+
 static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, const char *where)
 {
+    int keyn_id = (int)(keyn - c->doc->nodes.start) + 1, values_id = 0, ranged;
     const char *path = sym_yaml_scalar(keyn);
     char first[128], key[300];
     const char *dot;
@@ -40,8 +149,17 @@ static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, cons
                     path);
     if (strstr(path, "..") || path[strlen(path) - 1] == '.')
         return sym_yaml_err(c, keyn, key, "expected a dotted setting path, found \"%s\"", path);
+    /* nodes may move from here on (new ones are added): keep ids, not pointers */
+    if ((ranged = vals ? expand_range(c, &values_id, vals, key) : 0) < 0)
+        return ranged;
+    if (ranged) {
+        keyn = sym_yaml_node(c, keyn_id);
+        vals = sym_yaml_node(c, values_id);
+    }
     if (!vals || vals->type != YAML_SEQUENCE_NODE || sym_yaml_seq_len(vals) < 1)
-        return sym_yaml_expected(c, vals, key, "a non-empty list of values");
+        return sym_yaml_expected(c, vals, key,
+                                 "a non-empty list of values, or range(a, b, step), "
+                                 "linspace(a, b, n) or logspace(a, b, n)");
     if (ax->n_cols >= MAX_ZIP)
         return sym_yaml_err(c, keyn, key, "a zip group holds at most %d settings", MAX_ZIP);
     col = &ax->cols[ax->n_cols++];
@@ -117,7 +235,7 @@ int sym_grid_parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
 
                     SYM_TRY(add_column(c, ax, sym_yaml_node(c, zp.key), sym_yaml_node(c, zp.value), "sweep.zip"));
                     {
-                        int len = sym_yaml_seq_len(sym_yaml_node(c, zp.value));
+                        int len = sym_yaml_seq_len(sym_yaml_node(c, ax->cols[z].values_id));
 
                         if (z == 0)
                             ax->len = len;
@@ -135,7 +253,8 @@ int sym_grid_parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
             return sym_yaml_err(c, keyn, "sweep", "at most %d axes", SYM_MAX_AXES);
         memset(&axes[job->n_axes], 0, sizeof(axis));
         SYM_TRY(add_column(c, &axes[job->n_axes], keyn, val, "sweep"));
-        axes[job->n_axes].len = sym_yaml_seq_len(sym_yaml_node(c, pr.value));
+        /* the column's list: a range expression's values, not its scalar */
+        axes[job->n_axes].len = sym_yaml_seq_len(sym_yaml_node(c, axes[job->n_axes].cols[0].values_id));
         job->n_axes++;
     }
     /* no setting may be swept twice, or inside another swept one */

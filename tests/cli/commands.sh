@@ -96,6 +96,33 @@ YAML
 check "run on user data" "$exe" run "$tmp/proj/user.yaml" -o "$tmp/user.h5"
 check "user data layout" "$py" "$src/tests/cli/check_output.py" "$tmp/user.h5" "$tmp/proj/user.yaml" 3
 
+# sweep axes as range(), linspace() and logspace(): the same runs as the lists written out
+cat > "$tmp/ranges.yaml" <<'YAML'
+seeds: {count: 2}
+data: {kind: subspace, dim: 8, rank: 3, samples: 50, noise: 0.05}
+model: {kind: autoencoder, input: 8, latent: 3}
+train: {optimizer: adam, lr: 0.01, epochs: 20}
+regularizer: {kind: frobenius, lambda: 0.01}
+sweep:
+  train.lr: logspace(-3, -1, 3)
+  zip:
+    regularizer.lambda: linspace(0, 0.1, 3)
+    train.epochs: range(10, 40, 10)
+YAML
+sed 's/logspace(-3, -1, 3)/[0.001, 0.01, 0.1]/; s/linspace(0, 0.1, 3)/[0, 0.05, 0.1]/; s/range(10, 40, 10)/[10, 20, 30]/' \
+  "$tmp/ranges.yaml" > "$tmp/lists.yaml"
+check "run with ranges" "$exe" run "$tmp/ranges.yaml" -o "$tmp/ranges.h5" -q
+check "run with lists" "$exe" run "$tmp/lists.yaml" -o "$tmp/lists.h5" -q
+check "ranges equal lists" "$py" - "$tmp/ranges.h5" "$tmp/lists.h5" <<'PY'
+import sys, h5py
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+for grp in ("grid", "runs/metrics", "runs/curves", "runs/weights"):
+    for k in a[grp]:
+        x, y = a[grp][k][...], b[grp][k][...]
+        assert x.tobytes() == y.tobytes(), grp + "/" + k
+assert a["grid/train.lr"][...].tolist() == [0.001] * 6 + [0.01] * 6 + [0.1] * 6
+PY
+
 # a diverging configuration: recorded as diverged with finite last values, not a crash
 cat > "$tmp/div.yaml" <<'YAML'
 seeds: {count: 2}
