@@ -1,12 +1,14 @@
 """symsweep_analysis: read symsweep output files in your own code.
 
-    import sys; sys.path.insert(0, "analysis")       # from the repository root
+    # installed: pip install --no-build-isolation --no-deps ./analysis
+    # (or from a checkout: import sys; sys.path.insert(0, "analysis"))
     from symsweep_analysis import load, summarize
     df = load("out/ex3.h5")                         # one row per run, grid axes as columns
     done = df[df.status == "done"]
     print(summarize(done, ["sparsity_encoder"], by=["regularizer.kind"]))
 
-`analysis/report.py OUT.h5 --out DIR` writes every figure and table at once.
+`symsweep-report OUT.h5 --out DIR` (or analysis/report.py) writes every figure and table
+at once.  Importing the package does not change matplotlib's backend.
 """
 from .data import FormatError, load, open_output, status_counts, sweep_axes
 from .stats import compare, compare_paired, describe, summarize

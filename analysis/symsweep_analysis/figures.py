@@ -6,13 +6,11 @@ mean over the done runs of a group with a 95% t confidence band; per-run arrays
 are streamed (data.group_moments), never loaded whole."""
 import os
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from . import data  # noqa: E402
-from .data import attr_list, attr_text  # noqa: E402
+from . import data
+from .data import attr_list, attr_text
 
 MAX_LINES = 12      # groups drawn per panel; more are listed as left out
 TINY = 1e-18        # floor for log-scale errors (exact zeros)

@@ -1,0 +1,207 @@
+"""Figures and multi-seed statistics from a symsweep output file.
+
+usage: symsweep-report OUT.h5 [--out DIR] [options]
+       (from a checkout: analysis/report.py OUT.h5 ...)
+
+Writes into DIR (default: report-<job name>):
+  report.md               everything below, with the figures inline
+  figures/*.png           one per article figure the file has data for
+  stats/<probe>.md, .csv  per probe and group: n, mean, std, median, 95% CI
+  claims.md, claims.csv   the article's between-group claims, tested
+Runs that are pending, diverged or failed are left out and counted.
+"""
+import argparse
+import os
+import sys
+
+try:
+    import matplotlib
+    from . import claims as claims_mod
+    from . import data, figures, stats
+except ImportError as e:  # pragma: no cover
+    sys.exit("report: needs python3-h5py, python3-numpy, python3-scipy, python3-pandas and "
+             "python3-matplotlib (scripts/setup.sh installs them): %s" % e)
+
+# metric name -> probe table (first match)
+PROBES = [
+    ("training", lambda m: m.startswith("final_")),
+    ("reparam", lambda m: m.startswith("reparam_")),
+    ("centralizer", lambda m: m.startswith("centralizer_")),
+    ("structure", lambda m: m in ("orthogonality_error", "transpose_error", "sparsity_encoder",
+                                  "sparsity_decoder", "norm_ratio")),
+    ("penalty_invariance", lambda m: m.startswith("penalty_change_")),
+    ("lp_ball", lambda m: m.startswith("lp_")),
+    ("orbit_loss", lambda m: m.startswith("orbit_")),
+    ("gradient_decomposition", lambda m: m.startswith("gd_")),
+    ("other", lambda m: True),
+]
+
+
+def probe_tables(metrics):
+    out = {}
+    for m in metrics:
+        for name, match in PROBES:
+            if match(m):
+                out.setdefault(name, []).append(m)
+                break
+    return out
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="symsweep-report", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("file", metavar="OUT.h5", help="a symsweep output file (also partial or still being written)")
+    ap.add_argument("--out", metavar="DIR", help="output directory (default: report-<job name>)")
+    ap.add_argument("--by", metavar="COL,COL", help="group by these /grid columns "
+                    "(default: the sweep axes; 'none' pools all runs)")
+    ap.add_argument("--ci", choices=("t", "bootstrap"), default="t",
+                    help="95%% CI of the mean in the tables: Student t (default) or percentile bootstrap")
+    ap.add_argument("--bootstrap", type=int, default=2000, metavar="N", help="bootstrap resamples (2000)")
+    ap.add_argument("--seed", type=int, default=0, help="bootstrap random seed (0)")
+    ap.add_argument("--run", type=int, action="append", metavar="I",
+                    help="run(s) for the per-run panels (weights, landscape); default: the first done "
+                    "run of each group")
+    ap.add_argument("--compare", action="append", metavar="METRIC:COL=A,B", default=[],
+                    help="also test METRIC between runs with COL = A and COL = B")
+    ap.add_argument("--pdf", action="store_true", help="write every figure as PDF too")
+    ap.add_argument("--no-figures", action="store_true", help="tables only")
+    ap.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    a = ap.parse_args(argv)
+    if a.bootstrap < 100:
+        ap.error("--bootstrap %d: need at least 100 resamples" % a.bootstrap)
+    return a
+
+
+def fail(msg, code=2):
+    print("report: %s" % msg, file=sys.stderr)
+    return code
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    # the report only writes files: a non-interactive backend, chosen here and
+    # not at import, so that importing the package leaves a user's backend alone
+    matplotlib.use("Agg")
+    try:
+        f = data.open_output(a.file)
+    except data.FormatError as e:
+        return fail(str(e))
+    with f:
+        try:
+            df = data.load(f)
+        except data.FormatError as e:
+            return fail(str(e))
+        except Exception as e:  # a damaged dataset inside an otherwise valid file
+            return fail("%s: cannot read the table of runs (%s)" % (a.file, data.one_line(e)))
+        if a.by is None:
+            by = df.attrs["axes"]
+        elif a.by.strip() == "none":
+            by = []
+        else:
+            by = [b.strip() for b in a.by.split(",") if b.strip()]
+            allowed = set(data.grid_columns(f)) | {"config", "seed"}
+            bad = [b for b in by if b not in allowed]
+            if bad:
+                return fail("--by %s: not a /grid column of %s (columns: %s)"
+                            % (bad[0], a.file, ", ".join(data.grid_columns(f) + ["config"])))
+        try:
+            user = [claims_mod.parse_compare(s) for s in a.compare]
+        except ValueError as e:
+            return fail(str(e))
+        for r in a.run or []:
+            if not 0 <= r < len(df):
+                return fail("--run %d: the file has runs 0..%d" % (r, len(df) - 1))
+            if df["status"].iloc[r] != "done":
+                return fail("--run %d: that run is %s; choose a done run" % (r, df["status"].iloc[r]))
+        out = a.out or "report-%s" % (df.attrs["job_name"] or "symsweep")
+        os.makedirs(out, exist_ok=True)
+        return write_report(f, df, by, out, a, user)
+
+
+def write_report(f, df, by, out, a, user):
+    counts = data.status_counts(df)
+    keep = (df["status"] == "done").to_numpy()
+    skipped = len(df) - int(keep.sum())
+    say = (lambda *x: None) if a.quiet else print
+    md = ["# symsweep report: %s" % (df.attrs["job_name"] or a.file), "",
+          "File `%s`: %d runs (%s). Grouped by: %s." % (
+              a.file, len(df), ", ".join("%d %s" % (v, k) for k, v in counts.items() if v) or "none",
+              ", ".join("`%s`" % b for b in by) or "nothing (all runs pooled)"), ""]
+    if skipped:
+        line = "Left out: %d run%s not done (%s)." % (skipped, "" if skipped == 1 else "s", ", ".join(
+            "%d %s" % (counts[k], k) for k in ("pending", "diverged", "failed") if counts[k]))
+        md += [line, ""]
+        say(line)
+    if not keep.any():
+        md += ["No run is done yet: no statistics or figures.", ""]
+        say("%s: no done runs yet (%s)" % (a.file, ", ".join("%d %s" % (v, k) for k, v in counts.items() if v)))
+        _write(os.path.join(out, "report.md"), "\n".join(md))
+        return 0
+
+    # statistics, a table per probe
+    os.makedirs(os.path.join(out, "stats"), exist_ok=True)
+    md += ["## Statistics", "", "Over done runs; 95%% CI of the mean by %s." % (
+        "Student t" if a.ci == "t" else "percentile bootstrap (%d resamples, seed %d)" % (a.bootstrap, a.seed)), ""]
+    tables = probe_tables(data.metric_names(f))
+    for probe, metrics in tables.items():
+        t = stats.summarize(df, metrics, by, a.ci, a.bootstrap, a.seed, keep)
+        base = os.path.join(out, "stats", probe)
+        t.to_csv(base + ".csv", index=False)
+        body = stats.to_markdown(t)
+        _write(base + ".md", "# %s\n\n%s" % (probe, body))
+        md += ["### %s" % probe, "", body]
+    say("statistics: %s/stats/ (%s)" % (out, ", ".join(tables)))
+
+    # claims
+    table, notes = claims_mod.evaluate(df)
+    if user:
+        try:
+            ut, _ = claims_mod.evaluate(df, user, strict=True)
+        except ValueError as e:
+            return fail(str(e))
+        import pandas as pd
+        table = pd.concat([table, ut], ignore_index=True) if len(table) else ut
+    table.to_csv(os.path.join(out, "claims.csv"), index=False)
+    cm = stats.to_markdown(table) if len(table) else "No claim applies to this file.\n"
+    _write(os.path.join(out, "claims.md"), "# Claims\n\n" + cm)
+    md += ["## Claims that compare groups", "",
+           "p_t: Welch (groups) or paired t test; p_rank: Mann-Whitney U (groups) or Wilcoxon signed-rank "
+           "(paired); effect size: Hedges' g (groups) or Cohen's d_z (paired), a minus b. `holds`: the "
+           "difference has the claimed sign and both p < 0.05.", "", cm]
+    say("claims: %s/claims.md (%d tested%s)" % (out, len(table), "" if not len(table) else
+                                                 ", %d hold" % int((table["holds"] == True).sum())))  # noqa: E712
+
+    # figures
+    if not a.no_figures:
+        ctx = figures.Context(f, df, by, os.path.join(out, "figures"),
+                              ("png", "pdf") if a.pdf else ("png",), a.run)
+        md += ["## Figures", ""]
+        wrote = []
+        for fig in figures.ALL:
+            try:
+                r = fig(ctx)
+            except Exception as e:  # one figure's trouble must not lose the others
+                r = "failed: %s" % data.one_line(e)
+                print("report: figure %s %s" % (fig.__name__, r), file=sys.stderr)
+            if isinstance(r, str):
+                continue
+            for p in r:
+                if p.endswith(".png"):
+                    md += ["![%s](%s)" % (fig.__name__, os.path.relpath(p, out)), ""]
+            wrote += r
+        for n in sorted(set(ctx.notes)):
+            md += ["Note: " + n, ""]
+        say("figures: %d file%s in %s/figures/" % (len(wrote), "" if len(wrote) == 1 else "s", out))
+    _write(os.path.join(out, "report.md"), "\n".join(md))
+    say("report: %s/report.md" % out)
+    return 0
+
+
+def _write(path, text):
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
