@@ -173,6 +173,13 @@ int sym_yaml_check_depth(const char *text, size_t len, const char *path, int max
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path);
 void sym_job_dispose(sym_job *job);
 /**
+ * SHA-256 (hex) of a job text's canonical YAML form: the same for two texts
+ * that differ only in comments, layout, quoting or flow/block style, and
+ * different for any change of a setting.  --resume accepts a file whose job
+ * differs from this one only so.
+ */
+int sym_job_canonical_sha256(char out[65], const char *text, size_t len);
+/**
  * Number of runs: n_configs x n_seeds.  Run i is configuration i / n_seeds
  * with seed seeds[i % n_seeds]; configuration c enumerates the axes as a
  * cartesian product in the order they are written, the last axis fastest.

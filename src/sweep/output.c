@@ -1191,11 +1191,24 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     }
     if (sym_h5_attr_read_string(&hash, o->h5, "/", "job_sha256") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no job_sha256)", path);
-    if (strcmp(hash, job->sha256) != 0)
-        SYM_FAIL(SYM_EJOB,
-                 "%s: cannot resume: the file was written by a different job (job_sha256 %.12s..., "
-                 "this job %.12s...); use the job that made it, another output file, or --force",
-                 path, hash, job->sha256);
+    if (strcmp(hash, job->sha256) != 0) {
+        /* the same settings written differently (comments, layout) resume */
+        char *yaml = NULL, a[65] = "", b[65] = "";
+
+        if (sym_h5_attr_read_string(&yaml, o->h5, "/", "job_yaml") == 0 &&
+            sym_job_canonical_sha256(a, yaml, strlen(yaml)) == 0 &&
+            sym_job_canonical_sha256(b, job->yaml, job->yaml_len) == 0 && !strcmp(a, b)) {
+            free(yaml);
+        } else {
+            free(yaml);
+            sym_err_clear();
+            SYM_FAIL(SYM_EJOB,
+                     "%s: cannot resume: the file was written by a different job (its settings "
+                     "differ, not only comments or layout; job_sha256 %.12s..., this job "
+                     "%.12s...); use the job that made it, another output file, or --force",
+                     path, hash, job->sha256);
+        }
+    }
     if (sym_h5_attr_read_string(&fshard, o->h5, "/", "shard") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no shard attribute)", path);
     if (strcmp(fshard, shard ? shard : "") != 0)

@@ -421,3 +421,71 @@ void sym_yaml_label(ctx *c, const node *v, char *buf, size_t cap, int depth)
         strncat(buf, "}", cap - strlen(buf) - 1);
     }
 }
+
+/* ---- canonical form ---- */
+
+typedef struct sink {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} sink;
+
+static int sink_write(void *data, unsigned char *buffer, size_t size)
+{
+    sink *k = data;
+
+    if (k->len + size + 1 > k->cap) {
+        size_t cap = (k->cap ? 2 * k->cap : 4096) + size;
+        char *nb = realloc(k->buf, cap);
+
+        if (!nb) {
+            k->failed = 1;
+            return 0;
+        }
+        k->buf = nb;
+        k->cap = cap;
+    }
+    memcpy(k->buf + k->len, buffer, size);
+    k->len += size;
+    return 1;
+}
+
+int sym_job_canonical_sha256(char out[65], const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_emitter_t emitter;
+    yaml_document_t doc;
+    sink k = {NULL, 0, 0, 0};
+    int rc = 0, have_parser = 0, have_emitter = 0;
+
+    if (!yaml_parser_initialize(&parser))
+        SYM_FAIL(SYM_ENOMEM, "cannot initialize the YAML parser");
+    have_parser = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc))
+        SYM_FAIL(SYM_EJOB, "the job text is not valid YAML");
+    if (!yaml_emitter_initialize(&emitter)) {
+        yaml_document_delete(&doc);
+        SYM_FAIL(SYM_ENOMEM, "cannot initialize the YAML emitter");
+    }
+    have_emitter = 1;
+    /* canonical: one explicit form for every node, no comments, no layout */
+    yaml_emitter_set_canonical(&emitter, 1);
+    yaml_emitter_set_unicode(&emitter, 1);
+    yaml_emitter_set_output(&emitter, sink_write, &k);
+    if (!yaml_emitter_open(&emitter)) {
+        yaml_document_delete(&doc);
+        SYM_FAIL(SYM_ENOMEM, "cannot write the job's canonical form");
+    }
+    /* yaml_emitter_dump deletes the document, whatever happens */
+    if (!yaml_emitter_dump(&emitter, &doc) || !yaml_emitter_close(&emitter) || k.failed)
+        SYM_FAIL(SYM_ENOMEM, "cannot write the job's canonical form");
+    sym_sha256_hex(out, k.buf ? k.buf : "", k.len);
+cleanup:
+    if (have_emitter)
+        yaml_emitter_delete(&emitter);
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    free(k.buf);
+    return rc;
+}

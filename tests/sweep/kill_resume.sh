@@ -126,6 +126,19 @@ sed 's/count: 100/count: 101/' "$tmp/job.yaml" > "$tmp/other.yaml"
 rc=$?
 [ $rc -eq 2 ] || { echo "FAIL: resume with another job: exit $rc, want 2"; fail=1; }
 grep -q "cannot resume: the file was written by a different job" "$tmp/out" || { echo "FAIL: message"; cat "$tmp/out"; fail=1; }
+# the same settings written differently (comments, flow vs block style,
+# spacing) resume; any changed setting does not
+{ echo "# a comment added after the sweep started"
+  sed 's/{count: 100}/{ count:   100 }   # more seeds later/; s/^train: {\(.*\)}$/train:\n  \1/' "$tmp/job.yaml" |
+    sed 's/^  optimizer: adam, lr: 0.005, epochs: 4000$/  optimizer: adam\n  lr: 0.005\n  epochs: 4000/'
+} > "$tmp/edited.yaml"
+"$exe" run "$tmp/edited.yaml" -o "$tmp/u.h5" --resume > "$tmp/out" 2>&1 ||
+  { echo "FAIL: resume with a comment and layout edit was refused"; cat "$tmp/out"; fail=1; }
+grep -q "0 runs computed (of 300)" "$tmp/out" || { echo "FAIL: edited job resumed work"; cat "$tmp/out"; fail=1; }
+sed 's/lr: 0.005/lr: 0.0051/' "$tmp/job.yaml" > "$tmp/lr.yaml"
+"$exe" run "$tmp/lr.yaml" -o "$tmp/u.h5" --resume > "$tmp/out" 2>&1
+[ $? -eq 2 ] || { echo "FAIL: resume with a changed lr accepted"; fail=1; }
+grep -q "its settings differ" "$tmp/out" || { echo "FAIL: changed-setting message"; cat "$tmp/out"; fail=1; }
 "$exe" run "$tmp/job.yaml" -o "$tmp/u.h5" --resume --force > "$tmp/out" 2>&1
 [ $? -eq 2 ] || { echo "FAIL: --resume --force accepted"; fail=1; }
 
