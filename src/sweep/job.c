@@ -977,7 +977,7 @@ static int parse_document(ctx *c, sym_job *job)
 
                 L->gd_points = npts > L->gd_points ? npts : L->gd_points;
             }
-            L->gd = o; o += SYM_GD_QUANTITIES * (size_t)L->gd_points + 1;
+            L->gd = o; o += SYM_GD_QUANTITIES * (size_t)L->gd_points + 2; /* + the two maxima */
         }
         if (job->probe_centralizer) {
             for (int k = 0; k < job->n_configs; k++)

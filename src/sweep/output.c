@@ -367,8 +367,15 @@ static int measure_list(const sym_job *job, measure_ds *m)
         }
         m[n++] = (measure_ds){"/runs/metrics/gd_orbit_derivative_max",
                               L->gd + SYM_GD_QUANTITIES * (size_t)L->gd_points, 1,
-                              "max over curve points of ||J^T g|| / ||g|| (gradient_decomposition "
-                              "probe; rounding level when the objective is invariant)"};
+                              "max of ||J^T g|| / ||g|| over the curve points where ||g|| is above "
+                              "its rounding floor (1000 eps times ||g|| at the first point; once "
+                              "training has converged both norms are rounding noise); NaN when no "
+                              "point is (gradient_decomposition probe; rounding level when the "
+                              "objective is invariant)"};
+        m[n++] = (measure_ds){"/runs/metrics/gd_orbit_derivative_abs_max",
+                              L->gd + SYM_GD_QUANTITIES * (size_t)L->gd_points + 1, 1,
+                              "max over all curve points of ||J^T g||, the objective's largest rate of "
+                              "change along a unit orbit direction (gradient_decomposition probe)"};
     }
     if (job->probe_conserved) {
         m[n++] = (measure_ds){"/probes/conserved/drift", L->cons_drift,

@@ -3,6 +3,7 @@
 #include "symsweep/run.h"
 #include "symsweep/team.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +186,9 @@ typedef struct gd_ctx {
     sym_eval *e;
     sym_algebra alg;
     double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [SYM_GD_QUANTITIES x n_points] */
-    double best; /* the largest ||J^T g|| / ||g|| so far (NaN before the first) */
+    double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
+    double best_abs; /* the largest ||J^T g|| so far */
+    double g_floor;  /* ||g|| at the rounding floor: 1000 eps ||g|| of the first point */
     int n_points;
 } gd_ctx;
 
@@ -207,8 +210,13 @@ static int gd_hook(void *ctx, int k, const double *params, const double *grad, d
     sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
     c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
     gn = sym_norm2(c->g, np);
-    if (gn > 0)
+    /* once training has converged ||g|| is rounding noise, and so is the ratio:
+     * only points above the floor count for the relative headline */
+    if (k == 0)
+        c->g_floor = 1000 * DBL_EPSILON * gn;
+    if (gn > c->g_floor && gn > 0)
         c->best = fmax(c->best, c->out[k] / gn);
+    c->best_abs = fmax(c->best_abs, c->out[k]);
     SYM_TRY(sym_orbit_project(c->tan, c->perp, NULL, c->m, params, c->g, c->alg));
     c->out[c->n_points + k] = sym_norm2(c->tan, np);
     c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
@@ -415,7 +423,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         gd.lr = cfg->train.lr;
         gd.out = r->measures + job->measure.gd;
         gd.n_points = job->measure.gd_points;
-        gd.best = NAN;
+        gd.best = gd.best_abs = NAN;
         SYM_TRY(sym_orbit_algebra(&gd.alg, m, job->gd_algebra));
         SYM_TRY(sym_eval_create(&gd.e, m, &cfg->reg, d.n));
         SYM_TRY(sym_alloc_doubles(&gd.g, np));
@@ -434,8 +442,10 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         topt.hook_ctx = &hk;
     }
     SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
-    if (job->probe_gd)
+    if (job->probe_gd) {
         gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = gd.best;
+        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points + 1] = gd.best_abs;
+    }
     if (job->probe_conserved) {
         /* the last curve point follows the last epoch: the trainer's hook does not see it */
         int last = sym_train_n_points(&cfg->train) - 1, fresh = 0;

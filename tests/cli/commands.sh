@@ -314,6 +314,30 @@ dmax = f["runs/metrics/gd_orbit_derivative_max"][:]
 assert (dmax[none] < 1e-12).all() and (dmax[~none] > 1e-3).all(), dmax
 assert np.isfinite(f["probes/gradient_decomposition/step_change"][:, :-1]).all()
 PY
+# a run that converges: ||g|| reaches its rounding floor, where ||J^T g|| / ||g||
+# is noise over noise; the headline counts only points above the floor, and the
+# absolute maximum stays at rounding level
+cat > "$tmp/conv.yaml" <<'YAML'
+seeds: [0, 1, 2]
+data: {kind: teacher_linear, input: 4, output: 3, samples: 100, noise: 0.05}
+model: {kind: mlp, widths: [4, 6, 3], activation: linear, bias: false}
+train: {optimizer: gd, lr: 0.05, epochs: 40000}
+record: {loss_every: 2000}
+probes: {gradient_decomposition: {algebra: gl}}
+YAML
+check "gradient decomposition at convergence" "$exe" run "$tmp/conv.yaml" -o "$tmp/conv.h5" -q
+check "converged headline" "$py" - "$tmp/conv.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+g = f["probes/gradient_decomposition"]
+od, gn = g["orbit_derivative"][:, :-1], np.hypot(g["orbit_norm"][:, :-1], g["perp_norm"][:, :-1])
+naive = (od / gn).max(axis=1)           # every point, the floor ignored
+assert (naive > 1e-5).all(), naive      # what misled: noise over noise once converged
+dmax = f["runs/metrics/gd_orbit_derivative_max"][:]
+amax = f["runs/metrics/gd_orbit_derivative_abs_max"][:]
+assert (dmax < 1e-7).all(), dmax
+assert (amax < 1e-14).all() and np.allclose(amax, g["orbit_derivative"][:, :-1].max(axis=1), rtol=0, atol=0), amax
+PY
 check "orbit probe, auto algebra per configuration (gl for linear, diagonal for relu)" "$exe" validate "$tmp/orbit.yaml"
 cat > "$tmp/orbit_tanh.yaml" <<'YAML'
 data: {kind: teacher_linear, input: 4, output: 3, samples: 60}
