@@ -66,8 +66,9 @@ typedef struct sym_grid_column {
  * objective change of the steps -lr g_orbit, -lr g_perp, -lr g */
 enum { SYM_GD_QUANTITIES = 6 };
 
-/** hessian scalars: zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size */
-enum { SYM_HESS_SCALARS = 8 };
+/** hessian scalars: zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size,
+ * hvp_at_kink */
+enum { SYM_HESS_SCALARS = 9 };
 
 typedef struct sym_measure_layout {
     int d, k;

@@ -344,7 +344,9 @@ typedef struct sym_hessian_out {
     double top;         /**< largest eigenvalue */
     int orbit_dim;      /**< sym_orbit_dimension; -1 for tied models */
     double orbit_gap;
-    double hvp_error;   /**< max relative error of H v against finite differences of the gradient */
+    double hvp_error;   /**< max relative error of H v against finite differences of the gradient;
+                             NaN at a kink of the penalty (hvp_at_kink) */
+    int hvp_at_kink;    /**< 1 when a penalized weight lies within the check's step of an l1/lp kink */
     double *gauge_loss, *gauge_zeros, *gauge_top; /**< [gauge_points] each, or NULL (caller's) */
 } sym_hessian_out;
 

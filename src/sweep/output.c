@@ -412,10 +412,14 @@ static int measure_list(const sym_job *job, measure_ds *m)
                                   "orbit-tangent map (inf: full rank)"},
             {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
                                   "/ ||H v||, h = 1e-5: the exact products checked against finite "
-                                  "differences of the gradient"},
+                                  "differences of the gradient; NaN where hessian_hvp_at_kink is 1"},
             {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues"},
             {"hessian_team_size", "ranks of the team that computed the spectrum (ScaLAPACK grid "
-                                  "as square as the size allows)"}};
+                                  "as square as the size allows)"},
+            {"hessian_hvp_at_kink", "1 when a penalized weight lies within the check's step (1e-5) "
+                                    "of a kink of an l1 or l_p (p < 2) penalty: the gradient jumps "
+                                    "there, so the finite-difference check says nothing and "
+                                    "hessian_hvp_error is NaN; 0 otherwise"}};
         static char hpath[SYM_HESS_SCALARS][64];
 
         m[n++] = (measure_ds){"/probes/hessian/eigenvalues", L->hess_eig, (size_t)L->hess_p,

@@ -169,6 +169,88 @@ static void deep_linear_min(net *n, int d0, int n1, int n2, int d3)
     free(B); free(BtB); free(BtBi); free(Bp); free(work); free(ipiv);
 }
 
+/*
+ * The HVP check at a kink of the penalty: with l1, a weight at 0 (within the
+ * check's step) makes the gradient jump, so the check is reported as not
+ * meaningful (NaN and the flag) instead of a large "error"; a weight moved off
+ * the kink, or the same point under Frobenius, is checked as usual.  Negative
+ * control: the unflagged check at the kink does report a large error.
+ */
+static void test_hvp_check_at_kink(void **s)
+{
+    const int w[] = {3, 4, 2};
+    net n;
+    sym_rng r;
+    sym_reg l1 = SYM_REG_INIT, fro = SYM_REG_INIT, lp = SYM_REG_INIT;
+    sym_hessian_out h;
+
+    (void)s;
+    l1.kind = SYM_REG_L1;
+    l1.lambda_encoder = l1.lambda_decoder = 0.05;
+    fro.kind = SYM_REG_FROBENIUS;
+    fro.lambda_encoder = fro.lambda_decoder = 0.05;
+    lp.kind = SYM_REG_LP;
+    lp.p = 1.5;
+    lp.lambda_encoder = lp.lambda_decoder = 0.05;
+    net_make(&n, SYM_MODEL_MLP, 2, w, SYM_ACT_TANH, 1, 40);
+    sym_rng_init(&r, 5, SYM_RNG_TEST, 1);
+    randn(n.p, n.P, &r, 0.7);
+    randn(n.d.X, 40 * 3, &r, 1.0);
+    randn(n.d.Y, 40 * 2, &r, 1.0);
+    for (size_t i = 0; i < n.P; i++) /* every weight well off zero: a smooth point */
+        if (fabs(n.p[i]) < 0.05)
+            n.p[i] = 0.05;
+    probe(&h, &n, &l1, 0, 0);
+    assert_int_equal(h.hvp_at_kink, 0);
+    assert_true(h.hvp_error < 1e-6);
+    out_dispose(&h);
+    n.p[0] = 0.0; /* the first weight of layer 1 exactly at the l1 kink */
+    probe(&h, &n, &l1, 0, 0);
+    assert_int_equal(h.hvp_at_kink, 1);
+    assert_true(isnan(h.hvp_error));
+    out_dispose(&h);
+    probe(&h, &n, &lp, 0, 0); /* l_p with p < 2: unbounded curvature at 0 */
+    assert_int_equal(h.hvp_at_kink, 1);
+    out_dispose(&h);
+    probe(&h, &n, &fro, 0, 0); /* Frobenius has no kink: checked as usual */
+    assert_int_equal(h.hvp_at_kink, 0);
+    assert_true(h.hvp_error < 1e-6);
+    out_dispose(&h);
+    n.p[0] = 3e-6; /* within the step of the kink: still flagged ... */
+    probe(&h, &n, &l1, 0, 0);
+    assert_int_equal(h.hvp_at_kink, 1);
+    out_dispose(&h);
+    {
+        /* ... and there the check itself is nonsense: along the kink weight
+         * the gradient's central difference jumps by lambda / step */
+        sym_hvp *hv = NULL;
+        sym_eval *e = NULL;
+        sym_loss_parts lp;
+        double *v = calloc(n.P, sizeof(double)), *Hv = calloc(n.P, sizeof(double));
+        double *g1 = calloc(n.P, sizeof(double)), *g2 = calloc(n.P, sizeof(double));
+        double *q = calloc(n.P, sizeof(double)), st = 1e-5, num = 0.0;
+
+        check_ok(sym_hvp_create(&hv, n.m, &l1, 40));
+        check_ok(sym_hvp_set_point(hv, n.p, n.d.X, n.d.Y, 40));
+        check_ok(sym_eval_create(&e, n.m, &l1, 40));
+        v[0] = 1.0;
+        check_ok(sym_hvp_apply(hv, Hv, v));
+        for (size_t i = 0; i < n.P; i++)
+            q[i] = n.p[i] + st * v[i];
+        check_ok(sym_eval_loss(e, &lp, g1, q, n.d.X, n.d.Y, 40));
+        for (size_t i = 0; i < n.P; i++)
+            q[i] = n.p[i] - st * v[i];
+        check_ok(sym_eval_loss(e, &lp, g2, q, n.d.X, n.d.Y, 40));
+        for (size_t i = 0; i < n.P; i++)
+            num += pow(Hv[i] - (g1[i] - g2[i]) / (2 * st), 2);
+        assert_true(sqrt(num) / sym_norm2(Hv, n.P) > 10.0); /* what used to be reported */
+        sym_hvp_free(hv);
+        sym_eval_free(e);
+        free(v), free(Hv), free(g1), free(g2), free(q);
+    }
+    net_dispose(&n);
+}
+
 static void test_deep_linear_equal_widths(void **s)
 {
     net n;
@@ -524,6 +606,7 @@ static void test_conserved_values(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hvp_check_at_kink),
         cmocka_unit_test(test_deep_linear_equal_widths),
         cmocka_unit_test(test_deep_linear_wide),
         cmocka_unit_test(test_linear_autoencoder),
