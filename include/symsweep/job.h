@@ -67,8 +67,8 @@ typedef struct sym_grid_column {
 enum { SYM_GD_QUANTITIES = 6 };
 
 /** hessian scalars: zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size,
- * hvp_at_kink */
-enum { SYM_HESS_SCALARS = 9 };
+ * hvp_at_kink, cut_below, cut_above */
+enum { SYM_HESS_SCALARS = 11 };
 
 typedef struct sym_measure_layout {
     int d, k;

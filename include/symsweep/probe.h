@@ -281,12 +281,37 @@ int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg
 void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */
 int sym_symmetry_direction(double *A, const sym_model *m, const int *alg, sym_rng *r);
+/** Where the zero eigenvalues of a spectrum end. */
+typedef enum sym_zero_cut {
+    SYM_ZERO_CUT_GAP = 0,   /**< at the largest gap of |w| on a log scale (default) */
+    SYM_ZERO_CUT_THRESHOLD, /**< |w| <= threshold max |w| */
+    SYM_ZERO_CUT_COUNT
+} sym_zero_cut;
+
+/** The job-file names of the zero cuts ("gap", "threshold"). */
+extern const char *const sym_zero_cut_names[SYM_ZERO_CUT_COUNT];
+
+/** What sym_spectrum_stats finds. */
+typedef struct sym_spectrum {
+    int zeros;    /**< eigenvalues counted zero */
+    double gap;   /**< above / below: inf when none is zero, NaN when all are */
+    double below; /**< the largest |w| counted zero (NaN: none) */
+    double above; /**< the smallest |w| not counted (NaN: none) */
+    double top;   /**< the largest eigenvalue */
+} sym_spectrum;
+
+/* the cut by gap: the lower side at most this fraction of max |w|, and the gap at least this */
+#define SYM_ZERO_CUT_MAX_BELOW 1e-4
+#define SYM_ZERO_CUT_MIN_GAP 1e3
+
 /**
- * Of an ascending spectrum w[n]: the number of eigenvalues with |w| <= thr
- * max |w|, the gap (smallest |w| above over the largest |w| below; inf when
- * none is below, NaN when all are) and the top eigenvalue.
+ * Of an ascending spectrum w[n]: how many eigenvalues are zero, and the gap
+ * that separates them.  SYM_ZERO_CUT_GAP: sorted by |w|, the cut between
+ * neighbours with the largest ratio, among cuts whose lower side is at most
+ * SYM_ZERO_CUT_MAX_BELOW max |w|, if that ratio is at least SYM_ZERO_CUT_MIN_GAP
+ * (else none is zero).  SYM_ZERO_CUT_THRESHOLD: |w| <= thr max |w|.
  */
-void sym_spectrum_stats(int *zeros, double *gap, double *top, const double *w, int n, double thr);
+void sym_spectrum_stats(sym_spectrum *out, const double *w, int n, sym_zero_cut cut, double thr);
 
 /* ------------------------------------------------------------------ */
 /* Conserved quantities of gradient flow                              */
@@ -327,20 +352,22 @@ typedef int (*sym_svd_fn)(void *solver, double *s, double *Vt, int m, int n, sym
 int sym_svd_local(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx);
 
 typedef struct sym_hessian_opts {
-    double threshold;  /**< an eigenvalue is "zero" when |w| <= threshold max |w| */
+    double threshold;  /**< with zero_cut threshold: an eigenvalue is "zero" when |w| <= threshold max |w| */
     int eigenvectors;  /**< record them */
     int hvp_checks;    /**< random directions checked against finite differences (0: none) */
     int gauge_points;  /**< points t along exp(t A) (0: none) */
     double gauge_t_max;
+    sym_zero_cut zero_cut; /**< how zero eigenvalues are told (default: the largest gap) */
 } sym_hessian_opts;
 
-#define SYM_HESSIAN_OPTS_INIT { 1e-6, 0, 3, 0, 1.0 }
+#define SYM_HESSIAN_OPTS_INIT { 1e-6, 0, 3, 0, 1.0, SYM_ZERO_CUT_GAP }
 
 typedef struct sym_hessian_out {
     double *eig;        /**< [P] ascending (caller's) */
     double *vec;        /**< with o->eigenvectors: [P x P] row k = eigenvector k (caller's; team rank 0 only) */
-    int zeros;          /**< eigenvalues with |w| <= threshold max |w| */
+    int zeros;          /**< eigenvalues counted zero (see sym_spectrum_stats) */
     double gap;         /**< see sym_spectrum_stats */
+    double cut_below, cut_above; /**< the neighbours of the cut: largest zero, smallest non-zero |w| */
     double top;         /**< largest eigenvalue */
     int orbit_dim;      /**< sym_orbit_dimension; -1 for tied models */
     double orbit_gap;

@@ -6,6 +6,7 @@
  */
 #include "symsweep/probe.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,26 +197,64 @@ cleanup:
     return rc;
 }
 
-void sym_spectrum_stats(int *zeros, double *gap, double *top, const double *w, int n, double thr)
+const char *const sym_zero_cut_names[] = {"gap", "threshold"};
+_Static_assert(sizeof sym_zero_cut_names / sizeof *sym_zero_cut_names == SYM_ZERO_CUT_COUNT,
+               "one name per zero cut");
+
+static int by_abs(const void *a, const void *b)
 {
-    double big = 0.0, below = 0.0, above = INFINITY;
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+
+    return (x > y) - (x < y);
+}
+
+void sym_spectrum_stats(sym_spectrum *out, const double *w, int n, sym_zero_cut cut, double thr)
+{
+    double big = 0.0, *a = NULL;
     int z = 0;
 
+    out->top = n > 0 ? w[n - 1] : NAN;
     for (int i = 0; i < n; i++)
         big = fmax(big, fabs(w[i]));
-    for (int i = 0; i < n; i++) {
-        double a = fabs(w[i]);
+    if (cut == SYM_ZERO_CUT_GAP && n > 1 && (a = malloc(sizeof(double) * (size_t)n)) != NULL) {
+        /* |w| ascending; a zero's logarithm is taken at a floor far below rounding */
+        double floor = big * DBL_EPSILON * 1e-3, best = 0.0;
+        int k_best = -1;
 
-        if (a <= thr * big) {
-            z++;
-            below = fmax(below, a);
-        } else {
-            above = fmin(above, a);
+        memcpy(a, w, sizeof(double) * (size_t)n);
+        qsort(a, (size_t)n, sizeof(double), by_abs);
+        for (int k = 0; k + 1 < n && fabs(a[k]) <= SYM_ZERO_CUT_MAX_BELOW * big; k++) {
+            double r = fmax(fabs(a[k + 1]), floor) / fmax(fabs(a[k]), floor);
+
+            if (r > best) {
+                best = r;
+                k_best = k;
+            }
         }
+        z = k_best >= 0 && best >= SYM_ZERO_CUT_MIN_GAP ? k_best + 1 : 0;
+        out->below = z ? fabs(a[z - 1]) : NAN;
+        out->above = z < n ? fabs(a[z]) : NAN;
+        free(a);
+    } else {
+        double below = 0.0, above = INFINITY;
+
+        if (cut == SYM_ZERO_CUT_GAP)
+            thr = n == 1 ? 0.0 : thr; /* one eigenvalue has no gap; out of memory: the threshold */
+        for (int i = 0; i < n; i++) {
+            double v = fabs(w[i]);
+
+            if (v <= thr * big) {
+                z++;
+                below = fmax(below, v);
+            } else {
+                above = fmin(above, v);
+            }
+        }
+        out->below = z ? below : NAN;
+        out->above = z < n ? above : NAN;
     }
-    *zeros = z;
-    *top = n > 0 ? w[n - 1] : NAN;
-    *gap = z == 0 ? INFINITY : z == n ? NAN : above / fmax(below, 1e-300);
+    out->zeros = z;
+    out->gap = z == 0 ? INFINITY : z == n ? NAN : out->above / fmax(out->below, 1e-300);
 }
 
 /* ---- conserved quantities ---- */
@@ -418,7 +457,16 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
 
     SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
     SYM_TRY(spectrum(out->eig, out->vec, o->eigenvectors, h, params, d, P, solve, solver));
-    sym_spectrum_stats(&out->zeros, &out->gap, &out->top, out->eig, (int)P, o->threshold);
+    {
+        sym_spectrum sp;
+
+        sym_spectrum_stats(&sp, out->eig, (int)P, o->zero_cut, o->threshold);
+        out->zeros = sp.zeros;
+        out->gap = sp.gap;
+        out->top = sp.top;
+        out->cut_below = sp.below;
+        out->cut_above = sp.above;
+    }
     out->hvp_error = NAN;
     out->hvp_at_kink = penalty_kink(m, reg, params, HVP_CHECK_STEP);
     if (o->hvp_checks > 0)
@@ -448,15 +496,15 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
     for (int k = 0; k < o->gauge_points; k++) {
         double t = o->gauge_points == 1 ? o->gauge_t_max : sym_orbit_grid(k, o->gauge_points, o->gauge_t_max);
         sym_loss_parts lp;
-        int z;
-        double gap;
+        sym_spectrum sp;
 
         SYM_TRY(sym_orbit_move(th, m, params, A, t));
         SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
         SYM_TRY(spectrum(w, NULL, 0, h, th, d, P, solve, solver));
-        sym_spectrum_stats(&z, &gap, &out->gauge_top[k], w, (int)P, o->threshold);
+        sym_spectrum_stats(&sp, w, (int)P, o->zero_cut, o->threshold);
+        out->gauge_top[k] = sp.top;
         out->gauge_loss[k] = lp.total;
-        out->gauge_zeros[k] = z;
+        out->gauge_zeros[k] = sp.zeros;
     }
 cleanup:
     sym_hvp_free(h);

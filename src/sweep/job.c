@@ -665,7 +665,7 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
     static const char *const keys[] = {"orbit_loss", "structure", "penalty_invariance", "reparam",
                                        "centralizer", "lp_ball", "gradient_decomposition",
                                        "hessian", "symmetry_discovery", "conserved", NULL};
-    static const char *const k_hess[] = {"threshold", "eigenvectors", "hvp_checks", "gauge_points",
+    static const char *const k_hess[] = {"zero_cut", "threshold", "eigenvectors", "hvp_checks", "gauge_points",
                                          "gauge_t_max", "team", "team_memory_mb", NULL};
     static const char *const k_disc[] = {"family", "conditions", "batch", "data", "scale",
                                          "threshold", "basis", "team", "team_memory_mb", NULL};
@@ -705,6 +705,15 @@ static int parse_probes(ctx *c, const node *root, sym_job *job)
             SYM_TRY(sym_yaml_check_map(c, ov, "probes.hessian", k_hess));
             SYM_TRY(sym_yaml_double(c, ov, "probes.hessian", "threshold", 0, job->hessian.threshold, 0.0, 1,
                                1.0, 1, &job->hessian.threshold));
+            {
+                /* zeros end at the largest gap, unless a threshold is asked for */
+                int cut = 0, def = sym_yaml_lookup(c, ov, "threshold") ? SYM_ZERO_CUT_THRESHOLD
+                                                                      : SYM_ZERO_CUT_GAP;
+
+                SYM_TRY(sym_yaml_enum(c, ov, "probes.hessian", "zero_cut", 0, def, sym_zero_cut_names,
+                                      SYM_ZERO_CUT_COUNT, &cut));
+                job->hessian.zero_cut = (sym_zero_cut)cut;
+            }
             SYM_TRY(sym_yaml_bool(c, ov, "probes.hessian", "eigenvectors", 0, &job->hessian.eigenvectors));
             SYM_TRY(sym_yaml_int(c, ov, "probes.hessian", "hvp_checks", 0, job->hessian.hvp_checks, 0, 1000,
                             &job->hessian.hvp_checks));

@@ -399,8 +399,11 @@ static int measure_list(const sym_job *job, measure_ds *m)
     }
     if (job->probe_hessian) {
         static const char *const hs[SYM_HESS_SCALARS][2] = {
-            {"hessian_zero_count", "eigenvalues of the Hessian with |w| <= threshold max |w| "
-                                   "(attribute threshold of /probes/hessian/eigenvalues)"},
+            {"hessian_zero_count", "eigenvalues of the Hessian counted zero: below the largest gap "
+                                   "of |w| on a log scale whose lower side is at most 1e-4 max |w| "
+                                   "and which spans at least a factor 1e3 (zero_cut gap), or with "
+                                   "|w| <= threshold max |w| (zero_cut threshold); attributes "
+                                   "zero_cut and threshold of /probes/hessian/eigenvalues"},
             {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
                             "zero; a large gap makes the count trustworthy)"},
             {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian"},
@@ -419,7 +422,11 @@ static int measure_list(const sym_job *job, measure_ds *m)
             {"hessian_hvp_at_kink", "1 when a penalized weight lies within the check's step (1e-5) "
                                     "of a kink of an l1 or l_p (p < 2) penalty: the gradient jumps "
                                     "there, so the finite-difference check says nothing and "
-                                    "hessian_hvp_error is NaN; 0 otherwise"}};
+                                    "hessian_hvp_error is NaN; 0 otherwise"},
+            {"hessian_cut_below", "the largest |w| counted zero: the lower neighbour of the cut "
+                                  "(NaN: none is zero)"},
+            {"hessian_cut_above", "the smallest |w| counted non-zero: the upper neighbour of the "
+                                  "cut (NaN: all are zero)"}};
         static char hpath[SYM_HESS_SCALARS][64];
 
         m[n++] = (measure_ds){"/probes/hessian/eigenvalues", L->hess_eig, (size_t)L->hess_p,
@@ -634,6 +641,7 @@ static int measure_datasets(sym_output *o, int n_runs)
         const char *ev = "/probes/hessian/eigenvalues";
 
         SYM_TRY(sym_h5_attr_double(o->h5, ev, "threshold", o->job->hessian.threshold));
+        SYM_TRY(sym_h5_attr_string(o->h5, ev, "zero_cut", sym_zero_cut_names[o->job->hessian.zero_cut]));
         SYM_TRY(sym_h5_attr_int(o->h5, ev, "team_size", o->job->team_size));
         if (o->job->hessian.gauge_points > 0) {
             int G = o->job->hessian.gauge_points;

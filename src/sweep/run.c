@@ -595,6 +595,8 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
         sc[6] = (double)P;
         sc[7] = team.size;
         sc[8] = h.hvp_at_kink;
+        sc[9] = h.cut_below;
+        sc[10] = h.cut_above;
         if (vec)
             put_block(out + (L->hess_vec - L->team), (size_t)L->hess_p, vec, (int)P, (int)P);
     }

@@ -22,6 +22,13 @@
 
 #include "symsweep/probe.h"
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
 typedef struct net {
     sym_model *m;
     double *p;
@@ -167,6 +174,49 @@ static void deep_linear_min(net *n, int d0, int n1, int n2, int d3)
     sym_model_set_weight(n->m, n->p, 2, W3);
     free(T); free(XtX); free(XtXi); free(XtY); free(Ms); free(W1); free(W2); free(W3);
     free(B); free(BtB); free(BtBi); free(Bp); free(work); free(ipiv);
+}
+
+/*
+ * Zero eigenvalues end at the largest gap: a zero cluster at rounding level,
+ * two real small curvatures at 1e-7 and a bulk near 1.  The fixed threshold
+ * (1e-6, the old default) counts the small curvatures as zeros too (what
+ * misled on tanh nets); the gap cut does not, and records both neighbours.
+ * A spectrum without a gap (a factor 10 between neighbours) has no zeros.
+ */
+static void test_spectrum_cut(void **s)
+{
+    double w[10] = {-3e-16, 1e-15, 2e-16, 1e-7, 3e-7, 0.5, 0.9, 1.0, 2.0, 4.0}, geo[8];
+    sym_spectrum sp;
+
+    (void)s;
+    qsort(w, 10, sizeof(double), by_value);
+    sym_spectrum_stats(&sp, w, 10, SYM_ZERO_CUT_GAP, 0.0);
+    assert_int_equal(sp.zeros, 3);
+    check_close1(sp.below, 1e-15, 0, 1e-15);
+    check_close1(sp.above, 1e-7, 0, 1e-15);
+    check_close1(sp.gap, 1e8, 0, 1e-12);
+    check_close1(sp.top, 4.0, 0, 0);
+    sym_spectrum_stats(&sp, w, 10, SYM_ZERO_CUT_THRESHOLD, 1e-6); /* the old default */
+    assert_int_equal(sp.zeros, 5);
+    for (int i = 0; i < 8; i++)
+        geo[i] = pow(10.0, -7 + i); /* 1e-7 ... 1: no gap worth the name */
+    sym_spectrum_stats(&sp, geo, 8, SYM_ZERO_CUT_GAP, 0.0);
+    assert_int_equal(sp.zeros, 0);
+    assert_true(isinf(sp.gap) && isnan(sp.below));
+    /* a gap high in the spectrum (its lower side above 1e-4 max |w|) is no zero cut */
+    {
+        double hi[4] = {2e-3, 2e-3, 10.0, 11.0};
+
+        sym_spectrum_stats(&sp, hi, 4, SYM_ZERO_CUT_GAP, 0.0);
+        assert_int_equal(sp.zeros, 0);
+    }
+    /* exact zeros: the cut above them */
+    {
+        double z[4] = {0.0, 0.0, 0.3, 1.0};
+
+        sym_spectrum_stats(&sp, z, 4, SYM_ZERO_CUT_GAP, 0.0);
+        assert_int_equal(sp.zeros, 2);
+    }
 }
 
 /*
@@ -607,6 +657,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hvp_check_at_kink),
+        cmocka_unit_test(test_spectrum_cut),
         cmocka_unit_test(test_deep_linear_equal_widths),
         cmocka_unit_test(test_deep_linear_wide),
         cmocka_unit_test(test_linear_autoencoder),
