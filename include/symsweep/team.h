@@ -49,6 +49,13 @@ void sym_team_close(sym_team *t);
  */
 int sym_team_syev(double *w, double *Z, int want_vectors, sym_team *t, int n, sym_column_fn fn,
                   void *ctx);
+/**
+ * sym_team_syev always on the ScaLAPACK grid, a team of one included
+ * (sym_team_syev hands a team of one to LAPACK's dsyevd, without vectors
+ * unless wanted); for benchmarks and the tests of the grid path.
+ */
+int sym_team_syev_scalapack(double *w, double *Z, int want_vectors, sym_team *t, int n,
+                            sym_column_fn fn, void *ctx);
 /** Bytes per rank sym_team_syev needs for an n x n matrix on a team of @p size (an estimate). */
 size_t sym_team_syev_bytes(int n, int size);
 /**

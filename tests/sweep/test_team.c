@@ -91,6 +91,42 @@ static void hessian(double **H, int *n)
     sym_model_free(m);
 }
 
+/* a team of one goes to LAPACK (dsyevd): with vectors, and eigenvalues only */
+static void check_syev_alone(const double *H, int n, const double *wref)
+{
+    sym_team t;
+    double *w = malloc(sizeof(double) * n), *w2 = malloc(sizeof(double) * n);
+    double *Z = malloc(sizeof(double) * (size_t)n * n);
+    double scale = fmax(fabs(wref[0]), fabs(wref[n - 1])), err = 0, err2 = 0, res = 0;
+    mat m = {H, n, n};
+
+    OK(sym_team_open(&t, MPI_COMM_SELF));
+    OK(sym_team_syev(w, Z, 1, &t, n, column, &m));
+    OK(sym_team_syev(w2, NULL, 0, &t, n, column, &m));
+    for (int k = 0; k < n; k++) {
+        const double *z = Z + (size_t)k * n;
+
+        err = fmax(err, fabs(w[k] - wref[k]) / scale);
+        err2 = fmax(err2, fabs(w2[k] - wref[k]) / scale);
+        for (int i = 0; i < n; i++) {
+            double hz = 0;
+
+            for (int j = 0; j < n; j++)
+                hz += H[(size_t)i * n + j] * z[j];
+            res = fmax(res, fabs(hz - w[k] * z[i]) / scale);
+        }
+    }
+    CHECK(err <= 1e-10 && err2 <= 1e-10 && res <= 1e-10,
+          "team of one (LAPACK): eigenvalues %.3g / %.3g (no vectors) from the reference, residual %.3g",
+          err, err2, res);
+    printf("syev   alone  LAPACK dsyevd  n=%d  max |w - w_ref| / |w|max = %.2e (no vectors %.2e)  residual %.2e\n",
+           n, err, err2, res);
+    sym_team_close(&t);
+    free(w);
+    free(w2);
+    free(Z);
+}
+
 static void check_syev(MPI_Comm comm, const double *H, int n, const double *wref, const char *what)
 {
     sym_team t;
@@ -99,7 +135,9 @@ static void check_syev(MPI_Comm comm, const double *H, int n, const double *wref
     mat m = {H, n, n};
 
     OK(sym_team_open(&t, comm));
-    OK(sym_team_syev(w, Z, 1, &t, n, column, &m));
+    /* the grid path on every team, a team of one included (sym_team_syev gives
+     * that one to LAPACK: checked below) */
+    OK(sym_team_syev_scalapack(w, Z, 1, &t, n, column, &m));
     for (int k = 0; k < n; k++)
         err = fmax(err, fabs(w[k] - wref[k]) / scale);
     CHECK(err <= 1e-10, "%s (%d x %d grid): eigenvalues differ from LAPACK by %.3g relative", what,
@@ -202,6 +240,7 @@ int main(int argc, char **argv)
 
     /* 1 x 1: every rank on its own */
     check_syev(MPI_COMM_SELF, H, n, w, "1 rank");
+    check_syev_alone(H, n, w);
     check_svd(MPI_COMM_SELF, A, rows, cols, s, "1 rank");
     /* 1 x 2: two teams of two at the same time */
     MPI_Comm_split(MPI_COMM_WORLD, rank / 2, rank, &half);
