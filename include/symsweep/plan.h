@@ -51,6 +51,14 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job);
  */
 int sym_plan_check(const sym_job *job, const char *out_path, int new_file);
 
+/**
+ * An upper estimate of the seconds one task of @p job takes on a slow core
+ * (a training run, an orbit piece or a team task, whichever is largest): the
+ * default task timeout is at least 20 times this, so that long runs are not
+ * taken for hung.
+ */
+double sym_plan_task_seconds_bound(const sym_job *job);
+
 #ifdef __cplusplus
 }
 #endif

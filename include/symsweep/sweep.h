@@ -32,8 +32,9 @@ typedef struct sym_sweep_opts {
     double progress_every;   /**< seconds between progress lines when not on a terminal */
     int shard_index, shard_count; /**< compute only runs i with i % count == index (0/1: all) */
     /** seconds a worker with tasks in flight may stay silent before the sweep
-     * checkpoints and stops (exit 75); < 0: automatic (the larger of 600 s and
-     * 10x the longest silence seen so far); 0: never */
+     * checkpoints and stops (exit 75); < 0: automatic (the largest of 600 s,
+     * 10x the longest silence seen so far and 20x sym_plan_task_seconds_bound);
+     * 0: never */
     double task_timeout;
     int no_space_check; /**< skip sym_plan_check (the user knows better) */
 } sym_sweep_opts;

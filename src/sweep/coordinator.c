@@ -1,6 +1,8 @@
 /* The coordinator (rank 0): tasks out, results in, checkpoints, stops and hung workers. */
 #include "sweep_impl.h"
+#include "symsweep/plan.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,6 +82,7 @@ typedef struct coord {
     size_t wcap;
     worker_state *ws;            /* [size] */
     double longest_silence;      /* the longest wait for an answer from a busy worker */
+    double task_bound;           /* the plan's bound on one task's seconds */
     const char *stop_reason;     /* why the sweep stops, for the message; NULL: running */
 } coord;
 
@@ -110,12 +113,17 @@ static void heard(coord *c, int rank, int32_t run)
         }
 }
 
-/* the task timeout in force: the user's, or 10x the longest silence seen, at least 600 s */
+/*
+ * The task timeout in force: the user's, or the largest of 600 s, 10x the
+ * longest silence seen so far and 20x the plan's bound on one task (so that
+ * a job whose first runs take an hour is not taken for hung before any of
+ * them has come back).
+ */
 static double task_timeout(const coord *c, const sym_sweep_opts *o)
 {
     if (o->task_timeout >= 0)
         return o->task_timeout;
-    return 10 * c->longest_silence > 600 ? 10 * c->longest_silence : 600;
+    return fmax(fmax(600.0, 10 * c->longest_silence), 20 * c->task_bound);
 }
 
 /* the first worker holding runs that has been silent for longer than @p limit, or 0 */
@@ -357,6 +365,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
     SYM_TRY(sym_alloc(&c.forming, sizeof(int) * (size_t)size));
     SYM_TRY(sym_alloc(&c.teamq, sizeof(int) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&c.ws, sizeof(worker_state) * (size_t)size));
+    c.task_bound = sym_plan_task_seconds_bound(job);
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;

@@ -162,6 +162,29 @@ cleanup:
     return rc;
 }
 
+double sym_plan_task_seconds_bound(const sym_job *job)
+{
+    /* a slow core: 1e8 multiply-adds per second (float64 cores do 1e9 and more) */
+    const double rate = 1e8;
+    double worst = 0.0;
+
+    for (int c = 0; c < job->n_configs; c++) {
+        const sym_job_config *cf = &job->configs[c];
+        double P = (double)params_of(&cf->model), pass = (double)cf->data.samples * macs(&cf->model);
+        /* training: forward and backward, about 3 passes per epoch */
+        double t = 3.0 * work(cf);
+
+        /* an orbit piece: its points' passes over the data */
+        if (job->probe_orbit)
+            t = fmax(t, (2.0 * job->orbit.points + (double)job->orbit.landscape * job->orbit.landscape) * pass);
+        /* a team task: P Hessian-vector products, then an O(P^3) solve */
+        if (job->probe_hessian || job->probe_discovery)
+            t = fmax(t, 6.0 * P * pass + 10.0 * P * P * P);
+        worst = fmax(worst, t / rate);
+    }
+    return worst;
+}
+
 /* the memory one process may use here: physical memory, a cgroup limit (a
  * Slurm allocation), an address-space rlimit, whichever is smallest */
 static double memory_limit(void)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "symsweep/job.h"
+#include "symsweep/plan.h"
 #include "symsweep/run.h"
 
 static void test_sweep_job_ex3_l1_fields(void **state)
@@ -170,6 +171,33 @@ static void test_sweep_job_grid_order_and_columns(void **state)
 }
 
 /* every grid point is validated, and the message names the point */
+/* the default task timeout follows the job's size: 20x the bound on one task */
+static void test_sweep_job_task_bound(void **state)
+{
+    static const char small[] = "seeds: [1]\n"
+                                "data: {kind: subspace, dim: 8, rank: 3, samples: 500}\n"
+                                "model: {kind: autoencoder, input: 8, latent: 3}\n"
+                                "train: {optimizer: adam, lr: 0.005, epochs: 2000}\n";
+    static const char big[] = "seeds: [1]\n"
+                               "data: {kind: teacher_linear, input: 100, output: 100, samples: 100000}\n"
+                               "model: {kind: mlp, widths: [100, 400, 100], activation: tanh}\n"
+                               "train: {optimizer: gd, lr: 0.001, epochs: 100000}\n";
+    sym_job a, b;
+    double ta, tb;
+
+    (void)state;
+    check_ok(sym_job_parse(&a, small, sizeof(small) - 1, "small.yaml"));
+    check_ok(sym_job_parse(&b, big, sizeof(big) - 1, "big.yaml"));
+    ta = sym_plan_task_seconds_bound(&a);
+    tb = sym_plan_task_seconds_bound(&b);
+    /* 3 x 2000 epochs x 500 samples x 48 multiply-adds at 1e8/s */
+    check_close1(ta, 3.0 * 2000 * 500 * 48 / 1e8, 0, 1e-12);
+    /* 3 x 1e5 x 1e5 x 8e4 / 1e8 = 2.4e7 s: its runs are not hung at 600 s */
+    assert_true(20 * tb > 1e8);
+    sym_job_dispose(&a);
+    sym_job_dispose(&b);
+}
+
 static void test_sweep_job_grid_point_validated(void **state)
 {
     static const char text[] =
@@ -192,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_job_grid_order_and_columns),
         cmocka_unit_test(test_sweep_job_grid_point_validated),
+        cmocka_unit_test(test_sweep_job_task_bound),
         cmocka_unit_test(test_sweep_job_ex3_l1_fields),
         cmocka_unit_test(test_sweep_job_structured_settings),
         cmocka_unit_test(test_sweep_job_error_names_position),
