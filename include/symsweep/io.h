@@ -56,6 +56,9 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
 /** Rename the finished temporary file @p tmp to @p path. */
 int sym_outfile_commit(const char *tmp, const char *path);
 
+/** The directory of @p path: "a/b.h5" -> "a", "/b.h5" -> "/", "b.h5" -> ".". */
+void sym_path_dir(char *dir, size_t n, const char *path);
+
 /** 1 if another process has @p path open for writing (holds its lock). */
 int sym_outfile_locked(const char *path);
 
@@ -184,9 +187,11 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
  * t-interval half-width and standard deviation.  Groups: the comma-separated
  * /grid columns in @p by, or (NULL) the sweep axes, i.e. one group per
  * configuration.  @p csv: one machine-readable row per (group, metric).
- * Reads only /grid, /runs/status and /runs/metrics (never weights).
+ * Reads only /grid, /runs/status and /runs/metrics (never weights), after,
+ * with @p verify, every chunk's checksum (skipped when a sweep is writing the
+ * file, and by `run`, which has just written it).
  */
-int sym_summary_print(FILE *out, const char *path, const char *by, int csv);
+int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify);
 
 #ifdef __cplusplus
 }

@@ -179,6 +179,19 @@ static const char *value_of(int opt)
     }
 }
 
+/* "--name" of the long option whose value is @p val, for messages */
+static const char *option_name(const struct option *longs, int val)
+{
+    static char buf[64];
+
+    for (; longs->name; longs++)
+        if (longs->val == val) {
+            snprintf(buf, sizeof(buf), "--%s", longs->name);
+            return buf;
+        }
+    return "the option";
+}
+
 /*
  * getopt_long over a command's arguments (argv[0] is the command: GNU
  * conventions, options anywhere, --opt=value, -oVALUE, '--' ends them).
@@ -335,10 +348,8 @@ static int cmd_merge(int argc, char **argv)
         shards[n++] = argv[optind++];
     rc = sym_merge(stdout, out, shards, n, force);
     free(shards);
-    if (rc < 0) {
-        print_error();
-        return sym_err_code() == SYM_ENOMEM || sym_err_code() == SYM_EIO ? EXIT_RUNTIME : EXIT_INPUT;
-    }
+    if (rc < 0)
+        return print_error(); /* the one mapping of error codes to exit statuses */
     return rc > 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
@@ -384,7 +395,7 @@ static int cmd_summary(int argc, char **argv)
         return usage_error("summary takes one file; '%s' is a second one", argv[optind]);
     if (!path)
         return usage_error("summary needs an output file");
-    if (sym_summary_print(stdout, path, by, csv) < 0) {
+    if (sym_summary_print(stdout, path, by, csv, 1) < 0) {
         print_error();
         return EXIT_INPUT;
     }
@@ -398,7 +409,8 @@ static void print_results(const sym_job *job, const sym_sweep_stats *st, const c
            st->failed, st->wall_time);
     printf("results: %s\n\n", path);
     fflush(stdout);
-    if (sym_summary_print(stdout, path, NULL, 0) < 0)
+    /* the file was written just now: its checksums need no second reading */
+    if (sym_summary_print(stdout, path, NULL, 0, 0) < 0)
         fprintf(stderr, "symsweep: could not summarize %s: %s\n", path, sym_err_message());
 }
 
@@ -448,9 +460,7 @@ static int cmd_run(int argc, char **argv)
             double *dst = c == OPT_GRACE ? &o.grace : c == OPT_PROGRESS ? &o.progress_every
                           : c == OPT_TIMEOUT ? &o.task_timeout : &o.checkpoint_every;
 
-            if (parse_seconds(dst, c == OPT_GRACE ? "--grace" : c == OPT_PROGRESS ? "--progress-every"
-                                   : c == OPT_TIMEOUT ? "--task-timeout" : "--checkpoint-every",
-                              optarg))
+            if (parse_seconds(dst, option_name(longs, c), optarg))
                 return EXIT_INPUT;
             break;
         }

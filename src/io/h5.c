@@ -103,14 +103,22 @@ static void name_corruption(const sym_h5 *f, const char *dset)
                 f->path, dset);
 }
 
+/* HDF5's error stack into @p st (innermost message on one line), then cleared */
+static void take_stack(h5_stack *st)
+{
+    snprintf(st->inner, sizeof(st->inner), "no detail");
+    st->all[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, st);
+    H5Eclear2(H5E_DEFAULT);
+}
+
 static int h5_fail(const char *file, int line, const char *what)
 {
-    h5_stack st = {"no detail", ""};
+    h5_stack st;
     char fn[64];
     int rc;
 
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
-    H5Eclear2(H5E_DEFAULT);
+    take_stack(&st);
     h5_function(fn, sizeof(fn), what);
     if (strstr(st.all, "checksum") || strstr(st.all, "Fletcher32") || strstr(st.all, "fletcher32"))
         rc = sym_err_set(SYM_ECORRUPT, file, line,
@@ -227,10 +235,9 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     H5CHK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18));
     f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (f->file < 0) {
-        h5_stack st = {"no detail", ""};
+        h5_stack st;
 
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
-        H5Eclear2(H5E_DEFAULT);
+        take_stack(&st);
         f->tmp[0] = '\0'; /* not ours: never remove it */
         SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, st.inner);
     }
@@ -324,10 +331,9 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
     snprintf(f->path, sizeof(f->path), "%s", path);
     f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f->file < 0) {
-        h5_stack st = {"no detail", ""};
+        h5_stack st;
 
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
-        H5Eclear2(H5E_DEFAULT);
+        take_stack(&st);
         SYM_FAIL(SYM_EIO, "%s: cannot open for resuming: %s", path, st.inner);
     }
     SYM_TRY(check_links(f));
@@ -695,10 +701,9 @@ int sym_h5_open_read(sym_h5 **out, const char *path)
     snprintf(f->path, sizeof(f->path), "%s", path);
     f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f->file < 0) {
-        h5_stack st = {"no detail", ""};
+        h5_stack st;
 
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &st);
-        H5Eclear2(H5E_DEFAULT);
+        take_stack(&st);
         if (sym_outfile_locked(path))
             SYM_FAIL(SYM_EIO, "%s: another process has the file open for writing (a sweep still "
                               "running?): 'symsweep status' and 'summary' read it anyway", path);

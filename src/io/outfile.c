@@ -15,6 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void sym_path_dir(char *dir, size_t n, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    /* "a/b.h5" -> "a", "/b.h5" -> "/", "b.h5" -> "." */
+    snprintf(dir, n, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+}
+
 int sym_outfile_locked(const char *path)
 {
     int fd = open(path, O_RDONLY), locked = 0;
@@ -50,8 +58,7 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
     {
         char dir[1024];
 
-        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-                 slash ? path : ".");
+        sym_path_dir(dir, sizeof(dir), path);
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
             SYM_FAIL(SYM_EUSAGE, "%s: the directory %s does not exist", path, dir);
         if (access(dir, W_OK | X_OK) != 0)

@@ -28,6 +28,26 @@ static int full_loss(sym_eval *ev, sym_loss_parts *lp, double *grad, const doubl
               : sym_eval_loss(ev, lp, grad, params, d->X, d->Y, d->n);
 }
 
+/*
+ * A minibatch straight into feature-major out [dim x nb] (rows ldb apart):
+ * the samples idx[0..nb) from the transposed data T (rows ld apart), or from
+ * the row-major data when it is not transposed (T NULL).  Copies only: the
+ * same values either way.
+ */
+static void gather(double *out, int ldb, const double *T, int ld, const double *rows, int dim,
+                   const int *idx, int nb)
+{
+    if (T) {
+        for (int f = 0; f < dim; f++)
+            for (int i = 0; i < nb; i++)
+                out[(size_t)f * ldb + i] = T[(size_t)f * ld + idx[i]];
+    } else {
+        for (int i = 0; i < nb; i++)
+            for (int f = 0; f < dim; f++)
+                out[(size_t)f * ldb + i] = rows[(size_t)idx[i] * dim + f];
+    }
+}
+
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
 {
@@ -107,16 +127,8 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             for (int s = 0; s < n; s += bs) {
                 int nb = n - s < bs ? n - s : bs, ldb = sym_batch_ld(nb);
 
-                /* gather the batch straight into feature-major [d x nb] (the
-                 * same values from the rows when the data are not transposed) */
-                for (int f = 0; f < d->d_in; f++)
-                    for (int i = 0; i < nb; i++)
-                        Xb[(size_t)f * ldb + i] = XT ? XT[(size_t)f * ld + perm[s + i]]
-                                                     : d->X[(size_t)perm[s + i] * d->d_in + f];
-                for (int f = 0; f < d->d_out; f++)
-                    for (int i = 0; i < nb; i++)
-                        Yb[(size_t)f * ldb + i] = YT ? YT[(size_t)f * ld + perm[s + i]]
-                                                     : d->Y[(size_t)perm[s + i] * d->d_out + f];
+                gather(Xb, ldb, XT, ld, d->X, d->d_in, perm + s, nb);
+                gather(Yb, ldb, YT, ld, d->Y, d->d_out, perm + s, nb);
                 SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, Xb, Yb, nb));
                 if (!isfinite(lp.total))
                     goto diverged;

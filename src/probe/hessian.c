@@ -349,7 +349,6 @@ cleanup:
 
 /* the finite-difference step of the HVP check */
 #define HVP_CHECK_STEP 1e-5
-#define SYM_MAX_WIDTH_SQ_FOR_KINK 4096 /* weights checked on the stack; larger layers on the heap */
 
 /*
  * 1 if a weight lies within the check's step of a kink of the penalty: |w| at
@@ -361,26 +360,27 @@ cleanup:
 static int penalty_kink(const sym_model *m, const sym_reg *reg, const double *params, double s)
 {
     const sym_model_opts *o = sym_model_get_opts(m);
-    double w[SYM_MAX_WIDTH_SQ_FOR_KINK];
+    size_t most = 0;
+    double *w;
     int kink = 0;
 
     if (reg->kind != SYM_REG_L1 && !(reg->kind == SYM_REG_LP && reg->p < 2.0))
         return 0;
+    for (int l = 0; l < o->n_layers; l++)
+        most = (size_t)o->widths[l] * o->widths[l + 1] > most ? (size_t)o->widths[l] * o->widths[l + 1]
+                                                             : most;
+    if (!(w = malloc(sizeof(double) * most)))
+        return 1; /* cannot tell: do not vouch for the check */
     for (int l = 0; l < o->n_layers && !kink; l++) {
-        double lam = l < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;
         size_t cnt = (size_t)o->widths[l] * o->widths[l + 1];
-        double *buf = cnt <= sizeof(w) / sizeof(*w) ? w : malloc(sizeof(double) * cnt);
 
-        if (lam == 0.0)
+        if ((l < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder) == 0.0)
             continue;
-        if (!buf)
-            return 1; /* cannot tell: do not vouch for the check */
-        sym_model_get_weight(m, params, l, buf);
+        sym_model_get_weight(m, params, l, w);
         for (size_t i = 0; i < cnt && !kink; i++)
-            kink = fabs(buf[i]) <= s;
-        if (buf != w)
-            free(buf);
+            kink = fabs(w[i]) <= s;
     }
+    free(w);
     return kink;
 }
 

@@ -344,7 +344,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
 {
     coord c;
     int active = size - 1, rc = 0;
-    double last_ckpt = sym_now(), stop_time = 0;
+    double last_ckpt = sym_now(), stop_time = 0, last_watch = sym_now();
     char *buf = NULL;
     size_t cap = 0;
     long ns = 20000;
@@ -386,7 +386,14 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
             *abandoned = c.outstanding;
             break;
         }
-        if ((hung = silent_worker(&c, task_timeout(&c, o))) > 0) {
+        /* the workers' silence is looked at once a second, not per message:
+         * the scan is O(ranks) and a timeout is counted in seconds */
+        hung = 0;
+        if (sym_now() - last_watch >= 1.0) {
+            last_watch = sym_now();
+            hung = silent_worker(&c, task_timeout(&c, o));
+        }
+        if (hung > 0) {
             /* a hung worker never answers: checkpoint what came back, then stop */
             const worker_state *w = &c.ws[hung];
 

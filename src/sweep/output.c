@@ -1234,8 +1234,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: the file is %s%s, this run is %s%s", path,
                  fshard[0] ? "shard " : "a whole sweep", fshard, shard && shard[0] ? "shard " : "a whole sweep",
                  shard ? shard : "");
-    SYM_TRY(sym_h5_length(&len, o->h5, "/runs/status"));
-    if (len != n)
+    if (len != n) /* the run count of the file, from sym_h5_check_layout above */
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: %lld runs in the file, %d in the job", path, len, n);
     SYM_TRY(check_grid(o, path));
     SYM_TRY(sym_alloc(&st, sizeof(int64_t) * (size_t)(n + 1)));

@@ -4,6 +4,7 @@
  * configuration trained for a few epochs, timed, and scaled by each
  * configuration's work (epochs x samples x multiply-adds per sample).
  */
+#include "symsweep/io.h"
 #include "symsweep/plan.h"
 #include "symsweep/run.h"
 #include "symsweep/team.h"
@@ -211,7 +212,6 @@ int sym_plan_check(const sym_job *job, const char *out_path, int new_file)
 {
     sym_plan_sizes z;
     char a[64], b[64], dir[1024];
-    const char *slash = strrchr(out_path, '/');
     struct statvfs fs;
     double mem = memory_limit(), need;
     int rc = 0;
@@ -239,8 +239,7 @@ int sym_plan_check(const sym_job *job, const char *out_path, int new_file)
     }
     if (!new_file)
         return 0;
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_path) + (slash == out_path) : 1,
-             slash ? out_path : ".");
+    sym_path_dir(dir, sizeof(dir), out_path);
     if (statvfs(dir, &fs) != 0)
         SYM_FAIL(SYM_EUSAGE, "%s: the output directory %s does not exist or cannot be read",
                  out_path, dir);

@@ -11,6 +11,7 @@
  *     all samples' (the mistake blocking invites) is caught.
  */
 #include "check.h"
+#include "models.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,20 +23,9 @@ enum { N = 1001 };
 
 static sym_model_opts ae(sym_act a, int tied, int bias)
 {
-    sym_model_opts o = SYM_MODEL_OPTS_INIT;
-    int w[] = {6, 4, 3, 4, 6};
+    static const int w[] = {6, 4, 3, 4, 6};
 
-    o.kind = SYM_MODEL_AUTOENCODER;
-    o.n_layers = 4;
-    o.n_encoder = 2;
-    memcpy(o.widths, w, sizeof(w));
-    for (int l = 0; l < 3; l++)
-        o.act[l] = a;
-    o.act[3] = SYM_ACT_LINEAR;
-    o.tied = tied;
-    o.bias = bias;
-    o.leaky_slope = 0.1;
-    return o;
+    return sym_test_autoencoder(w, a, SYM_ACT_LINEAR, tied, bias);
 }
 
 static sym_model_opts mlp(sym_act a, sym_act out)

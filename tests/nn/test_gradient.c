@@ -5,6 +5,7 @@
  * linear layer and no weight lies within 1e-3 of zero.
  */
 #include "check.h"
+#include "models.h"
 #include "smooth_draw.h"
 
 #include <math.h>
@@ -39,20 +40,9 @@ static sym_model_opts mlp(sym_act a)
 /* autoencoder 5 -> 4 -> 3 -> 4 -> 5, activation on every layer but the output */
 static sym_model_opts ae(sym_act a, int tied, int bias)
 {
-    sym_model_opts o = SYM_MODEL_OPTS_INIT;
-    int w[] = {5, 4, 3, 4, 5};
+    static const int w[] = {5, 4, 3, 4, 5};
 
-    o.kind = SYM_MODEL_AUTOENCODER;
-    o.n_layers = 4;
-    o.n_encoder = 2;
-    memcpy(o.widths, w, sizeof(w));
-    for (int l = 0; l < 3; l++)
-        o.act[l] = a;
-    o.act[3] = SYM_ACT_LINEAR;
-    o.tied = tied;
-    o.bias = bias;
-    o.leaky_slope = 0.1;
-    return o;
+    return sym_test_autoencoder(w, a, SYM_ACT_LINEAR, tied, bias);
 }
 
 /* smallest |entry| of the per-sample Jacobians of the chains [l0, l1), built

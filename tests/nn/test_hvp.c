@@ -6,6 +6,7 @@
  * Kinks (ReLU at 0, |w| at 0) are avoided by construction as in test_gradient.
  */
 #include "check.h"
+#include "models.h"
 #include "smooth_draw.h"
 
 #include <math.h>
@@ -35,20 +36,10 @@ static sym_model_opts mlp(sym_act a, int tied, int bias)
 
 static sym_model_opts ae(sym_act a, int tied, int bias)
 {
-    sym_model_opts o = SYM_MODEL_OPTS_INIT;
-    int w[] = {5, 4, 3, 4, 5};
+    static const int w[] = {5, 4, 3, 4, 5};
 
-    o.kind = SYM_MODEL_AUTOENCODER;
-    o.n_layers = 4;
-    o.n_encoder = 2;
-    memcpy(o.widths, w, sizeof(w));
-    for (int l = 0; l < 3; l++)
-        o.act[l] = a;
-    o.act[3] = a; /* a nonlinear output layer too: its sigma'' term is exercised */
-    o.tied = tied;
-    o.bias = bias;
-    o.leaky_slope = 0.1;
-    return o;
+    /* a nonlinear output layer too: its sigma'' term is exercised */
+    return sym_test_autoencoder(w, a, a, tied, bias);
 }
 
 /* ||Hv - (g(p + h v) - g(p - h v)) / 2h|| / ||Hv|| for a random unit v; also the

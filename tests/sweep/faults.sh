@@ -14,6 +14,7 @@
 set -u
 exe=$1; mpiexec=$2; npflag=$3; py=$4
 . "$(dirname "$0")/../support/mpi_env.sh"
+. "$(dirname "$0")/../support/wait_runs.sh"
 fail=0
 cd "$tmp"
 cat > faults_job.yaml <<'YAML'
@@ -36,17 +37,6 @@ rank_pid() { # rank_pid LAUNCHER_PID R
     fi
   done
   return 1
-}
-
-wait_runs() { # wait_runs LOG N PID: until the progress log shows N runs
-  local k=0
-  for _ in $(seq 1 600); do
-    k=$(grep -o '^\[[0-9]*/' "$1" 2>/dev/null | tail -1 | tr -dc 0-9)
-    [ -n "$k" ] && [ "$k" -ge "$2" ] && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "FAIL: the sweep did not reach $2 runs (last progress: ${k:-none})"; fail=1
 }
 
 # FILE is interrupted: some runs pending, 'finished' empty, progress state=interrupted

@@ -9,6 +9,7 @@
 set -u
 exe=$1; mpiexec=$2; npflag=$3; py=$4
 . "$(dirname "$0")/../support/mpi_env.sh"
+. "$(dirname "$0")/../support/wait_runs.sh"
 fail=0
 cat > "$tmp/job.yaml" <<'YAML'
 seeds: {count: 40}
@@ -21,18 +22,6 @@ sweep:
   regularizer: [{kind: none}, {kind: l1, lambda: 0.005}, {kind: frobenius, lambda: 0.01}]
 YAML
 "$exe" run "$tmp/job.yaml" -o "$tmp/full.h5" -q || { echo "FAIL: uninterrupted run"; exit 1; }
-
-# wait until the progress log of a running sweep shows at least N runs done
-wait_runs() { # wait_runs LOG N PID
-  local k=0
-  for _ in $(seq 1 600); do
-    k=$(grep -o '^\[[0-9]*/' "$1" 2>/dev/null | tail -1 | tr -dc 0-9)
-    [ -n "$k" ] && [ "$k" -ge "$2" ] && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "FAIL: the sweep did not reach $2 runs (last progress: ${k:-none})"; fail=1
-}
 
 compare() { # compare FILE [partial]: equal to full.h5 (partial: only runs done in FILE)
   "$py" - "$tmp/full.h5" "$1" "${2:-}" <<'PY'
