@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "symsweep/core.h"
+#include "symsweep/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,6 +102,23 @@ int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nro
 /** Make @p scale (a 1-D dataset) a dimension scale named @p label and attach it to dim @p dim. */
 int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
                         const char *label);
+
+/* ---- declared datasets (schema.h) ---- */
+
+/** Create the declared datasets ([n_runs, dims...] per run), write the axes and the attributes. */
+int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs);
+/** Attach the declared dimension scales (after every dataset they name exists). */
+int sym_h5_schema_scales(sym_h5 *f, const sym_schema *s);
+
+/** One run's values for sym_h5_schema_rows: NULL where it has none (NaN rows). */
+typedef struct sym_schema_row {
+    const double *measures;
+    const double *pieces; /**< its pieces, @p piece_size doubles apart */
+} sym_schema_row;
+
+/** Rows [row0, row0 + m) of every declared per-run dataset, one write each. */
+int sym_h5_schema_rows(sym_h5 *f, const sym_schema *s, long long row0, int m,
+                       const sym_schema_row *rows, size_t piece_size);
 
 /**
  * Shape of a 2-D (or 1-D: cols = 1) float dataset in another file, for

@@ -17,7 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "symsweep/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,13 +34,8 @@ typedef enum sym_record_weights {
 /** The job-file names of record.weights ("none", "final", "initial_and_final"). */
 extern const char *const sym_record_weights_names[SYM_RECORD_WEIGHTS_COUNT];
 
-/** One point of the sweep grid: the settings a run trains with. */
-typedef struct sym_job_config {
-    sym_data_opts data;
-    sym_model_opts model;
-    sym_reg reg;
-    sym_train_opts train;
-} sym_job_config;
+/** One point of the sweep grid: the settings a run trains with (probe_api.h). */
+typedef sym_config sym_job_config;
 
 #define SYM_MAX_AXES 16
 
@@ -57,38 +53,24 @@ typedef struct sym_grid_column {
     char **str;    /**< [axis length] (owned) */
 } sym_grid_column;
 
-/**
- * Offsets (in doubles) of the end-of-run probe values in a result's
- * measures array; d and k are the largest latent width and min(d, D) over
- * the sweep's configurations (smaller ones are NaN-padded).
- */
-/** gradient_decomposition per curve point: ||J^T g||, ||g_orbit||, ||g_perp||, and the
- * objective change of the steps -lr g_orbit, -lr g_perp, -lr g */
-enum { SYM_GD_QUANTITIES = 6 };
+#define SYM_MAX_PROBES 32
 
-/** hessian scalars: zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size,
- * hvp_at_kink, cut_below, cut_above */
-enum { SYM_HESS_SCALARS = 11 };
+/** A probe of the job: its definition, its settings, where its values sit. */
+typedef struct sym_job_probe {
+    const sym_probe_def *def;
+    void *opts;           /**< its options (owned) */
+    size_t off, len;      /**< its slice of a run's measures */
+    int first_piece, n_pieces; /**< its pieces among the run's */
+    int team, team_mb;    /**< team probes: ranks (0: auto) and memory per rank (MiB) */
+    uint32_t stream;      /**< its random sub-streams start here */
+    void *plugin;         /**< the shared object it came from (owned), or NULL */
+    char plugin_path[1024];
+} sym_job_probe;
 
+/** Where the probes' values sit in sym_run_result.measures. */
 typedef struct sym_measure_layout {
-    int d, k;
-    size_t scalars, balance_l2, balance_l1, sv_enc, sv_dec, sv_prod, pen_mean, pen_max;
-    size_t reparam; /**< [families x 5]: mean/max abs, mean/max rel, end-to-end */
-    size_t cent_comm, cent_dim, cent_gap, cent_basis; /**< centralizer: [families x 2], 1, 1, n^4 */
-    int cent_n;     /**< largest hidden width probed by the centralizer */
-    size_t lp_change, lp_sparse, lp_zeros; /**< lp_ball: [n_p x families], [n_p], [n_p] */
-    size_t gd;      /**< gradient_decomposition: [SYM_GD_QUANTITIES x gd_points] quantity-major, then the headline */
-    int gd_points;  /**< largest number of curve points over configurations */
-    /* conserved: [layers x points] drift and norm, then total relative drift and drift per step */
-    size_t cons_drift, cons_norm, cons_scalars;
-    int cons_layers, cons_points;
-    /* the team probes, contiguous from team for team_len doubles */
-    size_t team, team_len;
-    size_t hess_eig, hess_scalars, hess_vec, gauge; /**< [P], SYM_HESS_SCALARS, [P x P], [3 x gauge points] */
-    int hess_p;     /**< largest parameter count */
-    size_t disc_scalars, disc_sv, disc_basis;        /**< 2, [U], [U x U] */
-    int disc_u;     /**< largest number of unknowns */
-    size_t total;
+    size_t total;          /**< doubles per run */
+    size_t team, team_len; /**< the team probes' contiguous slice */
 } sym_measure_layout;
 
 typedef struct sym_job {
@@ -109,47 +91,31 @@ typedef struct sym_job {
     sym_job_config *configs;  /**< owned */
     int loss_every;
     sym_record_weights record_weights;
-    /* probes: dependent tasks fanned out from each trained run */
-    int probe_orbit;            /**< probes.orbit_loss present */
-    sym_orbit_opts orbit;       /**< its settings (one task per direction) */
-    /* probes computed at the end of each run: Ex3 structure, penalty invariance */
-    int probe_structure, probe_penalty, penalty_trials;
-    int probe_reparam, reparam_trials, reparam_samples, n_families;
-    sym_group families[SYM_GROUP_COUNT]; /**< reparam: the families, in the job's order */
-    int probe_centralizer, cent_trials, cent_samples, cent_basis, n_cent_families;
-    sym_group cent_families[SYM_GROUP_COUNT];
-    int probe_lp, lp_dim, lp_trials, lp_points, lp_quadratics, n_lp_p, n_lp_families;
-    double lp_radius, lp_p[16];
-    int probe_gd;               /**< probes.gradient_decomposition present */
-    sym_algebra gd_algebra;
-    sym_group lp_families[SYM_GROUP_COUNT];
-    int probe_hessian, hessian_team, hessian_team_mb; /**< team 0: auto */
-    sym_hessian_opts hessian;
-    int probe_discovery, discovery_team, discovery_team_mb;
-    sym_discovery_opts discovery;
-    int probe_conserved;
+    /* the probes, in registry order (team probes last), then plug-ins */
+    int n_probes;
+    sym_job_probe probes[SYM_MAX_PROBES];
+    int n_pieces;               /**< probe pieces per run (all probes') */
+    size_t piece_size;          /**< doubles of the largest piece */
     int team_size;              /**< ranks of each run's team task (1 without team probes) */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
+
+/** The probe of the job called @p name, or NULL. */
+const sym_job_probe *sym_job_find_probe(const sym_job *job, const char *name);
+/** The job's probe that piece @p piece of a run belongs to (the piece's number in it: *local). */
+const sym_job_probe *sym_job_piece_probe(const sym_job *job, int piece, int *local);
+/**
+ * Every probe's datasets and attributes (schema.h), offsets into the run's
+ * measures and pieces; sym_schema_dispose frees it.
+ */
+int sym_job_schema(const sym_job *job, sym_schema *s);
 
 /** 1 if the job's runs have a team task. */
 int sym_job_has_team(const sym_job *job);
 
 /** Probe pieces (dependent tasks) per run: 0 without probes. */
 int sym_job_n_pieces(const sym_job *job);
-/**
- * Where each result sits in one probe piece (one orbit direction): the
- * objective and data loss along the orbit (points each), then with
- * perpendicular the objective along the perpendicular direction (points),
- * then with landscape the landscape x landscape grid (row = t, column = s).
- * Offsets in doubles; perp and land are (size_t)-1 when not recorded.
- */
-typedef struct sym_piece_layout {
-    size_t loss, data, perp, land, size;
-} sym_piece_layout;
-
-sym_piece_layout sym_job_piece_layout(const sym_job *job);
-/** Doubles one probe piece takes (sym_job_piece_layout(job).size). */
+/** Doubles one probe piece takes (the largest piece of any probe). */
 size_t sym_job_piece_size(const sym_job *job);
 /** Doubles a run's probe results take: pieces x sym_job_piece_size. */
 size_t sym_job_probe_size(const sym_job *job);

@@ -52,6 +52,15 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job);
 int sym_plan_check(const sym_job *job, const char *out_path, int new_file);
 
 /**
+ * Ranks of each run's team task: per team probe its `team` setting, or with
+ * `team: auto` the smallest team whose ranks each fit its team_memory_mb;
+ * the largest over probes and grid points (1 without team probes).
+ */
+int sym_plan_team_size(const sym_job *job);
+/** Bytes per rank of the team probes' dense problems at model @p mo on teams of @p size. */
+double sym_plan_team_bytes(const sym_job *job, const sym_model_opts *mo, int size);
+
+/**
  * An upper estimate of the seconds one task of @p job takes on a slow core
  * (a training run, an orbit piece or a team task, whichever is largest): the
  * default task timeout is at least 20 times this, so that long runs are not

@@ -48,13 +48,11 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index);
 void sym_run_result_dispose(sym_run_result *r);
 
 /**
- * Probe piece @p piece of run @p index from the run's trained parameters:
- * for orbit_loss, direction number @p piece drawn from the stream
- * (seed, SYM_RNG_PROBE, piece), and the objective and data loss along it into
- * @p out (sym_job_piece_size doubles: total, data, then the perpendicular
- * line and landscape when asked for, their xi drawn from the stream
- * (seed, SYM_RNG_PROBE, 0x50000 + piece)).  The run's data are regenerated
- * from its seed, so any rank computes the same numbers.
+ * Probe piece @p piece of run @p index from the run's trained parameters,
+ * into @p out (sym_job_piece_size doubles): the piece of the probe it
+ * belongs to (sym_job_piece_probe), computed by that probe's `piece`.  The
+ * run's data are regenerated from its seed, so any rank computes the same
+ * numbers.
  */
 int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const double *params);
 

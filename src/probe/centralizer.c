@@ -6,6 +6,10 @@
  * t = 0 reads sigma'(z) * (A z) = A sigma(z).
  */
 #include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -138,3 +142,133 @@ cleanup:
     free(work);
     return rc;
 }
+
+/* ---- the probe: probes.centralizer ---- */
+
+typedef struct centralizer_opts {
+    int trials, samples, basis, n_families;
+    sym_group families[SYM_GROUP_COUNT];
+    int n;          /* largest first hidden width over the grid */
+    size_t dim_at;  /* [families x 2] commutation, then dimension, gap, basis */
+} centralizer_opts;
+
+static const sym_setting centralizer_settings[] = {
+    SYM_FAMILIES_SETTING(centralizer_opts, families, n_families, "the group families, in this order"),
+    {.name = "trials", .type = SYM_SETTING_INT, .offset = offsetof(centralizer_opts, trials),
+     .lo = 1, .hi = 1000000, .doc = "group elements drawn per family"},
+    {.name = "samples", .type = SYM_SETTING_INT, .offset = offsetof(centralizer_opts, samples),
+     .lo = 1, .hi = 1000000, .doc = "points z of the infinitesimal condition (at least the width)"},
+    {.name = "basis", .type = SYM_SETTING_BOOL, .offset = offsetof(centralizer_opts, basis),
+     .doc = "record a basis of the infinitesimal centralizer"},
+};
+
+static void centralizer_init(void *opts)
+{
+    centralizer_opts *o = opts;
+
+    o->trials = 20;
+    o->samples = 200;
+    sym_all_families(o->families, &o->n_families);
+}
+
+static int centralizer_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    const centralizer_opts *o = opts;
+
+    if (cfg->model.n_layers < 2)
+        return SYM_PROBE_MSG(msg, "", "probes the first hidden layer's activation and width: the "
+                                      "model has no hidden layer");
+    if (o->samples < cfg->model.widths[1])
+        return SYM_PROBE_MSG(msg, "samples", "expected at least the hidden width (%d) to determine "
+                             "the centralizer, found %d", cfg->model.widths[1], o->samples);
+    return 0;
+}
+
+static size_t centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs)
+{
+    centralizer_opts *o = opts;
+    size_t N;
+
+    for (int c = 0; c < n_cfgs; c++)
+        o->n = cfgs[c].model.widths[1] > o->n ? cfgs[c].model.widths[1] : o->n;
+    N = (size_t)o->n;
+    o->dim_at = 2 * (size_t)o->n_families;
+    return o->dim_at + 2 + (o->basis ? N * N * N * N : 0);
+}
+
+static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const centralizer_opts *o = opts;
+    long long nf[1] = {o->n_families}, N = o->n, b[3] = {N * N, N, N};
+    char path[SYM_SCHEMA_PATH], fams[512];
+
+    (void)team_size;
+    sym_schema_measure(s, "/probes/centralizer/commutation_mean", 1, nf, 0, 2,
+                       "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
+                       "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]");
+    sym_schema_measure(s, "/probes/centralizer/commutation_max", 1, nf, 1, 2, "max of the same [run x family]");
+    sym_schema_measure(s, "/runs/metrics/centralizer_dimension", 0, NULL, o->dim_at, 1,
+                       "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
+                       "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)");
+    sym_schema_measure(s, "/probes/centralizer/gap", 0, NULL, o->dim_at + 1, 1,
+                       "smallest non-null singular value over the largest null one (inf: nothing null)");
+    if (o->basis)
+        sym_schema_measure(s, "/probes/centralizer/basis", 3, b, o->dim_at + 2, 1,
+                           "a basis of the infinitesimal centralizer: [run, element, n, n], the "
+                           "first 'dimension' elements, NaN after");
+    for (int f = 0; f < o->n_families; f++) {
+        snprintf(path, sizeof(path), "/runs/metrics/centralizer_max_%s", sym_group_name(o->families[f]));
+        sym_schema_measure(s, path, 0, NULL, 2 * (size_t)f + 1, 1,
+                           "max commutation error of the first hidden activation with group "
+                           "elements of the family (centralizer probe)");
+    }
+    sym_families_text(fams, sizeof(fams), o->families, o->n_families);
+    sym_schema_attr_string(s, "/probes/centralizer/commutation_max", "families", fams);
+    return 0;
+}
+
+static int centralizer_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const centralizer_opts *o = opts;
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
+    /* the first hidden layer's activation at its width; its own stream */
+    sym_act act = mo->act[0];
+    int n = mo->widths[1], dim = 0, N = o->n, rc = 0;
+    double gap = 0, *basis = NULL, *slot = x + o->dim_at + 2;
+    sym_rng rng;
+
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
+    for (int f = 0; f < o->n_families; f++)
+        SYM_TRY(sym_centralizer_commutation(x + 2 * (size_t)f, act, mo->leaky_slope, n, o->families[f],
+                                            o->trials, 10, &rng));
+    if (o->basis)
+        SYM_TRY(sym_alloc_doubles(&basis, (size_t)n * n * n * n));
+    SYM_TRY(sym_centralizer_dimension(&dim, &gap, basis, act, mo->leaky_slope, n, o->samples, &rng));
+    if (basis) /* [n^2 x n x n] into the [N^2 x N x N] slot */
+        for (int e = 0; e < n * n; e++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    slot[((size_t)e * N + i) * N + j] = basis[((size_t)e * n + i) * n + j];
+    x[o->dim_at] = dim;
+    x[o->dim_at + 1] = gap;
+cleanup:
+    free(basis);
+    return rc;
+}
+
+const sym_probe_def sym_probe_centralizer = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "centralizer",
+    .doc = "Ex2: which linear maps commute with the first hidden layer's activation: commutation "
+           "errors of group elements, and the dimension of the infinitesimal centralizer",
+    .opts_size = sizeof(centralizer_opts),
+    .settings = centralizer_settings,
+    .n_settings = sizeof centralizer_settings / sizeof *centralizer_settings,
+    .stream = SYM_STREAM_CENTRALIZER,
+    .init = centralizer_init,
+    .check = centralizer_check,
+    .layout = centralizer_layout,
+    .schema = centralizer_schema,
+    .at_end = centralizer_at_end,
+};

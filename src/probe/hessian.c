@@ -5,6 +5,8 @@
  * symmetry conserves under gradient flow.
  */
 #include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
 
 #include <float.h>
 #include <math.h>
@@ -257,63 +259,6 @@ void sym_spectrum_stats(sym_spectrum *out, const double *w, int n, sym_zero_cut 
     out->gap = z == 0 ? INFINITY : z == n ? NAN : out->above / fmax(out->below, 1e-300);
 }
 
-/* ---- conserved quantities ---- */
-
-int sym_conserved_kind(const sym_model *m, int h)
-{
-    const sym_model_opts *o = sym_model_get_opts(m);
-
-    SYM_ASSERT(h >= 0 && h + 1 < o->n_layers);
-    return act_algebra(o->act[h]);
-}
-
-size_t sym_conserved_size(const sym_model *m, int h)
-{
-    int n = sym_model_get_opts(m)->widths[h + 1], k = sym_conserved_kind(m, h);
-
-    return k == SYM_ALGEBRA_GL ? (size_t)n * n : k == SYM_ALGEBRA_DIAGONAL ? (size_t)n : 0;
-}
-
-int sym_conserved_measure(double *q, const sym_model *m, const double *params, int h)
-{
-    const sym_model_opts *o = sym_model_get_opts(m);
-    int n = o->widths[h + 1], ni = o->widths[h], no = o->widths[h + 2], k = sym_conserved_kind(m, h);
-    int rc = 0;
-    double *Win = NULL, *Wout = NULL;
-    const double *b = sym_model_bias(m, (double *)params, h);
-
-    if (k == SYM_SYMMETRY_NONE)
-        return 0;
-    SYM_TRY(sym_alloc_doubles(&Win, (size_t)n * ni));
-    SYM_TRY(sym_alloc_doubles(&Wout, (size_t)no * n));
-    sym_model_get_weight(m, params, h, Win);      /* [n x ni] */
-    sym_model_get_weight(m, params, h + 1, Wout); /* [no x n] */
-    if (k == SYM_ALGEBRA_GL) {
-        /* W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T */
-        sym_gemm(1, 0, n, n, no, 1.0, Wout, Wout, 0.0, q);
-        sym_gemm(0, 1, n, n, ni, -1.0, Win, Win, 1.0, q);
-        if (b)
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                    q[(size_t)i * n + j] -= b[i] * b[j];
-    } else {
-        /* per neuron: ||incoming||^2 (weights and bias) - ||outgoing||^2 */
-        for (int i = 0; i < n; i++) {
-            double in = b ? b[i] * b[i] : 0.0, out = 0.0;
-
-            for (int j = 0; j < ni; j++)
-                in += Win[(size_t)i * ni + j] * Win[(size_t)i * ni + j];
-            for (int j = 0; j < no; j++)
-                out += Wout[(size_t)j * n + i] * Wout[(size_t)j * n + i];
-            q[i] = in - out;
-        }
-    }
-cleanup:
-    free(Win);
-    free(Wout);
-    return rc;
-}
-
 /* ---- the hessian probe ---- */
 
 int sym_syev_local(void *solver, double *w, double *Z, int want_vectors, int n, sym_column_fn fn,
@@ -515,172 +460,246 @@ cleanup:
     return rc;
 }
 
-/* ---- symmetry discovery ---- */
+/* ---- the probe: probes.hessian ---- */
 
-int sym_svd_local(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx)
+/* zeros, gap, top, orbit_dim, orbit_gap, hvp_error, n_params, team size, hvp_at_kink,
+ * cut_below, cut_above */
+enum { HESS_SCALARS = 11 };
+
+typedef struct hessian_opts {
+    sym_hessian_opts h;
+    int zero_cut; /* the enum setting, copied into h by settle */
+    int p;        /* largest parameter count over the grid */
+    size_t sc, vec, gauge; /* offsets: eigenvalues [p] first */
+    double *gauge_t; /* the gauge axis (owned) */
+} hessian_opts;
+
+static const sym_setting hessian_settings[] = {
+    {.name = "zero_cut", .type = SYM_SETTING_ENUM, .offset = offsetof(hessian_opts, zero_cut),
+     .names = sym_zero_cut_names, .n_names = SYM_ZERO_CUT_COUNT,
+     .doc = "how zero eigenvalues are told: the largest gap, or a threshold (default: gap, or "
+            "threshold when one is given)"},
+    {.name = "threshold", .type = SYM_SETTING_DOUBLE, .offset = offsetof(hessian_opts, h.threshold),
+     .lo = 0.0, .lo_open = 1, .hi = 1.0, .hi_open = 1,
+     .doc = "zero_cut threshold: |w| <= threshold max |w| is zero"},
+    {.name = "eigenvectors", .type = SYM_SETTING_BOOL, .offset = offsetof(hessian_opts, h.eigenvectors),
+     .doc = "record the eigenvectors (P x P per run)"},
+    {.name = "hvp_checks", .type = SYM_SETTING_INT, .offset = offsetof(hessian_opts, h.hvp_checks),
+     .lo = 0, .hi = 1000, .doc = "random directions whose H v is checked against finite differences"},
+    {.name = "gauge_points", .type = SYM_SETTING_INT, .offset = offsetof(hessian_opts, h.gauge_points),
+     .lo = 0, .hi = 1001, .doc = "points t along exp(t A) . theta where the spectrum is measured again"},
+    {.name = "gauge_t_max", .type = SYM_SETTING_DOUBLE, .offset = offsetof(hessian_opts, h.gauge_t_max),
+     .lo = 0.0, .lo_open = 1, .hi = 100.0, .doc = "t runs over [-gauge_t_max, gauge_t_max]"},
+};
+
+static void hessian_init(void *opts)
 {
-    double *A = NULL, *work = NULL;
+    hessian_opts *o = opts;
+    sym_hessian_opts def = SYM_HESSIAN_OPTS_INIT;
+
+    o->h = def;
+    o->zero_cut = def.zero_cut;
+}
+
+static int hessian_settle(void *opts, const int *given, sym_probe_msg *msg)
+{
+    hessian_opts *o = opts;
+
+    (void)msg;
+    /* zeros end at the largest gap, unless a threshold is asked for */
+    if (!given[0])
+        o->zero_cut = given[1] ? SYM_ZERO_CUT_THRESHOLD : SYM_ZERO_CUT_GAP;
+    o->h.zero_cut = (sym_zero_cut)o->zero_cut;
+    return 0;
+}
+
+static int hessian_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    (void)opts;
+    if (!sym_hvp_supported(&cfg->reg))
+        return SYM_PROBE_MSG(msg, "", "exact Hessian-vector products support the regularizers none, "
+                             "frobenius, l1 and lp; found %s", sym_reg_name(cfg->reg.kind));
+    return 0;
+}
+
+static void hessian_dispose(void *opts) { free(((hessian_opts *)opts)->gauge_t); }
+
+static size_t hessian_layout(void *opts, const sym_config *cfgs, int n)
+{
+    hessian_opts *o = opts;
+    int G = o->h.gauge_points;
+
+    for (int c = 0; c < n; c++) {
+        sym_model *m = NULL;
+
+        if (sym_model_create(&m, &cfgs[c].model) == 0) {
+            int P = (int)sym_model_n_params(m);
+
+            o->p = P > o->p ? P : o->p;
+        }
+        sym_model_free(m);
+    }
+    o->sc = (size_t)o->p;
+    o->vec = o->sc + HESS_SCALARS;
+    o->gauge = o->vec + (o->h.eigenvectors ? (size_t)o->p * o->p : 0);
+    free(o->gauge_t);
+    o->gauge_t = NULL;
+    if (G > 0 && sym_alloc_doubles(&o->gauge_t, (size_t)G) == 0)
+        for (int k = 0; k < G; k++)
+            o->gauge_t[k] = G == 1 ? o->h.gauge_t_max : sym_orbit_grid(k, G, o->h.gauge_t_max);
+    return o->gauge + 3 * (size_t)G;
+}
+
+static int hessian_schema(const void *opts, int team_size, sym_schema *s)
+{
+    static const char *const hs[HESS_SCALARS][2] = {
+        {"hessian_zero_count", "eigenvalues of the Hessian counted zero: below the largest gap "
+                               "of |w| on a log scale whose lower side is at most 1e-4 max |w| "
+                               "and which spans at least a factor 1e3 (zero_cut gap), or with "
+                               "|w| <= threshold max |w| (zero_cut threshold); attributes "
+                               "zero_cut and threshold of /probes/hessian/eigenvalues"},
+        {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
+                        "zero; a large gap makes the count trustworthy)"},
+        {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian"},
+        {"hessian_orbit_dim", "rank of the orbit-tangent map of the objective's symmetry "
+                              "algebra at the trained point (computed independently of the "
+                              "Hessian; equals hessian_zero_count at a minimum whose only flat "
+                              "directions are the orbit's); NaN for tied models"},
+        {"hessian_orbit_gap", "smallest counted over largest uncounted singular value of the "
+                              "orbit-tangent map (inf: full rank)"},
+        {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
+                              "/ ||H v||, h = 1e-5: the exact products checked against finite "
+                              "differences of the gradient; NaN where hessian_hvp_at_kink is 1"},
+        {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues"},
+        {"hessian_team_size", "ranks of the team that computed the spectrum (ScaLAPACK grid "
+                              "as square as the size allows)"},
+        {"hessian_hvp_at_kink", "1 when a penalized weight lies within the check's step (1e-5) "
+                                "of a kink of an l1 or l_p (p < 2) penalty: the gradient jumps "
+                                "there, so the finite-difference check says nothing and "
+                                "hessian_hvp_error is NaN; 0 otherwise"},
+        {"hessian_cut_below", "the largest |w| counted zero: the lower neighbour of the cut "
+                              "(NaN: none is zero)"},
+        {"hessian_cut_above", "the smallest |w| counted non-zero: the upper neighbour of the "
+                              "cut (NaN: all are zero)"}};
+    const hessian_opts *o = opts;
+    const char *ev = "/probes/hessian/eigenvalues";
+    long long P[1] = {o->p}, PP[2] = {o->p, o->p}, G[1] = {o->h.gauge_points};
+
+    sym_schema_measure(s, ev, 1, P, 0, 1,
+                       "eigenvalues of the Hessian of the objective at the trained "
+                       "parameters, ascending [run, k] (NaN past the run's P); exact "
+                       "Hessian-vector products, ScaLAPACK pdsyevd");
+    for (int q = 0; q < HESS_SCALARS; q++) {
+        char path[SYM_SCHEMA_PATH];
+
+        snprintf(path, sizeof(path), "/runs/metrics/%s", hs[q][0]);
+        sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q][1]);
+    }
+    if (o->h.eigenvectors)
+        sym_schema_measure(s, "/probes/hessian/eigenvectors", 2, PP, o->vec, 1,
+                           "[run, k, i]: component i of the unit eigenvector of eigenvalue k "
+                           "(NaN past the run's P)");
+    if (G[0] > 0) {
+        const char *gt = "/probes/hessian/gauge_t";
+
+        if (!o->gauge_t)
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the gauge axis");
+        sym_schema_axis(s, gt, SYM_SCHEMA_F64, (int)G[0], o->gauge_t,
+                        "orbit parameter t of each gauge point (dimension scale)");
+        sym_schema_measure(s, "/probes/hessian/gauge_loss", 1, G, o->gauge, 1,
+                           "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
+                           "random unit direction of the objective's symmetry algebra (NaN: "
+                           "no continuous symmetry) [run, t]");
+        sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G, o->gauge + (size_t)G[0], 1,
+                           "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
+                           "orbit (Sylvester's law of inertia)");
+        sym_schema_scale(sym_schema_measure(s, "/probes/hessian/gauge_top_eigenvalue", 1, G,
+                                            o->gauge + 2 * (size_t)G[0], 1,
+                                            "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
+                                            "changes along the orbit while the function does not (a gauge "
+                                            "artifact, Dinh et al. 2017)"),
+                         1, gt, "t");
+    }
+    sym_schema_attr_double(s, ev, "threshold", o->h.threshold);
+    sym_schema_attr_string(s, ev, "zero_cut", sym_zero_cut_names[o->h.zero_cut]);
+    sym_schema_attr_int(s, ev, "team_size", team_size);
+    return 0;
+}
+
+static void hessian_team_need(const void *opts, const sym_model *m, sym_team_need *need)
+{
+    (void)opts;
+    need->kind = SYM_TEAM_SYEV;
+    need->m = need->n = (long long)sym_model_n_params(m);
+}
+
+static int hessian_team(const void *opts, const sym_probe_run *run, const sym_team_ops *team, double *out)
+{
+    const hessian_opts *o = opts;
+    size_t P = sym_model_n_params(run->model), G = (size_t)o->h.gauge_points;
+    double *vec = NULL, *sc = out + o->sc;
+    sym_hessian_out h;
+    sym_rng rng;
     int rc = 0;
 
-    (void)solver;
-    if (m < n)
-        SYM_FAIL(SYM_EINVAL, "SVD of a %d x %d matrix: needs at least as many rows as columns", m, n);
-    SYM_TRY(sym_alloc_doubles(&A, (size_t)m * n));
-    SYM_TRY(sym_alloc_doubles(&work, sym_svd_work_size(m, n)));
-    for (int i = 0; i < m; i++)
-        SYM_TRY(fn(ctx, i, A + (size_t)i * n));
-    SYM_TRY(sym_svd(s, NULL, Vt, A, m, n, work));
+    memset(&h, 0, sizeof(h));
+    h.eig = out;
+    if (o->h.eigenvectors && team->rank == 0)
+        SYM_TRY(sym_alloc_doubles(&vec, P * P));
+    h.vec = vec;
+    if (G > 0) {
+        h.gauge_loss = out + o->gauge;
+        h.gauge_zeros = out + o->gauge + G;
+        h.gauge_top = out + o->gauge + 2 * G;
+    }
+    /* its own stream: the HVP check directions, then the gauge direction */
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
+    SYM_TRY(sym_hessian_probe(&h, run->model, &run->cfg->reg, run->params, run->data, &o->h, &rng,
+                              team->syev, team->solver));
+    sc[0] = h.zeros;
+    sc[1] = h.gap;
+    sc[2] = h.top;
+    sc[3] = h.orbit_dim >= 0 ? h.orbit_dim : NAN;
+    sc[4] = h.orbit_gap;
+    sc[5] = h.hvp_error;
+    sc[6] = (double)P;
+    sc[7] = team->size;
+    sc[8] = h.hvp_at_kink;
+    sc[9] = h.cut_below;
+    sc[10] = h.cut_above;
+    if (vec) /* [P x P] into the [p x p] slot */
+        for (size_t i = 0; i < P; i++)
+            memcpy(out + o->vec + i * (size_t)o->p, vec + i * P, sizeof(double) * P);
 cleanup:
-    free(A);
-    free(work);
+    free(vec);
     return rc;
 }
 
-const char *const sym_discovery_family_names[] = {"layer", "full"};
-_Static_assert(sizeof sym_discovery_family_names / sizeof *sym_discovery_family_names == SYM_DISCOVERY_COUNT,
-               "one name per discovery family");
-
-const char *sym_discovery_family_name(sym_discovery_family f)
+/* P Hessian-vector products, then an O(P^3) solve */
+double sym_team_task_work(const void *opts, const sym_config *cfg, double n_params, double pass)
 {
-    return f >= 0 && f < SYM_DISCOVERY_COUNT ? sym_discovery_family_names[f] : "?";
+    (void)opts;
+    (void)cfg;
+    return 6.0 * n_params * pass + 10.0 * n_params * n_params * n_params;
 }
 
-int sym_discovery_unknowns(const sym_model *m, sym_discovery_family f)
-{
-    size_t P = sym_model_n_params(m);
-
-    if (f == SYM_DISCOVERY_FULL)
-        return (int)(P * P);
-    return (int)sym_orbit_direction_size(m);
-}
-
-int sym_discovery_conditions(const sym_model *m, const sym_discovery_opts *o)
-{
-    return o->conditions > 0 ? o->conditions : 2 * sym_discovery_unknowns(m, o->family) + 16;
-}
-
-typedef struct cond_ctx {
-    const sym_model *m;
-    const sym_data *fixed;
-    const sym_discovery_opts *o;
-    uint64_t seed;
-    uint32_t sub;
-    sym_eval *e;
-    double *th, *g, *X, *Y;
-} cond_ctx;
-
-/* condition i: grad L(theta_i; X_i)^T (H theta_i) = 0 as a row over the unknowns of H */
-static int condition_row(void *ctx, int i, double *row)
-{
-    cond_ctx *c = ctx;
-    const sym_model_opts *mo = sym_model_get_opts(c->m);
-    size_t P = sym_model_n_params(c->m);
-    int U = sym_discovery_unknowns(c->m, c->o->family), rc = 0, n;
-    const double *X = c->X, *Y = c->Y;
-    sym_loss_parts lp;
-    sym_rng r;
-    double nrm;
-
-    /* every condition from its own stream: any rank computes any row alike */
-    sym_rng_init(&r, c->seed, SYM_RNG_PROBE, c->sub + (uint32_t)i);
-    sym_model_init_params(c->m, c->th, &r);
-    for (int l = 0; l < mo->n_layers; l++) {
-        double *b = sym_model_bias(c->m, c->th, l);
-
-        for (int k = 0; b && k < mo->widths[l + 1]; k++)
-            b[k] = sym_rng_normal(&r);
-    }
-    for (size_t k = 0; k < P; k++)
-        c->th[k] *= c->o->point_scale;
-    if (c->fixed) {
-        X = c->fixed->X;
-        Y = c->fixed->Y;
-        n = c->fixed->n;
-    } else {
-        n = c->o->batch;
-        for (int k = 0; k < n * mo->widths[0]; k++)
-            c->X[k] = sym_rng_normal(&r);
-        for (int k = 0; k < n * mo->widths[mo->n_layers]; k++)
-            c->Y[k] = sym_rng_normal(&r);
-    }
-    SYM_TRY(sym_eval_loss(c->e, &lp, c->g, c->th, X, Y, n));
-    if (c->o->family == SYM_DISCOVERY_FULL) {
-        for (size_t a = 0; a < P; a++)
-            for (size_t b = 0; b < P; b++)
-                row[a * P + b] = c->g[a] * c->th[b];
-    } else {
-        sym_orbit_tangent_adjoint(row, c->m, c->th, c->g, SYM_ALGEBRA_GL);
-    }
-    /* scale does not change the null space: divide by the condition's natural
-     * size ||grad|| ||theta|| (|grad^T H theta| <= ||grad|| ||H|| ||theta||), not
-     * by the row's own norm, which would blow rounding noise up to unit rows
-     * where the condition holds identically */
-    nrm = sym_norm2(c->g, P) * sym_norm2(c->th, P);
-    if (nrm > 0.0)
-        for (int k = 0; k < U; k++)
-            row[k] /= nrm;
-cleanup:
-    return rc;
-}
-
-int sym_symmetry_discovery(sym_discovery_out *out, const sym_model *m, const sym_reg *reg,
-                           const sym_data *fixed, const sym_discovery_opts *o, uint64_t seed,
-                           uint32_t sub, sym_svd_fn solve, void *solver)
-{
-    const sym_model_opts *mo = sym_model_get_opts(m);
-    int U = sym_discovery_unknowns(m, o->family), M = sym_discovery_conditions(m, o), rc = 0;
-    int batch = fixed ? fixed->n : o->batch;
-    double *Vt = NULL, big, below = 0.0, above = INFINITY;
-    cond_ctx c;
-
-    memset(&c, 0, sizeof(c));
-    if (mo->tied && o->family == SYM_DISCOVERY_LAYER)
-        SYM_FAIL(SYM_EINVAL, "symmetry_discovery family layer: the layer action unties a tied autoencoder (use family full)");
-    if (U < 1)
-        SYM_FAIL(SYM_EINVAL, "symmetry_discovery family %s: the model has no hidden layer to act on",
-                 sym_discovery_family_name(o->family));
-    if (M < U)
-        SYM_FAIL(SYM_EINVAL, "symmetry_discovery: %d conditions for %d unknowns: need at least as many",
-                 M, U);
-    c.m = m;
-    c.fixed = fixed;
-    c.o = o;
-    c.seed = seed;
-    c.sub = sub;
-    SYM_TRY(sym_eval_create(&c.e, m, reg, batch));
-    SYM_TRY(sym_alloc_doubles(&c.th, sym_model_n_params(m)));
-    SYM_TRY(sym_alloc_doubles(&c.g, sym_model_n_params(m)));
-    SYM_TRY(sym_alloc_doubles(&c.X, (size_t)batch * mo->widths[0]));
-    SYM_TRY(sym_alloc_doubles(&c.Y, (size_t)batch * mo->widths[mo->n_layers]));
-    if (out->basis)
-        SYM_TRY(sym_alloc_doubles(&Vt, (size_t)U * U));
-    SYM_TRY(solve(solver, out->sv, Vt, M, U, condition_row, &c));
-    /* rows are at most about unit size after the scaling, so sqrt(M) bounds
-     * the largest singular value: a fixed reference, since when every
-     * condition holds identically the largest is itself rounding */
-    big = sqrt((double)M);
-    out->dim = 0;
-    for (int k = 0; k < U; k++) {
-        if (out->sv[k] <= o->threshold * big) {
-            out->dim++;
-            below = fmax(below, out->sv[k]);
-        } else {
-            above = fmin(above, out->sv[k]);
-        }
-    }
-    out->gap = out->dim == 0 ? INFINITY : out->dim == U ? NAN : above / fmax(below, 1e-300);
-    if (out->basis && Vt) {
-        /* the null space: the last dim right singular vectors (Vt on rank 0 of a team) */
-        for (size_t k = 0; k < (size_t)U * U; k++)
-            out->basis[k] = NAN;
-        memcpy(out->basis, Vt + (size_t)(U - out->dim) * U, sizeof(double) * (size_t)out->dim * U);
-    }
-cleanup:
-    sym_eval_free(c.e);
-    free(c.th);
-    free(c.g);
-    free(c.X);
-    free(c.Y);
-    free(Vt);
-    return rc;
-}
+const sym_probe_def sym_probe_hessian = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "hessian",
+    .doc = "the Hessian's spectrum at the trained point (exact Hessian-vector products, a team "
+           "task): its zero count against the orbit dimension, and along the orbit (gauge)",
+    .opts_size = sizeof(hessian_opts),
+    .settings = hessian_settings,
+    .n_settings = sizeof hessian_settings / sizeof *hessian_settings,
+    .stream = SYM_STREAM_HESSIAN,
+    .init = hessian_init,
+    .settle = hessian_settle,
+    .check = hessian_check,
+    .layout = hessian_layout,
+    .schema = hessian_schema,
+    .dispose = hessian_dispose,
+    .team_need = hessian_team_need,
+    .team = hessian_team,
+    .task_work = sym_team_task_work,
+};

@@ -5,6 +5,10 @@
  * sit on the axes, so solutions there are sparse.
  */
 #include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -239,3 +243,127 @@ cleanup:
     free(ew);
     return rc;
 }
+
+/* ---- the probe: probes.lp_ball ---- */
+
+typedef struct lp_opts {
+    int dim, trials, points, quadratics, n_p, n_families;
+    double radius, p[16];
+    sym_group families[SYM_GROUP_COUNT];
+} lp_opts;
+
+static const sym_setting lp_settings[] = {
+    {.name = "dim", .type = SYM_SETTING_INT, .offset = offsetof(lp_opts, dim), .lo = 1, .hi = 1000,
+     .doc = "dimension of the balls"},
+    {.name = "p", .type = SYM_SETTING_EXPONENTS, .offset = offsetof(lp_opts, p),
+     .count_offset = offsetof(lp_opts, n_p), .lo = 0.1, .hi = 1000, .max_len = 16,
+     .expected = "a list of 1 to 16 exponents (numbers >= 0.1, or inf)",
+     .doc = "the exponents p of the l_p balls"},
+    SYM_FAMILIES_SETTING(lp_opts, families, n_families, "the group families, in this order"),
+    {.name = "trials", .type = SYM_SETTING_INT, .offset = offsetof(lp_opts, trials), .lo = 1,
+     .hi = 1000000, .doc = "group elements drawn per family and p"},
+    {.name = "points", .type = SYM_SETTING_INT, .offset = offsetof(lp_opts, points), .lo = 1,
+     .hi = 10000000, .doc = "points of the unit sphere each element is tried on"},
+    {.name = "quadratics", .type = SYM_SETTING_INT, .offset = offsetof(lp_opts, quadratics), .lo = 1,
+     .hi = 1000000, .doc = "random convex quadratics minimized over each ball"},
+    {.name = "radius", .type = SYM_SETTING_DOUBLE, .offset = offsetof(lp_opts, radius), .lo = 0.0,
+     .lo_open = 1, .hi = NAN, .doc = "radius of the constraint ball"},
+};
+
+static void lp_init(void *opts)
+{
+    static const double def_p[7] = {0.5, 1, 1.5, 2, 3, 4, INFINITY};
+    lp_opts *o = opts;
+
+    o->dim = 2;
+    o->trials = 20;
+    o->points = 500;
+    o->quadratics = 200;
+    o->radius = 1.0;
+    o->n_p = 7;
+    memcpy(o->p, def_p, sizeof(def_p));
+    sym_all_families(o->families, &o->n_families);
+}
+
+static size_t lp_layout(void *opts, const sym_config *cfgs, int n)
+{
+    const lp_opts *o = opts;
+
+    (void)cfgs;
+    (void)n;
+    return (size_t)o->n_p * o->n_families + 2 * (size_t)o->n_p;
+}
+
+static int lp_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const lp_opts *o = opts;
+    const char *nc = "/probes/lp_ball/norm_change";
+    size_t sparse = (size_t)o->n_p * o->n_families;
+    long long pf[2] = {o->n_p, o->n_families}, np[1] = {o->n_p};
+    char path[SYM_SCHEMA_PATH], fams[512], ps[256] = "";
+
+    (void)team_size;
+    sym_schema_measure(s, nc, 2, pf, 0, 1,
+                       "max over group elements K and points x of the unit l_p sphere of "
+                       "| ||K x||_p - 1 | [run x p x family]");
+    sym_schema_measure(s, "/probes/lp_ball/sparse_fraction", 1, np, sparse, 1,
+                       "fraction of random convex quadratics whose minimum over the l_p ball "
+                       "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1");
+    sym_schema_measure(s, "/probes/lp_ball/mean_zeros", 1, np, sparse + (size_t)o->n_p, 1,
+                       "mean number of zero coordinates of those minima [run x p]");
+    for (int k = 0; k < o->n_p; k++) {
+        if (isinf(o->p[k]))
+            snprintf(path, sizeof(path), "/runs/metrics/lp_sparse_fraction_pinf");
+        else
+            snprintf(path, sizeof(path), "/runs/metrics/lp_sparse_fraction_p%g", o->p[k]);
+        sym_schema_measure(s, path, 0, NULL, sparse + (size_t)k, 1,
+                           "fraction of constrained minima with a zero coordinate (lp_ball probe)");
+        snprintf(ps + strlen(ps), sizeof(ps) - strlen(ps), "%s%g", k ? ", " : "", o->p[k]);
+    }
+    sym_families_text(fams, sizeof(fams), o->families, o->n_families);
+    sym_schema_attr_string(s, nc, "families", fams);
+    sym_schema_attr_string(s, nc, "p", ps);
+    sym_schema_attr_int(s, nc, "dim", o->dim);
+    return 0;
+}
+
+static int lp_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const lp_opts *o = opts;
+    size_t sparse = (size_t)o->n_p * o->n_families;
+    sym_rng rng;
+    int rc = 0;
+
+    /* geometry only: independent of the network; its own stream */
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
+    for (int k = 0; k < o->n_p; k++) {
+        for (int f = 0; f < o->n_families; f++)
+            SYM_TRY(sym_lp_norm_change(x + (size_t)k * o->n_families + f, o->dim, o->p[k], o->families[f],
+                                       o->trials, o->points, &rng));
+        if (o->p[k] >= 1.0) { /* convex balls only */
+            double sp[2];
+
+            SYM_TRY(sym_lp_sparsity(sp, o->dim, o->p[k], o->radius, o->quadratics, &rng));
+            x[sparse + k] = sp[0];
+            x[sparse + o->n_p + k] = sp[1];
+        }
+    }
+cleanup:
+    return rc;
+}
+
+const sym_probe_def sym_probe_lp_ball = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "lp_ball",
+    .doc = "Ex4: which group elements keep each l_p ball, and how often constrained minima over "
+           "it are sparse",
+    .opts_size = sizeof(lp_opts),
+    .settings = lp_settings,
+    .n_settings = sizeof lp_settings / sizeof *lp_settings,
+    .stream = SYM_STREAM_LPBALL,
+    .init = lp_init,
+    .layout = lp_layout,
+    .schema = lp_schema,
+    .at_end = lp_at_end,
+};

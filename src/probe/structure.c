@@ -5,6 +5,10 @@
  * only signed permutations: sparse, axis-aligned weights.
  */
 #include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -95,72 +99,127 @@ cleanup:
     return rc;
 }
 
-static void penalties(double *fro, double *l1, const double *A, size_t n)
-{
-    double f = 0.0, a = 0.0;
+/* ---- the probe: probes.structure ---- */
 
-    for (size_t i = 0; i < n; i++) {
-        f += A[i] * A[i];
-        a += fabs(A[i]);
-    }
-    *fro = f;
-    *l1 = a;
+typedef struct structure_opts {
+    int d, k;           /* largest latent width and min(d, D) over the grid */
+    size_t l2, l1, enc, dec, prod; /* offsets after the 5 scalars */
+} structure_opts;
+
+/* the trained encoder W [d x D] and decoder W' [D x d] of a two-layer autoencoder */
+int sym_autoencoder_check(const sym_config *cfg, sym_probe_msg *msg)
+{
+    if (cfg->model.kind != SYM_MODEL_AUTOENCODER || cfg->model.n_layers != 2)
+        return SYM_PROBE_MSG(msg, "",
+                             "needs an autoencoder with a one-layer encoder and decoder (W and W'), "
+                             "found %s with %d layers",
+                             cfg->model.kind == SYM_MODEL_AUTOENCODER ? "an autoencoder" : "an MLP",
+                             cfg->model.n_layers);
+    return 0;
 }
 
-int sym_penalty_invariance(double *mean, double *max, const double *W, const double *Wd, int d,
-                           int D, int trials, sym_rng *r)
+int sym_autoencoder_weights(double **W, double **Wd, const sym_probe_run *run)
 {
-    static const sym_group fam[SYM_PENALTY_FAMILIES] = {
-        SYM_GROUP_ORTHOGONAL, SYM_GROUP_SIGNED_PERMUTATION, SYM_GROUP_GENERAL};
-    sym_group_opts go = SYM_GROUP_OPTS_INIT;
-    double *K = NULL, *Ki = NULL, *gw = NULL, *inv = NULL, *KW = NULL, *WK = NULL;
-    int *ipiv = NULL, rc = 0;
-    double f0e, l0e, f0d, l0d, base[SYM_PENALTY_KINDS];
+    const sym_model_opts *o = sym_model_get_opts(run->model);
+    size_t n = (size_t)o->widths[1] * o->widths[0];
+    int rc = 0;
 
-    if (trials < 1)
-        SYM_FAIL(SYM_EINVAL, "penalty invariance: %d trials: need at least 1", trials);
-    SYM_TRY(sym_alloc_doubles(&K, (size_t)d * d));
-    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)d * d));
-    SYM_TRY(sym_alloc_doubles(&gw, sym_group_work_size(d)));
-    SYM_TRY(sym_alloc_doubles(&inv, (size_t)d * d));
-    SYM_TRY(sym_alloc_doubles(&KW, (size_t)d * D));
-    SYM_TRY(sym_alloc_doubles(&WK, (size_t)d * D));
-    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)d));
-    penalties(&f0e, &l0e, W, (size_t)d * D);
-    penalties(&f0d, &l0d, Wd, (size_t)d * D);
-    base[0] = f0e + f0d;
-    base[1] = l0e + l0d;
-    for (int f = 0; f < SYM_PENALTY_FAMILIES; f++) {
-        for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
-            mean[f * SYM_PENALTY_KINDS + p] = 0.0;
-            max[f * SYM_PENALTY_KINDS + p] = 0.0;
-        }
-        for (int t = 0; t < trials; t++) {
-            double fe, le, fd, ld, now[SYM_PENALTY_KINDS];
-
-            SYM_TRY(sym_group_sample(K, fam[f], d, &go, r, gw));
-            SYM_TRY(sym_mat_inverse(Ki, K, d, inv, ipiv));
-            sym_gemm(0, 0, d, D, d, 1.0, K, W, 0.0, KW);  /* K W [d x D] */
-            sym_gemm(0, 0, D, d, d, 1.0, Wd, Ki, 0.0, WK); /* W' K^{-1} [D x d] */
-            penalties(&fe, &le, KW, (size_t)d * D);
-            penalties(&fd, &ld, WK, (size_t)d * D);
-            now[0] = fe + fd;
-            now[1] = le + ld;
-            for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
-                double rel = fabs(now[p] - base[p]) / base[p];
-
-                mean[f * SYM_PENALTY_KINDS + p] += rel / trials;
-                max[f * SYM_PENALTY_KINDS + p] = fmax(max[f * SYM_PENALTY_KINDS + p], rel);
-            }
-        }
-    }
+    *W = *Wd = NULL;
+    SYM_TRY(sym_alloc_doubles(W, n));
+    SYM_TRY(sym_alloc_doubles(Wd, n));
+    sym_model_get_weight(run->model, run->params, 0, *W);
+    sym_model_get_weight(run->model, run->params, 1, *Wd);
 cleanup:
-    free(K);
-    free(Ki);
-    free(gw);
-    free(inv);
-    free(KW);
-    free(WK);
-    free(ipiv);
+    if (rc) {
+        free(*W);
+        free(*Wd);
+        *W = *Wd = NULL;
+    }
     return rc;
 }
+
+static int structure_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    (void)opts;
+    return sym_autoencoder_check(cfg, msg);
+}
+
+static size_t structure_layout(void *opts, const sym_config *cfgs, int n)
+{
+    structure_opts *o = opts;
+
+    for (int c = 0; c < n; c++) {
+        int d = cfgs[c].model.widths[1], D = cfgs[c].model.widths[0], k = d < D ? d : D;
+
+        o->d = d > o->d ? d : o->d;
+        o->k = k > o->k ? k : o->k;
+    }
+    o->l2 = 5;
+    o->l1 = o->l2 + (size_t)o->d;
+    o->enc = o->l1 + (size_t)o->d;
+    o->dec = o->enc + (size_t)o->k;
+    o->prod = o->dec + (size_t)o->k;
+    return o->prod + (size_t)o->k;
+}
+
+static int structure_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const structure_opts *o = opts;
+    long long d[1] = {o->d}, k[1] = {o->k};
+
+    (void)team_size;
+    sym_schema_measure(s, "/runs/metrics/orthogonality_error", 0, NULL, 0, 1,
+                       "||W W^T - I||_F / ||I||_F of the encoder W (structure probe)");
+    sym_schema_measure(s, "/runs/metrics/transpose_error", 0, NULL, 1, 1,
+                       "||W' - W^T||_F / ||W^T||_F: 0 when the decoder is the encoder's transpose (structure probe)");
+    sym_schema_measure(s, "/runs/metrics/sparsity_encoder", 0, NULL, 2, 1,
+                       "fraction of encoder entries |w| < 1%% of max |w| (structure probe)");
+    sym_schema_measure(s, "/runs/metrics/sparsity_decoder", 0, NULL, 3, 1,
+                       "fraction of decoder entries |w| < 1%% of max |w| (structure probe)");
+    sym_schema_measure(s, "/runs/metrics/norm_ratio", 0, NULL, 4, 1,
+                       "||W||_F / ||W'||_F: how untied weights use the scaling loophole (structure probe)");
+    sym_schema_measure(s, "/probes/structure/balance_l2", 1, d, o->l2, 1,
+                       "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)");
+    sym_schema_measure(s, "/probes/structure/balance_l1", 1, d, o->l1, 1,
+                       "per latent unit i: ||W_i:||_1 / ||W'_:i||_1");
+    sym_schema_measure(s, "/probes/structure/sv_encoder", 1, k, o->enc, 1, "singular values of W, descending");
+    sym_schema_measure(s, "/probes/structure/sv_decoder", 1, k, o->dec, 1, "singular values of W', descending");
+    sym_schema_measure(s, "/probes/structure/sv_product", 1, k, o->prod, 1,
+                       "the largest singular values of W'W (its rank is at most the latent width)");
+    return 0;
+}
+
+static int structure_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const structure_opts *o = opts;
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
+    double *W = NULL, *Wd = NULL;
+    sym_structure st;
+    int rc = 0;
+
+    SYM_TRY(sym_autoencoder_weights(&W, &Wd, run));
+    SYM_TRY(sym_structure_measure(&st, x + o->l2, x + o->l1, x + o->enc, x + o->dec, x + o->prod, W,
+                                  Wd, mo->widths[1], mo->widths[0]));
+    x[0] = st.orthogonality_error;
+    x[1] = st.transpose_error;
+    x[2] = st.sparsity_encoder;
+    x[3] = st.sparsity_decoder;
+    x[4] = st.norm_ratio;
+cleanup:
+    free(W);
+    free(Wd);
+    return rc;
+}
+
+const sym_probe_def sym_probe_structure = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "structure",
+    .doc = "Ex3: orthogonality, transpose error, sparsity, balance and singular values of a "
+           "linear autoencoder's encoder W and decoder W'",
+    .opts_size = sizeof(structure_opts),
+    .check = structure_check,
+    .layout = structure_layout,
+    .schema = structure_schema,
+    .at_end = structure_at_end,
+};

@@ -93,4 +93,14 @@ int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes);
 /** One grid point: its data, model, regularizer and train sections, and the probes' conditions. */
 int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg);
 
+/* ---- probes.c: the probes, through the probe interface ---- */
+
+/** The probes: section: each probe's settings by its table. */
+int sym_job_parse_probes(ctx *c, const node *root, sym_job *job);
+/** The probes' conditions on grid point @p cfg (complaints at the probe's entry under @p root). */
+int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg);
+/** The probes' slices of the measures, their pieces, the team size. */
+int sym_job_layout_probes(sym_job *job);
+void sym_job_probes_dispose(sym_job *job);
+
 #endif

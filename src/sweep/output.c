@@ -42,6 +42,7 @@ struct sym_output {
     size_t buf_bytes;
     int n_checkpoints;
     double write_time; /* seconds spent in checkpoints */
+    sym_schema schema; /* the probes' datasets */
 };
 
 static void iso_now(char *buf, size_t n)
@@ -245,458 +246,6 @@ cleanup:
     return rc;
 }
 
-/* the end-of-run probes: names, where their values sit, what they mean */
-typedef struct measure_ds {
-    const char *path;
-    size_t off, width; /* width 1: [n_runs]; else [n_runs, width] (or 3 x 2 for penalties) */
-    const char *desc;
-} measure_ds;
-
-static int measure_list(const sym_job *job, measure_ds *m)
-{
-    const sym_measure_layout *L = &job->measure;
-    int n = 0;
-
-    if (job->probe_structure) {
-        m[n++] = (measure_ds){"/runs/metrics/orthogonality_error", L->scalars + 0, 1,
-                              "||W W^T - I||_F / ||I||_F of the encoder W (structure probe)"};
-        m[n++] = (measure_ds){"/runs/metrics/transpose_error", L->scalars + 1, 1,
-                              "||W' - W^T||_F / ||W^T||_F: 0 when the decoder is the encoder's transpose (structure probe)"};
-        m[n++] = (measure_ds){"/runs/metrics/sparsity_encoder", L->scalars + 2, 1,
-                              "fraction of encoder entries |w| < 1% of max |w| (structure probe)"};
-        m[n++] = (measure_ds){"/runs/metrics/sparsity_decoder", L->scalars + 3, 1,
-                              "fraction of decoder entries |w| < 1% of max |w| (structure probe)"};
-        m[n++] = (measure_ds){"/runs/metrics/norm_ratio", L->scalars + 4, 1,
-                              "||W||_F / ||W'||_F: how untied weights use the scaling loophole (structure probe)"};
-        m[n++] = (measure_ds){"/probes/structure/balance_l2", L->balance_l2, (size_t)L->d,
-                              "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)"};
-        m[n++] = (measure_ds){"/probes/structure/balance_l1", L->balance_l1, (size_t)L->d,
-                              "per latent unit i: ||W_i:||_1 / ||W'_:i||_1"};
-        m[n++] = (measure_ds){"/probes/structure/sv_encoder", L->sv_enc, (size_t)L->k,
-                              "singular values of W, descending"};
-        m[n++] = (measure_ds){"/probes/structure/sv_decoder", L->sv_dec, (size_t)L->k,
-                              "singular values of W', descending"};
-        m[n++] = (measure_ds){"/probes/structure/sv_product", L->sv_prod, (size_t)L->k,
-                              "the largest singular values of W'W (its rank is at most the latent width)"};
-    }
-    if (job->probe_penalty) {
-        static const char *fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
-        static const char *pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
-        static char names[SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS][96];
-
-        m[n++] = (measure_ds){"/probes/penalty_invariance/mean_rel_change", L->pen_mean,
-                              SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS,
-                              "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
-                              "[family x penalty]: families orthogonal, signed_permutation, general; "
-                              "penalties frobenius (squared), l1"};
-        m[n++] = (measure_ds){"/probes/penalty_invariance/max_rel_change", L->pen_max,
-                              SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS,
-                              "max over trials of the same [family x penalty]"};
-        for (int f = 0; f < SYM_PENALTY_FAMILIES; f++)
-            for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
-                snprintf(names[f * SYM_PENALTY_KINDS + p], sizeof(names[0]),
-                         "/runs/metrics/penalty_change_%s_%s", pen[p], fam[f]);
-                m[n++] = (measure_ds){names[f * SYM_PENALTY_KINDS + p],
-                                      L->pen_mean + (size_t)(f * SYM_PENALTY_KINDS + p), 1,
-                                      "mean relative change of the penalty under latent transforms "
-                                      "of the family (penalty_invariance probe)"};
-            }
-    }
-    if (job->probe_reparam) {
-        static const char *what[5] = {"mean_abs", "max_abs", "mean_rel", "max_rel", "end_to_end"};
-        static const char *desc[5] = {
-            "mean over trials of max_i |y'_i - y_i| on held-out inputs [run x family]",
-            "max over trials of max_i |y'_i - y_i| [run x family]",
-            "mean over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
-            "max over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
-            "all-linear networks: max over trials of ||P' - P||_F / ||P||_F, P = W_L ... W_1; NaN otherwise"};
-        static char paths[5][64], metric[SYM_GROUP_COUNT][96];
-
-        for (int k = 0; k < 5; k++) {
-            snprintf(paths[k], sizeof(paths[k]), "/probes/reparam/%s", what[k]);
-            /* stride 5 over families: written by a gather in write_range */
-            m[n++] = (measure_ds){paths[k], job->measure.reparam + (size_t)k, (size_t)job->n_families, desc[k]};
-        }
-        for (int f = 0; f < job->n_families; f++) {
-            snprintf(metric[f], sizeof(metric[f]), "/runs/metrics/reparam_max_rel_%s",
-                     sym_group_name(job->families[f]));
-            m[n++] = (measure_ds){metric[f], job->measure.reparam + 5 * (size_t)f + 3, 1,
-                                  "max relative output change under group elements of the family "
-                                  "at every hidden layer (reparam probe)"};
-        }
-    }
-    if (job->probe_lp) {
-        static char mname[16][96];
-
-        m[n++] = (measure_ds){"/probes/lp_ball/norm_change", job->measure.lp_change,
-                              (size_t)job->n_lp_p * job->n_lp_families,
-                              "max over group elements K and points x of the unit l_p sphere of "
-                              "| ||K x||_p - 1 | [run x p x family]"};
-        m[n++] = (measure_ds){"/probes/lp_ball/sparse_fraction", job->measure.lp_sparse, (size_t)job->n_lp_p,
-                              "fraction of random convex quadratics whose minimum over the l_p ball "
-                              "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1"};
-        m[n++] = (measure_ds){"/probes/lp_ball/mean_zeros", job->measure.lp_zeros, (size_t)job->n_lp_p,
-                              "mean number of zero coordinates of those minima [run x p]"};
-        for (int k = 0; k < job->n_lp_p; k++) {
-            if (isinf(job->lp_p[k]))
-                snprintf(mname[k], sizeof(mname[k]), "/runs/metrics/lp_sparse_fraction_pinf");
-            else
-                snprintf(mname[k], sizeof(mname[k]), "/runs/metrics/lp_sparse_fraction_p%g", job->lp_p[k]);
-            m[n++] = (measure_ds){mname[k], job->measure.lp_sparse + (size_t)k, 1,
-                                  "fraction of constrained minima with a zero coordinate (lp_ball probe)"};
-        }
-    }
-    if (job->probe_gd) {
-        static const char *const gdn[SYM_GD_QUANTITIES][2] = {
-            {"orbit_derivative", "||J^T g||: the largest rate of change of the objective along a "
-                                 "unit direction of the orbit algebra, from the full-data gradient g "
-                                 "at each curve point [run x point]; NaN where no step follows"},
-            {"orbit_norm", "||g_orbit||: g's least-squares projection onto the orbit tangent space "
-                           "(0 when J^T g is below the rounding floor 1e-13 ||J|| ||g||) [run x point]"},
-            {"perp_norm", "||g_perp|| = ||g - g_orbit|| [run x point]"},
-            {"orbit_step_change", "objective change of the step -lr g_orbit alone [run x point]"},
-            {"perp_step_change", "objective change of the step -lr g_perp alone [run x point]"},
-            {"step_change", "objective change of the full gradient step -lr g (for gd, the actual "
-                            "step) [run x point]"}};
-        static char gpath[SYM_GD_QUANTITIES][96];
-
-        for (int q = 0; q < SYM_GD_QUANTITIES; q++) {
-            snprintf(gpath[q], sizeof(gpath[q]), "/probes/gradient_decomposition/%s", gdn[q][0]);
-            m[n++] = (measure_ds){gpath[q], L->gd + (size_t)q * L->gd_points, (size_t)L->gd_points,
-                                  gdn[q][1]};
-        }
-        m[n++] = (measure_ds){"/runs/metrics/gd_orbit_derivative_max",
-                              L->gd + SYM_GD_QUANTITIES * (size_t)L->gd_points, 1,
-                              "max of ||J^T g|| / ||g|| over the curve points where ||g|| is above "
-                              "its rounding floor (1000 eps times ||g|| at the first point; once "
-                              "training has converged both norms are rounding noise); NaN when no "
-                              "point is (gradient_decomposition probe; rounding level when the "
-                              "objective is invariant)"};
-        m[n++] = (measure_ds){"/runs/metrics/gd_orbit_derivative_abs_max",
-                              L->gd + SYM_GD_QUANTITIES * (size_t)L->gd_points + 1, 1,
-                              "max over all curve points of ||J^T g||, the objective's largest rate of "
-                              "change along a unit orbit direction (gradient_decomposition probe)"};
-    }
-    if (job->probe_conserved) {
-        m[n++] = (measure_ds){"/probes/conserved/drift", L->cons_drift,
-                              (size_t)L->cons_layers * L->cons_points,
-                              "||Q_h(t) - Q_h(0)||_F at each curve point [run, hidden layer, point]: "
-                              "Q_h = W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T for a linear hidden "
-                              "layer, per neuron ||incoming||^2 + b^2 - ||outgoing||^2 for relu and "
-                              "leaky_relu (conserved by gradient flow); NaN for other activations"};
-        m[n++] = (measure_ds){"/probes/conserved/norm", L->cons_norm,
-                              (size_t)L->cons_layers * L->cons_points,
-                              "||Q_h(t)||_F at each curve point [run, hidden layer, point] (weight "
-                              "decay lambda makes it decay as exp(-4 lambda lr steps) under gd)"};
-        m[n++] = (measure_ds){"/runs/metrics/conserved_drift", L->cons_scalars, 1,
-                              "max over hidden layers of ||Q_h(end) - Q_h(0)||_F / (||W_h||^2 + "
-                              "||b_h||^2 + ||W_{h+1}||^2 at the start): the total drift, relative "
-                              "(0 under exact gradient flow; O(lr) for gd)"};
-        m[n++] = (measure_ds){"/runs/metrics/conserved_drift_per_step", L->cons_scalars + 1, 1,
-                              "max over hidden layers and curve intervals of the drift between "
-                              "consecutive curve points per optimizer step, relative as "
-                              "conserved_drift"};
-    }
-    if (job->probe_hessian) {
-        static const char *const hs[SYM_HESS_SCALARS][2] = {
-            {"hessian_zero_count", "eigenvalues of the Hessian counted zero: below the largest gap "
-                                   "of |w| on a log scale whose lower side is at most 1e-4 max |w| "
-                                   "and which spans at least a factor 1e3 (zero_cut gap), or with "
-                                   "|w| <= threshold max |w| (zero_cut threshold); attributes "
-                                   "zero_cut and threshold of /probes/hessian/eigenvalues"},
-            {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
-                            "zero; a large gap makes the count trustworthy)"},
-            {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian"},
-            {"hessian_orbit_dim", "rank of the orbit-tangent map of the objective's symmetry "
-                                  "algebra at the trained point (computed independently of the "
-                                  "Hessian; equals hessian_zero_count at a minimum whose only flat "
-                                  "directions are the orbit's); NaN for tied models"},
-            {"hessian_orbit_gap", "smallest counted over largest uncounted singular value of the "
-                                  "orbit-tangent map (inf: full rank)"},
-            {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
-                                  "/ ||H v||, h = 1e-5: the exact products checked against finite "
-                                  "differences of the gradient; NaN where hessian_hvp_at_kink is 1"},
-            {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues"},
-            {"hessian_team_size", "ranks of the team that computed the spectrum (ScaLAPACK grid "
-                                  "as square as the size allows)"},
-            {"hessian_hvp_at_kink", "1 when a penalized weight lies within the check's step (1e-5) "
-                                    "of a kink of an l1 or l_p (p < 2) penalty: the gradient jumps "
-                                    "there, so the finite-difference check says nothing and "
-                                    "hessian_hvp_error is NaN; 0 otherwise"},
-            {"hessian_cut_below", "the largest |w| counted zero: the lower neighbour of the cut "
-                                  "(NaN: none is zero)"},
-            {"hessian_cut_above", "the smallest |w| counted non-zero: the upper neighbour of the "
-                                  "cut (NaN: all are zero)"}};
-        static char hpath[SYM_HESS_SCALARS][64];
-
-        m[n++] = (measure_ds){"/probes/hessian/eigenvalues", L->hess_eig, (size_t)L->hess_p,
-                              "eigenvalues of the Hessian of the objective at the trained "
-                              "parameters, ascending [run, k] (NaN past the run's P); exact "
-                              "Hessian-vector products, ScaLAPACK pdsyevd"};
-        for (int q = 0; q < SYM_HESS_SCALARS; q++) {
-            snprintf(hpath[q], sizeof(hpath[q]), "/runs/metrics/%s", hs[q][0]);
-            m[n++] = (measure_ds){hpath[q], L->hess_scalars + (size_t)q, 1, hs[q][1]};
-        }
-        if (job->hessian.eigenvectors)
-            m[n++] = (measure_ds){"/probes/hessian/eigenvectors", L->hess_vec,
-                                  (size_t)L->hess_p * L->hess_p,
-                                  "[run, k, i]: component i of the unit eigenvector of eigenvalue k "
-                                  "(NaN past the run's P)"};
-        if (job->hessian.gauge_points > 0) {
-            size_t G = (size_t)job->hessian.gauge_points;
-
-            m[n++] = (measure_ds){"/probes/hessian/gauge_loss", L->gauge, G,
-                                  "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
-                                  "random unit direction of the objective's symmetry algebra (NaN: "
-                                  "no continuous symmetry) [run, t]"};
-            m[n++] = (measure_ds){"/probes/hessian/gauge_zero_count", L->gauge + G, G,
-                                  "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
-                                  "orbit (Sylvester's law of inertia)"};
-            m[n++] = (measure_ds){"/probes/hessian/gauge_top_eigenvalue", L->gauge + 2 * G, G,
-                                  "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
-                                  "changes along the orbit while the function does not (a gauge "
-                                  "artifact, Dinh et al. 2017)"};
-        }
-    }
-    if (job->probe_discovery) {
-        m[n++] = (measure_ds){"/runs/metrics/discovery_dimension", L->disc_scalars, 1,
-                              "dimension of the Lie algebra of linear parameter maps H (family "
-                              "attribute of /probes/symmetry_discovery/singular_values) with "
-                              "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions"};
-        m[n++] = (measure_ds){"/runs/metrics/discovery_gap", L->disc_scalars + 1, 1,
-                              "smallest non-null over largest null singular value of the stacked "
-                              "conditions (inf: nothing null, NaN: everything null)"};
-        m[n++] = (measure_ds){"/probes/symmetry_discovery/singular_values", L->disc_sv, (size_t)L->disc_u,
-                              "singular values of the stacked conditions, descending [run, k]; a "
-                              "value is null when <= threshold x sqrt(conditions)"};
-        if (job->discovery.basis)
-            m[n++] = (measure_ds){"/probes/symmetry_discovery/basis", L->disc_basis,
-                                  (size_t)L->disc_u * L->disc_u,
-                                  "[run, k, j]: the first discovery_dimension rows span the "
-                                  "discovered algebra (orthonormal; family layer: the per-layer "
-                                  "n_h x n_h blocks, row-major, concatenated; full: H row-major "
-                                  "P x P); NaN after"};
-    }
-    if (job->probe_centralizer) {
-        static char metric[SYM_GROUP_COUNT][96];
-
-        m[n++] = (measure_ds){"/probes/centralizer/commutation_mean", job->measure.cent_comm,
-                              (size_t)job->n_cent_families,
-                              "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
-                              "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]"};
-        m[n++] = (measure_ds){"/probes/centralizer/commutation_max", job->measure.cent_comm + 1,
-                              (size_t)job->n_cent_families, "max of the same [run x family]"};
-        m[n++] = (measure_ds){"/runs/metrics/centralizer_dimension", job->measure.cent_dim, 1,
-                              "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
-                              "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)"};
-        m[n++] = (measure_ds){"/probes/centralizer/gap", job->measure.cent_gap, 1,
-                              "smallest non-null singular value over the largest null one (inf: nothing null)"};
-        if (job->cent_basis)
-            m[n++] = (measure_ds){"/probes/centralizer/basis", job->measure.cent_basis,
-                                  (size_t)job->measure.cent_n * job->measure.cent_n * job->measure.cent_n *
-                                      job->measure.cent_n,
-                                  "a basis of the infinitesimal centralizer: [run, element, n, n], the "
-                                  "first 'dimension' elements, NaN after"};
-        for (int f = 0; f < job->n_cent_families; f++) {
-            snprintf(metric[f], sizeof(metric[f]), "/runs/metrics/centralizer_max_%s",
-                     sym_group_name(job->cent_families[f]));
-            m[n++] = (measure_ds){metric[f], job->measure.cent_comm + 2 * (size_t)f + 1, 1,
-                                  "max commutation error of the first hidden activation with group "
-                                  "elements of the family (centralizer probe)"};
-        }
-    }
-    return n;
-}
-
-/* the n-point grid on [-x, x], as the probes compute it */
-static void linspace(double *v, int n, double x)
-{
-    for (int k = 0; k < n; k++)
-        v[k] = sym_orbit_grid(k, n, x);
-}
-
-/* the perpendicular line and the (t, s) landscape of the orbit_loss probe */
-static int perp_datasets(sym_output *o, const sym_job *job, int n_runs)
-{
-    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
-    long long d3[3] = {n_runs, D, P}, d4[4] = {n_runs, D, G, G}, dP[1] = {P}, dG[1] = {G},
-              n1[1] = {n_runs};
-    double *v = NULL;
-
-    SYM_TRY(sym_alloc_doubles(&v, (size_t)(P > G ? P : G)));
-    if (job->orbit.perpendicular) {
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/perp_loss", SYM_H5_DOUBLE, 3, d3,
-                               job->orbit.perpendicular == SYM_PERP_LAST_LAYER
-                                   ? "objective at theta + s xi, xi a unit direction in the last "
-                                     "weight W_L only (a function-space shift; the random draw of "
-                                     "stream (seed, probe, 0x50000 + direction)), for s in "
-                                     "/probes/orbit_loss/s"
-                                   : "objective at theta + s xi, xi a unit direction with no "
-                                     "orbit-tangent part (the random draw of stream (seed, probe, "
-                                     "0x50000 + direction) projected off the tangent space), for s "
-                                     "in /probes/orbit_loss/s",
-                               NULL));
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/orbit_loss/perp_loss", "perpendicular",
-                                   sym_perp_name((sym_perp_kind)job->orbit.perpendicular)));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/s", SYM_H5_DOUBLE, 1, dP,
-                               "perpendicular step s of each point (dimension scale)", NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/orbit_perp_max_rel_change", SYM_H5_DOUBLE, 1,
-                               n1,
-                               "max over directions and s of the objective's relative change "
-                               "along the perpendicular direction (compare orbit_max_rel_change)",
-                               NULL));
-        linspace(v, P, job->orbit.s_max);
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/s", 0, P, v));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/perp_loss", 1,
-                                    "/probes/orbit_loss/direction", "direction"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/perp_loss", 2, "/probes/orbit_loss/s",
-                                    "s"));
-    }
-    if (G > 1) {
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape", SYM_H5_DOUBLE, 4, d4,
-                               "objective at exp(t A) . (theta + s xi): row t in "
-                               "/probes/orbit_loss/landscape_t, column s in "
-                               "/probes/orbit_loss/landscape_s (A, xi as in loss, perp_loss)",
-                               NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape_t", SYM_H5_DOUBLE, 1, dG,
-                               "orbit parameter t of each landscape row (dimension scale)", NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/landscape_s", SYM_H5_DOUBLE, 1, dG,
-                               "perpendicular step s of each landscape column (dimension scale)",
-                               NULL));
-        linspace(v, G, job->orbit.t_max);
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape_t", 0, G, v));
-        linspace(v, G, job->orbit.s_max);
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape_s", 0, G, v));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 1,
-                                    "/probes/orbit_loss/direction", "direction"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 2,
-                                    "/probes/orbit_loss/landscape_t", "t"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/landscape", 3,
-                                    "/probes/orbit_loss/landscape_s", "s"));
-    }
-cleanup:
-    free(v);
-    return rc;
-}
-
-static int measure_datasets(sym_output *o, int n_runs)
-{
-    measure_ds m[128];
-    int n = measure_list(o->job, m), rc = 0;
-
-    for (int i = 0; i < n; i++) {
-        long long dims[3] = {n_runs, (long long)m[i].width, 0};
-        int rank = m[i].width == 1 ? 1 : 2;
-
-        long long d4[4];
-
-        if (strstr(m[i].path, "penalty_invariance/")) {
-            dims[1] = SYM_PENALTY_FAMILIES;
-            dims[2] = SYM_PENALTY_KINDS;
-            rank = 3;
-        }
-        if (strstr(m[i].path, "lp_ball/norm_change")) {
-            dims[1] = o->job->n_lp_p;
-            dims[2] = o->job->n_lp_families;
-            rank = 3;
-        }
-        if (strstr(m[i].path, "/probes/conserved/")) {
-            dims[1] = o->job->measure.cons_layers;
-            dims[2] = o->job->measure.cons_points;
-            rank = 3;
-        }
-        if (strstr(m[i].path, "hessian/eigenvectors")) {
-            dims[1] = dims[2] = o->job->measure.hess_p;
-            rank = 3;
-        }
-        if (strstr(m[i].path, "symmetry_discovery/basis")) {
-            dims[1] = dims[2] = o->job->measure.disc_u;
-            rank = 3;
-        }
-        if (strstr(m[i].path, "centralizer/basis")) {
-            long long N = o->job->measure.cent_n;
-
-            d4[0] = n_runs;
-            d4[1] = N * N;
-            d4[2] = N;
-            d4[3] = N;
-            SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, 4, d4, m[i].desc, NULL));
-            continue;
-        }
-        SYM_TRY(sym_h5_dataset(o->h5, m[i].path, SYM_H5_DOUBLE, rank, dims, m[i].desc, NULL));
-    }
-    if (o->job->probe_lp) {
-        char fams[512] = "", ps[256] = "";
-
-        for (int f = 0; f < o->job->n_lp_families; f++)
-            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
-                     sym_group_name(o->job->lp_families[f]));
-        for (int k = 0; k < o->job->n_lp_p; k++)
-            snprintf(ps + strlen(ps), sizeof(ps) - strlen(ps), "%s%g", k ? ", " : "", o->job->lp_p[k]);
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "families", fams));
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/lp_ball/norm_change", "p", ps));
-        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/lp_ball/norm_change", "dim", o->job->lp_dim));
-    }
-    if (o->job->probe_hessian) {
-        const char *ev = "/probes/hessian/eigenvalues";
-
-        SYM_TRY(sym_h5_attr_double(o->h5, ev, "threshold", o->job->hessian.threshold));
-        SYM_TRY(sym_h5_attr_string(o->h5, ev, "zero_cut", sym_zero_cut_names[o->job->hessian.zero_cut]));
-        SYM_TRY(sym_h5_attr_int(o->h5, ev, "team_size", o->job->team_size));
-        if (o->job->hessian.gauge_points > 0) {
-            int G = o->job->hessian.gauge_points;
-            long long dG[1] = {G};
-            double *t = NULL;
-
-            SYM_TRY(sym_h5_dataset(o->h5, "/probes/hessian/gauge_t", SYM_H5_DOUBLE, 1, dG,
-                                   "orbit parameter t of each gauge point (dimension scale)", NULL));
-            SYM_TRY(sym_alloc_doubles(&t, (size_t)G));
-            for (int k = 0; k < G; k++)
-                t[k] = G == 1 ? o->job->hessian.gauge_t_max : sym_orbit_grid(k, G, o->job->hessian.gauge_t_max);
-            rc = sym_h5_write_rows(o->h5, "/probes/hessian/gauge_t", 0, G, t);
-            free(t);
-            SYM_TRY(rc);
-            SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/hessian/gauge_top_eigenvalue", 1,
-                                        "/probes/hessian/gauge_t", "t"));
-        }
-    }
-    if (o->job->probe_discovery) {
-        const char *sv = "/probes/symmetry_discovery/singular_values";
-
-        SYM_TRY(sym_h5_attr_string(o->h5, sv, "family", sym_discovery_family_name(o->job->discovery.family)));
-        SYM_TRY(sym_h5_attr_string(o->h5, sv, "data", o->job->discovery.fixed_data ? "fixed" : "sampled"));
-        SYM_TRY(sym_h5_attr_double(o->h5, sv, "threshold", o->job->discovery.threshold));
-        SYM_TRY(sym_h5_attr_int(o->h5, sv, "team_size", o->job->team_size));
-    }
-    if (o->job->probe_centralizer) {
-        char fams[512] = "";
-
-        for (int f = 0; f < o->job->n_cent_families; f++)
-            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
-                     sym_group_name(o->job->cent_families[f]));
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/centralizer/commutation_max", "families", fams));
-    }
-    if (o->job->probe_reparam) {
-        char fams[512] = "";
-
-        for (int f = 0; f < o->job->n_families; f++)
-            snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%s", f ? ", " : "",
-                     sym_group_name(o->job->families[f]));
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/reparam/max_rel", "families", fams));
-        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/reparam/max_rel", "trials", o->job->reparam_trials));
-    }
-    if (o->job->probe_penalty) {
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/penalty_invariance/mean_rel_change", "families",
-                                   "orthogonal, signed_permutation, general"));
-        SYM_TRY(sym_h5_attr_string(o->h5, "/probes/penalty_invariance/mean_rel_change", "penalties",
-                                   "frobenius, l1"));
-        SYM_TRY(sym_h5_attr_int(o->h5, "/probes/penalty_invariance/mean_rel_change", "trials",
-                                o->job->penalty_trials));
-    }
-cleanup:
-    return rc;
-}
-
 int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
                       const sym_output_info *info)
 {
@@ -709,6 +258,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_alloc(&o, sizeof(*o)));
     o->job = job;
     SYM_TRY(layout(o));
+    SYM_TRY(sym_job_schema(job, &o->schema));
     n2[0] = n_runs;
     n2[1] = o->n_points;
     p1[0] = o->n_points;
@@ -768,52 +318,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     if (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
         SYM_TRY(weights_group(o, "/runs/initial_weights", "initial"));
 
-    if (job->measure.total)
-        SYM_TRY(measure_datasets(o, n_runs));
-    if (job->probe_orbit) {
-        int D = job->orbit.directions, P = job->orbit.points;
-        long long d3[3] = {n_runs, D, P}, d2[2] = {n_runs, D}, dD[1] = {D}, dP[1] = {P};
-        double *tv = NULL;
-        int64_t *dv = NULL;
-        char desc[512];
-
-        snprintf(desc, sizeof(desc),
-                 "objective along K(t) = exp(t A) acting on every hidden layer, A a random direction "
-                 "(unit Frobenius norm per layer) in the %s algebra, for t in /probes/orbit_loss/t",
-                 sym_algebra_name(job->orbit.algebra));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/loss", SYM_H5_DOUBLE, 3, d3, desc, NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/data_loss", SYM_H5_DOUBLE, 3, d3,
-                               "mean squared error (the data term alone) along the same orbits", NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/max_rel_change", SYM_H5_DOUBLE, 2, d2,
-                               "max over t of |loss(t) - loss(0)| / |loss(0)| per direction", NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/t", SYM_H5_DOUBLE, 1, dP,
-                               "orbit parameter t of each point (dimension scale)", NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/probes/orbit_loss/direction", SYM_H5_INT64, 1, dD,
-                               "direction number: its stream is (seed, probe, direction) (dimension scale)",
-                               NULL));
-        SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/orbit_max_rel_change", SYM_H5_DOUBLE, 1, n1,
-                               "max over directions and t of the objective's relative change along "
-                               "the orbit (orbit_loss probe)",
-                               NULL));
-        SYM_TRY(sym_alloc(&tv, sizeof(double) * (size_t)P));
-        SYM_TRY(sym_alloc(&dv, sizeof(int64_t) * (size_t)D));
-        linspace(tv, P, job->orbit.t_max);
-        for (int k = 0; k < D; k++)
-            dv[k] = k;
-        rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/t", 0, P, tv);
-        if (!rc)
-            rc = sym_h5_write_rows(o->h5, "/probes/orbit_loss/direction", 0, D, dv);
-        free(tv);
-        free(dv);
-        if (rc)
-            goto cleanup;
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/loss", 1, "/probes/orbit_loss/direction", "direction"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/loss", 2, "/probes/orbit_loss/t", "t"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 1, "/probes/orbit_loss/direction", "direction"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/data_loss", 2, "/probes/orbit_loss/t", "t"));
-        SYM_TRY(sym_h5_attach_scale(o->h5, "/probes/orbit_loss/max_rel_change", 1, "/probes/orbit_loss/direction", "direction"));
-        SYM_TRY(perp_datasets(o, job, n_runs));
-    }
+    SYM_TRY(sym_h5_schema_create(o->h5, &o->schema, n_runs));
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/loss", SYM_H5_DOUBLE, 2, n2,
                            "objective on the full data after the number of epochs in /runs/curves/epoch; "
                            "NaN past a run's last epoch or divergence",
@@ -821,20 +326,12 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/epoch", SYM_H5_INT64, 1, p1,
                            "epochs completed at each point of the curves: 0, k, 2k, ... with k = record.loss_every (dimension scale)",
                            NULL));
-    if (job->probe_gd) {
-        /* the per-curve-point measures share the curves' epoch scale */
-        measure_ds md[128];
-        int nm = measure_list(job, md);
-
-        for (int q = 0; q < nm; q++)
-            if (strncmp(md[q].path, "/probes/gradient_decomposition/", 31) == 0)
-                SYM_TRY(sym_h5_attach_scale(o->h5, md[q].path, 1, "/runs/curves/epoch", "epoch"));
-    }
     SYM_TRY(sym_alloc(&tmp, sizeof(int64_t) * (size_t)o->n_points));
     for (int i = 0; i < o->n_points; i++)
         tmp[i] = (int64_t)i * job->loss_every;
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/epoch", 0, o->n_points, tmp));
     SYM_TRY(sym_h5_attach_scale(o->h5, "/runs/curves/loss", 1, "/runs/curves/epoch", "epoch"));
+    SYM_TRY(sym_h5_schema_scales(o->h5, &o->schema));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
     SYM_TRY(sym_h5_commit(o->h5)); /* only now is an old file at this path replaced */
@@ -844,89 +341,17 @@ cleanup:
     free(tmp);
     if (o) {
         sym_h5_close(o->h5); /* an uncommitted file is removed: nothing half-made is left */
+        sym_schema_dispose(&o->schema);
         free(o->pad);
         free(o);
     }
     return rc;
 }
 
-/* a run's probe values, when it has them */
+/* a run's probe pieces, when it has them */
 static const double *run_probe(const sym_run_result *r)
 {
     return r->status != SYM_RUN_FAILED && r->params ? r->probe : NULL;
-}
-
-/* [m x directions x len] of the values at @p off in every piece, NaN without probes */
-static void gather_pieces(double *pv, const sym_job *job, const sym_run_result *rs, int m, size_t off,
-                          size_t len)
-{
-    int D = job->orbit.directions;
-    size_t S = sym_job_piece_size(job);
-
-    for (int j = 0; j < m; j++) {
-        const double *p = run_probe(&rs[j]);
-
-        for (int d = 0; d < D; d++)
-            for (size_t k = 0; k < len; k++)
-                pv[((size_t)j * D + d) * len + k] = p ? p[(size_t)d * S + off + k] : NAN;
-    }
-}
-
-/* max over the grid of |L_k - L_mid| / |L_mid| (the grid is symmetric around 0) */
-static double max_rel_change(const double *L, int n)
-{
-    double r = 0.0;
-
-    for (int k = 0; k < n; k++)
-        r = fmax(r, fabs(L[k] - L[n / 2]) / fabs(L[n / 2]));
-    return r;
-}
-
-/* rows i0.. of the orbit_loss probe: the lines, their relative changes, the landscape */
-static int orbit_rows(sym_output *o, const sym_job *job, long long i0, int m, const sym_run_result *rs)
-{
-    int rc = 0, D = job->orbit.directions, P = job->orbit.points, G = job->orbit.landscape;
-    size_t GG = (size_t)G * G, len = (size_t)P > GG ? (size_t)P : GG;
-    sym_piece_layout lay = sym_job_piece_layout(job);
-    double *pv = NULL, *rel = NULL, *best = NULL, *pbest = NULL;
-
-    SYM_TRY(sym_alloc_doubles(&pv, (size_t)m * D * len));
-    SYM_TRY(sym_alloc_doubles(&rel, (size_t)m * D));
-    SYM_TRY(sym_alloc_doubles(&best, (size_t)m));
-    SYM_TRY(sym_alloc_doubles(&pbest, (size_t)m));
-    gather_pieces(pv, job, rs, m, lay.data, P);
-    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/data_loss", i0, m, pv));
-    if (lay.perp != (size_t)-1) {
-        gather_pieces(pv, job, rs, m, lay.perp, P);
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/perp_loss", i0, m, pv));
-        for (int j = 0; j < m; j++) {
-            pbest[j] = run_probe(&rs[j]) ? 0.0 : NAN;
-            for (int d = 0; run_probe(&rs[j]) && d < D; d++)
-                pbest[j] = fmax(pbest[j], max_rel_change(pv + ((size_t)j * D + d) * P, P));
-        }
-        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_perp_max_rel_change", i0, m, pbest));
-    }
-    if (lay.land != (size_t)-1) {
-        gather_pieces(pv, job, rs, m, lay.land, GG);
-        SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/landscape", i0, m, pv));
-    }
-    gather_pieces(pv, job, rs, m, lay.loss, P);
-    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/loss", i0, m, pv));
-    for (int j = 0; j < m; j++) {
-        best[j] = run_probe(&rs[j]) ? 0.0 : NAN;
-        for (int d = 0; d < D; d++) {
-            rel[(size_t)j * D + d] = run_probe(&rs[j]) ? max_rel_change(pv + ((size_t)j * D + d) * P, P) : NAN;
-            best[j] = fmax(best[j], rel[(size_t)j * D + d]);
-        }
-    }
-    SYM_TRY(sym_h5_write_rows(o->h5, "/probes/orbit_loss/max_rel_change", i0, m, rel));
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/metrics/orbit_max_rel_change", i0, m, best));
-cleanup:
-    free(pv);
-    free(rel);
-    free(best);
-    free(pbest);
-    return rc;
 }
 
 /*
@@ -944,6 +369,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     const char **sv = NULL;
     sym_model *mod = NULL;
     const sym_job_config *mod_cfg = NULL;
+    sym_schema_row *rows = NULL;
 
     for (int k = 0; k < o->n_tensors; k++) {
         size_t t = (size_t)o->tensors[k].rows * o->tensors[k].cols;
@@ -983,27 +409,13 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
             dv[(size_t)j * o->n_points + k] = HAS(j) && k < rs[j].n_curve ? rs[j].curve[k] : NAN;
     SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
 
-    if (job->measure.total) {
-        measure_ds md[128];
-        int nd = measure_list(job, md);
-
-        for (int q = 0; q < nd; q++) {
-            size_t w = md[q].width;
-
-            /* reparam rows gather every 5th value (one per family), commutation every 2nd */
-            size_t stride = strncmp(md[q].path, "/probes/reparam/", 16) == 0            ? 5
-                            : strncmp(md[q].path, "/probes/centralizer/commutation", 31) == 0 ? 2
-                                                                                          : 1;
-
-            for (int j = 0; j < m; j++)
-                for (size_t x = 0; x < w; x++)
-                    dv[(size_t)j * w + x] =
-                        HAS(j) && rs[j].measures ? rs[j].measures[md[q].off + x * stride] : NAN;
-            SYM_TRY(sym_h5_write_rows(o->h5, md[q].path, i0, m, dv));
-        }
+    /* the probes' datasets */
+    SYM_TRY(sym_alloc(&rows, sizeof(*rows) * (size_t)m));
+    for (int j = 0; j < m; j++) {
+        rows[j].measures = HAS(j) ? rs[j].measures : NULL;
+        rows[j].pieces = run_probe(&rs[j]);
     }
-    if (job->probe_orbit)
-        SYM_TRY(orbit_rows(o, job, i0, m, rs));
+    SYM_TRY(sym_h5_schema_rows(o->h5, &o->schema, i0, m, rows, sym_job_piece_size(job)));
 
     for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
         const char *group = pass ? "/runs/initial_weights" : "/runs/weights";
@@ -1048,6 +460,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
 #undef HAS
 cleanup:
     sym_model_free(mod);
+    free(rows);
     free(iv);
     free(dv);
     free(sv);
@@ -1097,6 +510,16 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
         o->cap_buf = cap;
     }
     SYM_TRY(copy_result(o, &o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
+    /* the probes' values from their pieces, now that all are here */
+    if (o->buf[o->n_buf].measures)
+        for (int i = 0; i < o->job->n_probes; i++) {
+            const sym_job_probe *p = &o->job->probes[i];
+            const double *pieces = run_probe(&o->buf[o->n_buf]);
+
+            if (p->def->reduce)
+                p->def->reduce(p->opts, pieces ? pieces + (size_t)p->first_piece * sym_job_piece_size(o->job) : NULL,
+                               sym_job_piece_size(o->job), o->buf[o->n_buf].measures + p->off);
+        }
     o->n_buf++;
     o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve +
                                                     (r->probe ? sym_job_probe_size(o->job) : 0) +
@@ -1200,6 +623,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     SYM_TRY(sym_alloc(&o, sizeof(*o)));
     o->job = job;
     SYM_TRY(layout(o));
+    SYM_TRY(sym_job_schema(job, &o->schema));
     SYM_TRY(sym_h5_open_rw(&o->h5, path));
     {
         int checked;
@@ -1261,6 +685,7 @@ cleanup:
     free(list);
     if (o) {
         sym_h5_close(o->h5);
+        sym_schema_dispose(&o->schema);
         free(o->pad);
         free(o);
     }
@@ -1284,6 +709,7 @@ int sym_output_close(sym_output *o, int complete)
     for (int j = 0; j < o->n_buf; j++)
         sym_run_result_dispose(&o->buf[j]);
     free(o->buf);
+    sym_schema_dispose(&o->schema);
     free(o->pad);
     free(o);
     return rc ? rc : rc2;

@@ -95,7 +95,7 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
                                   : job->record_weights == SYM_RECORD_WEIGHTS_FINAL         ? 1
                                                                                             : 0) +
               8.0 * job->n_columns + 16 + 8.0 * (double)sym_job_probe_size(job) +
-              8.0 * (double)job->measure.total + 8.0 * job->orbit.directions * (job->probe_orbit ? 1 : 0);
+              8.0 * (double)job->measure.total;
     out->output_bytes = n * per_run;
     out->result_bytes = 8.0 * (2.0 * max_params + max_points + (double)job->measure.total +
                                (double)sym_job_probe_size(job)) + 600;
@@ -107,23 +107,8 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
     row = (size_t)job->measure.total > row ? (size_t)job->measure.total : row;
     row = sym_job_probe_size(job) > row ? sym_job_probe_size(job) : row;
     out->row_bytes = 8.0 * (double)row;
-    if (sym_job_has_team(job))
-        for (int k = 0; k < job->n_configs; k++) {
-            sym_model *pm = NULL;
-
-            if (sym_model_create(&pm, &job->configs[k].model) == 0) {
-                int P = (int)sym_model_n_params(pm), U = sym_discovery_unknowns(pm, job->discovery.family);
-                double b = 0;
-
-                if (job->probe_hessian)
-                    b = (double)sym_team_syev_bytes(P, job->team_size);
-                if (job->probe_discovery)
-                    b = fmax(b, (double)sym_team_svd_bytes(sym_discovery_conditions(pm, &job->discovery),
-                                                           U, job->team_size));
-                team = b > team ? b : team;
-            }
-            sym_model_free(pm);
-        }
+    for (int k = 0; k < job->n_configs && sym_job_has_team(job); k++)
+        team = fmax(team, sym_plan_team_bytes(job, &job->configs[k].model, job->team_size));
     out->team_bytes = team;
 }
 
@@ -163,6 +148,61 @@ cleanup:
     return rc;
 }
 
+double sym_plan_team_bytes(const sym_job *job, const sym_model_opts *mo, int size)
+{
+    sym_model *m = NULL;
+    double b = 0;
+
+    if (sym_model_create(&m, mo) == 0)
+        for (int i = 0; i < job->n_probes; i++) {
+            sym_team_need need = {SYM_TEAM_NONE, 0, 0};
+
+            if (!job->probes[i].def->team_need)
+                continue;
+            job->probes[i].def->team_need(job->probes[i].opts, m, &need);
+            if (need.kind == SYM_TEAM_SYEV)
+                b = fmax(b, (double)sym_team_syev_bytes((int)need.n, size));
+            else if (need.kind == SYM_TEAM_SVD)
+                b = fmax(b, (double)sym_team_svd_bytes((int)need.m, (int)need.n, size));
+        }
+    sym_model_free(m);
+    return b;
+}
+
+int sym_plan_team_size(const sym_job *job)
+{
+    int size = 1;
+
+    for (int k = 0; k < job->n_configs; k++) {
+        sym_model *m = NULL;
+
+        if (sym_model_create(&m, &job->configs[k].model) != 0) {
+            sym_model_free(m);
+            continue;
+        }
+        for (int i = 0; i < job->n_probes; i++) {
+            const sym_job_probe *p = &job->probes[i];
+            sym_team_need need = {SYM_TEAM_NONE, 0, 0};
+            int t = p->team;
+
+            if (!p->def->team || !p->def->team_need)
+                continue;
+            p->def->team_need(p->opts, m, &need);
+            /* auto: the smallest team that fits the memory budget per rank */
+            for (int q = 1; t == 0; q++) {
+                size_t b = need.kind == SYM_TEAM_SVD ? sym_team_svd_bytes((int)need.m, (int)need.n, q)
+                                                     : sym_team_syev_bytes((int)need.n, q);
+
+                if (q == 4096 || b <= ((size_t)p->team_mb << 20))
+                    t = q;
+            }
+            size = t > size ? t : size;
+        }
+        sym_model_free(m);
+    }
+    return size;
+}
+
 double sym_plan_task_seconds_bound(const sym_job *job)
 {
     /* a slow core: 1e8 multiply-adds per second (float64 cores do 1e9 and more) */
@@ -175,12 +215,10 @@ double sym_plan_task_seconds_bound(const sym_job *job)
         /* training: forward and backward, about 3 passes per epoch */
         double t = 3.0 * work(cf);
 
-        /* an orbit piece: its points' passes over the data */
-        if (job->probe_orbit)
-            t = fmax(t, (2.0 * job->orbit.points + (double)job->orbit.landscape * job->orbit.landscape) * pass);
-        /* a team task: P Hessian-vector products, then an O(P^3) solve */
-        if (job->probe_hessian || job->probe_discovery)
-            t = fmax(t, 6.0 * P * pass + 10.0 * P * P * P);
+        /* a probe piece or team task: as its probe says */
+        for (int i = 0; i < job->n_probes; i++)
+            if (job->probes[i].def->task_work && (job->probes[i].n_pieces || job->probes[i].def->team))
+                t = fmax(t, job->probes[i].def->task_work(job->probes[i].opts, cf, P, pass));
         worst = fmax(worst, t / rate);
     }
     return worst;
@@ -266,13 +304,22 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
             job->n_seeds == 1 ? "" : "s",
             (long long)n * (1 + sym_job_n_pieces(job) + sym_job_has_team(job)),
             1 + sym_job_n_pieces(job) + sym_job_has_team(job));
-    if (sym_job_n_pieces(job))
-        fprintf(out, ", then %d orbit_loss directions", sym_job_n_pieces(job));
-    if (sym_job_has_team(job))
-        fprintf(out, ", then a team task of %d rank%s (%s%s%s)", job->team_size,
-                job->team_size == 1 ? "" : "s", job->probe_hessian ? "hessian" : "",
-                job->probe_hessian && job->probe_discovery ? " + " : "",
-                job->probe_discovery ? "symmetry_discovery" : "");
+    for (int i = 0; i < job->n_probes; i++)
+        if (job->probes[i].n_pieces)
+            fprintf(out, ", then %d %s %s%s", job->probes[i].n_pieces, job->probes[i].def->name,
+                    job->probes[i].def->piece_noun ? job->probes[i].def->piece_noun : "piece",
+                    job->probes[i].n_pieces == 1 ? "" : "s");
+    if (sym_job_has_team(job)) {
+        int first = 1;
+
+        fprintf(out, ", then a team task of %d rank%s (", job->team_size, job->team_size == 1 ? "" : "s");
+        for (int i = 0; i < job->n_probes; i++)
+            if (job->probes[i].def->team) {
+                fprintf(out, "%s%s", first ? "" : " + ", job->probes[i].def->name);
+                first = 0;
+            }
+        fprintf(out, ")");
+    }
     fprintf(out, ")\n");
     sym_plan_sizes_of(&z, job);
     if (sym_job_has_team(job)) {
@@ -342,10 +389,13 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
             const sym_job_config *cf = &job->configs[c];
 
             est += job->n_seeds * (fixed + per_unit * work(cf));
-            /* a probe piece: data again, then points forward passes over the data */
-            if (job->probe_orbit)
-                est += (double)job->n_seeds * sym_job_n_pieces(job) *
-                       (fixed + per_unit * (double)job->orbit.points * cf->data.samples * macs(&cf->model));
+            /* the probe pieces: data again, then their passes over the data */
+            for (int i = 0; i < job->n_probes; i++)
+                if (job->probes[i].n_pieces && job->probes[i].def->task_work)
+                    est += (double)job->n_seeds * job->probes[i].n_pieces *
+                           (fixed + per_unit * job->probes[i].def->task_work(
+                                                   job->probes[i].opts, cf, (double)params_of(&cf->model),
+                                                   (double)cf->data.samples * macs(&cf->model)));
         }
         fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "
                      "machine: %.3g s fixed + %.3g s per epoch for run 0)\n",

@@ -61,305 +61,10 @@ static int injected_failure(int index)
     return 0;
 }
 
-/* Ex3 structure and penalty invariance of the trained encoder W [d x D] and
- * decoder W' [D x d], into r->measures (NaN where a smaller shape leaves room) */
-static int end_of_run_probes(sym_run_result *r, const sym_job *job, const sym_model *m,
-                             uint64_t seed)
-{
-    const sym_measure_layout *L = &job->measure;
-    const sym_model_opts *o = sym_model_get_opts(m);
-    int d = o->widths[1], D = o->widths[0], rc = 0;
-    double *W = NULL, *Wd = NULL, *x;
-
-    x = r->measures; /* allocated NaN-filled before training */
-    if (job->probe_reparam) {
-        /* held-out inputs: the data generator on its own stream; user data: its own X */
-        const sym_job_config *cfg = sym_job_run_config(job, r->index, NULL);
-        sym_data_opts dopt = cfg->data;
-        sym_data held = {0};
-        sym_rng rng;
-
-        if (dopt.kind == SYM_DATA_HDF5) {
-            SYM_TRY(load_data(&held, &dopt, seed));
-        } else {
-            dopt.samples = job->reparam_samples;
-            sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_REPARAM_DATA);
-            SYM_TRY(sym_data_generate(&held, &dopt, &rng));
-        }
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_REPARAM);
-        for (int f = 0; f < job->n_families && rc == 0; f++) {
-            double *slot = x + L->reparam + 5 * (size_t)f;
-
-            rc = sym_reparam_probe(slot, slot + 4, m, r->params, held.X, held.n, job->families[f],
-                                   job->reparam_trials, &rng);
-        }
-        sym_data_dispose(&held);
-        if (rc)
-            goto cleanup;
-    }
-    if (job->probe_lp) {
-        /* geometry only: independent of the network; its own stream */
-        sym_rng rng;
-
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_LPBALL);
-        for (int k = 0; k < job->n_lp_p; k++) {
-            double pv = job->lp_p[k];
-
-            for (int f = 0; f < job->n_lp_families; f++)
-                SYM_TRY(sym_lp_norm_change(x + L->lp_change + (size_t)k * job->n_lp_families + f,
-                                           job->lp_dim, pv, job->lp_families[f], job->lp_trials,
-                                           job->lp_points, &rng));
-            if (pv >= 1.0) { /* convex balls only */
-                double sp[2];
-
-                SYM_TRY(sym_lp_sparsity(sp, job->lp_dim, pv, job->lp_radius, job->lp_quadratics, &rng));
-                x[L->lp_sparse + k] = sp[0];
-                x[L->lp_zeros + k] = sp[1];
-            }
-        }
-    }
-    if (job->probe_centralizer) {
-        /* the first hidden layer's activation at its width; its own stream */
-        sym_act act = o->act[0];
-        int n = o->widths[1], dim = 0, N = L->cent_n;
-        double gap = 0, *basis = NULL;
-        sym_rng rng;
-
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_CENTRALIZER);
-        for (int f = 0; f < job->n_cent_families; f++)
-            SYM_TRY(sym_centralizer_commutation(x + L->cent_comm + 2 * (size_t)f, act, o->leaky_slope, n,
-                                                job->cent_families[f], job->cent_trials, 10, &rng));
-        if (job->cent_basis)
-            SYM_TRY(sym_alloc_doubles(&basis, (size_t)n * n * n * n));
-        rc = sym_centralizer_dimension(&dim, &gap, basis, act, o->leaky_slope, n, job->cent_samples, &rng);
-        if (rc == 0 && basis) /* [n^2 x n x n] into the [N^2 x N x N] slot */
-            for (int b = 0; b < n * n; b++)
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < n; j++)
-                        x[L->cent_basis + ((size_t)b * N + i) * N + j] = basis[((size_t)b * n + i) * n + j];
-        free(basis);
-        if (rc)
-            goto cleanup;
-        x[L->cent_dim] = dim;
-        x[L->cent_gap] = gap;
-    }
-    if (!job->probe_structure && !job->probe_penalty)
-        goto cleanup;
-    SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
-    SYM_TRY(sym_alloc_doubles(&Wd, (size_t)d * D));
-    sym_model_get_weight(m, r->params, 0, W);
-    sym_model_get_weight(m, r->params, 1, Wd);
-    if (job->probe_structure) {
-        sym_structure st;
-
-        SYM_TRY(sym_structure_measure(&st, x + L->balance_l2, x + L->balance_l1, x + L->sv_enc,
-                                      x + L->sv_dec, x + L->sv_prod, W, Wd, d, D));
-        x[L->scalars + 0] = st.orthogonality_error;
-        x[L->scalars + 1] = st.transpose_error;
-        x[L->scalars + 2] = st.sparsity_encoder;
-        x[L->scalars + 3] = st.sparsity_decoder;
-        x[L->scalars + 4] = st.norm_ratio;
-    }
-    if (job->probe_penalty) {
-        sym_rng rng;
-
-        /* its own stream, apart from the orbit directions */
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_PENALTY_INVARIANCE);
-        SYM_TRY(sym_penalty_invariance(x + L->pen_mean, x + L->pen_max, W, Wd, d, D,
-                                       job->penalty_trials, &rng));
-    }
-cleanup:
-    free(W);
-    free(Wd);
-    return rc;
-}
-
-/*
- * The gradient decomposition at a curve point: g = g_orbit + g_perp with
- * g_orbit the least-squares projection of the full-data gradient onto the
- * orbit tangent space (sym_orbit_project), and the objective change of a
- * plain gradient step -lr v for v = g_orbit, g_perp and g.
- */
-typedef struct gd_ctx {
-    const sym_model *m;
-    const sym_data *d;
-    sym_eval *e;
-    sym_algebra alg;
-    double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [SYM_GD_QUANTITIES x n_points] */
-    double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
-    double best_abs; /* the largest ||J^T g|| so far */
-    double g_floor;  /* ||g|| at the rounding floor: 1000 eps ||g|| of the first point */
-    int n_points;
-} gd_ctx;
-
-static int gd_hook(void *ctx, int k, const double *params, const double *grad, double L0)
-{
-    gd_ctx *c = ctx;
-    size_t np = sym_model_n_params(c->m);
-    const double *v[3] = {c->tan, c->perp, c->g};
-    sym_loss_parts lp;
-    double gn;
-    int rc = 0;
-
-    /* minibatch training has no full-data gradient at hand: compute it */
-    if (grad)
-        memcpy(c->g, grad, np * sizeof(double));
-    else
-        SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
-    /* the loss's derivative along unit algebra directions, before any projection */
-    sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
-    c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
-    gn = sym_norm2(c->g, np);
-    /* once training has converged ||g|| is rounding noise, and so is the ratio:
-     * only points above the floor count for the relative headline */
-    if (k == 0)
-        c->g_floor = 1000 * DBL_EPSILON * gn;
-    if (gn > c->g_floor && gn > 0)
-        c->best = fmax(c->best, c->out[k] / gn);
-    c->best_abs = fmax(c->best_abs, c->out[k]);
-    SYM_TRY(sym_orbit_project(c->tan, c->perp, NULL, c->m, params, c->g, c->alg));
-    c->out[c->n_points + k] = sym_norm2(c->tan, np);
-    c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
-    for (int q = 0; q < 3; q++) {
-        for (size_t i = 0; i < np; i++)
-            c->th[i] = params[i] - c->lr * v[q][i];
-        SYM_TRY(sym_eval_loss(c->e, &lp, NULL, c->th, c->d->X, c->d->Y, c->d->n));
-        c->out[(size_t)(3 + q) * c->n_points + k] = lp.total - L0;
-    }
-cleanup:
-    return rc;
-}
-
-/*
- * Conserved quantities at each curve point: per hidden layer h the quantity
- * Q_h its symmetry conserves under gradient flow (sym_conserved_measure),
- * ||Q_h(t) - Q_h(0)|| and ||Q_h(t)||; the largest drift between
- * consecutive points per optimizer step, relative to the size of the two
- * terms at the start, ||W_h||^2 + ||b_h||^2 + ||W_{h+1}||^2.
- */
-typedef struct cons_ctx {
-    const sym_model *m;
-    int layers, points, steps; /* steps: optimizer steps between curve points */
-    double *q0, *qprev, *qcur, *drift, *norm, *scale, per_step;
-    size_t off[SYM_MAX_LAYERS], size;
-    int last;
-} cons_ctx;
-
-static double diff_norm(const double *a, const double *b, size_t n)
-{
-    double s = 0.0;
-
-    for (size_t i = 0; i < n; i++)
-        s += (a[i] - b[i]) * (a[i] - b[i]);
-    return sqrt(s);
-}
-
-static int cons_init(cons_ctx *c, const sym_model *m, const sym_train_opts *t, int n, double *x,
-                     const sym_measure_layout *L, const double *params)
-{
-    const sym_model_opts *o = sym_model_get_opts(m);
-    int rc = 0, bs = (t->optimizer == SYM_OPT_GD || t->batch_size <= 0 || t->batch_size >= n) ? n : t->batch_size;
-
-    memset(c, 0, sizeof(*c));
-    c->m = m;
-    c->layers = L->cons_layers;
-    c->points = L->cons_points;
-    c->steps = t->loss_every * ((n + bs - 1) / bs);
-    c->drift = x + L->cons_drift;
-    c->norm = x + L->cons_norm;
-    c->per_step = 0.0;
-    c->last = -1;
-    for (int h = 0; h + 1 < o->n_layers; h++) {
-        c->off[h] = c->size;
-        c->size += sym_conserved_size(m, h);
-    }
-    SYM_TRY(sym_alloc_doubles(&c->q0, c->size + 1));
-    SYM_TRY(sym_alloc_doubles(&c->qprev, c->size + 1));
-    SYM_TRY(sym_alloc_doubles(&c->qcur, c->size + 1));
-    SYM_TRY(sym_alloc_doubles(&c->scale, SYM_MAX_LAYERS));
-    for (int h = 0; h + 1 < o->n_layers; h++) {
-        double s2 = 0.0, *b = sym_model_bias(m, (double *)params, h);
-
-        SYM_TRY(sym_conserved_measure(c->q0 + c->off[h], m, params, h));
-        {
-            int ni = o->widths[h], nh = o->widths[h + 1], no = o->widths[h + 2];
-            double *W = NULL;
-
-            SYM_TRY(sym_alloc_doubles(&W, (size_t)nh * (ni > no ? ni : no)));
-            sym_model_get_weight(m, params, h, W);
-            for (int i = 0; i < nh * ni; i++)
-                s2 += W[i] * W[i];
-            sym_model_get_weight(m, params, h + 1, W);
-            for (int i = 0; i < no * nh; i++)
-                s2 += W[i] * W[i];
-            free(W);
-        }
-        for (int i = 0; b && i < o->widths[h + 1]; i++)
-            s2 += b[i] * b[i];
-        c->scale[h] = s2;
-    }
-cleanup:
-    return rc;
-}
-
-static void cons_dispose(cons_ctx *c)
-{
-    free(c->q0);
-    free(c->qprev);
-    free(c->qcur);
-    free(c->scale);
-}
-
-static int cons_point(cons_ctx *c, int k, const double *params)
-{
-    const sym_model_opts *o = sym_model_get_opts(c->m);
-    int rc = 0;
-
-    for (int h = 0; h + 1 < o->n_layers; h++) {
-        size_t n = sym_conserved_size(c->m, h), at = (size_t)h * c->points + k;
-
-        if (n == 0)
-            continue;
-        SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
-        c->drift[at] = diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n);
-        c->norm[at] = sym_norm2(c->qcur + c->off[h], n);
-        if (c->last >= 0 && c->scale[h] > 0.0)
-            c->per_step = fmax(c->per_step, diff_norm(c->qcur + c->off[h], c->qprev + c->off[h], n) /
-                                                (c->scale[h] * (double)c->steps * (k - c->last)));
-    }
-    memcpy(c->qprev, c->qcur, sizeof(double) * c->size);
-    c->last = k;
-cleanup:
-    return rc;
-}
-
-/* the headline numbers at the final parameters: total relative drift, the largest per step;
- * @p fresh: cons_point has just measured them (qcur holds Q at params) */
-static int cons_finish(cons_ctx *c, double *out, const double *params, int fresh)
-{
-    const sym_model_opts *o = sym_model_get_opts(c->m);
-    double worst = 0.0;
-    int rc = 0, any = 0;
-
-    for (int h = 0; h + 1 < o->n_layers; h++) {
-        size_t n = sym_conserved_size(c->m, h);
-
-        if (n == 0 || !(c->scale[h] > 0.0))
-            continue;
-        if (!fresh)
-            SYM_TRY(sym_conserved_measure(c->qcur + c->off[h], c->m, params, h));
-        worst = fmax(worst, diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n) / c->scale[h]);
-        any = 1;
-    }
-    out[0] = any ? worst : NAN;
-    out[1] = any && c->last > 0 ? c->per_step : NAN;
-cleanup:
-    return rc;
-}
-
+/* the probes' hooks at every curve point during training */
 typedef struct hooks {
-    gd_ctx *gd;
-    cons_ctx *cons;
+    const sym_job *job;
+    void *state[SYM_MAX_PROBES];
 } hooks;
 
 static int run_hooks(void *ctx, int k, const double *params, const double *grad, double L0)
@@ -367,12 +72,36 @@ static int run_hooks(void *ctx, int k, const double *params, const double *grad,
     hooks *h = ctx;
     int rc = 0;
 
-    if (h->gd)
-        SYM_TRY(gd_hook(h->gd, k, params, grad, L0));
-    if (h->cons)
-        SYM_TRY(cons_point(h->cons, k, params));
+    for (int i = 0; i < h->job->n_probes; i++)
+        if (h->state[i])
+            SYM_TRY(h->job->probes[i].def->point(h->state[i], k, params, grad, L0));
 cleanup:
     return rc;
+}
+
+static void stop_hooks(hooks *h)
+{
+    for (int i = 0; h->job && i < h->job->n_probes; i++)
+        if (h->state[i])
+            h->job->probes[i].def->stop(h->state[i]);
+    memset(h->state, 0, sizeof(h->state));
+}
+
+/* a run as a probe sees it */
+static sym_probe_run probe_run(const sym_job *job, int index, const sym_job_probe *p, const sym_model *m,
+                               const sym_data *d, const double *params)
+{
+    sym_probe_run pr;
+
+    memset(&pr, 0, sizeof(pr));
+    pr.index = index;
+    pr.cfg = sym_job_run_config(job, index, &pr.seed);
+    pr.stream = p->stream;
+    pr.model = m;
+    pr.data = d;
+    pr.params = params;
+    pr.status = SYM_RUN_DONE;
+    return pr;
 }
 
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
@@ -385,15 +114,12 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
     double t0 = sym_now();
     size_t np;
-    int rc = 0, step = 0;
-    gd_ctx gd;
-    cons_ctx cons;
-    hooks hk = {NULL, NULL};
+    int rc = 0, step = 0, any_hook = 0;
+    hooks hk;
     sym_train_opts topt = cfg->train;
 
-    memset(&gd, 0, sizeof(gd));
-    memset(&cons, 0, sizeof(cons));
-
+    memset(&hk, 0, sizeof(hk));
+    hk.job = job;
     memset(r, 0, sizeof(*r));
     r->index = index;
     r->status = SYM_RUN_FAILED;
@@ -417,50 +143,41 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         for (size_t i = 0; i < job->measure.total; i++)
             r->measures[i] = NAN;
     }
-    if (job->probe_gd) {
-        gd.m = m;
-        gd.d = &d;
-        gd.lr = cfg->train.lr;
-        gd.out = r->measures + job->measure.gd;
-        gd.n_points = job->measure.gd_points;
-        gd.best = gd.best_abs = NAN;
-        SYM_TRY(sym_orbit_algebra(&gd.alg, m, job->gd_algebra));
-        SYM_TRY(sym_eval_create(&gd.e, m, &cfg->reg, d.n));
-        SYM_TRY(sym_alloc_doubles(&gd.g, np));
-        SYM_TRY(sym_alloc_doubles(&gd.tan, np));
-        SYM_TRY(sym_alloc_doubles(&gd.perp, np));
-        SYM_TRY(sym_alloc_doubles(&gd.th, np));
-        SYM_TRY(sym_alloc_doubles(&gd.adj, sym_orbit_direction_size(m)));
-        hk.gd = &gd;
+    /* the probes that follow training point by point: from the initial parameters */
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, &d, r->params);
+
+        if (!p->def->start)
+            continue;
+        SYM_TRY(p->def->start(p->opts, &pr, r->measures + p->off, &hk.state[i]));
+        any_hook = 1;
     }
-    if (job->probe_conserved) {
-        SYM_TRY(cons_init(&cons, m, &cfg->train, d.n, r->measures, &job->measure, r->params));
-        hk.cons = &cons;
-    }
-    if (hk.gd || hk.cons) {
+    if (any_hook) {
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
     }
     SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
-    if (job->probe_gd) {
-        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points] = gd.best;
-        gd.out[SYM_GD_QUANTITIES * (size_t)gd.n_points + 1] = gd.best_abs;
-    }
-    if (job->probe_conserved) {
-        /* the last curve point follows the last epoch: the trainer's hook does not see it */
-        int last = sym_train_n_points(&cfg->train) - 1, fresh = 0;
-
-        if (tout.status == SYM_RUN_DONE && cfg->train.epochs % cfg->train.loss_every == 0 && last > cons.last) {
-            SYM_TRY(cons_point(&cons, last, r->params));
-            fresh = 1;
-        }
-        SYM_TRY(cons_finish(&cons, r->measures + job->measure.cons_scalars, r->params, fresh));
-    }
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
-    if (job->measure.total)
-        SYM_TRY(end_of_run_probes(r, job, m, seed));
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, &d, r->params);
+
+        pr.status = tout.status;
+        if (hk.state[i] && p->def->finish)
+            SYM_TRY(p->def->finish(hk.state[i], &pr, r->measures + p->off));
+    }
+    /* the probes of the trained network */
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, &d, r->params);
+
+        pr.status = tout.status;
+        if (p->def->at_end)
+            SYM_TRY(p->def->at_end(p->opts, &pr, r->measures + p->off));
+    }
 cleanup:
     if (rc < 0 && step == 1) {
         /* a failure of this run (data, numerics), not of the process: record it */
@@ -469,13 +186,7 @@ cleanup:
         rc = 0;
     }
     r->wall_time = sym_now() - t0;
-    cons_dispose(&cons);
-    sym_eval_free(gd.e);
-    free(gd.g);
-    free(gd.tan);
-    free(gd.perp);
-    free(gd.th);
-    free(gd.adj);
+    stop_hooks(&hk);
     sym_data_dispose(&d);
     sym_model_free(m);
     return rc;
@@ -485,33 +196,20 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
 {
     sym_model *m = NULL;
     sym_data d = {0};
-    sym_rng rng;
-    sym_algebra alg;
-    double *A = NULL;
     uint64_t seed;
     const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
-    sym_piece_layout lay = sym_job_piece_layout(job);
-    int rc = 0;
+    int rc = 0, local = 0;
+    const sym_job_probe *p = sym_job_piece_probe(job, piece, &local);
+    sym_probe_run pr;
 
+    SYM_ASSERT(p != NULL);
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    SYM_TRY(sym_orbit_algebra(&alg, m, job->orbit.algebra));
-    SYM_TRY(sym_alloc_doubles(&A, sym_orbit_direction_size(m)));
-    sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_ORBIT_DIRECTION + (uint32_t)piece);
-    SYM_TRY(sym_orbit_direction(A, m, alg, &rng));
     SYM_TRY(load_data(&d, &cfg->data, seed));
-    SYM_TRY(sym_orbit_loss(out + lay.loss, out + lay.data, m, &cfg->reg, params, &d, A, &job->orbit));
-    if (lay.perp != (size_t)-1 || lay.land != (size_t)-1) {
-        double *perp = lay.perp != (size_t)-1 ? out + lay.perp : NULL;
-        double *land = lay.land != (size_t)-1 ? out + lay.land : NULL;
-
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_ORBIT_PERPENDICULAR + (uint32_t)piece);
-        SYM_TRY(sym_orbit_perpendicular(perp, land, m, &cfg->reg, params, &d, A, &job->orbit,
-                                        &rng));
-    }
+    pr = probe_run(job, index, p, m, &d, params);
+    SYM_TRY(p->def->piece(p->opts, &pr, local, out));
 cleanup:
     sym_data_dispose(&d);
     sym_model_free(m);
-    free(A);
     return rc;
 }
 
@@ -525,7 +223,7 @@ void sym_run_result_dispose(sym_run_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* ---- the team task of a run: hessian and symmetry_discovery ---- */
+/* ---- the team task of a run: the team probes in turn ---- */
 
 static int team_syev(void *solver, double *w, double *Z, int want_vectors, int n, sym_column_fn fn,
                      void *ctx)
@@ -538,13 +236,6 @@ static int team_svd(void *solver, double *s, double *Vt, int m, int n, sym_row_f
     return sym_team_svd(s, Vt, solver, m, n, fn, ctx);
 }
 
-/* [rows x cols] into a slot of row stride ld (NaN-filled beforehand) */
-static void put_block(double *slot, size_t ld, const double *a, int rows, int cols)
-{
-    for (int i = 0; i < rows; i++)
-        memcpy(slot + (size_t)i * ld, a + (size_t)i * cols, sizeof(double) * (size_t)cols);
-}
-
 int sym_team_task(double *out, const sym_job *job, int index, const double *params, MPI_Comm comm)
 {
     const sym_measure_layout *L = &job->measure;
@@ -552,76 +243,33 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
     sym_model *m = NULL;
     sym_data d = {0};
     sym_team team;
-    sym_rng rng;
+    sym_team_ops ops;
     uint64_t seed;
-    double *vec = NULL, *basis = NULL;
-    int rc = 0, opened = 0, rank;
-    size_t P;
+    int rc = 0, opened = 0;
 
     cfg = sym_job_run_config(job, index, &seed);
-    MPI_Comm_rank(comm, &rank);
     for (size_t i = 0; i < L->team_len; i++)
         out[i] = NAN;
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    P = sym_model_n_params(m);
     SYM_TRY(load_data(&d, &cfg->data, seed));
     SYM_TRY(sym_team_open(&team, comm));
     opened = 1;
-    if (job->probe_hessian) {
-        double *x = out + (L->hess_eig - L->team), *sc = out + (L->hess_scalars - L->team);
-        double *g = out + (L->gauge - L->team);
-        int G = job->hessian.gauge_points;
-        sym_hessian_out h;
+    memset(&ops, 0, sizeof(ops));
+    ops.solver = &team;
+    ops.syev = team_syev;
+    ops.svd = team_svd;
+    ops.size = team.size;
+    MPI_Comm_rank(comm, &ops.rank);
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, &d, params);
 
-        memset(&h, 0, sizeof(h));
-        h.eig = x;
-        if (job->hessian.eigenvectors && rank == 0)
-            SYM_TRY(sym_alloc_doubles(&vec, P * P));
-        h.vec = vec;
-        if (G > 0) {
-            h.gauge_loss = g;
-            h.gauge_zeros = g + G;
-            h.gauge_top = g + 2 * (size_t)G;
-        }
-        /* its own stream: the HVP check directions, then the gauge direction */
-        sym_rng_init(&rng, seed, SYM_RNG_PROBE, SYM_STREAM_HESSIAN);
-        SYM_TRY(sym_hessian_probe(&h, m, &cfg->reg, params, &d, &job->hessian, &rng, team_syev, &team));
-        sc[0] = h.zeros;
-        sc[1] = h.gap;
-        sc[2] = h.top;
-        sc[3] = h.orbit_dim >= 0 ? h.orbit_dim : NAN;
-        sc[4] = h.orbit_gap;
-        sc[5] = h.hvp_error;
-        sc[6] = (double)P;
-        sc[7] = team.size;
-        sc[8] = h.hvp_at_kink;
-        sc[9] = h.cut_below;
-        sc[10] = h.cut_above;
-        if (vec)
-            put_block(out + (L->hess_vec - L->team), (size_t)L->hess_p, vec, (int)P, (int)P);
-    }
-    if (job->probe_discovery) {
-        int U = sym_discovery_unknowns(m, job->discovery.family);
-        double *sc = out + (L->disc_scalars - L->team);
-        sym_discovery_out dz;
-
-        memset(&dz, 0, sizeof(dz));
-        dz.sv = out + (L->disc_sv - L->team);
-        if (job->discovery.basis)
-            SYM_TRY(sym_alloc_doubles(&basis, (size_t)U * U));
-        dz.basis = basis;
-        SYM_TRY(sym_symmetry_discovery(&dz, m, &cfg->reg, job->discovery.fixed_data ? &d : NULL,
-                                       &job->discovery, seed, SYM_STREAM_DISCOVERY, team_svd, &team));
-        sc[0] = dz.dim;
-        sc[1] = dz.gap;
-        if (basis && rank == 0)
-            put_block(out + (L->disc_basis - L->team), (size_t)L->disc_u, basis, dz.dim, U);
+        if (p->def->team)
+            SYM_TRY(p->def->team(p->opts, &pr, &ops, out + (p->off - L->team)));
     }
 cleanup:
     if (opened)
         sym_team_close(&team);
-    free(vec);
-    free(basis);
     sym_data_dispose(&d);
     sym_model_free(m);
     return rc;

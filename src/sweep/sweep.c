@@ -174,15 +174,21 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     MPI_Comm_size(comm, &size);
     SYM_TRY(gather_hosts(&hosts, comm));
     st->shared_error = 1; /* until the sweep starts, errors are the same on every rank */
-    if (job->team_size > (size == 1 ? 1 : size - 1))
+    if (job->team_size > (size == 1 ? 1 : size - 1)) {
         /* every rank knows the job and the size: all stop here, before the output file */
+        char which[512] = "";
+
+        for (int i = 0; i < job->n_probes; i++)
+            if (job->probes[i].def->team)
+                snprintf(which + strlen(which), sizeof(which) - strlen(which), "%sprobes.%s.team",
+                         which[0] ? " / " : "", job->probes[i].def->name);
         SYM_FAIL(SYM_EJOB,
                  "%s: the team probes need teams of %d ranks but the sweep has %d worker%s%s: "
-                 "run with mpirun -np %d or more, or set probes.hessian.team / "
-                 "probes.symmetry_discovery.team to at most %d",
+                 "run with mpirun -np %d or more, or set %s to at most %d",
                  job->path, job->team_size, size == 1 ? 1 : size - 1, size <= 2 ? "" : "s",
-                 size == 1 ? " (one process computes alone)" : "", job->team_size + 1,
+                 size == 1 ? " (one process computes alone)" : "", job->team_size + 1, which,
                  size == 1 ? 1 : size - 1);
+    }
     if (o->shard_count > 1)
         snprintf(shard, sizeof(shard), "%d/%d", o->shard_index, o->shard_count);
     if (rank == 0) {

@@ -30,9 +30,12 @@ void sym_worker_piece(probe_header *h, double *vals, const sym_job *job, int run
     h->n = (int)sym_job_piece_size(job);
     h->status = SYM_RUN_DONE;
     if (sym_probe_piece(vals, job, run, piece, params) < 0) {
+        int local = 0;
+        const sym_job_probe *p = sym_job_piece_probe(job, piece, &local);
+
         h->status = SYM_RUN_FAILED;
-        snprintf(h->error, sizeof(h->error), "probe orbit_loss, direction %d: %s", piece,
-                 sym_err_message());
+        snprintf(h->error, sizeof(h->error), "probe %s, %s %d: %s", p->def->name,
+                 p->def->piece_noun ? p->def->piece_noun : "piece", local, sym_err_message());
     }
 }
 

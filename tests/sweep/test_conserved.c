@@ -36,6 +36,23 @@ static void run(sym_run_result *r, sym_job *job, const char *act, int bias, doub
     assert_int_equal(r->status, SYM_RUN_DONE);
 }
 
+/* where a dataset's values sit in a run's measures, from the job's schema; *points: its last dimension */
+static size_t at(const sym_job *job, const char *path, int *points)
+{
+    sym_schema s;
+    const sym_schema_dataset *d;
+    size_t off;
+
+    check_ok(sym_job_schema(job, &s));
+    d = sym_schema_find(&s, path);
+    assert_non_null(d);
+    off = d->off;
+    if (points)
+        *points = d->rank > 0 ? (int)d->dims[d->rank - 1] : 1;
+    sym_schema_dispose(&s);
+    return off;
+}
+
 static void drift_shrinks(const char *act, int bias)
 {
     double prev = NAN;
@@ -48,9 +65,9 @@ static void drift_shrinks(const char *act, int bias)
         double d;
 
         run(&r, &job, act, bias, lr, epochs, 0.0);
-        d = r.measures[job.measure.cons_scalars];
+        d = r.measures[at(&job, "/runs/metrics/conserved_drift", NULL)];
         printf("%-6s bias=%d lr %.0e x %5d steps: total relative drift %.3e, per step %.3e\n", act,
-               bias, lr, epochs, d, r.measures[job.measure.cons_scalars + 1]);
+               bias, lr, epochs, d, r.measures[at(&job, "/runs/metrics/conserved_drift_per_step", NULL)]);
         assert_true(d > 0 && d < 0.05);
         if (k > 0) /* O(lr): a tenth of the step, a tenth of the drift (at least 1/5) */
             assert_true(d < prev / 5);
@@ -86,8 +103,7 @@ static void test_weight_decay_rate(void **s)
         int P;
 
         run(&r, &job, acts[a], 0, lr, (int)T, lambda);
-        P = job.measure.cons_points;
-        nrm = r.measures + job.measure.cons_norm; /* [layer 0: points] */
+        nrm = r.measures + at(&job, "/probes/conserved/norm", &P); /* [layer 0: points] */
         got = nrm[P - 1] / nrm[0];
         printf("%-6s weight decay %.1f, lr %.0e x %.0f steps: ||Q(T)|| / ||Q(0)|| = %.6f, "
                "predicted exp(-4 lambda lr T) = %.6f\n",

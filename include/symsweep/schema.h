@@ -1,0 +1,112 @@
+/**
+ * @file schema.h
+ * @brief Declared datasets: what a probe (or any module) writes to the output
+ *        file, as data.  The io layer's writer (sym_h5_schema_create,
+ *        sym_h5_schema_rows) turns the declarations into datasets, dimension
+ *        scales and attributes; nothing else names a probe's paths.
+ *
+ * A per-run dataset has a first dimension of runs and up to three more; its
+ * row for one run is read from that run's values: the run's measures (the
+ * probe's slice of them) or its probe pieces.  An axis dataset holds fixed
+ * values (a grid of t, a direction number) and serves as a dimension scale.
+ */
+#ifndef SYMSWEEP_SCHEMA_H
+#define SYMSWEEP_SCHEMA_H
+
+/* layering (core <- nn <- probe <- sweep <- cli; io <- core) */
+#if defined(SYM_BUILDING) && !defined(SYM_ALLOW_CORE)
+#error "symsweep/schema.h belongs to a layer above the module being compiled (see CMakeLists.txt)"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SYM_SCHEMA_PATH 128
+#define SYM_SCHEMA_TEXT 1024
+
+typedef enum sym_schema_source {
+    SYM_SCHEMA_MEASURES = 0, /**< per run: value x is measures[off + x * stride] */
+    SYM_SCHEMA_PIECES,       /**< per run: [pieces x len], value (p, x) is piece p's [off + x] */
+    SYM_SCHEMA_AXIS          /**< fixed values, no run dimension (a dimension scale) */
+} sym_schema_source;
+
+typedef enum sym_schema_dtype { SYM_SCHEMA_F64 = 0, SYM_SCHEMA_I64 } sym_schema_dtype;
+
+/** One dataset. */
+typedef struct sym_schema_dataset {
+    char path[SYM_SCHEMA_PATH];
+    char desc[SYM_SCHEMA_TEXT];
+    const char *units;           /**< NULL: none */
+    sym_schema_source source;
+    sym_schema_dtype dtype;      /**< AXIS only; per-run datasets are F64 */
+    int rank;                    /**< dimensions after the run dimension (AXIS: of the dataset), 0..3 */
+    long long dims[3];
+    size_t off, stride;          /**< where its values sit (stride 0 means 1) */
+    int first_piece;             /**< PIECES: the first of its dims[0] pieces */
+    const double *values;        /**< AXIS: dims[0] values (owned by the declarer) */
+    /** dimension scales of the dimensions after the run one: a path or NULL, and its label */
+    const char *scale[3];
+    const char *scale_label[3];
+} sym_schema_dataset;
+
+typedef enum sym_schema_attr_type { SYM_SCHEMA_ATTR_STRING = 0, SYM_SCHEMA_ATTR_INT, SYM_SCHEMA_ATTR_DOUBLE } sym_schema_attr_type;
+
+/** One attribute of a declared dataset. */
+typedef struct sym_schema_attr {
+    char path[SYM_SCHEMA_PATH];
+    char name[64];
+    sym_schema_attr_type type;
+    char text[SYM_SCHEMA_TEXT];
+    long long i;
+    double d;
+} sym_schema_attr;
+
+/** The declarations of one output file (or of one probe's part of it). */
+typedef struct sym_schema {
+    sym_schema_dataset *ds;
+    int n_ds, cap_ds;
+    sym_schema_attr *attrs;
+    int n_attrs, cap_attrs;
+    size_t base;     /**< added to the measure offsets of datasets declared from now on */
+    int piece_base;  /**< the first piece of datasets of pieces declared from now on */
+    int failed;  /**< an allocation failed: sym_schema_check reports it */
+} sym_schema;
+
+/**
+ * Declare a per-run dataset of values in the measures: @p rank dimensions
+ * after the run one (0: one value per run), @p dims their sizes, @p off the
+ * first value (relative to the schema's base), @p stride between consecutive
+ * values (0: 1).  The description is printf-formatted.  Returns the
+ * declaration, to add scales or units to, or NULL when out of memory
+ * (remembered: sym_schema_check).
+ */
+sym_schema_dataset *sym_schema_measure(sym_schema *s, const char *path, int rank,
+                                       const long long *dims, size_t off, size_t stride,
+                                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/** A per-run dataset [pieces x len] of the values at @p off of every probe piece. */
+sym_schema_dataset *sym_schema_pieces(sym_schema *s, const char *path, int rank,
+                                      const long long *dims, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/** An axis: @p n fixed values (kept by pointer) of type @p dtype, no run dimension. */
+sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_dtype dtype, int n,
+                                    const double *values, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/** Attach the axis at @p scale_path, labelled @p label, to dimension @p dim (1-based after runs) of @p d. */
+void sym_schema_scale(sym_schema_dataset *d, int dim, const char *scale_path, const char *label);
+void sym_schema_attr_string(sym_schema *s, const char *path, const char *name, const char *value);
+void sym_schema_attr_int(sym_schema *s, const char *path, const char *name, long long value);
+void sym_schema_attr_double(sym_schema *s, const char *path, const char *name, double value);
+/** The declaration at @p path, or NULL. */
+const sym_schema_dataset *sym_schema_find(const sym_schema *s, const char *path);
+/** 0, or SYM_ENOMEM when a declaration could not be stored. */
+int sym_schema_check(const sym_schema *s);
+void sym_schema_dispose(sym_schema *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,122 @@
+/*
+ * The writer of declared datasets (schema.h): creates them with their
+ * descriptions, writes the axes' values and the attributes, attaches the
+ * dimension scales, and writes rows of runs from their measures and pieces.
+ */
+#include "symsweep/io.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* values per run (per-run datasets) */
+static size_t row_width(const sym_schema_dataset *d)
+{
+    size_t w = 1;
+
+    for (int k = 0; k < d->rank; k++)
+        w *= (size_t)d->dims[k];
+    return w;
+}
+
+static int write_axis(sym_h5 *f, const sym_schema_dataset *d)
+{
+    long long n = d->dims[0];
+    int64_t *iv = NULL;
+    int rc = 0;
+
+    if (d->dtype == SYM_SCHEMA_F64)
+        return sym_h5_write_rows(f, d->path, 0, n, d->values);
+    SYM_TRY(sym_alloc(&iv, sizeof(int64_t) * (size_t)(n > 0 ? n : 1)));
+    for (long long k = 0; k < n; k++)
+        iv[k] = (int64_t)d->values[k];
+    SYM_TRY(sym_h5_write_rows(f, d->path, 0, n, iv));
+cleanup:
+    free(iv);
+    return rc;
+}
+
+int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
+{
+    int rc = 0;
+
+    for (int i = 0; i < s->n_ds; i++) {
+        const sym_schema_dataset *d = &s->ds[i];
+        long long dims[4] = {n_runs, d->dims[0], d->dims[1], d->dims[2]};
+
+        if (d->source == SYM_SCHEMA_AXIS) {
+            SYM_TRY(sym_h5_dataset(f, d->path, d->dtype == SYM_SCHEMA_I64 ? SYM_H5_INT64 : SYM_H5_DOUBLE,
+                                   1, d->dims, d->desc, d->units));
+            SYM_TRY(write_axis(f, d));
+        } else {
+            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_DOUBLE, 1 + d->rank, dims, d->desc, d->units));
+        }
+    }
+    for (int i = 0; i < s->n_attrs; i++) {
+        const sym_schema_attr *a = &s->attrs[i];
+
+        if (a->type == SYM_SCHEMA_ATTR_STRING)
+            SYM_TRY(sym_h5_attr_string(f, a->path, a->name, a->text));
+        else if (a->type == SYM_SCHEMA_ATTR_INT)
+            SYM_TRY(sym_h5_attr_int(f, a->path, a->name, a->i));
+        else
+            SYM_TRY(sym_h5_attr_double(f, a->path, a->name, a->d));
+    }
+cleanup:
+    return rc;
+}
+
+int sym_h5_schema_scales(sym_h5 *f, const sym_schema *s)
+{
+    int rc = 0;
+
+    for (int i = 0; i < s->n_ds; i++)
+        for (int k = 0; k < 3; k++)
+            if (s->ds[i].scale[k])
+                SYM_TRY(sym_h5_attach_scale(f, s->ds[i].path, k + 1, s->ds[i].scale[k],
+                                            s->ds[i].scale_label[k]));
+cleanup:
+    return rc;
+}
+
+int sym_h5_schema_rows(sym_h5 *f, const sym_schema *s, long long row0, int m,
+                       const sym_schema_row *rows, size_t piece_size)
+{
+    double *buf = NULL;
+    size_t cap = 0;
+    int rc = 0;
+
+    for (int i = 0; i < s->n_ds; i++) {
+        const sym_schema_dataset *d = &s->ds[i];
+        size_t w = row_width(d), per = d->rank > 0 ? w / (size_t)d->dims[0] : w;
+
+        if (d->source == SYM_SCHEMA_AXIS)
+            continue;
+        if ((size_t)m * w > cap) {
+            free(buf);
+            buf = NULL;
+            cap = (size_t)m * w;
+            SYM_TRY(sym_alloc_doubles(&buf, cap));
+        }
+        for (int j = 0; j < m; j++) {
+            double *out = buf + (size_t)j * w;
+
+            if (d->source == SYM_SCHEMA_MEASURES) {
+                for (size_t x = 0; x < w; x++)
+                    out[x] = rows[j].measures ? rows[j].measures[d->off + x * d->stride] : NAN;
+            } else { /* [pieces x per] */
+                for (long long p = 0; p < d->dims[0]; p++)
+                    for (size_t x = 0; x < per; x++)
+                        out[(size_t)p * per + x] =
+                            rows[j].pieces
+                                ? rows[j].pieces[(size_t)(d->first_piece + p) * piece_size + d->off + x]
+                                : NAN;
+            }
+        }
+        SYM_TRY(sym_h5_write_rows(f, d->path, row0, m, buf));
+    }
+cleanup:
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,297 @@
+/*
+ * Ex5 of the article: the objective along orbits K(t) = exp(t A) of random
+ * directions A of the symmetry algebra is flat (the directions fan out as
+ * pieces, one task each), and along a direction off the orbit it is not.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct orbit_opts {
+    sym_orbit_opts o;
+    int algebra, perpendicular;     /* the enum settings, copied into o by settle */
+    size_t loss, data, perp, land, size; /* a piece: offsets ((size_t)-1: absent) and size */
+    double *t, *s, *dir, *lt, *ls;  /* the axes (owned) */
+} orbit_opts;
+
+static const char *const perp_names[SYM_PERP_COUNT] = {"false", "random", "last_layer"};
+static const char *const perp_aliases[] = {"true", "random", "yes", "random", "no", "false", NULL};
+
+static const sym_setting orbit_settings[] = {
+    {.name = "directions", .type = SYM_SETTING_INT, .offset = offsetof(orbit_opts, o.directions),
+     .lo = 1, .hi = 10000, .doc = "random directions of the algebra per run (one task each)"},
+    {.name = "points", .type = SYM_SETTING_INT, .offset = offsetof(orbit_opts, o.points), .lo = 3,
+     .hi = 10001, .doc = "points of the t grid, odd (symmetric around t = 0)"},
+    {.name = "t_max", .type = SYM_SETTING_DOUBLE, .offset = offsetof(orbit_opts, o.t_max), .lo = 0.0,
+     .lo_open = 1, .hi = 1e3, .doc = "t runs over [-t_max, t_max]"},
+    {.name = "algebra", .type = SYM_SETTING_ENUM, .offset = offsetof(orbit_opts, algebra),
+     .names = sym_algebra_names, .n_names = SYM_ALGEBRA_COUNT,
+     .doc = "the algebra the directions are drawn from (auto: the objective's symmetry)"},
+    {.name = "perpendicular", .type = SYM_SETTING_ENUM, .offset = offsetof(orbit_opts, perpendicular),
+     .names = perp_names, .n_names = SYM_PERP_COUNT, .aliases = perp_aliases,
+     .expected = "true (= random), false, random or last_layer",
+     .doc = "also the objective along a direction off the orbit"},
+    {.name = "landscape", .type = SYM_SETTING_INT, .offset = offsetof(orbit_opts, o.landscape),
+     .lo = 0, .hi = 201, .doc = "0, or the size of a (t, s) grid of the objective"},
+    {.name = "s_max", .type = SYM_SETTING_DOUBLE, .offset = offsetof(orbit_opts, o.s_max), .lo = 0.0,
+     .lo_open = 1, .hi = 1e3, .doc = "s runs over [-s_max, s_max] off the orbit"},
+};
+
+static void orbit_init(void *opts)
+{
+    orbit_opts *x = opts;
+    sym_orbit_opts def = SYM_ORBIT_OPTS_INIT;
+
+    x->o = def;
+    x->algebra = def.algebra;
+    x->perpendicular = def.perpendicular;
+}
+
+static int orbit_settle(void *opts, const int *given, sym_probe_msg *msg)
+{
+    orbit_opts *x = opts;
+
+    (void)given;
+    if (x->o.points % 2 == 0)
+        return SYM_PROBE_MSG(msg, "points", "expected an odd number (the grid is symmetric around "
+                             "t = 0), found %d", x->o.points);
+    if (x->o.landscape == 1)
+        return SYM_PROBE_MSG(msg, "landscape", "expected 0 (off) or a grid size from 2 to 201, found 1");
+    x->o.algebra = (sym_algebra)x->algebra;
+    x->o.perpendicular = x->perpendicular;
+    return 0;
+}
+
+static int orbit_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    sym_model *m = NULL;
+    sym_algebra alg;
+    int rc = sym_model_create(&m, &cfg->model);
+
+    if (!rc && sym_orbit_algebra(&alg, m, ((const orbit_opts *)opts)->o.algebra) < 0)
+        rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());
+    sym_model_free(m);
+    return rc;
+}
+
+static void orbit_dispose(void *opts)
+{
+    orbit_opts *x = opts;
+
+    free(x->t);
+    free(x->s);
+    free(x->dir);
+    free(x->lt);
+    free(x->ls);
+}
+
+/* the n-point grid on [-x, x], as the probes compute it */
+static int grid(double **v, int n, double x)
+{
+    int rc = 0;
+
+    SYM_TRY(sym_alloc_doubles(v, (size_t)n));
+    for (int k = 0; k < n; k++)
+        (*v)[k] = sym_orbit_grid(k, n, x);
+cleanup:
+    return rc;
+}
+
+static size_t orbit_layout(void *opts, const sym_config *cfgs, int n)
+{
+    orbit_opts *x = opts;
+    size_t P = (size_t)x->o.points, G = (size_t)x->o.landscape;
+    int D = x->o.directions;
+
+    (void)cfgs;
+    (void)n;
+    x->loss = 0;
+    x->data = P;
+    x->perp = x->land = (size_t)-1;
+    x->size = 2 * P;
+    if (x->o.perpendicular) {
+        x->perp = x->size;
+        x->size += P;
+    }
+    if (G > 1) {
+        x->land = x->size;
+        x->size += G * G;
+    }
+    /* the axes; out of memory leaves them NULL and schema reports it */
+    orbit_dispose(x);
+    x->t = x->s = x->dir = x->lt = x->ls = NULL;
+    if (grid(&x->t, x->o.points, x->o.t_max) == 0 && grid(&x->s, x->o.points, x->o.s_max) == 0 &&
+        sym_alloc_doubles(&x->dir, (size_t)D) == 0)
+        for (int k = 0; k < D; k++)
+            x->dir[k] = k;
+    if (G > 1 && grid(&x->lt, (int)G, x->o.t_max) == 0)
+        grid(&x->ls, (int)G, x->o.s_max);
+    /* per direction its largest relative change, then the two headlines */
+    return (size_t)D + 2;
+}
+
+static int orbit_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const orbit_opts *x = opts;
+    const char *dir = "/probes/orbit_loss/direction", *t = "/probes/orbit_loss/t";
+    int D = x->o.directions, P = x->o.points, G = x->o.landscape;
+    long long dp[2] = {D, P}, dd[1] = {D}, dgg[3] = {D, G, G};
+    sym_schema_dataset *d;
+
+    (void)team_size;
+    if (!x->t || !x->s || !x->dir || (G > 1 && (!x->lt || !x->ls)))
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the orbit_loss axes");
+    sym_schema_axis(s, t, SYM_SCHEMA_F64, P, x->t, "orbit parameter t of each point (dimension scale)");
+    sym_schema_axis(s, dir, SYM_SCHEMA_I64, D, x->dir,
+                    "direction number: its stream is (seed, probe, direction) (dimension scale)");
+    d = sym_schema_pieces(s, "/probes/orbit_loss/loss", 2, dp, x->loss,
+                          "objective along K(t) = exp(t A) acting on every hidden layer, A a random "
+                          "direction (unit Frobenius norm per layer) in the %s algebra, for t in "
+                          "/probes/orbit_loss/t", sym_algebra_name(x->o.algebra));
+    sym_schema_scale(d, 1, dir, "direction");
+    sym_schema_scale(d, 2, t, "t");
+    d = sym_schema_pieces(s, "/probes/orbit_loss/data_loss", 2, dp, x->data,
+                          "mean squared error (the data term alone) along the same orbits");
+    sym_schema_scale(d, 1, dir, "direction");
+    sym_schema_scale(d, 2, t, "t");
+    d = sym_schema_measure(s, "/probes/orbit_loss/max_rel_change", 1, dd, 0, 1,
+                           "max over t of |loss(t) - loss(0)| / |loss(0)| per direction");
+    sym_schema_scale(d, 1, dir, "direction");
+    sym_schema_measure(s, "/runs/metrics/orbit_max_rel_change", 0, NULL, (size_t)D, 1,
+                       "max over directions and t of the objective's relative change along "
+                       "the orbit (orbit_loss probe)");
+    if (x->o.perpendicular) {
+        const char *sp = "/probes/orbit_loss/s";
+
+        sym_schema_axis(s, sp, SYM_SCHEMA_F64, P, x->s, "perpendicular step s of each point (dimension scale)");
+        d = sym_schema_pieces(s, "/probes/orbit_loss/perp_loss", 2, dp, x->perp, "%s",
+                              x->o.perpendicular == SYM_PERP_LAST_LAYER
+                                  ? "objective at theta + s xi, xi a unit direction in the last "
+                                    "weight W_L only (a function-space shift; the random draw of "
+                                    "stream (seed, probe, 0x50000 + direction)), for s in "
+                                    "/probes/orbit_loss/s"
+                                  : "objective at theta + s xi, xi a unit direction with no "
+                                    "orbit-tangent part (the random draw of stream (seed, probe, "
+                                    "0x50000 + direction) projected off the tangent space), for s "
+                                    "in /probes/orbit_loss/s");
+        sym_schema_scale(d, 1, dir, "direction");
+        sym_schema_scale(d, 2, sp, "s");
+        sym_schema_attr_string(s, "/probes/orbit_loss/perp_loss", "perpendicular",
+                               sym_perp_name((sym_perp_kind)x->o.perpendicular));
+        sym_schema_measure(s, "/runs/metrics/orbit_perp_max_rel_change", 0, NULL, (size_t)D + 1, 1,
+                           "max over directions and s of the objective's relative change "
+                           "along the perpendicular direction (compare orbit_max_rel_change)");
+    }
+    if (G > 1) {
+        const char *lt = "/probes/orbit_loss/landscape_t", *ls = "/probes/orbit_loss/landscape_s";
+
+        sym_schema_axis(s, lt, SYM_SCHEMA_F64, G, x->lt, "orbit parameter t of each landscape row (dimension scale)");
+        sym_schema_axis(s, ls, SYM_SCHEMA_F64, G, x->ls,
+                        "perpendicular step s of each landscape column (dimension scale)");
+        d = sym_schema_pieces(s, "/probes/orbit_loss/landscape", 3, dgg, x->land,
+                              "objective at exp(t A) . (theta + s xi): row t in "
+                              "/probes/orbit_loss/landscape_t, column s in "
+                              "/probes/orbit_loss/landscape_s (A, xi as in loss, perp_loss)");
+        sym_schema_scale(d, 1, dir, "direction");
+        sym_schema_scale(d, 2, lt, "t");
+        sym_schema_scale(d, 3, ls, "s");
+    }
+    return 0;
+}
+
+static int orbit_n_pieces(const void *opts) { return ((const orbit_opts *)opts)->o.directions; }
+
+static size_t orbit_piece_size(const void *opts) { return ((const orbit_opts *)opts)->size; }
+
+static int orbit_piece(const void *opts, const sym_probe_run *run, int piece, double *out)
+{
+    const orbit_opts *x = opts;
+    sym_algebra alg;
+    sym_rng rng;
+    double *A = NULL;
+    int rc = 0;
+
+    SYM_TRY(sym_orbit_algebra(&alg, run->model, x->o.algebra));
+    SYM_TRY(sym_alloc_doubles(&A, sym_orbit_direction_size(run->model)));
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + (uint32_t)piece);
+    SYM_TRY(sym_orbit_direction(A, run->model, alg, &rng));
+    SYM_TRY(sym_orbit_loss(out + x->loss, out + x->data, run->model, &run->cfg->reg, run->params,
+                           run->data, A, &x->o));
+    if (x->perp != (size_t)-1 || x->land != (size_t)-1) {
+        double *perp = x->perp != (size_t)-1 ? out + x->perp : NULL;
+        double *land = x->land != (size_t)-1 ? out + x->land : NULL;
+
+        sym_rng_init(&rng, run->seed, SYM_RNG_PROBE,
+                     run->stream + (SYM_STREAM_ORBIT_PERPENDICULAR - SYM_STREAM_ORBIT_DIRECTION) +
+                         (uint32_t)piece);
+        SYM_TRY(sym_orbit_perpendicular(perp, land, run->model, &run->cfg->reg, run->params, run->data,
+                                        A, &x->o, &rng));
+    }
+cleanup:
+    free(A);
+    return rc;
+}
+
+/* max over the grid of |L_k - L_mid| / |L_mid| (the grid is symmetric around 0) */
+static double max_rel_change(const double *L, int n)
+{
+    double r = 0.0;
+
+    for (int k = 0; k < n; k++)
+        r = fmax(r, fabs(L[k] - L[n / 2]) / fabs(L[n / 2]));
+    return r;
+}
+
+static void orbit_reduce(const void *opts, const double *pieces, size_t stride, double *out)
+{
+    const orbit_opts *x = opts;
+    int D = x->o.directions, P = x->o.points;
+
+    out[D] = out[D + 1] = pieces ? 0.0 : NAN;
+    for (int d = 0; d < D; d++) {
+        out[d] = pieces ? max_rel_change(pieces + (size_t)d * stride + x->loss, P) : NAN;
+        out[D] = fmax(out[D], out[d]);
+        if (pieces && x->perp != (size_t)-1)
+            out[D + 1] = fmax(out[D + 1], max_rel_change(pieces + (size_t)d * stride + x->perp, P));
+    }
+    if (x->perp == (size_t)-1)
+        out[D + 1] = NAN;
+}
+
+static double orbit_task_work(const void *opts, const sym_config *cfg, double n_params, double pass)
+{
+    const orbit_opts *x = opts;
+
+    (void)cfg;
+    (void)n_params;
+    return (2.0 * x->o.points + (double)x->o.landscape * x->o.landscape) * pass;
+}
+
+const sym_probe_def sym_probe_orbit_loss = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "orbit_loss",
+    .doc = "Ex5: the objective along orbits exp(t A) of random directions of the symmetry algebra "
+           "(flat), and along a direction off the orbit (not)",
+    .opts_size = sizeof(orbit_opts),
+    .settings = orbit_settings,
+    .n_settings = sizeof orbit_settings / sizeof *orbit_settings,
+    .stream = SYM_STREAM_ORBIT_DIRECTION,
+    .piece_noun = "direction",
+    .init = orbit_init,
+    .settle = orbit_settle,
+    .check = orbit_check,
+    .layout = orbit_layout,
+    .schema = orbit_schema,
+    .dispose = orbit_dispose,
+    .n_pieces = orbit_n_pieces,
+    .piece_size = orbit_piece_size,
+    .piece = orbit_piece,
+    .reduce = orbit_reduce,
+    .task_work = orbit_task_work,
+};

@@ -1,0 +1,177 @@
+/*
+ * Ex3 of the article, the other half: a penalty is invariant under the group
+ * that keeps it (Frobenius: orthogonal; l1: signed permutations), and the
+ * general linear group changes both.  The relative change of R(KW) +
+ * R(W'K^-1) over random K of each family, at the trained autoencoder.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void penalties(double *fro, double *l1, const double *A, size_t n)
+{
+    double f = 0.0, a = 0.0;
+
+    for (size_t i = 0; i < n; i++) {
+        f += A[i] * A[i];
+        a += fabs(A[i]);
+    }
+    *fro = f;
+    *l1 = a;
+}
+
+int sym_penalty_invariance(double *mean, double *max, const double *W, const double *Wd, int d,
+                           int D, int trials, sym_rng *r)
+{
+    static const sym_group fam[SYM_PENALTY_FAMILIES] = {
+        SYM_GROUP_ORTHOGONAL, SYM_GROUP_SIGNED_PERMUTATION, SYM_GROUP_GENERAL};
+    sym_group_opts go = SYM_GROUP_OPTS_INIT;
+    double *K = NULL, *Ki = NULL, *gw = NULL, *inv = NULL, *KW = NULL, *WK = NULL;
+    int *ipiv = NULL, rc = 0;
+    double f0e, l0e, f0d, l0d, base[SYM_PENALTY_KINDS];
+
+    if (trials < 1)
+        SYM_FAIL(SYM_EINVAL, "penalty invariance: %d trials: need at least 1", trials);
+    SYM_TRY(sym_alloc_doubles(&K, (size_t)d * d));
+    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)d * d));
+    SYM_TRY(sym_alloc_doubles(&gw, sym_group_work_size(d)));
+    SYM_TRY(sym_alloc_doubles(&inv, (size_t)d * d));
+    SYM_TRY(sym_alloc_doubles(&KW, (size_t)d * D));
+    SYM_TRY(sym_alloc_doubles(&WK, (size_t)d * D));
+    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)d));
+    penalties(&f0e, &l0e, W, (size_t)d * D);
+    penalties(&f0d, &l0d, Wd, (size_t)d * D);
+    base[0] = f0e + f0d;
+    base[1] = l0e + l0d;
+    for (int f = 0; f < SYM_PENALTY_FAMILIES; f++) {
+        for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
+            mean[f * SYM_PENALTY_KINDS + p] = 0.0;
+            max[f * SYM_PENALTY_KINDS + p] = 0.0;
+        }
+        for (int t = 0; t < trials; t++) {
+            double fe, le, fd, ld, now[SYM_PENALTY_KINDS];
+
+            SYM_TRY(sym_group_sample(K, fam[f], d, &go, r, gw));
+            SYM_TRY(sym_mat_inverse(Ki, K, d, inv, ipiv));
+            sym_gemm(0, 0, d, D, d, 1.0, K, W, 0.0, KW);  /* K W [d x D] */
+            sym_gemm(0, 0, D, d, d, 1.0, Wd, Ki, 0.0, WK); /* W' K^{-1} [D x d] */
+            penalties(&fe, &le, KW, (size_t)d * D);
+            penalties(&fd, &ld, WK, (size_t)d * D);
+            now[0] = fe + fd;
+            now[1] = le + ld;
+            for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
+                double rel = fabs(now[p] - base[p]) / base[p];
+
+                mean[f * SYM_PENALTY_KINDS + p] += rel / trials;
+                max[f * SYM_PENALTY_KINDS + p] = fmax(max[f * SYM_PENALTY_KINDS + p], rel);
+            }
+        }
+    }
+cleanup:
+    free(K);
+    free(Ki);
+    free(gw);
+    free(inv);
+    free(KW);
+    free(WK);
+    free(ipiv);
+    return rc;
+}
+
+/* ---- the probe: probes.penalty_invariance ---- */
+
+typedef struct penalty_opts {
+    int trials;
+} penalty_opts;
+
+static const sym_setting penalty_settings[] = {
+    {.name = "trials", .type = SYM_SETTING_INT, .offset = offsetof(penalty_opts, trials), .lo = 1,
+     .hi = 1000000, .doc = "group elements drawn per family"},
+};
+
+static void penalty_init(void *opts) { ((penalty_opts *)opts)->trials = 100; }
+
+static int penalty_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    (void)opts;
+    return sym_autoencoder_check(cfg, msg);
+}
+
+static size_t penalty_layout(void *opts, const sym_config *cfgs, int n)
+{
+    (void)opts;
+    (void)cfgs;
+    (void)n;
+    return 2 * SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
+}
+
+static int penalty_schema(const void *opts, int team_size, sym_schema *s)
+{
+    static const char *fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
+    static const char *pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
+    const char *mean = "/probes/penalty_invariance/mean_rel_change";
+    long long dims[2] = {SYM_PENALTY_FAMILIES, SYM_PENALTY_KINDS};
+    size_t n = SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
+
+    (void)team_size;
+    sym_schema_measure(s, mean, 2, dims, 0, 1,
+                       "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
+                       "[family x penalty]: families orthogonal, signed_permutation, general; "
+                       "penalties frobenius (squared), l1");
+    sym_schema_measure(s, "/probes/penalty_invariance/max_rel_change", 2, dims, n, 1,
+                       "max over trials of the same [family x penalty]");
+    for (int f = 0; f < SYM_PENALTY_FAMILIES; f++)
+        for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
+            char path[SYM_SCHEMA_PATH];
+
+            snprintf(path, sizeof(path), "/runs/metrics/penalty_change_%s_%s", pen[p], fam[f]);
+            sym_schema_measure(s, path, 0, NULL, (size_t)(f * SYM_PENALTY_KINDS + p), 1,
+                               "mean relative change of the penalty under latent transforms "
+                               "of the family (penalty_invariance probe)");
+        }
+    sym_schema_attr_string(s, mean, "families", "orthogonal, signed_permutation, general");
+    sym_schema_attr_string(s, mean, "penalties", "frobenius, l1");
+    sym_schema_attr_int(s, mean, "trials", ((const penalty_opts *)opts)->trials);
+    return 0;
+}
+
+static int penalty_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
+    double *W = NULL, *Wd = NULL;
+    sym_rng rng;
+    int rc = 0;
+
+    SYM_TRY(sym_autoencoder_weights(&W, &Wd, run));
+    /* its own stream, apart from the orbit directions */
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
+    SYM_TRY(sym_penalty_invariance(x, x + SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS, W, Wd,
+                                   mo->widths[1], mo->widths[0], ((const penalty_opts *)opts)->trials,
+                                   &rng));
+cleanup:
+    free(W);
+    free(Wd);
+    return rc;
+}
+
+const sym_probe_def sym_probe_penalty_invariance = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "penalty_invariance",
+    .doc = "Ex3: relative change of the Frobenius and l1 penalties of a linear autoencoder under "
+           "latent transforms K of the orthogonal, signed-permutation and general groups",
+    .opts_size = sizeof(penalty_opts),
+    .settings = penalty_settings,
+    .n_settings = sizeof penalty_settings / sizeof *penalty_settings,
+    .stream = SYM_STREAM_PENALTY_INVARIANCE,
+    .init = penalty_init,
+    .check = penalty_check,
+    .layout = penalty_layout,
+    .schema = penalty_schema,
+    .at_end = penalty_at_end,
+};

@@ -1,0 +1,44 @@
+/*
+ * The built-in probes: one line each.  The order is the order of their
+ * values in a run's measures and of their work after training; the team
+ * probes come last, so that a team task returns one contiguous slice.
+ */
+#include "probe_impl.h"
+
+#include <string.h>
+
+const sym_probe_def *const sym_probe_builtins[] = {
+    &sym_probe_orbit_loss,
+    &sym_probe_structure,
+    &sym_probe_penalty_invariance,
+    &sym_probe_reparam,
+    &sym_probe_lp_ball,
+    &sym_probe_gradient_decomposition,
+    &sym_probe_centralizer,
+    &sym_probe_conserved,
+    &sym_probe_hessian,
+    &sym_probe_symmetry_discovery,
+};
+const int sym_probe_n_builtins = sizeof sym_probe_builtins / sizeof *sym_probe_builtins;
+
+const sym_probe_def *sym_probe_find(const char *name)
+{
+    for (int i = 0; i < sym_probe_n_builtins; i++)
+        if (strcmp(sym_probe_builtins[i]->name, name) == 0)
+            return sym_probe_builtins[i];
+    return NULL;
+}
+
+void sym_all_families(sym_group *fams, int *n)
+{
+    for (int g = 0; g < SYM_GROUP_COUNT; g++)
+        fams[g] = (sym_group)g;
+    *n = SYM_GROUP_COUNT;
+}
+
+void sym_families_text(char *buf, size_t cap, const sym_group *fams, int n)
+{
+    buf[0] = '\0';
+    for (int f = 0; f < n; f++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", f ? ", " : "", sym_group_name(fams[f]));
+}

@@ -1,0 +1,357 @@
+/*
+ * Symmetry discovery (seed 002): the Lie algebra of linear parameter maps H
+ * that leave the objective infinitesimally invariant, as the null space of
+ * stacked conditions grad L(theta_i; X_i)^T H theta_i = 0 (a team task: an
+ * SVD on a ScaLAPACK grid).
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sym_svd_local(void *solver, double *s, double *Vt, int m, int n, sym_row_fn fn, void *ctx)
+{
+    double *A = NULL, *work = NULL;
+    int rc = 0;
+
+    (void)solver;
+    if (m < n)
+        SYM_FAIL(SYM_EINVAL, "SVD of a %d x %d matrix: needs at least as many rows as columns", m, n);
+    SYM_TRY(sym_alloc_doubles(&A, (size_t)m * n));
+    SYM_TRY(sym_alloc_doubles(&work, sym_svd_work_size(m, n)));
+    for (int i = 0; i < m; i++)
+        SYM_TRY(fn(ctx, i, A + (size_t)i * n));
+    SYM_TRY(sym_svd(s, NULL, Vt, A, m, n, work));
+cleanup:
+    free(A);
+    free(work);
+    return rc;
+}
+
+const char *const sym_discovery_family_names[] = {"layer", "full"};
+_Static_assert(sizeof sym_discovery_family_names / sizeof *sym_discovery_family_names == SYM_DISCOVERY_COUNT,
+               "one name per discovery family");
+
+const char *sym_discovery_family_name(sym_discovery_family f)
+{
+    return f >= 0 && f < SYM_DISCOVERY_COUNT ? sym_discovery_family_names[f] : "?";
+}
+
+int sym_discovery_unknowns(const sym_model *m, sym_discovery_family f)
+{
+    size_t P = sym_model_n_params(m);
+
+    if (f == SYM_DISCOVERY_FULL)
+        return (int)(P * P);
+    return (int)sym_orbit_direction_size(m);
+}
+
+int sym_discovery_conditions(const sym_model *m, const sym_discovery_opts *o)
+{
+    return o->conditions > 0 ? o->conditions : 2 * sym_discovery_unknowns(m, o->family) + 16;
+}
+
+typedef struct cond_ctx {
+    const sym_model *m;
+    const sym_data *fixed;
+    const sym_discovery_opts *o;
+    uint64_t seed;
+    uint32_t sub;
+    sym_eval *e;
+    double *th, *g, *X, *Y;
+} cond_ctx;
+
+/* condition i: grad L(theta_i; X_i)^T (H theta_i) = 0 as a row over the unknowns of H */
+static int condition_row(void *ctx, int i, double *row)
+{
+    cond_ctx *c = ctx;
+    const sym_model_opts *mo = sym_model_get_opts(c->m);
+    size_t P = sym_model_n_params(c->m);
+    int U = sym_discovery_unknowns(c->m, c->o->family), rc = 0, n;
+    const double *X = c->X, *Y = c->Y;
+    sym_loss_parts lp;
+    sym_rng r;
+    double nrm;
+
+    /* every condition from its own stream: any rank computes any row alike */
+    sym_rng_init(&r, c->seed, SYM_RNG_PROBE, c->sub + (uint32_t)i);
+    sym_model_init_params(c->m, c->th, &r);
+    for (int l = 0; l < mo->n_layers; l++) {
+        double *b = sym_model_bias(c->m, c->th, l);
+
+        for (int k = 0; b && k < mo->widths[l + 1]; k++)
+            b[k] = sym_rng_normal(&r);
+    }
+    for (size_t k = 0; k < P; k++)
+        c->th[k] *= c->o->point_scale;
+    if (c->fixed) {
+        X = c->fixed->X;
+        Y = c->fixed->Y;
+        n = c->fixed->n;
+    } else {
+        n = c->o->batch;
+        for (int k = 0; k < n * mo->widths[0]; k++)
+            c->X[k] = sym_rng_normal(&r);
+        for (int k = 0; k < n * mo->widths[mo->n_layers]; k++)
+            c->Y[k] = sym_rng_normal(&r);
+    }
+    SYM_TRY(sym_eval_loss(c->e, &lp, c->g, c->th, X, Y, n));
+    if (c->o->family == SYM_DISCOVERY_FULL) {
+        for (size_t a = 0; a < P; a++)
+            for (size_t b = 0; b < P; b++)
+                row[a * P + b] = c->g[a] * c->th[b];
+    } else {
+        sym_orbit_tangent_adjoint(row, c->m, c->th, c->g, SYM_ALGEBRA_GL);
+    }
+    /* scale does not change the null space: divide by the condition's natural
+     * size ||grad|| ||theta|| (|grad^T H theta| <= ||grad|| ||H|| ||theta||), not
+     * by the row's own norm, which would blow rounding noise up to unit rows
+     * where the condition holds identically */
+    nrm = sym_norm2(c->g, P) * sym_norm2(c->th, P);
+    if (nrm > 0.0)
+        for (int k = 0; k < U; k++)
+            row[k] /= nrm;
+cleanup:
+    return rc;
+}
+
+int sym_symmetry_discovery(sym_discovery_out *out, const sym_model *m, const sym_reg *reg,
+                           const sym_data *fixed, const sym_discovery_opts *o, uint64_t seed,
+                           uint32_t sub, sym_svd_fn solve, void *solver)
+{
+    const sym_model_opts *mo = sym_model_get_opts(m);
+    int U = sym_discovery_unknowns(m, o->family), M = sym_discovery_conditions(m, o), rc = 0;
+    int batch = fixed ? fixed->n : o->batch;
+    double *Vt = NULL, big, below = 0.0, above = INFINITY;
+    cond_ctx c;
+
+    memset(&c, 0, sizeof(c));
+    if (mo->tied && o->family == SYM_DISCOVERY_LAYER)
+        SYM_FAIL(SYM_EINVAL, "symmetry_discovery family layer: the layer action unties a tied autoencoder (use family full)");
+    if (U < 1)
+        SYM_FAIL(SYM_EINVAL, "symmetry_discovery family %s: the model has no hidden layer to act on",
+                 sym_discovery_family_name(o->family));
+    if (M < U)
+        SYM_FAIL(SYM_EINVAL, "symmetry_discovery: %d conditions for %d unknowns: need at least as many",
+                 M, U);
+    c.m = m;
+    c.fixed = fixed;
+    c.o = o;
+    c.seed = seed;
+    c.sub = sub;
+    SYM_TRY(sym_eval_create(&c.e, m, reg, batch));
+    SYM_TRY(sym_alloc_doubles(&c.th, sym_model_n_params(m)));
+    SYM_TRY(sym_alloc_doubles(&c.g, sym_model_n_params(m)));
+    SYM_TRY(sym_alloc_doubles(&c.X, (size_t)batch * mo->widths[0]));
+    SYM_TRY(sym_alloc_doubles(&c.Y, (size_t)batch * mo->widths[mo->n_layers]));
+    if (out->basis)
+        SYM_TRY(sym_alloc_doubles(&Vt, (size_t)U * U));
+    SYM_TRY(solve(solver, out->sv, Vt, M, U, condition_row, &c));
+    /* rows are at most about unit size after the scaling, so sqrt(M) bounds
+     * the largest singular value: a fixed reference, since when every
+     * condition holds identically the largest is itself rounding */
+    big = sqrt((double)M);
+    out->dim = 0;
+    for (int k = 0; k < U; k++) {
+        if (out->sv[k] <= o->threshold * big) {
+            out->dim++;
+            below = fmax(below, out->sv[k]);
+        } else {
+            above = fmin(above, out->sv[k]);
+        }
+    }
+    out->gap = out->dim == 0 ? INFINITY : out->dim == U ? NAN : above / fmax(below, 1e-300);
+    if (out->basis && Vt) {
+        /* the null space: the last dim right singular vectors (Vt on rank 0 of a team) */
+        for (size_t k = 0; k < (size_t)U * U; k++)
+            out->basis[k] = NAN;
+        memcpy(out->basis, Vt + (size_t)(U - out->dim) * U, sizeof(double) * (size_t)out->dim * U);
+    }
+cleanup:
+    sym_eval_free(c.e);
+    free(c.th);
+    free(c.g);
+    free(c.X);
+    free(c.Y);
+    free(Vt);
+    return rc;
+}
+
+/* ---- the probe: probes.symmetry_discovery ---- */
+
+typedef struct discovery_opts {
+    sym_discovery_opts d;
+    int family, data; /* the enum settings, copied into d by settle */
+    int u;            /* largest number of unknowns over the grid */
+} discovery_opts;
+
+static const char *const data_names[2] = {"sampled", "fixed"};
+
+static const sym_setting discovery_settings[] = {
+    {.name = "family", .type = SYM_SETTING_ENUM, .offset = offsetof(discovery_opts, family),
+     .names = sym_discovery_family_names, .n_names = SYM_DISCOVERY_COUNT,
+     .doc = "the maps searched: per hidden layer (layer) or all of gl(P) (full)"},
+    {.name = "conditions", .type = SYM_SETTING_INT, .offset = offsetof(discovery_opts, d.conditions),
+     .lo = 0, .hi = 100000000, .doc = "stacked conditions (0: 2 x unknowns + 16)"},
+    {.name = "batch", .type = SYM_SETTING_INT, .offset = offsetof(discovery_opts, d.batch), .lo = 1,
+     .hi = 1000000, .doc = "rows of sampled data per condition"},
+    {.name = "data", .type = SYM_SETTING_ENUM, .offset = offsetof(discovery_opts, data),
+     .names = data_names, .n_names = 2,
+     .doc = "each condition on a sampled batch, or on the run's own data (fixed)"},
+    {.name = "scale", .type = SYM_SETTING_DOUBLE, .offset = offsetof(discovery_opts, d.point_scale),
+     .lo = 0.0, .lo_open = 1, .hi = NAN, .doc = "the points theta_i: this times a draw of the initialization"},
+    {.name = "threshold", .type = SYM_SETTING_DOUBLE, .offset = offsetof(discovery_opts, d.threshold),
+     .lo = 0.0, .lo_open = 1, .hi = 1.0, .hi_open = 1,
+     .doc = "a singular value is null when <= threshold x sqrt(conditions)"},
+    {.name = "basis", .type = SYM_SETTING_BOOL, .offset = offsetof(discovery_opts, d.basis),
+     .doc = "record the discovered algebra's basis"},
+};
+
+static void discovery_init(void *opts)
+{
+    discovery_opts *o = opts;
+    sym_discovery_opts def = SYM_DISCOVERY_OPTS_INIT;
+
+    o->d = def;
+    o->family = def.family;
+    o->data = def.fixed_data;
+}
+
+static int discovery_settle(void *opts, const int *given, sym_probe_msg *msg)
+{
+    discovery_opts *o = opts;
+
+    (void)given;
+    (void)msg;
+    o->d.family = (sym_discovery_family)o->family;
+    o->d.fixed_data = o->data;
+    return 0;
+}
+
+static int discovery_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    const sym_discovery_opts *o = &((const discovery_opts *)opts)->d;
+    sym_model *m = NULL;
+    int rc = sym_model_create(&m, &cfg->model), U, M;
+
+    if (rc)
+        return rc;
+    U = sym_discovery_unknowns(m, o->family);
+    M = sym_discovery_conditions(m, o);
+    if (o->family == SYM_DISCOVERY_LAYER && (cfg->model.n_layers < 2 || cfg->model.tied))
+        rc = SYM_PROBE_MSG(msg, "family", "layer needs a model with a hidden layer and untied "
+                           "weights; use full");
+    else if (o->conditions > 0 && o->conditions < U)
+        rc = SYM_PROBE_MSG(msg, "conditions", "expected at least the number of unknowns (%d), "
+                           "found %d", U, o->conditions);
+    else if ((double)M * U > 2e9)
+        rc = SYM_PROBE_MSG(msg, "", "%d conditions x %d unknowns is more than 2e9 entries "
+                           "(ScaLAPACK's 32-bit index limit); use family layer or a smaller model",
+                           M, U);
+    sym_model_free(m);
+    return rc;
+}
+
+static size_t discovery_layout(void *opts, const sym_config *cfgs, int n)
+{
+    discovery_opts *o = opts;
+
+    for (int c = 0; c < n; c++) {
+        sym_model *m = NULL;
+
+        if (sym_model_create(&m, &cfgs[c].model) == 0) {
+            int U = sym_discovery_unknowns(m, o->d.family);
+
+            o->u = U > o->u ? U : o->u;
+        }
+        sym_model_free(m);
+    }
+    return 2 + (size_t)o->u + (o->d.basis ? (size_t)o->u * o->u : 0);
+}
+
+static int discovery_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const discovery_opts *o = opts;
+    const char *sv = "/probes/symmetry_discovery/singular_values";
+    long long U[1] = {o->u}, UU[2] = {o->u, o->u};
+
+    sym_schema_measure(s, "/runs/metrics/discovery_dimension", 0, NULL, 0, 1,
+                       "dimension of the Lie algebra of linear parameter maps H (family "
+                       "attribute of /probes/symmetry_discovery/singular_values) with "
+                       "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions");
+    sym_schema_measure(s, "/runs/metrics/discovery_gap", 0, NULL, 1, 1,
+                       "smallest non-null over largest null singular value of the stacked "
+                       "conditions (inf: nothing null, NaN: everything null)");
+    sym_schema_measure(s, sv, 1, U, 2, 1,
+                       "singular values of the stacked conditions, descending [run, k]; a "
+                       "value is null when <= threshold x sqrt(conditions)");
+    if (o->d.basis)
+        sym_schema_measure(s, "/probes/symmetry_discovery/basis", 2, UU, 2 + (size_t)o->u, 1,
+                           "[run, k, j]: the first discovery_dimension rows span the "
+                           "discovered algebra (orthonormal; family layer: the per-layer "
+                           "n_h x n_h blocks, row-major, concatenated; full: H row-major "
+                           "P x P); NaN after");
+    sym_schema_attr_string(s, sv, "family", sym_discovery_family_name(o->d.family));
+    sym_schema_attr_string(s, sv, "data", o->d.fixed_data ? "fixed" : "sampled");
+    sym_schema_attr_double(s, sv, "threshold", o->d.threshold);
+    sym_schema_attr_int(s, sv, "team_size", team_size);
+    return 0;
+}
+
+static void discovery_team_need(const void *opts, const sym_model *m, sym_team_need *need)
+{
+    const sym_discovery_opts *o = &((const discovery_opts *)opts)->d;
+
+    need->kind = SYM_TEAM_SVD;
+    need->m = sym_discovery_conditions(m, o);
+    need->n = sym_discovery_unknowns(m, o->family);
+}
+
+static int discovery_team(const void *opts, const sym_probe_run *run, const sym_team_ops *team,
+                          double *out)
+{
+    const discovery_opts *o = opts;
+    int U = sym_discovery_unknowns(run->model, o->d.family), rc = 0;
+    double *basis = NULL;
+    sym_discovery_out dz;
+
+    memset(&dz, 0, sizeof(dz));
+    dz.sv = out + 2;
+    if (o->d.basis)
+        SYM_TRY(sym_alloc_doubles(&basis, (size_t)U * U));
+    dz.basis = basis;
+    SYM_TRY(sym_symmetry_discovery(&dz, run->model, &run->cfg->reg, o->d.fixed_data ? run->data : NULL,
+                                   &o->d, run->seed, run->stream, team->svd, team->solver));
+    out[0] = dz.dim;
+    out[1] = dz.gap;
+    if (basis && team->rank == 0) /* the first dim rows into the [u x u] slot */
+        for (int i = 0; i < dz.dim; i++)
+            memcpy(out + 2 + o->u + (size_t)i * o->u, basis + (size_t)i * U, sizeof(double) * (size_t)U);
+cleanup:
+    free(basis);
+    return rc;
+}
+
+const sym_probe_def sym_probe_symmetry_discovery = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "symmetry_discovery",
+    .doc = "the Lie algebra of linear parameter maps that leave the objective invariant, found "
+           "from data as a null space (a team task)",
+    .opts_size = sizeof(discovery_opts),
+    .settings = discovery_settings,
+    .n_settings = sizeof discovery_settings / sizeof *discovery_settings,
+    .stream = SYM_STREAM_DISCOVERY,
+    .init = discovery_init,
+    .settle = discovery_settle,
+    .check = discovery_check,
+    .layout = discovery_layout,
+    .schema = discovery_schema,
+    .team_need = discovery_team_need,
+    .team = discovery_team,
+    .task_work = sym_team_task_work,
+};

@@ -1,0 +1,402 @@
+/*
+ * The job's probes, through the probe interface (probe_api.h) only: the
+ * `probes:` section read by each probe's settings table, the probes'
+ * conditions checked at every grid point, their values laid out, their
+ * datasets collected.  No probe is named here.
+ */
+#include "job_impl.h"
+#include "symsweep/plan.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* plug-ins draw from sub-streams far above the built-ins' (core.h) */
+#define PLUGIN_STREAM_BASE 0x10000000u
+#define PLUGIN_STREAM_SPAN 0x01000000u
+
+/* an empty value ("hessian:" or "hessian: {}"): the defaults */
+static int is_empty(const node *v)
+{
+    return (v->type == YAML_SCALAR_NODE && sym_yaml_scalar(v)[0] == '\0') ||
+           (v->type == YAML_MAPPING_NODE && v->data.mapping.pairs.top == v->data.mapping.pairs.start);
+}
+
+/* "families: [...]" of a probe, in the given order, each once */
+static int get_families(ctx *c, const node *fl, const char *key, sym_group *out, int *n)
+{
+    int len;
+
+    if (fl->type != YAML_SEQUENCE_NODE || (len = sym_yaml_seq_len(fl)) < 1 || len > SYM_GROUP_COUNT)
+        return sym_yaml_expected(c, fl, key, "a list of group families (general, orthogonal, ...)");
+    for (int i = 0; i < len; i++) {
+        node *it = sym_yaml_node(c, fl->data.sequence.items.start[i]);
+        char ikey[300];
+        int g = 0;
+
+        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+        if (sym_yaml_enum_value(c, it, ikey, sym_group_names, SYM_GROUP_COUNT, &g))
+            return SYM_EJOB;
+        for (int j = 0; j < i; j++)
+            if (out[j] == (sym_group)g)
+                return sym_yaml_err(c, it, ikey, "family %s is listed twice", sym_group_names[g]);
+        out[i] = (sym_group)g;
+    }
+    *n = len;
+    return 0;
+}
+
+/* a list of exponents: numbers in [lo, hi], or inf */
+static int get_exponents(ctx *c, const node *pl, const char *key, const sym_setting *s, double *out,
+                         int *n)
+{
+    int len;
+
+    if (pl->type != YAML_SEQUENCE_NODE || (len = sym_yaml_seq_len(pl)) < 1 || len > s->max_len)
+        return sym_yaml_expected(c, pl, key, s->expected);
+    for (int i = 0; i < len; i++) {
+        node *it = sym_yaml_node(c, pl->data.sequence.items.start[i]);
+        const char *sv = sym_yaml_scalar(it);
+        char ikey[300], what[96];
+        double v;
+
+        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+        snprintf(what, sizeof(what), "a number from %g to %g, or inf", s->lo, s->hi);
+        if (sv && sym_yaml_is_plain(it) && (!strcmp(sv, "inf") || !strcmp(sv, ".inf")))
+            v = INFINITY;
+        else if (sym_yaml_parse_double(it, &v) || v < s->lo || v > s->hi)
+            return sym_yaml_expected(c, it, ikey, what);
+        out[i] = v;
+    }
+    *n = len;
+    return 0;
+}
+
+/* an enum setting with aliases ("true" for "random"): its own words, then the names */
+static int get_alias_enum(ctx *c, const node *v, const char *key, const sym_setting *s, int *out)
+{
+    const char *w = sym_yaml_scalar(v);
+
+    for (int i = 0; w && s->aliases[i]; i += 2)
+        if (strcmp(w, s->aliases[i]) == 0)
+            w = s->aliases[i + 1];
+    for (int i = 0; w && i < s->n_names; i++)
+        if (s->names[i] && strcmp(w, s->names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return sym_yaml_expected(c, v, key, s->expected);
+}
+
+static int get_setting(ctx *c, const node *m, const char *path, const sym_setting *s, void *opts)
+{
+    char *base = opts, key[256];
+    node *v = sym_yaml_lookup(c, m, s->name);
+    int *iv = (int *)(base + s->offset);
+    double *dv = (double *)(base + s->offset);
+
+    sym_yaml_join(key, sizeof(key), path, s->name);
+    switch (s->type) {
+    case SYM_SETTING_INT:
+        return sym_yaml_int(c, m, path, s->name, 0, *iv, (long long)s->lo, (long long)s->hi, iv);
+    case SYM_SETTING_DOUBLE:
+        return sym_yaml_double(c, m, path, s->name, 0, *dv, s->lo, s->lo_open, s->hi, s->hi_open, dv);
+    case SYM_SETTING_BOOL:
+        return sym_yaml_bool(c, m, path, s->name, *iv, iv);
+    case SYM_SETTING_ENUM:
+        if (v && s->aliases)
+            return get_alias_enum(c, v, key, s, iv);
+        return sym_yaml_enum(c, m, path, s->name, 0, *iv, s->names, s->n_names, iv);
+    case SYM_SETTING_FAMILIES:
+        return v ? get_families(c, v, key, (sym_group *)(base + s->offset),
+                                (int *)(base + s->count_offset))
+                 : 0;
+    case SYM_SETTING_EXPONENTS:
+        return v ? get_exponents(c, v, key, s, dv, (int *)(base + s->count_offset)) : 0;
+    }
+    return sym_yaml_err(c, v, key, "setting of unknown type %d in the probe's table", (int)s->type);
+}
+
+/* team: a number of ranks 1..4096, or auto (0: chosen from the memory need) */
+static int get_team(ctx *c, const node *m, const char *path, int *out)
+{
+    node *v = sym_yaml_lookup(c, m, "team");
+    long long x;
+    char key[256];
+
+    if (!v)
+        return 0;
+    if (v->type == YAML_SCALAR_NODE && sym_yaml_is_plain(v) && strcmp(sym_yaml_scalar(v), "auto") == 0) {
+        *out = 0;
+        return 0;
+    }
+    sym_yaml_join(key, sizeof(key), path, "team");
+    if (sym_yaml_parse_long(v, &x) || x < 1 || x > 4096)
+        return sym_yaml_expected(c, v, key, "a number of ranks from 1 to 4096, or auto");
+    *out = (int)x;
+    return 0;
+}
+
+/* a probe's complaint, at the setting it names (or the probe's own entry) */
+static int complain(ctx *c, const node *pn, const char *path, const sym_probe_msg *msg)
+{
+    node *at = msg->setting[0] ? sym_yaml_lookup(c, pn, msg->setting) : NULL;
+    char key[256];
+
+    if (msg->setting[0])
+        sym_yaml_join(key, sizeof(key), path, msg->setting);
+    else
+        snprintf(key, sizeof(key), "%s", path);
+    return sym_yaml_err(c, at ? at : pn, key, "%s", msg->text);
+}
+
+/* a plug-in's definition from its shared object, checked against this build's interface */
+static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *p)
+{
+    const char *file = sym_yaml_scalar(pv);
+    char key[256];
+    sym_probe_plugin_fn fn;
+    const sym_probe_def *def;
+
+    sym_yaml_join(key, sizeof(key), path, "plugin");
+    if (!file || !*file)
+        return sym_yaml_expected(c, pv, key, "the path of a probe's shared object");
+    if ((file[0] == '/' || !c->dir[0] ? snprintf(p->plugin_path, sizeof(p->plugin_path), "%s", file)
+                                       : snprintf(p->plugin_path, sizeof(p->plugin_path), "%s/%s",
+                                                  c->dir, file)) >= (int)sizeof(p->plugin_path))
+        return sym_yaml_expected(c, pv, key, "a path shorter than 1024 bytes");
+    p->plugin = dlopen(p->plugin_path, RTLD_NOW | RTLD_LOCAL);
+    if (!p->plugin)
+        return sym_yaml_err(c, pv, key, "cannot load the probe: %s", dlerror());
+    *(void **)&fn = dlsym(p->plugin, SYM_PROBE_PLUGIN_SYMBOL);
+    if (!fn)
+        return sym_yaml_err(c, pv, key, "%s has no function %s", p->plugin_path, SYM_PROBE_PLUGIN_SYMBOL);
+    def = fn();
+    if (!def || def->api_version != SYM_PROBE_API_VERSION || def->size < sizeof(sym_probe_def))
+        return sym_yaml_err(c, pv, key,
+                            "%s was built for probe interface version %d (size %zu); this "
+                            "symsweep has version %d (size %zu): rebuild it against these headers",
+                            p->plugin_path, def ? def->api_version : -1, def ? def->size : (size_t)0,
+                            SYM_PROBE_API_VERSION, sizeof(sym_probe_def));
+    if (!def->name || strcmp(def->name, path + strlen("probes.")) != 0)
+        return sym_yaml_err(c, pv, key, "%s defines the probe \"%s\", not \"%s\"", p->plugin_path,
+                            def->name ? def->name : "", path + strlen("probes."));
+    p->def = def;
+    return 0;
+}
+
+/* one probe's entry: its settings (and team ones), defaults where absent */
+static int parse_probe(ctx *c, const node *pn, const char *name, sym_job *job, int plugin)
+{
+    sym_job_probe *p = &job->probes[job->n_probes];
+    const char *keys[80];
+    char path[160];
+    int given[64] = {0}, nk = 0, rc = 0;
+    sym_probe_msg msg = {"", ""};
+
+    snprintf(path, sizeof(path), "probes.%s", name);
+    memset(p, 0, sizeof(*p));
+    job->n_probes++;
+    if (plugin)
+        SYM_TRY(load_plugin(c, sym_yaml_lookup(c, pn, "plugin"), path, p));
+    else
+        p->def = sym_probe_find(name);
+    SYM_ASSERT(p->def && p->def->n_settings <= 64);
+    p->team = 1;
+    p->team_mb = 2048;
+    SYM_TRY(sym_alloc(&p->opts, p->def->opts_size ? p->def->opts_size : 1));
+    memset(p->opts, 0, p->def->opts_size);
+    if (p->def->init)
+        p->def->init(p->opts);
+    if (is_empty(pn))
+        goto settle;
+    for (int i = 0; i < p->def->n_settings; i++)
+        keys[nk++] = p->def->settings[i].name;
+    if (p->def->team) {
+        keys[nk++] = "team";
+        keys[nk++] = "team_memory_mb";
+    }
+    if (plugin)
+        keys[nk++] = "plugin";
+    keys[nk] = NULL;
+    SYM_TRY(sym_yaml_check_map(c, pn, path, keys));
+    for (int i = 0; i < p->def->n_settings; i++) {
+        given[i] = sym_yaml_lookup(c, pn, p->def->settings[i].name) != NULL;
+        SYM_TRY(get_setting(c, pn, path, &p->def->settings[i], p->opts));
+    }
+    if (p->def->team) {
+        SYM_TRY(get_team(c, pn, path, &p->team));
+        SYM_TRY(sym_yaml_int(c, pn, path, "team_memory_mb", 0, 2048, 16, 1 << 24, &p->team_mb));
+    }
+settle:
+    if (p->def->settle && p->def->settle(p->opts, given, &msg))
+        return complain(c, pn, path, &msg);
+cleanup:
+    return rc;
+}
+
+int sym_job_parse_probes(ctx *c, const node *root, sym_job *job)
+{
+    const char *allowed[SYM_MAX_PROBES + 1];
+    node *v = sym_yaml_lookup(c, root, "probes");
+    int na = 0;
+
+    job->n_probes = 0;
+    if (!v)
+        return 0;
+    if (v->type != YAML_MAPPING_NODE)
+        return sym_yaml_expected(c, v, "probes", "a mapping");
+    /* the built-ins, and the entries that name a plug-in */
+    for (int i = 0; i < sym_probe_n_builtins; i++)
+        allowed[na++] = sym_probe_builtins[i]->name;
+    allowed[na] = NULL;
+    for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+        const char *k = sym_yaml_scalar(sym_yaml_node(c, q->key));
+        node *pv = sym_yaml_node(c, q->value);
+
+        if (k && !sym_probe_find(k) && pv->type == YAML_MAPPING_NODE && sym_yaml_lookup(c, pv, "plugin")) {
+            if (na == SYM_MAX_PROBES)
+                return sym_yaml_err(c, pv, "probes", "more than %d probes", SYM_MAX_PROBES);
+            allowed[na++] = k;
+            allowed[na] = NULL;
+        }
+    }
+    if (sym_yaml_check_map(c, v, "probes", allowed))
+        return SYM_EJOB;
+    for (int i = 0; i < na; i++) {
+        node *pn = sym_yaml_lookup(c, v, allowed[i]);
+
+        if (pn && parse_probe(c, pn, allowed[i], job, i >= sym_probe_n_builtins))
+            return SYM_EJOB;
+    }
+    return 0;
+}
+
+int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg)
+{
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_msg msg = {"", ""};
+        char path[160];
+        int rc;
+
+        if (!p->def->check || (rc = p->def->check(p->opts, cfg, &msg)) == 0)
+            continue;
+        if (!msg.text[0])
+            return rc; /* not a complaint: an error with its message set */
+        snprintf(path, sizeof(path), "probes.%s", p->def->name);
+        return complain(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), p->def->name), path, &msg);
+    }
+    return 0;
+}
+
+int sym_job_layout_probes(sym_job *job)
+{
+    sym_measure_layout *L = &job->measure;
+    size_t o = 0;
+    int rc = 0, team_seen = 0;
+
+    memset(L, 0, sizeof(*L));
+    job->n_pieces = 0;
+    job->piece_size = 0;
+    for (int i = 0; i < job->n_probes; i++) {
+        sym_job_probe *p = &job->probes[i];
+        const sym_probe_def *d = p->def;
+
+        if (d->team && !team_seen) {
+            L->team = o;
+            team_seen = 1;
+        }
+        if (!d->team && team_seen)
+            SYM_FAIL(SYM_EJOB, "%s: probe %s follows a team probe: team probes must come last",
+                     job->path, d->name);
+        p->off = o;
+        p->len = d->layout ? d->layout(p->opts, job->configs, job->n_configs) : 0;
+        o += p->len;
+        p->stream = p->plugin ? PLUGIN_STREAM_BASE + PLUGIN_STREAM_SPAN * (uint32_t)i : d->stream;
+        p->first_piece = job->n_pieces;
+        p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(p->opts) : 0;
+        job->n_pieces += p->n_pieces;
+        if (p->n_pieces && d->piece_size(p->opts) > job->piece_size)
+            job->piece_size = d->piece_size(p->opts);
+    }
+    L->team_len = team_seen ? o - L->team : 0;
+    L->total = o;
+    job->team_size = sym_plan_team_size(job);
+cleanup:
+    return rc;
+}
+
+int sym_job_schema(const sym_job *job, sym_schema *s)
+{
+    int rc = 0;
+
+    memset(s, 0, sizeof(*s));
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+
+        s->base = p->off;
+        s->piece_base = p->first_piece;
+        if (p->def->schema)
+            SYM_TRY(p->def->schema(p->opts, job->team_size, s));
+    }
+    s->base = 0;
+    s->piece_base = 0;
+    SYM_TRY(sym_schema_check(s));
+cleanup:
+    if (rc)
+        sym_schema_dispose(s);
+    return rc;
+}
+
+void sym_job_probes_dispose(sym_job *job)
+{
+    for (int i = 0; i < job->n_probes; i++) {
+        sym_job_probe *p = &job->probes[i];
+
+        if (p->def && p->def->dispose && p->opts)
+            p->def->dispose(p->opts);
+        free(p->opts);
+        /* plug-ins stay loaded: their code may still be on a stack (a static
+         * destructor, a registered callback); the process ends soon after */
+    }
+    job->n_probes = 0;
+}
+
+const sym_job_probe *sym_job_find_probe(const sym_job *job, const char *name)
+{
+    for (int i = 0; i < job->n_probes; i++)
+        if (strcmp(job->probes[i].def->name, name) == 0)
+            return &job->probes[i];
+    return NULL;
+}
+
+const sym_job_probe *sym_job_piece_probe(const sym_job *job, int piece, int *local)
+{
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+
+        if (piece >= p->first_piece && piece < p->first_piece + p->n_pieces) {
+            *local = piece - p->first_piece;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+int sym_job_has_team(const sym_job *job)
+{
+    for (int i = 0; i < job->n_probes; i++)
+        if (job->probes[i].def->team)
+            return 1;
+    return 0;
+}
+
+int sym_job_n_pieces(const sym_job *job) { return job->n_pieces; }
+
+size_t sym_job_piece_size(const sym_job *job) { return job->piece_size; }
+
+size_t sym_job_probe_size(const sym_job *job) { return (size_t)job->n_pieces * job->piece_size; }
