@@ -22,6 +22,27 @@
 extern "C" {
 #endif
 
+/* ---- the paths of the output file that several modules name (docs/hdf5-layout.md) ---- */
+
+#define SYM_PATH_GRID                "/grid"
+#define SYM_PATH_GRID_SEED           "/grid/seed"
+#define SYM_PATH_GRID_CONFIG         "/grid/config"
+#define SYM_PATH_RUNS                "/runs"
+#define SYM_PATH_STATUS              "/runs/status"
+#define SYM_PATH_ERROR               "/runs/error"
+#define SYM_PATH_RANK                "/runs/rank"
+#define SYM_PATH_WALL_TIME           "/runs/wall_time"
+#define SYM_PATH_EPOCHS_DONE         "/runs/epochs_done"
+#define SYM_PATH_METRICS             "/runs/metrics"
+#define SYM_PATH_FINAL_LOSS          "/runs/metrics/final_loss"
+#define SYM_PATH_FINAL_DATA_LOSS     "/runs/metrics/final_data_loss"
+#define SYM_PATH_FINAL_PENALTY       "/runs/metrics/final_penalty"
+#define SYM_PATH_CURVE_LOSS          "/runs/curves/loss"
+#define SYM_PATH_CURVE_EPOCH         "/runs/curves/epoch"
+#define SYM_PATH_WEIGHTS             "/runs/weights"
+#define SYM_PATH_INITIAL_WEIGHTS     "/runs/initial_weights"
+#define SYM_PATH_PROBES              "/probes"
+
 typedef struct sym_h5 sym_h5;
 
 typedef enum sym_h5_type {

@@ -1139,16 +1139,16 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
         H5Eclear2(H5E_DEFAULT);
         SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no job_sha256 attribute)", f->path);
     }
-    if (!sym_h5_exists(f, "/runs/status"))
+    if (!sym_h5_exists(f, SYM_PATH_STATUS))
         SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no /runs/status)", f->path);
-    H5CHK(d = H5Dopen2(f->file, "/runs/status", H5P_DEFAULT));
+    H5CHK(d = H5Dopen2(f->file, SYM_PATH_STATUS, H5P_DEFAULT));
     H5CHK(t = H5Dget_type(d));
     H5CHK(sp = H5Dget_space(d));
     if ((H5Tget_class(t) != H5T_ENUM && H5Tget_class(t) != H5T_INTEGER) ||
         H5Sget_simple_extent_ndims(sp) != 1)
         SYM_FAIL(SYM_ECORRUPT, "%s: /runs/status is not a list of run statuses (type or shape)",
                  f->path);
-    SYM_TRY(sym_h5_length(&n, f, "/runs/status"));
+    SYM_TRY(sym_h5_length(&n, f, SYM_PATH_STATUS));
     /* every dataset: allocated in full (symsweep allocates at creation, so a
      * hole is not its file and its size is a lie), one row per run unless it
      * is a dimension scale */
@@ -1209,7 +1209,7 @@ int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n)
 {
     int rc = 0;
 
-    SYM_TRY(sym_h5_read_int64(out, f, "/runs/status", n));
+    SYM_TRY(sym_h5_read_int64(out, f, SYM_PATH_STATUS, n));
     for (long long i = 0; i < n; i++)
         if (out[i] < 0 || out[i] > 3)
             SYM_FAIL(SYM_ECORRUPT,

@@ -108,13 +108,13 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     created = 1;
     SYM_TRY(copy_file(shards[0], tmp));
     SYM_TRY(sym_h5_open_rw(&out, tmp));
-    SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, "/runs"));
-    if (sym_h5_exists(out, "/probes")) {
+    SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, SYM_PATH_RUNS));
+    if (sym_h5_exists(out, SYM_PATH_PROBES)) {
         char **more = NULL;
         int nm = 0;
         char **all;
 
-        SYM_TRY(sym_h5_list_datasets(&more, &nm, out, "/probes"));
+        SYM_TRY(sym_h5_list_datasets(&more, &nm, out, SYM_PATH_PROBES));
         all = realloc(paths, sizeof(char *) * (size_t)(npaths + nm));
         if (!all) {
             for (int i = 0; i < nm; i++)

@@ -104,12 +104,12 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
 
         if (!*tok)
             continue;
-        snprintf(dpath, sizeof(dpath), "/grid/%s", tok);
+        snprintf(dpath, sizeof(dpath), SYM_PATH_GRID "/%s", tok);
         if (!sym_h5_exists(f, dpath)) {
             char **names = NULL, list[1024] = "";
             int nn = 0;
 
-            if (sym_h5_exists(f, "/grid") && sym_h5_list(&names, &nn, f, "/grid") == 0) {
+            if (sym_h5_exists(f, SYM_PATH_GRID) && sym_h5_list(&names, &nn, f, SYM_PATH_GRID) == 0) {
                 for (int i = 0; i < nn; i++) {
                     strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
                     strncat(list, names[i], sizeof(list) - strlen(list) - 1);
@@ -159,8 +159,8 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
         group[i] = g;
     }
 
-    if (sym_h5_exists(f, "/runs/metrics"))
-        SYM_TRY(sym_h5_list(&metrics, &nmet, f, "/runs/metrics"));
+    if (sym_h5_exists(f, SYM_PATH_METRICS))
+        SYM_TRY(sym_h5_list(&metrics, &nmet, f, SYM_PATH_METRICS));
     SYM_TRY(sym_alloc(&vals, sizeof(double) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&buf, sizeof(double) * (size_t)(n + 1)));
     /* the label column is as wide as the longest label */
@@ -193,7 +193,7 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
     for (int m = 0; m < nmet; m++) {
         char mpath[256];
 
-        snprintf(mpath, sizeof(mpath), "/runs/metrics/%s", metrics[m]);
+        snprintf(mpath, sizeof(mpath), SYM_PATH_METRICS "/%s", metrics[m]);
         SYM_TRY(sym_h5_read_doubles(vals, f, mpath, n));
         if (!csv)
             fprintf(out, "\n%s\n", metrics[m]);
@@ -355,9 +355,9 @@ int sym_status_print(FILE *out, const char *path)
         char *err = NULL;
         int shown = 0;
 
-        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, "/runs/error"));
+        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, SYM_PATH_ERROR));
         SYM_TRY(sym_alloc(&err, elem * (size_t)n + 1));
-        SYM_TRY(sym_h5_read_block(err, f, "/runs/error", 0, n));
+        SYM_TRY(sym_h5_read_block(err, f, SYM_PATH_ERROR, 0, n));
         for (long long i = 0; i < n && shown < 5; i++)
             if (st[i] == 3) {
                 fprintf(out, "  failed run %lld: %.*s\n", i, (int)elem, err + (size_t)i * elem);

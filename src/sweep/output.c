@@ -147,8 +147,8 @@ static int check_grid(sym_output *o, const char *path)
     SYM_TRY(sym_alloc(&cfg, sizeof(int64_t) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&num, sizeof(double) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&str, sizeof(char *) * (size_t)(n + 1)));
-    SYM_TRY(sym_h5_read_int64(seed, o->h5, "/grid/seed", n));
-    SYM_TRY(sym_h5_read_int64(cfg, o->h5, "/grid/config", n));
+    SYM_TRY(sym_h5_read_int64(seed, o->h5, SYM_PATH_GRID_SEED, n));
+    SYM_TRY(sym_h5_read_int64(cfg, o->h5, SYM_PATH_GRID_CONFIG, n));
     for (int i = 0; i < n; i++) {
         int64_t s, c;
 
@@ -163,7 +163,7 @@ static int check_grid(sym_output *o, const char *path)
         const sym_grid_column *g = &job->columns[k];
         char gp[160];
 
-        snprintf(gp, sizeof(gp), "/grid/%s", g->name);
+        snprintf(gp, sizeof(gp), SYM_PATH_GRID "/%s", g->name);
         if (g->numeric)
             SYM_TRY(sym_h5_read_doubles(num, o->h5, gp, n));
         else
@@ -206,26 +206,26 @@ static int grid(sym_output *o)
     SYM_TRY(sym_alloc(&iv, sizeof(int64_t) * (size_t)n));
     SYM_TRY(sym_alloc(&dv, sizeof(double) * (size_t)n));
     SYM_TRY(sym_alloc(&sv, sizeof(char *) * (size_t)n));
-    SYM_TRY(sym_h5_dataset(o->h5, "/grid/seed", SYM_H5_INT64, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_GRID_SEED, SYM_H5_INT64, 1, n1,
                            "seed of each run: its data, initialization and minibatch streams", NULL));
     for (int i = 0; i < n; i++) {
         int64_t cfg;
 
         grid_values(job, i, &iv[i], &cfg);
     }
-    SYM_TRY(sym_h5_write_rows(o->h5, "/grid/seed", 0, n, iv));
-    SYM_TRY(sym_h5_dataset(o->h5, "/grid/config", SYM_H5_INT64, 1, n1,
+    SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_GRID_SEED, 0, n, iv));
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_GRID_CONFIG, SYM_H5_INT64, 1, n1,
                            "configuration (grid point without the seed) of each run: run i is "
                            "configuration i / n_seeds with seed i % n_seeds",
                            NULL));
     for (int i = 0; i < n; i++)
         iv[i] = i / job->n_seeds;
-    SYM_TRY(sym_h5_write_rows(o->h5, "/grid/config", 0, n, iv));
+    SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_GRID_CONFIG, 0, n, iv));
     for (int k = 0; k < job->n_columns; k++) {
         const sym_grid_column *g = &job->columns[k];
         char path[160], desc[512];
 
-        snprintf(path, sizeof(path), "/grid/%s", g->name);
+        snprintf(path, sizeof(path), SYM_PATH_GRID "/%s", g->name);
         snprintf(desc, sizeof(desc), "swept setting %s of each run (axis %d, %s)%s", g->name,
                  g->axis, job->axis_name[g->axis],
                  g->numeric ? "; NaN where the value has no such key" : "");
@@ -294,43 +294,43 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     }
 
     SYM_TRY(grid(o));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/status", SYM_H5_STATUS, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_STATUS, SYM_H5_STATUS, 1, n1,
                            "pending | done | diverged (objective became NaN/Inf; last finite state kept) | failed (see /runs/error)",
                            NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/rank", SYM_H5_INT64, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_RANK, SYM_H5_INT64, 1, n1,
                            "MPI rank that computed the run (-1: not computed)", NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/wall_time", SYM_H5_DOUBLE, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_WALL_TIME, SYM_H5_DOUBLE, 1, n1,
                            "wall-clock time of the run on its rank", "s"));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/error", SYM_H5_TEXT, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_ERROR, SYM_H5_TEXT, 1, n1,
                            "error message of a failed run (at most 511 bytes), empty otherwise", NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/epochs_done", SYM_H5_INT64, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_EPOCHS_DONE, SYM_H5_INT64, 1, n1,
                            "epochs completed (less than train.epochs when diverged)", NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/final_loss", SYM_H5_DOUBLE, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_LOSS, SYM_H5_DOUBLE, 1, n1,
                            "objective (mean squared error + penalty) on the full data at the final parameters",
                            NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/final_data_loss", SYM_H5_DOUBLE, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_DATA_LOSS, SYM_H5_DOUBLE, 1, n1,
                            "mean squared error over all entries, (1/(n d_out)) sum (yhat - y)^2, at the final parameters",
                            NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/metrics/final_penalty", SYM_H5_DOUBLE, 1, n1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_PENALTY, SYM_H5_DOUBLE, 1, n1,
                            "regularizer penalty (lambda-weighted) at the final parameters", NULL));
     if (job->record_weights != SYM_RECORD_WEIGHTS_NONE)
-        SYM_TRY(weights_group(o, "/runs/weights", "final"));
+        SYM_TRY(weights_group(o, SYM_PATH_WEIGHTS, "final"));
     if (job->record_weights == SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
-        SYM_TRY(weights_group(o, "/runs/initial_weights", "initial"));
+        SYM_TRY(weights_group(o, SYM_PATH_INITIAL_WEIGHTS, "initial"));
 
     SYM_TRY(sym_h5_schema_create(o->h5, &o->schema, n_runs));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/loss", SYM_H5_DOUBLE, 2, n2,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_CURVE_LOSS, SYM_H5_DOUBLE, 2, n2,
                            "objective on the full data after the number of epochs in /runs/curves/epoch; "
                            "NaN past a run's last epoch or divergence",
                            NULL));
-    SYM_TRY(sym_h5_dataset(o->h5, "/runs/curves/epoch", SYM_H5_INT64, 1, p1,
+    SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_CURVE_EPOCH, SYM_H5_INT64, 1, p1,
                            "epochs completed at each point of the curves: 0, k, 2k, ... with k = record.loss_every (dimension scale)",
                            NULL));
     SYM_TRY(sym_alloc(&tmp, sizeof(int64_t) * (size_t)o->n_points));
     for (int i = 0; i < o->n_points; i++)
         tmp[i] = (int64_t)i * job->loss_every;
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/epoch", 0, o->n_points, tmp));
-    SYM_TRY(sym_h5_attach_scale(o->h5, "/runs/curves/loss", 1, "/runs/curves/epoch", "epoch"));
+    SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_CURVE_EPOCH, 0, o->n_points, tmp));
+    SYM_TRY(sym_h5_attach_scale(o->h5, SYM_PATH_CURVE_LOSS, 1, SYM_PATH_CURVE_EPOCH, "epoch"));
     SYM_TRY(sym_h5_schema_scales(o->h5, &o->schema));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
@@ -395,19 +395,19 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
         SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));                                   \
     } while (0)
 
-    COLUMN_I("/runs/rank", rs[j].rank);
-    COLUMN_D("/runs/wall_time", rs[j].wall_time);
+    COLUMN_I(SYM_PATH_RANK, rs[j].rank);
+    COLUMN_D(SYM_PATH_WALL_TIME, rs[j].wall_time);
     for (int j = 0; j < m; j++)
         sv[j] = rs[j].error;
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/error", i0, m, sv));
-    COLUMN_I("/runs/epochs_done", HAS(j) ? rs[j].epochs_done : -1);
-    COLUMN_D("/runs/metrics/final_loss", HAS(j) ? rs[j].final.total : NAN);
-    COLUMN_D("/runs/metrics/final_data_loss", HAS(j) ? rs[j].final.data : NAN);
-    COLUMN_D("/runs/metrics/final_penalty", HAS(j) ? rs[j].final.penalty : NAN);
+    SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_ERROR, i0, m, sv));
+    COLUMN_I(SYM_PATH_EPOCHS_DONE, HAS(j) ? rs[j].epochs_done : -1);
+    COLUMN_D(SYM_PATH_FINAL_LOSS, HAS(j) ? rs[j].final.total : NAN);
+    COLUMN_D(SYM_PATH_FINAL_DATA_LOSS, HAS(j) ? rs[j].final.data : NAN);
+    COLUMN_D(SYM_PATH_FINAL_PENALTY, HAS(j) ? rs[j].final.penalty : NAN);
     for (int j = 0; j < m; j++)
         for (int k = 0; k < o->n_points; k++)
             dv[(size_t)j * o->n_points + k] = HAS(j) && k < rs[j].n_curve ? rs[j].curve[k] : NAN;
-    SYM_TRY(sym_h5_write_rows(o->h5, "/runs/curves/loss", i0, m, dv));
+    SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_CURVE_LOSS, i0, m, dv));
 
     /* the probes' datasets */
     SYM_TRY(sym_alloc(&rows, sizeof(*rows) * (size_t)m));
@@ -418,7 +418,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     SYM_TRY(sym_h5_schema_rows(o->h5, &o->schema, i0, m, rows, sym_job_piece_size(job)));
 
     for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
-        const char *group = pass ? "/runs/initial_weights" : "/runs/weights";
+        const char *group = pass ? SYM_PATH_INITIAL_WEIGHTS : SYM_PATH_WEIGHTS;
 
         if (pass && job->record_weights != SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
             break;
@@ -592,10 +592,10 @@ int sym_output_checkpoint(sym_output *o)
             /* the kill lands with part of this range's statuses written */
             first = half - j;
             if (first > 0)
-                SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index, first, st));
+                SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_STATUS, o->buf[j].index, first, st));
             test_kill(k, "status");
         }
-        SYM_TRY(sym_h5_write_rows(o->h5, "/runs/status", o->buf[j].index + first, m - first, st + first));
+        SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_STATUS, o->buf[j].index + first, m - first, st + first));
         j += m;
     }
     SYM_TRY(sym_h5_sync(o->h5));
