@@ -2,9 +2,8 @@
  * HDF5 wrapper.  Every HDF5 call goes through H5CHK, which turns a negative
  * herr_t/hid_t into a symsweep error carrying HDF5's own innermost message.
  */
-#include "symsweep/io.h"
+#include "h5_impl.h"
 
-#include <hdf5.h>
 #include <hdf5_hl.h>
 
 #ifdef H5_HAVE_PARALLEL
@@ -20,16 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct sym_h5 {
-    hid_t file;
-    hid_t status_type;
-    char path[1024];
-    char tmp[1100]; /* a created file not yet committed: its temporary name */
-};
 
 static int h5_quiet_done;
 
-static void h5_quiet(void)
+void sym_h5i_quiet(void)
 {
     if (!h5_quiet_done) {
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -38,10 +31,6 @@ static void h5_quiet(void)
 }
 
 /* HDF5's error stack, innermost first, kept for the debug trace */
-typedef struct h5_stack {
-    char inner[512];
-    char all[2048];
-} h5_stack;
 
 /* one line: HDF5's descriptions of system errors span lines and list buffers */
 static void one_line(char *dst, size_t n, const char *src)
@@ -95,7 +84,7 @@ static void h5_function(char *dst, size_t n, const char *expr)
 }
 
 /* a checksum failure names the file and the dataset: the user must know what is lost */
-static void name_corruption(const sym_h5 *f, const char *dset)
+void sym_h5i_name_corruption(const sym_h5 *f, const char *dset)
 {
     sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
                 "%s: %s: checksum mismatch: the file is corrupted (bytes changed after they "
@@ -104,7 +93,7 @@ static void name_corruption(const sym_h5 *f, const char *dset)
 }
 
 /* HDF5's error stack into @p st (innermost message on one line), then cleared */
-static void take_stack(h5_stack *st)
+void sym_h5i_take_stack(h5_stack *st)
 {
     snprintf(st->inner, sizeof(st->inner), "no detail");
     st->all[0] = '\0';
@@ -112,13 +101,13 @@ static void take_stack(h5_stack *st)
     H5Eclear2(H5E_DEFAULT);
 }
 
-static int h5_fail(const char *file, int line, const char *what)
+int sym_h5i_fail(const char *file, int line, const char *what)
 {
     h5_stack st;
     char fn[64];
     int rc;
 
-    take_stack(&st);
+    sym_h5i_take_stack(&st);
     h5_function(fn, sizeof(fn), what);
     if (strstr(st.all, "checksum") || strstr(st.all, "Fletcher32") || strstr(st.all, "fletcher32"))
         rc = sym_err_set(SYM_ECORRUPT, file, line,
@@ -131,20 +120,13 @@ static int h5_fail(const char *file, int line, const char *what)
     return rc;
 }
 
-#define H5CHK(expr)                                                      \
-    do {                                                                 \
-        if ((expr) < 0) {                                                \
-            rc = h5_fail(__FILE__, __LINE__, #expr);                     \
-            goto cleanup;                                                \
-        }                                                                \
-    } while (0)
 
 /*
  * Before HDF5 sees a file: a directory, an empty or foreign file get a plain
  * message (HDF5 would say "unable to open file" for all of them).  The
  * signature sits at byte 0, 512, 1024, 2048, ... (a user block may precede it).
  */
-static int check_signature(const char *path, const char *what)
+int sym_h5i_check_signature(const char *path, const char *what)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     unsigned char buf[8];
@@ -182,7 +164,7 @@ static herr_t foreign_link_cb(hid_t g, const char *name, const H5L_info_t *info,
 }
 
 /* refuse a file with soft or external links: reading one could open another file */
-static int check_links(sym_h5 *f)
+int sym_h5i_check_links(sym_h5 *f)
 {
     char name[512] = "";
     int rc = 0;
@@ -220,7 +202,7 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     hid_t fapl = -1;
     int rc = 0;
 
-    h5_quiet();
+    sym_h5i_quiet();
     SYM_TRY(sym_alloc(&f, sizeof(*f)));
     f->file = -1;
     f->status_type = -1;
@@ -237,7 +219,7 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
     if (f->file < 0) {
         h5_stack st;
 
-        take_stack(&st);
+        sym_h5i_take_stack(&st);
         f->tmp[0] = '\0'; /* not ours: never remove it */
         SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, st.inner);
     }
@@ -270,7 +252,7 @@ int sym_h5_close(sym_h5 *f)
             H5Eclear2(H5E_DEFAULT);
     }
     if (f->file >= 0 && H5Fclose(f->file) < 0)
-        rc = h5_fail(__FILE__, __LINE__, "H5Fclose");
+        rc = sym_h5i_fail(__FILE__, __LINE__, "H5Fclose");
     if (f->tmp[0])
         unlink(f->tmp); /* leave nothing behind */
     free(f);
@@ -314,7 +296,7 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
     sym_h5 *f = NULL;
     int rc = 0;
 
-    h5_quiet();
+    sym_h5i_quiet();
     if (access(path, F_OK) != 0)
         SYM_FAIL(SYM_EUSAGE, "%s: cannot resume: no such file", path);
     if (access(path, R_OK | W_OK) != 0)
@@ -324,7 +306,7 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
                  "%s: cannot resume: another process has the file open for writing (a sweep "
                  "still running? 'symsweep status %s' tells)",
                  path, path);
-    SYM_TRY(check_signature(path, "cannot resume"));
+    SYM_TRY(sym_h5i_check_signature(path, "cannot resume"));
     SYM_TRY(sym_alloc(&f, sizeof(*f)));
     f->file = -1;
     f->status_type = -1;
@@ -333,10 +315,10 @@ int sym_h5_open_rw(sym_h5 **out, const char *path)
     if (f->file < 0) {
         h5_stack st;
 
-        take_stack(&st);
+        sym_h5i_take_stack(&st);
         SYM_FAIL(SYM_EIO, "%s: cannot open for resuming: %s", path, st.inner);
     }
-    SYM_TRY(check_links(f));
+    SYM_TRY(sym_h5i_check_links(f));
     H5CHK(f->status_type = make_status_type());
     *out = f;
     f = NULL;
@@ -360,7 +342,7 @@ static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, 
         if (ot >= 0)
             H5Tclose(ot);
         if (same) {
-            rc = H5Awrite(old, type, v) < 0 ? h5_fail(__FILE__, __LINE__, "H5Awrite") : 0;
+            rc = H5Awrite(old, type, v) < 0 ? sym_h5i_fail(__FILE__, __LINE__, "H5Awrite") : 0;
             H5Aclose(old);
             goto cleanup;
         }
@@ -378,7 +360,7 @@ cleanup:
     return rc;
 }
 
-static hid_t str_type(void)
+hid_t sym_h5i_str_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
 
@@ -399,7 +381,7 @@ static hid_t text_type(void)
 
 int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value)
 {
-    hid_t t = str_type();
+    hid_t t = sym_h5i_str_type();
     int rc = attr_write(f, obj, name, t, &value);
 
     H5Tclose(t);
@@ -438,7 +420,7 @@ static hid_t mem_type(sym_h5 *f, sym_h5_type t)
     case SYM_H5_DOUBLE: return H5Tcopy(H5T_NATIVE_DOUBLE);
     case SYM_H5_INT64: return H5Tcopy(H5T_NATIVE_INT64);
     case SYM_H5_STATUS: return H5Tcopy(f->status_type);
-    case SYM_H5_STRING: return str_type();
+    case SYM_H5_STRING: return sym_h5i_str_type();
     }
     return -1;
 }
@@ -506,7 +488,6 @@ cleanup:
     return rc;
 }
 
-static int block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write);
 
 int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
                       const void *data)
@@ -538,7 +519,7 @@ int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nro
         data = fixed;
     }
     /* every other type is written in the dataset's own native type */
-    SYM_TRY(block_io(f, path, row0, nrows, (void *)data, 1));
+    SYM_TRY(sym_h5i_block_io(f, path, row0, nrows, (void *)data, 1));
 cleanup:
     free(fixed);
     if (ft >= 0) H5Tclose(ft);
@@ -571,11 +552,11 @@ static int open_matrix(hid_t *fh, hid_t *dh, int *rows, int *cols, const char *f
     int rc = 0, rank;
     htri_t ok;
 
-    h5_quiet();
+    sym_h5i_quiet();
     *fh = *dh = -1;
     if (access(file, R_OK) != 0)
         SYM_FAIL(SYM_EIO, "%s: data file does not exist or is not readable", file);
-    SYM_TRY(check_signature(file, "data file"));
+    SYM_TRY(sym_h5i_check_signature(file, "data file"));
     *fh = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (*fh < 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -680,543 +661,6 @@ cleanup:
     free(buf);
     if (dh >= 0) H5Dclose(dh);
     if (fh >= 0) H5Fclose(fh);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* reading                                                            */
-/* ------------------------------------------------------------------ */
-
-int sym_h5_open_read(sym_h5 **out, const char *path)
-{
-    sym_h5 *f = NULL;
-    int rc = 0;
-
-    h5_quiet();
-    if (access(path, R_OK) != 0)
-        SYM_FAIL(SYM_EUSAGE, "%s: no such file, or not readable", path);
-    SYM_TRY(check_signature(path, "cannot read"));
-    SYM_TRY(sym_alloc(&f, sizeof(*f)));
-    f->status_type = -1;
-    snprintf(f->path, sizeof(f->path), "%s", path);
-    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f->file < 0) {
-        h5_stack st;
-
-        take_stack(&st);
-        if (sym_outfile_locked(path))
-            SYM_FAIL(SYM_EIO, "%s: another process has the file open for writing (a sweep still "
-                              "running?): 'symsweep status' and 'summary' read it anyway", path);
-        SYM_FAIL(SYM_EIO, "%s: HDF5 cannot open it: %s", path, st.inner);
-    }
-    SYM_TRY(check_links(f));
-    *out = f;
-    f = NULL;
-cleanup:
-    if (f) {
-        f->file = -1;
-        sym_h5_close(f);
-    }
-    return rc;
-}
-
-int sym_h5_exists(sym_h5 *f, const char *path)
-{
-    /* check each component: H5Lexists fails on a missing intermediate group */
-    char buf[512];
-    size_t n = strlen(path);
-
-    if (n >= sizeof(buf))
-        return 0;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] == '/' || buf[i] == '\0') {
-            char c = buf[i];
-            htri_t e;
-
-            buf[i] = '\0';
-            e = H5Lexists(f->file, buf, H5P_DEFAULT);
-            buf[i] = c;
-            if (e <= 0) {
-                H5Eclear2(H5E_DEFAULT);
-                return 0;
-            }
-        }
-    }
-    return 1;
-}
-
-typedef struct name_list {
-    char **v;
-    int n, cap;
-} name_list;
-
-static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-    name_list *l = data;
-
-    (void)g;
-    (void)info;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **v = realloc(l->v, sizeof(char *) * (size_t)cap);
-
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n] = strdup(name);
-    return l->v[l->n++] ? 0 : -1;
-}
-
-int sym_h5_list(char ***out, int *n, sym_h5 *f, const char *group)
-{
-    name_list l = {0};
-    hid_t g = -1;
-    int rc = 0;
-
-    H5CHK(g = H5Gopen2(f->file, group, H5P_DEFAULT));
-    H5CHK(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, list_cb, &l));
-    *out = l.v;
-    *n = l.n;
-    l.v = NULL;
-    l.n = 0;
-cleanup:
-    for (int i = 0; i < l.n; i++)
-        free(l.v[i]);
-    free(l.v);
-    if (g >= 0)
-        H5Gclose(g);
-    return rc;
-}
-
-static int open_1d(hid_t *d, long long *n, sym_h5 *f, const char *path)
-{
-    hid_t sp = -1;
-    hsize_t dims[1];
-    int rc = 0;
-
-    *d = -1;
-    if (!sym_h5_exists(f, path))
-        SYM_FAIL(SYM_EIO, "%s: no dataset %s", f->path, path);
-    H5CHK(*d = H5Dopen2(f->file, path, H5P_DEFAULT));
-    H5CHK(sp = H5Dget_space(*d));
-    if (H5Sget_simple_extent_ndims(sp) != 1)
-        SYM_FAIL(SYM_EIO, "%s: %s is not one-dimensional", f->path, path);
-    H5CHK(H5Sget_simple_extent_dims(sp, dims, NULL));
-    *n = (long long)dims[0];
-cleanup:
-    if (sp >= 0)
-        H5Sclose(sp);
-    return rc;
-}
-
-int sym_h5_length(long long *n, sym_h5 *f, const char *path)
-{
-    hid_t d;
-    int rc = open_1d(&d, n, f, path);
-
-    if (d >= 0)
-        H5Dclose(d);
-    return rc;
-}
-
-int sym_h5_is_string(sym_h5 *f, const char *path)
-{
-    hid_t d = H5Dopen2(f->file, path, H5P_DEFAULT), t;
-    int s;
-
-    if (d < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return 0;
-    }
-    t = H5Dget_type(d);
-    s = H5Tget_class(t) == H5T_STRING;
-    H5Tclose(t);
-    H5Dclose(d);
-    return s;
-}
-
-static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n)
-{
-    hid_t d = -1;
-    long long len;
-    int rc = 0;
-
-    SYM_TRY(open_1d(&d, &len, f, path));
-    if (len != n)
-        SYM_FAIL(SYM_EIO, "%s: %s has %lld entries, expected %lld", f->path, path, len, n);
-    H5CHK(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out));
-cleanup:
-    if (d >= 0)
-        H5Dclose(d);
-    if (rc == SYM_ECORRUPT)
-        name_corruption(f, path);
-    return rc;
-}
-
-int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n)
-{
-    return read_1d(out, H5T_NATIVE_DOUBLE, f, path, n);
-}
-
-int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n)
-{
-    hid_t d = -1, t = -1;
-    int rc = 0;
-
-    /* an enum reads through its integer base type */
-    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
-    H5CHK(t = H5Dget_type(d));
-    if (H5Tget_class(t) == H5T_ENUM) {
-        int8_t *tmp = NULL;
-
-        SYM_TRY(sym_alloc(&tmp, (size_t)n + 1));
-        rc = read_1d(tmp, H5T_NATIVE_INT8, f, path, n);
-        for (long long i = 0; rc == 0 && i < n; i++)
-            out[i] = tmp[i];
-        free(tmp);
-        if (rc)
-            goto cleanup;
-    } else {
-        SYM_TRY(read_1d(out, H5T_NATIVE_INT64, f, path, n));
-    }
-cleanup:
-    if (t >= 0)
-        H5Tclose(t);
-    if (d >= 0)
-        H5Dclose(d);
-    return rc;
-}
-
-int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n)
-{
-    hid_t t = str_type();
-    int rc = read_1d(out, t, f, path, n);
-
-    H5Tclose(t);
-    return rc;
-}
-
-int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name)
-{
-    hid_t a = -1, t = str_type();
-    char *v = NULL;
-    int rc = 0;
-
-    if (H5Aexists_by_name(f->file, obj, name, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_EIO, "%s: no attribute %s on %s", f->path, name, obj);
-    }
-    H5CHK(a = H5Aopen_by_name(f->file, obj, name, H5P_DEFAULT, H5P_DEFAULT));
-    {
-        hid_t at = H5Aget_type(a);
-        int fixed = H5Tget_class(at) == H5T_STRING && !H5Tis_variable_str(at);
-        size_t len = H5Tget_size(at);
-        H5T_cset_t cset = H5Tget_cset(at); /* no conversion between character sets */
-
-        H5Tclose(at);
-        if (fixed) {
-            char *buf = NULL;
-            hid_t ft = H5Tcopy(H5T_C_S1);
-
-            H5Tset_size(ft, len + 1);
-            H5Tset_cset(ft, cset);
-            rc = sym_alloc(&buf, len + 2);
-            if (!rc && H5Aread(a, ft, buf) < 0)
-                rc = h5_fail(__FILE__, __LINE__, "H5Aread");
-            H5Tclose(ft);
-            if (!rc)
-                rc = sym_strdup(out, buf);
-            free(buf);
-            goto cleanup;
-        }
-    }
-    H5CHK(H5Aread(a, t, &v));
-    rc = sym_strdup(out, v ? v : "");
-    H5free_memory(v);
-cleanup:
-    if (a >= 0)
-        H5Aclose(a);
-    H5Tclose(t);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* raw blocks of rows (merging shards)                                */
-/* ------------------------------------------------------------------ */
-
-typedef struct ds_list {
-    name_list l;
-    const char *prefix;
-} ds_list;
-
-static herr_t ds_cb(hid_t o, const char *name, const H5O_info_t *info, void *data)
-{
-    ds_list *d = data;
-    char full[512];
-
-    (void)o;
-    if (info->type != H5O_TYPE_DATASET)
-        return 0;
-    snprintf(full, sizeof(full), "%s%s%s", d->prefix,
-             d->prefix[0] && d->prefix[strlen(d->prefix) - 1] == '/' ? "" : "/", name);
-    return list_cb(0, full, NULL, &d->l);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group)
-{
-    ds_list d = {{0}, group};
-    hid_t g = -1;
-    int rc = 0;
-
-    H5CHK(g = H5Gopen2(f->file, group, H5P_DEFAULT));
-    H5CHK(H5Ovisit(g, H5_INDEX_NAME, H5_ITER_INC, ds_cb, &d));
-    qsort(d.l.v, (size_t)d.l.n, sizeof(char *), cmp_str);
-    *out = d.l.v;
-    *n = d.l.n;
-    d.l.v = NULL;
-    d.l.n = 0;
-cleanup:
-    for (int i = 0; i < d.l.n; i++)
-        free(d.l.v[i]);
-    free(d.l.v);
-    if (g >= 0)
-        H5Gclose(g);
-    return rc;
-}
-
-int sym_h5_dataset_shape(int *rank, long long *dims, size_t *elem, sym_h5 *f, const char *path)
-{
-    hid_t d = -1, sp = -1, ft = -1, nt = -1;
-    hsize_t hd[8];
-    int rc = 0;
-
-    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
-    H5CHK(sp = H5Dget_space(d));
-    H5CHK(*rank = H5Sget_simple_extent_ndims(sp));
-    if (*rank < 1 || *rank > 8)
-        SYM_FAIL(SYM_EIO, "%s: %s has %d dimensions", f->path, path, *rank);
-    H5CHK(H5Sget_simple_extent_dims(sp, hd, NULL));
-    for (int i = 0; i < *rank; i++)
-        dims[i] = (long long)hd[i];
-    H5CHK(ft = H5Dget_type(d));
-    if (H5Tis_variable_str(ft) > 0)
-        SYM_FAIL(SYM_EIO, "%s: %s holds variable-length strings: no raw blocks", f->path, path);
-    H5CHK(nt = H5Tget_native_type(ft, H5T_DIR_DEFAULT));
-    *elem = H5Tget_size(nt);
-cleanup:
-    if (nt >= 0) H5Tclose(nt);
-    if (ft >= 0) H5Tclose(ft);
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
-    return rc;
-}
-
-static int block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write)
-{
-    hid_t d = -1, fs = -1, ms = -1, ft = -1, nt = -1;
-    hsize_t dims[8], start[8] = {0}, count[8];
-    int rc = 0, rank;
-
-    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
-    H5CHK(fs = H5Dget_space(d));
-    H5CHK(rank = H5Sget_simple_extent_ndims(fs));
-    H5CHK(H5Sget_simple_extent_dims(fs, dims, NULL));
-    if (row0 < 0 || n < 0 || (hsize_t)(row0 + n) > dims[0])
-        SYM_FAIL(SYM_EINVAL, "%s: rows [%lld, %lld) outside [0, %llu)", path, row0, row0 + n,
-                 (unsigned long long)dims[0]);
-    for (int i = 0; i < rank; i++)
-        count[i] = dims[i];
-    start[0] = (hsize_t)row0;
-    count[0] = (hsize_t)n;
-    H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
-    H5CHK(ms = H5Screate_simple(rank, count, NULL));
-    H5CHK(ft = H5Dget_type(d));
-    H5CHK(nt = H5Tget_native_type(ft, H5T_DIR_DEFAULT));
-    if (write)
-        H5CHK(H5Dwrite(d, nt, ms, fs, H5P_DEFAULT, buf));
-    else
-        H5CHK(H5Dread(d, nt, ms, fs, H5P_DEFAULT, buf));
-cleanup:
-    if (rc == SYM_ECORRUPT)
-        name_corruption(f, path);
-    if (nt >= 0) H5Tclose(nt);
-    if (ft >= 0) H5Tclose(ft);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    if (d >= 0) H5Dclose(d);
-    return rc;
-}
-
-int sym_h5_read_block(void *buf, sym_h5 *f, const char *path, long long row0, long long n)
-{
-    return block_io(f, path, row0, n, buf, 0);
-}
-
-int sym_h5_write_block(sym_h5 *f, const char *path, long long row0, long long n, const void *buf)
-{
-    return block_io(f, path, row0, n, (void *)buf, 1);
-}
-
-int sym_h5_verify(int *n_checked, sym_h5 *f)
-{
-    char **paths = NULL;
-    char *buf = NULL;
-    int rc = 0, np = 0;
-
-    *n_checked = 0;
-    SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
-    for (int p = 0; p < np; p++) {
-        int rank;
-        long long dims[8], rows_per = 1;
-        size_t elem, row = 1;
-
-        if (sym_h5_is_string(f, paths[p]))
-            continue; /* variable-length strings: heap references, no checksum */
-        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, paths[p]));
-        for (int d = 1; d < rank; d++)
-            row *= (size_t)dims[d];
-        row *= elem;
-        /* about 4 MiB at a time: every chunk is read, and so checked, once */
-        rows_per = (long long)((4u << 20) / (row ? row : 1));
-        rows_per = rows_per < 1 ? 1 : rows_per;
-        free(buf);
-        buf = NULL;
-        SYM_TRY(sym_alloc(&buf, row * (size_t)(rows_per < dims[0] ? rows_per : dims[0]) + 1));
-        for (long long r0 = 0; r0 < dims[0]; r0 += rows_per)
-            SYM_TRY(sym_h5_read_block(buf, f, paths[p], r0, dims[0] - r0 < rows_per ? dims[0] - r0 : rows_per));
-        (*n_checked)++;
-    }
-cleanup:
-    for (int p = 0; p < np; p++)
-        free(paths[p]);
-    free(paths);
-    free(buf);
-    return rc;
-}
-
-/* an integer attribute of the root, or SYM_ECORRUPT naming it */
-static int root_int_attr(long long *out, sym_h5 *f, const char *name)
-{
-    hid_t a = -1, t = -1;
-    int rc = 0;
-
-    if (H5Aexists(f->file, name) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no %s attribute)", f->path, name);
-    }
-    H5CHK(a = H5Aopen(f->file, name, H5P_DEFAULT));
-    H5CHK(t = H5Aget_type(a));
-    if (H5Tget_class(t) != H5T_INTEGER)
-        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (attribute %s is not an integer)",
-                 f->path, name);
-    H5CHK(H5Aread(a, H5T_NATIVE_LLONG, out));
-cleanup:
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
-    return rc;
-}
-
-int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
-{
-    char **paths = NULL;
-    int rc = 0, np = 0;
-    long long v = 0, n = 0;
-    hid_t d = -1, t = -1, sp = -1;
-
-    SYM_TRY(root_int_attr(&v, f, "format_version"));
-    if (v != format_version)
-        SYM_FAIL(SYM_ECORRUPT, "%s: format_version is %lld; this symsweep reads version %d",
-                 f->path, v, format_version);
-    if (H5Aexists(f->file, "job_sha256") <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no job_sha256 attribute)", f->path);
-    }
-    if (!sym_h5_exists(f, SYM_PATH_STATUS))
-        SYM_FAIL(SYM_ECORRUPT, "%s: not a symsweep output file (no /runs/status)", f->path);
-    H5CHK(d = H5Dopen2(f->file, SYM_PATH_STATUS, H5P_DEFAULT));
-    H5CHK(t = H5Dget_type(d));
-    H5CHK(sp = H5Dget_space(d));
-    if ((H5Tget_class(t) != H5T_ENUM && H5Tget_class(t) != H5T_INTEGER) ||
-        H5Sget_simple_extent_ndims(sp) != 1)
-        SYM_FAIL(SYM_ECORRUPT, "%s: /runs/status is not a list of run statuses (type or shape)",
-                 f->path);
-    SYM_TRY(sym_h5_length(&n, f, SYM_PATH_STATUS));
-    /* every dataset: allocated in full (symsweep allocates at creation, so a
-     * hole is not its file and its size is a lie), one row per run unless it
-     * is a dimension scale */
-    SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
-    for (int p = 0; p < np; p++) {
-        hid_t dd = -1, dt = -1, ds = -1;
-        hsize_t dims[8] = {0};
-        int rank, string, scale;
-        hssize_t npts;
-        size_t elem;
-        hsize_t stored;
-
-        if ((dd = H5Dopen2(f->file, paths[p], H5P_DEFAULT)) < 0 || (dt = H5Dget_type(dd)) < 0 ||
-            (ds = H5Dget_space(dd)) < 0) {
-            rc = h5_fail(__FILE__, __LINE__, "H5Dopen2");
-        } else {
-            rank = H5Sget_simple_extent_ndims(ds);
-            H5Sget_simple_extent_dims(ds, dims, NULL);
-            npts = H5Sget_simple_extent_npoints(ds);
-            elem = H5Tget_size(dt);
-            string = H5Tis_variable_str(dt) > 0;
-            scale = H5DSis_scale(dd) > 0;
-            stored = H5Dget_storage_size(dd);
-            H5Eclear2(H5E_DEFAULT);
-            if (rank < 1 || rank > 8)
-                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
-                                 "%s: %s has %d dimensions: not a symsweep dataset", f->path,
-                                 paths[p], rank);
-            else if (!string && (double)stored < (double)npts * (double)elem)
-                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
-                                 "%s: %s stores %llu of its %.0f bytes: symsweep allocates every "
-                                 "dataset in full, so this file was not made by it or was changed",
-                                 f->path, paths[p], (unsigned long long)stored,
-                                 (double)npts * (double)elem);
-            else if (!scale && (long long)dims[0] != n)
-                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
-                                 "%s: %s has %llu rows but /runs/status has %lld runs", f->path,
-                                 paths[p], (unsigned long long)dims[0], n);
-        }
-        if (ds >= 0) H5Sclose(ds);
-        if (dt >= 0) H5Tclose(dt);
-        if (dd >= 0) H5Dclose(dd);
-        if (rc < 0)
-            goto cleanup;
-    }
-    *n_runs = n;
-cleanup:
-    for (int p = 0; p < np; p++)
-        free(paths[p]);
-    free(paths);
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-    if (d >= 0) H5Dclose(d);
-    return rc;
-}
-
-int sym_h5_read_status(int64_t *out, sym_h5 *f, long long n)
-{
-    int rc = 0;
-
-    SYM_TRY(sym_h5_read_int64(out, f, SYM_PATH_STATUS, n));
-    for (long long i = 0; i < n; i++)
-        if (out[i] < 0 || out[i] > 3)
-            SYM_FAIL(SYM_ECORRUPT,
-                     "%s: /runs/status of run %lld is %lld, not pending, done, diverged or failed "
-                     "(the file is corrupted or not symsweep's)",
-                     f->path, i, (long long)out[i]);
-cleanup:
     return rc;
 }
 

@@ -42,6 +42,74 @@ cleanup:
     return rc;
 }
 
+/* every per-run dataset of the merged file: /runs and /probes */
+static int run_datasets(char ***out_paths, int *out_n, sym_h5 *out)
+{
+    char **paths = NULL;
+    int npaths = 0, rc = 0;
+
+    SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, SYM_PATH_RUNS));
+    if (sym_h5_exists(out, SYM_PATH_PROBES)) {
+        char **more = NULL;
+        int nm = 0;
+        char **all;
+
+        SYM_TRY(sym_h5_list_datasets(&more, &nm, out, SYM_PATH_PROBES));
+        all = realloc(paths, sizeof(char *) * (size_t)(npaths + nm));
+        if (!all) {
+            for (int i = 0; i < nm; i++)
+                free(more[i]);
+            free(more);
+            SYM_FAIL(SYM_ENOMEM, "out of memory");
+        }
+        paths = all;
+        memcpy(paths + npaths, more, sizeof(char *) * (size_t)nm);
+        npaths += nm;
+        free(more);
+    }
+cleanup:
+    *out_paths = paths;
+    *out_n = npaths;
+    return rc;
+}
+
+/* the rows of @p path that shard @p in computed (status st != pending), into @p out */
+static int copy_rows(sym_h5 *out, sym_h5 *in, const char *path, const int64_t *st, long long n_runs)
+{
+    char *block = NULL, *oblock = NULL;
+    int rc = 0, rank;
+    long long dims[8];
+    size_t elem, row = 1;
+
+    SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, out, path));
+    if (dims[0] != n_runs)
+        goto cleanup; /* scales (/runs/curves/epoch, /probes/.../t) */
+    for (int d = 1; d < rank; d++)
+        row *= (size_t)dims[d];
+    row *= elem;
+    SYM_TRY(sym_alloc(&block, row * BLOCK));
+    SYM_TRY(sym_alloc(&oblock, row * BLOCK));
+    for (long long r0 = 0; r0 < n_runs; r0 += BLOCK) {
+        long long m = n_runs - r0 < BLOCK ? n_runs - r0 : BLOCK;
+        int any = 0;
+
+        for (long long i = 0; i < m && !any; i++)
+            any = st[r0 + i] != 0;
+        if (!any)
+            continue;
+        SYM_TRY(sym_h5_read_block(block, in, path, r0, m));
+        SYM_TRY(sym_h5_read_block(oblock, out, path, r0, m));
+        for (long long i = 0; i < m; i++)
+            if (st[r0 + i] != 0)
+                memcpy(oblock + (size_t)i * row, block + (size_t)i * row, row);
+        SYM_TRY(sym_h5_write_block(out, path, r0, m, oblock));
+    }
+cleanup:
+    free(block);
+    free(oblock);
+    return rc;
+}
+
 int sym_merge(FILE *report, const char *out_path, const char *const *shards, int n_shards, int force)
 {
     sym_h5 *in = NULL, *out = NULL;
@@ -49,7 +117,7 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     int64_t **status = NULL;
     long long n_runs = 0, n = 0;
     int rc = 0, npaths = 0, created = 0, counts[4] = {0};
-    char *block = NULL, *oblock = NULL, tmp[1200];
+    char tmp[1200];
 
     if (n_shards < 1)
         SYM_FAIL(SYM_EUSAGE, "merge needs at least one shard file");
@@ -108,59 +176,11 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     created = 1;
     SYM_TRY(copy_file(shards[0], tmp));
     SYM_TRY(sym_h5_open_rw(&out, tmp));
-    SYM_TRY(sym_h5_list_datasets(&paths, &npaths, out, SYM_PATH_RUNS));
-    if (sym_h5_exists(out, SYM_PATH_PROBES)) {
-        char **more = NULL;
-        int nm = 0;
-        char **all;
-
-        SYM_TRY(sym_h5_list_datasets(&more, &nm, out, SYM_PATH_PROBES));
-        all = realloc(paths, sizeof(char *) * (size_t)(npaths + nm));
-        if (!all) {
-            for (int i = 0; i < nm; i++)
-                free(more[i]);
-            free(more);
-            SYM_FAIL(SYM_ENOMEM, "out of memory");
-        }
-        paths = all;
-        memcpy(paths + npaths, more, sizeof(char *) * (size_t)nm);
-        npaths += nm;
-        free(more);
-    }
+    SYM_TRY(run_datasets(&paths, &npaths, out));
     for (int k = 1; k < n_shards; k++) {
         SYM_TRY(sym_h5_open_read(&in, shards[k]));
-        for (int p = 0; p < npaths; p++) {
-            int rank;
-            long long dims[8];
-            size_t elem, row = 1;
-
-            SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, out, paths[p]));
-            if (dims[0] != n_runs)
-                continue; /* scales (/runs/curves/epoch, /probes/.../t) */
-            for (int d = 1; d < rank; d++)
-                row *= (size_t)dims[d];
-            row *= elem;
-            free(block);
-            free(oblock);
-            block = oblock = NULL;
-            SYM_TRY(sym_alloc(&block, row * BLOCK));
-            SYM_TRY(sym_alloc(&oblock, row * BLOCK));
-            for (long long r0 = 0; r0 < n_runs; r0 += BLOCK) {
-                long long m = n_runs - r0 < BLOCK ? n_runs - r0 : BLOCK;
-                int any = 0;
-
-                for (long long i = 0; i < m && !any; i++)
-                    any = status[k][r0 + i] != 0;
-                if (!any)
-                    continue;
-                SYM_TRY(sym_h5_read_block(block, in, paths[p], r0, m));
-                SYM_TRY(sym_h5_read_block(oblock, out, paths[p], r0, m));
-                for (long long i = 0; i < m; i++)
-                    if (status[k][r0 + i] != 0)
-                        memcpy(oblock + (size_t)i * row, block + (size_t)i * row, row);
-                SYM_TRY(sym_h5_write_block(out, paths[p], r0, m, oblock));
-            }
-        }
+        for (int p = 0; p < npaths; p++)
+            SYM_TRY(copy_rows(out, in, paths[p], status[k], n_runs));
         sym_h5_close(in);
         in = NULL;
     }
@@ -204,7 +224,5 @@ cleanup:
     free(paths);
     free(hash0);
     free(hash);
-    free(block);
-    free(oblock);
     return rc < 0 ? rc : counts[0];
 }

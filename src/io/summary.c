@@ -75,29 +75,12 @@ cleanup:
     return rc;
 }
 
-int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify)
+/* the --by columns (comma-separated /grid names) of @p n runs */
+static int read_columns(column **out, int *n_out, sym_h5 *f, const char *path, char *bybuf, long long n)
 {
-    sym_h5 *f = NULL;
-    long long n = 0;
-    int64_t *status = NULL;
     column *cols = NULL;
-    int ncols = 0, nmet = 0, ngroups = 0, rc = 0;
-    char **metrics = NULL, **keys = NULL, bybuf[2048];
-    int *group = NULL, counts[4] = {0}, width = 8;
-    double *vals = NULL, *buf = NULL;
-    char *job_name = NULL;
+    int ncols = 0, rc = 0;
 
-    SYM_TRY(open_status(&f, &status, &n, counts, path, verify));
-    if (sym_h5_attr_read_string(&job_name, f, "/", "job_name") < 0) {
-        sym_err_clear();
-        SYM_TRY(sym_strdup(&job_name, "?"));
-    }
-
-    /* grouping columns */
-    if (!by)
-        SYM_TRY(default_by(bybuf, sizeof(bybuf), f));
-    else
-        snprintf(bybuf, sizeof(bybuf), "%s", by);
     for (char *tok = strtok(bybuf, ","); tok; tok = strtok(NULL, ",")) {
         char dpath[200];
         column *c;
@@ -137,9 +120,18 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
         }
     }
 
-    /* groups in order of first appearance (the grid order) */
-    SYM_TRY(sym_alloc(&group, sizeof(int) * (size_t)(n + 1)));
-    SYM_TRY(sym_alloc(&keys, sizeof(char *) * (size_t)(n + 1)));
+cleanup:
+    *out = cols;
+    *n_out = ncols;
+    return rc;
+}
+
+/* runs into groups of equal column values, in order of first appearance (the grid order) */
+static int assign_groups(int *group, char **keys, int *n_groups, const column *cols, int ncols,
+                         long long n)
+{
+    int ngroups = 0, rc = 0;
+
     for (long long i = 0; i < n; i++) {
         char key[2048] = "", v[512];
         int g = 0;
@@ -158,6 +150,84 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
         }
         group[i] = g;
     }
+
+cleanup:
+    *n_groups = ngroups;
+    return rc;
+}
+
+/* one group's statistics of one metric: a CSV line or a table row */
+static void print_row(FILE *out, int csv, const column *cols, int ncols, long long first,
+                      const char *metric, int width, size_t cnt, double mean, double sd, double half)
+{
+    if (csv) {
+        for (int k = 0; k < ncols; k++) {
+            char v[512];
+
+            value_text(v, sizeof(v), &cols[k], first);
+            /* quote text: labels contain commas */
+            if (cols[k].is_string) {
+                fputc('"', out);
+                for (char *p = v; *p; p++) {
+                    if (*p == '"')
+                        fputc('"', out);
+                    fputc(*p, out);
+                }
+                fputs("\",", out);
+            } else {
+                fprintf(out, "%s,", v);
+            }
+        }
+        fprintf(out, "%s,%zu,%.17g,%.17g,%.17g,%.17g\n", metric, cnt, mean, sd,
+                mean - half, mean + half);
+    } else {
+        char label[1024] = "";
+
+        for (int k = 0; k < ncols; k++) {
+            char v[512];
+
+            value_text(v, sizeof(v), &cols[k], first);
+            snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
+                     k ? " " : "", cols[k].name, v);
+        }
+        fprintf(out, "  %-*s n=%-5zu mean %-12.6g", width, ncols ? label : "all runs", cnt,
+                mean);
+        if (isnan(half))
+            fprintf(out, "\n");
+        else
+            fprintf(out, " +- %-11.4g std %.4g\n", half, sd);
+    }
+}
+
+int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify)
+{
+    sym_h5 *f = NULL;
+    long long n = 0;
+    int64_t *status = NULL;
+    column *cols = NULL;
+    int ncols = 0, nmet = 0, ngroups = 0, rc = 0;
+    char **metrics = NULL, **keys = NULL, bybuf[2048];
+    int *group = NULL, counts[4] = {0}, width = 8;
+    double *vals = NULL, *buf = NULL;
+    char *job_name = NULL;
+
+    SYM_TRY(open_status(&f, &status, &n, counts, path, verify));
+    if (sym_h5_attr_read_string(&job_name, f, "/", "job_name") < 0) {
+        sym_err_clear();
+        SYM_TRY(sym_strdup(&job_name, "?"));
+    }
+
+    /* grouping columns */
+    if (!by)
+        SYM_TRY(default_by(bybuf, sizeof(bybuf), f));
+    else
+        snprintf(bybuf, sizeof(bybuf), "%s", by);
+    SYM_TRY(read_columns(&cols, &ncols, f, path, bybuf, n));
+
+    /* groups in order of first appearance (the grid order) */
+    SYM_TRY(sym_alloc(&group, sizeof(int) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&keys, sizeof(char *) * (size_t)(n + 1)));
+    SYM_TRY(assign_groups(group, keys, &ngroups, cols, ncols, n));
 
     if (sym_h5_exists(f, SYM_PATH_METRICS))
         SYM_TRY(sym_h5_list(&metrics, &nmet, f, SYM_PATH_METRICS));
@@ -210,43 +280,7 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
                         buf[cnt++] = vals[i];
                 }
             sym_mean_ci(&mean, &sd, &half, buf, cnt);
-            if (csv) {
-                for (int k = 0; k < ncols; k++) {
-                    char v[512];
-
-                    value_text(v, sizeof(v), &cols[k], first);
-                    /* quote text: labels contain commas */
-                    if (cols[k].is_string) {
-                        fputc('"', out);
-                        for (char *p = v; *p; p++) {
-                            if (*p == '"')
-                                fputc('"', out);
-                            fputc(*p, out);
-                        }
-                        fputs("\",", out);
-                    } else {
-                        fprintf(out, "%s,", v);
-                    }
-                }
-                fprintf(out, "%s,%zu,%.17g,%.17g,%.17g,%.17g\n", metrics[m], cnt, mean, sd,
-                        mean - half, mean + half);
-            } else {
-                char label[1024] = "";
-
-                for (int k = 0; k < ncols; k++) {
-                    char v[512];
-
-                    value_text(v, sizeof(v), &cols[k], first);
-                    snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
-                             k ? " " : "", cols[k].name, v);
-                }
-                fprintf(out, "  %-*s n=%-5zu mean %-12.6g", width, ncols ? label : "all runs", cnt,
-                        mean);
-                if (isnan(half))
-                    fprintf(out, "\n");
-                else
-                    fprintf(out, " +- %-11.4g std %.4g\n", half, sd);
-            }
+            print_row(out, csv, cols, ncols, first, metrics[m], width, cnt, mean, sd, half);
         }
     }
 cleanup:

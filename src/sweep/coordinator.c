@@ -339,6 +339,42 @@ static int on_probe_result(coord *c, const char *buf)
 }
 
 /* rank 0 with workers: hand out tasks, buffer results, checkpoint */
+/* the silent worker's runs, named, before the sweep stops */
+static void report_hung(coord *c, const sym_sweep_opts *o, const progress *p, int hung)
+{
+    const worker_state *w = &c->ws[hung];
+
+    fprintf(stderr, "%ssymsweep: rank %d has held %d run%s for %.0f s without a word "
+            "(--task-timeout %.0f s); runs:", p->tty ? "\r\n" : "", hung, w->n_held,
+            w->n_held == 1 ? "" : "s", sym_now() - w->last_heard, task_timeout(c, o));
+    for (int k = 0; k < w->n_held && k < 20; k++)
+        fprintf(stderr, " %d", w->held[k]);
+    fprintf(stderr, "%s; they stay pending\n", w->n_held > 20 ? " ..." : "");
+}
+
+/* a result message into *buf (grown as needed); its sender is heard from */
+static int recv_result(coord *c, const MPI_Status *ms, char **buf, size_t *cap)
+{
+    int count = 0;
+    int32_t run;
+
+    MPI_Get_count(ms, MPI_BYTE, &count);
+    if ((size_t)count > *cap) {
+        char *nb = realloc(*buf, (size_t)count);
+
+        if (!nb)
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__,
+                               "out of memory receiving a result of %d bytes", count);
+        *buf = nb;
+        *cap = (size_t)count;
+    }
+    MPI_Recv(*buf, count, MPI_BYTE, ms->MPI_SOURCE, ms->MPI_TAG, c->comm, MPI_STATUS_IGNORE);
+    c->outstanding--;
+    memcpy(&run, *buf, sizeof(run)); /* both headers start with the run index */
+    heard(c, ms->MPI_SOURCE, run);
+    return 0;
+}
+
 int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, const sym_sweep_opts *o,
                        progress *p, const int *to_run, int n_to_run, int size, int *abandoned)
 {
@@ -369,7 +405,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;
-        int count = 0, hung;
+        int hung;
         double tb;
 
         if (sym_sweep_stop_requested() && !c.stop_reason)
@@ -395,14 +431,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
         }
         if (hung > 0) {
             /* a hung worker never answers: checkpoint what came back, then stop */
-            const worker_state *w = &c.ws[hung];
-
-            fprintf(stderr, "%ssymsweep: rank %d has held %d run%s for %.0f s without a word "
-                    "(--task-timeout %.0f s); runs:", p->tty ? "\r\n" : "", hung, w->n_held,
-                    w->n_held == 1 ? "" : "s", sym_now() - w->last_heard, task_timeout(&c, o));
-            for (int k = 0; k < w->n_held && k < 20; k++)
-                fprintf(stderr, " %d", w->held[k]);
-            fprintf(stderr, "%s; they stay pending\n", w->n_held > 20 ? " ..." : "");
+            report_hung(&c, o, p, hung);
             *abandoned = c.outstanding;
             c.stopping = 1;
             break;
@@ -418,25 +447,9 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
             heard(&c, ms.MPI_SOURCE, -1);
             assign(&c, ms.MPI_SOURCE, &active, rc);
         } else if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_PROBE_RESULT) {
-            MPI_Get_count(&ms, MPI_BYTE, &count);
-            if ((size_t)count > cap) {
-                char *nb = realloc(buf, (size_t)count);
-
-                if (!nb) {
-                    rc = sym_err_set(SYM_ENOMEM, __FILE__, __LINE__,
-                                     "out of memory receiving a result of %d bytes", count);
-                    break;
-                }
-                buf = nb;
-                cap = (size_t)count;
-            }
-            MPI_Recv(buf, count, MPI_BYTE, ms.MPI_SOURCE, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
-            c.outstanding--;
-            {
-                int32_t run;
-
-                memcpy(&run, buf, sizeof(run)); /* both headers start with the run index */
-                heard(&c, ms.MPI_SOURCE, run);
+            if (recv_result(&c, &ms, &buf, &cap) < 0) {
+                rc = SYM_ENOMEM;
+                break;
             }
             if (rc == 0 && ms.MPI_TAG == TAG_RESULT) {
                 sym_run_result r;

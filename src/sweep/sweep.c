@@ -154,6 +154,59 @@ int sym_progress_checkpoint(sym_output *out, const sym_sweep_opts *o, double *la
     return rc;
 }
 
+/* a team larger than the workers cannot form: refused with the settings to change */
+static int check_team_fits(const sym_job *job, int size)
+{
+    char which[512] = "";
+    int rc = 0;
+
+    if (job->team_size <= (size == 1 ? 1 : size - 1))
+        return 0;
+    for (int i = 0; i < job->n_probes; i++)
+        if (job->probes[i].def->team)
+            snprintf(which + strlen(which), sizeof(which) - strlen(which), "%sprobes.%s.team",
+                     which[0] ? " / " : "", job->probes[i].def->name);
+    SYM_FAIL(SYM_EJOB,
+             "%s: the team probes need teams of %d ranks but the sweep has %d worker%s%s: "
+             "run with mpirun -np %d or more, or set %s to at most %d",
+             job->path, job->team_size, size == 1 ? 1 : size - 1, size <= 2 ? "" : "s",
+             size == 1 ? " (one process computes alone)" : "", job->team_size + 1, which,
+             size == 1 ? 1 : size - 1);
+cleanup:
+    return rc;
+}
+
+/* rank 0: the output file, new or resumed, and the runs it still needs */
+static int open_output(sym_output **out, int **to_run, int *n_to_run, const sym_job *job,
+                       const sym_sweep_opts *o, const sym_output_info *info)
+{
+    int rc = 0, n = sym_job_n_runs(job);
+
+    if (!o->no_space_check)
+        rc = sym_plan_check(job, o->out_path, !o->resume);
+    if (rc < 0) {
+        /* refused before anything is made */
+    } else if (o->resume) {
+        rc = sym_output_resume(out, to_run, n_to_run, o->out_path, job, info->shard);
+    } else {
+        rc = sym_output_create(out, o->out_path, job, o->force, info);
+        if (rc == 0 && (rc = sym_alloc(to_run, sizeof(int) * (size_t)(n + 1))) == 0)
+            for (int i = 0; i < n; i++)
+                (*to_run)[(*n_to_run)++] = i;
+    }
+    /* a shard computes the runs i with i % count == index: round robin,
+     * so every shard gets its share of every configuration */
+    if (rc == 0 && o->shard_count > 1) {
+        int k = 0;
+
+        for (int j = 0; j < *n_to_run; j++)
+            if ((*to_run)[j] % o->shard_count == o->shard_index)
+                (*to_run)[k++] = (*to_run)[j];
+        *n_to_run = k;
+    }
+    return rc;
+}
+
 int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const sym_sweep_opts *o)
 {
     sym_output *out = NULL;
@@ -174,49 +227,15 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     MPI_Comm_size(comm, &size);
     SYM_TRY(gather_hosts(&hosts, comm));
     st->shared_error = 1; /* until the sweep starts, errors are the same on every rank */
-    if (job->team_size > (size == 1 ? 1 : size - 1)) {
-        /* every rank knows the job and the size: all stop here, before the output file */
-        char which[512] = "";
-
-        for (int i = 0; i < job->n_probes; i++)
-            if (job->probes[i].def->team)
-                snprintf(which + strlen(which), sizeof(which) - strlen(which), "%sprobes.%s.team",
-                         which[0] ? " / " : "", job->probes[i].def->name);
-        SYM_FAIL(SYM_EJOB,
-                 "%s: the team probes need teams of %d ranks but the sweep has %d worker%s%s: "
-                 "run with mpirun -np %d or more, or set %s to at most %d",
-                 job->path, job->team_size, size == 1 ? 1 : size - 1, size <= 2 ? "" : "s",
-                 size == 1 ? " (one process computes alone)" : "", job->team_size + 1, which,
-                 size == 1 ? 1 : size - 1);
-    }
+    /* every rank knows the job and the size: all stop here, before the output file */
+    SYM_TRY(check_team_fits(job, size));
     if (o->shard_count > 1)
         snprintf(shard, sizeof(shard), "%d/%d", o->shard_index, o->shard_count);
     if (rank == 0) {
         info.mpi_size = size;
         info.hosts = hosts;
         info.shard = shard;
-        if (!o->no_space_check)
-            rc = sym_plan_check(job, o->out_path, !o->resume);
-        if (rc < 0) {
-            /* refused before anything is made */
-        } else if (o->resume) {
-            rc = sym_output_resume(&out, &to_run, &n_to_run, o->out_path, job, shard);
-        } else {
-            rc = sym_output_create(&out, o->out_path, job, o->force, &info);
-            if (rc == 0 && (rc = sym_alloc(&to_run, sizeof(int) * (size_t)(n + 1))) == 0)
-                for (int i = 0; i < n; i++)
-                    to_run[n_to_run++] = i;
-        }
-        /* a shard computes the runs i with i % count == index: round robin,
-         * so every shard gets its share of every configuration */
-        if (rc == 0 && o->shard_count > 1) {
-            int k = 0;
-
-            for (int j = 0; j < n_to_run; j++)
-                if (to_run[j] % o->shard_count == o->shard_index)
-                    to_run[k++] = to_run[j];
-            n_to_run = k;
-        }
+        rc = open_output(&out, &to_run, &n_to_run, job, o, &info);
     }
     /* every rank learns whether the file could be made, so all stop together */
     shared[0] = rc;
