@@ -17,35 +17,10 @@ import sys
 try:
     import matplotlib
     from . import claims as claims_mod
-    from . import data, figures, stats
+    from . import data, figures, probes, stats
 except ImportError as e:  # pragma: no cover
     sys.exit("report: needs python3-h5py, python3-numpy, python3-scipy, python3-pandas and "
              "python3-matplotlib (scripts/setup.sh installs them): %s" % e)
-
-# metric name -> probe table (first match)
-PROBES = [
-    ("training", lambda m: m.startswith("final_")),
-    ("reparam", lambda m: m.startswith("reparam_")),
-    ("centralizer", lambda m: m.startswith("centralizer_")),
-    ("structure", lambda m: m in ("orthogonality_error", "transpose_error", "sparsity_encoder",
-                                  "sparsity_decoder", "norm_ratio")),
-    ("penalty_invariance", lambda m: m.startswith("penalty_change_")),
-    ("lp_ball", lambda m: m.startswith("lp_")),
-    ("orbit_loss", lambda m: m.startswith("orbit_")),
-    ("gradient_decomposition", lambda m: m.startswith("gd_")),
-    ("other", lambda m: True),
-]
-
-
-def probe_tables(metrics):
-    out = {}
-    for m in metrics:
-        for name, match in PROBES:
-            if match(m):
-                out.setdefault(name, []).append(m)
-                break
-    return out
-
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
@@ -143,7 +118,7 @@ def write_report(f, df, by, out, a, user):
     os.makedirs(os.path.join(out, "stats"), exist_ok=True)
     md += ["## Statistics", "", "Over done runs; 95%% CI of the mean by %s." % (
         "Student t" if a.ci == "t" else "percentile bootstrap (%d resamples, seed %d)" % (a.bootstrap, a.seed)), ""]
-    tables = probe_tables(data.metric_names(f))
+    tables = probes.tables(data.metric_names(f))
     for probe, metrics in tables.items():
         t = stats.summarize(df, metrics, by, a.ci, a.bootstrap, a.seed, keep)
         base = os.path.join(out, "stats", probe)
@@ -178,7 +153,7 @@ def write_report(f, df, by, out, a, user):
                               ("png", "pdf") if a.pdf else ("png",), a.run)
         md += ["## Figures", ""]
         wrote = []
-        for fig in figures.ALL:
+        for fig in figures.all_figures():
             try:
                 r = fig(ctx)
             except Exception as e:  # one figure's trouble must not lose the others

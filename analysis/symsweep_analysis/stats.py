@@ -56,7 +56,7 @@ def summarize(df, metrics, by, ci="t", n_boot=2000, seed=0, keep=None):
     ci_low, ci_high.  Groups keep the order of first appearance; groups with no
     kept run are left out.  Works a column at a time: the table is not copied."""
     import pandas as pd
-    from .data import group_keys
+    from .groups import group_keys
     rng = np.random.default_rng(seed)
     by = list(by)
     keep = np.ones(len(df), bool) if keep is None else np.asarray(keep, bool)
@@ -161,3 +161,64 @@ def to_markdown(df):
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+class GroupMoments:
+    """Per group and per element of a per-run array: count, mean and M2 of the
+    finite values (Chan et al. pairwise update), accumulated a chunk of runs at
+    a time.  Yields mean, std and a t 95% CI per group and element."""
+
+    def __init__(self, n_groups):
+        self.n_groups = n_groups
+        self.n = self.mean = self.m2 = None  # [n_groups, ...], shaped by the first block
+
+    def add(self, g, block):
+        """g: group number of each run in block ([rows] int), block: [rows, ...]."""
+        if self.n is None:
+            shape = (self.n_groups,) + block.shape[1:]
+            self.n, self.mean, self.m2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        order = np.argsort(g, kind="stable")
+        keys, starts = np.unique(g[order], return_index=True)
+        for k, x in zip(keys, np.split(block[order], starts[1:])):
+            ok = np.isfinite(x)
+            nb = ok.sum(axis=0).astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mb = np.where(nb > 0, np.where(ok, x, 0.0).sum(axis=0) / np.maximum(nb, 1), 0.0)
+                m2b = (np.where(ok, x - mb, 0.0) ** 2).sum(axis=0)
+                na = self.n[k]
+                tot = na + nb
+                delta = mb - self.mean[k]
+                w = np.where(tot > 0, nb / np.maximum(tot, 1), 0.0)
+                self.mean[k] = self.mean[k] + delta * w
+                self.m2[k] = self.m2[k] + m2b + delta ** 2 * na * w
+                self.n[k] = tot
+
+    def result(self):
+        """(n, mean, std, half-width of the t 95% CI); NaN where n is too small."""
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, self.mean, np.nan)
+            std = np.where(n > 1, np.sqrt(self.m2 / np.maximum(n - 1, 1)), np.nan)
+            half = np.where(n > 1, t_quantile(0.975, np.maximum(n - 1, 1)) * std / np.sqrt(np.maximum(n, 1)), np.nan)
+        return n, mean, std, half
+
+
+def group_moments(f, path, codes, n_groups, keep, transform=None, chunk_rows=None):
+    """Streamed GroupMoments of dataset `path` ([n_runs, ...]) over the runs
+    where `keep` is true, grouped by `codes`; `transform` (optional) maps each
+    block of runs [rows, ...] to the per-run values to average [rows, ...]."""
+    d = f[path]
+    acc = GroupMoments(n_groups)
+    rows = chunk_rows or (1 << 16)  # runs per read, as data.CHUNK_ROWS
+    n = d.shape[0]
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        sel = keep[r0:r1]
+        if not sel.any():
+            continue
+        block = d[r0:r1][sel].astype(float)
+        acc.add(codes[r0:r1][sel], block if transform is None else transform(block))
+    if acc.n is None:  # no kept run: NaN of the right shape
+        acc.add(np.zeros(0, np.int64), np.zeros((0,) + d.shape[1:]) if transform is None
+                else transform(d[:1].astype(float))[:0])
+    return acc.result()

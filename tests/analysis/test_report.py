@@ -207,18 +207,14 @@ class Statistics(unittest.TestCase):
         # chunks of 5 runs split groups across chunk boundaries; means and CIs
         # of the curves (streamed) must equal a one-shot numpy computation
         sys.path.insert(0, os.path.join(SRC, "analysis"))
-        from symsweep_analysis import data
-        old = data.CHUNK_ROWS
-        data.CHUNK_ROWS = 5
-        try:
-            with data.open_output(FILES["ex3-small"]) as f:
-                df = data.load(f)
-                codes, labels = data.group_labels(df, ["regularizer.kind"])
-                keep = (df["status"] == "done").to_numpy()
-                n, mean, std, half = data.group_moments(f, "runs/curves/loss", codes, len(labels), keep)
-                raw = f["runs/curves/loss"][...]
-        finally:
-            data.CHUNK_ROWS = old
+        from symsweep_analysis import data, groups, stats
+        with data.open_output(FILES["ex3-small"]) as f:
+            df = data.load(f)
+            codes, labels = groups.group_labels(df, ["regularizer.kind"])
+            keep = (df["status"] == "done").to_numpy()
+            n, mean, std, half = stats.group_moments(f, "runs/curves/loss", codes, len(labels), keep,
+                                                     chunk_rows=5)
+            raw = f["runs/curves/loss"][...]
         for g in range(len(labels)):
             x = raw[(codes == g) & keep]
             np.testing.assert_allclose(mean[g], x.mean(axis=0), rtol=1e-12)
