@@ -110,6 +110,13 @@ const sym_job_probe *sym_job_piece_probe(const sym_job *job, int piece, int *loc
  */
 int sym_job_schema(const sym_job *job, sym_schema *s);
 
+/**
+ * `symsweep help probes [NAME]`: without @p name one line per built-in
+ * probe; with it, the probe's settings, their ranges and defaults.  An
+ * unknown name is SYM_EUSAGE.
+ */
+int sym_probes_help(FILE *out, const char *name);
+
 /** 1 if the job's runs have a team task. */
 int sym_job_has_team(const sym_job *job);
 

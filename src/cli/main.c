@@ -32,6 +32,7 @@ static const char usage[] =
     "  status OUT.h5       progress of a sweep, also while it runs\n"
     "  summary OUT.h5      status counts and per-metric means with 95% CIs\n"
     "  help [COMMAND], --help, -h   this text, or a command's options\n"
+    "  help probes [NAME]  the probes, or one probe's settings and defaults\n"
     "  --version [--verbose]  version, git revision and HDF5 layout version; with\n"
     "                      --verbose the BLAS (and the core it selected), HDF5 and MPI\n"
     "\n"
@@ -558,6 +559,15 @@ int main(int argc, char **argv)
 
     if (argc < 2)
         return usage_error("no command: expected run, validate, plan, merge, status or summary");
+    if (!strcmp(argv[1], "help") && argc > 2 && !strcmp(argv[2], "probes")) {
+        if (argc == 3)
+            fputs("the probes (probes: in a job file):\n", stdout);
+        if (argc > 4)
+            return usage_error("help probes takes one probe name, found '%s' too", argv[4]);
+        if (sym_probes_help(stdout, argc == 4 ? argv[3] : NULL) < 0)
+            return usage_error("%s", sym_err_message());
+        return EXIT_OK;
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         for (int k = 0; argc > 2 && k < n_commands; k++)
             if (!strcmp(argv[2], commands[k].name)) {

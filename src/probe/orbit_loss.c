@@ -35,7 +35,7 @@ static const sym_setting orbit_settings[] = {
     {.name = "perpendicular", .type = SYM_SETTING_ENUM, .offset = offsetof(orbit_opts, perpendicular),
      .names = perp_names, .n_names = SYM_PERP_COUNT, .aliases = perp_aliases,
      .expected = "true (= random), false, random or last_layer",
-     .doc = "also the objective along a direction off the orbit"},
+     .doc = "also the objective along a direction off the orbit (true means random)"},
     {.name = "landscape", .type = SYM_SETTING_INT, .offset = offsetof(orbit_opts, o.landscape),
      .lo = 0, .hi = 201, .doc = "0, or the size of a (t, s) grid of the objective"},
     {.name = "s_max", .type = SYM_SETTING_DOUBLE, .offset = offsetof(orbit_opts, o.s_max), .lo = 0.0,

@@ -400,3 +400,94 @@ int sym_job_n_pieces(const sym_job *job) { return job->n_pieces; }
 size_t sym_job_piece_size(const sym_job *job) { return job->piece_size; }
 
 size_t sym_job_probe_size(const sym_job *job) { return (size_t)job->n_pieces * job->piece_size; }
+
+/* a setting's default (from the probe's init) and its range, as a job would write them */
+static void setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
+{
+    const char *base = opts;
+    int iv = *(const int *)(base + s->offset);
+    double dv = *(const double *)(base + s->offset);
+    size_t u;
+
+    switch (s->type) {
+    case SYM_SETTING_INT:
+        snprintf(buf, cap, "integer %.0f..%.0f, default %d", s->lo, s->hi, iv);
+        break;
+    case SYM_SETTING_DOUBLE:
+        if (isnan(s->hi))
+            snprintf(buf, cap, "number %s %g, default %g", s->lo_open ? ">" : ">=", s->lo, dv);
+        else
+            snprintf(buf, cap, "number %s %g and %s %g, default %g", s->lo_open ? ">" : ">=", s->lo,
+                     s->hi_open ? "<" : "<=", s->hi, dv);
+        break;
+    case SYM_SETTING_BOOL:
+        snprintf(buf, cap, "true or false, default %s", iv ? "true" : "false");
+        break;
+    case SYM_SETTING_ENUM:
+        snprintf(buf, cap, "one of");
+        for (int i = 0; i < s->n_names; i++)
+            if (s->names[i])
+                snprintf(buf + strlen(buf), cap - strlen(buf), "%s %s", i ? "," : "", s->names[i]);
+        snprintf(buf + strlen(buf), cap - strlen(buf), ", default %s", s->names[iv]);
+        break;
+    case SYM_SETTING_FAMILIES:
+        snprintf(buf, cap, "list of group families, default [");
+        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
+                     sym_group_names[((const sym_group *)(base + s->offset))[i]]);
+        snprintf(buf + strlen(buf), cap - strlen(buf), "]");
+        break;
+    case SYM_SETTING_EXPONENTS:
+        snprintf(buf, cap, "list of up to %d numbers %g..%g or inf, default [", s->max_len, s->lo, s->hi);
+        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%g", i ? ", " : "",
+                     ((const double *)(base + s->offset))[i]);
+        u = strlen(buf);
+        snprintf(buf + u, cap - u, "]");
+        break;
+    }
+}
+
+int sym_probes_help(FILE *out, const char *name)
+{
+    int shown = 0;
+
+    for (int i = 0; i < sym_probe_n_builtins; i++) {
+        const sym_probe_def *d = sym_probe_builtins[i];
+        void *opts;
+
+        if (name && strcmp(name, d->name) != 0)
+            continue;
+        shown++;
+        if (!name) { /* the list: one line each */
+            fprintf(out, "  %-24s %s\n", d->name, d->doc);
+            continue;
+        }
+        if (!(opts = calloc(1, d->opts_size ? d->opts_size : 1)))
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory");
+        if (d->init)
+            d->init(opts);
+        fprintf(out, "probes.%s: %s\n\nsettings:\n", d->name, d->doc);
+        for (int k = 0; k < d->n_settings; k++) {
+            char what[512];
+
+            setting_text(what, sizeof(what), &d->settings[k], opts);
+            fprintf(out, "  %-16s %s\n  %-16s   %s\n", d->settings[k].name, d->settings[k].doc, "", what);
+        }
+        if (d->team)
+            fprintf(out, "  %-16s ranks of each run's team task, or auto (the smallest that fits\n"
+                         "  %-16s   team_memory_mb per rank); default 1\n"
+                         "  %-16s memory per team rank for team: auto, in MiB; default 2048\n",
+                    "team", "", "team_memory_mb");
+        if (!d->n_settings && !d->team)
+            fprintf(out, "  (none: write \"%s: {}\")\n", d->name);
+        if (d->dispose)
+            d->dispose(opts);
+        free(opts);
+    }
+    if (!name)
+        fprintf(out, "\nsymsweep help probes NAME lists a probe's settings and defaults.\n");
+    if (name && !shown)
+        return sym_err_set(SYM_EUSAGE, __FILE__, __LINE__, "no probe '%s'; the probes: symsweep help probes", name);
+    return 0;
+}

@@ -40,6 +40,17 @@ test -s "$tmp/glued.h5" || { echo "FAIL: -oFILE wrote nothing"; fail=1; }
 cp "$src/jobs/smoke.yaml" "$tmp/-dash.yaml"
 ( cd "$tmp" && "$exe" validate -- -dash.yaml ) > "$tmp/log" 2>&1 || { echo "FAIL: -- before a job file"; cat "$tmp/log"; fail=1; }
 expect_status 2 "--checkpoint-every=abc" "$exe" run "$src/jobs/smoke.yaml" --checkpoint-every=abc
+# help probes: every built-in listed; one probe's settings with their defaults
+"$exe" help probes > "$tmp/log" 2>&1 || { echo "FAIL: help probes exits nonzero"; fail=1; }
+for p in orbit_loss structure penalty_invariance reparam lp_ball gradient_decomposition centralizer conserved hessian symmetry_discovery; do
+  grep -q "^  $p " "$tmp/log" || { echo "FAIL: help probes lacks $p"; fail=1; }
+done
+"$exe" help probes orbit_loss > "$tmp/log" 2>&1
+grep -q "integer 3..10001, default 9" "$tmp/log" || { echo "FAIL: help probes orbit_loss: points"; cat "$tmp/log"; fail=1; }
+"$exe" help probes hessian > "$tmp/log" 2>&1
+grep -q "team_memory_mb" "$tmp/log" || { echo "FAIL: help probes hessian: team settings"; cat "$tmp/log"; fail=1; }
+if "$exe" help probes fisher > "$tmp/log" 2>&1; then echo "FAIL: help probes of an unknown probe succeeds"; fail=1; fi
+grep -q "no probe 'fisher'" "$tmp/log" || { echo "FAIL: help probes fisher message"; cat "$tmp/log"; fail=1; }
 grep -q -- "--checkpoint-every needs a number of seconds" "$tmp/err" || { echo "FAIL: --opt=bad message"; cat "$tmp/err"; fail=1; }
 expect_status 2 "help of no command" "$exe" help frobnicate
 expect_status 2 "no command" "$exe"
