@@ -32,7 +32,8 @@ SKIP_ATTRS = {"created", "finished", "symsweep_version", "hosts", "blas", "job_p
 TEST_JOBS = ["tests/analysis/ex1-small.yaml", "tests/analysis/ex3-small.yaml",
              "tests/analysis/ex4-small.yaml", "tests/analysis/ex5-small.yaml",
              "tests/analysis/diverge.yaml", "tests/analysis/live.yaml",
-             "tests/sweep/variants/probe-variants-1.yaml", "tests/sweep/variants/probe-variants-2.yaml"]
+             "tests/sweep/variants/probe-variants-1.yaml", "tests/sweep/variants/probe-variants-2.yaml",
+             "tests/sweep/variants/probe-variants-3.yaml"]
 
 
 def value_bytes(v):
