@@ -277,6 +277,12 @@ int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, con
  */
 int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                         const double *params);
+/**
+ * Rank of J [rows x cols] (row-major): singular values above
+ * SYM_ORBIT_RANK_TOL times the largest; @p gap (or NULL) as for
+ * sym_orbit_dimension.  J is not modified.
+ */
+int sym_row_rank(int *rank, double *gap, const double *J, int rows, int cols);
 /** Project an n x n block onto algebra @p alg (a sym_algebra or SYM_SYMMETRY_NONE: zero) in place. */
 void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */

@@ -146,9 +146,9 @@ cleanup:
 int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                         const double *params)
 {
-    int alg[SYM_MAX_LAYERS], d, rc = 0, k;
+    int alg[SYM_MAX_LAYERS], d, rc = 0;
     size_t P = sym_model_n_params(m);
-    double *J = NULL, *s = NULL, *work = NULL;
+    double *J = NULL;
 
     SYM_TRY(sym_symmetry_algebras(alg, m, reg));
     d = sym_symmetry_dim(m, alg);
@@ -157,18 +157,32 @@ int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg
         *gap = INFINITY;
     if (d == 0)
         goto cleanup;
-    k = d < (int)P ? d : (int)P;
     SYM_TRY(sym_alloc_doubles(&J, (size_t)d * P));
-    SYM_TRY(sym_alloc_doubles(&s, (size_t)k));
-    SYM_TRY(sym_alloc_doubles(&work, sym_svd_work_size(d, (int)P)));
     SYM_TRY(sym_symmetry_tangent_rows(J, m, alg, params));
-    SYM_TRY(sym_svd(s, NULL, NULL, J, d, (int)P, work));
-    for (int i = 0; i < k; i++)
-        *dim += s[i] > SYM_ORBIT_RANK_TOL * s[0];
-    if (gap && *dim < k)
-        *gap = *dim == 0 ? NAN : s[*dim - 1] / fmax(s[*dim], 1e-300);
+    SYM_TRY(sym_row_rank(dim, gap, J, d, (int)P));
 cleanup:
     free(J);
+    return rc;
+}
+
+int sym_row_rank(int *rank, double *gap, const double *J, int rows, int cols)
+{
+    int k = rows < cols ? rows : cols, rc = 0;
+    double *s = NULL, *work = NULL;
+
+    *rank = 0;
+    if (gap)
+        *gap = INFINITY;
+    if (k == 0)
+        return 0;
+    SYM_TRY(sym_alloc_doubles(&s, (size_t)k));
+    SYM_TRY(sym_alloc_doubles(&work, sym_svd_work_size(rows, cols)));
+    SYM_TRY(sym_svd(s, NULL, NULL, J, rows, cols, work));
+    for (int i = 0; i < k; i++)
+        *rank += s[i] > SYM_ORBIT_RANK_TOL * s[0];
+    if (gap && *rank < k)
+        *gap = *rank == 0 ? NAN : s[*rank - 1] / fmax(s[*rank], 1e-300);
+cleanup:
     free(s);
     free(work);
     return rc;

@@ -1,0 +1,161 @@
+/*
+ * The orbit and stabilizer dimensions of the trained point, on their own
+ * and cheap: the objective's continuous symmetry algebra g acts on the
+ * parameters; the orbit through theta has the dimension of the tangent map
+ * A -> A . theta (its rank), and the stabilizer, the elements that fix
+ * theta, has dim g minus that.  A generic point of a deep linear net
+ * [n_0, ..., n_L] without biases has a nonzero stabilizer as soon as a hidden
+ * width exceeds its neighbours (for one hidden layer of width n: (n - n_0)(n - n_2)
+ * when n is above both), a dead ReLU unit adds one, and a rank-deficient tied
+ * encoder W (d x D, rank r) has the rotations of so(d - r).
+ *
+ * Tied autoencoders: their decoder is the encoder's transpose, so only
+ * orthogonal K keep the function (W -> K W, b -> K b): the algebra is so(d)
+ * for a linear latent layer under an orthogonally invariant penalty (or none),
+ * and nothing otherwise.  One latent layer only.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* values per run: algebra dimension, orbit dimension, stabilizer dimension, gap */
+enum { STAB_VALUES = 4 };
+
+static int stab_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    (void)opts;
+    if (cfg->model.tied && cfg->model.n_layers != 2)
+        return SYM_PROBE_MSG(msg, "", "tied autoencoders with hidden layers besides the latent one "
+                             "are not supported (found %d layers); use tied: false, or one latent "
+                             "layer", cfg->model.n_layers);
+    return 0;
+}
+
+static size_t stab_layout(void *opts, const sym_config *cfgs, int n)
+{
+    (void)opts;
+    (void)cfgs;
+    (void)n;
+    return STAB_VALUES;
+}
+
+static int stab_schema(const void *opts, int team_size, sym_schema *s)
+{
+    (void)opts;
+    (void)team_size;
+    sym_schema_measure(s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL, 0, 1,
+                       "dimension of the objective's continuous symmetry algebra at the hidden "
+                       "layers (linear: sum n_h^2, relu: sum n_h, cut by the penalty; tied: "
+                       "so(d) or 0) (stabilizer probe)");
+    sym_schema_measure(s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL, 1, 1,
+                       "dimension of the orbit through the trained point: the rank of A -> A . theta "
+                       "(stabilizer probe)");
+    sym_schema_measure(s, "/runs/metrics/stabilizer_dimension", 0, NULL, 2, 1,
+                       "dimension of the stabilizer of the trained point: algebra dimension minus "
+                       "orbit dimension (stabilizer probe)");
+    sym_schema_measure(s, "/probes/stabilizer/gap", 0, NULL, 3, 1,
+                       "smallest counted over largest uncounted singular value of the tangent map "
+                       "(inf: full rank; a large gap makes the dimensions trustworthy)");
+    return 0;
+}
+
+/* the algebra of a tied autoencoder: so(d) or nothing (1 or 0) */
+static int tied_keeps_so(const sym_model_opts *o, const sym_reg *r)
+{
+    if (o->act[0] != SYM_ACT_LINEAR)
+        return 0; /* O(d) meets relu's and tanh's centralizers only in permutations: discrete */
+    switch (r->kind) {
+    case SYM_REG_NONE:
+    case SYM_REG_FROBENIUS:
+    case SYM_REG_SCHATTEN:
+        return 1;
+    case SYM_REG_LP:
+        return r->p == 2.0;
+    case SYM_REG_JACOBIAN:
+        return r->norm == SYM_NORM_FROBENIUS;
+    default:
+        return r->lambda_encoder == 0.0 && r->lambda_decoder == 0.0;
+    }
+}
+
+/* rows of the tangent map of so(d) at a tied autoencoder: W -> A W, b -> A b, A = (E_ij - E_ji)/sqrt 2 */
+static int tied_rows(double **J, int *rows, const sym_model *m, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int d = o->widths[1], D = o->widths[0], r = 0, rc = 0;
+    size_t P = sym_model_n_params(m);
+    double *W = NULL, *AW = NULL;
+    const double *b = sym_model_bias(m, (double *)params, 0);
+
+    *rows = d * (d - 1) / 2;
+    SYM_TRY(sym_alloc_doubles(J, (size_t)(*rows > 0 ? *rows : 1) * P));
+    memset(*J, 0, sizeof(double) * (size_t)(*rows > 0 ? *rows : 1) * P);
+    SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
+    SYM_TRY(sym_alloc_doubles(&AW, (size_t)d * D));
+    sym_model_get_weight(m, params, 0, W);
+    for (int i = 0; i < d; i++)
+        for (int j = i + 1; j < d; j++, r++) {
+            double *row = *J + (size_t)r * P, *db = sym_model_bias(m, row, 0);
+
+            memset(AW, 0, sizeof(double) * (size_t)d * D);
+            for (int c = 0; c < D; c++) { /* (A W)_i = W_j / sqrt 2, (A W)_j = -W_i / sqrt 2 */
+                AW[(size_t)i * D + c] = W[(size_t)j * D + c] / sqrt(2.0);
+                AW[(size_t)j * D + c] = -W[(size_t)i * D + c] / sqrt(2.0);
+            }
+            sym_model_set_weight(m, row, 0, AW);
+            if (b && db) {
+                db[i] = b[j] / sqrt(2.0);
+                db[j] = -b[i] / sqrt(2.0);
+            }
+        }
+cleanup:
+    free(W);
+    free(AW);
+    return rc;
+}
+
+static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const sym_model_opts *o = sym_model_get_opts(run->model);
+    int rc = 0, dim = 0, alg_dim, rows = 0;
+    double gap = INFINITY, *J = NULL;
+
+    (void)opts;
+    if (o->tied) {
+        alg_dim = tied_keeps_so(o, &run->cfg->reg) ? o->widths[1] * (o->widths[1] - 1) / 2 : 0;
+        if (alg_dim > 0) {
+            SYM_TRY(tied_rows(&J, &rows, run->model, run->params));
+            SYM_TRY(sym_row_rank(&dim, &gap, J, rows, (int)sym_model_n_params(run->model)));
+        }
+    } else {
+        int alg[SYM_MAX_LAYERS];
+
+        SYM_TRY(sym_symmetry_algebras(alg, run->model, &run->cfg->reg));
+        alg_dim = sym_symmetry_dim(run->model, alg);
+        SYM_TRY(sym_orbit_dimension(&dim, &gap, run->model, &run->cfg->reg, run->params));
+    }
+    x[0] = alg_dim;
+    x[1] = dim;
+    x[2] = alg_dim - dim;
+    x[3] = gap;
+cleanup:
+    free(J);
+    return rc;
+}
+
+const sym_probe_def sym_probe_stabilizer = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "stabilizer",
+    .doc = "the orbit and stabilizer dimensions of the trained point under the objective's "
+           "continuous symmetry (cheap; every model kind, tied autoencoders included)",
+    .opts_size = 1,
+    .check = stab_check,
+    .layout = stab_layout,
+    .schema = stab_schema,
+    .at_end = stab_at_end,
+};
