@@ -106,6 +106,33 @@ def _log_band(ax, x, mlog, hlog, label):
     ax.fill_between(x, 10.0 ** (mlog - h), 10.0 ** (mlog + h), color=line.get_color(), alpha=0.25, lw=0)
 
 
+def _integer_bars(ctx, what, title, name):
+    """Per group, integer-valued metrics side by side: the mean over done runs, with the range
+    over runs as error bars (a dimension is an integer: any spread is a finding).
+    what: [(metric, label)]."""
+    gs = ctx.groups()
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(gs) + 2), 4.2))
+    width = 0.8 / len(what)
+    for k, (metric, label) in enumerate(what):
+        v = ctx.f["runs/metrics/" + metric][()]
+        xs, mid, lo, hi = [], [], [], []
+        for j, g in enumerate(gs):
+            sel = ctx.done & (ctx.codes == g) & np.isfinite(v)
+            if not sel.any():
+                continue
+            xs.append(j + (k - (len(what) - 1) / 2) * width)
+            mid.append(v[sel].mean())
+            lo.append(v[sel].mean() - v[sel].min())
+            hi.append(v[sel].max() - v[sel].mean())
+        ax.bar(xs, mid, width, yerr=[lo, hi], capsize=3, label=label)
+    ax.set_xticks(range(len(gs)))
+    ax.set_xticklabels([ctx.labels[g] for g in gs], rotation=20, ha="right", fontsize=7)
+    ax.set_ylabel("dimension (mean; bars: min to max over runs)")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return ctx.save(fig, name)
+
+
 def all_figures():
     """Every registered probe's figures, in registry order."""
     from . import probes

@@ -278,6 +278,25 @@ int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, con
 int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                         const double *params);
 /**
+ * The translations of a linear hidden layer h between biased layers:
+ * (b_h + t, b_{h+1} - W_{h+1} t) computes the same function for every t in
+ * R^{n_h}, and no weight penalty sees it.  sym_translation_dim is their
+ * number over the hidden layers (0 without biases or for tied models);
+ * sym_translation_rows writes their tangent rows (unit t = e_j) into J
+ * [dim x P].
+ */
+int sym_translation_dim(const sym_model *m);
+int sym_translation_rows(double *J, const sym_model *m, const double *params);
+/**
+ * The orbit of the objective's whole continuous symmetry: the per-layer
+ * algebras (sym_symmetry_algebras) and the translations of linear hidden
+ * layers.  *alg_dim: their dimension; *dim: the orbit's (the rank of the
+ * stacked tangent rows); @p gap as for sym_orbit_dimension, which counts the
+ * per-layer algebras only (the Hessian probe's hessian_orbit_dim).
+ */
+int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, const sym_reg *reg,
+                       const double *params);
+/**
  * Rank of J [rows x cols] (row-major): singular values above
  * SYM_ORBIT_RANK_TOL times the largest; @p gap (or NULL) as for
  * sym_orbit_dimension.  J is not modified.

@@ -143,6 +143,72 @@ cleanup:
     return rc;
 }
 
+int sym_translation_dim(const sym_model *m)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int t = 0;
+
+    for (int h = 0; !o->tied && o->bias && h + 1 < o->n_layers; h++)
+        if (o->act[h] == SYM_ACT_LINEAR)
+            t += o->widths[h + 1];
+    return t;
+}
+
+int sym_translation_rows(double *J, const sym_model *m, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    size_t P = sym_model_n_params(m);
+    int r = 0, rc = 0;
+    double *W = NULL;
+
+    for (int h = 0; !o->tied && o->bias && h + 1 < o->n_layers; h++) {
+        int n = o->widths[h + 1], no = o->widths[h + 2];
+
+        if (o->act[h] != SYM_ACT_LINEAR)
+            continue;
+        free(W);
+        W = NULL;
+        SYM_TRY(sym_alloc_doubles(&W, (size_t)no * n));
+        sym_model_get_weight(m, params, h + 1, W); /* [no x n] */
+        for (int j = 0; j < n; j++, r++) {
+            double *row = J + (size_t)r * P;
+
+            memset(row, 0, sizeof(double) * P);
+            sym_model_bias(m, row, h)[j] = 1.0;
+            for (int i = 0; i < no; i++)
+                sym_model_bias(m, row, h + 1)[i] = -W[(size_t)i * n + j];
+        }
+    }
+cleanup:
+    free(W);
+    return rc;
+}
+
+int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, const sym_reg *reg,
+                       const double *params)
+{
+    int alg[SYM_MAX_LAYERS], d, t, rc = 0;
+    size_t P = sym_model_n_params(m);
+    double *J = NULL;
+
+    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
+    d = sym_symmetry_dim(m, alg);
+    t = sym_translation_dim(m);
+    *alg_dim = d + t;
+    *dim = 0;
+    if (gap)
+        *gap = INFINITY;
+    if (d + t == 0)
+        goto cleanup;
+    SYM_TRY(sym_alloc_doubles(&J, (size_t)(d + t) * P));
+    SYM_TRY(sym_symmetry_tangent_rows(J, m, alg, params));
+    SYM_TRY(sym_translation_rows(J + (size_t)d * P, m, params));
+    SYM_TRY(sym_row_rank(dim, gap, J, d + t, (int)P));
+cleanup:
+    free(J);
+    return rc;
+}
+
 int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                         const double *params)
 {
@@ -436,8 +502,11 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
         out->hvp_error = NAN;
     out->orbit_dim = -1;
     out->orbit_gap = NAN;
-    if (!tied)
-        SYM_TRY(sym_orbit_dimension(&out->orbit_dim, &out->orbit_gap, m, reg, params));
+    if (!tied) { /* the whole continuous symmetry: the layers' algebras and the translations */
+        int alg_dim;
+
+        SYM_TRY(sym_symmetry_orbit(&alg_dim, &out->orbit_dim, &out->orbit_gap, m, reg, params));
+    }
     if (o->gauge_points < 1 || !out->gauge_loss)
         goto cleanup;
     for (int k = 0; k < o->gauge_points; k++)

@@ -9,6 +9,9 @@
  * when n is above both), a dead ReLU unit adds one, and a rank-deficient tied
  * encoder W (d x D, rank r) has the rotations of so(d - r).
  *
+ * A linear hidden layer between biased layers also has its translations
+ * (b_h + t, b_{h+1} - W_{h+1} t): n_h more dimensions of the algebra.
+ *
  * Tied autoencoders: their decoder is the encoder's transpose, so only
  * orthogonal K keep the function (W -> K W, b -> K b): the algebra is so(d)
  * for a linear latent layer under an orthogonally invariant penalty (or none),
@@ -49,8 +52,8 @@ static int stab_schema(const void *opts, int team_size, sym_schema *s)
     (void)team_size;
     sym_schema_measure(s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL, 0, 1,
                        "dimension of the objective's continuous symmetry algebra at the hidden "
-                       "layers (linear: sum n_h^2, relu: sum n_h, cut by the penalty; tied: "
-                       "so(d) or 0) (stabilizer probe)");
+                       "layers (linear: sum n_h^2, plus n_h translations between biased layers; "
+                       "relu: sum n_h; cut by the penalty; tied: so(d) or 0) (stabilizer probe)");
     sym_schema_measure(s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL, 1, 1,
                        "dimension of the orbit through the trained point: the rank of A -> A . theta "
                        "(stabilizer probe)");
@@ -132,11 +135,7 @@ static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
             SYM_TRY(sym_row_rank(&dim, &gap, J, rows, (int)sym_model_n_params(run->model)));
         }
     } else {
-        int alg[SYM_MAX_LAYERS];
-
-        SYM_TRY(sym_symmetry_algebras(alg, run->model, &run->cfg->reg));
-        alg_dim = sym_symmetry_dim(run->model, alg);
-        SYM_TRY(sym_orbit_dimension(&dim, &gap, run->model, &run->cfg->reg, run->params));
+        SYM_TRY(sym_symmetry_orbit(&alg_dim, &dim, &gap, run->model, &run->cfg->reg, run->params));
     }
     x[0] = alg_dim;
     x[1] = dim;

@@ -215,6 +215,10 @@ double sym_plan_task_seconds_bound(const sym_job *job)
         /* training: forward and backward, about 3 passes per epoch */
         double t = 3.0 * work(cf);
 
+        /* the probes after training run in the training task */
+        for (int i = 0; i < job->n_probes; i++)
+            if (job->probes[i].def->at_end && job->probes[i].def->task_work)
+                t += job->probes[i].def->task_work(job->probes[i].opts, cf, P, pass);
         /* a probe piece or team task: as its probe says */
         for (int i = 0; i < job->n_probes; i++)
             if (job->probes[i].def->task_work && (job->probes[i].n_pieces || job->probes[i].def->team))

@@ -301,6 +301,65 @@ static void test_hvp_check_at_kink(void **s)
     net_dispose(&n);
 }
 
+/*
+ * One linear hidden layer with biases, [4, 6, 3], at the least-squares
+ * minimum with intercept: W1 (6 x 4) and b1 random, W2 = M* W1^+ and
+ * b2 = c* - W2 b1, so that W2 (W1 x + b1) + b2 = M* x + c*.  The flat
+ * directions are gl(6) and the translations (b1 + t, b2 - W2 t): 42 minus
+ * the stabilizer {A W1 = 0, W2 A = 0, t = -A b1}, (6 - 4)(6 - 3) = 6: 36.
+ * gl alone (the orbit before the translations were counted) gives 36 - (6 - 5)(6 - 3) = 33
+ * against 36 zeros.
+ */
+static void test_linear_with_biases(void **s)
+{
+    int w[3] = {4, 6, 3}, ns = 60, d0 = 4, n1 = 6, d3 = 3;
+    net n;
+    sym_reg reg = SYM_REG_INIT;
+    sym_hessian_out h;
+    sym_rng r;
+    double Xa[60 * 5], XtX[25], XtXi[25], XtY[15], Ma[15], W1[24], b1[6], G[16], Gi[16], W1p[24],
+        Ms[12], W2[18], b2[3], work[64 * 64];
+    int ipiv[64];
+
+    (void)s;
+    net_make(&n, SYM_MODEL_MLP, 2, w, SYM_ACT_LINEAR, 1, ns);
+    sym_rng_init(&r, 12, SYM_RNG_TEST, 0);
+    randn(n.d.X, (size_t)ns * d0, &r, 1.0);
+    randn(n.d.Y, (size_t)ns * d3, &r, 1.0);
+    for (int i = 0; i < ns; i++) { /* [X 1]: least squares with an intercept */
+        memcpy(Xa + i * 5, n.d.X + i * d0, sizeof(double) * d0);
+        Xa[i * 5 + 4] = 1.0;
+    }
+    sym_gemm(1, 0, 5, 5, ns, 1.0, Xa, Xa, 0.0, XtX);
+    sym_gemm(1, 0, 5, d3, ns, 1.0, Xa, n.d.Y, 0.0, XtY);
+    check_ok(sym_mat_inverse(XtXi, XtX, 5, work, ipiv));
+    sym_gemm(1, 1, d3, 5, 5, 1.0, XtY, XtXi, 0.0, Ma); /* [M* c*] (3 x 5) */
+    for (int i = 0; i < d3; i++)
+        for (int j = 0; j < d0; j++)
+            Ms[i * d0 + j] = Ma[i * 5 + j];
+    randn(W1, (size_t)n1 * d0, &r, 0.3 / sqrt(d0));
+    for (int i = 0; i < d0; i++)
+        W1[i * d0 + i] += 1.0;
+    randn(b1, (size_t)n1, &r, 1.0);
+    sym_gemm(1, 0, d0, d0, n1, 1.0, W1, W1, 0.0, G);
+    check_ok(sym_mat_inverse(Gi, G, d0, work, ipiv));
+    sym_gemm(0, 1, d0, n1, d0, 1.0, Gi, W1, 0.0, W1p); /* W1^+ (4 x 6) */
+    mul(W2, Ms, W1p, d3, d0, n1);
+    for (int i = 0; i < d3; i++) {
+        b2[i] = Ma[i * 5 + 4];
+        for (int j = 0; j < n1; j++)
+            b2[i] -= W2[i * n1 + j] * b1[j];
+    }
+    sym_model_set_weight(n.m, n.p, 0, W1);
+    sym_model_set_weight(n.m, n.p, 1, W2);
+    memcpy(sym_model_bias(n.m, n.p, 0), b1, sizeof(b1));
+    memcpy(sym_model_bias(n.m, n.p, 1), b2, sizeof(b2));
+    probe(&h, &n, &reg, 0, 0);
+    expect_nullity("linear 4-6-3 with biases at its minimum", &h, 42 - 6);
+    out_dispose(&h);
+    net_dispose(&n);
+}
+
 static void test_deep_linear_equal_widths(void **s)
 {
     net n;
@@ -658,6 +717,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hvp_check_at_kink),
         cmocka_unit_test(test_spectrum_cut),
+        cmocka_unit_test(test_linear_with_biases),
         cmocka_unit_test(test_deep_linear_equal_widths),
         cmocka_unit_test(test_deep_linear_wide),
         cmocka_unit_test(test_linear_autoencoder),

@@ -1,0 +1,40 @@
+"""Functional dimension: the rank of the outputs' Jacobian on the data (functional_dimension)."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..figures import _integer_bars
+from . import register
+
+WHAT = (("functional_dimension", "functional dimension (rank)"),
+        ("functional_orbit_dimension", "orbit"),
+        ("functional_excess_null", "excess null (the data's)"))
+
+
+def functional_dims(ctx):
+    if "runs/metrics/functional_dimension" not in ctx.f:
+        return "no functional_dimension probe"
+    return _integer_bars(ctx, WHAT, "parameters = rank + orbit + excess null, per group",
+                         "functional_dimension")
+
+
+def functional_spectrum(ctx):
+    """The Jacobian's singular values of one run per group (log scale): the rank is where they
+    drop to rounding level."""
+    p = "probes/functional_dimension/singular_values"
+    if p not in ctx.f:
+        return "no functional_dimension probe"
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    for i in ctx.runs:
+        s = ctx.f[p][i]
+        s = s[np.isfinite(s)]
+        if len(s):
+            ax.semilogy(np.arange(1, len(s) + 1), np.maximum(s, 1e-18), ".-", ms=3, lw=0.8,
+                        label=ctx.run_label(i))
+    ax.set_xlabel("k")
+    ax.set_ylabel("singular value of d(outputs)/d(parameters)")
+    ax.set_title("functional dimension: where the spectrum drops")
+    ax.legend(fontsize=6)
+    return ctx.save(fig, "functional_spectrum")
+
+
+register("functional_dimension", prefixes=("functional_",), figures=[functional_dims, functional_spectrum])
