@@ -152,6 +152,7 @@ enum {
     SYM_STREAM_LPBALL = 0x50000,              /**< one stream (see the overlap above) */
     SYM_STREAM_ORBIT_PERPENDICULAR = 0x50000, /**< + direction number */
     SYM_STREAM_HESSIAN = 0x70000,             /**< HVP checks, then the gauge direction */
+    SYM_STREAM_TANGENT_SLICE = 0x80000,       /**< + direction number */
     SYM_STREAM_DISCOVERY = 0x100000           /**< + condition batch */
 };
 

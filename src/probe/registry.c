@@ -18,6 +18,7 @@ const sym_probe_def *const sym_probe_builtins[] = {
     &sym_probe_conserved,
     &sym_probe_stabilizer,
     &sym_probe_functional_dimension,
+    &sym_probe_tangent_slice,
     &sym_probe_hessian,
     &sym_probe_symmetry_discovery,
 };
