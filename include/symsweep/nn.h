@@ -83,10 +83,12 @@ typedef struct sym_model_opts {
     double leaky_slope;             /**< slope of leaky_relu for z < 0 */
     sym_init_kind init_kind;        /**< weights ~ N(0, s^2/fan_in) or U(-s/sqrt(fan_in), ..) */
     double init_scale;              /**< s above */
+    int bias_init;                  /**< 0: biases start at 0; else 1 + sym_init_kind */
+    double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
-    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0 }
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1 }
 
 typedef struct sym_model sym_model;
 
@@ -113,7 +115,11 @@ void sym_model_set_weight(const sym_model *m, double *params, int l, const doubl
 /** Pointer to b_l in @p params, or NULL without biases. */
 double *sym_model_bias(const sym_model *m, double *params, int l);
 
-/** Initialize weights from @p r as the options say; biases to zero. */
+/**
+ * Initialize weights from @p r as the options say, layer by layer; then,
+ * with bias_init, the biases from the same stream (so the weights are those
+ * of zero biases); without it the biases are 0.
+ */
 void sym_model_init_params(const sym_model *m, double *params, sym_rng *r);
 
 /* ------------------------------------------------------------------ */

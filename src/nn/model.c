@@ -148,6 +148,14 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
             W[i] = m->o.init_kind == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
                                                       : s * sym_rng_normal(r);
     }
+    /* after every weight: a job that turns bias_init on keeps its weights */
+    for (int l = 0; m->o.bias && m->o.bias_init && l < m->o.n_layers; l++) {
+        double *b = params + m->b_off[l], s = m->o.bias_scale;
+
+        for (int i = 0; i < m->o.widths[l + 1]; i++)
+            b[i] = m->o.bias_init - 1 == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
+                                                          : s * sym_rng_normal(r);
+    }
 }
 
 /* ------------------------------------------------------------------ */

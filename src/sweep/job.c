@@ -236,9 +236,32 @@ static int get_hidden_acts(ctx *c, const node *m, const char *path, int n_hidden
     return 0;
 }
 
-static int parse_init(ctx *c, const node *m, sym_model_opts *o)
+/* init.bias: {kind: zero | normal | uniform, scale} */
+static int parse_bias_init(ctx *c, const node *v, sym_model_opts *o)
 {
     static const char *const keys[] = {"kind", "scale", NULL};
+    static const char *const kinds[] = {"zero", "normal", "uniform"};
+    node *b = sym_yaml_lookup(c, v, "bias");
+    int rc = 0, k = 0;
+
+    _Static_assert(SYM_INIT_NORMAL == 0 && SYM_INIT_UNIFORM == 1 && SYM_INIT_COUNT == 2,
+                   "bias kinds are 1 + sym_init_kind");
+    if (!b)
+        return 0;
+    SYM_TRY(sym_yaml_check_map(c, b, "model.init.bias", keys));
+    SYM_TRY(sym_yaml_enum(c, b, "model.init.bias", "kind", 1, 0, kinds, 3, &k));
+    SYM_TRY(sym_yaml_double(c, b, "model.init.bias", "scale", 0, 0.1, 0.0, 1, NAN, 0, &o->bias_scale));
+    o->bias_init = k;
+    if (k && !o->bias)
+        return sym_yaml_err(c, b, "model.init.bias",
+                            "the model has no biases (model.bias is false): nothing to draw");
+cleanup:
+    return rc;
+}
+
+static int parse_init(ctx *c, const node *m, sym_model_opts *o)
+{
+    static const char *const keys[] = {"kind", "scale", "bias", NULL};
     const char *const *kinds = sym_init_kind_names;
     node *v = sym_yaml_lookup(c, m, "init");
     int rc = 0, k = 0;
@@ -249,6 +272,7 @@ static int parse_init(ctx *c, const node *m, sym_model_opts *o)
     SYM_TRY(sym_yaml_enum(c, v, "model.init", "kind", 0, 0, kinds, SYM_INIT_COUNT, &k));
     SYM_TRY(sym_yaml_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
     o->init_kind = (sym_init_kind)k;
+    SYM_TRY(parse_bias_init(c, v, o));
 cleanup:
     return rc;
 }
