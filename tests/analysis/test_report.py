@@ -116,6 +116,25 @@ class Figures(unittest.TestCase):
         self.assertEqual(float(rows["ex2.linear_vs_relu"]["mean_b"]), 6.0)
         self.assertEqual(float(rows["ex2.relu_vs_tanh"]["mean_b"]), 0.0)
 
+    def test_frontier_and_team_probe_figures(self):
+        # every probe of the frontier job has its figure and its statistics table, and the
+        # numbers in the tables are the closed forms (linear [4, 6, 3] with biases: orbit 36)
+        out = os.path.join(TMP, "rep-frontier")
+        h5 = os.path.join(TMP, "frontier.h5")
+        r = run([SYMSWEEP, "run", os.path.join(SRC, "jobs", "frontier.yaml"), "-o", h5, "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(report(h5, "--out", out, "-q").returncode, 0)
+        for n in ("stabilizer_dimensions", "functional_dimension", "functional_spectrum", "tangent_slice",
+                  "hessian_spectrum", "hessian_zeros_vs_orbit", "conserved_drift"):
+            png_size(os.path.join(out, "figures", n + ".png"))
+        import csv
+        for probe in ("stabilizer", "functional_dimension", "tangent_slice", "hessian", "conserved"):
+            self.assertTrue(os.path.exists(os.path.join(out, "stats", probe + ".csv")), probe)
+        with open(os.path.join(out, "stats", "stabilizer.csv")) as fh:
+            rows = [r for r in csv.DictReader(fh) if r["metric"] == "stabilizer_orbit_dimension"]
+        lin = [r for r in rows if r["model.activation"] == "linear"]
+        self.assertEqual(float(lin[0]["mean"]), 36.0)
+
     def test_only_figures_with_data(self):
         out = os.path.join(TMP, "rep-ex3-only")
         self.assertEqual(report(FILES["ex3-small"], "--out", out, "-q").returncode, 0)

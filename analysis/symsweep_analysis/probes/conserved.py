@@ -1,4 +1,30 @@
 """Conserved quantities of gradient flow over training."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..figures import _log10, _log_band
 from . import register
 
-register("conserved", prefixes=("conserved_",))
+
+def conserved_drift(ctx):
+    """||Q_h(t) - Q_h(0)|| over training for the first hidden layer, geometric mean per group
+    with a 95% band: gradient flow keeps it at 0, gradient descent lets it drift by O(lr)."""
+    p = "probes/conserved/drift"
+    if p not in ctx.f or "runs/curves/epoch" not in ctx.f:
+        return "no conserved probe"
+    ep = ctx.f["runs/curves/epoch"][()]
+    n, mean, _, half = ctx.moments(p, lambda b: _log10(b[:, 0, :]))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for g in ctx.groups():
+        ok = (n[g] > 0) & np.isfinite(mean[g]) & (ep > 0)
+        if ok.any():
+            _log_band(ax, ep[ok], mean[g][ok], half[g][ok], "%s (n=%d)" % (ctx.labels[g], n[g].max()))
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("||Q(t) - Q(0)||_F, first hidden layer")
+    ax.set_title("drift of the conserved quantity (geometric mean, 95% CI)")
+    ax.legend(fontsize=7)
+    return ctx.save(fig, "conserved_drift")
+
+
+register("conserved", prefixes=("conserved_",), figures=[conserved_drift])
