@@ -6,7 +6,7 @@
  * pieces are folded into the run's values (the norms and their largest) when
  * all are back.  Build it against the installed headers:
  *
- *   cc -O2 -fPIC -shared -I PREFIX/include layer_norms.c -o layer_norms.so
+ *   cc -O2 -fPIC -shared $(pkg-config --cflags symsweep) layer_norms.c -o layer_norms.so
  *
  * and name it in a job:
  *
