@@ -44,12 +44,21 @@ extern "C" {
 
 #define SYM_PROBE_API_VERSION 1
 
+/** Initial parameters read from a file (model.init: {kind: file, ...}) instead of drawn. */
+typedef struct sym_init_from {
+    int on;
+    long long run;   /**< the row of per-run datasets (a symsweep output), -1: one tensor each */
+    char file[1024]; /**< resolved against the job file's directory */
+    char group[256]; /**< tensor t is <group>/<t's name> ("W1", "b1", "enc_W1", ...) */
+} sym_init_from;
+
 /** The settings one grid point trains with. */
 typedef struct sym_config {
     sym_data_opts data;
     sym_model_opts model;
     sym_reg reg;
     sym_train_opts train;
+    sym_init_from init;
 } sym_config;
 
 typedef enum sym_setting_type {

@@ -48,6 +48,17 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index);
 void sym_run_result_dispose(sym_run_result *r);
 
 /**
+ * The initial parameters of model.init {kind: file}: tensor t of @p m from
+ * the dataset <group>/<t's name> of the file.  With a run number the
+ * dataset is per run ([runs, rows, cols], a symsweep output, padded with NaN
+ * to the sweep's largest shape): the run's block must hold exactly t's
+ * shape.  Without, it is t's shape itself ([rows, cols], or [rows] for a
+ * bias).  Every value must be finite.  Errors (SYM_EJOB, SYM_EIO) name the
+ * file, the dataset, the expected and the found shape.
+ */
+int sym_run_read_init(double *params, const sym_model *m, const sym_init_from *in);
+
+/**
  * Probe piece @p piece of run @p index from the run's trained parameters,
  * into @p out (sym_job_piece_size doubles): the piece of the probe it
  * belongs to (sym_job_piece_probe), computed by that probe's `piece`.  The

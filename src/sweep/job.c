@@ -7,6 +7,7 @@
  */
 #include "job_impl.h"
 #include "symsweep/io.h"
+#include "symsweep/run.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -259,17 +260,53 @@ cleanup:
     return rc;
 }
 
-static int parse_init(ctx *c, const node *m, sym_model_opts *o)
+/* init: {kind: file, file: F, group: G, run: I}: every tensor from <G>/<name> of F */
+static int parse_init_file(ctx *c, const node *v, sym_job_config *cfg)
 {
+    static const char *const keys[] = {"kind", "file", "group", "run", NULL};
+    sym_init_from *in = &cfg->init;
+    char file[1024] = "";
+    long long run = -1;
+    node *rn;
+    int rc = 0;
+
+    SYM_TRY(sym_yaml_check_map(c, v, "model.init", keys));
+    SYM_TRY(sym_yaml_string(c, v, "model.init", "file", 1, NULL, file, sizeof(file)));
+    if ((rn = sym_yaml_lookup(c, v, "run")) != NULL &&
+        (sym_yaml_parse_long(rn, &run) || run < 0 || run > 2000000000LL))
+        return sym_yaml_expected(c, rn, "model.init.run", "a run number (0, 1, ...)");
+    SYM_TRY(sym_yaml_string(c, v, "model.init", "group", 0, run >= 0 ? SYM_PATH_WEIGHTS : "/",
+                            in->group, sizeof(in->group)));
+    if ((file[0] == '/' || !c->dir[0] ? snprintf(in->file, sizeof(in->file), "%s", file)
+                                       : snprintf(in->file, sizeof(in->file), "%s/%s", c->dir, file)) >=
+        (int)sizeof(in->file))
+        return sym_yaml_expected(c, sym_yaml_lookup(c, v, "file"), "model.init.file",
+                                 "a path shorter than 1024 bytes");
+    in->run = run;
+    in->on = 1;
+cleanup:
+    return rc;
+}
+
+static int parse_init(ctx *c, const node *m, sym_job_config *cfg)
+{
+    sym_model_opts *o = &cfg->model;
     static const char *const keys[] = {"kind", "scale", "bias", NULL};
-    const char *const *kinds = sym_init_kind_names;
+    /* sym_init_kind's names, then file (handled above) */
+    static const char *const kinds[] = {"normal", "uniform", "file"};
     node *v = sym_yaml_lookup(c, m, "init");
     int rc = 0, k = 0;
 
     if (!v)
         return 0;
+    {
+        const char *kv = sym_yaml_scalar(sym_yaml_lookup(c, v, "kind"));
+
+        if (v->type == YAML_MAPPING_NODE && kv && strcmp(kv, "file") == 0)
+            return parse_init_file(c, v, cfg);
+    }
     SYM_TRY(sym_yaml_check_map(c, v, "model.init", keys));
-    SYM_TRY(sym_yaml_enum(c, v, "model.init", "kind", 0, 0, kinds, SYM_INIT_COUNT, &k));
+    SYM_TRY(sym_yaml_enum(c, v, "model.init", "kind", 0, 0, kinds, 3, &k));
     SYM_TRY(sym_yaml_double(c, v, "model.init", "scale", 0, 1.0, 0.0, 1, NAN, 0, &o->init_scale));
     o->init_kind = (sym_init_kind)k;
     SYM_TRY(parse_bias_init(c, v, o));
@@ -380,10 +417,20 @@ static int parse_model(ctx *c, const node *root, sym_job_config *cfg, const node
     }
     SYM_TRY(sym_yaml_bool(c, v, "model", "bias", 0, &o->bias));
     SYM_TRY(sym_yaml_double(c, v, "model", "leaky_slope", 0, 0.01, 0.0, 0, NAN, 0, &o->leaky_slope));
-    SYM_TRY(parse_init(c, v, o));
+    SYM_TRY(parse_init(c, v, cfg));
     /* the model's own checks (mirrored widths for tied weights, ...) */
     if (sym_model_create(&probe, o) < 0)
         return sym_yaml_err(c, v, "model", "%s", sym_err_message());
+    if (cfg->init.on) { /* every tensor there, of its shape, finite: before any work */
+        double *p = NULL;
+
+        rc = sym_alloc_doubles(&p, sym_model_n_params(probe));
+        if (!rc)
+            rc = sym_run_read_init(p, probe, &cfg->init);
+        free(p);
+        if (rc)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "init"), "model.init", "%s", sym_err_message());
+    }
 cleanup:
     sym_model_free(probe);
     return rc;

@@ -42,6 +42,92 @@ cleanup:
     return rc;
 }
 
+/* one tensor [rows x cols] from <group>/<name>: exact shape, or row @p run of a padded per-run dataset */
+static int read_tensor(double *out, sym_h5 *f, const sym_init_from *in, const sym_tensor *t)
+{
+    char path[512];
+    int rank = 0, rc = 0;
+    long long dims[8] = {0}, R, C;
+    size_t elem;
+    double *buf = NULL;
+
+    snprintf(path, sizeof(path), "%s%s%s", in->group,
+             in->group[0] && in->group[strlen(in->group) - 1] == '/' ? "" : "/", t->name);
+    if (!sym_h5_exists(f, path))
+        SYM_FAIL(SYM_EJOB, "%s: no dataset %s for the model's tensor %s [%d x %d]%s", in->file, path,
+                 t->name, t->rows, t->cols,
+                 in->run < 0 && sym_h5_exists(f, SYM_PATH_WEIGHTS)
+                     ? " (a symsweep output? give model.init.run, the run to start from)"
+                     : "");
+    SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, path));
+    if (in->run >= 0) { /* [runs, R, C] or [runs, R] */
+        if (rank < 2 || rank > 3)
+            SYM_FAIL(SYM_EJOB, "%s: %s: expected a per-run dataset [runs, %d, %d], found %d dimensions",
+                     in->file, path, t->rows, t->cols, rank);
+        if (in->run >= dims[0])
+            SYM_FAIL(SYM_EJOB, "%s: %s: run %lld, but the file has %lld runs", in->file, path, in->run,
+                     dims[0]);
+        R = dims[1];
+        C = rank == 3 ? dims[2] : 1;
+    } else {
+        if (rank < 1 || rank > 2)
+            SYM_FAIL(SYM_EJOB, "%s: %s: expected [%d, %d], found %d dimensions (a per-run dataset? "
+                     "give model.init.run)", in->file, path, t->rows, t->cols, rank);
+        R = dims[0];
+        C = rank == 2 ? dims[1] : 1;
+        if (R != t->rows || C != t->cols)
+            SYM_FAIL(SYM_EJOB, "%s: %s: expected [%d x %d] (tensor %s of the model), found [%lld x %lld]",
+                     in->file, path, t->rows, t->cols, t->name, R, C);
+    }
+    if (R < t->rows || C < t->cols)
+        SYM_FAIL(SYM_EJOB, "%s: %s: expected [%d x %d] (tensor %s of the model), found [%lld x %lld]",
+                 in->file, path, t->rows, t->cols, t->name, R, C);
+    if (in->run >= 0) { /* a symsweep output: float64 */
+        if (elem != sizeof(double))
+            SYM_FAIL(SYM_EJOB, "%s: %s: expected float64 values (a symsweep output), found %zu-byte "
+                     "elements", in->file, path, elem);
+        SYM_TRY(sym_alloc_doubles(&buf, (size_t)(R * C)));
+        SYM_TRY(sym_h5_read_block(buf, f, path, in->run, 1));
+    } else { /* any numeric type, converted */
+        int r2 = 0, c2 = 0;
+
+        SYM_TRY(sym_h5_read_matrix(&buf, &r2, &c2, in->file, path));
+    }
+    for (long long i = 0; i < R; i++)
+        for (long long j = 0; j < C; j++) {
+            double x = buf[i * C + j];
+            int inside = i < t->rows && j < t->cols;
+
+            if (inside && !isfinite(x))
+                SYM_FAIL(SYM_EJOB, "%s: %s%s: element [%lld, %lld] is %g: expected [%d x %d] finite "
+                         "values (tensor %s of the model)%s", in->file, path,
+                         in->run >= 0 ? " (this run)" : "", i, j, x, t->rows, t->cols, t->name,
+                         in->run >= 0 ? "; a run that failed, or of a smaller shape?" : "");
+            if (!inside && !isnan(x)) /* the padding of a symsweep output is NaN */
+                SYM_FAIL(SYM_EJOB, "%s: %s: the run's tensor is larger than [%d x %d] (tensor %s of "
+                         "the model): element [%lld, %lld] is %g", in->file, path, t->rows, t->cols,
+                         t->name, i, j, x);
+            if (inside)
+                out[t->offset + (size_t)i * t->cols + (size_t)j] = x;
+        }
+cleanup:
+    free(buf);
+    return rc;
+}
+
+int sym_run_read_init(double *params, const sym_model *m, const sym_init_from *in)
+{
+    sym_h5 *f = NULL;
+    int rc = 0;
+
+    SYM_TRY(sym_h5_open_read(&f, in->file));
+    for (int k = 0; k < sym_model_n_tensors(m); k++)
+        SYM_TRY(read_tensor(params, f, in, sym_model_tensor(m, k)));
+cleanup:
+    sym_h5_close(f);
+    return rc;
+}
+
 /* test hook: SYMSWEEP_TEST_FAIL_RUNS=3,7 makes those runs fail, to exercise
  * the failure path of a sweep (recorded, reported, redone by --resume) */
 static int injected_failure(int index)
@@ -136,7 +222,10 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     SYM_TRY(load_data(&d, &cfg->data, seed));
     sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
-    sym_model_init_params(m, r->params, &init);
+    if (cfg->init.on)
+        SYM_TRY(sym_run_read_init(r->params, m, &cfg->init));
+    else
+        sym_model_init_params(m, r->params, &init);
     memcpy(r->initial, r->params, np * sizeof(double));
     if (job->measure.total) {
         SYM_TRY(sym_alloc_doubles(&r->measures, job->measure.total));
