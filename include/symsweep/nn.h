@@ -310,9 +310,14 @@ typedef struct sym_train_opts {
      * negative return stops training. */
     int (*hook)(void *ctx, int point, const double *params, const double *grad, double loss);
     void *hook_ctx;
+    /** 1: proximal steps: the step follows the data loss's gradient, then the penalty's
+     * proximal map (l1: soft thresholding; frobenius: shrinkage) with the optimizer's step size
+     * (gd: ISTA; sgd: proximal SGD; adam: per coordinate lr / (sqrt(vhat) + eps)).  The hook
+     * then gets no gradient (NULL). */
+    int proximal;
 } sym_train_opts;
 
-#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL }
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0 }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {
@@ -325,6 +330,13 @@ typedef struct sym_opt {
 
 int sym_opt_init(sym_opt *o, const sym_train_opts *t, size_t n_params);
 void sym_opt_step(sym_opt *o, double *params, const double *grad);
+/**
+ * After sym_opt_step: the proximal map of the penalty sum_i lam_i r(w_i) with the step
+ * size of the last step (l1: r = |w|, soft thresholding; frobenius: r = w^2, shrinkage).
+ */
+void sym_opt_prox(sym_opt *o, double *params, const double *lam, sym_reg_kind kind);
+/** 1 if proximal training handles the regularizer: none, l1, frobenius. */
+int sym_prox_supported(const sym_reg *reg);
 void sym_opt_dispose(sym_opt *o);
 
 /** Number of points on the recorded loss curve: epochs / loss_every + 1. */

@@ -77,6 +77,31 @@ void sym_opt_step(sym_opt *o, double *p, const double *g)
     }
 }
 
+int sym_prox_supported(const sym_reg *reg)
+{
+    return reg->kind == SYM_REG_NONE || reg->kind == SYM_REG_L1 || reg->kind == SYM_REG_FROBENIUS;
+}
+
+void sym_opt_prox(sym_opt *o, double *p, const double *lam, sym_reg_kind kind)
+{
+    /* adam's step size per coordinate: lr / (sqrt(vhat) + eps), vhat = v / (1 - b2^t) */
+    double c2 = o->kind == SYM_OPT_ADAM ? 1.0 / sqrt(1.0 - o->beta2_t) : 0.0;
+
+    if (kind != SYM_REG_L1 && kind != SYM_REG_FROBENIUS)
+        return;
+    for (size_t i = 0; i < o->n; i++) {
+        double step = o->kind == SYM_OPT_ADAM ? o->lr / (sqrt(o->v[i]) * c2 + o->eps) : o->lr;
+        double t = step * lam[i];
+
+        if (lam[i] == 0.0)
+            continue;
+        if (kind == SYM_REG_L1) /* soft thresholding: exact zeros */
+            p[i] = p[i] > t ? p[i] - t : p[i] < -t ? p[i] + t : 0.0;
+        else /* argmin_w (w - p)^2 / 2 step + lam w^2 */
+            p[i] /= 1.0 + 2.0 * t;
+    }
+}
+
 void sym_opt_dispose(sym_opt *o)
 {
     free(o->m);

@@ -1,5 +1,5 @@
-/* The training loop: full batch or minibatch, GD / SGD+momentum / Adam. */
-#include "symsweep/nn.h"
+/* The training loop: full batch or minibatch, GD / SGD+momentum / Adam, plain or proximal. */
+#include "model_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,11 +48,28 @@ static void gather(double *out, int ldb, const double *T, int ld, const double *
     }
 }
 
+/* the penalty weight of every parameter: lambda of each layer on its (owner's) weights, 0 on biases */
+static void penalty_weights(double *lam, const sym_model *m, const sym_reg *reg)
+{
+    const sym_model_opts *o = &m->o;
+
+    memset(lam, 0, sizeof(double) * m->n_params);
+    for (int l = 0; l < o->n_layers; l++) {
+        double w = l < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;
+        size_t n = (size_t)o->widths[l] * o->widths[l + 1];
+
+        for (size_t i = 0; i < n; i++) /* a tied layer adds to its owner's, as the penalty does */
+            lam[m->w_off[l] + i] += w;
+    }
+}
+
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
 {
-    sym_eval *ev = NULL;
+    sym_eval *ev = NULL, *es = NULL; /* es: the step's gradient (the data loss alone when proximal) */
     sym_opt opt = {0};
+    sym_reg none = SYM_REG_INIT;
+    double *lam = NULL;
     size_t np = sym_model_n_params(m);
     int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
     int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
@@ -71,6 +88,14 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                  sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers]);
     /* everything the loop touches is allocated here, once */
     SYM_TRY(sym_eval_create(&ev, m, reg, n));
+    if (o->proximal) {
+        if (!sym_prox_supported(reg))
+            SYM_FAIL(SYM_EINVAL, "proximal training handles the regularizers none, l1 and frobenius, "
+                     "not %s", sym_reg_name(reg->kind));
+        SYM_TRY(sym_eval_create(&es, m, &none, n));
+        SYM_TRY(sym_alloc_doubles(&lam, np));
+        penalty_weights(lam, m, reg);
+    }
     SYM_TRY(sym_opt_init(&opt, o, np));
     SYM_TRY(sym_alloc_doubles(&grad, np));
     SYM_TRY(sym_alloc_doubles(&prev, np));
@@ -97,17 +122,29 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
 
     for (int ep = 0; ep < E; ep++) {
         if (full) {
-            /* the objective at the start of epoch ep is the curve point for ep */
-            SYM_TRY(full_loss(ev, &lp, grad, params, d, XT, YT));
-            if (!isfinite(lp.total))
-                goto diverged;
+            /* the objective at the start of epoch ep is the curve point for ep (proximal:
+             * evaluated at the curve points only; the step needs the data loss alone) */
+            if (!es || ep % every == 0) {
+                SYM_TRY(full_loss(ev, &lp, es ? NULL : grad, params, d, XT, YT));
+                if (!isfinite(lp.total))
+                    goto diverged;
+            }
             if (ep % every == 0) {
                 curve[ipt++] = lp.total;
                 if (o->hook)
-                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, grad, lp.total));
+                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad, lp.total));
+            }
+            if (es) {
+                sym_loss_parts dl;
+
+                SYM_TRY(full_loss(es, &dl, grad, params, d, XT, YT));
+                if (!isfinite(dl.total))
+                    goto diverged;
             }
             memcpy(prev, params, np * sizeof(double));
             sym_opt_step(&opt, params, grad);
+            if (es)
+                sym_opt_prox(&opt, params, lam, reg->kind);
         } else {
             if (ep % every == 0) {
                 SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
@@ -129,11 +166,13 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
 
                 gather(Xb, ldb, XT, ld, d->X, d->d_in, perm + s, nb);
                 gather(Yb, ldb, YT, ld, d->Y, d->d_out, perm + s, nb);
-                SYM_TRY(sym_eval_loss_t(ev, &lp, grad, params, Xb, Yb, nb));
+                SYM_TRY(sym_eval_loss_t(es ? es : ev, &lp, grad, params, Xb, Yb, nb));
                 if (!isfinite(lp.total))
                     goto diverged;
                 memcpy(prev, params, np * sizeof(double));
                 sym_opt_step(&opt, params, grad);
+                if (es)
+                    sym_opt_prox(&opt, params, lam, reg->kind);
             }
         }
         out->epochs_done = ep + 1;
@@ -154,6 +193,8 @@ diverged:
     out->final = lp;
 cleanup:
     sym_eval_free(ev);
+    sym_eval_free(es);
+    free(lam);
     sym_opt_dispose(&opt);
     free(grad);
     free(prev);

@@ -515,11 +515,12 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
 {
     const char *const *opts = sym_opt_names;
     static const char *const k_any[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
-                                        "beta1", "beta2", "eps", NULL};
-    static const char *const k_gd[] = {"optimizer", "lr", "epochs", NULL};
-    static const char *const k_sgd[] = {"optimizer", "lr", "epochs", "batch_size", "momentum", NULL};
+                                        "beta1", "beta2", "eps", "proximal", NULL};
+    static const char *const k_gd[] = {"optimizer", "lr", "epochs", "proximal", NULL};
+    static const char *const k_sgd[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
+                                        "proximal", NULL};
     static const char *const k_adam[] = {"optimizer", "lr", "epochs", "batch_size", "beta1",
-                                         "beta2", "eps", NULL};
+                                         "beta2", "eps", "proximal", NULL};
     sym_train_opts *t = &cfg->train, def = SYM_TRAIN_OPTS_INIT;
     node *v = sym_yaml_lookup(c, root, "train");
     char why[64];
@@ -541,6 +542,11 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
     SYM_TRY(sym_yaml_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
     SYM_TRY(sym_yaml_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
     SYM_TRY(sym_yaml_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
+    SYM_TRY(sym_yaml_bool(c, v, "train", "proximal", 0, &t->proximal));
+    if (t->proximal && !sym_prox_supported(&cfg->reg))
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
+                            "proximal steps handle the regularizers none, l1 and frobenius; found %s",
+                            sym_reg_name(cfg->reg.kind));
     if (t->batch_size > cfg->data.samples)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
                     "expected at most %d (data.samples), found %d", cfg->data.samples,
