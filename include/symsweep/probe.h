@@ -43,6 +43,15 @@ int sym_reparam_apply(double *out, const sym_model *m, const double *params, int
  */
 int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const double *params,
                       const double *X, int n, sym_group g, int trials, sym_rng *r);
+/**
+ * sym_reparam_probe, and with @p bias_compensation the sign flips of a monomial K are
+ * compensated by the next layer's bias: sigmoid(-u) = 1 - sigmoid(u), so a flipped unit j adds
+ * W_{h+1}[:, j] to b_{h+1}, which makes the signed permutations a symmetry of sigmoid nets
+ * (tanh and linear are odd: nothing to add).
+ */
+int sym_reparam_probe_ex(double out[4], double *e2e, const sym_model *m, const double *params,
+                         const double *X, int n, sym_group g, int trials, sym_rng *r,
+                         int bias_compensation);
 
 /* ------------------------------------------------------------------ */
 /* Ex2: centralizers of activations                                    */
@@ -57,6 +66,12 @@ int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const doub
  */
 int sym_centralizer_commutation(double out[2], sym_act act, double slope, int n, sym_group g,
                                 int trials, int samples, sym_rng *r);
+/**
+ * With @p affine: sigma(M z) against M sigma(z) + c, c_i = 1 where a monomial M has -1 in row i
+ * and sigma is the sigmoid (sigmoid(-u) = 1 - sigmoid(u)): the sign flips a next bias absorbs.
+ */
+int sym_centralizer_commutation_ex(double out[2], sym_act act, double slope, int n, sym_group g,
+                                   int trials, int samples, sym_rng *r, int affine);
 
 /**
  * The infinitesimal centralizer {A in gl(n) : sigma'(z) * (A z) = A sigma(z)

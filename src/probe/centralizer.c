@@ -18,6 +18,15 @@
 int sym_centralizer_commutation(double out[2], sym_act act, double slope, int n, sym_group g,
                                 int trials, int samples, sym_rng *r)
 {
+    return sym_centralizer_commutation_ex(out, act, slope, n, g, trials, samples, r, 0);
+}
+
+/* sigma(-u) = kappa - sigma(u): sigmoid 1, the odd activations 0 (others: no such identity) */
+static double flip_offset(sym_act a) { return a == SYM_ACT_SIGMOID ? 1.0 : 0.0; }
+
+int sym_centralizer_commutation_ex(double out[2], sym_act act, double slope, int n, sym_group g,
+                                   int trials, int samples, sym_rng *r, int affine)
+{
     sym_group_opts go = SYM_GROUP_OPTS_INIT;
     double *M = NULL, *gw = NULL, *z = NULL, *s = NULL, *Mz = NULL, *a = NULL, *b = NULL;
     double sum = 0.0, mx = 0.0;
@@ -41,6 +50,19 @@ int sym_centralizer_commutation(double out[2], sym_act act, double slope, int n,
             sym_gemm(0, 0, n, 1, n, 1.0, M, z, 0.0, Mz);      /* M z */
             sym_act_apply(act, slope, Mz, a, (size_t)n);      /* sigma(M z) */
             sym_gemm(0, 0, n, 1, n, 1.0, M, s, 0.0, b);       /* M sigma(z) */
+            /* affine: a monomial M = P S gives sigma(M z) = M sigma(z) + kappa on the rows
+             * whose entry is -1 (a bias absorbs the constant) */
+            for (int i = 0; affine && i < n; i++) {
+                int nz = 0, neg = 0;
+
+                for (int j = 0; j < n; j++)
+                    if (M[(size_t)i * n + j] != 0.0) {
+                        nz++;
+                        neg = M[(size_t)i * n + j] < 0.0;
+                    }
+                if (nz == 1 && neg)
+                    b[i] += flip_offset(act);
+            }
             for (int i = 0; i < n; i++) {
                 num += (a[i] - b[i]) * (a[i] - b[i]);
                 na += a[i] * a[i];
@@ -146,7 +168,7 @@ cleanup:
 /* ---- the probe: probes.centralizer ---- */
 
 typedef struct centralizer_opts {
-    int trials, samples, basis, n_families;
+    int trials, samples, basis, n_families, bias_compensation;
     sym_group families[SYM_GROUP_COUNT];
     int n;          /* largest first hidden width over the grid */
     size_t dim_at;  /* [families x 2] commutation, then dimension, gap, basis */
@@ -160,6 +182,10 @@ static const sym_setting centralizer_settings[] = {
      .lo = 1, .hi = 1000000, .doc = "points z of the infinitesimal condition (at least the width)"},
     {.name = "basis", .type = SYM_SETTING_BOOL, .offset = offsetof(centralizer_opts, basis),
      .doc = "record a basis of the infinitesimal centralizer"},
+    {.name = "bias_compensation", .type = SYM_SETTING_BOOL,
+     .offset = offsetof(centralizer_opts, bias_compensation),
+     .doc = "compare sigma(M z) with M sigma(z) plus the constant a next bias absorbs (sigmoid: "
+            "1 where M has -1): sigmoid's sign flips"},
 };
 
 static void centralizer_init(void *opts)
@@ -224,6 +250,8 @@ static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
     }
     sym_families_text(fams, sizeof(fams), o->families, o->n_families);
     sym_schema_attr_string(s, "/probes/centralizer/commutation_max", "families", fams);
+    if (o->bias_compensation) /* only then: jobs without it keep their files */
+        sym_schema_attr_int(s, "/probes/centralizer/commutation_max", "bias_compensation", 1);
     return 0;
 }
 
@@ -239,8 +267,9 @@ static int centralizer_at_end(const void *opts, const sym_probe_run *run, double
 
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
     for (int f = 0; f < o->n_families; f++)
-        SYM_TRY(sym_centralizer_commutation(x + 2 * (size_t)f, act, mo->leaky_slope, n, o->families[f],
-                                            o->trials, 10, &rng));
+        SYM_TRY(sym_centralizer_commutation_ex(x + 2 * (size_t)f, act, mo->leaky_slope, n,
+                                               o->families[f], o->trials, 10, &rng,
+                                               o->bias_compensation));
     if (o->basis)
         SYM_TRY(sym_alloc_doubles(&basis, (size_t)n * n * n * n));
     SYM_TRY(sym_centralizer_dimension(&dim, &gap, basis, act, mo->leaky_slope, n, o->samples, &rng));

@@ -67,8 +67,54 @@ static void end_to_end(double *P, double *T, double *W, const sym_model *m, cons
     }
 }
 
+/*
+ * The bias compensation of a sign flip: sigma(-u) = kappa - sigma(u) for sigmoid (kappa 1) and
+ * softplus (kappa 2 ln 2 only up to |u|: not a symmetry), 0 for the odd activations.  A flipped
+ * unit j of hidden layer h then feeds kappa - a_j, which the next bias absorbs:
+ * b_{h+1} += kappa W_{h+1}[:, j] (the weights before the layer's transform).
+ */
+static double flip_offset(sym_act a)
+{
+    return a == SYM_ACT_SIGMOID ? 1.0 : a == SYM_ACT_SOFTPLUS ? 2.0 * log(2.0) : 0.0;
+}
+
+/* b_{h+1} of @p out += kappa W_{h+1} c, c_j = 1 where column j of the monomial K has a -1 */
+static int compensate(double *out, const sym_model *m, const double *before, int h, const double *K,
+                      double *W)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int n = o->widths[h + 1], nnext = o->widths[h + 2];
+    double kappa = flip_offset(o->act[h]), *b = sym_model_bias(m, out, h + 1);
+
+    if (kappa == 0.0 || !b)
+        return 0;
+    sym_model_get_weight(m, before, h + 1, W); /* [nnext x n] */
+    for (int j = 0; j < n; j++) {
+        int neg = 0, nz = 0;
+
+        for (int i = 0; i < n; i++)
+            if (K[(size_t)i * n + j] != 0.0) {
+                nz++;
+                neg = K[(size_t)i * n + j] < 0.0;
+            }
+        if (nz != 1) /* not monomial: no sign flip to compensate */
+            return 0;
+        if (neg)
+            for (int i = 0; i < nnext; i++)
+                b[i] += kappa * W[(size_t)i * n + j];
+    }
+    return 0;
+}
+
 int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const double *params,
                       const double *X, int n, sym_group g, int trials, sym_rng *r)
+{
+    return sym_reparam_probe_ex(out, e2e, m, params, X, n, g, trials, r, 0);
+}
+
+int sym_reparam_probe_ex(double out[4], double *e2e, const sym_model *m, const double *params,
+                         const double *X, int n, sym_group g, int trials, sym_rng *r,
+                         int bias_compensation)
 {
     const sym_model_opts *o = sym_model_get_opts(m);
     size_t np = sym_model_n_params(m);
@@ -125,6 +171,8 @@ int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const doub
             SYM_TRY(sym_group_sample(K, g, nh, &go, r, gw));
             SYM_TRY(sym_mat_inverse(Ki, K, nh, inv, ipiv));
             SYM_TRY(sym_reparam_apply(tmp, m, th, h, K, Ki, rw));
+            if (bias_compensation)
+                SYM_TRY(compensate(tmp, m, th, h, K, rw));
             memcpy(th, tmp, np * sizeof(double));
         }
         SYM_TRY(sym_eval_forward(e, Y1, th, X, n));
@@ -172,7 +220,7 @@ cleanup:
 /* ---- the probe: probes.reparam ---- */
 
 typedef struct reparam_opts {
-    int trials, samples, n_families;
+    int trials, samples, n_families, bias_compensation;
     sym_group families[SYM_GROUP_COUNT];
 } reparam_opts;
 
@@ -182,6 +230,10 @@ static const sym_setting reparam_settings[] = {
      .hi = 1000000, .doc = "group elements drawn per family"},
     {.name = "samples", .type = SYM_SETTING_INT, .offset = offsetof(reparam_opts, samples), .lo = 1,
      .hi = 1000000, .doc = "held-out inputs the outputs are compared on (generated data)"},
+    {.name = "bias_compensation", .type = SYM_SETTING_BOOL,
+     .offset = offsetof(reparam_opts, bias_compensation),
+     .doc = "a sign flip of a sigmoid unit is compensated by the next bias (b += W[:, j]): the "
+            "signed permutations become sigmoid's symmetry"},
 };
 
 static void reparam_init(void *opts)
@@ -237,6 +289,8 @@ static int reparam_schema(const void *opts, int team_size, sym_schema *s)
     sym_families_text(fams, sizeof(fams), o->families, o->n_families);
     sym_schema_attr_string(s, "/probes/reparam/max_rel", "families", fams);
     sym_schema_attr_int(s, "/probes/reparam/max_rel", "trials", o->trials);
+    if (o->bias_compensation) /* only then: jobs without it keep their files */
+        sym_schema_attr_int(s, "/probes/reparam/max_rel", "bias_compensation", 1);
     return 0;
 }
 
@@ -259,8 +313,9 @@ static int reparam_at_end(const void *opts, const sym_probe_run *run, double *x)
     }
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + 0x10000);
     for (int f = 0; f < o->n_families; f++)
-        SYM_TRY(sym_reparam_probe(x + 5 * (size_t)f, x + 5 * (size_t)f + 4, run->model, run->params,
-                                  in->X, in->n, o->families[f], o->trials, &rng));
+        SYM_TRY(sym_reparam_probe_ex(x + 5 * (size_t)f, x + 5 * (size_t)f + 4, run->model, run->params,
+                                     in->X, in->n, o->families[f], o->trials, &rng,
+                                     o->bias_compensation));
 cleanup:
     sym_data_dispose(&held);
     return rc;

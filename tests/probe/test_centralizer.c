@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "symsweep/probe.h"
@@ -68,11 +69,33 @@ static void test_probe_centralizer_commutation(void **state)
     }
 }
 
+/* sigmoid's sign flips commute once the constant a next bias absorbs is added (the control: not without) */
+static void test_probe_centralizer_sigmoid_flips(void **state)
+{
+    double with[2], without[2];
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 4, SYM_RNG_TEST, 0);
+    check_ok(sym_centralizer_commutation_ex(with, SYM_ACT_SIGMOID, 0.0, N, SYM_GROUP_SIGNED_PERMUTATION,
+                                            10, 10, &r, 1));
+    check_ok(sym_centralizer_commutation_ex(without, SYM_ACT_SIGMOID, 0.0, N,
+                                            SYM_GROUP_SIGNED_PERMUTATION, 10, 10, &r, 0));
+    printf("sigmoid, signed permutations: commutation max %.2e affine, %.2e linear\n", with[1], without[1]);
+    assert_true(with[1] < 1e-14);
+    assert_true(without[1] > 1e-2);
+    /* relu has no such identity: flips stay non-commuting */
+    check_ok(sym_centralizer_commutation_ex(with, SYM_ACT_RELU, 0.0, N, SYM_GROUP_SIGNED_PERMUTATION,
+                                            10, 10, &r, 1));
+    assert_true(with[1] > 1e-2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_centralizer_dimensions),
         cmocka_unit_test(test_probe_centralizer_commutation),
+        cmocka_unit_test(test_probe_centralizer_sigmoid_flips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
