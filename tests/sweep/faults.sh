@@ -27,11 +27,23 @@ record: {loss_every: 500, weights: final}
 YAML
 "$exe" run faults_job.yaml -o full.h5 -q || { echo "FAIL: uninterrupted run"; exit 1; }
 
-# the pid of MPI rank R among the children of a launcher (Open MPI or MPICH)
+# 1 if process P descends from process A (another sweep of the same job elsewhere on the
+# machine, a concurrent test run, must not be signalled)
+descends() { # descends P A
+  local q=$1
+  while [ -n "$q" ] && [ "$q" -gt 1 ]; do
+    [ "$q" = "$2" ] && return 0
+    q=$(awk '/^PPid:/ {print $2}' /proc/$q/status 2>/dev/null)
+  done
+  return 1
+}
+
+# the pid of MPI rank R among the descendants of a launcher (Open MPI or MPICH)
 rank_pid() { # rank_pid LAUNCHER_PID R
   local p
   for p in $(pgrep -f "symsweep run faults_job.yaml"); do
     [ "$p" = "$1" ] && continue
+    descends "$p" "$1" || continue
     if tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -Eq "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=$2\$"; then
       echo "$p"; return 0
     fi
