@@ -57,9 +57,12 @@ static double median3(const double *v)
     return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
 }
 
-/* time one team solve (collective over comm); returns seconds on this rank */
+/* time one team solve (collective over comm); returns seconds on this rank.  mode 0: the team
+ * call symsweep makes (a team of one: LAPACK dsyevd 'N'; a grid: pdsyev 'N'); 1: the grid path
+ * even for a team of one, eigenvalues only; 2: the grid path with vectors (pdsyevd: what a
+ * grid team did before eigenvalues-only) */
 static double solve(MPI_Comm comm, sym_model *m, const double *p, const double *X, const double *Y,
-                    int ns, double *w, double *t_cols, int grid)
+                    int ns, double *w, double *t_cols, int mode)
 {
     sym_team t;
     sym_reg reg = SYM_REG_INIT;
@@ -81,11 +84,16 @@ static double solve(MPI_Comm comm, sym_model *m, const double *p, const double *
     *t_cols = sym_now() - t0;
     MPI_Barrier(comm);
     t1 = sym_now();
-    /* grid: the ScaLAPACK path even for a team of one (pdsyevd, vectors
-     * computed, as before the eigenvalues-only LAPACK path) */
-    if ((grid ? sym_team_syev_scalapack : sym_team_syev)(w, NULL, 0, &t, (int)P, sym_hvp_column, h) < 0) {
-        fprintf(stderr, "bench: %s\n", sym_err_message());
-        MPI_Abort(MPI_COMM_WORLD, 1);
+    {
+        double *Z = mode == 2 && t.rank == 0 ? malloc(sizeof(double) * P * P) : NULL;
+        int r = mode == 0 ? sym_team_syev(w, NULL, 0, &t, (int)P, sym_hvp_column, h)
+                          : sym_team_syev_scalapack(w, Z, mode == 2, &t, (int)P, sym_hvp_column, h);
+
+        free(Z);
+        if (r < 0) {
+            fprintf(stderr, "bench: %s\n", sym_err_message());
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
     }
     MPI_Barrier(comm);
     t1 = sym_now() - t1;
@@ -114,17 +122,19 @@ int main(int argc, char **argv)
         printf("# hessian probe: tanh MLP 8 -> w -> w -> 4, %d samples; this core's DGEMM %.2f GFLOP/s\n",
                ns, rate / 1e9);
         printf("# solve 1r: a team of one, LAPACK dsyevd without vectors (median of 3, interleaved\n"
-               "# with) grid 1r: the same on a 1x1 ScaLAPACK grid, pdsyevd with vectors (before)\n");
-        printf("%6s %6s %10s %10s %10s %8s %10s %8s %12s %12s %10s\n", "width", "P", "cols 1r s",
-               "solve 1r s", "grid 1r s", "1r gain", "solve 2r s", "speedup", "est MiB/rank",
-               "est MiB/2r", "RSS MiB");
+               "# with) grid 1r: a 1x1 ScaLAPACK grid with vectors (pdsyevd, the path before);\n"
+               "# 2r N: a 1x2 grid, eigenvalues only (pdsyev 'N', now); 2r V: the same with vectors\n"
+               "# (pdsyevd, what a 2-rank team did before); medians of 3, N and V interleaved\n");
+        printf("%6s %6s %10s %10s %10s %8s %10s %10s %8s %12s %10s\n", "width", "P", "cols 1r s",
+               "solve 1r s", "grid 1r s", "1r gain", "2r N s", "2r V s", "2r gain", "est MiB/2r",
+               "RSS MiB");
     }
     for (int wdt = 16;; wdt = (int)(wdt * 1.5)) {
         sym_model_opts o = SYM_MODEL_OPTS_INIT;
         sym_model *m = NULL;
         sym_rng r;
         int widths[4] = {8, wdt, wdt, 4};
-        double *p, *X, *Y, *w, t1 = 0, t2, tc1 = 0, tc2, tg = 0, a[3] = {0}, b[3] = {0};
+        double *p, *X, *Y, *w, t1 = 0, tc1 = 0, tc2, tg = 0, a[3] = {0}, b[3] = {0}, c[3], d[3];
         size_t P;
 
         o.n_layers = o.n_encoder = 3;
@@ -152,17 +162,20 @@ int main(int argc, char **argv)
             /* interleaved pairs: new (LAPACK, no vectors), old (grid, vectors) */
             for (int k = 0; k < 3; k++) {
                 a[k] = solve(MPI_COMM_SELF, m, p, X, Y, ns, w, &tc1, 0);
-                b[k] = solve(MPI_COMM_SELF, m, p, X, Y, ns, w, &tc1, 1);
+                b[k] = solve(MPI_COMM_SELF, m, p, X, Y, ns, w, &tc1, 2);
             }
             t1 = median3(a);
             tg = median3(b);
         }
         MPI_Barrier(MPI_COMM_WORLD);
-        /* team of 2 */
-        t2 = solve(MPI_COMM_WORLD, m, p, X, Y, ns, w, &tc2, 0);
+        /* team of 2: eigenvalues only (now) and with vectors (before), interleaved */
+        for (int k = 0; k < 3; k++) {
+            c[k] = solve(MPI_COMM_WORLD, m, p, X, Y, ns, w, &tc2, 0);
+            d[k] = solve(MPI_COMM_WORLD, m, p, X, Y, ns, w, &tc2, 2);
+        }
         if (rank == 0)
-            printf("%6d %6zu %10.3f %10.3f %10.3f %8.2f %10.3f %8.2f %12.1f %12.1f %10.1f\n", wdt, P,
-                   tc1, t1, tg, tg / t1, t2, tg / t2, sym_team_syev_bytes((int)P, 1) / 1048576.0,
+            printf("%6d %6zu %10.3f %10.3f %10.3f %8.2f %10.3f %10.3f %8.2f %12.1f %10.1f\n", wdt, P,
+                   tc1, t1, tg, tg / t1, median3(c), median3(d), median3(d) / median3(c),
                    sym_team_syev_bytes((int)P, 2) / 1048576.0, peak_rss_mib());
         fflush(stdout);
         free(p);

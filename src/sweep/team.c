@@ -38,6 +38,9 @@ extern void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a
                      const int *ja, const int *desca, double *w, double *z, const int *iz,
                      const int *jz, const int *descz, double *work, const int *lwork, int *iwork,
                      const int *liwork, int *info);
+extern void pdsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia,
+                    const int *ja, const int *desca, double *w, double *z, const int *iz,
+                    const int *jz, const int *descz, double *work, const int *lwork, int *info);
 extern void pdgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
                      const int *ia, const int *ja, const int *desca, double *s, double *u,
                      const int *iu, const int *ju, const int *descu, double *vt, const int *ivt,
@@ -207,6 +210,18 @@ int sym_team_syev_scalapack(double *w, double *Zout, int want_vectors, sym_team 
     /* A is free again: it becomes Z */
     Z = A;
     A = NULL;
+    if (!want_vectors) { /* eigenvalues only: pdsyev 'N' skips the vectors pdsyevd always makes */
+        pdsyev_("N", "L", &n, S, &one, &one, desc, w, Z, &one, &one, desc, &wq, &lwork, &info);
+        SYM_ASSERT(info == 0);
+        lwork = (int)(1.2 * wq) + 4 * n + 1024;
+        SYM_TRY(agree(sym_alloc_doubles(&work, (size_t)lwork), t->comm));
+        pdsyev_("N", "L", &n, S, &one, &one, desc, w, Z, &one, &one, desc, work, &lwork, &info);
+        SYM_ASSERT(info >= 0);
+        if (info > 0)
+            SYM_FAIL(SYM_ENUMERIC, "pdsyev: the eigensolver did not converge (info %d) on a %d x %d "
+                     "matrix", info, n, n);
+        goto cleanup;
+    }
     pdsyevd_("V", "L", &n, S, &one, &one, desc, w, Z, &one, &one, desc, &wq, &lwork, &iw0,
              &liwork, &info);
     SYM_ASSERT(info == 0);

@@ -142,6 +142,20 @@ static void check_syev(MPI_Comm comm, const double *H, int n, const double *wref
         err = fmax(err, fabs(w[k] - wref[k]) / scale);
     CHECK(err <= 1e-10, "%s (%d x %d grid): eigenvalues differ from LAPACK by %.3g relative", what,
           t.pr, t.pc, err);
+    {
+        /* eigenvalues only: pdsyev 'N', not pdsyevd */
+        double *w2 = malloc(sizeof(double) * n), err2 = 0;
+
+        OK(sym_team_syev_scalapack(w2, NULL, 0, &t, n, column, &m));
+        for (int k = 0; k < n; k++)
+            err2 = fmax(err2, fabs(w2[k] - wref[k]) / scale);
+        CHECK(err2 <= 1e-10, "%s (%d x %d grid), eigenvalues only: %.3g relative from LAPACK", what,
+              t.pr, t.pc, err2);
+        if (t.rank == 0)
+            printf("syev   %-12s %d x %d  eigenvalues only (pdsyev N): max |w - w_ref| / |w|max = %.2e\n",
+                   what, t.pr, t.pc, err2);
+        free(w2);
+    }
     if (t.rank == 0) {
         for (int k = 0; k < n; k++) {
             const double *z = Z + (size_t)k * n;
