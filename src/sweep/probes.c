@@ -204,7 +204,10 @@ static int parse_probe(ctx *c, const node *pn, const char *name, sym_job *job, i
         SYM_TRY(load_plugin(c, sym_yaml_lookup(c, pn, "plugin"), path, p));
     else
         p->def = sym_probe_find(name);
-    SYM_ASSERT(p->def && p->def->n_settings <= 64);
+    SYM_ASSERT(p->def);
+    if (p->def->n_settings < 0 || p->def->n_settings > 64)
+        return sym_yaml_err(c, pn, path, "the probe declares %d settings; at most 64 are supported",
+                            p->def->n_settings);
     p->team = 1;
     p->team_mb = 2048;
     SYM_TRY(sym_alloc(&p->opts, p->def->opts_size ? p->def->opts_size : 1));
@@ -297,25 +300,32 @@ int sym_job_layout_probes(sym_job *job)
 {
     sym_measure_layout *L = &job->measure;
     size_t o = 0;
-    int rc = 0, team_seen = 0;
+    int team_seen = 0;
 
     memset(L, 0, sizeof(*L));
     job->n_pieces = 0;
     job->piece_size = 0;
+    /* the team probes' values last and together (a team task returns one slice), whatever the
+     * order of the probes (a plug-in comes after the built-in team probes) */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < job->n_probes; i++) {
+            sym_job_probe *p = &job->probes[i];
+            const sym_probe_def *d = p->def;
+
+            if ((d->team != NULL) != (pass == 1))
+                continue;
+            if (pass == 1 && !team_seen) {
+                L->team = o;
+                team_seen = 1;
+            }
+            p->off = o;
+            p->len = d->layout ? d->layout(p->opts, job->configs, job->n_configs) : 0;
+            o += p->len;
+        }
     for (int i = 0; i < job->n_probes; i++) {
         sym_job_probe *p = &job->probes[i];
         const sym_probe_def *d = p->def;
 
-        if (d->team && !team_seen) {
-            L->team = o;
-            team_seen = 1;
-        }
-        if (!d->team && team_seen)
-            SYM_FAIL(SYM_EJOB, "%s: probe %s follows a team probe: team probes must come last",
-                     job->path, d->name);
-        p->off = o;
-        p->len = d->layout ? d->layout(p->opts, job->configs, job->n_configs) : 0;
-        o += p->len;
         p->stream = p->plugin ? PLUGIN_STREAM_BASE + PLUGIN_STREAM_SPAN * (uint32_t)i : d->stream;
         p->first_piece = job->n_pieces;
         p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(p->opts) : 0;
@@ -326,8 +336,7 @@ int sym_job_layout_probes(sym_job *job)
     L->team_len = team_seen ? o - L->team : 0;
     L->total = o;
     job->team_size = sym_plan_team_size(job);
-cleanup:
-    return rc;
+    return 0;
 }
 
 int sym_job_schema(const sym_job *job, sym_schema *s)

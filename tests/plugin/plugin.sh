@@ -66,6 +66,19 @@ cat "$tmp/out"
 check "summary" "$exe" summary "$tmp/p3.h5"
 grep -q "layer_norm_max" "$tmp/out" || { echo "FAIL: summary does not show layer_norm_max"; cat "$tmp/out"; fail=1; }
 
+# beside a built-in team probe: the plug-in comes after it in the job, its values still go
+# before the team probes' slice
+sed 's/  orbit_loss: {directions: 2, points: 5}/  hessian: {}/' "$tmp/plug/job.yaml" > "$tmp/plug/team.yaml"
+check "with a team probe, 3 ranks" "$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/plug/team.yaml" -o "$tmp/pt.h5" -q
+check "with a team probe: values" "$py" - "$tmp/pt.h5" "$tmp/p1.h5" <<'PY'
+import sys, h5py, numpy as np
+t, a = (h5py.File(p, "r") for p in sys.argv[1:])
+assert np.array_equal(t["/probes/layer_norms/norm"][()], a["/probes/layer_norms/norm"][()], equal_nan=True)
+assert np.isfinite(t["/runs/metrics/hessian_zero_count"][()]).all()
+print("beside hessian: the same norms, and a Hessian for every run")
+PY
+cat "$tmp/out"
+
 # refusals
 sed 's/layer_norms.so/missing.so/' "$tmp/plug/job.yaml" > "$tmp/plug/missing.yaml"
 refuse "missing shared object" "probes.layer_norms.plugin: cannot load the probe" "$exe" validate "$tmp/plug/missing.yaml"
