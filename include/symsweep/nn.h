@@ -313,9 +313,12 @@ typedef struct sym_train_opts {
     /** 1: proximal steps: the step follows the data loss's gradient, then the penalty's
      * proximal map (l1: soft thresholding; frobenius: shrinkage) with the optimizer's step size
      * (gd: ISTA; sgd: proximal SGD; adam: per coordinate lr / (sqrt(vhat) + eps)).  The hook
-     * then gets no gradient (NULL). */
+     * then gets no gradient (NULL).  SYM_PROX_FISTA (gd only): the gradient at the
+     * extrapolated point y = x + (t_{k-1} - 1) / t_k (x - x_prev) of Beck and Teboulle. */
     int proximal;
 } sym_train_opts;
+
+enum { SYM_PROX_OFF = 0, SYM_PROX_ON = 1, SYM_PROX_FISTA = 2 };
 
 #define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0 }
 

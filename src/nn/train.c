@@ -69,7 +69,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     sym_eval *ev = NULL, *es = NULL; /* es: the step's gradient (the data loss alone when proximal) */
     sym_opt opt = {0};
     sym_reg none = SYM_REG_INIT;
-    double *lam = NULL;
+    double *lam = NULL, *y = NULL, *xprev = NULL, fista_t = 1.0; /* FISTA's extrapolation */
     size_t np = sym_model_n_params(m);
     int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
     int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
@@ -95,6 +95,13 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
         SYM_TRY(sym_eval_create(&es, m, &none, n));
         SYM_TRY(sym_alloc_doubles(&lam, np));
         penalty_weights(lam, m, reg);
+        if (o->proximal == SYM_PROX_FISTA) {
+            if (o->optimizer != SYM_OPT_GD)
+                SYM_FAIL(SYM_EINVAL, "FISTA extrapolates full-batch gradient steps: optimizer gd");
+            SYM_TRY(sym_alloc_doubles(&y, np));
+            SYM_TRY(sym_alloc_doubles(&xprev, np));
+            memcpy(xprev, params, np * sizeof(double));
+        }
     }
     SYM_TRY(sym_opt_init(&opt, o, np));
     SYM_TRY(sym_alloc_doubles(&grad, np));
@@ -133,6 +140,24 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 curve[ipt++] = lp.total;
                 if (o->hook)
                     SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad, lp.total));
+            }
+            if (es && y) { /* FISTA: the step from the extrapolated point y */
+                double beta = (fista_t - 1.0) / (0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t)));
+                sym_loss_parts dl;
+
+                for (size_t i = 0; i < np; i++)
+                    y[i] = params[i] + beta * (params[i] - xprev[i]);
+                SYM_TRY(full_loss(es, &dl, grad, y, d, XT, YT));
+                if (!isfinite(dl.total))
+                    goto diverged;
+                memcpy(prev, params, np * sizeof(double));
+                memcpy(xprev, params, np * sizeof(double));
+                memcpy(params, y, np * sizeof(double));
+                sym_opt_step(&opt, params, grad);
+                sym_opt_prox(&opt, params, lam, reg->kind);
+                fista_t = 0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t));
+                out->epochs_done = ep + 1;
+                continue;
             }
             if (es) {
                 sym_loss_parts dl;
@@ -195,6 +220,8 @@ cleanup:
     sym_eval_free(ev);
     sym_eval_free(es);
     free(lam);
+    free(y);
+    free(xprev);
     sym_opt_dispose(&opt);
     free(grad);
     free(prev);

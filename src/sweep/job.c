@@ -542,7 +542,21 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
     SYM_TRY(sym_yaml_double(c, v, "train", "beta1", 0, 0.9, 0.0, 0, 1.0, 1, &t->beta1));
     SYM_TRY(sym_yaml_double(c, v, "train", "beta2", 0, 0.999, 0.0, 0, 1.0, 1, &t->beta2));
     SYM_TRY(sym_yaml_double(c, v, "train", "eps", 0, 1e-8, 0.0, 1, NAN, 0, &t->eps));
-    SYM_TRY(sym_yaml_bool(c, v, "train", "proximal", 0, &t->proximal));
+    {
+        /* proximal: true / false, or fista (gd: accelerated) */
+        node *pv = sym_yaml_lookup(c, v, "proximal");
+        const char *ps = sym_yaml_scalar(pv);
+
+        if (pv && ps && sym_yaml_is_plain(pv) && strcmp(ps, "fista") == 0) {
+            if (t->optimizer != SYM_OPT_GD)
+                return sym_yaml_err(c, pv, "train.proximal",
+                                    "fista extrapolates full-batch gradient steps: it needs optimizer "
+                                    "gd, found %s", sym_opt_names[t->optimizer]);
+            t->proximal = SYM_PROX_FISTA;
+        } else if (pv && sym_yaml_bool(c, v, "train", "proximal", 0, &t->proximal)) {
+            return sym_yaml_expected(c, pv, "train.proximal", "true, false or fista");
+        }
+    }
     if (t->proximal && !sym_prox_supported(&cfg->reg))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "proximal steps handle the regularizers none, l1 and frobenius; found %s",
