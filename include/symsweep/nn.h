@@ -107,6 +107,13 @@ typedef struct sym_tensor {
 
 int sym_model_n_tensors(const sym_model *m);
 const sym_tensor *sym_model_tensor(const sym_model *m, int i);
+/**
+ * Merge @p m's tensors into the union @p u (*n of them, at most @p cap): a new
+ * name is appended, a known one grows to the larger rows and cols (offset is
+ * not used).  The shapes of a sweep whose grid points differ, for datasets
+ * that hold every run's tensor NaN-padded.
+ */
+void sym_tensor_union(sym_tensor *u, int *n, int cap, const sym_model *m);
 
 /** Copy the effective weight W_l [n_l x n_{l-1}] of layer l (transposing a tied one). */
 void sym_model_get_weight(const sym_model *m, const double *params, int l, double *out);

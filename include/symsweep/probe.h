@@ -285,14 +285,6 @@ int sym_symmetry_dim(const sym_model *m, const int *alg);
  */
 int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, const double *params);
 /**
- * The orbit dimension at params: the rank of the orbit-tangent map of the
- * objective's symmetry algebra (singular values above SYM_ORBIT_RANK_TOL
- * times the largest).  @p gap (or NULL): smallest counted singular value
- * over the largest uncounted one (inf when full rank, NaN when rank 0).
- */
-int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
-                        const double *params);
-/**
  * The translations of a linear hidden layer h between biased layers:
  * (b_h + t, b_{h+1} - W_{h+1} t) computes the same function for every t in
  * R^{n_h}, and no weight penalty sees it.  sym_translation_dim is their
@@ -305,18 +297,20 @@ int sym_translation_rows(double *J, const sym_model *m, const double *params);
 /**
  * The orbit of the objective's whole continuous symmetry: the per-layer
  * algebras (sym_symmetry_algebras) and the translations of linear hidden
- * layers.  *alg_dim: their dimension; *dim: the orbit's (the rank of the
- * stacked tangent rows); @p gap as for sym_orbit_dimension, which counts the
- * per-layer algebras only (the Hessian probe's hessian_orbit_dim).
+ * layers.  *alg_dim: their dimension; *dim: the orbit's, the rank of the
+ * stacked tangent rows (singular values above SYM_ORBIT_RANK_TOL times the
+ * largest); @p gap (or NULL): smallest counted singular value over the
+ * largest uncounted one (inf when full rank, NaN when rank 0).
  */
 int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                        const double *params);
 /**
  * Rank of J [rows x cols] (row-major): singular values above
  * SYM_ORBIT_RANK_TOL times the largest; @p gap (or NULL) as for
- * sym_orbit_dimension.  J is not modified.
+ * sym_symmetry_orbit; @p sv (or NULL): the min(rows, cols) singular values,
+ * descending.  J is not modified.
  */
-int sym_row_rank(int *rank, double *gap, const double *J, int rows, int cols);
+int sym_row_rank(int *rank, double *gap, double *sv, const double *J, int rows, int cols);
 /** Project an n x n block onto algebra @p alg (a sym_algebra or SYM_SYMMETRY_NONE: zero) in place. */
 void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */
@@ -409,7 +403,7 @@ typedef struct sym_hessian_out {
     double gap;         /**< see sym_spectrum_stats */
     double cut_below, cut_above; /**< the neighbours of the cut: largest zero, smallest non-zero |w| */
     double top;         /**< largest eigenvalue */
-    int orbit_dim;      /**< sym_orbit_dimension; -1 for tied models */
+    int orbit_dim;      /**< sym_symmetry_orbit; -1 for tied models */
     double orbit_gap;
     double hvp_error;   /**< max relative error of H v against finite differences of the gradient;
                              NaN at a kink of the penalty (hvp_at_kink) */
@@ -421,7 +415,7 @@ typedef struct sym_hessian_out {
  * The Hessian of the objective on the data at params, from exact
  * Hessian-vector products (one per column) and @p solve: its spectrum, zero
  * count and gap, top eigenvalue; the orbit dimension of the objective's
- * symmetry (sym_orbit_dimension); a check of H v against finite differences
+ * symmetry (sym_symmetry_orbit); a check of H v against finite differences
  * (directions from @p r); and along exp(t A) . params for a random A of the
  * symmetry algebra (from @p r, after the checks) at gauge_points t in
  * [-t_max, t_max]: the objective, zero count and top eigenvalue (NaN when

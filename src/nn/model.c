@@ -134,6 +134,25 @@ double *sym_model_bias(const sym_model *m, double *params, int l)
     return m->b_off[l] == SIZE_MAX ? NULL : params + m->b_off[l];
 }
 
+void sym_tensor_union(sym_tensor *u, int *n, int cap, const sym_model *m)
+{
+    for (int i = 0; i < m->n_tensors; i++) {
+        const sym_tensor *t = &m->tensors[i];
+        int k = 0;
+
+        while (k < *n && strcmp(u[k].name, t->name) != 0)
+            k++;
+        if (k == *n) {
+            SYM_ASSERT(k < cap);
+            memset(&u[k], 0, sizeof(u[k]));
+            snprintf(u[k].name, sizeof(u[k].name), "%s", t->name);
+            (*n)++;
+        }
+        u[k].rows = t->rows > u[k].rows ? t->rows : u[k].rows;
+        u[k].cols = t->cols > u[k].cols ? t->cols : u[k].cols;
+    }
+}
+
 void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
 {
     memset(params, 0, m->n_params * sizeof(double));

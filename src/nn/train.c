@@ -141,32 +141,23 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (o->hook)
                     SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad, lp.total));
             }
-            if (es && y) { /* FISTA: the step from the extrapolated point y */
-                double beta = (fista_t - 1.0) / (0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t)));
-                sym_loss_parts dl;
+            memcpy(prev, params, np * sizeof(double));
+            if (y) { /* FISTA: the step starts from the extrapolated point y */
+                double t_next = 0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t));
 
                 for (size_t i = 0; i < np; i++)
-                    y[i] = params[i] + beta * (params[i] - xprev[i]);
-                SYM_TRY(full_loss(es, &dl, grad, y, d, XT, YT));
-                if (!isfinite(dl.total))
-                    goto diverged;
-                memcpy(prev, params, np * sizeof(double));
+                    y[i] = params[i] + (fista_t - 1.0) / t_next * (params[i] - xprev[i]);
                 memcpy(xprev, params, np * sizeof(double));
                 memcpy(params, y, np * sizeof(double));
-                sym_opt_step(&opt, params, grad);
-                sym_opt_prox(&opt, params, lam, reg->kind);
-                fista_t = 0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t));
-                out->epochs_done = ep + 1;
-                continue;
+                fista_t = t_next;
             }
-            if (es) {
+            if (es) { /* proximal: the data loss's gradient, then the penalty's prox */
                 sym_loss_parts dl;
 
                 SYM_TRY(full_loss(es, &dl, grad, params, d, XT, YT));
                 if (!isfinite(dl.total))
                     goto diverged;
             }
-            memcpy(prev, params, np * sizeof(double));
             sym_opt_step(&opt, params, grad);
             if (es)
                 sym_opt_prox(&opt, params, lam, reg->kind);

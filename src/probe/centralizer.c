@@ -21,9 +21,6 @@ int sym_centralizer_commutation(double out[2], sym_act act, double slope, int n,
     return sym_centralizer_commutation_ex(out, act, slope, n, g, trials, samples, r, 0);
 }
 
-/* sigma(-u) = kappa - sigma(u): sigmoid 1, the odd activations 0 (others: no such identity) */
-static double flip_offset(sym_act a) { return a == SYM_ACT_SIGMOID ? 1.0 : 0.0; }
-
 int sym_centralizer_commutation_ex(double out[2], sym_act act, double slope, int n, sym_group g,
                                    int trials, int samples, sym_rng *r, int affine)
 {
@@ -61,7 +58,7 @@ int sym_centralizer_commutation_ex(double out[2], sym_act act, double slope, int
                         neg = M[(size_t)i * n + j] < 0.0;
                     }
                 if (nz == 1 && neg)
-                    b[i] += flip_offset(act);
+                    b[i] += sym_flip_offset(act);
             }
             for (int i = 0; i < n; i++) {
                 num += (a[i] - b[i]) * (a[i] - b[i]);

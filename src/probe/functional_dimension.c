@@ -162,24 +162,19 @@ static int fd_at_end(const void *opts, const sym_probe_run *run, double *x)
     const fd_opts *o = opts;
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     int P = (int)sym_model_n_params(run->model), rows = rows_of(o, run->cfg);
-    int n = rows / mo->widths[mo->n_layers], k = rows < P ? rows : P, rank = 0, rc = 0;
-    double *J = NULL, *s = NULL, *work = NULL;
+    int n = rows / mo->widths[mo->n_layers], rank = 0, rc = 0;
+    double *J = NULL;
 
     if (n > run->data->n) /* user data shorter than the grid point says: the data decide */
-        n = run->data->n, rows = n * mo->widths[mo->n_layers], k = rows < P ? rows : P;
+        n = run->data->n, rows = n * mo->widths[mo->n_layers];
     SYM_TRY(sym_alloc_doubles(&J, (size_t)rows * P));
-    SYM_TRY(sym_alloc_doubles(&s, (size_t)(k > 0 ? k : 1)));
-    SYM_TRY(sym_alloc_doubles(&work, sym_svd_work_size(rows, P)));
     SYM_TRY(jacobian(J, run, n));
-    SYM_TRY(sym_svd(s, NULL, NULL, J, rows, P, work));
-    for (int i = 0; i < k; i++)
-        rank += s[i] > SYM_ORBIT_RANK_TOL * s[0];
+    /* the singular values straight into their slot (min(rows, P) of them) */
+    SYM_TRY(sym_row_rank(&rank, &x[4], x + 7, J, rows, P));
     x[0] = rank;
     x[1] = P - rank;
-    x[4] = rank == k ? INFINITY : rank == 0 ? NAN : s[rank - 1] / fmax(s[rank], 1e-300);
     x[5] = P;
     x[6] = rows;
-    memcpy(x + 7, s, sizeof(double) * (size_t)k);
     if (!mo->tied) { /* the architecture's own symmetry (no penalty), translations included */
         sym_reg none = SYM_REG_INIT;
         int orbit = 0, alg = 0;
@@ -190,8 +185,6 @@ static int fd_at_end(const void *opts, const sym_probe_run *run, double *x)
     }
 cleanup:
     free(J);
-    free(s);
-    free(work);
     return rc;
 }
 

@@ -33,14 +33,7 @@ static void gd_init(void *opts) { ((gd_opts *)opts)->algebra = SYM_ALGEBRA_AUTO;
 
 static int gd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
-    sym_model *m = NULL;
-    sym_algebra alg;
-    int rc = sym_model_create(&m, &cfg->model);
-
-    if (!rc && sym_orbit_algebra(&alg, m, (sym_algebra)((const gd_opts *)opts)->algebra) < 0)
-        rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());
-    sym_model_free(m);
-    return rc;
+    return sym_algebra_check((sym_algebra)((const gd_opts *)opts)->algebra, cfg, msg);
 }
 
 static size_t gd_layout(void *opts, const sym_config *cfgs, int n)

@@ -203,35 +203,13 @@ int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, 
     SYM_TRY(sym_alloc_doubles(&J, (size_t)(d + t) * P));
     SYM_TRY(sym_symmetry_tangent_rows(J, m, alg, params));
     SYM_TRY(sym_translation_rows(J + (size_t)d * P, m, params));
-    SYM_TRY(sym_row_rank(dim, gap, J, d + t, (int)P));
+    SYM_TRY(sym_row_rank(dim, gap, NULL, J, d + t, (int)P));
 cleanup:
     free(J);
     return rc;
 }
 
-int sym_orbit_dimension(int *dim, double *gap, const sym_model *m, const sym_reg *reg,
-                        const double *params)
-{
-    int alg[SYM_MAX_LAYERS], d, rc = 0;
-    size_t P = sym_model_n_params(m);
-    double *J = NULL;
-
-    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
-    d = sym_symmetry_dim(m, alg);
-    *dim = 0;
-    if (gap)
-        *gap = INFINITY;
-    if (d == 0)
-        goto cleanup;
-    SYM_TRY(sym_alloc_doubles(&J, (size_t)d * P));
-    SYM_TRY(sym_symmetry_tangent_rows(J, m, alg, params));
-    SYM_TRY(sym_row_rank(dim, gap, J, d, (int)P));
-cleanup:
-    free(J);
-    return rc;
-}
-
-int sym_row_rank(int *rank, double *gap, const double *J, int rows, int cols)
+int sym_row_rank(int *rank, double *gap, double *sv, const double *J, int rows, int cols)
 {
     int k = rows < cols ? rows : cols, rc = 0;
     double *s = NULL, *work = NULL;
@@ -248,6 +226,8 @@ int sym_row_rank(int *rank, double *gap, const double *J, int rows, int cols)
         *rank += s[i] > SYM_ORBIT_RANK_TOL * s[0];
     if (gap && *rank < k)
         *gap = *rank == 0 ? NAN : s[*rank - 1] / fmax(s[*rank], 1e-300);
+    if (sv)
+        memcpy(sv, s, sizeof(double) * (size_t)k);
 cleanup:
     free(s);
     free(work);

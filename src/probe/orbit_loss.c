@@ -69,14 +69,7 @@ static int orbit_settle(void *opts, const int *given, sym_probe_msg *msg)
 
 static int orbit_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
-    sym_model *m = NULL;
-    sym_algebra alg;
-    int rc = sym_model_create(&m, &cfg->model);
-
-    if (!rc && sym_orbit_algebra(&alg, m, ((const orbit_opts *)opts)->o.algebra) < 0)
-        rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());
-    sym_model_free(m);
-    return rc;
+    return sym_algebra_check(((const orbit_opts *)opts)->o.algebra, cfg, msg);
 }
 
 static void orbit_dispose(void *opts)

@@ -24,6 +24,16 @@ int sym_autoencoder_weights(double **W, double **Wd, const sym_probe_run *run);
     {.name = "families", .type = SYM_SETTING_FAMILIES, .offset = offsetof(opts_t, field),    \
      .count_offset = offsetof(opts_t, count), .doc = what}
 
+/** The orbit algebra @p a resolves on the grid point's model (sym_orbit_algebra), or a complaint. */
+int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg);
+
+/**
+ * sigma(-u) = kappa - sigma(u): the constant a next bias absorbs when a unit's sign flips
+ * (sigmoid 1; the odd activations 0; the others have no such identity: 0, and the flip is
+ * measured as no symmetry).
+ */
+static inline double sym_flip_offset(sym_act a) { return a == SYM_ACT_SIGMOID ? 1.0 : 0.0; }
+
 /** Every family, in sym_group order. */
 void sym_all_families(sym_group *fams, int *n);
 /** "general, orthogonal, ..." of @p n families. */

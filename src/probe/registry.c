@@ -5,6 +5,7 @@
  */
 #include "probe_impl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const sym_probe_def *const sym_probe_builtins[] = {
@@ -31,6 +32,18 @@ const sym_probe_def *sym_probe_find(const char *name)
         if (strcmp(sym_probe_builtins[i]->name, name) == 0)
             return sym_probe_builtins[i];
     return NULL;
+}
+
+int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg)
+{
+    sym_model *m = NULL;
+    sym_algebra alg;
+    int rc = sym_model_create(&m, &cfg->model);
+
+    if (!rc && sym_orbit_algebra(&alg, m, a) < 0)
+        rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());
+    sym_model_free(m);
+    return rc;
 }
 
 void sym_all_families(sym_group *fams, int *n)

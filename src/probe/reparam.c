@@ -67,24 +67,16 @@ static void end_to_end(double *P, double *T, double *W, const sym_model *m, cons
     }
 }
 
-/*
- * The bias compensation of a sign flip: sigma(-u) = kappa - sigma(u) for sigmoid (kappa 1) and
- * softplus (kappa 2 ln 2 only up to |u|: not a symmetry), 0 for the odd activations.  A flipped
- * unit j of hidden layer h then feeds kappa - a_j, which the next bias absorbs:
- * b_{h+1} += kappa W_{h+1}[:, j] (the weights before the layer's transform).
- */
-static double flip_offset(sym_act a)
-{
-    return a == SYM_ACT_SIGMOID ? 1.0 : a == SYM_ACT_SOFTPLUS ? 2.0 * log(2.0) : 0.0;
-}
-
+/* The bias compensation of a sign flip (sym_flip_offset): a flipped unit j of hidden layer h
+ * feeds kappa - a_j, which the next bias absorbs: b_{h+1} += kappa W_{h+1}[:, j] (the weights
+ * before the layer's transform). */
 /* b_{h+1} of @p out += kappa W_{h+1} c, c_j = 1 where column j of the monomial K has a -1 */
 static int compensate(double *out, const sym_model *m, const double *before, int h, const double *K,
                       double *W)
 {
     const sym_model_opts *o = sym_model_get_opts(m);
     int n = o->widths[h + 1], nnext = o->widths[h + 2];
-    double kappa = flip_offset(o->act[h]), *b = sym_model_bias(m, out, h + 1);
+    double kappa = sym_flip_offset(o->act[h]), *b = sym_model_bias(m, out, h + 1);
 
     if (kappa == 0.0 || !b)
         return 0;

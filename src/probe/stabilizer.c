@@ -132,7 +132,7 @@ static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
         alg_dim = tied_keeps_so(o, &run->cfg->reg) ? o->widths[1] * (o->widths[1] - 1) / 2 : 0;
         if (alg_dim > 0) {
             SYM_TRY(tied_rows(&J, &rows, run->model, run->params));
-            SYM_TRY(sym_row_rank(&dim, &gap, J, rows, (int)sym_model_n_params(run->model)));
+            SYM_TRY(sym_row_rank(&dim, &gap, NULL, J, rows, (int)sym_model_n_params(run->model)));
         }
     } else {
         SYM_TRY(sym_symmetry_orbit(&alg_dim, &dim, &gap, run->model, &run->cfg->reg, run->params));

@@ -49,14 +49,7 @@ static void ts_init(void *opts)
 
 static int ts_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
-    sym_model *m = NULL;
-    sym_algebra alg;
-    int rc = sym_model_create(&m, &cfg->model);
-
-    if (!rc && sym_orbit_algebra(&alg, m, (sym_algebra)((const ts_opts *)opts)->algebra) < 0)
-        rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());
-    sym_model_free(m);
-    return rc;
+    return sym_algebra_check((sym_algebra)((const ts_opts *)opts)->algebra, cfg, msg);
 }
 
 static void ts_dispose(void *opts) { free(((ts_opts *)opts)->s); }

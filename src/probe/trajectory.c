@@ -16,17 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct traj_tensor {
-    char name[32];
-    int rows, cols; /* largest over the grid */
-    size_t off;     /* [snapshots x rows x cols] in the slice */
-} traj_tensor;
-
 typedef struct traj_opts {
     int every;
     int snaps;      /* most snapshots of any grid point */
     int n_tensors;
-    traj_tensor t[2 * SYM_MAX_LAYERS];
+    sym_tensor t[2 * SYM_MAX_LAYERS]; /* the union over the grid; offset: [snapshots x rows x cols] in the slice */
     double *epoch;  /* the snapshot axis (owned) */
 } traj_opts;
 
@@ -61,25 +55,12 @@ static size_t traj_layout(void *opts, const sym_config *cfgs, int n)
         sym_model *m = NULL;
 
         o->snaps = snaps_of(o, &cfgs[c].train) > o->snaps ? snaps_of(o, &cfgs[c].train) : o->snaps;
-        if (sym_model_create(&m, &cfgs[c].model) != 0)
-            continue;
-        for (int i = 0; i < sym_model_n_tensors(m); i++) {
-            const sym_tensor *t = sym_model_tensor(m, i);
-            int k = 0;
-
-            while (k < o->n_tensors && strcmp(o->t[k].name, t->name) != 0)
-                k++;
-            if (k == o->n_tensors && k < 2 * SYM_MAX_LAYERS) {
-                snprintf(o->t[k].name, sizeof(o->t[k].name), "%s", t->name);
-                o->n_tensors++;
-            }
-            o->t[k].rows = t->rows > o->t[k].rows ? t->rows : o->t[k].rows;
-            o->t[k].cols = t->cols > o->t[k].cols ? t->cols : o->t[k].cols;
-        }
+        if (sym_model_create(&m, &cfgs[c].model) == 0)
+            sym_tensor_union(o->t, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
         sym_model_free(m);
     }
     for (int k = 0; k < o->n_tensors; k++) {
-        o->t[k].off = off;
+        o->t[k].offset = off;
         off += (size_t)o->snaps * o->t[k].rows * o->t[k].cols;
     }
     free(o->epoch);
@@ -101,12 +82,12 @@ static int traj_schema(const void *opts, int team_size, sym_schema *s)
     sym_schema_axis(s, ax, SYM_SCHEMA_I64, o->snaps, o->epoch,
                     "epoch of each snapshot: 0, every, 2 every, ... (dimension scale)");
     for (int k = 0; k < o->n_tensors; k++) {
-        const traj_tensor *t = &o->t[k];
+        const sym_tensor *t = &o->t[k];
         long long d3[3] = {o->snaps, t->rows, t->cols};
         char path[SYM_SCHEMA_PATH];
 
         snprintf(path, sizeof(path), "/probes/trajectory/%s", t->name);
-        sym_schema_scale(sym_schema_measure(s, path, t->cols == 1 ? 2 : 3, d3, t->off, 1,
+        sym_schema_scale(sym_schema_measure(s, path, t->cols == 1 ? 2 : 3, d3, t->offset, 1,
                                             "%s %s every %d epochs [run, snapshot, %d x %d], "
                                             "row-major; NaN past a run's last epoch or shape",
                                             t->cols == 1 ? "bias" : "weight", t->name, o->every,
@@ -130,7 +111,7 @@ static void snap(traj_state *st, int s, const double *params)
 {
     for (int i = 0; i < sym_model_n_tensors(st->m); i++) {
         const sym_tensor *t = sym_model_tensor(st->m, i);
-        const traj_tensor *slot = NULL;
+        const sym_tensor *slot = NULL;
 
         for (int k = 0; k < st->o->n_tensors && !slot; k++)
             if (strcmp(st->o->t[k].name, t->name) == 0)
@@ -138,7 +119,7 @@ static void snap(traj_state *st, int s, const double *params)
         if (!slot || s >= st->o->snaps)
             continue;
         for (int r = 0; r < t->rows; r++)
-            memcpy(st->out + slot->off + ((size_t)s * slot->rows + r) * slot->cols,
+            memcpy(st->out + slot->offset + ((size_t)s * slot->rows + r) * slot->cols,
                    params + t->offset + (size_t)r * t->cols, sizeof(double) * (size_t)t->cols);
     }
     st->last = s;

@@ -24,16 +24,11 @@ _Static_assert(sizeof sym_record_weights_names / sizeof *sym_record_weights_name
                    SYM_RECORD_WEIGHTS_COUNT,
                "one name per record.weights value");
 
-typedef struct out_tensor {
-    char name[32];
-    int rows, cols; /* largest over configurations */
-} out_tensor;
-
 struct sym_output {
     sym_h5 *h5;
     const sym_job *job;
     int n_tensors, n_points;
-    out_tensor tensors[2 * SYM_MAX_LAYERS];
+    sym_tensor tensors[2 * SYM_MAX_LAYERS]; /* the union over configurations, largest shapes */
     double *pad; /* rows x cols / n_points scratch, NaN-filled per use */
     size_t pad_len;
     /* results received since the last checkpoint (deep copies) */
@@ -70,20 +65,7 @@ static int layout(sym_output *o)
         if (c > 0 && memcmp(&cfg->model, &job->configs[c - 1].model, sizeof(cfg->model)) == 0)
             continue;
         SYM_TRY(sym_model_create(&m, &cfg->model));
-        for (int i = 0; i < sym_model_n_tensors(m); i++) {
-            const sym_tensor *t = sym_model_tensor(m, i);
-            int k = 0;
-
-            while (k < o->n_tensors && strcmp(o->tensors[k].name, t->name) != 0)
-                k++;
-            if (k == o->n_tensors) {
-                SYM_ASSERT(k < 2 * SYM_MAX_LAYERS);
-                snprintf(o->tensors[k].name, sizeof(o->tensors[k].name), "%s", t->name);
-                o->n_tensors++;
-            }
-            o->tensors[k].rows = t->rows > o->tensors[k].rows ? t->rows : o->tensors[k].rows;
-            o->tensors[k].cols = t->cols > o->tensors[k].cols ? t->cols : o->tensors[k].cols;
-        }
+        sym_tensor_union(o->tensors, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
         sym_model_free(m);
         m = NULL;
     }
@@ -104,7 +86,7 @@ static int weights_group(sym_output *o, const char *group, const char *what)
     int rc = 0, n_runs = sym_job_n_runs(o->job);
 
     for (int i = 0; i < o->n_tensors; i++) {
-        const out_tensor *t = &o->tensors[i];
+        const sym_tensor *t = &o->tensors[i];
         char path[128], desc[320];
         long long dims[3] = {n_runs, t->rows, t->cols};
 
@@ -423,7 +405,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
         if (pass && job->record_weights != SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
             break;
         for (int k = 0; k < o->n_tensors; k++) {
-            const out_tensor *ot = &o->tensors[k];
+            const sym_tensor *ot = &o->tensors[k];
             size_t sz = (size_t)ot->rows * ot->cols;
             char path[128];
 

@@ -6,6 +6,7 @@
  * rate gradient flow predicts: dQ/dt = -4 lambda Q.
  */
 #include "check.h"
+#include "jobs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,9 +32,7 @@ static void run(sym_run_result *r, sym_job *job, const char *act, int bias, doub
              "record: {loss_every: %d}\nprobes: {conserved: {}}\n",
              act, bias ? "true" : "false", reg, lr, epochs,
              epochs / 10);
-    check_ok(sym_job_parse(job, text, strlen(text), "cons.yaml"));
-    check_ok(sym_run_execute(r, job, 0));
-    assert_int_equal(r->status, SYM_RUN_DONE);
+    sym_test_run0(job, r, text, "cons.yaml");
 }
 
 /* where a dataset's values sit in a run's measures, from the job's schema; *points: its last dimension */

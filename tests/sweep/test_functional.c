@@ -9,6 +9,7 @@
  * the data adds d_in + d_out to the excess.
  */
 #include "check.h"
+#include "jobs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,9 +29,7 @@ static void trained(sym_job *job, sym_run_result *r, const char *data, const cha
              "name: fd\nseeds: [7]\ndata: %s\nmodel: %s\n"
              "train: {optimizer: gd, lr: 0.02, epochs: 40}\nprobes: {functional_dimension: %s}\n",
              data, model, probe);
-    check_ok(sym_job_parse(job, text, strlen(text), "fd.yaml"));
-    check_ok(sym_run_execute(r, job, 0));
-    assert_int_equal(r->status, SYM_RUN_DONE);
+    sym_test_run0(job, r, text, "fd.yaml");
 }
 
 static void expect(const double *x, int rank, int orbit, const char *what)

@@ -11,6 +11,7 @@
  * negative controls build the points where the dimension must change.
  */
 #include "check.h"
+#include "jobs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,9 +31,7 @@ static void trained(sym_job *job, sym_run_result *r, const char *data, const cha
              "name: stab\nseeds: [5]\ndata: %s\nmodel: %s\nregularizer: %s\n"
              "train: {optimizer: gd, lr: 0.02, epochs: 30}\nprobes: {stabilizer: {}}\n",
              data, model, reg);
-    check_ok(sym_job_parse(job, text, strlen(text), "stab.yaml"));
-    check_ok(sym_run_execute(r, job, 0));
-    assert_int_equal(r->status, SYM_RUN_DONE);
+    sym_test_run0(job, r, text, "stab.yaml");
 }
 
 /* the probe again on other parameters of the same run */
