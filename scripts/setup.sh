@@ -3,6 +3,8 @@
 # Idempotent: when everything is installed it only asks dpkg (well under a second).
 #   scripts/setup.sh           build + test + analysis dependencies
 #   scripts/setup.sh --bench   also PyTorch (python3-torch), for bench/ baselines
+#   scripts/setup.sh --mpich   also MPICH and its HDF5 and ScaLAPACK builds (CI's second MPI);
+#                              Open MPI stays the default mpicc/mpiexec
 set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config git
@@ -14,10 +16,14 @@ pkgs=(
   python3 python3-numpy python3-h5py python3-matplotlib python3-scipy python3-pandas   # analysis and tests
   python3-venv python3-pip python3-setuptools   # the analysis package, installed offline in a test
   slurm-wlm munge                            # tests of the sbatch scripts on a real Slurm
+  help2man                                   # the man page, from the --help texts
 )
-if [ "${1:-}" = "--bench" ]; then
-  pkgs+=(python3-torch)
-fi
+case "${1:-}" in
+  --bench) pkgs+=(python3-torch) ;;
+  --mpich) pkgs+=(libmpich-dev mpich libhdf5-mpich-dev libscalapack-mpich-dev) ;;
+  "") ;;
+  *) echo "setup: unknown option '$1' (expected --bench or --mpich)" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

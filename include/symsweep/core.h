@@ -253,9 +253,12 @@ void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v,
 const char *sym_kernel_variant(void);
 /**
  * The BLAS in use: "<OpenBLAS config>; core <core>; kernels <variant>" (its
- * build, the core type it selected at run time, and symsweep's own kernels).
+ * build, the core type it selected at run time, and symsweep's own kernels);
+ * with MKL its version string, with any other BLAS the libraries it was built with.
  */
 const char *sym_blas_description(void);
+/** One BLAS thread per process (OpenBLAS, MKL; another BLAS keeps its own setting). */
+void sym_blas_single_thread(void);
 /**
  * A warning when OpenBLAS runs generic kernels on a CPU that has AVX2 or
  * AVX-512 (every BLAS call then runs at about half speed), else NULL.

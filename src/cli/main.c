@@ -5,8 +5,10 @@
 #include "symsweep/sweep.h"
 #include "symsweep/version.h"
 
-#include <cblas.h>
 #include <getopt.h>
+#ifndef SYM_SCALAPACK_TEXT
+#define SYM_SCALAPACK_TEXT "unknown"
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <mpi.h>
@@ -34,7 +36,8 @@ static const char usage[] =
     "  help [COMMAND], --help, -h   this text, or a command's options\n"
     "  help probes [NAME]  the probes, or one probe's settings and defaults\n"
     "  --version [--verbose]  version, git revision and HDF5 layout version; with\n"
-    "                      --verbose the BLAS (and the core it selected), HDF5 and MPI\n"
+    "                      --verbose the BLAS (and the core it selected), HDF5, MPI\n"
+    "                      and ScaLAPACK\n"
     "\n"
     "symsweep COMMAND --help lists a command's options.  Options take their value\n"
     "as the next argument or after '=' (--output=OUT.h5, -oOUT.h5); '--' ends them.\n"
@@ -548,7 +551,7 @@ int main(int argc, char **argv)
 {
     /* one BLAS thread per rank: ranks are the parallelism, and results must
      * not depend on a thread count */
-    openblas_set_num_threads(1);
+    sym_blas_single_thread();
     static const struct {
         const char *name, *help;
         int (*fn)(int, char **);
@@ -588,8 +591,8 @@ int main(int argc, char **argv)
 
             MPI_Get_library_version(mpi, &len); /* allowed before MPI_Init */
             mpi[strcspn(mpi, "\n,")] = '\0';
-            printf("BLAS: %s\nHDF5: %s\nMPI: %s\n", sym_blas_description(),
-                   sym_h5_library_version(), mpi);
+            printf("BLAS: %s\nHDF5: %s\nMPI: %s\nScaLAPACK: %s\n", sym_blas_description(),
+                   sym_h5_library_version(), mpi, SYM_SCALAPACK_TEXT);
             if (sym_blas_warning())
                 printf("warning: %s\n", sym_blas_warning());
         } else if (argc > 2) {

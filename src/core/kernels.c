@@ -495,12 +495,39 @@ void sym_kernel_adam(ADAM_ARGS)
     impl.adam(n, p, g, m, v, b1, b2, c1, c2, eps);
 }
 
+#if defined(SYM_HAVE_MKL)
+extern void MKL_Set_Num_Threads(int n);
+extern void MKL_Get_Version_String(char *buf, int len);
+#endif
+#ifndef SYM_BLAS_LIBRARY_TEXT
+#define SYM_BLAS_LIBRARY_TEXT "unknown"
+#endif
+
+void sym_blas_single_thread(void)
+{
+#if defined(SYM_HAVE_OPENBLAS)
+    openblas_set_num_threads(1);
+#elif defined(SYM_HAVE_MKL)
+    MKL_Set_Num_Threads(1);
+#endif
+}
+
 const char *sym_blas_description(void)
 {
     static char buf[512];
 
+#if defined(SYM_HAVE_OPENBLAS)
     snprintf(buf, sizeof(buf), "%s; core %s; kernels %s", openblas_get_config(),
              openblas_get_corename(), sym_kernel_variant());
+#elif defined(SYM_HAVE_MKL)
+    char v[256];
+
+    MKL_Get_Version_String(v, (int)sizeof(v));
+    snprintf(buf, sizeof(buf), "%s; kernels %s", v, sym_kernel_variant());
+#else
+    snprintf(buf, sizeof(buf), "%s (not OpenBLAS or MKL: its threads are its own to set); kernels %s",
+             SYM_BLAS_LIBRARY_TEXT, sym_kernel_variant());
+#endif
     return buf;
 }
 
@@ -525,6 +552,10 @@ const char *sym_blas_warning_for(const char *core, int avx2, int avx512)
 
 const char *sym_blas_warning(void)
 {
+#if defined(SYM_HAVE_OPENBLAS)
     return sym_blas_warning_for(openblas_get_corename(), __builtin_cpu_supports("avx2"),
                                 __builtin_cpu_supports("avx512f"));
+#else
+    return NULL;
+#endif
 }

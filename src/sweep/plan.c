@@ -188,7 +188,11 @@ int sym_plan_team_size(const sym_job *job)
             if (!p->def->team || !p->def->team_need)
                 continue;
             p->def->team_need(p->opts, m, &need);
-            /* auto: the smallest team that fits the memory budget per rank */
+            /* auto: the smallest team that fits the memory budget per rank (one rank
+             * without ScaLAPACK) */
+#ifndef SYM_HAVE_SCALAPACK
+            t = 1;
+#endif
             for (int q = 1; t == 0; q++) {
                 size_t b = need.kind == SYM_TEAM_SVD ? sym_team_svd_bytes((int)need.m, (int)need.n, q)
                                                      : sym_team_syev_bytes((int)need.n, q);

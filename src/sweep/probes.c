@@ -136,6 +136,11 @@ static int get_team(ctx *c, const node *m, const char *path, int *out)
     sym_yaml_join(key, sizeof(key), path, "team");
     if (sym_yaml_parse_long(v, &x) || x < 1 || x > 4096)
         return sym_yaml_expected(c, v, key, "a number of ranks from 1 to 4096, or auto");
+#ifndef SYM_HAVE_SCALAPACK
+    if (x > 1)
+        return sym_yaml_expected(c, v, key, "1 or auto: this symsweep was built without ScaLAPACK "
+                                            "(-DSYM_SCALAPACK=OFF), so a team is one rank");
+#endif
     *out = (int)x;
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <lapacke.h>
 
+#ifdef SYM_HAVE_SCALAPACK
 /* BLACS and ScaLAPACK (Fortran interfaces; C ones for BLACS and pdgemr2d) */
 extern int Csys2blacs_handle(MPI_Comm comm);
 extern void Cfree_blacs_system_handle(int handle);
@@ -45,6 +46,7 @@ extern void pdgesvd_(const char *jobu, const char *jobvt, const int *m, const in
                      const int *ia, const int *ja, const int *desca, double *s, double *u,
                      const int *iu, const int *ju, const int *descu, double *vt, const int *ivt,
                      const int *jvt, const int *descvt, double *work, const int *lwork, int *info);
+#endif
 
 void sym_team_grid_shape(int size, int *pr, int *pc)
 {
@@ -63,21 +65,9 @@ int sym_team_block(int n, int procs)
     return nb > 32 ? 32 : nb < 1 ? 1 : nb;
 }
 
-/* agree on failure: every rank of the team learns whether any failed, so
- * none enters a collective the others have left */
-static int agree(int rc, MPI_Comm comm)
-{
-    int mine = rc < 0, any = 0;
-
-    MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm);
-    if (any && rc == 0)
-        return sym_err_set(SYM_EMPI, __FILE__, __LINE__, "another rank of the team failed");
-    return rc;
-}
-
 int sym_team_open(sym_team *t, MPI_Comm comm)
 {
-    int rc = 0, nr, nc;
+    int rc = 0;
 
     memset(t, 0, sizeof(*t));
     t->comm = comm;
@@ -85,6 +75,14 @@ int sym_team_open(sym_team *t, MPI_Comm comm)
     MPI_Comm_rank(comm, &t->rank);
     MPI_Comm_size(comm, &t->size);
     sym_team_grid_shape(t->size, &t->pr, &t->pc);
+#ifndef SYM_HAVE_SCALAPACK
+    if (t->size > 1)
+        SYM_FAIL(SYM_EINVAL, "a team of %d ranks needs ScaLAPACK, and this symsweep was built "
+                 "without it (-DSYM_SCALAPACK=OFF): set the probe's team to 1", t->size);
+    t->open = 1;
+#else
+    int nr, nc;
+
     t->sys = Csys2blacs_handle(comm);
     /* each gridinit takes the system handle and replaces it by the grid's context */
     t->ctxt = t->sys;
@@ -100,6 +98,7 @@ int sym_team_open(sym_team *t, MPI_Comm comm)
                  t->pc, t->size);
     Cblacs_gridinfo(t->ctxt, &nr, &nc, &t->myrow, &t->mycol);
     t->open = 1;
+#endif
 cleanup:
     if (rc < 0)
         sym_team_close(t);
@@ -108,6 +107,7 @@ cleanup:
 
 void sym_team_close(sym_team *t)
 {
+#ifdef SYM_HAVE_SCALAPACK
     int *c[4] = {&t->ctxt, &t->ctxt_col, &t->ctxt_row, &t->ctxt_root};
 
     for (int k = 0; k < 4; k++)
@@ -117,14 +117,9 @@ void sym_team_close(sym_team *t)
         }
     if (t->open || t->sys)
         Cfree_blacs_system_handle(t->sys);
+#endif
     t->open = 0;
     t->sys = 0;
-}
-
-/* global index of local index k in a block-cyclic dimension */
-static int global_index(int k, int nb, int me, int procs)
-{
-    return (k / nb) * nb * procs + me * nb + k % nb;
 }
 
 size_t sym_team_syev_bytes(int n, int size)
@@ -138,6 +133,19 @@ size_t sym_team_syev_bytes(int n, int size)
      * workspace (about 2 n^2 / T + O(n nb)); per rank, rounded up */
     loc = ((double)n * ((n + size - 1) / size + nb)) +
           4.0 * ((double)(n / pr + nb) * (n / pc + nb)) + 2.0 * n * n / size + 64.0 * n * nb;
+    return (size_t)(8.0 * loc) + ((size_t)1 << 20);
+}
+
+size_t sym_team_svd_bytes(int m, int n, int size)
+{
+    int pr, pc, nb;
+    double loc;
+
+    sym_team_grid_shape(size, &pr, &pc);
+    nb = sym_team_block(m > n ? m : n, pr > pc ? pr : pc);
+    loc = ((double)((m + size - 1) / size + nb) * n) +
+          ((double)(m / pr + nb) * (n / pc + nb)) + 2.0 * ((double)(n / pr + nb) * (n / pc + nb)) +
+          2.0 * (double)n * n / size + 64.0 * (double)(m > n ? m : n) * nb;
     return (size_t)(8.0 * loc) + ((size_t)1 << 20);
 }
 
@@ -175,6 +183,61 @@ int sym_team_syev(double *w, double *Zout, int want_vectors, sym_team *t, int n,
     if (t->size == 1)
         return syev_alone(w, Zout, want_vectors, n, fn, ctx);
     return sym_team_syev_scalapack(w, Zout, want_vectors, t, n, fn, ctx);
+}
+
+#ifndef SYM_HAVE_SCALAPACK
+int sym_team_syev_scalapack(double *w, double *Zout, int want_vectors, sym_team *t, int n,
+                            sym_column_fn fn, void *ctx)
+{
+    (void)w, (void)Zout, (void)want_vectors, (void)t, (void)n, (void)fn, (void)ctx;
+    return sym_err_set(SYM_EINVAL, __FILE__, __LINE__,
+                       "the ScaLAPACK eigensolver: this symsweep was built without ScaLAPACK "
+                       "(-DSYM_SCALAPACK=OFF)");
+}
+
+/* without ScaLAPACK, a team is one rank (sym_team_open refuses more): LAPACK's SVD */
+int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_row_fn fn, void *ctx)
+{
+    double *A = NULL, *superb = NULL;
+    lapack_int info;
+    int rc = 0;
+
+    SYM_ASSERT(t->size == 1);
+    if (m < n)
+        SYM_FAIL(SYM_EINVAL, "team SVD of a %d x %d matrix: needs at least as many rows as columns",
+                 m, n);
+    SYM_TRY(sym_alloc_doubles(&A, (size_t)m * n));
+    SYM_TRY(sym_alloc_doubles(&superb, (size_t)n));
+    for (int i = 0; i < m; i++)
+        SYM_TRY(fn(ctx, i, A + (size_t)i * n));
+    info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', Vt ? 'S' : 'N', m, n, A, n, s, NULL, 1, Vt, n,
+                          superb);
+    SYM_ASSERT(info >= 0);
+    if (info > 0)
+        SYM_FAIL(SYM_ENUMERIC, "dgesvd: the SVD did not converge (info %d) on a %d x %d matrix",
+                 (int)info, m, n);
+cleanup:
+    free(A);
+    free(superb);
+    return rc;
+}
+#else
+/* agree on failure: every rank of the team learns whether any failed, so
+ * none enters a collective the others have left */
+static int agree(int rc, MPI_Comm comm)
+{
+    int mine = rc < 0, any = 0;
+
+    MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (any && rc == 0)
+        return sym_err_set(SYM_EMPI, __FILE__, __LINE__, "another rank of the team failed");
+    return rc;
+}
+
+/* global index of local index k in a block-cyclic dimension */
+static int global_index(int k, int nb, int me, int procs)
+{
+    return (k / nb) * nb * procs + me * nb + k % nb;
 }
 
 int sym_team_syev_scalapack(double *w, double *Zout, int want_vectors, sym_team *t, int n,
@@ -257,19 +320,6 @@ cleanup:
     return rc;
 }
 
-size_t sym_team_svd_bytes(int m, int n, int size)
-{
-    int pr, pc, nb;
-    double loc;
-
-    sym_team_grid_shape(size, &pr, &pc);
-    nb = sym_team_block(m > n ? m : n, pr > pc ? pr : pc);
-    loc = ((double)((m + size - 1) / size + nb) * n) +
-          ((double)(m / pr + nb) * (n / pc + nb)) + 2.0 * ((double)(n / pr + nb) * (n / pc + nb)) +
-          2.0 * (double)n * n / size + 64.0 * (double)(m > n ? m : n) * nb;
-    return (size_t)(8.0 * loc) + ((size_t)1 << 20);
-}
-
 int sym_team_svd(double *s, double *Vt, sym_team *t, int m, int n, sym_row_fn fn, void *ctx)
 {
     int rc = 0, info = 0, zero = 0, one = 1, nb = sym_team_block(m > n ? m : n, t->pr > t->pc ? t->pr : t->pc);
@@ -343,3 +393,4 @@ cleanup:
     free(VtCol);
     return rc;
 }
+#endif /* SYM_HAVE_SCALAPACK */

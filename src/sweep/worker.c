@@ -146,6 +146,7 @@ int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
     char *buf[2] = {NULL, NULL};
     size_t cap[2] = {0, 0}, len = 0;
     MPI_Request send_req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL}, work_req = MPI_REQUEST_NULL;
+    MPI_Status sent[2];
     sym_run_result r = {0};
     work_header h;
 
@@ -218,7 +219,7 @@ int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
         nxt = tmp;
     }
 cleanup:
-    MPI_Waitall(2, send_req, MPI_STATUSES_IGNORE);
+    MPI_Waitall(2, send_req, sent); /* (MPICH's MPI_STATUSES_IGNORE trips gcc's bounds check) */
     sym_run_result_dispose(&r);
     free(buf[0]);
     free(buf[1]);

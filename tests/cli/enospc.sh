@@ -43,7 +43,7 @@ for np in 1 3; do
   if [ $np = 1 ]; then
     "$exe" run "$tmp/big.yaml" -o "$mnt/o.h5" --no-space-check > "$tmp/out" 2> "$tmp/err"; rc=$?
   else
-    "$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/big.yaml" -o "$mnt/o.h5" --no-space-check \
+    "$mpiexec" $npflag 3 "$exe" run "$tmp/big.yaml" -o "$mnt/o.h5" --no-space-check \
       > "$tmp/out" 2> "$tmp/err.all"; rc=$?
     grep "symsweep" "$tmp/err.all" > "$tmp/err" # the launcher adds its own banner
   fi

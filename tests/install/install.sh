@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# cmake --install into a scratch prefix: the program, the public headers, the pkg-config file
-# and the example plug-in; then the example is built against the installed headers only
-# (pkg-config --cflags symsweep) and the installed program loads it.
+# cmake --install into a scratch prefix: the program, the public headers, the pkg-config file,
+# the CMake package, the man page, the bash completion and the example plug-in; then the
+# example is built against the installed headers only, with pkg-config (--cflags symsweep) and
+# with CMake (find_package(symsweep) + symsweep_add_probe in a consumer project), and the
+# installed program loads both; the man page renders with every command, the completion
+# completes commands, options, files and probe names.
 #   install.sh BUILD_DIR CC
 set -u
 build=$1; cc=$2
@@ -31,5 +34,52 @@ YAML
   { echo "FAIL: the installed symsweep does not run the plug-in"; cat "$tmp/log"; fail=1; }
 "$tmp/prefix/bin/symsweep" summary "$tmp/out.h5" | grep -q layer_norm_max ||
   { echo "FAIL: layer_norm_max not in summary"; fail=1; }
-[ $fail -eq 0 ] && echo "install: the installed headers build the example plug-in; the installed program runs it"
+
+# a consumer project: find_package(symsweep) and symsweep_add_probe, nothing but the prefix
+mkdir -p "$tmp/consumer"
+cp "$ex" "$tmp/consumer/"
+cat > "$tmp/consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(consumer C)
+find_package(symsweep 0.1 REQUIRED)
+symsweep_add_probe(layer_norms layer_norms.c)
+target_compile_options(layer_norms PRIVATE -Wall -Wextra -Werror)
+file(WRITE ${CMAKE_BINARY_DIR}/found.txt "${symsweep_PROBE_API_VERSION} ${symsweep_EXECUTABLE}")
+CMAKE
+cmake -S "$tmp/consumer" -B "$tmp/consumer/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_COMPILER="$cc" \
+      > "$tmp/log" 2>&1 && cmake --build "$tmp/consumer/build" >> "$tmp/log" 2>&1 ||
+  { echo "FAIL: a CMake project does not build the example with find_package(symsweep)"; cat "$tmp/log"; exit 1; }
+api=$(sed -n 's/#define SYM_PROBE_API_VERSION \([0-9]*\).*/\1/p' "$tmp/prefix/include/symsweep/probe_api.h")
+[ "$(cat "$tmp/consumer/build/found.txt")" = "$api $tmp/prefix/bin/symsweep" ] ||
+  { echo "FAIL: the package's variables: $(cat "$tmp/consumer/build/found.txt"), want '$api $tmp/prefix/bin/symsweep'"; fail=1; }
+sed -i "s|layer_norms.so|$tmp/consumer/build/layer_norms.so|" "$tmp/job.yaml"
+"$tmp/prefix/bin/symsweep" run "$tmp/job.yaml" -o "$tmp/out2.h5" -q > "$tmp/log" 2>&1 &&
+  "$tmp/prefix/bin/symsweep" summary "$tmp/out2.h5" | grep -q layer_norm_max ||
+  { echo "FAIL: the plug-in built by CMake does not run"; cat "$tmp/log"; fail=1; }
+
+# the man page: every command's options and the probes, rendered by man
+man1="$tmp/prefix/share/man/man1/symsweep.1"
+if [ -e "$man1" ]; then
+  page=$(MANWIDTH=100 man -l "$man1" 2>/dev/null || cat "$man1")
+  for want in "SYMSWEEP(1)" COMMANDS "--checkpoint-every" "--shard" "--resume" PROBES hessian; do
+    grep -qF -- "$want" <<< "$page" || { echo "FAIL: the man page lacks '$want'"; fail=1; }
+  done
+elif command -v help2man > /dev/null; then
+  echo "FAIL: help2man is here but no man page was installed"; fail=1
+else
+  echo "install: help2man not installed, no man page to check"
+fi
+
+# bash completion
+comp="$tmp/prefix/share/bash-completion/completions/symsweep"
+[ -e "$comp" ] || { echo "FAIL: the bash completion is not installed"; exit 1; }
+mkdir "$tmp/c" && touch "$tmp/c/a.h5" "$tmp/c/b.yaml" "$tmp/c/d.txt"
+got=$(cd "$tmp/c" && bash -c '
+  source "$1"; exe=$2
+  t() { COMP_WORDS=("$exe" "$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _symsweep; echo "${COMPREPLY[*]}"; }
+  t va; t run --chec; t run ""; t status ""; t run b.yaml -o ""; t help probes hess; t merge --f' _ "$comp" "$tmp/prefix/bin/symsweep")
+want=$'validate\n--checkpoint-every\nb.yaml\na.h5\na.h5\nhessian\n--force'
+[ "$got" = "$want" ] || { echo "FAIL: completion:"; diff <(echo "$want") <(echo "$got"); fail=1; }
+
+[ $fail -eq 0 ] && echo "install: the installed headers build the example plug-in (pkg-config and CMake); the installed program runs both; man page and completion work"
 exit $fail

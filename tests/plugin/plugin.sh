@@ -37,7 +37,7 @@ probes:
   layer_norms: {plugin: layer_norms.so, p: 3}
 YAML
 check "run on 1 rank" "$exe" run "$tmp/plug/job.yaml" -o "$tmp/p1.h5" -q
-check "run on 3 ranks" "$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/plug/job.yaml" -o "$tmp/p3.h5" -q
+check "run on 3 ranks" "$mpiexec" $npflag 3 "$exe" run "$tmp/plug/job.yaml" -o "$tmp/p3.h5" -q
 check "values" "$py" - "$tmp/p1.h5" "$tmp/p3.h5" <<'PY'
 import sys, h5py, numpy as np
 a, b = (h5py.File(p, "r") for p in sys.argv[1:])
@@ -69,7 +69,7 @@ grep -q "layer_norm_max" "$tmp/out" || { echo "FAIL: summary does not show layer
 # beside a built-in team probe: the plug-in comes after it in the job, its values still go
 # before the team probes' slice
 sed 's/  orbit_loss: {directions: 2, points: 5}/  hessian: {}/' "$tmp/plug/job.yaml" > "$tmp/plug/team.yaml"
-check "with a team probe, 3 ranks" "$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/plug/team.yaml" -o "$tmp/pt.h5" -q
+check "with a team probe, 3 ranks" "$mpiexec" $npflag 3 "$exe" run "$tmp/plug/team.yaml" -o "$tmp/pt.h5" -q
 check "with a team probe: values" "$py" - "$tmp/pt.h5" "$tmp/p1.h5" <<'PY'
 import sys, h5py, numpy as np
 t, a = (h5py.File(p, "r") for p in sys.argv[1:])

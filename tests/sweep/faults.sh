@@ -87,7 +87,7 @@ PY
 }
 
 resume_and_compare() { # resume_and_compare FILE WHAT
-  "$mpiexec" $npflag 3 --oversubscribe "$exe" run faults_job.yaml -o "$1" -q --resume ||
+  "$mpiexec" $npflag 3 "$exe" run faults_job.yaml -o "$1" -q --resume ||
     { echo "FAIL: $2: resume"; fail=1; }
   same_as_full "$1" "$2"
 }
@@ -95,7 +95,7 @@ resume_and_compare() { # resume_and_compare FILE WHAT
 # 1. a stop signal to one worker (not rank 0, not the launcher)
 for sig in TERM USR1; do
   rm -f w.h5*
-  "$mpiexec" $npflag 3 --oversubscribe "$exe" run faults_job.yaml -o w.h5 --progress-every 0.05 >/dev/null 2>log &
+  "$mpiexec" $npflag 3 "$exe" run faults_job.yaml -o w.h5 --progress-every 0.05 >/dev/null 2>log &
   mp=$!
   wait_runs log 20 $mp
   w=$(rank_pid $mp 2) || { echo "FAIL: no pid for rank 2"; fail=1; }
@@ -110,7 +110,7 @@ done
 # 6. a hung worker (SIGSTOP): named, checkpointed, 75 within a bounded time
 rm -f h.h5*
 start=$(date +%s)
-"$mpiexec" $npflag 3 --oversubscribe "$exe" run faults_job.yaml -o h.h5 --progress-every 0.05 --task-timeout 2 >/dev/null 2>log &
+"$mpiexec" $npflag 3 "$exe" run faults_job.yaml -o h.h5 --progress-every 0.05 --task-timeout 2 >/dev/null 2>log &
 mp=$!
 wait_runs log 20 $mp
 w=$(rank_pid $mp 1)
@@ -158,16 +158,20 @@ resume_and_compare i.h5 "SIGINT"
 
 # 7b. SIGTERM and SIGINT to the launcher: it passes a TERM on to the ranks,
 # which checkpoint.  (Open MPI's mpirun then exits 1 whatever its ranks
-# said; slurm/symsweep.sbatch reads the record to requeue.  Documented in
-# docs/reliability.md.)
+# said; MPICH's Hydra exits 75 or, about half the time, 0 although rank 0
+# exited 75; slurm/symsweep.sbatch reads the record to requeue.  Documented
+# in docs/reliability.md.)
+hydra=0
+"$mpiexec" --version 2>&1 | grep -q HYDRA && hydra=1
 for sig in TERM INT; do
   rm -f m.h5*
-  "$mpiexec" $npflag 3 --oversubscribe "$exe" run faults_job.yaml -o m.h5 --progress-every 0.05 >/dev/null 2>log &
+  "$mpiexec" $npflag 3 "$exe" run faults_job.yaml -o m.h5 --progress-every 0.05 >/dev/null 2>log &
   mp=$!
   wait_runs log 20 $mp
   kill -$sig $mp
   wait $mp; rc=$?
-  [ $rc -ne 0 ] || { echo "FAIL: SIG$sig to the launcher: exit 0"; fail=1; }
+  [ $rc -ne 0 ] || [ $hydra -eq 1 ] || { echo "FAIL: SIG$sig to the launcher: exit 0"; fail=1; }
+  [ $hydra -eq 0 ] || [ $rc -eq 0 ] || [ $rc -eq 75 ] || { echo "FAIL: SIG$sig to Hydra: exit $rc"; fail=1; }
   interrupted m.h5 "SIG$sig to the launcher"
   resume_and_compare m.h5 "SIG$sig to the launcher"
 done

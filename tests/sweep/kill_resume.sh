@@ -96,7 +96,7 @@ sed 's/count: 40/count: 100/' "$tmp/job.yaml" > "$tmp/big.yaml"
 "$exe" run "$tmp/big.yaml" -o "$tmp/full.h5" -q --force || { echo "FAIL: uninterrupted big run"; fail=1; }
 cp "$tmp/big.yaml" "$tmp/job.yaml"
 rm -f "$tmp/u.h5"
-"$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/job.yaml" -o "$tmp/u.h5" --progress-every 0.05 2>"$tmp/log" >/dev/null &
+"$mpiexec" $npflag 3 "$exe" run "$tmp/job.yaml" -o "$tmp/u.h5" --progress-every 0.05 2>"$tmp/log" >/dev/null &
 pid=$!
 wait_runs "$tmp/log" 40 $pid
 kill -USR1 $pid
@@ -104,7 +104,7 @@ wait $pid
 rc=$?
 [ $rc -eq 75 ] || { echo "FAIL: SIGUSR1 through mpirun: exit $rc, want 75"; fail=1; }
 compare "$tmp/u.h5" partial || fail=1
-"$mpiexec" $npflag 2 --oversubscribe "$exe" run "$tmp/job.yaml" -o "$tmp/u.h5" -q --resume || { echo "FAIL: MPI resume"; fail=1; }
+"$mpiexec" $npflag 2 "$exe" run "$tmp/job.yaml" -o "$tmp/u.h5" -q --resume || { echo "FAIL: MPI resume"; fail=1; }
 compare "$tmp/u.h5" || fail=1
 
 # resuming a finished file runs nothing; a different job is refused

@@ -25,7 +25,7 @@ YAML
 fail=0
 "$exe" run "$tmp/job.yaml" -o "$tmp/r1.h5" --quiet || fail=1
 for n in 2 4; do
-  "$mpiexec" $npflag $n --oversubscribe "$exe" run "$tmp/job.yaml" -o "$tmp/r$n.h5" --quiet || fail=1
+  "$mpiexec" $npflag $n "$exe" run "$tmp/job.yaml" -o "$tmp/r$n.h5" --quiet || fail=1
 done
 [ $fail -eq 0 ] || { echo "FAIL: a run did not complete"; exit 1; }
 "$py" - "$tmp/r1.h5" "$tmp/r2.h5" "$tmp/r4.h5" <<'PY' || fail=1

@@ -74,7 +74,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for j in jobs:
             out = os.path.join(tmp, os.path.basename(j) + ".h5")
-            r = subprocess.run([MPIEXEC, NPFLAG, "3", "--oversubscribe", EXE, "run", j, "-o", out, "-q"],
+            r = subprocess.run([MPIEXEC, NPFLAG, "3", EXE, "run", j, "-o", out, "-q"],
                                cwd=SRC, capture_output=True, text=True, env=env)
             if r.returncode != 0:
                 print("FAIL: %s: exit %d\n%s" % (j, r.returncode, r.stderr[-2000:]))

@@ -19,7 +19,7 @@ for job in "$src"/jobs/*.yaml; do
   ran=$((ran + 1))
   "$exe" run "$job" -o "$tmp/$name.1.h5" -q > "$tmp/log" 2>&1 ||
     { echo "FAIL: $name on 1 rank"; tail -20 "$tmp/log"; fail=1; continue; }
-  "$mpiexec" $npflag 3 --oversubscribe "$exe" run "$job" -o "$tmp/$name.3.h5" -q > "$tmp/log" 2>&1 ||
+  "$mpiexec" $npflag 3 "$exe" run "$job" -o "$tmp/$name.3.h5" -q > "$tmp/log" 2>&1 ||
     { echo "FAIL: $name on 3 ranks"; tail -20 "$tmp/log"; fail=1; continue; }
   "$exe" summary "$tmp/$name.3.h5" > /dev/null 2>"$tmp/log" || { echo "FAIL: summary of $name"; cat "$tmp/log"; fail=1; }
   "$py" - "$tmp/$name.1.h5" "$tmp/$name.3.h5" <<'PY' || { echo "FAIL: $name differs between 1 and 3 ranks"; fail=1; }

@@ -4,9 +4,12 @@
 # value, on 3 and 5 ranks (the team size, hence the grid, comes from the job);
 # teams of 1 on 1 and 3 ranks likewise; teams of 2 agree with teams of 1 to
 # 1e-10; too few ranks for the team is an error before any output.
-#   team_sweep.sh SYMSWEEP MPIEXEC NPFLAG PYTHON
+# In a build without ScaLAPACK (SCALAPACK=0) teams are one rank: team: 2 is
+# refused by validate with the setting's line, and teams of 1 are checked
+# alone against the same closed forms (LAPACK's dgesvd in place of pdgesvd).
+#   team_sweep.sh SYMSWEEP MPIEXEC NPFLAG PYTHON [SCALAPACK=1]
 set -u
-exe=$1 mpiexec=$2 npflag=$3 py=$4
+exe=$1 mpiexec=$2 npflag=$3 py=$4 scalapack=${5:-1}
 . "$(dirname "$0")/../support/mpi_env.sh"
 fail=0
 job() { # job TEAM FILE
@@ -28,16 +31,25 @@ YAML
 }
 job 2 "$tmp/t2.yaml"
 job 1 "$tmp/t1.yaml"
-"$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n3.h5" --quiet || fail=1
-"$mpiexec" $npflag 5 --oversubscribe "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n5.h5" --quiet || fail=1
 "$exe" run "$tmp/t1.yaml" -o "$tmp/t1n1.h5" --quiet || fail=1
-"$mpiexec" $npflag 3 --oversubscribe "$exe" run "$tmp/t1.yaml" -o "$tmp/t1n3.h5" --quiet || fail=1
-# one process cannot host a team of 2: exit 2, a clear message, no file
-"$exe" run "$tmp/t2.yaml" -o "$tmp/none.h5" --quiet 2> "$tmp/err"; rc=$?
-if [ $rc -ne 2 ] || [ -e "$tmp/none.h5" ] || ! grep -q "teams of 2 ranks but the sweep has 1 worker" "$tmp/err"; then
-  echo "FAIL: team of 2 on one process: exit $rc, $(cat "$tmp/err")"; fail=1
+"$mpiexec" $npflag 3 "$exe" run "$tmp/t1.yaml" -o "$tmp/t1n3.h5" --quiet || fail=1
+if [ "$scalapack" = 0 ]; then
+  "$exe" validate "$tmp/t2.yaml" 2> "$tmp/err"; rc=$?
+  line=$(grep -n "hessian:" "$tmp/t2.yaml" | cut -d: -f1)
+  if [ $rc -ne 2 ] || ! grep -q "t2.yaml:$line:.*probes.hessian.team.*without ScaLAPACK" "$tmp/err"; then
+    echo "FAIL: team of 2 without ScaLAPACK: exit $rc, $(cat "$tmp/err")"; fail=1
+  fi
+  cp "$tmp/t1n1.h5" "$tmp/t2n3.h5"; cp "$tmp/t1n3.h5" "$tmp/t2n5.h5"  # the checks below, teams of 1
+else
+  "$mpiexec" $npflag 3 "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n3.h5" --quiet || fail=1
+  "$mpiexec" $npflag 5 "$exe" run "$tmp/t2.yaml" -o "$tmp/t2n5.h5" --quiet || fail=1
+  # one process cannot host a team of 2: exit 2, a clear message, no file
+  "$exe" run "$tmp/t2.yaml" -o "$tmp/none.h5" --quiet 2> "$tmp/err"; rc=$?
+  if [ $rc -ne 2 ] || [ -e "$tmp/none.h5" ] || ! grep -q "teams of 2 ranks but the sweep has 1 worker" "$tmp/err"; then
+    echo "FAIL: team of 2 on one process: exit $rc, $(cat "$tmp/err")"; fail=1
+  fi
 fi
-"$py" - "$tmp" <<'PY' || fail=1
+"$py" - "$tmp" "$scalapack" <<'PY' || fail=1
 import sys, h5py, numpy as np
 d = sys.argv[1]
 def walk(g, p=''):
@@ -65,10 +77,11 @@ for p, q in (('t2n3', 't2n5'), ('t1n1', 't1n3')):
     ok &= not bad
 a, b = h5py.File(f'{d}/t2n3.h5'), h5py.File(f'{d}/t1n1.h5')
 assert (a['runs/status'][:] == 1).all() and (b['runs/status'][:] == 1).all(), 'not all runs done'
-assert (a['runs/metrics/hessian_team_size'][:] == 2).all() and (b['runs/metrics/hessian_team_size'][:] == 1).all()
+team = 2 if sys.argv[2] != '0' else 1
+assert (a['runs/metrics/hessian_team_size'][:] == team).all() and (b['runs/metrics/hessian_team_size'][:] == 1).all()
 e2, e1 = a['probes/hessian/eigenvalues'][:], b['probes/hessian/eigenvalues'][:]
 rel = np.nanmax(np.abs(e2 - e1) / np.nanmax(np.abs(e1), axis=1, keepdims=True))
-print(f'team of 2 vs team of 1: eigenvalues agree to {rel:.2e} relative')
+print(f'team of {team} vs team of 1: eigenvalues agree to {rel:.2e} relative')
 ok &= rel <= 1e-10
 for k in ('hessian_zero_count', 'hessian_orbit_dim', 'discovery_dimension'):
     ok &= np.array_equal(a['runs/metrics/' + k][:], b['runs/metrics/' + k][:])
