@@ -108,7 +108,7 @@ int main(int argc, char **argv)
     double rate;
 
     MPI_Init(&argc, &argv);
-    openblas_set_num_threads(1); /* one core per rank, as symsweep runs */
+    sym_blas_single_thread(); /* one core per rank, as symsweep runs */
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size != 2) {

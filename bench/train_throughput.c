@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     /* per step: forward 2 GEMMs, backward 3 (dW2, dA1, dW1), 2 n D k flops each */
     const double flops_step = 5.0 * 2.0 * n * D * k;
 
-    openblas_set_num_threads(1);
+    sym_blas_single_thread();
     memset(&dopt, 0, sizeof(dopt));
     dopt.kind = SYM_DATA_SUBSPACE;
     dopt.dim = D;

@@ -153,6 +153,7 @@ enum {
     SYM_STREAM_ORBIT_PERPENDICULAR = 0x50000, /**< + direction number */
     SYM_STREAM_HESSIAN = 0x70000,             /**< HVP checks, then the gauge direction */
     SYM_STREAM_TANGENT_SLICE = 0x80000,       /**< + direction number */
+    SYM_STREAM_HESSIAN_LANCZOS = 0x90000,     /**< start vectors, orbit checks; + 16 + SLQ sample */
     SYM_STREAM_DISCOVERY = 0x100000           /**< + condition batch */
 };
 
@@ -270,6 +271,30 @@ const char *sym_blas_warning_for(const char *core, int avx2, int avx512);
 void sym_eye(double *out, int n);
 /** A [n x n] <- (A + A^T) / 2 in place. */
 void sym_symmetrize(double *A, int n);
+
+/** y = A x for a symmetric operator known only by its products (0 or < 0 with the error set). */
+typedef int (*sym_linop_fn)(void *ctx, double *y, const double *x);
+/**
+ * Up to @p m Lanczos steps on @p op (size n) from @p q0 (any nonzero vector),
+ * with full reorthogonalization: alpha[0..steps-1] the diagonal of the
+ * tridiagonal T, beta[k] the norm of the residual after step k (beta[0..steps-2]
+ * its off-diagonal; beta[steps-1] bounds the Ritz residuals), Q [m x n] the
+ * orthonormal Lanczos vectors.  Stops early (*steps < m) on an invariant
+ * subspace (beta below 1e-9 times the largest |alpha| or beta so far), where
+ * T's eigenvalues are A's to within beta.  Costs m products and O(m^2 n).
+ */
+int sym_lanczos(int *steps, double *alpha, double *beta, double *Q, sym_linop_fn op, void *ctx,
+                size_t n, int m, const double *q0);
+/**
+ * Ritz values of the k-step tridiagonal (ascending, into theta[k]); first2[i]
+ * the squared first component of eigenvector i (the Gauss quadrature weights of
+ * SLQ, summing to 1), resid[i] = |beta[k-1] s_{k,i}| = ||A y_i - theta_i y_i||
+ * for the Ritz vector y_i (exact arithmetic); vectors [k x k] row i: the
+ * coefficients of y_i on the Lanczos vectors (y_i = sum_j vectors[i k + j] Q_j).
+ * first2, resid and vectors may be NULL.
+ */
+int sym_lanczos_ritz(double *theta, double *first2, double *resid, double *vectors,
+                     const double *alpha, const double *beta, int k);
 /** Frobenius norm of n entries. */
 double sym_norm2(const double *x, size_t n);
 /** max |a_i - b_i| / max(max |b_i|, tiny) */

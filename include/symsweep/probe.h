@@ -253,6 +253,9 @@ void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *pa
  */
 int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_model *m,
                       const double *params, const double *v, sym_algebra alg);
+/** The same with an algebra per hidden layer (alg[h]: a sym_algebra or SYM_SYMMETRY_NONE). */
+int sym_orbit_project_layers(double *tangent, double *perp, double *coef, const sym_model *m,
+                             const double *params, const double *v, const int *alg);
 
 /** out = exp(t A) acting on every hidden layer of params (A laid out as sym_orbit_direction's). */
 int sym_orbit_move(double *out, const sym_model *m, const double *params, const double *A, double t);
@@ -410,6 +413,43 @@ typedef struct sym_hessian_out {
     int hvp_at_kink;    /**< 1 when a penalized weight lies within the check's step of an l1/lp kink */
     double *gauge_loss, *gauge_zeros, *gauge_top; /**< [gauge_points] each, or NULL (caller's) */
 } sym_hessian_out;
+
+/** What sym_hessian_lanczos finds: k values at each end, each with its residual norm. */
+typedef struct sym_lanczos_out {
+    double *top, *top_resid;       /**< [k] the largest eigenvalues, descending (caller's) */
+    double *bottom, *bottom_resid; /**< [k] the smallest, ascending (caller's) */
+    double *quot, *quot_resid;     /**< [k] or NULL: the smallest of H on the orbit-normal space */
+    int steps, quot_steps;         /**< Lanczos steps taken (fewer than asked: an exact subspace) */
+    double orbit_hvp;   /**< max over random orbit tangents t of ||H t|| / (||t|| max |lambda|); NaN: no symmetry */
+    double grad_norm;   /**< ||gradient of the objective|| at params (H t = O(||g||) off a critical point) */
+} sym_lanczos_out;
+
+/**
+ * The extreme eigenvalues of the Hessian at params without forming it:
+ * @p steps Lanczos steps with full reorthogonalization on exact
+ * Hessian-vector products from a random start (stream @p r), Ritz values and
+ * their residuals ||H y - theta y|| at both ends (k each; NaN past the
+ * steps).  With @p quot: the same on the orbit-normal space, the operator
+ * P H P with P the projection off the orbit's tangent space (matrix free, by
+ * conjugate gradients on the tangent map): the bottom there is the true small
+ * curvature, not the orbit's zeros.  @p orbit_checks random orbit tangents t
+ * (a random element of the objective's symmetry algebra) give orbit_hvp.
+ * Memory: steps x P doubles.  Translations of linear hidden layers with biases
+ * are not projected out (their zeros stay in the quotient's bottom).
+ */
+int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg *reg,
+                        const double *params, const sym_data *d, int k, int steps, int quot,
+                        int orbit_checks, sym_rng *r);
+/**
+ * One sample of stochastic Lanczos quadrature (Ubaru, Chen and Saad 2017): @p
+ * steps Lanczos steps from a Rademacher vector z (stream @p r); nodes and
+ * weights (steps each, ascending nodes; NaN past an early stop) of the
+ * quadrature sum_i w_i f(theta_i) ~ z^T f(H) z / P, and quad = z^T H z (the
+ * Hutchinson trace sample: its mean over samples estimates tr H).
+ */
+int sym_hessian_slq(double *nodes, double *weights, double *quad, const sym_model *m,
+                    const sym_reg *reg, const double *params, const sym_data *d, int steps,
+                    sym_rng *r);
 
 /**
  * The Hessian of the objective on the data at params, from exact

@@ -293,7 +293,7 @@ static void tangent_impl(double *out, const sym_model *m, const double *params, 
 
 /* G_h = gW_h W_h^T + gb_h b_h^T - W_{h+1}^T gW_{h+1}, projected to the algebra */
 static void adjoint_impl(double *out, const sym_model *m, const double *params, const double *g,
-                         sym_algebra alg, double *scratch)
+                         const int *alg, double *scratch)
 {
     const sym_model_opts *o = sym_model_get_opts(m);
     int L = o->n_layers, w = max_w(m);
@@ -316,9 +316,16 @@ static void adjoint_impl(double *out, const sym_model *m, const double *params, 
         sym_model_get_weight(m, params, h + 1, Wx);
         sym_model_get_weight(m, g, h + 1, Gx);
         sym_gemm(1, 0, n, n, nout, -1.0, Wx, Gx, 1.0, out); /* - W_{h+1}^T gW_{h+1} */
-        sym_algebra_project(out, n, alg);
+        sym_algebra_project(out, n, alg[h]);
         out += (size_t)n * n;
     }
+}
+
+/* one algebra on every hidden layer */
+static void same_algebra(int *algs, const sym_model *m, sym_algebra alg)
+{
+    for (int h = 0; h + 1 < sym_model_get_opts(m)->n_layers; h++)
+        algs[h] = (int)alg;
 }
 
 void sym_orbit_tangent(double *out, const sym_model *m, const double *params, const double *A,
@@ -338,14 +345,25 @@ void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *pa
 {
     int w = max_w(m);
     double *scratch = malloc(sizeof(double) * 2 * (size_t)w * w);
+    int algs[SYM_MAX_LAYERS];
 
     SYM_ASSERT(scratch);
-    adjoint_impl(out, m, params, g, alg, scratch);
+    same_algebra(algs, m, alg);
+    adjoint_impl(out, m, params, g, algs, scratch);
     free(scratch);
 }
 
 int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_model *m,
                       const double *params, const double *v, sym_algebra alg)
+{
+    int algs[SYM_MAX_LAYERS];
+
+    same_algebra(algs, m, alg);
+    return sym_orbit_project_layers(tangent, perp, coef, m, params, v, algs);
+}
+
+int sym_orbit_project_layers(double *tangent, double *perp, double *coef, const sym_model *m,
+                             const double *params, const double *v, const int *alg)
 {
     size_t np = sym_model_n_params(m), na = sym_orbit_direction_size(m);
     int w = max_w(m), rc = 0, it = 0;

@@ -135,6 +135,30 @@ class Figures(unittest.TestCase):
         lin = [r for r in rows if r["model.activation"] == "linear"]
         self.assertEqual(float(lin[0]["mean"]), 36.0)
 
+    def test_lanczos_figures_and_density(self):
+        # the matrix-free Hessian's figures and table; the SLQ density integrates to 1 and its
+        # mean is the SLQ trace over P (the quadrature integrates x exactly)
+        out = os.path.join(TMP, "rep-lanczos")
+        h5 = os.path.join(TMP, "lanczos.h5")
+        r = run([SYMSWEEP, "run", os.path.join(SRC, "jobs", "hessian-lanczos.yaml"), "-o", h5, "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(report(h5, "--out", out, "-q").returncode, 0)
+        for n in ("lanczos_density", "lanczos_bottom"):
+            png_size(os.path.join(out, "figures", n + ".png"))
+        self.assertTrue(os.path.exists(os.path.join(out, "stats", "hessian_lanczos.csv")))
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis.probes.hessian_lanczos import slq_density
+        with h5py.File(h5, "r") as f:
+            nodes, w = f["probes/hessian_lanczos/slq_nodes"][0], f["probes/hessian_lanczos/slq_weights"][0]
+            P = f["probes/hessian_lanczos/n_params"][0]
+            trace = f["runs/metrics/lanczos_trace"][0]
+        lo, hi = np.nanmin(nodes), np.nanmax(nodes)
+        grid = np.linspace(lo - 1, hi + 1, 20001)
+        dens = slq_density(nodes, w, grid, 0.01 * (hi - lo))
+        dx = grid[1] - grid[0]
+        self.assertAlmostEqual(dens.sum() * dx, 1.0, places=6)
+        self.assertAlmostEqual((grid * dens).sum() * dx * P / trace, 1.0, places=6)
+
     def test_only_figures_with_data(self):
         out = os.path.join(TMP, "rep-ex3-only")
         self.assertEqual(report(FILES["ex3-small"], "--out", out, "-q").returncode, 0)

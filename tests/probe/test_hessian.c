@@ -712,6 +712,150 @@ static void test_conserved_values(void **s)
     net_dispose(&n);
 }
 
+/* ---- hessian_lanczos: the matrix-free path against the dense one ---- */
+
+typedef struct diag_op {
+    const double *d;
+} diag_op;
+
+static int diag_apply(void *ctx, double *y, const double *x)
+{
+    const double *d = ((diag_op *)ctx)->d;
+
+    for (int i = 0; i < 200; i++)
+        y[i] = d[i] * x[i];
+    return 0;
+}
+
+/* Lanczos on diag(d): the extremes exact, the quadrature's moments those of the start */
+static void test_lanczos_core(void **s)
+{
+    enum { N = 200, M = 60 };
+    double d[N], q0[N], Q[M * N], alpha[M], beta[M], th[M], w[M], res[M], m1 = 0, nq = 0;
+    diag_op op = {d};
+    sym_rng r;
+    int n;
+
+    (void)s;
+    sym_rng_init(&r, 5, SYM_RNG_TEST, 0);
+    for (int i = 0; i < N; i++) { /* a cluster at 0, 1..187, then 220, 250, 300 */
+        d[i] = i < 10 ? 0.0 : i < N - 3 ? i - 9.0 : 300.0 - 40.0 * (N - 1 - i) + (i == N - 2) * 10.0;
+        q0[i] = sym_rng_normal(&r);
+        nq += q0[i] * q0[i];
+    }
+    for (int i = 0; i < N; i++)
+        m1 += d[i] * q0[i] * q0[i] / nq;
+    check_ok(sym_lanczos(&n, alpha, beta, Q, diag_apply, &op, N, M, q0));
+    assert_int_equal(n, M);
+    check_ok(sym_lanczos_ritz(th, w, res, NULL, alpha, beta, n));
+    for (int i = 0; i < 4; i++) { /* the separated top converges first; each Ritz value lies
+                                     * within its residual of the eigenvalue */
+        double want = i == 0 ? 300.0 : i == 1 ? 270.0 : i == 2 ? 220.0 : 187.0;
+
+        printf("lanczos: top %d  %.15g (residual %.2g)\n", i, th[n - 1 - i], res[n - 1 - i]);
+        assert_true(fabs(th[n - 1 - i] - want) <= res[n - 1 - i] + 1e-12 * want);
+        if (i < 3)
+            check_close1(th[n - 1 - i], want, 0, 1e-12);
+    }
+    check_close1(th[0], 0.0, 1e-8, 0); /* the zero cluster, once */
+    {
+        double sw = 0, sm = 0;
+
+        for (int i = 0; i < n; i++) {
+            sw += w[i];
+            sm += w[i] * th[i];
+        }
+        check_close1(sw, 1.0, 0, 1e-13);   /* Gauss weights sum to 1 */
+        check_close1(sm, m1, 0, 1e-12);    /* and integrate x exactly: q1^T A q1 */
+    }
+    /* three distinct eigenvalues: the Krylov space closes after 3 steps, exactly */
+    for (int i = 0; i < N; i++)
+        d[i] = (double)(i % 3) - 1.0;
+    check_ok(sym_lanczos(&n, alpha, beta, Q, diag_apply, &op, N, M, q0));
+    check_ok(sym_lanczos_ritz(th, NULL, NULL, NULL, alpha, beta, n));
+    assert_int_equal(n, 3);
+    for (int i = 0; i < 3; i++)
+        check_close1(th[i], i - 1.0, 1e-12, 0);
+}
+
+/* the extremes, the quotient's bottom and the orbit check of @p n against the dense spectrum */
+static void lanczos_against_dense(const char *what, const net *n, int zeros)
+{
+    enum { K = 4 };
+    double top[K], tr[K], bot[K], br[K], q[K], qr[K], tol = 1e-9;
+    sym_lanczos_out o = {top, tr, bot, br, q, qr, 0, 0, 0, 0};
+    sym_reg reg = SYM_REG_INIT;
+    sym_hessian_out h;
+    sym_rng r;
+
+    probe(&h, n, &reg, 0, 0);
+    sym_rng_init(&r, 9, SYM_RNG_TEST, 1);
+    check_ok(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, K, (int)n->P, 1, 3, &r));
+    printf("%-30s P %3zu: top %.6g (dense %.6g), quotient bottom %.6g (dense smallest non-zero "
+           "%.6g), ||H t|| %.2g, steps %d / %d\n", what, n->P, top[0], h.eig[n->P - 1], q[0],
+           h.eig[zeros], o.orbit_hvp, o.steps, o.quot_steps);
+    for (int i = 0; i < K; i++) {
+        check_close1(top[i], h.eig[n->P - 1 - i], 0, tol);
+        check_close1(q[i], h.eig[zeros + i], tol * h.top, 0);
+    }
+    check_close1(bot[0], 0.0, tol * h.top, 0);     /* the zeros, once */
+    assert_true(o.orbit_hvp < 1e-12);              /* H annihilates the orbit at a minimum */
+    assert_true(o.grad_norm < 1e-10);
+    out_dispose(&h);
+}
+
+static void test_lanczos_deep_linear(void **s)
+{
+    net n;
+
+    (void)s;
+    deep_linear_min(&n, 4, 6, 6, 3);                          /* gl(6) x gl(6), orbit 66 */
+    lanczos_against_dense("deep linear 4-6-6-3", &n, 66);
+    net_dispose(&n);
+    teacher_min(&n, SYM_ACT_RELU, 40);                        /* diagonal algebra, orbit 4 */
+    lanczos_against_dense("relu 2-4-1", &n, 4);
+    net_dispose(&n);
+}
+
+/* SLQ: Hutchinson's trace within 4 standard errors of the dense trace; the quadrature's moments */
+static void test_slq_trace(void **s)
+{
+    enum { S = 300, M = 20 };
+    double nodes[M], w[M], quad, mean = 0, ss = 0, tr = 0, qs[S];
+    sym_reg reg = SYM_REG_INIT;
+    sym_hessian_out h;
+    sym_rng r;
+    net n;
+
+    (void)s;
+    deep_linear_min(&n, 4, 6, 6, 3);
+    probe(&h, &n, &reg, 0, 0);
+    for (size_t i = 0; i < n.P; i++)
+        tr += h.eig[i];
+    for (int k = 0; k < S; k++) {
+        double sw = 0, sm = 0;
+
+        sym_rng_init(&r, 11, SYM_RNG_TEST, (uint32_t)k);
+        check_ok(sym_hessian_slq(nodes, w, &quad, n.m, &reg, n.p, &n.d, M, &r));
+        for (int j = 0; j < M && !isnan(nodes[j]); j++) {
+            sw += w[j];
+            sm += w[j] * nodes[j];
+        }
+        check_close1(sw, 1.0, 0, 1e-12);
+        check_close1(sm * (double)n.P, quad, 0, 1e-10); /* z^T H z = P sum w theta */
+        qs[k] = quad;
+        mean += quad / S;
+    }
+    for (int k = 0; k < S; k++)
+        ss += (qs[k] - mean) * (qs[k] - mean);
+    ss = sqrt(ss / (S - 1) / S);
+    printf("SLQ: trace %.6g +- %.3g over %d samples, dense %.6g\n", mean, ss, S, tr);
+    assert_true(fabs(mean - tr) < 4 * ss);
+    assert_true(ss < 0.1 * tr);
+    out_dispose(&h);
+    net_dispose(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -726,6 +870,9 @@ int main(void)
         cmocka_unit_test(test_linear_gauge),
         cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_conserved_values),
+        cmocka_unit_test(test_lanczos_core),
+        cmocka_unit_test(test_lanczos_deep_linear),
+        cmocka_unit_test(test_slq_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,72 @@
+"""The matrix-free Hessian (hessian_lanczos): spectral density from stochastic Lanczos
+quadrature, extreme eigenvalues, and the bottom of the spectrum on the orbit-normal space."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import register
+
+
+def slq_density(nodes, weights, grid, sigma):
+    """The spectral density of one run, as PyHessian computes it: the average over SLQ samples
+    of sum_j w_j N(x; node_j, sigma^2), on `grid`.  nodes, weights: [samples, steps] (NaN past
+    an early stop).  It integrates to 1 (up to the grid's span)."""
+    nodes, weights = np.asarray(nodes, float), np.asarray(weights, float)
+    ok = np.isfinite(nodes) & np.isfinite(weights)
+    x = np.asarray(grid, float)[:, None]
+    dens = np.zeros(len(grid))
+    for s in range(nodes.shape[0]):
+        n, w = nodes[s][ok[s]], weights[s][ok[s]]
+        dens += (w[None, :] * np.exp(-0.5 * ((x - n[None, :]) / sigma) ** 2)).sum(axis=1)
+    return dens / (nodes.shape[0] * sigma * np.sqrt(2 * np.pi))
+
+
+def lanczos_density(ctx):
+    """SLQ spectral density of one run per group (log scale: the bulk near zero and the
+    outliers both show), with the Lanczos extremes marked."""
+    p = "probes/hessian_lanczos/slq_nodes"
+    if p not in ctx.f:
+        return "no hessian_lanczos probe with slq_samples"
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    for i in ctx.runs:
+        nodes, weights = ctx.f[p][i], ctx.f["probes/hessian_lanczos/slq_weights"][i]
+        finite = nodes[np.isfinite(nodes)]
+        if not len(finite):
+            continue
+        lo, hi = finite.min(), finite.max()
+        span = max(hi - lo, 1e-12)
+        grid = np.linspace(lo - 0.05 * span, hi + 0.05 * span, 600)
+        dens = slq_density(nodes, weights, grid, 0.01 * span)
+        line, = ax.semilogy(grid, np.maximum(dens, 1e-12), lw=0.9, label=ctx.run_label(i))
+        top = ctx.f["probes/hessian_lanczos/top"][i]
+        ax.plot(top[np.isfinite(top)], np.full(np.isfinite(top).sum(), 1e-11), "|", ms=8,
+                color=line.get_color())
+    ax.set_xlabel("eigenvalue of the Hessian")
+    ax.set_ylabel("density (SLQ, Gaussian width 1% of the range)")
+    ax.set_title("Hessian spectral density (ticks: Lanczos top eigenvalues)")
+    ax.legend(fontsize=6)
+    return ctx.save(fig, "lanczos_density")
+
+
+def lanczos_bottom(ctx):
+    """The smallest eigenvalues of H and of P H P on the orbit-normal space, per run: the
+    quotient removes the orbit's zeros and shows the true small curvatures."""
+    p = "probes/hessian_lanczos/quotient_bottom"
+    if p not in ctx.f:
+        return "no hessian_lanczos probe"
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    for i in ctx.runs:
+        b, q = ctx.f["probes/hessian_lanczos/bottom"][i], ctx.f[p][i]
+        k = np.arange(1, len(b) + 1)
+        line, = ax.semilogy(k, np.maximum(np.abs(b), 1e-18), "o--", ms=3, lw=0.7,
+                            label=ctx.run_label(i) + " (H)")
+        if np.isfinite(q).any():
+            ax.semilogy(k, np.maximum(np.abs(q), 1e-18), "s-", ms=3, lw=0.9, color=line.get_color(),
+                        label=ctx.run_label(i) + " (quotient)")
+    ax.set_xlabel("k (ascending)")
+    ax.set_ylabel("|eigenvalue|")
+    ax.set_title("bottom of the spectrum: H against H on the orbit-normal space")
+    ax.legend(fontsize=6)
+    return ctx.save(fig, "lanczos_bottom")
+
+
+register("hessian_lanczos", prefixes=("lanczos_",), figures=[lanczos_density, lanczos_bottom])

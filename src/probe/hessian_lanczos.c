@@ -1,0 +1,516 @@
+/*
+ * The Hessian beyond dense sizes: everything from exact Hessian-vector
+ * products, never the P x P matrix.  Lanczos with full reorthogonalization
+ * gives the extreme eigenvalues with their residuals; the same on the
+ * orbit-normal space (the operator P H P, P projecting off the orbit's
+ * tangent space) gives the bottom of the spectrum where the true small
+ * curvatures live, instead of the orbit's zeros; random orbit tangents t
+ * check H t = 0 (exactly zero at a critical point, O(||g||) elsewhere); and
+ * stochastic Lanczos quadrature (SLQ) samples, fanned out to any rank, give
+ * the spectral density and Hutchinson's trace estimate, as PyHessian does.
+ * Memory per rank: steps x P doubles.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the library part: extremes, quotient, orbit check, SLQ ---- */
+
+typedef struct quot_op {
+    sym_hvp *h;
+    const sym_model *m;
+    const double *params;
+    const int *alg;
+    double *t1, *t2;
+} quot_op;
+
+static int hvp_op(void *ctx, double *y, const double *x) { return sym_hvp_apply(ctx, y, x); }
+
+/* y = P H P x, P the projection off the orbit's tangent space */
+static int quot_apply(void *ctx, double *y, const double *x)
+{
+    quot_op *q = ctx;
+    int rc = 0;
+
+    SYM_TRY(sym_orbit_project_layers(NULL, q->t1, NULL, q->m, q->params, x, q->alg));
+    SYM_TRY(sym_hvp_apply(q->h, q->t2, q->t1));
+    SYM_TRY(sym_orbit_project_layers(NULL, y, NULL, q->m, q->params, q->t2, q->alg));
+cleanup:
+    return rc < 0 ? rc : 0;
+}
+
+static void fill_nan(double *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        x[i] = NAN;
+}
+
+/* 1 when Ritz vector @p c (coefficients on the n Lanczos vectors Q) lies mostly in the orbit's
+ * tangent space: a pair the projection's tolerance let in once the orbit-normal space ran out */
+static int mostly_tangent(int *out, const double *Q, const double *c, int n, size_t P, quot_op *q)
+{
+    double *y = q->t2, *t = q->t1;
+    int rc;
+
+    memset(y, 0, sizeof(double) * P);
+    for (int j = 0; j < n; j++)
+        for (size_t i = 0; i < P; i++)
+            y[i] += c[j] * Q[(size_t)j * P + i];
+    rc = sym_orbit_project_layers(t, NULL, NULL, q->m, q->params, y, q->alg);
+    *out = rc >= 0 && sym_norm2(t, P) > 0.5 * sym_norm2(y, P);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * Lanczos from a random start: the k largest and smallest Ritz values.  With
+ * @p q the operator is P H P, the start is projected and the bottom skips
+ * Ritz vectors that lie mostly in the tangent space (the projection is exact
+ * only to its CG tolerance, ~1e-7 relative where the tangent map is ill
+ * conditioned, and Lanczos finds what leaks once the normal space runs out).
+ */
+static int extremes(int *steps_done, double *top, double *top_res, double *bot, double *bot_res,
+                    sym_linop_fn op, void *ctx, quot_op *q, size_t P, int k, int steps, sym_rng *r)
+{
+    double *Q = NULL, *alpha = NULL, *beta = NULL, *theta = NULL, *res = NULL, *v = NULL, *S = NULL;
+    int rc = 0, m = steps < (int)P ? steps : (int)P, n, found = 0;
+
+    SYM_TRY(sym_alloc_doubles(&Q, (size_t)m * P));
+    SYM_TRY(sym_alloc_doubles(&alpha, (size_t)m));
+    SYM_TRY(sym_alloc_doubles(&beta, (size_t)m));
+    SYM_TRY(sym_alloc_doubles(&theta, (size_t)m));
+    SYM_TRY(sym_alloc_doubles(&res, (size_t)m));
+    SYM_TRY(sym_alloc_doubles(&S, (size_t)m * m));
+    SYM_TRY(sym_alloc_doubles(&v, P));
+    for (size_t i = 0; i < P; i++)
+        v[i] = sym_rng_normal(r);
+    if (q && (rc = sym_orbit_project_layers(NULL, v, NULL, q->m, q->params, v, q->alg)) < 0)
+        goto cleanup; /* start in the orbit-normal space: the Krylov space stays there */
+    rc = 0;
+    SYM_TRY(sym_lanczos(&n, alpha, beta, Q, op, ctx, P, m, v));
+    SYM_TRY(sym_lanczos_ritz(theta, NULL, res, q ? S : NULL, alpha, beta, n));
+    fill_nan(top, k);
+    fill_nan(top_res, k);
+    fill_nan(bot, k);
+    fill_nan(bot_res, k);
+    for (int i = 0; i < k && i < n; i++) {
+        top[i] = theta[n - 1 - i];
+        top_res[i] = res[n - 1 - i];
+    }
+    for (int i = 0; i < n && found < k; i++) {
+        int spurious = 0;
+
+        if (q) /* column i of the column-major S: Ritz vector i's coefficients */
+            SYM_TRY(mostly_tangent(&spurious, Q, S + (size_t)i * n, n, P, q));
+        if (spurious)
+            continue;
+        bot[found] = theta[i];
+        bot_res[found++] = res[i];
+    }
+    *steps_done = n;
+cleanup:
+    free(Q);
+    free(alpha);
+    free(beta);
+    free(theta);
+    free(res);
+    free(S);
+    free(v);
+    return rc;
+}
+
+/* max over random orbit tangents t of ||H t|| / ||t|| (NaN: no continuous symmetry) */
+static int orbit_check(double *worst, sym_hvp *h, const sym_model *m, const int *alg,
+                       const double *params, int checks, sym_rng *r)
+{
+    size_t P = sym_model_n_params(m);
+    double *A = NULL, *t = NULL, *Ht = NULL;
+    int rc = 0;
+
+    *worst = NAN;
+    if (checks < 1 || sym_symmetry_dim(m, alg) == 0)
+        return 0;
+    SYM_TRY(sym_alloc_doubles(&A, sym_orbit_direction_size(m)));
+    SYM_TRY(sym_alloc_doubles(&t, P));
+    SYM_TRY(sym_alloc_doubles(&Ht, P));
+    *worst = 0.0;
+    for (int c = 0; c < checks; c++) {
+        SYM_TRY(sym_symmetry_direction(A, m, alg, r));
+        sym_orbit_tangent(t, m, params, A, SYM_ALGEBRA_GL);
+        SYM_TRY(sym_hvp_apply(h, Ht, t));
+        *worst = fmax(*worst, sym_norm2(Ht, P) / fmax(sym_norm2(t, P), 1e-300));
+    }
+cleanup:
+    free(A);
+    free(t);
+    free(Ht);
+    return rc;
+}
+
+static int grad_norm(double *out, const sym_model *m, const sym_reg *reg, const double *params,
+                     const sym_data *d)
+{
+    size_t P = sym_model_n_params(m);
+    sym_eval *e = NULL;
+    sym_loss_parts lp;
+    double *g = NULL;
+    int rc = 0;
+
+    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    SYM_TRY(sym_alloc_doubles(&g, P));
+    SYM_TRY(sym_eval_loss(e, &lp, g, params, d->X, d->Y, d->n));
+    *out = sym_norm2(g, P);
+cleanup:
+    sym_eval_free(e);
+    free(g);
+    return rc;
+}
+
+int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg *reg,
+                        const double *params, const sym_data *d, int k, int steps, int quot,
+                        int orbit_checks, sym_rng *r)
+{
+    size_t P = sym_model_n_params(m);
+    int alg[SYM_MAX_LAYERS], rc = 0, symmetric = !sym_model_get_opts(m)->tied;
+    quot_op q = {0};
+    sym_hvp *h = NULL;
+
+    out->steps = out->quot_steps = 0;
+    out->orbit_hvp = NAN;
+    SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
+    SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
+    SYM_TRY(extremes(&out->steps, out->top, out->top_resid, out->bottom, out->bottom_resid, hvp_op,
+                     h, NULL, P, k, steps, r));
+    SYM_TRY(grad_norm(&out->grad_norm, m, reg, params, d));
+    if (symmetric) {
+        double scale = fmax(fabs(out->top[0]), fabs(out->bottom[0]));
+
+        SYM_TRY(sym_symmetry_algebras(alg, m, reg));
+        SYM_TRY(orbit_check(&out->orbit_hvp, h, m, alg, params, orbit_checks, r));
+        out->orbit_hvp /= scale > 0.0 ? scale : 1.0;
+    }
+    if (!out->quot)
+        goto cleanup;
+    fill_nan(out->quot, k);
+    fill_nan(out->quot_resid, k);
+    if (!quot || !symmetric)
+        goto cleanup;
+    q.h = h;
+    q.m = m;
+    q.params = params;
+    q.alg = alg;
+    SYM_TRY(sym_alloc_doubles(&q.t1, P));
+    SYM_TRY(sym_alloc_doubles(&q.t2, P));
+    {
+        double *top = NULL, *top_res = NULL;
+
+        rc = sym_alloc_doubles(&top, (size_t)k);
+        if (rc == 0)
+            rc = sym_alloc_doubles(&top_res, (size_t)k);
+        if (rc == 0)
+            rc = extremes(&out->quot_steps, top, top_res, out->quot, out->quot_resid, quot_apply,
+                          &q, &q, P, k, steps, r);
+        free(top);
+        free(top_res);
+        SYM_TRY(rc);
+    }
+cleanup:
+    sym_hvp_free(h);
+    free(q.t1);
+    free(q.t2);
+    return rc;
+}
+
+int sym_hessian_slq(double *nodes, double *weights, double *quad, const sym_model *m,
+                    const sym_reg *reg, const double *params, const sym_data *d, int steps,
+                    sym_rng *r)
+{
+    size_t P = sym_model_n_params(m);
+    int m_ = steps < (int)P ? steps : (int)P, n = 0, rc = 0;
+    double *Q = NULL, *alpha = NULL, *beta = NULL, *z = NULL;
+    sym_hvp *h = NULL;
+
+    SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
+    SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
+    SYM_TRY(sym_alloc_doubles(&Q, (size_t)m_ * P));
+    SYM_TRY(sym_alloc_doubles(&alpha, (size_t)m_));
+    SYM_TRY(sym_alloc_doubles(&beta, (size_t)m_));
+    SYM_TRY(sym_alloc_doubles(&z, P));
+    for (size_t i = 0; i < P; i++) /* Rademacher: the lowest-variance Hutchinson probe */
+        z[i] = sym_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
+    SYM_TRY(sym_lanczos(&n, alpha, beta, Q, hvp_op, h, P, m_, z));
+    fill_nan(nodes, steps);
+    fill_nan(weights, steps);
+    SYM_TRY(sym_lanczos_ritz(nodes, weights, NULL, NULL, alpha, beta, n));
+    *quad = (double)P * alpha[0]; /* z^T H z = ||z||^2 q1^T H q1 */
+cleanup:
+    sym_hvp_free(h);
+    free(Q);
+    free(alpha);
+    free(beta);
+    free(z);
+    return rc;
+}
+
+/* ---- the probe: probes.hessian_lanczos ---- */
+
+enum { LZ_SCALARS = 7 }; /* n_params, steps, quotient_steps, orbit_hvp, grad_norm, trace, stderr */
+
+typedef struct lz_opts {
+    int k, steps, quotient, orbit_checks, slq_samples, slq_steps, memory_mb;
+    double *sample; /* the SLQ sample axis (owned) */
+} lz_opts;
+
+static const sym_setting lz_settings[] = {
+    {.name = "k", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, k), .lo = 1, .hi = 1000,
+     .doc = "eigenvalues recorded at each end of the spectrum (and of the quotient's)"},
+    {.name = "steps", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, steps), .lo = 2,
+     .hi = 100000, .doc = "Lanczos steps (Hessian-vector products) for the extremes, at most P; "
+                          "memory steps x P doubles"},
+    {.name = "quotient", .type = SYM_SETTING_BOOL, .offset = offsetof(lz_opts, quotient),
+     .doc = "also the bottom of the spectrum on the orbit-normal space (P H P)"},
+    {.name = "orbit_checks", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, orbit_checks),
+     .lo = 0, .hi = 10000, .doc = "random orbit tangents t whose ||H t|| is measured"},
+    {.name = "slq_samples", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, slq_samples),
+     .lo = 0, .hi = 10000, .doc = "stochastic Lanczos quadrature samples (fanned out to any rank)"},
+    {.name = "slq_steps", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, slq_steps),
+     .lo = 2, .hi = 10000, .doc = "Lanczos steps per SLQ sample (quadrature nodes), at most P"},
+    {.name = "memory_mb", .type = SYM_SETTING_INT, .offset = offsetof(lz_opts, memory_mb), .lo = 1,
+     .hi = 1 << 24, .doc = "a grid point whose Lanczos vectors (steps x P doubles) need more MiB "
+                           "than this is refused before anything runs"},
+};
+
+static void lz_init(void *opts)
+{
+    lz_opts *o = opts;
+
+    o->k = 5;
+    o->steps = 80;
+    o->quotient = 1;
+    o->orbit_checks = 4;
+    o->slq_samples = 8;
+    o->slq_steps = 40;
+    o->memory_mb = 4096;
+}
+
+static int lz_settle(void *opts, const int *given, sym_probe_msg *msg)
+{
+    lz_opts *o = opts;
+
+    (void)given;
+    if (o->k > o->steps)
+        return SYM_PROBE_MSG(msg, "k", "at most steps (%d) eigenvalues per end, found %d", o->steps,
+                             o->k);
+    return 0;
+}
+
+static int lz_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    const lz_opts *o = opts;
+    sym_model *m = NULL;
+    double P, mib;
+
+    if (!sym_hvp_supported(&cfg->reg))
+        return SYM_PROBE_MSG(msg, "", "exact Hessian-vector products support the regularizers none, "
+                             "frobenius, l1 and lp; found %s", sym_reg_name(cfg->reg.kind));
+    if (sym_model_create(&m, &cfg->model) != 0) {
+        sym_model_free(m);
+        return 0; /* the model's own check reports it */
+    }
+    P = (double)sym_model_n_params(m);
+    sym_model_free(m);
+    mib = 8.0 * fmin(fmax(o->steps, o->slq_steps), P) * P / 1048576.0;
+    if (mib > o->memory_mb)
+        return SYM_PROBE_MSG(msg, "steps", "the Lanczos vectors need %.0f MiB at P = %.0f (steps x P "
+                             "doubles), more than memory_mb = %d: lower steps or raise memory_mb",
+                             mib, P, o->memory_mb);
+    return 0;
+}
+
+static void lz_dispose(void *opts) { free(((lz_opts *)opts)->sample); }
+
+static size_t lz_layout(void *opts, const sym_config *cfgs, int n)
+{
+    lz_opts *o = opts;
+
+    (void)cfgs;
+    (void)n;
+    free(o->sample);
+    o->sample = NULL;
+    if (o->slq_samples > 0 && sym_alloc_doubles(&o->sample, (size_t)o->slq_samples) == 0)
+        for (int s = 0; s < o->slq_samples; s++)
+            o->sample[s] = s;
+    return 6 * (size_t)o->k + LZ_SCALARS;
+}
+
+static int lz_schema(const void *opts, int team_size, sym_schema *s)
+{
+    static const char *const ends[6][2] = {
+        {"top", "the k largest eigenvalues of the Hessian, descending (Lanczos Ritz values) [run, i]"},
+        {"top_residual", "||H y - theta y|| of each top Ritz pair: its eigenvalue is within this "
+                         "of a true one [run, i]"},
+        {"bottom", "the k smallest eigenvalues, ascending (negative: a saddle) [run, i]"},
+        {"bottom_residual", "||H y - theta y|| of each bottom Ritz pair [run, i]"},
+        {"quotient_bottom", "the k smallest eigenvalues of P H P on the orbit-normal space (P "
+                            "projects off the orbit's tangent space): the small curvatures that "
+                            "are not symmetry; NaN when quotient is false, for tied models, or "
+                            "past the steps [run, i]"},
+        {"quotient_residual", "||P H P y - theta y|| of each quotient Ritz pair [run, i]"}};
+    static const char *const sc[LZ_SCALARS][2] = {
+        {"/probes/hessian_lanczos/n_params", "parameters P"},
+        {"/probes/hessian_lanczos/steps", "Lanczos steps taken for the extremes (fewer than asked: "
+                                          "the Krylov space closed and the values are exact)"},
+        {"/probes/hessian_lanczos/quotient_steps", "Lanczos steps taken on the orbit-normal space"},
+        {"/runs/metrics/lanczos_orbit_hvp", "max over random orbit tangents t of ||H t|| / (||t|| "
+                                            "max |lambda|): 0 at a critical point (H annihilates "
+                                            "the orbit's tangent space), O(||gradient||) elsewhere; "
+                                            "NaN without a continuous symmetry"},
+        {"/runs/metrics/lanczos_grad_norm", "||gradient of the objective|| at the trained point"},
+        {"/runs/metrics/lanczos_trace", "Hutchinson's estimate of tr H: the mean of z^T H z over "
+                                        "the SLQ samples' Rademacher vectors z"},
+        {"/runs/metrics/lanczos_trace_stderr", "standard error of lanczos_trace (NaN below 2 "
+                                               "samples)"}};
+    const lz_opts *o = opts;
+    long long K[1] = {o->k}, SM[2] = {o->slq_samples, o->slq_steps};
+    sym_schema_dataset *d;
+    char path[SYM_SCHEMA_PATH];
+
+    (void)team_size;
+    for (int e = 0; e < 6; e++) {
+        snprintf(path, sizeof(path), "/probes/hessian_lanczos/%s", ends[e][0]);
+        sym_schema_measure(s, path, 1, K, (size_t)e * o->k, 1, "%s", ends[e][1]);
+    }
+    sym_schema_measure(s, "/runs/metrics/lanczos_top_eigenvalue", 0, NULL, 0, 1,
+                       "largest eigenvalue of the Hessian (Lanczos)");
+    for (int q = 0; q < LZ_SCALARS; q++)
+        sym_schema_measure(s, sc[q][0], 0, NULL, 6 * (size_t)o->k + q, 1, "%s", sc[q][1]);
+    if (o->slq_samples < 1)
+        return 0;
+    if (!o->sample)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the sample axis");
+    sym_schema_axis(s, "/probes/hessian_lanczos/sample", SYM_SCHEMA_I64, o->slq_samples, o->sample,
+                    "SLQ sample number: its Rademacher vector is stream (seed, probe, 0x90010 + "
+                    "sample) (dimension scale)");
+    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_nodes", 2, SM, 0,
+                          "SLQ quadrature nodes (Ritz values of slq_steps Lanczos steps from a "
+                          "Rademacher vector), ascending [run, sample, j]; the spectral density is "
+                          "sum_j w_j g(x - node_j) averaged over samples, g a narrow Gaussian; NaN "
+                          "past an early stop");
+    sym_schema_scale(d, 1, "/probes/hessian_lanczos/sample", "sample");
+    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_weights", 2, SM, (size_t)o->slq_steps,
+                          "SLQ quadrature weights (squared first components of the tridiagonal's "
+                          "eigenvectors; they sum to 1) [run, sample, j]");
+    sym_schema_scale(d, 1, "/probes/hessian_lanczos/sample", "sample");
+    return 0;
+}
+
+static int finite_params(const sym_probe_run *run)
+{
+    size_t P = sym_model_n_params(run->model);
+
+    for (size_t i = 0; i < P; i++)
+        if (!isfinite(run->params[i]))
+            return 0;
+    return 1;
+}
+
+static int lz_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const lz_opts *o = opts;
+    int k = o->k, rc = 0;
+    sym_lanczos_out out = {x, x + k, x + 2 * k, x + 3 * k, x + 4 * k, x + 5 * k, 0, 0, NAN, NAN};
+    double *sc = x + 6 * (size_t)k;
+    sym_rng rng;
+
+    fill_nan(x, 6 * k + LZ_SCALARS);
+    sc[0] = (double)sym_model_n_params(run->model);
+    if (!finite_params(run))
+        return 0; /* a diverged run: NaN */
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
+    SYM_TRY(sym_hessian_lanczos(&out, run->model, &run->cfg->reg, run->params, run->data, k,
+                                o->steps, o->quotient, o->orbit_checks, &rng));
+    sc[1] = out.steps;
+    sc[2] = o->quotient ? out.quot_steps : NAN;
+    sc[3] = out.orbit_hvp;
+    sc[4] = out.grad_norm;
+cleanup:
+    return rc;
+}
+
+static int lz_n_pieces(const void *opts) { return ((const lz_opts *)opts)->slq_samples; }
+
+static size_t lz_piece_size(const void *opts) { return 2 * (size_t)((const lz_opts *)opts)->slq_steps + 1; }
+
+static int lz_piece(const void *opts, const sym_probe_run *run, int piece, double *out)
+{
+    const lz_opts *o = opts;
+    sym_rng rng;
+
+    fill_nan(out, 2 * o->slq_steps + 1);
+    if (!finite_params(run))
+        return 0;
+    sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + 16 + (uint32_t)piece);
+    return sym_hessian_slq(out, out + o->slq_steps, out + 2 * o->slq_steps, run->model,
+                           &run->cfg->reg, run->params, run->data, o->slq_steps, &rng);
+}
+
+/* the trace and its standard error from the samples' z^T H z */
+static void lz_reduce(const void *opts, const double *pieces, size_t stride, double *out)
+{
+    const lz_opts *o = opts;
+    int S = o->slq_samples;
+    double *sc = out + 6 * (size_t)o->k, mean = 0.0, ss = 0.0;
+
+    if (!pieces) {
+        sc[5] = sc[6] = NAN;
+        return;
+    }
+    for (int s = 0; s < S; s++)
+        mean += pieces[(size_t)s * stride + 2 * (size_t)o->slq_steps] / S;
+    for (int s = 0; s < S; s++) {
+        double dv = pieces[(size_t)s * stride + 2 * (size_t)o->slq_steps] - mean;
+
+        ss += dv * dv;
+    }
+    sc[5] = mean;
+    sc[6] = S > 1 ? sqrt(ss / (S - 1) / S) : NAN;
+}
+
+/* steps products and O(steps^2 P) reorthogonalization, twice with the quotient */
+static double lz_task_work(const void *opts, const sym_config *cfg, double n_params, double pass)
+{
+    const lz_opts *o = opts;
+    double m = fmin(o->steps, n_params), s = fmin(o->slq_steps, n_params);
+
+    (void)cfg;
+    return (1.0 + o->quotient) * (m * 6.0 * pass + 4.0 * m * m * n_params) +
+           (s * 6.0 * pass + 4.0 * s * s * n_params);
+}
+
+const sym_probe_def sym_probe_hessian_lanczos = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "hessian_lanczos",
+    .doc = "the Hessian without forming it (any P): extreme eigenvalues by Lanczos, the bottom on "
+           "the orbit-normal space, H on orbit tangents, spectral density (SLQ) and trace",
+    .opts_size = sizeof(lz_opts),
+    .settings = lz_settings,
+    .n_settings = sizeof lz_settings / sizeof *lz_settings,
+    .stream = SYM_STREAM_HESSIAN_LANCZOS,
+    .piece_noun = "SLQ sample",
+    .init = lz_init,
+    .settle = lz_settle,
+    .check = lz_check,
+    .layout = lz_layout,
+    .schema = lz_schema,
+    .dispose = lz_dispose,
+    .at_end = lz_at_end,
+    .n_pieces = lz_n_pieces,
+    .piece_size = lz_piece_size,
+    .piece = lz_piece,
+    .reduce = lz_reduce,
+    .task_work = lz_task_work,
+};
