@@ -76,9 +76,10 @@ typedef struct sym_measure_layout {
 typedef struct sym_job {
     char path[1024];    /**< as given on the command line */
     char name[128];
-    char *yaml;         /**< the job file verbatim (owned) */
+    char *yaml;         /**< the job file verbatim, or with overrides the effective job (owned) */
     size_t yaml_len;
-    char sha256[65];    /**< of the verbatim text */
+    char sha256[65];    /**< of that text */
+    char *overrides;    /**< the command line's KEY.PATH=VALUE settings, one per line, or NULL (owned) */
     int n_seeds;
     uint64_t *seeds;    /**< owned */
     /* the grid: n_configs = product of axis lengths (1 without sweep:) */
@@ -133,6 +134,16 @@ size_t sym_job_probe_size(const sym_job *job);
  * "FILE:LINE:COL: KEY: expected ..., found ..."; an unreadable file SYM_EIO.
  */
 int sym_job_load(sym_job *job, const char *path);
+/**
+ * The same with settings from the command line, KEY.PATH=VALUE each (VALUE is
+ * YAML: 0.01, [relu, tanh], {kind: l1}); a path under sweep. names one axis
+ * (sweep.model.activation).  Each replaces the file's value or adds it,
+ * creating the sections it needs, and is checked like the file's own; a
+ * problem names the argument.  job->yaml becomes the effective job (the file
+ * with them applied, as YAML, a comment naming them first) and job->sha256
+ * its hash, so --resume accepts exactly the same settings.
+ */
+int sym_job_load_with(sym_job *job, const char *path, const char *const *overrides, int n_overrides);
 
 /** Deepest nesting a job file may have (flow brackets, indentation, "- " entries). */
 #define SYM_JOB_MAX_DEPTH 64
@@ -145,6 +156,8 @@ int sym_job_load(sym_job *job, const char *path);
 int sym_yaml_check_depth(const char *text, size_t len, const char *path, int max_depth);
 /** Parse and validate YAML text; @p path names it in messages and anchors relative paths. */
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path);
+int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *path,
+                       const char *const *overrides, int n_overrides);
 void sym_job_dispose(sym_job *job);
 /**
  * SHA-256 (hex) of a job text's canonical YAML form: the same for two texts

@@ -49,11 +49,16 @@ static const char usage[] =
     "Job format, HDF5 layout and examples: README.md and docs/.\n";
 
 static const char help_run[] =
-    "usage: symsweep run JOB.yaml [-o OUT.h5] [--force | --resume] [options]\n"
+    "usage: symsweep run JOB.yaml [KEY.PATH=VALUE...] [-o OUT.h5] [--force | --resume]\n"
+    "                    [options]\n"
     "       mpirun -np N symsweep run JOB.yaml ...\n"
     "\n"
     "Train every run of the job and write OUT.h5 (default: NAME.h5, NAME being the\n"
     "job's name).  Over MPI, rank 0 coordinates and writes, the other ranks compute.\n"
+    "KEY.PATH=VALUE sets or replaces one setting of the job file (VALUE is YAML:\n"
+    "train.lr=0.01, 'sweep.model.activation=[relu, tanh]', probes.hessian.team=2);\n"
+    "the file records the job with them applied and lists them (attribute\n"
+    "overrides), and --resume needs the same ones.\n"
     "\n"
     "  -o, --output FILE        output file\n"
     "      --force              replace an existing output file (not one another\n"
@@ -76,21 +81,23 @@ static const char help_run[] =
     "  -h, --help               this text\n";
 
 static const char help_validate[] =
-    "usage: symsweep validate JOB.yaml [-o OUT.h5] [--no-space-check]\n"
+    "usage: symsweep validate JOB.yaml [KEY.PATH=VALUE...] [-o OUT.h5] [--no-space-check]\n"
     "\n"
     "Check a job file completely without running it: every setting at every point\n"
     "of its sweep, its data files, that its output fits on OUT's file system\n"
-    "(default NAME.h5) and that a run fits in this machine's memory.\n"
+    "(default NAME.h5) and that a run fits in this machine's memory.  KEY.PATH=VALUE\n"
+    "settings apply as in run.\n"
     "\n"
     "  -o, --output FILE        the output file the job would write\n"
     "      --no-space-check     skip the check of free disk space and memory\n"
     "  -h, --help               this text\n";
 
 static const char help_plan[] =
-    "usage: symsweep plan JOB.yaml [--no-calibrate]\n"
+    "usage: symsweep plan JOB.yaml [KEY.PATH=VALUE...] [--no-calibrate]\n"
     "\n"
     "Runs, tasks, runs per axis value, output size, memory per rank, and core-hours\n"
-    "from a short timed calibration run on this machine.\n"
+    "from a short timed calibration run on this machine.  KEY.PATH=VALUE settings\n"
+    "apply as in run.\n"
     "\n"
     "      --no-calibrate       sizes only, no timing\n"
     "  -h, --help               this text\n";
@@ -229,10 +236,23 @@ static int next_option(int argc, char **argv, const struct option *longs, const 
     return c;
 }
 
+/* the arguments after the job file: KEY.PATH=VALUE settings from the command line */
+static int settings_args(const char *cmd, int argc, char **argv, const char *const **ov, int *n)
+{
+    *ov = (const char *const *)(argv + optind);
+    *n = argc - optind;
+    for (int i = optind; i < argc; i++)
+        if (!strchr(argv[i], '=') || argv[i][0] == '=')
+            return usage_error("%s takes one job file, then KEY.PATH=VALUE settings; '%s' is a "
+                               "second one", cmd, argv[i]);
+    return 0;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     sym_job job;
-    const char *path = NULL, *out = NULL;
+    const char *path = NULL, *out = NULL, *const *ov = NULL;
+    int n_ov = 0;
     char def_out[300];
     int check = 1, rc = EXIT_OK;
 
@@ -252,11 +272,11 @@ static int cmd_validate(int argc, char **argv)
     }
     if (optind < argc)
         path = argv[optind++];
-    if (optind < argc)
-        return usage_error("validate takes one job file; '%s' is a second one", argv[optind]);
+    if (settings_args("validate", argc, argv, &ov, &n_ov))
+        return EXIT_INPUT;
     if (!path)
         return usage_error("validate takes one job file, found none");
-    if (sym_job_load(&job, path) < 0) {
+    if (sym_job_load_with(&job, path, ov, n_ov) < 0) {
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
@@ -295,8 +315,8 @@ static int cmd_validate(int argc, char **argv)
 static int cmd_plan(int argc, char **argv)
 {
     sym_job job;
-    const char *path = NULL;
-    int calibrate = 1, rc = EXIT_OK;
+    const char *path = NULL, *const *ov = NULL;
+    int calibrate = 1, rc = EXIT_OK, n_ov = 0;
 
     static const struct option longs[] = {{"no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE},
                                           {"help", no_argument, NULL, 'h'},
@@ -311,11 +331,11 @@ static int cmd_plan(int argc, char **argv)
     }
     if (optind < argc)
         path = argv[optind++];
-    if (optind < argc)
-        return usage_error("plan takes one job file; '%s' is a second one", argv[optind]);
+    if (settings_args("plan", argc, argv, &ov, &n_ov))
+        return EXIT_INPUT;
     if (!path)
         return usage_error("plan needs a job file");
-    if (sym_job_load(&job, path) < 0) {
+    if (sym_job_load_with(&job, path, ov, n_ov) < 0) {
         print_error();
         return EXIT_INPUT;
     }
@@ -434,7 +454,8 @@ static int cmd_run(int argc, char **argv)
     sym_job job;
     sym_sweep_opts o = SYM_SWEEP_OPTS_INIT;
     sym_sweep_stats st;
-    const char *job_path = NULL;
+    const char *job_path = NULL, *const *ov = NULL;
+    int n_ov = 0;
     char def_out[256];
     int rank, rc, stats = 0;
 
@@ -484,14 +505,14 @@ static int cmd_run(int argc, char **argv)
     }
     if (optind < argc)
         job_path = argv[optind++];
-    if (optind < argc)
-        return usage_error("run takes one job file; '%s' is a second one", argv[optind]);
+    if (settings_args("run", argc, argv, &ov, &n_ov))
+        return EXIT_INPUT;
     if (!job_path)
         return usage_error("run needs a job file");
     if (o.force && o.resume)
         return usage_error("--force replaces the file and --resume continues it: choose one");
     /* parse and validate completely before MPI and before any output */
-    if (sym_job_load(&job, job_path) < 0) {
+    if (sym_job_load_with(&job, job_path, ov, n_ov) < 0) {
         print_error();
         return EXIT_INPUT;
     }

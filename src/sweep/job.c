@@ -669,9 +669,38 @@ cleanup:
 
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path)
 {
+    return sym_job_parse_with(job, text, len, path, NULL, 0);
+}
+
+/* the job as run: the file with the command line's settings, and the settings themselves */
+static int record_overrides(sym_job *job, ctx *c, const char *text, size_t len)
+{
+    char *eff = NULL;
+    size_t n = 0, total = 1;
+    int rc = 0;
+
+    SYM_TRY(sym_job_effective_text(&eff, &n, c, text, len));
+    free(job->yaml);
+    job->yaml = eff;
+    job->yaml_len = n;
+    sym_sha256_hex(job->sha256, eff, n);
+    for (int k = 0; k < c->n_overrides; k++)
+        total += strlen(c->overrides[k]) + 1;
+    SYM_TRY(sym_alloc(&job->overrides, total));
+    job->overrides[0] = '\0';
+    for (int k = 0; k < c->n_overrides; k++)
+        snprintf(job->overrides + strlen(job->overrides), total - strlen(job->overrides), "%s%s",
+                 k ? "\n" : "", c->overrides[k]);
+cleanup:
+    return rc;
+}
+
+int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *path,
+                       const char *const *overrides, int n_overrides)
+{
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    ctx c = {path, &doc, ""};
+    ctx c = {path, &doc, "", overrides, n_overrides};
     int rc = 0, have_doc = 0, have_parser = 0;
     const char *slash = strrchr(path, '/');
 
@@ -697,6 +726,7 @@ int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path)
                  parser.context ? " " : "", parser.context ? parser.context : "");
     }
     have_doc = 1;
+    SYM_TRY(sym_job_apply_overrides(&c, &doc));
     SYM_TRY(parse_document(&c, job));
     /* a second document would be silently ignored: refuse it */
     if (yaml_parser_load(&parser, &extra)) {
@@ -711,6 +741,8 @@ int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path)
         SYM_FAIL(SYM_EJOB, "%s:%zu:%zu: (syntax): %s", path, parser.problem_mark.line + 1,
                  parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
     }
+    if (n_overrides > 0)
+        SYM_TRY(record_overrides(job, &c, text, len));
 cleanup:
     if (have_doc)
         yaml_document_delete(&doc);
@@ -722,6 +754,11 @@ cleanup:
 }
 
 int sym_job_load(sym_job *job, const char *path)
+{
+    return sym_job_load_with(job, path, NULL, 0);
+}
+
+int sym_job_load_with(sym_job *job, const char *path, const char *const *overrides, int n_overrides)
 {
     FILE *f = NULL;
     char *buf = NULL;
@@ -748,7 +785,7 @@ int sym_job_load(sym_job *job, const char *path)
     SYM_TRY(sym_alloc(&buf, (size_t)len + 1));
     if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
         SYM_FAIL(SYM_EIO, "%s: short read", path);
-    SYM_TRY(sym_job_parse(job, buf, (size_t)len, path));
+    SYM_TRY(sym_job_parse_with(job, buf, (size_t)len, path, overrides, n_overrides));
 cleanup:
     if (f)
         fclose(f);
@@ -768,6 +805,7 @@ void sym_job_dispose(sym_job *job)
     sym_job_probes_dispose(job);
     free(job->configs);
     free(job->yaml);
+    free(job->overrides);
     free(job->seeds);
     memset(job, 0, sizeof(*job));
 }

@@ -20,9 +20,20 @@ typedef struct ctx {
     const char *file;
     yaml_document_t *doc;
     char dir[1024]; /* directory of the job file, for relative data paths */
+    const char *const *overrides; /* KEY.PATH=VALUE settings from the command line */
+    int n_overrides;
 } ctx;
 
 typedef yaml_node_t node;
+
+/* ---- overrides.c: settings from the command line ---- */
+
+/* the line of a node grafted from command-line setting k: SYM_OVERRIDE_LINE + k */
+#define SYM_OVERRIDE_LINE ((size_t)1 << 40)
+/* graft c->overrides into doc (messages name the argument) */
+int sym_job_apply_overrides(ctx *c, yaml_document_t *doc);
+/* the job text with c->overrides applied, as YAML (owned by the caller), a comment first */
+int sym_job_effective_text(char **out, size_t *out_len, ctx *c, const char *text, size_t len);
 
 /* ---- yaml.c: the YAML layer ---- */
 

@@ -254,6 +254,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "job_sha256", job->sha256));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "job_path", job->path));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "job_name", job->name));
+    if (job->overrides) /* settings from the command line (job_yaml has them applied) */
+        SYM_TRY(sym_h5_attr_string(o->h5, "/", "overrides", job->overrides));
     iso_now(buf, sizeof(buf));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "created", buf));
     SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
@@ -625,13 +627,24 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
             sym_job_canonical_sha256(b, job->yaml, job->yaml_len) == 0 && !strcmp(a, b)) {
             free(yaml);
         } else {
+            char *ov = NULL, note[1024] = "";
+            int had;
+
             free(yaml);
+            /* settings from the command line are part of the job: say which the file had */
+            had = sym_h5_attr_read_string(&ov, o->h5, "/", "overrides") == 0;
+            for (char *q = ov; had && *q; q++)
+                *q = *q == '\n' ? ' ' : *q;
+            snprintf(note, sizeof(note), "; the file's job had %s%s%s",
+                     had ? "the command-line settings '" : "no command-line settings",
+                     had ? ov : "", had ? "'" : "");
+            free(ov);
             sym_err_clear();
             SYM_FAIL(SYM_EJOB,
                      "%s: cannot resume: the file was written by a different job (its settings "
                      "differ, not only comments or layout; job_sha256 %.12s..., this job "
-                     "%.12s...); use the job that made it, another output file, or --force",
-                     path, hash, job->sha256);
+                     "%.12s...%s); use the job that made it, another output file, or --force",
+                     path, hash, job->sha256, job->overrides || had ? note : "");
         }
     }
     if (sym_h5_attr_read_string(&fshard, o->h5, "/", "shard") < 0)

@@ -46,6 +46,10 @@ int sym_yaml_err(ctx *c, const node *at, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    if (at && at->start_mark.line >= SYM_OVERRIDE_LINE &&
+        at->start_mark.line - SYM_OVERRIDE_LINE < (size_t)c->n_overrides)
+        return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s: command line '%s': %s: %s", c->file,
+                           c->overrides[at->start_mark.line - SYM_OVERRIDE_LINE], key, what);
     return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s:%zu:%zu: %s: %s", c->file,
                        at ? at->start_mark.line + 1 : 1, at ? at->start_mark.column + 1 : 1, key,
                        what);

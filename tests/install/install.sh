@@ -77,8 +77,8 @@ mkdir "$tmp/c" && touch "$tmp/c/a.h5" "$tmp/c/b.yaml" "$tmp/c/d.txt"
 got=$(cd "$tmp/c" && bash -c '
   source "$1"; exe=$2
   t() { COMP_WORDS=("$exe" "$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _symsweep; echo "${COMPREPLY[*]}"; }
-  t va; t run --chec; t run ""; t status ""; t run b.yaml -o ""; t help probes hess; t merge --f' _ "$comp" "$tmp/prefix/bin/symsweep")
-want=$'validate\n--checkpoint-every\nb.yaml\na.h5\na.h5\nhessian\n--force'
+  t va; t run --chec; t run ""; t status ""; t run b.yaml -o ""; t help probes stab; t merge --f' _ "$comp" "$tmp/prefix/bin/symsweep")
+want=$'validate\n--checkpoint-every\nb.yaml\na.h5\na.h5\nstabilizer\n--force'
 [ "$got" = "$want" ] || { echo "FAIL: completion:"; diff <(echo "$want") <(echo "$got"); fail=1; }
 
 [ $fail -eq 0 ] && echo "install: the installed headers build the example plug-in (pkg-config and CMake); the installed program runs both; man page and completion work"
