@@ -45,6 +45,14 @@ typedef struct sym_run_result {
  * errors return < 0.
  */
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index);
+/** Told during training, at every recorded curve point: run, epoch, the run's epochs. */
+typedef void (*sym_run_progress_fn)(void *ctx, int index, int epoch, int epochs);
+/**
+ * Where sym_run_execute reports progress within a run (NULL: nowhere).  For the
+ * progress line only: it sees the counts, never the numbers, and changes no result.
+ * One per process (symsweep runs one run at a time per rank).
+ */
+void sym_run_set_progress(sym_run_progress_fn fn, void *ctx);
 void sym_run_result_dispose(sym_run_result *r);
 
 /**

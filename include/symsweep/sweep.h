@@ -22,6 +22,11 @@
 extern "C" {
 #endif
 
+/** How progress is shown (--progress): auto chooses bar or lines (see sym_sweep_opts). */
+typedef enum sym_progress_mode {
+    SYM_PROGRESS_AUTO = 0, SYM_PROGRESS_BAR, SYM_PROGRESS_LINES, SYM_PROGRESS_NONE
+} sym_progress_mode;
+
 typedef struct sym_sweep_opts {
     const char *out_path;
     int force;
@@ -37,9 +42,14 @@ typedef struct sym_sweep_opts {
      * 0: never */
     double task_timeout;
     int no_space_check; /**< skip sym_plan_check (the user knows better) */
+    /** bar: one line updated in place; lines: one line every progress_every s; none; auto:
+     * bar when stderr is a terminal, or when it is not but the MPI launcher's is (the ranks'
+     * output goes through the launcher: the bar then goes to /dev/tty when this process can
+     * open it, else through stderr), lines otherwise */
+    sym_progress_mode progress;
 } sym_sweep_opts;
 
-#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1, -1.0, 0 }
+#define SYM_SWEEP_OPTS_INIT { NULL, 0, 0, 0, 60.0, 60.0, 30.0, 0, 1, -1.0, 0, SYM_PROGRESS_AUTO }
 
 typedef struct sym_sweep_stats {
     int n_runs, n_to_run, done, diverged, failed;

@@ -72,6 +72,12 @@ static const char help_run[] =
     "                           for hung: checkpoint, exit 75 (default: the largest\n"
     "                           of 600, 10x the longest wait seen and 20x plan's\n"
     "                           bound on one task; 0: never)\n"
+    "      --progress MODE      auto (default): a bar updated in place when stderr is a\n"
+    "                           terminal, or when it is not but mpirun's is (the bar\n"
+    "                           then goes to /dev/tty when the rank shares it); a\n"
+    "                           line every --progress-every seconds otherwise (Slurm\n"
+    "                           logs); bar, lines or none to choose.  Runs in flight\n"
+    "                           count with the share of their epochs done.\n"
     "      --progress-every SEC progress line interval when stderr is not a terminal (30)\n"
     "  -q, --quiet              no progress, no summary\n"
     "      --stats              rank 0's time in HDF5 and in coordinating\n"
@@ -133,7 +139,7 @@ static const char help_summary[] =
 /* long options without a short form */
 enum {
     OPT_FORCE = 256, OPT_RESUME, OPT_CHECKPOINT, OPT_GRACE, OPT_PROGRESS, OPT_TIMEOUT, OPT_STATS,
-    OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV
+    OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV, OPT_PROGRESS_MODE
 };
 
 /* the exit status of the last error: 2 for bad input, 1 for a runtime failure */
@@ -467,6 +473,7 @@ static int cmd_run(int argc, char **argv)
         {"progress-every", required_argument, NULL, OPT_PROGRESS},
         {"task-timeout", required_argument, NULL, OPT_TIMEOUT},
         {"stats", no_argument, NULL, OPT_STATS},        {"shard", required_argument, NULL, OPT_SHARD},
+        {"progress", required_argument, NULL, OPT_PROGRESS_MODE},
         {"no-space-check", no_argument, NULL, OPT_NO_SPACE},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int c, status = EXIT_OK;
@@ -481,6 +488,17 @@ static int cmd_run(int argc, char **argv)
         case OPT_RESUME: o.resume = 1; break;
         case OPT_STATS: stats = 1; break;
         case OPT_NO_SPACE: o.no_space_check = 1; break;
+        case OPT_PROGRESS_MODE: {
+            static const char *const modes[] = {"auto", "bar", "lines", "none"};
+            int k = 0;
+
+            while (k < 4 && strcmp(optarg, modes[k]) != 0)
+                k++;
+            if (k == 4)
+                return usage_error("--progress: expected auto, bar, lines or none, found '%s'", optarg);
+            o.progress = (sym_progress_mode)k;
+            break;
+        }
         case OPT_CHECKPOINT: case OPT_GRACE: case OPT_PROGRESS: case OPT_TIMEOUT: {
             double *dst = c == OPT_GRACE ? &o.grace : c == OPT_PROGRESS ? &o.progress_every
                           : c == OPT_TIMEOUT ? &o.task_timeout : &o.checkpoint_every;

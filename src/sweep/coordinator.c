@@ -61,6 +61,7 @@ typedef struct pending_run {
  */
 typedef struct worker_state {
     double last_heard;
+    double frac; /* the fraction done of its run in flight (TAG_PROGRESS), 0 between runs */
     int n_held;
     int32_t held[2 * MAX_CHUNK + 2];
 } worker_state;
@@ -370,6 +371,10 @@ static int recv_result(coord *c, const MPI_Status *ms, char **buf, size_t *cap)
     }
     MPI_Recv(*buf, count, MPI_BYTE, ms->MPI_SOURCE, ms->MPI_TAG, c->comm, MPI_STATUS_IGNORE);
     c->outstanding--;
+    if (c->ws[ms->MPI_SOURCE].frac > 0) {
+        c->p->inflight -= c->ws[ms->MPI_SOURCE].frac;
+        c->ws[ms->MPI_SOURCE].frac = 0;
+    }
     memcpy(&run, *buf, sizeof(run)); /* both headers start with the run index */
     heard(c, ms->MPI_SOURCE, run);
     return 0;
@@ -446,6 +451,15 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
             MPI_Recv(NULL, 0, MPI_INT, ms.MPI_SOURCE, TAG_REQUEST, comm, MPI_STATUS_IGNORE);
             heard(&c, ms.MPI_SOURCE, -1);
             assign(&c, ms.MPI_SOURCE, &active, rc);
+        } else if (ms.MPI_TAG == TAG_PROGRESS) { /* epochs of a run in flight: the line only */
+            int32_t m[3];
+            worker_state *w = &c.ws[ms.MPI_SOURCE];
+
+            MPI_Recv(m, 3, MPI_INT32_T, ms.MPI_SOURCE, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
+            heard(&c, ms.MPI_SOURCE, -1);
+            p->inflight -= w->frac;
+            w->frac = m[2] > 0 && m[1] >= 0 && m[1] <= m[2] ? (double)m[1] / m[2] : 0.0;
+            p->inflight += w->frac;
         } else if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_PROBE_RESULT) {
             if (recv_result(&c, &ms, &buf, &cap) < 0) {
                 rc = SYM_ENOMEM;

@@ -151,7 +151,18 @@ static int injected_failure(int index)
 typedef struct hooks {
     const sym_job *job;
     void *state[SYM_MAX_PROBES];
+    const sym_train_opts *train;
+    int index;
 } hooks;
+
+static sym_run_progress_fn progress_fn;
+static void *progress_ctx;
+
+void sym_run_set_progress(sym_run_progress_fn fn, void *ctx)
+{
+    progress_fn = fn;
+    progress_ctx = ctx;
+}
 
 static int run_hooks(void *ctx, int k, const double *params, const double *grad, double L0)
 {
@@ -161,6 +172,8 @@ static int run_hooks(void *ctx, int k, const double *params, const double *grad,
     for (int i = 0; i < h->job->n_probes; i++)
         if (h->state[i])
             SYM_TRY(h->job->probes[i].def->point(h->state[i], k, params, grad, L0));
+    if (progress_fn)
+        progress_fn(progress_ctx, h->index, sym_train_point_epoch(h->train, k), h->train->epochs);
 cleanup:
     return rc;
 }
@@ -206,6 +219,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 
     memset(&hk, 0, sizeof(hk));
     hk.job = job;
+    hk.train = &cfg->train;
+    hk.index = index;
     memset(r, 0, sizeof(*r));
     r->index = index;
     r->status = SYM_RUN_FAILED;
@@ -242,7 +257,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         SYM_TRY(p->def->start(p->opts, &pr, r->measures + p->off, &hk.state[i]));
         any_hook = 1;
     }
-    if (any_hook) {
+    if (any_hook || progress_fn) { /* the hook sees values training computes anyway */
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
     }

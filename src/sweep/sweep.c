@@ -2,6 +2,7 @@
 #include "sweep_impl.h"
 #include "symsweep/plan.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,22 +71,92 @@ void sym_sweep_install_signal_handlers(void)
     sigaction(SIGINT, &sa, NULL); /* Ctrl-C: checkpoint like SIGTERM, lose nothing */
 }
 
+/* stderr is not a terminal but the MPI launcher's is: the ranks' output goes through it */
+static int launcher_on_terminal(void)
+{
+    pid_t pid = getppid();
+
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_RANK") && !getenv("PMIX_RANK") &&
+        !getenv("PMI_SIZE"))
+        return 0;
+    /* up through the processes that forward output by pipes (mpirun, or hydra_pmi_proxy then
+     * mpiexec) to the first whose stderr is not a pipe: the launcher's own */
+    for (int k = 0; k < 4 && pid > 1; k++) {
+        char path[64], target[256], stat[512];
+        ssize_t n;
+        FILE *f;
+        int ppid = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd/2", (int)pid);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+            return 0;
+        target[n] = '\0';
+        if (strncmp(target, "pipe:", 5) != 0)
+            return strncmp(target, "/dev/pts/", 9) == 0 || strncmp(target, "/dev/tty", 8) == 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        f = fopen(path, "r");
+        if (!f)
+            return 0;
+        /* "pid (comm) state ppid ...": comm may hold spaces, so after the last ')' */
+        if (fgets(stat, sizeof(stat), f)) {
+            char *q = strrchr(stat, ')');
+
+            if (q)
+                sscanf(q + 1, " %*c %d", &ppid);
+        }
+        fclose(f);
+        pid = (pid_t)ppid;
+    }
+    return 0;
+}
+
+void sym_progress_open(progress *p)
+{
+    p->fp = stderr;
+    p->show = !p->o->quiet && p->o->progress != SYM_PROGRESS_NONE;
+    p->tty = isatty(STDERR_FILENO);
+    if (p->o->progress == SYM_PROGRESS_BAR) {
+        p->tty = 1;
+    } else if (p->o->progress == SYM_PROGRESS_LINES) {
+        p->tty = 0;
+    } else if (p->o->progress == SYM_PROGRESS_AUTO && !p->tty && p->show && launcher_on_terminal()) {
+        /* the terminal itself when the launcher shares it (Open MPI), else through stderr */
+        FILE *t = fopen("/dev/tty", "w");
+
+        if (t)
+            p->fp = t;
+        p->tty = 1;
+    }
+}
+
+void sym_progress_close(progress *p)
+{
+    if (p->fp && p->fp != stderr)
+        fclose(p->fp);
+    p->fp = stderr;
+}
+
 void sym_progress_line(progress *p, int final)
 {
     double now = sym_now(), el = now - p->t0, rate = el > 0 ? p->received / el : 0.0;
     double eta = rate > 0 ? (p->total - p->received) / rate : 0.0;
-    int pct10 = p->total ? (int)(1000.0 * p->received / p->total) : 1000;
+    /* runs in flight count with the fraction of their epochs done */
+    double got = fmin(p->received + (final ? 0.0 : p->inflight), (double)p->total);
+    int pct10 = p->total ? (int)(1000.0 * got / p->total) : 1000;
 
-    if (p->o->quiet)
+    if (!p->show)
         return;
     if (!final && now - p->last < (p->tty ? 0.2 : p->o->progress_every))
         return;
     p->last = now;
-    fprintf(stderr, "%s[%d/%d] %d.%d%%  %.1f runs/s  ETA %d:%02d:%02d  diverged %d  failed %d%s",
+    if (got > 0 && el > 0) /* the runs in flight count: long runs get an ETA before any is back */
+        eta = (p->total - got) / (got / el);
+    fprintf(p->fp, "%s[%d/%d] %d.%d%%  %.1f runs/s  ETA %d:%02d:%02d  diverged %d  failed %d%s",
             p->tty ? "\r" : "", p->received, p->total, pct10 / 10, pct10 % 10, rate,
             (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60, p->st->diverged,
             p->st->failed, p->tty && !final ? "   " : "\n");
-    fflush(stderr);
+    fflush(p->fp);
 }
 
 static void progress_failed(progress *p, const sym_run_result *r)
@@ -97,6 +168,16 @@ static void progress_failed(progress *p, const sym_run_result *r)
     sym_job_run_config(p->job, r->index, &seed);
     fprintf(stderr, "%srun %d (seed %llu, rank %d) failed: %s\n", p->tty ? "\r\n" : "", r->index,
             (unsigned long long)seed, r->rank, r->error);
+}
+
+/* one process: the run in flight moves the line itself */
+static void local_progress(void *ctx, int index, int epoch, int epochs)
+{
+    progress *p = ctx;
+
+    (void)index;
+    p->inflight = epochs > 0 ? (double)epoch / epochs : 0.0;
+    sym_progress_line(p, 0);
 }
 
 int sym_progress_record(sym_output *out, progress *p, const sym_run_result *r)
@@ -212,7 +293,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     sym_output *out = NULL;
     sym_output_info info = {0};
     sym_run_result r = {0};
-    progress p;
+    progress p = {0};
     char *hosts = NULL;
     int *to_run = NULL, n_to_run = 0, abandoned = 0;
     double last_write_time = 0;
@@ -253,11 +334,14 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     p.o = o;
     p.st = st;
     p.total = n_to_run;
-    p.tty = isatty(STDERR_FILENO);
     p.t0 = p.last = sym_now();
+    if (rank == 0)
+        sym_progress_open(&p);
     if (size == 1) {
         /* one process is coordinator and worker: no messages */
         double last_ckpt = sym_now();
+
+        sym_run_set_progress(local_progress, &p);
 
         for (int k = 0; k < n_to_run; k++) {
             if (sym_sweep_stop_requested()) {
@@ -265,6 +349,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
                 break;
             }
             SYM_TRY(sym_worker_whole_run(&r, job, to_run[k], rank));
+            p.inflight = 0.0;
             SYM_TRY(sym_progress_record(out, &p, &r));
             sym_run_result_dispose(&r);
             SYM_TRY(sym_progress_checkpoint(out, o, &last_ckpt, &p));
@@ -302,6 +387,8 @@ cleanup:
     }
     if (progress_ok)
         sym_progress_write(&p, rc < 0 ? "failed" : (st->interrupted || abandoned) ? "interrupted" : "finished");
+    sym_run_set_progress(NULL, NULL);
+    sym_progress_close(&p);
     if (abandoned && rc == 0) {
         /* runs still in flight after the grace period: they stay pending */
         st->interrupted = 1;

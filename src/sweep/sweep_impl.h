@@ -12,10 +12,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- messages between the coordinator (rank 0) and the workers ---- */
 
-enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103, TAG_PROBE_RESULT = 104, TAG_TEAM = 105 };
+enum { TAG_REQUEST = 101, TAG_WORK = 102, TAG_RESULT = 103, TAG_PROBE_RESULT = 104, TAG_TEAM = 105,
+       TAG_PROGRESS = 106 /* a worker's run in flight: int32 {run, epoch, epochs}, at most 1/s */ };
 
 /*
  * A work message: this header, then (TRAIN) count run indices as int32, or
@@ -73,9 +75,16 @@ typedef struct progress {
     const sym_job *job;
     const sym_sweep_opts *o;
     sym_sweep_stats *st;
-    int total, received, tty;
+    int total, received, tty; /* tty: the bar, updated in place; else a line per interval */
+    int show;                 /* progress lines at all (not --quiet, not --progress=none) */
+    FILE *fp;                 /* where the bar or lines go: stderr, or /dev/tty (owned then) */
+    double inflight;          /* the fractions done of the runs in flight (their epochs) */
     double t0, last;
 } progress;
+
+/** Set up @p p's output from o->progress (collective-free; rank 0's). */
+void sym_progress_open(progress *p);
+void sym_progress_close(progress *p);
 
 void sym_progress_line(progress *p, int final);
 /** Buffer a result in the output and count it. */

@@ -138,8 +138,37 @@ cleanup:
  * it sends results without blocking (two buffers alternate), so a large
  * result never holds it until rank 0 posts the receive.
  */
+/* a worker's runs in flight, told to the coordinator for its progress line: at most once a
+ * second, never waiting (a message still in flight skips the report) */
+typedef struct progress_sender {
+    MPI_Comm comm;
+    MPI_Request req;
+    int32_t msg[3];
+    double last;
+} progress_sender;
+
+static void send_progress(void *ctx, int index, int epoch, int epochs)
+{
+    progress_sender *s = ctx;
+    double now = sym_now();
+    int done = 1;
+
+    if (now - s->last < 1.0)
+        return;
+    if (s->req != MPI_REQUEST_NULL)
+        MPI_Test(&s->req, &done, MPI_STATUS_IGNORE);
+    if (!done)
+        return;
+    s->last = now;
+    s->msg[0] = index;
+    s->msg[1] = epoch;
+    s->msg[2] = epochs;
+    MPI_Isend(s->msg, 3, MPI_INT32_T, 0, TAG_PROGRESS, s->comm, &s->req);
+}
+
 int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
 {
+    progress_sender ps = {comm, MPI_REQUEST_NULL, {0, 0, 0}, sym_now()};
     size_t wcap = sym_wire_work_capacity(job);
     char *cur = NULL, *nxt = NULL, *tmp;
     int rc = 0, slot = 0;
@@ -152,6 +181,7 @@ int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
 
     SYM_TRY(sym_alloc(&cur, wcap));
     SYM_TRY(sym_alloc(&nxt, wcap));
+    sym_run_set_progress(send_progress, &ps);
     if (MPI_Send(NULL, 0, MPI_INT, 0, TAG_REQUEST, comm) != MPI_SUCCESS ||
         MPI_Recv(cur, (int)wcap, MPI_BYTE, 0, TAG_WORK, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
         SYM_FAIL(SYM_EMPI, "rank %d: lost contact with the coordinator", rank);
@@ -219,7 +249,9 @@ int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
         nxt = tmp;
     }
 cleanup:
+    sym_run_set_progress(NULL, NULL);
     MPI_Waitall(2, send_req, sent); /* (MPICH's MPI_STATUSES_IGNORE trips gcc's bounds check) */
+    MPI_Wait(&ps.req, sent);
     sym_run_result_dispose(&r);
     free(buf[0]);
     free(buf[1]);
