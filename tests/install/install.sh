@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install into a scratch prefix: the program, the public headers, the pkg-config file,
-# the CMake package, the man page, the bash completion and the example plug-in; then the
+# the CMake package, the man page, the bash completion, the Slurm scripts, the analysis package
+# and the example plug-in; then the
 # example is built against the installed headers only, with pkg-config (--cflags symsweep) and
 # with CMake (find_package(symsweep) + symsweep_add_probe in a consumer project), and the
 # installed program loads both; the man page renders with every command, the completion
@@ -69,6 +70,16 @@ elif command -v help2man > /dev/null; then
 else
   echo "install: help2man not installed, no man page to check"
 fi
+
+# the Slurm scripts (executable, valid bash) and the analysis package (imports from the prefix)
+for f in symsweep.sbatch symsweep-array.sbatch submit-array.sh; do
+  sh="$tmp/prefix/share/symsweep/slurm/$f"
+  [ -x "$sh" ] && bash -n "$sh" || { echo "FAIL: $f not installed as a valid script"; fail=1; }
+done
+ana="$tmp/prefix/share/symsweep/analysis"
+[ -e "$ana/pyproject.toml" ] || { echo "FAIL: the analysis package is not installed"; fail=1; }
+PYTHONPATH="$ana" MPLBACKEND=Agg /usr/bin/python3 -c "import symsweep_analysis, symsweep_analysis.probes" 2> "$tmp/log" ||
+  { echo "FAIL: the installed analysis package does not import"; cat "$tmp/log"; fail=1; }
 
 # bash completion
 comp="$tmp/prefix/share/bash-completion/completions/symsweep"
