@@ -266,6 +266,45 @@ class Statistics(unittest.TestCase):
                                        / np.sqrt(len(x)), rtol=1e-9)
 
 
+class Xarray(unittest.TestCase):
+    """to_xarray: named dimensions and coordinates (no phony_dim_*), the same numbers as
+    h5py and the same group means as the pandas table (Debian's python3-xarray)."""
+
+    def test_named_dimensions_and_coordinates(self):
+        try:
+            import xarray  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-xarray is not installed (scripts/setup.sh installs it)")
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis import load, to_xarray
+        path = FILES["ex3-small"]
+        ds = to_xarray(path)
+        curves = to_xarray(path, "runs/curves")
+        every = to_xarray(path, "runs")
+        for d in (ds, curves, every):
+            self.assertFalse([k for k in d.dims if k.startswith("phony_dim")], d.dims)
+        self.assertEqual(curves["loss"].dims, ("run", "epoch"))
+        with h5py.File(path, "r") as f:
+            np.testing.assert_array_equal(curves.coords["epoch"].values, f["runs/curves/epoch"][:])
+            np.testing.assert_array_equal(curves["loss"].values, f["runs/curves/loss"][:])
+            np.testing.assert_array_equal(ds["final_loss"].values, f["runs/metrics/final_loss"][:])
+            self.assertEqual(ds["final_loss"].attrs["long_name"],
+                             f["runs/metrics/final_loss"].attrs["description"].decode()
+                             if isinstance(f["runs/metrics/final_loss"].attrs["description"], bytes)
+                             else f["runs/metrics/final_loss"].attrs["description"])
+        weights = [v for v in every.data_vars if v.startswith("weights/")]
+        self.assertTrue(weights)
+        self.assertTrue(all(every[v].dims[0] == "run" for v in weights))
+        # the sweep axis is a coordinate along run: groupby gives the pandas table's means
+        got = ds["final_loss"].where(ds["status"] == "done").groupby("regularizer.kind").mean()
+        df = load(path)
+        want = df[df.status == "done"].groupby("regularizer.kind")["final_loss"].mean()
+        for k in want.index:
+            self.assertAlmostEqual(float(got.sel({"regularizer.kind": k})), want[k], places=12)
+        self.assertEqual(sorted(ds.coords["regularizer.kind"].values.tolist()),
+                         sorted(df["regularizer.kind"].tolist()))
+
+
 class Partial(unittest.TestCase):
     def test_pending_runs_are_skipped_and_counted(self):
         out = os.path.join(TMP, "rep-partial")
