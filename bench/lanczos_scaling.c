@@ -11,6 +11,10 @@
  * (P > 6,000 here) the Lanczos side alone, up to max_params, and the same on a
  * ReLU net with the quotient (P H P, the scalings projected off) and one SLQ
  * sample of 40 steps.
+ *
+ * bench_lanczos_scaling --dense-once W [SAMPLES]: one timing of the dense path alone on the
+ * tanh net 8 -> W -> W -> 4 (for bench/hessian_vs_torch.sh, which interleaves it with the
+ * PyTorch reference): "dense_cpu_s T P N".
  */
 #include <math.h>
 #include <stdio.h>
@@ -43,10 +47,12 @@ typedef struct bench_net {
     size_t P;
 } bench_net;
 
+static int n_samples = 256;
+
 static void make(bench_net *n, int w, sym_act act)
 {
     sym_model_opts o = SYM_MODEL_OPTS_INIT;
-    int widths[4] = {8, w, w, 4}, ns = 256;
+    int widths[4] = {8, w, w, 4}, ns = n_samples;
     sym_rng r;
 
     memset(n, 0, sizeof(*n));
@@ -133,6 +139,22 @@ int main(int argc, char **argv)
 
     MPI_Init(&argc, &argv);
     sym_blas_single_thread();
+    if (argc > 2 && strcmp(argv[1], "--dense-once") == 0) {
+        bench_net n;
+        double *w, t;
+
+        if (argc > 3)
+            n_samples = atoi(argv[3]);
+        make(&n, atoi(argv[2]), SYM_ACT_TANH);
+        w = malloc(sizeof(double) * n.P);
+        dense(&n, w); /* warm, as the reference is */
+        t = dense(&n, w);
+        printf("dense_cpu_s %.6f %zu %d\n", t, n.P, n_samples);
+        free(w);
+        unmake(&n);
+        MPI_Finalize();
+        return 0;
+    }
     printf("# BLAS: %s\n", sym_blas_description());
     printf("# tanh MLP 8 -> w -> w -> 4, 256 samples; CPU seconds, medians of 3 interleaved\n");
     printf("%6s %8s %10s %10s %8s %12s %10s\n", "width", "P", "dense s", "lanczos s", "ratio",
