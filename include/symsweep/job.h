@@ -158,6 +158,17 @@ int sym_yaml_check_depth(const char *text, size_t len, const char *path, int max
 int sym_job_parse(sym_job *job, const char *text, size_t len, const char *path);
 int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *path,
                        const char *const *overrides, int n_overrides);
+/**
+ * Between the problems of one message when a job is read with @p collect (validate): every
+ * problem it can find in one pass, up to 20, each once (the same one at every point of a
+ * sweep is one), a section whose problem makes the next meaningless (the data's for the model)
+ * skipping that one.  A control character that no message keeps.
+ */
+#define SYM_JOB_ERR_SEP '\x1e'
+int sym_job_load_collect(sym_job *job, const char *path, const char *const *overrides,
+                         int n_overrides, int collect);
+int sym_job_parse_collect(sym_job *job, const char *text, size_t len, const char *path,
+                          const char *const *overrides, int n_overrides, int collect);
 void sym_job_dispose(sym_job *job);
 /**
  * SHA-256 (hex) of a job text's canonical YAML form: the same for two texts

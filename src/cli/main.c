@@ -92,7 +92,7 @@ static const char help_validate[] =
     "Check a job file completely without running it: every setting at every point\n"
     "of its sweep, its data files, that its output fits on OUT's file system\n"
     "(default NAME.h5) and that a run fits in this machine's memory.  KEY.PATH=VALUE\n"
-    "settings apply as in run.\n"
+    "settings apply as in run.  Lists every problem it finds in one pass (up to 20).\n"
     "\n"
     "  -o, --output FILE        the output file the job would write\n"
     "      --no-space-check     skip the check of free disk space and memory\n"
@@ -153,10 +153,12 @@ static int error_status(void)
 
 static int print_error(void)
 {
-    /* one line, whatever a value quoted in the message holds */
+    /* one line per problem (validate gathers several), whatever a quoted value holds */
     fputs("symsweep: error: ", stderr);
     for (const unsigned char *c = (const unsigned char *)sym_err_message(); *c; c++) {
-        if (*c == '\n')
+        if (*c == (unsigned char)SYM_JOB_ERR_SEP)
+            fputs("\nsymsweep: error: ", stderr);
+        else if (*c == '\n')
             fputs("\\n", stderr);
         else if (*c < 0x20 || *c == 0x7f)
             fprintf(stderr, "\\x%02x", *c);
@@ -282,7 +284,7 @@ static int cmd_validate(int argc, char **argv)
         return EXIT_INPUT;
     if (!path)
         return usage_error("validate takes one job file, found none");
-    if (sym_job_load_with(&job, path, ov, n_ov) < 0) {
+    if (sym_job_load_collect(&job, path, ov, n_ov, 1) < 0) {
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }

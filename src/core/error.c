@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MSG_MAX 2048
+#define MSG_MAX 8192 /* validate gathers up to 20 problems in one message */
 #define TRACE_MAX 8192
 
 static char msg_buf[MSG_MAX];

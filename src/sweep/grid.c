@@ -354,6 +354,7 @@ static int config_index(const sym_job *job, int cfg, int a)
 int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes)
 {
     undo undos[SYM_MAX_AXES * MAX_ZIP];
+    char point[1024];
     int rc = 0, nu = 0;
 
     job->n_configs = 1;
@@ -378,21 +379,24 @@ int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes)
                 nu++;
             }
         root = yaml_document_get_root_node(c->doc);
+        point[0] = '\0';
+        for (int a = 0; a < job->n_axes; a++) /* the grid point's name, for messages */
+            for (int i = 0; i < axes[a].n_cols; i++) {
+                node *vals = sym_yaml_node(c, axes[a].cols[i].values_id);
+                size_t u = strlen(point);
+
+                snprintf(point + u, sizeof(point) - u, "%s%s=", u ? ", " : "", axes[a].cols[i].path);
+                sym_yaml_label(c, sym_yaml_node(c, vals->data.sequence.items.start[config_index(job, k, a)]),
+                               point, sizeof(point), 0);
+            }
+        c->point = job->n_axes > 0 ? point : NULL; /* collect mode names it too */
         rc = sym_job_parse_point(c, job, root, cfg);
+        c->point = NULL;
         if (rc < 0 && job->n_axes > 0) {
             /* name the grid point, so a clash between axes is clear */
-            char msg[2048], point[1024] = "";
+            char msg[2048];
 
             snprintf(msg, sizeof(msg), "%s", sym_err_message());
-            for (int a = 0; a < job->n_axes; a++)
-                for (int i = 0; i < axes[a].n_cols; i++) {
-                    node *vals = sym_yaml_node(c, axes[a].cols[i].values_id);
-                    size_t u = strlen(point);
-
-                    snprintf(point + u, sizeof(point) - u, "%s%s=", u ? ", " : "", axes[a].cols[i].path);
-                    sym_yaml_label(c, sym_yaml_node(c, vals->data.sequence.items.start[config_index(job, k, a)]), point,
-                          sizeof(point), 0);
-                }
             rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s (sweep point %s)", msg, point);
         }
 undo_all:

@@ -595,19 +595,54 @@ cleanup:
 int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg)
 {
     const node *data_node = NULL;
-    int rc;
+    int d, m = 1, r = 1, t;
 
-    rc = parse_data(c, root, cfg, &data_node);
-    if (!rc)
-        rc = parse_model(c, root, cfg, data_node);
-    if (!rc)
-        rc = parse_regularizer(c, root, cfg);
-    if (!rc)
-        rc = parse_train(c, root, cfg);
-    if (!rc)
-        cfg->train.loss_every = job->loss_every;
-    if (!rc)
-        rc = sym_job_check_probes(c, job, root, cfg);
+    /* each section after the one it needs; in collect mode a problem is kept (1) and the
+     * independent sections still read (the model needs the data's widths) */
+    if ((d = sym_job_keep(c, parse_data(c, root, cfg, &data_node))) < 0)
+        return d;
+    if (d == 0 && (m = sym_job_keep(c, parse_model(c, root, cfg, data_node))) < 0)
+        return m;
+    if (m == 0 && (r = sym_job_keep(c, parse_regularizer(c, root, cfg))) < 0)
+        return r;
+    if ((t = sym_job_keep(c, parse_train(c, root, cfg))) < 0)
+        return t;
+    cfg->train.loss_every = job->loss_every;
+    if (d == 0 && m == 0 && r == 0 && t == 0 && !c->probes_failed)
+        return sym_job_keep(c, sym_job_check_probes(c, job, root, cfg)) < 0 ? SYM_EJOB : 0;
+    return 0;
+}
+
+/* name: given, or the job file's name made valid; it becomes the default output path */
+static int parse_name(ctx *c, const node *root, sym_job *job)
+{
+    const char *base = strrchr(c->file, '/');
+    char def[128];
+    char *dot;
+    int rc = 0;
+
+    snprintf(def, sizeof(def), "%s", base ? base + 1 : c->file);
+    dot = strrchr(def, '.');
+    if (dot && dot != def)
+        *dot = '\0';
+    /* the default from the file name becomes a valid name */
+    for (char *q = def; *q; q++)
+        if (!name_char(*q))
+            *q = '_';
+    if (def[0] == '.' || def[0] == '-')
+        def[0] = '_';
+    SYM_TRY(sym_yaml_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
+    /* the name becomes the default output path: no directories, no hidden files */
+    for (const char *q = job->name; *q; q++)
+        if (!name_char(*q))
+            return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
+                                "expected letters, digits, '.', '_' and '-' only, found \"%s\"",
+                                job->name);
+    if (!job->name[0] || job->name[0] == '.' || job->name[0] == '-')
+        return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
+                            "expected a name that starts with a letter, digit or '_', found \"%s\"",
+                            job->name);
+cleanup:
     return rc;
 }
 
@@ -623,40 +658,21 @@ static int parse_document(ctx *c, sym_job *job)
         return sym_yaml_err(c, NULL, "(top level)", "the job file is empty; expected a mapping with data, model and train");
     if (root->type != YAML_MAPPING_NODE)
         return sym_yaml_expected(c, root, "(top level)", "a mapping of settings (data, model, train, ...)");
-    SYM_TRY(sym_yaml_check_map(c, root, "", keys));
-    {
-        const char *base = strrchr(c->file, '/');
-        char def[128];
-        char *dot;
-
-        snprintf(def, sizeof(def), "%s", base ? base + 1 : c->file);
-        dot = strrchr(def, '.');
-        if (dot && dot != def)
-            *dot = '\0';
-        /* the default from the file name becomes a valid name */
-        for (char *q = def; *q; q++)
-            if (!name_char(*q))
-                *q = '_';
-        if (def[0] == '.' || def[0] == '-')
-            def[0] = '_';
-        SYM_TRY(sym_yaml_string(c, root, "", "name", 0, def, job->name, sizeof(job->name)));
-        /* the name becomes the default output path: no directories, no hidden files */
-        for (const char *q = job->name; *q; q++)
-            if (!name_char(*q))
-                return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
-                            "expected letters, digits, '.', '_' and '-' only, found \"%s\"",
-                            job->name);
-        if (!job->name[0] || job->name[0] == '.' || job->name[0] == '-')
-            return sym_yaml_err(c, sym_yaml_lookup(c, root, "name"), "name",
-                        "expected a name that starts with a letter, digit or '_', found \"%s\"",
-                        job->name);
-    }
-    SYM_TRY(parse_seeds(c, root, job));
-    SYM_TRY(parse_record(c, root, job));
-    SYM_TRY(sym_job_parse_probes(c, root, job));
+    /* in collect mode (validate) each section's problem is kept and the next section read */
+    SYM_TRY(sym_job_keep(c, sym_yaml_check_map(c, root, "", keys)));
+    SYM_TRY(sym_job_keep(c, parse_name(c, root, job)));
+    SYM_TRY(sym_job_keep(c, parse_seeds(c, root, job)));
+    SYM_TRY(sym_job_keep(c, parse_record(c, root, job)));
+    SYM_TRY(sym_job_keep(c, sym_job_parse_probes(c, root, job)));
+    c->probes_failed = rc > 0;
     SYM_TRY(sym_alloc(&axes, sizeof(axis) * SYM_MAX_AXES));
-    SYM_TRY(sym_grid_parse_sweep(c, root, job, axes));
-    SYM_TRY(sym_grid_parse_configs(c, job, axes));
+    SYM_TRY(sym_job_keep(c, sym_grid_parse_sweep(c, root, job, axes)));
+    if (rc == 0) /* the points need whole axes */
+        SYM_TRY(sym_job_keep(c, sym_grid_parse_configs(c, job, axes)));
+    if (c->n_errs > 0) {
+        rc = SYM_EJOB; /* the problems are in c->errs: sym_job_parse_with reports them */
+        goto cleanup;
+    }
     SYM_TRY(sym_grid_build_columns(c, job, axes));
     SYM_TRY(sym_job_layout_probes(job));
     if ((long long)job->n_configs * job->n_seeds > INT_MAX)
@@ -695,12 +711,38 @@ cleanup:
     return rc;
 }
 
+/* the problems gathered in collect mode, then the one that stopped the pass if any, as one
+ * message with SYM_JOB_ERR_SEP between them (one problem: its message alone) */
+static int report_problems(ctx *c)
+{
+    char stop[1024] = "";
+
+    if (sym_err_code() == SYM_EJOB) { /* a problem that could not be passed over */
+        snprintf(stop, sizeof(stop), "%s", sym_err_message());
+        if (sym_job_keep(c, sym_err_code()) == 1)
+            stop[0] = '\0'; /* kept with the others (or the same as one of them) */
+    }
+    if (c->n_errs == 1 && !stop[0])
+        return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s", c->errs);
+    return sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s%s%s%c%d problems%s", c->errs,
+                       stop[0] ? "\x1e" : "", stop, SYM_JOB_ERR_SEP, c->n_errs + (stop[0] != 0),
+                       stop[0] || c->n_errs >= SYM_JOB_MAX_ERRORS
+                           ? ", and validate stopped there: fix these and validate again" : "");
+}
+
 int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *path,
                        const char *const *overrides, int n_overrides)
 {
+    return sym_job_parse_collect(job, text, len, path, overrides, n_overrides, 0);
+}
+
+int sym_job_parse_collect(sym_job *job, const char *text, size_t len, const char *path,
+                          const char *const *overrides, int n_overrides, int collect)
+{
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    ctx c = {path, &doc, "", overrides, n_overrides};
+    ctx c = {.file = path, .doc = &doc, .overrides = overrides, .n_overrides = n_overrides,
+             .collect = collect};
     int rc = 0, have_doc = 0, have_parser = 0;
     const char *slash = strrchr(path, '/');
 
@@ -727,7 +769,10 @@ int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *p
     }
     have_doc = 1;
     SYM_TRY(sym_job_apply_overrides(&c, &doc));
-    SYM_TRY(parse_document(&c, job));
+    rc = parse_document(&c, job);
+    if (c.n_errs > 0)
+        rc = report_problems(&c);
+    SYM_TRY(rc);
     /* a second document would be silently ignored: refuse it */
     if (yaml_parser_load(&parser, &extra)) {
         node *r2 = yaml_document_get_root_node(&extra);
@@ -744,6 +789,7 @@ int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *p
     if (n_overrides > 0)
         SYM_TRY(record_overrides(job, &c, text, len));
 cleanup:
+    free(c.errs);
     if (have_doc)
         yaml_document_delete(&doc);
     if (have_parser)
@@ -759,6 +805,12 @@ int sym_job_load(sym_job *job, const char *path)
 }
 
 int sym_job_load_with(sym_job *job, const char *path, const char *const *overrides, int n_overrides)
+{
+    return sym_job_load_collect(job, path, overrides, n_overrides, 0);
+}
+
+int sym_job_load_collect(sym_job *job, const char *path, const char *const *overrides,
+                         int n_overrides, int collect)
 {
     FILE *f = NULL;
     char *buf = NULL;
@@ -785,7 +837,7 @@ int sym_job_load_with(sym_job *job, const char *path, const char *const *overrid
     SYM_TRY(sym_alloc(&buf, (size_t)len + 1));
     if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
         SYM_FAIL(SYM_EIO, "%s: short read", path);
-    SYM_TRY(sym_job_parse_with(job, buf, (size_t)len, path, overrides, n_overrides));
+    SYM_TRY(sym_job_parse_collect(job, buf, (size_t)len, path, overrides, n_overrides, collect));
 cleanup:
     if (f)
         fclose(f);

@@ -22,7 +22,19 @@ typedef struct ctx {
     char dir[1024]; /* directory of the job file, for relative data paths */
     const char *const *overrides; /* KEY.PATH=VALUE settings from the command line */
     int n_overrides;
+    int collect;          /* validate: gather problems and go on (sym_job_keep) */
+    int probes_failed;    /* collect mode: the probes did not parse; no per-point checks */
+    const char *point;    /* the sweep point being read ("train.lr=0.1"), or NULL */
+    char *errs;           /* the problems gathered, SYM_JOB_ERR_SEP between them (owned) */
+    size_t errs_len;
+    int n_errs;
 } ctx;
+
+/* at most this many problems are gathered in one pass */
+#define SYM_JOB_MAX_ERRORS 20
+/* a section's rc: 0 stays 0; < 0 in collect mode: its message is kept (once) and 1 returned,
+ * so the parse goes on; otherwise, and for errors other than a bad job, rc */
+int sym_job_keep(ctx *c, int rc);
 
 typedef yaml_node_t node;
 

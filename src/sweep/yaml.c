@@ -55,6 +55,44 @@ int sym_yaml_err(ctx *c, const node *at, const char *key, const char *fmt, ...)
                        what);
 }
 
+int sym_job_keep(ctx *c, int rc)
+{
+    const char *m;
+    size_t len;
+    char *grown;
+
+    if (rc >= 0 || !c->collect || sym_err_code() != SYM_EJOB || c->n_errs >= SYM_JOB_MAX_ERRORS)
+        return rc;
+    m = sym_err_message();
+    len = strlen(m);
+    /* the same problem at every point of a sweep: once, named by the first point */
+    for (const char *q = c->errs; q && q < c->errs + c->errs_len;) {
+        const char *e = memchr(q, SYM_JOB_ERR_SEP, (size_t)(c->errs + c->errs_len - q));
+        size_t l = e ? (size_t)(e - q) : (size_t)(c->errs + c->errs_len - q);
+
+        if (l >= len && memcmp(q, m, len) == 0 &&
+            (l == len || (l > len + 14 && memcmp(q + len, " (sweep point ", 14) == 0))) {
+            sym_err_clear();
+            return 1;
+        }
+        q += l + 1;
+    }
+    grown = realloc(c->errs, c->errs_len + len + (c->point ? strlen(c->point) + 16 : 0) + 2);
+    if (!grown)
+        return rc;
+    c->errs = grown;
+    if (c->errs_len)
+        c->errs[c->errs_len++] = SYM_JOB_ERR_SEP;
+    for (size_t i = 0; i < len; i++) /* the separator never inside a message */
+        c->errs[c->errs_len++] = m[i] == SYM_JOB_ERR_SEP ? '?' : m[i];
+    if (c->point)
+        c->errs_len += (size_t)sprintf(c->errs + c->errs_len, " (sweep point %s)", c->point);
+    c->errs[c->errs_len] = '\0';
+    c->n_errs++;
+    sym_err_clear();
+    return 1;
+}
+
 /* "expected X, found Y" */
 int sym_yaml_expected(ctx *c, const node *at, const char *key, const char *what)
 {

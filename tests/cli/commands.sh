@@ -491,5 +491,37 @@ if [ "$(id -u)" != 0 ]; then
   grep -q "is not writable" "$tmp/err" || { echo "FAIL: read-only directory message"; cat "$tmp/err"; fail=1; }
 fi
 
+# validate lists every problem it finds in one pass (run stops at the first): independent
+# sections each, a sweep's repeated problem once (named by its first point), the model not
+# read over bad data, and a count
+cat > "$tmp/multi.yaml" <<'YAML'
+name: multi
+seeds: {count: 0}
+data: {kind: teacher_linear, input: 3, output: 2, samples: -5}
+model: {kind: mlp, widths: [3, 4, 2], activation: tanhh}
+train: {optimizer: adamm, lr: 0.01, epochs: 10}
+record: {loss_every: 0}
+probes:
+  orbit_loss: {directions: -1}
+sweep:
+  train.epochs: [10, 20]
+YAML
+"$exe" validate "$tmp/multi.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+f="$tmp/multi.yaml"
+cat > "$tmp/want" <<WANT
+symsweep: error: $f:2:16: seeds.count: expected an integer from 1 to 10000000, found "0"
+symsweep: error: $f:6:22: record.loss_every: expected an integer from 1 to 1000000000, found "0"
+symsweep: error: $f:8:28: probes.orbit_loss.directions: expected an integer from 1 to 10000, found "-1"
+symsweep: error: $f:3:60: data.samples: expected an integer from 1 to 100000000, found "-5" (sweep point train.epochs=10)
+symsweep: error: $f:5:20: train.optimizer: expected one of: gd, sgd, adam, found "adamm" (sweep point train.epochs=10)
+symsweep: error: 5 problems
+WANT
+if [ $rc -ne 2 ] || ! diff "$tmp/want" "$tmp/err" > "$tmp/diff"; then
+  echo "FAIL: validate with five problems: exit $rc"; cat "$tmp/diff"; fail=1
+fi
+"$exe" run "$tmp/multi.yaml" -o "$tmp/multi.h5" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && head -1 "$tmp/want" | cmp -s - "$tmp/err" ||
+  { echo "FAIL: run with five problems: exit $rc, $(cat "$tmp/err")"; fail=1; }
+
 [ $fail -eq 0 ] && echo "cli: all command checks passed"
 exit $fail
