@@ -64,6 +64,7 @@ typedef struct sym_job_probe {
     int team, team_mb;    /**< team probes: ranks (0: auto) and memory per rank (MiB) */
     uint32_t stream;      /**< its random sub-streams start here */
     void *plugin;         /**< the shared object it came from (owned), or NULL */
+    sym_probe_def *def_owned; /**< a plug-in's definition, copied whole (owned) */
     char plugin_path[1024];
 } sym_job_probe;
 

@@ -312,10 +312,13 @@ typedef struct sym_train_opts {
     double beta1, beta2, eps; /**< Adam, as torch.optim.Adam */
     int loss_every;   /**< record the objective at epochs 0, k, 2k, ... (k = loss_every) */
     /** Optional: called at each curve point before the epoch's steps, with the
-     * point's number, the parameters there, and (full batch only, else NULL)
-     * the full-data gradient and objective the trainer just computed; a
-     * negative return stops training. */
-    int (*hook)(void *ctx, int point, const double *params, const double *grad, double loss);
+     * point's number, the parameters there (the trainer's own array), and (full
+     * batch only, else NULL) the full-data gradient and objective the trainer
+     * just computed; a negative return stops training.  It may move the
+     * parameters (teleportation along a symmetry) and return 1: the trainer
+     * then recomputes its gradient there (and restarts FISTA's extrapolation);
+     * the optimizer's moments are kept. */
+    int (*hook)(void *ctx, int point, double *params, const double *grad, double loss);
     void *hook_ctx;
     /** 1: proximal steps: the step follows the data loss's gradient, then the penalty's
      * proximal map (l1: soft thresholding; frobenius: shrinkage) with the optimizer's step size

@@ -414,6 +414,29 @@ typedef struct sym_hessian_out {
     double *gauge_loss, *gauge_zeros, *gauge_top; /**< [gauge_points] each, or NULL (caller's) */
 } sym_hessian_out;
 
+/** One teleport's outcome (sym_teleport). */
+typedef struct sym_teleport_stats {
+    int steps;                     /**< steps taken (fewer: the direction vanished) */
+    double grad_before, grad_after; /**< ||gradient of the objective|| */
+    double loss_change;            /**< |L after - L before| / |L before|: rounding */
+} sym_teleport_stats;
+
+/**
+ * The direction of steepest ascent of ||grad L||^2 / 2 along the orbit at params, in the
+ * layout of sym_orbit_direction (one n_h^2 block per hidden layer, in the objective's algebra
+ * of each layer): J^T H g, with an exact Hessian-vector product.  *grad_norm: ||g||.
+ */
+int sym_teleport_direction(double *G, double *grad_norm, const sym_model *m, const sym_reg *reg,
+                           const double *params, const sym_data *d);
+/**
+ * Symmetry teleportation: @p steps steps of Frobenius size @p step along (maximize) or against
+ * sym_teleport_direction, each params <- exp(A) . params, in place.  The objective is kept
+ * (to rounding); the gradient norm grows (or shrinks).  SYM_EINVAL without a continuous
+ * symmetry (sym_symmetry_algebras).
+ */
+int sym_teleport(sym_teleport_stats *st, double *params, const sym_model *m, const sym_reg *reg,
+                 const sym_data *d, int steps, double step, int maximize);
+
 /** What sym_hessian_lanczos finds: k values at each end, each with its residual norm. */
 typedef struct sym_lanczos_out {
     double *top, *top_resid;       /**< [k] the largest eigenvalues, descending (caller's) */

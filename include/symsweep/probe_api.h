@@ -13,7 +13,9 @@
  *  - `piece`: independent pieces fanned out to any rank (orbit directions),
  *    folded into the measures by `reduce` when all are back;
  *  - `team`: one task per run on a team of ranks (a ScaLAPACK grid), with the
- *    size of its dense problem (`team_need`) for choosing the team.
+ *    size of its dense problem (`team_need`) for choosing the team;
+ *  - `move` (with `start`): at curve points, move the parameters along a
+ *    symmetry of the objective (teleportation); training goes on from there.
  *
  * Built-in probes are listed in the registry (src/probe/registry.c); a
  * plug-in is a shared object whose `sym_probe_plugin` returns its definition
@@ -21,8 +23,9 @@
  * coordinator and `plan` see probes only through this interface.
  *
  * Versioned like a plug-in ABI: `api_version` must be SYM_PROBE_API_VERSION
- * and `size` at least the size of the definition the probe was built with;
- * hooks a probe does not have are NULL.
+ * and `size` the size of the definition the probe was built with (at least
+ * SYM_PROBE_DEF_MIN_SIZE: fields added later read as NULL for an older
+ * plug-in); hooks a probe does not have are NULL.
  */
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H
@@ -162,7 +165,21 @@ typedef struct sym_probe_def {
 
     /** Multiply-adds of its largest task on this grid point (pass: one pass over the data). */
     double (*task_work)(const void *opts, const sym_config *cfg, double n_params, double pass);
+
+    /* ---- added within version 1: a plug-in built before has none of these (its `size`
+     * ends at task_work), and symsweep reads them as NULL ---- */
+
+    /**
+     * Optional, with `start`: at curve point k, after every probe's `point`, move the
+     * parameters (the trainer's own array) along a symmetry of the objective, so that training
+     * goes on from the new point of the orbit (teleportation).  Returns 1 when it moved them
+     * (the trainer then recomputes its gradient there), 0 when not, < 0 on an error.
+     */
+    int (*move)(void *state, int k, double *params);
 } sym_probe_def;
+
+/** The size of a version-1 definition built before `move` was added: the least accepted. */
+#define SYM_PROBE_DEF_MIN_SIZE offsetof(sym_probe_def, move)
 
 /** The built-in probes, in the order their values are laid out (team probes last). */
 extern const sym_probe_def *const sym_probe_builtins[];

@@ -138,8 +138,18 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             }
             if (ep % every == 0) {
                 curve[ipt++] = lp.total;
-                if (o->hook)
-                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad, lp.total));
+                if (o->hook && (rc = o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad,
+                                             lp.total)) < 0)
+                    goto cleanup;
+                if (rc == 1) { /* moved along a symmetry: the step starts from there */
+                    rc = 0;
+                    if (!es)
+                        SYM_TRY(full_loss(ev, &lp, grad, params, d, XT, YT));
+                    if (y) {
+                        memcpy(xprev, params, np * sizeof(double));
+                        fista_t = 1.0;
+                    }
+                }
             }
             memcpy(prev, params, np * sizeof(double));
             if (y) { /* FISTA: the step starts from the extrapolated point y */
@@ -167,8 +177,9 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (!isfinite(lp.total))
                     goto diverged;
                 curve[ipt++] = lp.total;
-                if (o->hook)
-                    SYM_TRY(o->hook(o->hook_ctx, ipt - 1, params, NULL, lp.total));
+                if (o->hook && (rc = o->hook(o->hook_ctx, ipt - 1, params, NULL, lp.total)) < 0)
+                    goto cleanup;
+                rc = 0; /* moved (1) or not: the next batches' gradients are taken afresh */
             }
             /* Fisher-Yates over the sample indices: one permutation per epoch */
             for (int i = n - 1; i > 0; i--) {

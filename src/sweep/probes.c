@@ -180,12 +180,24 @@ static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *
     if (!fn)
         return sym_yaml_err(c, pv, key, "%s has no function %s", p->plugin_path, SYM_PROBE_PLUGIN_SYMBOL);
     def = fn();
-    if (!def || def->api_version != SYM_PROBE_API_VERSION || def->size < sizeof(sym_probe_def))
+    if (!def || def->api_version != SYM_PROBE_API_VERSION || def->size < SYM_PROBE_DEF_MIN_SIZE)
         return sym_yaml_err(c, pv, key,
                             "%s was built for probe interface version %d (size %zu); this "
-                            "symsweep has version %d (size %zu): rebuild it against these headers",
-                            p->plugin_path, def ? def->api_version : -1, def ? def->size : (size_t)0,
-                            SYM_PROBE_API_VERSION, sizeof(sym_probe_def));
+                            "symsweep has version %d (size %zu to %zu): rebuild it against these "
+                            "headers", p->plugin_path, def ? def->api_version : -1,
+                            def ? def->size : (size_t)0, SYM_PROBE_API_VERSION,
+                            (size_t)SYM_PROBE_DEF_MIN_SIZE, sizeof(sym_probe_def));
+    {
+        /* a definition built before fields were added ends early: copied into a whole one,
+         * the fields it does not have NULL (a newer one's extra fields are not read) */
+        sym_probe_def *whole = calloc(1, sizeof(*whole));
+
+        if (!whole)
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for a plug-in");
+        memcpy(whole, def, def->size < sizeof(*whole) ? def->size : sizeof(*whole));
+        p->def_owned = whole;
+        def = whole;
+    }
     if (!def->name || strcmp(def->name, path + strlen("probes.")) != 0)
         return sym_yaml_err(c, pv, key, "%s defines the probe \"%s\", not \"%s\"", p->plugin_path,
                             def->name ? def->name : "", path + strlen("probes."));
@@ -374,6 +386,8 @@ void sym_job_probes_dispose(sym_job *job)
         if (p->def && p->def->dispose && p->opts)
             p->def->dispose(p->opts);
         free(p->opts);
+        free(p->def_owned);
+        p->def_owned = NULL;
         /* plug-ins stay loaded: their code may still be on a stack (a static
          * destructor, a registered callback); the process ends soon after */
     }

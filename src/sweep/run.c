@@ -164,16 +164,24 @@ void sym_run_set_progress(sym_run_progress_fn fn, void *ctx)
     progress_ctx = ctx;
 }
 
-static int run_hooks(void *ctx, int k, const double *params, const double *grad, double L0)
+static int run_hooks(void *ctx, int k, double *params, const double *grad, double L0)
 {
     hooks *h = ctx;
-    int rc = 0;
+    int rc = 0, moved = 0;
 
     for (int i = 0; i < h->job->n_probes; i++)
-        if (h->state[i])
+        if (h->state[i] && h->job->probes[i].def->point)
             SYM_TRY(h->job->probes[i].def->point(h->state[i], k, params, grad, L0));
+    /* then the probes that move the parameters along a symmetry (after every probe saw the
+     * point), in the job's order */
+    for (int i = 0; i < h->job->n_probes; i++)
+        if (h->state[i] && h->job->probes[i].def->move) {
+            SYM_TRY(h->job->probes[i].def->move(h->state[i], k, params));
+            moved |= rc == 1;
+        }
     if (progress_fn)
         progress_fn(progress_ctx, h->index, sym_train_point_epoch(h->train, k), h->train->epochs);
+    rc = moved;
 cleanup:
     return rc;
 }

@@ -856,6 +856,97 @@ static void test_slq_trace(void **s)
     net_dispose(&n);
 }
 
+/* ---- teleport: the ascent direction against finite differences; invariance; the gain ---- */
+
+/* phi(A) = ||grad L(exp(A) . theta)||^2 / 2 */
+static double half_grad2(const net *n, const sym_reg *reg, const double *A, double t)
+{
+    double *th = malloc(sizeof(double) * n->P), *g = malloc(sizeof(double) * n->P), r;
+    sym_eval *e = NULL;
+    sym_loss_parts lp;
+
+    check_ok(sym_orbit_move(th, n->m, n->p, A, t));
+    check_ok(sym_eval_create(&e, n->m, reg, n->d.n));
+    check_ok(sym_eval_loss(e, &lp, g, th, n->d.X, n->d.Y, n->d.n));
+    r = 0.5 * sym_norm2(g, n->P) * sym_norm2(g, n->P);
+    sym_eval_free(e);
+    free(th);
+    free(g);
+    return r;
+}
+
+static void teleport_case(const char *what, net *n, int check_fd)
+{
+    sym_reg reg = SYM_REG_INIT;
+    size_t na = sym_orbit_direction_size(n->m);
+    double *G = calloc(na, sizeof(double)), *E = calloc(na, sizeof(double)), gn, worst = 0;
+    double *keep = malloc(sizeof(double) * n->P);
+    int alg[SYM_MAX_LAYERS];
+    sym_teleport_stats up, down;
+    sym_rng r;
+
+    check_ok(sym_symmetry_algebras(alg, n->m, &reg));
+    check_ok(sym_teleport_direction(G, &gn, n->m, &reg, n->p, &n->d));
+    /* <G, E> = d/dt phi(t E) at 0, by central differences, for random E in the algebra */
+    sym_rng_init(&r, 3, SYM_RNG_TEST, 0);
+    for (int k = 0; check_fd && k < 4; k++) {
+        double h = 1e-5, fd, an = 0;
+
+        check_ok(sym_symmetry_direction(E, n->m, alg, &r));
+        for (size_t i = 0; i < na; i++)
+            an += G[i] * E[i];
+        fd = (half_grad2(n, &reg, E, h) - half_grad2(n, &reg, E, -h)) / (2 * h);
+        worst = fmax(worst, fabs(fd - an) / fmax(fabs(an), 1e-12));
+    }
+    memcpy(keep, n->p, sizeof(double) * n->P);
+    check_ok(sym_teleport(&up, n->p, n->m, &reg, &n->d, 10, 0.05, 1));
+    memcpy(n->p, keep, sizeof(double) * n->P);
+    check_ok(sym_teleport(&down, n->p, n->m, &reg, &n->d, 10, 0.05, 0));
+    printf("teleport %-24s direction vs central differences %.2g; ||g|| %.4g -> %.4g (max), "
+           "%.4g (min); objective moved %.2g, %.2g\n", what, worst, up.grad_before, up.grad_after,
+           down.grad_after, up.loss_change, down.loss_change);
+    if (check_fd)
+        assert_true(worst < 1e-6);
+    assert_int_equal(up.steps, 10);
+    assert_true(up.grad_after > 1.05 * up.grad_before);
+    assert_true(down.grad_after < 0.99 * up.grad_before); /* (the orbit may hold less room below) */
+    assert_true(up.loss_change < 1e-12 && down.loss_change < 1e-12);
+    free(G);
+    free(E);
+    free(keep);
+}
+
+static void test_teleport(void **s)
+{
+    int w[4] = {4, 5, 5, 3};
+    sym_reg reg = SYM_REG_INIT;
+    sym_teleport_stats st;
+    sym_rng r;
+    net n;
+
+    (void)s;
+    /* a deep linear net away from its minimum: gl(5) x gl(5) */
+    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_LINEAR, 0, 30);
+    sym_rng_init(&r, 8, SYM_RNG_TEST, 0);
+    randn(n.p, n.P, &r, 0.5);
+    randn(n.d.X, 30 * 4, &r, 1.0);
+    randn(n.d.Y, 30 * 3, &r, 1.0);
+    teleport_case("deep linear (gl)", &n, 1);
+    net_dispose(&n);
+    /* a ReLU net with biases: the positive scalings (diagonal algebra) */
+    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_RELU, 1, 30);
+    randn(n.p, n.P, &r, 0.5);
+    randn(n.d.X, 30 * 4, &r, 1.0);
+    randn(n.d.Y, 30 * 3, &r, 1.0);
+    teleport_case("relu (diagonal)", &n, 1);
+    net_dispose(&n);
+    /* tanh: no continuous symmetry, refused */
+    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_TANH, 1, 30);
+    assert_int_equal(sym_teleport(&st, n.p, n.m, &reg, &n.d, 1, 0.05, 1), SYM_EINVAL);
+    sym_err_clear();
+    net_dispose(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -873,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_lanczos_core),
         cmocka_unit_test(test_lanczos_deep_linear),
         cmocka_unit_test(test_slq_trace),
+        cmocka_unit_test(test_teleport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,278 @@
+/*
+ * Symmetry teleportation (Zhao, Ganev, Walters, Yu and Dehmamy 2022): at chosen epochs, move
+ * the parameters along the orbit of the objective's continuous symmetry to a point of larger
+ * (or smaller) gradient norm, at the same objective, and let training go on from there.
+ *
+ * On the orbit theta(A) = exp(A) . theta the objective L is constant, and
+ *     d/dA (||grad L||^2 / 2) = J^T (H g),
+ * g = grad L at theta, H its Hessian (an exact Hessian-vector product), J the orbit's tangent
+ * map A -> A . theta and J^T its adjoint, projected onto the algebra layer by layer.  Each
+ * teleport takes `steps` steps of Frobenius size `step` along that direction (or against it),
+ * each an exact group element exp(A): the objective moves only by rounding.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* J^T v projected onto the algebra layer by layer (alg: per hidden layer) */
+static void adjoint(double *G, const sym_model *m, const int *alg, const double *params,
+                    const double *v)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    size_t off = 0;
+
+    sym_orbit_tangent_adjoint(G, m, params, v, SYM_ALGEBRA_GL);
+    for (int h = 0; h + 1 < o->n_layers; h++) {
+        int n = o->widths[h + 1];
+
+        sym_algebra_project(G + off, n, alg[h]);
+        off += (size_t)n * n;
+    }
+}
+
+int sym_teleport_direction(double *G, double *grad_norm, const sym_model *m, const sym_reg *reg,
+                           const double *params, const sym_data *d)
+{
+    size_t P = sym_model_n_params(m);
+    int alg[SYM_MAX_LAYERS], rc = 0;
+    sym_eval *e = NULL;
+    sym_hvp *h = NULL;
+    sym_loss_parts lp;
+    double *g = NULL, *Hg = NULL;
+
+    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
+    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
+    SYM_TRY(sym_alloc_doubles(&g, P));
+    SYM_TRY(sym_alloc_doubles(&Hg, P));
+    SYM_TRY(sym_eval_loss(e, &lp, g, params, d->X, d->Y, d->n));
+    SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
+    SYM_TRY(sym_hvp_apply(h, Hg, g));
+    adjoint(G, m, alg, params, Hg);
+    if (grad_norm)
+        *grad_norm = sym_norm2(g, P);
+cleanup:
+    sym_eval_free(e);
+    sym_hvp_free(h);
+    free(g);
+    free(Hg);
+    return rc;
+}
+
+int sym_teleport(sym_teleport_stats *st, double *params, const sym_model *m, const sym_reg *reg,
+                 const sym_data *d, int steps, double step, int maximize)
+{
+    size_t P = sym_model_n_params(m), na = sym_orbit_direction_size(m);
+    int alg[SYM_MAX_LAYERS], rc = 0;
+    double *G = NULL, *th = NULL, L0, L1, gn;
+    sym_eval *e = NULL;
+    sym_loss_parts lp;
+
+    memset(st, 0, sizeof(*st));
+    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
+    if (sym_symmetry_dim(m, alg) == 0)
+        SYM_FAIL(SYM_EINVAL, "teleport: the objective has no continuous symmetry here");
+    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    SYM_TRY(sym_alloc_doubles(&G, na));
+    SYM_TRY(sym_alloc_doubles(&th, P));
+    SYM_TRY(sym_eval_loss(e, &lp, NULL, params, d->X, d->Y, d->n));
+    L0 = lp.total;
+    for (int s = 0; s < steps; s++) {
+        double nrm;
+
+        SYM_TRY(sym_teleport_direction(G, &gn, m, reg, params, d));
+        if (s == 0)
+            st->grad_before = gn;
+        nrm = sym_norm2(G, na);
+        if (!(nrm > 0.0) || !isfinite(nrm))
+            break; /* a critical point of the gradient norm on the orbit */
+        for (size_t i = 0; i < na; i++)
+            G[i] *= (maximize ? step : -step) / nrm;
+        SYM_TRY(sym_orbit_move(th, m, params, G, 1.0));
+        memcpy(params, th, P * sizeof(double));
+        st->steps++;
+    }
+    SYM_TRY(sym_teleport_direction(G, &gn, m, reg, params, d));
+    if (steps == 0)
+        st->grad_before = gn;
+    st->grad_after = gn;
+    SYM_TRY(sym_eval_loss(e, &lp, NULL, params, d->X, d->Y, d->n));
+    L1 = lp.total;
+    st->loss_change = fabs(L1 - L0) / fmax(fabs(L0), 1e-300);
+cleanup:
+    sym_eval_free(e);
+    free(G);
+    free(th);
+    return rc;
+}
+
+/* ---- the probe: probes.teleport ---- */
+
+enum { TP_COUNT, TP_GAIN, TP_GAIN_MIN, TP_GAIN_MAX, TP_DRIFT, TP_N };
+
+static const char *const objective_names[] = {"max", "min"};
+
+typedef struct tp_opts {
+    int every, steps, objective;
+    double step;
+} tp_opts;
+
+static const sym_setting tp_settings[] = {
+    {.name = "every", .type = SYM_SETTING_INT, .offset = offsetof(tp_opts, every), .lo = 1,
+     .hi = 1000000000, .doc = "teleport at the curve points whose epoch is a multiple of this "
+                              "(a multiple of record.loss_every; not at epoch 0)"},
+    {.name = "steps", .type = SYM_SETTING_INT, .offset = offsetof(tp_opts, steps), .lo = 1,
+     .hi = 10000, .doc = "steps along the orbit per teleport"},
+    {.name = "step", .type = SYM_SETTING_DOUBLE, .offset = offsetof(tp_opts, step), .lo = 0.0,
+     .lo_open = 1, .hi = 10.0, .doc = "Frobenius norm of each step's algebra element A (exp(A))"},
+    {.name = "objective", .type = SYM_SETTING_ENUM, .offset = offsetof(tp_opts, objective),
+     .names = objective_names, .n_names = 2,
+     .doc = "max: to larger gradient norm (faster descent next), min: to smaller"},
+};
+
+static void tp_init(void *opts)
+{
+    tp_opts *o = opts;
+
+    o->every = 100;
+    o->steps = 10;
+    o->step = 0.05;
+    o->objective = 0;
+}
+
+static int tp_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    const tp_opts *o = opts;
+    sym_model *m = NULL;
+    int alg[SYM_MAX_LAYERS], dim = 0, rc;
+
+    if (!sym_hvp_supported(&cfg->reg))
+        return SYM_PROBE_MSG(msg, "", "teleportation needs exact Hessian-vector products: "
+                             "regularizers none, frobenius, l1 and lp; found %s",
+                             sym_reg_name(cfg->reg.kind));
+    if (o->every % cfg->train.loss_every != 0)
+        return SYM_PROBE_MSG(msg, "every", "teleports happen at curve points: expected a multiple "
+                             "of record.loss_every (%d), found %d", cfg->train.loss_every, o->every);
+    if (cfg->model.tied)
+        return SYM_PROBE_MSG(msg, "", "a tied autoencoder's orbit is not the layer action "
+                             "teleportation moves along; use tied: false");
+    rc = sym_model_create(&m, &cfg->model);
+    if (rc == 0 && sym_symmetry_algebras(alg, m, &cfg->reg) == 0)
+        dim = sym_symmetry_dim(m, alg);
+    sym_model_free(m);
+    if (rc == 0 && dim == 0)
+        return SYM_PROBE_MSG(msg, "", "the objective has no continuous symmetry for this model "
+                             "(activation %s, regularizer %s): nothing to teleport along",
+                             sym_act_names[cfg->model.act[0]], sym_reg_name(cfg->reg.kind));
+    return 0;
+}
+
+static size_t tp_layout(void *opts, const sym_config *cfgs, int n)
+{
+    (void)opts;
+    (void)cfgs;
+    (void)n;
+    return TP_N;
+}
+
+static int tp_schema(const void *opts, int team_size, sym_schema *s)
+{
+    static const char *const m[TP_N][2] = {
+        {"teleport_count", "teleports during training"},
+        {"teleport_grad_gain", "geometric mean over teleports of ||grad|| after / before (> 1 "
+                               "with objective max)"},
+        {"teleport_grad_gain_min", "smallest ||grad|| after / before of one teleport"},
+        {"teleport_grad_gain_max", "largest ||grad|| after / before of one teleport"},
+        {"teleport_loss_drift", "largest relative change of the objective over one teleport "
+                                "(rounding: the orbit keeps it)"}};
+    char path[SYM_SCHEMA_PATH];
+    const tp_opts *o = opts;
+
+    (void)team_size;
+    for (int k = 0; k < TP_N; k++) {
+        snprintf(path, sizeof(path), "/runs/metrics/%s", m[k][0]);
+        sym_schema_measure(s, path, 0, NULL, (size_t)k, 1, "%s", m[k][1]);
+    }
+    sym_schema_attr_int(s, "/runs/metrics/teleport_count", "every", o->every);
+    sym_schema_attr_int(s, "/runs/metrics/teleport_count", "steps", o->steps);
+    sym_schema_attr_double(s, "/runs/metrics/teleport_count", "step", o->step);
+    sym_schema_attr_string(s, "/runs/metrics/teleport_count", "objective", objective_names[o->objective]);
+    return 0;
+}
+
+typedef struct tp_state {
+    const tp_opts *o;
+    const sym_model *m;
+    const sym_reg *reg;
+    const sym_data *d;
+    const sym_train_opts *train;
+    double *out;
+    double log_gain;
+} tp_state;
+
+static int tp_start(const void *opts, const sym_probe_run *run, double *out, void **state)
+{
+    tp_state *t = NULL;
+    int rc = 0;
+
+    SYM_TRY(sym_alloc(&t, sizeof(*t)));
+    memset(t, 0, sizeof(*t));
+    t->o = opts;
+    t->m = run->model;
+    t->reg = &run->cfg->reg;
+    t->d = run->data;
+    t->train = &run->cfg->train;
+    t->out = out;
+    out[TP_COUNT] = 0;
+    out[TP_GAIN] = out[TP_GAIN_MIN] = out[TP_GAIN_MAX] = out[TP_DRIFT] = NAN;
+cleanup:
+    *state = t;
+    return rc;
+}
+
+static int tp_move(void *state, int k, double *params)
+{
+    tp_state *t = state;
+    int epoch = sym_train_point_epoch(t->train, k), rc = 0;
+    double *x = t->out, gain;
+    sym_teleport_stats st;
+
+    if (epoch == 0 || epoch % t->o->every != 0 || epoch >= t->train->epochs)
+        return 0;
+    SYM_TRY(sym_teleport(&st, params, t->m, t->reg, t->d, t->o->steps, t->o->step,
+                         t->o->objective == 0));
+    gain = st.grad_after / fmax(st.grad_before, 1e-300);
+    x[TP_COUNT] += 1;
+    t->log_gain += log(gain);
+    x[TP_GAIN] = exp(t->log_gain / x[TP_COUNT]);
+    x[TP_GAIN_MIN] = x[TP_COUNT] == 1 ? gain : fmin(x[TP_GAIN_MIN], gain);
+    x[TP_GAIN_MAX] = x[TP_COUNT] == 1 ? gain : fmax(x[TP_GAIN_MAX], gain);
+    x[TP_DRIFT] = x[TP_COUNT] == 1 ? st.loss_change : fmax(x[TP_DRIFT], st.loss_change);
+    rc = 1;
+cleanup:
+    return rc;
+}
+
+static void tp_stop(void *state) { free(state); }
+
+const sym_probe_def sym_probe_teleport = {
+    .api_version = SYM_PROBE_API_VERSION,
+    .size = sizeof(sym_probe_def),
+    .name = "teleport",
+    .doc = "symmetry teleportation: at chosen epochs, move along the orbit to larger (or smaller) "
+           "gradient norm at the same objective, and train on from there",
+    .opts_size = sizeof(tp_opts),
+    .settings = tp_settings,
+    .n_settings = sizeof tp_settings / sizeof *tp_settings,
+    .init = tp_init,
+    .check = tp_check,
+    .layout = tp_layout,
+    .schema = tp_schema,
+    .start = tp_start,
+    .stop = tp_stop,
+    .move = tp_move,
+};
