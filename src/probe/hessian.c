@@ -579,10 +579,7 @@ static int hessian_settle(void *opts, const int *given, sym_probe_msg *msg)
 static int hessian_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
     (void)opts;
-    if (!sym_hvp_supported(&cfg->reg))
-        return SYM_PROBE_MSG(msg, "", "exact Hessian-vector products support the regularizers none, "
-                             "frobenius, l1 and lp; found %s", sym_reg_name(cfg->reg.kind));
-    return 0;
+    return sym_hvp_check(cfg, msg);
 }
 
 static void hessian_dispose(void *opts) { free(((hessian_opts *)opts)->gauge_t); }

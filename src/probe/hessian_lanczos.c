@@ -313,9 +313,8 @@ static int lz_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     sym_model *m = NULL;
     double P, mib;
 
-    if (!sym_hvp_supported(&cfg->reg))
-        return SYM_PROBE_MSG(msg, "", "exact Hessian-vector products support the regularizers none, "
-                             "frobenius, l1 and lp; found %s", sym_reg_name(cfg->reg.kind));
+    if (sym_hvp_check(cfg, msg))
+        return SYM_EJOB; /* the complaint is in msg */
     if (sym_model_create(&m, &cfg->model) != 0) {
         sym_model_free(m);
         return 0; /* the model's own check reports it */

@@ -36,6 +36,14 @@ const sym_probe_def *sym_probe_find(const char *name)
     return NULL;
 }
 
+int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg)
+{
+    if (!sym_hvp_supported(&cfg->reg))
+        return SYM_PROBE_MSG(msg, "", "exact Hessian-vector products support the regularizers "
+                             "none, frobenius, l1 and lp; found %s", sym_reg_name(cfg->reg.kind));
+    return 0;
+}
+
 int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg)
 {
     sym_model *m = NULL;

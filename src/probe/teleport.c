@@ -150,10 +150,8 @@ static int tp_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     sym_model *m = NULL;
     int alg[SYM_MAX_LAYERS], dim = 0, rc;
 
-    if (!sym_hvp_supported(&cfg->reg))
-        return SYM_PROBE_MSG(msg, "", "teleportation needs exact Hessian-vector products: "
-                             "regularizers none, frobenius, l1 and lp; found %s",
-                             sym_reg_name(cfg->reg.kind));
+    if (sym_hvp_check(cfg, msg))
+        return SYM_EJOB; /* the complaint is in msg */
     if (o->every % cfg->train.loss_every != 0)
         return SYM_PROBE_MSG(msg, "every", "teleports happen at curve points: expected a multiple "
                              "of record.loss_every (%d), found %d", cfg->train.loss_every, o->every);
