@@ -5,6 +5,7 @@ usage: symsweep-report OUT.h5 [--out DIR] [options]
 
 Writes into DIR (default: report-<job name>):
   report.md               everything below, with the figures inline
+  report.html             the same as one self-contained page (figures embedded)
   figures/*.png           one per article figure the file has data for
   stats/<probe>.md, .csv  per probe and group: n, mean, std, median, 95% CI
   claims.md, claims.csv   the article's between-group claims, tested
@@ -111,7 +112,7 @@ def write_report(f, df, by, out, a, user):
     if not keep.any():
         md += ["No run is done yet: no statistics or figures.", ""]
         say("%s: no done runs yet (%s)" % (a.file, ", ".join("%d %s" % (v, k) for k, v in counts.items() if v)))
-        _write(os.path.join(out, "report.md"), "\n".join(md))
+        _write_both(out, md, df)
         return 0
 
     # statistics, a table per probe
@@ -168,9 +169,17 @@ def write_report(f, df, by, out, a, user):
         for n in sorted(set(ctx.notes)):
             md += ["Note: " + n, ""]
         say("figures: %d file%s in %s/figures/" % (len(wrote), "" if len(wrote) == 1 else "s", out))
-    _write(os.path.join(out, "report.md"), "\n".join(md))
-    say("report: %s/report.md" % out)
+    _write_both(out, md, df)
+    say("report: %s/report.md and report.html" % out)
     return 0
+
+
+def _write_both(out, md, df):
+    from .html import markdown_to_html
+    text = "\n".join(md)
+    _write(os.path.join(out, "report.md"), text)
+    _write(os.path.join(out, "report.html"),
+           markdown_to_html(text, out, "symsweep report: %s" % (df.attrs.get("job_name") or "")))
 
 
 def _write(path, text):

@@ -159,6 +159,23 @@ class Figures(unittest.TestCase):
         self.assertAlmostEqual(dens.sum() * dx, 1.0, places=6)
         self.assertAlmostEqual((grid * dens).sum() * dx * P / trace, 1.0, places=6)
 
+    def test_report_html_is_self_contained(self):
+        # report.html: one page with every figure embedded (data: URIs, nothing fetched), every
+        # statistics table and the claims table as HTML tables, no Markdown left over
+        import re
+        out = os.path.join(TMP, "rep-html")
+        self.assertEqual(report(FILES["ex3-small"], "--out", out, "-q").returncode, 0)
+        page = read(os.path.join(out, "report.html"))
+        pngs = sorted(os.listdir(os.path.join(out, "figures")))
+        srcs = re.findall(r'<img alt="[^"]*" src="([^"]*)"', page)
+        self.assertEqual(len(srcs), len([p for p in pngs if p.endswith(".png")]))
+        self.assertTrue(all(s.startswith("data:image/png;base64,") for s in srcs))
+        self.assertNotIn("](", page)
+        self.assertNotIn("\n| ", page)
+        n_tables = len(os.listdir(os.path.join(out, "stats"))) // 2 + 1  # .md/.csv pairs + claims
+        self.assertEqual(page.count("<table>"), n_tables)
+        self.assertTrue(page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>"))
+
     def test_only_figures_with_data(self):
         out = os.path.join(TMP, "rep-ex3-only")
         self.assertEqual(report(FILES["ex3-small"], "--out", out, "-q").returncode, 0)
