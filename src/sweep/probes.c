@@ -452,10 +452,14 @@ static void setting_text(char *buf, size_t cap, const sym_setting *s, const void
         snprintf(buf, cap, "true or false, default %s", iv ? "true" : "false");
         break;
     case SYM_SETTING_ENUM:
-        snprintf(buf, cap, "one of");
-        for (int i = 0; i < s->n_names; i++)
-            if (s->names[i])
-                snprintf(buf + strlen(buf), cap - strlen(buf), "%s %s", i ? "," : "", s->names[i]);
+        if (s->expected) /* with its aliases ("true (= random), false, random or last_layer") */
+            snprintf(buf, cap, "%s", s->expected);
+        else {
+            snprintf(buf, cap, "one of");
+            for (int i = 0; i < s->n_names; i++)
+                if (s->names[i])
+                    snprintf(buf + strlen(buf), cap - strlen(buf), "%s %s", i ? "," : "", s->names[i]);
+        }
         snprintf(buf + strlen(buf), cap - strlen(buf), ", default %s", s->names[iv]);
         break;
     case SYM_SETTING_FAMILIES:
