@@ -940,6 +940,24 @@ static void test_teleport(void **s)
     randn(n.d.Y, 30 * 3, &r, 1.0);
     teleport_case("relu (diagonal)", &n, 1);
     net_dispose(&n);
+    /* a Frobenius penalty leaves O(5) x O(5), which acts by isometries: the gradient norm is
+     * the same all along the orbit, so teleportation gains exactly nothing */
+    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_LINEAR, 0, 30);
+    randn(n.p, n.P, &r, 0.5);
+    randn(n.d.X, 30 * 4, &r, 1.0);
+    randn(n.d.Y, 30 * 3, &r, 1.0);
+    {
+        sym_reg fro = SYM_REG_INIT;
+
+        fro.kind = SYM_REG_FROBENIUS;
+        fro.lambda_encoder = fro.lambda_decoder = 0.01;
+        check_ok(sym_teleport(&st, n.p, n.m, &fro, &n.d, 10, 0.05, 1));
+        printf("teleport linear + frobenius (so): ||g|| %.15g -> %.15g, objective moved %.2g\n",
+               st.grad_before, st.grad_after, st.loss_change);
+        check_close1(st.grad_after, st.grad_before, 0, 1e-12);
+        assert_true(st.loss_change < 1e-12);
+    }
+    net_dispose(&n);
     /* tanh: no continuous symmetry, refused */
     net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_TANH, 1, 30);
     assert_int_equal(sym_teleport(&st, n.p, n.m, &reg, &n.d, 1, 0.05, 1), SYM_EINVAL);
