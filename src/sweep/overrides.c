@@ -115,6 +115,13 @@ static int apply_one(ctx *c, yaml_document_t *doc, const char *arg, int k)
     if (n < 1 || !eq[1])
         SYM_FAIL(SYM_EJOB, "%s: command line '%s': expected KEY.PATH=VALUE (for example "
                  "train.lr=0.01 or 'sweep.model.activation=[relu, tanh]')", c->file, arg);
+    {
+        /* nesting bounded before any parser (or this file's recursive copy) sees it */
+        char where[1200];
+
+        snprintf(where, sizeof(where), "%s: command line '%.1000s'", c->file, arg);
+        SYM_TRY(sym_yaml_check_depth(eq + 1, strlen(eq + 1), where, SYM_JOB_MAX_DEPTH));
+    }
     if (!yaml_parser_initialize(&parser))
         SYM_FAIL(SYM_ENOMEM, "cannot initialize the YAML parser");
     yaml_parser_set_input_string(&parser, (const unsigned char *)eq + 1, strlen(eq + 1));

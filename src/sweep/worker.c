@@ -132,12 +132,6 @@ cleanup:
     return rc;
 }
 
-/*
- * A worker keeps one task message in reserve: it asks for the next as soon
- * as it starts one, so it never waits for the coordinator between tasks; and
- * it sends results without blocking (two buffers alternate), so a large
- * result never holds it until rank 0 posts the receive.
- */
 /* a worker's runs in flight, told to the coordinator for its progress line: at most once a
  * second, never waiting (a message still in flight skips the report) */
 typedef struct progress_sender {
@@ -166,6 +160,12 @@ static void send_progress(void *ctx, int index, int epoch, int epochs)
     MPI_Isend(s->msg, 3, MPI_INT32_T, 0, TAG_PROGRESS, s->comm, &s->req);
 }
 
+/*
+ * A worker keeps one task message in reserve: it asks for the next as soon
+ * as it starts one, so it never waits for the coordinator between tasks; and
+ * it sends results without blocking (two buffers alternate), so a large
+ * result never holds it until rank 0 posts the receive.
+ */
 int sym_worker_loop(MPI_Comm comm, const sym_job *job, int rank)
 {
     progress_sender ps = {comm, MPI_REQUEST_NULL, {0, 0, 0}, sym_now()};
