@@ -19,9 +19,35 @@ def group_keys(df, by):
     return codes, keys
 
 
+PENALTY = {"none": "no penalty", "frobenius": "L2", "l1": "L1", "lp": "l_p",
+           "schatten": "Schatten", "jacobian": "Jacobian"}
+
+
+def _mapping(v):
+    """A mapping axis value as /grid stores it ("{kind: l1, lambda: 0.005}") as a dict."""
+    import re
+    return dict((k, x.strip()) for k, x in re.findall(r"([A-Za-z_]+):\s*([^,{}]+)", str(v)))
+
+
+def pretty(axis, value, short):
+    """One axis value as a figure legend says it: regularizers as "L1 (λ=0.005)", other
+    settings by their last name ("activation=relu"), or the whole path when two share it."""
+    if axis == "regularizer" and str(value).startswith("{"):
+        m = _mapping(value)
+        extra = ", ".join("%s=%s" % ("λ" if k == "lambda" else k, x) for k, x in m.items()
+                          if k != "kind")
+        name = PENALTY.get(m.get("kind", ""), m.get("kind", str(value)))
+        return "%s (%s)" % (name, extra) if extra else name
+    if axis == "regularizer.kind":
+        return PENALTY.get(str(value), str(value))
+    return "%s=%s" % (short if short else axis, value)
+
+
 def group_labels(df, by):
-    """(codes, labels): as group_keys, with a readable label per group."""
+    """(codes, labels): as group_keys, with a readable label per group (pretty)."""
     codes, keys = group_keys(df, by)
     if not by:
         return codes, ["all runs"]
-    return codes, [", ".join("%s=%s" % (b, v) for b, v in zip(by, k)) for k in keys]
+    last = [b.split(".")[-1] for b in by]
+    short = [l if last.count(l) == 1 else None for l in last]
+    return codes, [", ".join(pretty(b, v, s) for b, v, s in zip(by, k, short)) for k in keys]
