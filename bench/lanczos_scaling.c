@@ -118,7 +118,7 @@ static double lanczos(const bench_net *n, double *top, int quot)
     sym_rng r;
 
     sym_rng_init(&r, 2, SYM_RNG_TEST, 0);
-    check(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, 10, 100, quot, 2, &r));
+    check(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, 10, 100, quot, 2, &r, NULL));
     return cpu_now() - t0;
 }
 

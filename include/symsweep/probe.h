@@ -458,11 +458,25 @@ typedef struct sym_lanczos_out {
  * curvature, not the orbit's zeros.  @p orbit_checks random orbit tangents t
  * (a random element of the objective's symmetry algebra) give orbit_hvp.
  * Memory: steps x P doubles.  Translations of linear hidden layers with biases
- * are not projected out (their zeros stay in the quotient's bottom).
+ * are not projected out (their zeros stay in the quotient's bottom).  With @p share, @p d is
+ * this rank's slice of the data and every rank of the team calls alike (the Lanczos vectors
+ * are replicated; the products are the team's).
  */
+/**
+ * A team's share of the products (Hessian-vector products, gradients): each rank computes them
+ * on its slice of the data, weighted by the slice's share of the samples, and @p sum adds them
+ * over the team (the objective is a mean over samples plus a penalty, so the weighted sum is the
+ * whole data's).  NULL: one rank and all the data.
+ */
+typedef struct sym_hvp_share {
+    int (*sum)(void *ctx, double *x, size_t n);
+    void *ctx;
+    double weight; /**< this rank's samples / all samples */
+} sym_hvp_share;
+
 int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg *reg,
                         const double *params, const sym_data *d, int k, int steps, int quot,
-                        int orbit_checks, sym_rng *r);
+                        int orbit_checks, sym_rng *r, const sym_hvp_share *share);
 /**
  * One sample of stochastic Lanczos quadrature (Ubaru, Chen and Saad 2017): @p
  * steps Lanczos steps from a Rademacher vector z (stream @p r); nodes and

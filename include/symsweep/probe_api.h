@@ -121,6 +121,9 @@ typedef struct sym_team_ops {
     sym_syev_fn syev;
     sym_svd_fn svd;
     int size, rank;
+    /** Added within version 1 (a plug-in built before does not read it).  Collective: @p x
+     * (n doubles) becomes its sum over the team's ranks, the same on every rank; 0 or < 0. */
+    int (*sum)(void *solver, double *x, size_t n);
 } sym_team_ops;
 
 typedef struct sym_probe_def {

@@ -20,15 +20,35 @@
 
 /* ---- the library part: extremes, quotient, orbit check, SLQ ---- */
 
-typedef struct quot_op {
+/* H x: this rank's product, and with a team's share the sum of the weighted products */
+typedef struct hess_op {
     sym_hvp *h;
+    const sym_hvp_share *share;
+    size_t P;
+} hess_op;
+
+static int hvp_op(void *ctx, double *y, const double *x)
+{
+    hess_op *o = ctx;
+    int rc = 0;
+
+    SYM_TRY(sym_hvp_apply(o->h, y, x));
+    if (o->share) {
+        for (size_t i = 0; i < o->P; i++)
+            y[i] *= o->share->weight;
+        SYM_TRY(o->share->sum(o->share->ctx, y, o->P));
+    }
+cleanup:
+    return rc;
+}
+
+typedef struct quot_op {
+    hess_op *H;
     const sym_model *m;
     const double *params;
     const int *alg;
     double *t1, *t2;
 } quot_op;
-
-static int hvp_op(void *ctx, double *y, const double *x) { return sym_hvp_apply(ctx, y, x); }
 
 /* y = P H P x, P the projection off the orbit's tangent space */
 static int quot_apply(void *ctx, double *y, const double *x)
@@ -37,7 +57,7 @@ static int quot_apply(void *ctx, double *y, const double *x)
     int rc = 0;
 
     SYM_TRY(sym_orbit_project_layers(NULL, q->t1, NULL, q->m, q->params, x, q->alg));
-    SYM_TRY(sym_hvp_apply(q->h, q->t2, q->t1));
+    SYM_TRY(hvp_op(q->H, q->t2, q->t1));
     SYM_TRY(sym_orbit_project_layers(NULL, y, NULL, q->m, q->params, q->t2, q->alg));
 cleanup:
     return rc < 0 ? rc : 0;
@@ -123,7 +143,7 @@ cleanup:
 }
 
 /* max over random orbit tangents t of ||H t|| / ||t|| (NaN: no continuous symmetry) */
-static int orbit_check(double *worst, sym_hvp *h, const sym_model *m, const int *alg,
+static int orbit_check(double *worst, hess_op *h, const sym_model *m, const int *alg,
                        const double *params, int checks, sym_rng *r)
 {
     size_t P = sym_model_n_params(m);
@@ -140,7 +160,7 @@ static int orbit_check(double *worst, sym_hvp *h, const sym_model *m, const int 
     for (int c = 0; c < checks; c++) {
         SYM_TRY(sym_symmetry_direction(A, m, alg, r));
         sym_orbit_tangent(t, m, params, A, SYM_ALGEBRA_GL);
-        SYM_TRY(sym_hvp_apply(h, Ht, t));
+        SYM_TRY(hvp_op(h, Ht, t));
         *worst = fmax(*worst, sym_norm2(Ht, P) / fmax(sym_norm2(t, P), 1e-300));
     }
 cleanup:
@@ -151,7 +171,7 @@ cleanup:
 }
 
 static int grad_norm(double *out, const sym_model *m, const sym_reg *reg, const double *params,
-                     const sym_data *d)
+                     const sym_data *d, const sym_hvp_share *share)
 {
     size_t P = sym_model_n_params(m);
     sym_eval *e = NULL;
@@ -162,6 +182,11 @@ static int grad_norm(double *out, const sym_model *m, const sym_reg *reg, const 
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     SYM_TRY(sym_alloc_doubles(&g, P));
     SYM_TRY(sym_eval_loss(e, &lp, g, params, d->X, d->Y, d->n));
+    if (share) { /* the team's gradient: the weighted slices' gradients, summed */
+        for (size_t i = 0; i < P; i++)
+            g[i] *= share->weight;
+        SYM_TRY(share->sum(share->ctx, g, P));
+    }
     *out = sym_norm2(g, P);
 cleanup:
     sym_eval_free(e);
@@ -171,25 +196,25 @@ cleanup:
 
 int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg *reg,
                         const double *params, const sym_data *d, int k, int steps, int quot,
-                        int orbit_checks, sym_rng *r)
+                        int orbit_checks, sym_rng *r, const sym_hvp_share *share)
 {
     size_t P = sym_model_n_params(m);
     int alg[SYM_MAX_LAYERS], rc = 0, symmetric = !sym_model_get_opts(m)->tied;
     quot_op q = {0};
-    sym_hvp *h = NULL;
+    hess_op H = {NULL, share, P};
 
     out->steps = out->quot_steps = 0;
     out->orbit_hvp = NAN;
-    SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
-    SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
+    SYM_TRY(sym_hvp_create(&H.h, m, reg, d->n > 0 ? d->n : 1));
+    SYM_TRY(sym_hvp_set_point(H.h, params, d->X, d->Y, d->n));
     SYM_TRY(extremes(&out->steps, out->top, out->top_resid, out->bottom, out->bottom_resid, hvp_op,
-                     h, NULL, P, k, steps, r));
-    SYM_TRY(grad_norm(&out->grad_norm, m, reg, params, d));
+                     &H, NULL, P, k, steps, r));
+    SYM_TRY(grad_norm(&out->grad_norm, m, reg, params, d, share));
     if (symmetric) {
         double scale = fmax(fabs(out->top[0]), fabs(out->bottom[0]));
 
         SYM_TRY(sym_symmetry_algebras(alg, m, reg));
-        SYM_TRY(orbit_check(&out->orbit_hvp, h, m, alg, params, orbit_checks, r));
+        SYM_TRY(orbit_check(&out->orbit_hvp, &H, m, alg, params, orbit_checks, r));
         out->orbit_hvp /= scale > 0.0 ? scale : 1.0;
     }
     if (!out->quot)
@@ -198,7 +223,7 @@ int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg 
     fill_nan(out->quot_resid, k);
     if (!quot || !symmetric)
         goto cleanup;
-    q.h = h;
+    q.H = &H;
     q.m = m;
     q.params = params;
     q.alg = alg;
@@ -218,7 +243,7 @@ int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg 
         SYM_TRY(rc);
     }
 cleanup:
-    sym_hvp_free(h);
+    sym_hvp_free(H.h);
     free(q.t1);
     free(q.t2);
     return rc;
@@ -241,7 +266,11 @@ int sym_hessian_slq(double *nodes, double *weights, double *quad, const sym_mode
     SYM_TRY(sym_alloc_doubles(&z, P));
     for (size_t i = 0; i < P; i++) /* Rademacher: the lowest-variance Hutchinson probe */
         z[i] = sym_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
-    SYM_TRY(sym_lanczos(&n, alpha, beta, Q, hvp_op, h, P, m_, z));
+    {
+        hess_op H = {h, NULL, P};
+
+        SYM_TRY(sym_lanczos(&n, alpha, beta, Q, hvp_op, &H, P, m_, z));
+    }
     fill_nan(nodes, steps);
     fill_nan(weights, steps);
     SYM_TRY(sym_lanczos_ritz(nodes, weights, NULL, NULL, alpha, beta, n));
@@ -377,13 +406,14 @@ static int lz_schema(const void *opts, int team_size, sym_schema *s)
     sym_schema_dataset *d;
     char path[SYM_SCHEMA_PATH];
 
-    (void)team_size;
     for (int e = 0; e < 6; e++) {
         snprintf(path, sizeof(path), "/probes/hessian_lanczos/%s", ends[e][0]);
         sym_schema_measure(s, path, 1, K, (size_t)e * o->k, 1, "%s", ends[e][1]);
     }
     sym_schema_measure(s, "/runs/metrics/lanczos_top_eigenvalue", 0, NULL, 0, 1,
                        "largest eigenvalue of the Hessian (Lanczos)");
+    /* the ranks whose data slices made each product (the sweep's team size) */
+    sym_schema_attr_int(s, "/probes/hessian_lanczos/top", "team_size", team_size);
     for (int q = 0; q < LZ_SCALARS; q++)
         sym_schema_measure(s, sc[q][0], 0, NULL, 6 * (size_t)o->k + q, 1, "%s", sc[q][1]);
     if (o->slq_samples < 1)
@@ -416,27 +446,67 @@ static int finite_params(const sym_probe_run *run)
     return 1;
 }
 
-static int lz_at_end(const void *opts, const sym_probe_run *run, double *x)
+/* team sums over the team's ranks, for sym_hvp_share */
+static int team_sum(void *ctx, double *x, size_t n)
+{
+    const sym_team_ops *t = ctx;
+
+    return t->sum(t->solver, x, n);
+}
+
+/*
+ * A team task (of one rank unless probes.hessian_lanczos.team says more): each rank takes a
+ * contiguous slice of the samples, the products are the team's sums, and the Lanczos vectors
+ * are replicated, so every rank computes the same values.
+ */
+static int lz_team(const void *opts, const sym_probe_run *run, const sym_team_ops *team, double *x)
 {
     const lz_opts *o = opts;
-    int k = o->k, rc = 0;
+    const sym_data *d = run->data;
+    int k = o->k, rc = 0, T = team->size, r = team->rank;
     sym_lanczos_out out = {x, x + k, x + 2 * k, x + 3 * k, x + 4 * k, x + 5 * k, 0, 0, NAN, NAN};
     double *sc = x + 6 * (size_t)k;
+    sym_hvp_share share;
+    sym_data slice = *d;
     sym_rng rng;
 
     fill_nan(x, 6 * k + LZ_SCALARS);
     sc[0] = (double)sym_model_n_params(run->model);
     if (!finite_params(run))
         return 0; /* a diverged run: NaN */
+    if (T > 1) {
+        long long n0 = (long long)d->n * r / T, n1 = (long long)d->n * (r + 1) / T;
+
+        if (d->n < T)
+            SYM_FAIL(SYM_EINVAL, "hessian_lanczos: a team of %d ranks for %d samples: each rank "
+                     "needs at least one (set probes.hessian_lanczos.team lower)", T, d->n);
+        if (!team->sum)
+            SYM_FAIL(SYM_EINVAL, "hessian_lanczos: this team has no sum (an older symsweep)");
+        slice.n = (int)(n1 - n0);
+        slice.X = d->X + n0 * d->d_in;
+        slice.Y = d->Y + n0 * d->d_out;
+        share.sum = team_sum;
+        share.ctx = (void *)team;
+        share.weight = (double)slice.n / d->n;
+    }
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
-    SYM_TRY(sym_hessian_lanczos(&out, run->model, &run->cfg->reg, run->params, run->data, k,
-                                o->steps, o->quotient, o->orbit_checks, &rng));
+    SYM_TRY(sym_hessian_lanczos(&out, run->model, &run->cfg->reg, run->params, &slice, k, o->steps,
+                                o->quotient, o->orbit_checks, &rng, T > 1 ? &share : NULL));
     sc[1] = out.steps;
     sc[2] = o->quotient ? out.quot_steps : NAN;
     sc[3] = out.orbit_hvp;
     sc[4] = out.grad_norm;
 cleanup:
     return rc;
+}
+
+/* the dense sizes say nothing of it: team: auto is one rank */
+static void lz_team_need(const void *opts, const sym_model *m, sym_team_need *need)
+{
+    (void)opts;
+    (void)m;
+    need->kind = SYM_TEAM_NONE;
+    need->m = need->n = 0;
 }
 
 static int lz_n_pieces(const void *opts) { return ((const lz_opts *)opts)->slq_samples; }
@@ -506,7 +576,8 @@ const sym_probe_def sym_probe_hessian_lanczos = {
     .layout = lz_layout,
     .schema = lz_schema,
     .dispose = lz_dispose,
-    .at_end = lz_at_end,
+    .team_need = lz_team_need,
+    .team = lz_team,
     .n_pieces = lz_n_pieces,
     .piece_size = lz_piece_size,
     .piece = lz_piece,

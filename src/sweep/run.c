@@ -4,6 +4,7 @@
 #include "symsweep/team.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,16 @@ static int team_svd(void *solver, double *s, double *Vt, int m, int n, sym_row_f
     return sym_team_svd(s, Vt, solver, m, n, fn, ctx);
 }
 
+static int team_sum(void *solver, double *x, size_t n)
+{
+    sym_team *t = solver;
+
+    if (n > (size_t)INT_MAX ||
+        MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_SUM, t->comm) != MPI_SUCCESS)
+        return sym_err_set(SYM_EMPI, __FILE__, __LINE__, "a team's sum of %zu values failed", n);
+    return 0;
+}
+
 int sym_team_task(double *out, const sym_job *job, int index, const double *params, MPI_Comm comm)
 {
     const sym_measure_layout *L = &job->measure;
@@ -370,6 +381,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
     ops.solver = &team;
     ops.syev = team_syev;
     ops.svd = team_svd;
+    ops.sum = team_sum;
     ops.size = team.size;
     MPI_Comm_rank(comm, &ops.rank);
     for (int i = 0; i < job->n_probes; i++) {

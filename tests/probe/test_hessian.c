@@ -790,7 +790,7 @@ static void lanczos_against_dense(const char *what, const net *n, int zeros)
 
     probe(&h, n, &reg, 0, 0);
     sym_rng_init(&r, 9, SYM_RNG_TEST, 1);
-    check_ok(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, K, (int)n->P, 1, 3, &r));
+    check_ok(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, K, (int)n->P, 1, 3, &r, NULL));
     printf("%-30s P %3zu: top %.6g (dense %.6g), quotient bottom %.6g (dense smallest non-zero "
            "%.6g), ||H t|| %.2g, steps %d / %d\n", what, n->P, top[0], h.eig[n->P - 1], q[0],
            h.eig[zeros], o.orbit_hvp, o.steps, o.quot_steps);

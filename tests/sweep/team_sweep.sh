@@ -1,5 +1,5 @@
 #!/bin/bash
-# Team tasks inside a sweep: the hessian and symmetry_discovery probes on
+# Team tasks inside a sweep: the hessian, symmetry_discovery and hessian_lanczos probes on
 # teams of 2 mixed with single-rank orbit pieces give the same file, value for
 # value, on 3 and 5 ranks (the team size, hence the grid, comes from the job);
 # teams of 1 on 1 and 3 ranks likewise; teams of 2 agree with teams of 1 to
@@ -24,6 +24,7 @@ sweep:
 probes:
   hessian: {gauge_points: 3, eigenvectors: true, team: $1}
   symmetry_discovery: {family: layer, team: $1}
+  hessian_lanczos: {k: 4, steps: 60, slq_samples: 2, slq_steps: 20, team: $1}
   orbit_loss: {directions: 2, algebra: diagonal}
   conserved: {}
 record: {loss_every: 100}
@@ -83,6 +84,13 @@ e2, e1 = a['probes/hessian/eigenvalues'][:], b['probes/hessian/eigenvalues'][:]
 rel = np.nanmax(np.abs(e2 - e1) / np.nanmax(np.abs(e1), axis=1, keepdims=True))
 print(f'team of {team} vs team of 1: eigenvalues agree to {rel:.2e} relative')
 ok &= rel <= 1e-10
+# hessian_lanczos on a team: each rank a slice of the samples, the products summed
+for k in ('top', 'quotient_bottom'):
+    x, y = a['probes/hessian_lanczos/' + k][:], b['probes/hessian_lanczos/' + k][:]
+    d = np.nanmax(np.abs(x - y)) / np.nanmax(np.abs(y))
+    print(f'hessian_lanczos {k}: team of {team} vs 1 agree to {d:.2e} relative')
+    ok &= d <= 1e-10
+ok &= a['probes/hessian_lanczos/top'].attrs['team_size'] == team
 for k in ('hessian_zero_count', 'hessian_orbit_dim', 'discovery_dimension'):
     ok &= np.array_equal(a['runs/metrics/' + k][:], b['runs/metrics/' + k][:])
     print(k, a['runs/metrics/' + k][:])
