@@ -2,7 +2,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import _log_band, TINY, _band, _log10
+from ..figures import _log_band, TINY, _log10
 from . import register
 
 
@@ -20,22 +20,28 @@ def ex5_gradient(ctx):
             if name == "orbit_norm" and np.all(mean[g][ok] <= np.log10(TINY)):
                 lab = "||g_orbit|| = 0 (below rounding), drawn at %g" % TINY
             _log_band(axes[0], ep[ok], mean[g][ok], half[g][ok], "%s, %s" % (lab, ctx.labels[g]))
-    for name, lab in (("perp_step_change", "step along g_perp"), ("orbit_step_change", "step along g_orbit")):
-        n, mean, _, half = ctx.moments(base + name)
+    # the magnitudes on a log scale: the orbit step's change is rounding (a symlog axis would
+    # spend most of its height on that noise)
+    for name, lab in (("perp_step_change", "|change| from a step along g_perp (the loss falls)"),
+                      ("orbit_step_change", "|change| from a step along g_orbit")):
+        n, mean, _, half = ctx.moments(base + name, _log10)
         for g in ctx.groups():
             ok = n[g] > 0
-            _band(axes[1], ep[ok], mean[g][ok], half[g][ok], "%s, %s" % (lab, ctx.labels[g]))
+            if name == "orbit_step_change" and np.all(mean[g][ok] <= -12):
+                lab = "|change| from a step along g_orbit: 0 to rounding (0 drawn at %g)" % TINY
+            _log_band(axes[1], ep[ok], mean[g][ok], half[g][ok], "%s, %s" % (lab, ctx.labels[g]))
     axes[0].set_yscale("log")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("norm (geometric mean over runs)")
     axes[0].set_title("gradient split: orbit tangent vs perpendicular", fontsize=9)
-    axes[1].set_yscale("symlog", linthresh=1e-12)
+    axes[1].set_yscale("log")
     axes[1].set_xlabel("epoch")
-    axes[1].set_ylabel("objective change of the step (mean)")
+    axes[1].set_ylabel("|objective change| of the step (geometric mean)")
     axes[1].set_title("what each part of the step does to the loss", fontsize=9)
     for ax in axes:
         ax.legend(fontsize=6)
     fig.suptitle("Ex5: gradient decomposition over training (95% CI bands)")
+    fig.tight_layout()
     return ctx.save(fig, "ex5_gradient_decomposition")
 
 
