@@ -1,24 +1,59 @@
 #!/usr/bin/env bash
-# Training throughput: symsweep vs PyTorch on the Ex3 workload, measured in
-# one invocation (same machine, same moment).  Target: >= 30x PyTorch's steps/s.
-#   bench/run_train_bench.sh [BUILD_DIR] [EPOCHS]
+# Training throughput on the Ex3 workload (linear autoencoder 8 -> 3 -> 8, 500 samples, Adam
+# lr 0.005, full batch, float64, one thread): symsweep against PyTorch written the plain way
+# (one model, a Python loop: torch_baseline.py) and the skilled way (64 models at once with
+# torch.bmm: torch_batched.py), as interleaved A B C triples (PAIRS of them, default 5), CPU
+# time of each process, medians and ranges, with symsweep's share of one core's DGEMM rate and
+# the OpenBLAS core each side runs.  Targets (issue 17): >= 30x the loop, >= 25x batched.
+#   bench/run_train_bench.sh [BUILD_DIR] [EPOCHS] [PAIRS]
 set -euo pipefail
 build=${1:-build}
 epochs=${2:-2000}
+pairs=${3:-5}
 here=$(dirname "$0")
 if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   echo "bench: python3-torch is missing: run scripts/setup.sh --bench" >&2
   exit 2
 fi
-ours=$("$build/bench/bench_train_throughput" "$epochs" 7)
-theirs=$(/usr/bin/python3 "$here/torch_baseline.py" "$epochs" 3)
 get() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-s_ours=$(get "$ours" steps_per_second)
-s_torch=$(get "$theirs" steps_per_second)
-echo "workload: Ex3 linear autoencoder 8->3->8, 500 samples, Adam lr 0.005, full batch, $epochs epochs, float64, 1 thread"
-printf "symsweep : %10.0f steps/s  (%.2f us/step, final loss %s)\n" "$s_ours" "$(get "$ours" us_per_step)" "$(get "$ours" final_loss)"
-printf "pytorch  : %10.0f steps/s  (torch %s, final loss %s)\n" "$s_torch" "$(get "$theirs" torch_version)" "$(get "$theirs" final_loss)"
-ratio=$(awk -v a="$s_ours" -v b="$s_torch" 'BEGIN { printf "%.1f", a / b }')
-echo "speed-up : ${ratio}x PyTorch (target >= 30x): $(awk -v r="$ratio" 'BEGIN { print (r >= 30 ? "MET" : "NOT MET") }')"
-printf "flop rate: %.2f GFlop/s = %.1f%% of one core's large-DGEMM rate (%.1f GFlop/s, same run)\n" \
-  "$(get "$ours" gflops)" "$(awk -v f="$(get "$ours" fraction_of_dgemm)" 'BEGIN { print 100 * f }')" "$(get "$ours" dgemm_gflops)"
+a=() b=() c=() fr=() gf=()
+for k in $(seq "$pairs"); do
+  ours=$("$build/bench/bench_train_throughput" "$epochs" 1)
+  loop=$(/usr/bin/python3 "$here/torch_baseline.py" "$epochs" 1)
+  batch=$(/usr/bin/python3 "$here/torch_batched.py" "$epochs" 64)
+  a+=("$(get "$ours" steps_per_second)"); fr+=("$(get "$ours" fraction_of_dgemm)"); gf+=("$(get "$ours" gflops)")
+  b+=("$(get "$loop" steps_per_second)")
+  c+=("$(get "$batch" model_steps_per_second)")
+done
+core=$(/usr/bin/python3 -c "
+import ctypes, torch
+for p in sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l}):
+    try:
+        lib = ctypes.CDLL(p); lib.openblas_get_corename.restype = ctypes.c_char_p
+        print(lib.openblas_get_corename().decode()); break
+    except (OSError, AttributeError):
+        pass
+else:
+    print('unknown')")
+/usr/bin/python3 - "${a[*]}" "${b[*]}" "${c[*]}" "${fr[*]}" "${gf[*]}" "$epochs" "$core" \
+  "$("$build/symsweep" --version --verbose | grep '^BLAS')" "$(get "$loop" torch_version)" <<'PY'
+import sys
+import numpy as np
+a, b, c, fr, gf = (np.array([float(x) for x in s.split()]) for s in sys.argv[1:6])
+epochs, core, blas, tv = sys.argv[6:10]
+med = lambda x: float(np.median(x))
+print("# Ex3: linear autoencoder 8->3->8, 500 samples, Adam lr 0.005, full batch, %s epochs, "
+      "float64, 1 thread; %d interleaved triples, CPU time" % (epochs, len(a)))
+print("# symsweep: %s" % blas)
+print("# PyTorch %s on OpenBLAS core %s" % (tv, core))
+for name, x in (("symsweep (steps/s)", a), ("PyTorch loop, one model (steps/s)", b),
+                ("PyTorch batched, 64 models by bmm (model-steps/s)", c)):
+    print("%-52s %10.0f   range %.0f - %.0f" % (name, med(x), x.min(), x.max()))
+r1, r2 = a / b, a / c
+print("ratio vs the loop:    %.1fx (range %.1f - %.1f), target >= 30x: %s"
+      % (med(r1), r1.min(), r1.max(), "MET" if med(r1) >= 30 else "NOT MET"))
+print("ratio vs batched:     %.1fx (range %.1f - %.1f), target >= 25x: %s"
+      % (med(r2), r2.min(), r2.max(), "MET" if med(r2) >= 25 else "NOT MET"))
+print("symsweep's flop rate: %.2f GFlop/s, %.0f%% of one core's DGEMM (target >= 70%%)"
+      % (med(gf), 100 * med(fr)))
+PY
