@@ -20,18 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "symsweep/probe.h"
 #include "symsweep/team.h"
-
-static double cpu_now(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 static double median3(const double *v)
 {
@@ -99,7 +90,7 @@ static double dense(const bench_net *n, double *w)
     sym_reg reg = SYM_REG_INIT;
     sym_hvp *h = NULL;
     sym_team t;
-    double t0 = cpu_now();
+    double t0 = sym_cpu_now();
 
     check(sym_hvp_create(&h, n->m, &reg, n->d.n));
     check(sym_hvp_set_point(h, n->p, n->d.X, n->d.Y, n->d.n));
@@ -107,30 +98,30 @@ static double dense(const bench_net *n, double *w)
     check(sym_team_syev(w, NULL, 0, &t, (int)n->P, sym_hvp_column, h));
     sym_team_close(&t);
     sym_hvp_free(h);
-    return cpu_now() - t0;
+    return sym_cpu_now() - t0;
 }
 
 static double lanczos(const bench_net *n, double *top, int quot)
 {
-    double tr[10], b[10], br[10], q[10], qr[10], t0 = cpu_now();
+    double tr[10], b[10], br[10], q[10], qr[10], t0 = sym_cpu_now();
     sym_lanczos_out o = {top, tr, b, br, quot ? q : NULL, quot ? qr : NULL, 0, 0, 0, 0};
     sym_reg reg = SYM_REG_INIT;
     sym_rng r;
 
     sym_rng_init(&r, 2, SYM_RNG_TEST, 0);
     check(sym_hessian_lanczos(&o, n->m, &reg, n->p, &n->d, 10, 100, quot, 2, &r, NULL));
-    return cpu_now() - t0;
+    return sym_cpu_now() - t0;
 }
 
 static double slq(const bench_net *n)
 {
-    double nodes[40], w[40], quad, t0 = cpu_now();
+    double nodes[40], w[40], quad, t0 = sym_cpu_now();
     sym_reg reg = SYM_REG_INIT;
     sym_rng r;
 
     sym_rng_init(&r, 3, SYM_RNG_TEST, 0);
     check(sym_hessian_slq(nodes, w, &quad, n->m, &reg, n->p, &n->d, 40, &r));
-    return cpu_now() - t0;
+    return sym_cpu_now() - t0;
 }
 
 int main(int argc, char **argv)

@@ -9,20 +9,10 @@
  */
 #include <cblas.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "symsweep/nn.h"
-
-/* CPU time of this process: a busy neighbour does not count against us */
-static double cpu_now(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 static double dgemm_rate(int n, int reps)
 {
@@ -35,10 +25,10 @@ static double dgemm_rate(int n, int reps)
         B[i] = 1.0 / (1 + i % 5);
     }
     for (int r = 0; r < reps; r++) {
-        double t0 = cpu_now(), dt;
+        double t0 = sym_cpu_now(), dt;
 
         sym_gemm(0, 0, n, n, n, 1.0, A, B, 0.0, C);
-        dt = cpu_now() - t0;
+        dt = sym_cpu_now() - t0;
         if (2.0 * n * n * n / dt > best)
             best = 2.0 * n * n * n / dt;
     }
@@ -90,12 +80,12 @@ int main(int argc, char **argv)
 
         sym_rng_init(&r, 0, SYM_RNG_INIT, 0);
         sym_model_init_params(m, p, &r);
-        t0 = cpu_now();
+        t0 = sym_cpu_now();
         if (sym_train(&out, curve, p, m, &none, &to, &d, &r) < 0) {
             fprintf(stderr, "bench: %s\n", sym_err_message());
             return 1;
         }
-        times[i] = cpu_now() - t0;
+        times[i] = sym_cpu_now() - t0;
     }
     /* median over repeats: robust to a noisy neighbour on a shared machine */
     for (int i = 0; i < reps; i++)

@@ -87,6 +87,8 @@ void sym_assert_fail(const char *expr, const char *file, int line)
 
 /** Monotonic wall clock in seconds. */
 double sym_now(void);
+/** CPU time of this process in seconds (benchmarks: a busy neighbour does not count). */
+double sym_cpu_now(void);
 
 /* ------------------------------------------------------------------ */
 /* Allocation                                                         */

@@ -244,6 +244,9 @@ void sym_orbit_tangent(double *out, const sym_model *m, const double *params, co
 /** Its adjoint J^T, projected onto the algebra: out has the layout of A. */
 void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *params,
                                const double *g, sym_algebra alg);
+/** The same with an algebra per hidden layer (alg[h]: a sym_algebra or SYM_SYMMETRY_NONE). */
+void sym_orbit_tangent_adjoint_layers(double *out, const sym_model *m, const double *params,
+                                      const double *g, const int *alg);
 
 /**
  * Split v (a parameter vector) into its orbit-tangent part J A* and the rest:

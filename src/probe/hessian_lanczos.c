@@ -27,19 +27,22 @@ typedef struct hess_op {
     size_t P;
 } hess_op;
 
+/* a rank's share of a product or gradient into the team's: weighted, summed (NULL: as is) */
+static int team_total(const sym_hvp_share *share, double *x, size_t n)
+{
+    if (!share)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        x[i] *= share->weight;
+    return share->sum(share->ctx, x, n);
+}
+
 static int hvp_op(void *ctx, double *y, const double *x)
 {
     hess_op *o = ctx;
-    int rc = 0;
+    int rc = sym_hvp_apply(o->h, y, x);
 
-    SYM_TRY(sym_hvp_apply(o->h, y, x));
-    if (o->share) {
-        for (size_t i = 0; i < o->P; i++)
-            y[i] *= o->share->weight;
-        SYM_TRY(o->share->sum(o->share->ctx, y, o->P));
-    }
-cleanup:
-    return rc;
+    return rc < 0 ? rc : team_total(o->share, y, o->P);
 }
 
 typedef struct quot_op {
@@ -112,13 +115,15 @@ static int extremes(int *steps_done, double *top, double *top_res, double *bot, 
     rc = 0;
     SYM_TRY(sym_lanczos(&n, alpha, beta, Q, op, ctx, P, m, v));
     SYM_TRY(sym_lanczos_ritz(theta, NULL, res, q ? S : NULL, alpha, beta, n));
-    fill_nan(top, k);
-    fill_nan(top_res, k);
     fill_nan(bot, k);
     fill_nan(bot_res, k);
-    for (int i = 0; i < k && i < n; i++) {
-        top[i] = theta[n - 1 - i];
-        top_res[i] = res[n - 1 - i];
+    if (top) { /* (the quotient's top is not kept) */
+        fill_nan(top, k);
+        fill_nan(top_res, k);
+        for (int i = 0; i < k && i < n; i++) {
+            top[i] = theta[n - 1 - i];
+            top_res[i] = res[n - 1 - i];
+        }
     }
     for (int i = 0; i < n && found < k; i++) {
         int spurious = 0;
@@ -182,11 +187,7 @@ static int grad_norm(double *out, const sym_model *m, const sym_reg *reg, const 
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     SYM_TRY(sym_alloc_doubles(&g, P));
     SYM_TRY(sym_eval_loss(e, &lp, g, params, d->X, d->Y, d->n));
-    if (share) { /* the team's gradient: the weighted slices' gradients, summed */
-        for (size_t i = 0; i < P; i++)
-            g[i] *= share->weight;
-        SYM_TRY(share->sum(share->ctx, g, P));
-    }
+    SYM_TRY(team_total(share, g, P)); /* the team's gradient */
     *out = sym_norm2(g, P);
 cleanup:
     sym_eval_free(e);
@@ -229,19 +230,8 @@ int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg 
     q.alg = alg;
     SYM_TRY(sym_alloc_doubles(&q.t1, P));
     SYM_TRY(sym_alloc_doubles(&q.t2, P));
-    {
-        double *top = NULL, *top_res = NULL;
-
-        rc = sym_alloc_doubles(&top, (size_t)k);
-        if (rc == 0)
-            rc = sym_alloc_doubles(&top_res, (size_t)k);
-        if (rc == 0)
-            rc = extremes(&out->quot_steps, top, top_res, out->quot, out->quot_resid, quot_apply,
-                          &q, &q, P, k, steps, r);
-        free(top);
-        free(top_res);
-        SYM_TRY(rc);
-    }
+    SYM_TRY(extremes(&out->quot_steps, NULL, NULL, out->quot, out->quot_resid, quot_apply, &q,
+                     &q, P, k, steps, r));
 cleanup:
     sym_hvp_free(H.h);
     free(q.t1);

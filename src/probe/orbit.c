@@ -343,13 +343,20 @@ void sym_orbit_tangent(double *out, const sym_model *m, const double *params, co
 void sym_orbit_tangent_adjoint(double *out, const sym_model *m, const double *params,
                                const double *g, sym_algebra alg)
 {
-    int w = max_w(m);
-    double *scratch = malloc(sizeof(double) * 2 * (size_t)w * w);
     int algs[SYM_MAX_LAYERS];
 
-    SYM_ASSERT(scratch);
     same_algebra(algs, m, alg);
-    adjoint_impl(out, m, params, g, algs, scratch);
+    sym_orbit_tangent_adjoint_layers(out, m, params, g, algs);
+}
+
+void sym_orbit_tangent_adjoint_layers(double *out, const sym_model *m, const double *params,
+                                      const double *g, const int *alg)
+{
+    int w = max_w(m);
+    double *scratch = malloc(sizeof(double) * 2 * (size_t)w * w);
+
+    SYM_ASSERT(scratch);
+    adjoint_impl(out, m, params, g, alg, scratch);
     free(scratch);
 }
 

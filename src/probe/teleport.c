@@ -18,48 +18,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* J^T v projected onto the algebra layer by layer (alg: per hidden layer) */
-static void adjoint(double *G, const sym_model *m, const int *alg, const double *params,
-                    const double *v)
+/* what one teleport needs, made once for all its steps */
+typedef struct tp_ctx {
+    const sym_model *m;
+    const sym_data *d;
+    int alg[SYM_MAX_LAYERS];
+    sym_eval *e;
+    sym_hvp *h;
+    double *g, *Hg;
+} tp_ctx;
+
+static void ctx_free(tp_ctx *c)
 {
-    const sym_model_opts *o = sym_model_get_opts(m);
-    size_t off = 0;
+    sym_eval_free(c->e);
+    sym_hvp_free(c->h);
+    free(c->g);
+    free(c->Hg);
+}
 
-    sym_orbit_tangent_adjoint(G, m, params, v, SYM_ALGEBRA_GL);
-    for (int h = 0; h + 1 < o->n_layers; h++) {
-        int n = o->widths[h + 1];
+static int ctx_init(tp_ctx *c, const sym_model *m, const sym_reg *reg, const sym_data *d)
+{
+    size_t P = sym_model_n_params(m);
+    int rc = 0;
 
-        sym_algebra_project(G + off, n, alg[h]);
-        off += (size_t)n * n;
+    memset(c, 0, sizeof(*c));
+    c->m = m;
+    c->d = d;
+    SYM_TRY(sym_symmetry_algebras(c->alg, m, reg));
+    SYM_TRY(sym_eval_create(&c->e, m, reg, d->n));
+    SYM_TRY(sym_hvp_create(&c->h, m, reg, d->n));
+    SYM_TRY(sym_alloc_doubles(&c->g, P));
+    SYM_TRY(sym_alloc_doubles(&c->Hg, P));
+cleanup:
+    if (rc < 0)
+        ctx_free(c);
+    return rc;
+}
+
+/* the objective and its gradient norm at params; with G, also J^T H g in the layers' algebras */
+static int ctx_eval(tp_ctx *c, double *G, double *loss, double *grad_norm, const double *params)
+{
+    sym_loss_parts lp;
+    int rc = 0;
+
+    SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
+    *loss = lp.total;
+    *grad_norm = sym_norm2(c->g, sym_model_n_params(c->m));
+    if (G) {
+        SYM_TRY(sym_hvp_set_point(c->h, params, c->d->X, c->d->Y, c->d->n));
+        SYM_TRY(sym_hvp_apply(c->h, c->Hg, c->g));
+        sym_orbit_tangent_adjoint_layers(G, c->m, params, c->Hg, c->alg);
     }
+cleanup:
+    return rc;
 }
 
 int sym_teleport_direction(double *G, double *grad_norm, const sym_model *m, const sym_reg *reg,
                            const double *params, const sym_data *d)
 {
-    size_t P = sym_model_n_params(m);
-    int alg[SYM_MAX_LAYERS], rc = 0;
-    sym_eval *e = NULL;
-    sym_hvp *h = NULL;
-    sym_loss_parts lp;
-    double *g = NULL, *Hg = NULL;
+    tp_ctx c;
+    double loss, gn;
+    int rc = 0;
 
-    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
-    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
-    SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
-    SYM_TRY(sym_alloc_doubles(&g, P));
-    SYM_TRY(sym_alloc_doubles(&Hg, P));
-    SYM_TRY(sym_eval_loss(e, &lp, g, params, d->X, d->Y, d->n));
-    SYM_TRY(sym_hvp_set_point(h, params, d->X, d->Y, d->n));
-    SYM_TRY(sym_hvp_apply(h, Hg, g));
-    adjoint(G, m, alg, params, Hg);
-    if (grad_norm)
-        *grad_norm = sym_norm2(g, P);
+    SYM_TRY(ctx_init(&c, m, reg, d));
+    rc = ctx_eval(&c, G, &loss, &gn, params);
+    if (rc == 0 && grad_norm)
+        *grad_norm = gn;
+    ctx_free(&c);
 cleanup:
-    sym_eval_free(e);
-    sym_hvp_free(h);
-    free(g);
-    free(Hg);
     return rc;
 }
 
@@ -67,26 +93,25 @@ int sym_teleport(sym_teleport_stats *st, double *params, const sym_model *m, con
                  const sym_data *d, int steps, double step, int maximize)
 {
     size_t P = sym_model_n_params(m), na = sym_orbit_direction_size(m);
-    int alg[SYM_MAX_LAYERS], rc = 0;
-    double *G = NULL, *th = NULL, L0, L1, gn;
-    sym_eval *e = NULL;
-    sym_loss_parts lp;
+    double *G = NULL, *th = NULL, L0 = NAN, L1, gn;
+    int rc = 0, made = 0;
+    tp_ctx c;
 
     memset(st, 0, sizeof(*st));
-    SYM_TRY(sym_symmetry_algebras(alg, m, reg));
-    if (sym_symmetry_dim(m, alg) == 0)
+    SYM_TRY(ctx_init(&c, m, reg, d));
+    made = 1;
+    if (sym_symmetry_dim(m, c.alg) == 0)
         SYM_FAIL(SYM_EINVAL, "teleport: the objective has no continuous symmetry here");
-    SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     SYM_TRY(sym_alloc_doubles(&G, na));
     SYM_TRY(sym_alloc_doubles(&th, P));
-    SYM_TRY(sym_eval_loss(e, &lp, NULL, params, d->X, d->Y, d->n));
-    L0 = lp.total;
     for (int s = 0; s < steps; s++) {
-        double nrm;
+        double nrm, L;
 
-        SYM_TRY(sym_teleport_direction(G, &gn, m, reg, params, d));
-        if (s == 0)
+        SYM_TRY(ctx_eval(&c, G, &L, &gn, params));
+        if (s == 0) {
+            L0 = L;
             st->grad_before = gn;
+        }
         nrm = sym_norm2(G, na);
         if (!(nrm > 0.0) || !isfinite(nrm))
             break; /* a critical point of the gradient norm on the orbit */
@@ -96,15 +121,16 @@ int sym_teleport(sym_teleport_stats *st, double *params, const sym_model *m, con
         memcpy(params, th, P * sizeof(double));
         st->steps++;
     }
-    SYM_TRY(sym_teleport_direction(G, &gn, m, reg, params, d));
-    if (steps == 0)
+    SYM_TRY(ctx_eval(&c, NULL, &L1, &gn, params)); /* the end point: no direction needed */
+    if (steps == 0) {
+        L0 = L1;
         st->grad_before = gn;
+    }
     st->grad_after = gn;
-    SYM_TRY(sym_eval_loss(e, &lp, NULL, params, d->X, d->Y, d->n));
-    L1 = lp.total;
     st->loss_change = fabs(L1 - L0) / fmax(fabs(L0), 1e-300);
 cleanup:
-    sym_eval_free(e);
+    if (made)
+        ctx_free(&c);
     free(G);
     free(th);
     return rc;

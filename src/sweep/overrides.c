@@ -213,6 +213,8 @@ static int sink_write(void *data, unsigned char *buffer, size_t size)
     return 1;
 }
 
+/* from a fresh parse of the text: the emitter consumes the document it writes, and the one the
+ * job was read from has been changed by the sweep's substitutions */
 int sym_job_effective_text(char **out, size_t *out_len, ctx *c, const char *text, size_t len)
 {
     yaml_parser_t parser;

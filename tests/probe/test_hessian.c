@@ -916,6 +916,15 @@ static void teleport_case(const char *what, net *n, int check_fd)
     free(keep);
 }
 
+/* a net of shape w with random parameters and data (30 samples): away from any minimum */
+static void random_net(net *n, const int *w, sym_act act, int bias, sym_rng *r)
+{
+    net_make(n, SYM_MODEL_MLP, 3, w, act, bias, 30);
+    randn(n->p, n->P, r, 0.5);
+    randn(n->d.X, 30 * (size_t)w[0], r, 1.0);
+    randn(n->d.Y, 30 * (size_t)w[3], r, 1.0);
+}
+
 static void test_teleport(void **s)
 {
     int w[4] = {4, 5, 5, 3};
@@ -926,26 +935,17 @@ static void test_teleport(void **s)
 
     (void)s;
     /* a deep linear net away from its minimum: gl(5) x gl(5) */
-    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_LINEAR, 0, 30);
     sym_rng_init(&r, 8, SYM_RNG_TEST, 0);
-    randn(n.p, n.P, &r, 0.5);
-    randn(n.d.X, 30 * 4, &r, 1.0);
-    randn(n.d.Y, 30 * 3, &r, 1.0);
+    random_net(&n, w, SYM_ACT_LINEAR, 0, &r);
     teleport_case("deep linear (gl)", &n, 1);
     net_dispose(&n);
     /* a ReLU net with biases: the positive scalings (diagonal algebra) */
-    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_RELU, 1, 30);
-    randn(n.p, n.P, &r, 0.5);
-    randn(n.d.X, 30 * 4, &r, 1.0);
-    randn(n.d.Y, 30 * 3, &r, 1.0);
+    random_net(&n, w, SYM_ACT_RELU, 1, &r);
     teleport_case("relu (diagonal)", &n, 1);
     net_dispose(&n);
     /* a Frobenius penalty leaves O(5) x O(5), which acts by isometries: the gradient norm is
      * the same all along the orbit, so teleportation gains exactly nothing */
-    net_make(&n, SYM_MODEL_MLP, 3, w, SYM_ACT_LINEAR, 0, 30);
-    randn(n.p, n.P, &r, 0.5);
-    randn(n.d.X, 30 * 4, &r, 1.0);
-    randn(n.d.Y, 30 * 3, &r, 1.0);
+    random_net(&n, w, SYM_ACT_LINEAR, 0, &r);
     {
         sym_reg fro = SYM_REG_INIT;
 
