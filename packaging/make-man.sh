@@ -13,7 +13,7 @@ verbatim() { # roff: no fill, backslashes escaped, no line read as a request
 }
 {
   echo "[COMMANDS]"
-  for c in run validate plan merge status summary; do
+  for c in run validate plan merge status summary align; do
     echo ".SS $c"
     "$exe" "$c" --help | verbatim
   done

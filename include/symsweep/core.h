@@ -315,6 +315,13 @@ int sym_mat_inverse(double *out, const double *A, int n, double *work, int *ipiv
  * @param work at least sym_svd_work_size(m, n) doubles; A is not modified.
  */
 int sym_svd(double *s, double *U, double *Vt, const double *A, int m, int n, double *work);
+
+/**
+ * The linear assignment problem: @p perm (n entries) the permutation that maximizes
+ * sum_i C[i * n + perm[i]] (Hungarian method, O(n^3)); @p total (or NULL) that sum.
+ * Every entry of @p C must be finite.
+ */
+int sym_assign_max(int *perm, double *total, const double *C, int n);
 size_t sym_svd_work_size(int m, int n);
 
 /**

@@ -280,6 +280,8 @@ typedef struct sym_data_opts {
     sym_model_opts teacher;   /**< TEACHER_MLP: the teacher's architecture */
     char file[1024];          /**< HDF5 */
     char x_path[256], y_path[256]; /**< y_path "" : autoencoding (y = x) */
+    int fixed_seed;           /**< 1: drawn from `seed` (data.seed), the same for every run */
+    uint64_t seed;            /**< with fixed_seed; otherwise each run's own seed */
 } sym_data_opts;
 
 typedef struct sym_data {

@@ -53,6 +53,25 @@ double sym_output_write_time(const sym_output *o);
 /** Checkpoint, mark the file finished if @p complete, close; NULL-safe. */
 int sym_output_close(sym_output *o, int complete);
 
+/** Settings of `symsweep align`. */
+typedef struct sym_align_opts {
+    int points;       /**< points on each straight line, ends included (>= 2) */
+    double tolerance; /**< relative distance under which two runs share an orbit or a function */
+    int force;        /**< replace an existing output file */
+} sym_align_opts;
+
+#define SYM_ALIGN_OPTS_INIT { 21, 1e-4, 0 }
+
+/**
+ * `symsweep align`: the seeds of every grid point of the finished sweep @p path compared
+ * modulo their symmetries (canonical forms matched unit by unit), by their outputs on the
+ * data, and by the loss barrier on the straight line between them before and after
+ * alignment, into the new file @p out (src/sweep/align.c; docs/hdf5-layout.md).  Needs the
+ * canonical probe, record.weights: final, and one data set per grid point (data.seed or a
+ * file).  One line per grid point to @p report (or NULL).
+ */
+int sym_align_file(FILE *report, const char *path, const char *out, const sym_align_opts *o);
+
 #ifdef __cplusplus
 }
 #endif

@@ -558,6 +558,28 @@ int sym_symmetry_discovery(sym_discovery_out *out, const sym_model *m, const sym
                            const sym_data *fixed, const sym_discovery_opts *o, uint64_t seed,
                            uint32_t sub, sym_svd_fn solve, void *solver);
 
+/* ---- canonical forms and alignment (canonical probe, symsweep align) ---- */
+
+/**
+ * 0 when the model has a canonical form here, else SYM_EINVAL with the reason in @p why:
+ * tied autoencoders, and blocks of linear hidden layers of unequal widths or wider than
+ * their neighbours, have none.
+ */
+int sym_canonical_supported(const sym_model_opts *o, char *why, size_t n);
+/**
+ * A canonical representative of the orbit of @p params under the symmetries of the
+ * network's function (src/probe/canonical.c: unit-norm incoming weights for relu, signs for
+ * tanh and biased sigmoid, units sorted by outgoing norm, balanced factorizations of linear
+ * blocks).  @p degenerate (or NULL): linear blocks whose product's rank is below their width.
+ */
+int sym_canonical_form(double *out, int *degenerate, const sym_model *m, const double *params);
+/**
+ * @p b's hidden units permuted (nonlinear layers; weight matching by coordinate ascent, exact
+ * for one hidden layer) to maximize its inner product with @p a: the same function as @p b,
+ * into @p aligned.  @p sweeps (or NULL): coordinate-ascent sweeps taken.
+ */
+int sym_align_match(double *aligned, int *sweeps, const sym_model *m, const double *a, const double *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,9 @@ void sym_run_result_dispose(sym_run_result *r);
  */
 int sym_run_read_init(double *params, const sym_model *m, const sym_init_from *in);
 
+/** Run @p index's data, as its training saw it (generated from its seed or data.seed, or read). */
+int sym_run_load_data(sym_data *d, const sym_job *job, int index);
+
 /**
  * Probe piece @p piece of run @p index from the run's trained parameters,
  * into @p out (sym_job_piece_size doubles): the piece of the probe it

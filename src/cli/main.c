@@ -1,6 +1,7 @@
 /* The symsweep command.  Only this file initializes MPI and exits. */
 #include "symsweep/io.h"
 #include "symsweep/job.h"
+#include "symsweep/output.h"
 #include "symsweep/plan.h"
 #include "symsweep/sweep.h"
 #include "symsweep/version.h"
@@ -33,6 +34,8 @@ static const char usage[] =
     "  merge OUT SHARD...  combine the shards of one sweep into one file\n"
     "  status OUT.h5       progress of a sweep, also while it runs\n"
     "  summary OUT.h5      status counts and per-metric means with 95% CIs\n"
+    "  align OUT.h5        compare the seeds of each grid point modulo their\n"
+    "                      symmetries (needs the canonical probe)\n"
     "  help [COMMAND], --help, -h   this text, or a command's options\n"
     "  help probes [NAME]  the probes, or one probe's settings and defaults\n"
     "  --version [--verbose]  version, git revision and HDF5 layout version; with\n"
@@ -136,10 +139,29 @@ static const char help_summary[] =
     "      --csv                one CSV row per group and metric\n"
     "  -h, --help               this text\n";
 
+static const char help_align[] =
+    "usage: symsweep align OUT.h5 [-o FILE] [--points N] [--tolerance X] [--force]\n"
+    "\n"
+    "Compare the seeds of every grid point of a finished sweep modulo the symmetries\n"
+    "of their networks: for every pair, the distance between their canonical forms\n"
+    "once hidden units are matched (weight matching), between their weights and\n"
+    "between their outputs on the data, and the loss barrier on the straight line\n"
+    "between them before and after alignment (linear mode connectivity).  The job\n"
+    "needs probes: {canonical: {}}, record.weights: final, and one data set for all\n"
+    "seeds (data.seed, or a data file).  Writes a new file; OUT.h5 is not changed.\n"
+    "\n"
+    "  -o, --output FILE        the new file (default: OUT-align.h5)\n"
+    "      --points N           points on each straight line, ends included (21)\n"
+    "      --tolerance X        relative distance under which two runs count as one\n"
+    "                           orbit or one function (1e-4)\n"
+    "      --force              replace an existing output file\n"
+    "  -h, --help               this text\n";
+
 /* long options without a short form */
 enum {
     OPT_FORCE = 256, OPT_RESUME, OPT_CHECKPOINT, OPT_GRACE, OPT_PROGRESS, OPT_TIMEOUT, OPT_STATS,
-    OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV, OPT_PROGRESS_MODE
+    OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV, OPT_PROGRESS_MODE, OPT_POINTS,
+    OPT_TOLERANCE
 };
 
 /* the exit status of the last error: 2 for bad input, 1 for a runtime failure */
@@ -194,6 +216,8 @@ static const char *value_of(int opt)
         return "a number of seconds >= 0";
     case OPT_SHARD: return "I/N, for example 0/4";
     case OPT_BY: return "a comma-separated list of grid columns";
+    case OPT_POINTS: return "a whole number from 2 to 100000";
+    case OPT_TOLERANCE: return "a number >= 0";
     default: return "a value";
     }
 }
@@ -434,6 +458,62 @@ static int cmd_summary(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_align(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    char def[1100];
+    sym_align_opts o = SYM_ALIGN_OPTS_INIT;
+    static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                          {"points", required_argument, NULL, OPT_POINTS},
+                                          {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+                                          {"force", no_argument, NULL, OPT_FORCE},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c, status = EXIT_OK;
+
+    while ((c = next_option(argc, argv, longs, ":ho:", help_align, &status)) != 0) {
+        char *end;
+
+        if (c < 0)
+            return status;
+        if (c == 'o') {
+            out = optarg;
+        } else if (c == OPT_FORCE) {
+            o.force = 1;
+        } else if (c == OPT_POINTS) {
+            long v = strtol(optarg, &end, 10);
+
+            if (end == optarg || *end || v < 2 || v > 100000)
+                return usage_error("--points needs a whole number from 2 to 100000, found '%s'", optarg);
+            o.points = (int)v;
+        } else if (c == OPT_TOLERANCE) {
+            double v = strtod(optarg, &end);
+
+            if (end == optarg || *end || !(v >= 0) || !isfinite(v))
+                return usage_error("--tolerance needs a number >= 0, found '%s'", optarg);
+            o.tolerance = v;
+        }
+    }
+    if (optind < argc)
+        path = argv[optind++];
+    if (optind < argc)
+        return usage_error("align takes one file; '%s' is a second one", argv[optind]);
+    if (!path)
+        return usage_error("align needs the output file of a finished sweep");
+    if (!out) {
+        size_t n = strlen(path);
+
+        if (n > 3 && strcmp(path + n - 3, ".h5") == 0)
+            snprintf(def, sizeof(def), "%.*s-align.h5", (int)(n - 3), path);
+        else
+            snprintf(def, sizeof(def), "%s-align.h5", path);
+        out = def;
+    }
+    if (sym_align_file(stdout, path, out, &o) < 0)
+        return print_error();
+    return EXIT_OK;
+}
+
 static void print_results(const sym_job *job, const sym_sweep_stats *st, const char *path)
 {
     printf("\n%s: %d run%s computed (of %d): %d done, %d diverged, %d failed in %.2f s\n",
@@ -598,11 +678,12 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {{"run", help_run, cmd_run},           {"validate", help_validate, cmd_validate},
                     {"plan", help_plan, cmd_plan},        {"merge", help_merge, cmd_merge},
-                    {"status", help_status, cmd_status}, {"summary", help_summary, cmd_summary}};
+                    {"status", help_status, cmd_status}, {"summary", help_summary, cmd_summary},
+                    {"align", help_align, cmd_align}};
     const int n_commands = (int)(sizeof(commands) / sizeof(*commands));
 
     if (argc < 2)
-        return usage_error("no command: expected run, validate, plan, merge, status or summary");
+        return usage_error("no command: expected run, validate, plan, merge, status, summary or align");
     if (!strcmp(argv[1], "help") && argc > 2 && !strcmp(argv[2], "probes")) {
         if (argc == 3)
             fputs("the probes (probes: in a job file):\n", stdout);

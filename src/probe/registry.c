@@ -21,6 +21,7 @@ const sym_probe_def *const sym_probe_builtins[] = {
     &sym_probe_functional_dimension,
     &sym_probe_tangent_slice,
     &sym_probe_trajectory,
+    &sym_probe_canonical,
     &sym_probe_teleport,
     &sym_probe_hessian_lanczos,
     &sym_probe_hessian,

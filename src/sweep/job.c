@@ -88,14 +88,14 @@ cleanup:
 static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node **data_node)
 {
     const char *const *kinds = sym_data_kind_names;
-    static const char *const k_lin[] = {"kind", "samples", "input", "output", "noise", NULL};
-    static const char *const k_sub[] = {"kind", "samples", "dim", "rank", "noise", NULL};
+    static const char *const k_lin[] = {"kind", "samples", "input", "output", "noise", "seed", NULL};
+    static const char *const k_sub[] = {"kind", "samples", "dim", "rank", "noise", "seed", NULL};
     static const char *const k_mlp[] = {"kind", "samples", "widths", "activation", "bias",
-                                        "noise", NULL};
+                                        "noise", "seed", NULL};
     static const char *const k_h5[] = {"kind", "file", "x", "y", NULL};
     static const char *const k_any[] = {"kind", "samples", "input", "output", "dim", "rank",
                                         "noise", "widths", "activation", "bias", "file", "x",
-                                        "y", NULL};
+                                        "y", "seed", NULL};
     sym_data_opts *d = &cfg->data;
     node *v = sym_yaml_lookup(c, root, "data");
     char why[64];
@@ -190,6 +190,17 @@ static int parse_data(ctx *c, const node *root, sym_job_config *cfg, const node 
     }
     SYM_TRY(sym_yaml_int(c, v, "data", "samples", 1, 0, 1, MAX_SAMPLES, &d->samples));
     SYM_TRY(sym_yaml_double(c, v, "data", "noise", 0, 0.0, 0.0, 0, NAN, 0, &d->noise));
+    {
+        /* data.seed: one draw of the data for every run (runs then differ only in their
+         * initialization and shuffling), as cross-seed comparisons need */
+        node *sv = sym_yaml_lookup(c, v, "seed");
+        long long x = 0;
+
+        if (sv && (sym_yaml_parse_long(sv, &x) || x < 0 || x > (1LL << 52)))
+            return sym_yaml_expected(c, sv, "data.seed", "an integer from 0 to 4503599627370496");
+        d->fixed_seed = sv != NULL;
+        d->seed = (uint64_t)x;
+    }
 cleanup:
     return rc;
 }

@@ -19,8 +19,9 @@ static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
         sym_rng rng;
 
         /* the data stream depends on the seed only, so runs that share a seed
-         * (different regularizers, say) see the same data: paired comparisons */
-        sym_rng_init(&rng, seed, SYM_RNG_DATA, 0);
+         * (different regularizers, say) see the same data: paired comparisons; with
+         * data.seed every run of the grid point sees the same data */
+        sym_rng_init(&rng, o->fixed_seed ? o->seed : seed, SYM_RNG_DATA, 0);
         return sym_data_generate(d, o, &rng);
     }
     SYM_TRY(sym_h5_read_matrix(&d->X, &r, &c, o->file, o->x_path));
@@ -41,6 +42,14 @@ cleanup:
     if (rc)
         sym_data_dispose(d);
     return rc;
+}
+
+int sym_run_load_data(sym_data *d, const sym_job *job, int index)
+{
+    uint64_t seed;
+    const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
+
+    return load_data(d, &cfg->data, seed);
 }
 
 /* one tensor [rows x cols] from <group>/<name>: exact shape, or row @p run of a padded per-run dataset */

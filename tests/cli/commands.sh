@@ -29,7 +29,7 @@ done
 grep -q "^symsweep 0\.1\.0" "$tmp/log" || { echo "FAIL: --version"; fail=1; }
 # GNU conventions: every command's --help (stdout, status 0), help COMMAND,
 # --option=value, -oFILE, '--' before a job file that looks like an option
-for c in run validate plan merge status summary; do
+for c in run validate plan merge status summary align; do
   "$exe" $c --help > "$tmp/out" 2> "$tmp/err"; rc=$?
   { [ $rc -eq 0 ] && grep -q "^usage: symsweep $c" "$tmp/out" && [ ! -s "$tmp/err" ]; } ||
     { echo "FAIL: $c --help: status $rc"; cat "$tmp/out" "$tmp/err"; fail=1; }

@@ -141,6 +141,86 @@ static void test_core_inverse_svd_syev_residuals(void **state)
     free(sw);
 }
 
+/* the best of all n! permutations, by Heap's algorithm */
+static double brute_best(const double *C, int n)
+{
+    int a[8], c[8] = {0}, i = 1;
+    double best = -INFINITY;
+
+    for (int k = 0; k < n; k++)
+        a[k] = k;
+    for (;;) {
+        double t = 0.0;
+
+        for (int k = 0; k < n; k++)
+            t += C[k * n + a[k]];
+        best = fmax(best, t);
+        while (i < n && c[i] >= i) {
+            c[i] = 0;
+            i++;
+        }
+        if (i >= n)
+            break;
+        {
+            int j = i % 2 ? c[i] : 0, x = a[j];
+
+            a[j] = a[i];
+            a[i] = x;
+        }
+        c[i]++;
+        i = 1;
+    }
+    return best;
+}
+
+/* the Hungarian method against brute force on random, integer-tied and hidden-permutation scores */
+static void test_core_assignment_brute_force(void **state)
+{
+    sym_rng r;
+    double C[64], total;
+    int perm[8], seen[8];
+
+    (void)state;
+    sym_rng_init(&r, 7, SYM_RNG_TEST, 0);
+    for (int n = 1; n <= 7; n++)
+        for (int trial = 0; trial < 40; trial++) {
+            for (int k = 0; k < n * n; k++) /* ties from small integers every other trial */
+                C[k] = trial % 2 ? (double)(int)(4.0 * sym_rng_uniform(&r)) - 2.0 : sym_rng_normal(&r);
+            assert_int_equal(sym_assign_max(perm, &total, C, n), 0);
+            memset(seen, 0, sizeof(seen));
+            for (int k = 0; k < n; k++) {
+                assert_true(perm[k] >= 0 && perm[k] < n);
+                assert_int_equal(seen[perm[k]]++, 0);
+            }
+            assert_true(fabs(total - brute_best(C, n)) <= 1e-12 * (1.0 + fabs(total)));
+        }
+    /* a hidden permutation: the scores of x_i . x_sigma(j), found exactly */
+    {
+        int n = 6, sigma[6] = {3, 0, 5, 1, 4, 2};
+        double x[6][4];
+
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < 4; k++)
+                x[i][k] = sym_rng_normal(&r);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double d = 0.0;
+
+                for (int k = 0; k < 4; k++)
+                    d -= (x[i][k] - x[sigma[j]][k]) * (x[i][k] - x[sigma[j]][k]);
+                C[i * n + j] = d; /* minus squared distance: 0 at the match */
+            }
+        assert_int_equal(sym_assign_max(perm, &total, C, n), 0);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(sigma[perm[i]], i);
+        assert_true(total == 0.0);
+    }
+    /* refusals: no rows, a NaN */
+    assert_true(sym_assign_max(perm, NULL, C, 0) < 0);
+    C[1] = NAN;
+    assert_true(sym_assign_max(perm, NULL, C, 3) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_core_expm_nilpotent_and_jordan),
         cmocka_unit_test(test_core_expm_inverse_and_2x2_closed_form),
         cmocka_unit_test(test_core_inverse_svd_syev_residuals),
+        cmocka_unit_test(test_core_assignment_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
