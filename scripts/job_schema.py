@@ -96,6 +96,9 @@ SECTIONS = {
         "eps": (prop(POS, "Adam epsilon", default=1e-8), "adam"),
         "proximal": (prop({"anyOf": [BOOL, {"const": "fista"}]},
                           "proximal steps for l1 / frobenius (fista: accelerated, gd only)", default=False), "all"),
+        "project_orbit": (prop({"enum": ["none", "auto", "gl", "diagonal", "so"]},
+                               "remove each step gradient's component along the hidden layers' orbit "
+                               "(auto: gl for linear, diagonal for relu)", default="none"), "all"),
     }),
     "record": ("what is kept of training", {
         "loss_every": (prop(INT1, "record the objective every k epochs", default=10), "all"),

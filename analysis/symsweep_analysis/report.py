@@ -18,7 +18,8 @@ import sys
 try:
     import matplotlib
     from . import claims as claims_mod
-    from . import data, figures, probes, stats
+    from . import data, figures, groups, probes, stats
+    from .probes import canonical
 except ImportError as e:  # pragma: no cover
     sys.exit("report: needs python3-h5py, python3-numpy, python3-scipy, python3-pandas and "
              "python3-matplotlib (scripts/setup.sh installs them): %s" % e)
@@ -128,6 +129,17 @@ def write_report(f, df, by, out, a, user):
         _write(base + ".md", "# %s\n\n%s" % (probe, body))
         md += ["### %s" % probe, "", body]
     say("statistics: %s/stats/ (%s)" % (out, ", ".join(tables)))
+    codes, labels = groups.group_labels(df, by)
+    at = canonical.align_table(f, labels, codes)
+    if at is not None:  # symsweep align's file beside this one
+        at.to_csv(os.path.join(out, "stats", "align.csv"), index=False)
+        body = stats.to_markdown(at)
+        _write(os.path.join(out, "stats", "align.md"), "# align\n\n" + body)
+        md += ["### Seeds compared modulo their symmetries (`%s`)" % os.path.basename(at.attrs["path"]), "",
+               "Pairs of seeds per grid point on one orbit (aligned distance <= %g), with one function on "
+               "different orbits, or different; loss barriers on the straight line between two runs, "
+               "raw and after alignment." % at.attrs["tolerance"], "", body]
+        say("alignment: %s/stats/align.md" % out)
 
     # claims
     table, notes = claims_mod.evaluate(df)

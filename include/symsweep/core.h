@@ -363,6 +363,10 @@ typedef enum sym_group {
 const char *sym_group_name(sym_group g);
 /** The job-file names of group families. */
 extern const char *const sym_group_names[SYM_GROUP_COUNT];
+
+/** log10 of the order of the family's group on n coordinates: log10 n! (permutation),
+ * log10 (2^n n!) (signed_permutation); inf for the Lie groups (the other families). */
+double sym_group_log10_order(sym_group g, int n);
 /** Parse a name; returns -1 if unknown. */
 int sym_group_from_name(const char *name);
 

@@ -328,11 +328,20 @@ typedef struct sym_train_opts {
      * then gets no gradient (NULL).  SYM_PROX_FISTA (gd only): the gradient at the
      * extrapolated point y = x + (t_{k-1} - 1) / t_k (x - x_prev) of Beck and Teboulle. */
     int proximal;
+    /** train.project_orbit: 0 off, else 1 + the orbit algebra (probe.h's sym_algebra) whose
+     * tangent component every step's gradient loses (read by the sweep, which installs
+     * grad_filter) */
+    int project_orbit;
+    /** Optional: called on every step's gradient just before the optimizer's step, with the
+     * parameters the gradient was taken at; it may change the gradient in place (projection);
+     * a negative return stops training with that error. */
+    int (*grad_filter)(void *ctx, const double *params, double *grad);
+    void *filter_ctx;
 } sym_train_opts;
 
 enum { SYM_PROX_OFF = 0, SYM_PROX_ON = 1, SYM_PROX_FISTA = 2 };
 
-#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0 }
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {

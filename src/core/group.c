@@ -136,3 +136,10 @@ int sym_group_sample(double *K, sym_group g, int n, const sym_group_opts *o, sym
 cleanup:
     return rc;
 }
+
+double sym_group_log10_order(sym_group g, int n)
+{
+    if (g != SYM_GROUP_PERMUTATION && g != SYM_GROUP_SIGNED_PERMUTATION)
+        return INFINITY;
+    return lgamma(n + 1.0) / log(10.0) + (g == SYM_GROUP_SIGNED_PERMUTATION ? n * log10(2.0) : 0.0);
+}

@@ -168,6 +168,8 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (!isfinite(dl.total))
                     goto diverged;
             }
+            if (o->grad_filter && (rc = o->grad_filter(o->filter_ctx, params, grad)) < 0)
+                goto cleanup;
             sym_opt_step(&opt, params, grad);
             if (es)
                 sym_opt_prox(&opt, params, lam, reg->kind);
@@ -197,6 +199,8 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (!isfinite(lp.total))
                     goto diverged;
                 memcpy(prev, params, np * sizeof(double));
+                if (o->grad_filter && (rc = o->grad_filter(o->filter_ctx, params, grad)) < 0)
+                    goto cleanup;
                 sym_opt_step(&opt, params, grad);
                 if (es)
                     sym_opt_prox(&opt, params, lam, reg->kind);

@@ -169,6 +169,7 @@ typedef struct centralizer_opts {
     sym_group families[SYM_GROUP_COUNT];
     int n;          /* largest first hidden width over the grid */
     size_t dim_at;  /* [families x 2] commutation, then dimension, gap, basis */
+    size_t order_at; /* then the families' group orders (log10) */
 } centralizer_opts;
 
 static const sym_setting centralizer_settings[] = {
@@ -216,7 +217,8 @@ static size_t centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs)
         o->n = cfgs[c].model.widths[1] > o->n ? cfgs[c].model.widths[1] : o->n;
     N = (size_t)o->n;
     o->dim_at = 2 * (size_t)o->n_families;
-    return o->dim_at + 2 + (o->basis ? N * N * N * N : 0);
+    o->order_at = o->dim_at + 2 + (o->basis ? N * N * N * N : 0);
+    return o->order_at + (size_t)o->n_families;
 }
 
 static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
@@ -239,6 +241,10 @@ static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
         sym_schema_measure(s, "/probes/centralizer/basis", 3, b, o->dim_at + 2, 1,
                            "a basis of the infinitesimal centralizer: [run, element, n, n], the "
                            "first 'dimension' elements, NaN after");
+    sym_schema_measure(s, "/probes/centralizer/group_order_log10", 1, nf, o->order_at, 1,
+                       "log10 of the order of the family's group on the first hidden layer's n "
+                       "units: log10 n! (permutation), log10 2^n n! (signed_permutation); inf for "
+                       "the Lie groups [run x family]");
     for (int f = 0; f < o->n_families; f++) {
         snprintf(path, sizeof(path), "/runs/metrics/centralizer_max_%s", sym_group_name(o->families[f]));
         sym_schema_measure(s, path, 0, NULL, 2 * (size_t)f + 1, 1,
@@ -277,6 +283,8 @@ static int centralizer_at_end(const void *opts, const sym_probe_run *run, double
                     slot[((size_t)e * N + i) * N + j] = basis[((size_t)e * n + i) * n + j];
     x[o->dim_at] = dim;
     x[o->dim_at + 1] = gap;
+    for (int f = 0; f < o->n_families; f++)
+        x[o->order_at + f] = sym_group_log10_order(o->families[f], n);
 cleanup:
     free(basis);
     return rc;

@@ -250,7 +250,18 @@ static size_t reparam_layout(void *opts, const sym_config *cfgs, int n)
 {
     (void)cfgs;
     (void)n;
-    return 5 * (size_t)((reparam_opts *)opts)->n_families;
+    return 6 * (size_t)((reparam_opts *)opts)->n_families; /* 5 per family, then the orders */
+}
+
+/* log10 of the order of the family's group acting on every hidden layer: the sum over the
+ * hidden widths (inf for the Lie groups) */
+static double log10_order(sym_group g, const sym_model_opts *m)
+{
+    double t = 0.0;
+
+    for (int l = 1; l < m->n_layers; l++)
+        t += sym_group_log10_order(g, m->widths[l]);
+    return t;
 }
 
 static int reparam_schema(const void *opts, int team_size, sym_schema *s)
@@ -278,6 +289,10 @@ static int reparam_schema(const void *opts, int team_size, sym_schema *s)
                            "max relative output change under group elements of the family "
                            "at every hidden layer (reparam probe)");
     }
+    sym_schema_measure(s, "/probes/reparam/group_order_log10", 1, nf, 5 * (size_t)o->n_families, 1,
+                       "log10 of the order of the family's group acting on every hidden layer of the "
+                       "run's model: sum over hidden widths n of log10 n! (permutation), and n log10 2 "
+                       "more (signed_permutation); inf for the Lie groups [run x family]");
     sym_families_text(fams, sizeof(fams), o->families, o->n_families);
     sym_schema_attr_string(s, "/probes/reparam/max_rel", "families", fams);
     sym_schema_attr_int(s, "/probes/reparam/max_rel", "trials", o->trials);
@@ -308,6 +323,8 @@ static int reparam_at_end(const void *opts, const sym_probe_run *run, double *x)
         SYM_TRY(sym_reparam_probe_ex(x + 5 * (size_t)f, x + 5 * (size_t)f + 4, run->model, run->params,
                                      in->X, in->n, o->families[f], o->trials, &rng,
                                      o->bias_compensation));
+    for (int f = 0; f < o->n_families; f++)
+        x[5 * (size_t)o->n_families + f] = log10_order(o->families[f], &run->cfg->model);
 cleanup:
     sym_data_dispose(&held);
     return rc;

@@ -526,12 +526,13 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
 {
     const char *const *opts = sym_opt_names;
     static const char *const k_any[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
-                                        "beta1", "beta2", "eps", "proximal", NULL};
-    static const char *const k_gd[] = {"optimizer", "lr", "epochs", "proximal", NULL};
+                                        "beta1", "beta2", "eps", "proximal", "project_orbit", NULL};
+    static const char *const k_gd[] = {"optimizer", "lr", "epochs", "proximal", "project_orbit", NULL};
     static const char *const k_sgd[] = {"optimizer", "lr", "epochs", "batch_size", "momentum",
-                                        "proximal", NULL};
+                                        "proximal", "project_orbit", NULL};
     static const char *const k_adam[] = {"optimizer", "lr", "epochs", "batch_size", "beta1",
-                                         "beta2", "eps", "proximal", NULL};
+                                         "beta2", "eps", "proximal", "project_orbit", NULL};
+    static const char *const proj[] = {"none", "auto", "gl", "diagonal", "so"};
     sym_train_opts *t = &cfg->train, def = SYM_TRAIN_OPTS_INIT;
     node *v = sym_yaml_lookup(c, root, "train");
     char why[64];
@@ -568,6 +569,12 @@ static int parse_train(ctx *c, const node *root, sym_job_config *cfg)
             return sym_yaml_expected(c, pv, "train.proximal", "true, false or fista");
         }
     }
+    _Static_assert(sizeof proj / sizeof *proj == SYM_ALGEBRA_COUNT + 1, "none, then each algebra");
+    SYM_TRY(sym_yaml_enum(c, v, "train", "project_orbit", 0, 0, proj, SYM_ALGEBRA_COUNT + 1, &t->project_orbit));
+    if (t->project_orbit && t->proximal)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "project_orbit"), "train.project_orbit",
+                            "projects the gradient of each step, and a proximal step moves by the "
+                            "penalty's proximal map too: use one or the other");
     if (t->proximal && !sym_prox_supported(&cfg->reg))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "proximal steps handle the regularizers none, l1 and frobenius; found %s",
@@ -603,6 +610,30 @@ cleanup:
  * One point of the sweep grid (the axes' values already substituted into the
  * document): its sections, and the per-point conditions of the probes.
  */
+/* train.project_orbit: the algebra must act on the model (hidden layers, untied) */
+static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
+{
+    sym_model *m = NULL;
+    sym_algebra a;
+    int rc = sym_model_create(&m, &cfg->model);
+
+    if (rc == 0 && sym_orbit_algebra(&a, m, (sym_algebra)(cfg->train.project_orbit - 1)) < 0) {
+        char msg[600];
+
+        if (cfg->train.project_orbit - 1 == SYM_ALGEBRA_AUTO && cfg->model.n_layers >= 2 && !cfg->model.tied)
+            snprintf(msg, sizeof(msg), "auto finds no continuous symmetry: hidden activations other than "
+                     "linear or relu have none (their centralizer is discrete); name an algebra (gl, "
+                     "diagonal, so) to project one out anyway");
+        else
+            snprintf(msg, sizeof(msg), "%s", strncmp(sym_err_message(), "orbit probe: ", 13) == 0
+                                                 ? sym_err_message() + 13 : sym_err_message());
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "project_orbit"),
+                          "train.project_orbit", "%s", msg);
+    }
+    sym_model_free(m);
+    return rc;
+}
+
 int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg)
 {
     const node *data_node = NULL;
@@ -619,6 +650,9 @@ int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_co
     if ((t = sym_job_keep(c, parse_train(c, root, cfg))) < 0)
         return t;
     cfg->train.loss_every = job->loss_every;
+    if (d == 0 && m == 0 && t == 0 && cfg->train.project_orbit &&
+        (t = sym_job_keep(c, check_projection(c, root, cfg))) < 0)
+        return t;
     if (d == 0 && m == 0 && r == 0 && t == 0 && !c->probes_failed)
         return sym_job_keep(c, sym_job_check_probes(c, job, root, cfg)) < 0 ? SYM_EJOB : 0;
     return 0;

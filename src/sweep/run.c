@@ -221,6 +221,23 @@ static sym_probe_run probe_run(const sym_job *job, int index, const sym_job_prob
     return pr;
 }
 
+/* train.project_orbit: every step's gradient loses its orbit-tangent component */
+typedef struct projection {
+    const sym_model *m;
+    sym_algebra alg;
+    double *perp;
+} projection;
+
+static int project_gradient(void *ctx, const double *params, double *grad)
+{
+    projection *p = ctx;
+    int rc = sym_orbit_project(NULL, p->perp, NULL, p->m, params, grad, p->alg);
+
+    if (rc >= 0)
+        memcpy(grad, p->perp, sizeof(double) * sym_model_n_params(p->m));
+    return rc < 0 ? rc : 0;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -234,6 +251,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     int rc = 0, step = 0, any_hook = 0;
     hooks hk;
     sym_train_opts topt = cfg->train;
+    projection proj = {NULL, SYM_ALGEBRA_AUTO, NULL};
 
     memset(&hk, 0, sizeof(hk));
     hk.job = job;
@@ -275,6 +293,13 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         SYM_TRY(p->def->start(p->opts, &pr, r->measures + p->off, &hk.state[i]));
         any_hook = 1;
     }
+    if (cfg->train.project_orbit) {
+        SYM_TRY(sym_orbit_algebra(&proj.alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
+        SYM_TRY(sym_alloc_doubles(&proj.perp, np));
+        proj.m = m;
+        topt.grad_filter = project_gradient;
+        topt.filter_ctx = &proj;
+    }
     if (any_hook || progress_fn) { /* the hook sees values training computes anyway */
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
@@ -309,6 +334,7 @@ cleanup:
     }
     r->wall_time = sym_now() - t0;
     stop_hooks(&hk);
+    free(proj.perp);
     sym_data_dispose(&d);
     sym_model_free(m);
     return rc;

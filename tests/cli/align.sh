@@ -95,6 +95,15 @@ print("constructed pair: orbit %.2g, function %.2g, aligned barrier %.2g, raw ba
     b["orbit_distance"][1][0, 1], b["function_distance"][1][0, 1], b["barrier_aligned"][1][0, 1], b["barrier_raw"][1][0, 1]))
 sys.exit(0 if ok else 1)
 PY
+# the report finds al-align.h5 beside al.h5: its table and figure
+"$py" "$jobs/../analysis/report.py" al.h5 --out rep -q || { echo "FAIL: report"; fail=1; }
+grep -q "^| activation=linear, widths=\[4, 3, 3\] | 15 | 15 | 0 | 0 |" rep/stats/align.md ||
+  { echo "FAIL: report's align table"; cat rep/stats/align.md; fail=1; }
+"$py" -c "
+import sys
+b = open('rep/figures/align.png', 'rb').read()
+sys.exit(0 if b[:8] == b'\x89PNG\r\n\x1a\n' and len(b) > 20000 else 1)" || { echo "FAIL: align.png"; fail=1; }
+grep -q "Seeds compared modulo their symmetries" rep/report.md || { echo "FAIL: report.md section"; fail=1; }
 # refusals: each exits 2 with its reason
 expect() { # expect WHAT PATTERN CMD...
   local what=$1 pat=$2; shift 2

@@ -425,6 +425,12 @@ for fam, ok in exact.items():
             assert (sel > 1e-3).all(), (fam, a, sel)
 assert (f["probes/reparam/end_to_end"][:][act == "linear"] < 1e-12).all()
 assert np.isnan(f["probes/reparam/end_to_end"][:][act != "linear"]).all()
+# group orders as data: hidden widths 6 and 6 -> |S_6 x S_6| = 720^2, |B_6 x B_6| = (2^6 720)^2
+import math
+order = f["probes/reparam/group_order_log10"][:]
+assert np.isinf(order[:, :2]).all(), order[:, :2]
+assert np.allclose(order[:, 2], 2 * math.log10(720), rtol=0, atol=1e-12), order[:, 2]
+assert np.allclose(order[:, 3], 2 * math.log10(64 * 720), rtol=0, atol=1e-12), order[:, 3]
 PY
 
 # Ex2 claims: infinitesimal centralizer dimensions and the commutation pattern
@@ -454,6 +460,12 @@ assert (m["centralizer_max_general"][:][1:] <= 1).all()  # bounded by constructi
 b = f["probes/centralizer/basis"][1]  # relu: the diagonal
 assert all(abs(abs(np.trace(b[k])) - 1) < 1e-9 and abs(np.abs(b[k]).sum() - 1) < 1e-9 for k in range(6))
 assert np.isnan(b[6:]).all()
+# group orders as data: width 6 -> |S_6| = 720, |B_6| = 2^6 720; the Lie families infinite
+import math
+fams = f["probes/centralizer/commutation_max"].attrs["families"].split(", ")
+order = dict(zip(fams, f["probes/centralizer/group_order_log10"][0]))
+assert abs(order["permutation"] - math.log10(720)) < 1e-12 and abs(order["signed_permutation"] - math.log10(46080)) < 1e-12, order
+assert all(np.isinf(order[k]) for k in fams if k not in ("permutation", "signed_permutation")), order
 PY
 
 # Ex4 claims: the l_p ball's isometries and where constrained minima land

@@ -16,8 +16,8 @@
 #include "symsweep/run.h"
 #include "symsweep/team.h"
 
-static void run(sym_run_result *r, sym_job *job, const char *act, int bias, double lr, int epochs,
-                double lambda)
+static void run_with(sym_run_result *r, sym_job *job, const char *act, int bias, double lr, int epochs,
+                     double lambda, const char *train_extra)
 {
     char text[1024], reg[96] = "regularizer: {kind: none}";
 
@@ -28,11 +28,17 @@ static void run(sym_run_result *r, sym_job *job, const char *act, int bias, doub
              "data: {kind: teacher_linear, input: 3, output: 2, samples: 40, noise: 0.1}\n"
              "model: {kind: mlp, widths: [3, 4, 2], activation: %s, bias: %s}\n"
              "%s\n"
-             "train: {optimizer: gd, lr: %g, epochs: %d}\n"
+             "train: {optimizer: gd, lr: %g, epochs: %d%s}\n"
              "record: {loss_every: %d}\nprobes: {conserved: {}}\n",
-             act, bias ? "true" : "false", reg, lr, epochs,
+             act, bias ? "true" : "false", reg, lr, epochs, train_extra,
              epochs / 10);
     sym_test_run0(job, r, text, "cons.yaml");
+}
+
+static void run(sym_run_result *r, sym_job *job, const char *act, int bias, double lr, int epochs,
+                double lambda)
+{
+    run_with(r, job, act, bias, lr, epochs, lambda, "");
 }
 
 /* where a dataset's values sit in a run's measures, from the job's schema; *points: its last dimension */
@@ -116,12 +122,51 @@ static void test_weight_decay_rate(void **s)
     }
 }
 
+/*
+ * train.project_orbit: every step's gradient loses its component along the orbit of the
+ * hidden layers' algebra.  The quantity Q a layer conserves pairs with that algebra (dQ/dt
+ * . S = <theta', S . theta> for S in the algebra), so the projected flow conserves Q even under
+ * weight decay, which otherwise shrinks it as exp(-4 lambda lr T): with the projection
+ * ||Q(T)|| / ||Q(0)|| stays at 1 up to the O(lr) drift of plain gd.  Negative control: for the
+ * linear net, projecting out only the rotations (so) leaves the symmetric part of Q to decay at
+ * the full rate.
+ */
+static void test_projected_training(void **s)
+{
+    const char *acts[2] = {"linear", "relu"};
+    double lambda = 0.1, lr = 1e-3, T = 2000, decay = exp(-4 * lambda * lr * T);
+
+    (void)s;
+    for (int a = 0; a < 3; a++) {
+        sym_job job;
+        sym_run_result r;
+        const double *nrm;
+        double got;
+        int P;
+
+        run_with(&r, &job, acts[a % 2], 0, lr, (int)T, lambda,
+                 a == 2 ? ", project_orbit: so" : ", project_orbit: auto");
+        assert_int_equal(r.status, SYM_RUN_DONE);
+        nrm = r.measures + at(&job, "/probes/conserved/norm", &P);
+        got = nrm[P - 1] / nrm[0];
+        printf("%-6s weight decay %.1f, projected (%s): ||Q(T)|| / ||Q(0)|| = %.6f (unprojected: %.6f)\n",
+               acts[a % 2], lambda, a == 2 ? "so" : "auto", got, decay);
+        if (a < 2)
+            assert_true(fabs(got - 1.0) < 2e-3);
+        else /* the rotations alone: Q's symmetric part decays as before */
+            check_close1(got, decay, 0, 1e-2);
+        sym_run_result_dispose(&r);
+        sym_job_dispose(&job);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drift_linear),
         cmocka_unit_test(test_drift_relu),
         cmocka_unit_test(test_weight_decay_rate),
+        cmocka_unit_test(test_projected_training),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

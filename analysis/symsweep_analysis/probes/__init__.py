@@ -55,6 +55,6 @@ def tables(metrics):
 # the built-in probes, in the order the report shows them
 from . import training, reparam, centralizer, structure, penalty_invariance, lp_ball  # noqa: E402,F401
 from . import orbit_loss, gradient_decomposition, stabilizer, functional_dimension  # noqa: E402,F401
-from . import tangent_slice, teleport  # noqa: E402,F401
+from . import tangent_slice, teleport, canonical  # noqa: E402,F401
 from . import hessian, hessian_lanczos, symmetry_discovery  # noqa: E402,F401
 from . import conserved  # noqa: E402,F401
