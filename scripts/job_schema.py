@@ -206,7 +206,7 @@ def schema(probes):
             **sections,
             "sweep": {"type": "object", "description": "axes: a dotted path (or a section) and its list of "
                       "values or range(...)/linspace(...)/logspace(...); zip: groups varied together",
-                      "propertyNames": {"pattern": "^(zip|(data|model|regularizer|train)(\\.[A-Za-z0-9_]+)*)$"}},
+                      "propertyNames": {"pattern": "^(zip|(data|model|regularizer|train)(\\.[A-Za-z0-9_]+)*|probes\\.[A-Za-z0-9_]+\\.[A-Za-z0-9_]+)$"}},
             "probes": {"type": "object", "description": "probes run on each trained network; a plug-in: "
                        "NAME: {plugin: FILE.so, ...}",
                        "properties": pr,
@@ -229,7 +229,7 @@ def reference(probes):
           "| `seeds` | a list of seeds, or `{count: N, base: B}` (default one seed, 0) |",
           "| `data`, `model`, `train` | required sections (below) |",
           "| `regularizer`, `record` | optional sections (below) |",
-          "| `sweep` | axes: a dotted path under data, model, regularizer or train (or a whole section) and its values: a list, `range(a, b, step)`, `linspace(a, b, n)` or `logspace(a, b, n)`; `zip:` groups of axes varied together |",
+          "| `sweep` | axes: a dotted path under data, model, regularizer or train (or a whole section), or a probe's setting `probes.NAME.SETTING`, and its values: a list, `range(a, b, step)`, `linspace(a, b, n)` or `logspace(a, b, n)`; `zip:` groups of axes varied together |",
           "| `probes` | the probes (below), and plug-ins: `NAME: {plugin: FILE.so, ...}` |", ""]
     for sec, (doc, keys) in SECTIONS.items():
         md += ["## `%s`: %s" % (sec, doc), "", "| key | applies to | type | default | meaning |",

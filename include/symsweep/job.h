@@ -66,6 +66,10 @@ typedef struct sym_job_probe {
     void *plugin;         /**< the shared object it came from (owned), or NULL */
     sym_probe_def *def_owned; /**< a plug-in's definition, copied whole (owned) */
     char plugin_path[1024];
+    void **cfg_opts;      /**< a swept setting (sweep: probes.NAME.SETTING): the options of each
+                           *   grid point (owned), else NULL (opts serves every point) */
+    char swept[1400];     /**< "file:line:col: sweep.probes.NAME.SETTING" of the first swept one */
+    char swept_names[256]; /**< its swept settings: "threshold and data" */
 } sym_job_probe;
 
 /** Where the probes' values sit in sym_run_result.measures. */
@@ -101,6 +105,9 @@ typedef struct sym_job {
     int team_size;              /**< ranks of each run's team task (1 without team probes) */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
 } sym_job;
+
+/** The options probe @p p runs with at grid point @p cfg (its own when a setting is swept). */
+const void *sym_job_probe_opts(const sym_job *job, const sym_job_probe *p, int cfg);
 
 /** The probe of the job called @p name, or NULL. */
 const sym_job_probe *sym_job_find_probe(const sym_job *job, const char *name);

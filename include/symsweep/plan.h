@@ -57,8 +57,8 @@ int sym_plan_check(const sym_job *job, const char *out_path, int new_file);
  * the largest over probes and grid points (1 without team probes).
  */
 int sym_plan_team_size(const sym_job *job);
-/** Bytes per rank of the team probes' dense problems at model @p mo on teams of @p size. */
-double sym_plan_team_bytes(const sym_job *job, const sym_model_opts *mo, int size);
+/** Bytes per rank of the team probes' dense problems at grid point @p cfg on teams of @p size. */
+double sym_plan_team_bytes(const sym_job *job, int cfg, int size);
 
 /**
  * An upper estimate of the seconds one task of @p job takes on a slow core

@@ -16,7 +16,7 @@
 
 
 
-static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", NULL};
+static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", "probes", NULL};
 
 /* one axis column "path: [values...]" */
 /* the shortest text that reads back as @p v (or an integer's digits) */
@@ -145,10 +145,13 @@ static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, cons
     snprintf(first, sizeof(first), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
     if (!sym_yaml_in_list(first, sweep_sections))
         return sym_yaml_err(c, keyn, key,
-                    "expected a setting under data, model, regularizer or train (such as train.lr), found \"%s\"",
-                    path);
+                    "expected a setting under data, model, regularizer or train (such as train.lr), "
+                    "or a probe's setting (probes.NAME.SETTING), found \"%s\"", path);
     if (strstr(path, "..") || path[strlen(path) - 1] == '.')
         return sym_yaml_err(c, keyn, key, "expected a dotted setting path, found \"%s\"", path);
+    if (strcmp(first, "probes") == 0 && (!dot || !strchr(dot + 1, '.') || strchr(strchr(dot + 1, '.') + 1, '.')))
+        return sym_yaml_err(c, keyn, key, "expected one probe setting, probes.NAME.SETTING (such as "
+                            "probes.symmetry_discovery.threshold), found \"%s\"", path);
     /* nodes may move from here on (new ones are added): keep ids, not pointers */
     if ((ranged = vals ? expand_range(c, &values_id, vals, key) : 0) < 0)
         return ranged;
@@ -266,6 +269,11 @@ int sym_grid_parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes)
                         return sym_yaml_err(c, sym_yaml_node(c, axes[b].cols[j].key_id), "sweep",
                                     "%s and %s overlap: each setting can be swept once, and not inside another swept one",
                                     axes[a].cols[i].path, axes[b].cols[j].path);
+    /* a probe's setting: the probe must be in the job, the setting one of its own */
+    for (int a = 0; a < job->n_axes; a++)
+        for (int i = 0; i < axes[a].n_cols; i++)
+            if (strncmp(axes[a].cols[i].path, "probes.", 7) == 0)
+                SYM_TRY(sym_job_probe_axis(c, job, axes[a].cols[i].path, sym_yaml_node(c, axes[a].cols[i].key_id)));
     {
         double total = 1;
         char sizes[256] = "";
@@ -363,6 +371,7 @@ int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes)
         job->n_configs *= axes[a].len;
     }
     SYM_TRY(sym_alloc(&job->configs, sizeof(sym_job_config) * (size_t)job->n_configs));
+    SYM_TRY(sym_job_probe_opts_alloc(job));
     for (int k = 0; k < job->n_configs; k++) {
         node *root;
         sym_job_config *cfg = &job->configs[k];
@@ -390,7 +399,11 @@ int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes)
                                point, sizeof(point), 0);
             }
         c->point = job->n_axes > 0 ? point : NULL; /* collect mode names it too */
-        rc = sym_job_parse_point(c, job, root, cfg);
+        rc = sym_job_keep(c, sym_job_probe_point_opts(c, job, root, k));
+        if (rc == 0)
+            rc = sym_job_parse_point(c, job, root, cfg);
+        else if (rc > 0) /* collect mode: kept; the point's other sections are not read */
+            rc = 0;
         c->point = NULL;
         if (rc < 0 && job->n_axes > 0) {
             /* name the grid point, so a clash between axes is clear */

@@ -122,6 +122,13 @@ int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_co
 int sym_job_parse_probes(ctx *c, const node *root, sym_job *job);
 /** The probes' conditions on grid point @p cfg (complaints at the probe's entry under @p root). */
 int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg);
+/** Axis @p path = probes.NAME.SETTING: NAME is a probe of the job and SETTING one of its own
+ * (not its team); the probe keeps options per grid point from then on. */
+int sym_job_probe_axis(ctx *c, sym_job *job, const char *path, const node *keyn);
+/** Room for the options of every grid point of the probes with a swept setting. */
+int sym_job_probe_opts_alloc(sym_job *job);
+/** Those probes' options at grid point @p k, read from the job with the point's values in. */
+int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k);
 /** The probes' slices of the measures, their pieces, the team size. */
 int sym_job_layout_probes(sym_job *job);
 void sym_job_probes_dispose(sym_job *job);

@@ -501,7 +501,7 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
             const double *pieces = run_probe(&o->buf[o->n_buf]);
 
             if (p->def->reduce)
-                p->def->reduce(p->opts, pieces ? pieces + (size_t)p->first_piece * sym_job_piece_size(o->job) : NULL,
+                p->def->reduce(sym_job_probe_opts(o->job, p, r->index / o->job->n_seeds), pieces ? pieces + (size_t)p->first_piece * sym_job_piece_size(o->job) : NULL,
                                sym_job_piece_size(o->job), o->buf[o->n_buf].measures + p->off);
         }
     o->n_buf++;

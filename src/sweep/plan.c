@@ -108,7 +108,7 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
     row = sym_job_probe_size(job) > row ? sym_job_probe_size(job) : row;
     out->row_bytes = 8.0 * (double)row;
     for (int k = 0; k < job->n_configs && sym_job_has_team(job); k++)
-        team = fmax(team, sym_plan_team_bytes(job, &job->configs[k].model, job->team_size));
+        team = fmax(team, sym_plan_team_bytes(job, k, job->team_size));
     out->team_bytes = team;
 }
 
@@ -148,18 +148,18 @@ cleanup:
     return rc;
 }
 
-double sym_plan_team_bytes(const sym_job *job, const sym_model_opts *mo, int size)
+double sym_plan_team_bytes(const sym_job *job, int cfg, int size)
 {
     sym_model *m = NULL;
     double b = 0;
 
-    if (sym_model_create(&m, mo) == 0)
+    if (sym_model_create(&m, &job->configs[cfg].model) == 0)
         for (int i = 0; i < job->n_probes; i++) {
             sym_team_need need = {SYM_TEAM_NONE, 0, 0};
 
             if (!job->probes[i].def->team_need)
                 continue;
-            job->probes[i].def->team_need(job->probes[i].opts, m, &need);
+            job->probes[i].def->team_need(sym_job_probe_opts(job, &job->probes[i], cfg), m, &need);
             if (need.kind == SYM_TEAM_SYEV)
                 b = fmax(b, (double)sym_team_syev_bytes((int)need.n, size));
             else if (need.kind == SYM_TEAM_SVD)
@@ -187,7 +187,7 @@ int sym_plan_team_size(const sym_job *job)
 
             if (!p->def->team || !p->def->team_need)
                 continue;
-            p->def->team_need(p->opts, m, &need);
+            p->def->team_need(sym_job_probe_opts(job, p, k), m, &need);
             /* auto: the smallest team that fits the memory budget per rank (one rank
              * without ScaLAPACK) */
 #ifndef SYM_HAVE_SCALAPACK
@@ -222,11 +222,12 @@ double sym_plan_task_seconds_bound(const sym_job *job)
         /* the probes after training run in the training task */
         for (int i = 0; i < job->n_probes; i++)
             if (job->probes[i].def->at_end && job->probes[i].def->task_work)
-                t += job->probes[i].def->task_work(job->probes[i].opts, cf, P, pass);
+                t += job->probes[i].def->task_work(sym_job_probe_opts(job, &job->probes[i], c), cf, P, pass);
         /* a probe piece or team task: as its probe says */
         for (int i = 0; i < job->n_probes; i++)
             if (job->probes[i].def->task_work && (job->probes[i].n_pieces || job->probes[i].def->team))
-                t = fmax(t, job->probes[i].def->task_work(job->probes[i].opts, cf, P, pass));
+                t = fmax(t, job->probes[i].def->task_work(sym_job_probe_opts(job, &job->probes[i], c), cf,
+                                                          P, pass));
         worst = fmax(worst, t / rate);
     }
     return worst;
@@ -402,7 +403,8 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
                 if (job->probes[i].n_pieces && job->probes[i].def->task_work)
                     est += (double)job->n_seeds * job->probes[i].n_pieces *
                            (fixed + per_unit * job->probes[i].def->task_work(
-                                                   job->probes[i].opts, cf, (double)params_of(&cf->model),
+                                                   sym_job_probe_opts(job, &job->probes[i], c), cf,
+                                                   (double)params_of(&cf->model),
                                                    (double)cf->data.samples * macs(&cf->model)));
         }
         fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "

@@ -205,6 +205,18 @@ static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *
     return 0;
 }
 
+/* the settings of a probe's table from its entry @p pn into @p opts (initialized) */
+static int read_settings(ctx *c, const node *pn, const char *path, const sym_probe_def *def, void *opts,
+                         int *given)
+{
+    for (int i = 0; i < def->n_settings; i++) {
+        given[i] = sym_yaml_lookup(c, pn, def->settings[i].name) != NULL;
+        if (get_setting(c, pn, path, &def->settings[i], opts))
+            return SYM_EJOB;
+    }
+    return 0;
+}
+
 /* one probe's entry: its settings (and team ones), defaults where absent */
 static int parse_probe(ctx *c, const node *pn, const char *name, sym_job *job, int plugin)
 {
@@ -243,10 +255,7 @@ static int parse_probe(ctx *c, const node *pn, const char *name, sym_job *job, i
         keys[nk++] = "plugin";
     keys[nk] = NULL;
     SYM_TRY(sym_yaml_check_map(c, pn, path, keys));
-    for (int i = 0; i < p->def->n_settings; i++) {
-        given[i] = sym_yaml_lookup(c, pn, p->def->settings[i].name) != NULL;
-        SYM_TRY(get_setting(c, pn, path, &p->def->settings[i], p->opts));
-    }
+    SYM_TRY(read_settings(c, pn, path, p->def, p->opts, given));
     if (p->def->team) {
         SYM_TRY(get_team(c, pn, path, &p->team));
         SYM_TRY(sym_yaml_int(c, pn, path, "team_memory_mb", 0, 2048, 16, 1 << 24, &p->team_mb));
@@ -295,6 +304,102 @@ int sym_job_parse_probes(ctx *c, const node *root, sym_job *job)
     return 0;
 }
 
+const void *sym_job_probe_opts(const sym_job *job, const sym_job_probe *p, int cfg)
+{
+    (void)job;
+    return p->cfg_opts ? p->cfg_opts[cfg] : p->opts;
+}
+
+int sym_job_probe_axis(ctx *c, sym_job *job, const char *path, const node *keyn)
+{
+    char name[128], key[300];
+    const char *set = strchr(path + 7, '.') + 1; /* probes.NAME.SETTING: checked by the grid */
+    sym_job_probe *p = NULL;
+    const sym_probe_def *d;
+    int found = 0;
+
+    snprintf(key, sizeof(key), "sweep.%s", path);
+    snprintf(name, sizeof(name), "%.*s", (int)(set - 1 - (path + 7)), path + 7);
+    for (int i = 0; i < job->n_probes; i++)
+        if (strcmp(job->probes[i].def->name, name) == 0)
+            p = &job->probes[i];
+    if (!p)
+        return sym_yaml_err(c, keyn, key, "the job has no probe %s to vary %s in; add it under probes: first",
+                            name, set);
+    d = p->def;
+    if (!strcmp(set, "team") || !strcmp(set, "team_memory_mb") || !strcmp(set, "plugin"))
+        return sym_yaml_err(c, keyn, key, "%s cannot be swept: a job has one team size per probe (and "
+                            "one plug-in file)", set);
+    for (int i = 0; i < d->n_settings; i++)
+        found |= strcmp(d->settings[i].name, set) == 0;
+    if (!found) {
+        char list[1024] = "";
+
+        for (int i = 0; i < d->n_settings; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     d->settings[i].name);
+        return sym_yaml_err(c, keyn, key, "probe %s has no setting %s; expected one of: %s", name, set,
+                            d->n_settings ? list : "(none)");
+    }
+    if (!p->swept[0]) { /* where, as every message says it (a line, or the command line) */
+        const char *m;
+        size_t n;
+
+        sym_yaml_err(c, keyn, key, "%s", "");
+        m = sym_err_message();
+        n = strlen(m);
+        snprintf(p->swept, sizeof(p->swept), "%.*s", (int)(n >= 2 ? n - 2 : n), m);
+        sym_err_clear();
+    }
+    snprintf(p->swept_names + strlen(p->swept_names), sizeof(p->swept_names) - strlen(p->swept_names),
+             "%s%s", p->swept_names[0] ? " and " : "", set);
+    return 0;
+}
+
+int sym_job_probe_opts_alloc(sym_job *job)
+{
+    int rc = 0;
+
+    for (int i = 0; i < job->n_probes; i++) {
+        sym_job_probe *p = &job->probes[i];
+
+        if (!p->swept[0] || p->cfg_opts)
+            continue;
+        SYM_TRY(sym_alloc(&p->cfg_opts, sizeof(void *) * (size_t)job->n_configs));
+        memset(p->cfg_opts, 0, sizeof(void *) * (size_t)job->n_configs);
+    }
+cleanup:
+    return rc;
+}
+
+int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k)
+{
+    for (int i = 0; i < job->n_probes; i++) {
+        sym_job_probe *p = &job->probes[i];
+        const sym_probe_def *d = p->def;
+        node *pn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), d->name);
+        int given[64] = {0};
+        sym_probe_msg msg = {"", ""};
+        char path[160];
+        void *o;
+
+        if (!p->cfg_opts)
+            continue;
+        snprintf(path, sizeof(path), "probes.%s", d->name);
+        if (sym_alloc(&p->cfg_opts[k], d->opts_size ? d->opts_size : 1))
+            return SYM_ENOMEM;
+        o = p->cfg_opts[k];
+        memset(o, 0, d->opts_size);
+        if (d->init)
+            d->init(o);
+        if (pn && !is_empty(pn) && read_settings(c, pn, path, d, o, given))
+            return SYM_EJOB;
+        if (d->settle && d->settle(o, given, &msg))
+            return complain(c, pn, path, &msg);
+    }
+    return 0;
+}
+
 int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg)
 {
     for (int i = 0; i < job->n_probes; i++) {
@@ -303,7 +408,8 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
         char path[160];
         int rc;
 
-        if (!p->def->check || (rc = p->def->check(p->opts, cfg, &msg)) == 0)
+        if (!p->def->check ||
+            (rc = p->def->check(sym_job_probe_opts(job, p, (int)(cfg - job->configs)), cfg, &msg)) == 0)
             continue;
         if (!msg.text[0])
             return rc; /* not a complaint: an error with its message set */
@@ -313,11 +419,77 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
     return 0;
 }
 
+/* probe p's declarations at grid point k */
+static int probe_schema(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
+{
+    s->base = p->off;
+    s->piece_base = p->first_piece;
+    if (p->def->schema)
+        return p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s);
+    return 0;
+}
+
+static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b)
+{
+    if (strcmp(a->path, b->path) || a->source != b->source || a->rank != b->rank || a->off != b->off ||
+        a->stride != b->stride || a->first_piece != b->first_piece)
+        return 0;
+    for (int r = 0; r < a->rank; r++)
+        if (a->dims[r] != b->dims[r])
+            return 0;
+    if (a->values || b->values) { /* an axis: the same values */
+        if (!a->values || !b->values)
+            return 0;
+        for (long long i = 0; i < a->dims[0]; i++)
+            if (memcmp(&a->values[i], &b->values[i], sizeof(double)))
+                return 0;
+    }
+    return 1;
+}
+
+/* a swept setting must leave the probe's datasets as they are at every grid point: the file has
+ * one layout (attributes may differ: sym_job_schema marks them) */
+static int check_swept_schemas(const sym_job *job)
+{
+    int rc = 0;
+
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_schema s0, sk;
+
+        if (!p->cfg_opts)
+            continue;
+        memset(&s0, 0, sizeof(s0));
+        SYM_TRY(probe_schema(job, p, 0, &s0));
+        for (int k = 1; k < job->n_configs && rc == 0; k++) {
+            memset(&sk, 0, sizeof(sk));
+            rc = probe_schema(job, p, k, &sk);
+            if (rc == 0 && sym_schema_check(&sk) == 0 && sym_schema_check(&s0) == 0) {
+                int same = sk.n_ds == s0.n_ds;
+
+                for (int d = 0; same && d < s0.n_ds; d++)
+                    same = same_dataset(&s0.ds[d], &sk.ds[d]);
+                if (!same)
+                    rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__,
+                                     "%s: sweeping %s changes the shape of the probe's datasets (grid "
+                                     "point %d against the first); run one job per value",
+                                     p->swept, p->swept_names, k);
+            }
+            sym_schema_dispose(&sk);
+        }
+        sym_schema_dispose(&s0);
+        if (rc)
+            goto cleanup;
+    }
+cleanup:
+    return rc;
+}
+
 int sym_job_layout_probes(sym_job *job)
 {
     sym_measure_layout *L = &job->measure;
     size_t o = 0;
-    int team_seen = 0;
+    int team_seen = 0, rc = 0;
 
     memset(L, 0, sizeof(*L));
     job->n_pieces = 0;
@@ -337,23 +509,69 @@ int sym_job_layout_probes(sym_job *job)
             }
             p->off = o;
             p->len = d->layout ? d->layout(p->opts, job->configs, job->n_configs) : 0;
+            for (int k = 0; p->cfg_opts && k < job->n_configs; k++) {
+                size_t len = d->layout ? d->layout(p->cfg_opts[k], job->configs, job->n_configs) : 0;
+
+                if (k == 0)
+                    p->len = len;
+                else if (len != p->len)
+                    SYM_FAIL(SYM_EJOB, "%s: sweeping %s changes how many values the probe keeps per run "
+                             "(%zu at the first grid point, %zu at grid point %d); run one job per value",
+                             p->swept, p->swept_names, p->len, len, k);
+            }
             o += p->len;
         }
     for (int i = 0; i < job->n_probes; i++) {
         sym_job_probe *p = &job->probes[i];
         const sym_probe_def *d = p->def;
 
+        const void *o0 = sym_job_probe_opts(job, p, 0);
+
         p->stream = p->plugin ? PLUGIN_STREAM_BASE + PLUGIN_STREAM_SPAN * (uint32_t)i : d->stream;
         p->first_piece = job->n_pieces;
-        p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(p->opts) : 0;
+        p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(o0) : 0;
+        for (int k = 1; p->cfg_opts && d->n_pieces && d->piece && k < job->n_configs; k++)
+            if (d->n_pieces(p->cfg_opts[k]) != p->n_pieces || d->piece_size(p->cfg_opts[k]) != d->piece_size(o0))
+                SYM_FAIL(SYM_EJOB, "%s: sweeping %s changes the probe's pieces per run (%d at the first "
+                         "grid point, %d at grid point %d); run one job per value",
+                         p->swept, p->swept_names, p->n_pieces, d->n_pieces(p->cfg_opts[k]), k);
         job->n_pieces += p->n_pieces;
-        if (p->n_pieces && d->piece_size(p->opts) > job->piece_size)
-            job->piece_size = d->piece_size(p->opts);
+        if (p->n_pieces && d->piece_size(o0) > job->piece_size)
+            job->piece_size = d->piece_size(o0);
     }
     L->team_len = team_seen ? o - L->team : 0;
     L->total = o;
     job->team_size = sym_plan_team_size(job);
-    return 0;
+    SYM_TRY(check_swept_schemas(job));
+cleanup:
+    return rc;
+}
+
+/* attributes of a probe with a swept setting that differ between grid points say so */
+static int mark_varying_attrs(const sym_job *job, const sym_job_probe *p, sym_schema *s, int first_attr)
+{
+    int rc = 0;
+
+    for (int k = 1; k < job->n_configs; k++) {
+        sym_schema sk;
+
+        memset(&sk, 0, sizeof(sk));
+        SYM_TRY(probe_schema(job, p, k, &sk));
+        for (int a = first_attr; a < s->n_attrs && a - first_attr < sk.n_attrs; a++) {
+            sym_schema_attr *x = &s->attrs[a];
+            const sym_schema_attr *y = &sk.attrs[a - first_attr];
+
+            if (x->type != y->type || strcmp(x->text, y->text) || x->i != y->i ||
+                memcmp(&x->d, &y->d, sizeof(double))) {
+                x->type = SYM_SCHEMA_ATTR_STRING;
+                snprintf(x->text, sizeof(x->text), "varies by grid point: see /grid (probes.%s: %s)",
+                         p->def->name, p->swept_names);
+            }
+        }
+        sym_schema_dispose(&sk);
+    }
+cleanup:
+    return rc;
 }
 
 int sym_job_schema(const sym_job *job, sym_schema *s)
@@ -363,11 +581,11 @@ int sym_job_schema(const sym_job *job, sym_schema *s)
     memset(s, 0, sizeof(*s));
     for (int i = 0; i < job->n_probes; i++) {
         const sym_job_probe *p = &job->probes[i];
+        int first_attr = s->n_attrs;
 
-        s->base = p->off;
-        s->piece_base = p->first_piece;
-        if (p->def->schema)
-            SYM_TRY(p->def->schema(p->opts, job->team_size, s));
+        SYM_TRY(probe_schema(job, p, 0, s));
+        if (p->cfg_opts)
+            SYM_TRY(mark_varying_attrs(job, p, s, first_attr));
     }
     s->base = 0;
     s->piece_base = 0;
@@ -386,6 +604,13 @@ void sym_job_probes_dispose(sym_job *job)
         if (p->def && p->def->dispose && p->opts)
             p->def->dispose(p->opts);
         free(p->opts);
+        for (int k = 0; p->cfg_opts && k < job->n_configs; k++) {
+            if (p->def && p->def->dispose && p->cfg_opts[k])
+                p->def->dispose(p->cfg_opts[k]);
+            free(p->cfg_opts[k]);
+        }
+        free(p->cfg_opts);
+        p->cfg_opts = NULL;
         free(p->def_owned);
         p->def_owned = NULL;
         /* plug-ins stay loaded: their code may still be on a stack (a static

@@ -290,7 +290,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 
         if (!p->def->start)
             continue;
-        SYM_TRY(p->def->start(p->opts, &pr, r->measures + p->off, &hk.state[i]));
+        SYM_TRY(p->def->start(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, r->measures + p->off, &hk.state[i]));
         any_hook = 1;
     }
     if (cfg->train.project_orbit) {
@@ -323,7 +323,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 
         pr.status = tout.status;
         if (p->def->at_end)
-            SYM_TRY(p->def->at_end(p->opts, &pr, r->measures + p->off));
+            SYM_TRY(p->def->at_end(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, r->measures + p->off));
     }
 cleanup:
     if (rc < 0 && step == 1) {
@@ -354,7 +354,7 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
     SYM_TRY(sym_model_create(&m, &cfg->model));
     SYM_TRY(load_data(&d, &cfg->data, seed));
     pr = probe_run(job, index, p, m, &d, params);
-    SYM_TRY(p->def->piece(p->opts, &pr, local, out));
+    SYM_TRY(p->def->piece(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, local, out));
 cleanup:
     sym_data_dispose(&d);
     sym_model_free(m);
@@ -424,7 +424,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
         sym_probe_run pr = probe_run(job, index, p, m, &d, params);
 
         if (p->def->team)
-            SYM_TRY(p->def->team(p->opts, &pr, &ops, out + (p->off - L->team)));
+            SYM_TRY(p->def->team(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, &ops, out + (p->off - L->team)));
     }
 cleanup:
     if (opened)
