@@ -244,6 +244,9 @@ void sym_hvp_free(sym_hvp *h);
 int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const double *Y, int n);
 /** Hv = (Hessian of the objective at the point) v, flat parameter layout.  Allocates nothing. */
 int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v);
+/** The outputs' directional derivative J v at the point's samples (the forward tangent of
+ * sym_hvp_apply), row-major [n x d_out] like the outputs. */
+int sym_hvp_jvp(sym_hvp *h, double *Jv, const double *v);
 /**
  * Column j of the Hessian at the point, H e_j, into col [P]: @p h is the
  * sym_hvp (the shape of a column callback, so a solver can call it directly).

@@ -194,18 +194,14 @@ static void penalty_hvp(double *out, const sym_reg *reg, double lam, const doubl
     /* l1 (and lp with p = 1): piecewise linear, Hessian 0 away from w = 0 */
 }
 
-int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
+/* the forward tangent RZ_l, RA_l of direction v at the point */
+static void forward_tangent(sym_hvp *h, const double *v)
 {
     const sym_model *m = h->m;
     const sym_model_opts *o = &m->o;
     const double *params = h->params, *in = h->XT, *rin = NULL;
-    int L = o->n_layers, n = h->n, dout = o->widths[L], rc = 0;
-    double s = 2.0 / ((double)n * dout), *RdA = h->buf0, *nx = h->buf1;
+    int L = o->n_layers, n = h->n;
 
-    if (!params)
-        SYM_FAIL(SYM_EINVAL, "Hessian-vector product before sym_hvp_set_point");
-    memset(Hv, 0, sizeof(double) * m->n_params);
-    /* forward tangent */
     for (int l = 0; l < L; l++) {
         int ni = o->widths[l], no = o->widths[l + 1];
         size_t cnt = (size_t)n * no;
@@ -223,6 +219,35 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
         in = h->A[l];
         rin = h->RA[l];
     }
+}
+
+int sym_hvp_jvp(sym_hvp *h, double *Jv, const double *v)
+{
+    const sym_model_opts *o = &h->m->o;
+    int L = o->n_layers, n = h->n, dout = o->widths[L], rc = 0;
+
+    if (!h->params)
+        SYM_FAIL(SYM_EINVAL, "Jacobian-vector product before sym_hvp_set_point");
+    forward_tangent(h, v);
+    for (int i = 0; i < n; i++) /* RA is feature-major [dout x n] */
+        for (int k = 0; k < dout; k++)
+            Jv[(size_t)i * dout + k] = h->RA[L - 1][(size_t)k * n + i];
+cleanup:
+    return rc;
+}
+
+int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
+{
+    const sym_model *m = h->m;
+    const sym_model_opts *o = &m->o;
+    const double *params = h->params;
+    int L = o->n_layers, n = h->n, dout = o->widths[L], rc = 0;
+    double s = 2.0 / ((double)n * dout), *RdA = h->buf0, *nx = h->buf1;
+
+    if (!params)
+        SYM_FAIL(SYM_EINVAL, "Hessian-vector product before sym_hvp_set_point");
+    memset(Hv, 0, sizeof(double) * m->n_params);
+    forward_tangent(h, v);
     for (size_t i = 0; i < (size_t)n * dout; i++)
         RdA[i] = s * h->RA[L - 1][i];
     /* backward tangent */

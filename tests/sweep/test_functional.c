@@ -161,11 +161,58 @@ static void test_relu_dead_unit(void **s)
     sym_job_dispose(&job);
 }
 
+/* method gram (matrix-free: J J^T from Jacobian-vector products) against the dense SVD on the
+ * closed-form cases: the same ranks, orbits and excesses, singular values to 1e-7 */
+static void test_gram_matches_dense(void **s)
+{
+    static const char *const cases[][3] = {
+        {"{kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}",
+         "{kind: mlp, widths: [4, 6, 6, 3], activation: linear, bias: false}", ""},
+        {"{kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}",
+         "{kind: mlp, widths: [4, 2, 3], activation: linear, bias: false}", ""},
+        {"{kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}",
+         "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: true}", ""},
+        {"{kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}",
+         "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: false}", "samples: 2, "},
+        {"{kind: teacher_mlp, widths: [4, 5, 3], activation: tanh, samples: 60, noise: 0.05}",
+         "{kind: mlp, widths: [4, 6, 3], activation: relu, bias: true}", ""},
+        {"{kind: teacher_mlp, widths: [4, 5, 3], activation: tanh, samples: 20, noise: 0.05}",
+         "{kind: mlp, widths: [4, 5, 5, 3], activation: tanh, bias: true}", ""},
+    };
+
+    (void)s;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        sym_job jd, jg;
+        sym_run_result rd, rg;
+        char pd[64], pg[64];
+        double worst = 0.0;
+
+        snprintf(pd, sizeof(pd), "{%smethod: dense}", cases[c][2]);
+        snprintf(pg, sizeof(pg), "{%smethod: gram}", cases[c][2]);
+        trained(&jd, &rd, cases[c][0], cases[c][1], pd);
+        trained(&jg, &rg, cases[c][0], cases[c][1], pg);
+        for (int k = 0; k < 4; k++)
+            assert_true(rd.measures[k] == rg.measures[k]);
+        for (int i = 0; i < (int)rd.measures[0]; i++) /* the counted singular values */
+            worst = fmax(worst, fabs(rg.measures[7 + i] - rd.measures[7 + i]) / rd.measures[7]);
+        printf("%-60s rank %3.0f orbit %3.0f excess %3.0f both; gram gap %.3g (dense %.3g), "
+               "singular values to %.1e\n", cases[c][1], rg.measures[0], rg.measures[2], rg.measures[3],
+               rg.measures[4], rd.measures[4], worst);
+        assert_true(worst < 1e-7);
+        assert_true(rg.measures[4] > 1e2 || isinf(rg.measures[4]));
+        sym_run_result_dispose(&rd);
+        sym_run_result_dispose(&rg);
+        sym_job_dispose(&jd);
+        sym_job_dispose(&jg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_relu_dead_unit),
+        cmocka_unit_test(test_gram_matches_dense),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
