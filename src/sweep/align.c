@@ -215,11 +215,25 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
         }
     A->med_raw[c] = median(br, (int)A->pairs[c]);
     A->med_al[c] = median(ba, (int)A->pairs[c]);
-    if (report)
-        fprintf(report, "grid point %d: %d of %d runs done, %lld pairs: %lld same orbit, %lld same "
-                "function (other orbits), %lld different; median barrier %.3g raw, %.3g aligned\n",
-                c, n_ok, S, A->pairs[c], A->same_orbit[c], A->same_function[c], A->different[c],
-                A->med_raw[c], A->med_al[c]);
+    if (report) {
+        char label[1024] = "";
+
+        for (int k = 0; k < job->n_columns; k++) { /* the point's axis values (not mapping keys) */
+            const sym_grid_column *g = &job->columns[k];
+            int sub = 0;
+
+            for (int j = 0; j < job->n_columns; j++)
+                sub |= j != k && strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
+                       g->name[strlen(job->columns[j].name)] == '.';
+            if (!sub)
+                snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
+                         label[0] ? ", " : "", g->name, g->str[sym_job_axis_index(job, c * S, g->axis)]);
+        }
+        fprintf(report, "grid point %d%s%s: %d of %d runs done, %lld pairs: %lld on one orbit, %lld "
+                "one function on other orbits, %lld different; median barrier %.3g raw, %.3g aligned\n",
+                c, label[0] ? " " : "", label, n_ok, S, A->pairs[c], A->same_orbit[c],
+                A->same_function[c], A->different[c], A->med_raw[c], A->med_al[c]);
+    }
 cleanup:
     sym_model_free(m);
     sym_eval_free(e);
