@@ -19,11 +19,15 @@
  * its d_in + 1 + d_out parameters in the null space, one of them its
  * scaling: the excess grows by d_in + d_out.
  *
- * Row (i, k) of J is the gradient of output k at sample i: the gradient of
- * the one-sample squared error against the target y_i - (d_out / 2) e_k,
- * through the model's own backward pass.  Dense: rows x P doubles.
+ * A team task (team: N ranks, or auto from team_memory_mb), dense or matrix-free.  Row (i, k)
+ * of J is the gradient of output k at sample i: the gradient of the one-sample squared error
+ * against the target y_i - (d_out / 2) e_k, through the model's own backward pass; column j is
+ * the Jacobian-vector product J e_j over all samples (the forward tangent of the exact
+ * Hessian-vector product, sym_hvp_jvp).  Dense: the team's SVD of J, or of J^T when it has
+ * fewer rows than parameters, each rank computing its own rows.
  *
- * Matrix-free (method gram, or auto when J would not fit): J is never stored.  Column c of
+ * Matrix-free (method gram, or auto when J has more than MAX_ENTRIES entries): J is never
+ * stored.  Column c of
  * the Gram matrix K = J J^T is J (J^T e_c): row c of J (one backward pass of one sample), then
  * its Jacobian-vector product over all samples (the forward tangent of the exact
  * Hessian-vector product, sym_hvp_jvp); with more rows than parameters, K = J^T J instead
@@ -42,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a Jacobian (dense) or a Gram matrix (gram) of at most this many entries (8 bytes each) */
+/* method auto: dense up to this many Jacobian entries (8 bytes each), else gram */
 #define MAX_ENTRIES 50000000.0
 /* the orbit's dense tangent map: at most this many entries (2 GB) */
 #define MAX_ORBIT_ENTRIES 250000000.0
@@ -56,6 +60,7 @@ typedef struct fd_opts {
     int method;
     int k;       /* the most singular values of any grid point */
     int any_gram; /* a grid point goes matrix-free */
+    int rows_max; /* the most Jacobian rows of any grid point (team sizes: team_need sees no data) */
 } fd_opts;
 
 static const sym_setting fd_settings[] = {
@@ -82,26 +87,11 @@ static int rows_of(const fd_opts *o, const sym_config *cfg)
 
 static int fd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
-    const fd_opts *o = opts;
-    sym_model *m = NULL;
-    double P;
-    int rc = sym_model_create(&m, &cfg->model);
-
-    if (rc)
-        return rc;
-    P = (double)sym_model_n_params(m);
-    sym_model_free(m);
-    if (!use_gram(o, rows_of(o, cfg), P) && (double)rows_of(o, cfg) * P > MAX_ENTRIES)
-        return SYM_PROBE_MSG(msg, "method",
-                             "the Jacobian of %d outputs x %.0f parameters has more than %.0e "
-                             "entries; use method: gram (or auto), or samples of at most %.0f",
-                             rows_of(o, cfg), P, MAX_ENTRIES,
-                             floor(MAX_ENTRIES / P / cfg->model.widths[cfg->model.n_layers]));
-    if (use_gram(o, rows_of(o, cfg), P) && fmin(rows_of(o, cfg), P) * fmin(rows_of(o, cfg), P) > MAX_ENTRIES)
-        return SYM_PROBE_MSG(msg, o->samples ? "samples" : "",
-                             "the Gram matrix of %d outputs and %.0f parameters (the smaller squared) "
-                             "has more than %.0e entries; set samples to at most %.0f", rows_of(o, cfg),
-                             P, MAX_ENTRIES, floor(sqrt(MAX_ENTRIES) / cfg->model.widths[cfg->model.n_layers]));
+    (void)opts;
+    (void)cfg;
+    (void)msg;
+    /* sizes: the team task's dense problem (team_need) goes through the memory checks of
+     * validate and plan like every team probe's (team: auto sizes the team) */
     return 0;
 }
 
@@ -117,6 +107,7 @@ static size_t fd_layout(void *opts, const sym_config *cfgs, int n)
 
             o->k = k > o->k ? k : o->k;
             o->any_gram |= use_gram(o, r, P);
+            o->rows_max = r > o->rows_max ? r : o->rows_max;
         }
         sym_model_free(m);
     }
@@ -153,7 +144,10 @@ static int fd_schema(const void *opts, int team_size, sym_schema *s)
                        "parameters P of the run");
     sym_schema_measure(s, "/probes/functional_dimension/n_outputs", 0, NULL, 6, 1,
                        "rows of the Jacobian: samples used x output width");
-    if (o->any_gram)
+    if (o->method != FD_AUTO) /* only then: files of jobs that leave it alone do not change */
+        sym_schema_attr_string(s, "/probes/functional_dimension/singular_values", "method",
+                               fd_methods[o->method]);
+    if (o->any_gram || o->method != FD_AUTO)
         sym_schema_measure(s, "/probes/functional_dimension/singular_values", 1, k, 7, 1,
                            "singular values of the Jacobian, descending [run, k] (NaN past "
                            "min(rows, P)); counted when above 1e-9 times the largest from the "
@@ -166,169 +160,170 @@ static int fd_schema(const void *opts, int team_size, sym_schema *s)
     return 0;
 }
 
-/* J [rows x P]: row (i, k) = d yhat_ik / d params */
-static int jacobian(double *J, const sym_probe_run *run, int n)
+/* what the row and column functions of a team's solver need, made by every rank of the team */
+typedef struct fd_ctx {
+    const sym_probe_run *run;
+    const sym_model *m;
+    int n, dout, rows;
+    size_t P;
+    sym_eval *e1, *en; /* one sample; all n */
+    sym_hvp *h;        /* the point over all n samples: Jacobian-vector products */
+    double *y, *t, *row, *ej, *u, *yhat, *tn;
+} fd_ctx;
+
+static void ctx_free(fd_ctx *c)
 {
-    const sym_model *m = run->model;
-    int dout = sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers], rc = 0;
-    size_t P = sym_model_n_params(m);
+    sym_eval_free(c->e1);
+    sym_eval_free(c->en);
+    sym_hvp_free(c->h);
+    free(c->y);
+    free(c->t);
+    free(c->row);
+    free(c->ej);
+    free(c->u);
+    free(c->yhat);
+    free(c->tn);
+}
+
+static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows)
+{
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
     sym_reg none = SYM_REG_INIT;
-    sym_eval *e = NULL;
-    sym_loss_parts lp;
-    double *y = NULL, *t = NULL;
+    int rc = 0;
 
-    SYM_TRY(sym_eval_create(&e, m, &none, 1));
-    SYM_TRY(sym_alloc_doubles(&y, (size_t)dout));
-    SYM_TRY(sym_alloc_doubles(&t, (size_t)dout));
-    for (int i = 0; i < n; i++) {
-        const double *x = run->data->X + (size_t)i * run->data->d_in;
-
-        SYM_TRY(sym_eval_forward(e, y, run->params, x, 1));
-        for (int k = 0; k < dout; k++) {
-            /* loss (1/dout) sum_j (y_j - t_j)^2, t = y - (dout/2) e_k: its gradient is dy_k */
-            memcpy(t, y, sizeof(double) * (size_t)dout);
-            t[k] -= 0.5 * dout;
-            SYM_TRY(sym_eval_loss(e, &lp, J + ((size_t)i * dout + k) * P, run->params, x, t, 1));
-        }
-    }
+    memset(c, 0, sizeof(*c));
+    c->run = run;
+    c->m = run->model;
+    c->n = n;
+    c->rows = rows;
+    c->dout = mo->widths[mo->n_layers];
+    c->P = sym_model_n_params(run->model);
+    SYM_TRY(sym_eval_create(&c->e1, c->m, &none, 1));
+    SYM_TRY(sym_eval_create(&c->en, c->m, &none, n));
+    SYM_TRY(sym_hvp_create(&c->h, c->m, &none, n));
+    SYM_TRY(sym_hvp_set_point(c->h, run->params, run->data->X, run->data->Y, n));
+    SYM_TRY(sym_alloc_doubles(&c->y, (size_t)c->dout));
+    SYM_TRY(sym_alloc_doubles(&c->t, (size_t)c->dout));
+    SYM_TRY(sym_alloc_doubles(&c->row, c->P));
+    SYM_TRY(sym_alloc_doubles(&c->ej, c->P));
+    SYM_TRY(sym_alloc_doubles(&c->u, (size_t)rows));
+    SYM_TRY(sym_alloc_doubles(&c->yhat, (size_t)rows));
+    SYM_TRY(sym_alloc_doubles(&c->tn, (size_t)rows));
+    memset(c->ej, 0, sizeof(double) * c->P);
+    SYM_TRY(sym_eval_forward(c->en, c->yhat, run->params, run->data->X, n));
 cleanup:
-    sym_eval_free(e);
-    free(y);
-    free(t);
+    if (rc < 0)
+        ctx_free(c);
     return rc;
 }
 
-/* matrix-free, more rows than parameters: the eigenvalues of K = J^T J [P x P], column j =
- * J^T (J e_j): a Jacobian-vector product over all samples, then a vector-Jacobian product (the
- * gradient of the squared error against the target yhat - (n d_out / 2) u is J^T u) */
-static int gram_params(double *K, const sym_probe_run *run, int n)
+/* row r = (i, k) of J: the gradient of output k at sample i, the gradient of the one-sample
+ * squared error (1/d_out) sum_j (y_j - t_j)^2 against t = y - (d_out / 2) e_k */
+static int j_row(void *ctx, int r, double *out)
 {
-    const sym_model *m = run->model;
-    int dout = sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers], rc = 0;
-    size_t P = sym_model_n_params(m), no = (size_t)n * dout;
-    sym_reg none = SYM_REG_INIT;
-    sym_eval *e = NULL;
-    sym_hvp *h = NULL;
+    fd_ctx *c = ctx;
+    int i = r / c->dout, k = r % c->dout, rc = 0;
+    const double *x = c->run->data->X + (size_t)i * c->run->data->d_in;
     sym_loss_parts lp;
-    double *u = NULL, *yhat = NULL, *t = NULL, *ej = NULL;
 
-    SYM_TRY(sym_eval_create(&e, m, &none, n));
-    SYM_TRY(sym_hvp_create(&h, m, &none, n));
-    SYM_TRY(sym_hvp_set_point(h, run->params, run->data->X, run->data->Y, n));
-    SYM_TRY(sym_alloc_doubles(&u, no));
-    SYM_TRY(sym_alloc_doubles(&yhat, no));
-    SYM_TRY(sym_alloc_doubles(&t, no));
-    SYM_TRY(sym_alloc_doubles(&ej, P));
-    memset(ej, 0, sizeof(double) * P);
-    SYM_TRY(sym_eval_forward(e, yhat, run->params, run->data->X, n));
-    for (size_t j = 0; j < P; j++) {
-        ej[j] = 1.0;
-        SYM_TRY(sym_hvp_jvp(h, u, ej));
-        ej[j] = 0.0;
-        for (size_t q = 0; q < no; q++)
-            t[q] = yhat[q] - 0.5 * (double)no * u[q];
-        SYM_TRY(sym_eval_loss(e, &lp, K + j * P, run->params, run->data->X, t, n));
-    }
+    SYM_TRY(sym_eval_forward(c->e1, c->y, c->run->params, x, 1));
+    memcpy(c->t, c->y, sizeof(double) * (size_t)c->dout);
+    c->t[k] -= 0.5 * c->dout;
+    SYM_TRY(sym_eval_loss(c->e1, &lp, out, c->run->params, x, c->t, 1));
 cleanup:
-    sym_eval_free(e);
-    sym_hvp_free(h);
-    free(u);
-    free(yhat);
-    free(t);
-    free(ej);
     return rc;
 }
 
-/* matrix-free: the eigenvalues of the smaller Gram matrix, J J^T [rows x rows] (column c = J
- * (row c of J)) or J^T J [P x P] */
-static int gram_rank(int *rank, double *gap, double *sv, const sym_probe_run *run, int n, int rows)
+/* column j of J (a row of J^T): J e_j, a Jacobian-vector product over all samples */
+static int j_col(void *ctx, int j, double *out)
 {
-    const sym_model *m = run->model;
-    int dout = sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers], rc = 0;
-    int k = rows < (int)sym_model_n_params(m) ? rows : (int)sym_model_n_params(m);
-    size_t P = sym_model_n_params(m);
-    sym_reg none = SYM_REG_INIT;
-    sym_eval *e = NULL;
-    sym_hvp *h = NULL;
-    sym_loss_parts lp;
-    double *K = NULL, *w = NULL, *work = NULL, *row = NULL, *y = NULL, *t = NULL;
+    fd_ctx *c = ctx;
+    int rc;
 
-    if ((size_t)rows > P) { /* J^T J: P x P */
-        rows = (int)P;
-        SYM_TRY(sym_alloc_doubles(&K, P * P));
-        SYM_TRY(gram_params(K, run, n));
-        goto solve;
-    }
-    SYM_TRY(sym_eval_create(&e, m, &none, 1));
-    SYM_TRY(sym_hvp_create(&h, m, &none, n));
-    SYM_TRY(sym_hvp_set_point(h, run->params, run->data->X, run->data->Y, n));
-    SYM_TRY(sym_alloc_doubles(&K, (size_t)rows * rows));
-    SYM_TRY(sym_alloc_doubles(&row, P));
-    SYM_TRY(sym_alloc_doubles(&y, (size_t)dout));
-    SYM_TRY(sym_alloc_doubles(&t, (size_t)dout));
-    for (int i = 0; i < n; i++) {
-        const double *x = run->data->X + (size_t)i * run->data->d_in;
-
-        SYM_TRY(sym_eval_forward(e, y, run->params, x, 1));
-        for (int q = 0; q < dout; q++) { /* row (i, q) of J, as jacobian() makes it */
-            memcpy(t, y, sizeof(double) * (size_t)dout);
-            t[q] -= 0.5 * dout;
-            SYM_TRY(sym_eval_loss(e, &lp, row, run->params, x, t, 1));
-            SYM_TRY(sym_hvp_jvp(h, K + ((size_t)i * dout + q) * rows, row));
-        }
-    }
-solve:
-    SYM_TRY(sym_alloc_doubles(&w, (size_t)rows));
-    SYM_TRY(sym_alloc_doubles(&work, sym_syev_work_size(rows)));
-    for (int a = 0; a < rows; a++) /* symmetric to rounding: its mean */
-        for (int b = a + 1; b < rows; b++) {
-            double v = 0.5 * (K[(size_t)a * rows + b] + K[(size_t)b * rows + a]);
-
-            K[(size_t)a * rows + b] = K[(size_t)b * rows + a] = v;
-        }
-    SYM_TRY(sym_syev(w, NULL, K, rows, work)); /* ascending */
-    *rank = 0;
-    for (int a = 0; a < rows; a++)
-        *rank += w[a] > SYM_GRAM_RANK_TOL * w[rows - 1];
-    *gap = *rank == k ? INFINITY : *rank == 0 ? NAN
-                                  : sqrt(w[rows - *rank] / fmax(w[rows - *rank - 1], 1e-300));
-    for (int a = 0; a < k; a++) /* descending, the min(rows, P) largest */
-        sv[a] = sqrt(fmax(w[rows - 1 - a], 0.0));
-cleanup:
-    sym_eval_free(e);
-    sym_hvp_free(h);
-    free(K);
-    free(w);
-    free(work);
-    free(row);
-    free(y);
-    free(t);
+    c->ej[j] = 1.0;
+    rc = sym_hvp_jvp(c->h, out, c->ej);
+    c->ej[j] = 0.0;
     return rc;
 }
 
-static int fd_at_end(const void *opts, const sym_probe_run *run, double *x)
+/* column q of J J^T: J (row q of J) */
+static int jjt_col(void *ctx, size_t q, double *out)
+{
+    fd_ctx *c = ctx;
+    int rc = j_row(ctx, (int)q, c->row);
+
+    return rc < 0 ? rc : sym_hvp_jvp(c->h, out, c->row);
+}
+
+/* column j of J^T J: J^T (J e_j), the gradient of the squared error over all samples against
+ * the target yhat - (n d_out / 2) u is J^T u */
+static int jtj_col(void *ctx, size_t j, double *out)
+{
+    fd_ctx *c = ctx;
+    sym_loss_parts lp;
+    int rc = 0;
+
+    SYM_TRY(j_col(ctx, (int)j, c->u));
+    for (int q = 0; q < c->rows; q++)
+        c->tn[q] = c->yhat[q] - 0.5 * (double)c->rows * c->u[q];
+    SYM_TRY(sym_eval_loss(c->en, &lp, out, c->run->params, c->run->data->X, c->tn, c->n));
+cleanup:
+    return rc;
+}
+
+static int j_row_fn(void *ctx, int i, double *row) { return j_row(ctx, i, row); }
+static int j_col_fn(void *ctx, int j, double *row) { return j_col(ctx, j, row); }
+
+static void fd_team_need(const void *opts, const sym_model *m, sym_team_need *need)
+{
+    const fd_opts *o = opts;
+    double P = (double)sym_model_n_params(m), rows = o->rows_max, k = fmin(rows, P);
+
+    if (use_gram(o, rows, P)) {
+        need->kind = SYM_TEAM_SYEV;
+        need->m = need->n = (long long)k;
+    } else {
+        need->kind = SYM_TEAM_SVD;
+        need->m = (long long)fmax(rows, P);
+        need->n = (long long)k;
+    }
+}
+
+static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_ops *team, double *x)
 {
     const fd_opts *o = opts;
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     int P = (int)sym_model_n_params(run->model), rows = rows_of(o, run->cfg);
-    int n = rows / mo->widths[mo->n_layers], rank = 0, rc = 0;
-    double *J = NULL;
+    int n = rows / mo->widths[mo->n_layers], rank = 0, rc = 0, k, have = 0;
+    double *w = NULL, *sv = x + 7;
+    fd_ctx c;
 
     if (n > run->data->n) /* user data shorter than the grid point says: the data decide */
         n = run->data->n, rows = n * mo->widths[mo->n_layers];
-    if (use_gram(o, rows, P)) {
-        SYM_TRY(gram_rank(&rank, &x[4], x + 7, run, n, rows));
-    } else {
-        SYM_TRY(sym_alloc_doubles(&J, (size_t)rows * P));
-        SYM_TRY(jacobian(J, run, n));
-        /* the singular values straight into their slot (min(rows, P) of them) */
-        SYM_TRY(sym_row_rank(&rank, &x[4], x + 7, J, rows, P));
+    k = rows < P ? rows : P;
+    SYM_TRY(ctx_init(&c, run, n, rows));
+    have = 1;
+    if (use_gram(o, rows, P)) { /* the eigenvalues of the smaller Gram matrix */
+        SYM_TRY(sym_alloc_doubles(&w, (size_t)k));
+        SYM_TRY(team->syev(team->solver, w, NULL, 0, k, rows <= P ? jjt_col : jtj_col, &c));
+        for (int a = 0; a < k; a++) /* ascending -> singular values descending */
+            sv[a] = sqrt(fmax(w[k - 1 - a], 0.0));
+        for (int a = 0; a < k; a++)
+            rank += w[a] > SYM_GRAM_RANK_TOL * w[k - 1];
+    } else { /* the SVD of J (rows >= P) or of J^T */
+        if (rows >= P)
+            SYM_TRY(team->svd(team->solver, sv, NULL, rows, P, j_row_fn, &c));
+        else
+            SYM_TRY(team->svd(team->solver, sv, NULL, P, rows, j_col_fn, &c));
+        for (int a = 0; a < k; a++)
+            rank += sv[a] > SYM_ORBIT_RANK_TOL * sv[0];
     }
+    x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
     x[0] = rank;
     x[1] = P - rank;
     x[5] = P;
     x[6] = rows;
-    if (!mo->tied) { /* the architecture's own symmetry (no penalty), translations included */
+    if (!mo->tied && team->rank == 0) { /* the architecture's own symmetry (no penalty) */
         sym_reg none = SYM_REG_INIT;
         int orbit = 0, alg = 0, dims[SYM_MAX_LAYERS];
 
@@ -341,7 +336,9 @@ static int fd_at_end(const void *opts, const sym_probe_run *run, double *x)
         }
     }
 cleanup:
-    free(J);
+    if (have)
+        ctx_free(&c);
+    free(w);
     return rc;
 }
 
@@ -364,7 +361,8 @@ const sym_probe_def sym_probe_functional_dimension = {
     .api_version = SYM_PROBE_API_VERSION,
     .size = sizeof(sym_probe_def),
     .name = "functional_dimension",
-    .doc = "the rank of the Jacobian of the outputs on the data with respect to the parameters, "
+    .doc = "the rank of the Jacobian of the outputs on the data with respect to the parameters (a "
+           "team task, dense or matrix-free), "
            "and how much of its null space the symmetry's orbit does not explain",
     .opts_size = sizeof(fd_opts),
     .settings = fd_settings,
@@ -372,6 +370,7 @@ const sym_probe_def sym_probe_functional_dimension = {
     .check = fd_check,
     .layout = fd_layout,
     .schema = fd_schema,
-    .at_end = fd_at_end,
+    .team_need = fd_team_need,
+    .team = fd_team,
     .task_work = fd_task_work,
 };

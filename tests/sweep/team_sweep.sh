@@ -107,5 +107,47 @@ P = int(a['runs/metrics/hessian_n_params'][0])
 ok &= np.allclose(v[:P, :P] @ v[:P, :P].T, np.eye(P), atol=1e-10)
 sys.exit(0 if ok else 1)
 PY
+# functional_dimension on a team: dense (the SVD of J or J^T) and matrix-free (the Gram
+# matrix's eigenvalues), swept as a probe setting; teams of 2 against teams of 1
+cat > "$tmp/fd1.yaml" <<'YAML'
+name: fd-team
+seeds: {count: 3, base: 1}
+data: {kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}
+model: {kind: mlp, widths: [4, 6, 3], activation: relu, bias: true}
+train: {optimizer: gd, lr: 0.05, epochs: 300}
+sweep:
+  data.samples: [2, 30]
+  probes.functional_dimension.method: [dense, gram]
+probes:
+  functional_dimension: {team: 1}
+YAML
+sed 's/team: 1}/team: 2}/' "$tmp/fd1.yaml" > "$tmp/fd2.yaml"
+"$exe" run "$tmp/fd1.yaml" -o "$tmp/fd1.h5" --quiet || { echo "FAIL: fd team of 1"; fail=1; }
+if [ "$scalapack" != 0 ]; then
+  "$mpiexec" $npflag 3 "$exe" run "$tmp/fd2.yaml" -o "$tmp/fd2.h5" --quiet || { echo "FAIL: fd team of 2"; fail=1; }
+else
+  cp "$tmp/fd1.h5" "$tmp/fd2.h5"
+fi
+"$py" - "$tmp" <<'PY' || fail=1
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b = h5py.File(d + "/fd2.h5", "r"), h5py.File(d + "/fd1.h5", "r")
+ok = (a["runs/status"][:] == 1).all() and (b["runs/status"][:] == 1).all()
+m = "runs/metrics/"
+for k in ("functional_dimension", "functional_orbit_dimension", "functional_excess_null"):
+    ok &= np.array_equal(a[m + k][:], b[m + k][:])
+rank = a[m + "functional_dimension"][:]
+n = a["grid/data.samples"][:]
+# 2 samples: J has 6 rows (< P = 51: the SVD of J^T, or J J^T), rank 6; 30 samples: 45 (P - 6 scalings)
+ok &= (rank[n == 2] == 6).all() and (rank[n == 30] == 45).all()
+x, y = a["probes/functional_dimension/singular_values"][:], b["probes/functional_dimension/singular_values"][:]
+# the counted ones (below the cut the Gram matrix's are rounding: 1e-8 of the largest)
+rel = max(np.max(np.abs(x[i, :int(r)] - y[i, :int(r)])) / y[i, 0] for i, r in enumerate(rank))
+print("functional_dimension on teams of 2 vs 1 (dense and gram): ranks %s, singular values to %.1e"
+      % (sorted(set(rank)), rel))
+ok &= rel < 1e-10
+ok &= "varies" in str(a["probes/functional_dimension/singular_values"].attrs["method"])
+sys.exit(0 if ok else 1)
+PY
 [ $fail -eq 0 ] && echo "PASS: team sweep" || echo "FAIL: team sweep"
 exit $fail

@@ -17,11 +17,39 @@
 #include <string.h>
 
 #include "symsweep/job.h"
+#include "symsweep/probe.h"
 #include "symsweep/run.h"
 
-/* [rank, null, orbit, excess, gap, P, rows] of a trained run */
-static void trained(sym_job *job, sym_run_result *r, const char *data, const char *model,
-                    const char *probe)
+/* the probe's team task on a team of one (LAPACK), as a worker runs it after training, at
+ * r->params (perhaps changed); [rank, null, orbit, excess, gap, P, rows, singular values...] */
+static double *fd_values(const sym_job *job, const sym_run_result *r)
+{
+    const sym_job_probe *p = sym_job_find_probe(job, "functional_dimension");
+    sym_team_ops ops = {NULL, sym_syev_local, sym_svd_local, 1, 0, NULL};
+    sym_probe_run pr;
+    sym_model *m = NULL;
+    sym_data d = {0};
+    double *x;
+
+    assert_non_null(p);
+    memset(&pr, 0, sizeof(pr));
+    pr.cfg = sym_job_run_config(job, 0, &pr.seed);
+    check_ok(sym_model_create(&m, &pr.cfg->model));
+    check_ok(sym_run_load_data(&d, job, 0));
+    pr.model = m;
+    pr.data = &d;
+    pr.params = r->params;
+    pr.status = SYM_RUN_DONE;
+    x = calloc(p->len, sizeof(double));
+    check_ok(p->def->team(p->opts, &pr, &ops, x));
+    sym_data_dispose(&d);
+    sym_model_free(m);
+    return x;
+}
+
+/* a trained run, and its probe values (owned: free) */
+static double *trained(sym_job *job, sym_run_result *r, const char *data, const char *model,
+                       const char *probe)
 {
     char text[1024];
 
@@ -30,6 +58,7 @@ static void trained(sym_job *job, sym_run_result *r, const char *data, const cha
              "train: {optimizer: gd, lr: 0.02, epochs: 40}\nprobes: {functional_dimension: %s}\n",
              data, model, probe);
     sym_test_run0(job, r, text, "fd.yaml");
+    return fd_values(job, r);
 }
 
 static void expect(const double *x, int rank, int orbit, const char *what)
@@ -86,38 +115,43 @@ static void test_linear(void **s)
     const char *data = "{kind: teacher_linear, input: 4, output: 3, samples: 30, noise: 0.1}";
     sym_job job;
     sym_run_result r;
+    double *x;
 
     (void)s;
     /* [4, 6, 6, 3]: every 3 x 4 matrix, 12 = 3 x rank(X); null 78 - 12 = 66 = the orbit */
-    trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 6, 3], activation: linear, bias: false}", "{}");
-    expect(r.measures, 12, 66, "linear [4, 6, 6, 3]");
+    x = trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 6, 3], activation: linear, bias: false}", "{}");
+    expect(x, 12, 66, "linear [4, 6, 6, 3]");
     {
         /* the Jacobian the probe built is the outputs' derivative: sum of s_i^2 = ||J||_F^2 */
         double sv2 = 0.0, fd = fd_frobenius2(&job, r.params);
 
         for (int i = 0; i < 12; i++)
-            sv2 += r.measures[7 + i] * r.measures[7 + i];
+            sv2 += x[7 + i] * x[7 + i];
         printf("||J||_F^2: singular values %.12g, central differences %.12g\n", sv2, fd);
         check_close1(sv2, fd, 0, 1e-7);
     }
     sym_run_result_dispose(&r);
     sym_job_dispose(&job);
     /* bottleneck 2: rank-2 3 x 4 matrices, 2 (4 + 3 - 2) = 10; null 14 - 10 = 4 = gl(2) */
-    trained(&job, &r, data, "{kind: mlp, widths: [4, 2, 3], activation: linear, bias: false}", "{}");
-    expect(r.measures, 10, 4, "linear [4, 2, 3] (bottleneck)");
+    free(x);
+    x = trained(&job, &r, data, "{kind: mlp, widths: [4, 2, 3], activation: linear, bias: false}", "{}");
+    expect(x, 10, 4, "linear [4, 2, 3] (bottleneck)");
     sym_run_result_dispose(&r);
     sym_job_dispose(&job);
     /* with biases every affine map: 3 x 5 = 15; the null space 51 - 15 = 36 is the orbit of
      * gl(6) and the 6 translations (b1 + t, b2 - W2 t), 42 - 6 */
-    trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: true}", "{}");
-    expect(r.measures, 15, 36, "linear [4, 6, 3], biases");
+    free(x);
+    x = trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: true}", "{}");
+    expect(x, 15, 36, "linear [4, 6, 3], biases");
     sym_run_result_dispose(&r);
     sym_job_dispose(&job);
     /* negative control: two samples see 3 x 2 = 6 directions; the excess 42 - 6 - 30 = 6 */
-    trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: false}",
+    free(x);
+    x = trained(&job, &r, data, "{kind: mlp, widths: [4, 6, 3], activation: linear, bias: false}",
             "{samples: 2}");
-    expect(r.measures, 6, 30, "linear [4, 6, 3] on 2 samples");
-    assert_true(r.measures[3] == 6);
+    expect(x, 6, 30, "linear [4, 6, 3] on 2 samples");
+    assert_true(x[3] == 6);
+    free(x);
     sym_run_result_dispose(&r);
     sym_job_dispose(&job);
 }
@@ -127,35 +161,24 @@ static void test_relu_dead_unit(void **s)
     sym_job job;
     sym_run_result r;
     sym_model *m = NULL;
-    const sym_job_probe *p;
-    sym_probe_run pr;
-    sym_data d = {0};
-    sym_rng rng;
+    const sym_job_config *cfg;
     double *x;
 
     (void)s;
-    trained(&job, &r, "{kind: teacher_mlp, widths: [4, 5, 3], activation: tanh, samples: 60, noise: 0.05}",
-            "{kind: mlp, widths: [4, 6, 3], activation: relu, bias: true}", "{}");
+    x = trained(&job, &r, "{kind: teacher_mlp, widths: [4, 5, 3], activation: tanh, samples: 60, noise: 0.05}",
+                "{kind: mlp, widths: [4, 6, 3], activation: relu, bias: true}", "{}");
     /* P = 51: one scaling per unit, 6 */
-    expect(r.measures, 45, 6, "relu [4, 6, 3]");
+    expect(x, 45, 6, "relu [4, 6, 3]");
+    free(x);
     /* negative control: unit 2's bias far below its inputs' reach: dead on every sample */
-    p = sym_job_find_probe(&job, "functional_dimension");
-    memset(&pr, 0, sizeof(pr));
-    pr.cfg = sym_job_run_config(&job, 0, &pr.seed);
-    check_ok(sym_model_create(&m, &pr.cfg->model));
-    sym_rng_init(&rng, pr.seed, SYM_RNG_DATA, 0);
-    check_ok(sym_data_generate(&d, &pr.cfg->data, &rng));
+    cfg = sym_job_run_config(&job, 0, NULL);
+    check_ok(sym_model_create(&m, &cfg->model));
     sym_model_bias(m, r.params, 0)[2] = -1e3;
-    pr.model = m;
-    pr.data = &d;
-    pr.params = r.params;
-    x = calloc(p->len, sizeof(double));
-    check_ok(p->def->at_end(p->opts, &pr, x));
+    x = fd_values(&job, &r);
     /* its 4 + 1 + 3 parameters fall in the null space, one of them its scaling: excess 7 */
     expect(x, 38, 6, "relu [4, 6, 3], unit 2 dead");
     assert_true(x[3] == 4 + 3);
     free(x);
-    sym_data_dispose(&d);
     sym_model_free(m);
     sym_run_result_dispose(&r);
     sym_job_dispose(&job);
@@ -189,17 +212,19 @@ static void test_gram_matches_dense(void **s)
 
         snprintf(pd, sizeof(pd), "{%smethod: dense}", cases[c][2]);
         snprintf(pg, sizeof(pg), "{%smethod: gram}", cases[c][2]);
-        trained(&jd, &rd, cases[c][0], cases[c][1], pd);
-        trained(&jg, &rg, cases[c][0], cases[c][1], pg);
+        double *xd = trained(&jd, &rd, cases[c][0], cases[c][1], pd);
+        double *xg = trained(&jg, &rg, cases[c][0], cases[c][1], pg);
+
         for (int k = 0; k < 4; k++)
-            assert_true(rd.measures[k] == rg.measures[k]);
-        for (int i = 0; i < (int)rd.measures[0]; i++) /* the counted singular values */
-            worst = fmax(worst, fabs(rg.measures[7 + i] - rd.measures[7 + i]) / rd.measures[7]);
+            assert_true(xd[k] == xg[k]);
+        for (int i = 0; i < (int)xd[0]; i++) /* the counted singular values */
+            worst = fmax(worst, fabs(xg[7 + i] - xd[7 + i]) / xd[7]);
         printf("%-60s rank %3.0f orbit %3.0f excess %3.0f both; gram gap %.3g (dense %.3g), "
-               "singular values to %.1e\n", cases[c][1], rg.measures[0], rg.measures[2], rg.measures[3],
-               rg.measures[4], rd.measures[4], worst);
+               "singular values to %.1e\n", cases[c][1], xg[0], xg[2], xg[3], xg[4], xd[4], worst);
         assert_true(worst < 1e-7);
-        assert_true(rg.measures[4] > 1e2 || isinf(rg.measures[4]));
+        assert_true(xg[4] > 1e2 || isinf(xg[4]));
+        free(xd);
+        free(xg);
         sym_run_result_dispose(&rd);
         sym_run_result_dispose(&rg);
         sym_job_dispose(&jd);
