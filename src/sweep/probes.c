@@ -321,7 +321,7 @@ int sym_job_probe_axis(ctx *c, sym_job *job, const char *path, const node *keyn)
     snprintf(key, sizeof(key), "sweep.%s", path);
     snprintf(name, sizeof(name), "%.*s", (int)(set - 1 - (path + 7)), path + 7);
     for (int i = 0; i < job->n_probes; i++)
-        if (strcmp(job->probes[i].def->name, name) == 0)
+        if (job->probes[i].def && strcmp(job->probes[i].def->name, name) == 0)
             p = &job->probes[i];
     if (!p)
         return sym_yaml_err(c, keyn, key, "the job has no probe %s to vary %s in; add it under probes: first",
@@ -377,14 +377,15 @@ int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k)
     for (int i = 0; i < job->n_probes; i++) {
         sym_job_probe *p = &job->probes[i];
         const sym_probe_def *d = p->def;
-        node *pn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), d->name);
+        node *pn;
         int given[64] = {0};
         sym_probe_msg msg = {"", ""};
         char path[160];
         void *o;
 
-        if (!p->cfg_opts)
+        if (!p->cfg_opts || !d) /* no swept setting, or a plug-in that did not load */
             continue;
+        pn = sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), d->name);
         snprintf(path, sizeof(path), "probes.%s", d->name);
         if (sym_alloc(&p->cfg_opts[k], d->opts_size ? d->opts_size : 1))
             return SYM_ENOMEM;
