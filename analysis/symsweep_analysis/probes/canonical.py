@@ -81,7 +81,7 @@ def align_figure(ctx):
         ax.set_title(re.sub(r", (?=[A-Za-z_.]+=)", "\n", names[c]), fontsize=8)
         ax.set_xticks(range(S))
         ax.set_yticks(range(S))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.set_xlabel("seed", fontsize=8)
         if k == 0:
             ax.set_ylabel("seed", fontsize=8)
@@ -89,13 +89,13 @@ def align_figure(ctx):
         ax2.plot(alpha, np.nanmean(pr[c], axis=0), "--", color="C3", label="raw")
         ax2.plot(alpha, np.nanmean(pa[c], axis=0), "-", color="C0", label="aligned")
         ax2.set_xlabel("position on the line", fontsize=8)
-        ax2.tick_params(labelsize=7)
+        ax2.tick_params(labelsize=8)
         if k == 0:
             ax2.set_ylabel("data loss (mean over pairs)", fontsize=8)
-            ax2.legend(fontsize=7, frameon=False)
+            ax2.legend(fontsize=8, frameon=False)
     cb = fig.colorbar(im, ax=[axes[0][k] for k in range(len(shown))], shrink=0.8)
     cb.set_label("log10 orbit distance", fontsize=8)
-    cb.ax.tick_params(labelsize=7)
+    cb.ax.tick_params(labelsize=8)
     fig.suptitle("seeds compared modulo their symmetries (symsweep align)", fontsize=9)
     return ctx.save(fig, "align")
 
