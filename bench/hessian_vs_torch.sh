@@ -38,4 +38,10 @@ print("%-48s %8.3f %8.3f - %.3f" % ("torch hessian(vectorize) + scipy eigh evd",
 print("%-48s %8.3f %8.3f - %.3f" % ("  of which torch's Hessian", med(t), t.min(), t.max()))
 print("ratio vs torch + numpy: median %.2fx (range %.2f - %.2f)" % (med(r1), r1.min(), r1.max()))
 print("ratio vs torch + scipy evd: median %.2fx (range %.2f - %.2f)" % (med(r2), r2.min(), r2.max()))
+# one line per comparison for bench/run_all.sh's table
+blas = sys.argv[8]
+kern = "symsweep %s; numpy OpenBLAS core %s" % (blas.split(";", 1)[-1].strip() if ";" in blas else blas, info["core"])
+for ref, x, r in (("torch hessian + numpy eigvalsh", ref1, r1), ("torch hessian + scipy eigh evd", ref2, r2)):
+    print("row|Hessian + eigenvalues, tanh MLP, P = %s, vs %s|%.3f s|%.3f s|%.2f|%.2f|%.2f|-|2|%s"
+          % (info["P"], ref, med(c), med(x), med(r), r.min(), r.max(), kern))
 PY

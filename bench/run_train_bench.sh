@@ -56,4 +56,10 @@ print("ratio vs batched:     %.1fx (range %.1f - %.1f), target >= 25x: %s"
       % (med(r2), r2.min(), r2.max(), "MET" if med(r2) >= 25 else "NOT MET"))
 print("symsweep's flop rate: %.2f GFlop/s, %.0f%% of one core's DGEMM (target >= 70%%)"
       % (med(gf), 100 * med(fr)))
+# one line per comparison for bench/run_all.sh's table
+kern = "symsweep %s; torch OpenBLAS core %s" % (blas.split(";", 1)[-1].strip() if ";" in blas else blas, core)
+for ref, x, r, goal, unit in (("PyTorch, one model in a loop", b, r1, 30, "steps/s"),
+                              ("PyTorch, 64 models by bmm", c, r2, 25, "model-steps/s")):
+    print("row|Ex3 training (8-3-8, 500 samples) vs %s|%.0f steps/s|%.0f %s|%.1f|%.1f|%.1f|%.0f%%|%g|%s"
+          % (ref, med(a), med(x), unit, med(r), r.min(), r.max(), 100 * med(fr), goal, kern))
 PY
