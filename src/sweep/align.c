@@ -275,6 +275,15 @@ static int nan_fill(double **x, size_t n)
     return rc;
 }
 
+/* one dataset, created and written whole */
+static int put(sym_h5 *h, const char *path, sym_h5_type type, int rank, const long long *dims,
+               const void *x, const char *what)
+{
+    int rc = sym_h5_dataset(h, path, type, rank, dims, what, NULL);
+
+    return rc < 0 ? rc : sym_h5_write_rows(h, path, 0, dims[0], x);
+}
+
 static int write_out(const align_out *A, const sym_job *job, const char *src, const char *path,
                      const sym_align_opts *o)
 {
@@ -313,15 +322,13 @@ static int write_out(const align_out *A, const sym_job *job, const char *src, co
         char p[128];
 
         snprintf(p, sizeof(p), "/align/%s", mats[k].name);
-        SYM_TRY(sym_h5_dataset(h, p, SYM_H5_DOUBLE, 3, d3, mats[k].what, NULL));
-        SYM_TRY(sym_h5_write_rows(h, p, 0, C, mats[k].x));
+        SYM_TRY(put(h, p, SYM_H5_DOUBLE, 3, d3, mats[k].x, mats[k].what));
     }
     SYM_TRY(sym_alloc_doubles(&alpha, (size_t)K + 1));
     for (int k = 0; k <= K; k++)
         alpha[k] = (double)k / K;
-    SYM_TRY(sym_h5_dataset(h, "/align/alpha", SYM_H5_DOUBLE, 1, dk,
-                           "position on the line between two runs (0: the first, 1: the second)", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/alpha", 0, K + 1, alpha));
+    SYM_TRY(put(h, "/align/alpha", SYM_H5_DOUBLE, 1, dk, alpha,
+                "position on the line between two runs (0: the first, 1: the second)"));
     SYM_TRY(sym_alloc(&pa, sizeof(long long) * (size_t)dpairs[0]));
     SYM_TRY(sym_alloc(&pb, sizeof(long long) * (size_t)dpairs[0]));
     pa[0] = pb[0] = -1;
@@ -330,34 +337,25 @@ static int write_out(const align_out *A, const sym_job *job, const char *src, co
             pa[q] = a;
             pb[q] = b;
         }
-    SYM_TRY(sym_h5_dataset(h, "/align/pair_first", SYM_H5_INT64, 1, dpairs, "seed index of each pair's first run", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/pair_first", 0, dpairs[0], pa));
-    SYM_TRY(sym_h5_dataset(h, "/align/pair_second", SYM_H5_INT64, 1, dpairs, "seed index of each pair's second run", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/pair_second", 0, dpairs[0], pb));
-    SYM_TRY(sym_h5_dataset(h, "/align/path_loss_raw", SYM_H5_DOUBLE, 3, dp,
-                           "data loss along the straight line between the pair's weights [config, pair, alpha]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/path_loss_raw", 0, C, A->path_raw));
-    SYM_TRY(sym_h5_dataset(h, "/align/path_loss_aligned", SYM_H5_DOUBLE, 3, dp,
-                           "data loss along the straight line after alignment [config, pair, alpha]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/path_loss_aligned", 0, C, A->path_al));
+    SYM_TRY(put(h, "/align/pair_first", SYM_H5_INT64, 1, dpairs, pa, "seed index of each pair's first run"));
+    SYM_TRY(put(h, "/align/pair_second", SYM_H5_INT64, 1, dpairs, pb, "seed index of each pair's second run"));
+    SYM_TRY(put(h, "/align/path_loss_raw", SYM_H5_DOUBLE, 3, dp, A->path_raw,
+                "data loss along the straight line between the pair's weights [config, pair, alpha]"));
+    SYM_TRY(put(h, "/align/path_loss_aligned", SYM_H5_DOUBLE, 3, dp, A->path_al,
+                "data loss along the straight line after alignment [config, pair, alpha]"));
     SYM_TRY(sym_h5_attach_scale(h, "/align/path_loss_raw", 2, "/align/alpha", "alpha"));
     SYM_TRY(sym_h5_attach_scale(h, "/align/path_loss_aligned", 2, "/align/alpha", "alpha"));
-    SYM_TRY(sym_h5_dataset(h, "/align/pairs", SYM_H5_INT64, 1, d1, "pairs of finished runs compared [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/pairs", 0, C, A->pairs));
-    SYM_TRY(sym_h5_dataset(h, "/align/same_orbit", SYM_H5_INT64, 1, d1,
-                           "pairs whose orbit distance is at most the tolerance [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/same_orbit", 0, C, A->same_orbit));
-    SYM_TRY(sym_h5_dataset(h, "/align/same_function", SYM_H5_INT64, 1, d1,
-                           "pairs on different orbits whose outputs agree within the tolerance [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/same_function", 0, C, A->same_function));
-    SYM_TRY(sym_h5_dataset(h, "/align/different", SYM_H5_INT64, 1, d1,
-                           "pairs whose outputs differ by more than the tolerance [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/different", 0, C, A->different));
-    SYM_TRY(sym_h5_dataset(h, "/align/median_barrier_raw", SYM_H5_DOUBLE, 1, d1, "median raw barrier over pairs [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/median_barrier_raw", 0, C, A->med_raw));
-    SYM_TRY(sym_h5_dataset(h, "/align/median_barrier_aligned", SYM_H5_DOUBLE, 1, d1,
-                           "median barrier after alignment over pairs [config]", NULL));
-    SYM_TRY(sym_h5_write_rows(h, "/align/median_barrier_aligned", 0, C, A->med_al));
+    SYM_TRY(put(h, "/align/pairs", SYM_H5_INT64, 1, d1, A->pairs, "pairs of finished runs compared [config]"));
+    SYM_TRY(put(h, "/align/same_orbit", SYM_H5_INT64, 1, d1, A->same_orbit,
+                "pairs whose orbit distance is at most the tolerance [config]"));
+    SYM_TRY(put(h, "/align/same_function", SYM_H5_INT64, 1, d1, A->same_function,
+                "pairs on different orbits whose outputs agree within the tolerance [config]"));
+    SYM_TRY(put(h, "/align/different", SYM_H5_INT64, 1, d1, A->different,
+                "pairs whose outputs differ by more than the tolerance [config]"));
+    SYM_TRY(put(h, "/align/median_barrier_raw", SYM_H5_DOUBLE, 1, d1, A->med_raw,
+                "median raw barrier over pairs [config]"));
+    SYM_TRY(put(h, "/align/median_barrier_aligned", SYM_H5_DOUBLE, 1, d1, A->med_al,
+                "median barrier after alignment over pairs [config]"));
     SYM_TRY(sym_h5_commit(h));
 cleanup:
     if (h && sym_h5_close(h) < 0 && rc == 0)

@@ -56,6 +56,17 @@ static double *get_w(const net *n, const double *p, int l)
     return W;
 }
 
+/* W_l := Wn, W_{l+1} := Vn in p; the four buffers freed */
+static void put_layers(const net *n, double *p, int l, double *W, double *V, double *Wn, double *Vn)
+{
+    sym_model_set_weight(n->m, p, l, Wn);
+    sym_model_set_weight(n->m, p, l + 1, Vn);
+    free(W);
+    free(V);
+    free(Wn);
+    free(Vn);
+}
+
 /* a random element of hidden layer l's group applied to p: unit j of the result is old unit
  * perm[j] with incoming times c and outgoing divided by c (c > 0 for relu; +-1 for tanh and
  * biased sigmoid, whose flip moves the outgoing column into the next bias) */
@@ -100,12 +111,7 @@ static void move_unit_group(const net *n, double *p, int l, sym_rng *r)
         for (int i = 0; i < no; i++)
             Vn[(size_t)i * h + j] = V[(size_t)i * h + k] / c;
     }
-    sym_model_set_weight(n->m, p, l, Wn);
-    sym_model_set_weight(n->m, p, l + 1, Vn);
-    free(W);
-    free(V);
-    free(Wn);
-    free(Vn);
+    put_layers(n, p, l, W, V, Wn, Vn);
 }
 
 /* GL(h) and a translation at a linear hidden layer l: W_l -> K W_l, b_l -> K b_l + t,
@@ -136,12 +142,7 @@ static void move_linear(const net *n, double *p, int l, sym_rng *r)
             for (int j = 0; j < h; j++)
                 bn[i] -= Vn[(size_t)i * h + j] * t[j];
     }
-    sym_model_set_weight(n->m, p, l, Wn);
-    sym_model_set_weight(n->m, p, l + 1, Vn);
-    free(W);
-    free(V);
-    free(Wn);
-    free(Vn);
+    put_layers(n, p, l, W, V, Wn, Vn);
 }
 
 static void move_group(const net *n, double *p, sym_rng *r)
