@@ -317,6 +317,8 @@ int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, 
  * descending.  J is not modified.
  */
 int sym_row_rank(int *rank, double *gap, double *sv, const double *J, int rows, int cols);
+/** Bytes sym_symmetry_orbit takes at model @p m (its dense tangent rows, their SVD). */
+double sym_symmetry_orbit_bytes(const sym_model *m, const sym_reg *reg);
 /** Project an n x n block onto algebra @p alg (a sym_algebra or SYM_SYMMETRY_NONE: zero) in place. */
 void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */

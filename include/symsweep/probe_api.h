@@ -179,6 +179,13 @@ typedef struct sym_probe_def {
      * (the trainer then recomputes its gradient there), 0 when not, < 0 on an error.
      */
     int (*move)(void *state, int k, double *params);
+
+    /**
+     * Optional: bytes its work needs at grid point @p cfg beyond the run's own arrays and the
+     * team's dense problem (team_need), such as a dense tangent map of the symmetry algebra;
+     * validate and plan add them to the memory they check (a team probe's to its team's).
+     */
+    double (*task_bytes)(const void *opts, const sym_config *cfg);
 } sym_probe_def;
 
 /** The size of a version-1 definition built before `move` was added: the least accepted. */

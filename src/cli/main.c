@@ -334,7 +334,7 @@ static int cmd_validate(int argc, char **argv)
 
         sym_plan_sizes_of(&z, &job);
         snprintf(line, sizeof(line), "  needs: output %.3g MiB, memory %.3g MiB per worker rank",
-                 z.output_bytes / 1048576.0, z.worker_bytes / 1048576.0);
+                 z.output_bytes / 1048576.0, fmax(z.worker_bytes, z.team_bytes) / 1048576.0);
         if (z.data_bytes > 0)
             snprintf(line + strlen(line), sizeof(line) - strlen(line), ", user data %.3g MiB per run",
                      z.data_bytes / 1048576.0);

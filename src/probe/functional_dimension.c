@@ -295,7 +295,7 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     int P = (int)sym_model_n_params(run->model), rows = rows_of(o, run->cfg);
     int n = rows / mo->widths[mo->n_layers], rank = 0, rc = 0, k, have = 0;
-    double *w = NULL, *sv = x + 7;
+    double *w = NULL, *J = NULL, *sv = x + 7;
     fd_ctx c;
 
     if (n > run->data->n) /* user data shorter than the grid point says: the data decide */
@@ -310,15 +310,22 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
             sv[a] = sqrt(fmax(w[k - 1 - a], 0.0));
         for (int a = 0; a < k; a++)
             rank += w[a] > SYM_GRAM_RANK_TOL * w[k - 1];
-    } else { /* the SVD of J (rows >= P) or of J^T */
+        x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
+    } else if (team->size == 1) { /* alone: J's rows, then LAPACK's SVD (far faster than a
+                                   * grid of one for a wide J) */
+        SYM_TRY(sym_alloc_doubles(&J, (size_t)rows * P));
+        for (int r = 0; r < rows; r++)
+            SYM_TRY(j_row(&c, r, J + (size_t)r * P));
+        SYM_TRY(sym_row_rank(&rank, &x[4], sv, J, rows, P));
+    } else { /* the team's SVD of J (rows >= P) or of J^T */
         if (rows >= P)
             SYM_TRY(team->svd(team->solver, sv, NULL, rows, P, j_row_fn, &c));
         else
             SYM_TRY(team->svd(team->solver, sv, NULL, P, rows, j_col_fn, &c));
         for (int a = 0; a < k; a++)
             rank += sv[a] > SYM_ORBIT_RANK_TOL * sv[0];
+        x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
     }
-    x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
     x[0] = rank;
     x[1] = P - rank;
     x[5] = P;
@@ -339,7 +346,28 @@ cleanup:
     if (have)
         ctx_free(&c);
     free(w);
+    free(J);
     return rc;
+}
+
+/* the orbit's dense tangent map (rank 0 of the team), when it is built */
+static double fd_task_bytes(const void *opts, const sym_config *cfg)
+{
+    sym_model *m = NULL;
+    sym_reg none = SYM_REG_INIT;
+    double b = 0.0;
+
+    (void)opts;
+    if (!cfg->model.tied && sym_model_create(&m, &cfg->model) == 0) {
+        int dims[SYM_MAX_LAYERS];
+
+        if (sym_symmetry_algebras(dims, m, &none) == 0 &&
+            (double)(sym_symmetry_dim(m, dims) + sym_translation_dim(m)) * (double)sym_model_n_params(m) <=
+                MAX_ORBIT_ENTRIES) /* beyond: not built, NaN */
+            b = sym_symmetry_orbit_bytes(m, &none);
+    }
+    sym_model_free(m);
+    return b;
 }
 
 static double fd_task_work(const void *opts, const sym_config *cfg, double n_params, double pass)
@@ -373,4 +401,5 @@ const sym_probe_def sym_probe_functional_dimension = {
     .team_need = fd_team_need,
     .team = fd_team,
     .task_work = fd_task_work,
+    .task_bytes = fd_task_bytes,
 };

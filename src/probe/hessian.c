@@ -209,6 +209,18 @@ cleanup:
     return rc;
 }
 
+double sym_symmetry_orbit_bytes(const sym_model *m, const sym_reg *reg)
+{
+    int alg[SYM_MAX_LAYERS];
+    double rows, P = (double)sym_model_n_params(m);
+
+    if (sym_symmetry_algebras(alg, m, reg) < 0)
+        return 0.0;
+    rows = sym_symmetry_dim(m, alg) + sym_translation_dim(m);
+    /* the rows, and the SVD's work (which holds its copy of them) */
+    return 8.0 * (rows * P + (double)sym_svd_work_size((int)rows, (int)P));
+}
+
 int sym_row_rank(int *rank, double *gap, double *sv, const double *J, int rows, int cols)
 {
     int k = rows < cols ? rows : cols, rc = 0;

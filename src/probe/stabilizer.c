@@ -146,6 +146,22 @@ cleanup:
     return rc;
 }
 
+/* the dense tangent map of the algebra and its SVD */
+static double stab_task_bytes(const void *opts, const sym_config *cfg)
+{
+    sym_model *m = NULL;
+    double b = 0.0;
+
+    (void)opts;
+    if (sym_model_create(&m, &cfg->model) == 0) {
+        double P = (double)sym_model_n_params(m), d = cfg->model.widths[1];
+
+        b = cfg->model.tied ? 8.0 * (2.0 * d * (d - 1) / 2 * P) : sym_symmetry_orbit_bytes(m, &cfg->reg);
+    }
+    sym_model_free(m);
+    return b;
+}
+
 const sym_probe_def sym_probe_stabilizer = {
     .api_version = SYM_PROBE_API_VERSION,
     .size = sizeof(sym_probe_def),
@@ -157,4 +173,5 @@ const sym_probe_def sym_probe_stabilizer = {
     .layout = stab_layout,
     .schema = stab_schema,
     .at_end = stab_at_end,
+    .task_bytes = stab_task_bytes,
 };

@@ -71,6 +71,8 @@ static double run_bytes(const sym_job_config *c)
            8.0 * blk * (2 * wsum + 5 * wmax + din + dout) + 6.0 * 8.0 * (double)params_of(&c->model);
 }
 
+static double probe_task_bytes(const sym_job *job, int cfg, int team);
+
 void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
 {
     int n = sym_job_n_runs(job);
@@ -83,6 +85,8 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
         size_t p = params_of(&cf->model), pts = (size_t)sym_train_n_points(&cf->train);
         /* the run's arrays, its loss curve and per-point measures, its result */
         double b = run_bytes(cf) + 8.0 * (double)pts * 2 + 8.0 * (3.0 * p + (double)job->measure.total);
+
+        b += probe_task_bytes(job, c, 0); /* the largest extra of a probe after training */
 
         max_params = p > max_params ? p : max_params;
         max_points = pts > max_points ? pts : max_points;
@@ -148,6 +152,21 @@ cleanup:
     return rc;
 }
 
+/* the largest task_bytes of the job's team probes (team) or other probes at grid point cfg */
+static double probe_task_bytes(const sym_job *job, int cfg, int team)
+{
+    double b = 0.0;
+
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+
+        if ((p->def->team != NULL) == (team != 0) && p->def->size > offsetof(sym_probe_def, task_bytes) &&
+            p->def->task_bytes)
+            b = fmax(b, p->def->task_bytes(sym_job_probe_opts(job, p, cfg), &job->configs[cfg]));
+    }
+    return b;
+}
+
 double sym_plan_team_bytes(const sym_job *job, int cfg, int size)
 {
     sym_model *m = NULL;
@@ -166,7 +185,7 @@ double sym_plan_team_bytes(const sym_job *job, int cfg, int size)
                 b = fmax(b, (double)sym_team_svd_bytes((int)need.m, (int)need.n, size));
         }
     sym_model_free(m);
-    return b;
+    return b + probe_task_bytes(job, cfg, 1);
 }
 
 int sym_plan_team_size(const sym_job *job)
@@ -373,6 +392,10 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
     human(b, sizeof(b), z.rank0_bytes);
     fprintf(out, "memory: up to %s per worker rank for its largest run; rank 0 up to %s (results "
                  "buffered between checkpoints)\n", a, b);
+    if (z.team_bytes > 0) {
+        human(a, sizeof(a), z.team_bytes);
+        fprintf(out, "memory: up to %s per rank of a team task (team probes)\n", a);
+    }
 
     if (calibrate) {
         /* two short trainings of run 0 separate the fixed cost of a run

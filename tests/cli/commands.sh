@@ -535,5 +535,31 @@ fi
 [ $rc -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && head -1 "$tmp/want" | cmp -s - "$tmp/err" ||
   { echo "FAIL: run with five problems: exit $rc, $(cat "$tmp/err")"; fail=1; }
 
+# memory estimates count the probes' own work (task_bytes): the orbit's dense tangent map of
+# functional_dimension (a team task) and stabilizer on a net of P = 44,410 (dim g = 400: 142 MB
+# of rows and as much for their SVD), checked against the run's peak resident memory
+for probe in functional_dimension stabilizer; do
+  cat > "$tmp/mem.yaml" <<YAML
+seeds: [1]
+data: {kind: teacher_mlp, widths: [10, 20, 10], samples: 100}
+model: {kind: mlp, widths: [10, 200, 200, 10], activation: relu, bias: true}
+train: {optimizer: adam, lr: 0.001, epochs: 2}
+probes: {$probe: {}}
+YAML
+  check "memory of $probe" "$py" - "$exe" "$tmp/mem.yaml" "$tmp/mem.h5" <<'PY'
+import re, resource, subprocess, sys
+exe, job, out = sys.argv[1:4]
+v = subprocess.run([exe, "validate", job], capture_output=True, text=True, check=True).stdout
+est = float(re.search(r"memory ([0-9.e+]+) MiB per worker rank", v).group(1))
+subprocess.run([exe, "run", job, "-o", out, "-q", "--force"], check=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0  # MiB (Linux: KiB)
+print("estimate %.1f MiB, peak resident %.1f MiB" % (est, peak))
+# the estimate covers the probe's arrays (about 270 MiB of orbit rows and SVD work) but not
+# the program itself (libraries: 20-40 MiB resident)
+assert est > 250, est
+assert peak < est + 80, (peak, est)
+PY
+done
+
 [ $fail -eq 0 ] && echo "cli: all command checks passed"
 exit $fail
