@@ -217,6 +217,8 @@ double sym_symmetry_orbit_bytes(const sym_model *m, const sym_reg *reg)
     if (sym_symmetry_algebras(alg, m, reg) < 0)
         return 0.0;
     rows = sym_symmetry_dim(m, alg) + sym_translation_dim(m);
+    if (rows < 1) /* no continuous symmetry: nothing is built */
+        return 0.0;
     /* the rows, and the SVD's work (which holds its copy of them) */
     return 8.0 * (rows * P + (double)sym_svd_work_size((int)rows, (int)P));
 }
