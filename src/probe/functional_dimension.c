@@ -165,6 +165,7 @@ typedef struct fd_ctx {
     const sym_probe_run *run;
     const sym_model *m;
     int n, dout, rows;
+    int last;          /* the sample whose outputs y hold (-1: none) */
     size_t P;
     sym_eval *e1, *en; /* one sample; all n */
     sym_hvp *h;        /* the point over all n samples: Jacobian-vector products */
@@ -185,7 +186,8 @@ static void ctx_free(fd_ctx *c)
     free(c->tn);
 }
 
-static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows)
+/* jvp: columns of J (Jacobian-vector products over all samples); vjp: J^T J's columns too */
+static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows, int jvp, int vjp)
 {
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     sym_reg none = SYM_REG_INIT;
@@ -198,19 +200,24 @@ static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows)
     c->rows = rows;
     c->dout = mo->widths[mo->n_layers];
     c->P = sym_model_n_params(run->model);
+    c->last = -1;
     SYM_TRY(sym_eval_create(&c->e1, c->m, &none, 1));
-    SYM_TRY(sym_eval_create(&c->en, c->m, &none, n));
-    SYM_TRY(sym_hvp_create(&c->h, c->m, &none, n));
-    SYM_TRY(sym_hvp_set_point(c->h, run->params, run->data->X, run->data->Y, n));
     SYM_TRY(sym_alloc_doubles(&c->y, (size_t)c->dout));
     SYM_TRY(sym_alloc_doubles(&c->t, (size_t)c->dout));
     SYM_TRY(sym_alloc_doubles(&c->row, c->P));
-    SYM_TRY(sym_alloc_doubles(&c->ej, c->P));
-    SYM_TRY(sym_alloc_doubles(&c->u, (size_t)rows));
-    SYM_TRY(sym_alloc_doubles(&c->yhat, (size_t)rows));
-    SYM_TRY(sym_alloc_doubles(&c->tn, (size_t)rows));
-    memset(c->ej, 0, sizeof(double) * c->P);
-    SYM_TRY(sym_eval_forward(c->en, c->yhat, run->params, run->data->X, n));
+    if (jvp || vjp) {
+        SYM_TRY(sym_hvp_create(&c->h, c->m, &none, n));
+        SYM_TRY(sym_hvp_set_point(c->h, run->params, run->data->X, run->data->Y, n));
+        SYM_TRY(sym_alloc_doubles(&c->ej, c->P));
+        memset(c->ej, 0, sizeof(double) * c->P);
+    }
+    if (vjp) {
+        SYM_TRY(sym_eval_create(&c->en, c->m, &none, n));
+        SYM_TRY(sym_alloc_doubles(&c->u, (size_t)rows));
+        SYM_TRY(sym_alloc_doubles(&c->yhat, (size_t)rows));
+        SYM_TRY(sym_alloc_doubles(&c->tn, (size_t)rows));
+        SYM_TRY(sym_eval_forward(c->en, c->yhat, run->params, run->data->X, n));
+    }
 cleanup:
     if (rc < 0)
         ctx_free(c);
@@ -226,7 +233,10 @@ static int j_row(void *ctx, int r, double *out)
     const double *x = c->run->data->X + (size_t)i * c->run->data->d_in;
     sym_loss_parts lp;
 
-    SYM_TRY(sym_eval_forward(c->e1, c->y, c->run->params, x, 1));
+    if (i != c->last) { /* one forward pass per sample, not per output */
+        SYM_TRY(sym_eval_forward(c->e1, c->y, c->run->params, x, 1));
+        c->last = i;
+    }
     memcpy(c->t, c->y, sizeof(double) * (size_t)c->dout);
     c->t[k] -= 0.5 * c->dout;
     SYM_TRY(sym_eval_loss(c->e1, &lp, out, c->run->params, x, c->t, 1));
@@ -271,9 +281,6 @@ cleanup:
     return rc;
 }
 
-static int j_row_fn(void *ctx, int i, double *row) { return j_row(ctx, i, row); }
-static int j_col_fn(void *ctx, int j, double *row) { return j_col(ctx, j, row); }
-
 static void fd_team_need(const void *opts, const sym_model *m, sym_team_need *need)
 {
     const fd_opts *o = opts;
@@ -301,7 +308,13 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
     if (n > run->data->n) /* user data shorter than the grid point says: the data decide */
         n = run->data->n, rows = n * mo->widths[mo->n_layers];
     k = rows < P ? rows : P;
-    SYM_TRY(ctx_init(&c, run, n, rows));
+    {
+        int gram = use_gram(o, rows, P);
+
+        /* Jacobian-vector products: the Gram matrices, and J^T's rows on a team; J^T J's
+         * columns also need vector-Jacobian products over all samples */
+        SYM_TRY(ctx_init(&c, run, n, rows, gram || (team->size > 1 && rows < P), gram && rows > P));
+    }
     have = 1;
     if (use_gram(o, rows, P)) { /* the eigenvalues of the smaller Gram matrix */
         SYM_TRY(sym_alloc_doubles(&w, (size_t)k));
@@ -319,9 +332,9 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
         SYM_TRY(sym_row_rank(&rank, &x[4], sv, J, rows, P));
     } else { /* the team's SVD of J (rows >= P) or of J^T */
         if (rows >= P)
-            SYM_TRY(team->svd(team->solver, sv, NULL, rows, P, j_row_fn, &c));
+            SYM_TRY(team->svd(team->solver, sv, NULL, rows, P, j_row, &c));
         else
-            SYM_TRY(team->svd(team->solver, sv, NULL, P, rows, j_col_fn, &c));
+            SYM_TRY(team->svd(team->solver, sv, NULL, P, rows, j_col, &c));
         for (int a = 0; a < k; a++)
             rank += sv[a] > SYM_ORBIT_RANK_TOL * sv[0];
         x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
