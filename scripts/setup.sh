@@ -15,6 +15,7 @@ pkgs=(
   libyaml-dev libcmocka-dev                  # job files, unit tests
   python3 python3-numpy python3-h5py python3-matplotlib python3-scipy python3-pandas   # analysis and tests
   python3-xarray                             # symsweep_analysis.to_xarray and its test
+  python3-h5netcdf                           # xarray.open_dataset(engine="h5netcdf") in its test
   python3-yaml python3-jsonschema            # the job schema's test
   python3-venv python3-pip python3-setuptools   # the analysis package, installed offline in a test
   slurm-wlm munge                            # tests of the sbatch scripts on a real Slurm

@@ -11,7 +11,12 @@ Every per-run dataset's first dimension is `run`, with the run number as its coo
 as coordinates along it, so `sel`, `where` and `groupby` work by setting.  A dimension with an
 HDF5 dimension scale attached (epoch, t, s, direction, sample, ...) takes the scale's name and
 values; any other is named `<variable>_dim<k>`: no `phony_dim_*`.  Each variable keeps its
-HDF5 attributes (description, units) and gets `long_name` (netCDF/CF) from the description.
+HDF5 attributes (long_name, units, description, CF's flag_values and flag_meanings); integer
+datasets with a `_FillValue` (-1: no value) are masked to NaN as xarray's CF decoding does.
+
+xarray's own reader works too, group by group: `xarray.open_dataset(path, engine="h5netcdf",
+group="runs/metrics")` names the run dimension from the /run dimension scale (dimensions of
+probe arrays without a scale need `phony_dims="sort"` there; to_xarray names them).
 Reads the whole group: for the weights of a million runs, select with h5py instead.
 """
 import h5py
@@ -44,10 +49,19 @@ def _variable(d, name, n_runs, coords):
     else:
         data = d[...]
     attrs = {k: attr_text(v) for k, v in d.attrs.items()
-             if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME")}
-    if "description" in attrs:
+             if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_FillValue",
+                          "flag_values")}
+    if "flag_values" in d.attrs:
+        attrs["flag_values"] = np.asarray(d.attrs["flag_values"])
+    if "long_name" not in attrs and "description" in attrs:  # files of older versions
         attrs["long_name"] = attrs["description"]
-    return dims, data, attrs
+    encoding = {}
+    if "_FillValue" in d.attrs and data.dtype.kind in "iu":
+        # CF masking, as xarray's own decoding does: the fill value (-1: no value) becomes NaN
+        fill = np.asarray(d.attrs["_FillValue"]).ravel()[0]
+        encoding = {"dtype": data.dtype, "_FillValue": fill}
+        data = np.where(data == fill, np.nan, data.astype(np.float64))
+    return dims, data, attrs, encoding
 
 
 def to_xarray(path_or_file, group="runs/metrics"):
@@ -75,8 +89,8 @@ def to_xarray(path_or_file, group="runs/metrics"):
                 return
             if attr_text(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE":
                 return  # a coordinate, attached where it is used
-            dims, data, attrs = _variable(obj, name.replace("/", "_"), n, coords)
-            variables[name] = xr.Variable(dims, data, attrs)
+            dims, data, attrs, encoding = _variable(obj, name.replace("/", "_"), n, coords)
+            variables[name] = xr.Variable(dims, data, attrs, encoding)
 
         g.visititems(visit)
         # a dataset of the group named like a coordinate (runs/status) stays a variable

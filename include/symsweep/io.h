@@ -42,6 +42,7 @@ extern "C" {
 #define SYM_PATH_WEIGHTS             "/runs/weights"
 #define SYM_PATH_INITIAL_WEIGHTS     "/runs/initial_weights"
 #define SYM_PATH_PROBES              "/probes"
+#define SYM_PATH_RUN                 "/run"
 
 typedef struct sym_h5 sym_h5;
 
@@ -97,17 +98,18 @@ int sym_h5_flush(sym_h5 *f);
 /** Flush, then fsync: the data survive a crash of the node, not only of the process. */
 int sym_h5_sync(sym_h5 *f);
 
-/** String / integer / double attribute on the object at @p obj ("/" for the root). */
+/** String (variable-length UTF-8, the one string type of every attribute) / integer /
+ *  double attribute on the object at @p obj ("/" for the root). */
 int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value);
 int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value);
-/** Fixed-length text attribute (SYM_H5_TEXT_LEN bytes): rewritten in place, no metadata growth. */
-int sym_h5_attr_text(sym_h5 *f, const char *obj, const char *name, const char *value);
 int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value);
 
 /**
  * Create a dataset (and its parent groups) of @p rank dimensions, chunked by
- * rows of the first dimension, with a `description` attribute and, if not
- * NULL, `units`.  Storage is allocated and filled at creation, so that later
+ * rows of the first dimension, with the attributes `long_name` (from the path:
+ * sym_h5_long_name), `description`, and `units` (@p units; when NULL "1" for numbers:
+ * dimensionless; "" for none, as for identifiers); the status enum gets CF's `flag_values` and
+ * `flag_meanings`.  Storage is allocated and filled at creation, so that later
  * writes of fixed-size data change raw bytes only, never the file's
  * metadata: a process killed while writing leaves a file that opens.
  * SYM_H5_TEXT writes take `const char *const *` (truncated to the length).
@@ -120,9 +122,23 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
  */
 int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
                       const void *data);
+/** Rows of an int64 dataset from int64 values (converted if an older file holds float64). */
+int sym_h5_write_int64_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
+                            const int64_t *data);
+/** CF's `_FillValue` (-1) on an int64 dataset whose rows may stay unwritten (missing). */
+int sym_h5_fill_attr(sym_h5 *f, const char *path);
+/** The CF `long_name` of the dataset at @p path ("/runs/metrics/hessian_gap" -> "hessian gap"). */
+void sym_h5_long_name(char *out, size_t n, const char *path);
 /** Make @p scale (a 1-D dataset) a dimension scale named @p label and attach it to dim @p dim. */
 int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
                         const char *label);
+
+/**
+ * Create /run (0 .. n_runs - 1), make it the dimension scale "run", and attach
+ * it to the first dimension of every dataset with n_runs rows that is not a
+ * scale itself: netCDF tools (xarray's h5netcdf engine) then name the runs.
+ */
+int sym_h5_run_scale(sym_h5 *f, long long n_runs);
 
 /* ---- declared datasets (schema.h) ---- */
 

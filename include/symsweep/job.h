@@ -49,6 +49,7 @@ typedef struct sym_grid_column {
     char name[128];
     int axis;      /**< the axis it belongs to */
     int numeric;   /**< 1: num holds the values; 0: str does */
+    int integer;   /**< numeric, and every value a whole number >= 0 (stored as int64) */
     double *num;   /**< [axis length], NaN where a mapping lacks the key (owned) */
     char **str;    /**< [axis length] (owned) */
 } sym_grid_column;

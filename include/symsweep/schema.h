@@ -42,7 +42,7 @@ typedef struct sym_schema_dataset {
     char desc[SYM_SCHEMA_TEXT];
     const char *units;           /**< NULL: none */
     sym_schema_source source;
-    sym_schema_dtype dtype;      /**< AXIS only; per-run datasets are F64 */
+    sym_schema_dtype dtype;      /**< F64, or I64 for integer quantities (per run: -1 where none) */
     int rank;                    /**< dimensions after the run dimension (AXIS: of the dataset), 0..3 */
     long long dims[3];
     size_t off, stride;          /**< where its values sit (stride 0 means 1) */
@@ -95,6 +95,9 @@ sym_schema_dataset *sym_schema_pieces(sym_schema *s, const char *path, int rank,
 sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_dtype dtype, int n,
                                     const double *values, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/** Make @p d (NULL-safe) a dataset of integers: counts, dimensions, ranks, flags.  Its values
+ *  are the same doubles; the writer stores them as int64, with -1 (its _FillValue) for NaN. */
+sym_schema_dataset *sym_schema_int(sym_schema_dataset *d);
 /** Attach the axis at @p scale_path, labelled @p label, to dimension @p dim (1-based after runs) of @p d. */
 void sym_schema_scale(sym_schema_dataset *d, int dim, const char *scale_path, const char *label);
 void sym_schema_attr_string(sym_schema *s, const char *path, const char *name, const char *value);

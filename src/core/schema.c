@@ -85,6 +85,13 @@ sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_
     return d;
 }
 
+sym_schema_dataset *sym_schema_int(sym_schema_dataset *d)
+{
+    if (d)
+        d->dtype = SYM_SCHEMA_I64;
+    return d;
+}
+
 void sym_schema_scale(sym_schema_dataset *d, int dim, const char *scale_path, const char *label)
 {
     if (d && dim >= 1 && dim <= 3) {

@@ -327,9 +327,12 @@ cleanup:
     return rc;
 }
 
-static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, const void *v)
+/* attribute @p name of @p obj: a scalar (n == 0) or n values of the native @p type */
+static int attr_write_n(sym_h5 *f, const char *obj, const char *name, hid_t type, int n,
+                        const void *v)
 {
     hid_t o = -1, sp = -1, a = -1;
+    hsize_t dim = (hsize_t)n;
     int rc = 0;
 
     H5CHK(o = H5Oopen(f->file, obj, H5P_DEFAULT));
@@ -337,7 +340,7 @@ static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, 
         /* same fixed-size type: overwrite the value in place (the object
          * header keeps its size); otherwise replace the attribute */
         hid_t old = H5Aopen(o, name, H5P_DEFAULT), ot = old >= 0 ? H5Aget_type(old) : -1;
-        int same = ot >= 0 && H5Tequal(ot, type) > 0 && !H5Tis_variable_str(ot);
+        int same = n == 0 && ot >= 0 && H5Tequal(ot, type) > 0 && !H5Tis_variable_str(ot);
 
         if (ot >= 0)
             H5Tclose(ot);
@@ -350,7 +353,7 @@ static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, 
             H5Aclose(old);
         H5CHK(H5Adelete(o, name));
     }
-    H5CHK(sp = H5Screate(H5S_SCALAR));
+    H5CHK(sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR));
     H5CHK(a = H5Acreate2(o, name, type, sp, H5P_DEFAULT, H5P_DEFAULT));
     H5CHK(H5Awrite(a, type, v));
 cleanup:
@@ -358,6 +361,11 @@ cleanup:
     if (sp >= 0) H5Sclose(sp);
     if (o >= 0) H5Oclose(o);
     return rc;
+}
+
+static int attr_write(sym_h5 *f, const char *obj, const char *name, hid_t type, const void *v)
+{
+    return attr_write_n(f, obj, name, type, 0, v);
 }
 
 hid_t sym_h5i_str_type(void)
@@ -388,19 +396,6 @@ int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char 
     return rc;
 }
 
-int sym_h5_attr_text(sym_h5 *f, const char *obj, const char *name, const char *value)
-{
-    char buf[SYM_H5_TEXT_LEN];
-    hid_t t = text_type();
-    int rc;
-
-    memset(buf, 0, sizeof(buf));
-    snprintf(buf, sizeof(buf), "%s", value);
-    rc = attr_write(f, obj, name, t, buf);
-    H5Tclose(t);
-    return rc;
-}
-
 int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value)
 {
     int64_t v = value;
@@ -411,6 +406,60 @@ int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long valu
 int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value)
 {
     return attr_write(f, obj, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+/*
+ * The CF name of a dataset (netCDF's `long_name`), from its path: what a plot
+ * labels its axis with.  /grid/train.lr -> "train.lr", /runs/metrics/hessian_gap
+ * -> "hessian gap", /runs/weights/W1 -> "final W1", /probes/orbit_loss/landscape
+ * -> "orbit loss: landscape".
+ */
+void sym_h5_long_name(char *out, size_t n, const char *path)
+{
+    static const struct { const char *prefix, *label; } parts[] = {
+        {"/grid/", ""},
+        {"/runs/metrics/", ""},
+        {"/runs/curves/", "training curve: "},
+        {"/runs/weights/", "final "},
+        {"/runs/initial_weights/", "initial "},
+        {"/runs/", ""},
+    };
+    const char *rest = path, *label = "";
+    char probe[128] = "";
+
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        if (strncmp(path, parts[i].prefix, strlen(parts[i].prefix)) == 0) {
+            rest = path + strlen(parts[i].prefix);
+            label = parts[i].label;
+            break;
+        }
+    if (rest == path && strncmp(path, SYM_PATH_PROBES "/", strlen(SYM_PATH_PROBES) + 1) == 0) {
+        const char *name = path + strlen(SYM_PATH_PROBES) + 1, *slash = strchr(name, '/');
+
+        if (slash) {
+            snprintf(probe, sizeof(probe), "%.*s: ", (int)(slash - name), name);
+            rest = slash + 1;
+            label = probe;
+        }
+    }
+    if (rest == path && rest[0] == '/')
+        rest++;
+    if (strcmp(path, SYM_PATH_CURVE_EPOCH) == 0)
+        label = "";
+    snprintf(out, n, "%s%s", label, rest);
+    /* words, not identifiers; a setting keeps the name the job file gives it */
+    if (strncmp(path, "/grid/", 6) != 0)
+        for (char *c = out; *c; c++)
+            if (*c == '_' || *c == '/')
+                *c = ' ';
+}
+
+int sym_h5_fill_attr(sym_h5 *f, const char *path)
+{
+    int64_t m1 = -1;
+
+    /* netCDF/CF's _FillValue: xarray and netCDF tools read -1 as missing */
+    return attr_write(f, path, "_FillValue", H5T_NATIVE_INT64, &m1);
 }
 
 static hid_t mem_type(sym_h5 *f, sym_h5_type t)
@@ -432,6 +481,7 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
     hid_t sp = -1, dcpl = -1, lcpl = -1, d = -1, t = -1;
     int rc = 0;
     size_t row_bytes = 8;
+    char long_name[256];
 
     SYM_ASSERT(rank >= 1 && rank <= 8);
     for (int i = 0; i < rank; i++) {
@@ -474,9 +524,19 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
     H5CHK(d = H5Dcreate2(f->file, path, t, sp, lcpl, dcpl, H5P_DEFAULT));
     H5Dclose(d);
     d = -1;
+    /* netCDF/CF attributes beside our description: long_name, and units for
+     * numbers ("1": dimensionless, CF's unit of counts and ratios) */
+    sym_h5_long_name(long_name, sizeof(long_name), path);
+    SYM_TRY(sym_h5_attr_string(f, path, "long_name", long_name));
     SYM_TRY(sym_h5_attr_string(f, path, "description", description));
-    if (units)
-        SYM_TRY(sym_h5_attr_string(f, path, "units", units));
+    if (units ? units[0] != 0 : type == SYM_H5_DOUBLE || type == SYM_H5_INT64)
+        SYM_TRY(sym_h5_attr_string(f, path, "units", units ? units : "1"));
+    if (type == SYM_H5_STATUS) {
+        int8_t flags[4] = {0, 1, 2, 3};
+
+        SYM_TRY(attr_write_n(f, path, "flag_values", H5T_NATIVE_INT8, 4, flags));
+        SYM_TRY(sym_h5_attr_string(f, path, "flag_meanings", "pending done diverged failed"));
+    }
 cleanup:
     if (d >= 0) H5Dclose(d);
     if (t >= 0) H5Tclose(t);
@@ -527,6 +587,12 @@ cleanup:
     return rc;
 }
 
+int sym_h5_write_int64_rows(sym_h5 *f, const char *path, long long row0, long long nrows,
+                            const int64_t *data)
+{
+    return sym_h5i_block_io_as(f, path, row0, nrows, (void *)data, 1, H5T_NATIVE_INT64);
+}
+
 int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
                         const char *label)
 {
@@ -541,6 +607,53 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
 cleanup:
     if (s >= 0) H5Dclose(s);
     if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+int sym_h5_run_scale(sym_h5 *f, long long n_runs)
+{
+    char **paths = NULL;
+    int64_t *v = NULL;
+    int rc = 0, np = 0;
+    long long n1[1] = {n_runs};
+
+    SYM_TRY(sym_h5_dataset(f, SYM_PATH_RUN, SYM_H5_INT64, 1, n1,
+                           "run number: the dimension scale of the first dimension of every "
+                           "per-run dataset and /grid column",
+                           ""));
+    SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)(n_runs > 0 ? n_runs : 1)));
+    for (long long i = 0; i < n_runs; i++)
+        v[i] = i;
+    SYM_TRY(sym_h5_write_rows(f, SYM_PATH_RUN, 0, n_runs, v));
+    SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
+    for (int p = 0; p < np; p++) {
+        hsize_t dims[8] = {0};
+        hid_t d, sp;
+        int rank = -1;
+        htri_t scale;
+
+        if (strcmp(paths[p], SYM_PATH_RUN) == 0)
+            continue;
+        H5CHK(d = H5Dopen2(f->file, paths[p], H5P_DEFAULT));
+        scale = H5DSis_scale(d);
+        sp = H5Dget_space(d);
+        if (sp >= 0) {
+            rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+            H5Sclose(sp);
+        }
+        H5Dclose(d);
+        if (rank < 0)
+            SYM_FAIL(SYM_EIO, "%s: %s: cannot read its shape", f->path, paths[p]);
+        /* the axes (epoch, t, s, ...) are scales themselves; every other
+         * dataset of a sweep file has runs first */
+        if (scale <= 0 && rank >= 1 && dims[0] == (hsize_t)n_runs)
+            SYM_TRY(sym_h5_attach_scale(f, paths[p], 0, SYM_PATH_RUN, "run"));
+    }
+cleanup:
+    for (int p = 0; p < np; p++)
+        free(paths[p]);
+    free(paths);
+    free(v);
     return rc;
 }
 

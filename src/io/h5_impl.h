@@ -47,5 +47,9 @@ int sym_h5i_check_links(sym_h5 *f);
 hid_t sym_h5i_str_type(void);
 /** Read (or with @p write, write) rows [row0, row0 + n) of a dataset, all trailing dimensions. */
 int sym_h5i_block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write);
+/* the same in memory type @p mem (converted to the dataset's type), or the
+ * dataset's own native type when mem < 0 */
+int sym_h5i_block_io_as(sym_h5 *f, const char *path, long long row0, long long n, void *buf,
+                        int write, hid_t mem);
 
 #endif

@@ -350,6 +350,12 @@ cleanup:
 
 int sym_h5i_block_io(sym_h5 *f, const char *path, long long row0, long long n, void *buf, int write)
 {
+    return sym_h5i_block_io_as(f, path, row0, n, buf, write, -1);
+}
+
+int sym_h5i_block_io_as(sym_h5 *f, const char *path, long long row0, long long n, void *buf,
+                        int write, hid_t mem)
+{
     hid_t d = -1, fs = -1, ms = -1, ft = -1, nt = -1;
     hsize_t dims[8], start[8] = {0}, count[8];
     int rc = 0, rank;
@@ -368,7 +374,7 @@ int sym_h5i_block_io(sym_h5 *f, const char *path, long long row0, long long n, v
     H5CHK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
     H5CHK(ms = H5Screate_simple(rank, count, NULL));
     H5CHK(ft = H5Dget_type(d));
-    H5CHK(nt = H5Tget_native_type(ft, H5T_DIR_DEFAULT));
+    H5CHK(nt = mem >= 0 ? H5Tcopy(mem) : H5Tget_native_type(ft, H5T_DIR_DEFAULT));
     if (write)
         H5CHK(H5Dwrite(d, nt, ms, fs, H5P_DEFAULT, buf));
     else

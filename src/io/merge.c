@@ -193,7 +193,7 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         if (counts[0] == 0)
             strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
         SYM_TRY(sym_h5_attr_string(out, "/", "shard", ""));
-        SYM_TRY(sym_h5_attr_text(out, "/", "finished", now));
+        SYM_TRY(sym_h5_attr_string(out, "/", "finished", now));
         SYM_TRY(sym_h5_attr_int(out, "/", "merged_shards", n_shards));
     }
     SYM_TRY(sym_h5_sync(out));

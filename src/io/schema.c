@@ -49,6 +49,9 @@ int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
             SYM_TRY(sym_h5_dataset(f, d->path, d->dtype == SYM_SCHEMA_I64 ? SYM_H5_INT64 : SYM_H5_DOUBLE,
                                    1, d->dims, d->desc, d->units));
             SYM_TRY(write_axis(f, d));
+        } else if (d->dtype == SYM_SCHEMA_I64) {
+            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_INT64, 1 + d->rank, dims, d->desc, d->units));
+            SYM_TRY(sym_h5_fill_attr(f, d->path));
         } else {
             SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_DOUBLE, 1 + d->rank, dims, d->desc, d->units));
         }
@@ -114,7 +117,18 @@ int sym_h5_schema_rows(sym_h5 *f, const sym_schema *s, long long row0, int m,
                                 : NAN;
             }
         }
-        SYM_TRY(sym_h5_write_rows(f, d->path, row0, m, buf));
+        if (d->dtype == SYM_SCHEMA_I64) {
+            /* integers, in place (a probe's values are doubles: exact below
+             * 2^53); not a number (no value) becomes the fill value -1 */
+            for (size_t x = 0; x < (size_t)m * w; x++) {
+                int64_t v = isfinite(buf[x]) ? (int64_t)llround(buf[x]) : -1;
+
+                memcpy(&buf[x], &v, sizeof(v));
+            }
+            SYM_TRY(sym_h5_write_int64_rows(f, d->path, row0, m, (const int64_t *)(void *)buf));
+        } else {
+            SYM_TRY(sym_h5_write_rows(f, d->path, row0, m, buf));
+        }
     }
 cleanup:
     free(buf);

@@ -554,9 +554,9 @@ static int canon_schema(const void *opts, int team_size, sym_schema *s)
                        "largest change of the outputs on the run's data from the trained to the "
                        "canonical parameters, over the largest output (rounding: the form keeps "
                        "the function) (canonical probe)");
-    sym_schema_measure(s, "/runs/metrics/canonical_degenerate", 0, NULL, CANON_DEGENERATE, 1,
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/canonical_degenerate", 0, NULL, CANON_DEGENERATE, 1,
                        "blocks of linear hidden layers whose product has rank below their width "
-                       "(their balanced form is not determined by the orbit) (canonical probe)");
+                       "(their balanced form is not determined by the orbit) (canonical probe)"));
     for (int k = 0; k < o->n_tensors; k++) {
         const sym_tensor *t = &o->t[k];
         long long d2[2] = {t->rows, t->cols};

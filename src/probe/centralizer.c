@@ -232,9 +232,9 @@ static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
                        "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
                        "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]");
     sym_schema_measure(s, "/probes/centralizer/commutation_max", 1, nf, 1, 2, "max of the same [run x family]");
-    sym_schema_measure(s, "/runs/metrics/centralizer_dimension", 0, NULL, o->dim_at, 1,
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/centralizer_dimension", 0, NULL, o->dim_at, 1,
                        "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
-                       "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)");
+                       "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)"));
     sym_schema_measure(s, "/probes/centralizer/gap", 0, NULL, o->dim_at + 1, 1,
                        "smallest non-null singular value over the largest null one (inf: nothing null)");
     if (o->basis)

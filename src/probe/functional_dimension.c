@@ -121,29 +121,29 @@ static int fd_schema(const void *opts, int team_size, sym_schema *s)
     long long k[1] = {o->k};
 
     (void)team_size;
-    sym_schema_measure(s, "/runs/metrics/functional_dimension", 0, NULL, 0, 1,
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_dimension", 0, NULL, 0, 1,
                        "rank of the Jacobian of the network's outputs on the data with respect to "
                        "its parameters: the dimension of the functions near the trained point, as "
-                       "the data see them (functional_dimension probe)");
-    sym_schema_measure(s, "/runs/metrics/functional_null_dimension", 0, NULL, 1, 1,
+                       "the data see them (functional_dimension probe)"));
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_null_dimension", 0, NULL, 1, 1,
                        "parameters minus functional_dimension: directions that do not change the "
-                       "outputs on the data (functional_dimension probe)");
-    sym_schema_measure(s, "/runs/metrics/functional_orbit_dimension", 0, NULL, 2, 1,
+                       "outputs on the data (functional_dimension probe)"));
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_orbit_dimension", 0, NULL, 2, 1,
                        "dimension of the orbit of the architecture's continuous symmetry (its "
                        "activations', with the translations of linear hidden layers between "
-                       "biased layers; no penalty) through the trained point; NaN for tied models "
-                       "(functional_dimension probe)");
-    sym_schema_measure(s, "/runs/metrics/functional_excess_null", 0, NULL, 3, 1,
+                       "biased layers; no penalty) through the trained point; -1 for tied models "
+                       "(functional_dimension probe)"));
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_excess_null", 0, NULL, 3, 1,
                        "functional_null_dimension minus functional_orbit_dimension: the part of "
                        "the null space the data add (dead or saturated units, too few samples); "
-                       "0 at a generic point on rich data (functional_dimension probe)");
+                       "0 at a generic point on rich data (functional_dimension probe)"));
     sym_schema_measure(s, "/probes/functional_dimension/gap", 0, NULL, 4, 1,
                        "smallest counted over largest uncounted singular value of the Jacobian "
                        "(inf: full rank)");
-    sym_schema_measure(s, "/probes/functional_dimension/n_params", 0, NULL, 5, 1,
-                       "parameters P of the run");
-    sym_schema_measure(s, "/probes/functional_dimension/n_outputs", 0, NULL, 6, 1,
-                       "rows of the Jacobian: samples used x output width");
+    sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_params", 0, NULL, 5, 1,
+                       "parameters P of the run"));
+    sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_outputs", 0, NULL, 6, 1,
+                       "rows of the Jacobian: samples used x output width"));
     if (o->method != FD_AUTO) /* only then: files of jobs that leave it alone do not change */
         sym_schema_attr_string(s, "/probes/functional_dimension/singular_values", "method",
                                fd_methods[o->method]);

@@ -638,7 +638,7 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
         {"hessian_orbit_dim", "rank of the orbit-tangent map of the objective's symmetry "
                               "algebra at the trained point (computed independently of the "
                               "Hessian; equals hessian_zero_count at a minimum whose only flat "
-                              "directions are the orbit's); NaN for tied models"},
+                              "directions are the orbit's); -1 for tied models"},
         {"hessian_orbit_gap", "smallest counted over largest uncounted singular value of the "
                               "orbit-tangent map (inf: full rank)"},
         {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
@@ -667,7 +667,12 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
         char path[SYM_SCHEMA_PATH];
 
         snprintf(path, sizeof(path), "/runs/metrics/%s", hs[q][0]);
-        sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q][1]);
+        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q][1]);
+
+        /* counts, dimensions, the team size and the kink flag are integers */
+        if (strstr(hs[q][0], "count") || strstr(hs[q][0], "dim") || strstr(hs[q][0], "n_params") ||
+            strstr(hs[q][0], "team_size") || strstr(hs[q][0], "at_kink"))
+            sym_schema_int(d);
     }
     if (o->h.eigenvectors)
         sym_schema_measure(s, "/probes/hessian/eigenvectors", 2, PP, o->vec, 1,
@@ -684,9 +689,9 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
                            "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
                            "random unit direction of the objective's symmetry algebra (NaN: "
                            "no continuous symmetry) [run, t]");
-        sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G, o->gauge + (size_t)G[0], 1,
+        sym_schema_int(sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G, o->gauge + (size_t)G[0], 1,
                            "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
-                           "orbit (Sylvester's law of inertia)");
+                           "orbit (Sylvester's law of inertia)"));
         sym_schema_scale(sym_schema_measure(s, "/probes/hessian/gauge_top_eigenvalue", 1, G,
                                             o->gauge + 2 * (size_t)G[0], 1,
                                             "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "

@@ -404,8 +404,11 @@ static int lz_schema(const void *opts, int team_size, sym_schema *s)
                        "largest eigenvalue of the Hessian (Lanczos)");
     /* the ranks whose data slices made each product (the sweep's team size) */
     sym_schema_attr_int(s, "/probes/hessian_lanczos/top", "team_size", team_size);
-    for (int q = 0; q < LZ_SCALARS; q++)
-        sym_schema_measure(s, sc[q][0], 0, NULL, 6 * (size_t)o->k + q, 1, "%s", sc[q][1]);
+    for (int q = 0; q < LZ_SCALARS; q++) {
+        d = sym_schema_measure(s, sc[q][0], 0, NULL, 6 * (size_t)o->k + q, 1, "%s", sc[q][1]);
+        if (q < 3) /* n_params, steps, quotient_steps: counts */
+            sym_schema_int(d);
+    }
     if (o->slq_samples < 1)
         return 0;
     if (!o->sample)

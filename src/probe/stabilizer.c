@@ -50,16 +50,16 @@ static int stab_schema(const void *opts, int team_size, sym_schema *s)
 {
     (void)opts;
     (void)team_size;
-    sym_schema_measure(s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL, 0, 1,
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL, 0, 1,
                        "dimension of the objective's continuous symmetry algebra at the hidden "
                        "layers (linear: sum n_h^2, plus n_h translations between biased layers; "
-                       "relu: sum n_h; cut by the penalty; tied: so(d) or 0) (stabilizer probe)");
-    sym_schema_measure(s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL, 1, 1,
+                       "relu: sum n_h; cut by the penalty; tied: so(d) or 0) (stabilizer probe)"));
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL, 1, 1,
                        "dimension of the orbit through the trained point: the rank of A -> A . theta "
-                       "(stabilizer probe)");
-    sym_schema_measure(s, "/runs/metrics/stabilizer_dimension", 0, NULL, 2, 1,
+                       "(stabilizer probe)"));
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_dimension", 0, NULL, 2, 1,
                        "dimension of the stabilizer of the trained point: algebra dimension minus "
-                       "orbit dimension (stabilizer probe)");
+                       "orbit dimension (stabilizer probe)"));
     sym_schema_measure(s, "/probes/stabilizer/gap", 0, NULL, 3, 1,
                        "smallest counted over largest uncounted singular value of the tangent map "
                        "(inf: full rank; a large gap makes the dimensions trustworthy)");

@@ -279,10 +279,10 @@ static int discovery_schema(const void *opts, int team_size, sym_schema *s)
     const char *sv = "/probes/symmetry_discovery/singular_values";
     long long U[1] = {o->u}, UU[2] = {o->u, o->u};
 
-    sym_schema_measure(s, "/runs/metrics/discovery_dimension", 0, NULL, 0, 1,
+    sym_schema_int(sym_schema_measure(s, "/runs/metrics/discovery_dimension", 0, NULL, 0, 1,
                        "dimension of the Lie algebra of linear parameter maps H (family "
                        "attribute of /probes/symmetry_discovery/singular_values) with "
-                       "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions");
+                       "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions"));
     sym_schema_measure(s, "/runs/metrics/discovery_gap", 0, NULL, 1, 1,
                        "smallest non-null over largest null singular value of the stacked "
                        "conditions (inf: nothing null, NaN: everything null)");

@@ -219,7 +219,10 @@ static int tp_schema(const void *opts, int team_size, sym_schema *s)
     (void)team_size;
     for (int k = 0; k < TP_N; k++) {
         snprintf(path, sizeof(path), "/runs/metrics/%s", m[k][0]);
-        sym_schema_measure(s, path, 0, NULL, (size_t)k, 1, "%s", m[k][1]);
+        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, (size_t)k, 1, "%s", m[k][1]);
+
+        if (k == 0) /* teleport_count */
+            sym_schema_int(d);
     }
     sym_schema_attr_int(s, "/runs/metrics/teleport_count", "every", o->every);
     sym_schema_attr_int(s, "/runs/metrics/teleport_count", "steps", o->steps);

@@ -441,6 +441,19 @@ cleanup:
     return rc;
 }
 
+/* a plain scalar written as a whole number >= 0 (YAML's int, no sign, below 2^53) */
+static int yaml_whole(const node *x)
+{
+    const char *s = sym_yaml_scalar(x);
+
+    if (!s || !sym_yaml_is_plain(x) || !*s || strlen(s) > 15)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
 /* the /grid columns: one per swept setting, plus one per scalar key of mapping values */
 int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes)
 {
@@ -454,7 +467,7 @@ int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes)
         for (int i = 0; i < axes[a].n_cols; i++) {
             const axis_col *col = &axes[a].cols[i];
             node *vals = sym_yaml_node(c, col->values_id);
-            int len = axes[a].len, numeric = 1, all_maps = 1;
+            int len = axes[a].len, numeric = 1, integer = 1, all_maps = 1;
             sym_grid_column *g;
 
             if (i)
@@ -470,9 +483,11 @@ int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes)
                 SYM_TRY(sym_strdup(&g->str[v], buf));
                 if (sym_yaml_parse_double(x, &g->num[v]) < 0)
                     numeric = 0;
+                integer &= yaml_whole(x);
                 all_maps &= x->type == YAML_MAPPING_NODE;
             }
             g->numeric = numeric;
+            g->integer = numeric && integer;
             if (!all_maps)
                 continue;
             /* scalar keys of the mapping values, in order of first appearance */
@@ -493,7 +508,7 @@ int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes)
                         continue;
                     SYM_TRY(add_grid_column(job, sub, a, len));
                     g = &job->columns[job->n_columns - 1];
-                    g->numeric = 1;
+                    g->numeric = g->integer = 1;
                     for (int w = 0; w < len; w++) {
                         node *y = sym_yaml_node(c, vals->data.sequence.items.start[w]);
                         node *val = sym_yaml_lookup(c, y, k);
@@ -506,7 +521,9 @@ int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes)
                             g->num[w] = NAN;
                         else if (sym_yaml_parse_double(val, &g->num[w]) < 0)
                             g->numeric = 0;
+                        g->integer &= val && yaml_whole(val);
                     }
+                    g->integer &= g->numeric;
                 }
             }
         }

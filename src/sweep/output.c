@@ -189,7 +189,7 @@ static int grid(sym_output *o)
     SYM_TRY(sym_alloc(&dv, sizeof(double) * (size_t)n));
     SYM_TRY(sym_alloc(&sv, sizeof(char *) * (size_t)n));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_GRID_SEED, SYM_H5_INT64, 1, n1,
-                           "seed of each run: its data, initialization and minibatch streams", NULL));
+                           "seed of each run: its data, initialization and minibatch streams", ""));
     for (int i = 0; i < n; i++) {
         int64_t cfg;
 
@@ -199,7 +199,7 @@ static int grid(sym_output *o)
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_GRID_CONFIG, SYM_H5_INT64, 1, n1,
                            "configuration (grid point without the seed) of each run: run i is "
                            "configuration i / n_seeds with seed i % n_seeds",
-                           NULL));
+                           ""));
     for (int i = 0; i < n; i++)
         iv[i] = i / job->n_seeds;
     SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_GRID_CONFIG, 0, n, iv));
@@ -210,16 +210,21 @@ static int grid(sym_output *o)
         snprintf(path, sizeof(path), SYM_PATH_GRID "/%s", g->name);
         snprintf(desc, sizeof(desc), "swept setting %s of each run (axis %d, %s)%s", g->name,
                  g->axis, job->axis_name[g->axis],
-                 g->numeric ? "; NaN where the value has no such key" : "");
-        SYM_TRY(sym_h5_dataset(o->h5, path, g->numeric ? SYM_H5_DOUBLE : SYM_H5_STRING, 1, n1,
-                               desc, NULL));
+                 g->numeric && !g->integer ? "; NaN where the value has no such key" : "");
+        SYM_TRY(sym_h5_dataset(o->h5, path,
+                               g->integer ? SYM_H5_INT64 : g->numeric ? SYM_H5_DOUBLE : SYM_H5_STRING,
+                               1, n1, desc, NULL));
         for (int i = 0; i < n; i++) {
             int v = sym_job_axis_index(job, i, g->axis);
 
             dv[i] = g->num[v];
+            iv[i] = (int64_t)g->num[v];
             sv[i] = g->str[v];
         }
-        SYM_TRY(sym_h5_write_rows(o->h5, path, 0, n, g->numeric ? (const void *)dv : (const void *)sv));
+        SYM_TRY(sym_h5_write_rows(o->h5, path, 0, n,
+                                  g->integer   ? (const void *)iv
+                                  : g->numeric ? (const void *)dv
+                                               : (const void *)sv));
     }
 cleanup:
     free(iv);
@@ -258,7 +263,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
         SYM_TRY(sym_h5_attr_string(o->h5, "/", "overrides", job->overrides));
     iso_now(buf, sizeof(buf));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "created", buf));
-    SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
+    SYM_TRY(sym_h5_attr_string(o->h5, "/", "finished", ""));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "mpi_size", info->mpi_size));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "hosts", info->hosts ? info->hosts : ""));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "blas", sym_blas_description()));
@@ -282,13 +287,15 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                            "pending | done | diverged (objective became NaN/Inf; last finite state kept) | failed (see /runs/error)",
                            NULL));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_RANK, SYM_H5_INT64, 1, n1,
-                           "MPI rank that computed the run (-1: not computed)", NULL));
+                           "MPI rank that computed the run (-1: not computed)", ""));
+    SYM_TRY(sym_h5_fill_attr(o->h5, SYM_PATH_RANK));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_WALL_TIME, SYM_H5_DOUBLE, 1, n1,
                            "wall-clock time of the run on its rank", "s"));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_ERROR, SYM_H5_TEXT, 1, n1,
                            "error message of a failed run (at most 511 bytes), empty otherwise", NULL));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_EPOCHS_DONE, SYM_H5_INT64, 1, n1,
                            "epochs completed (less than train.epochs when diverged)", NULL));
+    SYM_TRY(sym_h5_fill_attr(o->h5, SYM_PATH_EPOCHS_DONE));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_LOSS, SYM_H5_DOUBLE, 1, n1,
                            "objective (mean squared error + penalty) on the full data at the final parameters",
                            NULL));
@@ -316,6 +323,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_write_rows(o->h5, SYM_PATH_CURVE_EPOCH, 0, o->n_points, tmp));
     SYM_TRY(sym_h5_attach_scale(o->h5, SYM_PATH_CURVE_LOSS, 1, SYM_PATH_CURVE_EPOCH, "epoch"));
     SYM_TRY(sym_h5_schema_scales(o->h5, &o->schema));
+    SYM_TRY(sym_h5_run_scale(o->h5, n_runs));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
     SYM_TRY(sym_h5_commit(o->h5)); /* only now is an old file at this path replaced */
@@ -666,7 +674,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
         if (st[i] == SYM_RUN_PENDING || st[i] == SYM_RUN_FAILED)
             list[cnt++] = i;
     /* not finished any more until this resumption completes */
-    SYM_TRY(sym_h5_attr_text(o->h5, "/", "finished", ""));
+    SYM_TRY(sym_h5_attr_string(o->h5, "/", "finished", ""));
     SYM_TRY(sym_h5_sync(o->h5));
     *out = o;
     o = NULL;
@@ -698,7 +706,7 @@ int sym_output_close(sym_output *o, int complete)
     rc = sym_output_checkpoint(o);
     if (!rc && complete) {
         iso_now(buf, sizeof(buf));
-        rc = sym_h5_attr_text(o->h5, "/", "finished", buf);
+        rc = sym_h5_attr_string(o->h5, "/", "finished", buf);
     }
     rc2 = sym_h5_close(o->h5);
     for (int j = 0; j < o->n_buf; j++)

@@ -2,6 +2,9 @@
 """Output checksums: every job in jobs/ and every test job, run on 3 ranks,
 must give the files whose digests are recorded in output_checksums.txt.
 
+Every file is also checked against the file conventions (conventions(), below): netCDF/CF
+attributes, integer types, one string type for the root attributes, the run dimension scale.
+
 The digest covers every dataset (name, type, shape, bytes; strings by value)
 and every attribute, except what differs by design between two runs of the
 same job: wall times, ranks, host names, times, the symsweep version (git
@@ -66,11 +69,65 @@ def digest(path):
     return h.hexdigest(), blas.decode() if isinstance(blas, bytes) else str(blas)
 
 
+# integer quantities: stored as int64, -1 (their _FillValue) where a run has no value
+INTEGER = {"runs/rank", "runs/epochs_done", "grid/seed", "grid/config", "run",
+           "runs/metrics/canonical_degenerate", "runs/metrics/centralizer_dimension",
+           "runs/metrics/discovery_dimension", "runs/metrics/functional_dimension",
+           "runs/metrics/functional_null_dimension", "runs/metrics/functional_orbit_dimension",
+           "runs/metrics/functional_excess_null", "runs/metrics/hessian_zero_count",
+           "runs/metrics/hessian_orbit_dim", "runs/metrics/hessian_n_params",
+           "runs/metrics/hessian_team_size", "runs/metrics/hessian_hvp_at_kink",
+           "runs/metrics/stabilizer_algebra_dimension", "runs/metrics/stabilizer_orbit_dimension",
+           "runs/metrics/stabilizer_dimension", "runs/metrics/teleport_count",
+           "probes/functional_dimension/n_params", "probes/functional_dimension/n_outputs",
+           "probes/hessian/gauge_zero_count", "probes/hessian_lanczos/n_params",
+           "probes/hessian_lanczos/steps", "probes/hessian_lanczos/quotient_steps",
+           "runs/curves/epoch", "grid/data.samples", "grid/data.rank", "grid/train.epochs"}
+
+
+def conventions(path):
+    """What the file conventions promise any HDF5 or netCDF tool, as a list of failures."""
+    bad = []
+    with h5py.File(path, "r") as f:
+        n = f["runs/status"].shape[0]
+        for k in f.attrs:
+            t = f.attrs.get_id(k).get_type()
+            if isinstance(t, h5py.h5t.TypeStringID) and not t.is_variable_str():
+                bad.append("root attribute %s: a fixed-length string (one string type: "
+                           "variable-length UTF-8)" % k)
+        items = []
+        f.visititems(lambda name, o: items.append((name, o)) if isinstance(o, h5py.Dataset) else None)
+        for name, d in items:
+            a = d.attrs
+            scale = a.get("CLASS", b"") == b"DIMENSION_SCALE"
+            for need in ("long_name", "description"):
+                if need not in a:
+                    bad.append("%s: no %s" % (name, need))
+            numeric = d.dtype.kind in "fi" and h5py.check_enum_dtype(d.dtype) is None
+            if numeric and "units" not in a and name not in ("grid/seed", "grid/config", "runs/rank", "run"):
+                bad.append("%s: a number without units" % name)
+            if name in INTEGER and d.dtype != np.int64:
+                bad.append("%s: an integer quantity stored as %s" % (name, d.dtype))
+            if not scale and (name.startswith("runs/") or name.startswith("probes/")) and d.dtype == np.int64:
+                if a.get("_FillValue", None) != -1:
+                    bad.append("%s: int64 without _FillValue -1" % name)
+            if not scale:
+                if d.shape[0] != n:
+                    bad.append("%s: not a scale and not per run (first dimension %d)" % (name, d.shape[0]))
+                elif [s.name for s in d.dims[0].values()] != ["/run"]:
+                    bad.append("%s: the run scale is not attached to its first dimension" % name)
+        st = f["runs/status"].attrs
+        if list(np.asarray(st.get("flag_values", []))) != [0, 1, 2, 3] or \
+                st.get("flag_meanings") != "pending done diverged failed":
+            bad.append("runs/status: CF flag_values/flag_meanings")
+    return bad
+
+
 def main():
     jobs = sorted(os.path.join("jobs", j) for j in os.listdir(os.path.join(SRC, "jobs"))
                   if j.endswith(".yaml")) + TEST_JOBS
     env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
-    got, blas = {}, None
+    got, blas, fails = {}, None, 0
     with tempfile.TemporaryDirectory() as tmp:
         for j in jobs:
             out = os.path.join(tmp, os.path.basename(j) + ".h5")
@@ -80,6 +137,11 @@ def main():
                 print("FAIL: %s: exit %d\n%s" % (j, r.returncode, r.stderr[-2000:]))
                 return 1
             got[j], blas = digest(out)
+            for b in conventions(out):
+                print("FAIL: %s: %s" % (j, b))
+                fails += 1
+    if fails:
+        return 1
     if RECORD:
         with open(TABLE, "w") as fh:
             fh.write("# output digests (tests/sweep/output_checksums.py), 3 ranks\n")
