@@ -154,16 +154,26 @@ def n_runs(f):
     return f["runs/status"].shape[0]
 
 
+def values(d, sel=()):
+    """d[sel] as numbers, CF-decoded: an integer dataset with a `_FillValue` (-1: the run has
+    no value) comes back as float64 with NaN there, as xarray decodes it."""
+    v = d[sel]
+    if np.asarray(v).dtype.kind in "iu" and "_FillValue" in d.attrs:
+        fill = np.asarray(d.attrs["_FillValue"]).ravel()[0]
+        v = np.where(v == fill, np.nan, np.asarray(v, dtype=np.float64))
+    return v
+
+
 def read_column(d):
     """A one-dimensional per-run dataset, read CHUNK_ROWS rows at a time;
-    strings are decoded."""
+    strings are decoded, integers with a fill value CF-decoded (values())."""
     n = d.shape[0]
     out = None
     for r0 in range(0, n, CHUNK_ROWS):
         if h5py.check_string_dtype(d.dtype) is not None:
             block = np.asarray(d.asstr()[r0:min(n, r0 + CHUNK_ROWS)], dtype=object)
         else:
-            block = d[r0:min(n, r0 + CHUNK_ROWS)]
+            block = values(d, np.s_[r0:min(n, r0 + CHUNK_ROWS)])
         if out is None:
             out = np.empty(n, dtype=block.dtype)
         out[r0:r0 + len(block)] = block

@@ -10,8 +10,8 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import groups, stats
-from .data import attr_list
+from . import groups, stats, style
+from .data import attr_list, values
 
 MAX_LINES = 12      # groups drawn per panel; more are listed as left out
 TINY = 1e-18        # floor for log-scale errors (exact zeros)
@@ -49,7 +49,7 @@ class Context:
         out = []
         for ext in self.formats:
             p = os.path.join(self.out_dir, "%s.%s" % (name, ext))
-            fig.savefig(p, dpi=110, bbox_inches="tight")
+            fig.savefig(p, dpi=style.DPI, bbox_inches="tight", pad_inches=0.02)
             out.append(p)
         plt.close(fig)
         return out
@@ -64,7 +64,53 @@ def _families(d):
 
 def _family_ticks(ax, fams):
     ax.set_xticks(range(len(fams)))
-    ax.set_xticklabels([s.replace("_", "\n") for s in fams], fontsize=7)
+    ax.set_xticklabels([s.replace("_", " ") for s in fams], rotation=90)
+
+
+def figure(rows=1, height=2.0, **kw):
+    """A figure one column wide (style.COLUMN): `rows` panels of `height` inches stacked (a
+    legend_below makes the figure taller by the legend's height)."""
+    return style.subplots(rows, 1, height=height * rows, **kw)
+
+
+def legend_below(ax, ncol=1, title=None):
+    """The axes' legend under it and its tick labels and x label, outside the data
+    (constrained layout makes room)."""
+    from matplotlib.transforms import offset_copy
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    fig = ax.figure
+    fig.canvas.draw()  # the labels' extents, in points: they do not change with the layout
+    r = fig.canvas.get_renderer()
+    below = (ax.get_window_extent(r).y0 - ax.get_tightbbox(r).y0) * 72.0 / fig.dpi + 3
+    leg = ax.legend(handles, [wrap(t) for t in labels], loc="upper center", ncol=ncol, title=title,
+                    bbox_to_anchor=(0.5, 0),
+                    bbox_transform=offset_copy(ax.transAxes, fig=fig, y=-below, units="points"))
+    # the figure grows by the legend, so that the panels keep their height
+    grow = leg.get_window_extent(r).height / fig.dpi + below / 72.0
+    fig.set_figheight(fig.get_figheight() + grow)
+
+
+def wrap(text, width=40):
+    """A label broken into lines of at most `width` characters, at ", " or spaces."""
+    import textwrap
+    out = []
+    for line in str(text).split("\n"):
+        out += textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
+    return "\n".join(out)
+
+
+def group_axis(ax, ctx, gs, axis="y"):
+    """Groups as categories along `axis` ("y": labels of at most 22 characters a line)."""
+    labels = [wrap(ctx.labels[g], 22) for g in gs]
+    if axis == "y":
+        ax.set_yticks(range(len(gs)))
+        ax.set_yticklabels(labels)
+        ax.invert_yaxis()  # the first group on top
+    else:
+        ax.set_xticks(range(len(gs)))
+        ax.set_xticklabels(labels, rotation=90)
 
 
 def _lp_values(f):
@@ -107,29 +153,29 @@ def _log_band(ax, x, mlog, hlog, label):
 
 
 def _integer_bars(ctx, what, title, name):
-    """Per group, integer-valued metrics side by side: the mean over done runs, with the range
-    over runs as error bars (a dimension is an integer: any spread is a finding).
-    what: [(metric, label)]."""
+    """Per group, integer-valued metrics side by side as horizontal bars: the mean over done
+    runs, with the range over runs as error bars (a dimension is an integer: any spread is a
+    finding).  what: [(metric, label)]."""
     gs = ctx.groups()
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(gs) + 2), 4.2))
+    lines = sum(wrap(ctx.labels[g], 22).count("\n") + 1 for g in gs)
+    fig, ax = figure(height=0.9 + 0.15 * max(lines, 2 * len(gs)) * len(what) ** 0.5)
     width = 0.8 / len(what)
     for k, (metric, label) in enumerate(what):
-        v = ctx.f["runs/metrics/" + metric][()]
-        xs, mid, lo, hi = [], [], [], []
+        v = values(ctx.f["runs/metrics/" + metric])
+        ys, mid, lo, hi = [], [], [], []
         for j, g in enumerate(gs):
             sel = ctx.done & (ctx.codes == g) & np.isfinite(v)
             if not sel.any():
                 continue
-            xs.append(j + (k - (len(what) - 1) / 2) * width)
+            ys.append(j + (k - (len(what) - 1) / 2) * width)
             mid.append(v[sel].mean())
             lo.append(v[sel].mean() - v[sel].min())
             hi.append(v[sel].max() - v[sel].mean())
-        ax.bar(xs, mid, width, yerr=[lo, hi], capsize=3, label=label)
-    ax.set_xticks(range(len(gs)))
-    ax.set_xticklabels([ctx.labels[g] for g in gs], rotation=20, ha="right", fontsize=7)
-    ax.set_ylabel("dimension (mean; bars: min to max over runs)")
+        ax.barh(ys, mid, width, xerr=[lo, hi], capsize=2, label=label)
+    group_axis(ax, ctx, gs)
+    ax.set_xlabel("dimension (mean; bars: min to max over runs)")
     ax.set_title(title)
-    ax.legend(fontsize=7)
+    legend_below(ax)
     return ctx.save(fig, name)
 
 

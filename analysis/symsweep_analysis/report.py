@@ -6,7 +6,8 @@ usage: symsweep-report OUT.h5 [--out DIR] [options]
 Writes into DIR (default: report-<job name>):
   report.md               everything below, with the figures inline
   report.html             the same as one self-contained page (figures embedded)
-  figures/*.png           one per article figure the file has data for
+  figures/*.png           one per article figure the file has data for: one column
+                          (3.4 in) wide, text >= 8 pt, 300 dpi (--pdf, --svg: vector too)
   stats/<probe>.md, .csv  per probe and group: n, mean, std, median, 95% CI
   claims.md, claims.csv   the article's between-group claims, tested
 Runs that are pending, diverged or failed are left out and counted.
@@ -18,7 +19,7 @@ import sys
 try:
     import matplotlib
     from . import claims as claims_mod
-    from . import data, figures, groups, probes, stats
+    from . import data, figures, groups, probes, stats, style
     from .probes import canonical
 except ImportError as e:  # pragma: no cover
     sys.exit("report: needs python3-h5py, python3-numpy, python3-scipy, python3-pandas and "
@@ -41,7 +42,8 @@ def parse_args(argv):
                     "run of each group")
     ap.add_argument("--compare", action="append", metavar="METRIC:COL=A,B", default=[],
                     help="also test METRIC between runs with COL = A and COL = B")
-    ap.add_argument("--pdf", action="store_true", help="write every figure as PDF too")
+    ap.add_argument("--pdf", action="store_true", help="write every figure as vector PDF too")
+    ap.add_argument("--svg", action="store_true", help="write every figure as SVG too (text as text)")
     ap.add_argument("--no-figures", action="store_true", help="tables only")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     a = ap.parse_args(argv)
@@ -163,12 +165,13 @@ def write_report(f, df, by, out, a, user):
     # figures
     if not a.no_figures:
         ctx = figures.Context(f, df, by, os.path.join(out, "figures"),
-                              ("png", "pdf") if a.pdf else ("png",), a.run)
+                              ("png",) + ("pdf",) * a.pdf + ("svg",) * a.svg, a.run)
         md += ["## Figures", ""]
         wrote = []
         for fig in figures.all_figures():
             try:
-                r = fig(ctx)
+                with style.context():  # one column wide, text >= 8 pt, PNG at 300 dpi
+                    r = fig(ctx)
             except Exception as e:  # one figure's trouble must not lose the others
                 r = "failed: %s" % data.one_line(e)
                 print("report: figure %s %s" % (fig.__name__, r), file=sys.stderr)

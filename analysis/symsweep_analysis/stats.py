@@ -3,6 +3,8 @@ and between-group / paired comparisons with effect sizes and p-values."""
 import numpy as np
 from scipy import stats as sps
 
+from .data import values
+
 SUMMARY_COLUMNS = ["n", "mean", "std", "median", "ci_low", "ci_high"]
 
 
@@ -216,7 +218,7 @@ def group_moments(f, path, codes, n_groups, keep, transform=None, chunk_rows=Non
         sel = keep[r0:r1]
         if not sel.any():
             continue
-        block = d[r0:r1][sel].astype(float)
+        block = values(d, np.s_[r0:r1])[sel].astype(float)
         acc.add(codes[r0:r1][sel], block if transform is None else transform(block))
     if acc.n is None:  # no kept run: NaN of the right shape
         acc.add(np.zeros(0, np.int64), np.zeros((0,) + d.shape[1:]) if transform is None

@@ -183,6 +183,58 @@ class Figures(unittest.TestCase):
         self.assertEqual(have, ["ex3_scatter.png", "training_curves.png", "weights.png"])
 
 
+class FigureStyle(unittest.TestCase):
+    """Every figure the report draws, checked as drawn (symsweep_analysis.style.check): one
+    column (3.4 in) wide, no text below 8 pt, no text running over other text, no layout
+    matplotlib gave up on, data drawn; PNG at 300 dpi, vector PDF and SVG on request."""
+
+    def test_every_figure_fits_a_single_column(self):
+        from unittest import mock
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis import figures, report as rep, style
+        files = [FILES[k] for k in ("ex1-small", "ex3-small", "ex4-small", "ex5-small", "diverge", "partial")]
+        for job in ("frontier", "hessian-lanczos", "ex2-centralizer", "discovery-curves", "teleport", "align"):
+            h5 = os.path.join(TMP, "style-%s.h5" % job)
+            r = run([SYMSWEEP, "run", os.path.join(SRC, "jobs", job + ".yaml"), "-o", h5, "-q"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            files.append(h5)
+        r = run([SYMSWEEP, "align", os.path.join(TMP, "style-align.h5")])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        problems, drawn, original = [], {}, figures.Context.save
+
+        def save(ctx, fig, name):
+            problems.extend("%s (%s): %s" % (name, os.path.basename(ctx.f.filename), p) for p in style.check(fig))
+            drawn[name] = original(ctx, fig, name)
+            return drawn[name]
+        with mock.patch.object(figures.Context, "save", save):
+            for h5 in files:
+                out = os.path.join(TMP, "style-rep-" + os.path.basename(h5))
+                self.assertEqual(rep.main([h5, "--out", out, "-q", "--pdf", "--svg"]), 0, h5)
+        self.assertEqual(problems, [])
+        # every figure of the registry was drawn at least once
+        self.assertEqual(sorted(drawn), sorted([
+            "align", "conserved_drift", "discovery_curves", "discovery_spectrum", "ex1_reparam",
+            "ex2_centralizer_dimension", "ex2_commutation", "ex3_scatter", "ex4_lp_balls",
+            "ex4_vertex_hits", "ex5_gradient_decomposition", "ex5_landscape", "ex5_orbit_directions",
+            "ex5_orbit_vs_perp", "functional_dimension", "functional_spectrum", "hessian_spectrum",
+            "hessian_zeros_vs_orbit", "lanczos_bottom", "lanczos_density", "stabilizer_dimensions",
+            "tangent_slice", "teleport_gain", "training_curves", "weights"]))
+        for name, paths in drawn.items():
+            png, pdf, svg = paths
+            w, h = png_size(png)
+            # 300 dpi at one column: about 1020 pixels wide (bbox "tight" trims the margins)
+            self.assertTrue(850 <= w <= (style.COLUMN + 0.15) * style.DPI, "%s: %d px wide" % (png, w))
+            with open(pdf, "rb") as fh:
+                self.assertEqual(fh.read(5), b"%PDF-")
+            with open(svg) as fh:
+                self.assertIn("<svg", fh.read(2000))
+        # a one-epoch training (ex2's probes need no training) draws no training curve
+        self.assertFalse(os.path.exists(os.path.join(TMP, "style-rep-style-ex2-centralizer.h5",
+                                                     "figures", "training_curves.png")))
+        self.assertTrue(os.path.exists(os.path.join(TMP, "style-rep-style-ex2-centralizer.h5",
+                                                    "figures", "ex2_commutation.png")))
+
+
 class Statistics(unittest.TestCase):
     """The report's numbers against numpy/scipy on the raw datasets (read
     with h5py here, not through the module under test)."""

@@ -4,12 +4,13 @@ the orbit-distance matrix between its seeds and the data loss along the straight
 two runs before and after alignment, and a table of how many pairs share an orbit, a function,
 or neither."""
 import os
-import re
 
 import h5py
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import style
+from ..figures import legend_below
 from . import register
 
 
@@ -69,34 +70,39 @@ def align_figure(ctx):
         alpha = a["alpha"][:]
         pr, pa = a["path_loss_raw"][:], a["path_loss_aligned"][:]
     names = _config_labels(ctx.labels, ctx.codes, C, S)
-    shown = list(range(min(C, 6)))
+    shown = list(range(min(C, 3)))
     if C > len(shown):
         ctx.notes.append("the alignment figure shows the first %d of %d grid points" % (len(shown), C))
-    fig, axes = plt.subplots(2, len(shown), figsize=(2.9 * len(shown) + 0.8, 5.8), squeeze=False)
+    fig = plt.figure(figsize=(style.COLUMN, 3.2), layout="constrained")
+    grid = fig.add_gridspec(2, len(shown), height_ratios=[0.85, 1.0])
     floor = 1e-16
+    tops = []
     for k, c in enumerate(shown):
-        ax = axes[0][k]
+        ax = fig.add_subplot(grid[0, k])
+        tops.append(ax)
         m = np.where(np.eye(S, dtype=bool), np.nan, orb[c])
         im = ax.imshow(np.log10(np.maximum(m, floor)), vmin=-16, vmax=0, cmap="viridis")
-        ax.set_title(re.sub(r", (?=[A-Za-z_.]+=)", "\n", names[c]), fontsize=8)
-        ax.set_xticks(range(S))
-        ax.set_yticks(range(S))
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel("seed", fontsize=8)
+        ax.set_title("(%s)" % "abc"[k])
+        step = max(1, -(-S // 4))  # four seed ticks at most
+        ax.set_xticks(range(0, S, step))
+        ax.set_yticks(range(0, S, step))
+        ax.set_xlabel("seed")
         if k == 0:
-            ax.set_ylabel("seed", fontsize=8)
-        ax2 = axes[1][k]
-        ax2.plot(alpha, np.nanmean(pr[c], axis=0), "--", color="C3", label="raw")
-        ax2.plot(alpha, np.nanmean(pa[c], axis=0), "-", color="C0", label="aligned")
-        ax2.set_xlabel("position on the line", fontsize=8)
-        ax2.tick_params(labelsize=8)
-        if k == 0:
-            ax2.set_ylabel("data loss (mean over pairs)", fontsize=8)
-            ax2.legend(fontsize=8, frameon=False)
-    cb = fig.colorbar(im, ax=[axes[0][k] for k in range(len(shown))], shrink=0.8)
-    cb.set_label("log10 orbit distance", fontsize=8)
-    cb.ax.tick_params(labelsize=8)
-    fig.suptitle("seeds compared modulo their symmetries (symsweep align)", fontsize=9)
+            ax.set_ylabel("seed")
+    cb = fig.colorbar(im, ax=tops, orientation="horizontal", shrink=0.9, aspect=30)
+    cb.set_label("log10 orbit distance between seeds")
+    ax2 = fig.add_subplot(grid[1, :])
+    for k, c in enumerate(shown):
+        col = "C%d" % k
+        ax2.plot(alpha, np.nanmean(pr[c], axis=0), "--", color=col)
+        ax2.plot(alpha, np.nanmean(pa[c], axis=0), "-", color=col)
+        ax2.plot([], [], "s", color=col, label="(%s) %s" % ("abc"[k], names[c]))
+    ax2.plot([], [], "--", color="0.3", label="raw")
+    ax2.plot([], [], "-", color="0.3", label="after alignment")
+    ax2.set_xlabel("position on the straight line between two runs")
+    ax2.set_ylabel("data loss (mean over pairs)")
+    legend_below(ax2)
+    fig.suptitle("seeds compared modulo their symmetries")
     return ctx.save(fig, "align")
 
 

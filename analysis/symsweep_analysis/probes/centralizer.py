@@ -1,8 +1,7 @@
 """Ex2: centralizers of activations."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import _families, _family_ticks
+from ..figures import _families, _family_ticks, figure, group_axis
 from . import register
 
 
@@ -14,17 +13,18 @@ def ex2_commutation(ctx):
     n, mean, _, _ = ctx.moments(p)
     gs = ctx.groups()
     m = np.array([mean[g] for g in gs])
-    fig, ax = plt.subplots(figsize=(1.1 * len(fams) + 2.5, 0.5 * len(gs) + 2))
+    # the power of ten in each cell ("e-16": 1e-16 up to a factor < 10); "0": exactly zero
+    fig, ax = figure(height=1.3 + 0.22 * len(gs))
     im = ax.imshow(np.log10(np.maximum(m, 1e-17)), cmap="viridis", vmin=-17, vmax=0, aspect="auto")
     for r in range(len(gs)):
         for c in range(len(fams)):
-            ax.text(c, r, "0" if m[r, c] == 0 else "%.0e" % m[r, c], ha="center", va="center", fontsize=7,
-                    color="white" if m[r, c] < 1e-6 else "black")
+            ax.text(c, r, "0" if m[r, c] == 0 else "e%d" % np.floor(np.log10(m[r, c])), ha="center",
+                    va="center", color="white" if m[r, c] < 1e-6 else "black")
     _family_ticks(ax, fams)
     ax.set_yticks(range(len(gs)))
-    ax.set_yticklabels([ctx.labels[g] for g in gs], fontsize=7)
-    fig.colorbar(im, ax=ax, label="log10 commutation error (mean of max)")
-    ax.set_title("Ex2: does the family commute with the activation?")
+    ax.set_yticklabels([ctx.labels[g].replace("activation=", "") for g in gs])
+    fig.colorbar(im, ax=ax, label="log10 commutation error")
+    ax.set_title("Ex2: does the family commute with it?")
     return ctx.save(fig, "ex2_commutation")
 
 
@@ -33,14 +33,14 @@ def ex2_dimension(ctx):
         return "no centralizer probe"
     n, mean, _, half = ctx.moments("runs/metrics/centralizer_dimension")
     gs = ctx.groups()
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.bar(range(len(gs)), [mean[g] for g in gs], yerr=[np.nan_to_num(half[g]) for g in gs], capsize=3)
+    fig, ax = figure(height=0.9 + 0.22 * len(gs))
+    ax.barh(range(len(gs)), [mean[g] for g in gs], xerr=[np.nan_to_num(half[g]) for g in gs], capsize=2)
     for j, g in enumerate(gs):
-        ax.text(j, mean[g], "%.3g" % mean[g], ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(gs)))
-    ax.set_xticklabels([ctx.labels[g] for g in gs], fontsize=7, rotation=20)
-    ax.set_ylabel("dim of {M : sigma(Mz) = M sigma(z)}")
-    ax.set_title("Ex2: infinitesimal centralizer dimension (mean, 95% CI)")
+        ax.text(mean[g], j, " %.3g" % mean[g], ha="left", va="center")
+    group_axis(ax, ctx, gs)
+    ax.set_xlim(0, 1.25 * max([mean[g] for g in gs if np.isfinite(mean[g])] + [1]))
+    ax.set_xlabel("dim {M : sigma(Mz) = M sigma(z)}")
+    ax.set_title("Ex2: centralizer dimension (mean, 95% CI)")
     return ctx.save(fig, "ex2_centralizer_dimension")
 
 

@@ -1,8 +1,7 @@
 """Conserved quantities of gradient flow over training."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import _log10, _log_band
+from ..figures import _log10, _log_band, figure, legend_below
 from . import register
 
 
@@ -14,16 +13,16 @@ def conserved_drift(ctx):
         return "no conserved probe"
     ep = ctx.f["runs/curves/epoch"][()]
     n, mean, _, half = ctx.moments(p, lambda b: _log10(b[:, 0, :]))
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = figure()
     for g in ctx.groups():
         ok = (n[g] > 0) & np.isfinite(mean[g]) & (ep > 0)
         if ok.any():
             _log_band(ax, ep[ok], mean[g][ok], half[g][ok], "%s (n=%d)" % (ctx.labels[g], n[g].max()))
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("||Q(t) - Q(0)||_F, first hidden layer")
-    ax.set_title("drift of the conserved quantity (geometric mean, 95% CI)")
-    ax.legend(fontsize=7)
+    ax.set_ylabel("||Q(t) - Q(0)||_F, layer 1")
+    ax.set_title("drift of the conserved quantity\n(geometric mean, 95% CI)")
+    legend_below(ax)
     return ctx.save(fig, "conserved_drift")
 
 

@@ -1,8 +1,7 @@
 """Functional dimension: the rank of the outputs' Jacobian on the data (functional_dimension)."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import _integer_bars
+from ..figures import _integer_bars, figure, legend_below
 from . import register
 
 WHAT = (("functional_dimension", "functional dimension (rank)"),
@@ -13,7 +12,7 @@ WHAT = (("functional_dimension", "functional dimension (rank)"),
 def functional_dims(ctx):
     if "runs/metrics/functional_dimension" not in ctx.f:
         return "no functional_dimension probe"
-    return _integer_bars(ctx, WHAT, "parameters = rank + orbit + excess null, per group",
+    return _integer_bars(ctx, WHAT, "parameters = rank + orbit + excess null",
                          "functional_dimension")
 
 
@@ -23,7 +22,7 @@ def functional_spectrum(ctx):
     p = "probes/functional_dimension/singular_values"
     if p not in ctx.f:
         return "no functional_dimension probe"
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    fig, ax = figure()
     for i in ctx.runs:
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
@@ -31,9 +30,9 @@ def functional_spectrum(ctx):
             ax.semilogy(np.arange(1, len(s) + 1), np.maximum(s, 1e-18), ".-", ms=3, lw=0.8,
                         label=ctx.run_label(i))
     ax.set_xlabel("k")
-    ax.set_ylabel("singular value of d(outputs)/d(parameters)")
+    ax.set_ylabel("singular value of the Jacobian")
     ax.set_title("functional dimension: where the spectrum drops")
-    ax.legend(fontsize=6)
+    legend_below(ax)
     return ctx.save(fig, "functional_spectrum")
 
 

@@ -1,8 +1,8 @@
 """Hessian spectra at the trained point (a team probe)."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import TINY
+from ..data import values
+from ..figures import TINY, figure, legend_below
 from . import register
 
 
@@ -14,7 +14,7 @@ def hessian_spectrum(ctx):
         return "no hessian probe"
     below = ctx.f["runs/metrics/hessian_cut_below"][()]
     above = ctx.f["runs/metrics/hessian_cut_above"][()]
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = figure()
     for i in ctx.runs:
         w = ctx.f[p][i]
         w = np.sort(np.abs(w[np.isfinite(w)]))
@@ -25,8 +25,8 @@ def hessian_spectrum(ctx):
             ax.axhline(np.sqrt(below[i] * above[i]), color=line.get_color(), ls=":", lw=0.8)
     ax.set_xlabel("k (|eigenvalue| ascending)")
     ax.set_ylabel("|eigenvalue| of the Hessian")
-    ax.set_title("Hessian spectra; dotted: the zero cut (geometric middle of the gap)")
-    ax.legend(fontsize=6)
+    ax.set_title("Hessian spectra; dotted: the zero cut\n(geometric middle of the gap)")
+    legend_below(ax)
     return ctx.save(fig, "hessian_spectrum")
 
 
@@ -35,9 +35,9 @@ def hessian_zeros_vs_orbit(ctx):
     minimum whose only flat directions are the orbit's."""
     if "runs/metrics/hessian_zero_count" not in ctx.f:
         return "no hessian probe"
-    z = ctx.f["runs/metrics/hessian_zero_count"][()]
-    o = ctx.f["runs/metrics/hessian_orbit_dim"][()]
-    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    z = values(ctx.f["runs/metrics/hessian_zero_count"])
+    o = values(ctx.f["runs/metrics/hessian_orbit_dim"])
+    fig, ax = figure(height=2.6)
     rng = np.random.default_rng(0)  # jitter only: integers overlap
     for g in ctx.groups():
         sel = ctx.done & (ctx.codes == g) & np.isfinite(z) & np.isfinite(o)
@@ -49,7 +49,7 @@ def hessian_zeros_vs_orbit(ctx):
     ax.set_xlabel("orbit dimension (hessian_orbit_dim)")
     ax.set_ylabel("Hessian zero count")
     ax.set_title("flat directions against the orbit")
-    ax.legend(fontsize=6)
+    legend_below(ax)
     return ctx.save(fig, "hessian_zeros_vs_orbit")
 
 

@@ -1,8 +1,8 @@
 """The matrix-free Hessian (hessian_lanczos): spectral density from stochastic Lanczos
 quadrature, extreme eigenvalues, and the bottom of the spectrum on the orbit-normal space."""
-import matplotlib.pyplot as plt
 import numpy as np
 
+from ..figures import figure, legend_below
 from . import register
 
 
@@ -26,7 +26,7 @@ def lanczos_density(ctx):
     p = "probes/hessian_lanczos/slq_nodes"
     if p not in ctx.f:
         return "no hessian_lanczos probe with slq_samples"
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    fig, ax = figure()
     for i in ctx.runs:
         nodes, weights = ctx.f[p][i], ctx.f["probes/hessian_lanczos/slq_weights"][i]
         finite = nodes[np.isfinite(nodes)]
@@ -41,9 +41,9 @@ def lanczos_density(ctx):
         ax.plot(top[np.isfinite(top)], np.full(np.isfinite(top).sum(), 1e-11), "|", ms=8,
                 color=line.get_color())
     ax.set_xlabel("eigenvalue of the Hessian")
-    ax.set_ylabel("density (SLQ, Gaussian width 1% of the range)")
-    ax.set_title("Hessian spectral density (ticks: Lanczos top eigenvalues)")
-    ax.legend(fontsize=6)
+    ax.set_ylabel("density (SLQ)")
+    ax.set_title("Hessian spectral density, Gaussians 1% of the\nrange wide; ticks: Lanczos top eigenvalues")
+    legend_below(ax)
     return ctx.save(fig, "lanczos_density")
 
 
@@ -53,7 +53,7 @@ def lanczos_bottom(ctx):
     p = "probes/hessian_lanczos/quotient_bottom"
     if p not in ctx.f:
         return "no hessian_lanczos probe"
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    fig, ax = figure()
     for i in ctx.runs:
         b, q = ctx.f["probes/hessian_lanczos/bottom"][i], ctx.f[p][i]
         k = np.arange(1, len(b) + 1)
@@ -64,8 +64,8 @@ def lanczos_bottom(ctx):
                         label=ctx.run_label(i) + " (quotient)")
     ax.set_xlabel("k (ascending)")
     ax.set_ylabel("|eigenvalue|")
-    ax.set_title("bottom of the spectrum: H against H on the orbit-normal space")
-    ax.legend(fontsize=6)
+    ax.set_title("bottom of the spectrum: H, and H on\nthe orbit-normal space (quotient)")
+    legend_below(ax)
     return ctx.save(fig, "lanczos_bottom")
 
 

@@ -2,8 +2,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..data import attr_text
-from ..figures import _families, _lp_values
+from .. import style
+from ..figures import _lp_values, figure, legend_below
 from . import register
 
 
@@ -21,39 +21,34 @@ def ex4_balls(ctx):
     p = "probes/lp_ball/norm_change"
     if p not in ctx.f:
         return "no lp_ball probe"
-    d = ctx.f[p]
     ps = [float(s) for s in _lp_values(ctx.f)]
-    fams = _families(d)
-    n, mean, _, _ = ctx.moments(p)
-    g0 = ctx.groups()[0]
     c, s = np.cos(np.pi / 6), np.sin(np.pi / 6)
-    examples = [("rotation by 30 deg (orthogonal)", np.array([[c, -s], [s, c]]), "orthogonal"),
-                ("swap and flip (signed permutation)", np.array([[0, -1.0], [1, 0]]), "signed_permutation"),
+    examples = [("rotation by 30° (orthogonal)", np.array([[c, -s], [s, c]]), "orthogonal"),
+                ("swap and flip (signed perm.)", np.array([[0, -1.0], [1, 0]]), "signed_permutation"),
                 ("diag(1.4, 0.6)", np.diag([1.4, 0.6]), "positive_diagonal")]
-    cols = min(4, len(ps))
+    cols = min(3, len(ps))
     rows = -(-len(ps) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols, 3.2 * rows), squeeze=False)
+    fig = plt.figure(figsize=(style.COLUMN, 1.15 * rows + 1.0), layout="constrained")
+    grid = fig.add_gridspec(rows + 1, cols, height_ratios=[1.0] * rows + [0.55])
     for k, pv in enumerate(ps):
-        ax = axes[k // cols][k % cols]
+        ax = fig.add_subplot(grid[k // cols, k % cols])
         ball = _lp_sphere(pv)
-        ax.plot(ball[0], ball[1], color="black", lw=2, label="unit l_p sphere")
+        ax.plot(ball[0], ball[1], color="black", lw=1.5, label="unit l_p sphere")
         for name, K, fam in examples:
             q = K @ ball
-            ax.plot(q[0], q[1], lw=1, ls="--", label=name)
+            ax.plot(q[0], q[1], lw=0.9, ls="--", label=name)
         ax.set_aspect("equal")
         ax.set_xlim(-1.7, 1.7)
         ax.set_ylim(-1.7, 1.7)
         ax.set_xticks([])
         ax.set_yticks([])
-        txt = "\n".join("%s %.0e" % (f.replace("_", " "), mean[g0][k][fams.index(f)])
-                        for f in ("orthogonal", "signed_permutation") if f in fams)
-        ax.set_title("p = %g" % pv, fontsize=9)
-        ax.text(0.02, 0.02, "measured max | ||Kx||_p - 1 |:\n" + txt, transform=ax.transAxes, fontsize=6)
-    for k in range(len(ps), rows * cols):
-        axes[k // cols][k % cols].axis("off")
-    axes[0][0].legend(fontsize=6, loc="upper left")
-    fig.suptitle("Ex4: l_p unit spheres and transformed copies (measured on %s-dimensional balls, %s)"
-                 % (attr_text(d.attrs.get("dim", "?")), ctx.labels[g0]), fontsize=9)
+        ax.set_title("p = %g" % pv)
+        if k == 0:
+            handles, labels = ax.get_legend_handles_labels()
+    key = fig.add_subplot(grid[rows, :])
+    key.axis("off")
+    key.legend(handles, labels, loc="center")
+    fig.suptitle("Ex4: l_p unit spheres and transformed copies\n(measured: stats/lp_ball.md)")
     return ctx.save(fig, "ex4_lp_balls")
 
 
@@ -65,18 +60,19 @@ def ex4_vertex_hits(ctx):
     n, mean, _, half = ctx.moments(p)
     if len(ps) != mean.shape[1]:
         ps = [str(j) for j in range(mean.shape[1])]
-    fig, ax = plt.subplots(figsize=(6.4, 4))
-    for g in ctx.groups():
+    gs = ctx.groups()
+    fig, ax = figure()
+    for g in gs:
         ok = n[g] > 0
-        ax.errorbar(np.arange(len(ps))[ok], mean[g][ok], yerr=np.nan_to_num(half[g][ok]), fmt="o-", capsize=3,
-                    label="%s (n=%d)" % (ctx.labels[g], n[g].max()))
+        ax.errorbar(np.arange(len(ps))[ok], mean[g][ok], yerr=np.nan_to_num(half[g][ok]), fmt="o-", capsize=2,
+                    ms=3, label="%s (n=%d)" % (ctx.labels[g], n[g].max()))
     ax.set_xticks(range(len(ps)))
     ax.set_xticklabels(ps)
     ax.set_xlabel("p")
-    ax.set_ylabel("fraction of minima with a zero coordinate")
+    ax.set_ylabel("minima with a zero coordinate")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title("Ex4: constrained minima on the l_p ball hit a vertex (mean, 95% CI)")
-    ax.legend(fontsize=7)
+    ax.set_title("Ex4: minima on the l_p ball hit a vertex")
+    legend_below(ax)
     return ctx.save(fig, "ex4_vertex_hits")
 
 

@@ -1,8 +1,7 @@
 """Ex1: outputs under group elements at every hidden layer."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import _families, _family_ticks, _log10, _log_errorbars
+from ..figures import _families, _family_ticks, _log10, _log_errorbars, figure, legend_below
 from . import register
 
 
@@ -12,17 +11,17 @@ def ex1_reparam(ctx):
         return "no reparam probe"
     fams = _families(ctx.f[p])
     n, mean, _, half = ctx.moments(p, _log10)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
     gs = ctx.groups()
+    fig, ax = figure(height=3.1)
     for j, g in enumerate(gs):
         xs = np.arange(len(fams)) + (j - (len(gs) - 1) / 2) * 0.8 / max(1, len(gs))
         _log_errorbars(ax, xs, n[g], mean[g], half[g], label="%s (n=%d)" % (ctx.labels[g], n[g].max()))
     ax.set_yscale("log")
     _family_ticks(ax, fams)
-    ax.set_ylabel("max_t ||Y' - Y|| / ||Y||")
-    ax.set_title("Ex1: output change under reparametrization (geometric mean, 95% CI)")
+    ax.set_ylabel("max ||Y' - Y|| / ||Y||")
+    ax.set_title("Ex1: output change under the group")
     ax.axhline(1e-12, color="grey", ls=":", lw=1)
-    ax.legend(fontsize=7)
+    legend_below(ax)
     return ctx.save(fig, "ex1_reparam")
 
 

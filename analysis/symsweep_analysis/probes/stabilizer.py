@@ -10,7 +10,7 @@ WHAT = (("stabilizer_algebra_dimension", "symmetry algebra"),
 def stabilizer_dims(ctx):
     if "runs/metrics/stabilizer_dimension" not in ctx.f:
         return "no stabilizer probe"
-    return _integer_bars(ctx, WHAT, "orbit + stabilizer = symmetry algebra at the trained points",
+    return _integer_bars(ctx, WHAT, "orbit + stabilizer = symmetry algebra\n(at the trained points)",
                          "stabilizer_dimensions")
 
 

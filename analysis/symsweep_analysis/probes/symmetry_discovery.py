@@ -1,8 +1,8 @@
 """The symmetry algebra found from data (a team probe)."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import TINY
+from ..data import values
+from ..figures import TINY, figure, legend_below
 from . import register
 
 
@@ -12,18 +12,18 @@ def discovery_spectrum(ctx):
     p = "probes/symmetry_discovery/singular_values"
     if p not in ctx.f:
         return "no symmetry_discovery probe"
-    dim = ctx.f["runs/metrics/discovery_dimension"][()]
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    dim = values(ctx.f["runs/metrics/discovery_dimension"])
+    fig, ax = figure()
     for i in ctx.runs:
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
         if len(s):
             ax.semilogy(np.arange(1, len(s) + 1), np.maximum(s, TINY), ".", ms=3,
-                        label="%s: dimension %g" % (ctx.run_label(i), dim[i]))
+                        label="%s: dim %g" % (ctx.run_label(i), dim[i]))
     ax.set_xlabel("k (descending)")
     ax.set_ylabel("singular value")
     ax.set_title("symmetry discovery: the null tail is the algebra")
-    ax.legend(fontsize=6)
+    legend_below(ax)
     return ctx.save(fig, "discovery_spectrum")
 
 
@@ -42,22 +42,19 @@ def discovery_curves(ctx):
     others = [c for c in df.attrs.get("axes", []) if c in df.columns and c not in cols]
     keys = df[others].astype(str).agg(", ".join, axis=1) if others else None
     dim = df["discovery_dimension"].to_numpy(float)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for k, lab in enumerate(sorted(set(keys)) if keys is not None else [None]):
+    labs = sorted(set(keys)) if keys is not None else [None]
+    fig, ax = figure(height=2.4)
+    for k, lab in enumerate(labs):
         sel = (keys == lab).to_numpy() if keys is not None else np.ones(len(x), bool)
         xs = np.unique(x[sel])
         ys = [dim[sel][x[sel] == v].mean() for v in xs]
-        ax.plot(xs, ys, "o-", ms=4, label=lab if lab else "all runs")
-        for xv, yv in zip(xs, ys):
-            ax.annotate("%g" % yv, (xv, yv), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.set_xlabel(xname, fontsize=9)
-    ax.set_ylabel("discovered dimension (mean over runs)", fontsize=9)
+        ax.plot(xs, ys, "o-", ms=3, label=lab if lab else "all runs")
+    ax.set_xlabel(xname)
+    ax.set_ylabel("discovered dimension (mean)")
     ax.set_xticks(np.unique(x))
     ax.set_ylim(bottom=0)
-    ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, frameon=False, title=", ".join(others) if others else None, title_fontsize=8)
-    ax.set_title("symmetry discovery against the data", fontsize=10)
-    fig.tight_layout()
+    ax.set_title("symmetry discovery against the data")
+    legend_below(ax, title=", ".join(others) if others else None)
     return ctx.save(fig, "discovery_curves")
 
 

@@ -1,8 +1,7 @@
 """The objective along the straight tangent line (the tangent_slice probe)."""
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..figures import TINY
+from ..figures import TINY, figure, legend_below
 from . import register
 
 
@@ -13,7 +12,7 @@ def tangent_slice_orders(ctx):
     if p not in ctx.f:
         return "no tangent_slice probe"
     s = ctx.f["probes/tangent_slice/s"][()]
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = figure()
     for i in ctx.runs:
         c = ctx.f[p][i, 0]
         m = np.abs(0.5 * (c[0] + c[1]))
@@ -23,9 +22,9 @@ def tangent_slice_orders(ctx):
     for order, ls in ((2, ":"), (4, "--")):
         ax.loglog(s, s ** order * 1e-2, color="grey", ls=ls, lw=1, label="slope %d" % order)
     ax.set_xlabel("s")
-    ax.set_ylabel("|L(theta + s v) - L(theta)| (symmetric part)")
-    ax.set_title("straight tangent line: order 2 off a minimum, 4 at it")
-    ax.legend(fontsize=6)
+    ax.set_ylabel("|L(theta + s v) - L(theta)|, even part")
+    ax.set_title("tangent line: order 2 off a minimum, 4 at it")
+    legend_below(ax)
     return ctx.save(fig, "tangent_slice")
 
 

@@ -3,6 +3,7 @@ objective's drift over it, per group."""
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..figures import figure, group_axis
 from . import register
 
 
@@ -14,24 +15,23 @@ def teleport_gain(ctx):
         return "no teleport probe"
     gain = ctx.f[p][:]
     drift = ctx.f["runs/metrics/teleport_loss_drift"][:]
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    gs = ctx.groups()
+    fig, ax = figure(height=1.0 + 0.3 * len(gs))
     shown = 0
-    for k, g in enumerate(ctx.groups()):
+    for k, g in enumerate(gs):
         sel = (ctx.codes == g) & ctx.done & np.isfinite(gain)
         if not sel.any():
             continue
-        ax.plot(np.full(sel.sum(), k), gain[sel], "o", ms=4, alpha=0.7)
+        ax.plot(gain[sel], np.full(sel.sum(), k), "o", ms=3, alpha=0.7)
         shown += 1
     if not shown:
         plt.close(fig)
         return "no teleport happened in the done runs"
-    ax.axhline(1.0, color="0.5", lw=0.8)
-    ax.set_xticks(range(len(ctx.groups())))
-    ax.set_xticklabels([ctx.labels[g] for g in ctx.groups()], fontsize=7, rotation=20, ha="right")
-    ax.set_ylabel("||grad|| after / before a teleport")
-    ax.set_title("teleportation: gradient gain at a fixed objective (drift <= %.1e)"
+    ax.axvline(1.0, color="0.5", lw=0.8)
+    group_axis(ax, ctx, gs)
+    ax.set_xlabel("||grad|| after / before (geometric mean)")
+    ax.set_title("teleportation: gradient gain at a fixed objective\n(objective drift <= %.1e)"
                  % np.nanmax(drift[ctx.done]) if ctx.done.any() else "teleportation")
-    fig.tight_layout()
     return ctx.save(fig, "teleport_gain")
 
 
