@@ -47,12 +47,22 @@ class Context:
     def save(self, fig, name):
         os.makedirs(self.out_dir, exist_ok=True)
         out = []
+        # lay out once, then keep that layout: "tight" saving must not lay it out again
+        fig.canvas.draw()
+        fig.set_layout_engine("none")
         for ext in self.formats:
             p = os.path.join(self.out_dir, "%s.%s" % (name, ext))
             fig.savefig(p, dpi=style.DPI, bbox_inches="tight", pad_inches=0.02)
             out.append(p)
         plt.close(fig)
         return out
+
+    def few_runs(self, what, k=6):
+        """The runs of a per-run panel (at most k, one per group: a legend a reader can
+        follow); a note says when groups are left out."""
+        if len(self.runs) > k:
+            self.notes.append("%s shows runs of the first %d of %d groups" % (what, k, len(self.runs)))
+        return self.runs[:k]
 
     def run_label(self, i):
         return "run %d (%s, seed %d)" % (i, self.labels[self.codes[i]], int(self.df["seed"].iloc[i]))
@@ -173,7 +183,7 @@ def _integer_bars(ctx, what, title, name):
             hi.append(v[sel].max() - v[sel].mean())
         ax.barh(ys, mid, width, xerr=[lo, hi], capsize=2, label=label)
     group_axis(ax, ctx, gs)
-    ax.set_xlabel("dimension (mean; bars: min to max over runs)")
+    ax.set_xlabel("dimension (bars: min to max)")
     ax.set_title(title)
     legend_below(ax)
     return ctx.save(fig, name)

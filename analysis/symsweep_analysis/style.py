@@ -56,7 +56,12 @@ def _texts(fig):
     for t in fig.texts:
         add(t, "figure text")
     for ax in fig.axes:
-        if not ax.get_visible():
+        if not ax.get_visible() or not ax.axison:  # axis("off"): a key or legend holder
+            for t in ax.texts:
+                add(t, "text")
+            leg = ax.get_legend()
+            for t in (leg.get_texts() if leg is not None else []):
+                add(t, "legend")
             continue
         name = repr((ax.get_title() or ax.get_ylabel() or "panel").replace("\n", " ")[:40])
         for t in (ax.title, ax._left_title, ax._right_title):
@@ -98,11 +103,16 @@ def check(fig):
         bad.append("%.2f in wide (a single column is %.2f in)" % (width, COLUMN))
     texts = _texts(fig)
     boxes = []
+    pad = fig.dpi / 72.0  # one point: a touch is not an overlap
+    W, H = fig.bbox.width, fig.bbox.height
     for t, what in texts:
         if t.get_fontsize() < MIN_POINTS - 1e-9:
             bad.append("%s %r at %.1f pt" % (what, t.get_text()[:40], t.get_fontsize()))
-        boxes.append(t.get_window_extent(r))
-    pad = fig.dpi / 72.0  # one point: a touch is not an overlap
+        b = t.get_window_extent(r)
+        boxes.append(b)
+        # the layout keeps every text on the canvas: one that runs off it is cut or moved
+        if b.x0 < -pad or b.y0 < -pad or b.x1 > W + pad or b.y1 > H + pad:
+            bad.append("%s %r runs off the figure" % (what, t.get_text()[:40]))
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):
             a, b = boxes[i], boxes[j]

@@ -14,7 +14,7 @@ def ex2_commutation(ctx):
     gs = ctx.groups()
     m = np.array([mean[g] for g in gs])
     # the power of ten in each cell ("e-16": 1e-16 up to a factor < 10); "0": exactly zero
-    fig, ax = figure(height=1.3 + 0.22 * len(gs))
+    fig, ax = figure(height=1.9 + 0.22 * len(gs))
     im = ax.imshow(np.log10(np.maximum(m, 1e-17)), cmap="viridis", vmin=-17, vmax=0, aspect="auto")
     for r in range(len(gs)):
         for c in range(len(fams)):
@@ -23,7 +23,7 @@ def ex2_commutation(ctx):
     _family_ticks(ax, fams)
     ax.set_yticks(range(len(gs)))
     ax.set_yticklabels([ctx.labels[g].replace("activation=", "") for g in gs])
-    fig.colorbar(im, ax=ax, label="log10 commutation error")
+    fig.colorbar(im, ax=ax, label="log10 error")
     ax.set_title("Ex2: does the family commute with it?")
     return ctx.save(fig, "ex2_commutation")
 
@@ -40,7 +40,7 @@ def ex2_dimension(ctx):
     group_axis(ax, ctx, gs)
     ax.set_xlim(0, 1.25 * max([mean[g] for g in gs if np.isfinite(mean[g])] + [1]))
     ax.set_xlabel("dim {M : sigma(Mz) = M sigma(z)}")
-    ax.set_title("Ex2: centralizer dimension (mean, 95% CI)")
+    ax.set_title("Ex2: centralizer dimension\n(mean, 95% CI)")
     return ctx.save(fig, "ex2_centralizer_dimension")
 
 

@@ -23,7 +23,7 @@ def functional_spectrum(ctx):
     if p not in ctx.f:
         return "no functional_dimension probe"
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("functional_spectrum"):
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
         if len(s):

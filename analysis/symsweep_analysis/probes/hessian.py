@@ -15,7 +15,7 @@ def hessian_spectrum(ctx):
     below = ctx.f["runs/metrics/hessian_cut_below"][()]
     above = ctx.f["runs/metrics/hessian_cut_above"][()]
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("hessian_spectrum"):
         w = ctx.f[p][i]
         w = np.sort(np.abs(w[np.isfinite(w)]))
         if not len(w):

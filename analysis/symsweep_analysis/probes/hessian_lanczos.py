@@ -27,7 +27,7 @@ def lanczos_density(ctx):
     if p not in ctx.f:
         return "no hessian_lanczos probe with slq_samples"
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("lanczos_density"):
         nodes, weights = ctx.f[p][i], ctx.f["probes/hessian_lanczos/slq_weights"][i]
         finite = nodes[np.isfinite(nodes)]
         if not len(finite):
@@ -54,7 +54,7 @@ def lanczos_bottom(ctx):
     if p not in ctx.f:
         return "no hessian_lanczos probe"
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("lanczos_bottom"):
         b, q = ctx.f["probes/hessian_lanczos/bottom"][i], ctx.f[p][i]
         k = np.arange(1, len(b) + 1)
         line, = ax.semilogy(k, np.maximum(np.abs(b), 1e-18), "o--", ms=3, lw=0.7,

@@ -14,7 +14,7 @@ def discovery_spectrum(ctx):
         return "no symmetry_discovery probe"
     dim = values(ctx.f["runs/metrics/discovery_dimension"])
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("discovery_spectrum"):
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
         if len(s):

@@ -13,7 +13,7 @@ def tangent_slice_orders(ctx):
         return "no tangent_slice probe"
     s = ctx.f["probes/tangent_slice/s"][()]
     fig, ax = figure()
-    for i in ctx.runs:
+    for i in ctx.few_runs("tangent_slice"):
         c = ctx.f[p][i, 0]
         m = np.abs(0.5 * (c[0] + c[1]))
         ok = np.isfinite(m) & (m > TINY)

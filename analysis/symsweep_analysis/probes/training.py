@@ -38,7 +38,7 @@ def weights(ctx):
     if not names:
         return "no weight matrices"
     names = names[:4]  # a column holds four matrices side by side at most
-    runs = ctx.runs[:4]
+    runs = ctx.few_runs("weights", 4)
     key = ["run %d: %s" % (i, ctx.labels[ctx.codes[i]]) for i in runs]
     key_lines = sum(wrap(k, 48).count("\n") + 1 for k in key)
     fig = plt.figure(figsize=(style.COLUMN, 0.6 + 1.1 * len(runs) + 0.15 * key_lines), layout="constrained")
