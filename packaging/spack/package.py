@@ -15,6 +15,8 @@ class Symsweep(CMakePackage):
 
     homepage = "README.md of the source tree"
 
+    license("MIT")
+
     version("main")  # a local checkout: spack dev-build / spack develop
 
     variant("scalapack", default=True,

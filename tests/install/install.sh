@@ -76,6 +76,9 @@ for f in symsweep.sbatch symsweep-array.sbatch submit-array.sh; do
   sh="$tmp/prefix/share/symsweep/slurm/$f"
   [ -x "$sh" ] && bash -n "$sh" || { echo "FAIL: $f not installed as a valid script"; fail=1; }
 done
+for f in LICENSE CITATION.cff; do
+  [ -s "$tmp/prefix/share/doc/symsweep/$f" ] || { echo "FAIL: $f is not installed in share/doc/symsweep"; fail=1; }
+done
 ana="$tmp/prefix/share/symsweep/analysis"
 [ -e "$ana/pyproject.toml" ] || { echo "FAIL: the analysis package is not installed"; fail=1; }
 PYTHONPATH="$ana" MPLBACKEND=Agg /usr/bin/python3 -c "import symsweep_analysis, symsweep_analysis.probes" 2> "$tmp/log" ||
