@@ -42,6 +42,6 @@ print("ratio vs torch + scipy evd: median %.2fx (range %.2f - %.2f)" % (med(r2),
 blas = sys.argv[8]
 kern = "symsweep %s; numpy OpenBLAS core %s" % (blas.split(";", 1)[-1].strip() if ";" in blas else blas, info["core"])
 for ref, x, r in (("torch hessian + numpy eigvalsh", ref1, r1), ("torch hessian + scipy eigh evd", ref2, r2)):
-    print("row|Hessian + eigenvalues, tanh MLP, P = %s, vs %s|%.3f s|%.3f s|%.2f|%.2f|%.2f|-|2|%s"
+    print("row|Hessian + eigenvalues, tanh MLP, P = %s, vs %s|%.3f s|%.3f s|%.2f|%.2f|%.2f|-|>= 2x|%s"
           % (info["P"], ref, med(c), med(x), med(r), r.min(), r.max(), kern))
 PY

@@ -25,16 +25,7 @@ for k in $(seq "$pairs"); do
   b+=("$(get "$loop" steps_per_second)")
   c+=("$(get "$batch" model_steps_per_second)")
 done
-core=$(/usr/bin/python3 -c "
-import ctypes, torch
-for p in sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l}):
-    try:
-        lib = ctypes.CDLL(p); lib.openblas_get_corename.restype = ctypes.c_char_p
-        print(lib.openblas_get_corename().decode()); break
-    except (OSError, AttributeError):
-        pass
-else:
-    print('unknown')")
+core=$(/usr/bin/python3 "$here/blas_core.py" torch)
 /usr/bin/python3 - "${a[*]}" "${b[*]}" "${c[*]}" "${fr[*]}" "${gf[*]}" "$epochs" "$core" \
   "$("$build/symsweep" --version --verbose | grep '^BLAS')" "$(get "$loop" torch_version)" <<'PY'
 import sys
@@ -60,6 +51,6 @@ print("symsweep's flop rate: %.2f GFlop/s, %.0f%% of one core's DGEMM (target >=
 kern = "symsweep %s; torch OpenBLAS core %s" % (blas.split(";", 1)[-1].strip() if ";" in blas else blas, core)
 for ref, x, r, goal, unit in (("PyTorch, one model in a loop", b, r1, 30, "steps/s"),
                               ("PyTorch, 64 models by bmm", c, r2, 25, "model-steps/s")):
-    print("row|Ex3 training (8-3-8, 500 samples) vs %s|%.0f steps/s|%.0f %s|%.1f|%.1f|%.1f|%.0f%%|%g|%s"
+    print("row|Ex3 training (8-3-8, 500 samples) vs %s|%.0f steps/s|%.0f %s|%.1f|%.1f|%.1f|%.0f%%|>= %gx|%s"
           % (ref, med(a), med(x), unit, med(r), r.min(), r.max(), 100 * med(fr), goal, kern))
 PY

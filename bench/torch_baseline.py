@@ -3,7 +3,8 @@
 autoencoder 8 -> 3 -> 8 without bias, 500 points near a random 3-dim subspace
 plus noise 0.05, Adam lr 0.005, full-batch MSE), float64, one thread; CPU time of this process.
 
-usage: torch_baseline.py [EPOCHS] [REPEATS]   -> "steps_per_second X" lines
+usage: torch_baseline.py [EPOCHS] [REPEATS] [D-K-D] [SAMPLES]   -> "steps_per_second X" lines
+(default 2000 3 8-3-8 500: bench_train_throughput's arguments, the same workload)
 """
 import sys
 import time
@@ -12,15 +13,17 @@ import torch
 
 epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+D, K, _ = (int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "8-3-8").split("-"))
+n = int(sys.argv[4]) if len(sys.argv) > 4 else 500
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 g = torch.Generator().manual_seed(0)
-B, _ = torch.linalg.qr(torch.randn(8, 8, generator=g))
-X = torch.randn(500, 3, generator=g) @ B[:, :3].T + 0.05 * torch.randn(500, 8, generator=g)
+B, _ = torch.linalg.qr(torch.randn(D, D, generator=g))
+X = torch.randn(n, K, generator=g) @ B[:, :K].T + 0.05 * torch.randn(n, D, generator=g)
 
 times = []
 for r in range(reps):
-    model = torch.nn.Sequential(torch.nn.Linear(8, 3, bias=False), torch.nn.Linear(3, 8, bias=False))
+    model = torch.nn.Sequential(torch.nn.Linear(D, K, bias=False), torch.nn.Linear(K, D, bias=False))
     opt = torch.optim.Adam(model.parameters(), lr=0.005)
     lossf = torch.nn.MSELoss()
     t0 = time.process_time()

@@ -4,7 +4,9 @@
  * steps per second on one core, the achieved floating-point rate, and one
  * core's large-DGEMM rate measured in the same process for reference.
  *
- * usage: bench_train_throughput [EPOCHS] [REPEATS]
+ * usage: bench_train_throughput [EPOCHS] [REPEATS] [D-K-D] [SAMPLES]
+ * (default 2000 7 8-3-8 500: the article's shape; 64-64-64 and 256-64-256 are issue 17's larger
+ * shapes, SAMPLES 50000 its larger data).  The data lie near a K-dimensional subspace.
  * Prints "key value" lines for bench/run_train_bench.sh.  Times are CPU time of this process.
  */
 #include <cblas.h>
@@ -50,7 +52,16 @@ int main(int argc, char **argv)
     sym_train_out out;
     sym_rng r;
     double *p, *curve, *times;
-    const int n = 500, D = 8, k = 3;
+    int n = argc > 4 ? atoi(argv[4]) : 500, D = 8, k = 3, D2 = 8;
+
+    if (argc > 3 && (sscanf(argv[3], "%d-%d-%d", &D, &k, &D2) != 3 || D2 != D || D < 1 || k < 1 || k > D)) {
+        fprintf(stderr, "bench: shape '%s': expected D-K-D with 1 <= K <= D (an autoencoder)\n", argv[3]);
+        return 2;
+    }
+    if (n < 1 || epochs < 1 || reps < 1) {
+        fprintf(stderr, "bench: expected EPOCHS, REPEATS and SAMPLES >= 1\n");
+        return 2;
+    }
     /* per step: forward 2 GEMMs, backward 3 (dW2, dA1, dW1), 2 n D k flops each */
     const double flops_step = 5.0 * 2.0 * n * D * k;
 

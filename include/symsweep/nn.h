@@ -191,6 +191,13 @@ typedef struct sym_eval sym_eval;
  */
 #define SYM_EVAL_BLOCK 4096
 
+/**
+ * Full-batch training keeps its data feature-major (block by block beyond one block:
+ * sym_eval_blocks), so that no step copies or transposes them, while that copy takes at most
+ * this many bytes; larger data are transposed a block at a time at every step instead.
+ */
+#define SYM_TRAIN_COPY_MAX (256.0 * 1024 * 1024)
+
 /** An evaluator for up to @p max_batch samples, in blocks of SYM_EVAL_BLOCK. */
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch);
 /**
@@ -216,6 +223,33 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
  */
 int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                     const double *XT, const double *YT, int n);
+/**
+ * Data laid out for the evaluator's blocks: block b (samples b*B .. b*B+nb, B the evaluator's
+ * block) feature-major [d x nb] with rows sym_batch_ld(nb) apart, at out + b*d*sym_batch_ld(B).
+ * sym_eval_blocks_size gives the doubles, sym_eval_blocks fills them from rows X [n x d].
+ * sym_eval_loss_blocks then evaluates n samples with no copy per call: the same values, block
+ * by block, as sym_eval_loss on the rows (bitwise).
+ */
+size_t sym_eval_blocks_size(const sym_eval *e, int n, int d);
+void sym_eval_blocks(const sym_eval *e, double *out, const double *X, int n, int d);
+int sym_eval_loss_blocks(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                         const double *XB, const double *YB, int n);
+/**
+ * Data an evaluator reads many times (a probe's points): laid out for it once
+ * (sym_eval_blocks) when the copy takes at most SYM_TRAIN_COPY_MAX bytes, or
+ * read from the rows at each call beyond.  sym_eval_data_loss is then bitwise
+ * sym_eval_loss on the rows, without the transposition per call.
+ */
+struct sym_data;
+typedef struct sym_eval_data {
+    const struct sym_data *d;
+    double *XB, *YB; /**< the blocks (YB == XB for autoencoding data), or NULL */
+} sym_eval_data;
+
+int sym_eval_data_init(sym_eval_data *b, const sym_eval *e, const struct sym_data *d);
+int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                       const sym_eval_data *b);
+void sym_eval_data_dispose(sym_eval_data *b);
 /** Network output Yhat [n x d_out] (n <= max_batch). */
 int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n);
 

@@ -575,9 +575,12 @@ cleanup:
  * that of one block whatever n (sums then run block by block: deterministic,
  * but not the rounding of one pass).
  */
+enum { LAYOUT_FEATURE = 0, LAYOUT_ROWS, LAYOUT_BLOCKS };
+
 static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
-                    const double *X, const double *Y, int row_major, int n)
+                    const double *X, const double *Y, int layout, int n)
 {
+    int row_major = layout == LAYOUT_ROWS;
     const sym_model_opts *o = &e->m->o;
     int rc = 0, din = o->widths[0], dout = o->widths[o->n_layers], ld = sym_batch_ld(n);
     double sse = 0.0, pen = 0.0, jpen = 0.0, inv = 1.0 / ((double)n * dout);
@@ -600,6 +603,14 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
             int nb = n - s < e->max_batch ? n - s : e->max_batch, ldb = sym_batch_ld(nb);
             double sb, jb;
 
+            if (layout == LAYOUT_BLOCKS) { /* already laid out as the block needs it */
+                size_t b = (size_t)(s / e->max_batch) * sym_batch_ld(e->max_batch);
+
+                SYM_TRY(data_block(e, &sb, &jb, grad, params, X + b * din, Y + b * dout, nb, n));
+                sse += sb;
+                jpen += jb;
+                continue;
+            }
             if (row_major) {
                 sym_transpose_ld(e->XT, ldb, X + (size_t)s * din, din, nb, din);
                 sym_transpose_ld(e->YT, ldb, Y + (size_t)s * dout, dout, nb, dout);
@@ -625,11 +636,71 @@ cleanup:
 int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                     const double *XT, const double *YT, int n)
 {
-    return evaluate(e, out, grad, params, XT, YT, 0, n);
+    return evaluate(e, out, grad, params, XT, YT, LAYOUT_FEATURE, n);
 }
 
 int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                   const double *X, const double *Y, int n)
 {
-    return evaluate(e, out, grad, params, X, Y, 1, n);
+    return evaluate(e, out, grad, params, X, Y, LAYOUT_ROWS, n);
+}
+
+size_t sym_eval_blocks_size(const sym_eval *e, int n, int d)
+{
+    int full = n / e->max_batch, rest = n % e->max_batch;
+
+    return ((size_t)full * sym_batch_ld(e->max_batch) + (rest ? sym_batch_ld(rest) : 0)) * d;
+}
+
+void sym_eval_blocks(const sym_eval *e, double *out, const double *X, int n, int d)
+{
+    for (int s = 0; s < n; s += e->max_batch) {
+        int nb = n - s < e->max_batch ? n - s : e->max_batch;
+        size_t b = (size_t)(s / e->max_batch) * sym_batch_ld(e->max_batch) * d;
+
+        sym_transpose_ld(out + b, sym_batch_ld(nb), X + (size_t)s * d, d, nb, d);
+    }
+}
+
+int sym_eval_loss_blocks(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                         const double *XB, const double *YB, int n)
+{
+    return evaluate(e, out, grad, params, XB, YB, LAYOUT_BLOCKS, n);
+}
+
+int sym_eval_data_init(sym_eval_data *b, const sym_eval *e, const struct sym_data *d)
+{
+    int rc = 0;
+
+    memset(b, 0, sizeof(*b));
+    b->d = d;
+    if (8.0 * d->n * (d->d_in + d->d_out) > SYM_TRAIN_COPY_MAX)
+        return 0;
+    SYM_TRY(sym_alloc_doubles(&b->XB, sym_eval_blocks_size(e, d->n, d->d_in)));
+    sym_eval_blocks(e, b->XB, d->X, d->n, d->d_in);
+    if (d->Y == d->X) {
+        b->YB = b->XB;
+    } else {
+        SYM_TRY(sym_alloc_doubles(&b->YB, sym_eval_blocks_size(e, d->n, d->d_out)));
+        sym_eval_blocks(e, b->YB, d->Y, d->n, d->d_out);
+    }
+cleanup:
+    if (rc)
+        sym_eval_data_dispose(b);
+    return rc;
+}
+
+int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                       const sym_eval_data *b)
+{
+    return b->XB ? sym_eval_loss_blocks(e, out, grad, params, b->XB, b->YB, b->d->n)
+                 : sym_eval_loss(e, out, grad, params, b->d->X, b->d->Y, b->d->n);
+}
+
+void sym_eval_data_dispose(sym_eval_data *b)
+{
+    if (b->YB != b->XB)
+        free(b->YB);
+    free(b->XB);
+    b->XB = b->YB = NULL;
 }

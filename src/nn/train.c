@@ -16,15 +16,16 @@ int sym_train_n_points(const sym_train_opts *o)
 int sym_train_point_epoch(const sym_train_opts *o, int i) { return i * o->loss_every; }
 
 /*
- * The objective on all the data.  Up to one evaluator block the data are kept
- * feature-major (transposed once, nothing per step); beyond, the evaluator
- * transposes a block at a time from the rows, so that a large data set is
- * held once, not three times.
+ * The objective on all the data.  Up to SYM_TRAIN_COPY_MAX bytes the data are
+ * kept feature-major (transposed once, nothing per step), block by block
+ * beyond one evaluator block (sym_eval_blocks: the same values and sums as
+ * transposing each block at each step); beyond, the evaluator transposes a
+ * block at a time from the rows, so that a large data set is held once.
  */
 static int full_loss(sym_eval *ev, sym_loss_parts *lp, double *grad, const double *params,
                      const sym_data *d, const double *XT, const double *YT)
 {
-    return XT ? sym_eval_loss_t(ev, lp, grad, params, XT, YT, d->n)
+    return XT ? sym_eval_loss_blocks(ev, lp, grad, params, XT, YT, d->n)
               : sym_eval_loss(ev, lp, grad, params, d->X, d->Y, d->n);
 }
 
@@ -110,10 +111,23 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
      * rows sym_batch_ld(n) apart (up to a block; see full_loss) */
     if (n <= SYM_EVAL_BLOCK) {
         SYM_TRY(sym_alloc_doubles(&XT, (size_t)ld * d->d_in));
-        SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
         sym_transpose_ld(XT, ld, d->X, d->d_in, n, d->d_in);
-        sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
+        if (d->Y != d->X) {
+            SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
+            sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
+        }
+    } else if (full && 8.0 * n * (d->d_in + d->d_out) <= SYM_TRAIN_COPY_MAX) {
+        SYM_TRY(sym_alloc_doubles(&XT, sym_eval_blocks_size(ev, n, d->d_in)));
+        sym_eval_blocks(ev, XT, d->X, n, d->d_in);
+        if (d->Y != d->X) {
+            SYM_TRY(sym_alloc_doubles(&YT, sym_eval_blocks_size(ev, n, d->d_out)));
+            sym_eval_blocks(ev, YT, d->Y, n, d->d_out);
+        }
     }
+    /* an autoencoder's targets are its inputs (sym_data aliases them): one copy, read once
+     * from memory per block instead of twice */
+    if (XT && d->Y == d->X)
+        YT = XT;
     if (!full) {
         SYM_TRY(sym_alloc_doubles(&Xb, (size_t)sym_batch_ld(bs) * d->d_in));
         SYM_TRY(sym_alloc_doubles(&Yb, (size_t)sym_batch_ld(bs) * d->d_out));
@@ -233,8 +247,9 @@ cleanup:
     free(prev);
     free(Xb);
     free(Yb);
+    if (YT != XT)
+        free(YT);
     free(XT);
-    free(YT);
     free(perm);
     return rc;
 }

@@ -90,6 +90,7 @@ typedef struct gd_state {
     const sym_model *m;
     const sym_data *d;
     sym_eval *e;
+    sym_eval_data bd; /* the data laid out once for the evaluator (every point reads them) */
     sym_algebra alg;
     double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [GD_QUANTITIES x n_points] */
     double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
@@ -104,6 +105,7 @@ static void gd_stop(void *state)
 
     if (!c)
         return;
+    sym_eval_data_dispose(&c->bd);
     sym_eval_free(c->e);
     free(c->g);
     free(c->tan);
@@ -130,6 +132,7 @@ static int gd_start(const void *opts, const sym_probe_run *run, double *out, voi
     c->best = c->best_abs = NAN;
     SYM_TRY(sym_orbit_algebra(&c->alg, run->model, (sym_algebra)o->algebra));
     SYM_TRY(sym_eval_create(&c->e, run->model, &run->cfg->reg, run->data->n));
+    SYM_TRY(sym_eval_data_init(&c->bd, c->e, run->data));
     SYM_TRY(sym_alloc_doubles(&c->g, np));
     SYM_TRY(sym_alloc_doubles(&c->tan, np));
     SYM_TRY(sym_alloc_doubles(&c->perp, np));
@@ -157,7 +160,7 @@ static int gd_point(void *state, int k, const double *params, const double *grad
     if (grad)
         memcpy(c->g, grad, np * sizeof(double));
     else
-        SYM_TRY(sym_eval_loss(c->e, &lp, c->g, params, c->d->X, c->d->Y, c->d->n));
+        SYM_TRY(sym_eval_data_loss(c->e, &lp, c->g, params, &c->bd));
     /* the loss's derivative along unit algebra directions, before any projection */
     sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
     c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
@@ -175,7 +178,7 @@ static int gd_point(void *state, int k, const double *params, const double *grad
     for (int q = 0; q < 3; q++) {
         for (size_t i = 0; i < np; i++)
             c->th[i] = params[i] - c->lr * v[q][i];
-        SYM_TRY(sym_eval_loss(c->e, &lp, NULL, c->th, c->d->X, c->d->Y, c->d->n));
+        SYM_TRY(sym_eval_data_loss(c->e, &lp, NULL, c->th, &c->bd));
         c->out[(size_t)(3 + q) * c->n_points + k] = lp.total - L0;
     }
 cleanup:

@@ -230,22 +230,25 @@ int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_re
     double *th = NULL;
     orbit_mover v = {0};
     sym_eval *e = NULL;
+    sym_eval_data bd = {0};
 
     if (o->points < 2)
         SYM_FAIL(SYM_EINVAL, "orbit probe: %d points: need at least 2", o->points);
     SYM_TRY(mover_init(&v, m));
     SYM_TRY(sym_alloc_doubles(&th, sym_model_n_params(m)));
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    SYM_TRY(sym_eval_data_init(&bd, e, d)); /* laid out once for all the points */
     for (int k = 0; k < o->points; k++) {
         sym_loss_parts lp;
 
         SYM_TRY(mover_set(&v, A, sym_orbit_grid(k, o->points, o->t_max)));
         SYM_TRY(mover_apply(&v, th, params));
-        SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+        SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
         total[k] = lp.total;
         data[k] = lp.data;
     }
 cleanup:
+    sym_eval_data_dispose(&bd);
     sym_eval_free(e);
     free(th);
     mover_dispose(&v);
@@ -451,6 +454,7 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     orbit_mover v = {0};
     sym_algebra alg;
     sym_eval *e = NULL;
+    sym_eval_data bd = {0};
     sym_loss_parts lp;
     double nrm;
 
@@ -461,6 +465,7 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     SYM_TRY(sym_alloc_doubles(&th, np));
     SYM_TRY(sym_alloc_doubles(&sh, np));
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
+    SYM_TRY(sym_eval_data_init(&bd, e, d)); /* laid out once for all the points */
     if (o->perpendicular == SYM_PERP_LAST_LAYER) {
         /* only the output layer's weight moves: the network's function shifts */
         const sym_model_opts *mo = sym_model_get_opts(m);
@@ -484,7 +489,7 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
 
         for (size_t i = 0; i < np; i++)
             th[i] = params[i] + s * xp[i];
-        SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+        SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
         perp[k] = lp.total;
     }
     for (int a = 0; land && G > 1 && a < G; a++) {
@@ -495,11 +500,12 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
             for (size_t i = 0; i < np; i++)
                 sh[i] = params[i] + s * xp[i];
             SYM_TRY(mover_apply(&v, th, sh));
-            SYM_TRY(sym_eval_loss(e, &lp, NULL, th, d->X, d->Y, d->n));
+            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
             land[(size_t)a * G + b] = lp.total;
         }
     }
 cleanup:
+    sym_eval_data_dispose(&bd);
     sym_eval_free(e);
     free(xi);
     free(xp);

@@ -54,8 +54,8 @@ static double data_bytes(const sym_job_config *c)
     return 8.0 * c->data.samples * (din + (own_y ? dout : 0));
 }
 
-/* bytes one training run holds: the data (plus a feature-major copy up to an
- * evaluator block; beyond, it is transposed a block at a time), activations
+/* bytes one training run holds: the data (plus a feature-major copy up to
+ * SYM_TRAIN_COPY_MAX; beyond, it is transposed a block at a time), activations
  * and their gradients for one block, parameters with gradient and optimizer
  * state */
 static double run_bytes(const sym_job_config *c)
@@ -67,7 +67,7 @@ static double run_bytes(const sym_job_config *c)
         wsum += c->model.widths[l];
         wmax = c->model.widths[l] > wmax ? c->model.widths[l] : wmax;
     }
-    return data_bytes(c) + (n <= SYM_EVAL_BLOCK ? 8.0 * n * (din + dout) : 0) +
+    return data_bytes(c) + (8.0 * n * (din + dout) <= SYM_TRAIN_COPY_MAX ? 8.0 * n * (din + dout) : 0) +
            8.0 * blk * (2 * wsum + 5 * wmax + din + dout) + 6.0 * 8.0 * (double)params_of(&c->model);
 }
 

@@ -5,7 +5,9 @@
  * them all), for every model kind, activation and penalty:
  *   - the objective and gradient agree to rounding (the sums' order differs),
  *     with blocks that do not divide n and a last block of one sample;
- *   - row-major and feature-major inputs give bitwise the same blocked result;
+ *   - row-major and feature-major inputs give bitwise the same blocked result, and so do
+ *     data laid out once for the blocks (sym_eval_blocks, sym_eval_data; autoencoding data
+ *     share one copy);
  *   - forward outputs are bitwise those of one pass (no sum runs across samples);
  *   - negative control: weighting a block's terms by its own size instead of
  *     all samples' (the mistake blocking invites) is caught.
@@ -129,6 +131,38 @@ static void compare(const sym_model_opts *o, const sym_reg *reg, int block)
     /* the objective alone (no gradient) is the same number */
     check_ok(sym_eval_loss(blk, &c, NULL, q.p, q.X, q.Y, N));
     assert_memory_equal(&b, &c, sizeof(b));
+    /* data laid out once for the blocks (sym_eval_blocks, sym_eval_data): bitwise the same */
+    {
+        sym_data d = {N, q.din, q.dout, q.X, q.Y}, self = {N, q.din, q.din, q.X, q.X};
+        sym_eval_data bd, sd;
+        double *XB = calloc(sym_eval_blocks_size(blk, N, q.din), sizeof(double));
+        double *YB = calloc(sym_eval_blocks_size(blk, N, q.dout), sizeof(double));
+
+        sym_eval_blocks(blk, XB, q.X, N, q.din);
+        sym_eval_blocks(blk, YB, q.Y, N, q.dout);
+        check_ok(sym_eval_loss_blocks(blk, &c, gc, q.p, XB, YB, N));
+        assert_memory_equal(&b, &c, sizeof(b));
+        assert_memory_equal(gb, gc, sizeof(double) * q.np);
+        check_ok(sym_eval_data_init(&bd, blk, &d));
+        assert_non_null(bd.XB);
+        assert_true(bd.YB != bd.XB);
+        check_ok(sym_eval_data_loss(blk, &c, gc, q.p, &bd));
+        assert_memory_equal(&b, &c, sizeof(b));
+        assert_memory_equal(gb, gc, sizeof(double) * q.np);
+        sym_eval_data_dispose(&bd);
+        /* autoencoding data (Y is X): one copy serves both */
+        if (q.din == q.dout) {
+            check_ok(sym_eval_loss(blk, &a, ga, q.p, q.X, q.X, N));
+            check_ok(sym_eval_data_init(&sd, blk, &self));
+            assert_true(sd.YB == sd.XB);
+            check_ok(sym_eval_data_loss(blk, &c, gc, q.p, &sd));
+            assert_memory_equal(&a, &c, sizeof(a));
+            assert_memory_equal(ga, gc, sizeof(double) * q.np);
+            sym_eval_data_dispose(&sd);
+        }
+        free(XB);
+        free(YB);
+    }
     check_ok(sym_eval_forward(one, ya, q.p, q.X, N));
     check_ok(sym_eval_forward(blk, yb, q.p, q.X, N));
     assert_memory_equal(ya, yb, sizeof(double) * (size_t)N * q.dout);
