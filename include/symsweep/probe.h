@@ -260,6 +260,18 @@ int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_mod
 int sym_orbit_project_layers(double *tangent, double *perp, double *coef, const sym_model *m,
                              const double *params, const double *v, const int *alg);
 
+/**
+ * The scratch of sym_orbit_project for one model and algebra (one per hidden layer with
+ * _layers), made once for a caller that projects at every step: sym_orbit_project_ws is then
+ * sym_orbit_project without its allocations (bitwise the same result).
+ */
+typedef struct sym_orbit_ws sym_orbit_ws;
+int sym_orbit_ws_create(sym_orbit_ws **out, const sym_model *m, sym_algebra alg);
+int sym_orbit_ws_create_layers(sym_orbit_ws **out, const sym_model *m, const int *alg);
+int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double *coef,
+                         const double *params, const double *v);
+void sym_orbit_ws_free(sym_orbit_ws *ws);
+
 /** out = exp(t A) acting on every hidden layer of params (A laid out as sym_orbit_direction's). */
 int sym_orbit_move(double *out, const sym_model *m, const double *params, const double *A, double t);
 

@@ -92,6 +92,7 @@ typedef struct gd_state {
     sym_eval *e;
     sym_eval_data bd; /* the data laid out once for the evaluator (every point reads them) */
     sym_algebra alg;
+    sym_orbit_ws *ws; /* the projection's scratch, made once */
     double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [GD_QUANTITIES x n_points] */
     double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
     double best_abs; /* the largest ||J^T g|| so far */
@@ -106,6 +107,7 @@ static void gd_stop(void *state)
     if (!c)
         return;
     sym_eval_data_dispose(&c->bd);
+    sym_orbit_ws_free(c->ws);
     sym_eval_free(c->e);
     free(c->g);
     free(c->tan);
@@ -131,6 +133,7 @@ static int gd_start(const void *opts, const sym_probe_run *run, double *out, voi
     c->n_points = o->points;
     c->best = c->best_abs = NAN;
     SYM_TRY(sym_orbit_algebra(&c->alg, run->model, (sym_algebra)o->algebra));
+    SYM_TRY(sym_orbit_ws_create(&c->ws, run->model, c->alg));
     SYM_TRY(sym_eval_create(&c->e, run->model, &run->cfg->reg, run->data->n));
     SYM_TRY(sym_eval_data_init(&c->bd, c->e, run->data));
     SYM_TRY(sym_alloc_doubles(&c->g, np));
@@ -172,7 +175,7 @@ static int gd_point(void *state, int k, const double *params, const double *grad
     if (gn > c->g_floor && gn > 0)
         c->best = fmax(c->best, c->out[k] / gn);
     c->best_abs = fmax(c->best_abs, c->out[k]);
-    SYM_TRY(sym_orbit_project(c->tan, c->perp, NULL, c->m, params, c->g, c->alg));
+    SYM_TRY(sym_orbit_project_ws(c->ws, c->tan, c->perp, NULL, params, c->g));
     c->out[c->n_points + k] = sym_norm2(c->tan, np);
     c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
     for (int q = 0; q < 3; q++) {

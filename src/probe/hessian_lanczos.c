@@ -49,7 +49,7 @@ typedef struct quot_op {
     hess_op *H;
     const sym_model *m;
     const double *params;
-    const int *alg;
+    sym_orbit_ws *ws; /* the projection's scratch: made once, used at every product */
     double *t1, *t2;
 } quot_op;
 
@@ -59,9 +59,9 @@ static int quot_apply(void *ctx, double *y, const double *x)
     quot_op *q = ctx;
     int rc = 0;
 
-    SYM_TRY(sym_orbit_project_layers(NULL, q->t1, NULL, q->m, q->params, x, q->alg));
+    SYM_TRY(sym_orbit_project_ws(q->ws, NULL, q->t1, NULL, q->params, x));
     SYM_TRY(hvp_op(q->H, q->t2, q->t1));
-    SYM_TRY(sym_orbit_project_layers(NULL, y, NULL, q->m, q->params, q->t2, q->alg));
+    SYM_TRY(sym_orbit_project_ws(q->ws, NULL, y, NULL, q->params, q->t2));
 cleanup:
     return rc < 0 ? rc : 0;
 }
@@ -83,7 +83,7 @@ static int mostly_tangent(int *out, const double *Q, const double *c, int n, siz
     for (int j = 0; j < n; j++)
         for (size_t i = 0; i < P; i++)
             y[i] += c[j] * Q[(size_t)j * P + i];
-    rc = sym_orbit_project_layers(t, NULL, NULL, q->m, q->params, y, q->alg);
+    rc = sym_orbit_project_ws(q->ws, t, NULL, NULL, q->params, y);
     *out = rc >= 0 && sym_norm2(t, P) > 0.5 * sym_norm2(y, P);
     return rc < 0 ? rc : 0;
 }
@@ -110,7 +110,7 @@ static int extremes(int *steps_done, double *top, double *top_res, double *bot, 
     SYM_TRY(sym_alloc_doubles(&v, P));
     for (size_t i = 0; i < P; i++)
         v[i] = sym_rng_normal(r);
-    if (q && (rc = sym_orbit_project_layers(NULL, v, NULL, q->m, q->params, v, q->alg)) < 0)
+    if (q && (rc = sym_orbit_project_ws(q->ws, NULL, v, NULL, q->params, v)) < 0)
         goto cleanup; /* start in the orbit-normal space: the Krylov space stays there */
     rc = 0;
     SYM_TRY(sym_lanczos(&n, alpha, beta, Q, op, ctx, P, m, v));
@@ -227,13 +227,14 @@ int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg 
     q.H = &H;
     q.m = m;
     q.params = params;
-    q.alg = alg;
+    SYM_TRY(sym_orbit_ws_create_layers(&q.ws, m, alg));
     SYM_TRY(sym_alloc_doubles(&q.t1, P));
     SYM_TRY(sym_alloc_doubles(&q.t2, P));
     SYM_TRY(extremes(&out->quot_steps, NULL, NULL, out->quot, out->quot_resid, quot_apply, &q,
                      &q, P, k, steps, r));
 cleanup:
     sym_hvp_free(H.h);
+    sym_orbit_ws_free(q.ws);
     free(q.t1);
     free(q.t2);
     return rc;

@@ -372,21 +372,84 @@ int sym_orbit_project(double *tangent, double *perp, double *coef, const sym_mod
     return sym_orbit_project_layers(tangent, perp, coef, m, params, v, algs);
 }
 
+struct sym_orbit_ws {
+    const sym_model *m;
+    int alg[SYM_MAX_LAYERS]; /* per hidden layer */
+    double *x, *r, *p, *Ap, *Jp, *Jx, *scratch;
+};
+
+void sym_orbit_ws_free(sym_orbit_ws *w)
+{
+    if (!w)
+        return;
+    free(w->x);
+    free(w->r);
+    free(w->p);
+    free(w->Ap);
+    free(w->Jp);
+    free(w->Jx);
+    free(w->scratch);
+    free(w);
+}
+
+int sym_orbit_ws_create_layers(sym_orbit_ws **out, const sym_model *m, const int *alg)
+{
+    size_t np = sym_model_n_params(m), na = sym_orbit_direction_size(m);
+    int w = max_w(m), rc = 0;
+    sym_orbit_ws *ws = NULL;
+
+    SYM_TRY(sym_alloc(&ws, sizeof(*ws)));
+    memset(ws, 0, sizeof(*ws));
+    ws->m = m;
+    for (int h = 0; h + 1 < sym_model_get_opts(m)->n_layers; h++)
+        ws->alg[h] = alg[h];
+    SYM_TRY(sym_alloc_doubles(&ws->x, na));
+    SYM_TRY(sym_alloc_doubles(&ws->r, na));
+    SYM_TRY(sym_alloc_doubles(&ws->p, na));
+    SYM_TRY(sym_alloc_doubles(&ws->Ap, na));
+    SYM_TRY(sym_alloc_doubles(&ws->Jp, np));
+    SYM_TRY(sym_alloc_doubles(&ws->Jx, np));
+    SYM_TRY(sym_alloc_doubles(&ws->scratch, 3 * (size_t)w * w));
+    *out = ws;
+    ws = NULL;
+cleanup:
+    sym_orbit_ws_free(ws);
+    return rc;
+}
+
+int sym_orbit_ws_create(sym_orbit_ws **out, const sym_model *m, sym_algebra alg)
+{
+    int algs[SYM_MAX_LAYERS];
+
+    same_algebra(algs, m, alg);
+    return sym_orbit_ws_create_layers(out, m, algs);
+}
+
 int sym_orbit_project_layers(double *tangent, double *perp, double *coef, const sym_model *m,
                              const double *params, const double *v, const int *alg)
 {
+    sym_orbit_ws *ws = NULL;
+    int rc = 0;
+
+    SYM_TRY(sym_orbit_ws_create_layers(&ws, m, alg));
+    rc = sym_orbit_project_ws(ws, tangent, perp, coef, params, v);
+cleanup:
+    sym_orbit_ws_free(ws);
+    return rc;
+}
+
+int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double *coef,
+                         const double *params, const double *v)
+{
+    const sym_model *m = ws->m;
+    const int *alg = ws->alg;
     size_t np = sym_model_n_params(m), na = sym_orbit_direction_size(m);
-    int w = max_w(m), rc = 0, it = 0;
-    double *x = NULL, *r = NULL, *p = NULL, *Ap = NULL, *Jp = NULL, *Jx = NULL, *scratch = NULL;
+    int it = 0;
+    double *x = ws->x, *r = ws->r, *p = ws->p, *Ap = ws->Ap, *Jp = ws->Jp, *Jx = ws->Jx;
+    double *scratch = ws->scratch;
     double rr, rr0, floor2;
 
-    SYM_TRY(sym_alloc_doubles(&x, na));
-    SYM_TRY(sym_alloc_doubles(&r, na));
-    SYM_TRY(sym_alloc_doubles(&p, na));
-    SYM_TRY(sym_alloc_doubles(&Ap, na));
-    SYM_TRY(sym_alloc_doubles(&Jp, np));
-    SYM_TRY(sym_alloc_doubles(&Jx, np));
-    SYM_TRY(sym_alloc_doubles(&scratch, 3 * (size_t)w * w));
+    memset(x, 0, na * sizeof(double));
     /* CG on the normal equations J^T J x = J^T v, from x = 0; in exact
      * arithmetic it ends within dim(algebra) steps.  It stops when J^T v - J^T J x
      * is at the rounding floor eps ||J|| ||v|| (||J|| bounded by the weights'
@@ -433,15 +496,7 @@ int sym_orbit_project_layers(double *tangent, double *perp, double *coef, const 
             perp[i] = v[i] - Jx[i];
     if (coef)
         memcpy(coef, x, na * sizeof(double));
-cleanup:
-    free(x);
-    free(r);
-    free(p);
-    free(Ap);
-    free(Jp);
-    free(Jx);
-    free(scratch);
-    return rc < 0 ? rc : it;
+    return it;
 }
 
 int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, const sym_reg *reg,

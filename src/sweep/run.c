@@ -224,14 +224,14 @@ static sym_probe_run probe_run(const sym_job *job, int index, const sym_job_prob
 /* train.project_orbit: every step's gradient loses its orbit-tangent component */
 typedef struct projection {
     const sym_model *m;
-    sym_algebra alg;
+    sym_orbit_ws *ws; /* made once: the projection runs at every step */
     double *perp;
 } projection;
 
 static int project_gradient(void *ctx, const double *params, double *grad)
 {
     projection *p = ctx;
-    int rc = sym_orbit_project(NULL, p->perp, NULL, p->m, params, grad, p->alg);
+    int rc = sym_orbit_project_ws(p->ws, NULL, p->perp, NULL, params, grad);
 
     if (rc >= 0)
         memcpy(grad, p->perp, sizeof(double) * sym_model_n_params(p->m));
@@ -251,7 +251,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     int rc = 0, step = 0, any_hook = 0;
     hooks hk;
     sym_train_opts topt = cfg->train;
-    projection proj = {NULL, SYM_ALGEBRA_AUTO, NULL};
+    projection proj = {NULL, NULL, NULL};
 
     memset(&hk, 0, sizeof(hk));
     hk.job = job;
@@ -294,7 +294,10 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         any_hook = 1;
     }
     if (cfg->train.project_orbit) {
-        SYM_TRY(sym_orbit_algebra(&proj.alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
+        sym_algebra alg;
+
+        SYM_TRY(sym_orbit_algebra(&alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
+        SYM_TRY(sym_orbit_ws_create(&proj.ws, m, alg));
         SYM_TRY(sym_alloc_doubles(&proj.perp, np));
         proj.m = m;
         topt.grad_filter = project_gradient;
@@ -335,6 +338,7 @@ cleanup:
     r->wall_time = sym_now() - t0;
     stop_hooks(&hk);
     free(proj.perp);
+    sym_orbit_ws_free(proj.ws);
     sym_data_dispose(&d);
     sym_model_free(m);
     return rc;
