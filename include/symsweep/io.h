@@ -186,6 +186,7 @@ int sym_h5_length(long long *n, sym_h5 *f, const char *path);
 /** Whether a dataset holds strings. */
 int sym_h5_is_string(sym_h5 *f, const char *path);
 /** Read a whole 1-D numeric dataset as double / int64 (enum values as their integers). */
+/** A 1-D dataset as doubles; an integer dataset's _FillValue (-1: no value) reads as NaN (CF). */
 int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n);
 int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n);
 /** Read a 1-D string dataset: out[i] owned by the caller (free each). */

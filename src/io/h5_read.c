@@ -187,7 +187,26 @@ cleanup:
 
 int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n)
 {
-    return read_1d(out, H5T_NATIVE_DOUBLE, f, path, n);
+    hid_t d = -1, t = -1, a = -1;
+    int rc = 0;
+    int64_t fill;
+
+    SYM_TRY(read_1d(out, H5T_NATIVE_DOUBLE, f, path, n));
+    /* CF decoding, as netCDF tools do: an integer dataset's _FillValue (-1: no value) is NaN */
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(t = H5Dget_type(d));
+    if (H5Tget_class(t) == H5T_INTEGER && H5Aexists(d, "_FillValue") > 0) {
+        H5CHK(a = H5Aopen(d, "_FillValue", H5P_DEFAULT));
+        H5CHK(H5Aread(a, H5T_NATIVE_INT64, &fill));
+        for (long long i = 0; i < n; i++)
+            if (out[i] == (double)fill)
+                out[i] = NAN;
+    }
+cleanup:
+    if (a >= 0) H5Aclose(a);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    return rc;
 }
 
 int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n)
