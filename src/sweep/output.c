@@ -218,7 +218,7 @@ static int grid(sym_output *o)
             int v = sym_job_axis_index(job, i, g->axis);
 
             dv[i] = g->num[v];
-            iv[i] = (int64_t)g->num[v];
+            iv[i] = g->integer ? (int64_t)g->num[v] : 0; /* (NaN has no integer) */
             sv[i] = g->str[v];
         }
         SYM_TRY(sym_h5_write_rows(o->h5, path, 0, n,
