@@ -35,7 +35,7 @@
  * singular values, counted when above SYM_GRAM_RANK_TOL times the largest (the square of 1e-6:
  * below that the Gram matrix's rounding, rows x eps x the largest, takes over).  The orbit
  * dimension needs the dense tangent map of the symmetry algebra (dim g x P); beyond
- * MAX_ORBIT_ENTRIES it is NaN, and so is the excess.
+ * MAX_ORBIT_ENTRIES it is NaN, and so is the excess (stored as -1, the int64 fill value).
  */
 #include "symsweep/probe.h"
 #include "symsweep/probe_api.h"
@@ -131,12 +131,14 @@ static int fd_schema(const void *opts, int team_size, sym_schema *s)
     sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_orbit_dimension", 0, NULL, 2, 1,
                        "dimension of the orbit of the architecture's continuous symmetry (its "
                        "activations', with the translations of linear hidden layers between "
-                       "biased layers; no penalty) through the trained point; -1 for tied models "
+                       "biased layers; no penalty) through the trained point; -1 (no value) for "
+                       "tied models, and where the tangent map would exceed 2.5e8 entries "
                        "(functional_dimension probe)"));
     sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_excess_null", 0, NULL, 3, 1,
                        "functional_null_dimension minus functional_orbit_dimension: the part of "
                        "the null space the data add (dead or saturated units, too few samples); "
-                       "0 at a generic point on rich data (functional_dimension probe)"));
+                       "0 at a generic point on rich data; -1 (no value) where "
+                       "functional_orbit_dimension has none (functional_dimension probe)"));
     sym_schema_measure(s, "/probes/functional_dimension/gap", 0, NULL, 4, 1,
                        "smallest counted over largest uncounted singular value of the Jacobian "
                        "(inf: full rank)");
