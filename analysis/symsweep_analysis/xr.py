@@ -22,7 +22,7 @@ Reads the whole group: for the weights of a million runs, select with h5py inste
 import h5py
 import numpy as np
 
-from .data import STATUS_NAMES, attr_text, grid_columns, open_output, read_column
+from .data import STATUS_NAMES, attr_text, grid_columns, open_output, read_column, values
 
 
 def _scale_name(scale):
@@ -44,10 +44,13 @@ def _variable(d, name, n_runs, coords):
             dims.append(dim)
         else:
             dims.append("%s_dim%d" % (name, k))
+    encoding = {}
     if h5py.check_string_dtype(d.dtype) is not None:
         data = np.asarray(d.asstr()[...], dtype=object)
     else:
-        data = d[...]
+        data = values(d, ...)  # CF-decoded: an integer's fill value (-1: no value) is NaN
+        if "_FillValue" in d.attrs and d.dtype.kind in "iu":
+            encoding = {"dtype": d.dtype, "_FillValue": np.asarray(d.attrs["_FillValue"]).ravel()[0]}
     attrs = {k: attr_text(v) for k, v in d.attrs.items()
              if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_FillValue",
                           "flag_values")}
@@ -55,12 +58,6 @@ def _variable(d, name, n_runs, coords):
         attrs["flag_values"] = np.asarray(d.attrs["flag_values"])
     if "long_name" not in attrs and "description" in attrs:  # files of older versions
         attrs["long_name"] = attrs["description"]
-    encoding = {}
-    if "_FillValue" in d.attrs and data.dtype.kind in "iu":
-        # CF masking, as xarray's own decoding does: the fill value (-1: no value) becomes NaN
-        fill = np.asarray(d.attrs["_FillValue"]).ravel()[0]
-        encoding = {"dtype": data.dtype, "_FillValue": fill}
-        data = np.where(data == fill, np.nan, data.astype(np.float64))
     return dims, data, attrs, encoding
 
 

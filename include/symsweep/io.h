@@ -216,6 +216,8 @@ int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *
 
 /** Paths of every dataset below @p group (recursively), sorted; owned strings. */
 int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group);
+/** Free a list of @p n names from sym_h5_list or sym_h5_list_datasets (NULL-safe). */
+void sym_h5_list_free(char **names, int n);
 /** Rank, dimensions and bytes per element (in the native type) of a dataset. */
 int sym_h5_dataset_shape(int *rank, long long *dims, size_t *elem, sym_h5 *f, const char *path);
 /** Rows [row0, row0 + n) of a dataset of fixed-size elements, as raw native bytes. */

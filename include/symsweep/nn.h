@@ -192,7 +192,7 @@ typedef struct sym_eval sym_eval;
 #define SYM_EVAL_BLOCK 4096
 
 /**
- * Full-batch training keeps its data feature-major (block by block beyond one block:
+ * Training keeps its data feature-major (block by block beyond one block:
  * sym_eval_blocks), so that no step copies or transposes them, while that copy takes at most
  * this many bytes (32 MiB: 50,000 samples of 8 + 8 features take 6 MiB); larger data are
  * transposed a block at a time at every step instead, so that they are held once in memory.

@@ -650,9 +650,7 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
             SYM_TRY(sym_h5_attach_scale(f, paths[p], 0, SYM_PATH_RUN, "run"));
     }
 cleanup:
-    for (int p = 0; p < np; p++)
-        free(paths[p]);
-    free(paths);
+    sym_h5_list_free(paths, np);
     free(v);
     return rc;
 }

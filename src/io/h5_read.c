@@ -167,7 +167,9 @@ int sym_h5_is_string(sym_h5 *f, const char *path)
     return s;
 }
 
-static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n)
+/* n values of a 1-D dataset in memory type mt; with @p keep, the dataset stays open there
+ * (the caller closes it) */
+static int read_1d_keep(void *out, hid_t mt, sym_h5 *f, const char *path, long long n, hid_t *keep)
 {
     hid_t d = -1;
     long long len;
@@ -177,6 +179,10 @@ static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n
     if (len != n)
         SYM_FAIL(SYM_EIO, "%s: %s has %lld entries, expected %lld", f->path, path, len, n);
     H5CHK(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out));
+    if (keep) {
+        *keep = d;
+        d = -1;
+    }
 cleanup:
     if (d >= 0)
         H5Dclose(d);
@@ -185,15 +191,19 @@ cleanup:
     return rc;
 }
 
+static int read_1d(void *out, hid_t mt, sym_h5 *f, const char *path, long long n)
+{
+    return read_1d_keep(out, mt, f, path, n, NULL);
+}
+
 int sym_h5_read_doubles(double *out, sym_h5 *f, const char *path, long long n)
 {
     hid_t d = -1, t = -1, a = -1;
     int rc = 0;
     int64_t fill;
 
-    SYM_TRY(read_1d(out, H5T_NATIVE_DOUBLE, f, path, n));
+    SYM_TRY(read_1d_keep(out, H5T_NATIVE_DOUBLE, f, path, n, &d));
     /* CF decoding, as netCDF tools do: an integer dataset's _FillValue (-1: no value) is NaN */
-    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
     H5CHK(t = H5Dget_type(d));
     if (H5Tget_class(t) == H5T_INTEGER && H5Aexists(d, "_FillValue") > 0) {
         H5CHK(a = H5Aopen(d, "_FillValue", H5P_DEFAULT));
@@ -316,6 +326,13 @@ static herr_t ds_cb(hid_t o, const char *name, const H5O_info_t *info, void *dat
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sym_h5_list_free(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group)
@@ -449,9 +466,7 @@ int sym_h5_verify(int *n_checked, sym_h5 *f)
         (*n_checked)++;
     }
 cleanup:
-    for (int p = 0; p < np; p++)
-        free(paths[p]);
-    free(paths);
+    sym_h5_list_free(paths, np);
     free(buf);
     return rc;
 }
@@ -550,9 +565,7 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
     }
     *n_runs = n;
 cleanup:
-    for (int p = 0; p < np; p++)
-        free(paths[p]);
-    free(paths);
+    sym_h5_list_free(paths, np);
     if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);
     if (d >= 0) H5Dclose(d);

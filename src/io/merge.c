@@ -57,9 +57,7 @@ static int run_datasets(char ***out_paths, int *out_n, sym_h5 *out)
         SYM_TRY(sym_h5_list_datasets(&more, &nm, out, SYM_PATH_PROBES));
         all = realloc(paths, sizeof(char *) * (size_t)(npaths + nm));
         if (!all) {
-            for (int i = 0; i < nm; i++)
-                free(more[i]);
-            free(more);
+            sym_h5_list_free(more, nm);
             SYM_FAIL(SYM_ENOMEM, "out of memory");
         }
         paths = all;
@@ -219,9 +217,7 @@ cleanup:
     for (int k = 0; status && k < n_shards; k++)
         free(status[k]);
     free(status);
-    for (int p = 0; p < npaths; p++)
-        free(paths[p]);
-    free(paths);
+    sym_h5_list_free(paths, npaths);
     free(hash0);
     free(hash);
     return rc < 0 ? rc : counts[0];

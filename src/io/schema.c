@@ -49,11 +49,13 @@ int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
             SYM_TRY(sym_h5_dataset(f, d->path, d->dtype == SYM_SCHEMA_I64 ? SYM_H5_INT64 : SYM_H5_DOUBLE,
                                    1, d->dims, d->desc, d->units));
             SYM_TRY(write_axis(f, d));
-        } else if (d->dtype == SYM_SCHEMA_I64) {
-            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_INT64, 1 + d->rank, dims, d->desc, d->units));
-            SYM_TRY(sym_h5_fill_attr(f, d->path));
         } else {
-            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_DOUBLE, 1 + d->rank, dims, d->desc, d->units));
+            int i64 = d->dtype == SYM_SCHEMA_I64;
+
+            SYM_TRY(sym_h5_dataset(f, d->path, i64 ? SYM_H5_INT64 : SYM_H5_DOUBLE, 1 + d->rank, dims,
+                                   d->desc, d->units));
+            if (i64) /* a run may have no value: netCDF tools read the fill value as missing */
+                SYM_TRY(sym_h5_fill_attr(f, d->path));
         }
     }
     for (int i = 0; i < s->n_attrs; i++) {

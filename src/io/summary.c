@@ -291,9 +291,7 @@ cleanup:
         free(cols[k].num);
     }
     free(cols);
-    for (int m = 0; m < nmet; m++)
-        free(metrics[m]);
-    free(metrics);
+    sym_h5_list_free(metrics, nmet);
     for (int g = 0; g < ngroups; g++)
         free(keys[g]);
     free(keys);

@@ -16,20 +16,6 @@ int sym_train_n_points(const sym_train_opts *o)
 int sym_train_point_epoch(const sym_train_opts *o, int i) { return i * o->loss_every; }
 
 /*
- * The objective on all the data.  Up to SYM_TRAIN_COPY_MAX bytes the data are
- * kept feature-major (transposed once, nothing per step), block by block
- * beyond one evaluator block (sym_eval_blocks: the same values and sums as
- * transposing each block at each step); beyond, the evaluator transposes a
- * block at a time from the rows, so that a large data set is held once.
- */
-static int full_loss(sym_eval *ev, sym_loss_parts *lp, double *grad, const double *params,
-                     const sym_data *d, const double *XT, const double *YT)
-{
-    return XT ? sym_eval_loss_blocks(ev, lp, grad, params, XT, YT, d->n)
-              : sym_eval_loss(ev, lp, grad, params, d->X, d->Y, d->n);
-}
-
-/*
  * A minibatch straight into feature-major out [dim x nb] (rows ldb apart):
  * the samples idx[0..nb) from the transposed data T (rows ld apart), or from
  * the row-major data when it is not transposed (T NULL).  Copies only: the
@@ -76,7 +62,9 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
                  ? n : o->batch_size;
     int full = bs == n, ipt = 0, ld = sym_batch_ld(n);
-    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL, *XT = NULL, *YT = NULL;
+    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL;
+    const double *XT = NULL, *YT = NULL;
+    sym_eval_data bd = {0};
     int *perm = NULL;
     sym_loss_parts lp = {0};
 
@@ -107,27 +95,14 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     SYM_TRY(sym_opt_init(&opt, o, np));
     SYM_TRY(sym_alloc_doubles(&grad, np));
     SYM_TRY(sym_alloc_doubles(&prev, np));
-    /* the data, feature-major once: the evaluator works along the batch,
-     * rows sym_batch_ld(n) apart (up to a block; see full_loss) */
-    if (n <= SYM_EVAL_BLOCK) {
-        SYM_TRY(sym_alloc_doubles(&XT, (size_t)ld * d->d_in));
-        sym_transpose_ld(XT, ld, d->X, d->d_in, n, d->d_in);
-        if (d->Y != d->X) {
-            SYM_TRY(sym_alloc_doubles(&YT, (size_t)ld * d->d_out));
-            sym_transpose_ld(YT, ld, d->Y, d->d_out, n, d->d_out);
-        }
-    } else if (full && 8.0 * n * (d->d_in + d->d_out) <= SYM_TRAIN_COPY_MAX) {
-        SYM_TRY(sym_alloc_doubles(&XT, sym_eval_blocks_size(ev, n, d->d_in)));
-        sym_eval_blocks(ev, XT, d->X, n, d->d_in);
-        if (d->Y != d->X) {
-            SYM_TRY(sym_alloc_doubles(&YT, sym_eval_blocks_size(ev, n, d->d_out)));
-            sym_eval_blocks(ev, YT, d->Y, n, d->d_out);
-        }
-    }
-    /* an autoencoder's targets are its inputs (sym_data aliases them): one copy, read once
-     * from memory per block instead of twice */
-    if (XT && d->Y == d->X)
-        YT = XT;
+    /* the data laid out once for the evaluator (sym_eval_data: feature-major, rows
+     * sym_batch_ld apart, block by block; an autoencoder's targets share its inputs'
+     * copy), so that no step transposes them; beyond SYM_TRAIN_COPY_MAX bytes the
+     * evaluator transposes a block at a time from the rows, and the data are held once */
+    SYM_TRY(sym_eval_data_init(&bd, ev, d));
+    /* one block of them (n <= SYM_EVAL_BLOCK) is the transposed data minibatches gather from */
+    XT = n <= SYM_EVAL_BLOCK ? bd.XB : NULL;
+    YT = n <= SYM_EVAL_BLOCK ? bd.YB : NULL;
     if (!full) {
         SYM_TRY(sym_alloc_doubles(&Xb, (size_t)sym_batch_ld(bs) * d->d_in));
         SYM_TRY(sym_alloc_doubles(&Yb, (size_t)sym_batch_ld(bs) * d->d_out));
@@ -146,7 +121,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             /* the objective at the start of epoch ep is the curve point for ep (proximal:
              * evaluated at the curve points only; the step needs the data loss alone) */
             if (!es || ep % every == 0) {
-                SYM_TRY(full_loss(ev, &lp, es ? NULL : grad, params, d, XT, YT));
+                SYM_TRY(sym_eval_data_loss(ev, &lp, es ? NULL : grad, params, &bd));
                 if (!isfinite(lp.total))
                     goto diverged;
             }
@@ -158,7 +133,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 if (rc == 1) { /* moved along a symmetry: the step starts from there */
                     rc = 0;
                     if (!es)
-                        SYM_TRY(full_loss(ev, &lp, grad, params, d, XT, YT));
+                        SYM_TRY(sym_eval_data_loss(ev, &lp, grad, params, &bd));
                     if (y) {
                         memcpy(xprev, params, np * sizeof(double));
                         fista_t = 1.0;
@@ -178,7 +153,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
             if (es) { /* proximal: the data loss's gradient, then the penalty's prox */
                 sym_loss_parts dl;
 
-                SYM_TRY(full_loss(es, &dl, grad, params, d, XT, YT));
+                SYM_TRY(sym_eval_data_loss(es, &dl, grad, params, &bd));
                 if (!isfinite(dl.total))
                     goto diverged;
             }
@@ -189,7 +164,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
                 sym_opt_prox(&opt, params, lam, reg->kind);
         } else {
             if (ep % every == 0) {
-                SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
+                SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
                 if (!isfinite(lp.total))
                     goto diverged;
                 curve[ipt++] = lp.total;
@@ -222,7 +197,7 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
         }
         out->epochs_done = ep + 1;
     }
-    SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
+    SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
     if (!isfinite(lp.total))
         goto diverged;
     if (E % every == 0)
@@ -234,7 +209,7 @@ diverged:
     /* keep the last parameters whose objective was finite */
     out->status = SYM_RUN_DIVERGED;
     memcpy(params, prev, np * sizeof(double));
-    SYM_TRY(full_loss(ev, &lp, NULL, params, d, XT, YT));
+    SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
     out->final = lp;
 cleanup:
     sym_eval_free(ev);
@@ -247,9 +222,7 @@ cleanup:
     free(prev);
     free(Xb);
     free(Yb);
-    if (YT != XT)
-        free(YT);
-    free(XT);
+    sym_eval_data_dispose(&bd);
     free(perm);
     return rc;
 }

@@ -283,6 +283,20 @@ cleanup:
     return rc;
 }
 
+/* whether the dense tangent map of the architecture's own symmetry (no penalty) is built: up
+ * to MAX_ORBIT_ENTRIES entries (beyond, the orbit dimension and the excess have no value) */
+static int orbit_fits(int *fits, const sym_model *m)
+{
+    sym_reg none = SYM_REG_INIT;
+    int dims[SYM_MAX_LAYERS], rc = 0;
+
+    SYM_TRY(sym_symmetry_algebras(dims, m, &none));
+    *fits = (double)(sym_symmetry_dim(m, dims) + sym_translation_dim(m)) * (double)sym_model_n_params(m) <=
+            MAX_ORBIT_ENTRIES;
+cleanup:
+    return rc;
+}
+
 static void fd_team_need(const void *opts, const sym_model *m, sym_team_need *need)
 {
     const fd_opts *o = opts;
@@ -347,11 +361,10 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
     x[6] = rows;
     if (!mo->tied && team->rank == 0) { /* the architecture's own symmetry (no penalty) */
         sym_reg none = SYM_REG_INIT;
-        int orbit = 0, alg = 0, dims[SYM_MAX_LAYERS];
+        int orbit = 0, alg = 0, fits;
 
-        SYM_TRY(sym_symmetry_algebras(dims, run->model, &none));
-        if ((double)(sym_symmetry_dim(run->model, dims) + sym_translation_dim(run->model)) * P <=
-            MAX_ORBIT_ENTRIES) {
+        SYM_TRY(orbit_fits(&fits, run->model));
+        if (fits) {
             SYM_TRY(sym_symmetry_orbit(&alg, &orbit, NULL, run->model, &none, run->params));
             x[2] = orbit;
             x[3] = P - rank - orbit;
@@ -371,16 +384,11 @@ static double fd_task_bytes(const void *opts, const sym_config *cfg)
     sym_model *m = NULL;
     sym_reg none = SYM_REG_INIT;
     double b = 0.0;
+    int fits;
 
     (void)opts;
-    if (!cfg->model.tied && sym_model_create(&m, &cfg->model) == 0) {
-        int dims[SYM_MAX_LAYERS];
-
-        if (sym_symmetry_algebras(dims, m, &none) == 0 &&
-            (double)(sym_symmetry_dim(m, dims) + sym_translation_dim(m)) * (double)sym_model_n_params(m) <=
-                MAX_ORBIT_ENTRIES) /* beyond: not built, NaN */
-            b = sym_symmetry_orbit_bytes(m, &none);
-    }
+    if (!cfg->model.tied && sym_model_create(&m, &cfg->model) == 0 && orbit_fits(&fits, m) == 0 && fits)
+        b = sym_symmetry_orbit_bytes(m, &none);
     sym_model_free(m);
     return b;
 }

@@ -626,35 +626,36 @@ static size_t hessian_layout(void *opts, const sym_config *cfgs, int n)
 
 static int hessian_schema(const void *opts, int team_size, sym_schema *s)
 {
-    static const char *const hs[HESS_SCALARS][2] = {
+    /* the name, the description, and 1 for integers (counts, dimensions, the team size, a flag) */
+    static const struct { const char *name, *desc; int integer; } hs[HESS_SCALARS] = {
         {"hessian_zero_count", "eigenvalues of the Hessian counted zero: below the largest gap "
                                "of |w| on a log scale whose lower side is at most 1e-4 max |w| "
                                "and which spans at least a factor 1e3 (zero_cut gap), or with "
                                "|w| <= threshold max |w| (zero_cut threshold); attributes "
-                               "zero_cut and threshold of /probes/hessian/eigenvalues"},
+                               "zero_cut and threshold of /probes/hessian/eigenvalues", 1},
         {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
-                        "zero; a large gap makes the count trustworthy)"},
-        {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian"},
+                        "zero; a large gap makes the count trustworthy)", 0},
+        {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian", 0},
         {"hessian_orbit_dim", "rank of the orbit-tangent map of the objective's symmetry "
                               "algebra at the trained point (computed independently of the "
                               "Hessian; equals hessian_zero_count at a minimum whose only flat "
-                              "directions are the orbit's); -1 for tied models"},
+                              "directions are the orbit's); -1 for tied models", 1},
         {"hessian_orbit_gap", "smallest counted over largest uncounted singular value of the "
-                              "orbit-tangent map (inf: full rank)"},
+                              "orbit-tangent map (inf: full rank)", 0},
         {"hessian_hvp_error", "max over random unit v of ||H v - (g(p + h v) - g(p - h v)) / 2h|| "
                               "/ ||H v||, h = 1e-5: the exact products checked against finite "
-                              "differences of the gradient; NaN where hessian_hvp_at_kink is 1"},
-        {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues"},
+                              "differences of the gradient; NaN where hessian_hvp_at_kink is 1", 0},
+        {"hessian_n_params", "parameters P: the first P entries of /probes/hessian/eigenvalues", 1},
         {"hessian_team_size", "ranks of the team that computed the spectrum (ScaLAPACK grid "
-                              "as square as the size allows)"},
+                              "as square as the size allows)", 1},
         {"hessian_hvp_at_kink", "1 when a penalized weight lies within the check's step (1e-5) "
                                 "of a kink of an l1 or l_p (p < 2) penalty: the gradient jumps "
                                 "there, so the finite-difference check says nothing and "
-                                "hessian_hvp_error is NaN; 0 otherwise"},
+                                "hessian_hvp_error is NaN; 0 otherwise", 1},
         {"hessian_cut_below", "the largest |w| counted zero: the lower neighbour of the cut "
-                              "(NaN: none is zero)"},
+                              "(NaN: none is zero)", 0},
         {"hessian_cut_above", "the smallest |w| counted non-zero: the upper neighbour of the "
-                              "cut (NaN: all are zero)"}};
+                              "cut (NaN: all are zero)", 0}};
     const hessian_opts *o = opts;
     const char *ev = "/probes/hessian/eigenvalues";
     long long P[1] = {o->p}, PP[2] = {o->p, o->p}, G[1] = {o->h.gauge_points};
@@ -666,12 +667,10 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
     for (int q = 0; q < HESS_SCALARS; q++) {
         char path[SYM_SCHEMA_PATH];
 
-        snprintf(path, sizeof(path), "/runs/metrics/%s", hs[q][0]);
-        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q][1]);
+        snprintf(path, sizeof(path), "/runs/metrics/%s", hs[q].name);
+        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q].desc);
 
-        /* counts, dimensions, the team size and the kink flag are integers */
-        if (strstr(hs[q][0], "count") || strstr(hs[q][0], "dim") || strstr(hs[q][0], "n_params") ||
-            strstr(hs[q][0], "team_size") || strstr(hs[q][0], "at_kink"))
+        if (hs[q].integer)
             sym_schema_int(d);
     }
     if (o->h.eigenvectors)
