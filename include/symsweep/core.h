@@ -343,6 +343,12 @@ size_t sym_expm_work_size(int n);
  * @param work sym_expm_work_size(n) doubles; @param ipiv n ints.
  */
 int sym_expm(double *out, const double *A, int n, double *work, int *ipiv);
+/**
+ * out = exp(A) and inv = exp(-A), each bitwise what sym_expm gives for A and -A, at little
+ * more than the cost of one: the approximants of A and -A share every product.
+ * @param work sym_expm_work_size(n) doubles; @param ipiv n ints.
+ */
+int sym_expm_pair(double *out, double *inv, const double *A, int n, double *work, int *ipiv);
 
 /* ------------------------------------------------------------------ */
 /* Group element samplers                                             */

@@ -36,7 +36,22 @@ static double norm1(const double *A, int n)
     return best;
 }
 
-int sym_expm(double *out, const double *A, int n, double *work, int *ipiv)
+/* squarings of the Pade approximant: out = out^(2^s), T as scratch */
+static void square(double *out, double *T, int n, int s)
+{
+    for (int k = 0; k < s; k++) {
+        sym_gemm(0, 0, n, n, n, 1.0, out, out, 0.0, T);
+        memcpy(out, T, (size_t)n * n * sizeof(double));
+    }
+}
+
+/*
+ * exp(A) into out and, unless inv is NULL, exp(-A) into inv.  The approximant of -A is
+ * (V + U)^{-1} (V - U) with the same U and V (V is even in A, U odd): its products are the
+ * negations of A's, exactly, so exp(-A) here is bitwise what sym_expm(-A) gives, at the cost
+ * of one more solve and its squarings instead of every product again.
+ */
+static int expm_impl(double *out, double *inv, const double *A, int n, double *work, int *ipiv)
 {
     size_t nn = (size_t)n * n;
     double *As = work, *A2 = As + nn, *A4 = A2 + nn, *A6 = A4 + nn, *T = A6 + nn, *U = T + nn,
@@ -87,14 +102,30 @@ int sym_expm(double *out, const double *A, int n, double *work, int *ipiv)
         T[i] = v - u;
         out[i] = v + u;
     }
+    if (inv) { /* -A's: the matrix V + U and the right side V - U (As and A2 are free) */
+        memcpy(As, out, nn * sizeof(double));
+        memcpy(inv, T, nn * sizeof(double));
+    }
     info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, n, T, n, ipiv, out, n);
+    SYM_ASSERT(info >= 0);
+    if (info == 0 && inv)
+        info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, n, As, n, ipiv, inv, n);
     SYM_ASSERT(info >= 0);
     if (info > 0)
         return sym_err_set(SYM_ENUMERIC, __FILE__, __LINE__,
                            "matrix exponential: Pade denominator is singular (norm %g)", nrm);
-    for (int k = 0; k < s; k++) {
-        sym_gemm(0, 0, n, n, n, 1.0, out, out, 0.0, T);
-        memcpy(out, T, nn * sizeof(double));
-    }
+    square(out, T, n, s);
+    if (inv)
+        square(inv, T, n, s);
     return 0;
+}
+
+int sym_expm(double *out, const double *A, int n, double *work, int *ipiv)
+{
+    return expm_impl(out, NULL, A, n, work, ipiv);
+}
+
+int sym_expm_pair(double *out, double *inv, const double *A, int n, double *work, int *ipiv)
+{
+    return expm_impl(out, inv, A, n, work, ipiv);
 }

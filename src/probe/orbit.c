@@ -186,10 +186,7 @@ static int mover_set(orbit_mover *v, const double *A, double t)
 
         for (int i = 0; i < n * n; i++)
             v->mA[i] = t * A[off + i];
-        SYM_TRY(sym_expm(v->K + off, v->mA, n, v->work, v->ipiv));
-        for (int i = 0; i < n * n; i++)
-            v->mA[i] = -t * A[off + i];
-        SYM_TRY(sym_expm(v->Ki + off, v->mA, n, v->work, v->ipiv));
+        SYM_TRY(sym_expm_pair(v->K + off, v->Ki + off, v->mA, n, v->work, v->ipiv));
         off += (size_t)n * n;
     }
 cleanup:

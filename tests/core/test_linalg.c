@@ -91,6 +91,25 @@ static void test_core_expm_inverse_and_2x2_closed_form(void **state)
     sym_gemm(0, 0, 6, 6, 6, 1.0, E, F, 0.0, P);
     sym_eye(I, 6);
     check_close(P, I, 36, 1e-11, 0); /* cond(exp(M)) amplifies rounding */
+    /* the pair: exp(M) and exp(-M) at once, bitwise the two separate calls, with squarings
+     * (norm ~ 10 > theta_13) and without (M / 100) */
+    for (int pass = 0; pass < 2; pass++) {
+        double K[36], Ki[36], *work = calloc(sym_expm_work_size(6), sizeof(double));
+        int ipiv[6];
+
+        check_ok(sym_expm_pair(K, Ki, M, 6, work, ipiv));
+        assert_memory_equal(K, E, sizeof(K));
+        assert_memory_equal(Ki, F, sizeof(Ki));
+        free(work);
+        free(E);
+        free(F);
+        for (int i = 0; i < 36; i++) {
+            M[i] /= 100.0;
+            Mneg[i] = -M[i];
+        }
+        E = expm_of(M, 6);
+        F = expm_of(Mneg, 6);
+    }
     free(E);
     free(F);
 }
