@@ -252,6 +252,15 @@ size_t sym_kernel_output_tile_size(int no);
 /** One Adam update of n parameters (see sym_opt_step), vectorized. */
 void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v, double b1,
                      double b2, double c1, double c2, double eps);
+/**
+ * Sums of squares of a polynomial in s with matrix coefficients, at ns values s[j]:
+ *   sse[j] += sum over r < rows, i < n of (sum_{k <= deg} s[j]^k R_k[r][i])^2,
+ * R_k at R + k kstride with rows ld apart (evaluated by Horner's rule from R_deg).  The
+ * residuals of a network whose output is a polynomial along a line of parameters
+ * (sym_eval_line); the sums are in a fixed order, whatever ns.
+ */
+void sym_kernel_poly_sse(int deg, int rows, int n, int ld, const double *R, size_t kstride,
+                         const double *s, int ns, double *sse);
 /** Kernel variant this process uses: "avx512", "avx2+fma" or "baseline". */
 const char *sym_kernel_variant(void);
 /**

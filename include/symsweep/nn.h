@@ -251,6 +251,23 @@ int sym_eval_data_init(sym_eval_data *b, const sym_eval *e, const struct sym_dat
 int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                        const sym_eval_data *b);
 void sym_eval_data_dispose(sym_eval_data *b);
+/**
+ * The objective along a line of parameters, theta(s) = B + s C (C NULL: zero), at the ns
+ * values s[j]: total[j], and data[j] (the data term) unless NULL.
+ *
+ * When the layers from the first one C moves to the output are followed by no nonlinearity
+ * (a deep linear network along any line; any network whose output layer is linear along a
+ * line that moves only that layer), the output is a polynomial in s: its coefficients are
+ * computed once, with one forward pass of the unmoved layers before them, and each point then
+ * costs a few operations per residual entry instead of a forward pass.  Those values agree
+ * with sym_eval_data_loss at B + s C to rounding (not bitwise).  Otherwise, or when that
+ * would cost more (sym_eval_line_fast() is 0), each point is sym_eval_data_loss at B + s C.
+ * The path depends on the model, C, ns and n; on either, each value depends only on its own s.
+ */
+int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, const double *C,
+                  const double *s, int ns, const sym_eval_data *bd);
+/** 1 if sym_eval_line takes the polynomial path for this C, ns points and n samples. */
+int sym_eval_line_fast(const sym_eval *e, const double *C, int ns, int n);
 /** Network output Yhat [n x d_out] (n <= max_batch). */
 int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const double *X, int n);
 

@@ -360,6 +360,72 @@ INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, d
     }
 }
 
+/* sse[j] += sum over rows r and columns i < n of (sum_k s_j^k R_k[r][i])^2, Horner from
+ * R_deg (R_k at R + k kstride, rows ld apart): up to 8 points share each load of R, each
+ * point's sum in one vector chain (the columns past the last whole vector in a scalar one).
+ * D is the degree when it is a constant (the loads then stay in registers), else -1. */
+INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const double *R,
+                        size_t kstride, const double *s, int nj, double *sse)
+{
+    v8d acc[8] = {{0}};
+    double tail[8] = {0};
+
+    if (D >= 0)
+        deg = D;
+    for (int r = 0; r < rows; r++) {
+        const double *row = R + (size_t)r * ld;
+        int i = 0;
+
+        for (; i + 8 <= n; i += 8) {
+            v8d c[5];
+
+            if (D >= 0)
+                for (int k = 0; k <= D; k++)
+                    c[k] = ld8(row + (size_t)k * kstride + i);
+            for (int j = 0; j < nj; j++) {
+                double x = s[j];
+                v8d v = D >= 0 ? c[D] : ld8(row + (size_t)deg * kstride + i);
+
+                for (int k = deg - 1; k >= 0; k--)
+                    v = v * x + (D >= 0 ? c[k] : ld8(row + (size_t)k * kstride + i));
+                acc[j] += v * v;
+            }
+        }
+        for (; i < n; i++)
+            for (int j = 0; j < nj; j++) {
+                double x = s[j], v = row[(size_t)deg * kstride + i];
+
+                for (int k = deg - 1; k >= 0; k--)
+                    v = v * x + row[(size_t)k * kstride + i];
+                tail[j] += v * v;
+            }
+    }
+    for (int j = 0; j < nj; j++) {
+        v8d a = acc[j];
+
+        sse[j] += (a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7]) + tail[j];
+    }
+}
+
+INL void poly_sse_body(int deg, int rows, int n, int ld, const double *R, size_t kstride,
+                       const double *s, int ns, double *sse)
+{
+    for (int j0 = 0; j0 < ns; j0 += 8) {
+        int nj = ns - j0 < 8 ? ns - j0 : 8;
+
+#define GROUP(D) poly_sse_group(D, deg, rows, n, ld, R, kstride, s + j0, nj, sse + j0)
+        switch (deg) {
+        case 0: GROUP(0); break;
+        case 1: GROUP(1); break;
+        case 2: GROUP(2); break;
+        case 3: GROUP(3); break;
+        case 4: GROUP(4); break;
+        default: GROUP(-1); break;
+        }
+#undef GROUP
+    }
+}
+
 /* ---- variants ---- */
 
 #define AXPY_ARGS                                                                             \
@@ -375,12 +441,17 @@ INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, d
         const double *Ain, const double *Y, double scale, double *gW, double *gb,             \
         double *dAin, double *tile
 
+#define POLY_ARGS                                                                             \
+    int deg, int rows, int n, int ld, const double *R, size_t kstride, const double *s,       \
+        int ns, double *sse
+
 #define ADAM_ARGS                                                                             \
     size_t n, double *p, const double *g, double *m, double *v, double b1, double b2,         \
         double c1, double c2, double eps
 
 #define VARIANT(suffix, attr)                                                                 \
     attr static void adam_##suffix(ADAM_ARGS) { adam_body(n, p, g, m, v, b1, b2, c1, c2, eps); } \
+    attr static void poly_##suffix(POLY_ARGS) { poly_sse_body(deg, rows, n, ld, R, kstride, s, ns, sse); } \
     attr static void axpy_##suffix(AXPY_ARGS)                                                 \
     {                                                                                         \
         axpy_body(transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, NULL, NULL, 0, 0.0);       \
@@ -411,6 +482,7 @@ static struct {
     double (*resid)(RESID_ARGS);
     double (*output)(OUTPUT_ARGS);
     void (*adam)(ADAM_ARGS);
+    void (*poly)(POLY_ARGS);
 } impl;
 
 /* chosen once per process; every run the process computes uses the same */
@@ -422,6 +494,7 @@ static void choose(void)
     impl.resid = resid_base;
     impl.output = output_base;
     impl.adam = adam_base;
+    impl.poly = poly_base;
 #if defined(__x86_64__)
     /* SYMSWEEP_KERNELS=baseline|avx2 caps the variant, for example so that a
      * heterogeneous cluster computes bitwise-identical runs everywhere */
@@ -437,6 +510,7 @@ static void choose(void)
         impl.resid = resid_avx2;
         impl.output = output_avx2;
         impl.adam = adam_avx2;
+        impl.poly = poly_avx2;
     }
     if (cap && strcmp(cap, "avx2") == 0)
         return;
@@ -447,6 +521,7 @@ static void choose(void)
         impl.resid = resid_avx512;
         impl.output = output_avx512;
         impl.adam = adam_avx512;
+        impl.poly = poly_avx512;
     }
 #endif
 }
@@ -493,6 +568,13 @@ void sym_kernel_adam(ADAM_ARGS)
     if (!impl.name)
         choose();
     impl.adam(n, p, g, m, v, b1, b2, c1, c2, eps);
+}
+
+void sym_kernel_poly_sse(POLY_ARGS)
+{
+    if (!impl.name)
+        choose();
+    impl.poly(deg, rows, n, ld, R, kstride, s, ns, sse);
 }
 
 #if defined(SYM_HAVE_MKL)

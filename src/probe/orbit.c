@@ -237,9 +237,14 @@ int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_re
     SYM_TRY(sym_eval_data_init(&bd, e, d)); /* laid out once for all the points */
     for (int k = 0; k < o->points; k++) {
         sym_loss_parts lp;
+        const double zero = 0.0;
 
         SYM_TRY(mover_set(&v, A, sym_orbit_grid(k, o->points, o->t_max)));
         SYM_TRY(mover_apply(&v, th, params));
+        if (sym_eval_line_fast(e, NULL, 1, d->n)) { /* a linear tail, collapsed */
+            SYM_TRY(sym_eval_line(e, total + k, data + k, th, NULL, &zero, 1, &bd));
+            continue;
+        }
         SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
         total[k] = lp.total;
         data[k] = lp.data;
@@ -502,7 +507,7 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
 {
     size_t np = sym_model_n_params(m);
     int rc = 0, P = o->points, G = o->landscape;
-    double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL;
+    double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL, *ss = NULL, *gs = NULL;
     orbit_mover v = {0};
     sym_algebra alg;
     sym_eval *e = NULL;
@@ -516,6 +521,8 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     SYM_TRY(sym_alloc_doubles(&xp, np));
     SYM_TRY(sym_alloc_doubles(&th, np));
     SYM_TRY(sym_alloc_doubles(&sh, np));
+    SYM_TRY(sym_alloc_doubles(&ss, P > 1 ? (size_t)P : 1));
+    SYM_TRY(sym_alloc_doubles(&gs, G > 1 ? (size_t)G : 1));
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     SYM_TRY(sym_eval_data_init(&bd, e, d)); /* laid out once for all the points */
     if (o->perpendicular == SYM_PERP_LAST_LAYER) {
@@ -536,21 +543,32 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
     nrm = sym_norm2(xp, np);
     for (size_t i = 0; i < np; i++)
         xp[i] /= nrm;
-    for (int k = 0; perp && k < P; k++) {
-        double s = sym_orbit_grid(k, P, o->s_max);
-
-        for (size_t i = 0; i < np; i++)
-            th[i] = params[i] + s * xp[i];
-        SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
-        perp[k] = lp.total;
+    for (int k = 0; k < P; k++)
+        ss[k] = sym_orbit_grid(k, P, o->s_max);
+    if (perp && sym_eval_line_fast(e, xp, P, d->n)) {
+        SYM_TRY(sym_eval_line(e, perp, NULL, params, xp, ss, P, &bd));
+    } else {
+        for (int k = 0; perp && k < P; k++) {
+            for (size_t i = 0; i < np; i++)
+                th[i] = params[i] + ss[k] * xp[i];
+            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
+            perp[k] = lp.total;
+        }
     }
+    /* a row of the landscape (one t) is the line K(t)(params) + s K(t)(xp): K acts linearly */
+    for (int b = 0; b < G; b++)
+        gs[b] = sym_orbit_grid(b, G, o->s_max);
     for (int a = 0; land && G > 1 && a < G; a++) {
         SYM_TRY(mover_set(&v, A, sym_orbit_grid(a, G, o->t_max)));
+        SYM_TRY(mover_apply(&v, sh, xp));
+        if (sym_eval_line_fast(e, sh, G, d->n)) {
+            SYM_TRY(mover_apply(&v, th, params));
+            SYM_TRY(sym_eval_line(e, land + (size_t)a * G, NULL, th, sh, gs, G, &bd));
+            continue;
+        }
         for (int b = 0; b < G; b++) {
-            double s = sym_orbit_grid(b, G, o->s_max);
-
             for (size_t i = 0; i < np; i++)
-                sh[i] = params[i] + s * xp[i];
+                sh[i] = params[i] + gs[b] * xp[i];
             SYM_TRY(mover_apply(&v, th, sh));
             SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
             land[(size_t)a * G + b] = lp.total;
@@ -563,6 +581,8 @@ cleanup:
     free(xp);
     free(th);
     free(sh);
+    free(ss);
+    free(gs);
     mover_dispose(&v);
     return rc;
 }

@@ -3,7 +3,8 @@
  * tail of the 16-, 8- and 1-column steps, padded row strides, tile edges of
  * the fused output layer.  Padding is filled with NaN, so a padding column
  * that reached a sum would show; columns past N of an output are checked
- * untouched.  ctest runs this once per kernel variant (SYMSWEEP_KERNELS).
+ * untouched.  The polynomial residuals of sym_eval_line likewise (every degree the kernel
+ * unrolls and beyond).  ctest runs this once per kernel variant (SYMSWEEP_KERNELS).
  */
 #include "check.h"
 
@@ -237,6 +238,54 @@ static void test_core_kernels_output_layer(void **state)
 }
 
 /* the generic-kernel warning: only for OpenBLAS's generic cores on an AVX2/AVX-512 CPU */
+/* the polynomial residuals' sums of squares (sym_eval_line) against plain Horner loops: every
+ * column tail, the degrees the kernel unrolls (0-4) and the general one (5, 6), groups of 8
+ * points and their remainder; padding is NaN, and each point's sum is bitwise the same
+ * whether it is evaluated alone or with others */
+static void test_core_kernels_poly_sse(void **state)
+{
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 4, SYM_RNG_TEST, 0);
+    for (int deg = 0; deg <= 6; deg++)
+        for (int n = 1; n <= 19; n += (n < 9 ? 1 : 5)) {
+            int rows = 3, ld = sym_batch_ld(n), ns = 19;
+            size_t ks = (size_t)rows * ld + 5;
+            double *R = draw(&r, (size_t)(deg + 1) * ks), s[19], got[19], alone;
+
+            for (int k = 0; k <= deg; k++)
+                for (int i = 0; i < rows; i++)
+                    for (int j = n; j < ld; j++)
+                        R[k * ks + (size_t)i * ld + j] = NAN;
+            for (int j = 0; j < ns; j++) {
+                s[j] = -1.5 + 3.0 * j / (ns - 1);
+                got[j] = 0.0;
+            }
+            sym_kernel_poly_sse(deg, rows, n, ld, R, ks, s, ns, got);
+            for (int j = 0; j < ns; j++) {
+                double want = 0.0, mag = 0.0;
+
+                for (int i = 0; i < rows; i++)
+                    for (int c = 0; c < n; c++) {
+                        double v = R[deg * ks + (size_t)i * ld + c], a = fabs(v);
+
+                        for (int k = deg - 1; k >= 0; k--) {
+                            v = v * s[j] + R[k * ks + (size_t)i * ld + c];
+                            a = a * fabs(s[j]) + fabs(R[k * ks + (size_t)i * ld + c]);
+                        }
+                        want += v * v;
+                        mag += a * a;
+                    }
+                check_close1(got[j], want, (2 * deg + rows * n + 4) * EPS * mag + 1e-300, 0.0);
+                alone = 0.0;
+                sym_kernel_poly_sse(deg, rows, n, ld, R, ks, s + j, 1, &alone);
+                assert_memory_equal(&alone, &got[j], sizeof(double));
+            }
+            free(R);
+        }
+}
+
 static void test_core_kernels_blas_warning(void **state)
 {
     (void)state;
@@ -258,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_core_kernels_gemm_forms),
         cmocka_unit_test(test_core_kernels_residual),
         cmocka_unit_test(test_core_kernels_output_layer),
+        cmocka_unit_test(test_core_kernels_poly_sse),
     };
     /* the variant ctest asked for is the one running */
     const char *want = getenv("SYMSWEEP_KERNELS");
