@@ -86,6 +86,16 @@ int main(int argc, char **argv)
     p = calloc(sym_model_n_params(m), sizeof(double));
     curve = calloc((size_t)sym_train_n_points(&to), sizeof(double));
     times = calloc((size_t)reps, sizeof(double));
+    /* untimed warm-up of 0.3 s: OpenBLAS's idle threads spin for about 0.1 s after
+     * sym_blas_single_thread wakes them, and that CPU time is this process's */
+    for (double w0 = sym_now(); sym_now() - w0 < 0.3;) {
+        sym_rng_init(&r, 0, SYM_RNG_INIT, 0);
+        sym_model_init_params(m, p, &r);
+        if (sym_train(&out, curve, p, m, &none, &to, &d, &r) < 0) {
+            fprintf(stderr, "bench: %s\n", sym_err_message());
+            return 1;
+        }
+    }
     for (int i = 0; i < reps; i++) {
         double t0;
 
