@@ -711,13 +711,14 @@ void sym_eval_data_dispose(sym_eval_data *b)
 /*
  * ---- The objective along a line of parameters, theta(s) = B + s C ----
  *
- * Layers q..L-1 from the first layer C moves (q) on, when none of them is followed by a
- * nonlinearity, map the activations a_q to the output by an affine map whose coefficients are
- * polynomials in s of degree D (the layers C moves among them): the output is
- * sum_k s^k (P_k a_q + c_k), so the residual's coefficients R_k are D + 1 products per block of
- * samples, and every point then costs D + 1 operations per residual entry instead of a
- * forward pass (sym_kernel_poly_sse).  a_q is one forward pass of the layers before q, which C
- * leaves unmoved.  The same values to rounding, not bitwise those of sym_eval_loss at B + s C.
+ * The network's linear tail, layers q..L-1 (none followed by a nonlinearity, none tied), maps
+ * the activations a_q to the output by an affine map.  When C moves no layer before q, that
+ * map's coefficients are polynomials in s of degree D (the number of layers C moves) and a_q
+ * does not depend on s: the output is sum_k s^k (P_k a_q + c_k), so the residual's
+ * coefficients R_k are D + 1 products per block of samples, and every point then costs D + 1
+ * operations per residual entry instead of a forward pass (sym_kernel_poly_sse).  a_q is one
+ * forward pass of the layers before q.  The same values to rounding, not bitwise those of
+ * sym_eval_loss at B + s C.
  */
 typedef struct line_plan {
     int q, deg, moved[SYM_MAX_LAYERS];
