@@ -4,7 +4,7 @@ autoencoder 8 -> 3 -> 8 without bias, 500 points near a random 3-dim subspace pl
 Adam lr 0.005, full-batch MSE, float64, one thread), but M models trained at once: their weights
 are batched tensors [M, 3, 8] and [M, 8, 3], the forward pass two torch.bmm, one torch.optim.Adam
 over both (its update is per element, so each model trains as if alone), the loss the sum of the
-models' MSEs (so each model's gradient is its own).  One warm-up epoch, then EPOCHS timed; CPU
+models' MSEs (so each model's gradient is its own).  0.3 s of untimed warm-up, then EPOCHS timed; CPU
 time of this process.
 
 usage: torch_batched.py [EPOCHS] [M]  ->  "model_steps_per_second X", "final_loss_mean Y", ...
@@ -36,7 +36,9 @@ def step():
     return per_model
 
 
-step()
+w0 = time.monotonic()
+while time.monotonic() - w0 < 0.3:  # untimed warm-up, as symsweep's side has
+    step()
 t0 = time.process_time()
 for _ in range(epochs):
     losses = step()

@@ -39,11 +39,21 @@ INL v8d ld8(const double *p)
 
 INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
 
+/* Keep a loaded vector in its register: without this GCC treats a vector loaded from memory
+ * the loop never writes as equivalent to that memory and reloads it into every FMA that uses
+ * it (a memory operand per FMA: the loops then wait on loads, not on arithmetic).  Only where
+ * one v8d is one register (PIN: the AVX-512 variant); the arithmetic is unchanged. */
+#define KEEP(PIN, v)                                                                          \
+    do {                                                                                      \
+        if (PIN)                                                                              \
+            __asm__("" : "+v"(v));                                                            \
+    } while (0)
+
 
 /* One block of 8 V columns (V = 1 or 2) at column s0 of rows p..p+R-1 of
  * C = beta C + alpha op(A) B (+ bias); with Y, C - Y is squared into q0..q3
  * (one chain per row) and scale (C - Y) is stored.  a: alpha op(A)'s rows. */
-INL void axpy_step(const int R, const int V, int k, const double (*a)[SYM_KERNEL_MAX_K],
+INL void axpy_step(const int PIN, const int R, const int V, int k, const double (*a)[SYM_KERNEL_MAX_K],
                    const double *B, int ldb, double beta, double *C, int ldc, int p, int s0,
                    const double *bias, const double *Y, int ldy, double scale, v8d *q0,
                    v8d *q1, v8d *q2, v8d *q3)
@@ -62,6 +72,8 @@ INL void axpy_step(const int R, const int V, int k, const double (*a)[SYM_KERNEL
         v8d b0 = ld8(b), b1 = {0};
 
         if (V > 1) b1 = ld8(b + 8);
+        KEEP(PIN, b0);
+        if (V > 1) KEEP(PIN, b1);
         x0 += a[0][q] * b0; if (V > 1) x1 += a[0][q] * b1;
         if (R > 1) { x2 += a[1][q] * b0; if (V > 1) x3 += a[1][q] * b1; }
         if (R > 2) { x4 += a[2][q] * b0; if (V > 1) x5 += a[2][q] * b1; }
@@ -102,7 +114,7 @@ INL void axpy_step(const int R, const int V, int k, const double (*a)[SYM_KERNEL
  * transa), B [k x N] with row stride ldb, C row stride ldc.  16 columns per
  * step in 2R vector registers (each load of B feeds R FMAs, each output is
  * stored once), then 8, then one at a time. */
-INL double axpy_rows(const int R, int transa, int m, int N, int k, double alpha,
+INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k, double alpha,
                      const double *A, const double *B, int ldb, double beta, double *C, int ldc,
                      int p, const double *bias, const double *Y, int ldy, double scale)
 {
@@ -114,10 +126,10 @@ INL double axpy_rows(const int R, int transa, int m, int N, int k, double alpha,
         for (int q = 0; q < k; q++)
             a[r][q] = alpha * (transa ? A[(size_t)q * m + p + r] : A[(size_t)(p + r) * k + q]);
     for (; s0 + 16 <= N; s0 += 16)
-        axpy_step(R, 2, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
+        axpy_step(PIN, R, 2, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
                   bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
     if (s0 + 8 <= N) {
-        axpy_step(R, 1, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
+        axpy_step(PIN, R, 1, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
                   bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
         s0 += 8;
     }
@@ -147,7 +159,7 @@ INL double axpy_rows(const int R, int transa, int m, int N, int k, double alpha,
 
 /* C = beta C + alpha op(A) B (+ bias per row); with Y, C is then replaced by
  * scale (C - Y) and the sum of squares of C - Y is returned */
-INL double axpy_body(int transa, int m, int N, int k, double alpha, const double *A,
+INL double axpy_body(const int PIN, int transa, int m, int N, int k, double alpha, const double *A,
                      const double *B, int ldb, double beta, double *C, int ldc,
                      const double *bias, const double *Y, int ldy, double scale)
 {
@@ -156,7 +168,7 @@ INL double axpy_body(int transa, int m, int N, int k, double alpha, const double
 
     SYM_ASSERT(k <= SYM_KERNEL_MAX_K); /* axpy_rows keeps a row of op(A) on the stack */
 
-#define ROWS(R) axpy_rows(R, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p, bias, Y, ldy, scale)
+#define ROWS(R) axpy_rows(PIN, R, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, p, bias, Y, ldy, scale)
     for (; p + 4 <= m; p += 4)
         sse += ROWS(4);
     switch (m - p) {
@@ -171,7 +183,7 @@ INL double axpy_body(int transa, int m, int N, int k, double alpha, const double
 /* C[i..i+RA-1, j..j+RB-1] (row stride n) = beta C + alpha A B^T over K, with
  * A, B row strides lda, ldb: RA x RB (<= 3 x 4) accumulators held in named
  * vector registers (an array of them would live on the stack) */
-INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const double *A,
+INL void dot_block(const int PIN, const int RA, const int RB, int n, int K, double alpha, const double *A,
                    int lda, const double *B, int ldb, double beta, double *C, int i, int j)
 {
     v8d c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
@@ -187,13 +199,19 @@ INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const
         if (RB > 1) y1 = ld8(b1 + t0);
         if (RB > 2) y2 = ld8(b2 + t0);
         if (RB > 3) y3 = ld8(b3 + t0);
+        KEEP(PIN, y0);
+        if (RB > 1) KEEP(PIN, y1);
+        if (RB > 2) KEEP(PIN, y2);
+        if (RB > 3) KEEP(PIN, y3);
         x = ld8(a0 + t0);
+        KEEP(PIN, x);
         c00 += x * y0;
         if (RB > 1) c01 += x * y1;
         if (RB > 2) c02 += x * y2;
         if (RB > 3) c03 += x * y3;
         if (RA > 1) {
             x = ld8(a1 + t0);
+            KEEP(PIN, x);
             c10 += x * y0;
             if (RB > 1) c11 += x * y1;
             if (RB > 2) c12 += x * y2;
@@ -201,6 +219,7 @@ INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const
         }
         if (RA > 2) {
             x = ld8(a2 + t0);
+            KEEP(PIN, x);
             c20 += x * y0;
             if (RB > 1) c21 += x * y1;
             if (RB > 2) c22 += x * y2;
@@ -223,31 +242,31 @@ INL void dot_block(const int RA, const int RB, int n, int K, double alpha, const
         }
 }
 
-INL void dot_rows(const int RA, int n, int K, double alpha, const double *A, int lda,
+INL void dot_rows(const int PIN, const int RA, int n, int K, double alpha, const double *A, int lda,
                   const double *B, int ldb, double beta, double *C, int i)
 {
     int j = 0;
 
     for (; j + 4 <= n; j += 4)
-        dot_block(RA, 4, n, K, alpha, A, lda, B, ldb, beta, C, i, j);
+        dot_block(PIN, RA, 4, n, K, alpha, A, lda, B, ldb, beta, C, i, j);
     switch (n - j) {
-    case 3: dot_block(RA, 3, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
-    case 2: dot_block(RA, 2, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
-    case 1: dot_block(RA, 1, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
+    case 3: dot_block(PIN, RA, 3, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
+    case 2: dot_block(PIN, RA, 2, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
+    case 1: dot_block(PIN, RA, 1, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
     }
 }
 
 /* C[m x n] = beta C + alpha A[m x K] B[n x K]^T: 3 x 4 blocks, then the edges */
-INL void dot_body(int m, int n, int K, double alpha, const double *A, int lda, const double *B,
+INL void dot_body(const int PIN, int m, int n, int K, double alpha, const double *A, int lda, const double *B,
                   int ldb, double beta, double *C)
 {
     int i = 0;
 
     for (; i + 3 <= m; i += 3)
-        dot_rows(3, n, K, alpha, A, lda, B, ldb, beta, C, i);
+        dot_rows(PIN, 3, n, K, alpha, A, lda, B, ldb, beta, C, i);
     switch (m - i) {
-    case 2: dot_rows(2, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
-    case 1: dot_rows(1, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
+    case 2: dot_rows(PIN, 2, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
+    case 1: dot_rows(PIN, 1, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
     }
 }
 
@@ -311,7 +330,7 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
  * columns too, from whatever the tile holds there).
  * Without gW, only sse is computed.  tile: no * TILE doubles of workspace.
  */
-INL double output_body(int no, int ni, int N, int ld, const double *W, int tied,
+INL double output_body(const int PIN, int no, int ni, int N, int ld, const double *W, int tied,
                        const double *b, const double *Ain, const double *Y, double scale,
                        double *gW, double *gb, double *dAin, double *tile)
 {
@@ -321,13 +340,13 @@ INL double output_body(int no, int ni, int N, int ld, const double *W, int tied,
         int T = N - s0 < TILE ? N - s0 : TILE, T8 = (T + 7) / 8 * 8;
         const double *ain = Ain + s0, *y = Y + s0;
 
-        sse += axpy_body(tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, 1.0);
+        sse += axpy_body(PIN, tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, 1.0);
         if (!gW)
             continue;
         if (tied) /* owner [ni x no] += Ain [ni x T] D^T */
-            dot_body(ni, no, T, scale, ain, ld, tile, TILE, 1.0, gW);
+            dot_body(PIN, ni, no, T, scale, ain, ld, tile, TILE, 1.0, gW);
         else      /* W [no x ni] += D [no x T] Ain^T */
-            dot_body(no, ni, T, scale, tile, TILE, ain, ld, 1.0, gW);
+            dot_body(PIN, no, ni, T, scale, tile, TILE, ain, ld, 1.0, gW);
         if (gb)
             for (int p = 0; p < no; p++) {
                 double acc = 0.0;
@@ -337,7 +356,7 @@ INL double output_body(int no, int ni, int N, int ld, const double *W, int tied,
                 gb[p] += scale * acc;
             }
         if (dAin) /* dAin [ni x T] = op(W)^T D */
-            axpy_body(!tied, ni, T8, no, scale, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
+            axpy_body(PIN, !tied, ni, T8, no, scale, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
                       0.0);
     }
     return sse;
@@ -449,16 +468,16 @@ INL void poly_sse_body(int deg, int rows, int n, int ld, const double *R, size_t
     size_t n, double *p, const double *g, double *m, double *v, double b1, double b2,         \
         double c1, double c2, double eps
 
-#define VARIANT(suffix, attr)                                                                 \
+#define VARIANT(suffix, attr, PIN)                                                              \
     attr static void adam_##suffix(ADAM_ARGS) { adam_body(n, p, g, m, v, b1, b2, c1, c2, eps); } \
     attr static void poly_##suffix(POLY_ARGS) { poly_sse_body(deg, rows, n, ld, R, kstride, s, ns, sse); } \
     attr static void axpy_##suffix(AXPY_ARGS)                                                 \
     {                                                                                         \
-        axpy_body(transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, NULL, NULL, 0, 0.0);       \
+        axpy_body(PIN, transa, m, N, k, alpha, A, B, ldb, beta, C, ldc, NULL, NULL, 0, 0.0);       \
     }                                                                                         \
     attr static void dot_##suffix(DOT_ARGS)                                                   \
     {                                                                                         \
-        dot_body(m, n, K, alpha, A, lda, B, ldb, beta, C);                                    \
+        dot_body(PIN, m, n, K, alpha, A, lda, B, ldb, beta, C);                                    \
     }                                                                                         \
     attr static double resid_##suffix(RESID_ARGS)                                             \
     {                                                                                         \
@@ -466,13 +485,13 @@ INL void poly_sse_body(int deg, int rows, int n, int ld, const double *R, size_t
     }                                                                                         \
     attr static double output_##suffix(OUTPUT_ARGS)                                           \
     {                                                                                         \
-        return output_body(no, ni, N, ld, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);     \
+        return output_body(PIN, no, ni, N, ld, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);     \
     }
 
-VARIANT(base, )
+VARIANT(base, , 0)
 #if defined(__x86_64__)
-VARIANT(avx2, __attribute__((target("avx2,fma"))))
-VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))))
+VARIANT(avx2, __attribute__((target("avx2,fma"))), 0)
+VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))), 1)
 #endif
 
 static struct {
