@@ -110,10 +110,51 @@ INL void axpy_step(const int PIN, const int R, const int V, int k, const double 
     if (R > 3) { st8(c3, x6); if (V > 1) st8(c3 + 8, x7); }
 }
 
+/* axpy_step for R <= 3 rows and 32 columns, without bias or Y: 4R independent accumulators.  The
+ * rows of a layer's 3 inputs (Ex3's first layer and its gradient passed down) give 6 chains
+ * at 16 columns, too few to hide the FMA latency over the k terms of each sum; each entry's
+ * arithmetic is the same as at 16 columns. */
+INL void axpy_wide(const int PIN, const int R, int k, const double (*a)[SYM_KERNEL_MAX_K],
+                   const double *B, int ldb, double beta, double *C, int ldc, int p, int s0)
+{
+    v8d x00 = {0}, x01 = {0}, x02 = {0}, x03 = {0}, x10 = {0}, x11 = {0}, x12 = {0}, x13 = {0};
+    v8d x20 = {0}, x21 = {0}, x22 = {0}, x23 = {0};
+    double *c0 = C + (size_t)p * ldc + s0, *c1 = c0 + ldc, *c2 = c1 + ldc;
+
+    if (beta != 0.0) {
+        x00 = beta * ld8(c0); x01 = beta * ld8(c0 + 8);
+        x02 = beta * ld8(c0 + 16); x03 = beta * ld8(c0 + 24);
+        if (R > 1) {
+            x10 = beta * ld8(c1); x11 = beta * ld8(c1 + 8);
+            x12 = beta * ld8(c1 + 16); x13 = beta * ld8(c1 + 24);
+        }
+        if (R > 2) {
+            x20 = beta * ld8(c2); x21 = beta * ld8(c2 + 8);
+            x22 = beta * ld8(c2 + 16); x23 = beta * ld8(c2 + 24);
+        }
+    }
+    for (int q = 0; q < k; q++) {
+        const double *b = B + (size_t)q * ldb + s0;
+        v8d b0 = ld8(b), b1 = ld8(b + 8), b2 = ld8(b + 16), b3 = ld8(b + 24);
+
+        KEEP(PIN, b0); KEEP(PIN, b1); KEEP(PIN, b2); KEEP(PIN, b3);
+        x00 += a[0][q] * b0; x01 += a[0][q] * b1; x02 += a[0][q] * b2; x03 += a[0][q] * b3;
+        if (R > 1) {
+            x10 += a[1][q] * b0; x11 += a[1][q] * b1; x12 += a[1][q] * b2; x13 += a[1][q] * b3;
+        }
+        if (R > 2) {
+            x20 += a[2][q] * b0; x21 += a[2][q] * b1; x22 += a[2][q] * b2; x23 += a[2][q] * b3;
+        }
+    }
+    st8(c0, x00); st8(c0 + 8, x01); st8(c0 + 16, x02); st8(c0 + 24, x03);
+    if (R > 1) { st8(c1, x10); st8(c1 + 8, x11); st8(c1 + 16, x12); st8(c1 + 24, x13); }
+    if (R > 2) { st8(c2, x20); st8(c2 + 8, x21); st8(c2 + 16, x22); st8(c2 + 24, x23); }
+}
+
 /* rows p..p+R-1 of C = beta C + alpha op(A) B, op(A) [m x k] (A[q*m+p] if
  * transa), B [k x N] with row stride ldb, C row stride ldc.  16 columns per
  * step in 2R vector registers (each load of B feeds R FMAs, each output is
- * stored once), then 8, then one at a time. */
+ * stored once; 32 columns in 4R for up to 3 rows with AVX-512), then 8, then one at a time. */
 INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k, double alpha,
                      const double *A, const double *B, int ldb, double beta, double *C, int ldc,
                      int p, const double *bias, const double *Y, int ldy, double scale)
@@ -125,6 +166,10 @@ INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k
     for (int r = 0; r < R; r++)
         for (int q = 0; q < k; q++)
             a[r][q] = alpha * (transa ? A[(size_t)q * m + p + r] : A[(size_t)(p + r) * k + q]);
+    /* AVX-512 has the registers for 32 columns of up to 3 rows */
+    for (; PIN && R <= 3 && !Y && !bias && s0 + 32 <= N; s0 += 32)
+        axpy_wide(PIN, R < 4 ? R : 3, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C,
+                  ldc, p, s0);
     for (; s0 + 16 <= N; s0 += 16)
         axpy_step(PIN, R, 2, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
                   bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
