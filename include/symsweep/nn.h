@@ -190,6 +190,14 @@ typedef struct sym_eval sym_eval;
  * that of one block whatever the data's size.
  */
 #define SYM_EVAL_BLOCK 4096
+/**
+ * The block of an evaluation of more than SYM_EVAL_BLOCK samples (sym_eval_create): data that
+ * large stream from memory at every step, and blocks this small keep a block's activations in
+ * the first caches between the passes of a step (at 50,000 samples: 8-3-8 trains 1.2x, 64-64-64
+ * and 256-64-256 about 2x as fast as in blocks of SYM_EVAL_BLOCK).  Up to SYM_EVAL_BLOCK
+ * samples an evaluation stays one pass.
+ */
+#define SYM_EVAL_STREAM_BLOCK 256
 
 /**
  * Training keeps its data feature-major (block by block beyond one block:
@@ -199,7 +207,10 @@ typedef struct sym_eval sym_eval;
  */
 #define SYM_TRAIN_COPY_MAX (32.0 * 1024 * 1024)
 
-/** An evaluator for up to @p max_batch samples, in blocks of SYM_EVAL_BLOCK. */
+/**
+ * An evaluator for up to @p max_batch samples: one pass up to SYM_EVAL_BLOCK samples, more in
+ * blocks of SYM_EVAL_STREAM_BLOCK.
+ */
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch);
 /**
  * An evaluator for up to @p max_n samples whose buffers hold @p block of them:
@@ -226,7 +237,7 @@ int sym_eval_loss_t(sym_eval *e, sym_loss_parts *out, double *grad, const double
                     const double *XT, const double *YT, int n);
 /**
  * Data laid out for the evaluator's blocks: block b (samples b*B .. b*B+nb, B the evaluator's
- * block) feature-major [d x nb] with rows sym_batch_ld(nb) apart, at out + b*d*sym_batch_ld(B).
+ * block for n samples: all n up to its one-pass size, else its streaming block) feature-major [d x nb] with rows sym_batch_ld(nb) apart, at out + b*d*sym_batch_ld(B).
  * sym_eval_blocks_size gives the doubles, sym_eval_blocks fills them from rows X [n x d].
  * sym_eval_loss_blocks then evaluates n samples with no copy per call: the same values, block
  * by block, as sym_eval_loss on the rows (bitwise).

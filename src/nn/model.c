@@ -184,6 +184,7 @@ struct sym_eval {
     sym_reg reg;
     int max_batch, max_w; /* max_batch: the block, the columns every buffer holds */
     int max_n;            /* the largest n accepted: more than a block is evaluated in blocks */
+    int stream;           /* the block of an evaluation of more than max_batch samples */
     int last_blocked;     /* the last pass went in blocks: Z holds only its last block */
     sym_arena arena;
     /* Activations are feature-major, [units x n] with row stride n (the batch
@@ -212,13 +213,25 @@ static int max_width(const sym_model_opts *o)
     return w;
 }
 
+static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
+                       int block, int stream);
+
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch)
 {
-    return sym_eval_create_blocked(out, m, reg, max_batch, SYM_EVAL_BLOCK);
+    return eval_create(out, m, reg, max_batch, SYM_EVAL_BLOCK, SYM_EVAL_STREAM_BLOCK);
 }
 
 int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
                             int block)
+{
+    return eval_create(out, m, reg, max_n, block, block);
+}
+
+/* the block of an evaluation of n samples: all of them up to max_batch, else e->stream */
+static int block_of(const sym_eval *e, int n) { return n <= e->max_batch ? e->max_batch : e->stream; }
+
+static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
+                       int block, int stream)
 {
     sym_eval *e = NULL;
     const sym_model_opts *o = &m->o;
@@ -239,6 +252,7 @@ int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *r
     e->reg = *reg;
     e->max_batch = max_batch;
     e->max_n = max_n;
+    e->stream = stream < max_batch ? stream : max_batch;
     e->max_w = W;
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
@@ -602,12 +616,12 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
         }
         SYM_TRY(data_block(e, &sse, &jpen, grad, params, X, Y, n, n));
     } else {
-        for (int s = 0; s < n; s += e->max_batch) {
-            int nb = n - s < e->max_batch ? n - s : e->max_batch, ldb = sym_batch_ld(nb);
+        for (int s = 0; s < n; s += e->stream) {
+            int nb = n - s < e->stream ? n - s : e->stream, ldb = sym_batch_ld(nb);
             double sb, jb;
 
             if (layout == LAYOUT_BLOCKS) { /* already laid out as the block needs it */
-                size_t b = (size_t)(s / e->max_batch) * sym_batch_ld(e->max_batch);
+                size_t b = (size_t)(s / e->stream) * sym_batch_ld(e->stream);
 
                 SYM_TRY(data_block(e, &sb, &jb, grad, params, X + b * din, Y + b * dout, nb, n));
                 sse += sb;
@@ -650,16 +664,18 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
 
 size_t sym_eval_blocks_size(const sym_eval *e, int n, int d)
 {
-    int full = n / e->max_batch, rest = n % e->max_batch;
+    int B = block_of(e, n), full = n / B, rest = n % B;
 
-    return ((size_t)full * sym_batch_ld(e->max_batch) + (rest ? sym_batch_ld(rest) : 0)) * d;
+    return ((size_t)full * sym_batch_ld(B) + (rest ? sym_batch_ld(rest) : 0)) * d;
 }
 
 void sym_eval_blocks(const sym_eval *e, double *out, const double *X, int n, int d)
 {
-    for (int s = 0; s < n; s += e->max_batch) {
-        int nb = n - s < e->max_batch ? n - s : e->max_batch;
-        size_t b = (size_t)(s / e->max_batch) * sym_batch_ld(e->max_batch) * d;
+    int B = block_of(e, n);
+
+    for (int s = 0; s < n; s += B) {
+        int nb = n - s < B ? n - s : B;
+        size_t b = (size_t)(s / B) * sym_batch_ld(B) * d;
 
         sym_transpose_ld(out + b, sym_batch_ld(nb), X + (size_t)s * d, d, nb, d);
     }
@@ -908,12 +924,12 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
             memcpy(PW + ((size_t)k * dout + r) * wq, P + k * slot + (size_t)r * cols,
                    sizeof(double) * (size_t)wq);
     memset(sse, 0, sizeof(double) * (size_t)ns);
-    for (int b0 = 0; b0 < n; b0 += e->max_batch) {
-        int nb = n - b0 < e->max_batch ? n - b0 : e->max_batch, ld = sym_batch_ld(nb);
+    for (int b0 = 0, blk = block_of(e, n); b0 < n; b0 += blk) {
+        int nb = n - b0 < blk ? n - b0 : blk, ld = sym_batch_ld(nb);
         const double *XT, *YT, *a;
 
         if (bd->XB) {
-            size_t off = (size_t)(b0 / e->max_batch) * sym_batch_ld(e->max_batch);
+            size_t off = (size_t)(b0 / blk) * sym_batch_ld(blk);
 
             XT = bd->XB + off * din;
             YT = bd->YB + off * dout;

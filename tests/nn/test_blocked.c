@@ -9,6 +9,8 @@
  *     data laid out once for the blocks (sym_eval_blocks, sym_eval_data; autoencoding data
  *     share one copy);
  *   - forward outputs are bitwise those of one pass (no sum runs across samples);
+ *   - sym_eval_create's evaluator: one pass up to SYM_EVAL_BLOCK samples, then blocks of
+ *     SYM_EVAL_STREAM_BLOCK (bitwise an evaluator with that block, rows or laid-out data);
  *   - negative control: weighting a block's terms by its own size instead of
  *     all samples' (the mistake blocking invites) is caught.
  */
@@ -235,6 +237,77 @@ static void test_nn_blocked_small_n_unchanged(void **state)
  * per-block objectives, which differs from the one-pass mean when the last
  * block is short.
  */
+/*
+ * sym_eval_create's evaluator: up to SYM_EVAL_BLOCK samples one pass, whatever the samples it
+ * was made for; beyond, blocks of SYM_EVAL_STREAM_BLOCK: bitwise an evaluator whose block is
+ * that size, from rows or from data laid out once, and the one-pass values to rounding.
+ */
+static void test_nn_blocked_streaming(void **state)
+{
+    enum { NS = SYM_EVAL_BLOCK + 905 };
+    sym_model_opts os[2] = {ae(SYM_ACT_LINEAR, 0, 1), mlp(SYM_ACT_RELU, SYM_ACT_LINEAR)};
+    sym_reg r = reg_of(1);
+
+    (void)state;
+    for (int t = 0; t < 2; t++) {
+        sym_model *m;
+        sym_eval *e = NULL, *one = NULL, *s256 = NULL, *exact = NULL;
+        sym_eval_data bd;
+        sym_data d;
+        sym_loss_parts a, b, c;
+        sym_rng g;
+        size_t np;
+        double *p, *ga, *gb, *gc;
+
+        check_ok(sym_model_create(&m, &os[t]));
+        np = sym_model_n_params(m);
+        d.n = NS;
+        d.d_in = os[t].widths[0];
+        d.d_out = os[t].widths[os[t].n_layers];
+        d.X = malloc(sizeof(double) * NS * d.d_in);
+        d.Y = malloc(sizeof(double) * NS * d.d_out);
+        p = malloc(sizeof(double) * np);
+        ga = malloc(sizeof(double) * np);
+        gb = malloc(sizeof(double) * np);
+        gc = malloc(sizeof(double) * np);
+        sym_rng_init(&g, 21, SYM_RNG_TEST, (uint64_t)t);
+        for (size_t i = 0; i < np; i++)
+            p[i] = 0.5 * sym_rng_normal(&g);
+        for (size_t i = 0; i < (size_t)NS * d.d_in; i++)
+            d.X[i] = sym_rng_normal(&g);
+        for (size_t i = 0; i < (size_t)NS * d.d_out; i++)
+            d.Y[i] = sym_rng_normal(&g);
+        check_ok(sym_eval_create(&e, m, &r, NS));
+        check_ok(sym_eval_create_blocked(&one, m, &r, NS, NS));
+        check_ok(sym_eval_create_blocked(&s256, m, &r, NS, SYM_EVAL_STREAM_BLOCK));
+        check_ok(sym_eval_loss(e, &a, ga, p, d.X, d.Y, NS));
+        check_ok(sym_eval_loss(s256, &b, gb, p, d.X, d.Y, NS));
+        assert_memory_equal(&a, &b, sizeof(a));
+        assert_memory_equal(ga, gb, sizeof(double) * np);
+        check_ok(sym_eval_data_init(&bd, e, &d));
+        assert_non_null(bd.XB);
+        check_ok(sym_eval_data_loss(e, &c, gc, p, &bd));
+        assert_memory_equal(&a, &c, sizeof(a));
+        assert_memory_equal(ga, gc, sizeof(double) * np);
+        sym_eval_data_dispose(&bd);
+        check_ok(sym_eval_loss(one, &b, gb, p, d.X, d.Y, NS));
+        check_close1(a.total, b.total, 0, 1e-13);
+        check_close(ga, gb, np, 1e-15, 1e-11);
+        /* SYM_EVAL_BLOCK samples: one pass, as an evaluator made for exactly that many */
+        check_ok(sym_eval_create(&exact, m, &r, SYM_EVAL_BLOCK));
+        check_ok(sym_eval_loss(e, &a, ga, p, d.X, d.Y, SYM_EVAL_BLOCK));
+        check_ok(sym_eval_loss(exact, &b, gb, p, d.X, d.Y, SYM_EVAL_BLOCK));
+        assert_memory_equal(&a, &b, sizeof(a));
+        assert_memory_equal(ga, gb, sizeof(double) * np);
+        sym_eval_free(e);
+        sym_eval_free(one);
+        sym_eval_free(s256);
+        sym_eval_free(exact);
+        sym_model_free(m);
+        free(d.X), free(d.Y), free(p), free(ga), free(gb), free(gc);
+    }
+}
+
 static void test_nn_blocked_wrong_weighting_detected(void **state)
 {
     sym_model_opts o = ae(SYM_ACT_TANH, 0, 1);
@@ -267,6 +340,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn_blocked_matches_one_pass),
         cmocka_unit_test(test_nn_blocked_small_n_unchanged),
+        cmocka_unit_test(test_nn_blocked_streaming),
         cmocka_unit_test(test_nn_blocked_wrong_weighting_detected),
     };
 

@@ -126,7 +126,10 @@ static void linear_case(const sym_reg *reg, int n, int block, int from_rows)
     double s[NS], total[NS], data[NS], worst;
 
     make(&q, w, 3, SYM_ACT_LINEAR, n, 0);
-    check_ok(sym_eval_create_blocked(&e, q.m, reg, n, block));
+    if (block) /* 0: sym_eval_create's evaluator (beyond SYM_EVAL_BLOCK: streaming blocks) */
+        check_ok(sym_eval_create_blocked(&e, q.m, reg, n, block));
+    else
+        check_ok(sym_eval_create(&e, q.m, reg, n));
     check_ok(sym_eval_data_init(&bd, e, &q.d));
     if (from_rows) { /* data too large to lay out: read from the rows block by block */
         sym_eval_data_dispose(&bd);
@@ -182,6 +185,8 @@ static void test_nn_line_deep_linear(void **state)
     linear_case(&l1, 200, SYM_EVAL_BLOCK, 0);
     linear_case(&none, 1001, 300, 0); /* blocks of 300 and a last one of 101 */
     linear_case(&fro, 1001, 300, 1);
+    linear_case(&none, SYM_EVAL_BLOCK + 905, 0, 0);
+    linear_case(&none, SYM_EVAL_BLOCK + 905, 0, 1);
     linear_case(&none, 3, SYM_EVAL_BLOCK, 0); /* one partial vector of columns */
 }
 
