@@ -23,31 +23,32 @@ B, _ = torch.linalg.qr(torch.randn(D, D, generator=g))
 X = torch.randn(n, K, generator=g) @ B[:, :K].T + 0.05 * torch.randn(n, D, generator=g)
 
 
-def warm_up():
-    """Untimed training for 0.3 s first, as symsweep's side does (its allocator's first
-    buffers, the page faults of the first large tensors)."""
+def trainer():
+    """A fresh model and its Adam; the returned step trains it one epoch and gives the loss."""
     model = torch.nn.Sequential(torch.nn.Linear(D, K, bias=False), torch.nn.Linear(K, D, bias=False))
     opt = torch.optim.Adam(model.parameters(), lr=0.005)
     lossf = torch.nn.MSELoss()
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 0.3:
-        opt.zero_grad(set_to_none=True)
-        lossf(model(X), X).backward()
-        opt.step()
 
-
-warm_up()
-times = []
-for r in range(reps):
-    model = torch.nn.Sequential(torch.nn.Linear(D, K, bias=False), torch.nn.Linear(K, D, bias=False))
-    opt = torch.optim.Adam(model.parameters(), lr=0.005)
-    lossf = torch.nn.MSELoss()
-    t0 = time.process_time()
-    for _ in range(epochs):
+    def step():
         opt.zero_grad(set_to_none=True)
         loss = lossf(model(X), X)
         loss.backward()
         opt.step()
+        return loss
+    return step
+
+
+# untimed training for 0.3 s first, as symsweep's side does (the allocator's first buffers,
+# the page faults of the first large tensors)
+step, t0 = trainer(), time.monotonic()
+while time.monotonic() - t0 < 0.3:
+    step()
+times = []
+for r in range(reps):
+    step = trainer()
+    t0 = time.process_time()
+    for _ in range(epochs):
+        loss = step()
     times.append(time.process_time() - t0)
 times.sort()
 t = times[len(times) // 2]

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     sym_train_opts to = SYM_TRAIN_OPTS_INIT;
     sym_train_out out;
     sym_rng r;
-    double *p, *curve, *times;
+    double *p, *curve, *times, start;
     int n = argc > 4 ? atoi(argv[4]) : 500, D = 8, k = 3, D2 = 8;
 
     if (argc > 3 && (sscanf(argv[3], "%d-%d-%d", &D, &k, &D2) != 3 || D2 != D || D < 1 || k < 1 || k > D)) {
@@ -129,17 +129,11 @@ int main(int argc, char **argv)
     p = calloc(sym_model_n_params(m), sizeof(double));
     curve = calloc((size_t)sym_train_n_points(&to), sizeof(double));
     times = calloc((size_t)reps, sizeof(double));
-    /* untimed warm-up of 0.3 s: OpenBLAS's idle threads spin for about 0.1 s after
-     * sym_blas_single_thread wakes them, and that CPU time is this process's */
-    for (double w0 = sym_now(); sym_now() - w0 < 0.3;) {
-        sym_rng_init(&r, 0, SYM_RNG_INIT, 0);
-        sym_model_init_params(m, p, &r);
-        if (sym_train(&out, curve, p, m, &none, &to, &d, &r) < 0) {
-            fprintf(stderr, "bench: %s\n", sym_err_message());
-            return 1;
-        }
-    }
-    for (int i = 0; i < reps; i++) {
+    start = sym_now();
+    /* the trainings of the first 0.3 s are an untimed warm-up: OpenBLAS's idle threads spin
+     * for about 0.1 s after sym_blas_single_thread wakes them, and that CPU time is this
+     * process's */
+    for (int i = 0, warm = 0; i < reps;) {
         double t0;
 
         sym_rng_init(&r, 0, SYM_RNG_INIT, 0);
@@ -149,7 +143,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench: %s\n", sym_err_message());
             return 1;
         }
-        times[i] = sym_cpu_now() - t0;
+        if (warm)
+            times[i++] = sym_cpu_now() - t0;
+        else
+            warm = sym_now() - start >= 0.3;
     }
     /* median over repeats: robust to a noisy neighbour on a shared machine */
     for (int i = 0; i < reps; i++)

@@ -166,7 +166,8 @@ INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k
     for (int r = 0; r < R; r++)
         for (int q = 0; q < k; q++)
             a[r][q] = alpha * (transa ? A[(size_t)q * m + p + r] : A[(size_t)(p + r) * k + q]);
-    /* AVX-512 has the registers for 32 columns of up to 3 rows */
+    /* AVX-512 has the registers for 32 columns of up to 3 rows (R < 4 ? R : 3 keeps the R = 4
+     * instantiation, which never enters this loop, from naming a 4-row axpy_wide) */
     for (; PIN && R <= 3 && !Y && !bias && s0 + 32 <= N; s0 += 32)
         axpy_wide(PIN, R < 4 ? R : 3, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C,
                   ldc, p, s0);

@@ -594,12 +594,43 @@ cleanup:
  */
 enum { LAYOUT_FEATURE = 0, LAYOUT_ROWS, LAYOUT_BLOCKS };
 
+/*
+ * Samples s..s+nb of X and Y (n in all, laid out as `layout` says) feature-major with rows
+ * sym_batch_ld(nb) apart: in place where they already are (laid-out blocks, or feature-major
+ * data in one block), else copied or transposed into the evaluator's XT, YT.
+ */
+static void block_at(sym_eval *e, const double **XT, const double **YT, const double *X,
+                     const double *Y, int layout, int n, int s, int nb)
+{
+    const sym_model_opts *o = &e->m->o;
+    int din = o->widths[0], dout = o->widths[o->n_layers], ld = sym_batch_ld(n);
+    int ldb = sym_batch_ld(nb), B = block_of(e, n);
+
+    if (layout == LAYOUT_BLOCKS || (layout == LAYOUT_FEATURE && nb == n)) {
+        size_t b = (size_t)(s / B) * sym_batch_ld(B);
+
+        *XT = X + b * din;
+        *YT = Y + b * dout;
+        return;
+    }
+    if (layout == LAYOUT_ROWS) {
+        sym_transpose_ld(e->XT, ldb, X + (size_t)s * din, din, nb, din);
+        sym_transpose_ld(e->YT, ldb, Y + (size_t)s * dout, dout, nb, dout);
+    } else {
+        for (int f = 0; f < din; f++)
+            memcpy(e->XT + (size_t)f * ldb, X + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
+        for (int f = 0; f < dout; f++)
+            memcpy(e->YT + (size_t)f * ldb, Y + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
+    }
+    *XT = e->XT;
+    *YT = e->YT;
+}
+
 static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                     const double *X, const double *Y, int layout, int n)
 {
-    int row_major = layout == LAYOUT_ROWS;
     const sym_model_opts *o = &e->m->o;
-    int rc = 0, din = o->widths[0], dout = o->widths[o->n_layers], ld = sym_batch_ld(n);
+    int rc = 0, dout = o->widths[o->n_layers];
     double sse = 0.0, pen = 0.0, jpen = 0.0, inv = 1.0 / ((double)n * dout);
 
     if (n < 1 || n > e->max_n)
@@ -607,40 +638,15 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
     if (grad)
         memset(grad, 0, sizeof(double) * e->m->n_params);
     SYM_TRY(weight_penalty(e, &pen, grad, params));
-    if (n <= e->max_batch) {
-        if (row_major) {
-            sym_transpose_ld(e->XT, ld, X, din, n, din);
-            sym_transpose_ld(e->YT, ld, Y, dout, n, dout);
-            X = e->XT;
-            Y = e->YT;
-        }
-        SYM_TRY(data_block(e, &sse, &jpen, grad, params, X, Y, n, n));
-    } else {
-        for (int s = 0; s < n; s += e->stream) {
-            int nb = n - s < e->stream ? n - s : e->stream, ldb = sym_batch_ld(nb);
-            double sb, jb;
+    for (int s = 0, B = block_of(e, n); s < n; s += B) {
+        int nb = n - s < B ? n - s : B;
+        const double *XT, *YT;
+        double sb, jb;
 
-            if (layout == LAYOUT_BLOCKS) { /* already laid out as the block needs it */
-                size_t b = (size_t)(s / e->stream) * sym_batch_ld(e->stream);
-
-                SYM_TRY(data_block(e, &sb, &jb, grad, params, X + b * din, Y + b * dout, nb, n));
-                sse += sb;
-                jpen += jb;
-                continue;
-            }
-            if (row_major) {
-                sym_transpose_ld(e->XT, ldb, X + (size_t)s * din, din, nb, din);
-                sym_transpose_ld(e->YT, ldb, Y + (size_t)s * dout, dout, nb, dout);
-            } else {
-                for (int f = 0; f < din; f++)
-                    memcpy(e->XT + (size_t)f * ldb, X + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
-                for (int f = 0; f < dout; f++)
-                    memcpy(e->YT + (size_t)f * ldb, Y + (size_t)f * ld + s, sizeof(double) * (size_t)nb);
-            }
-            SYM_TRY(data_block(e, &sb, &jb, grad, params, e->XT, e->YT, nb, n));
-            sse += sb;
-            jpen += jb;
-        }
+        block_at(e, &XT, &YT, X, Y, layout, n, s, nb);
+        SYM_TRY(data_block(e, &sb, &jb, grad, params, XT, YT, nb, n));
+        sse += sb;
+        jpen += jb;
     }
     e->last_blocked = n > e->max_batch;
     out->data = sse * inv;
@@ -875,7 +881,7 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
     const sym_data *dd = bd->d;
-    int rc = 0, L = o->n_layers, n = dd->n, din = o->widths[0], dout = o->widths[L], wq, cols;
+    int rc = 0, L = o->n_layers, n = dd->n, dout = o->widths[L], wq, cols;
     size_t np = m->n_params, slot;
     size_t need;
     double *P, *work, *R, *PW, *th, *sse;
@@ -904,9 +910,9 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
         for (int j = 0; j < ns; j++) {
             sym_loss_parts lp;
 
-            for (size_t i = 0; i < np; i++)
-                th[i] = B[i] + (C ? s[j] * C[i] : 0.0);
-            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, bd));
+            for (size_t i = 0; C && i < np; i++)
+                th[i] = B[i] + s[j] * C[i];
+            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, C ? th : B, bd));
             total[j] = lp.total;
             if (data)
                 data[j] = lp.data;
@@ -928,17 +934,10 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
         int nb = n - b0 < blk ? n - b0 : blk, ld = sym_batch_ld(nb);
         const double *XT, *YT, *a;
 
-        if (bd->XB) {
-            size_t off = (size_t)(b0 / blk) * sym_batch_ld(blk);
-
-            XT = bd->XB + off * din;
-            YT = bd->YB + off * dout;
-        } else {
-            sym_transpose_ld(e->XT, ld, dd->X + (size_t)b0 * din, din, nb, din);
-            sym_transpose_ld(e->YT, ld, dd->Y + (size_t)b0 * dout, dout, nb, dout);
-            XT = e->XT;
-            YT = e->YT;
-        }
+        if (bd->XB)
+            block_at(e, &XT, &YT, bd->XB, bd->YB, LAYOUT_BLOCKS, n, b0, nb);
+        else
+            block_at(e, &XT, &YT, dd->X, dd->Y, LAYOUT_ROWS, n, b0, nb);
         if (p.q > 0)
             forward(e, B, XT, nb, p.q); /* the layers the line leaves unmoved, once */
         a = p.q > 0 ? e->A[p.q - 1] : XT;
@@ -973,9 +972,9 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
         double pen = 0.0, dj = sse[j] * (1.0 / ((double)n * dout));
 
         if (e->reg.kind != SYM_REG_NONE) {
-            for (size_t i = 0; i < np; i++)
-                th[i] = B[i] + (C ? s[j] * C[i] : 0.0);
-            SYM_TRY(weight_penalty(e, &pen, NULL, th));
+            for (size_t i = 0; C && i < np; i++)
+                th[i] = B[i] + s[j] * C[i];
+            SYM_TRY(weight_penalty(e, &pen, NULL, C ? th : B));
         }
         total[j] = dj + pen;
         if (data)

@@ -236,18 +236,12 @@ int sym_orbit_loss(double *total, double *data, const sym_model *m, const sym_re
     SYM_TRY(sym_eval_create(&e, m, reg, d->n));
     SYM_TRY(sym_eval_data_init(&bd, e, d)); /* laid out once for all the points */
     for (int k = 0; k < o->points; k++) {
-        sym_loss_parts lp;
         const double zero = 0.0;
 
         SYM_TRY(mover_set(&v, A, sym_orbit_grid(k, o->points, o->t_max)));
         SYM_TRY(mover_apply(&v, th, params));
-        if (sym_eval_line_fast(e, NULL, 1, d->n)) { /* a linear tail, collapsed */
-            SYM_TRY(sym_eval_line(e, total + k, data + k, th, NULL, &zero, 1, &bd));
-            continue;
-        }
-        SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
-        total[k] = lp.total;
-        data[k] = lp.data;
+        /* a point: a linear tail is collapsed to its product (sym_eval_line) */
+        SYM_TRY(sym_eval_line(e, total + k, data + k, th, NULL, &zero, 1, &bd));
     }
 cleanup:
     sym_eval_data_dispose(&bd);
@@ -506,7 +500,7 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
                             const sym_orbit_opts *o, sym_rng *r)
 {
     size_t np = sym_model_n_params(m);
-    int rc = 0, P = o->points, G = o->landscape;
+    int rc = 0, P = o->points, G = o->landscape, row_line;
     double *xi = NULL, *xp = NULL, *th = NULL, *sh = NULL, *ss = NULL, *gs = NULL;
     orbit_mover v = {0};
     sym_algebra alg;
@@ -545,23 +539,18 @@ int sym_orbit_perpendicular(double *perp, double *land, const sym_model *m, cons
         xp[i] /= nrm;
     for (int k = 0; k < P; k++)
         ss[k] = sym_orbit_grid(k, P, o->s_max);
-    if (perp && sym_eval_line_fast(e, xp, P, d->n)) {
+    if (perp)
         SYM_TRY(sym_eval_line(e, perp, NULL, params, xp, ss, P, &bd));
-    } else {
-        for (int k = 0; perp && k < P; k++) {
-            for (size_t i = 0; i < np; i++)
-                th[i] = params[i] + ss[k] * xp[i];
-            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, th, &bd));
-            perp[k] = lp.total;
-        }
-    }
-    /* a row of the landscape (one t) is the line K(t)(params) + s K(t)(xp): K acts linearly */
+    /* a row of the landscape (one t) is the line K(t)(params) + s K(t)(xp), K acting linearly,
+     * and K moves the layers xp moves: where the line's polynomial path applies, each row is
+     * one sym_eval_line; elsewhere each point is K(t)(params + s xp), moved and evaluated */
     for (int b = 0; b < G; b++)
         gs[b] = sym_orbit_grid(b, G, o->s_max);
+    row_line = sym_eval_line_fast(e, xp, G, d->n);
     for (int a = 0; land && G > 1 && a < G; a++) {
         SYM_TRY(mover_set(&v, A, sym_orbit_grid(a, G, o->t_max)));
-        SYM_TRY(mover_apply(&v, sh, xp));
-        if (sym_eval_line_fast(e, sh, G, d->n)) {
+        if (row_line) {
+            SYM_TRY(mover_apply(&v, sh, xp));
             SYM_TRY(mover_apply(&v, th, params));
             SYM_TRY(sym_eval_line(e, land + (size_t)a * G, NULL, th, sh, gs, G, &bd));
             continue;
