@@ -107,6 +107,15 @@ void sym_schema_attr_double(sym_schema *s, const char *path, const char *name, d
 const sym_schema_dataset *sym_schema_find(const sym_schema *s, const char *path);
 /** 0, or SYM_ENOMEM when a declaration could not be stored. */
 int sym_schema_check(const sym_schema *s);
+/**
+ * Check the datasets declared from @p first_ds on, all of @p owner (a probe): every measure
+ * they read lies in [@p off, @p off + @p len), every piece value below @p piece_len, their
+ * pieces are the owner's @p n_pieces from @p first_piece, and no value is read by two of them
+ * (a /runs/metrics/ dataset may read a value another dataset holds: metrics are views; two
+ * metrics may not).  Returns 0, or SYM_EINVAL naming the datasets (a probe bug), SYM_ENOMEM.
+ */
+int sym_schema_check_slice(const sym_schema *s, int first_ds, const char *owner, size_t off,
+                           size_t len, int first_piece, int n_pieces, size_t piece_len);
 void sym_schema_dispose(sym_schema *s);
 
 #ifdef __cplusplus

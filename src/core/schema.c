@@ -170,3 +170,73 @@ void sym_schema_dispose(sym_schema *s)
     free(s->attrs);
     memset(s, 0, sizeof(*s));
 }
+
+/* Every value an owner's declared datasets read must lie in its own slice (of the run's
+ * measures, or of each of its pieces), and no value may be read by two datasets: a dataset
+ * that strays reads another probe's values or its own other outputs (tangent_slice's change
+ * once read each direction's fit as the next direction's first steps).  A run metric
+ * (/runs/metrics/...) is a view of one value that a probe dataset may hold too, so metrics are
+ * checked against each other and the other datasets against each other.  mark[] holds the
+ * dataset that claimed each value. */
+static int claim(int *mark, size_t n, size_t first, size_t count, size_t stride, int who,
+                 const sym_schema *s, const char *owner, const char *what)
+{
+    size_t last = first + (count - 1) * stride;
+
+    if (count == 0)
+        return 0;
+    if (last >= n)
+        return sym_err_set(SYM_EINVAL, __FILE__, __LINE__,
+                           "probe %s: dataset %s reads %s value %zu, outside the probe's %zu "
+                           "(a probe bug: its schema and its layout disagree)",
+                           owner, s->ds[who].path, what, last, n);
+    for (size_t x = 0; x < count; x++) {
+        size_t at = first + x * stride;
+
+        if (mark[at] >= 0)
+            return sym_err_set(SYM_EINVAL, __FILE__, __LINE__,
+                               "probe %s: datasets %s and %s both read %s value %zu (a probe bug: "
+                               "its schema and its layout disagree)",
+                               owner, s->ds[mark[at]].path, s->ds[who].path, what, at);
+        mark[at] = who;
+    }
+    return 0;
+}
+
+int sym_schema_check_slice(const sym_schema *s, int first_ds, const char *owner, size_t off,
+                           size_t len, int first_piece, int n_pieces, size_t piece_len)
+{
+    size_t n = len > piece_len ? len : piece_len;
+    int *mark = NULL, rc = 0;
+
+    SYM_TRY(sym_alloc(&mark, (n ? n : 1) * sizeof(*mark)));
+    for (int round = 0; round < 4; round++) {
+        int pass = round / 2, metrics = round % 2;
+        sym_schema_source src = pass == 0 ? SYM_SCHEMA_MEASURES : SYM_SCHEMA_PIECES;
+
+        for (size_t i = 0; i < n; i++)
+            mark[i] = -1;
+        for (int i = first_ds; i < s->n_ds; i++) {
+            const sym_schema_dataset *d = &s->ds[i];
+            size_t count = 1;
+
+            if (d->source != src || metrics != !strncmp(d->path, "/runs/metrics/", 14))
+                continue;
+            for (int k = pass; k < d->rank; k++) /* a piece dataset's first dimension: pieces */
+                count *= (size_t)d->dims[k];
+            if (pass == 1 && (d->rank < 1 || d->dims[0] != n_pieces || d->first_piece != first_piece))
+                SYM_FAIL(SYM_EINVAL, "probe %s: dataset %s declares %lld pieces from piece %d; the "
+                         "probe has %d from piece %d (a probe bug)", owner, d->path,
+                         d->rank ? d->dims[0] : 0, d->first_piece, n_pieces, first_piece);
+            if (pass == 0 && d->off < off)
+                SYM_FAIL(SYM_EINVAL, "probe %s: dataset %s reads measure %zu, before the probe's "
+                         "slice at %zu (a probe bug)", owner, d->path, d->off, off);
+            SYM_TRY(claim(mark, pass == 0 ? len : piece_len, pass == 0 ? d->off - off : d->off,
+                          count, d->stride ? d->stride : 1, i, s, owner,
+                          pass == 0 ? "measure" : "piece"));
+        }
+    }
+cleanup:
+    free(mark);
+    return rc;
+}

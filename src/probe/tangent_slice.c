@@ -54,8 +54,11 @@ static int ts_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 
 static void ts_dispose(void *opts) { free(((ts_opts *)opts)->s); }
 
-/* per direction: the change at +s and -s [2 x points], the order, the coefficient, the first
- * order slope; then the smallest and largest order over directions */
+/* the change at +s and -s of every direction [directions x 2 x points]; then per direction the
+ * order, the coefficient and the first order slope [directions x 3]; then the smallest and
+ * largest order over directions.  (The change of all directions is one block: the file's
+ * change dataset reads it as one array.) */
+static size_t change_len(const ts_opts *o) { return (size_t)o->directions * 2 * (size_t)o->points; }
 static size_t per_dir(const ts_opts *o) { return 2 * (size_t)o->points + 3; }
 
 static size_t ts_layout(void *opts, const sym_config *cfgs, int n)
@@ -77,7 +80,7 @@ static int ts_schema(const void *opts, int team_size, sym_schema *s)
     const ts_opts *o = opts;
     const char *ax = "/probes/tangent_slice/s";
     long long d[3] = {o->directions, 2, o->points};
-    size_t S = per_dir(o), end = (size_t)o->directions * S;
+    size_t F = change_len(o), end = (size_t)o->directions * per_dir(o);
     sym_schema_dataset *ds;
 
     (void)team_size;
@@ -88,16 +91,16 @@ static int ts_schema(const void *opts, int team_size, sym_schema *s)
                             "L(theta + s v) - L(theta) [run, direction, side (+s, -s), k], v = A . "
                             "theta for a random unit A of the %s algebra", sym_algebra_name((sym_algebra)o->algebra));
     sym_schema_scale(ds, 3, ax, "s");
-    /* per direction: every S-th value */
-    sym_schema_measure(s, "/probes/tangent_slice/order", 1, d, 2 * (size_t)o->points, S,
+    /* per direction: every third value after the change */
+    sym_schema_measure(s, "/probes/tangent_slice/order", 1, d, F, 3,
                        "order of the change in s: the slope of log |(change(s) + change(-s)) / 2| "
                        "against log s over the smallest resolved steps [run, direction]; 2 away "
                        "from a critical point, 4 at a minimum (NaN: flat to rounding)");
-    sym_schema_measure(s, "/probes/tangent_slice/coefficient", 1, d, 2 * (size_t)o->points + 1, S,
+    sym_schema_measure(s, "/probes/tangent_slice/coefficient", 1, d, F + 1, 3,
                        "m(s) / s^p with m(s) = (change(s) + change(-s)) / 2 and p the order "
                        "rounded, Richardson-extrapolated from the smallest s with m above 1e-9 of "
                        "the objective and twice that s [run, direction]");
-    sym_schema_measure(s, "/probes/tangent_slice/first_order", 1, d, 2 * (size_t)o->points + 2, S,
+    sym_schema_measure(s, "/probes/tangent_slice/first_order", 1, d, F + 2, 3,
                        "(change(s) - change(-s)) / 2s at the smallest s: the slope g.v, 0 (to "
                        "rounding) along a symmetry [run, direction]");
     sym_schema_measure(s, "/runs/metrics/tangent_slice_order_min", 0, NULL, end, 1,
@@ -154,7 +157,7 @@ static void fit(double *order, double *coef, const double *cp, const double *cm,
 static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const ts_opts *o = opts;
-    size_t P = sym_model_n_params(run->model), S = per_dir(o);
+    size_t P = sym_model_n_params(run->model), F = change_len(o);
     const sym_data *d = run->data;
     double *A = NULL, *v = NULL, *th = NULL, L0, lo = INFINITY, hi = -INFINITY;
     sym_eval *e = NULL;
@@ -171,7 +174,7 @@ static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
     SYM_TRY(sym_eval_loss(e, &lp, NULL, run->params, d->X, d->Y, d->n));
     L0 = lp.total;
     for (int q = 0; q < o->directions; q++) {
-        double *c = x + (size_t)q * S;
+        double *c = x + (size_t)q * 2 * o->points, *f = x + F + 3 * (size_t)q;
 
         sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + (uint32_t)q);
         SYM_TRY(sym_orbit_direction(A, run->model, alg, &rng));
@@ -186,14 +189,13 @@ static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
                 c[(size_t)side * o->points + k] = lp.total - L0;
             }
         /* resolved: above the rounding of the objective (1e-12 of it) */
-        fit(&c[2 * o->points], &c[2 * o->points + 1], c, c + o->points, o->s, o->points,
-            1e-12 * fabs(L0));
-        c[2 * o->points + 2] = (c[o->points - 1] - c[2 * o->points - 1]) / (2.0 * o->s[o->points - 1]);
-        lo = fmin(lo, c[2 * o->points]);
-        hi = fmax(hi, c[2 * o->points]);
+        fit(&f[0], &f[1], c, c + o->points, o->s, o->points, 1e-12 * fabs(L0));
+        f[2] = (c[o->points - 1] - c[2 * o->points - 1]) / (2.0 * o->s[o->points - 1]);
+        lo = fmin(lo, f[0]);
+        hi = fmax(hi, f[0]);
     }
-    x[(size_t)o->directions * S] = isinf(lo) ? NAN : lo;
-    x[(size_t)o->directions * S + 1] = isinf(hi) ? NAN : hi;
+    x[(size_t)o->directions * per_dir(o)] = isinf(lo) ? NAN : lo;
+    x[(size_t)o->directions * per_dir(o) + 1] = isinf(hi) ? NAN : hi;
 cleanup:
     sym_eval_free(e);
     free(A);

@@ -420,14 +420,21 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
     return 0;
 }
 
-/* probe p's declarations at grid point k */
+/* probe p's declarations at grid point k, checked against its slice */
 static int probe_schema(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
 {
+    int first = s->n_ds, rc = 0;
+
     s->base = p->off;
     s->piece_base = p->first_piece;
-    if (p->def->schema)
-        return p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s);
-    return 0;
+    if (!p->def->schema)
+        return 0;
+    SYM_TRY(p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s));
+    SYM_TRY(sym_schema_check(s));
+    SYM_TRY(sym_schema_check_slice(s, first, p->def->name, p->off, p->len, p->first_piece, p->n_pieces,
+                                   p->n_pieces ? p->def->piece_size(sym_job_probe_opts(job, p, k)) : 0));
+cleanup:
+    return rc;
 }
 
 static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b)
@@ -448,9 +455,11 @@ static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b
     return 1;
 }
 
-/* a swept setting must leave the probe's datasets as they are at every grid point: the file has
- * one layout (attributes may differ: sym_job_schema marks them) */
-static int check_swept_schemas(const sym_job *job)
+/* every probe's datasets lie in its slice (probe_schema checks it, here at layout time, so
+ * that validate and plan find a probe bug), and a swept setting must leave them as they are
+ * at every grid point: the file has one layout (attributes may differ: sym_job_schema marks
+ * them) */
+static int check_schemas(const sym_job *job)
 {
     int rc = 0;
 
@@ -458,11 +467,9 @@ static int check_swept_schemas(const sym_job *job)
         const sym_job_probe *p = &job->probes[i];
         sym_schema s0, sk;
 
-        if (!p->cfg_opts)
-            continue;
         memset(&s0, 0, sizeof(s0));
-        SYM_TRY(probe_schema(job, p, 0, &s0));
-        for (int k = 1; k < job->n_configs && rc == 0; k++) {
+        rc = probe_schema(job, p, 0, &s0);
+        for (int k = 1; p->cfg_opts && k < job->n_configs && rc == 0; k++) {
             memset(&sk, 0, sizeof(sk));
             rc = probe_schema(job, p, k, &sk);
             if (rc == 0 && sym_schema_check(&sk) == 0 && sym_schema_check(&s0) == 0) {
@@ -543,7 +550,7 @@ int sym_job_layout_probes(sym_job *job)
     L->team_len = team_seen ? o - L->team : 0;
     L->total = o;
     job->team_size = sym_plan_team_size(job);
-    SYM_TRY(check_swept_schemas(job));
+    SYM_TRY(check_schemas(job));
 cleanup:
     return rc;
 }

@@ -258,12 +258,59 @@ static void test_not_a_symmetry(void **s)
     net_dispose(&n);
 }
 
+/* The file's datasets read through the probe's declarations: every direction's change, as
+ * the change dataset reads it, gives the first_order slope the probe stored for that direction
+ * ((change(+s) - change(-s)) / 2s at the smallest s, the same arithmetic, so bitwise).  The
+ * change of directions after the first was once read three values too early (each direction's
+ * slot held its fit after its steps, the declaration assumed steps only). */
+static void test_datasets_read_every_direction(void **st)
+{
+    int w[3] = {3, 4, 2};
+    const sym_probe_def *def = sym_probe_find("tangent_slice");
+    const sym_schema_dataset *ch, *fo;
+    net n;
+    size_t at, S;
+    sym_schema s;
+    double *x;
+    void *opts = calloc(1, def->opts_size);
+
+    (void)st;
+    net_make(&n, w, SYM_ACT_LINEAR, 20, 1);
+    x = run_probe(&n, SYM_ALGEBRA_GL, &at, &S);
+    def->init(opts);
+    def->layout(opts, &n.cfg, 1);
+    memset(&s, 0, sizeof(s));
+    check_ok(def->schema(opts, 1, &s));
+    ch = sym_schema_find(&s, "/probes/tangent_slice/change");
+    fo = sym_schema_find(&s, "/probes/tangent_slice/first_order");
+    assert_non_null(ch);
+    assert_non_null(fo);
+    assert_int_equal(ch->rank, 3);
+    assert_true(ch->dims[0] >= 2);
+    for (long long q = 0; q < ch->dims[0]; q++) {
+        long long P = ch->dims[2];
+        size_t plus = (size_t)(q * 2 * P + P - 1), minus = (size_t)(q * 2 * P + 2 * P - 1);
+        double smin = ldexp(0.5, -(int)(P - 1)); /* the default s_max 0.5, halved P - 1 times */
+        double got = x[ch->off + plus * ch->stride], got_m = x[ch->off + minus * ch->stride];
+        double slope = x[fo->off + (size_t)q * fo->stride];
+
+        printf("direction %lld: change(+s) %.6g, change(-s) %.6g, first order %.6g\n", q, got, got_m, slope);
+        assert_true((got - got_m) / (2.0 * smin) == slope);
+    }
+    sym_schema_dispose(&s);
+    def->dispose(opts);
+    free(opts);
+    free(x);
+    net_dispose(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_away_from_a_critical_point),
         cmocka_unit_test(test_at_a_minimum),
         cmocka_unit_test(test_not_a_symmetry),
+        cmocka_unit_test(test_datasets_read_every_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
