@@ -100,8 +100,8 @@ static const char help_validate[] =
     "\n"
     "  -o, --output FILE        the output file the job would write\n"
     "      --no-space-check     skip the check of free disk space and memory\n"
-    "      --plugins            load the job's plug-ins (their code runs) to check them;\n"
-    "                           without it a job that names one is refused\n"
+    "      --plugins            load the job's plug-ins (their code runs) to check\n"
+    "                           them; without it a job that names one is refused\n"
     "  -h, --help               this text\n";
 
 static const char help_plan[] =
@@ -112,8 +112,8 @@ static const char help_plan[] =
     "apply as in run.\n"
     "\n"
     "      --no-calibrate       sizes only, no timing\n"
-    "      --plugins            load the job's plug-ins (their code runs); without it a\n"
-    "                           job that names one is refused\n"
+    "      --plugins            load the job's plug-ins (their code runs); without\n"
+    "                           it a job that names one is refused\n"
     "  -h, --help               this text\n";
 
 static const char help_merge[] =
