@@ -109,8 +109,7 @@ static double task_work(const void *opts, const sym_config *cfg, double n_params
 }
 
 static const sym_probe_def layer_norms = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "layer_norms",
     .doc = "entry-wise l_p norms of the trained weight matrices (an example plug-in)",
     .opts_size = sizeof(norms_opts),

@@ -64,9 +64,12 @@ typedef struct sym_job_probe {
     int first_piece, n_pieces; /**< its pieces among the run's */
     int team, team_mb;    /**< team probes: ranks (0: auto) and memory per rank (MiB) */
     uint32_t stream;      /**< its random sub-streams start here */
+    uint32_t purpose;     /**< ... of this purpose (SYM_RNG_PROBE; a plug-in's from its name) */
     void *plugin;         /**< the shared object it came from (owned), or NULL */
     sym_probe_def *def_owned; /**< a plug-in's definition, copied whole (owned) */
-    char plugin_path[1024];
+    char plugin_path[1024]; /**< the file loaded: absolute, symbolic links resolved */
+    int skipped;          /**< a plug-in read with SYM_PLUGINS_SKIP: not loaded, no values */
+    char name[160];       /**< a plug-in's name (the job's key; a skipped one's def names it) */
     void **cfg_opts;      /**< a swept setting (sweep: probes.NAME.SETTING): the options of each
                            *   grid point (owned), else NULL (opts serves every point) */
     char swept[1400];     /**< "file:line:col: sweep.probes.NAME.SETTING" of the first swept one */
@@ -153,6 +156,43 @@ int sym_job_load(sym_job *job, const char *path);
  * its hash, so --resume accepts exactly the same settings.
  */
 int sym_job_load_with(sym_job *job, const char *path, const char *const *overrides, int n_overrides);
+
+/**
+ * What reading a job does with a probe that names a plug-in (`probes.NAME.plugin`): a
+ * plug-in is code, and code is loaded only when the user asks for it.
+ */
+typedef enum sym_plugin_policy {
+    SYM_PLUGINS_REFUSE = 0, /**< a problem saying how to allow it (--plugins); the default */
+    SYM_PLUGINS_LOAD,       /**< load it: run, and validate or plan with --plugins */
+    SYM_PLUGINS_SKIP        /**< never load it: the probe is kept by name with no values and its
+                             *   settings unchecked (align reading the job stored in a file) */
+} sym_plugin_policy;
+
+/**
+ * Where plug-ins may come from: a file named relatively in a job is taken from the job
+ * file's folder (never searched for on the library path); with SYMSWEEP_PLUGIN_DIRS set
+ * (folders separated by ':'), only from inside those folders (symbolic links resolved;
+ * set but empty: no plug-in at all).
+ */
+#define SYM_PLUGIN_DIRS_ENV "SYMSWEEP_PLUGIN_DIRS"
+
+/** How a job is read: the defaults are SYM_JOB_READ_OPTS_INIT. */
+typedef struct sym_job_read_opts {
+    const char *const *overrides; /**< KEY.PATH=VALUE settings (see sym_job_load_with) */
+    int n_overrides;
+    int collect;                  /**< gather the problems (validate: sym_job_load_collect) */
+    sym_plugin_policy plugins;
+} sym_job_read_opts;
+
+#define SYM_JOB_READ_OPTS_INIT {NULL, 0, 0, SYM_PLUGINS_REFUSE}
+
+/**
+ * Read a job file, or parse a job text, as @p o says.  The functions without options refuse
+ * plug-ins (SYM_PLUGINS_REFUSE).
+ */
+int sym_job_load_opts(sym_job *job, const char *path, const sym_job_read_opts *o);
+int sym_job_parse_opts(sym_job *job, const char *text, size_t len, const char *path,
+                       const sym_job_read_opts *o);
 
 /** Deepest nesting a job file may have (flow brackets, indentation, "- " entries). */
 #define SYM_JOB_MAX_DEPTH 64

@@ -22,10 +22,21 @@
  * (docs/adding-a-probe.md).  The job parser, the output writer, the
  * coordinator and `plan` see probes only through this interface.
  *
- * Versioned like a plug-in ABI: `api_version` must be SYM_PROBE_API_VERSION
- * and `size` the size of the definition the probe was built with (at least
+ * Versioned like a plug-in ABI: `api_version` must be SYM_PROBE_API_VERSION,
+ * `size` the size of the definition the probe was built with (at least
  * SYM_PROBE_DEF_MIN_SIZE: fields added later read as NULL for an older
- * plug-in); hooks a probe does not have are NULL.
+ * plug-in), and `abi` the sizes of the other structs a probe reads or fills
+ * (sym_config, sym_probe_run, ...) as the probe saw them; symsweep refuses a
+ * plug-in whose version or sizes differ from its own before it reads any
+ * other field.  Start a definition with SYM_PROBE_DEF_INIT, which fills the
+ * three.  Hooks a probe does not have are NULL.
+ *
+ * The version covers everything in this header and the headers it includes
+ * that a plug-in sees: any change to one of those structs is a new version
+ * (src/sweep/probes.c pins their sizes, so growing one without a new
+ * version fails to compile).  Version 1 (e0462c6 to 94def6c) checked only
+ * the definition's size, while sym_config grew from 2,296 to 3,664 bytes
+ * under it: a version-1 plug-in is refused.
  */
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H
@@ -45,7 +56,7 @@
 extern "C" {
 #endif
 
-#define SYM_PROBE_API_VERSION 1
+#define SYM_PROBE_API_VERSION 2
 
 /** Initial parameters read from a file (model.init: {kind: file, ...}) instead of drawn. */
 typedef struct sym_init_from {
@@ -99,13 +110,20 @@ typedef struct sym_probe_msg {
 typedef struct sym_probe_run {
     int index;              /**< run number */
     uint64_t seed;
-    uint32_t stream;        /**< the probe's random sub-streams: (seed, SYM_RNG_PROBE, stream + k) */
+    uint32_t stream;        /**< the probe's random sub-streams: (seed, purpose, stream + k) */
     const sym_config *cfg;
     const sym_model *model;
     const sym_data *data;   /**< the run's data (regenerated from its seed, or read) */
     const double *params;   /**< at_end, piece, team: the trained parameters */
     int status;             /**< finish, at_end: SYM_RUN_DONE or SYM_RUN_DIVERGED */
+    /** The probe's random purpose: SYM_RNG_PROBE for a built-in probe; for a plug-in, one
+     * derived from its name alone (SYM_RNG_PLUGIN | a hash of the name), with stream 0, so
+     * that its draws do not depend on the other probes of the job or their order. */
+    uint32_t purpose;
 } sym_probe_run;
+
+/** The purposes of plug-ins' streams: this bit and 31 bits of a hash of the probe's name. */
+#define SYM_RNG_PLUGIN 0x80000000u
 
 /** What a team task solves: a dense symmetric eigenproblem or an SVD, for sizing the team. */
 typedef enum sym_team_kind { SYM_TEAM_NONE = 0, SYM_TEAM_SYEV, SYM_TEAM_SVD } sym_team_kind;
@@ -126,9 +144,37 @@ typedef struct sym_team_ops {
     int (*sum)(void *solver, double *x, size_t n);
 } sym_team_ops;
 
+/**
+ * The sizes of the structs a probe reads or fills, as it was compiled: symsweep compares them
+ * with its own and refuses a plug-in that saw another layout.
+ */
+typedef struct sym_probe_abi {
+    uint32_t config;     /**< sizeof(sym_config): grid point settings (check, layout, runs) */
+    uint32_t model_opts; /**< sizeof(sym_model_opts): sym_model_get_opts, sym_config.model */
+    uint32_t data_opts;  /**< sizeof(sym_data_opts) */
+    uint32_t train_opts; /**< sizeof(sym_train_opts) */
+    uint32_t reg;        /**< sizeof(sym_reg) */
+    uint32_t data;       /**< sizeof(sym_data): sym_probe_run.data */
+    uint32_t run;        /**< sizeof(sym_probe_run) */
+    uint32_t team_ops;   /**< sizeof(sym_team_ops) */
+    uint32_t team_need;  /**< sizeof(sym_team_need) */
+    uint32_t setting;    /**< sizeof(sym_setting): the probe's settings table */
+    uint32_t msg;        /**< sizeof(sym_probe_msg) */
+    uint32_t rng;        /**< sizeof(sym_rng): a stream on the probe's stack */
+} sym_probe_abi;
+
+#define SYM_PROBE_ABI_INIT                                                                        \
+    {(uint32_t)sizeof(sym_config),     (uint32_t)sizeof(sym_model_opts),                          \
+     (uint32_t)sizeof(sym_data_opts),  (uint32_t)sizeof(sym_train_opts),                          \
+     (uint32_t)sizeof(sym_reg),        (uint32_t)sizeof(sym_data),                                \
+     (uint32_t)sizeof(sym_probe_run),  (uint32_t)sizeof(struct sym_team_ops),                     \
+     (uint32_t)sizeof(sym_team_need),  (uint32_t)sizeof(sym_setting),                             \
+     (uint32_t)sizeof(sym_probe_msg),  (uint32_t)sizeof(sym_rng)}
+
 typedef struct sym_probe_def {
-    int api_version; /**< SYM_PROBE_API_VERSION */
+    int api_version; /**< SYM_PROBE_API_VERSION: first, the one field read before it is checked */
     size_t size;     /**< sizeof(sym_probe_def) */
+    sym_probe_abi abi; /**< SYM_PROBE_ABI_INIT */
     const char *name;
     const char *doc;
     size_t opts_size;             /**< its options struct, allocated and zeroed for it */
@@ -169,8 +215,8 @@ typedef struct sym_probe_def {
     /** Multiply-adds of its largest task on this grid point (pass: one pass over the data). */
     double (*task_work)(const void *opts, const sym_config *cfg, double n_params, double pass);
 
-    /* ---- added within version 1: a plug-in built before has none of these (its `size`
-     * ends at task_work), and symsweep reads them as NULL ---- */
+    /* ---- added within version 1 (and part of version 2): a definition whose `size` ends at
+     * task_work has none of these, and symsweep reads them as NULL ---- */
 
     /**
      * Optional, with `start`: at curve point k, after every probe's `point`, move the
@@ -188,8 +234,15 @@ typedef struct sym_probe_def {
     double (*task_bytes)(const void *opts, const sym_config *cfg);
 } sym_probe_def;
 
-/** The size of a version-1 definition built before `move` was added: the least accepted. */
+/** The size of a definition without `move` and `task_bytes`: the least accepted. */
 #define SYM_PROBE_DEF_MIN_SIZE offsetof(sym_probe_def, move)
+
+/**
+ * The first fields of every definition, in its initializer:
+ * `static const sym_probe_def d = {SYM_PROBE_DEF_INIT, .name = "mine", ...};`
+ */
+#define SYM_PROBE_DEF_INIT                                                                        \
+    .api_version = SYM_PROBE_API_VERSION, .size = sizeof(sym_probe_def), .abi = SYM_PROBE_ABI_INIT
 
 /** The built-in probes, in the order their values are laid out (team probes last). */
 extern const sym_probe_def *const sym_probe_builtins[];

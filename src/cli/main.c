@@ -91,6 +91,7 @@ static const char help_run[] =
 
 static const char help_validate[] =
     "usage: symsweep validate JOB.yaml [KEY.PATH=VALUE...] [-o OUT.h5] [--no-space-check]\n"
+    "                         [--plugins]\n"
     "\n"
     "Check a job file completely without running it: every setting at every point\n"
     "of its sweep, its data files, that its output fits on OUT's file system\n"
@@ -99,16 +100,20 @@ static const char help_validate[] =
     "\n"
     "  -o, --output FILE        the output file the job would write\n"
     "      --no-space-check     skip the check of free disk space and memory\n"
+    "      --plugins            load the job's plug-ins (their code runs) to check\n"
+    "                           them; without it a job that names one is refused\n"
     "  -h, --help               this text\n";
 
 static const char help_plan[] =
-    "usage: symsweep plan JOB.yaml [KEY.PATH=VALUE...] [--no-calibrate]\n"
+    "usage: symsweep plan JOB.yaml [KEY.PATH=VALUE...] [--no-calibrate] [--plugins]\n"
     "\n"
     "Runs, tasks, runs per axis value, output size, memory per rank, and core-hours\n"
     "from a short timed calibration run on this machine.  KEY.PATH=VALUE settings\n"
     "apply as in run.\n"
     "\n"
     "      --no-calibrate       sizes only, no timing\n"
+    "      --plugins            load the job's plug-ins (their code runs); without\n"
+    "                           it a job that names one is refused\n"
     "  -h, --help               this text\n";
 
 static const char help_merge[] =
@@ -161,7 +166,7 @@ static const char help_align[] =
 enum {
     OPT_FORCE = 256, OPT_RESUME, OPT_CHECKPOINT, OPT_GRACE, OPT_PROGRESS, OPT_TIMEOUT, OPT_STATS,
     OPT_SHARD, OPT_NO_SPACE, OPT_NO_CALIBRATE, OPT_BY, OPT_CSV, OPT_PROGRESS_MODE, OPT_POINTS,
-    OPT_TOLERANCE
+    OPT_TOLERANCE, OPT_PLUGINS
 };
 
 /* the exit status of the last error: 2 for bad input, 1 for a runtime failure */
@@ -283,6 +288,7 @@ static int settings_args(const char *cmd, int argc, char **argv, const char *con
 static int cmd_validate(int argc, char **argv)
 {
     sym_job job;
+    sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
     const char *path = NULL, *out = NULL, *const *ov = NULL;
     int n_ov = 0;
     char def_out[300];
@@ -290,6 +296,7 @@ static int cmd_validate(int argc, char **argv)
 
     static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
                                           {"no-space-check", no_argument, NULL, OPT_NO_SPACE},
+                                          {"plugins", no_argument, NULL, OPT_PLUGINS},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     int c, status = EXIT_OK;
@@ -301,6 +308,8 @@ static int cmd_validate(int argc, char **argv)
             out = optarg;
         else if (c == OPT_NO_SPACE)
             check = 0;
+        else if (c == OPT_PLUGINS)
+            ro.plugins = SYM_PLUGINS_LOAD;
     }
     if (optind < argc)
         path = argv[optind++];
@@ -308,7 +317,10 @@ static int cmd_validate(int argc, char **argv)
         return EXIT_INPUT;
     if (!path)
         return usage_error("validate takes one job file, found none");
-    if (sym_job_load_collect(&job, path, ov, n_ov, 1) < 0) {
+    ro.overrides = ov;
+    ro.n_overrides = n_ov;
+    ro.collect = 1;
+    if (sym_job_load_opts(&job, path, &ro) < 0) {
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
@@ -347,10 +359,12 @@ static int cmd_validate(int argc, char **argv)
 static int cmd_plan(int argc, char **argv)
 {
     sym_job job;
+    sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
     const char *path = NULL, *const *ov = NULL;
     int calibrate = 1, rc = EXIT_OK, n_ov = 0;
 
     static const struct option longs[] = {{"no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE},
+                                          {"plugins", no_argument, NULL, OPT_PLUGINS},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     int c, status = EXIT_OK;
@@ -360,6 +374,8 @@ static int cmd_plan(int argc, char **argv)
             return status;
         if (c == OPT_NO_CALIBRATE)
             calibrate = 0;
+        else if (c == OPT_PLUGINS)
+            ro.plugins = SYM_PLUGINS_LOAD;
     }
     if (optind < argc)
         path = argv[optind++];
@@ -367,7 +383,9 @@ static int cmd_plan(int argc, char **argv)
         return EXIT_INPUT;
     if (!path)
         return usage_error("plan needs a job file");
-    if (sym_job_load_with(&job, path, ov, n_ov) < 0) {
+    ro.overrides = ov;
+    ro.n_overrides = n_ov;
+    if (sym_job_load_opts(&job, path, &ro) < 0) {
         print_error();
         return EXIT_INPUT;
     }
@@ -542,6 +560,7 @@ static int cmd_run(int argc, char **argv)
     sym_job job;
     sym_sweep_opts o = SYM_SWEEP_OPTS_INIT;
     sym_sweep_stats st;
+    sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
     const char *job_path = NULL, *const *ov = NULL;
     int n_ov = 0;
     char def_out[256];
@@ -611,8 +630,12 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run needs a job file");
     if (o.force && o.resume)
         return usage_error("--force replaces the file and --resume continues it: choose one");
-    /* parse and validate completely before MPI and before any output */
-    if (sym_job_load_with(&job, job_path, ov, n_ov) < 0) {
+    /* parse and validate completely before MPI and before any output; running the job is
+     * the decision to run its plug-ins */
+    ro.overrides = ov;
+    ro.n_overrides = n_ov;
+    ro.plugins = SYM_PLUGINS_LOAD;
+    if (sym_job_load_opts(&job, job_path, &ro) < 0) {
         print_error();
         return EXIT_INPUT;
     }

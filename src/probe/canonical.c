@@ -611,8 +611,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_canonical = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "canonical",
     .doc = "a canonical representative of the trained network's orbit (relu: unit incoming norms; "
            "tanh, biased sigmoid: signs; units sorted; linear blocks: balanced SVD form), for "

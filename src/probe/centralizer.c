@@ -291,8 +291,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_centralizer = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "centralizer",
     .doc = "Ex2: which linear maps commute with the first hidden layer's activation: commutation "
            "errors of group elements, and the dimension of the infinitesimal centralizer",

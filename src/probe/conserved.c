@@ -271,8 +271,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_conserved = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "conserved",
     .doc = "the quantity each hidden layer's symmetry conserves under gradient flow, at every "
            "curve point: its drift under the optimizer",

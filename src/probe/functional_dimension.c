@@ -409,8 +409,7 @@ static double fd_task_work(const void *opts, const sym_config *cfg, double n_par
 }
 
 const sym_probe_def sym_probe_functional_dimension = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "functional_dimension",
     .doc = "the rank of the Jacobian of the outputs on the data with respect to the parameters (a "
            "team task, dense or matrix-free), "

@@ -199,8 +199,7 @@ static int gd_finish(void *state, const sym_probe_run *run, double *out)
 }
 
 const sym_probe_def sym_probe_gradient_decomposition = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "gradient_decomposition",
     .doc = "Ex5: at every curve point, the gradient's parts along and across the orbit, and what "
            "a step along each does to the objective",

@@ -762,8 +762,7 @@ double sym_team_task_work(const void *opts, const sym_config *cfg, double n_para
 }
 
 const sym_probe_def sym_probe_hessian = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "hessian",
     .doc = "the Hessian's spectrum at the trained point (exact Hessian-vector products, a team "
            "task): its zero count against the orbit dimension, and along the orbit (gauge)",

@@ -554,8 +554,7 @@ static double lz_task_work(const void *opts, const sym_config *cfg, double n_par
 }
 
 const sym_probe_def sym_probe_hessian_lanczos = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "hessian_lanczos",
     .doc = "the Hessian without forming it (any P): extreme eigenvalues by Lanczos, the bottom on "
            "the orbit-normal space, H on orbit tangents, spectral density (SLQ) and trace",

@@ -353,8 +353,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_lp_ball = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "lp_ball",
     .doc = "Ex4: which group elements keep each l_p ball, and how often constrained minima over "
            "it are sparse",

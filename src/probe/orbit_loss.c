@@ -266,8 +266,7 @@ static double orbit_task_work(const void *opts, const sym_config *cfg, double n_
 }
 
 const sym_probe_def sym_probe_orbit_loss = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "orbit_loss",
     .doc = "Ex5: the objective along orbits exp(t A) of random directions of the symmetry algebra "
            "(flat), and along a direction off the orbit (not)",

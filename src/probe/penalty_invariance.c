@@ -160,8 +160,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_penalty_invariance = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "penalty_invariance",
     .doc = "Ex3: relative change of the Frobenius and l1 penalties of a linear autoencoder under "
            "latent transforms K of the orthogonal, signed-permutation and general groups",

@@ -331,8 +331,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_reparam = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "reparam",
     .doc = "Ex1: how much the network's outputs change when random group elements of each family "
            "act on every hidden layer (zero for the symmetry group of the architecture)",

@@ -163,8 +163,7 @@ static double stab_task_bytes(const void *opts, const sym_config *cfg)
 }
 
 const sym_probe_def sym_probe_stabilizer = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "stabilizer",
     .doc = "the orbit and stabilizer dimensions of the trained point under the objective's "
            "continuous symmetry (cheap; every model kind, tied autoencoders included)",

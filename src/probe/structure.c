@@ -212,8 +212,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_structure = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "structure",
     .doc = "Ex3: orthogonality, transpose error, sparsity, balance and singular values of a "
            "linear autoencoder's encoder W and decoder W'",

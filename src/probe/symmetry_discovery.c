@@ -337,8 +337,7 @@ cleanup:
 }
 
 const sym_probe_def sym_probe_symmetry_discovery = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "symmetry_discovery",
     .doc = "the Lie algebra of linear parameter maps that leave the objective invariant, found "
            "from data as a null space (a team task)",

@@ -214,8 +214,7 @@ static double ts_task_work(const void *opts, const sym_config *cfg, double n_par
 }
 
 const sym_probe_def sym_probe_tangent_slice = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "tangent_slice",
     .doc = "the objective along the straight tangent line theta + s A.theta (not the curved orbit): "
            "its order in s (2 away from a critical point, 4 at a minimum) and coefficient",

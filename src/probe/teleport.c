@@ -287,8 +287,7 @@ cleanup:
 static void tp_stop(void *state) { free(state); }
 
 const sym_probe_def sym_probe_teleport = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "teleport",
     .doc = "symmetry teleportation: at chosen epochs, move along the orbit to larger (or smaller) "
            "gradient norm at the same objective, and train on from there",

@@ -168,8 +168,7 @@ static int traj_finish(void *state, const sym_probe_run *run, double *out)
 static void traj_stop(void *state) { free(state); }
 
 const sym_probe_def sym_probe_trajectory = {
-    .api_version = SYM_PROBE_API_VERSION,
-    .size = sizeof(sym_probe_def),
+    SYM_PROBE_DEF_INIT,
     .name = "trajectory",
     .doc = "the parameters every K epochs of training, tensor by tensor (weight trajectories)",
     .opts_size = sizeof(traj_opts),

@@ -387,7 +387,13 @@ int sym_align_file(FILE *report, const char *path, const char *out, const sym_al
                  "symsweep run --resume, then align", path);
     SYM_TRY(sym_h5_attr_read_string(&yaml, f, "/", "job_yaml"));
     SYM_TRY(sym_h5_attr_read_string(&jpath, f, "/", "job_path"));
-    SYM_TRY(sym_job_parse(&job, yaml, strlen(yaml), jpath));
+    {
+        /* the job stored in the file: a reader never loads code the file names */
+        sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
+
+        ro.plugins = SYM_PLUGINS_SKIP;
+        SYM_TRY(sym_job_parse_opts(&job, yaml, strlen(yaml), jpath, &ro));
+    }
     have_job = 1;
     if (!sym_job_find_probe(&job, "canonical"))
         SYM_FAIL(SYM_EJOB, "%s: the job has no canonical probe; align needs probes: {canonical: {}} "

@@ -784,10 +784,23 @@ int sym_job_parse_with(sym_job *job, const char *text, size_t len, const char *p
 int sym_job_parse_collect(sym_job *job, const char *text, size_t len, const char *path,
                           const char *const *overrides, int n_overrides, int collect)
 {
+    sym_job_read_opts o = SYM_JOB_READ_OPTS_INIT;
+
+    o.overrides = overrides;
+    o.n_overrides = n_overrides;
+    o.collect = collect;
+    return sym_job_parse_opts(job, text, len, path, &o);
+}
+
+int sym_job_parse_opts(sym_job *job, const char *text, size_t len, const char *path,
+                       const sym_job_read_opts *o)
+{
     yaml_parser_t parser;
     yaml_document_t doc, extra;
+    const char *const *overrides = o->overrides;
+    int n_overrides = o->n_overrides;
     ctx c = {.file = path, .doc = &doc, .overrides = overrides, .n_overrides = n_overrides,
-             .collect = collect};
+             .collect = o->collect, .plugins = o->plugins};
     int rc = 0, have_doc = 0, have_parser = 0;
     const char *slash = strrchr(path, '/');
 
@@ -857,6 +870,16 @@ int sym_job_load_with(sym_job *job, const char *path, const char *const *overrid
 int sym_job_load_collect(sym_job *job, const char *path, const char *const *overrides,
                          int n_overrides, int collect)
 {
+    sym_job_read_opts o = SYM_JOB_READ_OPTS_INIT;
+
+    o.overrides = overrides;
+    o.n_overrides = n_overrides;
+    o.collect = collect;
+    return sym_job_load_opts(job, path, &o);
+}
+
+int sym_job_load_opts(sym_job *job, const char *path, const sym_job_read_opts *o)
+{
     FILE *f = NULL;
     char *buf = NULL;
     long len;
@@ -882,7 +905,7 @@ int sym_job_load_collect(sym_job *job, const char *path, const char *const *over
     SYM_TRY(sym_alloc(&buf, (size_t)len + 1));
     if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
         SYM_FAIL(SYM_EIO, "%s: short read", path);
-    SYM_TRY(sym_job_parse_collect(job, buf, (size_t)len, path, overrides, n_overrides, collect));
+    SYM_TRY(sym_job_parse_opts(job, buf, (size_t)len, path, o));
 cleanup:
     if (f)
         fclose(f);

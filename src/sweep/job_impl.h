@@ -23,6 +23,7 @@ typedef struct ctx {
     const char *const *overrides; /* KEY.PATH=VALUE settings from the command line */
     int n_overrides;
     int collect;          /* validate: gather problems and go on (sym_job_keep) */
+    sym_plugin_policy plugins; /* load, refuse or skip a probe's plug-in (probes.c) */
     int probes_failed;    /* collect mode: the probes did not parse; no per-point checks */
     const char *point;    /* the sweep point being read ("train.lr=0.1"), or NULL */
     char *errs;           /* the problems gathered, SYM_JOB_ERR_SEP between them (owned) */

@@ -7,16 +7,15 @@
 #include "job_impl.h"
 #include "symsweep/plan.h"
 
+#include <assert.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* plug-ins draw from sub-streams far above the built-ins' (core.h) */
-#define PLUGIN_STREAM_BASE 0x10000000u
-#define PLUGIN_STREAM_SPAN 0x01000000u
+#include <sys/stat.h>
 
 /* an empty value ("hessian:" or "hessian: {}"): the defaults */
 static int is_empty(const node *v)
@@ -158,6 +157,135 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
     return sym_yaml_err(c, at ? at : pn, key, "%s", msg->text);
 }
 
+/*
+ * Version 2 of the plug-in interface pins the sizes of what a plug-in sees: changing one of
+ * these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Checked on the
+ * platform the numbers were taken on; elsewhere the run-time check of `abi` still holds.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
+static_assert(SYM_PROBE_API_VERSION == 2, "a new plug-in interface version: update these sizes");
+static_assert(sizeof(sym_config) == 3664, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_model_opts) == 320, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 1904, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_train_opts) == 104, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_probe_def) == 272, "sym_probe_def changed: a new SYM_PROBE_API_VERSION");
+#endif
+
+/* a plug-in's random purpose: SYM_RNG_PLUGIN and 31 bits of FNV-1a of its name, so that its
+ * draws depend on its name only, not on the other probes of the job or their order */
+static uint32_t plugin_purpose(const char *name)
+{
+    uint32_t h = 2166136261u;
+
+    for (const unsigned char *q = (const unsigned char *)name; *q; q++)
+        h = (h ^ *q) * 16777619u;
+    return SYM_RNG_PLUGIN | (h & 0x7fffffffu);
+}
+
+/* the first struct whose size differs between the plug-in and this build, or NULL */
+static const char *abi_mismatch(const sym_probe_abi *got, uint32_t *theirs, uint32_t *ours)
+{
+    static const sym_probe_abi here = SYM_PROBE_ABI_INIT;
+    static const struct {
+        const char *name;
+        size_t off;
+    } tab[] = {{"sym_config", offsetof(sym_probe_abi, config)},
+               {"sym_model_opts", offsetof(sym_probe_abi, model_opts)},
+               {"sym_data_opts", offsetof(sym_probe_abi, data_opts)},
+               {"sym_train_opts", offsetof(sym_probe_abi, train_opts)},
+               {"sym_reg", offsetof(sym_probe_abi, reg)},
+               {"sym_data", offsetof(sym_probe_abi, data)},
+               {"sym_probe_run", offsetof(sym_probe_abi, run)},
+               {"sym_team_ops", offsetof(sym_probe_abi, team_ops)},
+               {"sym_team_need", offsetof(sym_probe_abi, team_need)},
+               {"sym_setting", offsetof(sym_probe_abi, setting)},
+               {"sym_probe_msg", offsetof(sym_probe_abi, msg)},
+               {"sym_rng", offsetof(sym_probe_abi, rng)}};
+
+    static_assert(sizeof tab / sizeof *tab == sizeof(sym_probe_abi) / sizeof(uint32_t),
+                  "every field of sym_probe_abi has a name here");
+    for (size_t i = 0; i < sizeof tab / sizeof *tab; i++) {
+        memcpy(theirs, (const char *)got + tab[i].off, sizeof(uint32_t));
+        memcpy(ours, (const char *)&here + tab[i].off, sizeof(uint32_t));
+        if (*theirs != *ours)
+            return tab[i].name;
+    }
+    return NULL;
+}
+
+/* is @p real (resolved) inside one of the folders of SYMSWEEP_PLUGIN_DIRS? 1 when the
+ * variable is not set */
+static int plugin_allowed(const char *real)
+{
+    const char *dirs = getenv(SYM_PLUGIN_DIRS_ENV), *q;
+
+    if (!dirs)
+        return 1;
+    for (q = dirs; *q;) {
+        size_t n = strcspn(q, ":");
+        char one[PATH_MAX], rd[PATH_MAX];
+
+        if (n > 0 && n < sizeof(one)) {
+            memcpy(one, q, n);
+            one[n] = '\0';
+            if (realpath(one, rd)) {
+                size_t m = strlen(rd);
+
+                if (strcmp(rd, "/") == 0 || (strncmp(real, rd, m) == 0 && real[m] == '/'))
+                    return 1;
+            }
+        }
+        q += n;
+        if (*q == ':')
+            q++;
+    }
+    return 0;
+}
+
+/*
+ * The file of a probe's plug-in: an absolute path in the job as it is, a relative one
+ * from the job file's folder made absolute (never a bare name for dlopen to search the
+ * library path for), symbolic links resolved; a regular file, inside SYMSWEEP_PLUGIN_DIRS
+ * when that is set.  Into p->plugin_path.
+ */
+static int plugin_file(ctx *c, const node *pv, const char *key, const char *file, sym_job_probe *p)
+{
+    char dir[PATH_MAX], want[PATH_MAX + 1100], real[PATH_MAX];
+    struct stat sb;
+
+    if (file[0] == '/') {
+        snprintf(want, sizeof(want), "%s", file);
+    } else {
+        if (!realpath(c->dir[0] ? c->dir : ".", dir))
+            return sym_yaml_err(c, pv, key, "cannot load the probe: the job's folder %s: %s",
+                                c->dir[0] ? c->dir : ".", strerror(errno));
+        snprintf(want, sizeof(want), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", file);
+    }
+    /* before dlopen: a FIFO would block it, a directory is no plug-in */
+    if (stat(want, &sb) != 0)
+        return sym_yaml_err(c, pv, key, "cannot load the probe: %s: %s (a plug-in's path is "
+                            "relative to the job file's folder)", want, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return sym_yaml_err(c, pv, key, "cannot load the probe: %s: not a regular file", want);
+    if (!realpath(want, real))
+        return sym_yaml_err(c, pv, key, "cannot load the probe: %s: %s", want, strerror(errno));
+    if (!plugin_allowed(real)) {
+        const char *dirs = getenv(SYM_PLUGIN_DIRS_ENV);
+
+        if (!dirs[0])
+            return sym_yaml_err(c, pv, key, "%s not loaded: plug-ins are turned off here (%s is "
+                                "set and empty)", real, SYM_PLUGIN_DIRS_ENV);
+        return sym_yaml_err(c, pv, key, "%s not loaded: it is outside the folders %s allows (%s)",
+                            real, SYM_PLUGIN_DIRS_ENV, dirs);
+    }
+    if (strlen(real) >= sizeof(p->plugin_path))
+        return sym_yaml_expected(c, pv, key, "a path shorter than 1024 bytes");
+    snprintf(p->plugin_path, sizeof(p->plugin_path), "%s", real);
+    return 0;
+}
+
 /* a plug-in's definition from its shared object, checked against this build's interface */
 static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *p)
 {
@@ -165,14 +293,34 @@ static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *
     char key[256];
     sym_probe_plugin_fn fn;
     const sym_probe_def *def;
+    const char *differs;
+    uint32_t theirs = 0, ours = 0;
+    int rc;
 
     sym_yaml_join(key, sizeof(key), path, "plugin");
+    snprintf(p->name, sizeof(p->name), "%s", path + strlen("probes."));
     if (!file || !*file)
         return sym_yaml_expected(c, pv, key, "the path of a probe's shared object");
-    if ((file[0] == '/' || !c->dir[0] ? snprintf(p->plugin_path, sizeof(p->plugin_path), "%s", file)
-                                       : snprintf(p->plugin_path, sizeof(p->plugin_path), "%s/%s",
-                                                  c->dir, file)) >= (int)sizeof(p->plugin_path))
-        return sym_yaml_expected(c, pv, key, "a path shorter than 1024 bytes");
+    if (c->plugins == SYM_PLUGINS_SKIP) {
+        /* never loaded: kept by name, without values (align reads a job stored in a file) */
+        sym_probe_def *stub = calloc(1, sizeof(*stub));
+
+        if (!stub)
+            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for a plug-in");
+        stub->api_version = SYM_PROBE_API_VERSION;
+        stub->size = sizeof(*stub);
+        stub->name = p->name;
+        stub->doc = "a plug-in, not loaded";
+        p->def_owned = stub;
+        p->def = stub;
+        p->skipped = 1;
+        return 0;
+    }
+    if (c->plugins != SYM_PLUGINS_LOAD)
+        return sym_yaml_err(c, pv, key, "%s not loaded: a plug-in is code, loaded only when asked: "
+                            "add --plugins to load it", file);
+    if ((rc = plugin_file(c, pv, key, file, p)) != 0)
+        return rc;
     p->plugin = dlopen(p->plugin_path, RTLD_NOW | RTLD_LOCAL);
     if (!p->plugin)
         return sym_yaml_err(c, pv, key, "cannot load the probe: %s", dlerror());
@@ -180,13 +328,24 @@ static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *
     if (!fn)
         return sym_yaml_err(c, pv, key, "%s has no function %s", p->plugin_path, SYM_PROBE_PLUGIN_SYMBOL);
     def = fn();
-    if (!def || def->api_version != SYM_PROBE_API_VERSION || def->size < SYM_PROBE_DEF_MIN_SIZE)
+    /* api_version first and alone: a definition of another version may have other fields */
+    if (!def || def->api_version != SYM_PROBE_API_VERSION)
         return sym_yaml_err(c, pv, key,
-                            "%s was built for probe interface version %d (size %zu); this "
-                            "symsweep has version %d (size %zu to %zu): rebuild it against these "
-                            "headers", p->plugin_path, def ? def->api_version : -1,
-                            def ? def->size : (size_t)0, SYM_PROBE_API_VERSION,
-                            (size_t)SYM_PROBE_DEF_MIN_SIZE, sizeof(sym_probe_def));
+                            "%s was built for probe interface version %d; this symsweep has "
+                            "version %d: rebuild it against these headers", p->plugin_path,
+                            def ? def->api_version : -1, SYM_PROBE_API_VERSION);
+    if (def->size < SYM_PROBE_DEF_MIN_SIZE || def->size > (1u << 20))
+        return sym_yaml_err(c, pv, key,
+                            "%s has a probe definition of %zu bytes; this symsweep reads %zu to %zu "
+                            "(version %d): rebuild it against these headers", p->plugin_path,
+                            def->size, (size_t)SYM_PROBE_DEF_MIN_SIZE, sizeof(sym_probe_def),
+                            SYM_PROBE_API_VERSION);
+    if ((differs = abi_mismatch(&def->abi, &theirs, &ours)) != NULL)
+        return sym_yaml_err(c, pv, key,
+                            "%s saw %s as %u bytes, this symsweep has %u (interface version %d, "
+                            "other headers%s): rebuild it against these headers", p->plugin_path,
+                            differs, (unsigned)theirs, (unsigned)ours, SYM_PROBE_API_VERSION,
+                            theirs == 0 ? ", or a definition without SYM_PROBE_DEF_INIT" : "");
     {
         /* a definition built before fields were added ends early: copied into a whole one,
          * the fields it does not have NULL (a newer one's extra fields are not read) */
@@ -243,7 +402,7 @@ static int parse_probe(ctx *c, const node *pn, const char *name, sym_job *job, i
     memset(p->opts, 0, p->def->opts_size);
     if (p->def->init)
         p->def->init(p->opts);
-    if (is_empty(pn))
+    if (is_empty(pn) || p->skipped) /* a plug-in not loaded: its settings are its own */
         goto settle;
     for (int i = 0; i < p->def->n_settings; i++)
         keys[nk++] = p->def->settings[i].name;
@@ -330,6 +489,8 @@ int sym_job_probe_axis(ctx *c, sym_job *job, const char *path, const node *keyn)
     if (!strcmp(set, "team") || !strcmp(set, "team_memory_mb") || !strcmp(set, "plugin"))
         return sym_yaml_err(c, keyn, key, "%s cannot be swept: a job has one team size per probe (and "
                             "one plug-in file)", set);
+    if (p->skipped) /* a plug-in not loaded (align): its settings are its own, unchecked */
+        return 0;
     for (int i = 0; i < d->n_settings; i++)
         found |= strcmp(d->settings[i].name, set) == 0;
     if (!found) {
@@ -535,7 +696,9 @@ int sym_job_layout_probes(sym_job *job)
 
         const void *o0 = sym_job_probe_opts(job, p, 0);
 
-        p->stream = p->plugin ? PLUGIN_STREAM_BASE + PLUGIN_STREAM_SPAN * (uint32_t)i : d->stream;
+        /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from their base) */
+        p->purpose = p->plugin ? plugin_purpose(d->name) : SYM_RNG_PROBE;
+        p->stream = p->plugin ? 0 : d->stream;
         p->first_piece = job->n_pieces;
         p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(o0) : 0;
         for (int k = 1; p->cfg_opts && d->n_pieces && d->piece && k < job->n_configs; k++)

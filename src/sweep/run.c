@@ -214,6 +214,7 @@ static sym_probe_run probe_run(const sym_job *job, int index, const sym_job_prob
     pr.index = index;
     pr.cfg = sym_job_run_config(job, index, &pr.seed);
     pr.stream = p->stream;
+    pr.purpose = p->purpose;
     pr.model = m;
     pr.data = d;
     pr.params = params;
