@@ -779,7 +779,10 @@ static int parse_document(ctx *c, sym_job *job)
     SYM_TRY(sym_job_keep(c, sym_grid_parse_sweep(c, root, job, axes)));
     if (rc == 0) /* nothing is built for runs that could not all be run */
         SYM_TRY(check_run_count(c, job, axes));
-    SYM_TRY(fill_seeds(c, job));
+    if (fill_seeds(c, job) < 0) { /* (rc stays 1 if a problem was kept above) */
+        rc = sym_err_code();
+        goto cleanup;
+    }
     if (rc == 0) /* the points need whole axes */
         SYM_TRY(sym_job_keep(c, sym_grid_parse_configs(c, job, axes)));
     if (c->n_errs > 0) {
