@@ -202,6 +202,18 @@ void sym_mean_ci(double *mean, double *std, double *half, const double *x, size_
 /* ------------------------------------------------------------------ */
 
 void sym_sha256(uint8_t out[32], const void *data, size_t len);
+
+/** A SHA-256 computed piece by piece (a file read in blocks): init, update..., final. */
+typedef struct sym_sha256_ctx {
+    uint32_t h[8];
+    uint8_t buf[64]; /**< a block not yet full */
+    size_t n;        /**< bytes in buf */
+    uint64_t len;    /**< bytes so far */
+} sym_sha256_ctx;
+void sym_sha256_init(sym_sha256_ctx *c);
+void sym_sha256_update(sym_sha256_ctx *c, const void *data, size_t len);
+/** The digest of everything given to update; the context is spent. */
+void sym_sha256_final(sym_sha256_ctx *c, uint8_t out[32]);
 /** Lower-case hex digest, NUL-terminated (65 bytes). */
 void sym_sha256_hex(char out[65], const void *data, size_t len);
 

@@ -213,6 +213,8 @@ const char *sym_h5_library_version(void);
 
 /** A string attribute (owned copy). */
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name);
+/** 1 if @p obj has the attribute @p name, 0 if not (or if it cannot be told). */
+int sym_h5_attr_exists(sym_h5 *f, const char *obj, const char *name);
 
 /** Paths of every dataset below @p group (recursively), sorted; owned strings. */
 int sym_h5_list_datasets(char ***out, int *n, sym_h5 *f, const char *group);

@@ -227,6 +227,22 @@ void sym_job_dispose(sym_job *job);
  */
 int sym_job_canonical_sha256(char out[65], const char *text, size_t len);
 /**
+ * The files the job's runs read, each once in the order the job names them (every grid
+ * point's data.file of HDF5 data and model.init.file, then the probes' plug-ins), with the
+ * SHA-256 of each one's bytes now: one line "HEX  PATH\n" per file (sha256sum's format;
+ * paths as the job resolves them).  *out is NULL when the runs read no file (synthetic data,
+ * no plug-in), else owned by the caller.  A file that cannot be read is SYM_EIO, naming it.
+ */
+int sym_job_input_digests(char **out, const sym_job *job);
+/**
+ * --resume: the input digests the output file recorded (@p then, from
+ * sym_job_input_digests when it was created) against those of the files now (@p now).
+ * A file that changed is SYM_EJOB: "OUT: cannot resume: the input file F changed since
+ * the sweep started ...".  @p then NULL (no digests recorded: a file of an earlier symsweep)
+ * passes.
+ */
+int sym_job_inputs_unchanged(const char *out_path, const char *then, const char *now);
+/**
  * Number of runs: n_configs x n_seeds.  Run i is configuration i / n_seeds
  * with seed seeds[i % n_seeds]; configuration c enumerates the axes as a
  * cartesian product in the order they are written, the last axis fastest.

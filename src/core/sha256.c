@@ -1,4 +1,4 @@
-/* SHA-256 (FIPS 180-4), used to fingerprint job files. */
+/* SHA-256 (FIPS 180-4), used to fingerprint job files and the input files runs read. */
 #include "symsweep/core.h"
 
 #include <stdio.h>
@@ -43,33 +43,69 @@ static void block(uint32_t h[8], const uint8_t *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
-void sym_sha256(uint8_t out[32], const void *data, size_t len)
+void sym_sha256_init(sym_sha256_ctx *c)
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const uint8_t *p = data;
-    uint8_t tail[128];
-    size_t full = len / 64 * 64, rest = len - full, tlen;
-    uint64_t bits = (uint64_t)len * 8;
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-    for (size_t i = 0; i < full; i += 64)
-        block(h, p + i);
+    memcpy(c->h, h0, sizeof(h0));
+    c->n = 0;
+    c->len = 0;
+}
+
+void sym_sha256_update(sym_sha256_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    c->len += len;
+    if (c->n) { /* fill the pending block first */
+        size_t k = 64 - c->n < len ? 64 - c->n : len;
+
+        memcpy(c->buf + c->n, p, k);
+        c->n += k;
+        p += k;
+        len -= k;
+        if (c->n < 64)
+            return;
+        block(c->h, c->buf);
+        c->n = 0;
+    }
+    for (; len >= 64; p += 64, len -= 64)
+        block(c->h, p);
+    memcpy(c->buf, p, len);
+    c->n = len;
+}
+
+void sym_sha256_final(sym_sha256_ctx *c, uint8_t out[32])
+{
+    uint8_t tail[128];
+    size_t rest = c->n, tlen;
+    uint64_t bits = c->len * 8;
+
     memset(tail, 0, sizeof(tail));
-    if (rest)
-        memcpy(tail, p + full, rest);
+    memcpy(tail, c->buf, rest);
     tail[rest] = 0x80;
     tlen = rest + 1 + 8 <= 64 ? 64 : 128;
     for (int i = 0; i < 8; i++)
         tail[tlen - 1 - i] = (uint8_t)(bits >> (8 * i));
-    block(h, tail);
+    block(c->h, tail);
     if (tlen == 128)
-        block(h, tail + 64);
+        block(c->h, tail + 64);
     for (int i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)h[i];
+        out[4 * i] = (uint8_t)(c->h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)c->h[i];
     }
+}
+
+void sym_sha256(uint8_t out[32], const void *data, size_t len)
+{
+    sym_sha256_ctx c;
+
+    sym_sha256_init(&c);
+    sym_sha256_update(&c, data, len);
+    sym_sha256_final(&c, out);
 }
 
 void sym_sha256_hex(char out[65], const void *data, size_t len)

@@ -257,6 +257,15 @@ int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n)
     return rc;
 }
 
+int sym_h5_attr_exists(sym_h5 *f, const char *obj, const char *name)
+{
+    htri_t e = H5Aexists_by_name(f->file, obj, name, H5P_DEFAULT);
+
+    if (e < 0)
+        H5Eclear2(H5E_DEFAULT);
+    return e > 0;
+}
+
 int sym_h5_attr_read_string(char **out, sym_h5 *f, const char *obj, const char *name)
 {
     hid_t a = -1, t = sym_h5i_str_type();

@@ -29,6 +29,7 @@ typedef struct ctx {
     char *errs;           /* the problems gathered, SYM_JOB_ERR_SEP between them (owned) */
     size_t errs_len;
     int n_errs;
+    long long seed_base;  /* seeds: {count, base}: the list is made once the run count fits */
 } ctx;
 
 /* at most this many problems are gathered in one pass */
@@ -82,6 +83,9 @@ int sym_yaml_int_list(ctx *c, const node *m, const char *path, const char *name,
                       int min_len, int max_len, long long lo, long long hi, int *out, int *n);
 int sym_yaml_seq_len(const node *v);
 void sym_yaml_label(ctx *c, const node *v, char *buf, size_t cap, int depth);
+/* a scalar holding a NUL character ("a\0b" in double quotes): refused, naming the setting
+ * (C strings would end there: name "a\0b" was read as "a") */
+int sym_yaml_check_nul(ctx *c);
 
 /* ---- grid.c: the sweep grid ---- */
 

@@ -239,7 +239,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     sym_output *o = NULL;
     int rc = 0, n_runs = sym_job_n_runs(job);
     long long n1[1] = {n_runs}, n2[2], p1[1];
-    char buf[256];
+    char buf[256], *inputs = NULL;
     int64_t *tmp = NULL;
 
     SYM_TRY(sym_alloc(&o, sizeof(*o)));
@@ -261,6 +261,11 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "job_name", job->name));
     if (job->overrides) /* settings from the command line (job_yaml has them applied) */
         SYM_TRY(sym_h5_attr_string(o->h5, "/", "overrides", job->overrides));
+    /* the bytes of every file the runs read (--resume refuses if one changed); only when
+     * there are some, so that files of jobs without input files stay as they were */
+    SYM_TRY(sym_job_input_digests(&inputs, job));
+    if (inputs)
+        SYM_TRY(sym_h5_attr_string(o->h5, "/", "input_sha256", inputs));
     iso_now(buf, sizeof(buf));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "created", buf));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "finished", ""));
@@ -331,6 +336,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     o = NULL;
 cleanup:
     free(tmp);
+    free(inputs);
     if (o) {
         sym_h5_close(o->h5); /* an uncommitted file is removed: nothing half-made is left */
         sym_schema_dispose(&o->schema);
@@ -654,6 +660,21 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
                      "%.12s...%s); use the job that made it, another output file, or --force",
                      path, hash, job->sha256, job->overrides || had ? note : "");
         }
+    }
+    {
+        /* the same job, and the same files under it: a data set rewritten since the sweep
+         * started would give a file whose runs came from two data sets */
+        char *then = NULL, *now = NULL;
+
+        if (sym_h5_attr_exists(o->h5, "/", "input_sha256") &&
+            (rc = sym_h5_attr_read_string(&then, o->h5, "/", "input_sha256")) < 0)
+            goto cleanup;
+        rc = sym_job_input_digests(&now, job);
+        if (!rc)
+            rc = sym_job_inputs_unchanged(path, then, now);
+        free(then);
+        free(now);
+        SYM_TRY(rc);
     }
     if (sym_h5_attr_read_string(&fshard, o->h5, "/", "shard") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no shard attribute)", path);

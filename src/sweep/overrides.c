@@ -133,6 +133,26 @@ static int apply_one(ctx *c, yaml_document_t *doc, const char *arg, int k)
         yaml_parser_delete(&parser);
         goto cleanup;
     }
+    {
+        /* one value: a second YAML document after it ("0.1\n---\nx: 1") would be dropped
+         * silently, as in a job file (where it is refused too) */
+        yaml_document_t extra;
+        int more = yaml_parser_load(&parser, &extra), second = 0;
+
+        if (more) {
+            second = yaml_document_get_root_node(&extra) != NULL;
+            yaml_document_delete(&extra);
+        }
+        if (!more || second) {
+            rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__, "%s: command line '%s': %.*s: %s%s", c->file,
+                             arg, (int)(eq - arg), arg,
+                             more ? "expected one value, found a second YAML document after it"
+                                  : "(syntax): ",
+                             more ? "" : parser.problem ? parser.problem : "invalid YAML");
+            yaml_parser_delete(&parser);
+            goto cleanup;
+        }
+    }
     yaml_parser_delete(&parser);
     root_id = yaml_document_get_root_node(doc) ? 1 : 0;
     if (!root_id && !(root_id = yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE)))
@@ -178,10 +198,49 @@ cleanup:
     return rc;
 }
 
+/*
+ * No setting given twice on the command line: the later would silently win (train.lr=0.1 ...
+ * train.lr=0.2), or replace a whole section the earlier set a key of (train.lr=0.1
+ * 'train={epochs: 5}').  Malformed keys are left to apply_one.
+ */
+static int check_repeats(ctx *c)
+{
+    char a[16][256], b[16][256];
+    int rc = 0;
+
+    for (int k = 1; k < c->n_overrides; k++) {
+        const char *ek = strchr(c->overrides[k], '=');
+        int nk = ek ? split_path(a, 16, c->overrides[k], (size_t)(ek - c->overrides[k])) : -1;
+
+        for (int j = 0; nk > 0 && j < k; j++) {
+            const char *ej = strchr(c->overrides[j], '=');
+            int nj = ej ? split_path(b, 16, c->overrides[j], (size_t)(ej - c->overrides[j])) : -1, i;
+
+            if (nj < 1)
+                continue;
+            for (i = 0; i < nk && i < nj && !strcmp(a[i], b[i]); i++)
+                ;
+            if (i < nk && i < nj)
+                continue; /* they part somewhere */
+            if (nk == nj)
+                SYM_FAIL(SYM_EJOB, "%s: command line '%s': %.*s: set twice on the command line "
+                         "(also '%s'): give each setting once", c->file, c->overrides[k],
+                         (int)(ek - c->overrides[k]), c->overrides[k], c->overrides[j]);
+            SYM_FAIL(SYM_EJOB, "%s: command line '%s': %.*s: set twice on the command line ('%s' "
+                     "sets %s): give each setting once", c->file, c->overrides[k],
+                     (int)(ek - c->overrides[k]), c->overrides[k], c->overrides[j],
+                     nk < nj ? "a setting inside it" : "the section it is in");
+        }
+    }
+cleanup:
+    return rc;
+}
+
 int sym_job_apply_overrides(ctx *c, yaml_document_t *doc)
 {
     int rc = 0;
 
+    SYM_TRY(check_repeats(c));
     for (int k = 0; k < c->n_overrides; k++)
         SYM_TRY(apply_one(c, doc, c->overrides[k], k));
 cleanup:

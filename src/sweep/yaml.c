@@ -531,3 +531,74 @@ cleanup:
     free(k.buf);
     return rc;
 }
+
+/* the node holding @p id (as a sequence item or a mapping value), or 0; *key: its key node */
+static int parent_of(ctx *c, int id, int *key)
+{
+    int n = (int)(c->doc->nodes.top - c->doc->nodes.start);
+
+    for (int p = 1; p <= n; p++) {
+        node *v = sym_yaml_node(c, p);
+
+        if (v->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++)
+                if (q->value == id || q->key == id) {
+                    *key = q->key;
+                    return p;
+                }
+        } else if (v->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+                if (*it == id) {
+                    *key = -(int)(it - v->data.sequence.items.start) - 1;
+                    return p;
+                }
+        }
+    }
+    return 0;
+}
+
+int sym_yaml_check_nul(ctx *c)
+{
+    int n = (int)(c->doc->nodes.top - c->doc->nodes.start);
+
+    /* every node once (an alias shares its node: no tree walk, whatever the aliases) */
+    for (int id = 1; id <= n; id++) {
+        node *v = sym_yaml_node(c, id);
+        char path[256] = "", part[256], found[96];
+        size_t len, o = 0;
+        int at = id, key = 0;
+
+        if (v->type != YAML_SCALAR_NODE || !memchr(v->data.scalar.value, '\0', v->data.scalar.length))
+            continue;
+        /* the setting's path, from the node up (at most the nesting bound's levels) */
+        for (int depth = 0; depth < SYM_JOB_MAX_DEPTH + 2 && (at = parent_of(c, at, &key)) > 0; depth++) {
+            const char *k = key > 0 ? sym_yaml_scalar(sym_yaml_node(c, key)) : NULL;
+
+            if (key > 0)
+                snprintf(part, sizeof(part), "%s%s%s", k ? k : "?", path[0] && path[0] != '[' ? "." : "", path);
+            else
+                snprintf(part, sizeof(part), "[%d]%s%s", -key - 1, path[0] && path[0] != '[' ? "." : "", path);
+            memcpy(path, part, sizeof(path));
+        }
+        /* what it holds, with the NUL shown as \0 (printf would stop there) */
+        len = v->data.scalar.length;
+        found[o++] = '"';
+        for (size_t i = 0; i < len && o + 8 < sizeof(found); i++) {
+            unsigned char ch = v->data.scalar.value[i];
+
+            if (ch == '\0') {
+                found[o++] = '\\';
+                found[o++] = '0';
+            } else {
+                found[o++] = (char)ch;
+            }
+        }
+        if (o + 8 >= sizeof(found))
+            o += (size_t)snprintf(found + o, sizeof(found) - o, "...");
+        found[o++] = '"';
+        found[o] = '\0';
+        return sym_yaml_err(c, v, path[0] ? path : "(top level)",
+                            "expected text without a NUL character (\\0), found %s", found);
+    }
+    return 0;
+}

@@ -131,6 +131,21 @@ def bad_jobs(tmp):
         f["X"] = np.zeros((10, 4))
         f["Yshort"] = np.zeros((9, 2))
     open(os.path.join(gen, "notdata.h5"), "w").write("not hdf5\n")
+    # issue 29: values stored outside the file, chunks too large to read, FIFOs
+    with h5py.File(os.path.join(gen, "gzbomb.h5"), "w") as f:  # 128 KB: one 122 MiB gzip chunk
+        f.create_dataset("X", shape=(2000000, 8), dtype="f8", chunks=(2000000, 8),
+                         compression="gzip", fillvalue=0.0)
+        f["X"][0:10] = 1.0
+    open(os.path.join(gen, "raw.bin"), "wb").write(np.arange(40.0).tobytes())
+    with h5py.File(os.path.join(gen, "other.h5"), "w") as f:
+        f["X"] = rng.normal(size=(10, 4))
+    with h5py.File(os.path.join(gen, "external.h5"), "w") as f:
+        f.create_dataset("X", shape=(10, 4), dtype="f8", external=[("raw.bin", 0, 320)])
+        f["L"] = h5py.ExternalLink("other.h5", "/X")
+        lay = h5py.VirtualLayout(shape=(10, 4), dtype="f8")
+        lay[:] = h5py.VirtualSource("other.h5", "X", shape=(10, 4))
+        f.create_virtual_dataset("V", lay)
+    os.mkfifo(os.path.join(gen, "fifo.h5"))
     os.makedirs(os.path.join(gen, "adir.h5"))
     body = "data: {kind: subspace, dim: 8, rank: 3, samples: 50}\nmodel: {kind: autoencoder, input: 8, latent: 3}\n"
     mlp = "model: {kind: mlp, widths: [4, 3, %s], activation: tanh}\ntrain: {epochs: 5}\n"
@@ -161,6 +176,30 @@ def bad_jobs(tmp):
         "data_not_hdf5": ("data: {kind: hdf5, file: notdata.h5, x: X}\n" + mlp % 4, r"not an HDF5 file"),
         "data_dir": ("data: {kind: hdf5, file: adir.h5, x: X}\n" + mlp % 4, r"directory|not readable"),
         "data_missing_file": ("data: {kind: hdf5, file: none.h5, x: X}\n" + mlp % 4, r"none\.h5"),
+        "data_gzip_chunks": ("data: {kind: hdf5, file: gzbomb.h5, x: X}\n" + mlp % 4,
+                             r"data\.x: .*gzbomb\.h5: dataset 'X' is stored in chunks of 2000000 rows: "
+                             r"a band of them holds 122 MiB uncompressed, more than the 64 MiB"),
+        "data_external_storage": ("data: {kind: hdf5, file: external.h5, x: X}\n" + mlp % 4,
+                                  r"keeps its values in an external file \('raw\.bin'\)"),
+        "data_external_link": ("data: {kind: hdf5, file: external.h5, x: L}\n" + mlp % 4,
+                               r"dataset 'L' is an external link to .*other\.h5"),
+        "data_virtual": ("data: {kind: hdf5, file: external.h5, x: V}\n" + mlp % 4,
+                         r"dataset 'V' is a virtual dataset"),
+        "data_fifo": ("data: {kind: hdf5, file: fifo.h5, x: X}\n" + mlp % 4,
+                      r"data\.file: .*fifo\.h5: expected a regular file \(HDF5\), found a FIFO"),
+        "init_fifo": ("data: {kind: teacher_linear, input: 4, output: 2, samples: 10}\n"
+                      "model: {kind: mlp, widths: [4, 3, 2], init: {kind: file, file: fifo.h5}}\n"
+                      "train: {epochs: 5}\n",
+                      r"model\.init\.file: .*fifo\.h5: expected a regular file \(HDF5\), found a FIFO"),
+        "name_nul_escape": ('name: "a\\0b"\n' + body,
+                            r'1:7: name: expected text without a NUL character \(\\0\), found "a\\0b"'),
+        "nul_in_axis": (body + 'train: {epochs: 5}\nsweep: {model.activation: [tanh, "re\\0lu"]}\n',
+                        r"sweep\.model\.activation\[1\]: expected text without a NUL character"),
+        "seeds_times_sweep": ("seeds: {count: 10000000}\n" + body +
+                              "train: {optimizer: gd, lr: 0.1, epochs: 5}\nsweep:\n"
+                              "  train.lr: linspace(0.001, 1, 1000)\n  train.epochs: range(1, 101, 1)\n",
+                              r"seeds: expected at most 2147483647 runs \(configurations x seeds\), "
+                              r"found 100000 configurations \(1000 x 100\) x 10000000 seeds"),
         "binary": (bytes(range(256)) * 64, None),
         "nul_byte": ("name: a\0b\n" + body, r"NUL byte"),
         "latin1": (b"name: caf\xe9\n" + body.encode(), None),
@@ -232,6 +271,14 @@ def bad_command_lines(tmp):
         ([E, "run", job, "train.lr=[1,"], r"\(syntax\)"),
         ([E, "run", job, "=1"], r"second one"),
         ([E, "run", job, "data.kind.x=1"], r"not a mapping of settings"),
+        ([E, "run", job, "train.lr=0.1", "train.lr=0.2"],
+         r"command line 'train\.lr=0\.2': train\.lr: set twice on the command line \(also 'train\.lr=0\.1'\)"),
+        ([E, "validate", job, "train.lr=0.1", "train={epochs: 5}"],
+         r"command line 'train=\{epochs: 5\}': train: set twice on the command line \('train\.lr=0\.1' "
+         r"sets a setting inside it\)"),
+        ([E, "run", job, "data.noise=0.1\n---\nx: 1"],
+         r"data\.noise: expected one value, found a second YAML document after it"),
+        ([E, "validate", job, 'name="a\\0b"'], r"name: expected text without a NUL character"),
         ([E, "run", job, "--progress=fancy"], r"expected auto, bar, lines or none"),
         ([E, "validate"], r"found none"),
         ([E, "validate", job, job], r"second one"),
