@@ -20,7 +20,7 @@ verbatim() { # roff: no fill, backslashes escaped, no line read as a request
   echo "[PROBES]"
   "$exe" help probes | verbatim
   echo "[SEE ALSO]"
-  echo "README.md and docs/ in the source (job format, HDF5 layout, Slurm use, building);"
+  echo "docs/ in the source, listed by README.md (job files, probes, HDF5 layout, Slurm use, building);"
   echo "the installed example plug-in under share/doc/symsweep/examples."
 } > "$inc"
 "$help2man" --no-info --no-discard-stderr --section 1 \

@@ -49,7 +49,7 @@ static const char usage[] =
     "job file or command line (nothing is run and no output is written); 75 stopped\n"
     "by SIGTERM/SIGUSR1/SIGINT (or a hung worker) after a checkpoint: run again\n"
     "with --resume.\n"
-    "Job format, HDF5 layout and examples: README.md and docs/.\n";
+    "Job format, HDF5 layout and examples: docs/ in the source (README.md lists them).\n";
 
 static const char help_run[] =
     "usage: symsweep run JOB.yaml [KEY.PATH=VALUE...] [-o OUT.h5] [--force | --resume]\n"
