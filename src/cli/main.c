@@ -313,13 +313,19 @@ static int cmd_validate(int argc, char **argv)
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
+    /* an output named with -o that is one of the job's inputs: run would refuse it (the
+     * default name is only checked by run, which refuses an existing file anyway) */
+    if (out && sym_plan_check_output(&job, out) < 0) {
+        print_error();
+        sym_job_dispose(&job);
+        return EXIT_INPUT;
+    }
     if (!out) {
         snprintf(def_out, sizeof(def_out), "%s.h5", job.name);
         out = def_out;
     }
-    /* what the machine must hold: the output on its file system, a run in memory;
-     * and the output is none of the job's inputs */
-    if (sym_plan_check_output(&job, out) < 0 || (check && sym_plan_check(&job, out, 1) < 0)) {
+    /* what the machine must hold: the output on its file system, a run in memory */
+    if (check && sym_plan_check(&job, out, 1) < 0) {
         print_error();
         sym_job_dispose(&job);
         return EXIT_INPUT;
