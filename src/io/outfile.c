@@ -49,6 +49,18 @@ static void debris_forget(const char *path)
             debris_used[k] = 0;
 }
 
+/* signals held off while a file is made and recorded (or removed and forgotten), so
+ * that a handler calling sym_outfile_remove_debris never sees one without the other */
+static void hold_signals(sigset_t *old)
+{
+    sigset_t all;
+
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, old);
+}
+
+static void release_signals(const sigset_t *old) { sigprocmask(SIG_SETMASK, old, NULL); }
+
 void sym_outfile_remove_debris(void)
 {
     /* from a signal handler: unlink is async-signal-safe */
@@ -78,6 +90,22 @@ int sym_outfile_locked(const char *path)
         close(fd);
     }
     return locked;
+}
+
+/* the directory of @p path exists and is writable */
+static int check_dir(const char *path)
+{
+    struct stat sb;
+    char dir[1024];
+    int rc = 0;
+
+    sym_path_dir(dir, sizeof(dir), path);
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        SYM_FAIL(SYM_EUSAGE, "%s: the directory %s does not exist", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        SYM_FAIL(SYM_EUSAGE, "%s: the directory %s is not writable", path, dir);
+cleanup:
+    return rc;
 }
 
 /* ---- our own lock: OUT.lock ---- */
@@ -139,7 +167,8 @@ static int locking_off(void)
 int sym_outlock_acquire(sym_outlock **out, const char *path)
 {
     sym_outlock *l = NULL;
-    int rc = 0, err = 0;
+    int rc = 0, err = 0, made = 0, held = 0;
+    sigset_t old;
 
     *out = NULL;
     if (locking_off())
@@ -148,14 +177,25 @@ int sym_outlock_acquire(sym_outlock **out, const char *path)
     l->fd = -1;
     if (snprintf(l->path, sizeof(l->path), "%s.lock", path) >= (int)sizeof(l->path))
         SYM_FAIL(SYM_EUSAGE, "%s: output path too long", path);
+    /* the lock file is made beside the output (a resume needs that too) */
+    SYM_TRY(check_dir(path));
+    hold_signals(&old);
+    held = 1;
     /* the holder removes the lock file while it still holds it, so a lock
      * taken on a file that is no longer at the path is no lock: try again */
     for (int tries = 0; tries < 100; tries++) {
         struct stat a, b;
 
-        l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        /* made by us (removed again if it cannot be locked), or another's */
+        l->fd = open(l->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+        made = l->fd >= 0;
+        if (l->fd < 0 && errno == EEXIST) {
+            l->fd = open(l->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+            if (l->fd < 0 && errno == ENOENT)
+                continue; /* removed between the two opens */
+        }
         if (l->fd < 0)
-            SYM_FAIL(errno == ENOENT ? SYM_EUSAGE : SYM_EIO,
+            SYM_FAIL(SYM_EUSAGE,
                      "%s: cannot make the lock file %s (which keeps a second sweep from writing "
                      "the file): %s",
                      path, l->path, strerror(errno));
@@ -171,8 +211,10 @@ int sym_outlock_acquire(sym_outlock **out, const char *path)
                      "%s): not touching it; 'symsweep status %s' tells how far it is",
                      path, who[0] ? ", " : "", who, who[0] ? "," : "", l->path, path);
         }
+        if (err && made)
+            unlink(l->path);
         if (err)
-            SYM_FAIL(SYM_EIO,
+            SYM_FAIL(SYM_EUSAGE,
                      "%s: cannot lock %s: %s: this file system keeps no locks, so symsweep cannot "
                      "make sure that no other sweep writes the file; mount it with locking (NFS: "
                      "lockd or NFSv4; Lustre: -o flock) or, knowing the risk, set "
@@ -202,16 +244,22 @@ int sym_outlock_acquire(sym_outlock **out, const char *path)
 cleanup:
     if (l && l->fd >= 0)
         close(l->fd);
+    if (held)
+        release_signals(&old);
     free(l);
     return rc;
 }
 
 void sym_outlock_release(sym_outlock *l)
 {
+    sigset_t old;
+
     if (!l)
         return;
-    debris_forget(l->path);
+    hold_signals(&old);
     unlink(l->path); /* while held: see sym_outlock_acquire */
+    debris_forget(l->path);
+    release_signals(&old);
     close(l->fd);
     free(l);
 }
@@ -250,6 +298,7 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
     struct stat sb;
     const char *slash = strrchr(path, '/');
     int rc = 0, fd;
+    sigset_t old;
 
     tmp[0] = '\0';
     if (!path[0])
@@ -265,15 +314,7 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
                      "running?): not replacing it",
                      path);
     }
-    {
-        char dir[1024];
-
-        sym_path_dir(dir, sizeof(dir), path);
-        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            SYM_FAIL(SYM_EUSAGE, "%s: the directory %s does not exist", path, dir);
-        if (access(dir, W_OK | X_OK) != 0)
-            SYM_FAIL(SYM_EUSAGE, "%s: the directory %s is not writable", path, dir);
-    }
+    SYM_TRY(check_dir(path));
     if (snprintf(tmp, n, "%.*s.%s.%ld.tmp", slash ? (int)(slash - path + 1) : 0, path,
                  slash ? slash + 1 : path, (long)getpid()) >= (int)n) {
         tmp[0] = '\0';
@@ -281,14 +322,17 @@ int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const 
     }
     /* made here, empty, so that it is ours to remove whatever fails later
      * (a full disk can fail HDF5 after it created the file) */
+    hold_signals(&old);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0)
+        debris_add(tmp);
+    release_signals(&old);
     if (fd < 0) {
         int e = errno;
 
         SYM_FAIL(SYM_EIO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(e));
     }
     close(fd);
-    debris_add(tmp);
 cleanup:
     if (rc < 0)
         tmp[0] = '\0'; /* nothing of ours to remove */
@@ -297,10 +341,14 @@ cleanup:
 
 void sym_outfile_discard(const char *tmp)
 {
+    sigset_t old;
+
     if (!tmp || !tmp[0])
         return;
+    hold_signals(&old);
     unlink(tmp);
     debris_forget(tmp);
+    release_signals(&old);
 }
 
 /* @p tmp becomes @p path unless @p path exists: 0, or errno (EEXIST: it does) */

@@ -11,9 +11,12 @@
 #      link; --force or --resume) exits 2 naming the file, the input untouched
 #   4  SIGTERM during merge leaves no temporary file; status of a stray
 #      temporary file says what it is (not a shard)
-#   outputs.sh SYMSWEEP PYTHON
+#   5  a file system without locks (fcntl's lock commands fail, by an
+#      LD_PRELOAD shim): run and merge refuse (exit 2, saying why and how to
+#      go on), leave nothing, and SYMSWEEP_FILE_LOCKING=FALSE runs anyway
+#   outputs.sh SYMSWEEP PYTHON CC
 set -u
-exe=$1; py=$2
+exe=$1; py=$2; cc=$3
 . "$(dirname "$0")/../support/mpi_env.sh"
 . "$(dirname "$0")/../support/wait_runs.sh"
 fail=0
@@ -181,6 +184,27 @@ one_line out "status of a stray temporary file" "not a result file: a temporary 
 grep -q "shard" out && say "status calls a temporary file a shard"
 rm -f .m.h5.999999999.tmp
 echo "merge: SIGTERM, SIGINT, SIGHUP leave no temporary file; status names a stray one"
+
+# 5. no locks on the file system
+if ldd "$exe" | grep -q 'libasan'; then
+  echo "no locks: skipped (a sanitizer build does not take an LD_PRELOAD shim)"
+elif ! "$cc" -shared -fPIC -o nolocks.so "$(dirname "$0")/nolocks.c" -ldl; then
+  say "no locks: the shim does not build"
+else
+  rm -f n.h5*
+  LD_PRELOAD=$PWD/nolocks.so "$exe" run a.yaml -o n.h5 -q > out 2>&1; rc=$?
+  [ $rc -eq 2 ] || say "no locks: run: exit $rc, want 2"
+  one_line out "no locks: run" "n.h5: cannot lock n.h5.lock: No locks available: .*SYMSWEEP_FILE_LOCKING=FALSE"
+  LD_PRELOAD=$PWD/nolocks.so "$exe" merge n.h5 a1.h5 a2.h5 > out 2>&1; rc=$?
+  [ $rc -eq 2 ] || say "no locks: merge: exit $rc, want 2"
+  one_line out "no locks: merge" "n.h5: cannot lock n.h5.lock"
+  [ ! -e n.h5 ] || say "no locks: a refused run or merge made n.h5"
+  no_debris "no locks"
+  SYMSWEEP_FILE_LOCKING=FALSE LD_PRELOAD=$PWD/nolocks.so "$exe" run a.yaml -o n.h5 -q ||
+    say "no locks: SYMSWEEP_FILE_LOCKING=FALSE does not run"
+  no_debris "no locks, SYMSWEEP_FILE_LOCKING=FALSE"
+  echo "no locks: run and merge refused (exit 2) and leave nothing; SYMSWEEP_FILE_LOCKING=FALSE runs"
+fi
 
 [ $fail -eq 0 ] && echo "outputs: one writer per file, inputs never written, no debris"
 exit $fail
