@@ -120,12 +120,6 @@ int sym_outlock_acquire(sym_outlock **out, const char *path);
 void sym_outlock_release(sym_outlock *l);
 
 /**
- * 1 if a process holds the lock of output file @p path (a sweep or merge is
- * writing it); @p who ("pid P on HOST", or "") if @p n > 0.
- */
-int sym_outfile_writer(char *who, size_t n, const char *path);
-
-/**
  * 1 if @p path is named like a temporary file of sym_outfile_prepare
  * (".NAME.PID.tmp"): the output it was to become into @p final, its maker's
  * process id into @p pid.

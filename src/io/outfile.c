@@ -264,33 +264,6 @@ void sym_outlock_release(sym_outlock *l)
     free(l);
 }
 
-int sym_outfile_writer(char *who, size_t n, const char *path)
-{
-    char lp[1200];
-    struct flock fl;
-    int fd, held = 0;
-
-    if (n)
-        who[0] = '\0';
-    snprintf(lp, sizeof(lp), "%s.lock", path);
-    fd = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return 0;
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-#ifdef F_OFD_GETLK
-    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-#endif
-        if (fcntl(fd, F_GETLK, &fl) != 0)
-            fl.l_type = F_UNLCK;
-    held = fl.l_type != F_UNLCK;
-    if (held && n)
-        read_holder(who, n, fd);
-    close(fd);
-    return held;
-}
-
 /* ---- temporary files ---- */
 
 int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const char *replace_hint)
