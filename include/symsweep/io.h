@@ -110,9 +110,10 @@ typedef struct sym_outlock sym_outlock;
 /**
  * Take the lock of output file @p path (the file OUT.lock beside it, an fcntl
  * lock, held until sym_outlock_release): SYM_EEXIST, naming the holder, if
- * another process holds it; SYM_EIO if the file system keeps no locks.  With
- * SYMSWEEP_FILE_LOCKING=FALSE in the environment *out is NULL and nothing is
- * locked.
+ * another process holds it; SYM_EUSAGE if the file system keeps no locks
+ * (the lock file it made is removed) or the directory is missing or not
+ * writable.  With SYMSWEEP_FILE_LOCKING=FALSE in the environment *out is
+ * NULL and nothing is locked.
  */
 int sym_outlock_acquire(sym_outlock **out, const char *path);
 
