@@ -65,25 +65,67 @@ typedef enum sym_h5_type {
  */
 int sym_h5_create(sym_h5 **out, const char *path, int force);
 
-/** Give a file made by sym_h5_create its final name (replacing any old file). */
+/**
+ * Give a file made by sym_h5_create its final name: replacing an old file
+ * only if it was created with force (SYM_EEXIST if one appeared meanwhile).
+ */
 int sym_h5_commit(sym_h5 *f);
 
 /**
  * Check that @p path may become a new output file (SYM_EEXIST if it exists
  * and not @p force, or if another process has it open for writing; SYM_EUSAGE
- * for a directory; @p replace_hint completes the message of an existing file)
- * and put into @p tmp a temporary name beside it to build the new file under.
+ * for a directory; @p replace_hint completes the message of an existing file),
+ * and create an empty temporary file beside it to build the new file in; its
+ * name goes into @p tmp ("" on failure).  The caller removes it with
+ * sym_outfile_discard unless sym_outfile_commit renamed it; should a signal end
+ * the process first, sym_outfile_remove_debris removes it.
  */
 int sym_outfile_prepare(char *tmp, size_t n, const char *path, int force, const char *replace_hint);
 
-/** Rename the finished temporary file @p tmp to @p path. */
-int sym_outfile_commit(const char *tmp, const char *path);
+/**
+ * Rename the finished temporary file @p tmp to @p path.  Without @p replace
+ * an existing @p path is never replaced, even one that appeared after
+ * sym_outfile_prepare looked (SYM_EEXIST; @p tmp is left for the caller).
+ */
+int sym_outfile_commit(const char *tmp, const char *path, int replace);
+
+/** Remove the temporary file @p tmp made by sym_outfile_prepare (NULL or "": nothing). */
+void sym_outfile_discard(const char *tmp);
+
+/**
+ * Remove the temporary and lock files of this process; async-signal-safe, for
+ * a handler of a signal that ends the process.
+ */
+void sym_outfile_remove_debris(void);
 
 /** The directory of @p path: "a/b.h5" -> "a", "/b.h5" -> "/", "b.h5" -> ".". */
 void sym_path_dir(char *dir, size_t n, const char *path);
 
-/** 1 if another process has @p path open for writing (holds its lock). */
+/** 1 if another process has @p path open for writing (holds HDF5's lock on it). */
 int sym_outfile_locked(const char *path);
+
+/** A writer's lock on an output file (OUT.lock), independent of HDF5's. */
+typedef struct sym_outlock sym_outlock;
+
+/**
+ * Take the lock of output file @p path (the file OUT.lock beside it, an fcntl
+ * lock, held until sym_outlock_release): SYM_EEXIST, naming the holder, if
+ * another process holds it; SYM_EUSAGE if the file system keeps no locks
+ * (the lock file it made is removed) or the directory is missing or not
+ * writable.  With SYMSWEEP_FILE_LOCKING=FALSE in the environment *out is
+ * NULL and nothing is locked.
+ */
+int sym_outlock_acquire(sym_outlock **out, const char *path);
+
+/** Release and remove the lock; NULL-safe. */
+void sym_outlock_release(sym_outlock *l);
+
+/**
+ * 1 if @p path is named like a temporary file of sym_outfile_prepare
+ * (".NAME.PID.tmp"): the output it was to become into @p final, its maker's
+ * process id into @p pid.
+ */
+int sym_outfile_temporary(char *final, size_t n, long *pid, const char *path);
 
 /** 1 if @p a and @p b exist and are the same file (device and inode). */
 int sym_same_file(const char *a, const char *b);

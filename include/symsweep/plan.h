@@ -52,6 +52,14 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job);
 int sym_plan_check(const sym_job *job, const char *out_path, int new_file);
 
 /**
+ * Refuse (SYM_EUSAGE) an output @p out_path that is one of the files the job
+ * reads: the job file, a data or model.init file, a plug-in.  Compared by
+ * device and inode, so another name, a symbolic or a hard link is the same
+ * file; an output that does not exist yet is no input.
+ */
+int sym_plan_check_output(const sym_job *job, const char *out_path);
+
+/**
  * Ranks of each run's team task: per team probe its `team` setting, or with
  * `team: auto` the smallest team whose ranks each fit its team_memory_mb;
  * the largest over probes and grid points (1 without team probes).

@@ -11,6 +11,7 @@
 #define SYM_SCALAPACK_TEXT "unknown"
 #endif
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -324,6 +325,13 @@ static int cmd_validate(int argc, char **argv)
         print_error();
         return EXIT_INPUT; /* a missing or unreadable job file is bad input too */
     }
+    /* an output named with -o that is one of the job's inputs: run would refuse it (the
+     * default name is only checked by run, which refuses an existing file anyway) */
+    if (out && sym_plan_check_output(&job, out) < 0) {
+        print_error();
+        sym_job_dispose(&job);
+        return EXIT_INPUT;
+    }
     if (!out) {
         snprintf(def_out, sizeof(def_out), "%s.h5", job.name);
         out = def_out;
@@ -395,6 +403,14 @@ static int cmd_plan(int argc, char **argv)
     return rc;
 }
 
+/* a signal that ends a merge: its partial output and its lock go first */
+static void on_merge_signal(int sig)
+{
+    sym_outfile_remove_debris(); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig); /* the status says which signal ended it */
+}
+
 static int cmd_merge(int argc, char **argv)
 {
     const char *out = NULL, **shards = NULL;
@@ -420,6 +436,18 @@ static int cmd_merge(int argc, char **argv)
         return EXIT_RUNTIME;
     while (optind < argc)
         shards[n++] = argv[optind++];
+    {
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGPIPE};
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_merge_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++)
+            sigaddset(&sa.sa_mask, sigs[k]); /* one handler at a time */
+        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++)
+            sigaction(sigs[k], &sa, NULL);
+    }
     rc = sym_merge(stdout, out, shards, n, force);
     free(shards);
     if (rc < 0)

@@ -226,12 +226,13 @@ int sym_h5_create(sym_h5 **out, const char *path, int force)
      * sweep's file would then refuse to open until h5clear is run on it. */
     H5CHK(fapl = H5Pcreate(H5P_FILE_ACCESS));
     H5CHK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18));
-    f->file = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    f->replace = force;
+    /* the (empty) temporary file sym_outfile_prepare made: ours, removed on failure */
+    f->file = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (f->file < 0) {
         h5_stack st;
 
         sym_h5i_take_stack(&st);
-        f->tmp[0] = '\0'; /* not ours: never remove it */
         SYM_FAIL(SYM_EIO, "%s: cannot create the output file: %s", path, st.inner);
     }
     H5CHK(f->status_type = make_status_type());
@@ -264,8 +265,7 @@ int sym_h5_close(sym_h5 *f)
     }
     if (f->file >= 0 && H5Fclose(f->file) < 0)
         rc = sym_h5i_fail(__FILE__, __LINE__, "H5Fclose");
-    if (f->tmp[0])
-        unlink(f->tmp); /* leave nothing behind */
+    sym_outfile_discard(f->tmp); /* leave nothing behind */
     free(f);
     return rc;
 }
@@ -275,7 +275,7 @@ int sym_h5_commit(sym_h5 *f)
     int rc = 0;
 
     SYM_ASSERT(f->tmp[0]);
-    SYM_TRY(sym_outfile_commit(f->tmp, f->path));
+    SYM_TRY(sym_outfile_commit(f->tmp, f->path, f->replace));
     f->tmp[0] = '\0';
 cleanup:
     return rc;

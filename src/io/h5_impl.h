@@ -14,6 +14,7 @@ struct sym_h5 {
     hid_t status_type;
     char path[1024];
     char tmp[1100]; /* a created file not yet committed: its temporary name */
+    int replace;    /* created with force: the commit may replace an old file */
 };
 
 typedef struct h5_stack {

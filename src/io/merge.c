@@ -111,11 +111,12 @@ cleanup:
 int sym_merge(FILE *report, const char *out_path, const char *const *shards, int n_shards, int force)
 {
     sym_h5 *in = NULL, *out = NULL;
+    sym_outlock *lock = NULL;
     char *hash0 = NULL, *hash = NULL, **paths = NULL;
     int64_t **status = NULL;
     long long n_runs = 0, n = 0;
-    int rc = 0, npaths = 0, created = 0, counts[4] = {0};
-    char tmp[1200];
+    int rc = 0, npaths = 0, counts[4] = {0};
+    char tmp[1200] = "";
 
     if (n_shards < 1)
         SYM_FAIL(SYM_EUSAGE, "merge needs at least one shard file");
@@ -124,6 +125,8 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         if (sym_same_file(out_path, shards[k]))
             SYM_FAIL(SYM_EUSAGE, "merge: the output %s is the shard %s: name a new output file",
                      out_path, shards[k]);
+    /* no other merge or sweep writes OUT meanwhile (whether HDF5 locks or not) */
+    SYM_TRY(sym_outlock_acquire(&lock, out_path));
     /* built under a temporary name, renamed over OUT only when complete */
     SYM_TRY(sym_outfile_prepare(tmp, sizeof(tmp), out_path, force, "use --force to replace it"));
     SYM_TRY(sym_alloc(&status, sizeof(int64_t *) * (size_t)n_shards));
@@ -171,7 +174,6 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         counts[owner >= 0 ? status[owner][i] : 0]++;
     }
 
-    created = 1;
     SYM_TRY(copy_file(shards[0], tmp));
     SYM_TRY(sym_h5_open_rw(&out, tmp));
     SYM_TRY(run_datasets(&paths, &npaths, out));
@@ -198,10 +200,10 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     rc = sym_h5_close(out);
     out = NULL;
     if (rc == 0)
-        rc = sym_outfile_commit(tmp, out_path);
+        rc = sym_outfile_commit(tmp, out_path, force);
     if (rc < 0)
         goto cleanup;
-    created = 0;
+    tmp[0] = '\0'; /* it is OUT now */
     fprintf(report, "%s: merged %d shard%s: %lld runs: %d done, %d diverged, %d failed, %d pending%s\n",
             out_path, n_shards, n_shards == 1 ? "" : "s", n_runs, counts[1], counts[2], counts[3],
             counts[0], counts[0] ? " (shards missing or unfinished)" : "");
@@ -212,8 +214,8 @@ cleanup:
 
         rc = rc ? rc : rc2;
     }
-    if (rc < 0 && created)
-        remove(tmp); /* the old OUT, if any, is untouched */
+    sym_outfile_discard(tmp); /* on failure: the old OUT, if any, is untouched */
+    sym_outlock_release(lock);
     for (int k = 0; status && k < n_shards; k++)
         free(status[k]);
     free(status);

@@ -321,6 +321,28 @@ int sym_status_print(FILE *out, const char *path)
     char host[256] = "", here[256] = "";
     FILE *pf;
 
+    {
+        /* ".OUT.PID.tmp": what a run or merge builds OUT in; not a shard, not a result */
+        char final[1100];
+        long maker;
+
+        if (sym_outfile_temporary(final, sizeof(final), &maker, path)) {
+            int alive = kill((pid_t)maker, 0) == 0 || errno == EPERM;
+
+            if (alive)
+                SYM_FAIL(SYM_EUSAGE,
+                         "%s: not a result file: the temporary file in which a symsweep run or "
+                         "merge (pid %ld, running on this host) is making %s; it becomes %s "
+                         "when complete: 'symsweep status %s' then",
+                         path, maker, final, final, final);
+            SYM_FAIL(SYM_EUSAGE,
+                     "%s: not a result file: a temporary file left by a symsweep run or merge "
+                     "(pid %ld, not running on this host) that was making %s and stopped before "
+                     "it was complete; nothing in it counts as a result: remove it (unless "
+                     "that process runs on another node)",
+                     path, maker, final);
+        }
+    }
     SYM_TRY(open_status(&f, &st, &n, counts, path, 1));
     if (sym_h5_attr_read_string(&shard, f, "/", "shard") < 0) {
         sym_err_clear();

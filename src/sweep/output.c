@@ -26,6 +26,7 @@ _Static_assert(sizeof sym_record_weights_names / sizeof *sym_record_weights_name
 
 struct sym_output {
     sym_h5 *h5;
+    sym_outlock *lock; /* held from before the file is made or opened until it is closed */
     const sym_job *job;
     int n_tensors, n_points;
     sym_tensor tensors[2 * SYM_MAX_LAYERS]; /* the union over configurations, largest shapes */
@@ -249,6 +250,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     n2[0] = n_runs;
     n2[1] = o->n_points;
     p1[0] = o->n_points;
+    SYM_TRY(sym_outlock_acquire(&o->lock, path));
     SYM_TRY(sym_h5_create(&o->h5, path, force));
 
     /* provenance */
@@ -339,6 +341,7 @@ cleanup:
     free(inputs);
     if (o) {
         sym_h5_close(o->h5); /* an uncommitted file is removed: nothing half-made is left */
+        sym_outlock_release(o->lock);
         sym_schema_dispose(&o->schema);
         free(o->pad);
         free(o);
@@ -622,6 +625,7 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     o->job = job;
     SYM_TRY(layout(o));
     SYM_TRY(sym_job_schema(job, &o->schema));
+    SYM_TRY(sym_outlock_acquire(&o->lock, path));
     SYM_TRY(sym_h5_open_rw(&o->h5, path));
     {
         int checked;
@@ -709,6 +713,7 @@ cleanup:
     free(list);
     if (o) {
         sym_h5_close(o->h5);
+        sym_outlock_release(o->lock);
         sym_schema_dispose(&o->schema);
         free(o->pad);
         free(o);
@@ -730,6 +735,7 @@ int sym_output_close(sym_output *o, int complete)
         rc = sym_h5_attr_string(o->h5, "/", "finished", buf);
     }
     rc2 = sym_h5_close(o->h5);
+    sym_outlock_release(o->lock); /* after the file is closed: no write follows */
     for (int j = 0; j < o->n_buf; j++)
         sym_run_result_dispose(&o->buf[j]);
     free(o->buf);

@@ -274,6 +274,35 @@ static double memory_limit(void)
     return lim;
 }
 
+int sym_plan_check_output(const sym_job *job, const char *out_path)
+{
+    int rc = 0;
+
+    if (sym_same_file(out_path, job->path))
+        SYM_FAIL(SYM_EUSAGE, "%s: the output is the job file %s: name another output file",
+                 out_path, job->path);
+    for (int c = 0; c < job->n_configs; c++) {
+        const sym_config *cfg = &job->configs[c];
+
+        if (cfg->data.kind == SYM_DATA_HDF5 && sym_same_file(out_path, cfg->data.file))
+            SYM_FAIL(SYM_EUSAGE,
+                     "%s: the output is the job's data file %s (data.file): name another output "
+                     "file; an output never replaces an input",
+                     out_path, cfg->data.file);
+        if (cfg->init.on && sym_same_file(out_path, cfg->init.file))
+            SYM_FAIL(SYM_EUSAGE,
+                     "%s: the output is the job's initial-parameter file %s (model.init.file): "
+                     "name another output file; an output never replaces an input",
+                     out_path, cfg->init.file);
+    }
+    for (int i = 0; i < job->n_probes; i++)
+        if (job->probes[i].plugin_path[0] && sym_same_file(out_path, job->probes[i].plugin_path))
+            SYM_FAIL(SYM_EUSAGE, "%s: the output is the plug-in %s of probe %s: name another output file",
+                     out_path, job->probes[i].plugin_path, job->probes[i].def->name);
+cleanup:
+    return rc;
+}
+
 int sym_plan_check(const sym_job *job, const char *out_path, int new_file)
 {
     sym_plan_sizes z;

@@ -263,7 +263,9 @@ static int open_output(sym_output **out, int **to_run, int *n_to_run, const sym_
 {
     int rc = 0, n = sym_job_n_runs(job);
 
-    if (!o->no_space_check)
+    /* an output that is an input (--force or --resume would write it) */
+    rc = sym_plan_check_output(job, o->out_path);
+    if (rc == 0 && !o->no_space_check)
         rc = sym_plan_check(job, o->out_path, !o->resume);
     if (rc < 0) {
         /* refused before anything is made */
