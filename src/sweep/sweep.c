@@ -2,6 +2,8 @@
 #include "sweep_impl.h"
 #include "symsweep/plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,27 +200,61 @@ int sym_progress_record(sym_output *out, progress *p, const sym_run_result *r)
  * OUT.h5.progress: a few "key=value" lines for `symsweep status`, rewritten
  * (write, then rename) after every checkpoint.  Counts live in the HDF5 file;
  * this adds what the file cannot say: how fast, and how long still.
+ *
+ * Every record is padded to PROGRESS_BYTES, so that when the disk is full (a new file cannot
+ * be written) the record is rewritten in place, in blocks the file already has: the final
+ * state (interrupted, finished) still reaches `status` and the sbatch script, which requeues
+ * on state=interrupted.  A record that cannot be written either way is said on stderr once.
  */
+#define PROGRESS_BYTES 1024
+
 void sym_progress_write(const progress *p, const char *state)
 {
-    char path[1200], tmp[1210], host[256] = "";
+    static int warned;
+    char path[1200], tmp[1210], host[256] = "", buf[PROGRESS_BYTES];
     double now = sym_now(), el = now - p->t0, rate = el > 0 ? p->received / el : 0.0;
-    FILE *f;
+    int len, fd, ok = 0, err = 0;
 
     gethostname(host, sizeof(host) - 1);
     snprintf(path, sizeof(path), "%s.progress", p->o->out_path);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (!f)
-        return; /* progress is a courtesy: never fail a sweep for it */
-    fprintf(f, "state=%s\nupdated=%lld\nsession_runs=%d\nsession_done=%d\nrate=%.6g\neta_s=%.0f\n",
-            state, (long long)time(NULL), p->total, p->received, rate,
-            rate > 0 ? (p->total - p->received) / rate : -1.0);
-    /* who writes, so that `status` can tell a live sweep from a dead one */
-    fprintf(f, "pid=%ld\nhost=%s\ncheckpoint_every=%.6g\n", (long)getpid(), host,
-            p->o->checkpoint_every);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        remove(tmp); /* a full disk: keep the last good record, leave no debris */
+    /* who writes (pid, host), so that `status` can tell a live sweep from a dead one */
+    len = snprintf(buf, sizeof(buf), "state=%s\nupdated=%lld\nsession_runs=%d\nsession_done=%d\n"
+                   "rate=%.6g\neta_s=%.0f\npid=%ld\nhost=%s\ncheckpoint_every=%.6g\n#",
+                   state, (long long)time(NULL), p->total, p->received, rate,
+                   rate > 0 ? (p->total - p->received) / rate : -1.0, (long)getpid(), host,
+                   p->o->checkpoint_every);
+    if (len < 0 || len >= PROGRESS_BYTES - 1)
+        len = PROGRESS_BYTES - 2;
+    memset(buf + len, ' ', (size_t)(PROGRESS_BYTES - 1 - len));
+    buf[PROGRESS_BYTES - 1] = '\n';
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ok = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf);
+        err = ok ? 0 : errno;
+        ok = (close(fd) == 0) && ok && rename(tmp, path) == 0;
+        if (!ok && !err)
+            err = errno;
+        if (!ok)
+            remove(tmp); /* leave no debris */
+    } else {
+        err = errno;
+    }
+    if (!ok) {
+        /* a full disk: overwrite the record in place (an earlier record of this size holds
+         * the blocks) */
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ok = pwrite(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf);
+            ok = (close(fd) == 0) && ok;
+        }
+    }
+    if (!ok && !warned) {
+        warned = 1; /* progress is a courtesy: never fail a sweep for it, but say so */
+        fprintf(stderr, "symsweep: %s: cannot update the progress record (%s): symsweep status "
+                "and the sbatch script's requeue may see the sweep's state wrong\n", path,
+                strerror(err ? err : errno));
+    }
 }
 
 /* checkpoint when the interval has passed or the buffer holds a lot */
