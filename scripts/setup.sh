@@ -20,6 +20,7 @@ pkgs=(
   python3-venv python3-pip python3-setuptools   # the analysis package, installed offline in a test
   slurm-wlm munge                            # tests of the sbatch scripts on a real Slurm
   help2man                                   # the man page, from the --help texts
+  netcdf-bin                                 # ncdump: every output must open in netCDF-C (mpi.output_checksums)
 )
 case "${1:-}" in
   --bench) pkgs+=(python3-torch) ;;

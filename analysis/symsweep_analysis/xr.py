@@ -10,13 +10,15 @@ Every per-run dataset's first dimension is `run`, with the run number as its coo
 `seed`, `config`, `status` and every /grid column (the sweep axes, e.g. `model.activation`)
 as coordinates along it, so `sel`, `where` and `groupby` work by setting.  A dimension with an
 HDF5 dimension scale attached (epoch, t, s, direction, sample, ...) takes the scale's name and
-values; any other is named `<variable>_dim<k>`: no `phony_dim_*`.  Each variable keeps its
+values (files since the index scales have one on every dimension, `<variable>_dim<k>` where
+the axis has no values of its own); in older files a dimension without one is named
+`<variable>_dim<k>` too: no `phony_dim_*`.  Each variable keeps its
 HDF5 attributes (long_name, units, description, CF's flag_values and flag_meanings); integer
 datasets with a `_FillValue` (-1: no value) are masked to NaN as xarray's CF decoding does.
 
 xarray's own reader works too, group by group: `xarray.open_dataset(path, engine="h5netcdf",
-group="runs/metrics")` names the run dimension from the /run dimension scale (dimensions of
-probe arrays without a scale need `phony_dims="sort"` there; to_xarray names them).
+group="runs/metrics")` names the run dimension from the /run dimension scale, and every other
+dimension from its scale (older files: `phony_dims="sort"`; to_xarray names them).
 Reads the whole group: for the weights of a million runs, select with h5py instead.
 """
 import h5py

@@ -604,12 +604,50 @@ int sym_h5_write_int64_rows(sym_h5 *f, const char *path, long long row0, long lo
     return sym_h5i_block_io_as(f, path, row0, nrows, (void *)data, 1, H5T_NATIVE_INT64);
 }
 
-int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
+/* netCDF sees a dimension only in the group of its scale and the groups below it: a scale
+ * elsewhere (/runs/curves/epoch for /probes/gradient_decomposition/...) makes netCDF-C refuse
+ * the file.  Such a scale is copied once beside the dataset, under its own name, and the copy
+ * is attached.  @p out: the scale to attach (@p scale itself when it is visible). */
+static int visible_scale(sym_h5 *f, const char *dset, const char *scale, char *out, size_t n)
+{
+    const char *slash = strrchr(scale, '/'), *dslash = strrchr(dset, '/');
+    size_t glen = slash ? (size_t)(slash - scale) : 0, dlen = dslash ? (size_t)(dslash - dset) : 0;
+    static const char *const own[] = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"};
+    char desc[1024];
+    hid_t c = -1;
+    htri_t have;
+    int rc = 0;
+
+    snprintf(out, n, "%s", scale);
+    /* visible: the scale's group is the dataset's group or an ancestor of it */
+    if (glen <= dlen && strncmp(scale, dset, glen) == 0 && (glen == dlen || dset[glen] == '/'))
+        return 0;
+    snprintf(out, n, "%.*s/%s", (int)dlen, dset, slash ? slash + 1 : scale);
+    have = H5Lexists(f->file, out, H5P_DEFAULT);
+    H5CHK(have);
+    if (have > 0)
+        return 0;
+    H5CHK(H5Ocopy(f->file, scale, f->file, out, H5P_DEFAULT, H5P_DEFAULT));
+    H5CHK(c = H5Dopen2(f->file, out, H5P_DEFAULT));
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (H5Aexists(c, own[i]) > 0)
+            H5CHK(H5Adelete(c, own[i]));
+    snprintf(desc, sizeof(desc), "a copy of %s, the dimension scale of this group's datasets "
+             "(netCDF sees a scale only in its group and the groups below)", scale);
+    SYM_TRY(sym_h5_attr_string(f, out, "description", desc));
+cleanup:
+    if (c >= 0) H5Dclose(c);
+    return rc;
+}
+
+int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale_path,
                         const char *label)
 {
+    char scale[512];
     hid_t d = -1, s = -1;
     int rc = 0;
 
+    SYM_TRY(visible_scale(f, dset, scale_path, scale, sizeof(scale)));
     H5CHK(d = H5Dopen2(f->file, dset, H5P_DEFAULT));
     H5CHK(s = H5Dopen2(f->file, scale, H5P_DEFAULT));
     if (H5DSis_scale(s) <= 0)
@@ -618,6 +656,35 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
 cleanup:
     if (s >= 0) H5Dclose(s);
     if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+/* An index axis for dimension @p k (size @p n) of the dataset at @p path that has no scale:
+ * netCDF (ncdump, NCO, CDO, ncview, Panoply) refuses a file in which a dataset with any
+ * dimension scale has a dimension without one ("Invalid dimension ID or name"), so every such
+ * dimension gets its own scale beside the dataset, <name>_dim<k>, holding 0 .. n - 1. */
+static int index_axis(sym_h5 *f, const char *path, int k, long long n)
+{
+    char axis[512], desc[640], label[64];
+    const char *name = strrchr(path, '/');
+    int64_t *v = NULL;
+    long long n1[1] = {n};
+    int rc = 0;
+
+    snprintf(axis, sizeof(axis), "%s_dim%d", path, k);
+    snprintf(label, sizeof(label), "%s_dim%d", name ? name + 1 : path, k);
+    snprintf(desc, sizeof(desc), "index along dimension %d of %s (counted from the run dimension, "
+             "0): the dimension scale of an axis with no values of its own", k, path);
+    SYM_TRY(sym_h5_dataset(f, axis, SYM_H5_INT64, 1, n1, desc, ""));
+    if (n > 0) {
+        SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)n));
+        for (long long i = 0; i < n; i++)
+            v[i] = i;
+        SYM_TRY(sym_h5_write_rows(f, axis, 0, n, v));
+    }
+    SYM_TRY(sym_h5_attach_scale(f, path, k, axis, label));
+cleanup:
+    free(v);
     return rc;
 }
 
@@ -640,7 +707,7 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
     for (int p = 0; p < np; p++) {
         hsize_t dims[8] = {0};
         hid_t d, sp;
-        int rank = -1;
+        int rank = -1, bare[8] = {0};
         htri_t scale;
 
         if (strcmp(paths[p], SYM_PATH_RUN) == 0)
@@ -652,6 +719,8 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
             rank = H5Sget_simple_extent_dims(sp, dims, NULL);
             H5Sclose(sp);
         }
+        for (int k = 1; scale <= 0 && k < rank && k < 8; k++)
+            bare[k] = H5DSget_num_scales(d, (unsigned)k) <= 0;
         H5Dclose(d);
         if (rank < 0)
             SYM_FAIL(SYM_EIO, "%s: %s: cannot read its shape", f->path, paths[p]);
@@ -659,6 +728,9 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
          * dataset of a sweep file has runs first */
         if (scale <= 0 && rank >= 1 && dims[0] == (hsize_t)n_runs)
             SYM_TRY(sym_h5_attach_scale(f, paths[p], 0, SYM_PATH_RUN, "run"));
+        for (int k = 1; k < rank && k < 8; k++)
+            if (bare[k])
+                SYM_TRY(index_axis(f, paths[p], k, (long long)dims[k]));
     }
 cleanup:
     sym_h5_list_free(paths, np);

@@ -3,7 +3,8 @@
 must give the files whose digests are recorded in output_checksums.txt.
 
 Every file is also checked against the file conventions (conventions(), below): netCDF/CF
-attributes, integer types, one string type for the root attributes, the run dimension scale.
+attributes, integer types, one string type for the root attributes, the run dimension scale, a
+dimension scale on every dimension of every dataset; and `ncdump -h` must open it.
 
 The digest covers every dataset (name, type, shape, bytes; strings by value)
 and every attribute, except what differs by design between two runs of the
@@ -24,6 +25,8 @@ builds REV (the commit before a change) and records this kind's section from it.
 """
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,7 +117,9 @@ def conventions(path):
                 if need not in a:
                     bad.append("%s: no %s" % (name, need))
             numeric = d.dtype.kind in "fi" and h5py.check_enum_dtype(d.dtype) is None
-            if numeric and "units" not in a and name not in ("grid/seed", "grid/config", "runs/rank", "run"):
+            index_axis = scale and re.search(r"_dim\d+$", name) is not None  # 0 .. n-1, an identifier
+            if numeric and "units" not in a and not index_axis and \
+                    name not in ("grid/seed", "grid/config", "runs/rank", "run"):
                 bad.append("%s: a number without units" % name)
             if name in INTEGER and d.dtype != np.int64:
                 bad.append("%s: an integer quantity stored as %s" % (name, d.dtype))
@@ -122,6 +127,10 @@ def conventions(path):
                 if a.get("_FillValue", None) != -1:
                     bad.append("%s: int64 without _FillValue -1" % name)
             if not scale:
+                for k in range(1, len(d.shape)):
+                    if not d.dims[k].keys():
+                        bad.append("%s: dimension %d has no dimension scale (netCDF tools refuse "
+                                   "the file)" % (name, k))
                 if d.shape[0] != n:
                     bad.append("%s: not a scale and not per run (first dimension %d)" % (name, d.shape[0]))
                 elif [s.name for s in d.dims[0].values()] != ["/run"]:
@@ -158,6 +167,18 @@ def write_table(path, sections):
                 fh.write("%s %s\n" % (digests[j], j))
 
 
+def ncdump(path):
+    """netCDF-C (what NCO, CDO, ncview and Panoply are built on) must open the file: `ncdump -h`
+    (Debian's netcdf-bin, which scripts/setup.sh installs) reads its whole layout."""
+    exe = shutil.which("ncdump")
+    if exe is None:
+        return [] if os.environ.get("CI") != "true" else ["ncdump not found (netcdf-bin)"]
+    r = subprocess.run([exe, "-h", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        return ["ncdump -h: exit %d: %s" % (r.returncode, (r.stderr or r.stdout).strip()[-300:])]
+    return []
+
+
 def main():
     jobs = sorted(os.path.join("jobs", j) for j in os.listdir(os.path.join(SRC, "jobs"))
                   if j.endswith(".yaml")) + [j for j in TEST_JOBS if os.path.exists(os.path.join(SRC, j))]
@@ -172,7 +193,7 @@ def main():
                 print("FAIL: %s: exit %d\n%s" % (j, r.returncode, r.stderr[-2000:]))
                 return 1
             got[j], blas = digest(out)
-            for b in conventions(out):
+            for b in conventions(out) + ncdump(out):
                 print("FAIL: %s: %s" % (j, b))
                 fails += 1
     if fails:
