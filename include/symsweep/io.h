@@ -235,8 +235,11 @@ int sym_h5_read_int64(int64_t *out, sym_h5 *f, const char *path, long long n);
 int sym_h5_read_strings(char **out, sym_h5 *f, const char *path, long long n);
 /**
  * Read every dataset of @p f (but variable-length strings) in full, so that
- * every chunk's checksum is checked: SYM_ECORRUPT naming the first dataset
- * whose bytes changed after they were written.  @p n_checked: datasets read.
+ * every chunk's checksum is checked, check every chunk index (all chunks of
+ * the extent at their positions, filters applied) and the file's seal (the
+ * SHA-256 of every path, attribute and variable-length string, if the file
+ * has one): SYM_ECORRUPT naming the first dataset whose bytes changed after
+ * they were written, or the seal.  @p n_checked: datasets read.
  */
 int sym_h5_verify(int *n_checked, sym_h5 *f);
 /**
@@ -290,8 +293,10 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
  * /grid columns in @p by, or (NULL) the sweep axes, i.e. one group per
  * configuration.  @p csv: one machine-readable row per (group, metric).
  * Reads only /grid, /runs/status and /runs/metrics (never weights), after,
- * with @p verify, every chunk's checksum (skipped when a sweep is writing the
- * file, and by `run`, which has just written it).
+ * with @p verify, every chunk's checksum and the seal, whatever locks the file
+ * (`run`, which has just written it, passes 0).  While a writer may be active
+ * (the file locked, or PATH.progress saying running) a mismatch is read again
+ * for 0.7 s before it counts as corruption.
  */
 int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify);
 

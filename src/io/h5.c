@@ -245,12 +245,30 @@ cleanup:
     return rc;
 }
 
+/* the seal of a changed file (see sym_h5i_seal_digest), as the root group's comment */
+static int seal(sym_h5 *f)
+{
+    char digest[65], text[128];
+    int rc = 0;
+
+    if (!f->seal_dirty)
+        return 0;
+    SYM_TRY(sym_h5i_seal_digest(digest, f));
+    snprintf(text, sizeof(text), SYM_H5_SEAL_PREFIX "%s", digest);
+    H5CHK(H5Oset_comment(f->file, text));
+    f->seal_dirty = 0;
+cleanup:
+    return rc;
+}
+
 int sym_h5_close(sym_h5 *f)
 {
     int rc = 0;
 
     if (!f)
         return 0;
+    if (f->file >= 0 && !f->tmp[0])
+        rc = seal(f); /* a file that stays: sealed as it is left */
     if (f->status_type >= 0)
         H5Tclose(f->status_type);
     if (f->file >= 0 && f->tmp[0]) {
@@ -275,6 +293,7 @@ int sym_h5_commit(sym_h5 *f)
     int rc = 0;
 
     SYM_ASSERT(f->tmp[0]);
+    SYM_TRY(seal(f));
     SYM_TRY(sym_outfile_commit(f->tmp, f->path, f->replace));
     f->tmp[0] = '\0';
 cleanup:
@@ -285,6 +304,7 @@ int sym_h5_flush(sym_h5 *f)
 {
     int rc = 0;
 
+    SYM_TRY(seal(f));
     H5CHK(H5Fflush(f->file, H5F_SCOPE_GLOBAL));
 cleanup:
     return rc;
@@ -346,6 +366,7 @@ static int attr_write_n(sym_h5 *f, const char *obj, const char *name, hid_t type
     hsize_t dim = (hsize_t)n;
     int rc = 0;
 
+    f->seal_dirty = 1;
     H5CHK(o = H5Oopen(f->file, obj, H5P_DEFAULT));
     if (H5Aexists(o, name) > 0) {
         /* same fixed-size type: overwrite the value in place (the object
@@ -495,6 +516,7 @@ int sym_h5_dataset(sym_h5 *f, const char *path, sym_h5_type type, int rank,
     char long_name[256];
 
     SYM_ASSERT(rank >= 1 && rank <= 8);
+    f->seal_dirty = 1; /* a new name */
     for (int i = 0; i < rank; i++) {
         hd[i] = (hsize_t)dims[i];
         chunk[i] = hd[i] ? hd[i] : 1;
@@ -570,6 +592,8 @@ int sym_h5_write_rows(sym_h5 *f, const char *path, long long row0, long long nro
     H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
     H5CHK(ft = H5Dget_type(d));
     text = H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) <= 0;
+    if (H5Tis_variable_str(ft) > 0)
+        f->seal_dirty = 1; /* values in the global heap */
     if (text) {
         /* fixed-length text: the caller's strings into padded records */
         const char *const *strs = data;
@@ -648,6 +672,7 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale_
     int rc = 0;
 
     SYM_TRY(visible_scale(f, dset, scale_path, scale, sizeof(scale)));
+    f->seal_dirty = 1; /* DIMENSION_LIST, REFERENCE_LIST */
     H5CHK(d = H5Dopen2(f->file, dset, H5P_DEFAULT));
     H5CHK(s = H5Dopen2(f->file, scale, H5P_DEFAULT));
     if (H5DSis_scale(s) <= 0)

@@ -15,7 +15,12 @@ struct sym_h5 {
     char path[1024];
     char tmp[1100]; /* a created file not yet committed: its temporary name */
     int replace;    /* created with force: the commit may replace an old file */
+    int seal_dirty;  /* names, attributes or strings changed since the seal was written */
 };
+
+/* the root group's comment that seals a file (sym_h5i_seal_digest) */
+#define SYM_H5_SEAL_PREFIX "symsweep-seal-sha256 "
+
 
 typedef struct h5_stack {
     char inner[512];
@@ -44,6 +49,16 @@ void sym_h5i_name_corruption(const sym_h5 *f, const char *dset);
 int sym_h5i_check_signature(const char *path, const char *what);
 /** Refuse external and soft links (a file must not read outside itself). */
 int sym_h5i_check_links(sym_h5 *f);
+/**
+ * The seal of @p f: the SHA-256 (hex) of what no HDF5 checksum covers in the
+ * 1.8 format, i.e. every object's path, every attribute's name and value, and
+ * the values of variable-length string datasets (the global heap and the
+ * fractal heaps of dense groups and attributes have no checksum; chunks have
+ * Fletcher-32, object headers and the superblock their own).  Written as the
+ * root group's comment (an object-header message, so itself checksummed, and
+ * not an attribute: h5py's view of the file is unchanged).
+ */
+int sym_h5i_seal_digest(char out[65], sym_h5 *f);
 /** Variable-length UTF-8 strings. */
 hid_t sym_h5i_str_type(void);
 /** Read (or with @p write, write) rows [row0, row0 + n) of a dataset, all trailing dimensions. */

@@ -445,6 +445,274 @@ int sym_h5_write_block(sym_h5 *f, const char *path, long long row0, long long n,
     return sym_h5i_block_io(f, path, row0, n, (void *)buf, 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* the seal: what no HDF5 checksum covers                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct seal_buf {
+    unsigned char *p;
+    size_t n, cap;
+    int failed; /* an HDF5 call failed: the file cannot be read (corrupted) */
+} seal_buf;
+
+static void put(seal_buf *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n + 8 > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        unsigned char *q;
+
+        while (cap < b->n + n + 8)
+            cap *= 2;
+        q = realloc(b->p, cap);
+        if (!q) {
+            b->failed = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    /* length first: "ab" + "c" and "a" + "bc" differ */
+    {
+        uint64_t len = n;
+
+        memcpy(b->p + b->n, &len, 8);
+        b->n += 8;
+    }
+    if (n)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void put_str(seal_buf *b, const char *s)
+{
+    put(b, s ? s : "\xff(null)", s ? strlen(s) : 7);
+}
+
+static void vlen_free(hid_t mt, hid_t sp, void *buf)
+{
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(mt, sp, H5P_DEFAULT, buf);
+#else
+    H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+#endif
+}
+
+/* @p np values of type @p t (file type) read by @p rd into the seal: strings by value,
+ * variable-length sequences by length and bytes, everything else as its native bytes */
+static int put_values(seal_buf *b, hid_t t, hid_t sp, hssize_t np, hid_t obj, int attr)
+{
+    hid_t mt = -1, base = -1;
+    void *buf = NULL;
+    int ok = 0, vstr = H5Tis_variable_str(t) > 0, vseq = H5Tget_class(t) == H5T_VLEN;
+    size_t elem;
+
+    if (np < 0)
+        return -1;
+    if (!vstr && !vseq && H5Tdetect_class(t, H5T_VLEN) > 0) {
+        put_str(b, "(nested variable-length data)"); /* not symsweep's */
+        return 0;
+    }
+    mt = vstr ? H5Tcopy(t) : H5Tget_native_type(t, H5T_DIR_ASCEND);
+    if (mt < 0)
+        return -1;
+    elem = vstr ? sizeof(char *) : H5Tget_size(mt);
+    buf = calloc((size_t)np + 1, elem ? elem : 1);
+    if (!buf)
+        goto done;
+    if ((attr ? H5Aread(obj, mt, buf) : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) < 0)
+        goto done;
+    if (vstr) {
+        for (hssize_t i = 0; i < np; i++)
+            put_str(b, ((char **)buf)[i]);
+    } else if (vseq) {
+        size_t be;
+
+        if ((base = H5Tget_super(mt)) < 0)
+            goto done;
+        be = H5Tget_size(base);
+        for (hssize_t i = 0; i < np; i++) {
+            const hvl_t *v = &((hvl_t *)buf)[i];
+
+            put(b, v->p, v->len * be);
+        }
+    } else {
+        put(b, buf, (size_t)np * elem);
+    }
+    if (vstr || vseq)
+        vlen_free(mt, sp, buf);
+    ok = 1;
+done:
+    free(buf);
+    if (base >= 0)
+        H5Tclose(base);
+    H5Tclose(mt);
+    return ok ? 0 : -1;
+}
+
+static herr_t seal_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    seal_buf *b = data;
+    hid_t a = -1, t = -1, sp = -1;
+    herr_t ret = -1;
+
+    (void)info;
+    put_str(b, name);
+    if ((a = H5Aopen(loc, name, H5P_DEFAULT)) >= 0 && (t = H5Aget_type(a)) >= 0 &&
+        (sp = H5Aget_space(a)) >= 0)
+        ret = put_values(b, t, sp, H5Sget_simple_extent_npoints(sp), a, 1);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    if (ret < 0)
+        b->failed = 1;
+    return ret;
+}
+
+static herr_t seal_obj_cb(hid_t g, const char *name, const H5O_info_t *info, void *data)
+{
+    seal_buf *b = data;
+    hid_t o = -1, t = -1, sp = -1;
+    int ok = 0;
+
+    put_str(b, name);
+    if ((o = H5Oopen(g, name, H5P_DEFAULT)) < 0)
+        goto done;
+    if (H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, NULL, seal_attr_cb, b) < 0)
+        goto done;
+    if (info->type == H5O_TYPE_DATASET) {
+        /* variable-length strings: their chunks hold heap references, the values live in
+         * the global heap (fixed-size data have Fletcher-32: sym_h5_verify reads them) */
+        if ((t = H5Dget_type(o)) < 0 || (sp = H5Dget_space(o)) < 0)
+            goto done;
+        if (H5Tis_variable_str(t) > 0 && put_values(b, t, sp, H5Sget_simple_extent_npoints(sp), o, 0) < 0)
+            goto done;
+    }
+    ok = 1;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (o >= 0) H5Oclose(o);
+    if (!ok)
+        b->failed = 1;
+    return ok ? 0 : -1;
+}
+
+int sym_h5i_seal_digest(char out[65], sym_h5 *f)
+{
+    seal_buf b = {0};
+    int rc = 0;
+
+    if (H5Ovisit(f->file, H5_INDEX_NAME, H5_ITER_INC, seal_obj_cb, &b) < 0 || b.failed) {
+        h5_stack st;
+
+        sym_h5i_take_stack(&st);
+        SYM_FAIL(SYM_ECORRUPT,
+                 "%s: its names, attributes or text cannot be read (%s): the file is corrupted",
+                 f->path, st.inner[0] ? st.inner : "out of memory");
+    }
+    sym_sha256_hex(out, b.p, b.n);
+cleanup:
+    free(b.p);
+    return rc;
+}
+
+/* the seal written when the file was last changed, if any (files of symsweep before
+ * 0.x, and of other writers, have none) */
+static int check_seal(sym_h5 *f)
+{
+    char want[65], got[256] = "";
+    ssize_t len;
+    int rc = 0;
+
+    /* every name, attribute and string is read even without a seal: a broken heap fails */
+    SYM_TRY(sym_h5i_seal_digest(want, f));
+    len = H5Oget_comment(f->file, got, sizeof(got));
+    if (len < 0)
+        SYM_FAIL(SYM_ECORRUPT, "%s: the root group's comment cannot be read: the file is corrupted",
+                 f->path);
+    if (strncmp(got, SYM_H5_SEAL_PREFIX, strlen(SYM_H5_SEAL_PREFIX)) != 0)
+        goto cleanup; /* not sealed */
+    if (strcmp(got + strlen(SYM_H5_SEAL_PREFIX), want) != 0)
+        SYM_FAIL(SYM_ECORRUPT,
+                 "%s: checksum mismatch of its names, attributes or text (/grid strings, "
+                 "job_yaml, ...): the file is corrupted (bytes changed after they were written); "
+                 "restore a good copy or recompute it (run --force)",
+                 f->path);
+cleanup:
+    return rc;
+}
+
+/*
+ * The chunk index of a chunked dataset (in the 1.8 format a version-1 B-tree,
+ * which has no checksum): every chunk of the extent is there, at its own
+ * offset, with every filter applied.  A changed key would otherwise move a
+ * chunk out of the extent, and the dataset would read as its fill value.
+ */
+static int check_chunks(sym_h5 *f, const char *path)
+{
+    hid_t d = -1, dcpl = -1, sp = -1;
+    hsize_t dims[8], chunk[8], off[8] = {0}, nchunks = 0, want = 1;
+    int rc = 0, rank, nfilters;
+
+    H5CHK(d = H5Dopen2(f->file, path, H5P_DEFAULT));
+    H5CHK(dcpl = H5Dget_create_plist(d));
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED)
+        goto cleanup;
+    H5CHK(nfilters = H5Pget_nfilters(dcpl));
+    H5CHK(sp = H5Dget_space(d));
+    H5CHK(rank = H5Sget_simple_extent_ndims(sp));
+    if (rank < 1 || rank > 8 || H5Pget_chunk(dcpl, rank, chunk) != rank)
+        SYM_FAIL(SYM_ECORRUPT, "%s: %s: its chunk layout cannot be read: the file is corrupted",
+                 f->path, path);
+    H5CHK(H5Sget_simple_extent_dims(sp, dims, NULL));
+    for (int k = 0; k < rank; k++) {
+        if (chunk[k] == 0)
+            SYM_FAIL(SYM_ECORRUPT, "%s: %s has a chunk dimension of 0", f->path, path);
+        want *= (dims[k] + chunk[k] - 1) / chunk[k];
+    }
+#if H5_VERSION_GE(1, 10, 5)
+    H5CHK(H5Dget_num_chunks(d, sp, &nchunks));
+    if (nchunks != want)
+        SYM_FAIL(SYM_ECORRUPT,
+                 "%s: %s has %llu chunks, its extent %llu: the file is corrupted (or not "
+                 "symsweep's: it allocates every chunk)",
+                 f->path, path, (unsigned long long)nchunks, (unsigned long long)want);
+    for (hsize_t c = 0; c < want; c++) {
+        unsigned mask = 0;
+        haddr_t addr = HADDR_UNDEF;
+        hsize_t size = 0;
+
+        if (H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
+            (nfilters > 0 && mask != 0)) {
+            H5Eclear2(H5E_DEFAULT);
+            SYM_FAIL(SYM_ECORRUPT,
+                     "%s: %s: the chunk at row %llu is missing from its index or skips its "
+                     "checksum: the file is corrupted",
+                     f->path, path, (unsigned long long)off[0]);
+        }
+        /* the next chunk, last dimension fastest */
+        for (int k = rank - 1; k >= 0; k--) {
+            off[k] += chunk[k];
+            if (off[k] < dims[k])
+                break;
+            off[k] = 0;
+        }
+    }
+#else
+    (void)nchunks;
+    (void)want;
+    (void)off;
+    (void)nfilters;
+#endif
+cleanup:
+    if (sp >= 0) H5Sclose(sp);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
 int sym_h5_verify(int *n_checked, sym_h5 *f)
 {
     char **paths = NULL;
@@ -452,14 +720,26 @@ int sym_h5_verify(int *n_checked, sym_h5 *f)
     int rc = 0, np = 0;
 
     *n_checked = 0;
+    SYM_TRY(check_seal(f));
     SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
     for (int p = 0; p < np; p++) {
         int rank;
         long long dims[8], rows_per = 1;
         size_t elem, row = 1;
+        hid_t d, t;
+        int vlen;
 
-        if (sym_h5_is_string(f, paths[p]))
-            continue; /* variable-length strings: heap references, no checksum */
+        SYM_TRY(check_chunks(f, paths[p]));
+        H5CHK(d = H5Dopen2(f->file, paths[p], H5P_DEFAULT));
+        t = H5Dget_type(d);
+        vlen = t >= 0 && H5Tis_variable_str(t) > 0;
+        if (t >= 0)
+            H5Tclose(t);
+        H5Dclose(d);
+        /* variable-length strings: heap references, no checksum (their values are in the
+         * seal); fixed-length text (/runs/error) has Fletcher-32 like numbers */
+        if (vlen)
+            continue;
         SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, paths[p]));
         for (int d = 1; d < rank; d++)
             row *= (size_t)dims[d];

@@ -62,6 +62,31 @@ for c, name in ((1, "relu"), (2, "tanh")):
          "%s median barrier %g aligned vs %g raw" % (name, a["median_barrier_aligned"][c], a["median_barrier_raw"][c]))
     need(a["pairs"][c] == 15, "%s pairs" % name)
 need(np.nanmax(src["runs/metrics/canonical_output_change"][:]) < 1e-12, "canonical forms change the outputs")
+# weight matching against brute force: for one hidden layer the matched distance is
+# min over the 8! permutations P of |ca - P cb| / rms(|ca|, |cb|), whatever solver align uses
+# (a broken assignment solver leaves a larger distance on some of these 30 pairs)
+import itertools
+perms = np.array(list(itertools.permutations(range(8))))
+canon = {k: src["probes/canonical/" + k] for k in ("W1", "b1", "W2", "b2")}
+worst = 0.0
+for c in (1, 2):
+    for s in range(S):
+        for t in range(s + 1, S):
+            ra, rb = c * S + s, c * S + t
+            A = [np.asarray(canon[k][ra], float) for k in ("W1", "b1", "W2", "b2")]
+            B = [np.asarray(canon[k][rb], float) for k in ("W1", "b1", "W2", "b2")]
+            W1a, b1a, W2a, b2a = A[0].reshape(8, -1), A[1].ravel(), A[2].reshape(-1, 8), A[3].ravel()
+            W1b, b1b, W2b, b2b = B[0].reshape(8, -1), B[1].ravel(), B[2].reshape(-1, 8), B[3].ravel()
+            C = W1a @ W1b.T + np.outer(b1a, b1b) + W2a.T @ W2b   # C[i, j]: a's unit i with b's unit j
+            best = C[np.arange(8), perms].sum(axis=1).max()
+            na2 = sum((x * x).sum() for x in A)
+            nb2 = sum((x * x).sum() for x in B)
+            d2 = max(na2 + nb2 - 2.0 * (best + b2a @ b2b), 0.0)
+            want = np.sqrt(d2) / np.sqrt(0.5 * (na2 + nb2))
+            got = a["orbit_distance"][c][s, t]
+            worst = max(worst, abs(got - want) / max(want, 1e-300))
+need(worst < 1e-6, "orbit distances differ from brute-force weight matching by %.3g (relative)" % worst)
+print("weight matching vs brute force over 8! permutations, 30 pairs: worst relative difference %.2g" % worst)
 # path: ends are the runs' own losses
 pr = a["path_loss_raw"][1]
 need(pr.shape == (15, 21), "path shape %s" % (pr.shape,))

@@ -52,6 +52,71 @@ static void test_nn_optimizer_steps(void **state)
     sym_opt_dispose(&o);
 }
 
+/*
+ * The proximal step after each of Adam's first steps against its formula: the step size
+ * per coordinate is lr / (sqrt(v / (1 - b2^t)) + eps), with beta2's bias correction (with
+ * beta1's, early steps shrink about ten times too much, and cli.prox, which looks only at
+ * the point reached after 20,000 epochs, where both corrections are about 1, would not
+ * see it).  l1: soft thresholding, frobenius: shrinkage; gd: the step size is lr.
+ */
+static void test_nn_prox_steps(void **state)
+{
+    const double g[3][3] = {{0.5, -2.0, 1e-3}, {-0.1, 0.3, 2.0}, {0.2, 0.2, -0.7}};
+    const double lam[3] = {0.02, 0.5, 0.0};
+    sym_train_opts t = SYM_TRAIN_OPTS_INIT;
+    sym_opt o;
+
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        sym_reg_kind rk = kind ? SYM_REG_FROBENIUS : SYM_REG_L1;
+        double p[3] = {1.0, -0.3, 0.05}, v[3] = {0, 0, 0}, b2t = 1.0;
+
+        t.lr = 0.01;
+        t.optimizer = SYM_OPT_ADAM;
+        check_ok(sym_opt_init(&o, &t, 3));
+        for (int s = 0; s < 3; s++) {
+            double want[3];
+
+            sym_opt_step(&o, p, g[s]);
+            b2t *= 0.999;
+            for (int i = 0; i < 3; i++) {
+                double step, th;
+
+                v[i] = 0.999 * v[i] + 0.001 * g[s][i] * g[s][i];
+                step = 0.01 / (sqrt(v[i] / (1.0 - b2t)) + 1e-8);
+                th = step * lam[i];
+                if (lam[i] == 0.0)
+                    want[i] = p[i];
+                else if (rk == SYM_REG_L1)
+                    want[i] = p[i] > th ? p[i] - th : p[i] < -th ? p[i] + th : 0.0;
+                else
+                    want[i] = p[i] / (1.0 + 2.0 * th);
+            }
+            sym_opt_prox(&o, p, lam, rk);
+            check_close(p, want, 3, 0, 1e-14);
+        }
+        sym_opt_dispose(&o);
+
+        t.optimizer = SYM_OPT_GD;
+        check_ok(sym_opt_init(&o, &t, 3));
+        {
+            double q[3] = {1.0, -0.3, 0.05}, want[3];
+
+            sym_opt_step(&o, q, g[0]);
+            for (int i = 0; i < 3; i++) {
+                double th = 0.01 * lam[i];
+
+                want[i] = lam[i] == 0.0 ? q[i]
+                          : rk == SYM_REG_L1 ? (q[i] > th ? q[i] - th : q[i] < -th ? q[i] + th : 0.0)
+                                             : q[i] / (1.0 + 2.0 * th);
+            }
+            sym_opt_prox(&o, q, lam, rk);
+            check_close(q, want, 3, 0, 1e-15);
+        }
+        sym_opt_dispose(&o);
+    }
+}
+
 static sym_model_opts ex5(void)
 {
     sym_model_opts o = SYM_MODEL_OPTS_INIT;
@@ -155,6 +220,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn_optimizer_steps),
+        cmocka_unit_test(test_nn_prox_steps),
         cmocka_unit_test(test_nn_train_decreases_loss_all_optimizers),
         cmocka_unit_test(test_nn_train_divergence_keeps_last_finite_state),
     };

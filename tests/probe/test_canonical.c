@@ -257,6 +257,71 @@ static void test_canonical_invariant(void **s)
     }
 }
 
+/*
+ * The documented form itself, not only its invariance: every nonlinear hidden layer's units
+ * in descending order of the norm of their outgoing column (an ascending order is as
+ * invariant and idempotent, and aligns as well), and relu units with incoming weights and
+ * bias of unit norm, tanh units with their largest-magnitude incoming entry positive.
+ */
+static void test_canonical_documented_order(void **s)
+{
+    sym_rng r;
+    int strict = 0;
+
+    (void)s;
+    sym_rng_init(&r, 12, SYM_RNG_TEST, 0);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const ccase *k = &cases[c];
+        net n;
+        double *c0;
+
+        net_make(&n, k->L, k->w, k->act, k->bias, &r);
+        c0 = calloc(n.P, sizeof(double));
+        check_ok(sym_canonical_form(c0, NULL, n.m, n.p));
+        for (int l = 0; l < k->L - 1; l++) {
+            int nin = k->w[l], h = k->w[l + 1], no = k->w[l + 2];
+            double *W = get_w(&n, c0, l), *V = get_w(&n, c0, l + 1), *b = sym_model_bias(n.m, c0, l);
+            double prev = INFINITY;
+
+            if (k->act[l] == SYM_ACT_LINEAR) {
+                free(W);
+                free(V);
+                continue;
+            }
+            for (int j = 0; j < h; j++) {
+                double norm = 0.0, in = 0.0, big = 0.0;
+
+                for (int i = 0; i < no; i++)
+                    norm += V[(size_t)i * h + j] * V[(size_t)i * h + j];
+                norm = sqrt(norm);
+                if (norm > prev * (1 + 1e-12)) {
+                    printf("%s: layer %d unit %d: outgoing norm %.17g after %.17g\n", k->name, l, j,
+                           norm, prev);
+                    fail_msg("units not in descending order of outgoing norm");
+                }
+                strict += norm < prev * (1 - 1e-6);
+                prev = norm;
+                for (int i = 0; i <= nin; i++) {
+                    double x = i < nin ? W[(size_t)j * nin + i] : b ? b[j] : 0.0;
+
+                    in += x * x;
+                    if (fabs(x) > fabs(big))
+                        big = x;
+                }
+                if (k->act[l] == SYM_ACT_RELU || k->act[l] == SYM_ACT_LEAKY_RELU)
+                    assert_true(fabs(sqrt(in) - 1.0) < 1e-12);
+                if (k->act[l] == SYM_ACT_TANH)
+                    assert_true(big > 0.0);
+            }
+            free(W);
+            free(V);
+        }
+        net_free(&n);
+        free(c0);
+    }
+    assert_true(strict > 10); /* the order was tested on distinct norms */
+}
+
 /* transformations outside the group change the form: a tanh-style sign flip on relu, a
  * sigmoid flip with no bias to absorb it (the function changes too) */
 static void test_canonical_not_symmetries(void **s)
@@ -388,6 +453,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_invariant),
         cmocka_unit_test(test_canonical_not_symmetries),
+        cmocka_unit_test(test_canonical_documented_order),
         cmocka_unit_test(test_canonical_degenerate_and_refusals),
         cmocka_unit_test(test_align_recovers_permutation),
     };
