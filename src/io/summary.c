@@ -349,7 +349,7 @@ int sym_status_print(FILE *out, const char *path)
     long long n = 0;
     int rc = 0, counts[4] = {0};
     char side[1200], line[256], state[64] = "", *shard = NULL, *finished = NULL;
-    long long updated = 0, pid = -1;
+    long long updated = 0, pid = -1, launcher = 0;
     double rate = -1, eta = -1, every = 60;
     int s_runs = -1, s_done = -1;
     char host[256] = "", here[256] = "";
@@ -396,6 +396,7 @@ int sym_status_print(FILE *out, const char *path)
         sscanf(line, "session_runs=%d", &s_runs);
         sscanf(line, "session_done=%d", &s_done);
         sscanf(line, "pid=%lld", &pid);
+        sscanf(line, "launcher=%lld", &launcher);
         sscanf(line, "host=%255s", host);
         sscanf(line, "checkpoint_every=%lf", &every);
     }
@@ -409,12 +410,17 @@ int sym_status_print(FILE *out, const char *path)
             counts[3], counts[0]);
     if (state[0]) {
         long long ago = (long long)time(NULL) - updated;
-        int running = !strcmp(state, "running"), dead = 0, stale = 0;
+        int running = !strcmp(state, "running"), dead = 0, stale = 0, orphan = 0;
 
         /* "running" is what the writer last said; a killed writer says no more */
         gethostname(here, sizeof(here) - 1);
         if (running && pid > 0 && !strcmp(host, here) && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
             dead = 1;
+        /* rank 0 alive but its launcher gone: mpirun ended the job (a worker died) and rank 0
+         * is being torn down; it will write no more */
+        else if (running && launcher > 0 && !strcmp(host, here) && kill((pid_t)launcher, 0) != 0 &&
+                 errno == ESRCH)
+            dead = orphan = 1;
         else if (running && ago > 3 * every + 60)
             stale = 1;
         fprintf(out, "  %s, last checkpoint %lld s ago",
@@ -425,7 +431,11 @@ int sym_status_print(FILE *out, const char *path)
         if (eta >= 0 && running && !dead && !stale)
             fprintf(out, ", ETA %d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
         fprintf(out, "\n");
-        if (dead)
+        if (orphan)
+            fprintf(out, "  its launcher (pid %lld on %s) is gone, so the sweep is ending without a "
+                         "final checkpoint (a rank killed?): continue it with run --resume once "
+                         "rank 0 (pid %lld) has exited\n", launcher, host, pid);
+        else if (dead)
             fprintf(out, "  the sweep that wrote it (pid %lld on %s) is gone without a final "
                          "checkpoint (killed?): continue it with run --resume\n", pid, host);
         if (stale)

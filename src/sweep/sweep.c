@@ -208,6 +208,16 @@ int sym_progress_record(sym_output *out, progress *p, const sym_run_result *r)
  */
 #define PROGRESS_BYTES 1024
 
+/* The launcher (mpirun, its daemon, mpiexec's proxy, slurmstepd) that started rank 0, when
+ * the sweep has several ranks: when it is gone, rank 0 is being torn down (a worker was killed
+ * and mpirun ended the job), even if it still lives for a moment, and `status` says so instead
+ * of "running" with an ETA.  One process (alone, or a singleton MPI process) may have a shell
+ * for a parent, which may go away while the sweep goes on: then 0 (none recorded). */
+static long launcher_pid(int size)
+{
+    return size > 1 ? (long)getppid() : 0;
+}
+
 void sym_progress_write(const progress *p, const char *state)
 {
     static int warned;
@@ -220,10 +230,10 @@ void sym_progress_write(const progress *p, const char *state)
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     /* who writes (pid, host), so that `status` can tell a live sweep from a dead one */
     len = snprintf(buf, sizeof(buf), "state=%s\nupdated=%lld\nsession_runs=%d\nsession_done=%d\n"
-                   "rate=%.6g\neta_s=%.0f\npid=%ld\nhost=%s\ncheckpoint_every=%.6g\n#",
+                   "rate=%.6g\neta_s=%.0f\npid=%ld\nlauncher=%ld\nhost=%s\ncheckpoint_every=%.6g\n#",
                    state, (long long)time(NULL), p->total, p->received, rate,
-                   rate > 0 ? (p->total - p->received) / rate : -1.0, (long)getpid(), host,
-                   p->o->checkpoint_every);
+                   rate > 0 ? (p->total - p->received) / rate : -1.0, (long)getpid(),
+                   p->launcher, host, p->o->checkpoint_every);
     if (len < 0 || len >= PROGRESS_BYTES - 1)
         len = PROGRESS_BYTES - 2;
     memset(buf + len, ' ', (size_t)(PROGRESS_BYTES - 1 - len));
@@ -371,6 +381,7 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     p.job = job;
     p.o = o;
     p.st = st;
+    p.launcher = launcher_pid(size);
     p.total = n_to_run;
     p.t0 = p.last = sym_now();
     if (rank == 0)

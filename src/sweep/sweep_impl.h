@@ -80,6 +80,7 @@ typedef struct progress {
     FILE *fp;                 /* where the bar or lines go: stderr, or /dev/tty (owned then) */
     double inflight;          /* the fractions done of the runs in flight (their epochs) */
     double t0, last;
+    long launcher;            /* the pid of the launcher that started rank 0, or 0 (none known) */
 } progress;
 
 /** Set up @p p's output from o->progress (collective-free; rank 0's). */
