@@ -5,6 +5,8 @@ usage: check_output.py OUT.h5 JOB.yaml N_RUNS [--diverged]
 import hashlib
 import sys
 
+import re
+
 import h5py
 import numpy as np
 
@@ -34,8 +36,16 @@ with h5py.File(path, "r") as f:
         if isinstance(obj, h5py.Dataset):
             need("description" in obj.attrs and len(obj.attrs["description"]) > 10,
                  "%s has no description" % name)
-            if obj.name != "/runs/curves/epoch":
+            if obj.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                # an axis (/run, the curves' epochs, a probe's t or s); an index scale
+                # (a weight's W1_dim1, W1_dim2) holds 0 .. n-1
+                if re.search(r"_dim\d+$", obj.name):
+                    need(list(obj[...]) == list(range(obj.shape[0])),
+                         "%s: an index scale that is not 0 .. n-1" % name)
+            else:
                 need(obj.shape[0] == n_runs, "%s: first dimension %d != n_runs" % (name, obj.shape[0]))
+                for k in range(1, obj.ndim):
+                    need(len(obj.dims[k]) > 0, "%s: dimension %d has no dimension scale" % (name, k))
     f.visititems(visit)
 
     status = f["/runs/status"]
