@@ -72,12 +72,28 @@ sinfo -h -o %T 2>/dev/null | grep -q idle || skip "the Slurm node never became i
 echo "slurm: controller and node up on $host (ports $base, $((base + 1)))"
 
 export SYMSWEEP=$exe SYMSWEEP_SLURM_DIR=$src/slurm
-wait_job() { # wait_job ID SECONDS: until the job (with its requeues) is gone from the queue
-  for _ in $(seq 1 "$2"); do
-    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+# wait_job ID STALL FILE...: until the job (with its requeues) is gone from the queue.  It fails
+# only when the job makes no progress for STALL s: none of FILE... (its log, its output's
+# progress record) changed and the job stayed in the queue.  A busy machine makes a job slow,
+# not silent, so a bound on silence holds under load where a bound on the total did not ("job 3
+# still queued after 900 s" under a load of 10).
+wait_job() {
+  local id=$1 stall=$2 last now m f
+  shift 2
+  last=$(date +%s)
+  while [ -n "$(squeue -h -j "$id" 2>/dev/null)" ]; do
+    for f in "$@"; do
+      m=$(stat -c %Y "$f" 2>/dev/null || echo 0)
+      [ "$m" -gt "$last" ] && last=$m
+    done
+    now=$(date +%s)
+    if [ $((now - last)) -gt "$stall" ]; then
+      echo "FAIL: job $id made no progress for $stall s (watched: $*)"; squeue; fail=1; scancel "$id"
+      return 1
+    fi
     sleep 1
   done
-  echo "FAIL: job $1 still queued after $2 s"; squeue; fail=1; scancel "$1"; return 1
+  return 0
 }
 same() { # same A B: every dataset equal but rank and wall time
   "$py" - "$1" "$2" <<'PY'
@@ -106,12 +122,12 @@ sweep:
 YAML
 "$exe" run small.yaml -o direct.h5 -q || fail=1
 j=$(sbatch --parsable -n 3 --time=5 -o plain.log "$src/slurm/symsweep.sbatch" small.yaml plain.h5)
-wait_job "$j" 120 && { same direct.h5 plain.h5 || { fail=1; cat plain.log; }; }
+wait_job "$j" 120 plain.log plain.h5.progress && { same direct.h5 plain.h5 || { fail=1; cat plain.log; }; }
 
 # 2. an invalid job is refused before anything starts
 printf 'data: {kind: nope}\n' > bad.yaml
 j=$(sbatch --parsable -n 2 --time=5 -o bad.log "$src/slurm/symsweep.sbatch" bad.yaml)
-wait_job "$j" 60
+wait_job "$j" 60 bad.log
 grep -q "bad.yaml is not a valid job" bad.log || { echo "FAIL: invalid job not refused"; cat bad.log; fail=1; }
 [ ! -e bad.h5 ] || { echo "FAIL: invalid job left an output"; fail=1; }
 
@@ -129,7 +145,7 @@ YAML
 ref=$!
 j=$(SYMSWEEP_GRACE=20 sbatch --parsable -n 2 --time=2 --signal=B:USR1@50 -o long.log \
   "$src/slurm/symsweep.sbatch" long.yaml long.h5)
-wait_job "$j" 900
+wait_job "$j" 300 long.log long.h5.progress
 wait $ref || fail=1
 grep -q "walltime warning" long.log || { echo "FAIL: no walltime warning reached the sweep"; fail=1; }
 grep -q "requeueing" long.log || { echo "FAIL: the job did not requeue itself"; fail=1; }
@@ -139,7 +155,7 @@ same long-direct.h5 long.h5 || { fail=1; tail -20 long.log; }
 
 # 4. an array of shards, then merge: equal to the single run
 j=$(sbatch --parsable --array=0-2 -n 2 --time=5 -o "array-%a.log" "$src/slurm/symsweep-array.sbatch" small.yaml arr.h5)
-wait_job "$j" 180
+wait_job "$j" 180 array-0.log array-1.log array-2.log arr.shard-0-of-3.h5.progress arr.shard-1-of-3.h5.progress arr.shard-2-of-3.h5.progress
 "$exe" merge arr.h5 arr.shard-0-of-3.h5 arr.shard-1-of-3.h5 arr.shard-2-of-3.h5 || fail=1
 same direct.h5 arr.h5 || fail=1
 
