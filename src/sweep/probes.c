@@ -282,7 +282,7 @@ static int plugin_file(ctx *c, const node *pv, const char *key, const char *file
     }
     if (strlen(real) >= sizeof(p->plugin_path))
         return sym_yaml_expected(c, pv, key, "a path shorter than 1024 bytes");
-    snprintf(p->plugin_path, sizeof(p->plugin_path), "%s", real);
+    memcpy(p->plugin_path, real, strlen(real) + 1); /* fits: checked above */
     return 0;
 }
 

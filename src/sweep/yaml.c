@@ -564,7 +564,7 @@ int sym_yaml_check_nul(ctx *c)
     /* every node once (an alias shares its node: no tree walk, whatever the aliases) */
     for (int id = 1; id <= n; id++) {
         node *v = sym_yaml_node(c, id);
-        char path[256] = "", part[256], found[96];
+        char path[256] = "", part[sizeof(path) + 64], found[96];
         size_t len, o = 0;
         int at = id, key = 0;
 
@@ -578,7 +578,8 @@ int sym_yaml_check_nul(ctx *c)
                 snprintf(part, sizeof(part), "%s%s%s", k ? k : "?", path[0] && path[0] != '[' ? "." : "", path);
             else
                 snprintf(part, sizeof(part), "[%d]%s%s", -key - 1, path[0] && path[0] != '[' ? "." : "", path);
-            memcpy(path, part, sizeof(path));
+            memcpy(path, part, sizeof(path) - 1); /* a deep path is cut, never unterminated */
+            path[sizeof(path) - 1] = '\0';
         }
         /* what it holds, with the NUL shown as \0 (printf would stop there) */
         len = v->data.scalar.length;
