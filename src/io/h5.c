@@ -688,46 +688,49 @@ cleanup:
  * netCDF (ncdump, NCO, CDO, ncview, Panoply) refuses a file in which a dataset with any
  * dimension scale has a dimension without one ("Invalid dimension ID or name"), so every such
  * dimension gets its own scale beside the dataset, <name>_dim<k>, holding 0 .. n - 1. */
+/* an int64 dataset [n] holding 0 .. n - 1, an identifier without units (/run, index axes) */
+static int index_dataset(sym_h5 *f, const char *path, long long n, const char *desc)
+{
+    int64_t *v = NULL;
+    long long n1[1] = {n};
+    int rc = 0;
+
+    SYM_TRY(sym_h5_dataset(f, path, SYM_H5_INT64, 1, n1, desc, ""));
+    if (n > 0) {
+        SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)n));
+        for (long long i = 0; i < n; i++)
+            v[i] = i;
+        SYM_TRY(sym_h5_write_rows(f, path, 0, n, v));
+    }
+cleanup:
+    free(v);
+    return rc;
+}
+
 static int index_axis(sym_h5 *f, const char *path, int k, long long n)
 {
     char axis[512], desc[640], label[64];
     const char *name = strrchr(path, '/');
-    int64_t *v = NULL;
-    long long n1[1] = {n};
     int rc = 0;
 
     snprintf(axis, sizeof(axis), "%s_dim%d", path, k);
     snprintf(label, sizeof(label), "%s_dim%d", name ? name + 1 : path, k);
     snprintf(desc, sizeof(desc), "index along dimension %d of %s (counted from the run dimension, "
              "0): the dimension scale of an axis with no values of its own", k, path);
-    SYM_TRY(sym_h5_dataset(f, axis, SYM_H5_INT64, 1, n1, desc, ""));
-    if (n > 0) {
-        SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)n));
-        for (long long i = 0; i < n; i++)
-            v[i] = i;
-        SYM_TRY(sym_h5_write_rows(f, axis, 0, n, v));
-    }
+    SYM_TRY(index_dataset(f, axis, n, desc));
     SYM_TRY(sym_h5_attach_scale(f, path, k, axis, label));
 cleanup:
-    free(v);
     return rc;
 }
 
 int sym_h5_run_scale(sym_h5 *f, long long n_runs)
 {
     char **paths = NULL;
-    int64_t *v = NULL;
     int rc = 0, np = 0;
-    long long n1[1] = {n_runs};
 
-    SYM_TRY(sym_h5_dataset(f, SYM_PATH_RUN, SYM_H5_INT64, 1, n1,
-                           "run number: the dimension scale of the first dimension of every "
-                           "per-run dataset and /grid column",
-                           ""));
-    SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)(n_runs > 0 ? n_runs : 1)));
-    for (long long i = 0; i < n_runs; i++)
-        v[i] = i;
-    SYM_TRY(sym_h5_write_rows(f, SYM_PATH_RUN, 0, n_runs, v));
+    SYM_TRY(index_dataset(f, SYM_PATH_RUN, n_runs,
+                          "run number: the dimension scale of the first dimension of every "
+                          "per-run dataset and /grid column"));
     SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
     for (int p = 0; p < np; p++) {
         hsize_t dims[8] = {0};
@@ -759,7 +762,6 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
     }
 cleanup:
     sym_h5_list_free(paths, np);
-    free(v);
     return rc;
 }
 

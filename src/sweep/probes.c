@@ -302,17 +302,19 @@ static int load_plugin(ctx *c, const node *pv, const char *path, sym_job_probe *
     if (!file || !*file)
         return sym_yaml_expected(c, pv, key, "the path of a probe's shared object");
     if (c->plugins == SYM_PLUGINS_SKIP) {
-        /* never loaded: kept by name, without values (align reads a job stored in a file) */
-        sym_probe_def *stub = calloc(1, sizeof(*stub));
+        /* Never loaded (align reads the job stored in a result file): the probe keeps its
+         * name and nothing else.  Its definition has no hooks, so the host gives it no values,
+         * datasets, pieces or work (every hook is optional), and its settings are not read. */
+        sym_probe_def *unloaded = calloc(1, sizeof(*unloaded));
 
-        if (!stub)
+        if (!unloaded)
             return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for a plug-in");
-        stub->api_version = SYM_PROBE_API_VERSION;
-        stub->size = sizeof(*stub);
-        stub->name = p->name;
-        stub->doc = "a plug-in, not loaded";
-        p->def_owned = stub;
-        p->def = stub;
+        unloaded->api_version = SYM_PROBE_API_VERSION;
+        unloaded->size = sizeof(*unloaded);
+        unloaded->name = p->name;
+        unloaded->doc = "a plug-in, not loaded";
+        p->def_owned = unloaded;
+        p->def = unloaded;
         p->skipped = 1;
         return 0;
     }
@@ -581,16 +583,22 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
     return 0;
 }
 
-/* probe p's declarations at grid point k, checked against its slice */
+/* probe p's declarations at grid point k */
 static int probe_schema(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
+{
+    s->base = p->off;
+    s->piece_base = p->first_piece;
+    if (p->def->schema)
+        return p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s);
+    return 0;
+}
+
+/* ... and checked against its slice (check_schemas, at layout time, for every grid point) */
+static int probe_schema_checked(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
 {
     int first = s->n_ds, rc = 0;
 
-    s->base = p->off;
-    s->piece_base = p->first_piece;
-    if (!p->def->schema)
-        return 0;
-    SYM_TRY(p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s));
+    SYM_TRY(probe_schema(job, p, k, s));
     SYM_TRY(sym_schema_check(s));
     SYM_TRY(sym_schema_check_slice(s, first, p->def->name, p->off, p->len, p->first_piece, p->n_pieces,
                                    p->n_pieces ? p->def->piece_size(sym_job_probe_opts(job, p, k)) : 0));
@@ -629,10 +637,10 @@ static int check_schemas(const sym_job *job)
         sym_schema s0, sk;
 
         memset(&s0, 0, sizeof(s0));
-        rc = probe_schema(job, p, 0, &s0);
+        rc = probe_schema_checked(job, p, 0, &s0);
         for (int k = 1; p->cfg_opts && k < job->n_configs && rc == 0; k++) {
             memset(&sk, 0, sizeof(sk));
-            rc = probe_schema(job, p, k, &sk);
+            rc = probe_schema_checked(job, p, k, &sk);
             if (rc == 0 && sym_schema_check(&sk) == 0 && sym_schema_check(&s0) == 0) {
                 int same = sk.n_ds == s0.n_ds;
 

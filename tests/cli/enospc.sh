@@ -8,13 +8,8 @@
 set -u
 exe=$1; mpiexec=$2; npflag=$3
 . "$(dirname "$0")/../support/mpi_env.sh"
-mnt="$tmp/small"
-mkdir -p "$mnt"
-if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=600k tmpfs "$mnt" 2>/dev/null; then
-  echo "skipped: mounting a tmpfs needs root"
-  exit 77
-fi
-trap 'umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../support/tmpfs.sh"
+mount_tmpfs 600k
 fail=0
 cat > "$tmp/big.yaml" <<'YAML'
 name: big

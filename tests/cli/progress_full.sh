@@ -8,12 +8,8 @@
 set -u
 exe=$1
 tmp=$(mktemp -d)
-mnt="$tmp/small"
-mkdir -p "$mnt"
-if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; then
-  echo "skipped: mounting a tmpfs needs root"; rm -rf "$tmp"; exit 77
-fi
-trap 'kill $pid 2>/dev/null; umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../support/tmpfs.sh"
+mount_tmpfs 4m
 fail=0
 cat > "$tmp/slow.yaml" <<'YAML'
 name: slow
@@ -25,6 +21,7 @@ record: {loss_every: 10000}
 YAML
 "$exe" run "$tmp/slow.yaml" -o "$mnt/o.h5" --checkpoint-every 0.2 --grace 1 -q 2> "$tmp/err" &
 pid=$!
+trap 'kill $pid 2>/dev/null; umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
 # the first records (checkpoints every 0.2 s), then fill the disk to its last block
 for _ in $(seq 1 600); do
   grep -q "state=running" "$mnt/o.h5.progress" 2>/dev/null && break
