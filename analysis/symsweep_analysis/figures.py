@@ -14,7 +14,8 @@ from . import groups, stats, style
 from .data import attr_list, values
 
 MAX_LINES = 12      # groups drawn per panel; more are listed as left out
-TINY = 1e-18        # floor for log-scale errors (exact zeros)
+TINY = 1e-18        # below every rounding level: a value at or under it is treated as zero
+ZERO_KEY = "exact 0 (marked on the axis)"
 
 
 class Context:
@@ -24,7 +25,8 @@ class Context:
     def __init__(self, f, df, by, out_dir, formats=("png",), runs=None):
         self.f, self.df, self.by, self.out_dir, self.formats = f, df, list(by), out_dir, tuple(formats)
         self.done = (df["status"] == "done").to_numpy()
-        self.codes, self.labels = groups.group_labels(df, self.by)
+        # the legends say groups in words ("linear activation"), not job syntax
+        self.codes, self.labels = groups.group_labels(df, self.by, words=True)
         self.n_groups = len(self.labels)
         # groups with done runs, in order, and the first done run of each (computed once)
         done_idx = np.flatnonzero(self.done)
@@ -66,6 +68,28 @@ class Context:
 
     def run_label(self, i):
         return "run %d (%s, seed %d)" % (i, self.labels[self.codes[i]], int(self.df["seed"].iloc[i]))
+
+    def group_label(self, g, n):
+        """A group's legend entry with its number of runs: "linear activation (n = 20)"."""
+        return "%s (n = %d)" % (self.labels[g], int(np.max(n)))
+
+    def log_moments(self, path, transform=None):
+        """Per-group moments of log10 |values| over the non-zero values (exact zeros have no
+        logarithm), and per group where every run is exactly zero: (n, mean, half, all_zero).
+        transform maps a block of runs to the values first."""
+        tr = transform or (lambda b: b)
+
+        def logs(b):
+            v = np.abs(tr(b))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(v > TINY, np.log10(v), np.nan)
+
+        def zeros(b):
+            v = np.abs(tr(b))
+            return np.where(np.isfinite(v), (v <= TINY).astype(float), np.nan)
+        n, mean, _, half = self.moments(path, logs)
+        nz, frac, _, _ = self.moments(path, zeros)
+        return n, mean, half, (nz > 0) & (frac == 1.0)
 
 
 def _families(d):
@@ -140,26 +164,64 @@ def _band(ax, x, mean, half, label, color=None, log=False):
     return line
 
 
-def _log_errorbars(ax, xs, n, mean, half, **kw):
-    """Geometric mean and CI from moments of log10 values."""
-    ok = n > 0
+def _log_errorbars(ax, xs, n, mean, half, zeros=None, **kw):
+    """Geometric mean and CI from moments of log10 values: the mean a short horizontal dash,
+    so that the CI's bar shows however short it is; exact zeros (every run) marked on the axis."""
+    ok = (n > 0) & np.isfinite(mean)
     y = 10.0 ** mean
     lo = y - 10.0 ** (mean - np.nan_to_num(half))
     hi = 10.0 ** (mean + np.nan_to_num(half)) - y
-    ax.errorbar(np.asarray(xs)[ok], y[ok], yerr=[lo[ok], hi[ok]], fmt="o", capsize=3, ms=4, **kw)
+    c = ax.errorbar(np.asarray(xs)[ok], y[ok], yerr=[lo[ok], hi[ok]], fmt="_", capsize=2.5, ms=7,
+                    mew=1.4, elinewidth=1.1, **kw)
+    if zeros is not None and mark_zeros(ax, np.asarray(xs)[np.asarray(zeros, bool)], c.lines[0].get_color()):
+        zero_key(ax)
+    return c
 
 
-def _log10(block):
-    return np.log10(np.maximum(np.abs(block), TINY))
+def mark_zeros(ax, x, color):
+    """Exact zeros of a series on a log axis, marked as such: a triangle on the panel's lower
+    edge at each x, in the series' colour (not a line drawn at a floor such as 1e-18).
+    zero_key(ax) adds the legend entry.  True if any was marked."""
+    x = np.asarray(x, float)
+    if not len(x):
+        return False
+    ax.plot(x, np.full(len(x), 0.035), linestyle="none", marker="v", ms=4, color=color, clip_on=False,
+            transform=ax.get_xaxis_transform(), label="_exact zero")
+    return True
+
+
+def zero_key(ax):
+    """The legend entry of mark_zeros' triangles (grey: the colour is the series')."""
+    if ZERO_KEY not in ax.get_legend_handles_labels()[1]:
+        ax.plot([], [], linestyle="none", marker="v", ms=4, color="0.35", label=ZERO_KEY)
+
+
+def positive(y, *rest):
+    """(x..., y) where y > TINY, and the x where it is not (exact zeros): for a log axis.
+    positive(y, x) -> (x_pos, y_pos, x_zero)."""
+    y = np.asarray(y, float)
+    keep = np.isfinite(y) & (np.abs(y) > TINY)
+    zero = np.isfinite(y) & ~keep
+    out = [np.asarray(r)[keep] for r in rest] + [np.abs(y[keep])]
+    return tuple(out) + tuple(np.asarray(r)[zero] for r in rest)
 
 
 # ---------------------------------------------------------------- all files
 
 
-def _log_band(ax, x, mlog, hlog, label):
-    line, = ax.plot(x, 10.0 ** mlog, label=label, lw=1.5)
-    h = np.nan_to_num(hlog)
-    ax.fill_between(x, 10.0 ** (mlog - h), 10.0 ** (mlog + h), color=line.get_color(), alpha=0.25, lw=0)
+def _log_band(ax, x, mlog, hlog, label, color=None, zeros=None):
+    """A geometric mean (10**mlog) with its 95% band; x where zeros is true are exact zeros
+    (every run), marked on the axis (mark_zeros) instead of drawn."""
+    x = np.asarray(x, float)
+    zeros = np.zeros(len(x), bool) if zeros is None else np.asarray(zeros, bool)
+    ok = np.isfinite(mlog) & ~zeros
+    line, = ax.plot(x[ok], 10.0 ** mlog[ok], label=label, lw=1.5, color=color)
+    h = np.nan_to_num(hlog[ok])
+    ax.fill_between(x[ok], 10.0 ** (mlog[ok] - h), 10.0 ** (mlog[ok] + h), color=line.get_color(),
+                    alpha=0.25, lw=0)
+    if mark_zeros(ax, x[zeros], line.get_color()):
+        zero_key(ax)
+    return line
 
 
 def _integer_bars(ctx, what, title, name):

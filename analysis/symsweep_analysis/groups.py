@@ -29,25 +29,67 @@ def _mapping(v):
     return dict((k, x.strip()) for k, x in re.findall(r"([A-Za-z_]+):\s*([^,{}]+)", str(v)))
 
 
-def pretty(axis, value, short):
-    """One axis value as a figure legend says it: regularizers as "L1 (λ=0.005)", other
-    settings by their last name ("activation=relu"), or the whole path when two share it."""
+# how a figure's legend says a setting: by its path or its last name, "{}" is the value
+# (words, not job syntax: "linear activation", not "activation=linear"); others "name: value"
+SETTING_WORDS = {
+    "model.activation": "{} activation", "activation": "{} activation", "model.widths": "widths {}",
+    "widths": "widths {}", "data.rank": "data of rank {}", "rank": "rank {}",
+    "data.samples": "{} samples", "samples": "{} samples", "train.lr": "learning rate {}",
+    "lr": "learning rate {}", "train.epochs": "{} epochs", "epochs": "{} epochs",
+    "train.optimizer": "{}", "optimizer": "{}", "train.project_orbit": "orbit projection: {}",
+    "probes.symmetry_discovery.data": "{} data", "seed": "seed {}", "config": "grid point {}",
+    "data.kind": "{} data", "model.kind": "{}", "train.batch": "batch {}",
+}
+# setting values as words ("leaky_relu" -> "leaky ReLU")
+VALUE_WORDS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "true": "yes", "false": "no",
+               "True": "yes", "False": "no", "sgd": "SGD", "adam": "Adam"}
+
+
+def _value_words(value):
+    v = str(value)
+    return VALUE_WORDS.get(v, v.replace("_", " "))
+
+
+def setting_words(axis, value, short=""):
+    """One setting and its value in words, as a figure's legend says it (short: the name to
+    use, "" for the path's last name, None for the whole path: two settings share the name)."""
+    short = axis.split(".")[-1] if short == "" else short
+    for key in (axis, short):
+        if key in SETTING_WORDS:
+            return SETTING_WORDS[key].format(_value_words(value))
+    return "%s: %s" % ((short or axis).replace("_", " "), _value_words(value))
+
+
+def pretty(axis, value, short, words=False):
+    """One axis value as a table (or, words=True, a figure's legend) says it: regularizers as
+    "L1 (λ=0.005)" (in a figure "L1, λ = 0.005"), other settings by their last name
+    ("activation=relu"; in a figure "ReLU activation"), or the whole path when two share it."""
     if axis == "regularizer" and str(value).startswith("{"):
         m = _mapping(value)
-        extra = ", ".join("%s=%s" % ("λ" if k == "lambda" else k, x) for k, x in m.items()
-                          if k != "kind")
+        if words:
+            extra = ", ".join("%s = %s" % ("$\\lambda$" if k == "lambda" else k.replace("_", " "), x)
+                              for k, x in m.items() if k != "kind")
+        else:
+            extra = ", ".join("%s=%s" % ("λ" if k == "lambda" else k, x) for k, x in m.items()
+                              if k != "kind")
         name = PENALTY.get(m.get("kind", ""), m.get("kind", str(value)))
-        return "%s (%s)" % (name, extra) if extra else name
+        if words and name == "l_p":
+            name = "$\\ell_p$"
+        return ("%s, %s" if words else "%s (%s)") % (name, extra) if extra else name
     if axis == "regularizer.kind":
-        return PENALTY.get(str(value), str(value))
+        name = PENALTY.get(str(value), str(value))
+        return "$\\ell_p$" if words and name == "l_p" else name
+    if words:
+        return setting_words(axis, value, short)
     return "%s=%s" % (short if short else axis, value)
 
 
-def group_labels(df, by):
-    """(codes, labels): as group_keys, with a readable label per group (pretty)."""
+def group_labels(df, by, words=False):
+    """(codes, labels): as group_keys, with a readable label per group (pretty): job syntax
+    for the tables (activation=relu), words for the figures' legends (words=True)."""
     codes, keys = group_keys(df, by)
     if not by:
         return codes, ["all runs"]
     last = [b.split(".")[-1] for b in by]
     short = [l if last.count(l) == 1 else None for l in last]
-    return codes, [", ".join(pretty(b, v, s) for b, v, s in zip(by, k, short)) for k in keys]
+    return codes, [", ".join(pretty(b, v, s, words) for b, v, s in zip(by, k, short)) for k in keys]

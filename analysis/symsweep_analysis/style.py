@@ -7,10 +7,17 @@ least 8 pt, so that it prints readable at that width without scaling, and saved 
         ...
     problems = style.check(fig)           # what a reader would find wrong (the tests use it)
 
+check() also reads a figure as a journal's reviewer would: mathematics typeset by matplotlib's
+math text (r"$\\sqrt{d}$", not "sqrt(d)"), legends and labels in words, not job syntax
+("linear activation", not "activation=linear"), a panel letter on every panel of a multi-panel
+figure (panel_title), one meaning per colour within a figure, and no value drawn at a floor on
+a log axis (an exact zero is marked as such: figures.mark_zeros).
+
 Nothing here runs at import: matplotlib's backend and settings are left alone until the
 report draws.
 """
 import contextlib
+import re
 
 COLUMN = 3.4          # inches: a single column (3.25-3.5 in for most journals)
 MIN_POINTS = 8.0      # the smallest text, in points at COLUMN width
@@ -41,6 +48,157 @@ def subplots(rows=1, cols=1, height=None, **kw):
     import matplotlib.pyplot as plt
     kw.setdefault("squeeze", True)
     return plt.subplots(rows, cols, figsize=(COLUMN, height or 2.3 * rows), layout="constrained", **kw)
+
+
+# mathematics written in ASCII (outside $...$): each pattern with what a reader sees
+ASCII_MATH = [(re.compile(p), what) for p, what in (
+    (r"sqrt\(", "sqrt("), (r"\^", "^"), (r"\|\|", "||"), (r"\bexp\(", "exp("),
+    (r"\blog10\b", "log10"), (r"<=|>=|!=", "<= or >="), (r"[A-Za-z]_[A-Za-z0-9{]", "x_y"))]
+KEY_VALUE = re.compile(r"(?<![\w\\])[A-Za-z_][\w.]*=[^\s=]")  # activation=linear, n=20
+PANEL_LETTER = re.compile(r"^\(([a-z])\)(\s|$)")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+FLOOR = 1e-12  # a value at an exact power of ten this small on a log axis is a floor, not data
+
+
+def panel_title(ax, k, text=""):
+    """Panel k's title with its letter, "(a) text", at the panel's left."""
+    return ax.set_title(("(%s) %s" % (LETTERS[k], text)).rstrip(), loc="left")
+
+
+def _outside_math(text):
+    """The text with its $...$ parts (matplotlib's math text) left out."""
+    return re.sub(r"(?<!\\)\$.*?(?<!\\)\$", " ", text)
+
+
+def _panels(fig):
+    """The axes that show data: visible, with axes on, not a colour bar."""
+    return [ax for ax in fig.axes if ax.get_visible() and ax.axison and not hasattr(ax, "_colorbar")]
+
+
+def _letter(ax):
+    for t in [ax.title, ax._left_title, ax._right_title] + list(ax.texts):
+        m = PANEL_LETTER.match(t.get_text().strip()) if t.get_visible() else None
+        if m:
+            return m.group(1)
+    return None
+
+
+def _colour(h):
+    """The colour a legend entry shows for artist (or container) h, as #rrggbb, or None."""
+    from matplotlib import colors
+    from matplotlib.collections import Collection
+    from matplotlib.container import Container
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    if isinstance(h, Container):
+        kids = [k for k in h.get_children() if k is not None]
+        h = kids[0] if kids else None
+    c = None
+    if isinstance(h, Line2D):
+        c = h.get_color()
+        if h.get_linestyle() in ("None", "", " ") or not h.get_linewidth():
+            c = h.get_markerfacecolor()
+            if colors.to_rgba(c)[3] == 0:
+                c = h.get_markeredgecolor()
+    elif isinstance(h, Collection):
+        fc = h.get_facecolor()
+        c = fc[0] if len(fc) and fc[0][3] > 0 else (h.get_edgecolor()[0] if len(h.get_edgecolor()) else None)
+    elif isinstance(h, Patch):
+        c = h.get_facecolor() if h.get_facecolor()[3] > 0 else h.get_edgecolor()
+    if c is None or (isinstance(c, str) and c == "none"):
+        return None
+    return colors.to_hex(c, keep_alpha=False)
+
+
+def _meanings(fig):
+    """(colour, label) of every labelled artist and every legend entry of the figure; grey,
+    black and white are left out (reference lines and keys of line styles use them)."""
+    pairs = []
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            pairs.append((h, lab))
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    for leg in legends:
+        handles = getattr(leg, "legend_handles", None) or getattr(leg, "legendHandles", [])
+        pairs += [(h, t.get_text()) for h, t in zip(handles, leg.get_texts())]
+    out = []
+    for h, lab in pairs:
+        lab = " ".join(str(lab).split())
+        c = _colour(h)
+        if not lab or lab.startswith("_") or c is None or c[1:3] == c[3:5] == c[5:7]:
+            continue
+        out.append((c, lab))
+    return out
+
+
+def _floor_values(ax):
+    """Lines and dots of a log-y panel drawn at a floor: an exact power of ten <= FLOOR (a
+    clip such as max(x, 1e-18)) or at or below the axis' lower limit."""
+    import numpy as np
+    if ax.get_yscale() != "log":
+        return []
+    bottom = min(ax.get_ylim())
+    out = []
+    series = [(ln, ln.get_ydata()) for ln in ax.lines
+              if ln.get_visible() and ln.get_transform() is ax.transData]
+    series += [(c, np.asarray(c.get_offsets())[:, 1]) for c in ax.collections
+               if c.get_visible() and c.get_offset_transform() is ax.transData and len(c.get_offsets())
+               and type(c).__name__ == "PathCollection"]
+    for art, y in series:
+        y = np.asarray(y, float)
+        y = y[np.isfinite(y) & (y > 0)]
+        small = y[y <= FLOOR]
+        tens = small[np.isclose(small, 10.0 ** np.round(np.log10(small)), rtol=1e-12, atol=0)]
+        low = y[y <= bottom * (1 + 1e-9)]
+        if len(tens) or len(low):
+            v = (tens if len(tens) else low)[0]
+            lab = art.get_label()
+            out.append("%s drawn at a floor: %d value%s at %.3g (mark exact zeros, do not draw them)"
+                       % ("%r" % lab if not lab.startswith("_") else "a line", len(tens) or len(low),
+                          "" if (len(tens) or len(low)) == 1 else "s", v))
+    return out
+
+
+def reading(fig):
+    """What a reviewer would find wrong in how `fig` says things (check() includes it): ASCII
+    mathematics, job syntax (key=value), panels without letters, a colour with two meanings or a
+    meaning in two colours, values drawn at a floor on a log axis."""
+    bad = []
+    for t, what in _texts(fig):
+        text = _outside_math(t.get_text())
+        for pat, name in ASCII_MATH:
+            if pat.search(text):
+                bad.append("%s %r: ASCII mathematics (%s); write it as math text ($...$) or in words"
+                           % (what, t.get_text()[:40], name))
+                break
+        m = KEY_VALUE.search(text)
+        if m:
+            bad.append("%s %r: job syntax %r; say it in words" % (what, t.get_text()[:40], m.group(0)))
+    panels = _panels(fig)
+    if len(panels) > 1:
+        letters = [_letter(ax) for ax in panels]
+        if None in letters:
+            bad.append("%d panels, %d without a panel letter ((a), (b), ...: style.panel_title)"
+                       % (len(panels), letters.count(None)))
+        elif sorted(letters) != list(LETTERS[:len(panels)]):
+            bad.append("panel letters %s: expected %s" % (", ".join(letters), ", ".join(LETTERS[:len(panels)])))
+    by_colour, by_label = {}, {}
+    for c, lab in _meanings(fig):
+        by_colour.setdefault(c, []).append(lab)
+        by_label.setdefault(lab, []).append(c)
+    for c, labs in by_colour.items():
+        labs = list(dict.fromkeys(labs))
+        if len(labs) > 1:
+            bad.append("colour %s means %s" % (c, " and ".join(repr(x[:30]) for x in labs)))
+    for lab, cs in by_label.items():
+        cs = list(dict.fromkeys(cs))
+        if len(cs) > 1:
+            bad.append("%r is drawn in %d colours (%s)" % (lab[:30], len(cs), ", ".join(cs)))
+    for ax in panels:
+        bad += _floor_values(ax)
+    return bad
 
 
 def _texts(fig):
@@ -91,7 +249,8 @@ def _texts(fig):
 
 def check(fig):
     """What is wrong with `fig` for print at single-column width, as a list of sentences:
-    wider than COLUMN, text below MIN_POINTS, text running over other text, or no data drawn."""
+    wider than COLUMN, text below MIN_POINTS, text running over other text, no data drawn, and
+    what reading() finds."""
     import warnings
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -125,4 +284,4 @@ def check(fig):
                                                             or ax.patches)]
     if not drawn:
         bad.append("no data drawn")
-    return bad
+    return bad + reading(fig)
