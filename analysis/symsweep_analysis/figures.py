@@ -107,13 +107,23 @@ def figure(rows=1, height=2.0, **kw):
     return style.subplots(rows, 1, height=height * rows, **kw)
 
 
-def legend_below(ax, ncol=1, title=None):
+def legend_below(ax, ncol=1, title=None, also=()):
     """The axes' legend under it and its tick labels and x label, outside the data
-    (constrained layout makes room)."""
+    (constrained layout makes room); `also`: other panels whose entries it lists too (one legend
+    for the figure: an entry once, however many panels draw it)."""
     from matplotlib.transforms import offset_copy
-    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = [], []
+    for a in list(also) + [ax]:
+        for h, lab in zip(*a.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
     if not handles:
         return
+    if ZERO_KEY in labels:  # the marks' key last, after what it marks
+        k = labels.index(ZERO_KEY)
+        handles.append(handles.pop(k))
+        labels.append(labels.pop(k))
     fig = ax.figure
     fig.canvas.draw()  # the labels' extents, in points: they do not change with the layout
     r = fig.canvas.get_renderer()

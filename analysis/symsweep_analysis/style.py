@@ -173,6 +173,9 @@ def reading(fig):
                 bad.append("%s %r: ASCII mathematics (%s); write it as math text ($...$) or in words"
                            % (what, t.get_text()[:40], name))
                 break
+        if any("\\|" in m for m in re.findall(r"(?<!\\)\$(.*?)(?<!\\)\$", t.get_text())):
+            bad.append("%s %r: \\| in math text draws a single bar in matplotlib; write \\Vert"
+                       % (what, t.get_text()[:40]))
         m = KEY_VALUE.search(text)
         if m:
             bad.append("%s %r: job syntax %r; say it in words" % (what, t.get_text()[:40], m.group(0)))

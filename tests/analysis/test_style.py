@@ -46,7 +46,12 @@ class CheckReadsLikeAReviewer(unittest.TestCase):
             ax.plot([1, 2], [1, 2])
             ax.set_ylabel(bad)
             self.assertFlags(fig, "ASCII mathematics", bad[:20])
-        for good in (r"$\|WW^\top - I\| / \sqrt{d}$", r"$\|J^\top g\|$", r"$\log_{10}$ error",
+        # matplotlib's math text draws \| as one bar: a norm is \Vert
+        fig, ax = one()
+        ax.plot([1, 2], [1, 2])
+        ax.set_ylabel(r"$\|WW^\top - I\| / \sqrt{d}$")
+        self.assertFlags(fig, "draws a single bar", "Vert")
+        for good in (r"$\Vert WW^\top - I\Vert / \sqrt{d}$", r"$\Vert J^\top g\Vert$", r"$\log_{10}$ error",
                      r"orbit $\exp(tA)\,\theta$", "encoder sparsity"):
             fig, ax = one()
             ax.plot([1, 2], [1, 2])

@@ -82,7 +82,7 @@ def align_figure(ctx):
         tops.append(ax)
         m = np.where(np.eye(S, dtype=bool), np.nan, orb[c])
         im = ax.imshow(np.log10(np.maximum(m, floor)), vmin=-16, vmax=0, cmap="viridis")
-        ax.set_title("(%s)" % "abc"[k])
+        style.panel_title(ax, k)
         step = max(1, -(-S // 4))  # four seed ticks at most
         ax.set_xticks(range(0, S, step))
         ax.set_yticks(range(0, S, step))
@@ -90,7 +90,7 @@ def align_figure(ctx):
         if k == 0:
             ax.set_ylabel("seed")
     cb = fig.colorbar(im, ax=tops, orientation="horizontal", shrink=0.9, aspect=30)
-    cb.set_label("log10 orbit distance between seeds")
+    cb.set_label(r"$\log_{10}$ orbit distance between seeds")
     ax2 = fig.add_subplot(grid[1, :])
     for k, c in enumerate(shown):
         col = "C%d" % k
@@ -101,6 +101,7 @@ def align_figure(ctx):
     ax2.plot([], [], "-", color="0.3", label="after alignment")
     ax2.set_xlabel("position on the straight line between two runs")
     ax2.set_ylabel("data loss (mean over pairs)")
+    ax2.set_title("(%s) between two seeds of a grid point" % "abcd"[len(shown)], loc="left")
     legend_below(ax2)
     fig.suptitle("seeds compared modulo their symmetries")
     return ctx.save(fig, "align")

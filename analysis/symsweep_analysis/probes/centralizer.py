@@ -22,8 +22,12 @@ def ex2_commutation(ctx):
                     va="center", color="white" if m[r, c] < 1e-6 else "black")
     _family_ticks(ax, fams)
     ax.set_yticks(range(len(gs)))
-    ax.set_yticklabels([ctx.labels[g].replace("activation=", "") for g in gs])
-    fig.colorbar(im, ax=ax, label="log10 error")
+    names = [ctx.labels[g] for g in gs]
+    if all(x.endswith(" activation") for x in names):  # the axis says it once
+        names = [x[:-len(" activation")] for x in names]
+        ax.set_ylabel("activation")
+    ax.set_yticklabels(names)
+    fig.colorbar(im, ax=ax, label=r"$\log_{10}$ error")
     ax.set_title("Ex2: does the family commute with it?")
     return ctx.save(fig, "ex2_commutation")
 
@@ -39,7 +43,7 @@ def ex2_dimension(ctx):
         ax.text(mean[g], j, " %.3g" % mean[g], ha="left", va="center")
     group_axis(ax, ctx, gs)
     ax.set_xlim(0, 1.25 * max([mean[g] for g in gs if np.isfinite(mean[g])] + [1]))
-    ax.set_xlabel("dim {M : sigma(Mz) = M sigma(z)}")
+    ax.set_xlabel(r"$\dim\,\{M : \sigma(Mz) = M\sigma(z)\}$")
     ax.set_title("Ex2: centralizer dimension\n(mean, 95% CI)")
     return ctx.save(fig, "ex2_centralizer_dimension")
 

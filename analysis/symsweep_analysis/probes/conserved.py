@@ -1,7 +1,7 @@
 """Conserved quantities of gradient flow over training."""
 import numpy as np
 
-from ..figures import _log10, _log_band, figure, legend_below
+from ..figures import _log_band, figure, legend_below
 from . import register
 
 
@@ -12,15 +12,15 @@ def conserved_drift(ctx):
     if p not in ctx.f or "runs/curves/epoch" not in ctx.f:
         return "no conserved probe"
     ep = ctx.f["runs/curves/epoch"][()]
-    n, mean, _, half = ctx.moments(p, lambda b: _log10(b[:, 0, :]))
+    n, mean, half, zero = ctx.log_moments(p, lambda b: b[:, 0, :])
     fig, ax = figure()
     for g in ctx.groups():
-        ok = (n[g] > 0) & np.isfinite(mean[g]) & (ep > 0)
+        ok = ((n[g] > 0) | zero[g]) & (ep > 0)
         if ok.any():
-            _log_band(ax, ep[ok], mean[g][ok], half[g][ok], "%s (n=%d)" % (ctx.labels[g], n[g].max()))
+            _log_band(ax, ep[ok], mean[g][ok], half[g][ok], ctx.group_label(g, n[g] + zero[g]), zeros=zero[g][ok])
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("||Q(t) - Q(0)||_F, layer 1")
+    ax.set_ylabel(r"$\Vert Q(t) - Q(0)\Vert _F$, layer 1")
     ax.set_title("drift of the conserved quantity\n(geometric mean, 95% CI)")
     legend_below(ax)
     return ctx.save(fig, "conserved_drift")

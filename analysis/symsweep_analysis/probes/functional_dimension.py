@@ -1,7 +1,7 @@
 """Functional dimension: the rank of the outputs' Jacobian on the data (functional_dimension)."""
 import numpy as np
 
-from ..figures import _integer_bars, figure, legend_below
+from ..figures import _integer_bars, figure, legend_below, mark_zeros, positive, zero_key
 from . import register
 
 WHAT = (("functional_dimension", "functional dimension (rank)"),
@@ -27,9 +27,11 @@ def functional_spectrum(ctx):
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
         if len(s):
-            ax.semilogy(np.arange(1, len(s) + 1), np.maximum(s, 1e-18), ".-", ms=3, lw=0.8,
-                        label=ctx.run_label(i))
-    ax.set_xlabel("k")
+            k, v, kz = positive(s, np.arange(1, len(s) + 1))
+            line, = ax.semilogy(k, v, ".-", ms=3, lw=0.8, label=ctx.run_label(i))
+            if mark_zeros(ax, kz, line.get_color()):
+                zero_key(ax)
+    ax.set_xlabel("$k$")
     ax.set_ylabel("singular value of the Jacobian")
     ax.set_title("functional dimension: where the spectrum drops")
     legend_below(ax)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..data import values
-from ..figures import TINY, figure, legend_below
+from ..figures import figure, legend_below, mark_zeros, positive, zero_key
 from . import register
 
 
@@ -20,11 +20,14 @@ def hessian_spectrum(ctx):
         w = np.sort(np.abs(w[np.isfinite(w)]))
         if not len(w):
             continue
-        line, = ax.semilogy(np.arange(1, len(w) + 1), np.maximum(w, TINY), ".", ms=3, label=ctx.run_label(i))
+        k, v, kz = positive(w, np.arange(1, len(w) + 1))
+        line, = ax.semilogy(k, v, ".", ms=3, label=ctx.run_label(i))
+        if mark_zeros(ax, kz, line.get_color()):
+            zero_key(ax)
         if np.isfinite(below[i]) and np.isfinite(above[i]):
             ax.axhline(np.sqrt(below[i] * above[i]), color=line.get_color(), ls=":", lw=0.8)
-    ax.set_xlabel("k (|eigenvalue| ascending)")
-    ax.set_ylabel("|eigenvalue| of the Hessian")
+    ax.set_xlabel("$k$ ($|\\lambda_k|$ ascending)")
+    ax.set_ylabel("$|\\lambda_k|$, eigenvalue of the Hessian")
     ax.set_title("Hessian spectra; dotted: the zero cut\n(geometric middle of the gap)")
     legend_below(ax)
     return ctx.save(fig, "hessian_spectrum")
@@ -43,10 +46,10 @@ def hessian_zeros_vs_orbit(ctx):
         sel = ctx.done & (ctx.codes == g) & np.isfinite(z) & np.isfinite(o)
         if sel.any():
             ax.scatter(o[sel] + rng.uniform(-0.15, 0.15, sel.sum()), z[sel] + rng.uniform(-0.15, 0.15, sel.sum()),
-                       s=12, label="%s (n=%d)" % (ctx.labels[g], sel.sum()))
+                       s=12, label=ctx.group_label(g, sel.sum()))
     hi = np.nanmax(np.concatenate([z[ctx.done], o[ctx.done], [1.0]]))
     ax.plot([0, hi], [0, hi], color="grey", lw=1, ls="--", label="zero count = orbit dimension")
-    ax.set_xlabel("orbit dimension (hessian_orbit_dim)")
+    ax.set_xlabel("orbit dimension")
     ax.set_ylabel("Hessian zero count")
     ax.set_title("flat directions against the orbit")
     legend_below(ax)

@@ -2,7 +2,7 @@
 quadrature, extreme eigenvalues, and the bottom of the spectrum on the orbit-normal space."""
 import numpy as np
 
-from ..figures import figure, legend_below
+from ..figures import figure, legend_below, mark_zeros, positive, zero_key
 from . import register
 
 
@@ -36,10 +36,13 @@ def lanczos_density(ctx):
         span = max(hi - lo, 1e-12)
         grid = np.linspace(lo - 0.05 * span, hi + 0.05 * span, 600)
         dens = slq_density(nodes, weights, grid, 0.01 * span)
-        line, = ax.semilogy(grid, np.maximum(dens, 1e-12), lw=0.9, label=ctx.run_label(i))
+        # the density over 12 decades below its peak: its far tails are no data
+        dens[dens < 1e-12 * np.nanmax(dens)] = np.nan
+        line, = ax.semilogy(grid, dens, lw=0.9, label=ctx.run_label(i))
         top = ctx.f["probes/hessian_lanczos/top"][i]
-        ax.plot(top[np.isfinite(top)], np.full(np.isfinite(top).sum(), 1e-11), "|", ms=8,
-                color=line.get_color())
+        top = top[np.isfinite(top)]
+        ax.plot(top, np.full(len(top), 0.04), "|", ms=8, color=line.get_color(),
+                transform=ax.get_xaxis_transform())  # on the panel's lower edge
     ax.set_xlabel("eigenvalue of the Hessian")
     ax.set_ylabel("density (SLQ)")
     ax.set_title("Hessian spectral density, Gaussians 1% of the\nrange wide; ticks: Lanczos top eigenvalues")
@@ -57,14 +60,21 @@ def lanczos_bottom(ctx):
     for i in ctx.few_runs("lanczos_bottom"):
         b, q = ctx.f["probes/hessian_lanczos/bottom"][i], ctx.f[p][i]
         k = np.arange(1, len(b) + 1)
-        line, = ax.semilogy(k, np.maximum(np.abs(b), 1e-18), "o--", ms=3, lw=0.7,
-                            label=ctx.run_label(i) + " (H)")
+        kb, vb, kbz = positive(b, k)
+        line, = ax.semilogy(kb, vb, "o--", ms=3, lw=0.7, label=ctx.run_label(i))
+        zeros = mark_zeros(ax, kbz, line.get_color())
         if np.isfinite(q).any():
-            ax.semilogy(k, np.maximum(np.abs(q), 1e-18), "s-", ms=3, lw=0.9, color=line.get_color(),
-                        label=ctx.run_label(i) + " (quotient)")
-    ax.set_xlabel("k (ascending)")
-    ax.set_ylabel("|eigenvalue|")
-    ax.set_title("bottom of the spectrum: H, and H on\nthe orbit-normal space (quotient)")
+            kq, vq, kqz = positive(q, k)
+            ax.semilogy(kq, vq, "s-", ms=3, lw=0.9, color=line.get_color())
+            zeros = mark_zeros(ax, kqz, line.get_color()) or zeros
+        if zeros:
+            zero_key(ax)
+    # the colour is the run; the line style says which operator (a key in grey)
+    ax.plot([], [], "o--", ms=3, lw=0.7, color="0.35", label="$H$")
+    ax.plot([], [], "s-", ms=3, lw=0.9, color="0.35", label="$PHP$ (quotient)")
+    ax.set_xlabel("$k$ (ascending)")
+    ax.set_ylabel("$|\\lambda_k|$")
+    ax.set_title("bottom of the spectrum: $H$, and $PHP$ on\nthe orbit-normal space (quotient)")
     legend_below(ax)
     return ctx.save(fig, "lanczos_bottom")
 

@@ -33,22 +33,24 @@ def ex4_balls(ctx):
     for k, pv in enumerate(ps):
         ax = fig.add_subplot(grid[k // cols, k % cols])
         ball = _lp_sphere(pv)
-        ax.plot(ball[0], ball[1], color="black", lw=1.5, label="unit l_p sphere")
-        for name, K, fam in examples:
+        ax.plot(ball[0], ball[1], color="black", lw=1.5, label=r"unit $\ell_p$ sphere")
+        for j, (name, K, fam) in enumerate(examples):
             q = K @ ball
-            ax.plot(q[0], q[1], lw=0.9, ls="--", label=name)
+            ax.plot(q[0], q[1], lw=0.9, ls="--", color="C%d" % j, label=name)
         ax.set_aspect("equal")
         ax.set_xlim(-1.7, 1.7)
         ax.set_ylim(-1.7, 1.7)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title("p = %g" % pv)
+        style.panel_title(ax, k, "$p = %g$" % pv if np.isfinite(pv) else r"$p = \infty$")
         if k == 0:
             handles, labels = ax.get_legend_handles_labels()
     key = fig.add_subplot(grid[rows, :])
     key.axis("off")
     key.legend(handles, labels, loc="center")
-    fig.suptitle("Ex4: l_p unit spheres and transformed copies\n(measured: stats/lp_ball.md)")
+    # drawn from the maps' definitions, not from the file: the measured norm changes are
+    # the statistics table (stats/lp_ball.md) and ex4_vertex_hits
+    fig.suptitle("Ex4 (a schematic, not data): unit $\\ell_p$\nspheres and their images under three maps")
     return ctx.save(fig, "ex4_lp_balls")
 
 
@@ -65,13 +67,13 @@ def ex4_vertex_hits(ctx):
     for g in gs:
         ok = n[g] > 0
         ax.errorbar(np.arange(len(ps))[ok], mean[g][ok], yerr=np.nan_to_num(half[g][ok]), fmt="o-", capsize=2,
-                    ms=3, label="%s (n=%d)" % (ctx.labels[g], n[g].max()))
+                    ms=3, label=ctx.group_label(g, n[g]))
     ax.set_xticks(range(len(ps)))
     ax.set_xticklabels(ps)
-    ax.set_xlabel("p")
+    ax.set_xlabel("$p$")
     ax.set_ylabel("minima with a zero coordinate")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title("Ex4: minima on the l_p ball hit a vertex")
+    ax.set_title(r"Ex4: minima on the $\ell_p$ ball hit a vertex")
     legend_below(ax)
     return ctx.save(fig, "ex4_vertex_hits")
 

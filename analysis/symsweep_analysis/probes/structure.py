@@ -1,4 +1,5 @@
 """Ex3: what a regularizer does to an autoencoder's weights."""
+from .. import style
 from ..figures import figure, legend_below
 from . import register
 
@@ -9,19 +10,22 @@ def ex3_scatter(ctx):
         return "no structure probe"
     gs = ctx.groups()
     fig, axes = figure(rows=2, height=1.9)
-    for g in gs:
+    for j, g in enumerate(gs):
         sel = ctx.done & (ctx.codes == g)
         sub = ctx.df[sel]
-        axes[0].scatter(sub["sparsity_encoder"], sub["orthogonality_error"], s=6, alpha=0.6)
-        axes[1].scatter(sub["transpose_error"], sub["orthogonality_error"], s=6, alpha=0.6,
-                        label="%s (n=%d)" % (ctx.labels[g], sel.sum()))
-    axes[0].set_xlabel("encoder sparsity (fraction |w| < 1% of max)")
-    axes[1].set_xlabel("transpose error ||W' - W^T|| / ||W||")
+        colour = "C%d" % (j % 10)  # the group's, in both panels
+        axes[0].scatter(sub["sparsity_encoder"], sub["orthogonality_error"], s=6, alpha=0.6, color=colour)
+        axes[1].scatter(sub["transpose_error"], sub["orthogonality_error"], s=6, alpha=0.6, color=colour,
+                        label=ctx.group_label(g, sel.sum()))
+    axes[0].set_xlabel("encoder sparsity (fraction $|w| <$ 1% of max)")
+    axes[1].set_xlabel(r"transpose error $\Vert W' - W^\top\Vert \,/\,\Vert W\Vert $")
     axes[1].set_xscale("log")
     for ax in axes:
-        ax.set_ylabel("||W W^T - I|| / sqrt(d)")
+        ax.set_ylabel(r"$\Vert WW^\top - I\Vert \,/\,\sqrt{d}$")
         ax.set_yscale("log")
-    axes[0].set_title("Ex3: one dot per run")
+    style.panel_title(axes[0], 0)
+    style.panel_title(axes[1], 1)
+    fig.suptitle("Ex3: one dot per run")
     legend_below(axes[1])
     return ctx.save(fig, "ex3_scatter")
 

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..data import values
-from ..figures import TINY, figure, legend_below
+from ..groups import pretty
+from ..figures import figure, legend_below, mark_zeros, positive, zero_key
 from . import register
 
 
@@ -18,9 +19,11 @@ def discovery_spectrum(ctx):
         s = ctx.f[p][i]
         s = s[np.isfinite(s)]
         if len(s):
-            ax.semilogy(np.arange(1, len(s) + 1), np.maximum(s, TINY), ".", ms=3,
-                        label="%s: dim %g" % (ctx.run_label(i), dim[i]))
-    ax.set_xlabel("k (descending)")
+            k, v, kz = positive(s, np.arange(1, len(s) + 1))
+            line, = ax.semilogy(k, v, ".", ms=3, label="%s: dimension %g" % (ctx.run_label(i), dim[i]))
+            if mark_zeros(ax, kz, line.get_color()):
+                zero_key(ax)
+    ax.set_xlabel("$k$ (descending)")
     ax.set_ylabel("singular value")
     ax.set_title("symmetry discovery: the null tail is the algebra")
     legend_below(ax)
@@ -38,9 +41,12 @@ def discovery_curves(ctx):
         return "neither data.rank nor data.samples is a sweep axis"
     df = ctx.df[ctx.done]
     x = df[cols].min(axis=1).to_numpy(float)
-    xname = "rank of the data: min(%s)" % ", ".join(cols) if len(cols) > 1 else cols[0]
+    words = {"data.rank": "rank", "data.samples": "samples"}
+    xname = "rank of the data: the smaller of %s" % " and ".join(words[c] for c in cols) \
+        if len(cols) > 1 else "data %s" % words[cols[0]]
     others = [c for c in df.attrs.get("axes", []) if c in df.columns and c not in cols]
-    keys = df[others].astype(str).agg(", ".join, axis=1) if others else None
+    keys = df[others].apply(lambda row: ", ".join(pretty(c, row[c], None, words=True) for c in others),
+                            axis=1) if others else None
     dim = df["discovery_dimension"].to_numpy(float)
     labs = sorted(set(keys)) if keys is not None else [None]
     fig, ax = figure(height=2.4)
@@ -54,7 +60,7 @@ def discovery_curves(ctx):
     ax.set_xticks(np.unique(x))
     ax.set_ylim(bottom=0)
     ax.set_title("symmetry discovery against the data")
-    legend_below(ax, title=", ".join(others) if others else None)
+    legend_below(ax)
     return ctx.save(fig, "discovery_curves")
 
 

@@ -30,8 +30,8 @@ def teleport_gain(ctx):
     ax.axvline(1.0, color="0.5", lw=0.8)
     group_axis(ax, ctx, gs)
     ax.set_ylim(len(gs) - 0.5, -0.5)
-    ax.set_xlabel("||grad|| after / before (geometric mean)")
-    ax.set_title("teleportation: gradient gain at\na fixed objective (drift <= %.1e)"
+    ax.set_xlabel(r"$\Vert \nabla L\Vert $ after / before (geometric mean)")
+    ax.set_title("teleportation: gradient gain at\na fixed objective (drift $\\leq$ %.1e)"
                  % np.nanmax(drift[ctx.done]) if ctx.done.any() else "teleportation")
     return ctx.save(fig, "teleport_gain")
 

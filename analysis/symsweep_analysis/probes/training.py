@@ -20,7 +20,7 @@ def training_curves(ctx):
     fig, ax = figure()
     for g in gs:
         ok = n[g] > 0
-        _band(ax, ep[ok], mean[g][ok], half[g][ok], "%s (n=%d)" % (ctx.labels[g], n[g].max()), log=True)
+        _band(ax, ep[ok], mean[g][ok], half[g][ok], ctx.group_label(g, n[g]), log=True)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("objective")
@@ -29,7 +29,20 @@ def training_curves(ctx):
     return ctx.save(fig, "training_curves")
 
 
+def matrix_name(k):
+    """A weight dataset's name as a figure says it: enc_W1 -> "encoder $W_{1}$"."""
+    import re
+    m = re.match(r"^(?:(enc|dec)_)?([A-Za-z])([A-Za-z]*)(\d*)$", k)
+    if not m:
+        return k.replace("_", " ")
+    side = {"enc": "encoder ", "dec": "decoder ", None: ""}[m.group(1)]
+    sym = m.group(2) + m.group(3)
+    return "%s$%s_{%s}$" % (side, sym, m.group(4)) if m.group(4) else "%s$%s$" % (side, sym)
+
+
 def weights(ctx):
+    """One panel per run: its weight matrices side by side (out x in), each scaled to its
+    largest |w|, the matrices named below the last panel."""
     if "runs/weights" not in ctx.f or not ctx.runs:
         return "no /runs/weights" if "runs/weights" not in ctx.f else "no done run"
     names = [k for k in ctx.f["runs/weights"] if ctx.f["runs/weights"][k].ndim == 3]
@@ -39,30 +52,32 @@ def weights(ctx):
         return "no weight matrices"
     names = names[:4]  # a column holds four matrices side by side at most
     runs = ctx.few_runs("weights", 4)
-    key = ["run %d: %s" % (i, ctx.labels[ctx.codes[i]]) for i in runs]
-    key_lines = sum(wrap(k, 48).count("\n") + 1 for k in key)
-    fig = plt.figure(figsize=(style.COLUMN, 0.6 + 1.1 * len(runs) + 0.15 * key_lines), layout="constrained")
-    grid = fig.add_gridspec(len(runs) + 1, len(names),
-                            height_ratios=[1.1] * len(runs) + [0.15 * key_lines + 0.05])
-    for r, i in enumerate(runs):
-        for c, k in enumerate(names):
+    titles = [wrap(ctx.run_label(i), 48) for i in runs]
+    lines = sum(t.count("\n") + 1 for t in titles)
+    fig, axes = style.subplots(len(runs), 1, height=0.75 + 0.75 * len(runs) + 0.14 * lines, squeeze=False)
+    for r, (i, ax) in enumerate(zip(runs, axes[:, 0])):
+        mats = []
+        for k in names:
             w = ctx.f["runs/weights"][k][i]
             w = w[~np.all(np.isnan(w), axis=1)][:, ~np.all(np.isnan(w), axis=0)]
-            ax = fig.add_subplot(grid[r, c])
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if w.size == 0:
-                ax.axis("off")
-                continue
-            v = np.nanmax(np.abs(w)) or 1.0
-            ax.imshow(w / v, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-            ax.set_title(k if r == 0 else "")
-            if c == 0:
-                ax.set_ylabel("run %d" % i)
-    note = fig.add_subplot(grid[len(runs), :])
-    note.axis("off")
-    note.text(0, 1, "\n".join(wrap(k, 48) for k in key), va="top", ha="left", transform=note.transAxes)
-    fig.suptitle("final weights (out x in): red > 0 > blue,\neach scaled to its largest |w|")
+            mats.append(w / (np.nanmax(np.abs(w)) or 1.0) if w.size else np.full((1, 1), np.nan))
+        height = max(m.shape[0] for m in mats)
+        canvas = np.full((height, sum(m.shape[1] for m in mats) + len(mats) - 1), np.nan)
+        x, centres = 0, []
+        for m in mats:  # side by side, a blank column between two
+            canvas[:m.shape[0], x:x + m.shape[1]] = m
+            centres.append(x + (m.shape[1] - 1) / 2)
+            x += m.shape[1] + 1
+        ax.imshow(canvas, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+        ax.set_yticks([])
+        ax.set_xticks(centres)
+        ax.set_xticklabels([matrix_name(k) for k in names] if r == len(runs) - 1 else [])
+        ax.tick_params(axis="x", length=0)
+        if len(runs) > 1:
+            style.panel_title(ax, r, titles[r])
+        else:
+            ax.set_title(titles[r], loc="left")
+    fig.suptitle("final weights (out $\\times$ in): red > 0 > blue,\neach matrix scaled to its largest $|w|$")
     return ctx.save(fig, "weights")
 
 
