@@ -145,16 +145,32 @@ def wrap(text, width=40):
     return "\n".join(out)
 
 
+def category_labels(labels):
+    """Group labels for a category axis, and the axis' name when they share a last word
+    ("linear activation", "ReLU activation" -> "linear", "ReLU" on an axis "activation")."""
+    labels = list(labels)
+    last = {x.rsplit(" ", 1)[-1] for x in labels if " " in x}
+    if len(labels) > 1 and len(last) == 1 and all(" " in x and "," not in x for x in labels):
+        word = last.pop()
+        return [x[:-len(word) - 1] for x in labels], word
+    return labels, None
+
+
 def group_axis(ax, ctx, gs, axis="y"):
     """Groups as categories along `axis` ("y": labels of at most 22 characters a line)."""
-    labels = [wrap(ctx.labels[g], 22) for g in gs]
+    names, word = category_labels([ctx.labels[g] for g in gs])
+    labels = [wrap(x, 22) for x in names]
     if axis == "y":
         ax.set_yticks(range(len(gs)))
         ax.set_yticklabels(labels)
         ax.invert_yaxis()  # the first group on top
+        if word:
+            ax.set_ylabel(word)
     else:
         ax.set_xticks(range(len(gs)))
         ax.set_xticklabels(labels, rotation=90)
+        if word:
+            ax.set_xlabel(word)
 
 
 def _lp_values(f):

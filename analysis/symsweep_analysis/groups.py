@@ -34,7 +34,7 @@ def _mapping(v):
 SETTING_WORDS = {
     "model.activation": "{} activation", "activation": "{} activation", "model.widths": "widths {}",
     "widths": "widths {}", "data.rank": "data of rank {}", "rank": "rank {}",
-    "data.samples": "{} samples", "samples": "{} samples", "train.lr": "learning rate {}",
+    "data.samples": "samples: {}", "samples": "samples: {}", "train.lr": "learning rate {}",
     "lr": "learning rate {}", "train.epochs": "{} epochs", "epochs": "{} epochs",
     "train.optimizer": "{}", "optimizer": "{}", "train.project_orbit": "orbit projection: {}",
     "probes.symmetry_discovery.data": "{} data", "seed": "seed {}", "config": "grid point {}",

@@ -161,10 +161,38 @@ def _floor_values(ax):
     return out
 
 
+def _hidden_bars(ax):
+    """Vertical error bars shorter than their marker (0 < length < marker size): the CI hides
+    under the dot.  A bar of length 0 (no spread) hides nothing."""
+    import numpy as np
+    from matplotlib.container import ErrorbarContainer
+    out = []
+    for c in ax.containers:
+        if not isinstance(c, ErrorbarContainer) or not c.has_yerr:
+            continue
+        line, _, cols = c.lines
+        if line is None or line.get_marker() in ("_", "None", "", " ", None, "none"):
+            continue
+        lengths = []
+        for col in cols:
+            for seg in col.get_segments():
+                seg = np.asarray(seg, float)
+                if len(seg) == 2 and seg[0, 0] == seg[1, 0] and np.isfinite(seg).all():
+                    d = ax.transData.transform(seg)
+                    lengths.append(abs(d[1, 1] - d[0, 1]) * 72.0 / ax.figure.dpi)
+        lengths = np.asarray(lengths)
+        hidden = (lengths > 0) & (lengths < line.get_markersize())
+        if hidden.any():
+            out.append("%d of %d error bars of %r hidden under their markers (a dash marker, '_', shows them)"
+                       % (hidden.sum(), len(lengths), c.get_label()))
+    return out
+
+
 def reading(fig):
     """What a reviewer would find wrong in how `fig` says things (check() includes it): ASCII
     mathematics, job syntax (key=value), panels without letters, a colour with two meanings or a
-    meaning in two colours, values drawn at a floor on a log axis."""
+    meaning in two colours, values drawn at a floor on a log axis, error bars hidden under their
+    markers."""
     bad = []
     for t, what in _texts(fig):
         text = _outside_math(t.get_text())
@@ -200,7 +228,7 @@ def reading(fig):
         if len(cs) > 1:
             bad.append("%r is drawn in %d colours (%s)" % (lab[:30], len(cs), ", ".join(cs)))
     for ax in panels:
-        bad += _floor_values(ax)
+        bad += _floor_values(ax) + _hidden_bars(ax)
     return bad
 
 

@@ -97,6 +97,46 @@ class Figures(unittest.TestCase):
             for n in names:
                 self.assertIn("figures/%s.png" % n, md)
 
+    def test_ex1_ex4_ex5_as_a_reviewer_reads_them(self):
+        # issue 28: Ex1's threshold line is in the legend; Ex5 draws t in [-1, 1] and s in
+        # [-0.5, 0.5] on panels of their own; ex4_lp_balls says it is a schematic, not "measured"
+        from unittest import mock
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        from symsweep_analysis import figures, report as rep
+        seen, original = {}, figures.Context.save
+
+        def save(ctx, fig, name):
+            panels = []
+            for ax in fig.axes:
+                xs = [np.asarray(ln.get_xdata(), float) for ln in ax.lines
+                      if ln.get_transform() is ax.transData and len(ln.get_xdata())]
+                spans = {(round(float(np.nanmin(x)), 6), round(float(np.nanmax(x)), 6)) for x in xs}
+                leg = ax.get_legend()
+                panels.append({"spans": spans, "legend": [t.get_text() for t in leg.get_texts()] if leg else [],
+                               "hlines": [ln.get_label() for ln in ax.lines
+                                          if ln.get_transform() is not ax.transData and len(set(ln.get_ydata())) == 1]})
+            seen[name] = {"title": fig._suptitle.get_text() if fig._suptitle else "", "panels": panels}
+            return original(ctx, fig, name)
+        with mock.patch.object(figures.Context, "save", save):
+            for job in ("ex1-small", "ex4-small", "ex5-small"):
+                self.assertEqual(rep.main([FILES[job], "--out", os.path.join(TMP, "read-" + job), "-q"]), 0)
+        ex1 = seen["ex1_reparam"]["panels"][0]
+        self.assertEqual(len(ex1["hlines"]), 1)
+        self.assertFalse(ex1["hlines"][0].startswith("_"), "the threshold line has no label")
+        self.assertIn(ex1["hlines"][0], ex1["legend"])
+        with h5py.File(FILES["ex5-small"], "r") as f:
+            t = (float(f["probes/orbit_loss/t"][0]), float(f["probes/orbit_loss/t"][-1]))
+            s = (float(f["probes/orbit_loss/s"][0]), float(f["probes/orbit_loss/s"][-1]))
+        self.assertNotEqual(t, s)
+        spans = [p["spans"] for p in seen["ex5_orbit_vs_perp"]["panels"] if p["spans"]]
+        self.assertEqual(len(spans), 4)
+        for sp in spans:  # one range per panel, t's or s's
+            self.assertIn(sp, ({t}, {s}), sp)
+        self.assertEqual(sorted(len(p) for p in spans), [1, 1, 1, 1])
+        title = seen["ex4_lp_balls"]["title"]
+        self.assertIn("schematic", title)
+        self.assertNotIn("measured", title)
+
     def test_ex2_figures_from_the_centralizer_job(self):
         out = os.path.join(TMP, "rep-ex2")
         h5 = os.path.join(TMP, "ex2.h5")

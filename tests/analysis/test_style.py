@@ -176,6 +176,26 @@ class CheckReadsLikeAReviewer(unittest.TestCase):
         ax.plot(x, y)
         self.assertPasses(fig)
 
+    def test_error_bars_under_their_markers_fail(self):
+        # Ex1 as it was: dots of 4 pt over CIs of a few points
+        fig, ax = one()
+        ax.errorbar([1, 2, 3], [1.3e-15, 2.1e-15, 1.0], yerr=[[1e-16, 2e-16, 0], [1e-16, 2e-16, 0]], fmt="o",
+                    ms=4, label="linear")
+        ax.set_yscale("log")
+        self.assertFlags(fig, "2 of 3 error bars of 'linear' hidden under their markers")
+        fig, ax = one()   # a dash for the mean: the bar shows however short
+        ax.errorbar([1, 2, 3], [1.3e-15, 2.1e-15, 1.0], yerr=[[1e-16, 2e-16, 0], [1e-16, 2e-16, 0]], fmt="_",
+                    ms=7, label="linear")
+        ax.set_yscale("log")
+        self.assertPasses(fig)
+
+    def test_a_category_axis_says_the_shared_word_once(self):
+        self.assertEqual(figures.category_labels(["linear activation", "ReLU activation"]),
+                         (["linear", "ReLU"], "activation"))
+        for labels in (["all runs"], ["no penalty", r"L1, $\lambda$ = 0.005"],
+                       ["learning rate 0.01", "learning rate 100"]):
+            self.assertEqual(figures.category_labels(labels), (labels, None))
+
     def test_log_moments_mark_exact_zeros(self):
         # every run 0 at an element: all_zero there, and no log10 of zero in the mean
 

@@ -1,7 +1,7 @@
 """Ex2: centralizers of activations."""
 import numpy as np
 
-from ..figures import _families, _family_ticks, figure, group_axis
+from ..figures import _families, _family_ticks, category_labels, figure, group_axis
 from . import register
 
 
@@ -22,11 +22,10 @@ def ex2_commutation(ctx):
                     va="center", color="white" if m[r, c] < 1e-6 else "black")
     _family_ticks(ax, fams)
     ax.set_yticks(range(len(gs)))
-    names = [ctx.labels[g] for g in gs]
-    if all(x.endswith(" activation") for x in names):  # the axis says it once
-        names = [x[:-len(" activation")] for x in names]
-        ax.set_ylabel("activation")
+    names, word = category_labels([ctx.labels[g] for g in gs])  # "activation" said once
     ax.set_yticklabels(names)
+    if word:
+        ax.set_ylabel(word)
     fig.colorbar(im, ax=ax, label=r"$\log_{10}$ error")
     ax.set_title("Ex2: does the family commute with it?")
     return ctx.save(fig, "ex2_commutation")

@@ -69,7 +69,7 @@ def ex4_vertex_hits(ctx):
         ax.errorbar(np.arange(len(ps))[ok], mean[g][ok], yerr=np.nan_to_num(half[g][ok]), fmt="o-", capsize=2,
                     ms=3, label=ctx.group_label(g, n[g]))
     ax.set_xticks(range(len(ps)))
-    ax.set_xticklabels(ps)
+    ax.set_xticklabels([r"$\infty$" if str(x) == "inf" else x for x in ps])
     ax.set_xlabel("$p$")
     ax.set_ylabel("minima with a zero coordinate")
     ax.set_ylim(-0.05, 1.05)
