@@ -1,6 +1,4 @@
 """Conserved quantities of gradient flow over training."""
-import numpy as np
-
 from ..figures import _log_band, figure, legend_below
 from . import register
 

@@ -1,5 +1,4 @@
 """The run itself: loss curves and trained weights (every job)."""
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import style
