@@ -13,7 +13,7 @@ import numpy as np
 from . import groups, stats, style
 from .data import attr_list, values
 
-MAX_LINES = 12      # groups drawn per panel; more are listed as left out
+MAX_LINES = 10      # groups drawn per panel (a colour each: the cycle has 10); more are noted
 TINY = 1e-18        # below every rounding level: a value at or under it is treated as zero
 ZERO_KEY = "exact 0 (marked on the axis)"
 
@@ -272,7 +272,7 @@ def _integer_bars(ctx, what, title, name):
         ax.barh(ys, mid, width, xerr=[lo, hi], capsize=2, label=label)
     group_axis(ax, ctx, gs)
     ax.set_xlabel("dimension (bars: min to max)")
-    ax.set_title(title)
+    fig.suptitle(title)  # over the figure: long group labels push the panel right
     legend_below(ax)
     return ctx.save(fig, name)
 
