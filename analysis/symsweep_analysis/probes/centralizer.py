@@ -27,7 +27,7 @@ def ex2_commutation(ctx):
     if word:
         ax.set_ylabel(word)
     fig.colorbar(im, ax=ax, label=r"$\log_{10}$ error")
-    ax.set_title("Ex2: does the family commute with it?")
+    ax.set_title("Ex2: does the family commute with it?\n(e-16: an error of $10^{-16}$ to $10^{-15}$; 0: exact)")
     return ctx.save(fig, "ex2_commutation")
 
 
