@@ -113,10 +113,8 @@ static int chain_begin(train_chain *c, train_loop *t)
         SYM_ASSERT(c->n < TRAIN_MAX_PARTS);
         c->part[c->n] = p;
         c->state[c->n] = NULL;
-        if (p->size) {
+        if (p->size) /* zeroed */
             SYM_TRY(sym_alloc(&c->state[c->n], p->size));
-            memset(c->state[c->n], 0, p->size);
-        }
         c->n++;
         if (p->begin)
             SYM_TRY(p->begin(t, c->state[c->n - 1]));
