@@ -445,7 +445,10 @@ typedef struct sym_train_out {
 /**
  * Train @p params in place.  @p curve receives sym_train_n_points(o) values
  * of the full-data objective (NaN past a divergence).  On divergence the
- * parameters are the last ones whose objective was finite.
+ * parameters are the last ones whose objective was finite, except with proximal
+ * steps on the full batch: there the objective is evaluated at the curve points
+ * only, and the parameters are those the failed step started from, whose
+ * objective may be non-finite too (out->final then says so).
  * @param shuffle stream for minibatch order (unused for full batch).
  */
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,

@@ -583,17 +583,10 @@ static int parse_seconds(double *out, const char *opt, const char *arg)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run's options into o (and --stats); 1 when cmd_run returns *status at once (--help, a
+ * usage error) */
+static int run_options(sym_sweep_opts *o, int *stats, int *status, int argc, char **argv)
 {
-    sym_job job;
-    sym_sweep_opts o = SYM_SWEEP_OPTS_INIT;
-    sym_sweep_stats st;
-    sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
-    const char *job_path = NULL, *const *ov = NULL;
-    int n_ov = 0;
-    char def_out[256];
-    int rank, rc, stats = 0;
-
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},      {"force", no_argument, NULL, OPT_FORCE},
         {"resume", no_argument, NULL, OPT_RESUME},      {"quiet", no_argument, NULL, 'q'},
@@ -605,35 +598,41 @@ static int cmd_run(int argc, char **argv)
         {"progress", required_argument, NULL, OPT_PROGRESS_MODE},
         {"no-space-check", no_argument, NULL, OPT_NO_SPACE},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
-    int c, status = EXIT_OK;
+    int c;
 
-    while ((c = next_option(argc, argv, longs, ":ho:q", help_run, &status)) != 0) {
+    *status = EXIT_OK;
+    while ((c = next_option(argc, argv, longs, ":ho:q", help_run, status)) != 0) {
         if (c < 0)
-            return status;
+            return 1;
         switch (c) {
-        case 'o': o.out_path = optarg; break;
-        case 'q': o.quiet = 1; break;
-        case OPT_FORCE: o.force = 1; break;
-        case OPT_RESUME: o.resume = 1; break;
-        case OPT_STATS: stats = 1; break;
-        case OPT_NO_SPACE: o.no_space_check = 1; break;
+        case 'o': o->out_path = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case OPT_FORCE: o->force = 1; break;
+        case OPT_RESUME: o->resume = 1; break;
+        case OPT_STATS: *stats = 1; break;
+        case OPT_NO_SPACE: o->no_space_check = 1; break;
         case OPT_PROGRESS_MODE: {
             static const char *const modes[] = {"auto", "bar", "lines", "none"};
             int k = 0;
 
             while (k < 4 && strcmp(optarg, modes[k]) != 0)
                 k++;
-            if (k == 4)
-                return usage_error("--progress: expected auto, bar, lines or none, found '%s'", optarg);
-            o.progress = (sym_progress_mode)k;
+            if (k == 4) {
+                *status = usage_error("--progress: expected auto, bar, lines or none, found '%s'",
+                                      optarg);
+                return 1;
+            }
+            o->progress = (sym_progress_mode)k;
             break;
         }
         case OPT_CHECKPOINT: case OPT_GRACE: case OPT_PROGRESS: case OPT_TIMEOUT: {
-            double *dst = c == OPT_GRACE ? &o.grace : c == OPT_PROGRESS ? &o.progress_every
-                          : c == OPT_TIMEOUT ? &o.task_timeout : &o.checkpoint_every;
+            double *dst = c == OPT_GRACE ? &o->grace : c == OPT_PROGRESS ? &o->progress_every
+                          : c == OPT_TIMEOUT ? &o->task_timeout : &o->checkpoint_every;
 
-            if (parse_seconds(dst, option_name(longs, c), optarg))
-                return EXIT_INPUT;
+            if (parse_seconds(dst, option_name(longs, c), optarg)) {
+                *status = EXIT_INPUT;
+                return 1;
+            }
             break;
         }
         case OPT_SHARD: {
@@ -642,14 +641,51 @@ static int cmd_run(int argc, char **argv)
 
             a = strtol(optarg, &end, 10);
             b = *end == '/' ? strtol(end + 1, &end, 10) : -1;
-            if (end == optarg || *end || a < 0 || b < 1 || a >= b || b > 100000)
-                return usage_error("--shard: expected I/N with 0 <= I < N, found '%s'", optarg);
-            o.shard_index = (int)a;
-            o.shard_count = (int)b;
+            if (end == optarg || *end || a < 0 || b < 1 || a >= b || b > 100000) {
+                *status = usage_error("--shard: expected I/N with 0 <= I < N, found '%s'", optarg);
+                return 1;
+            }
+            o->shard_index = (int)a;
+            o->shard_count = (int)b;
             break;
         }
         }
     }
+    return 0;
+}
+
+/* --stats: rank 0's time, in writes and (with workers) in messages */
+static void print_stats(const sym_sweep_stats *st)
+{
+    int size;
+
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    fprintf(stderr,
+            "stats: %d runs in %.3f s (%.1f runs/s); rank 0: HDF5 writes %.3f s (%.2f%% of wall)",
+            st->n_to_run, st->wall_time, st->n_to_run / st->wall_time, st->write_time,
+            100.0 * st->write_time / st->wall_time);
+    /* capacity: results per second of rank 0's own work, messages and writes */
+    if (size > 1)
+        fprintf(stderr,
+                ", handling messages %.3f s for %ld results (capacity %.0f results/s of rank-0 time)",
+                st->busy_time, st->messages,
+                st->messages / fmax(st->busy_time + st->write_time, 1e-9));
+    fprintf(stderr, "\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    sym_job job;
+    sym_sweep_opts o = SYM_SWEEP_OPTS_INIT;
+    sym_sweep_stats st;
+    sym_job_read_opts ro = SYM_JOB_READ_OPTS_INIT;
+    const char *job_path = NULL, *const *ov = NULL;
+    int n_ov = 0;
+    char def_out[256];
+    int rank, rc, stats = 0, status;
+
+    if (run_options(&o, &stats, &status, argc, argv))
+        return status;
     if (optind < argc)
         job_path = argv[optind++];
     if (settings_args("run", argc, argv, &ov, &n_ov))
@@ -677,22 +713,8 @@ static int cmd_run(int argc, char **argv)
     if (rank == 0 && !o.quiet && sym_blas_warning())
         fprintf(stderr, "symsweep: warning: %s\n", sym_blas_warning());
     rc = sym_sweep_run(&st, MPI_COMM_WORLD, &job, &o);
-    if (stats && rank == 0 && rc == 0) {
-        int size;
-
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
-        fprintf(stderr,
-                "stats: %d runs in %.3f s (%.1f runs/s); rank 0: HDF5 writes %.3f s (%.2f%% of wall)",
-                st.n_to_run, st.wall_time, st.n_to_run / st.wall_time, st.write_time,
-                100.0 * st.write_time / st.wall_time);
-        /* capacity: results per second of rank 0's own work, messages and writes */
-        if (size > 1)
-            fprintf(stderr,
-                    ", handling messages %.3f s for %ld results (capacity %.0f results/s of rank-0 time)",
-                    st.busy_time, st.messages,
-                    st.messages / fmax(st.busy_time + st.write_time, 1e-9));
-        fprintf(stderr, "\n");
-    }
+    if (stats && rank == 0 && rc == 0)
+        print_stats(&st);
     if (rc == SYM_EINTR_ABANDON) {
         /* the file is checkpointed and closed; workers still busy are stopped */
         fprintf(stderr, "symsweep: %s; resume with --resume\n", sym_err_message());

@@ -108,13 +108,76 @@ cleanup:
     return rc;
 }
 
+/*
+ * Every shard whole and from the same job, with the same number of runs (*n_runs); status[k]
+ * (allocated here, n_runs + 1 values) the runs' statuses in shard k.
+ */
+static int read_shards(int64_t **status, long long *n_runs, const char *const *shards, int n_shards)
+{
+    sym_h5 *in = NULL;
+    char *hash0 = NULL, *hash = NULL;
+    long long n = 0;
+    int rc = 0;
+
+    for (int k = 0; k < n_shards; k++) {
+        int checked;
+
+        SYM_TRY(sym_h5_open_read(&in, shards[k]));
+        /* a shard that is not whole, or changed, is not merged into anything */
+        SYM_TRY(sym_h5_check_layout(&n, in, SYM_FORMAT_VERSION));
+        SYM_TRY(sym_h5_verify(&checked, in));
+        if (sym_h5_attr_read_string(&hash, in, "/", "job_sha256") < 0) /* the layout has it */
+            SYM_FAIL(SYM_EIO, "%s: not a symsweep output file", shards[k]);
+        if (k == 0) {
+            hash0 = hash;
+            hash = NULL;
+        } else if (strcmp(hash, hash0) != 0) {
+            SYM_FAIL(SYM_EJOB, "%s and %s come from different jobs (job_sha256 %.12s... vs %.12s...)",
+                     shards[0], shards[k], hash0, hash);
+        }
+        free(hash);
+        hash = NULL;
+        if (k == 0) /* n: the run count sym_h5_check_layout read */
+            *n_runs = n;
+        else if (n != *n_runs)
+            SYM_FAIL(SYM_EJOB, "%s has %lld runs, %s has %lld", shards[k], n, shards[0], *n_runs);
+        SYM_TRY(sym_alloc(&status[k], sizeof(int64_t) * (size_t)(*n_runs + 1)));
+        SYM_TRY(sym_h5_read_status(status[k], in, *n_runs));
+        sym_h5_close(in);
+        in = NULL;
+    }
+cleanup:
+    sym_h5_close(in);
+    free(hash0);
+    free(hash);
+    return rc;
+}
+
+/* the merged file's root: no shard any more, finished when no run is pending, and from how many */
+static int mark_merged(sym_h5 *out, int n_shards, int pending)
+{
+    char now[64] = "";
+    time_t t = time(NULL);
+    struct tm tm;
+    int rc = 0;
+
+    gmtime_r(&t, &tm);
+    if (pending == 0)
+        strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    SYM_TRY(sym_h5_attr_string(out, "/", "shard", ""));
+    SYM_TRY(sym_h5_attr_string(out, "/", "finished", now));
+    SYM_TRY(sym_h5_attr_int(out, "/", "merged_shards", n_shards));
+cleanup:
+    return rc;
+}
+
 int sym_merge(FILE *report, const char *out_path, const char *const *shards, int n_shards, int force)
 {
     sym_h5 *in = NULL, *out = NULL;
     sym_outlock *lock = NULL;
-    char *hash0 = NULL, *hash = NULL, **paths = NULL;
+    char **paths = NULL;
     int64_t **status = NULL;
-    long long n_runs = 0, n = 0;
+    long long n_runs = 0;
     int rc = 0, npaths = 0, counts[4] = {0};
     char tmp[1200] = "";
 
@@ -131,35 +194,7 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
     SYM_TRY(sym_outfile_prepare(tmp, sizeof(tmp), out_path, force, "use --force to replace it"));
     SYM_TRY(sym_alloc(&status, sizeof(int64_t *) * (size_t)n_shards));
     /* the same job, the same grid, and no run computed twice */
-    for (int k = 0; k < n_shards; k++) {
-        SYM_TRY(sym_h5_open_read(&in, shards[k]));
-        {
-            int checked;
-
-            /* a shard that is not whole, or changed, is not merged into anything */
-            SYM_TRY(sym_h5_check_layout(&n, in, SYM_FORMAT_VERSION));
-            SYM_TRY(sym_h5_verify(&checked, in));
-        }
-        if (sym_h5_attr_read_string(&hash, in, "/", "job_sha256") < 0) /* the layout has it */
-            SYM_FAIL(SYM_EIO, "%s: not a symsweep output file", shards[k]);
-        if (k == 0) {
-            hash0 = hash;
-            hash = NULL;
-        } else if (strcmp(hash, hash0) != 0) {
-            SYM_FAIL(SYM_EJOB, "%s and %s come from different jobs (job_sha256 %.12s... vs %.12s...)",
-                     shards[0], shards[k], hash0, hash);
-        }
-        free(hash);
-        hash = NULL;
-        if (k == 0) /* n: the run count sym_h5_check_layout read */
-            n_runs = n;
-        else if (n != n_runs)
-            SYM_FAIL(SYM_EJOB, "%s has %lld runs, %s has %lld", shards[k], n, shards[0], n_runs);
-        SYM_TRY(sym_alloc(&status[k], sizeof(int64_t) * (size_t)(n_runs + 1)));
-        SYM_TRY(sym_h5_read_status(status[k], in, n_runs));
-        sym_h5_close(in);
-        in = NULL;
-    }
+    SYM_TRY(read_shards(status, &n_runs, shards, n_shards));
     for (long long i = 0; i < n_runs; i++) {
         int owner = -1;
 
@@ -184,18 +219,7 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
         sym_h5_close(in);
         in = NULL;
     }
-    {
-        char now[64] = "";
-        time_t t = time(NULL);
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        if (counts[0] == 0)
-            strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        SYM_TRY(sym_h5_attr_string(out, "/", "shard", ""));
-        SYM_TRY(sym_h5_attr_string(out, "/", "finished", now));
-        SYM_TRY(sym_h5_attr_int(out, "/", "merged_shards", n_shards));
-    }
+    SYM_TRY(mark_merged(out, n_shards, counts[0]));
     SYM_TRY(sym_h5_sync(out));
     rc = sym_h5_close(out);
     out = NULL;
@@ -220,7 +244,5 @@ cleanup:
         free(status[k]);
     free(status);
     sym_h5_list_free(paths, npaths);
-    free(hash0);
-    free(hash);
     return rc < 0 ? rc : counts[0];
 }

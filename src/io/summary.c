@@ -233,6 +233,28 @@ static void print_row(FILE *out, int csv, const column *cols, int ncols, long lo
     }
 }
 
+/* the label column is as wide as the longest label (at least 8) */
+static int label_width(const int *group, int ngroups, const column *cols, int ncols)
+{
+    int width = 8;
+
+    for (int g = 0; g < ngroups; g++) {
+        int w = 0;
+
+        for (int k = 0; k < ncols; k++) {
+            char v[512];
+            long long first = 0;
+
+            while (group[first] != g)
+                first++;
+            value_text(v, sizeof(v), &cols[k], first);
+            w += (int)(strlen(cols[k].name) + strlen(v)) + 2;
+        }
+        width = w > width ? w : width;
+    }
+    return width;
+}
+
 int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify)
 {
     sym_h5 *f = NULL;
@@ -241,7 +263,7 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
     column *cols = NULL;
     int ncols = 0, nmet = 0, ngroups = 0, rc = 0;
     char **metrics = NULL, **keys = NULL, bybuf[2048];
-    int *group = NULL, counts[4] = {0}, width = 8;
+    int *group = NULL, counts[4] = {0}, width;
     double *vals = NULL, *buf = NULL;
     char *job_name = NULL;
 
@@ -267,21 +289,7 @@ int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int 
         SYM_TRY(sym_h5_list(&metrics, &nmet, f, SYM_PATH_METRICS));
     SYM_TRY(sym_alloc(&vals, sizeof(double) * (size_t)(n + 1)));
     SYM_TRY(sym_alloc(&buf, sizeof(double) * (size_t)(n + 1)));
-    /* the label column is as wide as the longest label */
-    for (int g = 0; g < ngroups; g++) {
-        int w = 0;
-
-        for (int k = 0; k < ncols; k++) {
-            char v[512];
-            long long first = 0;
-
-            while (group[first] != g)
-                first++;
-            value_text(v, sizeof(v), &cols[k], first);
-            w += (int)(strlen(cols[k].name) + strlen(v)) + 2;
-        }
-        width = w > width ? w : width;
-    }
+    width = label_width(group, ngroups, cols, ncols);
 
     if (csv) {
         for (int k = 0; k < ncols; k++)
@@ -342,41 +350,144 @@ cleanup:
 /* status of a (possibly running) sweep                               */
 /* ------------------------------------------------------------------ */
 
+/* ".OUT.PID.tmp": what a run or merge builds OUT in; not a shard, not a result */
+static int refuse_temporary(const char *path)
+{
+    char final[1100];
+    long maker;
+    int rc = 0;
+
+    if (sym_outfile_temporary(final, sizeof(final), &maker, path)) {
+        int alive = kill((pid_t)maker, 0) == 0 || errno == EPERM;
+
+        if (alive)
+            SYM_FAIL(SYM_EUSAGE,
+                     "%s: not a result file: the temporary file in which a symsweep run or "
+                     "merge (pid %ld, running on this host) is making %s; it becomes %s "
+                     "when complete: 'symsweep status %s' then",
+                     path, maker, final, final, final);
+        SYM_FAIL(SYM_EUSAGE,
+                 "%s: not a result file: a temporary file left by a symsweep run or merge "
+                 "(pid %ld, not running on this host) that was making %s and stopped before "
+                 "it was complete; nothing in it counts as a result: remove it (unless "
+                 "that process runs on another node)",
+                 path, maker, final);
+    }
+cleanup:
+    return rc;
+}
+
+/* the run's progress record (OUT.progress, written at every checkpoint) */
+typedef struct progress {
+    char state[64], host[256];
+    long long updated, pid, launcher;
+    double rate, eta, every;
+    int s_runs, s_done;
+} progress;
+
+static void read_progress(progress *p, const char *side)
+{
+    char line[256];
+    FILE *pf = fopen(side, "r");
+
+    memset(p, 0, sizeof(*p));
+    p->pid = -1;
+    p->rate = p->eta = -1;
+    p->every = 60;
+    p->s_runs = p->s_done = -1;
+    while (pf && fgets(line, sizeof(line), pf)) {
+        sscanf(line, "state=%63s", p->state);
+        sscanf(line, "updated=%lld", &p->updated);
+        sscanf(line, "rate=%lf", &p->rate);
+        sscanf(line, "eta_s=%lf", &p->eta);
+        sscanf(line, "session_runs=%d", &p->s_runs);
+        sscanf(line, "session_done=%d", &p->s_done);
+        sscanf(line, "pid=%lld", &p->pid);
+        sscanf(line, "launcher=%lld", &p->launcher);
+        sscanf(line, "host=%255s", p->host);
+        sscanf(line, "checkpoint_every=%lf", &p->every);
+    }
+    if (pf)
+        fclose(pf);
+}
+
+/* what the record says of the writer, checked against this host's processes */
+static void print_progress(FILE *out, const progress *p)
+{
+    char here[256] = "";
+    long long ago = (long long)time(NULL) - p->updated;
+    int running = !strcmp(p->state, "running"), dead = 0, stale = 0, orphan = 0;
+
+    /* "running" is what the writer last said; a killed writer says no more */
+    gethostname(here, sizeof(here) - 1);
+    if (running && p->pid > 0 && !strcmp(p->host, here) && kill((pid_t)p->pid, 0) != 0 &&
+        errno == ESRCH)
+        dead = 1;
+    /* rank 0 alive but its launcher gone: mpirun ended the job (a worker died) and rank 0
+     * is being torn down; it will write no more */
+    else if (running && p->launcher > 0 && !strcmp(p->host, here) &&
+             kill((pid_t)p->launcher, 0) != 0 && errno == ESRCH)
+        dead = orphan = 1;
+    else if (running && ago > 3 * p->every + 60)
+        stale = 1;
+    fprintf(out, "  %s, last checkpoint %lld s ago",
+            dead    ? "NOT RUNNING (the record says running)"
+            : stale ? "STALE (the record says running)"
+                    : p->state,
+            ago);
+    if (p->rate > 0)
+        fprintf(out, "; this session %d/%d runs at %.3g runs/s", p->s_done, p->s_runs, p->rate);
+    if (p->eta >= 0 && running && !dead && !stale)
+        fprintf(out, ", ETA %d:%02d:%02d", (int)(p->eta / 3600), (int)(p->eta / 60) % 60,
+                (int)p->eta % 60);
+    fprintf(out, "\n");
+    if (orphan)
+        fprintf(out, "  its launcher (pid %lld on %s) is gone, so the sweep is ending without a "
+                     "final checkpoint (a rank killed?): continue it with run --resume once "
+                     "rank 0 (pid %lld) has exited\n", p->launcher, p->host, p->pid);
+    else if (dead)
+        fprintf(out, "  the sweep that wrote it (pid %lld on %s) is gone without a final "
+                     "checkpoint (killed?): continue it with run --resume\n", p->pid, p->host);
+    if (stale)
+        fprintf(out, "  no checkpoint for %lld s although the sweep checkpoints every %.0f s: "
+                     "it may be dead or hung (rank 0 was pid %lld on %s)\n",
+                ago, p->every, p->pid, p->host[0] ? p->host : "an unknown host");
+}
+
+/* the first failed runs' errors */
+static int print_failures(FILE *out, sym_h5 *f, const int64_t *st, long long n, int failed)
+{
+    long long dims[8];
+    size_t elem;
+    char *err = NULL;
+    int rc = 0, rank, shown = 0;
+
+    /* /runs/error is fixed-length text: read it as raw rows */
+    SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, SYM_PATH_ERROR));
+    SYM_TRY(sym_alloc(&err, elem * (size_t)n + 1));
+    SYM_TRY(sym_h5_read_block(err, f, SYM_PATH_ERROR, 0, n));
+    for (long long i = 0; i < n && shown < 5; i++)
+        if (st[i] == 3) {
+            fprintf(out, "  failed run %lld: %.*s\n", i, (int)elem, err + (size_t)i * elem);
+            shown++;
+        }
+    if (failed > shown)
+        fprintf(out, "  ... and %d more failed runs (see /runs/error)\n", failed - shown);
+cleanup:
+    free(err);
+    return rc;
+}
+
 int sym_status_print(FILE *out, const char *path)
 {
     sym_h5 *f = NULL;
     int64_t *st = NULL;
     long long n = 0;
     int rc = 0, counts[4] = {0};
-    char side[1200], line[256], state[64] = "", *shard = NULL, *finished = NULL;
-    long long updated = 0, pid = -1, launcher = 0;
-    double rate = -1, eta = -1, every = 60;
-    int s_runs = -1, s_done = -1;
-    char host[256] = "", here[256] = "";
-    FILE *pf;
+    char side[1200], *shard = NULL, *finished = NULL;
+    progress pr;
 
-    {
-        /* ".OUT.PID.tmp": what a run or merge builds OUT in; not a shard, not a result */
-        char final[1100];
-        long maker;
-
-        if (sym_outfile_temporary(final, sizeof(final), &maker, path)) {
-            int alive = kill((pid_t)maker, 0) == 0 || errno == EPERM;
-
-            if (alive)
-                SYM_FAIL(SYM_EUSAGE,
-                         "%s: not a result file: the temporary file in which a symsweep run or "
-                         "merge (pid %ld, running on this host) is making %s; it becomes %s "
-                         "when complete: 'symsweep status %s' then",
-                         path, maker, final, final, final);
-            SYM_FAIL(SYM_EUSAGE,
-                     "%s: not a result file: a temporary file left by a symsweep run or merge "
-                     "(pid %ld, not running on this host) that was making %s and stopped before "
-                     "it was complete; nothing in it counts as a result: remove it (unless "
-                     "that process runs on another node)",
-                     path, maker, final);
-        }
-    }
+    SYM_TRY(refuse_temporary(path));
     SYM_TRY(open_status(&f, &st, &n, counts, path, 1));
     if (sym_h5_attr_read_string(&shard, f, "/", "shard") < 0) {
         sym_err_clear();
@@ -387,84 +498,19 @@ int sym_status_print(FILE *out, const char *path)
         SYM_TRY(sym_strdup(&finished, ""));
     }
     snprintf(side, sizeof(side), "%s.progress", path);
-    pf = fopen(side, "r");
-    while (pf && fgets(line, sizeof(line), pf)) {
-        sscanf(line, "state=%63s", state);
-        sscanf(line, "updated=%lld", &updated);
-        sscanf(line, "rate=%lf", &rate);
-        sscanf(line, "eta_s=%lf", &eta);
-        sscanf(line, "session_runs=%d", &s_runs);
-        sscanf(line, "session_done=%d", &s_done);
-        sscanf(line, "pid=%lld", &pid);
-        sscanf(line, "launcher=%lld", &launcher);
-        sscanf(line, "host=%255s", host);
-        sscanf(line, "checkpoint_every=%lf", &every);
-    }
-    if (pf)
-        fclose(pf);
-    if (finished[0] && strcmp(state, "finished") != 0 && state[0])
-        snprintf(state, sizeof(state), "finished"); /* the file's own stamp outranks the record */
+    read_progress(&pr, side);
+    if (finished[0] && strcmp(pr.state, "finished") != 0 && pr.state[0])
+        snprintf(pr.state, sizeof(pr.state), "finished"); /* the file's own stamp outranks the record */
     fprintf(out, "%s%s%s: %d/%lld runs written (%.1f%%): %d done, %d diverged, %d failed, %d pending\n",
             path, shard[0] ? " shard " : "", shard, counts[1] + counts[2] + counts[3], n,
             n ? 100.0 * (counts[1] + counts[2] + counts[3]) / n : 100.0, counts[1], counts[2],
             counts[3], counts[0]);
-    if (state[0]) {
-        long long ago = (long long)time(NULL) - updated;
-        int running = !strcmp(state, "running"), dead = 0, stale = 0, orphan = 0;
-
-        /* "running" is what the writer last said; a killed writer says no more */
-        gethostname(here, sizeof(here) - 1);
-        if (running && pid > 0 && !strcmp(host, here) && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-            dead = 1;
-        /* rank 0 alive but its launcher gone: mpirun ended the job (a worker died) and rank 0
-         * is being torn down; it will write no more */
-        else if (running && launcher > 0 && !strcmp(host, here) && kill((pid_t)launcher, 0) != 0 &&
-                 errno == ESRCH)
-            dead = orphan = 1;
-        else if (running && ago > 3 * every + 60)
-            stale = 1;
-        fprintf(out, "  %s, last checkpoint %lld s ago",
-                dead ? "NOT RUNNING (the record says running)" : stale ? "STALE (the record says running)" : state,
-                ago);
-        if (rate > 0)
-            fprintf(out, "; this session %d/%d runs at %.3g runs/s", s_done, s_runs, rate);
-        if (eta >= 0 && running && !dead && !stale)
-            fprintf(out, ", ETA %d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
-        fprintf(out, "\n");
-        if (orphan)
-            fprintf(out, "  its launcher (pid %lld on %s) is gone, so the sweep is ending without a "
-                         "final checkpoint (a rank killed?): continue it with run --resume once "
-                         "rank 0 (pid %lld) has exited\n", launcher, host, pid);
-        else if (dead)
-            fprintf(out, "  the sweep that wrote it (pid %lld on %s) is gone without a final "
-                         "checkpoint (killed?): continue it with run --resume\n", pid, host);
-        if (stale)
-            fprintf(out, "  no checkpoint for %lld s although the sweep checkpoints every %.0f s: "
-                         "it may be dead or hung (rank 0 was pid %lld on %s)\n",
-                    ago, every, pid, host[0] ? host : "an unknown host");
-    } else {
+    if (pr.state[0])
+        print_progress(out, &pr);
+    else
         fprintf(out, "  (no %s: rate and ETA unknown)\n", side);
-    }
-    if (counts[3]) {
-        /* /runs/error is fixed-length text: read it as raw rows */
-        int rank;
-        long long dims[8];
-        size_t elem;
-        char *err = NULL;
-        int shown = 0;
-
-        SYM_TRY(sym_h5_dataset_shape(&rank, dims, &elem, f, SYM_PATH_ERROR));
-        SYM_TRY(sym_alloc(&err, elem * (size_t)n + 1));
-        SYM_TRY(sym_h5_read_block(err, f, SYM_PATH_ERROR, 0, n));
-        for (long long i = 0; i < n && shown < 5; i++)
-            if (st[i] == 3) {
-                fprintf(out, "  failed run %lld: %.*s\n", i, (int)elem, err + (size_t)i * elem);
-                shown++;
-            }
-        if (counts[3] > shown)
-            fprintf(out, "  ... and %d more failed runs (see /runs/error)\n", counts[3] - shown);
-        free(err);
-    }
+    if (counts[3])
+        SYM_TRY(print_failures(out, f, st, n, counts[3]));
 cleanup:
     free(shard);
     free(finished);

@@ -1,4 +1,5 @@
-/* Parameter layout of the layer chain, and the forward/backward pass. */
+/* Parameter layout of the layer chain, and the forward/backward pass (the objective along a
+ * line of parameters: eval_line.c). */
 #include "model_impl.h"
 
 #include <limits.h>
@@ -179,30 +180,6 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
 
 /* ------------------------------------------------------------------ */
 
-struct sym_eval {
-    const sym_model *m;
-    sym_reg reg;
-    int max_batch, max_w; /* max_batch: the block, the columns every buffer holds */
-    int max_n;            /* the largest n accepted: more than a block is evaluated in blocks */
-    int stream;           /* the block of an evaluation of more than max_batch samples */
-    int last_blocked;     /* the last pass went in blocks: Z holds only its last block */
-    sym_arena arena;
-    /* Activations are feature-major, [units x n] with row stride n (the batch
-     * size of the call): every product then runs along the contiguous batch
-     * dimension, which is what makes tiny layers fast (see core/kernels.c). */
-    double *Z[SYM_MAX_LAYERS], *A[SYM_MAX_LAYERS]; /* [n_{l+1} x n]; A == Z when linear */
-    double *buf0, *buf1, *D;                        /* [max_w x n] */
-    double *XT, *YT;                                /* row-major inputs, transposed */
-    double *tile;                                   /* fused output layer workspace */
-    double *regwork;
-    /* Jacobian penalty (seed 001, eq. 3.5) */
-    double *extra[SYM_MAX_LAYERS]; /* d penalty / d z_l, [n_{l+1} x n] */
-    double *J[SYM_MAX_LAYERS], *M[SYM_MAX_LAYERS]; /* [n_{l+1} x n_in(chain)] */
-    double *G0, *G1, *eye, *gJ;                     /* [max_w x max_w] */
-    double *zc, *ac, *d1, *d2;                      /* one sample's column, [max_w] */
-    double *line;                                   /* sym_eval_line's scratch, grown */
-    size_t line_cap;
-};
 
 static int max_width(const sym_model_opts *o)
 {
@@ -226,9 +203,6 @@ int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *r
 {
     return eval_create(out, m, reg, max_n, block, block);
 }
-
-/* the block of an evaluation of n samples: all of them up to max_batch, else e->stream */
-static int block_of(const sym_eval *e, int n) { return n <= e->max_batch ? e->max_batch : e->stream; }
 
 static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
                        int block, int stream)
@@ -320,7 +294,7 @@ const double *sym_eval_preactivation(const sym_eval *e, int l)
 }
 
 /* Z_l [no x n] = W_l [no x ni] in [ni x n] + b_l ; A_l = sigma(Z_l), l < upto */
-static void forward(sym_eval *e, const double *params, const double *XT, int n, int upto)
+void sym_evali_forward(sym_eval *e, const double *params, const double *XT, int n, int upto)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
@@ -361,7 +335,7 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
         int nb = n - s < e->max_batch ? n - s : e->max_batch;
 
         sym_transpose_ld(e->XT, sym_batch_ld(nb), X + (size_t)s * din, din, nb, din);
-        forward(e, params, e->XT, nb, o->n_layers);
+        sym_evali_forward(e, params, e->XT, nb, o->n_layers);
         sym_transpose_ld(yhat + (size_t)s * dout, dout, e->A[o->n_layers - 1], sym_batch_ld(nb),
                          dout, nb);
     }
@@ -457,7 +431,7 @@ cleanup:
 }
 
 /* the weight penalties: once per evaluation, whatever the blocks */
-static int weight_penalty(sym_eval *e, double *pen, double *grad, const double *params)
+int sym_evali_weight_penalty(sym_eval *e, double *pen, double *grad, const double *params)
 {
     const sym_model *m = e->m;
     const sym_model_opts *o = &m->o;
@@ -507,7 +481,7 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
          * over the batch (core/kernels.c); Z_{L-1} is not stored */
         int l = L - 1;
 
-        forward(e, params, XT, n, L - 1);
+        sym_evali_forward(e, params, XT, n, L - 1);
         sse = sym_kernel_output_layer(
             dout, o->widths[l], n, ld, params + m->w_off[l], m->tied[l],
             m->b_off[l] == SIZE_MAX ? NULL : params + m->b_off[l], l == 0 ? XT : e->A[l - 1], YT,
@@ -516,7 +490,7 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
             grad && l > 0 ? dA : NULL, e->tile);
         first = L - 2;
     } else {
-        forward(e, params, XT, n, L);
+        sym_evali_forward(e, params, XT, n, L);
         /* dA = d mse / d yhat */
         sse = sym_kernel_residual(e->A[L - 1], YT, dout, n, ld, 2.0 * inv, dA);
         first = L - 1;
@@ -592,19 +566,17 @@ cleanup:
  * that of one block whatever n (sums then run block by block: deterministic,
  * but not the rounding of one pass).
  */
-enum { LAYOUT_FEATURE = 0, LAYOUT_ROWS, LAYOUT_BLOCKS };
-
 /*
  * Samples s..s+nb of X and Y (n in all, laid out as `layout` says) feature-major with rows
  * sym_batch_ld(nb) apart: in place where they already are (laid-out blocks, or feature-major
  * data in one block), else copied or transposed into the evaluator's XT, YT.
  */
-static void block_at(sym_eval *e, const double **XT, const double **YT, const double *X,
-                     const double *Y, int layout, int n, int s, int nb)
+void sym_evali_block_at(sym_eval *e, const double **XT, const double **YT, const double *X,
+                        const double *Y, int layout, int n, int s, int nb)
 {
     const sym_model_opts *o = &e->m->o;
     int din = o->widths[0], dout = o->widths[o->n_layers], ld = sym_batch_ld(n);
-    int ldb = sym_batch_ld(nb), B = block_of(e, n);
+    int ldb = sym_batch_ld(nb), B = sym_evali_block_of(e, n);
 
     if (layout == LAYOUT_BLOCKS || (layout == LAYOUT_FEATURE && nb == n)) {
         size_t b = (size_t)(s / B) * sym_batch_ld(B);
@@ -637,13 +609,13 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_n);
     if (grad)
         memset(grad, 0, sizeof(double) * e->m->n_params);
-    SYM_TRY(weight_penalty(e, &pen, grad, params));
-    for (int s = 0, B = block_of(e, n); s < n; s += B) {
+    SYM_TRY(sym_evali_weight_penalty(e, &pen, grad, params));
+    for (int s = 0, B = sym_evali_block_of(e, n); s < n; s += B) {
         int nb = n - s < B ? n - s : B;
         const double *XT, *YT;
         double sb, jb;
 
-        block_at(e, &XT, &YT, X, Y, layout, n, s, nb);
+        sym_evali_block_at(e, &XT, &YT, X, Y, layout, n, s, nb);
         SYM_TRY(data_block(e, &sb, &jb, grad, params, XT, YT, nb, n));
         sse += sb;
         jpen += jb;
@@ -670,14 +642,14 @@ int sym_eval_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *
 
 size_t sym_eval_blocks_size(const sym_eval *e, int n, int d)
 {
-    int B = block_of(e, n), full = n / B, rest = n % B;
+    int B = sym_evali_block_of(e, n), full = n / B, rest = n % B;
 
     return ((size_t)full * sym_batch_ld(B) + (rest ? sym_batch_ld(rest) : 0)) * d;
 }
 
 void sym_eval_blocks(const sym_eval *e, double *out, const double *X, int n, int d)
 {
-    int B = block_of(e, n);
+    int B = sym_evali_block_of(e, n);
 
     for (int s = 0; s < n; s += B) {
         int nb = n - s < B ? n - s : B;
@@ -728,258 +700,4 @@ void sym_eval_data_dispose(sym_eval_data *b)
         free(b->YB);
     free(b->XB);
     b->XB = b->YB = NULL;
-}
-
-/*
- * ---- The objective along a line of parameters, theta(s) = B + s C ----
- *
- * The network's linear tail, layers q..L-1 (none followed by a nonlinearity, none tied), maps
- * the activations a_q to the output by an affine map.  When C moves no layer before q, that
- * map's coefficients are polynomials in s of degree D (the number of layers C moves) and a_q
- * does not depend on s: the output is sum_k s^k (P_k a_q + c_k), so the residual's
- * coefficients R_k are D + 1 products per block of samples, and every point then costs D + 1
- * operations per residual entry instead of a forward pass (sym_kernel_poly_sse).  a_q is one
- * forward pass of the layers before q.  The same values to rounding, not bitwise those of
- * sym_eval_loss at B + s C.
- */
-typedef struct line_plan {
-    int q, deg, moved[SYM_MAX_LAYERS];
-} line_plan;
-
-static int layer_moved(const sym_model *m, const double *C, int l)
-{
-    const sym_model_opts *o = &m->o;
-    size_t nw = (size_t)o->widths[l + 1] * o->widths[l];
-
-    if (!C)
-        return 0;
-    for (size_t i = 0; i < nw; i++)
-        if (C[m->w_off[l] + i] != 0.0)
-            return 1;
-    if (m->b_off[l] != SIZE_MAX)
-        for (int i = 0; i < o->widths[l + 1]; i++)
-            if (C[m->b_off[l] + i] != 0.0)
-                return 1;
-    return 0;
-}
-
-/* 1 with the plan when the polynomial path applies and costs less than ns evaluations */
-static int line_plan_make(line_plan *p, const sym_eval *e, const double *C, int ns, int n)
-{
-    const sym_model *m = e->m;
-    const sym_model_opts *o = &m->o;
-    int L = o->n_layers, q = L, dout = o->widths[L], deg = 0, wq;
-    double direct = 0.0, poly = 0.0, per = 0.0;
-
-    if (e->reg.kind == SYM_REG_JACOBIAN || ns < 1)
-        return 0;
-    /* q: the first layer of the linear tail, with no tied layer in it */
-    while (q > 0 && o->act[q - 1] == SYM_ACT_LINEAR && !m->tied[q - 1])
-        q--;
-    if (q == L)
-        return 0;
-    for (int l = 0; l < L; l++) {
-        p->moved[l] = layer_moved(m, C, l);
-        if (p->moved[l] && l < q)
-            return 0; /* a moved layer feeds a nonlinearity */
-        per += (double)o->widths[l] * o->widths[l + 1];
-    }
-    /* multiply-adds: ns forward passes, against the prefix once, the coefficients, their
-     * products with a_q and D + 1 per residual entry and point */
-    wq = o->widths[q];
-    direct = (double)ns * n * per;
-    for (int l = 0; l < L; l++) {
-        if (l < q) {
-            poly += (double)n * o->widths[l] * o->widths[l + 1];
-            continue;
-        }
-        deg += p->moved[l];
-        if (l > q)
-            poly += 2.0 * (deg + 1) * o->widths[l + 1] * o->widths[l] * (wq + 1.0);
-    }
-    poly += (deg + 1.0) * n * dout * (wq + ns);
-    p->q = q;
-    p->deg = deg;
-    return poly < direct;
-}
-
-int sym_eval_line_fast(const sym_eval *e, const double *C, int ns, int n)
-{
-    line_plan p;
-
-    return line_plan_make(&p, e, C, ns, n);
-}
-
-/*
- * The coefficients of the tail's affine map: P_k [dout x (wq + 1)] for k = 0..deg, the last
- * column the constant term, from layer q's (W, b) of B and C on, one layer at a time:
- * P'_k = W^B P_k + W^C P_{k-1}, with b^B added to P'_0's and b^C to P'_1's constant column.
- */
-static void line_coefficients(const sym_eval *e, const line_plan *p, const double *B,
-                              const double *C, double *P, double *work)
-{
-    const sym_model *m = e->m;
-    const sym_model_opts *o = &m->o;
-    int L = o->n_layers, q = p->q, cols = o->widths[q] + 1, d = 0;
-    size_t slot = (size_t)(e->max_w) * cols; /* one coefficient of any layer */
-    double *cur = work, *nxt = work + (size_t)(p->deg + 1) * slot;
-
-    for (int l = q; l < L; l++) {
-        int no = o->widths[l + 1], ni = o->widths[l], dn = d + p->moved[l];
-        const double *WB = B + m->w_off[l], *WC = C ? C + m->w_off[l] : NULL;
-        const double *bB = m->b_off[l] != SIZE_MAX ? B + m->b_off[l] : NULL;
-        const double *bC = bB && C ? C + m->b_off[l] : NULL;
-        double *out = l == L - 1 ? P : nxt;
-
-        for (int k = 0; k <= dn; k++) {
-            double *Pk = out + (size_t)k * slot;
-
-            for (int r = 0; r < no; r++) {
-                double *row = Pk + (size_t)r * cols;
-
-                if (l == q) { /* the map from a_q: [W | b] */
-                    const double *W = k == 0 ? WB : WC;
-                    const double *b = k == 0 ? bB : bC;
-
-                    memcpy(row, W + (size_t)r * ni, sizeof(double) * (size_t)ni);
-                    row[ni] = b ? b[r] : 0.0;
-                    continue;
-                }
-                for (int c = 0; c < cols; c++) {
-                    double v = 0.0;
-
-                    if (k <= d)
-                        for (int i = 0; i < ni; i++)
-                            v += WB[(size_t)r * ni + i] * cur[(size_t)k * slot + (size_t)i * cols + c];
-                    if (p->moved[l] && k >= 1)
-                        for (int i = 0; i < ni; i++)
-                            v += WC[(size_t)r * ni + i] *
-                                 cur[(size_t)(k - 1) * slot + (size_t)i * cols + c];
-                    row[c] = v;
-                }
-                if (k == 0 && bB)
-                    row[cols - 1] += bB[r];
-                if (k == 1 && p->moved[l] && bC)
-                    row[cols - 1] += bC[r];
-            }
-        }
-        d = dn;
-        if (l < L - 1) {
-            double *t = cur;
-
-            cur = nxt;
-            nxt = t;
-        }
-    }
-}
-
-#define LINE_TILE 512 /* samples per pass of the residual's coefficients */
-
-int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, const double *C,
-                  const double *s, int ns, const sym_eval_data *bd)
-{
-    const sym_model *m = e->m;
-    const sym_model_opts *o = &m->o;
-    const sym_data *dd = bd->d;
-    int rc = 0, L = o->n_layers, n = dd->n, dout = o->widths[L], wq, cols;
-    size_t np = m->n_params, slot;
-    size_t need;
-    double *P, *work, *R, *PW, *th, *sse;
-    line_plan p;
-
-    if (n < 1 || n > e->max_n)
-        SYM_FAIL(SYM_EINVAL, "line of %d samples: the evaluator holds 1..%d", n, e->max_n);
-    if (!line_plan_make(&p, e, C, ns, n))
-        p.deg = -1; /* one evaluation per point */
-    wq = o->widths[p.deg < 0 ? 0 : p.q];
-    cols = wq + 1;
-    slot = (size_t)e->max_w * cols;
-    /* P, the two coefficient buffers, the weight parts, R, a point's parameters, the sums */
-    need = p.deg < 0 ? np
-                     : 3 * (size_t)(p.deg + 1) * slot + (size_t)(p.deg + 1) * dout * wq +
-                           (size_t)(p.deg + 1) * dout * LINE_TILE + np + (size_t)ns;
-    if (need > e->line_cap) { /* kept for the next line: a probe evaluates many */
-        free(e->line);
-        e->line = NULL;
-        e->line_cap = 0;
-        SYM_TRY(sym_alloc_doubles(&e->line, need));
-        e->line_cap = need;
-    }
-    th = e->line;
-    if (p.deg < 0) {
-        for (int j = 0; j < ns; j++) {
-            sym_loss_parts lp;
-
-            for (size_t i = 0; C && i < np; i++)
-                th[i] = B[i] + s[j] * C[i];
-            SYM_TRY(sym_eval_data_loss(e, &lp, NULL, C ? th : B, bd));
-            total[j] = lp.total;
-            if (data)
-                data[j] = lp.data;
-        }
-        goto cleanup;
-    }
-    P = th + np;
-    work = P + (size_t)(p.deg + 1) * slot;
-    PW = work + 2 * (size_t)(p.deg + 1) * slot;
-    R = PW + (size_t)(p.deg + 1) * dout * wq;
-    sse = R + (size_t)(p.deg + 1) * dout * LINE_TILE;
-    line_coefficients(e, &p, B, C, P, work);
-    for (int k = 0; k <= p.deg; k++) /* the weight part tight, for the product kernels */
-        for (int r = 0; r < dout; r++)
-            memcpy(PW + ((size_t)k * dout + r) * wq, P + k * slot + (size_t)r * cols,
-                   sizeof(double) * (size_t)wq);
-    memset(sse, 0, sizeof(double) * (size_t)ns);
-    for (int b0 = 0, blk = block_of(e, n); b0 < n; b0 += blk) {
-        int nb = n - b0 < blk ? n - b0 : blk, ld = sym_batch_ld(nb);
-        const double *XT, *YT, *a;
-
-        if (bd->XB)
-            block_at(e, &XT, &YT, bd->XB, bd->YB, LAYOUT_BLOCKS, n, b0, nb);
-        else
-            block_at(e, &XT, &YT, dd->X, dd->Y, LAYOUT_ROWS, n, b0, nb);
-        if (p.q > 0)
-            forward(e, B, XT, nb, p.q); /* the layers the line leaves unmoved, once */
-        a = p.q > 0 ? e->A[p.q - 1] : XT;
-        for (int c0 = 0; c0 < nb; c0 += LINE_TILE) {
-            int cnt = nb - c0 < LINE_TILE ? nb - c0 : LINE_TILE, cw = sym_batch_ld(cnt);
-
-            /* whole vectors past cnt read the block's padding columns: never summed */
-            for (int k = 0; k <= p.deg; k++) {
-                double *Rk = R + (size_t)k * dout * LINE_TILE;
-
-                sym_gemm_ld(0, 0, dout, cw, wq, 1.0, PW + (size_t)k * dout * wq, wq, a + c0, ld,
-                            0.0, Rk, LINE_TILE);
-                for (int r = 0; r < dout; r++) {
-                    double c = P[k * slot + (size_t)r * cols + wq];
-                    double *row = Rk + (size_t)r * LINE_TILE;
-                    const double *y = YT + (size_t)r * ld + c0;
-
-                    if (k == 0) /* the output, then the residual, as a forward pass forms them */
-                        for (int i = 0; i < cnt; i++)
-                            row[i] = (row[i] + c) - y[i];
-                    else
-                        for (int i = 0; i < cnt; i++)
-                            row[i] += c;
-                }
-            }
-            sym_kernel_poly_sse(p.deg, dout, cnt, LINE_TILE, R, (size_t)dout * LINE_TILE, s, ns,
-                                sse);
-        }
-    }
-    e->last_blocked = n > e->max_batch;
-    for (int j = 0; j < ns; j++) {
-        double pen = 0.0, dj = sse[j] * (1.0 / ((double)n * dout));
-
-        if (e->reg.kind != SYM_REG_NONE) {
-            for (size_t i = 0; C && i < np; i++)
-                th[i] = B[i] + s[j] * C[i];
-            SYM_TRY(weight_penalty(e, &pen, NULL, C ? th : B));
-        }
-        total[j] = dj + pen;
-        if (data)
-            data[j] = dj;
-    }
-cleanup:
-    return rc;
 }

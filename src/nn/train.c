@@ -1,5 +1,9 @@
-/* The training loop: full batch or minibatch, GD / SGD+momentum / Adam, plain or proximal. */
-#include "model_impl.h"
+/*
+ * The training loop: epochs of steps, the loss curve, divergence.  What a step does is the
+ * composition of the parts (train_impl.h, train_parts.c) the options choose: full batch or
+ * minibatches, proximal, FISTA, the gradient filter, the optimizer, the curve-point hook.
+ */
+#include "train_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,214 +19,187 @@ int sym_train_n_points(const sym_train_opts *o)
 
 int sym_train_point_epoch(const sym_train_opts *o, int i) { return i * o->loss_every; }
 
-/*
- * A minibatch straight into feature-major out [dim x nb] (rows ldb apart):
- * the samples idx[0..nb) from the transposed data T (rows ld apart), or from
- * the row-major data when it is not transposed (T NULL).  Copies only: the
- * same values either way.
- */
-static void gather(double *out, int ldb, const double *T, int ld, const double *rows, int dim,
-                   const int *idx, int nb)
+#define TRAIN_MAX_PARTS 16
+
+/* the parts the options chose, in the table's order, with their states */
+typedef struct train_chain {
+    int n;
+    const train_part *part[TRAIN_MAX_PARTS];
+    void *state[TRAIN_MAX_PARTS];
+} train_chain;
+
+typedef enum hook_kind {
+    HOOK_EPOCH, HOOK_MOVED, HOOK_BEFORE_GRADIENT, HOOK_GRADIENT, HOOK_AFTER_GRADIENT, HOOK_STEP,
+    HOOK_AFTER_STEP
+} hook_kind;
+
+/* one kind of hook over the chain, in order; the first non-zero result stops the rest (an
+ * error passes through as the hook made it: a callback's error is the caller's to frame) */
+static int run_hooks(const train_chain *c, train_loop *t, hook_kind h, int arg)
 {
-    if (T) {
-        for (int f = 0; f < dim; f++)
-            for (int i = 0; i < nb; i++)
-                out[(size_t)f * ldb + i] = T[(size_t)f * ld + idx[i]];
-    } else {
-        for (int i = 0; i < nb; i++)
-            for (int f = 0; f < dim; f++)
-                out[(size_t)f * ldb + i] = rows[(size_t)idx[i] * dim + f];
+    int rc = 0;
+
+    for (int i = 0; i < c->n && rc == 0; i++) {
+        const train_part *p = c->part[i];
+        void *st = c->state[i];
+
+        switch (h) {
+        case HOOK_EPOCH: rc = p->epoch ? p->epoch(t, st, arg) : 0; break;
+        case HOOK_MOVED: rc = p->moved ? p->moved(t, st) : 0; break;
+        case HOOK_BEFORE_GRADIENT: rc = p->before_gradient ? p->before_gradient(t, st) : 0; break;
+        case HOOK_GRADIENT: rc = p->gradient ? p->gradient(t, st, arg) : 0; break;
+        case HOOK_AFTER_GRADIENT: rc = p->after_gradient ? p->after_gradient(t, st) : 0; break;
+        case HOOK_STEP: rc = p->step ? p->step(t, st) : 0; break;
+        case HOOK_AFTER_STEP: rc = p->after_step ? p->after_step(t, st) : 0; break;
+        }
     }
+    return rc;
 }
 
-/* the penalty weight of every parameter: lambda of each layer on its (owner's) weights, 0 on biases */
-static void penalty_weights(double *lam, const sym_model *m, const sym_reg *reg)
+/* a curve point: every point hook sees it (in order), then the moved hooks if one moved */
+static int curve_point(const train_chain *c, train_loop *t, int k)
 {
-    const sym_model_opts *o = &m->o;
+    int rc = 0, moved = 0;
 
-    memset(lam, 0, sizeof(double) * m->n_params);
-    for (int l = 0; l < o->n_layers; l++) {
-        double w = l < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;
-        size_t n = (size_t)o->widths[l] * o->widths[l + 1];
+    for (int i = 0; i < c->n; i++)
+        if (c->part[i]->point) {
+            if ((rc = c->part[i]->point(t, c->state[i], k)) < 0)
+                return rc;
+            moved |= rc == TRAIN_MOVED;
+        }
+    return moved ? run_hooks(c, t, HOOK_MOVED, 0) : 0;
+}
 
-        for (size_t i = 0; i < n; i++) /* a tied layer adds to its owner's, as the penalty does */
-            lam[m->w_off[l] + i] += w;
+/* one epoch: its start, its curve point (every loss_every epochs), its steps */
+static int epoch(const train_chain *c, train_loop *t, int ep, double *curve)
+{
+    int rc = 0, every = t->o->loss_every;
+
+    t->objective_done = t->grad_at_params = 0;
+    if ((rc = run_hooks(c, t, HOOK_EPOCH, ep)) != 0)
+        return rc;
+    if (ep % every == 0) {
+        if (!t->objective_done) {
+            SYM_TRY(sym_eval_data_loss(t->ev, &t->lp, NULL, t->params, &t->bd));
+            if (!isfinite(t->lp.total))
+                return TRAIN_DIVERGED;
+        }
+        curve[ep / every] = t->lp.total;
+        if ((rc = curve_point(c, t, ep / every)) < 0)
+            return rc;
     }
+    for (int first = 0; first < t->n; first += t->bs) {
+        static const hook_kind step[] = {HOOK_BEFORE_GRADIENT, HOOK_GRADIENT,
+                                         HOOK_AFTER_GRADIENT, HOOK_STEP, HOOK_AFTER_STEP};
+
+        for (size_t h = 0; h < sizeof step / sizeof *step; h++)
+            if ((rc = run_hooks(c, t, step[h], first)) != 0)
+                return rc;
+    }
+cleanup:
+    return rc;
+}
+
+/* the parts the options want, each with its zeroed state, begun in order */
+static int chain_begin(train_chain *c, train_loop *t)
+{
+    int rc = 0;
+
+    for (int i = 0; i < sym_train_n_parts; i++) {
+        const train_part *p = sym_train_parts[i];
+
+        if (p->wanted && !p->wanted(t))
+            continue;
+        SYM_ASSERT(c->n < TRAIN_MAX_PARTS);
+        c->part[c->n] = p;
+        c->state[c->n] = NULL;
+        if (p->size) /* zeroed */
+            SYM_TRY(sym_alloc(&c->state[c->n], p->size));
+        c->n++;
+        if (p->begin)
+            SYM_TRY(p->begin(t, c->state[c->n - 1]));
+    }
+cleanup:
+    return rc;
+}
+
+static void chain_end(train_chain *c, train_loop *t)
+{
+    for (int i = c->n - 1; i >= 0; i--) {
+        if (c->part[i]->end)
+            c->part[i]->end(t, c->state[i]);
+        free(c->state[i]);
+    }
+    c->n = 0;
 }
 
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle)
 {
-    sym_eval *ev = NULL, *es = NULL; /* es: the step's gradient (the data loss alone when proximal) */
-    sym_opt opt = {0};
-    sym_reg none = SYM_REG_INIT;
-    double *lam = NULL, *y = NULL, *xprev = NULL, fista_t = 1.0; /* FISTA's extrapolation */
-    size_t np = sym_model_n_params(m);
+    train_loop t = {0};
+    train_chain c = {0};
+    const sym_model_opts *mo = sym_model_get_opts(m);
     int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
-    int bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
-                 ? n : o->batch_size;
-    int full = bs == n, ipt = 0, ld = sym_batch_ld(n);
-    double *grad = NULL, *prev = NULL, *Xb = NULL, *Yb = NULL;
-    const double *XT = NULL, *YT = NULL;
-    sym_eval_data bd = {0};
-    int *perm = NULL;
-    sym_loss_parts lp = {0};
 
     if (E < 1 || every < 1)
         SYM_FAIL(SYM_EINVAL, "epochs %d and loss_every %d must be >= 1", E, every);
-    if (d->d_in != sym_model_get_opts(m)->widths[0] ||
-        d->d_out != sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers])
+    if (d->d_in != mo->widths[0] || d->d_out != mo->widths[mo->n_layers])
         SYM_FAIL(SYM_EINVAL, "data is %d -> %d but the model is %d -> %d", d->d_in, d->d_out,
-                 sym_model_get_opts(m)->widths[0],
-                 sym_model_get_opts(m)->widths[sym_model_get_opts(m)->n_layers]);
-    /* everything the loop touches is allocated here, once */
-    SYM_TRY(sym_eval_create(&ev, m, reg, n));
-    if (o->proximal) {
-        if (!sym_prox_supported(reg))
-            SYM_FAIL(SYM_EINVAL, "proximal training handles the regularizers none, l1 and frobenius, "
-                     "not %s", sym_reg_name(reg->kind));
-        SYM_TRY(sym_eval_create(&es, m, &none, n));
-        SYM_TRY(sym_alloc_doubles(&lam, np));
-        penalty_weights(lam, m, reg);
-        if (o->proximal == SYM_PROX_FISTA) {
-            if (o->optimizer != SYM_OPT_GD)
-                SYM_FAIL(SYM_EINVAL, "FISTA extrapolates full-batch gradient steps: optimizer gd");
-            SYM_TRY(sym_alloc_doubles(&y, np));
-            SYM_TRY(sym_alloc_doubles(&xprev, np));
-            memcpy(xprev, params, np * sizeof(double));
-        }
-    }
-    SYM_TRY(sym_opt_init(&opt, o, np));
-    SYM_TRY(sym_alloc_doubles(&grad, np));
-    SYM_TRY(sym_alloc_doubles(&prev, np));
+                 mo->widths[0], mo->widths[mo->n_layers]);
+    t.m = m;
+    t.reg = reg;
+    t.o = o;
+    t.d = d;
+    t.shuffle = shuffle;
+    t.np = sym_model_n_params(m);
+    t.n = n;
+    t.bs = (o->optimizer == SYM_OPT_GD || o->batch_size <= 0 || o->batch_size >= n)
+               ? n : o->batch_size;
+    t.params = params;
+    /* everything the loop touches is allocated here, once (the parts in their begin) */
+    SYM_TRY(sym_eval_create(&t.ev, m, reg, n));
+    t.gev = t.ev;
+    SYM_TRY(sym_alloc_doubles(&t.grad, t.np));
+    SYM_TRY(sym_alloc_doubles(&t.prev, t.np));
     /* the data laid out once for the evaluator (sym_eval_data: feature-major, rows
      * sym_batch_ld apart, block by block; an autoencoder's targets share its inputs'
      * copy), so that no step transposes them; beyond SYM_TRAIN_COPY_MAX bytes the
      * evaluator transposes a block at a time from the rows, and the data are held once */
-    SYM_TRY(sym_eval_data_init(&bd, ev, d));
-    /* one block of them (n <= SYM_EVAL_BLOCK) is the transposed data minibatches gather from */
-    XT = n <= SYM_EVAL_BLOCK ? bd.XB : NULL;
-    YT = n <= SYM_EVAL_BLOCK ? bd.YB : NULL;
-    if (!full) {
-        SYM_TRY(sym_alloc_doubles(&Xb, (size_t)sym_batch_ld(bs) * d->d_in));
-        SYM_TRY(sym_alloc_doubles(&Yb, (size_t)sym_batch_ld(bs) * d->d_out));
-        SYM_TRY(sym_alloc(&perm, sizeof(int) * (size_t)n));
-        for (int i = 0; i < n; i++)
-            perm[i] = i;
-    }
+    SYM_TRY(sym_eval_data_init(&t.bd, t.ev, d));
+    SYM_TRY(chain_begin(&c, &t));
     for (int i = 0; i < npts; i++)
         curve[i] = NAN;
-    memcpy(prev, params, np * sizeof(double));
+    memcpy(t.prev, params, t.np * sizeof(double));
     out->status = SYM_RUN_DONE;
     out->epochs_done = 0;
 
     for (int ep = 0; ep < E; ep++) {
-        if (full) {
-            /* the objective at the start of epoch ep is the curve point for ep (proximal:
-             * evaluated at the curve points only; the step needs the data loss alone) */
-            if (!es || ep % every == 0) {
-                SYM_TRY(sym_eval_data_loss(ev, &lp, es ? NULL : grad, params, &bd));
-                if (!isfinite(lp.total))
-                    goto diverged;
-            }
-            if (ep % every == 0) {
-                curve[ipt++] = lp.total;
-                if (o->hook && (rc = o->hook(o->hook_ctx, ipt - 1, params, es ? NULL : grad,
-                                             lp.total)) < 0)
-                    goto cleanup;
-                if (rc == 1) { /* moved along a symmetry: the step starts from there */
-                    rc = 0;
-                    if (!es)
-                        SYM_TRY(sym_eval_data_loss(ev, &lp, grad, params, &bd));
-                    if (y) {
-                        memcpy(xprev, params, np * sizeof(double));
-                        fista_t = 1.0;
-                    }
-                }
-            }
-            memcpy(prev, params, np * sizeof(double));
-            if (y) { /* FISTA: the step starts from the extrapolated point y */
-                double t_next = 0.5 * (1.0 + sqrt(1.0 + 4.0 * fista_t * fista_t));
-
-                for (size_t i = 0; i < np; i++)
-                    y[i] = params[i] + (fista_t - 1.0) / t_next * (params[i] - xprev[i]);
-                memcpy(xprev, params, np * sizeof(double));
-                memcpy(params, y, np * sizeof(double));
-                fista_t = t_next;
-            }
-            if (es) { /* proximal: the data loss's gradient, then the penalty's prox */
-                sym_loss_parts dl;
-
-                SYM_TRY(sym_eval_data_loss(es, &dl, grad, params, &bd));
-                if (!isfinite(dl.total))
-                    goto diverged;
-            }
-            if (o->grad_filter && (rc = o->grad_filter(o->filter_ctx, params, grad)) < 0)
-                goto cleanup;
-            sym_opt_step(&opt, params, grad);
-            if (es)
-                sym_opt_prox(&opt, params, lam, reg->kind);
-        } else {
-            if (ep % every == 0) {
-                SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
-                if (!isfinite(lp.total))
-                    goto diverged;
-                curve[ipt++] = lp.total;
-                if (o->hook && (rc = o->hook(o->hook_ctx, ipt - 1, params, NULL, lp.total)) < 0)
-                    goto cleanup;
-                rc = 0; /* moved (1) or not: the next batches' gradients are taken afresh */
-            }
-            /* Fisher-Yates over the sample indices: one permutation per epoch */
-            for (int i = n - 1; i > 0; i--) {
-                int j = (int)sym_rng_below(shuffle, (uint32_t)i + 1), t = perm[i];
-
-                perm[i] = perm[j];
-                perm[j] = t;
-            }
-            for (int s = 0; s < n; s += bs) {
-                int nb = n - s < bs ? n - s : bs, ldb = sym_batch_ld(nb);
-
-                gather(Xb, ldb, XT, ld, d->X, d->d_in, perm + s, nb);
-                gather(Yb, ldb, YT, ld, d->Y, d->d_out, perm + s, nb);
-                SYM_TRY(sym_eval_loss_t(es ? es : ev, &lp, grad, params, Xb, Yb, nb));
-                if (!isfinite(lp.total))
-                    goto diverged;
-                memcpy(prev, params, np * sizeof(double));
-                if (o->grad_filter && (rc = o->grad_filter(o->filter_ctx, params, grad)) < 0)
-                    goto cleanup;
-                sym_opt_step(&opt, params, grad);
-                if (es)
-                    sym_opt_prox(&opt, params, lam, reg->kind);
-            }
-        }
+        if ((rc = epoch(&c, &t, ep, curve)) < 0)
+            goto cleanup;
+        if (rc == TRAIN_DIVERGED)
+            goto diverged;
         out->epochs_done = ep + 1;
     }
-    SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
-    if (!isfinite(lp.total))
+    SYM_TRY(sym_eval_data_loss(t.ev, &t.lp, NULL, params, &t.bd));
+    if (!isfinite(t.lp.total))
         goto diverged;
     if (E % every == 0)
-        curve[npts - 1] = lp.total;
-    out->final = lp;
+        curve[npts - 1] = t.lp.total;
+    out->final = t.lp;
     goto cleanup;
 
 diverged:
     /* keep the last parameters whose objective was finite */
+    rc = 0;
     out->status = SYM_RUN_DIVERGED;
-    memcpy(params, prev, np * sizeof(double));
-    SYM_TRY(sym_eval_data_loss(ev, &lp, NULL, params, &bd));
-    out->final = lp;
+    memcpy(params, t.prev, t.np * sizeof(double));
+    SYM_TRY(sym_eval_data_loss(t.ev, &t.lp, NULL, params, &t.bd));
+    out->final = t.lp;
 cleanup:
-    sym_eval_free(ev);
-    sym_eval_free(es);
-    free(lam);
-    free(y);
-    free(xprev);
-    sym_opt_dispose(&opt);
-    free(grad);
-    free(prev);
-    free(Xb);
-    free(Yb);
-    sym_eval_data_dispose(&bd);
-    free(perm);
+    chain_end(&c, &t);
+    sym_eval_free(t.ev);
+    free(t.grad);
+    free(t.prev);
+    sym_eval_data_dispose(&t.bd);
     return rc;
 }

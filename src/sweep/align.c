@@ -139,6 +139,29 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* one line of the report: grid point c by its axis values (not mapping keys), and its pairs */
+static void report_config(FILE *report, const align_out *A, const sym_job *job, int c, int n_ok)
+{
+    int S = job->n_seeds;
+    char label[1024] = "";
+
+    for (int k = 0; k < job->n_columns; k++) { /* the point's axis values (not mapping keys) */
+        const sym_grid_column *g = &job->columns[k];
+        int sub = 0;
+
+        for (int j = 0; j < job->n_columns; j++)
+            sub |= j != k && strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
+                   g->name[strlen(job->columns[j].name)] == '.';
+        if (!sub)
+            snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
+                     label[0] ? ", " : "", g->name, g->str[sym_job_axis_index(job, c * S, g->axis)]);
+    }
+    fprintf(report, "grid point %d%s%s: %d of %d runs done, %lld pairs: %lld on one orbit, %lld "
+            "one function on other orbits, %lld different; median barrier %.3g raw, %.3g aligned\n",
+            c, label[0] ? " " : "", label, n_ok, S, A->pairs[c], A->same_orbit[c],
+            A->same_function[c], A->different[c], A->med_raw[c], A->med_al[c]);
+}
+
 /* grid point c: every pair of its finished runs */
 static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64_t *status, int c,
                         const sym_align_opts *o, FILE *report)
@@ -215,25 +238,8 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
         }
     A->med_raw[c] = median(br, (int)A->pairs[c]);
     A->med_al[c] = median(ba, (int)A->pairs[c]);
-    if (report) {
-        char label[1024] = "";
-
-        for (int k = 0; k < job->n_columns; k++) { /* the point's axis values (not mapping keys) */
-            const sym_grid_column *g = &job->columns[k];
-            int sub = 0;
-
-            for (int j = 0; j < job->n_columns; j++)
-                sub |= j != k && strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
-                       g->name[strlen(job->columns[j].name)] == '.';
-            if (!sub)
-                snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s=%s",
-                         label[0] ? ", " : "", g->name, g->str[sym_job_axis_index(job, c * S, g->axis)]);
-        }
-        fprintf(report, "grid point %d%s%s: %d of %d runs done, %lld pairs: %lld on one orbit, %lld "
-                "one function on other orbits, %lld different; median barrier %.3g raw, %.3g aligned\n",
-                c, label[0] ? " " : "", label, n_ok, S, A->pairs[c], A->same_orbit[c],
-                A->same_function[c], A->different[c], A->med_raw[c], A->med_al[c]);
-    }
+    if (report)
+        report_config(report, A, job, c, n_ok);
 cleanup:
     sym_model_free(m);
     sym_eval_free(e);

@@ -380,6 +380,58 @@ static int recv_result(coord *c, const MPI_Status *ms, char **buf, size_t *cap)
     return 0;
 }
 
+/* the coordinator's state for a sweep of the runs to_run[0..n_to_run) over size ranks */
+static int coord_init(coord *c, MPI_Comm comm, const sym_job *job, sym_output *out, progress *p,
+                      const int *to_run, int n_to_run, int size)
+{
+    int rc = 0, n = sym_job_n_runs(job);
+
+    memset(c, 0, sizeof(*c));
+    c->comm = comm;
+    c->job = job;
+    c->out = out;
+    c->p = p;
+    c->to_run = to_run;
+    c->n_to_run = n_to_run;
+    c->size = size;
+    c->wcap = sym_wire_work_capacity(job);
+    SYM_TRY(sym_alloc(&c->wbuf, c->wcap));
+    SYM_TRY(sym_alloc(&c->pending, sizeof(pending_run *) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&c->waiting, sizeof(int) * (size_t)size));
+    SYM_TRY(sym_alloc(&c->forming, sizeof(int) * (size_t)size));
+    SYM_TRY(sym_alloc(&c->teamq, sizeof(int) * (size_t)(n + 1)));
+    SYM_TRY(sym_alloc(&c->ws, sizeof(worker_state) * (size_t)size));
+    c->task_bound = sym_plan_task_seconds_bound(job);
+cleanup:
+    return rc;
+}
+
+/*
+ * A training or probe result from a worker: received, then (unless an earlier error *rc stopped
+ * the handling) recorded; the waiting workers are served.  -1 when it could not be received.
+ */
+static int result_message(coord *c, MPI_Status *ms, char **buf, size_t *cap, int *active, int *rc)
+{
+    if (recv_result(c, ms, buf, cap) < 0)
+        return -1;
+    if (*rc == 0 && ms->MPI_TAG == TAG_RESULT) {
+        sym_run_result r;
+
+        sym_wire_unpack(&r, *buf);
+        if (r.status != SYM_RUN_PENDING)
+            *rc = on_train_result(c, &r);
+        else if (!c->stop_reason) /* a worker stopped by a signal hands its runs back */
+            c->stop_reason = "a worker was stopped by a signal and handed its runs back";
+    } else if (*rc == 0) {
+        *rc = on_probe_result(c, *buf);
+    }
+    if (*rc < 0)
+        sym_err_frame(__FILE__, __LINE__, "handling a result");
+    c->p->st->messages++;
+    serve_waiting(c, active, *rc);
+    return 0;
+}
+
 int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, const sym_sweep_opts *o,
                        progress *p, const int *to_run, int n_to_run, int size, int *abandoned)
 {
@@ -391,22 +443,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
     long ns = 20000;
     int n = sym_job_n_runs(job);
 
-    memset(&c, 0, sizeof(c));
-    c.comm = comm;
-    c.job = job;
-    c.out = out;
-    c.p = p;
-    c.to_run = to_run;
-    c.n_to_run = n_to_run;
-    c.size = size;
-    c.wcap = sym_wire_work_capacity(job);
-    SYM_TRY(sym_alloc(&c.wbuf, c.wcap));
-    SYM_TRY(sym_alloc(&c.pending, sizeof(pending_run *) * (size_t)(n + 1)));
-    SYM_TRY(sym_alloc(&c.waiting, sizeof(int) * (size_t)size));
-    SYM_TRY(sym_alloc(&c.forming, sizeof(int) * (size_t)size));
-    SYM_TRY(sym_alloc(&c.teamq, sizeof(int) * (size_t)(n + 1)));
-    SYM_TRY(sym_alloc(&c.ws, sizeof(worker_state) * (size_t)size));
-    c.task_bound = sym_plan_task_seconds_bound(job);
+    SYM_TRY(coord_init(&c, comm, job, out, p, to_run, n_to_run, size));
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {
         MPI_Status ms;
@@ -461,25 +498,10 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
             w->frac = m[2] > 0 && m[1] >= 0 && m[1] <= m[2] ? (double)m[1] / m[2] : 0.0;
             p->inflight += w->frac;
         } else if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_PROBE_RESULT) {
-            if (recv_result(&c, &ms, &buf, &cap) < 0) {
+            if (result_message(&c, &ms, &buf, &cap, &active, &rc) < 0) {
                 rc = SYM_ENOMEM;
                 break;
             }
-            if (rc == 0 && ms.MPI_TAG == TAG_RESULT) {
-                sym_run_result r;
-
-                sym_wire_unpack(&r, buf);
-                if (r.status != SYM_RUN_PENDING)
-                    rc = on_train_result(&c, &r);
-                else if (!c.stop_reason) /* a worker stopped by a signal hands its runs back */
-                    c.stop_reason = "a worker was stopped by a signal and handed its runs back";
-            } else if (rc == 0) {
-                rc = on_probe_result(&c, buf);
-            }
-            if (rc < 0)
-                sym_err_frame(__FILE__, __LINE__, "handling a result");
-            p->st->messages++;
-            serve_waiting(&c, &active, rc);
         } else {
             rc = sym_err_set(SYM_EMPI, __FILE__, __LINE__,
                              "unexpected message tag %d from rank %d", ms.MPI_TAG, ms.MPI_SOURCE);

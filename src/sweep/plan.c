@@ -350,6 +350,80 @@ cleanup:
     return rc;
 }
 
+/* every sweep axis and the values of its columns */
+static void print_axes(FILE *out, const sym_job *job)
+{
+    int n = sym_job_n_runs(job);
+
+    for (int ax = 0; ax < job->n_axes; ax++) {
+        fprintf(out, "  axis %d %s: %d values, %d runs each\n", ax, job->axis_name[ax],
+                job->axis_len[ax], n / job->axis_len[ax]);
+        for (int k = 0; k < job->n_columns; k++) {
+            const sym_grid_column *g = &job->columns[k];
+
+            int sub = 0;
+
+            if (g->axis != ax)
+                continue;
+            /* skip the per-key columns of mapping values (regularizer.kind, ...) */
+            for (int j = 0; j < job->n_columns && !sub; j++)
+                sub = j != k && job->columns[j].axis == ax &&
+                      strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
+                      g->name[strlen(job->columns[j].name)] == '.';
+            if (sub)
+                continue;
+            for (int v = 0; v < job->axis_len[ax]; v++)
+                fprintf(out, "      %s = %s\n", g->name, g->str[v]);
+        }
+    }
+}
+
+/*
+ * The time estimate, calibrated on this machine: two short trainings of run 0 separate the
+ * fixed cost of a run (data, setup) from the cost per epoch; other configurations scale the
+ * per-epoch part by samples x multiply-adds.
+ */
+static int print_calibrated_time(FILE *out, const sym_job *job)
+{
+    double t[2], fixed, per_epoch, per_unit, est = 0;
+    int rc = 0, n = sym_job_n_runs(job), ep[2] = {10, 40};
+    int most = job->configs[0].train.epochs > 40 ? job->configs[0].train.epochs : 40;
+
+    for (int k = 0; k < 2; k++) {
+        SYM_TRY(calibration_time(&t[k], job, ep[k]));
+        /* a tiny model's 30 extra epochs can hide under the timer's noise
+         * and the probes' fixed cost: lengthen the second run (up to the
+         * job's own epochs) until the difference is measurable */
+        while (k == 1 && t[1] - t[0] < 2e-3 && ep[1] < most) {
+            ep[1] = ep[1] * 8 < most ? ep[1] * 8 : most;
+            SYM_TRY(calibration_time(&t[1], job, ep[1]));
+        }
+    }
+    per_epoch = fmax(0.0, (t[1] - t[0]) / (ep[1] - ep[0]));
+    fixed = fmax(0.0, t[0] - ep[0] * per_epoch);
+    per_unit = per_epoch / ((double)job->configs[0].data.samples * macs(&job->configs[0].model));
+    for (int c = 0; c < job->n_configs; c++) {
+        const sym_job_config *cf = &job->configs[c];
+
+        est += job->n_seeds * (fixed + per_unit * work(cf));
+        /* the probe pieces: data again, then their passes over the data */
+        for (int i = 0; i < job->n_probes; i++)
+            if (job->probes[i].n_pieces && job->probes[i].def->task_work)
+                est += (double)job->n_seeds * job->probes[i].n_pieces *
+                       (fixed + per_unit * job->probes[i].def->task_work(
+                                               sym_job_probe_opts(job, &job->probes[i], c), cf,
+                                               (double)params_of(&cf->model),
+                                               (double)cf->data.samples * macs(&cf->model)));
+    }
+    fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "
+                 "machine: %.3g s fixed + %.3g s per epoch for run 0)\n",
+            est / 3600.0, est / n, fixed, per_epoch);
+    fprintf(out, "      with W worker ranks (mpirun -np W+1), about %.3g / W hours of wall time\n",
+            est / 3600.0);
+cleanup:
+    return rc;
+}
+
 int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
 {
     int rc = 0, n = sym_job_n_runs(job);
@@ -389,27 +463,7 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
                      "estimate); their time is not in the estimate below\n",
                 job->team_size, job->team_size == 1 ? "" : "s", np, need / 1048576.0);
     }
-    for (int ax = 0; ax < job->n_axes; ax++) {
-        fprintf(out, "  axis %d %s: %d values, %d runs each\n", ax, job->axis_name[ax],
-                job->axis_len[ax], n / job->axis_len[ax]);
-        for (int k = 0; k < job->n_columns; k++) {
-            const sym_grid_column *g = &job->columns[k];
-
-            int sub = 0;
-
-            if (g->axis != ax)
-                continue;
-            /* skip the per-key columns of mapping values (regularizer.kind, ...) */
-            for (int j = 0; j < job->n_columns && !sub; j++)
-                sub = j != k && job->columns[j].axis == ax &&
-                      strncmp(g->name, job->columns[j].name, strlen(job->columns[j].name)) == 0 &&
-                      g->name[strlen(job->columns[j].name)] == '.';
-            if (sub)
-                continue;
-            for (int v = 0; v < job->axis_len[ax]; v++)
-                fprintf(out, "      %s = %s\n", g->name, g->str[v]);
-        }
-    }
+    print_axes(out, job);
 
     human(a, sizeof(a), z.output_bytes);
     fprintf(out, "output: about %s (allocated in full when the file is created)\n", a);
@@ -426,45 +480,8 @@ int sym_plan_print(FILE *out, const sym_job *job, int calibrate)
         fprintf(out, "memory: up to %s per rank of a team task (team probes)\n", a);
     }
 
-    if (calibrate) {
-        /* two short trainings of run 0 separate the fixed cost of a run
-         * (data, setup) from the cost per epoch; other configurations scale
-         * the per-epoch part by samples x multiply-adds */
-        double t[2], fixed, per_epoch, per_unit, est = 0;
-        int ep[2] = {10, 40}, most = job->configs[0].train.epochs > 40 ? job->configs[0].train.epochs : 40;
-
-        for (int k = 0; k < 2; k++) {
-            SYM_TRY(calibration_time(&t[k], job, ep[k]));
-            /* a tiny model's 30 extra epochs can hide under the timer's noise
-             * and the probes' fixed cost: lengthen the second run (up to the
-             * job's own epochs) until the difference is measurable */
-            while (k == 1 && t[1] - t[0] < 2e-3 && ep[1] < most) {
-                ep[1] = ep[1] * 8 < most ? ep[1] * 8 : most;
-                SYM_TRY(calibration_time(&t[1], job, ep[1]));
-            }
-        }
-        per_epoch = fmax(0.0, (t[1] - t[0]) / (ep[1] - ep[0]));
-        fixed = fmax(0.0, t[0] - ep[0] * per_epoch);
-        per_unit = per_epoch / ((double)job->configs[0].data.samples * macs(&job->configs[0].model));
-        for (int c = 0; c < job->n_configs; c++) {
-            const sym_job_config *cf = &job->configs[c];
-
-            est += job->n_seeds * (fixed + per_unit * work(cf));
-            /* the probe pieces: data again, then their passes over the data */
-            for (int i = 0; i < job->n_probes; i++)
-                if (job->probes[i].n_pieces && job->probes[i].def->task_work)
-                    est += (double)job->n_seeds * job->probes[i].n_pieces *
-                           (fixed + per_unit * job->probes[i].def->task_work(
-                                                   sym_job_probe_opts(job, &job->probes[i], c), cf,
-                                                   (double)params_of(&cf->model),
-                                                   (double)cf->data.samples * macs(&cf->model)));
-        }
-        fprintf(out, "time: about %.3g core-hours, %.3g s per run on average (calibrated on this "
-                     "machine: %.3g s fixed + %.3g s per epoch for run 0)\n",
-                est / 3600.0, est / n, fixed, per_epoch);
-        fprintf(out, "      with W worker ranks (mpirun -np W+1), about %.3g / W hours of wall time\n",
-                est / 3600.0);
-    }
+    if (calibrate)
+        SYM_TRY(print_calibrated_time(out, job));
 cleanup:
     return rc;
 }

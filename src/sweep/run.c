@@ -239,6 +239,34 @@ static int project_gradient(void *ctx, const double *params, double *grad)
     return rc < 0 ? rc : 0;
 }
 
+/* after training (status in r): the probes that followed it finish, then the probes of the
+ * trained network */
+static int probes_after_training(sym_run_result *r, const sym_job *job, int index,
+                                 const sym_model *m, const sym_data *d, const hooks *hk)
+{
+    int rc = 0;
+
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, d, r->params);
+
+        pr.status = r->status;
+        if (hk->state[i] && p->def->finish)
+            SYM_TRY(p->def->finish(hk->state[i], &pr, r->measures + p->off));
+    }
+    for (int i = 0; i < job->n_probes; i++) {
+        const sym_job_probe *p = &job->probes[i];
+        sym_probe_run pr = probe_run(job, index, p, m, d, r->params);
+
+        pr.status = r->status;
+        if (p->def->at_end)
+            SYM_TRY(p->def->at_end(sym_job_probe_opts(job, p, index / job->n_seeds), &pr,
+                                   r->measures + p->off));
+    }
+cleanup:
+    return rc;
+}
+
 int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 {
     sym_model *m = NULL;
@@ -312,23 +340,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
-    for (int i = 0; i < job->n_probes; i++) {
-        const sym_job_probe *p = &job->probes[i];
-        sym_probe_run pr = probe_run(job, index, p, m, &d, r->params);
-
-        pr.status = tout.status;
-        if (hk.state[i] && p->def->finish)
-            SYM_TRY(p->def->finish(hk.state[i], &pr, r->measures + p->off));
-    }
-    /* the probes of the trained network */
-    for (int i = 0; i < job->n_probes; i++) {
-        const sym_job_probe *p = &job->probes[i];
-        sym_probe_run pr = probe_run(job, index, p, m, &d, r->params);
-
-        pr.status = tout.status;
-        if (p->def->at_end)
-            SYM_TRY(p->def->at_end(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, r->measures + p->off));
-    }
+    SYM_TRY(probes_after_training(r, job, index, m, &d, &hk));
 cleanup:
     if (rc < 0 && step == 1) {
         /* a failure of this run (data, numerics), not of the process: record it */

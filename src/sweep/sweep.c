@@ -336,11 +336,48 @@ static int open_output(sym_output **out, int **to_run, int *n_to_run, const sym_
     return rc;
 }
 
+/* the progress of a sweep of total runs over size ranks, from now */
+static void progress_start(progress *p, const sym_job *job, const sym_sweep_opts *o,
+                           sym_sweep_stats *st, int size, int total)
+{
+    memset(p, 0, sizeof(*p));
+    p->job = job;
+    p->o = o;
+    p->st = st;
+    p->launcher = launcher_pid(size);
+    p->total = total;
+    p->t0 = p->last = sym_now();
+}
+
+/* one process is coordinator and worker: every run in turn, no messages */
+static int run_alone(sym_output *out, const sym_job *job, const sym_sweep_opts *o, progress *p,
+                     const int *to_run, int n_to_run)
+{
+    sym_run_result r = {0};
+    double last_ckpt = sym_now();
+    int rc = 0;
+
+    sym_run_set_progress(local_progress, p);
+    for (int k = 0; k < n_to_run; k++) {
+        if (sym_sweep_stop_requested()) {
+            p->st->interrupted = 1;
+            break;
+        }
+        SYM_TRY(sym_worker_whole_run(&r, job, to_run[k], 0));
+        p->inflight = 0.0;
+        SYM_TRY(sym_progress_record(out, p, &r));
+        sym_run_result_dispose(&r);
+        SYM_TRY(sym_progress_checkpoint(out, o, &last_ckpt, p));
+    }
+cleanup:
+    sym_run_result_dispose(&r);
+    return rc;
+}
+
 int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const sym_sweep_opts *o)
 {
     sym_output *out = NULL;
     sym_output_info info = {0};
-    sym_run_result r = {0};
     progress p = {0};
     char *hosts = NULL;
     int *to_run = NULL, n_to_run = 0, abandoned = 0;
@@ -377,32 +414,11 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     }
     st->shared_error = 0;
     st->n_to_run = n_to_run;
-    memset(&p, 0, sizeof(p));
-    p.job = job;
-    p.o = o;
-    p.st = st;
-    p.launcher = launcher_pid(size);
-    p.total = n_to_run;
-    p.t0 = p.last = sym_now();
+    progress_start(&p, job, o, st, size, n_to_run);
     if (rank == 0)
         sym_progress_open(&p);
     if (size == 1) {
-        /* one process is coordinator and worker: no messages */
-        double last_ckpt = sym_now();
-
-        sym_run_set_progress(local_progress, &p);
-
-        for (int k = 0; k < n_to_run; k++) {
-            if (sym_sweep_stop_requested()) {
-                st->interrupted = 1;
-                break;
-            }
-            SYM_TRY(sym_worker_whole_run(&r, job, to_run[k], rank));
-            p.inflight = 0.0;
-            SYM_TRY(sym_progress_record(out, &p, &r));
-            sym_run_result_dispose(&r);
-            SYM_TRY(sym_progress_checkpoint(out, o, &last_ckpt, &p));
-        }
+        SYM_TRY(run_alone(out, job, o, &p, to_run, n_to_run));
     } else if (rank == 0) {
         SYM_TRY(sym_coordinator_loop(comm, job, out, o, &p, to_run, n_to_run, size, &abandoned));
     } else {
@@ -422,7 +438,6 @@ int sym_sweep_run(sym_sweep_stats *st, MPI_Comm comm, const sym_job *job, const 
     progress_ok = rank == 0;
     st->wall_time = sym_now() - t0;
 cleanup:
-    sym_run_result_dispose(&r);
     if (out) {
         double tc = sym_now();
         /* 'finished' only when every run came back: never after an abandonment */
