@@ -211,6 +211,15 @@ int sym_job_read_section(ctx *c, const node *v, const sym_job_section *sec, cons
 long long sym_job_row_int(const sym_job_row *r, const sym_job_bases *b);
 double sym_job_row_double(const sym_job_row *r, const sym_job_bases *b);
 
+/* ---- reference.c, schema.c: the job file described from the tables ---- */
+
+/** A probe setting's type, range and default (@p opts: the probe's defaults), in words. */
+void sym_probe_setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts);
+/** A built-in probe's options with its defaults (NULL: out of memory); freed by the next. */
+void *sym_probe_defaults(const sym_probe_def *d);
+void sym_probe_defaults_free(const sym_probe_def *d, void *opts);
+int sym_job_reference_probes_md(FILE *out);
+
 /* ---- sections.c ---- */
 
 int sym_job_parse_seeds(ctx *c, const node *root, sym_job *job);
