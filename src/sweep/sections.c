@@ -71,6 +71,8 @@ static const sym_job_row data_rows[] = {
      .cap = sizeof(((sym_data_opts *)0)->x_path), .doc = "inputs dataset [samples, features]"},
     {"y", JROW_STRING, CFG(data.y_path), .kinds = D_H5, .cap = sizeof(((sym_data_opts *)0)->y_path),
      .doc = "targets dataset; none: the inputs (autoencoders)"},
+    {"standardize", JROW_BOOL, CFG(data.standardize), .kinds = D_H5,
+     .doc = "shift and scale each input column to mean 0, variance 1 (1/n; a constant one: mean 0)"},
 };
 
 static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",

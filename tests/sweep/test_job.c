@@ -2,7 +2,9 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "symsweep/io.h"
 #include "symsweep/job.h"
 #include "symsweep/plan.h"
 #include "symsweep/run.h"
@@ -288,6 +290,46 @@ static void test_sweep_job_visit_settings(void **state)
     sym_job_dispose(&j);
 }
 
+/* data.standardize: each input column of an HDF5 file to mean 0 and variance 1 (1/n), a constant
+ * column centered; the targets untouched.  Off (the default): the file's values. */
+static void test_sweep_job_standardize(void **state)
+{
+    static const double X[] = {1, 5, 2, 5, 3, 5, 4, 5}, Y[] = {7, 8, 9, 10};
+    const long long dx[2] = {4, 2}, dy[2] = {4, 1};
+    char path[128], text[512];
+    sym_h5 *f = NULL;
+    sym_data d;
+    sym_job j;
+
+    (void)state;
+    snprintf(path, sizeof path, "/tmp/symsweep-test-standardize-%d.h5", (int)getpid());
+    check_ok(sym_h5_create(&f, path, 1));
+    check_ok(sym_h5_dataset(f, "/X", SYM_H5_DOUBLE, 2, dx, "inputs", NULL));
+    check_ok(sym_h5_dataset(f, "/Y", SYM_H5_DOUBLE, 2, dy, "targets", NULL));
+    check_ok(sym_h5_write_rows(f, "/X", 0, 4, X));
+    check_ok(sym_h5_write_rows(f, "/Y", 0, 4, Y));
+    check_ok(sym_h5_commit(f));
+    check_ok(sym_h5_close(f));
+    for (int on = 0; on < 2; on++) {
+        snprintf(text, sizeof text,
+                 "data: {kind: hdf5, file: %s, x: X, y: Y%s}\n"
+                 "model: {kind: mlp, widths: [2, 1]}\n"
+                 "train: {optimizer: gd, lr: 0.1, epochs: 1}\n", path, on ? ", standardize: true" : "");
+        check_ok(sym_job_parse(&j, text, strlen(text), "standardize.yaml"));
+        assert_int_equal(j.configs[0].data.standardize, on);
+        check_ok(sym_run_load_data(&d, &j, 0));
+        for (int i = 0; i < 4; i++) {
+            /* column 0: 1..4, mean 2.5, variance 1.25; column 1: constant 5 */
+            check_close1(d.X[2 * i], on ? (i - 1.5) / sqrt(1.25) : i + 1.0, 1e-15, 0);
+            check_close1(d.X[2 * i + 1], on ? 0.0 : 5.0, 0, 0);
+            check_close1(d.Y[i], Y[i], 0, 0);
+        }
+        sym_data_dispose(&d);
+        sym_job_dispose(&j);
+    }
+    unlink(path);
+}
+
 static void test_sweep_job_grid_point_validated(void **state)
 {
     static const char text[] =
@@ -310,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_job_grid_order_and_columns),
         cmocka_unit_test(test_sweep_job_visit_settings),
+        cmocka_unit_test(test_sweep_job_standardize),
         cmocka_unit_test(test_sweep_job_grid_point_validated),
         cmocka_unit_test(test_sweep_job_task_bound),
         cmocka_unit_test(test_sweep_job_ex3_l1_fields),
