@@ -36,6 +36,9 @@ for sec in sorted(sections - {"sweep", "probes", "seeds"}):
     keys = {m.group(1) for m in re.finditer(r"^  ([a-z_0-9]+) ", text.split("\n\n")[1], re.M)}
     if keys != set(schema["properties"][sec]["properties"]):
         fail.append("%s: help job lists %s, the schema %s" % (sec, sorted(keys), sorted(schema["properties"][sec]["properties"])))
+bad = subprocess.run([EXE, "help", "job", "trian"], capture_output=True, text=True)
+if bad.returncode != 2 or "no section 'trian'" not in bad.stderr:
+    fail.append("help job trian: exit %d, %r (expected 2 and \"no section 'trian'\")" % (bad.returncode, bad.stderr))
 listing = subprocess.run([EXE, "help", "probes"], capture_output=True, text=True, check=True).stdout
 probes = [l.split()[0] for l in listing.splitlines()[1:] if re.match(r"^  [a-z_]+ ", l)]
 if set(probes) != set(schema["properties"]["probes"]["properties"]):
