@@ -198,8 +198,13 @@ int sym_job_reference_markdown(FILE *out)
 void sym_probe_setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
 {
     const char *base = opts;
-    int iv = *(const int *)(base + s->offset);
-    double dv = *(const double *)(base + s->offset);
+    int iv = 0;
+    double dv = 0.0;
+
+    if (s->type == SYM_SETTING_DOUBLE) /* (an int setting may sit where no double is aligned) */
+        memcpy(&dv, base + s->offset, sizeof dv);
+    else
+        memcpy(&iv, base + s->offset, sizeof iv);
 
     buf[0] = '\0';
     switch (s->type) {
