@@ -328,7 +328,7 @@ static int visit_probe_setting(visit *w, const sym_job_probe *p, const sym_setti
     char key[256];
     sym_setting_value v = {.key = key, .applies = 1, .doc = s->doc};
 
-    snprintf(key, sizeof(key), "probes.%s.%s", p->def->name, s->name);
+    snprintf(key, sizeof(key), "probes.%s.%s", p->name[0] ? p->name : p->def->name, s->name);
     switch (s->type) {
     case SYM_SETTING_INT: case SYM_SETTING_BOOL:
         v.type = SYM_VALUE_INT;
@@ -377,12 +377,12 @@ static int visit_probes(visit *w)
             char key[256];
             sym_setting_value v = {.key = key, .type = SYM_VALUE_INT, .applies = 1};
 
-            snprintf(key, sizeof(key), "probes.%s.team", p->def->name);
+            snprintf(key, sizeof(key), "probes.%s.team", p->name[0] ? p->name : p->def->name);
             v.i = p->team;
             v.doc = "ranks of each run's team task (0: auto)";
             if ((rc = w->fn(w->ctx, &v)) != 0)
                 return rc;
-            snprintf(key, sizeof(key), "probes.%s.team_memory_mb", p->def->name);
+            snprintf(key, sizeof(key), "probes.%s.team_memory_mb", p->name[0] ? p->name : p->def->name);
             v.i = p->team_mb;
             v.doc = "memory per team rank for team: auto, in MiB";
             if ((rc = w->fn(w->ctx, &v)) != 0)
