@@ -347,6 +347,7 @@ typedef struct sym_data_opts {
     char file[1024];          /**< HDF5 */
     char x_path[256], y_path[256]; /**< y_path "" : autoencoding (y = x) */
     int fixed_seed;           /**< 1: drawn from `seed` (data.seed), the same for every run */
+    int standardize;          /**< HDF5: each column of X to mean 0, variance 1 (in what was padding) */
     uint64_t seed;            /**< with fixed_seed; otherwise each run's own seed */
 } sym_data_opts;
 

@@ -39,6 +39,9 @@ static const char usage[] =
     "                      symmetries (needs the canonical probe)\n"
     "  help [COMMAND], --help, -h   this text, or a command's options\n"
     "  help probes [NAME]  the probes, or one probe's settings and defaults\n"
+    "  help job [SECTION]  a job file's sections, or one section's settings; with\n"
+    "                      --markdown or --schema the whole reference (Markdown, or\n"
+    "                      a JSON Schema), probes included\n"
     "  --version [--verbose]  version, git revision and HDF5 layout version; with\n"
     "                      --verbose the BLAS (and the core it selected), HDF5, MPI\n"
     "                      and ScaLAPACK\n"
@@ -741,6 +744,24 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
+/* help job [SECTION | --markdown | --schema]: the reference, from the settings tables */
+static int help_job(int argc, char **argv)
+{
+    int rc;
+
+    if (argc > 2)
+        return usage_error("help job takes one section, --markdown or --schema, found '%s' too", argv[2]);
+    if (argc == 2 && !strcmp(argv[1], "--markdown"))
+        rc = sym_job_reference_markdown(stdout);
+    else if (argc == 2 && !strcmp(argv[1], "--schema"))
+        rc = sym_job_reference_schema(stdout);
+    else
+        rc = sym_job_help(stdout, argc == 2 ? argv[1] : NULL);
+    if (rc < 0)
+        return usage_error("%s", sym_err_message());
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     /* one BLAS thread per rank: ranks are the parallelism, and results must
@@ -766,6 +787,8 @@ int main(int argc, char **argv)
             return usage_error("%s", sym_err_message());
         return EXIT_OK;
     }
+    if (!strcmp(argv[1], "help") && argc > 2 && !strcmp(argv[2], "job"))
+        return help_job(argc - 2, argv + 2);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         for (int k = 0; argc > 2 && k < n_commands; k++)
             if (!strcmp(argv[2], commands[k].name)) {

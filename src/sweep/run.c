@@ -10,6 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* data.standardize: column j of X [n x d] to (x - mean_j) / std_j, std with 1/n; a constant
+ * column is only centered.  Y of autoencoding data is X itself: the targets follow. */
+static void standardize(double *X, int n, int d)
+{
+    for (int j = 0; j < d; j++) {
+        double mean = 0.0, var = 0.0;
+
+        for (int i = 0; i < n; i++)
+            mean += X[(size_t)i * d + j];
+        mean /= n;
+        for (int i = 0; i < n; i++)
+            var += (X[(size_t)i * d + j] - mean) * (X[(size_t)i * d + j] - mean);
+        var /= n;
+        for (int i = 0; i < n; i++)
+            X[(size_t)i * d + j] = var > 0.0 ? (X[(size_t)i * d + j] - mean) / sqrt(var)
+                                             : X[(size_t)i * d + j] - mean;
+    }
+}
+
 static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
 {
     int rc = 0, r = 0, c = 0;
@@ -27,6 +46,8 @@ static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
     SYM_TRY(sym_h5_read_matrix(&d->X, &r, &c, o->file, o->x_path));
     d->n = r;
     d->d_in = c;
+    if (o->standardize)
+        standardize(d->X, r, c);
     if (o->y_path[0]) {
         int r2 = 0;
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""docs/job-reference.md and docs/job-schema.json: current (regenerated from the program, the
-same bytes), complete (every key the parser accepts, section by section, read from
-src/sweep/job.c's key lists, and every probe setting), and right (every committed job file
-validates against the schema; files with an unknown key, a wrong type or a setting out of
-range do not).
+"""docs/job-reference.md and docs/job-schema.json: current (what `symsweep help job --markdown`
+and `--schema` print now, from the tables the parser reads with, the same bytes), complete (every
+section `symsweep help job` lists and every probe `symsweep help probes` lists), and right (every
+committed job file validates against the schema; files with an unknown key, a key of another
+kind, a wrong type or a setting out of range do not).
 
 usage: job_reference.py SYMSWEEP SOURCE_DIR
 """
@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import yaml
 
@@ -20,35 +19,26 @@ EXE, SRC = sys.argv[1], sys.argv[2]
 fail = []
 
 # 1. current
-with tempfile.TemporaryDirectory() as tmp:
-    subprocess.run(["/usr/bin/python3", os.path.join(SRC, "scripts", "job_schema.py"), EXE, tmp],
-                   check=True)
-    for name in ("job-reference.md", "job-schema.json"):
-        if open(os.path.join(tmp, name)).read() != open(os.path.join(SRC, "docs", name)).read():
-            fail.append("docs/%s is not what scripts/job_schema.py makes now: regenerate it" % name)
+for name, flag in (("job-reference.md", "--markdown"), ("job-schema.json", "--schema")):
+    now = subprocess.run([EXE, "help", "job", flag], capture_output=True, text=True, check=True).stdout
+    if now != open(os.path.join(SRC, "docs", name)).read():
+        fail.append("docs/%s is not what `symsweep help job %s` prints now: regenerate it with\n"
+                    "  build/symsweep help job %s > docs/%s" % (name, flag, flag, name))
 schema = json.load(open(os.path.join(SRC, "docs", "job-schema.json")))
 
-# 2. complete: the parser's key lists, function by function
-job_c = open(os.path.join(SRC, "src", "sweep", "job.c")).read()
-
-
-def keys_in(function, array):
-    body = job_c[job_c.index("static int %s(" % function):]
-    body = body[:body.index("\n}\n")]
-    m = re.search(r"%s\[\] = \{(.*?)\};" % array, body, re.S)
-    return {k for k in re.findall(r'"([a-z_0-9]+)"', m.group(1))}
-
-
-for section, function, array in (("data", "parse_data", "k_any"), ("model", "parse_model", "k_any"),
-                                 ("regularizer", "parse_regularizer", "k_any"),
-                                 ("train", "parse_train", "k_any"), ("record", "parse_record", "keys")):
-    parser = keys_in(function, array)
-    documented = set(schema["properties"][section]["properties"])
-    if parser != documented:
-        fail.append("%s: the parser takes %s, the reference has %s" % (section, sorted(parser), sorted(documented)))
-top = keys_in("parse_document", "keys")
-if top != set(schema["properties"]):
-    fail.append("top level: parser %s, reference %s" % (sorted(top), sorted(schema["properties"])))
+# 2. complete: the sections the program lists, and its probes
+listing = subprocess.run([EXE, "help", "job"], capture_output=True, text=True, check=True).stdout
+sections = {l.split()[0] for l in listing.splitlines()[1:] if re.match(r"^  [a-z_]+ ", l)}
+if sections | {"name"} != set(schema["properties"]):
+    fail.append("top level: the program has %s, the schema %s" % (sorted(sections), sorted(schema["properties"])))
+for sec in sorted(sections - {"sweep", "probes", "seeds"}):
+    text = subprocess.run([EXE, "help", "job", sec], capture_output=True, text=True, check=True).stdout
+    keys = {m.group(1) for m in re.finditer(r"^  ([a-z_0-9]+) ", text.split("\n\n")[1], re.M)}
+    if keys != set(schema["properties"][sec]["properties"]):
+        fail.append("%s: help job lists %s, the schema %s" % (sec, sorted(keys), sorted(schema["properties"][sec]["properties"])))
+bad = subprocess.run([EXE, "help", "job", "trian"], capture_output=True, text=True)
+if bad.returncode != 2 or "no section 'trian'" not in bad.stderr:
+    fail.append("help job trian: exit %d, %r (expected 2 and \"no section 'trian'\")" % (bad.returncode, bad.stderr))
 listing = subprocess.run([EXE, "help", "probes"], capture_output=True, text=True, check=True).stdout
 probes = [l.split()[0] for l in listing.splitlines()[1:] if re.match(r"^  [a-z_]+ ", l)]
 if set(probes) != set(schema["properties"]["probes"]["properties"]):
@@ -85,12 +75,15 @@ if jsonschema:
                        ("a wrong type", lambda j: j["train"].update(epochs="many")),
                        ("a probe setting out of range", lambda j: j["probes"]["tangent_slice"].update(directions=0)),
                        ("an unknown probe", lambda j: j["probes"].update(fisher={})),
-                       ("a missing section", lambda j: j.pop("train"))):
+                       ("a missing section", lambda j: j.pop("train")),
+                       ("a key of another kind", lambda j: j["train"].update(momentum=0.5)),
+                       ("a required key missing for its kind", lambda j: j["data"].pop("samples")),
+                       ("a list too long", lambda j: j["model"].update(widths=[1] * 40))):
         j = json.loads(json.dumps(base))
         edit(j)
         if not list(v.iter_errors(j)):
             fail.append("a job with %s validates" % what)
-    print("job_reference: %d job files validate; 5 broken ones do not" % len(files))
+    print("job_reference: %d job files validate; 8 broken ones do not" % len(files))
 
 for f in fail:
     print("FAIL:", f)

@@ -2,7 +2,9 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "symsweep/io.h"
 #include "symsweep/job.h"
 #include "symsweep/plan.h"
 #include "symsweep/run.h"
@@ -198,6 +200,136 @@ static void test_sweep_job_task_bound(void **state)
     sym_job_dispose(&b);
 }
 
+
+/* the settings a visitor sees for one grid point: key -> value, in visiting order */
+typedef struct seen {
+    int n;
+    char keys[256][96];
+    sym_setting_value v[256];
+    double d[256];
+    char s[256][96];
+    long long il[256][4];
+} seen;
+
+static int collect(void *ctx, const sym_setting_value *v)
+{
+    seen *w = ctx;
+
+    assert_true(w->n < 256);
+    snprintf(w->keys[w->n], sizeof w->keys[0], "%s", v->key);
+    w->v[w->n] = *v;
+    w->d[w->n] = v->d;
+    snprintf(w->s[w->n], sizeof w->s[0], "%s", v->type == SYM_VALUE_STRING ? v->s : "");
+    for (int i = 0; v->type == SYM_VALUE_INT_LIST && i < v->len && i < 4; i++)
+        w->il[w->n][i] = v->ilist[i];
+    w->n++;
+    return 0;
+}
+
+static int find(const seen *w, const char *key)
+{
+    for (int i = 0; i < w->n; i++)
+        if (strcmp(w->keys[i], key) == 0)
+            return i;
+    fail_msg("setting %s not visited", key);
+    return -1;
+}
+
+/* a swept (train.lr), a defaulted (train.beta1, probes.hessian.threshold) and an overridden
+ * (train.beta2) setting: the values each grid point ran with, keys in the same order */
+static void test_sweep_job_visit_settings(void **state)
+{
+    static const char text[] =
+        "data: {kind: teacher_linear, input: 3, output: 2, samples: 20}\n"
+        "model: {kind: mlp, widths: [3, 4, 2], activation: tanh}\n"
+        "train: {optimizer: adam, lr: 0.1, epochs: 5, beta2: 0.99}\n"
+        "probes: {hessian: {}}\n"
+        "sweep: {train.lr: [0.1, 0.25]}\n";
+    static seen a, b;
+    sym_job j;
+    int k;
+
+    (void)state;
+    check_ok(sym_job_parse(&j, text, strlen(text), "visit.yaml"));
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    check_ok(sym_job_visit_settings(&j, 0, collect, &a));
+    check_ok(sym_job_visit_settings(&j, 1, collect, &b));
+    assert_int_equal(a.n, b.n);
+    for (int i = 0; i < a.n; i++) { /* one dataset per key: the same keys and types */
+        assert_string_equal(a.keys[i], b.keys[i]);
+        assert_int_equal(a.v[i].type, b.v[i].type);
+    }
+    k = find(&b, "train.lr"); /* swept */
+    assert_int_equal(b.v[k].type, SYM_VALUE_DOUBLE);
+    check_close1(a.d[k], 0.1, 0, 0);
+    check_close1(b.d[k], 0.25, 0, 0);
+    k = find(&b, "train.beta1"); /* defaulted */
+    check_close1(b.d[k], 0.9, 0, 0);
+    assert_int_equal(b.v[k].applies, 1);
+    k = find(&b, "train.beta2"); /* overridden */
+    check_close1(b.d[k], 0.99, 0, 0);
+    k = find(&b, "train.momentum"); /* not adam's */
+    assert_int_equal(b.v[k].applies, 0);
+    k = find(&b, "data.dim"); /* not teacher_linear's */
+    assert_int_equal(b.v[k].applies, 0);
+    k = find(&b, "train.optimizer");
+    assert_string_equal(b.s[k], "adam");
+    k = find(&b, "model.activation");
+    assert_string_equal(b.s[k], "tanh");
+    k = find(&b, "model.widths");
+    assert_int_equal(b.v[k].type, SYM_VALUE_INT_LIST);
+    assert_int_equal(b.v[k].len, 3);
+    assert_int_equal(b.v[k].max_len, 3);
+    assert_int_equal(b.il[k][1], 4);
+    k = find(&b, "probes.hessian.threshold"); /* a probe's default */
+    check_close1(b.d[k], 1e-6, 0, 0);
+    k = find(&b, "data.seed"); /* not set: each run's own */
+    assert_int_equal(b.v[k].i, -1);
+    assert_int_equal(sym_job_visit_settings(&j, 2, collect, &b), SYM_EINVAL);
+    sym_job_dispose(&j);
+}
+
+/* data.standardize: each input column of an HDF5 file to mean 0 and variance 1 (1/n), a constant
+ * column centered; the targets untouched.  Off (the default): the file's values. */
+static void test_sweep_job_standardize(void **state)
+{
+    static const double X[] = {1, 5, 2, 5, 3, 5, 4, 5}, Y[] = {7, 8, 9, 10};
+    const long long dx[2] = {4, 2}, dy[2] = {4, 1};
+    char path[128], text[512];
+    sym_h5 *f = NULL;
+    sym_data d;
+    sym_job j;
+
+    (void)state;
+    snprintf(path, sizeof path, "/tmp/symsweep-test-standardize-%d.h5", (int)getpid());
+    check_ok(sym_h5_create(&f, path, 1));
+    check_ok(sym_h5_dataset(f, "/X", SYM_H5_DOUBLE, 2, dx, "inputs", NULL));
+    check_ok(sym_h5_dataset(f, "/Y", SYM_H5_DOUBLE, 2, dy, "targets", NULL));
+    check_ok(sym_h5_write_rows(f, "/X", 0, 4, X));
+    check_ok(sym_h5_write_rows(f, "/Y", 0, 4, Y));
+    check_ok(sym_h5_commit(f));
+    check_ok(sym_h5_close(f));
+    for (int on = 0; on < 2; on++) {
+        snprintf(text, sizeof text,
+                 "data: {kind: hdf5, file: %s, x: X, y: Y%s}\n"
+                 "model: {kind: mlp, widths: [2, 1]}\n"
+                 "train: {optimizer: gd, lr: 0.1, epochs: 1}\n", path, on ? ", standardize: true" : "");
+        check_ok(sym_job_parse(&j, text, strlen(text), "standardize.yaml"));
+        assert_int_equal(j.configs[0].data.standardize, on);
+        check_ok(sym_run_load_data(&d, &j, 0));
+        for (int i = 0; i < 4; i++) {
+            /* column 0: 1..4, mean 2.5, variance 1.25; column 1: constant 5 */
+            check_close1(d.X[2 * i], on ? (i - 1.5) / sqrt(1.25) : i + 1.0, 1e-15, 0);
+            check_close1(d.X[2 * i + 1], on ? 0.0 : 5.0, 0, 0);
+            check_close1(d.Y[i], Y[i], 0, 0);
+        }
+        sym_data_dispose(&d);
+        sym_job_dispose(&j);
+    }
+    unlink(path);
+}
+
 static void test_sweep_job_grid_point_validated(void **state)
 {
     static const char text[] =
@@ -219,6 +351,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_job_grid_order_and_columns),
+        cmocka_unit_test(test_sweep_job_visit_settings),
+        cmocka_unit_test(test_sweep_job_standardize),
         cmocka_unit_test(test_sweep_job_grid_point_validated),
         cmocka_unit_test(test_sweep_job_task_bound),
         cmocka_unit_test(test_sweep_job_ex3_l1_fields),
