@@ -48,6 +48,7 @@ typedef struct sym_schema_dataset {
     size_t off, stride;          /**< where its values sit (stride 0 means 1) */
     int first_piece;             /**< PIECES: the first of its dims[0] pieces */
     const double *values;        /**< AXIS: dims[0] values (owned by the declarer) */
+    const char *const *labels;   /**< AXIS of strings: dims[0] labels (owned by the declarer) */
     int view;                    /**< a metric that views a value of dataset view - 1; 0: none */
     size_t view_element;         /**< ... its element (row-major, within that dataset's run row) */
     /** dimension scales of the dimensions after the run one: a path or NULL, and its label */
@@ -140,6 +141,13 @@ sym_schema_dataset *sym_schema_pieces_at(sym_schema *s, const char *path, int ra
 sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_dtype dtype, int n,
                                     const double *values, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/**
+ * An axis of @p n labels (kept by pointer, as are the strings): a dimension scale of strings
+ * for a categorical dimension (a family, a side, a norm), which netCDF tools read as a string
+ * coordinate.
+ */
+sym_schema_dataset *sym_schema_labels(sym_schema *s, const char *path, int n, const char *const *labels,
+                                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /** Make @p d (NULL-safe) a dataset of integers: counts, dimensions, ranks, flags.  Its values
  *  are the same doubles; the writer stores them as int64, with -1 (its _FillValue) for NaN. */
 sym_schema_dataset *sym_schema_int(sym_schema_dataset *d);

@@ -163,6 +163,21 @@ sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_
     return d;
 }
 
+sym_schema_dataset *sym_schema_labels(sym_schema *s, const char *path, int n, const char *const *labels,
+                                      const char *fmt, ...)
+{
+    long long dims[1] = {n};
+    sym_schema_dataset *d;
+    va_list ap;
+
+    va_start(ap, fmt);
+    d = new_dataset(s, path, SYM_SCHEMA_AXIS, 1, dims, fmt, ap);
+    va_end(ap);
+    if (d)
+        d->labels = labels;
+    return d;
+}
+
 sym_schema_dataset *sym_schema_int(sym_schema_dataset *d)
 {
     if (d)
@@ -304,7 +319,9 @@ int sym_schema_append(sym_schema *s, const sym_schema *from, size_t off, int fir
         const sym_schema_dataset *d = &from->ds[i];
         sym_schema_dataset *c = NULL;
 
-        if (d->source == SYM_SCHEMA_AXIS) {
+        if (d->source == SYM_SCHEMA_AXIS && d->labels) {
+            c = sym_schema_labels(s, d->path, (int)d->dims[0], d->labels, "%s", d->desc);
+        } else if (d->source == SYM_SCHEMA_AXIS) {
             c = sym_schema_axis(s, d->path, d->dtype, (int)d->dims[0], d->values, "%s", d->desc);
         } else if (d->source == SYM_SCHEMA_PIECES) {
             s->piece_base = d->first_piece + first_piece;

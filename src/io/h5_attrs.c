@@ -6,16 +6,25 @@
 #include "h5_impl.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int sym_h5_ensure_group(sym_h5 *f, const char *path)
 {
     hid_t lcpl = -1, g = -1;
-    htri_t have;
+    htri_t have = 1;
+    char part[1024];
     int rc = 0;
 
-    H5CHK(have = H5Lexists(f->file, path, H5P_DEFAULT));
+    /* H5Lexists wants every link before the last: look one component at a time */
+    for (const char *q = path + (path[0] == '/'); have > 0; q++) {
+        q += strcspn(q, "/");
+        snprintf(part, sizeof(part), "%.*s", (int)(q - path), path);
+        H5CHK(have = H5Lexists(f->file, part, H5P_DEFAULT));
+        if (!*q)
+            break;
+    }
     if (have > 0)
         return 0;
     f->seal_dirty = 1;

@@ -76,7 +76,10 @@ int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
         const sym_schema_dataset *d = &s->ds[i];
         long long dims[4] = {n_runs, d->dims[0], d->dims[1], d->dims[2]};
 
-        if (d->source == SYM_SCHEMA_AXIS) {
+        if (d->source == SYM_SCHEMA_AXIS && d->labels) { /* a categorical axis: its labels */
+            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_STRING, 1, d->dims, d->desc, NULL));
+            SYM_TRY(sym_h5_write_rows(f, d->path, 0, d->dims[0], d->labels));
+        } else if (d->source == SYM_SCHEMA_AXIS) {
             SYM_TRY(sym_h5_dataset(f, d->path, d->dtype == SYM_SCHEMA_I64 ? SYM_H5_INT64 : SYM_H5_DOUBLE,
                                    1, d->dims, d->desc, d->units));
             SYM_TRY(write_axis(f, d));

@@ -170,6 +170,7 @@ typedef struct centralizer_opts {
     int n;          /* largest first hidden width over the grid */
     /* where layout's datasets put the values (the host places them) */
     size_t mean_at, max_at, dim_at, gap_at, basis_at, order_at;
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } centralizer_opts;
 
 static const sym_setting centralizer_settings[] = {
@@ -211,20 +212,28 @@ static int centralizer_check(const void *opts, const sym_config *cfg, sym_probe_
 static int centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs, sym_schema *s)
 {
     centralizer_opts *o = opts;
-    const char *mx = "/probes/centralizer/commutation_max";
+    const char *mx = "/probes/centralizer/commutation_max", *fa = "/probes/centralizer/family";
     long long nf[1] = {o->n_families}, N, b[3];
     char path[SYM_SCHEMA_PATH];
+    sym_schema_dataset *d;
 
     for (int c = 0; c < n_cfgs; c++)
         o->n = cfgs[c].model.widths[1] > o->n ? cfgs[c].model.widths[1] : o->n;
     N = o->n;
     b[0] = N * N;
     b[1] = b[2] = N;
-    o->mean_at = sym_schema_at(sym_schema_measure(
-        s, "/probes/centralizer/commutation_mean", 1, nf,
-        "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
-        "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]"));
-    o->max_at = sym_schema_at(sym_schema_measure(s, mx, 1, nf, "max of the same [run x family]"));
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_labels(s, fa, o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
+    d = sym_schema_measure(s, "/probes/centralizer/commutation_mean", 1, nf,
+                           "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
+                           "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]");
+    o->mean_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    d = sym_schema_measure(s, mx, 1, nf, "max of the same [run x family]");
+    o->max_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
     o->dim_at = sym_schema_at(sym_schema_int(sym_schema_measure(
         s, "/runs/metrics/centralizer_dimension", 0, NULL,
         "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
@@ -237,11 +246,12 @@ static int centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs, sy
             s, "/probes/centralizer/basis", 3, b,
             "a basis of the infinitesimal centralizer: [run, element, n, n], the "
             "first 'dimension' elements, NaN after"));
-    o->order_at = sym_schema_at(sym_schema_measure(
-        s, "/probes/centralizer/group_order_log10", 1, nf,
-        "log10 of the order of the family's group on the first hidden layer's n "
-        "units: log10 n! (permutation), log10 2^n n! (signed_permutation); inf for "
-        "the Lie groups [run x family]"));
+    d = sym_schema_measure(s, "/probes/centralizer/group_order_log10", 1, nf,
+                           "log10 of the order of the family's group on the first hidden layer's n "
+                           "units: log10 n! (permutation), log10 2^n n! (signed_permutation); inf for "
+                           "the Lie groups [run x family]");
+    o->order_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
     for (int f = 0; f < o->n_families; f++) {
         snprintf(path, sizeof(path), "/runs/metrics/centralizer_max_%s", sym_group_name(o->families[f]));
         sym_schema_metric(s, path, mx, (size_t)f,

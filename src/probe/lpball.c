@@ -251,6 +251,7 @@ typedef struct lp_opts {
     double radius, p[16];
     sym_group families[SYM_GROUP_COUNT];
     size_t change_at, sparse_at, zeros_at; /* where layout's datasets put the values */
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } lp_opts;
 
 static const sym_setting lp_settings[] = {
@@ -289,20 +290,33 @@ static void lp_init(void *opts)
 static int lp_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     lp_opts *o = opts;
-    const char *sf = "/probes/lp_ball/sparse_fraction";
+    const char *sf = "/probes/lp_ball/sparse_fraction", *pa = "/probes/lp_ball/p", *fa = "/probes/lp_ball/family";
+    sym_schema_dataset *d;
     long long pf[2] = {o->n_p, o->n_families}, np[1] = {o->n_p};
     char path[SYM_SCHEMA_PATH];
 
     (void)cfgs;
     (void)n;
-    o->change_at = sym_schema_at(sym_schema_measure(s, "/probes/lp_ball/norm_change", 2, pf,
-                                                    "max over group elements K and points x of the unit l_p sphere of "
-                                                    "| ||K x||_p - 1 | [run x p x family]"));
-    o->sparse_at = sym_schema_at(sym_schema_measure(s, sf, 1, np,
-                                                    "fraction of random convex quadratics whose minimum over the l_p ball "
-                                                    "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1"));
-    o->zeros_at = sym_schema_at(sym_schema_measure(s, "/probes/lp_ball/mean_zeros", 1, np,
-                                                   "mean number of zero coordinates of those minima [run x p]"));
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_axis(s, pa, SYM_SCHEMA_F64, o->n_p, o->p, "the exponent p of each row: the setting p (dimension scale)");
+    sym_schema_labels(s, fa, o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
+    d = sym_schema_measure(s, "/probes/lp_ball/norm_change", 2, pf,
+                           "max over group elements K and points x of the unit l_p sphere of "
+                           "| ||K x||_p - 1 | [run x p x family]");
+    o->change_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
+    sym_schema_scale(d, 2, fa, "family");
+    d = sym_schema_measure(s, sf, 1, np,
+                           "fraction of random convex quadratics whose minimum over the l_p ball "
+                           "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1");
+    o->sparse_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
+    d = sym_schema_measure(s, "/probes/lp_ball/mean_zeros", 1, np,
+                           "mean number of zero coordinates of those minima [run x p]");
+    o->zeros_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
     for (int k = 0; k < o->n_p; k++) {
         if (isinf(o->p[k]))
             snprintf(path, sizeof(path), "/runs/metrics/lp_sparse_fraction_pinf");

@@ -105,21 +105,30 @@ static int penalty_check(const void *opts, const sym_config *cfg, sym_probe_msg 
 
 static int penalty_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
-    static const char *fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
-    static const char *pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
+    static const char *const fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
+    static const char *const pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
     const char *mean = "/probes/penalty_invariance/mean_rel_change";
+    const char *fa = "/probes/penalty_invariance/family", *pa = "/probes/penalty_invariance/penalty";
     long long dims[2] = {SYM_PENALTY_FAMILIES, SYM_PENALTY_KINDS};
     penalty_opts *o = opts;
+    sym_schema_dataset *d;
 
     (void)cfgs;
     (void)n;
-    o->mean_at = sym_schema_at(sym_schema_measure(
-        s, mean, 2, dims,
-        "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
-        "[family x penalty]: families orthogonal, signed_permutation, general; "
-        "penalties frobenius (squared), l1"));
-    o->max_at = sym_schema_at(sym_schema_measure(s, "/probes/penalty_invariance/max_rel_change", 2, dims,
-                                                 "max over trials of the same [family x penalty]"));
+    sym_schema_labels(s, fa, SYM_PENALTY_FAMILIES, fam, "the group family of each row (dimension scale)");
+    sym_schema_labels(s, pa, SYM_PENALTY_KINDS, pen, "the penalty of each column (dimension scale)");
+    d = sym_schema_measure(s, mean, 2, dims,
+                           "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
+                           "[family x penalty]: families orthogonal, signed_permutation, general; "
+                           "penalties frobenius (squared), l1");
+    o->mean_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    sym_schema_scale(d, 2, pa, "penalty");
+    d = sym_schema_measure(s, "/probes/penalty_invariance/max_rel_change", 2, dims,
+                           "max over trials of the same [family x penalty]");
+    o->max_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    sym_schema_scale(d, 2, pa, "penalty");
     for (int f = 0; f < SYM_PENALTY_FAMILIES; f++)
         for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
             char path[SYM_SCHEMA_PATH];

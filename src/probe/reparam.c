@@ -215,6 +215,7 @@ typedef struct reparam_opts {
     int trials, samples, n_families, bias_compensation;
     sym_group families[SYM_GROUP_COUNT];
     size_t at[5], order_at; /* where layout's datasets put the values (the host places them) */
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } reparam_opts;
 
 static const sym_setting reparam_settings[] = {
@@ -270,12 +271,19 @@ static int reparam_layout(void *opts, const sym_config *cfgs, int n, sym_schema 
     reparam_opts *o = opts;
     long long nf[1] = {o->n_families};
     char path[SYM_SCHEMA_PATH];
+    sym_schema_dataset *d;
 
     (void)cfgs;
     (void)n;
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_labels(s, "/probes/reparam/family", o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
     for (int k = 0; k < 5; k++) {
         snprintf(path, sizeof(path), "/probes/reparam/%s", what[k]);
-        o->at[k] = sym_schema_at(sym_schema_measure(s, path, 1, nf, "%s", desc[k]));
+        d = sym_schema_measure(s, path, 1, nf, "%s", desc[k]);
+        o->at[k] = sym_schema_at(d);
+        sym_schema_scale(d, 1, "/probes/reparam/family", "family");
     }
     for (int f = 0; f < o->n_families; f++) {
         snprintf(path, sizeof(path), "/runs/metrics/reparam_max_rel_%s", sym_group_name(o->families[f]));
@@ -283,11 +291,12 @@ static int reparam_layout(void *opts, const sym_config *cfgs, int n, sym_schema 
                           "max relative output change under group elements of the family "
                           "at every hidden layer (reparam probe)");
     }
-    o->order_at = sym_schema_at(sym_schema_measure(
-        s, "/probes/reparam/group_order_log10", 1, nf,
-        "log10 of the order of the family's group acting on every hidden layer of the "
-        "run's model: sum over hidden widths n of log10 n! (permutation), and n log10 2 "
-        "more (signed_permutation); inf for the Lie groups [run x family]"));
+    d = sym_schema_measure(s, "/probes/reparam/group_order_log10", 1, nf,
+                           "log10 of the order of the family's group acting on every hidden layer of the "
+                           "run's model: sum over hidden widths n of log10 n! (permutation), and n log10 2 "
+                           "more (signed_permutation); inf for the Lie groups [run x family]");
+    o->order_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, "/probes/reparam/family", "family");
     return 0;
 }
 

@@ -62,7 +62,8 @@ static void ts_dispose(void *opts) { free(((ts_opts *)opts)->s); }
 static int ts_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     ts_opts *o = opts;
-    const char *ax = "/probes/tangent_slice/s";
+    static const char *const sides[2] = {"+s", "-s"};
+    const char *ax = "/probes/tangent_slice/s", *side = "/probes/tangent_slice/side";
     long long d[3] = {o->directions, 2, o->points};
     sym_schema_dataset *ds;
 
@@ -75,10 +76,12 @@ static int ts_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
     for (int k = 0; k < o->points; k++)
         o->s[k] = ldexp(o->s_max, -k);
     sym_schema_axis(s, ax, SYM_SCHEMA_F64, o->points, o->s, "step s of each point: s_max 2^-k (dimension scale)");
+    sym_schema_labels(s, side, 2, sides, "the side of each change: +s or -s (dimension scale)");
     ds = sym_schema_measure(s, "/probes/tangent_slice/change", 3, d,
                             "L(theta + s v) - L(theta) [run, direction, side (+s, -s), k], v = A . "
                             "theta for a random unit A of the %s algebra", sym_algebra_name((sym_algebra)o->algebra));
     o->change_at = sym_schema_at(ds);
+    sym_schema_scale(ds, 2, side, "side");
     sym_schema_scale(ds, 3, ax, "s");
     o->order_at = sym_schema_at(sym_schema_measure(
         s, "/probes/tangent_slice/order", 1, d,

@@ -610,6 +610,13 @@ static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b
     for (int r = 0; r < a->rank; r++)
         if (a->dims[r] != b->dims[r])
             return 0;
+    if (a->labels || b->labels) { /* a categorical axis: the same labels */
+        if (!a->labels || !b->labels)
+            return 0;
+        for (long long i = 0; i < a->dims[0]; i++)
+            if (strcmp(a->labels[i], b->labels[i]))
+                return 0;
+    }
     if (a->values || b->values) { /* an axis: the same values */
         if (!a->values || !b->values)
             return 0;
