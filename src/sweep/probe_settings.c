@@ -18,9 +18,16 @@
 static void setting_attr(sym_schema *s, const char *group, const sym_setting *st, const void *opts)
 {
     const char *base = opts;
-    int iv = *(const int *)(base + st->offset);
-    double dv = *(const double *)(base + st->offset);
-    int n = st->count_offset ? *(const int *)(base + st->count_offset) : 0;
+    int iv = 0, n = 0;
+    double dv = 0.0;
+
+    /* the value as its type has it (an int setting is no double: read only what it is) */
+    if (st->type == SYM_SETTING_DOUBLE)
+        memcpy(&dv, base + st->offset, sizeof(dv));
+    else
+        memcpy(&iv, base + st->offset, sizeof(iv));
+    if (st->type == SYM_SETTING_FAMILIES || st->type == SYM_SETTING_EXPONENTS)
+        memcpy(&n, base + st->count_offset, sizeof(n));
 
     switch (st->type) {
     case SYM_SETTING_INT:
@@ -62,9 +69,14 @@ int sym_probe_setting_attrs(sym_schema *s, const sym_probe_def *def, const void 
 static void setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
 {
     const char *base = opts;
-    int iv = *(const int *)(base + s->offset);
-    double dv = *(const double *)(base + s->offset);
+    int iv = 0;
+    double dv = 0.0;
     size_t u;
+
+    if (s->type == SYM_SETTING_DOUBLE)
+        memcpy(&dv, base + s->offset, sizeof(dv));
+    else
+        memcpy(&iv, base + s->offset, sizeof(iv));
 
     switch (s->type) {
     case SYM_SETTING_INT:
