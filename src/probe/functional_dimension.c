@@ -96,44 +96,53 @@ static int fd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     return 0;
 }
 
+/* one value per run, an integer or not; where it went */
+static size_t one(sym_schema *s, const char *path, int integer, const char *desc)
+{
+    sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, "%s", desc);
+
+    return sym_schema_at(integer ? sym_schema_int(d) : d);
+}
+
 /* rank, null, orbit, excess, gap, parameters, rows; then the singular values */
 static int fd_declare(fd_opts *o, sym_schema *s)
 {
+    const char *sv = "/probes/functional_dimension/singular_values";
     long long k[1] = {o->k};
 
-    o->at[0] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_dimension", 0, NULL,
-                       "rank of the Jacobian of the network's outputs on the data with respect to "
-                       "its parameters: the dimension of the functions near the trained point, as "
-                       "the data see them (functional_dimension probe)")));
-    o->at[1] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_null_dimension", 0, NULL,
-                       "parameters minus functional_dimension: directions that do not change the "
-                       "outputs on the data (functional_dimension probe)")));
-    o->at[2] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_orbit_dimension", 0, NULL,
-                       "dimension of the orbit of the architecture's continuous symmetry (its "
-                       "activations', with the translations of linear hidden layers between "
-                       "biased layers; no penalty) through the trained point; -1 (no value) for "
-                       "tied models, and where the tangent map would exceed 2.5e8 entries "
-                       "(functional_dimension probe)")));
-    o->at[3] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_excess_null", 0, NULL,
-                       "functional_null_dimension minus functional_orbit_dimension: the part of "
-                       "the null space the data add (dead or saturated units, too few samples); "
-                       "0 at a generic point on rich data; -1 (no value) where "
-                       "functional_orbit_dimension has none (functional_dimension probe)")));
-    o->at[4] = sym_schema_at(sym_schema_measure(s, "/probes/functional_dimension/gap", 0, NULL,
-                       "smallest counted over largest uncounted singular value of the Jacobian "
-                       "(inf: full rank)"));
-    o->at[5] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_params", 0, NULL,
-                       "parameters P of the run")));
-    o->at[6] = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_outputs", 0, NULL,
-                       "rows of the Jacobian: samples used x output width")));
+    o->at[0] = one(s, "/runs/metrics/functional_dimension", 1,
+                   "rank of the Jacobian of the network's outputs on the data with respect to "
+                   "its parameters: the dimension of the functions near the trained point, as "
+                   "the data see them (functional_dimension probe)");
+    o->at[1] = one(s, "/runs/metrics/functional_null_dimension", 1,
+                   "parameters minus functional_dimension: directions that do not change the "
+                   "outputs on the data (functional_dimension probe)");
+    o->at[2] = one(s, "/runs/metrics/functional_orbit_dimension", 1,
+                   "dimension of the orbit of the architecture's continuous symmetry (its "
+                   "activations', with the translations of linear hidden layers between "
+                   "biased layers; no penalty) through the trained point; -1 (no value) for "
+                   "tied models, and where the tangent map would exceed 2.5e8 entries "
+                   "(functional_dimension probe)");
+    o->at[3] = one(s, "/runs/metrics/functional_excess_null", 1,
+                   "functional_null_dimension minus functional_orbit_dimension: the part of "
+                   "the null space the data add (dead or saturated units, too few samples); "
+                   "0 at a generic point on rich data; -1 (no value) where "
+                   "functional_orbit_dimension has none (functional_dimension probe)");
+    o->at[4] = one(s, "/probes/functional_dimension/gap", 0,
+                   "smallest counted over largest uncounted singular value of the Jacobian "
+                   "(inf: full rank)");
+    o->at[5] = one(s, "/probes/functional_dimension/n_params", 1,
+                   "parameters P of the run");
+    o->at[6] = one(s, "/probes/functional_dimension/n_outputs", 1,
+                   "rows of the Jacobian: samples used x output width");
     if (o->any_gram || o->method != FD_AUTO)
-        o->sv_at = sym_schema_at(sym_schema_measure(s, "/probes/functional_dimension/singular_values", 1, k,
+        o->sv_at = sym_schema_at(sym_schema_measure(s, sv, 1, k,
                            "singular values of the Jacobian, descending [run, k] (NaN past "
                            "min(rows, P)); counted when above 1e-9 times the largest from the "
                            "Jacobian's SVD, or 1e-6 matrix-free (method gram: the square roots of "
                            "the eigenvalues of J J^T)"));
     else
-        o->sv_at = sym_schema_at(sym_schema_measure(s, "/probes/functional_dimension/singular_values", 1, k,
+        o->sv_at = sym_schema_at(sym_schema_measure(s, sv, 1, k,
                            "singular values of the Jacobian, descending [run, k] (NaN past "
                            "min(rows, P)); counted when above 1e-9 times the largest"));
     return 0;

@@ -662,9 +662,10 @@ static int hessian_declare(hessian_opts *o, sym_schema *s)
                            "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
                            "random unit direction of the objective's symmetry algebra (NaN: "
                            "no continuous symmetry) [run, t]"));
-        o->gauge_zeros = sym_schema_at(sym_schema_int(sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G,
-                           "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
-                           "orbit (Sylvester's law of inertia)")));
+        d = sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G,
+                               "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
+                               "orbit (Sylvester's law of inertia)");
+        o->gauge_zeros = sym_schema_at(sym_schema_int(d));
         d = sym_schema_measure(s, "/probes/hessian/gauge_top_eigenvalue", 1, G,
                                "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
                                "changes along the orbit while the function does not (a gauge "

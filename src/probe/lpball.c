@@ -290,7 +290,8 @@ static void lp_init(void *opts)
 static int lp_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     lp_opts *o = opts;
-    const char *sf = "/probes/lp_ball/sparse_fraction", *pa = "/probes/lp_ball/p", *fa = "/probes/lp_ball/family";
+    const char *sf = "/probes/lp_ball/sparse_fraction", *pa = "/probes/lp_ball/p";
+    const char *fa = "/probes/lp_ball/family";
     sym_schema_dataset *d;
     long long pf[2] = {o->n_p, o->n_families}, np[1] = {o->n_p};
     char path[SYM_SCHEMA_PATH];
@@ -299,7 +300,8 @@ static int lp_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
     (void)n;
     for (int f = 0; f < o->n_families; f++)
         o->fam_names[f] = sym_group_name(o->families[f]);
-    sym_schema_axis(s, pa, SYM_SCHEMA_F64, o->n_p, o->p, "the exponent p of each row: the setting p (dimension scale)");
+    sym_schema_axis(s, pa, SYM_SCHEMA_F64, o->n_p, o->p,
+                    "the exponent p of each row: the setting p (dimension scale)");
     sym_schema_labels(s, fa, o->n_families, o->fam_names,
                       "the group family of each column: the setting families (dimension scale)");
     d = sym_schema_measure(s, "/probes/lp_ball/norm_change", 2, pf,
@@ -338,8 +340,8 @@ static int lp_at_end(const void *opts, const sym_probe_run *run, double *x)
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
     for (int k = 0; k < o->n_p; k++) {
         for (int f = 0; f < o->n_families; f++)
-            SYM_TRY(sym_lp_norm_change(x + o->change_at + (size_t)k * o->n_families + f, o->dim, o->p[k], o->families[f],
-                                       o->trials, o->points, &rng));
+            SYM_TRY(sym_lp_norm_change(x + o->change_at + (size_t)k * o->n_families + f, o->dim, o->p[k],
+                                       o->families[f], o->trials, o->points, &rng));
         if (o->p[k] >= 1.0) { /* convex balls only */
             double sp[2];
 

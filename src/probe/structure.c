@@ -171,14 +171,18 @@ static int structure_layout(void *opts, const sym_config *cfgs, int n, sym_schem
         snprintf(path, sizeof(path), "/runs/metrics/%s", scalars[q][0]);
         o->scalar[q] = sym_schema_at(sym_schema_measure(s, path, 0, NULL, "%s", scalars[q][1]));
     }
-    o->l2 = sym_schema_at(sym_schema_measure(s, "/probes/structure/balance_l2", 1, d,
-                                             "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)"));
+    o->l2 = sym_schema_at(sym_schema_measure(
+        s, "/probes/structure/balance_l2", 1, d,
+        "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)"));
     o->l1 = sym_schema_at(sym_schema_measure(s, "/probes/structure/balance_l1", 1, d,
                                              "per latent unit i: ||W_i:||_1 / ||W'_:i||_1"));
-    o->enc = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_encoder", 1, k, "singular values of W, descending"));
-    o->dec = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_decoder", 1, k, "singular values of W', descending"));
-    o->prod = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_product", 1, k,
-                                               "the largest singular values of W'W (its rank is at most the latent width)"));
+    o->enc = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_encoder", 1, k,
+                                              "singular values of W, descending"));
+    o->dec = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_decoder", 1, k,
+                                              "singular values of W', descending"));
+    o->prod = sym_schema_at(sym_schema_measure(
+        s, "/probes/structure/sv_product", 1, k,
+        "the largest singular values of W'W (its rank is at most the latent width)"));
     return 0;
 }
 

@@ -97,10 +97,12 @@ static int ts_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         s, "/probes/tangent_slice/first_order", 1, d,
         "(change(s) - change(-s)) / 2s at the smallest s: the slope g.v, 0 (to "
         "rounding) along a symmetry [run, direction]"));
-    o->min_at = sym_schema_at(sym_schema_measure(s, "/runs/metrics/tangent_slice_order_min", 0, NULL,
-                                                 "smallest fitted order over directions (tangent_slice probe)"));
-    o->max_at = sym_schema_at(sym_schema_measure(s, "/runs/metrics/tangent_slice_order_max", 0, NULL,
-                                                 "largest fitted order over directions (tangent_slice probe)"));
+    o->min_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/tangent_slice_order_min", 0, NULL,
+        "smallest fitted order over directions (tangent_slice probe)"));
+    o->max_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/tangent_slice_order_max", 0, NULL,
+        "largest fitted order over directions (tangent_slice probe)"));
     return 0;
 }
 

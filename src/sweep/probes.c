@@ -160,8 +160,9 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
 /*
  * The plug-in interface (since version 2) pins the sizes of what a plug-in sees: changing one
  * of these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Version 3: the
- * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.  Checked on the
- * platform the numbers were taken on; elsewhere the run-time check of `abi` still holds.
+ * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.
+ * Checked on the platform the numbers were taken on; elsewhere the run-time check of `abi`
+ * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
 static_assert(SYM_PROBE_API_VERSION == 3, "a new plug-in interface version: update these sizes");
