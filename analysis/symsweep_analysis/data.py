@@ -29,8 +29,12 @@ def attr_text(v):
 
 
 def attr_list(obj, name):
-    """A comma-separated string attribute ("general, orthogonal") as a list."""
-    return [s.strip() for s in attr_text(obj.attrs.get(name, "")).split(",") if s.strip()]
+    """A list attribute as strings: an array (a probe setting on /probes/NAME: strings, or
+    numbers as %g, inf included) or a comma-separated string ("general, orthogonal")."""
+    v = obj.attrs.get(name, "")
+    if isinstance(v, np.ndarray) and v.dtype.kind not in "S":
+        return [attr_text(x) if not isinstance(x, (float, np.floating)) else "%g" % x for x in v]
+    return [s.strip() for s in attr_text(v).split(",") if s.strip()]
 
 
 def open_output(path):

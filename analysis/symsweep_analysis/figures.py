@@ -93,7 +93,9 @@ class Context:
 
 
 def _families(d):
-    return attr_list(d, "families")
+    """The families setting of the probe whose dataset is d: on its group /probes/NAME (files
+    before that: on the dataset)."""
+    return attr_list(d.parent, "families") or attr_list(d, "families")
 
 
 def _family_ticks(ax, fams):
@@ -175,8 +177,8 @@ def group_axis(ax, ctx, gs, axis="y"):
 
 def _lp_values(f):
     """The p list of the lp_ball probe, as the strings the file gives."""
-    d = f.get("probes/lp_ball/norm_change")
-    return attr_list(d, "p") if d is not None else []
+    g, d = f.get("probes/lp_ball"), f.get("probes/lp_ball/norm_change")
+    return (attr_list(g, "p") if g is not None else []) or (attr_list(d, "p") if d is not None else [])
 
 
 def _band(ax, x, mean, half, label, color=None, log=False):

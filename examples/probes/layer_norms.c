@@ -23,6 +23,7 @@
 typedef struct norms_opts {
     double p;   /* the setting */
     int layers; /* the most weight matrices of any grid point */
+    size_t norm, max, piece; /* where symsweep placed the values (layout) */
 } norms_opts;
 
 static const sym_setting settings[] = {
@@ -32,38 +33,32 @@ static const sym_setting settings[] = {
 
 static void init(void *opts) { ((norms_opts *)opts)->p = 2.0; }
 
-/* values per run: the norm of each layer, then the largest */
-static size_t layout(void *opts, const sym_config *cfgs, int n_cfgs)
+/*
+ * The datasets, declared for the largest grid point: symsweep places them in the run's values
+ * and says where (sym_schema_at); each piece keeps one value that no dataset writes (the
+ * layer's norm, folded by reduce).  symsweep writes the setting p itself, as the attribute p
+ * of /probes/layer_norms.
+ */
+static int layout(void *opts, const sym_config *cfgs, int n_cfgs, sym_schema *s)
 {
     norms_opts *o = opts;
+    long long dims[1];
 
     for (int c = 0; c < n_cfgs; c++)
         if (cfgs[c].model.n_layers > o->layers)
             o->layers = cfgs[c].model.n_layers;
-    return (size_t)o->layers + 1;
-}
-
-static int schema(const void *opts, int team_size, sym_schema *s)
-{
-    const norms_opts *o = opts;
-    long long dims[1] = {o->layers};
-
-    (void)team_size;
-    sym_schema_measure(s, "/probes/layer_norms/norm", 1, dims, 0, 1,
-                       "entry-wise l_p norm of weight matrix l [run, l] (NaN past the run's layers)");
-    sym_schema_measure(s, "/runs/metrics/layer_norm_max", 0, NULL, (size_t)o->layers, 1,
-                       "the largest entry-wise l_p norm of a weight matrix (layer_norms probe)");
-    sym_schema_attr_double(s, "/probes/layer_norms/norm", "p", o->p);
+    dims[0] = o->layers;
+    o->norm = sym_schema_at(sym_schema_measure(
+        s, "/probes/layer_norms/norm", 1, dims,
+        "entry-wise l_p norm of weight matrix l [run, l] (NaN past the run's layers)"));
+    o->max = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/layer_norm_max", 0, NULL,
+        "the largest entry-wise l_p norm of a weight matrix (layer_norms probe)"));
+    o->piece = sym_schema_reserve(s, 1, 1);
     return 0;
 }
 
 static int n_pieces(const void *opts) { return ((const norms_opts *)opts)->layers; }
-
-static size_t piece_size(const void *opts)
-{
-    (void)opts;
-    return 1;
-}
 
 /* piece l: the norm of weight matrix l */
 static int piece(const void *opts, const sym_probe_run *run, int l, double *out)
@@ -73,6 +68,7 @@ static int piece(const void *opts, const sym_probe_run *run, int l, double *out)
     size_t n;
     double *W, acc = 0.0;
 
+    out += o->piece;
     out[0] = NAN;
     if (l >= mo->n_layers)
         return 0;
@@ -92,11 +88,13 @@ static void reduce(const void *opts, const double *pieces, size_t stride, double
 {
     const norms_opts *o = opts;
 
-    out[o->layers] = pieces ? 0.0 : NAN;
+    double *norm = out + o->norm, *max = out + o->max;
+
+    *max = pieces ? 0.0 : NAN;
     for (int l = 0; l < o->layers; l++) {
-        out[l] = pieces ? pieces[(size_t)l * stride] : NAN;
-        if (out[l] > out[o->layers])
-            out[o->layers] = out[l];
+        norm[l] = pieces ? pieces[(size_t)l * stride + o->piece] : NAN;
+        if (norm[l] > *max)
+            *max = norm[l];
     }
 }
 
@@ -118,9 +116,7 @@ static const sym_probe_def layer_norms = {
     .piece_noun = "layer",
     .init = init,
     .layout = layout,
-    .schema = schema,
     .n_pieces = n_pieces,
-    .piece_size = piece_size,
     .piece = piece,
     .reduce = reduce,
     .task_work = task_work,

@@ -145,6 +145,12 @@ int sym_h5_sync(sym_h5 *f);
 int sym_h5_attr_string(sym_h5 *f, const char *obj, const char *name, const char *value);
 int sym_h5_attr_int(sym_h5 *f, const char *obj, const char *name, long long value);
 int sym_h5_attr_double(sym_h5 *f, const char *obj, const char *name, double value);
+/** An attribute of @p n values (a one-dimensional array) of @p type: SYM_H5_INT64 (int64_t),
+ *  SYM_H5_DOUBLE (double) or SYM_H5_STRING (const char *), replacing one of that name. */
+int sym_h5_attr_array(sym_h5 *f, const char *obj, const char *name, sym_h5_type type, int n,
+                      const void *values);
+/** The group at @p path, created with its parents when nothing is there. */
+int sym_h5_ensure_group(sym_h5 *f, const char *path);
 
 /**
  * Create a dataset (and its parent groups) of @p rank dimensions, chunked by

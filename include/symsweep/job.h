@@ -74,6 +74,9 @@ typedef struct sym_job_probe {
                            *   grid point (owned), else NULL (opts serves every point) */
     char swept[1400];     /**< "file:line:col: sweep.probes.NAME.SETTING" of the first swept one */
     char swept_names[256]; /**< its swept settings: "threshold and data" */
+    /** its datasets as its layout declared them, placed in its slice (offsets from 0): one
+     *  per grid point with cfg_opts, else one (owned; sym_job_layout_probes) */
+    sym_schema *decl;
 } sym_job_probe;
 
 /** Where the probes' values sit in sym_run_result.measures. */

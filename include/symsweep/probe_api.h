@@ -36,7 +36,13 @@
  * (src/sweep/probes.c pins their sizes, so growing one without a new
  * version fails to compile).  Version 1 (e0462c6 to 94def6c) checked only
  * the definition's size, while sym_config grew from 2,296 to 3,664 bytes
- * under it: a version-1 plug-in is refused.
+ * under it: a version-1 plug-in is refused.  Version 2 (to ea87719) had a
+ * probe return its number of values from `layout` and place its datasets at
+ * offsets it kept by hand in `schema` (and its piece size from `piece_size`);
+ * since version 3 the probe declares its datasets in `layout` and the host
+ * places them (schema.h: sym_schema_measure returns where), `schema` adds
+ * only attributes that are not settings, and the host writes every setting
+ * itself: a version-2 plug-in is refused.
  */
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H
@@ -56,7 +62,7 @@
 extern "C" {
 #endif
 
-#define SYM_PROBE_API_VERSION 2
+#define SYM_PROBE_API_VERSION 3
 
 /** Initial parameters read from a file (model.init: {kind: file, ...}) instead of drawn. */
 typedef struct sym_init_from {
@@ -189,9 +195,18 @@ typedef struct sym_probe_def {
     int (*settle)(void *opts, const int *given, sym_probe_msg *msg);
     /** Can it run on this grid point? 0 or a complaint. */
     int (*check)(const void *opts, const sym_config *cfg, sym_probe_msg *msg);
-    /** Size its values for every grid point (largest shapes); returns doubles per run. */
-    size_t (*layout)(void *opts, const sym_config *cfgs, int n_cfgs);
-    /** Its datasets and attributes (offsets relative to its slice); team_size: ranks per team task. */
+    /**
+     * Its values for every grid point (largest shapes): declare its datasets in @p s (empty,
+     * schema.h: sym_schema_measure, sym_schema_pieces, sym_schema_metric, sym_schema_axis;
+     * sym_schema_reserve for values no dataset writes).  The host places them in declaration
+     * order, contiguous: the slice of a run's measures (and the size of each piece) is their
+     * sum, and the probe keeps the offsets the calls return (sym_schema_at) in @p opts for its
+     * work.  Called for the job's options and for each grid point's when a setting is swept,
+     * on every rank.  0, or < 0 with the error set.
+     */
+    int (*layout)(void *opts, const sym_config *cfgs, int n_cfgs, sym_schema *s);
+    /** Attributes that are not settings (derived facts: the team size); the host writes every
+     * setting as an attribute of /probes/NAME itself.  team_size: ranks per team task. */
     int (*schema)(const void *opts, int team_size, sym_schema *s);
     /** Free what init / layout allocated in the options (not the options). */
     void (*dispose)(void *opts);
@@ -203,8 +218,8 @@ typedef struct sym_probe_def {
     int (*finish)(void *state, const sym_probe_run *run, double *out);
     void (*stop)(void *state);
 
+    /** Its pieces per run (the host sizes each from the pieces declared in `layout`). */
     int (*n_pieces)(const void *opts);
-    size_t (*piece_size)(const void *opts);
     int (*piece)(const void *opts, const sym_probe_run *run, int piece, double *out);
     /** Fold the pieces (piece p at pieces + p * stride; NULL: none came back) into @p out. */
     void (*reduce)(const void *opts, const double *pieces, size_t stride, double *out);
@@ -215,7 +230,7 @@ typedef struct sym_probe_def {
     /** Multiply-adds of its largest task on this grid point (pass: one pass over the data). */
     double (*task_work)(const void *opts, const sym_config *cfg, double n_params, double pass);
 
-    /* ---- added within version 1 (and part of version 2): a definition whose `size` ends at
+    /* ---- added within version 1 (and part of versions 2 and 3): a definition whose `size` ends at
      * task_work has none of these, and symsweep reads them as NULL ---- */
 
     /**

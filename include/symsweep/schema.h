@@ -48,14 +48,27 @@ typedef struct sym_schema_dataset {
     size_t off, stride;          /**< where its values sit (stride 0 means 1) */
     int first_piece;             /**< PIECES: the first of its dims[0] pieces */
     const double *values;        /**< AXIS: dims[0] values (owned by the declarer) */
+    const char *const *labels;   /**< AXIS of strings: dims[0] labels (owned by the declarer) */
+    int view;                    /**< a metric that views a value of dataset view - 1; 0: none */
+    size_t view_element;         /**< ... its element (row-major, within that dataset's run row) */
     /** dimension scales of the dimensions after the run one: a path or NULL, and its label */
     const char *scale[3];
     const char *scale_label[3];
 } sym_schema_dataset;
 
-typedef enum sym_schema_attr_type { SYM_SCHEMA_ATTR_STRING = 0, SYM_SCHEMA_ATTR_INT, SYM_SCHEMA_ATTR_DOUBLE } sym_schema_attr_type;
+typedef enum sym_schema_attr_type {
+    SYM_SCHEMA_ATTR_STRING = 0,
+    SYM_SCHEMA_ATTR_INT,
+    SYM_SCHEMA_ATTR_DOUBLE,
+    SYM_SCHEMA_ATTR_STRINGS, /**< n strings, one after the other in text, each ended by '\0' */
+    SYM_SCHEMA_ATTR_INTS,    /**< n int64 (exact as doubles) in v */
+    SYM_SCHEMA_ATTR_DOUBLES  /**< n float64 in v */
+} sym_schema_attr_type;
 
-/** One attribute of a declared dataset. */
+/** The most values of an array attribute. */
+#define SYM_SCHEMA_ATTR_VALUES 64
+
+/** One attribute of a declared dataset or group. */
 typedef struct sym_schema_attr {
     char path[SYM_SCHEMA_PATH];
     char name[64];
@@ -63,6 +76,8 @@ typedef struct sym_schema_attr {
     char text[SYM_SCHEMA_TEXT];
     long long i;
     double d;
+    int n;                          /**< arrays: their length */
+    double v[SYM_SCHEMA_ATTR_VALUES];
 } sym_schema_attr;
 
 /** The declarations of one output file (or of one probe's part of it). */
@@ -71,30 +86,68 @@ typedef struct sym_schema {
     int n_ds, cap_ds;
     sym_schema_attr *attrs;
     int n_attrs, cap_attrs;
-    size_t base;     /**< added to the measure offsets of datasets declared from now on */
-    int piece_base;  /**< the first piece of datasets of pieces declared from now on */
+    size_t len;       /**< values of the measures declared (the owner's slice, in order) */
+    size_t piece_len; /**< values of each piece declared (a piece's size, in order) */
+    size_t base;      /**< sym_schema_measure_at: added to the offsets declared from now on */
+    int piece_base;   /**< sym_schema_pieces_at: the first piece of datasets declared from now on */
     int failed;  /**< an allocation failed: sym_schema_check reports it */
 } sym_schema;
 
 /**
- * Declare a per-run dataset of values in the measures: @p rank dimensions
- * after the run one (0: one value per run), @p dims their sizes, @p off the
- * first value (relative to the schema's base), @p stride between consecutive
- * values (0: 1).  The description is printf-formatted.  Returns the
- * declaration, to add scales or units to, or NULL when out of memory
- * (remembered: sym_schema_check).
+ * Declare a per-run dataset of values in the measures: @p rank dimensions after the run one
+ * (0: one value per run), @p dims their sizes.  The schema places it: its values follow the
+ * ones declared before it, contiguous and row-major, from `s->len` on (the declaration's
+ * `off`, sym_schema_at), and the slice grows by their number.  A probe declares in its
+ * `layout` hook and keeps the offsets for its work.  The description is printf-formatted.
+ * Returns the declaration, to add scales or units to (valid until the next declaration), or
+ * NULL when out of memory (remembered: sym_schema_check).
  */
 sym_schema_dataset *sym_schema_measure(sym_schema *s, const char *path, int rank,
-                                       const long long *dims, size_t off, size_t stride,
-                                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-/** A per-run dataset [pieces x len] of the values at @p off of every probe piece. */
+                                       const long long *dims, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/**
+ * A per-run dataset [pieces x ...] of values of every probe piece: dims[0] is the number of
+ * pieces, and each piece's values (the product of the other dims) follow the ones declared
+ * before them in the piece (from `s->piece_len` on; sym_schema_at).
+ */
 sym_schema_dataset *sym_schema_pieces(sym_schema *s, const char *path, int rank,
-                                      const long long *dims, size_t off, const char *fmt, ...)
+                                      const long long *dims, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/**
+ * A run metric (one value per run, under /runs/metrics/) that is element @p element
+ * (row-major) of the run's row of the measure dataset @p of, declared before: one value,
+ * two names, no room of its own.  sym_schema_check_slice refuses an element outside @p of.
+ */
+sym_schema_dataset *sym_schema_metric(sym_schema *s, const char *path, const char *of, size_t element,
+                                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/** Room for @p n values of the measures (pieces: @p pieces 1, of each piece) that the owner
+ *  keeps and no dataset writes (what `reduce` folds, say); returns their offset. */
+size_t sym_schema_reserve(sym_schema *s, int pieces, size_t n);
+/** Where the values of @p d start (its offset in the slice, or in each piece); 0 for NULL. */
+size_t sym_schema_at(const sym_schema_dataset *d);
+/**
+ * Placement by hand, for the host that gathers the probes' declarations into a file's and for
+ * tests of sym_schema_check_slice: @p off (plus `s->base`) and @p stride (0: 1) as given, the
+ * slice's length untouched.  A probe declares with sym_schema_measure.
+ */
+sym_schema_dataset *sym_schema_measure_at(sym_schema *s, const char *path, int rank,
+                                          const long long *dims, size_t off, size_t stride,
+                                          const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/** ... and a dataset of pieces at @p off of each piece, its first piece `s->piece_base`. */
+sym_schema_dataset *sym_schema_pieces_at(sym_schema *s, const char *path, int rank,
+                                         const long long *dims, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 /** An axis: @p n fixed values (kept by pointer) of type @p dtype, no run dimension. */
 sym_schema_dataset *sym_schema_axis(sym_schema *s, const char *path, sym_schema_dtype dtype, int n,
                                     const double *values, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/**
+ * An axis of @p n labels (kept by pointer, as are the strings): a dimension scale of strings
+ * for a categorical dimension (a family, a side, a norm), which netCDF tools read as a string
+ * coordinate.
+ */
+sym_schema_dataset *sym_schema_labels(sym_schema *s, const char *path, int n, const char *const *labels,
+                                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /** Make @p d (NULL-safe) a dataset of integers: counts, dimensions, ranks, flags.  Its values
  *  are the same doubles; the writer stores them as int64, with -1 (its _FillValue) for NaN. */
 sym_schema_dataset *sym_schema_int(sym_schema_dataset *d);
@@ -103,13 +156,32 @@ void sym_schema_scale(sym_schema_dataset *d, int dim, const char *scale_path, co
 void sym_schema_attr_string(sym_schema *s, const char *path, const char *name, const char *value);
 void sym_schema_attr_int(sym_schema *s, const char *path, const char *name, long long value);
 void sym_schema_attr_double(sym_schema *s, const char *path, const char *name, double value);
+/** Array attributes of @p n values (at most SYM_SCHEMA_ATTR_VALUES, and strings that fit in
+ *  SYM_SCHEMA_TEXT bytes together; more is a declaration that failed: sym_schema_check). */
+void sym_schema_attr_strings(sym_schema *s, const char *path, const char *name,
+                             const char *const *values, int n);
+void sym_schema_attr_ints(sym_schema *s, const char *path, const char *name, const long long *values,
+                          int n);
+void sym_schema_attr_doubles(sym_schema *s, const char *path, const char *name, const double *values,
+                             int n);
+/** 1 if @p a and @p b have the same type and value (bit for bit), else 0. */
+int sym_schema_attr_same(const sym_schema_attr *a, const sym_schema_attr *b);
+/** Make @p a a string attribute holding the printf-formatted text. */
+void sym_schema_attr_varies(sym_schema_attr *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/**
+ * Append @p from's datasets and attributes to @p s: its measures moved by @p off (a probe's
+ * declarations, placed in its slice, into the file's), its pieces by @p first_piece.
+ * 0 or SYM_ENOMEM.
+ */
+int sym_schema_append(sym_schema *s, const sym_schema *from, size_t off, int first_piece);
 /** The declaration at @p path, or NULL. */
 const sym_schema_dataset *sym_schema_find(const sym_schema *s, const char *path);
 /** 0, or SYM_ENOMEM when a declaration could not be stored. */
 int sym_schema_check(const sym_schema *s);
 /**
  * Check the datasets declared from @p first_ds on, all of @p owner (a probe): every measure
- * they read lies in [@p off, @p off + @p len), every piece value below @p piece_len, their
+ * they read lies in [@p off, @p off + @p len), every piece value below @p piece_len, every
+ * metric view inside the dataset it views, their
  * pieces are the owner's @p n_pieces from @p first_piece, and no value is read by two of them
  * (a /runs/metrics/ dataset may read a value another dataset holds: metrics are views; two
  * metrics may not).  Returns 0, or SYM_EINVAL naming the datasets (a probe bug), SYM_ENOMEM.

@@ -37,6 +37,37 @@ cleanup:
     return rc;
 }
 
+/* one attribute; its object is a dataset declared, or a group (/probes/NAME) made for it */
+static int write_attr(sym_h5 *f, const sym_schema_attr *a)
+{
+    const char *strs[SYM_SCHEMA_ATTR_VALUES];
+    int64_t iv[SYM_SCHEMA_ATTR_VALUES];
+    const char *q = a->text;
+    int rc = 0;
+
+    SYM_TRY(sym_h5_ensure_group(f, a->path));
+    switch (a->type) {
+    case SYM_SCHEMA_ATTR_STRING:
+        return sym_h5_attr_string(f, a->path, a->name, a->text);
+    case SYM_SCHEMA_ATTR_INT:
+        return sym_h5_attr_int(f, a->path, a->name, a->i);
+    case SYM_SCHEMA_ATTR_DOUBLE:
+        return sym_h5_attr_double(f, a->path, a->name, a->d);
+    case SYM_SCHEMA_ATTR_STRINGS:
+        for (int k = 0; k < a->n && k < SYM_SCHEMA_ATTR_VALUES; k++, q += strlen(q) + 1)
+            strs[k] = q;
+        return sym_h5_attr_array(f, a->path, a->name, SYM_H5_STRING, a->n, strs);
+    case SYM_SCHEMA_ATTR_INTS:
+        for (int k = 0; k < a->n && k < SYM_SCHEMA_ATTR_VALUES; k++)
+            iv[k] = (int64_t)a->v[k];
+        return sym_h5_attr_array(f, a->path, a->name, SYM_H5_INT64, a->n, iv);
+    case SYM_SCHEMA_ATTR_DOUBLES:
+        return sym_h5_attr_array(f, a->path, a->name, SYM_H5_DOUBLE, a->n, a->v);
+    }
+cleanup:
+    return rc;
+}
+
 int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
 {
     int rc = 0;
@@ -45,7 +76,10 @@ int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
         const sym_schema_dataset *d = &s->ds[i];
         long long dims[4] = {n_runs, d->dims[0], d->dims[1], d->dims[2]};
 
-        if (d->source == SYM_SCHEMA_AXIS) {
+        if (d->source == SYM_SCHEMA_AXIS && d->labels) { /* a categorical axis: its labels */
+            SYM_TRY(sym_h5_dataset(f, d->path, SYM_H5_STRING, 1, d->dims, d->desc, NULL));
+            SYM_TRY(sym_h5_write_rows(f, d->path, 0, d->dims[0], d->labels));
+        } else if (d->source == SYM_SCHEMA_AXIS) {
             SYM_TRY(sym_h5_dataset(f, d->path, d->dtype == SYM_SCHEMA_I64 ? SYM_H5_INT64 : SYM_H5_DOUBLE,
                                    1, d->dims, d->desc, d->units));
             SYM_TRY(write_axis(f, d));
@@ -58,16 +92,8 @@ int sym_h5_schema_create(sym_h5 *f, const sym_schema *s, long long n_runs)
                 SYM_TRY(sym_h5_fill_attr(f, d->path));
         }
     }
-    for (int i = 0; i < s->n_attrs; i++) {
-        const sym_schema_attr *a = &s->attrs[i];
-
-        if (a->type == SYM_SCHEMA_ATTR_STRING)
-            SYM_TRY(sym_h5_attr_string(f, a->path, a->name, a->text));
-        else if (a->type == SYM_SCHEMA_ATTR_INT)
-            SYM_TRY(sym_h5_attr_int(f, a->path, a->name, a->i));
-        else
-            SYM_TRY(sym_h5_attr_double(f, a->path, a->name, a->d));
-    }
+    for (int i = 0; i < s->n_attrs; i++)
+        SYM_TRY(write_attr(f, &s->attrs[i]));
 cleanup:
     return rc;
 }

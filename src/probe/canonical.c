@@ -511,9 +511,9 @@ cleanup:
 typedef struct canon_opts {
     int n_tensors;
     sym_tensor t[2 * SYM_MAX_LAYERS]; /* the union over the grid; offset: [rows x cols] in the slice */
+    size_t change_at, degenerate_at; /* where layout's datasets put the values (the host places them) */
 } canon_opts;
 
-enum { CANON_CHANGE = 0, CANON_DEGENERATE, CANON_VALUES };
 
 static int canon_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
@@ -525,10 +525,11 @@ static int canon_check(const void *opts, const sym_config *cfg, sym_probe_msg *m
     return 0;
 }
 
-static size_t canon_layout(void *opts, const sym_config *cfgs, int n)
+/* the two headlines, then one dataset per tensor of the union over the grid, [rows x cols]
+ * (t[k].offset: where the host placed it in the slice) */
+static int canon_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     canon_opts *o = opts;
-    size_t off = CANON_VALUES;
 
     o->n_tensors = 0;
     for (int c = 0; c < n; c++) {
@@ -538,35 +539,26 @@ static size_t canon_layout(void *opts, const sym_config *cfgs, int n)
             sym_tensor_union(o->t, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
         sym_model_free(m);
     }
+    o->change_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/canonical_output_change", 0, NULL,
+        "largest change of the outputs on the run's data from the trained to the "
+        "canonical parameters, over the largest output (rounding: the form keeps "
+        "the function) (canonical probe)"));
+    o->degenerate_at = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/canonical_degenerate", 0, NULL,
+        "blocks of linear hidden layers whose product has rank below their width "
+        "(their balanced form is not determined by the orbit) (canonical probe)")));
     for (int k = 0; k < o->n_tensors; k++) {
-        o->t[k].offset = off;
-        off += (size_t)o->t[k].rows * o->t[k].cols;
-    }
-    return off;
-}
-
-static int canon_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const canon_opts *o = opts;
-
-    (void)team_size;
-    sym_schema_measure(s, "/runs/metrics/canonical_output_change", 0, NULL, CANON_CHANGE, 1,
-                       "largest change of the outputs on the run's data from the trained to the "
-                       "canonical parameters, over the largest output (rounding: the form keeps "
-                       "the function) (canonical probe)");
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/canonical_degenerate", 0, NULL, CANON_DEGENERATE, 1,
-                       "blocks of linear hidden layers whose product has rank below their width "
-                       "(their balanced form is not determined by the orbit) (canonical probe)"));
-    for (int k = 0; k < o->n_tensors; k++) {
-        const sym_tensor *t = &o->t[k];
+        sym_tensor *t = &o->t[k];
         long long d2[2] = {t->rows, t->cols};
         char path[SYM_SCHEMA_PATH];
 
         snprintf(path, sizeof(path), "/probes/canonical/%s", t->name);
-        sym_schema_measure(s, path, t->cols == 1 ? 1 : 2, d2, t->offset, 1,
-                           "canonical %s %s [run, %d x %d], row-major: the trained network's orbit "
-                           "representative (NaN past a grid point's shape)",
-                           t->cols == 1 ? "bias" : "weight", t->name, t->rows, t->cols);
+        t->offset = sym_schema_at(sym_schema_measure(
+            s, path, t->cols == 1 ? 1 : 2, d2,
+            "canonical %s %s [run, %d x %d], row-major: the trained network's orbit "
+            "representative (NaN past a grid point's shape)",
+            t->cols == 1 ? "bias" : "weight", t->name, t->rows, t->cols));
     }
     return 0;
 }
@@ -591,8 +583,8 @@ static int canon_at_end(const void *opts, const sym_probe_run *run, double *out)
         big = fmax(big, fabs(f0[k]));
         diff = fmax(diff, fabs(f1[k] - f0[k]));
     }
-    out[CANON_CHANGE] = big > 0.0 ? diff / big : diff;
-    out[CANON_DEGENERATE] = deg;
+    out[o->change_at] = big > 0.0 ? diff / big : diff;
+    out[o->degenerate_at] = deg;
     for (int i = 0; i < sym_model_n_tensors(m); i++) {
         const sym_tensor *t = sym_model_tensor(m, i);
 
@@ -619,6 +611,5 @@ const sym_probe_def sym_probe_canonical = {
     .opts_size = sizeof(canon_opts),
     .check = canon_check,
     .layout = canon_layout,
-    .schema = canon_schema,
     .at_end = canon_at_end,
 };

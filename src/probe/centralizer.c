@@ -168,8 +168,9 @@ typedef struct centralizer_opts {
     int trials, samples, basis, n_families, bias_compensation;
     sym_group families[SYM_GROUP_COUNT];
     int n;          /* largest first hidden width over the grid */
-    size_t dim_at;  /* [families x 2] commutation, then dimension, gap, basis */
-    size_t order_at; /* then the families' group orders (log10) */
+    /* where layout's datasets put the values (the host places them) */
+    size_t mean_at, max_at, dim_at, gap_at, basis_at, order_at;
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } centralizer_opts;
 
 static const sym_setting centralizer_settings[] = {
@@ -208,53 +209,55 @@ static int centralizer_check(const void *opts, const sym_config *cfg, sym_probe_
     return 0;
 }
 
-static size_t centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs)
+static int centralizer_layout(void *opts, const sym_config *cfgs, int n_cfgs, sym_schema *s)
 {
     centralizer_opts *o = opts;
-    size_t N;
+    const char *mx = "/probes/centralizer/commutation_max", *fa = "/probes/centralizer/family";
+    long long nf[1] = {o->n_families}, N, b[3];
+    char path[SYM_SCHEMA_PATH];
+    sym_schema_dataset *d;
 
     for (int c = 0; c < n_cfgs; c++)
         o->n = cfgs[c].model.widths[1] > o->n ? cfgs[c].model.widths[1] : o->n;
-    N = (size_t)o->n;
-    o->dim_at = 2 * (size_t)o->n_families;
-    o->order_at = o->dim_at + 2 + (o->basis ? N * N * N * N : 0);
-    return o->order_at + (size_t)o->n_families;
-}
-
-static int centralizer_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const centralizer_opts *o = opts;
-    long long nf[1] = {o->n_families}, N = o->n, b[3] = {N * N, N, N};
-    char path[SYM_SCHEMA_PATH], fams[512];
-
-    (void)team_size;
-    sym_schema_measure(s, "/probes/centralizer/commutation_mean", 1, nf, 0, 2,
-                       "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
-                       "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]");
-    sym_schema_measure(s, "/probes/centralizer/commutation_max", 1, nf, 1, 2, "max of the same [run x family]");
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/centralizer_dimension", 0, NULL, o->dim_at, 1,
-                       "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
-                       "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)"));
-    sym_schema_measure(s, "/probes/centralizer/gap", 0, NULL, o->dim_at + 1, 1,
-                       "smallest non-null singular value over the largest null one (inf: nothing null)");
+    N = o->n;
+    b[0] = N * N;
+    b[1] = b[2] = N;
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_labels(s, fa, o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
+    d = sym_schema_measure(s, "/probes/centralizer/commutation_mean", 1, nf,
+                           "mean over group elements and inputs z of ||sigma(M z) - M sigma(z)|| / "
+                           "(||sigma(M z)|| + ||M sigma(z)||) for the first hidden activation [run x family]");
+    o->mean_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    d = sym_schema_measure(s, mx, 1, nf, "max of the same [run x family]");
+    o->max_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    o->dim_at = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/centralizer_dimension", 0, NULL,
+        "dimension of the infinitesimal centralizer {A : sigma'(z)(A z) = A sigma(z)} "
+        "of the first hidden activation at its width (linear n^2, relu n, sigmoid 0)")));
+    o->gap_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/centralizer/gap", 0, NULL,
+        "smallest non-null singular value over the largest null one (inf: nothing null)"));
     if (o->basis)
-        sym_schema_measure(s, "/probes/centralizer/basis", 3, b, o->dim_at + 2, 1,
-                           "a basis of the infinitesimal centralizer: [run, element, n, n], the "
-                           "first 'dimension' elements, NaN after");
-    sym_schema_measure(s, "/probes/centralizer/group_order_log10", 1, nf, o->order_at, 1,
-                       "log10 of the order of the family's group on the first hidden layer's n "
-                       "units: log10 n! (permutation), log10 2^n n! (signed_permutation); inf for "
-                       "the Lie groups [run x family]");
+        o->basis_at = sym_schema_at(sym_schema_measure(
+            s, "/probes/centralizer/basis", 3, b,
+            "a basis of the infinitesimal centralizer: [run, element, n, n], the "
+            "first 'dimension' elements, NaN after"));
+    d = sym_schema_measure(s, "/probes/centralizer/group_order_log10", 1, nf,
+                           "log10 of the order of the family's group on the first hidden layer's n "
+                           "units: log10 n! (permutation), log10 2^n n! (signed_permutation); inf for "
+                           "the Lie groups [run x family]");
+    o->order_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
     for (int f = 0; f < o->n_families; f++) {
         snprintf(path, sizeof(path), "/runs/metrics/centralizer_max_%s", sym_group_name(o->families[f]));
-        sym_schema_measure(s, path, 0, NULL, 2 * (size_t)f + 1, 1,
-                           "max commutation error of the first hidden activation with group "
-                           "elements of the family (centralizer probe)");
+        sym_schema_metric(s, path, mx, (size_t)f,
+                          "max commutation error of the first hidden activation with group "
+                          "elements of the family (centralizer probe)");
     }
-    sym_families_text(fams, sizeof(fams), o->families, o->n_families);
-    sym_schema_attr_string(s, "/probes/centralizer/commutation_max", "families", fams);
-    if (o->bias_compensation) /* only then: jobs without it keep their files */
-        sym_schema_attr_int(s, "/probes/centralizer/commutation_max", "bias_compensation", 1);
     return 0;
 }
 
@@ -265,14 +268,18 @@ static int centralizer_at_end(const void *opts, const sym_probe_run *run, double
     /* the first hidden layer's activation at its width; its own stream */
     sym_act act = mo->act[0];
     int n = mo->widths[1], dim = 0, N = o->n, rc = 0;
-    double gap = 0, *basis = NULL, *slot = x + o->dim_at + 2;
+    double gap = 0, *basis = NULL, *slot = x + o->basis_at;
     sym_rng rng;
 
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
-    for (int f = 0; f < o->n_families; f++)
-        SYM_TRY(sym_centralizer_commutation_ex(x + 2 * (size_t)f, act, mo->leaky_slope, n,
-                                               o->families[f], o->trials, 10, &rng,
-                                               o->bias_compensation));
+    for (int f = 0; f < o->n_families; f++) {
+        double v[2];
+
+        SYM_TRY(sym_centralizer_commutation_ex(v, act, mo->leaky_slope, n, o->families[f], o->trials,
+                                               10, &rng, o->bias_compensation));
+        x[o->mean_at + (size_t)f] = v[0];
+        x[o->max_at + (size_t)f] = v[1];
+    }
     if (o->basis)
         SYM_TRY(sym_alloc_doubles(&basis, (size_t)n * n * n * n));
     SYM_TRY(sym_centralizer_dimension(&dim, &gap, basis, act, mo->leaky_slope, n, o->samples, &rng));
@@ -282,7 +289,7 @@ static int centralizer_at_end(const void *opts, const sym_probe_run *run, double
                 for (int j = 0; j < n; j++)
                     slot[((size_t)e * N + i) * N + j] = basis[((size_t)e * n + i) * n + j];
     x[o->dim_at] = dim;
-    x[o->dim_at + 1] = gap;
+    x[o->gap_at] = gap;
     for (int f = 0; f < o->n_families; f++)
         x[o->order_at + f] = sym_group_log10_order(o->families[f], n);
 cleanup:
@@ -302,6 +309,5 @@ const sym_probe_def sym_probe_centralizer = {
     .init = centralizer_init,
     .check = centralizer_check,
     .layout = centralizer_layout,
-    .schema = centralizer_schema,
     .at_end = centralizer_at_end,
 };

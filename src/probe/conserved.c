@@ -76,11 +76,13 @@ cleanup:
 
 typedef struct cons_opts {
     int layers, points; /* largest over the grid */
+    size_t drift_at, norm_at, total_at, step_at; /* where layout's datasets put the values */
 } cons_opts;
 
-static size_t cons_layout(void *opts, const sym_config *cfgs, int n)
+static int cons_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     cons_opts *o = opts;
+    long long lp[2];
 
     for (int c = 0; c < n; c++) {
         int npts = sym_train_n_points(&cfgs[c].train), h = cfgs[c].model.n_layers - 1;
@@ -88,32 +90,28 @@ static size_t cons_layout(void *opts, const sym_config *cfgs, int n)
         o->points = npts > o->points ? npts : o->points;
         o->layers = h > o->layers ? h : o->layers;
     }
-    return 2 * (size_t)o->layers * o->points + 2;
-}
-
-static int cons_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const cons_opts *o = opts;
-    long long lp[2] = {o->layers, o->points};
-    size_t n = (size_t)o->layers * o->points;
-
-    (void)team_size;
-    sym_schema_measure(s, "/probes/conserved/drift", 2, lp, 0, 1,
-                       "||Q_h(t) - Q_h(0)||_F at each curve point [run, hidden layer, point]: "
-                       "Q_h = W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T for a linear hidden "
-                       "layer, per neuron ||incoming||^2 + b^2 - ||outgoing||^2 for relu and "
-                       "leaky_relu (conserved by gradient flow); NaN for other activations");
-    sym_schema_measure(s, "/probes/conserved/norm", 2, lp, n, 1,
-                       "||Q_h(t)||_F at each curve point [run, hidden layer, point] (weight "
-                       "decay lambda makes it decay as exp(-4 lambda lr steps) under gd)");
-    sym_schema_measure(s, "/runs/metrics/conserved_drift", 0, NULL, 2 * n, 1,
-                       "max over hidden layers of ||Q_h(end) - Q_h(0)||_F / (||W_h||^2 + "
-                       "||b_h||^2 + ||W_{h+1}||^2 at the start): the total drift, relative "
-                       "(0 under exact gradient flow; O(lr) for gd)");
-    sym_schema_measure(s, "/runs/metrics/conserved_drift_per_step", 0, NULL, 2 * n + 1, 1,
-                       "max over hidden layers and curve intervals of the drift between "
-                       "consecutive curve points per optimizer step, relative as "
-                       "conserved_drift");
+    lp[0] = o->layers;
+    lp[1] = o->points;
+    o->drift_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/conserved/drift", 2, lp,
+        "||Q_h(t) - Q_h(0)||_F at each curve point [run, hidden layer, point]: "
+        "Q_h = W_{h+1}^T W_{h+1} - W_h W_h^T - b_h b_h^T for a linear hidden "
+        "layer, per neuron ||incoming||^2 + b^2 - ||outgoing||^2 for relu and "
+        "leaky_relu (conserved by gradient flow); NaN for other activations"));
+    o->norm_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/conserved/norm", 2, lp,
+        "||Q_h(t)||_F at each curve point [run, hidden layer, point] (weight "
+        "decay lambda makes it decay as exp(-4 lambda lr steps) under gd)"));
+    o->total_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/conserved_drift", 0, NULL,
+        "max over hidden layers of ||Q_h(end) - Q_h(0)||_F / (||W_h||^2 + "
+        "||b_h||^2 + ||W_{h+1}||^2 at the start): the total drift, relative "
+        "(0 under exact gradient flow; O(lr) for gd)"));
+    o->step_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/conserved_drift_per_step", 0, NULL,
+        "max over hidden layers and curve intervals of the drift between "
+        "consecutive curve points per optimizer step, relative as "
+        "conserved_drift"));
     return 0;
 }
 
@@ -126,6 +124,7 @@ typedef struct cons_state {
     const sym_model *m;
     int layers, points, steps; /* steps: optimizer steps between curve points */
     double *q0, *qprev, *qcur, *drift, *norm, *scale, per_step;
+    size_t total_at, step_at; /* the headlines' places in the run's values */
     size_t off[SYM_MAX_LAYERS], size;
     int last;
 } cons_state;
@@ -190,8 +189,10 @@ static int cons_start(const void *opts, const sym_probe_run *run, double *out, v
     c->layers = co->layers;
     c->points = co->points;
     c->steps = t->loss_every * ((n + bs - 1) / bs);
-    c->drift = out;
-    c->norm = out + (size_t)co->layers * co->points;
+    c->drift = out + co->drift_at;
+    c->norm = out + co->norm_at;
+    c->total_at = co->total_at;
+    c->step_at = co->step_at;
     c->last = -1;
     for (int h = 0; h + 1 < o->n_layers; h++) {
         c->off[h] = c->size;
@@ -248,7 +249,7 @@ static int cons_finish(void *state, const sym_probe_run *run, double *out)
     const sym_train_opts *t = &run->cfg->train;
     /* the last curve point follows the last epoch: the trainer's hook does not see it */
     int last = sym_train_n_points(t) - 1, fresh = 0, rc = 0, any = 0;
-    double worst = 0.0, *x = out + 2 * (size_t)c->layers * c->points;
+    double worst = 0.0;
 
     if (run->status == SYM_RUN_DONE && t->epochs % t->loss_every == 0 && last > c->last) {
         SYM_TRY(cons_point(c, last, run->params, NULL, 0.0));
@@ -264,8 +265,8 @@ static int cons_finish(void *state, const sym_probe_run *run, double *out)
         worst = fmax(worst, diff_norm(c->qcur + c->off[h], c->q0 + c->off[h], n) / c->scale[h]);
         any = 1;
     }
-    x[0] = any ? worst : NAN;
-    x[1] = any && c->last > 0 ? c->per_step : NAN;
+    out[c->total_at] = any ? worst : NAN;
+    out[c->step_at] = any && c->last > 0 ? c->per_step : NAN;
 cleanup:
     return rc;
 }
@@ -277,7 +278,6 @@ const sym_probe_def sym_probe_conserved = {
            "curve point: its drift under the optimizer",
     .opts_size = sizeof(cons_opts),
     .layout = cons_layout,
-    .schema = cons_schema,
     .start = cons_start,
     .point = cons_point,
     .finish = cons_finish,

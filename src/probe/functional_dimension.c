@@ -61,6 +61,7 @@ typedef struct fd_opts {
     int k;       /* the most singular values of any grid point */
     int any_gram; /* a grid point goes matrix-free */
     int rows_max; /* the most Jacobian rows of any grid point (team sizes: team_need sees no data) */
+    size_t at[7], sv_at; /* where layout's datasets put the values (the host places them) */
 } fd_opts;
 
 static const sym_setting fd_settings[] = {
@@ -95,7 +96,59 @@ static int fd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     return 0;
 }
 
-static size_t fd_layout(void *opts, const sym_config *cfgs, int n)
+/* one value per run, an integer or not; where it went */
+static size_t one(sym_schema *s, const char *path, int integer, const char *desc)
+{
+    sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, "%s", desc);
+
+    return sym_schema_at(integer ? sym_schema_int(d) : d);
+}
+
+/* rank, null, orbit, excess, gap, parameters, rows; then the singular values */
+static int fd_declare(fd_opts *o, sym_schema *s)
+{
+    const char *sv = "/probes/functional_dimension/singular_values";
+    long long k[1] = {o->k};
+
+    o->at[0] = one(s, "/runs/metrics/functional_dimension", 1,
+                   "rank of the Jacobian of the network's outputs on the data with respect to "
+                   "its parameters: the dimension of the functions near the trained point, as "
+                   "the data see them (functional_dimension probe)");
+    o->at[1] = one(s, "/runs/metrics/functional_null_dimension", 1,
+                   "parameters minus functional_dimension: directions that do not change the "
+                   "outputs on the data (functional_dimension probe)");
+    o->at[2] = one(s, "/runs/metrics/functional_orbit_dimension", 1,
+                   "dimension of the orbit of the architecture's continuous symmetry (its "
+                   "activations', with the translations of linear hidden layers between "
+                   "biased layers; no penalty) through the trained point; -1 (no value) for "
+                   "tied models, and where the tangent map would exceed 2.5e8 entries "
+                   "(functional_dimension probe)");
+    o->at[3] = one(s, "/runs/metrics/functional_excess_null", 1,
+                   "functional_null_dimension minus functional_orbit_dimension: the part of "
+                   "the null space the data add (dead or saturated units, too few samples); "
+                   "0 at a generic point on rich data; -1 (no value) where "
+                   "functional_orbit_dimension has none (functional_dimension probe)");
+    o->at[4] = one(s, "/probes/functional_dimension/gap", 0,
+                   "smallest counted over largest uncounted singular value of the Jacobian "
+                   "(inf: full rank)");
+    o->at[5] = one(s, "/probes/functional_dimension/n_params", 1,
+                   "parameters P of the run");
+    o->at[6] = one(s, "/probes/functional_dimension/n_outputs", 1,
+                   "rows of the Jacobian: samples used x output width");
+    if (o->any_gram || o->method != FD_AUTO)
+        o->sv_at = sym_schema_at(sym_schema_measure(s, sv, 1, k,
+                           "singular values of the Jacobian, descending [run, k] (NaN past "
+                           "min(rows, P)); counted when above 1e-9 times the largest from the "
+                           "Jacobian's SVD, or 1e-6 matrix-free (method gram: the square roots of "
+                           "the eigenvalues of J J^T)"));
+    else
+        o->sv_at = sym_schema_at(sym_schema_measure(s, sv, 1, k,
+                           "singular values of the Jacobian, descending [run, k] (NaN past "
+                           "min(rows, P)); counted when above 1e-9 times the largest"));
+    return 0;
+}
+
+static int fd_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     fd_opts *o = opts;
 
@@ -111,56 +164,9 @@ static size_t fd_layout(void *opts, const sym_config *cfgs, int n)
         }
         sym_model_free(m);
     }
-    /* rank, null, orbit, excess, gap, parameters, rows; then the singular values */
-    return 7 + (size_t)o->k;
+    return fd_declare(o, s);
 }
 
-static int fd_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const fd_opts *o = opts;
-    long long k[1] = {o->k};
-
-    (void)team_size;
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_dimension", 0, NULL, 0, 1,
-                       "rank of the Jacobian of the network's outputs on the data with respect to "
-                       "its parameters: the dimension of the functions near the trained point, as "
-                       "the data see them (functional_dimension probe)"));
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_null_dimension", 0, NULL, 1, 1,
-                       "parameters minus functional_dimension: directions that do not change the "
-                       "outputs on the data (functional_dimension probe)"));
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_orbit_dimension", 0, NULL, 2, 1,
-                       "dimension of the orbit of the architecture's continuous symmetry (its "
-                       "activations', with the translations of linear hidden layers between "
-                       "biased layers; no penalty) through the trained point; -1 (no value) for "
-                       "tied models, and where the tangent map would exceed 2.5e8 entries "
-                       "(functional_dimension probe)"));
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/functional_excess_null", 0, NULL, 3, 1,
-                       "functional_null_dimension minus functional_orbit_dimension: the part of "
-                       "the null space the data add (dead or saturated units, too few samples); "
-                       "0 at a generic point on rich data; -1 (no value) where "
-                       "functional_orbit_dimension has none (functional_dimension probe)"));
-    sym_schema_measure(s, "/probes/functional_dimension/gap", 0, NULL, 4, 1,
-                       "smallest counted over largest uncounted singular value of the Jacobian "
-                       "(inf: full rank)");
-    sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_params", 0, NULL, 5, 1,
-                       "parameters P of the run"));
-    sym_schema_int(sym_schema_measure(s, "/probes/functional_dimension/n_outputs", 0, NULL, 6, 1,
-                       "rows of the Jacobian: samples used x output width"));
-    if (o->method != FD_AUTO) /* only then: files of jobs that leave it alone do not change */
-        sym_schema_attr_string(s, "/probes/functional_dimension/singular_values", "method",
-                               fd_methods[o->method]);
-    if (o->any_gram || o->method != FD_AUTO)
-        sym_schema_measure(s, "/probes/functional_dimension/singular_values", 1, k, 7, 1,
-                           "singular values of the Jacobian, descending [run, k] (NaN past "
-                           "min(rows, P)); counted when above 1e-9 times the largest from the "
-                           "Jacobian's SVD, or 1e-6 matrix-free (method gram: the square roots of "
-                           "the eigenvalues of J J^T)");
-    else
-        sym_schema_measure(s, "/probes/functional_dimension/singular_values", 1, k, 7, 1,
-                           "singular values of the Jacobian, descending [run, k] (NaN past "
-                           "min(rows, P)); counted when above 1e-9 times the largest");
-    return 0;
-}
 
 /* what the row and column functions of a team's solver need, made by every rank of the team */
 typedef struct fd_ctx {
@@ -318,7 +324,7 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     int P = (int)sym_model_n_params(run->model), rows = rows_of(o, run->cfg);
     int n = rows / mo->widths[mo->n_layers], rank = 0, rc = 0, k, have = 0;
-    double *w = NULL, *J = NULL, *sv = x + 7;
+    double *w = NULL, *J = NULL, *sv = x + o->sv_at;
     fd_ctx c;
 
     if (n > run->data->n) /* user data shorter than the grid point says: the data decide */
@@ -339,13 +345,13 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
             sv[a] = sqrt(fmax(w[k - 1 - a], 0.0));
         for (int a = 0; a < k; a++)
             rank += w[a] > SYM_GRAM_RANK_TOL * w[k - 1];
-        x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
+        x[o->at[4]] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
     } else if (team->size == 1) { /* alone: J's rows, then LAPACK's SVD (far faster than a
                                    * grid of one for a wide J) */
         SYM_TRY(sym_alloc_doubles(&J, (size_t)rows * P));
         for (int r = 0; r < rows; r++)
             SYM_TRY(j_row(&c, r, J + (size_t)r * P));
-        SYM_TRY(sym_row_rank(&rank, &x[4], sv, J, rows, P));
+        SYM_TRY(sym_row_rank(&rank, &x[o->at[4]], sv, J, rows, P));
     } else { /* the team's SVD of J (rows >= P) or of J^T */
         if (rows >= P)
             SYM_TRY(team->svd(team->solver, sv, NULL, rows, P, j_row, &c));
@@ -353,12 +359,12 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
             SYM_TRY(team->svd(team->solver, sv, NULL, P, rows, j_col, &c));
         for (int a = 0; a < k; a++)
             rank += sv[a] > SYM_ORBIT_RANK_TOL * sv[0];
-        x[4] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
+        x[o->at[4]] = rank == k ? INFINITY : rank == 0 ? NAN : sv[rank - 1] / fmax(sv[rank], 1e-300);
     }
-    x[0] = rank;
-    x[1] = P - rank;
-    x[5] = P;
-    x[6] = rows;
+    x[o->at[0]] = rank;
+    x[o->at[1]] = P - rank;
+    x[o->at[5]] = P;
+    x[o->at[6]] = rows;
     if (!mo->tied && team->rank == 0) { /* the architecture's own symmetry (no penalty) */
         sym_reg none = SYM_REG_INIT;
         int orbit = 0, alg = 0, fits;
@@ -366,8 +372,8 @@ static int fd_team(const void *opts, const sym_probe_run *run, const sym_team_op
         SYM_TRY(orbit_fits(&fits, run->model));
         if (fits) {
             SYM_TRY(sym_symmetry_orbit(&alg, &orbit, NULL, run->model, &none, run->params));
-            x[2] = orbit;
-            x[3] = P - rank - orbit;
+            x[o->at[2]] = orbit;
+            x[o->at[3]] = P - rank - orbit;
         }
     }
 cleanup:
@@ -419,7 +425,6 @@ const sym_probe_def sym_probe_functional_dimension = {
     .n_settings = sizeof fd_settings / sizeof *fd_settings,
     .check = fd_check,
     .layout = fd_layout,
-    .schema = fd_schema,
     .team_need = fd_team_need,
     .team = fd_team,
     .task_work = fd_task_work,

@@ -21,6 +21,7 @@ enum { GD_QUANTITIES = 6 };
 typedef struct gd_opts {
     int algebra;
     int points; /* largest number of curve points over the grid */
+    size_t at[GD_QUANTITIES], best_at, abs_at; /* where layout's datasets put the values */
 } gd_opts;
 
 static const sym_setting gd_settings[] = {
@@ -36,19 +37,7 @@ static int gd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     return sym_algebra_check((sym_algebra)((const gd_opts *)opts)->algebra, cfg, msg);
 }
 
-static size_t gd_layout(void *opts, const sym_config *cfgs, int n)
-{
-    gd_opts *o = opts;
-
-    for (int c = 0; c < n; c++) {
-        int npts = sym_train_n_points(&cfgs[c].train);
-
-        o->points = npts > o->points ? npts : o->points;
-    }
-    return GD_QUANTITIES * (size_t)o->points + 2;
-}
-
-static int gd_schema(const void *opts, int team_size, sym_schema *s)
+static int gd_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     static const char *const q[GD_QUANTITIES][2] = {
         {"orbit_derivative", "||J^T g||: the largest rate of change of the objective along a "
@@ -61,28 +50,34 @@ static int gd_schema(const void *opts, int team_size, sym_schema *s)
         {"perp_step_change", "objective change of the step -lr g_perp alone [run x point]"},
         {"step_change", "objective change of the full gradient step -lr g (for gd, the actual "
                         "step) [run x point]"}};
-    const gd_opts *o = opts;
-    long long np[1] = {o->points};
-    size_t end = GD_QUANTITIES * (size_t)o->points;
+    gd_opts *o = opts;
+    long long np[1];
 
-    (void)team_size;
+    for (int c = 0; c < n; c++) {
+        int npts = sym_train_n_points(&cfgs[c].train);
+
+        o->points = npts > o->points ? npts : o->points;
+    }
+    np[0] = o->points;
     for (int k = 0; k < GD_QUANTITIES; k++) {
         char path[SYM_SCHEMA_PATH];
 
         snprintf(path, sizeof(path), "/probes/gradient_decomposition/%s", q[k][0]);
         /* the per-curve-point measures share the curves' epoch scale */
-        sym_schema_scale(sym_schema_measure(s, path, 1, np, (size_t)k * o->points, 1, "%s", q[k][1]), 1,
-                         "/runs/curves/epoch", "epoch");
+        sym_schema_dataset *d = sym_schema_measure(s, path, 1, np, "%s", q[k][1]);
+
+        o->at[k] = sym_schema_at(d);
+        sym_schema_scale(d, 1, "/runs/curves/epoch", "epoch");
     }
-    sym_schema_measure(s, "/runs/metrics/gd_orbit_derivative_max", 0, NULL, end, 1,
+    o->best_at = sym_schema_at(sym_schema_measure(s, "/runs/metrics/gd_orbit_derivative_max", 0, NULL,
                        "max of ||J^T g|| / ||g|| over the curve points where ||g|| is above "
                        "its rounding floor (1000 eps times ||g|| at the first point; once "
                        "training has converged both norms are rounding noise); NaN when no "
                        "point is (gradient_decomposition probe; rounding level when the "
-                       "objective is invariant)");
-    sym_schema_measure(s, "/runs/metrics/gd_orbit_derivative_abs_max", 0, NULL, end + 1, 1,
+                       "objective is invariant)"));
+    o->abs_at = sym_schema_at(sym_schema_measure(s, "/runs/metrics/gd_orbit_derivative_abs_max", 0, NULL,
                        "max over all curve points of ||J^T g||, the objective's largest rate of "
-                       "change along a unit orbit direction (gradient_decomposition probe)");
+                       "change along a unit orbit direction (gradient_decomposition probe)"));
     return 0;
 }
 
@@ -93,11 +88,13 @@ typedef struct gd_state {
     sym_eval_data bd; /* the data laid out once for the evaluator (every point reads them) */
     sym_algebra alg;
     sym_orbit_ws *ws; /* the projection's scratch, made once */
-    double lr, *g, *tan, *perp, *th, *adj, *out; /* out: [GD_QUANTITIES x n_points] */
+    double lr, *g, *tan, *perp, *th, *adj;
+    double *q[GD_QUANTITIES]; /* each quantity's [n_points] in the run's values */
     double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
     double best_abs; /* the largest ||J^T g|| so far */
     double g_floor;  /* ||g|| at the rounding floor: 1000 eps ||g|| of the first point */
     int n_points;
+    size_t best_at, abs_at;
 } gd_state;
 
 static void gd_stop(void *state)
@@ -129,8 +126,11 @@ static int gd_start(const void *opts, const sym_probe_run *run, double *out, voi
     c->m = run->model;
     c->d = run->data;
     c->lr = run->cfg->train.lr;
-    c->out = out;
+    for (int q = 0; q < GD_QUANTITIES; q++)
+        c->q[q] = out + o->at[q];
     c->n_points = o->points;
+    c->best_at = o->best_at;
+    c->abs_at = o->abs_at;
     c->best = c->best_abs = NAN;
     SYM_TRY(sym_orbit_algebra(&c->alg, run->model, (sym_algebra)o->algebra));
     SYM_TRY(sym_orbit_ws_create(&c->ws, run->model, c->alg));
@@ -166,23 +166,23 @@ static int gd_point(void *state, int k, const double *params, const double *grad
         SYM_TRY(sym_eval_data_loss(c->e, &lp, c->g, params, &c->bd));
     /* the loss's derivative along unit algebra directions, before any projection */
     sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
-    c->out[k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
+    c->q[0][k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
     gn = sym_norm2(c->g, np);
     /* once training has converged ||g|| is rounding noise, and so is the ratio:
      * only points above the floor count for the relative headline */
     if (k == 0)
         c->g_floor = 1000 * DBL_EPSILON * gn;
     if (gn > c->g_floor && gn > 0)
-        c->best = fmax(c->best, c->out[k] / gn);
-    c->best_abs = fmax(c->best_abs, c->out[k]);
+        c->best = fmax(c->best, c->q[0][k] / gn);
+    c->best_abs = fmax(c->best_abs, c->q[0][k]);
     SYM_TRY(sym_orbit_project_ws(c->ws, c->tan, c->perp, NULL, params, c->g));
-    c->out[c->n_points + k] = sym_norm2(c->tan, np);
-    c->out[2 * (size_t)c->n_points + k] = sym_norm2(c->perp, np);
+    c->q[1][k] = sym_norm2(c->tan, np);
+    c->q[2][k] = sym_norm2(c->perp, np);
     for (int q = 0; q < 3; q++) {
         for (size_t i = 0; i < np; i++)
             c->th[i] = params[i] - c->lr * v[q][i];
         SYM_TRY(sym_eval_data_loss(c->e, &lp, NULL, c->th, &c->bd));
-        c->out[(size_t)(3 + q) * c->n_points + k] = lp.total - L0;
+        c->q[3 + q][k] = lp.total - L0;
     }
 cleanup:
     return rc;
@@ -193,8 +193,8 @@ static int gd_finish(void *state, const sym_probe_run *run, double *out)
     gd_state *c = state;
 
     (void)run;
-    out[GD_QUANTITIES * (size_t)c->n_points] = c->best;
-    out[GD_QUANTITIES * (size_t)c->n_points + 1] = c->best_abs;
+    out[c->best_at] = c->best;
+    out[c->abs_at] = c->best_abs;
     return 0;
 }
 
@@ -209,7 +209,6 @@ const sym_probe_def sym_probe_gradient_decomposition = {
     .init = gd_init,
     .check = gd_check,
     .layout = gd_layout,
-    .schema = gd_schema,
     .start = gd_start,
     .point = gd_point,
     .finish = gd_finish,

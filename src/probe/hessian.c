@@ -547,7 +547,8 @@ typedef struct hessian_opts {
     sym_hessian_opts h;
     int zero_cut; /* the enum setting, copied into h by settle */
     int p;        /* largest parameter count over the grid */
-    size_t sc, vec, gauge; /* offsets: eigenvalues [p] first */
+    /* where layout's datasets put the values (the host places them) */
+    size_t eig, sc[HESS_SCALARS], vec, gauge_loss, gauge_zeros, gauge_top;
     double *gauge_t; /* the gauge axis (owned) */
 } hessian_opts;
 
@@ -598,33 +599,8 @@ static int hessian_check(const void *opts, const sym_config *cfg, sym_probe_msg 
 
 static void hessian_dispose(void *opts) { free(((hessian_opts *)opts)->gauge_t); }
 
-static size_t hessian_layout(void *opts, const sym_config *cfgs, int n)
-{
-    hessian_opts *o = opts;
-    int G = o->h.gauge_points;
-
-    for (int c = 0; c < n; c++) {
-        sym_model *m = NULL;
-
-        if (sym_model_create(&m, &cfgs[c].model) == 0) {
-            int P = (int)sym_model_n_params(m);
-
-            o->p = P > o->p ? P : o->p;
-        }
-        sym_model_free(m);
-    }
-    o->sc = (size_t)o->p;
-    o->vec = o->sc + HESS_SCALARS;
-    o->gauge = o->vec + (o->h.eigenvectors ? (size_t)o->p * o->p : 0);
-    free(o->gauge_t);
-    o->gauge_t = NULL;
-    if (G > 0 && sym_alloc_doubles(&o->gauge_t, (size_t)G) == 0)
-        for (int k = 0; k < G; k++)
-            o->gauge_t[k] = G == 1 ? o->h.gauge_t_max : sym_orbit_grid(k, G, o->h.gauge_t_max);
-    return o->gauge + 3 * (size_t)G;
-}
-
-static int hessian_schema(const void *opts, int team_size, sym_schema *s)
+/* the eigenvalues [p], the scalars, the eigenvectors [p x p], the gauge curves [G] */
+static int hessian_declare(hessian_opts *o, sym_schema *s)
 {
     /* the name, the description, and 1 for integers (counts, dimensions, the team size, a flag) */
     static const struct { const char *name, *desc; int integer; } hs[HESS_SCALARS] = {
@@ -632,7 +608,7 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
                                "of |w| on a log scale whose lower side is at most 1e-4 max |w| "
                                "and which spans at least a factor 1e3 (zero_cut gap), or with "
                                "|w| <= threshold max |w| (zero_cut threshold); attributes "
-                               "zero_cut and threshold of /probes/hessian/eigenvalues", 1},
+                               "zero_cut and threshold of /probes/hessian", 1},
         {"hessian_gap", "smallest |w| counted non-zero over the largest counted zero (inf: no "
                         "zero; a large gap makes the count trustworthy)", 0},
         {"hessian_top_eigenvalue", "largest eigenvalue of the Hessian", 0},
@@ -656,53 +632,82 @@ static int hessian_schema(const void *opts, int team_size, sym_schema *s)
                               "(NaN: none is zero)", 0},
         {"hessian_cut_above", "the smallest |w| counted non-zero: the upper neighbour of the "
                               "cut (NaN: all are zero)", 0}};
-    const hessian_opts *o = opts;
     const char *ev = "/probes/hessian/eigenvalues";
     long long P[1] = {o->p}, PP[2] = {o->p, o->p}, G[1] = {o->h.gauge_points};
 
-    sym_schema_measure(s, ev, 1, P, 0, 1,
+    o->eig = sym_schema_at(sym_schema_measure(s, ev, 1, P,
                        "eigenvalues of the Hessian of the objective at the trained "
                        "parameters, ascending [run, k] (NaN past the run's P); exact "
-                       "Hessian-vector products, ScaLAPACK pdsyevd");
+                       "Hessian-vector products, ScaLAPACK pdsyevd"));
     for (int q = 0; q < HESS_SCALARS; q++) {
         char path[SYM_SCHEMA_PATH];
 
         snprintf(path, sizeof(path), "/runs/metrics/%s", hs[q].name);
-        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, o->sc + (size_t)q, 1, "%s", hs[q].desc);
+        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, "%s", hs[q].desc);
 
-        if (hs[q].integer)
-            sym_schema_int(d);
+        o->sc[q] = sym_schema_at(hs[q].integer ? sym_schema_int(d) : d);
     }
     if (o->h.eigenvectors)
-        sym_schema_measure(s, "/probes/hessian/eigenvectors", 2, PP, o->vec, 1,
+        o->vec = sym_schema_at(sym_schema_measure(s, "/probes/hessian/eigenvectors", 2, PP,
                            "[run, k, i]: component i of the unit eigenvector of eigenvalue k "
-                           "(NaN past the run's P)");
+                           "(NaN past the run's P)"));
     if (G[0] > 0) {
         const char *gt = "/probes/hessian/gauge_t";
 
-        if (!o->gauge_t)
-            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the gauge axis");
         sym_schema_axis(s, gt, SYM_SCHEMA_F64, (int)G[0], o->gauge_t,
                         "orbit parameter t of each gauge point (dimension scale)");
-        sym_schema_measure(s, "/probes/hessian/gauge_loss", 1, G, o->gauge, 1,
+        sym_schema_dataset *d;
+
+        o->gauge_loss = sym_schema_at(sym_schema_measure(s, "/probes/hessian/gauge_loss", 1, G,
                            "objective at exp(t A) . theta for t in /probes/hessian/gauge_t, A a "
                            "random unit direction of the objective's symmetry algebra (NaN: "
-                           "no continuous symmetry) [run, t]");
-        sym_schema_int(sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G, o->gauge + (size_t)G[0], 1,
-                           "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
-                           "orbit (Sylvester's law of inertia)"));
-        sym_schema_scale(sym_schema_measure(s, "/probes/hessian/gauge_top_eigenvalue", 1, G,
-                                            o->gauge + 2 * (size_t)G[0], 1,
-                                            "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
-                                            "changes along the orbit while the function does not (a gauge "
-                                            "artifact, Dinh et al. 2017)"),
-                         1, gt, "t");
+                           "no continuous symmetry) [run, t]"));
+        d = sym_schema_measure(s, "/probes/hessian/gauge_zero_count", 1, G,
+                               "Hessian zero count at exp(t A) . theta [run, t]: fixed along the "
+                               "orbit (Sylvester's law of inertia)");
+        o->gauge_zeros = sym_schema_at(sym_schema_int(d));
+        d = sym_schema_measure(s, "/probes/hessian/gauge_top_eigenvalue", 1, G,
+                               "top Hessian eigenvalue at exp(t A) . theta [run, t]: flatness "
+                               "changes along the orbit while the function does not (a gauge "
+                               "artifact, Dinh et al. 2017)");
+        o->gauge_top = sym_schema_at(d);
+        sym_schema_scale(d, 1, gt, "t");
     }
-    sym_schema_attr_double(s, ev, "threshold", o->h.threshold);
-    sym_schema_attr_string(s, ev, "zero_cut", sym_zero_cut_names[o->h.zero_cut]);
-    sym_schema_attr_int(s, ev, "team_size", team_size);
     return 0;
 }
+
+/* the team size: a fact of the run, not a setting */
+static int hessian_schema(const void *opts, int team_size, sym_schema *s)
+{
+    (void)opts;
+    sym_schema_attr_int(s, "/probes/hessian/eigenvalues", "team_size", team_size);
+    return 0;
+}
+
+static int hessian_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
+{
+    hessian_opts *o = opts;
+    int G = o->h.gauge_points;
+
+    for (int c = 0; c < n; c++) {
+        sym_model *m = NULL;
+
+        if (sym_model_create(&m, &cfgs[c].model) == 0) {
+            int P = (int)sym_model_n_params(m);
+
+            o->p = P > o->p ? P : o->p;
+        }
+        sym_model_free(m);
+    }
+    free(o->gauge_t);
+    o->gauge_t = NULL;
+    if (G > 0 && sym_alloc_doubles(&o->gauge_t, (size_t)G) != 0)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the gauge axis");
+    for (int k = 0; k < G; k++)
+        o->gauge_t[k] = G == 1 ? o->h.gauge_t_max : sym_orbit_grid(k, G, o->h.gauge_t_max);
+    return hessian_declare(o, s);
+}
+
 
 static void hessian_team_need(const void *opts, const sym_model *m, sym_team_need *need)
 {
@@ -715,36 +720,36 @@ static int hessian_team(const void *opts, const sym_probe_run *run, const sym_te
 {
     const hessian_opts *o = opts;
     size_t P = sym_model_n_params(run->model), G = (size_t)o->h.gauge_points;
-    double *vec = NULL, *sc = out + o->sc;
+    double *vec = NULL;
     sym_hessian_out h;
     sym_rng rng;
     int rc = 0;
 
     memset(&h, 0, sizeof(h));
-    h.eig = out;
+    h.eig = out + o->eig;
     if (o->h.eigenvectors && team->rank == 0)
         SYM_TRY(sym_alloc_doubles(&vec, P * P));
     h.vec = vec;
     if (G > 0) {
-        h.gauge_loss = out + o->gauge;
-        h.gauge_zeros = out + o->gauge + G;
-        h.gauge_top = out + o->gauge + 2 * G;
+        h.gauge_loss = out + o->gauge_loss;
+        h.gauge_zeros = out + o->gauge_zeros;
+        h.gauge_top = out + o->gauge_top;
     }
     /* its own stream: the HVP check directions, then the gauge direction */
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
     SYM_TRY(sym_hessian_probe(&h, run->model, &run->cfg->reg, run->params, run->data, &o->h, &rng,
                               team->syev, team->solver));
-    sc[0] = h.zeros;
-    sc[1] = h.gap;
-    sc[2] = h.top;
-    sc[3] = h.orbit_dim >= 0 ? h.orbit_dim : NAN;
-    sc[4] = h.orbit_gap;
-    sc[5] = h.hvp_error;
-    sc[6] = (double)P;
-    sc[7] = team->size;
-    sc[8] = h.hvp_at_kink;
-    sc[9] = h.cut_below;
-    sc[10] = h.cut_above;
+    out[o->sc[0]] = h.zeros;
+    out[o->sc[1]] = h.gap;
+    out[o->sc[2]] = h.top;
+    out[o->sc[3]] = h.orbit_dim >= 0 ? h.orbit_dim : NAN;
+    out[o->sc[4]] = h.orbit_gap;
+    out[o->sc[5]] = h.hvp_error;
+    out[o->sc[6]] = (double)P;
+    out[o->sc[7]] = team->size;
+    out[o->sc[8]] = h.hvp_at_kink;
+    out[o->sc[9]] = h.cut_below;
+    out[o->sc[10]] = h.cut_above;
     if (vec) /* [P x P] into the [p x p] slot */
         for (size_t i = 0; i < P; i++)
             memcpy(out + o->vec + i * (size_t)o->p, vec + i * P, sizeof(double) * P);

@@ -282,6 +282,9 @@ enum { LZ_SCALARS = 7 }; /* n_params, steps, quotient_steps, orbit_hvp, grad_nor
 typedef struct lz_opts {
     int k, steps, quotient, orbit_checks, slq_samples, slq_steps, memory_mb;
     double *sample; /* the SLQ sample axis (owned) */
+    /* where layout's datasets put the values (the host places them): the measures, and in
+     * each SLQ piece its nodes, weights and z^T H z */
+    size_t end[6], sc[7], n_values, nodes, weights, zhz, piece_len;
 } lz_opts;
 
 static const sym_setting lz_settings[] = {
@@ -351,21 +354,8 @@ static int lz_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 
 static void lz_dispose(void *opts) { free(((lz_opts *)opts)->sample); }
 
-static size_t lz_layout(void *opts, const sym_config *cfgs, int n)
-{
-    lz_opts *o = opts;
-
-    (void)cfgs;
-    (void)n;
-    free(o->sample);
-    o->sample = NULL;
-    if (o->slq_samples > 0 && sym_alloc_doubles(&o->sample, (size_t)o->slq_samples) == 0)
-        for (int s = 0; s < o->slq_samples; s++)
-            o->sample[s] = s;
-    return 6 * (size_t)o->k + LZ_SCALARS;
-}
-
-static int lz_schema(const void *opts, int team_size, sym_schema *s)
+/* per end [k], the scalars; then per SLQ piece its nodes, weights and z^T H z */
+static int lz_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     static const char *const ends[6][2] = {
         {"top", "the k largest eigenvalues of the Hessian, descending (Lanczos Ritz values) [run, i]"},
@@ -392,41 +382,58 @@ static int lz_schema(const void *opts, int team_size, sym_schema *s)
                                         "the SLQ samples' Rademacher vectors z"},
         {"/runs/metrics/lanczos_trace_stderr", "standard error of lanczos_trace (NaN below 2 "
                                                "samples)"}};
-    const lz_opts *o = opts;
+    lz_opts *o = opts;
     long long K[1] = {o->k}, SM[2] = {o->slq_samples, o->slq_steps};
     sym_schema_dataset *d;
     char path[SYM_SCHEMA_PATH];
 
+    (void)cfgs;
+    (void)n;
+    free(o->sample);
+    o->sample = NULL;
+    if (o->slq_samples > 0 && sym_alloc_doubles(&o->sample, (size_t)o->slq_samples) != 0)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the sample axis");
+    for (int q = 0; q < o->slq_samples; q++)
+        o->sample[q] = q;
+
     for (int e = 0; e < 6; e++) {
         snprintf(path, sizeof(path), "/probes/hessian_lanczos/%s", ends[e][0]);
-        sym_schema_measure(s, path, 1, K, (size_t)e * o->k, 1, "%s", ends[e][1]);
+        o->end[e] = sym_schema_at(sym_schema_measure(s, path, 1, K, "%s", ends[e][1]));
     }
-    sym_schema_measure(s, "/runs/metrics/lanczos_top_eigenvalue", 0, NULL, 0, 1,
-                       "largest eigenvalue of the Hessian (Lanczos)");
-    /* the ranks whose data slices made each product (the sweep's team size) */
-    sym_schema_attr_int(s, "/probes/hessian_lanczos/top", "team_size", team_size);
+    sym_schema_metric(s, "/runs/metrics/lanczos_top_eigenvalue", "/probes/hessian_lanczos/top", 0,
+                      "largest eigenvalue of the Hessian (Lanczos)");
     for (int q = 0; q < LZ_SCALARS; q++) {
-        d = sym_schema_measure(s, sc[q][0], 0, NULL, 6 * (size_t)o->k + q, 1, "%s", sc[q][1]);
-        if (q < 3) /* n_params, steps, quotient_steps: counts */
-            sym_schema_int(d);
+        d = sym_schema_measure(s, sc[q][0], 0, NULL, "%s", sc[q][1]);
+        o->sc[q] = sym_schema_at(q < 3 ? sym_schema_int(d) : d); /* n_params, steps, quotient_steps: counts */
     }
+    o->n_values = s->len;
     if (o->slq_samples < 1)
         return 0;
-    if (!o->sample)
-        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the sample axis");
     sym_schema_axis(s, "/probes/hessian_lanczos/sample", SYM_SCHEMA_I64, o->slq_samples, o->sample,
                     "SLQ sample number: its Rademacher vector is stream (seed, probe, 0x90010 + "
                     "sample) (dimension scale)");
-    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_nodes", 2, SM, 0,
+    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_nodes", 2, SM,
                           "SLQ quadrature nodes (Ritz values of slq_steps Lanczos steps from a "
                           "Rademacher vector), ascending [run, sample, j]; the spectral density is "
                           "sum_j w_j g(x - node_j) averaged over samples, g a narrow Gaussian; NaN "
                           "past an early stop");
+    o->nodes = sym_schema_at(d);
     sym_schema_scale(d, 1, "/probes/hessian_lanczos/sample", "sample");
-    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_weights", 2, SM, (size_t)o->slq_steps,
+    d = sym_schema_pieces(s, "/probes/hessian_lanczos/slq_weights", 2, SM,
                           "SLQ quadrature weights (squared first components of the tridiagonal's "
                           "eigenvectors; they sum to 1) [run, sample, j]");
+    o->weights = sym_schema_at(d);
     sym_schema_scale(d, 1, "/probes/hessian_lanczos/sample", "sample");
+    o->zhz = sym_schema_reserve(s, 1, 1); /* z^T H z, for the trace (reduce) */
+    o->piece_len = s->piece_len;
+    return 0;
+}
+
+/* the ranks whose data slices made each product (the sweep's team size) */
+static int lz_schema(const void *opts, int team_size, sym_schema *s)
+{
+    (void)opts;
+    sym_schema_attr_int(s, "/probes/hessian_lanczos/top", "team_size", team_size);
     return 0;
 }
 
@@ -458,14 +465,14 @@ static int lz_team(const void *opts, const sym_probe_run *run, const sym_team_op
     const lz_opts *o = opts;
     const sym_data *d = run->data;
     int k = o->k, rc = 0, T = team->size, r = team->rank;
-    sym_lanczos_out out = {x, x + k, x + 2 * k, x + 3 * k, x + 4 * k, x + 5 * k, 0, 0, NAN, NAN};
-    double *sc = x + 6 * (size_t)k;
+    sym_lanczos_out out = {x + o->end[0], x + o->end[1], x + o->end[2], x + o->end[3], x + o->end[4],
+                           x + o->end[5], 0, 0, NAN, NAN};
     sym_hvp_share share;
     sym_data slice = *d;
     sym_rng rng;
 
-    fill_nan(x, 6 * k + LZ_SCALARS);
-    sc[0] = (double)sym_model_n_params(run->model);
+    fill_nan(x, (int)o->n_values);
+    x[o->sc[0]] = (double)sym_model_n_params(run->model);
     if (!finite_params(run))
         return 0; /* a diverged run: NaN */
     if (T > 1) {
@@ -486,10 +493,10 @@ static int lz_team(const void *opts, const sym_probe_run *run, const sym_team_op
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
     SYM_TRY(sym_hessian_lanczos(&out, run->model, &run->cfg->reg, run->params, &slice, k, o->steps,
                                 o->quotient, o->orbit_checks, &rng, T > 1 ? &share : NULL));
-    sc[1] = out.steps;
-    sc[2] = o->quotient ? out.quot_steps : NAN;
-    sc[3] = out.orbit_hvp;
-    sc[4] = out.grad_norm;
+    x[o->sc[1]] = out.steps;
+    x[o->sc[2]] = o->quotient ? out.quot_steps : NAN;
+    x[o->sc[3]] = out.orbit_hvp;
+    x[o->sc[4]] = out.grad_norm;
 cleanup:
     return rc;
 }
@@ -505,18 +512,16 @@ static void lz_team_need(const void *opts, const sym_model *m, sym_team_need *ne
 
 static int lz_n_pieces(const void *opts) { return ((const lz_opts *)opts)->slq_samples; }
 
-static size_t lz_piece_size(const void *opts) { return 2 * (size_t)((const lz_opts *)opts)->slq_steps + 1; }
-
 static int lz_piece(const void *opts, const sym_probe_run *run, int piece, double *out)
 {
     const lz_opts *o = opts;
     sym_rng rng;
 
-    fill_nan(out, 2 * o->slq_steps + 1);
+    fill_nan(out, (int)o->piece_len);
     if (!finite_params(run))
         return 0;
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + 16 + (uint32_t)piece);
-    return sym_hessian_slq(out, out + o->slq_steps, out + 2 * o->slq_steps, run->model,
+    return sym_hessian_slq(out + o->nodes, out + o->weights, out + o->zhz, run->model,
                            &run->cfg->reg, run->params, run->data, o->slq_steps, &rng);
 }
 
@@ -525,21 +530,21 @@ static void lz_reduce(const void *opts, const double *pieces, size_t stride, dou
 {
     const lz_opts *o = opts;
     int S = o->slq_samples;
-    double *sc = out + 6 * (size_t)o->k, mean = 0.0, ss = 0.0;
+    double mean = 0.0, ss = 0.0;
 
     if (!pieces) {
-        sc[5] = sc[6] = NAN;
+        out[o->sc[5]] = out[o->sc[6]] = NAN;
         return;
     }
     for (int s = 0; s < S; s++)
-        mean += pieces[(size_t)s * stride + 2 * (size_t)o->slq_steps] / S;
+        mean += pieces[(size_t)s * stride + o->zhz] / S;
     for (int s = 0; s < S; s++) {
-        double dv = pieces[(size_t)s * stride + 2 * (size_t)o->slq_steps] - mean;
+        double dv = pieces[(size_t)s * stride + o->zhz] - mean;
 
         ss += dv * dv;
     }
-    sc[5] = mean;
-    sc[6] = S > 1 ? sqrt(ss / (S - 1) / S) : NAN;
+    out[o->sc[5]] = mean;
+    out[o->sc[6]] = S > 1 ? sqrt(ss / (S - 1) / S) : NAN;
 }
 
 /* steps products and O(steps^2 P) reorthogonalization, twice with the quotient */
@@ -572,7 +577,6 @@ const sym_probe_def sym_probe_hessian_lanczos = {
     .team_need = lz_team_need,
     .team = lz_team,
     .n_pieces = lz_n_pieces,
-    .piece_size = lz_piece_size,
     .piece = lz_piece,
     .reduce = lz_reduce,
     .task_work = lz_task_work,

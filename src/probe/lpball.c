@@ -250,6 +250,8 @@ typedef struct lp_opts {
     int dim, trials, points, quadratics, n_p, n_families;
     double radius, p[16];
     sym_group families[SYM_GROUP_COUNT];
+    size_t change_at, sparse_at, zeros_at; /* where layout's datasets put the values */
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } lp_opts;
 
 static const sym_setting lp_settings[] = {
@@ -285,52 +287,52 @@ static void lp_init(void *opts)
     sym_all_families(o->families, &o->n_families);
 }
 
-static size_t lp_layout(void *opts, const sym_config *cfgs, int n)
+static int lp_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
-    const lp_opts *o = opts;
+    lp_opts *o = opts;
+    const char *sf = "/probes/lp_ball/sparse_fraction", *pa = "/probes/lp_ball/p";
+    const char *fa = "/probes/lp_ball/family";
+    sym_schema_dataset *d;
+    long long pf[2] = {o->n_p, o->n_families}, np[1] = {o->n_p};
+    char path[SYM_SCHEMA_PATH];
 
     (void)cfgs;
     (void)n;
-    return (size_t)o->n_p * o->n_families + 2 * (size_t)o->n_p;
-}
-
-static int lp_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const lp_opts *o = opts;
-    const char *nc = "/probes/lp_ball/norm_change";
-    size_t sparse = (size_t)o->n_p * o->n_families;
-    long long pf[2] = {o->n_p, o->n_families}, np[1] = {o->n_p};
-    char path[SYM_SCHEMA_PATH], fams[512], ps[256] = "";
-
-    (void)team_size;
-    sym_schema_measure(s, nc, 2, pf, 0, 1,
-                       "max over group elements K and points x of the unit l_p sphere of "
-                       "| ||K x||_p - 1 | [run x p x family]");
-    sym_schema_measure(s, "/probes/lp_ball/sparse_fraction", 1, np, sparse, 1,
-                       "fraction of random convex quadratics whose minimum over the l_p ball "
-                       "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1");
-    sym_schema_measure(s, "/probes/lp_ball/mean_zeros", 1, np, sparse + (size_t)o->n_p, 1,
-                       "mean number of zero coordinates of those minima [run x p]");
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_axis(s, pa, SYM_SCHEMA_F64, o->n_p, o->p,
+                    "the exponent p of each row: the setting p (dimension scale)");
+    sym_schema_labels(s, fa, o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
+    d = sym_schema_measure(s, "/probes/lp_ball/norm_change", 2, pf,
+                           "max over group elements K and points x of the unit l_p sphere of "
+                           "| ||K x||_p - 1 | [run x p x family]");
+    o->change_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
+    sym_schema_scale(d, 2, fa, "family");
+    d = sym_schema_measure(s, sf, 1, np,
+                           "fraction of random convex quadratics whose minimum over the l_p ball "
+                           "has a zero coordinate (on a vertex or face) [run x p]; NaN for p < 1");
+    o->sparse_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
+    d = sym_schema_measure(s, "/probes/lp_ball/mean_zeros", 1, np,
+                           "mean number of zero coordinates of those minima [run x p]");
+    o->zeros_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, pa, "p");
     for (int k = 0; k < o->n_p; k++) {
         if (isinf(o->p[k]))
             snprintf(path, sizeof(path), "/runs/metrics/lp_sparse_fraction_pinf");
         else
             snprintf(path, sizeof(path), "/runs/metrics/lp_sparse_fraction_p%g", o->p[k]);
-        sym_schema_measure(s, path, 0, NULL, sparse + (size_t)k, 1,
-                           "fraction of constrained minima with a zero coordinate (lp_ball probe)");
-        snprintf(ps + strlen(ps), sizeof(ps) - strlen(ps), "%s%g", k ? ", " : "", o->p[k]);
+        sym_schema_metric(s, path, sf, (size_t)k,
+                          "fraction of constrained minima with a zero coordinate (lp_ball probe)");
     }
-    sym_families_text(fams, sizeof(fams), o->families, o->n_families);
-    sym_schema_attr_string(s, nc, "families", fams);
-    sym_schema_attr_string(s, nc, "p", ps);
-    sym_schema_attr_int(s, nc, "dim", o->dim);
     return 0;
 }
 
 static int lp_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const lp_opts *o = opts;
-    size_t sparse = (size_t)o->n_p * o->n_families;
     sym_rng rng;
     int rc = 0;
 
@@ -338,14 +340,14 @@ static int lp_at_end(const void *opts, const sym_probe_run *run, double *x)
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
     for (int k = 0; k < o->n_p; k++) {
         for (int f = 0; f < o->n_families; f++)
-            SYM_TRY(sym_lp_norm_change(x + (size_t)k * o->n_families + f, o->dim, o->p[k], o->families[f],
-                                       o->trials, o->points, &rng));
+            SYM_TRY(sym_lp_norm_change(x + o->change_at + (size_t)k * o->n_families + f, o->dim, o->p[k],
+                                       o->families[f], o->trials, o->points, &rng));
         if (o->p[k] >= 1.0) { /* convex balls only */
             double sp[2];
 
             SYM_TRY(sym_lp_sparsity(sp, o->dim, o->p[k], o->radius, o->quadratics, &rng));
-            x[sparse + k] = sp[0];
-            x[sparse + o->n_p + k] = sp[1];
+            x[o->sparse_at + (size_t)k] = sp[0];
+            x[o->zeros_at + (size_t)k] = sp[1];
         }
     }
 cleanup:
@@ -363,6 +365,5 @@ const sym_probe_def sym_probe_lp_ball = {
     .stream = SYM_STREAM_LPBALL,
     .init = lp_init,
     .layout = lp_layout,
-    .schema = lp_schema,
     .at_end = lp_at_end,
 };

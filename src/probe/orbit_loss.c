@@ -15,7 +15,10 @@
 typedef struct orbit_opts {
     sym_orbit_opts o;
     int algebra, perpendicular;     /* the enum settings, copied into o by settle */
-    size_t loss, data, perp, land, size; /* a piece: offsets ((size_t)-1: absent) and size */
+    /* where layout's datasets put the values (the host places them; (size_t)-1: absent): in
+     * each piece, and in the measures */
+    size_t loss, data, perp, land;
+    size_t change_at, max_at, perp_max_at;
     double *t, *s, *dir, *lt, *ls;  /* the axes (owned) */
 } orbit_opts;
 
@@ -95,74 +98,41 @@ cleanup:
     return rc;
 }
 
-static size_t orbit_layout(void *opts, const sym_config *cfgs, int n)
+/* the datasets: every piece holds loss, data_loss (perp_loss, landscape) of its direction */
+static int orbit_declare(orbit_opts *x, sym_schema *s)
 {
-    orbit_opts *x = opts;
-    size_t P = (size_t)x->o.points, G = (size_t)x->o.landscape;
-    int D = x->o.directions;
-
-    (void)cfgs;
-    (void)n;
-    x->loss = 0;
-    x->data = P;
-    x->perp = x->land = (size_t)-1;
-    x->size = 2 * P;
-    if (x->o.perpendicular) {
-        x->perp = x->size;
-        x->size += P;
-    }
-    if (G > 1) {
-        x->land = x->size;
-        x->size += G * G;
-    }
-    /* the axes; out of memory leaves them NULL and schema reports it */
-    orbit_dispose(x);
-    x->t = x->s = x->dir = x->lt = x->ls = NULL;
-    if (grid(&x->t, x->o.points, x->o.t_max) == 0 && grid(&x->s, x->o.points, x->o.s_max) == 0 &&
-        sym_alloc_doubles(&x->dir, (size_t)D) == 0)
-        for (int k = 0; k < D; k++)
-            x->dir[k] = k;
-    if (G > 1 && grid(&x->lt, (int)G, x->o.t_max) == 0)
-        grid(&x->ls, (int)G, x->o.s_max);
-    /* per direction its largest relative change, then the two headlines */
-    return (size_t)D + 2;
-}
-
-static int orbit_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const orbit_opts *x = opts;
     const char *dir = "/probes/orbit_loss/direction", *t = "/probes/orbit_loss/t";
     int D = x->o.directions, P = x->o.points, G = x->o.landscape;
     long long dp[2] = {D, P}, dd[1] = {D}, dgg[3] = {D, G, G};
     sym_schema_dataset *d;
 
-    (void)team_size;
-    if (!x->t || !x->s || !x->dir || (G > 1 && (!x->lt || !x->ls)))
-        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the orbit_loss axes");
     sym_schema_axis(s, t, SYM_SCHEMA_F64, P, x->t, "orbit parameter t of each point (dimension scale)");
     sym_schema_axis(s, dir, SYM_SCHEMA_I64, D, x->dir,
                     "direction number: its stream is (seed, probe, direction) (dimension scale)");
-    d = sym_schema_pieces(s, "/probes/orbit_loss/loss", 2, dp, x->loss,
+    d = sym_schema_pieces(s, "/probes/orbit_loss/loss", 2, dp,
                           "objective along K(t) = exp(t A) acting on every hidden layer, A a random "
                           "direction (unit Frobenius norm per layer) in the %s algebra, for t in "
                           "/probes/orbit_loss/t", sym_algebra_name(x->o.algebra));
+    x->loss = sym_schema_at(d);
     sym_schema_scale(d, 1, dir, "direction");
     sym_schema_scale(d, 2, t, "t");
-    d = sym_schema_pieces(s, "/probes/orbit_loss/data_loss", 2, dp, x->data,
+    d = sym_schema_pieces(s, "/probes/orbit_loss/data_loss", 2, dp,
                           "mean squared error (the data term alone) along the same orbits");
+    x->data = sym_schema_at(d);
     sym_schema_scale(d, 1, dir, "direction");
     sym_schema_scale(d, 2, t, "t");
-    d = sym_schema_measure(s, "/probes/orbit_loss/max_rel_change", 1, dd, 0, 1,
+    d = sym_schema_measure(s, "/probes/orbit_loss/max_rel_change", 1, dd,
                            "max over t of |loss(t) - loss(0)| / |loss(0)| per direction");
+    x->change_at = sym_schema_at(d);
     sym_schema_scale(d, 1, dir, "direction");
-    sym_schema_measure(s, "/runs/metrics/orbit_max_rel_change", 0, NULL, (size_t)D, 1,
-                       "max over directions and t of the objective's relative change along "
-                       "the orbit (orbit_loss probe)");
+    x->max_at = sym_schema_at(sym_schema_measure(s, "/runs/metrics/orbit_max_rel_change", 0, NULL,
+                                                 "max over directions and t of the objective's relative "
+                                                 "change along the orbit (orbit_loss probe)"));
     if (x->o.perpendicular) {
         const char *sp = "/probes/orbit_loss/s";
 
         sym_schema_axis(s, sp, SYM_SCHEMA_F64, P, x->s, "perpendicular step s of each point (dimension scale)");
-        d = sym_schema_pieces(s, "/probes/orbit_loss/perp_loss", 2, dp, x->perp, "%s",
+        d = sym_schema_pieces(s, "/probes/orbit_loss/perp_loss", 2, dp, "%s",
                               x->o.perpendicular == SYM_PERP_LAST_LAYER
                                   ? "objective at theta + s xi, xi a unit direction in the last "
                                     "weight W_L only (a function-space shift; the random draw of "
@@ -172,13 +142,13 @@ static int orbit_schema(const void *opts, int team_size, sym_schema *s)
                                     "orbit-tangent part (the random draw of stream (seed, probe, "
                                     "0x50000 + direction) projected off the tangent space), for s "
                                     "in /probes/orbit_loss/s");
+        x->perp = sym_schema_at(d);
         sym_schema_scale(d, 1, dir, "direction");
         sym_schema_scale(d, 2, sp, "s");
-        sym_schema_attr_string(s, "/probes/orbit_loss/perp_loss", "perpendicular",
-                               sym_perp_name((sym_perp_kind)x->o.perpendicular));
-        sym_schema_measure(s, "/runs/metrics/orbit_perp_max_rel_change", 0, NULL, (size_t)D + 1, 1,
-                           "max over directions and s of the objective's relative change "
-                           "along the perpendicular direction (compare orbit_max_rel_change)");
+        x->perp_max_at = sym_schema_at(sym_schema_measure(
+            s, "/runs/metrics/orbit_perp_max_rel_change", 0, NULL,
+            "max over directions and s of the objective's relative change "
+            "along the perpendicular direction (compare orbit_max_rel_change)"));
     }
     if (G > 1) {
         const char *lt = "/probes/orbit_loss/landscape_t", *ls = "/probes/orbit_loss/landscape_s";
@@ -186,10 +156,11 @@ static int orbit_schema(const void *opts, int team_size, sym_schema *s)
         sym_schema_axis(s, lt, SYM_SCHEMA_F64, G, x->lt, "orbit parameter t of each landscape row (dimension scale)");
         sym_schema_axis(s, ls, SYM_SCHEMA_F64, G, x->ls,
                         "perpendicular step s of each landscape column (dimension scale)");
-        d = sym_schema_pieces(s, "/probes/orbit_loss/landscape", 3, dgg, x->land,
+        d = sym_schema_pieces(s, "/probes/orbit_loss/landscape", 3, dgg,
                               "objective at exp(t A) . (theta + s xi): row t in "
                               "/probes/orbit_loss/landscape_t, column s in "
                               "/probes/orbit_loss/landscape_s (A, xi as in loss, perp_loss)");
+        x->land = sym_schema_at(d);
         sym_schema_scale(d, 1, dir, "direction");
         sym_schema_scale(d, 2, lt, "t");
         sym_schema_scale(d, 3, ls, "s");
@@ -197,9 +168,28 @@ static int orbit_schema(const void *opts, int team_size, sym_schema *s)
     return 0;
 }
 
-static int orbit_n_pieces(const void *opts) { return ((const orbit_opts *)opts)->o.directions; }
+static int orbit_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
+{
+    orbit_opts *x = opts;
+    int D = x->o.directions, G = x->o.landscape;
 
-static size_t orbit_piece_size(const void *opts) { return ((const orbit_opts *)opts)->size; }
+    (void)cfgs;
+    (void)n;
+    x->perp = x->land = x->perp_max_at = (size_t)-1;
+    /* the axes */
+    orbit_dispose(x);
+    x->t = x->s = x->dir = x->lt = x->ls = NULL;
+    if (grid(&x->t, x->o.points, x->o.t_max) || grid(&x->s, x->o.points, x->o.s_max) ||
+        sym_alloc_doubles(&x->dir, (size_t)D) || (G > 1 && (grid(&x->lt, G, x->o.t_max) ||
+                                                             grid(&x->ls, G, x->o.s_max))))
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the orbit_loss axes");
+    for (int k = 0; k < D; k++)
+        x->dir[k] = k;
+    return orbit_declare(x, s);
+}
+
+
+static int orbit_n_pieces(const void *opts) { return ((const orbit_opts *)opts)->o.directions; }
 
 static int orbit_piece(const void *opts, const sym_probe_run *run, int piece, double *out)
 {
@@ -244,16 +234,19 @@ static void orbit_reduce(const void *opts, const double *pieces, size_t stride, 
 {
     const orbit_opts *x = opts;
     int D = x->o.directions, P = x->o.points;
+    double most = pieces ? 0.0 : NAN, perp = most;
 
-    out[D] = out[D + 1] = pieces ? 0.0 : NAN;
     for (int d = 0; d < D; d++) {
-        out[d] = pieces ? max_rel_change(pieces + (size_t)d * stride + x->loss, P) : NAN;
-        out[D] = fmax(out[D], out[d]);
+        double c = pieces ? max_rel_change(pieces + (size_t)d * stride + x->loss, P) : NAN;
+
+        out[x->change_at + (size_t)d] = c;
+        most = fmax(most, c);
         if (pieces && x->perp != (size_t)-1)
-            out[D + 1] = fmax(out[D + 1], max_rel_change(pieces + (size_t)d * stride + x->perp, P));
+            perp = fmax(perp, max_rel_change(pieces + (size_t)d * stride + x->perp, P));
     }
-    if (x->perp == (size_t)-1)
-        out[D + 1] = NAN;
+    out[x->max_at] = most;
+    if (x->perp_max_at != (size_t)-1)
+        out[x->perp_max_at] = perp;
 }
 
 static double orbit_task_work(const void *opts, const sym_config *cfg, double n_params, double pass)
@@ -279,10 +272,8 @@ const sym_probe_def sym_probe_orbit_loss = {
     .settle = orbit_settle,
     .check = orbit_check,
     .layout = orbit_layout,
-    .schema = orbit_schema,
     .dispose = orbit_dispose,
     .n_pieces = orbit_n_pieces,
-    .piece_size = orbit_piece_size,
     .piece = orbit_piece,
     .reduce = orbit_reduce,
     .task_work = orbit_task_work,

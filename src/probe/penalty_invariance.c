@@ -87,6 +87,7 @@ cleanup:
 
 typedef struct penalty_opts {
     int trials;
+    size_t mean_at, max_at; /* where layout's datasets put them (the host places them) */
 } penalty_opts;
 
 static const sym_setting penalty_settings[] = {
@@ -102,46 +103,59 @@ static int penalty_check(const void *opts, const sym_config *cfg, sym_probe_msg 
     return sym_autoencoder_check(cfg, msg);
 }
 
-static size_t penalty_layout(void *opts, const sym_config *cfgs, int n)
+static int penalty_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
-    (void)opts;
+    static const char *const fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
+    static const char *const pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
+    const char *mean = "/probes/penalty_invariance/mean_rel_change";
+    const char *fa = "/probes/penalty_invariance/family", *pa = "/probes/penalty_invariance/penalty";
+    long long dims[2] = {SYM_PENALTY_FAMILIES, SYM_PENALTY_KINDS};
+    penalty_opts *o = opts;
+    sym_schema_dataset *d;
+
     (void)cfgs;
     (void)n;
-    return 2 * SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
-}
-
-static int penalty_schema(const void *opts, int team_size, sym_schema *s)
-{
-    static const char *fam[SYM_PENALTY_FAMILIES] = {"orthogonal", "signed_permutation", "general"};
-    static const char *pen[SYM_PENALTY_KINDS] = {"frobenius", "l1"};
-    const char *mean = "/probes/penalty_invariance/mean_rel_change";
-    long long dims[2] = {SYM_PENALTY_FAMILIES, SYM_PENALTY_KINDS};
-    size_t n = SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS;
-
-    (void)team_size;
-    sym_schema_measure(s, mean, 2, dims, 0, 1,
-                       "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
-                       "[family x penalty]: families orthogonal, signed_permutation, general; "
-                       "penalties frobenius (squared), l1");
-    sym_schema_measure(s, "/probes/penalty_invariance/max_rel_change", 2, dims, n, 1,
-                       "max over trials of the same [family x penalty]");
+    sym_schema_labels(s, fa, SYM_PENALTY_FAMILIES, fam, "the group family of each row (dimension scale)");
+    sym_schema_labels(s, pa, SYM_PENALTY_KINDS, pen, "the penalty of each column (dimension scale)");
+    d = sym_schema_measure(s, mean, 2, dims,
+                           "mean over trials of |R(KW) + R(W'K^-1) - R(W) - R(W')| / (R(W) + R(W')) "
+                           "[family x penalty]: families orthogonal, signed_permutation, general; "
+                           "penalties frobenius (squared), l1");
+    o->mean_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    sym_schema_scale(d, 2, pa, "penalty");
+    d = sym_schema_measure(s, "/probes/penalty_invariance/max_rel_change", 2, dims,
+                           "max over trials of the same [family x penalty]");
+    o->max_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, fa, "family");
+    sym_schema_scale(d, 2, pa, "penalty");
     for (int f = 0; f < SYM_PENALTY_FAMILIES; f++)
         for (int p = 0; p < SYM_PENALTY_KINDS; p++) {
             char path[SYM_SCHEMA_PATH];
 
             snprintf(path, sizeof(path), "/runs/metrics/penalty_change_%s_%s", pen[p], fam[f]);
-            sym_schema_measure(s, path, 0, NULL, (size_t)(f * SYM_PENALTY_KINDS + p), 1,
-                               "mean relative change of the penalty under latent transforms "
-                               "of the family (penalty_invariance probe)");
+            sym_schema_metric(s, path, mean, (size_t)(f * SYM_PENALTY_KINDS + p),
+                              "mean relative change of the penalty under latent transforms "
+                              "of the family (penalty_invariance probe)");
         }
+    return 0;
+}
+
+/* the axes' labels (facts of the probe, not settings) */
+static int penalty_schema(const void *opts, int team_size, sym_schema *s)
+{
+    const char *mean = "/probes/penalty_invariance/mean_rel_change";
+
+    (void)opts;
+    (void)team_size;
     sym_schema_attr_string(s, mean, "families", "orthogonal, signed_permutation, general");
     sym_schema_attr_string(s, mean, "penalties", "frobenius, l1");
-    sym_schema_attr_int(s, mean, "trials", ((const penalty_opts *)opts)->trials);
     return 0;
 }
 
 static int penalty_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
+    const penalty_opts *o = opts;
     const sym_model_opts *mo = sym_model_get_opts(run->model);
     double *W = NULL, *Wd = NULL;
     sym_rng rng;
@@ -150,9 +164,8 @@ static int penalty_at_end(const void *opts, const sym_probe_run *run, double *x)
     SYM_TRY(sym_autoencoder_weights(&W, &Wd, run));
     /* its own stream, apart from the orbit directions */
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream);
-    SYM_TRY(sym_penalty_invariance(x, x + SYM_PENALTY_FAMILIES * SYM_PENALTY_KINDS, W, Wd,
-                                   mo->widths[1], mo->widths[0], ((const penalty_opts *)opts)->trials,
-                                   &rng));
+    SYM_TRY(sym_penalty_invariance(x + o->mean_at, x + o->max_at, W, Wd, mo->widths[1], mo->widths[0],
+                                   o->trials, &rng));
 cleanup:
     free(W);
     free(Wd);

@@ -214,6 +214,8 @@ cleanup:
 typedef struct reparam_opts {
     int trials, samples, n_families, bias_compensation;
     sym_group families[SYM_GROUP_COUNT];
+    size_t at[5], order_at; /* where layout's datasets put the values (the host places them) */
+    const char *fam_names[SYM_GROUP_COUNT]; /* the family axis's labels */
 } reparam_opts;
 
 static const sym_setting reparam_settings[] = {
@@ -246,13 +248,6 @@ static int reparam_check(const void *opts, const sym_config *cfg, sym_probe_msg 
     return 0;
 }
 
-static size_t reparam_layout(void *opts, const sym_config *cfgs, int n)
-{
-    (void)cfgs;
-    (void)n;
-    return 6 * (size_t)((reparam_opts *)opts)->n_families; /* 5 per family, then the orders */
-}
-
 /* log10 of the order of the family's group acting on every hidden layer: the sum over the
  * hidden widths (inf for the Lie groups) */
 static double log10_order(sym_group g, const sym_model_opts *m)
@@ -264,7 +259,7 @@ static double log10_order(sym_group g, const sym_model_opts *m)
     return t;
 }
 
-static int reparam_schema(const void *opts, int team_size, sym_schema *s)
+static int reparam_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     static const char *what[5] = {"mean_abs", "max_abs", "mean_rel", "max_rel", "end_to_end"};
     static const char *desc[5] = {
@@ -273,31 +268,35 @@ static int reparam_schema(const void *opts, int team_size, sym_schema *s)
         "mean over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
         "max over trials of ||Y' - Y||_F / ||Y||_F [run x family]",
         "all-linear networks: max over trials of ||P' - P||_F / ||P||_F, P = W_L ... W_1; NaN otherwise"};
-    const reparam_opts *o = opts;
+    reparam_opts *o = opts;
     long long nf[1] = {o->n_families};
-    char path[SYM_SCHEMA_PATH], fams[512];
+    char path[SYM_SCHEMA_PATH];
+    sym_schema_dataset *d;
 
-    (void)team_size;
-    /* [family x 5] in the measures: each dataset takes every 5th value */
+    (void)cfgs;
+    (void)n;
+    for (int f = 0; f < o->n_families; f++)
+        o->fam_names[f] = sym_group_name(o->families[f]);
+    sym_schema_labels(s, "/probes/reparam/family", o->n_families, o->fam_names,
+                      "the group family of each column: the setting families (dimension scale)");
     for (int k = 0; k < 5; k++) {
         snprintf(path, sizeof(path), "/probes/reparam/%s", what[k]);
-        sym_schema_measure(s, path, 1, nf, (size_t)k, 5, "%s", desc[k]);
+        d = sym_schema_measure(s, path, 1, nf, "%s", desc[k]);
+        o->at[k] = sym_schema_at(d);
+        sym_schema_scale(d, 1, "/probes/reparam/family", "family");
     }
     for (int f = 0; f < o->n_families; f++) {
         snprintf(path, sizeof(path), "/runs/metrics/reparam_max_rel_%s", sym_group_name(o->families[f]));
-        sym_schema_measure(s, path, 0, NULL, 5 * (size_t)f + 3, 1,
-                           "max relative output change under group elements of the family "
-                           "at every hidden layer (reparam probe)");
+        sym_schema_metric(s, path, "/probes/reparam/max_rel", (size_t)f,
+                          "max relative output change under group elements of the family "
+                          "at every hidden layer (reparam probe)");
     }
-    sym_schema_measure(s, "/probes/reparam/group_order_log10", 1, nf, 5 * (size_t)o->n_families, 1,
-                       "log10 of the order of the family's group acting on every hidden layer of the "
-                       "run's model: sum over hidden widths n of log10 n! (permutation), and n log10 2 "
-                       "more (signed_permutation); inf for the Lie groups [run x family]");
-    sym_families_text(fams, sizeof(fams), o->families, o->n_families);
-    sym_schema_attr_string(s, "/probes/reparam/max_rel", "families", fams);
-    sym_schema_attr_int(s, "/probes/reparam/max_rel", "trials", o->trials);
-    if (o->bias_compensation) /* only then: jobs without it keep their files */
-        sym_schema_attr_int(s, "/probes/reparam/max_rel", "bias_compensation", 1);
+    d = sym_schema_measure(s, "/probes/reparam/group_order_log10", 1, nf,
+                           "log10 of the order of the family's group acting on every hidden layer of the "
+                           "run's model: sum over hidden widths n of log10 n! (permutation), and n log10 2 "
+                           "more (signed_permutation); inf for the Lie groups [run x family]");
+    o->order_at = sym_schema_at(d);
+    sym_schema_scale(d, 1, "/probes/reparam/family", "family");
     return 0;
 }
 
@@ -319,12 +318,16 @@ static int reparam_at_end(const void *opts, const sym_probe_run *run, double *x)
         in = &held;
     }
     sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + 0x10000);
+    for (int f = 0; f < o->n_families; f++) {
+        double v[5];
+
+        SYM_TRY(sym_reparam_probe_ex(v, v + 4, run->model, run->params, in->X, in->n, o->families[f],
+                                     o->trials, &rng, o->bias_compensation));
+        for (int k = 0; k < 5; k++)
+            x[o->at[k] + (size_t)f] = v[k];
+    }
     for (int f = 0; f < o->n_families; f++)
-        SYM_TRY(sym_reparam_probe_ex(x + 5 * (size_t)f, x + 5 * (size_t)f + 4, run->model, run->params,
-                                     in->X, in->n, o->families[f], o->trials, &rng,
-                                     o->bias_compensation));
-    for (int f = 0; f < o->n_families; f++)
-        x[5 * (size_t)o->n_families + f] = log10_order(o->families[f], &run->cfg->model);
+        x[o->order_at + (size_t)f] = log10_order(o->families[f], &run->cfg->model);
 cleanup:
     sym_data_dispose(&held);
     return rc;
@@ -342,6 +345,5 @@ const sym_probe_def sym_probe_reparam = {
     .init = reparam_init,
     .check = reparam_check,
     .layout = reparam_layout,
-    .schema = reparam_schema,
     .at_end = reparam_at_end,
 };

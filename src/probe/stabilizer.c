@@ -25,8 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* values per run: algebra dimension, orbit dimension, stabilizer dimension, gap */
-enum { STAB_VALUES = 4 };
+/* where layout's datasets put the values (the host places them): algebra dimension, orbit
+ * dimension, stabilizer dimension, gap */
+typedef struct stab_opts {
+    size_t at[4];
+} stab_opts;
 
 static int stab_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
@@ -38,31 +41,29 @@ static int stab_check(const void *opts, const sym_config *cfg, sym_probe_msg *ms
     return 0;
 }
 
-static size_t stab_layout(void *opts, const sym_config *cfgs, int n)
+static int stab_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
-    (void)opts;
+    stab_opts *o = opts;
+
     (void)cfgs;
     (void)n;
-    return STAB_VALUES;
-}
-
-static int stab_schema(const void *opts, int team_size, sym_schema *s)
-{
-    (void)opts;
-    (void)team_size;
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL, 0, 1,
-                       "dimension of the objective's continuous symmetry algebra at the hidden "
-                       "layers (linear: sum n_h^2, plus n_h translations between biased layers; "
-                       "relu: sum n_h; cut by the penalty; tied: so(d) or 0) (stabilizer probe)"));
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL, 1, 1,
-                       "dimension of the orbit through the trained point: the rank of A -> A . theta "
-                       "(stabilizer probe)"));
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/stabilizer_dimension", 0, NULL, 2, 1,
-                       "dimension of the stabilizer of the trained point: algebra dimension minus "
-                       "orbit dimension (stabilizer probe)"));
-    sym_schema_measure(s, "/probes/stabilizer/gap", 0, NULL, 3, 1,
-                       "smallest counted over largest uncounted singular value of the tangent map "
-                       "(inf: full rank; a large gap makes the dimensions trustworthy)");
+    o->at[0] = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/stabilizer_algebra_dimension", 0, NULL,
+        "dimension of the objective's continuous symmetry algebra at the hidden "
+        "layers (linear: sum n_h^2, plus n_h translations between biased layers; "
+        "relu: sum n_h; cut by the penalty; tied: so(d) or 0) (stabilizer probe)")));
+    o->at[1] = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/stabilizer_orbit_dimension", 0, NULL,
+        "dimension of the orbit through the trained point: the rank of A -> A . theta "
+        "(stabilizer probe)")));
+    o->at[2] = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/stabilizer_dimension", 0, NULL,
+        "dimension of the stabilizer of the trained point: algebra dimension minus "
+        "orbit dimension (stabilizer probe)")));
+    o->at[3] = sym_schema_at(sym_schema_measure(
+        s, "/probes/stabilizer/gap", 0, NULL,
+        "smallest counted over largest uncounted singular value of the tangent map "
+        "(inf: full rank; a large gap makes the dimensions trustworthy)"));
     return 0;
 }
 
@@ -123,11 +124,11 @@ cleanup:
 
 static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
+    const stab_opts *at = opts;
     const sym_model_opts *o = sym_model_get_opts(run->model);
     int rc = 0, dim = 0, alg_dim, rows = 0;
     double gap = INFINITY, *J = NULL;
 
-    (void)opts;
     if (o->tied) {
         alg_dim = tied_keeps_so(o, &run->cfg->reg) ? o->widths[1] * (o->widths[1] - 1) / 2 : 0;
         if (alg_dim > 0) {
@@ -137,10 +138,10 @@ static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
     } else {
         SYM_TRY(sym_symmetry_orbit(&alg_dim, &dim, &gap, run->model, &run->cfg->reg, run->params));
     }
-    x[0] = alg_dim;
-    x[1] = dim;
-    x[2] = alg_dim - dim;
-    x[3] = gap;
+    x[at->at[0]] = alg_dim;
+    x[at->at[1]] = dim;
+    x[at->at[2]] = alg_dim - dim;
+    x[at->at[3]] = gap;
 cleanup:
     free(J);
     return rc;
@@ -167,10 +168,9 @@ const sym_probe_def sym_probe_stabilizer = {
     .name = "stabilizer",
     .doc = "the orbit and stabilizer dimensions of the trained point under the objective's "
            "continuous symmetry (cheap; every model kind, tied autoencoders included)",
-    .opts_size = 1,
+    .opts_size = sizeof(stab_opts),
     .check = stab_check,
     .layout = stab_layout,
-    .schema = stab_schema,
     .at_end = stab_at_end,
     .task_bytes = stab_task_bytes,
 };

@@ -103,7 +103,8 @@ cleanup:
 
 typedef struct structure_opts {
     int d, k;           /* largest latent width and min(d, D) over the grid */
-    size_t l2, l1, enc, dec, prod; /* offsets after the 5 scalars */
+    size_t scalar[5];   /* where layout's datasets put the values (the host places them) */
+    size_t l2, l1, enc, dec, prod;
 } structure_opts;
 
 /* the trained encoder W [d x D] and decoder W' [D x d] of a two-layer autoencoder */
@@ -144,48 +145,44 @@ static int structure_check(const void *opts, const sym_config *cfg, sym_probe_ms
     return sym_autoencoder_check(cfg, msg);
 }
 
-static size_t structure_layout(void *opts, const sym_config *cfgs, int n)
+static int structure_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
+    static const char *const scalars[5][2] = {
+        {"orthogonality_error", "||W W^T - I||_F / ||I||_F of the encoder W (structure probe)"},
+        {"transpose_error",
+         "||W' - W^T||_F / ||W^T||_F: 0 when the decoder is the encoder's transpose (structure probe)"},
+        {"sparsity_encoder", "fraction of encoder entries |w| < 1% of max |w| (structure probe)"},
+        {"sparsity_decoder", "fraction of decoder entries |w| < 1% of max |w| (structure probe)"},
+        {"norm_ratio", "||W||_F / ||W'||_F: how untied weights use the scaling loophole (structure probe)"}};
     structure_opts *o = opts;
+    long long d[1], k[1];
 
     for (int c = 0; c < n; c++) {
-        int d = cfgs[c].model.widths[1], D = cfgs[c].model.widths[0], k = d < D ? d : D;
+        int dc = cfgs[c].model.widths[1], D = cfgs[c].model.widths[0], kc = dc < D ? dc : D;
 
-        o->d = d > o->d ? d : o->d;
-        o->k = k > o->k ? k : o->k;
+        o->d = dc > o->d ? dc : o->d;
+        o->k = kc > o->k ? kc : o->k;
     }
-    o->l2 = 5;
-    o->l1 = o->l2 + (size_t)o->d;
-    o->enc = o->l1 + (size_t)o->d;
-    o->dec = o->enc + (size_t)o->k;
-    o->prod = o->dec + (size_t)o->k;
-    return o->prod + (size_t)o->k;
-}
+    d[0] = o->d;
+    k[0] = o->k;
+    for (int q = 0; q < 5; q++) {
+        char path[SYM_SCHEMA_PATH];
 
-static int structure_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const structure_opts *o = opts;
-    long long d[1] = {o->d}, k[1] = {o->k};
-
-    (void)team_size;
-    sym_schema_measure(s, "/runs/metrics/orthogonality_error", 0, NULL, 0, 1,
-                       "||W W^T - I||_F / ||I||_F of the encoder W (structure probe)");
-    sym_schema_measure(s, "/runs/metrics/transpose_error", 0, NULL, 1, 1,
-                       "||W' - W^T||_F / ||W^T||_F: 0 when the decoder is the encoder's transpose (structure probe)");
-    sym_schema_measure(s, "/runs/metrics/sparsity_encoder", 0, NULL, 2, 1,
-                       "fraction of encoder entries |w| < 1%% of max |w| (structure probe)");
-    sym_schema_measure(s, "/runs/metrics/sparsity_decoder", 0, NULL, 3, 1,
-                       "fraction of decoder entries |w| < 1%% of max |w| (structure probe)");
-    sym_schema_measure(s, "/runs/metrics/norm_ratio", 0, NULL, 4, 1,
-                       "||W||_F / ||W'||_F: how untied weights use the scaling loophole (structure probe)");
-    sym_schema_measure(s, "/probes/structure/balance_l2", 1, d, o->l2, 1,
-                       "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)");
-    sym_schema_measure(s, "/probes/structure/balance_l1", 1, d, o->l1, 1,
-                       "per latent unit i: ||W_i:||_1 / ||W'_:i||_1");
-    sym_schema_measure(s, "/probes/structure/sv_encoder", 1, k, o->enc, 1, "singular values of W, descending");
-    sym_schema_measure(s, "/probes/structure/sv_decoder", 1, k, o->dec, 1, "singular values of W', descending");
-    sym_schema_measure(s, "/probes/structure/sv_product", 1, k, o->prod, 1,
-                       "the largest singular values of W'W (its rank is at most the latent width)");
+        snprintf(path, sizeof(path), "/runs/metrics/%s", scalars[q][0]);
+        o->scalar[q] = sym_schema_at(sym_schema_measure(s, path, 0, NULL, "%s", scalars[q][1]));
+    }
+    o->l2 = sym_schema_at(sym_schema_measure(
+        s, "/probes/structure/balance_l2", 1, d,
+        "per latent unit i: ||W_i:||_2 / ||W'_:i||_2 (encoder row vs decoder column)"));
+    o->l1 = sym_schema_at(sym_schema_measure(s, "/probes/structure/balance_l1", 1, d,
+                                             "per latent unit i: ||W_i:||_1 / ||W'_:i||_1"));
+    o->enc = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_encoder", 1, k,
+                                              "singular values of W, descending"));
+    o->dec = sym_schema_at(sym_schema_measure(s, "/probes/structure/sv_decoder", 1, k,
+                                              "singular values of W', descending"));
+    o->prod = sym_schema_at(sym_schema_measure(
+        s, "/probes/structure/sv_product", 1, k,
+        "the largest singular values of W'W (its rank is at most the latent width)"));
     return 0;
 }
 
@@ -200,11 +197,11 @@ static int structure_at_end(const void *opts, const sym_probe_run *run, double *
     SYM_TRY(sym_autoencoder_weights(&W, &Wd, run));
     SYM_TRY(sym_structure_measure(&st, x + o->l2, x + o->l1, x + o->enc, x + o->dec, x + o->prod, W,
                                   Wd, mo->widths[1], mo->widths[0]));
-    x[0] = st.orthogonality_error;
-    x[1] = st.transpose_error;
-    x[2] = st.sparsity_encoder;
-    x[3] = st.sparsity_decoder;
-    x[4] = st.norm_ratio;
+    x[o->scalar[0]] = st.orthogonality_error;
+    x[o->scalar[1]] = st.transpose_error;
+    x[o->scalar[2]] = st.sparsity_encoder;
+    x[o->scalar[3]] = st.sparsity_decoder;
+    x[o->scalar[4]] = st.norm_ratio;
 cleanup:
     free(W);
     free(Wd);
@@ -219,6 +216,5 @@ const sym_probe_def sym_probe_structure = {
     .opts_size = sizeof(structure_opts),
     .check = structure_check,
     .layout = structure_layout,
-    .schema = structure_schema,
     .at_end = structure_at_end,
 };

@@ -187,6 +187,7 @@ typedef struct discovery_opts {
     sym_discovery_opts d;
     int family, data; /* the enum settings, copied into d by settle */
     int u;            /* largest number of unknowns over the grid */
+    size_t dim_at, gap_at, sv_at, basis_at; /* where layout's datasets put the values */
 } discovery_opts;
 
 static const char *const data_names[2] = {"sampled", "fixed"};
@@ -256,49 +257,50 @@ static int discovery_check(const void *opts, const sym_config *cfg, sym_probe_ms
     return rc;
 }
 
-static size_t discovery_layout(void *opts, const sym_config *cfgs, int n)
+static int discovery_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     discovery_opts *o = opts;
+    long long U[1], UU[2];
 
     for (int c = 0; c < n; c++) {
         sym_model *m = NULL;
 
         if (sym_model_create(&m, &cfgs[c].model) == 0) {
-            int U = sym_discovery_unknowns(m, o->d.family);
+            int u = sym_discovery_unknowns(m, o->d.family);
 
-            o->u = U > o->u ? U : o->u;
+            o->u = u > o->u ? u : o->u;
         }
         sym_model_free(m);
     }
-    return 2 + (size_t)o->u + (o->d.basis ? (size_t)o->u * o->u : 0);
+    U[0] = UU[0] = UU[1] = o->u;
+    o->dim_at = sym_schema_at(sym_schema_int(sym_schema_measure(
+        s, "/runs/metrics/discovery_dimension", 0, NULL,
+        "dimension of the Lie algebra of linear parameter maps H (family "
+        "attribute of /probes/symmetry_discovery) with "
+        "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions")));
+    o->gap_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/discovery_gap", 0, NULL,
+        "smallest non-null over largest null singular value of the stacked "
+        "conditions (inf: nothing null, NaN: everything null)"));
+    o->sv_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/symmetry_discovery/singular_values", 1, U,
+        "singular values of the stacked conditions, descending [run, k]; a "
+        "value is null when <= threshold x sqrt(conditions)"));
+    if (o->d.basis)
+        o->basis_at = sym_schema_at(sym_schema_measure(
+            s, "/probes/symmetry_discovery/basis", 2, UU,
+            "[run, k, j]: the first discovery_dimension rows span the "
+            "discovered algebra (orthonormal; family layer: the per-layer "
+            "n_h x n_h blocks, row-major, concatenated; full: H row-major "
+            "P x P); NaN after"));
+    return 0;
 }
 
+/* the team size: a fact of the run, not a setting */
 static int discovery_schema(const void *opts, int team_size, sym_schema *s)
 {
-    const discovery_opts *o = opts;
-    const char *sv = "/probes/symmetry_discovery/singular_values";
-    long long U[1] = {o->u}, UU[2] = {o->u, o->u};
-
-    sym_schema_int(sym_schema_measure(s, "/runs/metrics/discovery_dimension", 0, NULL, 0, 1,
-                       "dimension of the Lie algebra of linear parameter maps H (family "
-                       "attribute of /probes/symmetry_discovery/singular_values) with "
-                       "grad L(theta_i; X_i)^T H theta_i = 0 for all sampled conditions"));
-    sym_schema_measure(s, "/runs/metrics/discovery_gap", 0, NULL, 1, 1,
-                       "smallest non-null over largest null singular value of the stacked "
-                       "conditions (inf: nothing null, NaN: everything null)");
-    sym_schema_measure(s, sv, 1, U, 2, 1,
-                       "singular values of the stacked conditions, descending [run, k]; a "
-                       "value is null when <= threshold x sqrt(conditions)");
-    if (o->d.basis)
-        sym_schema_measure(s, "/probes/symmetry_discovery/basis", 2, UU, 2 + (size_t)o->u, 1,
-                           "[run, k, j]: the first discovery_dimension rows span the "
-                           "discovered algebra (orthonormal; family layer: the per-layer "
-                           "n_h x n_h blocks, row-major, concatenated; full: H row-major "
-                           "P x P); NaN after");
-    sym_schema_attr_string(s, sv, "family", sym_discovery_family_name(o->d.family));
-    sym_schema_attr_string(s, sv, "data", o->d.fixed_data ? "fixed" : "sampled");
-    sym_schema_attr_double(s, sv, "threshold", o->d.threshold);
-    sym_schema_attr_int(s, sv, "team_size", team_size);
+    (void)opts;
+    sym_schema_attr_int(s, "/probes/symmetry_discovery/singular_values", "team_size", team_size);
     return 0;
 }
 
@@ -320,17 +322,17 @@ static int discovery_team(const void *opts, const sym_probe_run *run, const sym_
     sym_discovery_out dz;
 
     memset(&dz, 0, sizeof(dz));
-    dz.sv = out + 2;
+    dz.sv = out + o->sv_at;
     if (o->d.basis)
         SYM_TRY(sym_alloc_doubles(&basis, (size_t)U * U));
     dz.basis = basis;
     SYM_TRY(sym_symmetry_discovery(&dz, run->model, &run->cfg->reg, o->d.fixed_data ? run->data : NULL,
                                    &o->d, run->seed, run->stream, team->svd, team->solver));
-    out[0] = dz.dim;
-    out[1] = dz.gap;
+    out[o->dim_at] = dz.dim;
+    out[o->gap_at] = dz.gap;
     if (basis && team->rank == 0) /* the first dim rows into the [u x u] slot */
         for (int i = 0; i < dz.dim; i++)
-            memcpy(out + 2 + o->u + (size_t)i * o->u, basis + (size_t)i * U, sizeof(double) * (size_t)U);
+            memcpy(out + o->basis_at + (size_t)i * o->u, basis + (size_t)i * U, sizeof(double) * (size_t)U);
 cleanup:
     free(basis);
     return rc;

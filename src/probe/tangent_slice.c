@@ -23,6 +23,8 @@ typedef struct ts_opts {
     int directions, points, algebra;
     double s_max;
     double *s; /* the axis (owned) */
+    /* where layout's datasets put the values (the host places them) */
+    size_t change_at, order_at, coef_at, first_at, min_at, max_at;
 } ts_opts;
 
 static const sym_setting ts_settings[] = {
@@ -55,58 +57,52 @@ static int ts_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 static void ts_dispose(void *opts) { free(((ts_opts *)opts)->s); }
 
 /* the change at +s and -s of every direction [directions x 2 x points]; then per direction the
- * order, the coefficient and the first order slope [directions x 3]; then the smallest and
- * largest order over directions.  (The change of all directions is one block: the file's
- * change dataset reads it as one array.) */
-static size_t change_len(const ts_opts *o) { return (size_t)o->directions * 2 * (size_t)o->points; }
-static size_t per_dir(const ts_opts *o) { return 2 * (size_t)o->points + 3; }
-
-static size_t ts_layout(void *opts, const sym_config *cfgs, int n)
+ * order, the coefficient and the first order slope, each [directions]; then the smallest and
+ * largest order over directions */
+static int ts_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     ts_opts *o = opts;
+    static const char *const sides[2] = {"+s", "-s"};
+    const char *ax = "/probes/tangent_slice/s", *side = "/probes/tangent_slice/side";
+    long long d[3] = {o->directions, 2, o->points};
+    sym_schema_dataset *ds;
 
     (void)cfgs;
     (void)n;
     free(o->s);
     o->s = NULL;
-    if (sym_alloc_doubles(&o->s, (size_t)o->points) == 0)
-        for (int k = 0; k < o->points; k++)
-            o->s[k] = ldexp(o->s_max, -k);
-    return (size_t)o->directions * per_dir(o) + 2;
-}
-
-static int ts_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const ts_opts *o = opts;
-    const char *ax = "/probes/tangent_slice/s";
-    long long d[3] = {o->directions, 2, o->points};
-    size_t F = change_len(o), end = (size_t)o->directions * per_dir(o);
-    sym_schema_dataset *ds;
-
-    (void)team_size;
-    if (!o->s)
+    if (sym_alloc_doubles(&o->s, (size_t)o->points) != 0)
         return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the tangent_slice axis");
+    for (int k = 0; k < o->points; k++)
+        o->s[k] = ldexp(o->s_max, -k);
     sym_schema_axis(s, ax, SYM_SCHEMA_F64, o->points, o->s, "step s of each point: s_max 2^-k (dimension scale)");
-    ds = sym_schema_measure(s, "/probes/tangent_slice/change", 3, d, 0, 1,
+    sym_schema_labels(s, side, 2, sides, "the side of each change: +s or -s (dimension scale)");
+    ds = sym_schema_measure(s, "/probes/tangent_slice/change", 3, d,
                             "L(theta + s v) - L(theta) [run, direction, side (+s, -s), k], v = A . "
                             "theta for a random unit A of the %s algebra", sym_algebra_name((sym_algebra)o->algebra));
+    o->change_at = sym_schema_at(ds);
+    sym_schema_scale(ds, 2, side, "side");
     sym_schema_scale(ds, 3, ax, "s");
-    /* per direction: every third value after the change */
-    sym_schema_measure(s, "/probes/tangent_slice/order", 1, d, F, 3,
-                       "order of the change in s: the slope of log |(change(s) + change(-s)) / 2| "
-                       "against log s over the smallest resolved steps [run, direction]; 2 away "
-                       "from a critical point, 4 at a minimum (NaN: flat to rounding)");
-    sym_schema_measure(s, "/probes/tangent_slice/coefficient", 1, d, F + 1, 3,
-                       "m(s) / s^p with m(s) = (change(s) + change(-s)) / 2 and p the order "
-                       "rounded, Richardson-extrapolated from the smallest s with m above 1e-9 of "
-                       "the objective and twice that s [run, direction]");
-    sym_schema_measure(s, "/probes/tangent_slice/first_order", 1, d, F + 2, 3,
-                       "(change(s) - change(-s)) / 2s at the smallest s: the slope g.v, 0 (to "
-                       "rounding) along a symmetry [run, direction]");
-    sym_schema_measure(s, "/runs/metrics/tangent_slice_order_min", 0, NULL, end, 1,
-                       "smallest fitted order over directions (tangent_slice probe)");
-    sym_schema_measure(s, "/runs/metrics/tangent_slice_order_max", 0, NULL, end + 1, 1,
-                       "largest fitted order over directions (tangent_slice probe)");
+    o->order_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/tangent_slice/order", 1, d,
+        "order of the change in s: the slope of log |(change(s) + change(-s)) / 2| "
+        "against log s over the smallest resolved steps [run, direction]; 2 away "
+        "from a critical point, 4 at a minimum (NaN: flat to rounding)"));
+    o->coef_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/tangent_slice/coefficient", 1, d,
+        "m(s) / s^p with m(s) = (change(s) + change(-s)) / 2 and p the order "
+        "rounded, Richardson-extrapolated from the smallest s with m above 1e-9 of "
+        "the objective and twice that s [run, direction]"));
+    o->first_at = sym_schema_at(sym_schema_measure(
+        s, "/probes/tangent_slice/first_order", 1, d,
+        "(change(s) - change(-s)) / 2s at the smallest s: the slope g.v, 0 (to "
+        "rounding) along a symmetry [run, direction]"));
+    o->min_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/tangent_slice_order_min", 0, NULL,
+        "smallest fitted order over directions (tangent_slice probe)"));
+    o->max_at = sym_schema_at(sym_schema_measure(
+        s, "/runs/metrics/tangent_slice_order_max", 0, NULL,
+        "largest fitted order over directions (tangent_slice probe)"));
     return 0;
 }
 
@@ -157,7 +153,7 @@ static void fit(double *order, double *coef, const double *cp, const double *cm,
 static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const ts_opts *o = opts;
-    size_t P = sym_model_n_params(run->model), F = change_len(o);
+    size_t P = sym_model_n_params(run->model);
     const sym_data *d = run->data;
     double *A = NULL, *v = NULL, *th = NULL, L0, lo = INFINITY, hi = -INFINITY;
     sym_eval *e = NULL;
@@ -174,7 +170,7 @@ static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
     SYM_TRY(sym_eval_loss(e, &lp, NULL, run->params, d->X, d->Y, d->n));
     L0 = lp.total;
     for (int q = 0; q < o->directions; q++) {
-        double *c = x + (size_t)q * 2 * o->points, *f = x + F + 3 * (size_t)q;
+        double *c = x + o->change_at + (size_t)q * 2 * o->points, f[3];
 
         sym_rng_init(&rng, run->seed, SYM_RNG_PROBE, run->stream + (uint32_t)q);
         SYM_TRY(sym_orbit_direction(A, run->model, alg, &rng));
@@ -191,11 +187,14 @@ static int ts_at_end(const void *opts, const sym_probe_run *run, double *x)
         /* resolved: above the rounding of the objective (1e-12 of it) */
         fit(&f[0], &f[1], c, c + o->points, o->s, o->points, 1e-12 * fabs(L0));
         f[2] = (c[o->points - 1] - c[2 * o->points - 1]) / (2.0 * o->s[o->points - 1]);
+        x[o->order_at + (size_t)q] = f[0];
+        x[o->coef_at + (size_t)q] = f[1];
+        x[o->first_at + (size_t)q] = f[2];
         lo = fmin(lo, f[0]);
         hi = fmax(hi, f[0]);
     }
-    x[(size_t)o->directions * per_dir(o)] = isinf(lo) ? NAN : lo;
-    x[(size_t)o->directions * per_dir(o) + 1] = isinf(hi) ? NAN : hi;
+    x[o->min_at] = isinf(lo) ? NAN : lo;
+    x[o->max_at] = isinf(hi) ? NAN : hi;
 cleanup:
     sym_eval_free(e);
     free(A);
@@ -225,7 +224,6 @@ const sym_probe_def sym_probe_tangent_slice = {
     .init = ts_init,
     .check = ts_check,
     .layout = ts_layout,
-    .schema = ts_schema,
     .dispose = ts_dispose,
     .at_end = ts_at_end,
     .task_work = ts_task_work,

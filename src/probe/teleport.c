@@ -145,6 +145,7 @@ static const char *const objective_names[] = {"max", "min"};
 typedef struct tp_opts {
     int every, steps, objective;
     double step;
+    size_t at[TP_N]; /* where layout's datasets put the values (the host places them) */
 } tp_opts;
 
 static const sym_setting tp_settings[] = {
@@ -195,15 +196,7 @@ static int tp_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     return 0;
 }
 
-static size_t tp_layout(void *opts, const sym_config *cfgs, int n)
-{
-    (void)opts;
-    (void)cfgs;
-    (void)n;
-    return TP_N;
-}
-
-static int tp_schema(const void *opts, int team_size, sym_schema *s)
+static int tp_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     static const char *const m[TP_N][2] = {
         {"teleport_count", "teleports during training"},
@@ -214,20 +207,16 @@ static int tp_schema(const void *opts, int team_size, sym_schema *s)
         {"teleport_loss_drift", "largest relative change of the objective over one teleport "
                                 "(rounding: the orbit keeps it)"}};
     char path[SYM_SCHEMA_PATH];
-    const tp_opts *o = opts;
+    tp_opts *o = opts;
 
-    (void)team_size;
+    (void)cfgs;
+    (void)n;
     for (int k = 0; k < TP_N; k++) {
         snprintf(path, sizeof(path), "/runs/metrics/%s", m[k][0]);
-        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, (size_t)k, 1, "%s", m[k][1]);
+        sym_schema_dataset *d = sym_schema_measure(s, path, 0, NULL, "%s", m[k][1]);
 
-        if (k == 0) /* teleport_count */
-            sym_schema_int(d);
+        o->at[k] = sym_schema_at(k == TP_COUNT ? sym_schema_int(d) : d);
     }
-    sym_schema_attr_int(s, "/runs/metrics/teleport_count", "every", o->every);
-    sym_schema_attr_int(s, "/runs/metrics/teleport_count", "steps", o->steps);
-    sym_schema_attr_double(s, "/runs/metrics/teleport_count", "step", o->step);
-    sym_schema_attr_string(s, "/runs/metrics/teleport_count", "objective", objective_names[o->objective]);
     return 0;
 }
 
@@ -237,7 +226,7 @@ typedef struct tp_state {
     const sym_reg *reg;
     const sym_data *d;
     const sym_train_opts *train;
-    double *out;
+    double *x[TP_N]; /* the values in the run's measures */
     double log_gain;
 } tp_state;
 
@@ -253,9 +242,10 @@ static int tp_start(const void *opts, const sym_probe_run *run, double *out, voi
     t->reg = &run->cfg->reg;
     t->d = run->data;
     t->train = &run->cfg->train;
-    t->out = out;
-    out[TP_COUNT] = 0;
-    out[TP_GAIN] = out[TP_GAIN_MIN] = out[TP_GAIN_MAX] = out[TP_DRIFT] = NAN;
+    for (int q = 0; q < TP_N; q++)
+        t->x[q] = out + t->o->at[q];
+    *t->x[TP_COUNT] = 0;
+    *t->x[TP_GAIN] = *t->x[TP_GAIN_MIN] = *t->x[TP_GAIN_MAX] = *t->x[TP_DRIFT] = NAN;
 cleanup:
     *state = t;
     return rc;
@@ -265,7 +255,7 @@ static int tp_move(void *state, int k, double *params)
 {
     tp_state *t = state;
     int epoch = sym_train_point_epoch(t->train, k), rc = 0;
-    double *x = t->out, gain;
+    double *const *x = t->x, gain;
     sym_teleport_stats st;
 
     if (epoch == 0 || epoch % t->o->every != 0 || epoch >= t->train->epochs)
@@ -273,12 +263,12 @@ static int tp_move(void *state, int k, double *params)
     SYM_TRY(sym_teleport(&st, params, t->m, t->reg, t->d, t->o->steps, t->o->step,
                          t->o->objective == 0));
     gain = st.grad_after / fmax(st.grad_before, 1e-300);
-    x[TP_COUNT] += 1;
+    *x[TP_COUNT] += 1;
     t->log_gain += log(gain);
-    x[TP_GAIN] = exp(t->log_gain / x[TP_COUNT]);
-    x[TP_GAIN_MIN] = x[TP_COUNT] == 1 ? gain : fmin(x[TP_GAIN_MIN], gain);
-    x[TP_GAIN_MAX] = x[TP_COUNT] == 1 ? gain : fmax(x[TP_GAIN_MAX], gain);
-    x[TP_DRIFT] = x[TP_COUNT] == 1 ? st.loss_change : fmax(x[TP_DRIFT], st.loss_change);
+    *x[TP_GAIN] = exp(t->log_gain / *x[TP_COUNT]);
+    *x[TP_GAIN_MIN] = *x[TP_COUNT] == 1 ? gain : fmin(*x[TP_GAIN_MIN], gain);
+    *x[TP_GAIN_MAX] = *x[TP_COUNT] == 1 ? gain : fmax(*x[TP_GAIN_MAX], gain);
+    *x[TP_DRIFT] = *x[TP_COUNT] == 1 ? st.loss_change : fmax(*x[TP_DRIFT], st.loss_change);
     rc = 1;
 cleanup:
     return rc;
@@ -297,7 +287,6 @@ const sym_probe_def sym_probe_teleport = {
     .init = tp_init,
     .check = tp_check,
     .layout = tp_layout,
-    .schema = tp_schema,
     .start = tp_start,
     .stop = tp_stop,
     .move = tp_move,

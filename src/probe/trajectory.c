@@ -45,10 +45,12 @@ static int snaps_of(const traj_opts *o, const sym_train_opts *t) { return t->epo
 
 static void traj_dispose(void *opts) { free(((traj_opts *)opts)->epoch); }
 
-static size_t traj_layout(void *opts, const sym_config *cfgs, int n)
+/* one dataset per tensor of the union over the grid: [snapshots x rows x cols]; its offset
+ * (t[k].offset) is where the host placed it in the slice */
+static int traj_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 {
     traj_opts *o = opts;
-    size_t off = 0;
+    const char *ax = "/probes/trajectory/epoch";
 
     o->n_tensors = 0;
     for (int c = 0; c < n; c++) {
@@ -59,42 +61,28 @@ static size_t traj_layout(void *opts, const sym_config *cfgs, int n)
             sym_tensor_union(o->t, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
         sym_model_free(m);
     }
-    for (int k = 0; k < o->n_tensors; k++) {
-        o->t[k].offset = off;
-        off += (size_t)o->snaps * o->t[k].rows * o->t[k].cols;
-    }
     free(o->epoch);
     o->epoch = NULL;
-    if (sym_alloc_doubles(&o->epoch, (size_t)o->snaps) == 0)
-        for (int s = 0; s < o->snaps; s++)
-            o->epoch[s] = (double)s * o->every;
-    return off;
-}
-
-static int traj_schema(const void *opts, int team_size, sym_schema *s)
-{
-    const traj_opts *o = opts;
-    const char *ax = "/probes/trajectory/epoch";
-
-    (void)team_size;
-    if (!o->epoch)
+    if (sym_alloc_doubles(&o->epoch, (size_t)o->snaps) != 0)
         return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory for the trajectory axis");
+    for (int k = 0; k < o->snaps; k++)
+        o->epoch[k] = (double)k * o->every;
     sym_schema_axis(s, ax, SYM_SCHEMA_I64, o->snaps, o->epoch,
                     "epoch of each snapshot: 0, every, 2 every, ... (dimension scale)");
     for (int k = 0; k < o->n_tensors; k++) {
-        const sym_tensor *t = &o->t[k];
+        sym_tensor *t = &o->t[k];
         long long d3[3] = {o->snaps, t->rows, t->cols};
         char path[SYM_SCHEMA_PATH];
+        sym_schema_dataset *d;
 
         snprintf(path, sizeof(path), "/probes/trajectory/%s", t->name);
-        sym_schema_scale(sym_schema_measure(s, path, t->cols == 1 ? 2 : 3, d3, t->offset, 1,
-                                            "%s %s every %d epochs [run, snapshot, %d x %d], "
-                                            "row-major; NaN past a run's last epoch or shape",
-                                            t->cols == 1 ? "bias" : "weight", t->name, o->every,
-                                            t->rows, t->cols),
-                         1, ax, "epoch");
+        d = sym_schema_measure(s, path, t->cols == 1 ? 2 : 3, d3,
+                               "%s %s every %d epochs [run, snapshot, %d x %d], "
+                               "row-major; NaN past a run's last epoch or shape",
+                               t->cols == 1 ? "bias" : "weight", t->name, o->every, t->rows, t->cols);
+        t->offset = sym_schema_at(d);
+        sym_schema_scale(d, 1, ax, "epoch");
     }
-    sym_schema_attr_int(s, ax, "every", o->every);
     return 0;
 }
 
@@ -177,7 +165,6 @@ const sym_probe_def sym_probe_trajectory = {
     .init = traj_init,
     .check = traj_check,
     .layout = traj_layout,
-    .schema = traj_schema,
     .dispose = traj_dispose,
     .start = traj_start,
     .point = traj_point,

@@ -245,6 +245,8 @@ int sym_job_probe_opts_alloc(sym_job *job);
 int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k);
 /** The probes' slices of the measures, their pieces, the team size. */
 int sym_job_layout_probes(sym_job *job);
+/** Every setting of @p def in @p opts as a typed attribute of /probes/NAME (probe_settings.c). */
+int sym_probe_setting_attrs(sym_schema *s, const sym_probe_def *def, const void *opts);
 void sym_job_probes_dispose(sym_job *job);
 
 #endif

@@ -158,19 +158,21 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
 }
 
 /*
- * Version 2 of the plug-in interface pins the sizes of what a plug-in sees: changing one of
- * these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Checked on the
- * platform the numbers were taken on; elsewhere the run-time check of `abi` still holds.
+ * The plug-in interface (since version 2) pins the sizes of what a plug-in sees: changing one
+ * of these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Version 3: the
+ * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.
+ * Checked on the platform the numbers were taken on; elsewhere the run-time check of `abi`
+ * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
-static_assert(SYM_PROBE_API_VERSION == 2, "a new plug-in interface version: update these sizes");
+static_assert(SYM_PROBE_API_VERSION == 3, "a new plug-in interface version: update these sizes");
 static_assert(sizeof(sym_config) == 3664, "sym_config changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_model_opts) == 320, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_data_opts) == 1904, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 104, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_probe_def) == 272, "sym_probe_def changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_probe_def) == 264, "sym_probe_def changed: a new SYM_PROBE_API_VERSION");
 #endif
 
 /* a plug-in's random purpose: SYM_RNG_PLUGIN and 31 bits of FNV-1a of its name, so that its
@@ -583,25 +585,20 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
     return 0;
 }
 
-/* probe p's declarations at grid point k */
-static int probe_schema(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
+/* probe p's datasets for options @p opts (grid point k's): its layout declares them and the
+ * schema places them, then the host checks them against the slice they make (a metric must
+ * view inside its dataset, two metrics may not share a value; pieces: as many as it has) */
+static int probe_layout(const sym_job *job, const sym_job_probe *p, void *opts, sym_schema *s)
 {
-    s->base = p->off;
-    s->piece_base = p->first_piece;
-    if (p->def->schema)
-        return p->def->schema(sym_job_probe_opts(job, p, k), job->team_size, s);
-    return 0;
-}
+    const sym_probe_def *d = p->def;
+    int n_pieces, rc = 0;
 
-/* ... and checked against its slice (check_schemas, at layout time, for every grid point) */
-static int probe_schema_checked(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
-{
-    int first = s->n_ds, rc = 0;
-
-    SYM_TRY(probe_schema(job, p, k, s));
+    memset(s, 0, sizeof(*s));
+    if (d->layout)
+        SYM_TRY(d->layout(opts, job->configs, job->n_configs, s));
     SYM_TRY(sym_schema_check(s));
-    SYM_TRY(sym_schema_check_slice(s, first, p->def->name, p->off, p->len, p->first_piece, p->n_pieces,
-                                   p->n_pieces ? p->def->piece_size(sym_job_probe_opts(job, p, k)) : 0));
+    n_pieces = d->n_pieces && d->piece ? d->n_pieces(opts) : 0;
+    SYM_TRY(sym_schema_check_slice(s, 0, d->name, 0, s->len, 0, n_pieces, s->piece_len));
 cleanup:
     return rc;
 }
@@ -609,11 +606,18 @@ cleanup:
 static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b)
 {
     if (strcmp(a->path, b->path) || a->source != b->source || a->rank != b->rank || a->off != b->off ||
-        a->stride != b->stride || a->first_piece != b->first_piece)
+        a->stride != b->stride || a->first_piece != b->first_piece || a->view != b->view)
         return 0;
     for (int r = 0; r < a->rank; r++)
         if (a->dims[r] != b->dims[r])
             return 0;
+    if (a->labels || b->labels) { /* a categorical axis: the same labels */
+        if (!a->labels || !b->labels)
+            return 0;
+        for (long long i = 0; i < a->dims[0]; i++)
+            if (strcmp(a->labels[i], b->labels[i]))
+                return 0;
+    }
     if (a->values || b->values) { /* an axis: the same values */
         if (!a->values || !b->values)
             return 0;
@@ -624,40 +628,59 @@ static int same_dataset(const sym_schema_dataset *a, const sym_schema_dataset *b
     return 1;
 }
 
-/* every probe's datasets lie in its slice (probe_schema checks it, here at layout time, so
- * that validate and plan find a probe bug), and a swept setting must leave them as they are
- * at every grid point: the file has one layout (attributes may differ: sym_job_schema marks
- * them) */
-static int check_schemas(const sym_job *job)
+/* a swept setting must leave the probe's values and datasets as they are at every grid point:
+ * the file has one layout (attributes may differ: sym_job_schema marks them) */
+static int same_layout(const sym_job *job, const sym_job_probe *p, int k)
 {
-    int rc = 0;
+    const sym_schema *s0 = &p->decl[0], *sk = &p->decl[k];
+    const void *o0 = p->cfg_opts[0], *ok = p->cfg_opts[k];
+    int same = sk->n_ds == s0->n_ds, n0 = 0, nk = 0;
 
-    for (int i = 0; i < job->n_probes; i++) {
-        const sym_job_probe *p = &job->probes[i];
-        sym_schema s0, sk;
-
-        memset(&s0, 0, sizeof(s0));
-        rc = probe_schema_checked(job, p, 0, &s0);
-        for (int k = 1; p->cfg_opts && k < job->n_configs && rc == 0; k++) {
-            memset(&sk, 0, sizeof(sk));
-            rc = probe_schema_checked(job, p, k, &sk);
-            if (rc == 0 && sym_schema_check(&sk) == 0 && sym_schema_check(&s0) == 0) {
-                int same = sk.n_ds == s0.n_ds;
-
-                for (int d = 0; same && d < s0.n_ds; d++)
-                    same = same_dataset(&s0.ds[d], &sk.ds[d]);
-                if (!same)
-                    rc = sym_err_set(SYM_EJOB, __FILE__, __LINE__,
-                                     "%s: sweeping %s changes the shape of the probe's datasets (grid "
-                                     "point %d against the first); run one job per value",
-                                     p->swept, p->swept_names, k);
-            }
-            sym_schema_dispose(&sk);
-        }
-        sym_schema_dispose(&s0);
-        if (rc)
-            goto cleanup;
+    (void)job;
+    if (sk->len != s0->len)
+        return sym_err_set(SYM_EJOB, __FILE__, __LINE__,
+                           "%s: sweeping %s changes how many values the probe keeps per run (%zu at "
+                           "the first grid point, %zu at grid point %d); run one job per value",
+                           p->swept, p->swept_names, s0->len, sk->len, k);
+    if (p->def->n_pieces && p->def->piece) {
+        n0 = p->def->n_pieces(o0);
+        nk = p->def->n_pieces(ok);
     }
+    if (n0 != nk || sk->piece_len != s0->piece_len)
+        return sym_err_set(SYM_EJOB, __FILE__, __LINE__,
+                           "%s: sweeping %s changes the probe's pieces per run (%d at the first grid "
+                           "point, %d at grid point %d); run one job per value",
+                           p->swept, p->swept_names, n0, nk, k);
+    for (int d = 0; same && d < s0->n_ds; d++)
+        same = same_dataset(&s0->ds[d], &sk->ds[d]);
+    if (!same)
+        return sym_err_set(SYM_EJOB, __FILE__, __LINE__,
+                           "%s: sweeping %s changes the shape of the probe's datasets (grid point %d "
+                           "against the first); run one job per value", p->swept, p->swept_names, k);
+    return 0;
+}
+
+/* every grid point's declarations of probe p (one when no setting of it is swept), checked at
+ * layout time, so that validate and plan find a probe bug; the job's options are laid out too */
+static int layout_probe(sym_job *job, sym_job_probe *p)
+{
+    int n = p->cfg_opts ? job->n_configs : 1, rc = 0;
+
+    SYM_TRY(sym_alloc(&p->decl, sizeof(*p->decl) * (size_t)n));
+    memset(p->decl, 0, sizeof(*p->decl) * (size_t)n);
+    if (p->cfg_opts) {
+        sym_schema unused;
+
+        rc = probe_layout(job, p, p->opts, &unused);
+        sym_schema_dispose(&unused);
+        SYM_TRY(rc);
+    }
+    for (int k = 0; k < n; k++) {
+        SYM_TRY(probe_layout(job, p, p->cfg_opts ? p->cfg_opts[k] : p->opts, &p->decl[k]));
+        if (k > 0)
+            SYM_TRY(same_layout(job, p, k));
+    }
+    p->len = p->decl[0].len;
 cleanup:
     return rc;
 }
@@ -671,57 +694,56 @@ int sym_job_layout_probes(sym_job *job)
     memset(L, 0, sizeof(*L));
     job->n_pieces = 0;
     job->piece_size = 0;
+    for (int i = 0; i < job->n_probes; i++)
+        SYM_TRY(layout_probe(job, &job->probes[i]));
     /* the team probes' values last and together (a team task returns one slice), whatever the
      * order of the probes (a plug-in comes after the built-in team probes) */
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < job->n_probes; i++) {
             sym_job_probe *p = &job->probes[i];
-            const sym_probe_def *d = p->def;
 
-            if ((d->team != NULL) != (pass == 1))
+            if ((p->def->team != NULL) != (pass == 1))
                 continue;
             if (pass == 1 && !team_seen) {
                 L->team = o;
                 team_seen = 1;
             }
             p->off = o;
-            p->len = d->layout ? d->layout(p->opts, job->configs, job->n_configs) : 0;
-            for (int k = 0; p->cfg_opts && k < job->n_configs; k++) {
-                size_t len = d->layout ? d->layout(p->cfg_opts[k], job->configs, job->n_configs) : 0;
-
-                if (k == 0)
-                    p->len = len;
-                else if (len != p->len)
-                    SYM_FAIL(SYM_EJOB, "%s: sweeping %s changes how many values the probe keeps per run "
-                             "(%zu at the first grid point, %zu at grid point %d); run one job per value",
-                             p->swept, p->swept_names, p->len, len, k);
-            }
             o += p->len;
         }
     for (int i = 0; i < job->n_probes; i++) {
         sym_job_probe *p = &job->probes[i];
         const sym_probe_def *d = p->def;
 
-        const void *o0 = sym_job_probe_opts(job, p, 0);
-
         /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from their base) */
         p->purpose = p->plugin ? plugin_purpose(d->name) : SYM_RNG_PROBE;
         p->stream = p->plugin ? 0 : d->stream;
         p->first_piece = job->n_pieces;
-        p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(o0) : 0;
-        for (int k = 1; p->cfg_opts && d->n_pieces && d->piece && k < job->n_configs; k++)
-            if (d->n_pieces(p->cfg_opts[k]) != p->n_pieces || d->piece_size(p->cfg_opts[k]) != d->piece_size(o0))
-                SYM_FAIL(SYM_EJOB, "%s: sweeping %s changes the probe's pieces per run (%d at the first "
-                         "grid point, %d at grid point %d); run one job per value",
-                         p->swept, p->swept_names, p->n_pieces, d->n_pieces(p->cfg_opts[k]), k);
+        p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(sym_job_probe_opts(job, p, 0)) : 0;
         job->n_pieces += p->n_pieces;
-        if (p->n_pieces && d->piece_size(o0) > job->piece_size)
-            job->piece_size = d->piece_size(o0);
+        if (p->n_pieces && p->decl[0].piece_len > job->piece_size)
+            job->piece_size = p->decl[0].piece_len;
     }
     L->team_len = team_seen ? o - L->team : 0;
     L->total = o;
     job->team_size = sym_plan_team_size(job);
-    SYM_TRY(check_schemas(job));
+cleanup:
+    return rc;
+}
+
+/* probe p's attributes at grid point k: its settings (probe_attrs.c), then what its schema
+ * hook adds (facts that are not settings); datasets come from its layout only */
+static int probe_attrs(const sym_job *job, const sym_job_probe *p, int k, sym_schema *s)
+{
+    const void *o = sym_job_probe_opts(job, p, k);
+    int n_ds = s->n_ds, rc = 0;
+
+    SYM_TRY(sym_probe_setting_attrs(s, p->def, o));
+    if (p->def->schema)
+        SYM_TRY(p->def->schema(o, job->team_size, s));
+    if (s->n_ds != n_ds)
+        SYM_FAIL(SYM_EINVAL, "probe %s declares datasets in its schema hook; since probe interface "
+                 "version 3 they are declared in layout (a probe bug)", p->def->name);
 cleanup:
     return rc;
 }
@@ -735,19 +757,17 @@ static int mark_varying_attrs(const sym_job *job, const sym_job_probe *p, sym_sc
         sym_schema sk;
 
         memset(&sk, 0, sizeof(sk));
-        SYM_TRY(probe_schema(job, p, k, &sk));
-        for (int a = first_attr; a < s->n_attrs && a - first_attr < sk.n_attrs; a++) {
+        rc = probe_attrs(job, p, k, &sk);
+        for (int a = first_attr; rc == 0 && a < s->n_attrs && a - first_attr < sk.n_attrs; a++) {
             sym_schema_attr *x = &s->attrs[a];
             const sym_schema_attr *y = &sk.attrs[a - first_attr];
 
-            if (x->type != y->type || strcmp(x->text, y->text) || x->i != y->i ||
-                memcmp(&x->d, &y->d, sizeof(double))) {
-                x->type = SYM_SCHEMA_ATTR_STRING;
-                snprintf(x->text, sizeof(x->text), "varies by grid point: see /grid (probes.%s: %s)",
-                         p->def->name, p->swept_names);
-            }
+            if (!sym_schema_attr_same(x, y))
+                sym_schema_attr_varies(x, "varies by grid point: see /grid (probes.%s: %s)", p->def->name,
+                                       p->swept_names);
         }
         sym_schema_dispose(&sk);
+        SYM_TRY(rc);
     }
 cleanup:
     return rc;
@@ -760,14 +780,16 @@ int sym_job_schema(const sym_job *job, sym_schema *s)
     memset(s, 0, sizeof(*s));
     for (int i = 0; i < job->n_probes; i++) {
         const sym_job_probe *p = &job->probes[i];
-        int first_attr = s->n_attrs;
+        int first_attr;
 
-        SYM_TRY(probe_schema(job, p, 0, s));
+        if (!p->decl) /* laid out once the job is read */
+            continue;
+        SYM_TRY(sym_schema_append(s, &p->decl[0], p->off, p->first_piece));
+        first_attr = s->n_attrs;
+        SYM_TRY(probe_attrs(job, p, 0, s));
         if (p->cfg_opts)
             SYM_TRY(mark_varying_attrs(job, p, s, first_attr));
     }
-    s->base = 0;
-    s->piece_base = 0;
     SYM_TRY(sym_schema_check(s));
 cleanup:
     if (rc)
@@ -788,6 +810,10 @@ void sym_job_probes_dispose(sym_job *job)
                 p->def->dispose(p->cfg_opts[k]);
             free(p->cfg_opts[k]);
         }
+        for (int k = 0; p->decl && k < (p->cfg_opts ? job->n_configs : 1); k++)
+            sym_schema_dispose(&p->decl[k]);
+        free(p->decl);
+        p->decl = NULL;
         free(p->cfg_opts);
         p->cfg_opts = NULL;
         free(p->def_owned);
@@ -832,98 +858,3 @@ int sym_job_n_pieces(const sym_job *job) { return job->n_pieces; }
 size_t sym_job_piece_size(const sym_job *job) { return job->piece_size; }
 
 size_t sym_job_probe_size(const sym_job *job) { return (size_t)job->n_pieces * job->piece_size; }
-
-/* a setting's default (from the probe's init) and its range, as a job would write them */
-static void setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
-{
-    const char *base = opts;
-    int iv = *(const int *)(base + s->offset);
-    double dv = *(const double *)(base + s->offset);
-    size_t u;
-
-    switch (s->type) {
-    case SYM_SETTING_INT:
-        snprintf(buf, cap, "integer %.0f..%.0f, default %d", s->lo, s->hi, iv);
-        break;
-    case SYM_SETTING_DOUBLE:
-        if (isnan(s->hi))
-            snprintf(buf, cap, "number %s %g, default %g", s->lo_open ? ">" : ">=", s->lo, dv);
-        else
-            snprintf(buf, cap, "number %s %g and %s %g, default %g", s->lo_open ? ">" : ">=", s->lo,
-                     s->hi_open ? "<" : "<=", s->hi, dv);
-        break;
-    case SYM_SETTING_BOOL:
-        snprintf(buf, cap, "true or false, default %s", iv ? "true" : "false");
-        break;
-    case SYM_SETTING_ENUM:
-        if (s->expected) /* with its aliases ("true (= random), false, random or last_layer") */
-            snprintf(buf, cap, "%s", s->expected);
-        else {
-            snprintf(buf, cap, "one of");
-            for (int i = 0; i < s->n_names; i++)
-                if (s->names[i])
-                    snprintf(buf + strlen(buf), cap - strlen(buf), "%s %s", i ? "," : "", s->names[i]);
-        }
-        snprintf(buf + strlen(buf), cap - strlen(buf), ", default %s", s->names[iv]);
-        break;
-    case SYM_SETTING_FAMILIES:
-        snprintf(buf, cap, "list of group families, default [");
-        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
-            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
-                     sym_group_names[((const sym_group *)(base + s->offset))[i]]);
-        snprintf(buf + strlen(buf), cap - strlen(buf), "]");
-        break;
-    case SYM_SETTING_EXPONENTS:
-        snprintf(buf, cap, "list of up to %d numbers %g..%g or inf, default [", s->max_len, s->lo, s->hi);
-        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
-            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%g", i ? ", " : "",
-                     ((const double *)(base + s->offset))[i]);
-        u = strlen(buf);
-        snprintf(buf + u, cap - u, "]");
-        break;
-    }
-}
-
-int sym_probes_help(FILE *out, const char *name)
-{
-    int shown = 0;
-
-    for (int i = 0; i < sym_probe_n_builtins; i++) {
-        const sym_probe_def *d = sym_probe_builtins[i];
-        void *opts;
-
-        if (name && strcmp(name, d->name) != 0)
-            continue;
-        shown++;
-        if (!name) { /* the list: one line each */
-            fprintf(out, "  %-24s %s\n", d->name, d->doc);
-            continue;
-        }
-        if (!(opts = calloc(1, d->opts_size ? d->opts_size : 1)))
-            return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory");
-        if (d->init)
-            d->init(opts);
-        fprintf(out, "probes.%s: %s\n\nsettings:\n", d->name, d->doc);
-        for (int k = 0; k < d->n_settings; k++) {
-            char what[512];
-
-            setting_text(what, sizeof(what), &d->settings[k], opts);
-            fprintf(out, "  %-16s %s\n  %-16s   %s\n", d->settings[k].name, d->settings[k].doc, "", what);
-        }
-        if (d->team)
-            fprintf(out, "  %-16s ranks of each run's team task, or auto (the smallest that fits\n"
-                         "  %-16s   team_memory_mb per rank); default 1\n"
-                         "  %-16s memory per team rank for team: auto, in MiB; default 2048\n",
-                    "team", "", "team_memory_mb");
-        if (!d->n_settings && !d->team)
-            fprintf(out, "  (none: write \"%s: {}\")\n", d->name);
-        if (d->dispose)
-            d->dispose(opts);
-        free(opts);
-    }
-    if (!name)
-        fprintf(out, "\nsymsweep help probes NAME lists a probe's settings and defaults.\n");
-    if (name && !shown)
-        return sym_err_set(SYM_EUSAGE, __FILE__, __LINE__, "no probe '%s'; the probes: symsweep help probes", name);
-    return 0;
-}

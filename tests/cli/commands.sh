@@ -492,7 +492,7 @@ assert all(abs(abs(np.trace(b[k])) - 1) < 1e-9 and abs(np.abs(b[k]).sum() - 1) <
 assert np.isnan(b[6:]).all()
 # group orders as data: width 6 -> |S_6| = 720, |B_6| = 2^6 720; the Lie families infinite
 import math
-fams = f["probes/centralizer/commutation_max"].attrs["families"].split(", ")
+fams = list(f["probes/centralizer"].attrs["families"])  # a setting: an array on the probe's group
 order = dict(zip(fams, f["probes/centralizer/group_order_log10"][0]))
 assert abs(order["permutation"] - math.log10(720)) < 1e-12 and abs(order["signed_permutation"] - math.log10(46080)) < 1e-12, order
 assert all(np.isinf(order[k]) for k in fams if k not in ("permutation", "signed_permutation")), order
@@ -503,7 +503,8 @@ check "Ex4 job" "$exe" run "$src/jobs/ex4-lpball.yaml" -o "$tmp/ex4.h5" -q
 check "Ex4 claims" "$py" - "$tmp/ex4.h5" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1]); nc = f["probes/lp_ball/norm_change"]
-fams = nc.attrs["families"].split(", "); ps = nc.attrs["p"].split(", ")
+g = f["probes/lp_ball"]  # its settings: arrays on the probe's group
+fams = list(g.attrs["families"]); ps = ["%g" % p for p in g.attrs["p"]]
 v = nc[:].max(axis=0)                                  # [p x family], worst over seeds
 orth, sp = fams.index("orthogonal"), fams.index("signed_permutation")
 for i, p in enumerate(ps):

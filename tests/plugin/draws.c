@@ -7,7 +7,9 @@
  *
  * It builds against the headers of symsweep before the plug-in policy (no
  * SYM_PROBE_DEF_INIT, no run->purpose) too, so the same test can be run
- * against that build and fail there.
+ * against that build and fail there, and against the interfaces before
+ * version 3 (tests/plugin/v1, v2), whose plug-ins are refused before any
+ * hook runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,37 +34,52 @@ __attribute__((constructor)) static void leave_trace(void)
     }
 }
 
+typedef struct draws_opts {
+    size_t u; /* where the host placed /probes/NAME/u */
+} draws_opts;
+
+#if SYM_PROBE_API_VERSION >= 3
+static int layout(void *opts, const sym_config *cfgs, int n_cfgs, sym_schema *s)
+{
+    long long dims[1] = {4};
+
+    (void)cfgs;
+    (void)n_cfgs;
+    ((draws_opts *)opts)->u = sym_schema_at(sym_schema_measure(
+        s, "/probes/" STR(PROBE_NAME) "/u", 1, dims, "four uniform draws from the probe's stream [run, k]"));
+#ifdef DRAWS_STRAY /* a probe bug the host must refuse: a metric past the end of its dataset */
+    sym_schema_metric(s, "/runs/metrics/" STR(PROBE_NAME) "_u4", "/probes/" STR(PROBE_NAME) "/u", 4,
+                      "a fifth draw that u does not have");
+#endif
+#ifdef DRAWS_TWICE /* ... and two metrics on one value */
+    sym_schema_metric(s, "/runs/metrics/" STR(PROBE_NAME) "_a", "/probes/" STR(PROBE_NAME) "/u", 0, "a");
+    sym_schema_metric(s, "/runs/metrics/" STR(PROBE_NAME) "_b", "/probes/" STR(PROBE_NAME) "/u", 0, "b");
+#endif
+    return 0;
+}
+#else
+/* an older interface's layout: symsweep refuses the plug-in before calling it */
 static size_t layout(void *opts, const sym_config *cfgs, int n_cfgs)
 {
-    (void)opts;
+    ((draws_opts *)opts)->u = 0;
     (void)cfgs;
     (void)n_cfgs;
     return 4;
 }
-
-static int schema(const void *opts, int team_size, sym_schema *s)
-{
-    long long dims[1] = {4};
-
-    (void)opts;
-    (void)team_size;
-    sym_schema_measure(s, "/probes/" STR(PROBE_NAME) "/u", 1, dims, 0, 1,
-                       "four uniform draws from the probe's stream [run, k]");
-    return 0;
-}
+#endif
 
 static int at_end(const void *opts, const sym_probe_run *run, double *out)
 {
+    double *u = out + ((const draws_opts *)opts)->u;
     sym_rng r;
 
-    (void)opts;
 #ifdef SYM_PROBE_DEF_INIT
     sym_rng_init(&r, run->seed, run->purpose, run->stream);
 #else
     sym_rng_init(&r, run->seed, SYM_RNG_PROBE, run->stream);
 #endif
     for (int k = 0; k < 4; k++)
-        out[k] = sym_rng_uniform(&r);
+        u[k] = sym_rng_uniform(&r);
     return 0;
 }
 
@@ -83,8 +100,8 @@ static const sym_probe_def def = {
 #endif
     .name = STR(PROBE_NAME),
     .doc = "four uniform draws from the probe's random stream (a test plug-in)",
+    .opts_size = sizeof(draws_opts),
     .layout = layout,
-    .schema = schema,
     .at_end = at_end,
     .task_work = task_work,
 };

@@ -3,8 +3,9 @@
 # taken from the job file's folder only, never from the library search path; validate and plan
 # load no code without --plugins; status, summary and align never load code a result file
 # names; SYMSWEEP_PLUGIN_DIRS limits the folders plug-ins may come from; a plug-in built against
-# other headers (interface version 1, or a sym_config of another size) is refused; a plug-in's
-# random stream depends on its name, not on the probes before it.
+# other headers (interface version 1 or 2, or a sym_config of another size) is refused; a
+# plug-in whose layout declares a metric outside its dataset, or two metrics on one value, is
+# refused at validate; a plug-in's random stream depends on its name, not on the probes before it.
 #
 # Every load is seen through a constructor: tests/plugin/draws.c appends a line to
 # $SYMSWEEP_TEST_MARKER when its shared object is loaded.  Only `run` loads a plug-in in the
@@ -39,9 +40,9 @@ loaded() { # what: the marker must exist
   if [ ! -e "$marker" ]; then echo "FAIL: $1: the plug-in was not loaded"; fail=1; fi
   rm -f "$marker"
 }
-build() { # out.so name include-dirs...
+build() { # out.so name include-dirs (or -DMACRO)...
   local out=$1 name=$2; shift 2
-  local inc=(); for d in "$@"; do inc+=(-I "$d"); done
+  local inc=(); for d in "$@"; do case $d in -D*) inc+=("$d") ;; *) inc+=(-I "$d") ;; esac; done
   "$cc" -O2 -std=c11 -Wall -Wextra -fPIC -shared "${inc[@]}" -DPROBE_NAME="$name" "$here/draws.c" -o "$out" ||
     { echo "FAIL: cannot build $out"; exit 1; }
 }
@@ -131,6 +132,23 @@ refuse "a plug-in built for interface version 1" "built for probe interface vers
   "$exe" run "$tmp/plug/old.yaml" -o "$tmp/x.h5" -q --force
 refuse "a plug-in that saw another sym_config" "saw sym_config as .* bytes.*rebuild it" \
   "$exe" run "$tmp/plug/grown.yaml" -o "$tmp/x.h5" -q --force
+# interface version 2 (to ea87719, kept in tests/plugin/v2): its layout returned a size and its
+# schema placed the datasets by hand; since version 3 the host places them
+build "$tmp/plug/v2.so" v2 "$here/v2" "$src/include"
+job "$tmp/plug/v2.yaml" "v2: {plugin: v2.so}"
+refuse "a plug-in built for interface version 2" "built for probe interface version 2; this symsweep has version 3: rebuild it" \
+  "$exe" run "$tmp/plug/v2.yaml" -o "$tmp/x.h5" -q --force
+
+# 6b. the host checks what a plug-in's layout declares, at validate already: a metric that
+# views past the end of its dataset, two metrics on one value
+build "$tmp/plug/stray.so" stray -DDRAWS_STRAY "$src/include"
+build "$tmp/plug/twice.so" twice -DDRAWS_TWICE "$src/include"
+job "$tmp/plug/stray.yaml" "stray: {plugin: stray.so}"
+job "$tmp/plug/twice.yaml" "twice: {plugin: twice.so}"
+refuse "a metric outside the dataset it views" "metric /runs/metrics/stray_u4 views element 4 of /probes/stray/u, outside its 4 values" \
+  "$exe" validate --plugins "$tmp/plug/stray.yaml"
+refuse "two metrics on one value" "datasets /runs/metrics/twice_a and /runs/metrics/twice_b both read measure value 0" \
+  "$exe" validate --plugins "$tmp/plug/twice.yaml"
 
 # 7. a plug-in's draws depend on its name only: two more probes before it (a built-in and
 # another plug-in) leave them as they were; another name draws other numbers

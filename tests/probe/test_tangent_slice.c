@@ -62,8 +62,9 @@ static void net_dispose(net *n)
     sym_model_free(n->m);
 }
 
-/* the probe on the net: its values (defaults: 4 directions, 12 steps from 0.5) and their offsets */
-static double *run_probe(const net *n, sym_algebra alg, size_t *order_at, size_t *stride)
+/* the probe on the net: its values (defaults: 4 directions, 12 steps from 0.5) and where the
+ * host placed order, coefficient and first_order (one value per direction each) */
+static double *run_probe(const net *n, sym_algebra alg, size_t at[3])
 {
     const sym_probe_def *def = sym_probe_find("tangent_slice");
     void *opts = calloc(1, def->opts_size);
@@ -79,13 +80,18 @@ static double *run_probe(const net *n, sym_algebra alg, size_t *order_at, size_t
     for (int i = 0; i < def->n_settings; i++)
         if (!strcmp(def->settings[i].name, "algebra"))
             *(int *)((char *)opts + def->settings[i].offset) = (int)alg;
-    len = def->layout(opts, &n->cfg, 1);
     memset(&s, 0, sizeof(s));
-    check_ok(def->schema(opts, 1, &s));
-    o = sym_schema_find(&s, "/probes/tangent_slice/order");
-    assert_non_null(o);
-    *order_at = o->off;
-    *stride = o->stride;
+    check_ok(def->layout(opts, &n->cfg, 1, &s)); /* its datasets, placed by the schema */
+    len = s.len;
+    for (int k = 0; k < 3; k++) {
+        static const char *const fits[3] = {"/probes/tangent_slice/order", "/probes/tangent_slice/coefficient",
+                                            "/probes/tangent_slice/first_order"};
+
+        o = sym_schema_find(&s, fits[k]);
+        assert_non_null(o);
+        assert_int_equal(o->stride, 1);
+        at[k] = o->off;
+    }
     sym_schema_dispose(&s);
     x = calloc(len, sizeof(double));
     memset(&pr, 0, sizeof(pr));
@@ -133,14 +139,14 @@ static void test_away_from_a_critical_point(void **s)
 {
     int w[3] = {3, 4, 2};
     net n;
-    size_t at, S;
+    size_t at[3];
     double *x, *g, *u, A[16];
     sym_eval *e = NULL;
     sym_loss_parts lp;
 
     (void)s;
     net_make(&n, w, SYM_ACT_LINEAR, 20, 1);
-    x = run_probe(&n, SYM_ALGEBRA_GL, &at, &S);
+    x = run_probe(&n, SYM_ALGEBRA_GL, at);
     g = calloc(n.P, sizeof(double));
     u = calloc(n.P, sizeof(double));
     check_ok(sym_eval_create(&e, n.m, &n.cfg.reg, n.d.n));
@@ -153,10 +159,10 @@ static void test_away_from_a_critical_point(void **s)
         for (size_t i = 0; i < n.P; i++)
             want += g[i] * u[i];
         printf("linear, random point, direction %d: order %.4f, coefficient %.10g, g.u %.10g\n", q,
-               x[at + q * S], x[at + q * S + 1], want);
-        check_close1(x[at + q * S], 2.0, 1e-3, 0);
-        check_close1(x[at + q * S + 1], want, 0, 1e-6);
-        assert_true(fabs(x[at + q * S + 2]) < 1e-9); /* g.v = 0: a symmetry */
+               x[at[0] + q], x[at[1] + q], want);
+        check_close1(x[at[0] + q], 2.0, 1e-3, 0);
+        check_close1(x[at[1] + q], want, 0, 1e-6);
+        assert_true(fabs(x[at[2] + q]) < 1e-9); /* g.v = 0: a symmetry */
     }
     sym_eval_free(e);
     free(x);
@@ -169,7 +175,7 @@ static void test_at_a_minimum(void **s)
 {
     int w[3] = {3, 4, 2};
     net n;
-    size_t at, S;
+    size_t at[3];
     double *x, *u, *Hu, A[16], XtX[9], XtXi[9], XtY[6], Ms[6], W1[12], G[9], Gi[9], W1p[12], W2[8],
         work[4096];
     int ipiv[64];
@@ -188,7 +194,7 @@ static void test_at_a_minimum(void **s)
     sym_gemm(0, 1, 3, 4, 3, 1.0, Gi, W1, 0.0, W1p);
     sym_gemm(0, 0, 2, 4, 3, 1.0, Ms, W1p, 0.0, W2);
     sym_model_set_weight(n.m, n.p, 1, W2);
-    x = run_probe(&n, SYM_ALGEBRA_GL, &at, &S);
+    x = run_probe(&n, SYM_ALGEBRA_GL, at);
     u = calloc(n.P, sizeof(double));
     Hu = calloc(n.P, sizeof(double));
     check_ok(sym_hvp_create(&h, n.m, &n.cfg.reg, n.d.n));
@@ -202,9 +208,9 @@ static void test_at_a_minimum(void **s)
         for (size_t i = 0; i < n.P; i++)
             want += 0.5 * u[i] * Hu[i];
         printf("linear, minimum, direction %d: order %.4f, coefficient %.10g, u^T H u / 2 %.10g\n", q,
-               x[at + q * S], x[at + q * S + 1], want);
-        check_close1(x[at + q * S], 4.0, 2e-2, 0);
-        check_close1(x[at + q * S + 1], want, 0, 1e-6);
+               x[at[0] + q], x[at[1] + q], want);
+        check_close1(x[at[0] + q], 4.0, 2e-2, 0);
+        check_close1(x[at[1] + q], want, 0, 1e-6);
     }
     sym_hvp_free(h);
     free(x);
@@ -217,7 +223,7 @@ static void test_not_a_symmetry(void **s)
 {
     int w[3] = {3, 4, 2};
     net n;
-    size_t at, S;
+    size_t at[3];
     double *x, *g, *v, A[16];
     sym_eval *e = NULL;
     sym_loss_parts lp;
@@ -225,7 +231,7 @@ static void test_not_a_symmetry(void **s)
     (void)s;
     /* gl on a ReLU net is no symmetry: the slope g.v is not 0, and the probe measures it */
     net_make(&n, w, SYM_ACT_RELU, 20, 3);
-    x = run_probe(&n, SYM_ALGEBRA_GL, &at, &S);
+    x = run_probe(&n, SYM_ALGEBRA_GL, at);
     g = calloc(n.P, sizeof(double));
     v = calloc(n.P, sizeof(double));
     check_ok(sym_eval_create(&e, n.m, &n.cfg.reg, n.d.n));
@@ -238,18 +244,18 @@ static void test_not_a_symmetry(void **s)
         for (size_t i = 0; i < n.P; i++)
             gv += g[i] * v[i];
         printf("relu with gl (no symmetry), direction %d: slope %.10g, g.v %.10g\n", q,
-               x[at + q * S + 2], gv);
+               x[at[2] + q], gv);
         assert_true(fabs(gv) > 1e-6); /* far above the symmetric directions' 1e-9 */
-        check_close1(x[at + q * S + 2], gv, 0, 1e-5);
+        check_close1(x[at[2] + q], gv, 0, 1e-5);
     }
     free(x);
     /* the diagonal algebra is ReLU's: slope 0, order 2 */
-    x = run_probe(&n, SYM_ALGEBRA_DIAGONAL, &at, &S);
+    x = run_probe(&n, SYM_ALGEBRA_DIAGONAL, at);
     for (int q = 0; q < 4; q++) {
         printf("relu with its diagonal algebra, direction %d: slope %.3g, order %.4f\n", q,
-               x[at + q * S + 2], x[at + q * S]);
-        assert_true(fabs(x[at + q * S + 2]) < 1e-9);
-        check_close1(x[at + q * S], 2.0, 1e-2, 0);
+               x[at[2] + q], x[at[0] + q]);
+        assert_true(fabs(x[at[2] + q]) < 1e-9);
+        check_close1(x[at[0] + q], 2.0, 1e-2, 0);
     }
     sym_eval_free(e);
     free(g);
@@ -269,18 +275,17 @@ static void test_datasets_read_every_direction(void **st)
     const sym_probe_def *def = sym_probe_find("tangent_slice");
     const sym_schema_dataset *ch, *fo;
     net n;
-    size_t at, S;
+    size_t at[3];
     sym_schema s;
     double *x;
     void *opts = calloc(1, def->opts_size);
 
     (void)st;
     net_make(&n, w, SYM_ACT_LINEAR, 20, 1);
-    x = run_probe(&n, SYM_ALGEBRA_GL, &at, &S);
+    x = run_probe(&n, SYM_ALGEBRA_GL, at);
     def->init(opts);
-    def->layout(opts, &n.cfg, 1);
     memset(&s, 0, sizeof(s));
-    check_ok(def->schema(opts, 1, &s));
+    check_ok(def->layout(opts, &n.cfg, 1, &s));
     ch = sym_schema_find(&s, "/probes/tangent_slice/change");
     fo = sym_schema_find(&s, "/probes/tangent_slice/first_order");
     assert_non_null(ch);
