@@ -298,7 +298,6 @@ const sym_probe_def sym_probe_centralizer = {
     .opts_size = sizeof(centralizer_opts),
     .settings = centralizer_settings,
     .n_settings = sizeof centralizer_settings / sizeof *centralizer_settings,
-    .stream = SYM_STREAM_CENTRALIZER,
     .init = centralizer_init,
     .check = centralizer_check,
     .layout = centralizer_layout,

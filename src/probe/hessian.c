@@ -769,7 +769,6 @@ const sym_probe_def sym_probe_hessian = {
     .opts_size = sizeof(hessian_opts),
     .settings = hessian_settings,
     .n_settings = sizeof hessian_settings / sizeof *hessian_settings,
-    .stream = SYM_STREAM_HESSIAN,
     .init = hessian_init,
     .settle = hessian_settle,
     .check = hessian_check,

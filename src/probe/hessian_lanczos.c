@@ -561,7 +561,6 @@ const sym_probe_def sym_probe_hessian_lanczos = {
     .opts_size = sizeof(lz_opts),
     .settings = lz_settings,
     .n_settings = sizeof lz_settings / sizeof *lz_settings,
-    .stream = SYM_STREAM_HESSIAN_LANCZOS,
     .piece_noun = "SLQ sample",
     .init = lz_init,
     .settle = lz_settle,

@@ -360,7 +360,6 @@ const sym_probe_def sym_probe_lp_ball = {
     .opts_size = sizeof(lp_opts),
     .settings = lp_settings,
     .n_settings = sizeof lp_settings / sizeof *lp_settings,
-    .stream = SYM_STREAM_LPBALL,
     .init = lp_init,
     .layout = lp_layout,
     .schema = lp_schema,

@@ -167,7 +167,6 @@ const sym_probe_def sym_probe_penalty_invariance = {
     .opts_size = sizeof(penalty_opts),
     .settings = penalty_settings,
     .n_settings = sizeof penalty_settings / sizeof *penalty_settings,
-    .stream = SYM_STREAM_PENALTY_INVARIANCE,
     .init = penalty_init,
     .check = penalty_check,
     .layout = penalty_layout,

@@ -16,6 +16,12 @@ extern const sym_probe_def sym_probe_orbit_loss, sym_probe_structure, sym_probe_
     sym_probe_hessian,
     sym_probe_symmetry_discovery;
 
+/**
+ * orbit_loss draws the perpendicular direction of direction d from its base + this + d: the
+ * numbers lp_ball draws from (src/probe/registry.c keeps that overlap).
+ */
+#define SYM_ORBIT_PERPENDICULAR_STREAMS 0x50000u
+
 /** A two-layer autoencoder (encoder W, decoder W'), or a complaint. */
 int sym_autoencoder_check(const sym_config *cfg, sym_probe_msg *msg);
 /** Its trained W [d x D] and W' [D x d] (allocated). */

@@ -338,7 +338,6 @@ const sym_probe_def sym_probe_reparam = {
     .opts_size = sizeof(reparam_opts),
     .settings = reparam_settings,
     .n_settings = sizeof reparam_settings / sizeof *reparam_settings,
-    .stream = SYM_STREAM_REPARAM_DATA,
     .init = reparam_init,
     .check = reparam_check,
     .layout = reparam_layout,

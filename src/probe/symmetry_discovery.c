@@ -344,7 +344,6 @@ const sym_probe_def sym_probe_symmetry_discovery = {
     .opts_size = sizeof(discovery_opts),
     .settings = discovery_settings,
     .n_settings = sizeof discovery_settings / sizeof *discovery_settings,
-    .stream = SYM_STREAM_DISCOVERY,
     .init = discovery_init,
     .settle = discovery_settle,
     .check = discovery_check,

@@ -441,7 +441,7 @@ int sym_job_parse_probes(ctx *c, const node *root, sym_job *job)
         return sym_yaml_expected(c, v, "probes", "a mapping");
     /* the built-ins, and the entries that name a plug-in */
     for (int i = 0; i < sym_probe_n_builtins; i++)
-        allowed[na++] = sym_probe_builtins[i]->name;
+        allowed[na++] = sym_probe_builtins[i].def->name;
     allowed[na] = NULL;
     for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
         const char *k = sym_yaml_scalar(sym_yaml_node(c, q->key));
@@ -704,9 +704,9 @@ int sym_job_layout_probes(sym_job *job)
 
         const void *o0 = sym_job_probe_opts(job, p, 0);
 
-        /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from their base) */
+        /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from the registry's base) */
         p->purpose = p->plugin ? plugin_purpose(d->name) : SYM_RNG_PROBE;
-        p->stream = p->plugin ? 0 : d->stream;
+        p->stream = p->plugin ? 0 : sym_probe_stream(d);
         p->first_piece = job->n_pieces;
         p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(o0) : 0;
         for (int k = 1; p->cfg_opts && d->n_pieces && d->piece && k < job->n_configs; k++)
@@ -889,7 +889,7 @@ int sym_probes_help(FILE *out, const char *name)
     int shown = 0;
 
     for (int i = 0; i < sym_probe_n_builtins; i++) {
-        const sym_probe_def *d = sym_probe_builtins[i];
+        const sym_probe_def *d = sym_probe_builtins[i].def;
         void *opts;
 
         if (name && strcmp(name, d->name) != 0)
