@@ -41,7 +41,7 @@
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H
 
-/* layering (core <- nn <- probe <- sweep <- cli; io <- core) */
+/* layering (core <- nn <- sym <- probe <- sweep <- cli; io <- core) */
 #if defined(SYM_BUILDING) && !defined(SYM_ALLOW_PROBE)
 #error "symsweep/probe_api.h belongs to a layer above the module being compiled (see CMakeLists.txt)"
 #endif

@@ -37,13 +37,6 @@ int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg);
 /* 0, or the complaint that the regularizer has no exact Hessian-vector products */
 int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg);
 
-/**
- * sigma(-u) = kappa - sigma(u): the constant a next bias absorbs when a unit's sign flips
- * (sigmoid 1; the odd activations 0; the others have no such identity: 0, and the flip is
- * measured as no symmetry).
- */
-static inline double sym_flip_offset(sym_act a) { return a == SYM_ACT_SIGMOID ? 1.0 : 0.0; }
-
 /** Every family, in sym_group order. */
 void sym_all_families(sym_group *fams, int *n);
 /** "general, orthogonal, ..." of @p n families. */
