@@ -100,20 +100,87 @@ int sym_reparam_probe(double out[4], double *e2e, const sym_model *m, const doub
     return sym_reparam_probe_ex(out, e2e, m, params, X, n, g, trials, r, 0);
 }
 
+/* the scratch of sym_reparam_probe_ex: parameters, a group element and its inverse, the
+ * outputs before and after, and the end-to-end maps of a linear network (P0 NULL: none) */
+typedef struct reparam_ws {
+    double *th, *tmp, *K, *Ki, *gw, *inv, *rw, *Y0, *Y1, *P0, *P1, *PT, *PW;
+    int *ipiv;
+    sym_eval *e;
+} reparam_ws;
+
+static void ws_free(reparam_ws *w)
+{
+    double **all[] = {&w->th, &w->tmp, &w->K, &w->Ki, &w->gw, &w->inv, &w->rw, &w->Y0, &w->Y1,
+                      &w->P0, &w->P1, &w->PT, &w->PW};
+
+    sym_eval_free(w->e);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(*all[i]);
+    free(w->ipiv);
+}
+
+/* for n samples through m; with e2e the end-to-end maps too */
+static int ws_init(reparam_ws *w, const sym_model *m, int n, int wmax, int e2e)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    size_t np = sym_model_n_params(m), w2 = (size_t)wmax * wmax, ny = (size_t)n * o->widths[o->n_layers];
+    sym_reg none = SYM_REG_INIT;
+    int rc = 0;
+
+    SYM_TRY(sym_alloc_doubles(&w->th, np));
+    SYM_TRY(sym_alloc_doubles(&w->tmp, np));
+    SYM_TRY(sym_alloc_doubles(&w->K, w2));
+    SYM_TRY(sym_alloc_doubles(&w->Ki, w2));
+    SYM_TRY(sym_alloc_doubles(&w->gw, sym_group_work_size(wmax)));
+    SYM_TRY(sym_alloc_doubles(&w->inv, w2));
+    SYM_TRY(sym_alloc_doubles(&w->rw, 2 * w2));
+    SYM_TRY(sym_alloc_doubles(&w->Y0, ny));
+    SYM_TRY(sym_alloc_doubles(&w->Y1, ny));
+    SYM_TRY(sym_alloc(&w->ipiv, sizeof(int) * (size_t)wmax));
+    SYM_TRY(sym_eval_create(&w->e, m, &none, n));
+    if (e2e) {
+        SYM_TRY(sym_alloc_doubles(&w->P0, w2));
+        SYM_TRY(sym_alloc_doubles(&w->P1, w2));
+        SYM_TRY(sym_alloc_doubles(&w->PT, w2));
+        SYM_TRY(sym_alloc_doubles(&w->PW, w2));
+    }
+cleanup:
+    return rc;
+}
+
+/* w->th = params with a K_h of family g (drawn from r, layer by layer) at every hidden layer */
+static int act_every_layer(reparam_ws *w, const sym_model *m, const double *params, sym_group g,
+                           sym_rng *r, int bias_compensation)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    size_t np = sym_model_n_params(m);
+    sym_group_opts go = SYM_GROUP_OPTS_INIT;
+    int rc = 0;
+
+    memcpy(w->th, params, np * sizeof(double));
+    for (int h = 0; h < o->n_layers - 1; h++) {
+        int nh = o->widths[h + 1];
+
+        SYM_TRY(sym_group_sample(w->K, g, nh, &go, r, w->gw));
+        SYM_TRY(sym_mat_inverse(w->Ki, w->K, nh, w->inv, w->ipiv));
+        SYM_TRY(sym_reparam_apply(w->tmp, m, w->th, h, w->K, w->Ki, w->rw));
+        if (bias_compensation)
+            SYM_TRY(compensate(w->tmp, m, w->th, h, w->K, w->rw));
+        memcpy(w->th, w->tmp, np * sizeof(double));
+    }
+cleanup:
+    return rc;
+}
+
 int sym_reparam_probe_ex(double out[4], double *e2e, const sym_model *m, const double *params,
                          const double *X, int n, sym_group g, int trials, sym_rng *r,
                          int bias_compensation)
 {
     const sym_model_opts *o = sym_model_get_opts(m);
-    size_t np = sym_model_n_params(m);
     int rc = 0, wmax = 0, L = o->n_layers, dout = o->widths[L], linear = 1;
-    double *th = NULL, *tmp = NULL, *K = NULL, *Ki = NULL, *gw = NULL, *inv = NULL, *rw = NULL;
-    double *Y0 = NULL, *Y1 = NULL, *P0 = NULL, *P1 = NULL, *PT = NULL, *PW = NULL;
-    int *ipiv = NULL;
-    sym_group_opts go = SYM_GROUP_OPTS_INIT;
-    sym_reg none = SYM_REG_INIT;
-    sym_eval *e = NULL;
-    double ny = 0.0;
+    size_t ny = (size_t)n * dout, pn = (size_t)dout * o->widths[0];
+    reparam_ws w = {0};
+    double nrm = 0.0;
 
     if (L < 2)
         SYM_FAIL(SYM_EINVAL, "reparam probe: the model has no hidden layer to act on");
@@ -125,82 +192,40 @@ int sym_reparam_probe_ex(double out[4], double *e2e, const sym_model *m, const d
         wmax = o->widths[i] > wmax ? o->widths[i] : wmax;
     for (int l = 0; l < L; l++)
         linear &= o->act[l] == SYM_ACT_LINEAR;
-    SYM_TRY(sym_alloc_doubles(&th, np));
-    SYM_TRY(sym_alloc_doubles(&tmp, np));
-    SYM_TRY(sym_alloc_doubles(&K, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&Ki, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&gw, sym_group_work_size(wmax)));
-    SYM_TRY(sym_alloc_doubles(&inv, (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&rw, 2 * (size_t)wmax * wmax));
-    SYM_TRY(sym_alloc_doubles(&Y0, (size_t)n * dout));
-    SYM_TRY(sym_alloc_doubles(&Y1, (size_t)n * dout));
-    SYM_TRY(sym_alloc(&ipiv, sizeof(int) * (size_t)wmax));
-    SYM_TRY(sym_eval_create(&e, m, &none, n));
-    SYM_TRY(sym_eval_forward(e, Y0, params, X, n));
-    ny = sym_norm2(Y0, (size_t)n * dout);
-    if (linear && e2e) {
-        SYM_TRY(sym_alloc_doubles(&P0, (size_t)wmax * wmax));
-        SYM_TRY(sym_alloc_doubles(&P1, (size_t)wmax * wmax));
-        SYM_TRY(sym_alloc_doubles(&PT, (size_t)wmax * wmax));
-        SYM_TRY(sym_alloc_doubles(&PW, (size_t)wmax * wmax));
-        end_to_end(P0, PT, PW, m, params);
-        *e2e = 0.0;
-    } else if (e2e) {
-        *e2e = NAN;
-    }
+    SYM_TRY(ws_init(&w, m, n, wmax, linear && e2e));
+    SYM_TRY(sym_eval_forward(w.e, w.Y0, params, X, n));
+    nrm = sym_norm2(w.Y0, ny);
+    if (w.P0)
+        end_to_end(w.P0, w.PT, w.PW, m, params);
+    if (e2e)
+        *e2e = w.P0 ? 0.0 : NAN;
     out[0] = out[1] = out[2] = out[3] = 0.0;
     for (int t = 0; t < trials; t++) {
         double dmax = 0.0, dsum = 0.0, rel;
 
-        memcpy(th, params, np * sizeof(double));
-        for (int h = 0; h < L - 1; h++) {
-            int nh = o->widths[h + 1];
-
-            SYM_TRY(sym_group_sample(K, g, nh, &go, r, gw));
-            SYM_TRY(sym_mat_inverse(Ki, K, nh, inv, ipiv));
-            SYM_TRY(sym_reparam_apply(tmp, m, th, h, K, Ki, rw));
-            if (bias_compensation)
-                SYM_TRY(compensate(tmp, m, th, h, K, rw));
-            memcpy(th, tmp, np * sizeof(double));
-        }
-        SYM_TRY(sym_eval_forward(e, Y1, th, X, n));
-        for (size_t i = 0; i < (size_t)n * dout; i++) {
-            double dd = Y1[i] - Y0[i];
+        SYM_TRY(act_every_layer(&w, m, params, g, r, bias_compensation));
+        SYM_TRY(sym_eval_forward(w.e, w.Y1, w.th, X, n));
+        for (size_t i = 0; i < ny; i++) {
+            double dd = w.Y1[i] - w.Y0[i];
 
             dmax = fmax(dmax, fabs(dd));
             dsum += dd * dd;
         }
-        rel = sqrt(dsum) / fmax(ny, 1e-300);
+        rel = sqrt(dsum) / fmax(nrm, 1e-300);
         out[0] += dmax; /* sums here, means after the loop: one rounding */
         out[1] = fmax(out[1], dmax);
         out[2] += rel;
         out[3] = fmax(out[3], rel);
-        if (P0) {
-            size_t pn = (size_t)dout * o->widths[0];
-
-            end_to_end(P1, PT, PW, m, th);
+        if (w.P0) {
+            end_to_end(w.P1, w.PT, w.PW, m, w.th);
             for (size_t i = 0; i < pn; i++)
-                P1[i] -= P0[i];
-            *e2e = fmax(*e2e, sym_norm2(P1, pn) / sym_norm2(P0, pn));
+                w.P1[i] -= w.P0[i];
+            *e2e = fmax(*e2e, sym_norm2(w.P1, pn) / sym_norm2(w.P0, pn));
         }
     }
     out[0] /= trials;
     out[2] /= trials;
 cleanup:
-    sym_eval_free(e);
-    free(th);
-    free(tmp);
-    free(K);
-    free(Ki);
-    free(gw);
-    free(inv);
-    free(rw);
-    free(Y0);
-    free(Y1);
-    free(P0);
-    free(P1);
-    free(PT);
-    free(PW);
-    free(ipiv);
+    ws_free(&w);
     return rc;
 }
