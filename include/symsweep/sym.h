@@ -345,6 +345,17 @@ int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, 
 int sym_row_rank(int *rank, double *gap, double *sv, const double *J, int rows, int cols);
 /** Bytes sym_symmetry_orbit takes at model @p m (its dense tangent rows, their SVD). */
 double sym_symmetry_orbit_bytes(const sym_model *m, const sym_reg *reg);
+/**
+ * Tied autoencoders (one latent layer): their decoder is the encoder's transpose, so only
+ * orthogonal K keep the function (W -> K W, b -> K b).  1 when the objective keeps so(d) (a
+ * linear latent layer under an orthogonally invariant penalty, or none), else 0.
+ */
+int sym_symmetry_tied_so(const sym_model_opts *o, const sym_reg *r);
+/**
+ * The d(d-1)/2 rows (*rows) of the tangent map of so(d) at a tied autoencoder's params, one
+ * per basis element (E_ij - E_ji)/sqrt 2, i < j: *J [rows x P] is allocated (the caller's).
+ */
+int sym_symmetry_tied_rows(double **J, int *rows, const sym_model *m, const double *params);
 /** Project an n x n block onto algebra @p alg (a sym_algebra or SYM_SYMMETRY_NONE: zero) in place. */
 void sym_algebra_project(double *A, int n, int alg);
 /** A random unit direction (Frobenius over all layers) in the per-layer algebras @p alg. */

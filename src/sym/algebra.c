@@ -2,7 +2,9 @@
  * The loss's continuous symmetry, layer by layer: the Lie algebra of each
  * hidden layer's action (the activation's, cut by the penalty), the orbit
  * dimension as the rank of the orbit-tangent map (translations of linear
- * layers included), and random directions in the algebra.
+ * layers included), and random directions in the algebra; and the so(d) of a
+ * tied autoencoder (its decoder is the encoder's transpose: only orthogonal K
+ * keep the function) with its tangent map.
  */
 #include "symsweep/sym.h"
 
@@ -267,5 +269,59 @@ int sym_symmetry_direction(double *A, const sym_model *m, const int *alg, sym_rn
     for (size_t i = 0; i < na; i++)
         A[i] /= nrm;
 cleanup:
+    return rc;
+}
+
+int sym_symmetry_tied_so(const sym_model_opts *o, const sym_reg *r)
+{
+    if (o->act[0] != SYM_ACT_LINEAR)
+        return 0; /* O(d) meets relu's and tanh's centralizers only in permutations: discrete */
+    switch (r->kind) {
+    case SYM_REG_NONE:
+    case SYM_REG_FROBENIUS:
+    case SYM_REG_SCHATTEN:
+        return 1;
+    case SYM_REG_LP:
+        return r->p == 2.0;
+    case SYM_REG_JACOBIAN:
+        return r->norm == SYM_NORM_FROBENIUS;
+    default:
+        return r->lambda_encoder == 0.0 && r->lambda_decoder == 0.0;
+    }
+}
+
+/* A = (E_ij - E_ji) / sqrt 2, i < j, in that order: W -> A W, b -> A b */
+int sym_symmetry_tied_rows(double **J, int *rows, const sym_model *m, const double *params)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int d = o->widths[1], D = o->widths[0], r = 0, rc = 0;
+    size_t P = sym_model_n_params(m);
+    double *W = NULL, *AW = NULL;
+    const double *b = sym_model_bias(m, (double *)params, 0);
+
+    *rows = d * (d - 1) / 2;
+    SYM_TRY(sym_alloc_doubles(J, (size_t)(*rows > 0 ? *rows : 1) * P));
+    memset(*J, 0, sizeof(double) * (size_t)(*rows > 0 ? *rows : 1) * P);
+    SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
+    SYM_TRY(sym_alloc_doubles(&AW, (size_t)d * D));
+    sym_model_get_weight(m, params, 0, W);
+    for (int i = 0; i < d; i++)
+        for (int j = i + 1; j < d; j++, r++) {
+            double *row = *J + (size_t)r * P, *db = sym_model_bias(m, row, 0);
+
+            memset(AW, 0, sizeof(double) * (size_t)d * D);
+            for (int c = 0; c < D; c++) { /* (A W)_i = W_j / sqrt 2, (A W)_j = -W_i / sqrt 2 */
+                AW[(size_t)i * D + c] = W[(size_t)j * D + c] / sqrt(2.0);
+                AW[(size_t)j * D + c] = -W[(size_t)i * D + c] / sqrt(2.0);
+            }
+            sym_model_set_weight(m, row, 0, AW);
+            if (b && db) {
+                db[i] = b[j] / sqrt(2.0);
+                db[j] = -b[i] / sqrt(2.0);
+            }
+        }
+cleanup:
+    free(W);
+    free(AW);
     return rc;
 }
