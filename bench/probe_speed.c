@@ -93,10 +93,16 @@ int main(int argc, char **argv)
         size_t len;
         sym_probe_run run = {.cfg = &cfg, .model = m, .data = &d, .params = p, .status = SYM_RUN_DONE};
 
+        sym_schema decl = {0};
+
         if (gd->init)
             gd->init(opts);
-        len = gd->layout(opts, &cfg, 1);
-        out = calloc(len, sizeof(double));
+        /* the probe declares its values; their count is its slice of a run's measures */
+        if (gd->layout(opts, &cfg, 1, &decl) < 0 || sym_schema_check(&decl) < 0)
+            goto fail;
+        len = decl.len;
+        sym_schema_dispose(&decl);
+        out = calloc(len ? len : 1, sizeof(double));
         if (!out || gd->start(opts, &run, out, &state) < 0 ||
             sym_eval_loss(e, &lp, g, p, d.X, d.Y, d.n) < 0)
             goto fail;

@@ -10,7 +10,7 @@
 #ifndef SYMSWEEP_CORE_H
 #define SYMSWEEP_CORE_H
 
-/* layering (core <- nn <- probe <- sweep <- cli; io <- core): a library of a
+/* layering (core <- nn <- sym <- probe <- sweep <- cli; io <- core): a library of a
  * lower layer that includes this header fails to compile */
 #if defined(SYM_BUILDING) && !defined(SYM_ALLOW_CORE)
 #error "symsweep/core.h belongs to a layer above the module being compiled (see CMakeLists.txt)"
@@ -132,31 +132,9 @@ enum {
     SYM_RNG_DATA = 1,    /**< synthetic data, teacher weights */
     SYM_RNG_INIT = 2,    /**< parameter initialization */
     SYM_RNG_SHUFFLE = 3, /**< minibatch order */
-    SYM_RNG_PROBE = 4,   /**< probe randomness (group elements, directions) */
+    SYM_RNG_PROBE = 4,   /**< probe randomness (group elements, directions): each built-in
+                              probe's sub-streams are assigned in src/probe/registry.c */
     SYM_RNG_TEST = 99    /**< tests and benchmarks */
-};
-
-/**
- * The sub-streams of SYM_RNG_PROBE, one range per purpose: a purpose draws
- * from (seed, SYM_RNG_PROBE, base + k), k from 0 up to its range.  The one
- * place these numbers are written; each probe is handed its base.
- *
- * Known overlap, kept because outputs must not change silently: the
- * perpendicular direction of orbit direction 0 (0x50000) is the lp_ball
- * stream, so a run with both probes draws them from the same numbers.
- */
-enum {
-    SYM_STREAM_ORBIT_DIRECTION = 0,           /**< + direction number (< 65536) */
-    SYM_STREAM_PENALTY_INVARIANCE = 0x10000,  /**< one stream */
-    SYM_STREAM_REPARAM_DATA = 0x20000,        /**< generated held-out data of reparam */
-    SYM_STREAM_REPARAM = 0x30000,             /**< reparam's group elements */
-    SYM_STREAM_CENTRALIZER = 0x40000,         /**< one stream */
-    SYM_STREAM_LPBALL = 0x50000,              /**< one stream (see the overlap above) */
-    SYM_STREAM_ORBIT_PERPENDICULAR = 0x50000, /**< + direction number */
-    SYM_STREAM_HESSIAN = 0x70000,             /**< HVP checks, then the gauge direction */
-    SYM_STREAM_TANGENT_SLICE = 0x80000,       /**< + direction number */
-    SYM_STREAM_HESSIAN_LANCZOS = 0x90000,     /**< start vectors, orbit checks; + 16 + SLQ sample */
-    SYM_STREAM_DISCOVERY = 0x100000           /**< + condition batch */
 };
 
 /**

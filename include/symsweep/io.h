@@ -7,7 +7,7 @@
 #ifndef SYMSWEEP_IO_H
 #define SYMSWEEP_IO_H
 
-/* layering (core <- nn <- probe <- sweep <- cli; io <- core): a library of a
+/* layering (core <- nn <- sym <- probe <- sweep <- cli; io <- core): a library of a
  * lower layer that includes this header fails to compile */
 #if defined(SYM_BUILDING) && !defined(SYM_ALLOW_IO)
 #error "symsweep/io.h belongs to a layer above the module being compiled (see CMakeLists.txt)"

@@ -47,7 +47,7 @@
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H
 
-/* layering (core <- nn <- probe <- sweep <- cli; io <- core) */
+/* layering (core <- nn <- sym <- probe <- sweep <- cli; io <- core) */
 #if defined(SYM_BUILDING) && !defined(SYM_ALLOW_PROBE)
 #error "symsweep/probe_api.h belongs to a layer above the module being compiled (see CMakeLists.txt)"
 #endif
@@ -186,7 +186,7 @@ typedef struct sym_probe_def {
     size_t opts_size;             /**< its options struct, allocated and zeroed for it */
     const sym_setting *settings;
     int n_settings;
-    uint32_t stream;              /**< first sub-stream id (built-ins: core.h's SYM_STREAM_*) */
+    uint32_t stream;              /**< unused (0): the host assigns streams (the registry) */
     const char *piece_noun;       /**< "direction": how errors name a piece */
 
     /** Defaults into the options (called first). */
@@ -259,12 +259,25 @@ typedef struct sym_probe_def {
 #define SYM_PROBE_DEF_INIT                                                                        \
     .api_version = SYM_PROBE_API_VERSION, .size = sizeof(sym_probe_def), .abi = SYM_PROBE_ABI_INIT
 
+/**
+ * A built-in probe: its definition and the first of its random sub-streams, which it draws
+ * from as (seed, SYM_RNG_PROBE, stream + k) (src/probe/registry.c assigns them, one line per
+ * probe).  A plug-in's streams come from its name instead (SYM_RNG_PLUGIN).
+ */
+typedef struct sym_probe_builtin {
+    const sym_probe_def *def;
+    uint32_t stream;
+} sym_probe_builtin;
+
 /** The built-in probes, in the order their values are laid out (team probes last). */
-extern const sym_probe_def *const sym_probe_builtins[];
+extern const sym_probe_builtin sym_probe_builtins[];
 extern const int sym_probe_n_builtins;
 
 /** The built-in probe called @p name, or NULL. */
 const sym_probe_def *sym_probe_find(const char *name);
+/** The first random sub-stream of the built-in probe @p d; 0 for a definition the registry
+ * does not list (a plug-in's streams differ by their purpose, derived from its name). */
+uint32_t sym_probe_stream(const sym_probe_def *d);
 
 /** Name of a plug-in's entry point: `const sym_probe_def *sym_probe_plugin(void)`. */
 #define SYM_PROBE_PLUGIN_SYMBOL "sym_probe_plugin"

@@ -13,7 +13,7 @@
 #ifndef SYMSWEEP_SCHEMA_H
 #define SYMSWEEP_SCHEMA_H
 
-/* layering (core <- nn <- probe <- sweep <- cli; io <- core) */
+/* layering (core <- nn <- sym <- probe <- sweep <- cli; io <- core) */
 #if defined(SYM_BUILDING) && !defined(SYM_ALLOW_CORE)
 #error "symsweep/schema.h belongs to a layer above the module being compiled (see CMakeLists.txt)"
 #endif

@@ -210,8 +210,7 @@ static int orbit_piece(const void *opts, const sym_probe_run *run, int piece, do
         double *land = x->land != (size_t)-1 ? out + x->land : NULL;
 
         sym_rng_init(&rng, run->seed, SYM_RNG_PROBE,
-                     run->stream + (SYM_STREAM_ORBIT_PERPENDICULAR - SYM_STREAM_ORBIT_DIRECTION) +
-                         (uint32_t)piece);
+                     run->stream + SYM_ORBIT_PERPENDICULAR_STREAMS + (uint32_t)piece);
         SYM_TRY(sym_orbit_perpendicular(perp, land, run->model, &run->cfg->reg, run->params, run->data,
                                         A, &x->o, &rng));
     }
@@ -266,7 +265,6 @@ const sym_probe_def sym_probe_orbit_loss = {
     .opts_size = sizeof(orbit_opts),
     .settings = orbit_settings,
     .n_settings = sizeof orbit_settings / sizeof *orbit_settings,
-    .stream = SYM_STREAM_ORBIT_DIRECTION,
     .piece_noun = "direction",
     .init = orbit_init,
     .settle = orbit_settle,

@@ -16,6 +16,12 @@ extern const sym_probe_def sym_probe_orbit_loss, sym_probe_structure, sym_probe_
     sym_probe_hessian,
     sym_probe_symmetry_discovery;
 
+/**
+ * orbit_loss draws the perpendicular direction of direction d from its base + this + d: the
+ * numbers lp_ball draws from (src/probe/registry.c keeps that overlap).
+ */
+#define SYM_ORBIT_PERPENDICULAR_STREAMS 0x50000u
+
 /** A two-layer autoencoder (encoder W, decoder W'), or a complaint. */
 int sym_autoencoder_check(const sym_config *cfg, sym_probe_msg *msg);
 /** Its trained W [d x D] and W' [D x d] (allocated). */
@@ -30,13 +36,6 @@ int sym_autoencoder_weights(double **W, double **Wd, const sym_probe_run *run);
 int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg);
 /* 0, or the complaint that the regularizer has no exact Hessian-vector products */
 int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg);
-
-/**
- * sigma(-u) = kappa - sigma(u): the constant a next bias absorbs when a unit's sign flips
- * (sigmoid 1; the odd activations 0; the others have no such identity: 0, and the flip is
- * measured as no symmetry).
- */
-static inline double sym_flip_offset(sym_act a) { return a == SYM_ACT_SIGMOID ? 1.0 : 0.0; }
 
 /** Every family, in sym_group order. */
 void sym_all_families(sym_group *fams, int *n);

@@ -1,40 +1,57 @@
 /*
- * The built-in probes: one line each.  The order is the order of their
- * values in a run's measures and of their work after training; the team
- * probes come last, so that a team task returns one contiguous slice.
+ * The built-in probes: one line each, with the first of the random sub-streams the probe
+ * draws from, (seed, SYM_RNG_PROBE, stream + k).  The order is the order of their values in a
+ * run's measures and of their work after training; the team probes come last, so that a team
+ * task returns one contiguous slice.
+ *
+ * The stream numbers are part of every result: changing one changes the output files.  Two
+ * overlaps are kept, because outputs must not change silently:
+ *  - orbit_loss draws its perpendicular direction d from 0x50000 + d
+ *    (SYM_ORBIT_PERPENDICULAR_STREAMS past its base), and 0x50000 is lp_ball's one stream: a
+ *    run with both probes draws direction 0's perpendicular and lp_ball's from the same numbers;
+ *  - the probes that draw nothing keep stream 0, orbit_loss's direction 0 (harmless: they
+ *    never open it).
  */
 #include "probe_impl.h"
 
 #include <stdio.h>
 #include <string.h>
 
-const sym_probe_def *const sym_probe_builtins[] = {
-    &sym_probe_orbit_loss,
-    &sym_probe_structure,
-    &sym_probe_penalty_invariance,
-    &sym_probe_reparam,
-    &sym_probe_lp_ball,
-    &sym_probe_gradient_decomposition,
-    &sym_probe_centralizer,
-    &sym_probe_conserved,
-    &sym_probe_stabilizer,
-    &sym_probe_tangent_slice,
-    &sym_probe_trajectory,
-    &sym_probe_canonical,
-    &sym_probe_teleport,
-    &sym_probe_functional_dimension,
-    &sym_probe_hessian_lanczos,
-    &sym_probe_hessian,
-    &sym_probe_symmetry_discovery,
+const sym_probe_builtin sym_probe_builtins[] = {
+    {&sym_probe_orbit_loss, 0x00000},             /* + direction (< 0x10000); + 0x50000 + direction */
+    {&sym_probe_structure, 0},                    /* draws nothing */
+    {&sym_probe_penalty_invariance, 0x10000},     /* one stream */
+    {&sym_probe_reparam, 0x20000},                /* generated held-out data; + 0x10000: group elements */
+    {&sym_probe_lp_ball, 0x50000},                /* one stream (the overlap above) */
+    {&sym_probe_gradient_decomposition, 0},       /* draws nothing */
+    {&sym_probe_centralizer, 0x40000},            /* one stream */
+    {&sym_probe_conserved, 0},                    /* draws nothing */
+    {&sym_probe_stabilizer, 0},                   /* draws nothing */
+    {&sym_probe_tangent_slice, 0x80000},          /* + direction */
+    {&sym_probe_trajectory, 0},                   /* draws nothing */
+    {&sym_probe_canonical, 0},                    /* draws nothing */
+    {&sym_probe_teleport, 0},                     /* draws nothing */
+    {&sym_probe_functional_dimension, 0},         /* draws nothing */
+    {&sym_probe_hessian_lanczos, 0x90000},        /* start vectors, orbit checks; + 16 + SLQ sample */
+    {&sym_probe_hessian, 0x70000},                /* HVP checks, then the gauge direction */
+    {&sym_probe_symmetry_discovery, 0x100000},    /* + condition batch */
 };
 const int sym_probe_n_builtins = sizeof sym_probe_builtins / sizeof *sym_probe_builtins;
 
 const sym_probe_def *sym_probe_find(const char *name)
 {
     for (int i = 0; i < sym_probe_n_builtins; i++)
-        if (strcmp(sym_probe_builtins[i]->name, name) == 0)
-            return sym_probe_builtins[i];
+        if (strcmp(sym_probe_builtins[i].def->name, name) == 0)
+            return sym_probe_builtins[i].def;
     return NULL;
+}
+
+uint32_t sym_probe_stream(const sym_probe_def *d)
+{
+    for (int i = 0; i < sym_probe_n_builtins; i++)
+        if (sym_probe_builtins[i].def == d)
+            return sym_probe_builtins[i].stream;
+    return 0; /* a plug-in, or the placeholder of one not loaded: its purpose tells it apart */
 }
 
 int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg)

@@ -67,61 +67,6 @@ static int stab_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
     return 0;
 }
 
-/* the algebra of a tied autoencoder: so(d) or nothing (1 or 0) */
-static int tied_keeps_so(const sym_model_opts *o, const sym_reg *r)
-{
-    if (o->act[0] != SYM_ACT_LINEAR)
-        return 0; /* O(d) meets relu's and tanh's centralizers only in permutations: discrete */
-    switch (r->kind) {
-    case SYM_REG_NONE:
-    case SYM_REG_FROBENIUS:
-    case SYM_REG_SCHATTEN:
-        return 1;
-    case SYM_REG_LP:
-        return r->p == 2.0;
-    case SYM_REG_JACOBIAN:
-        return r->norm == SYM_NORM_FROBENIUS;
-    default:
-        return r->lambda_encoder == 0.0 && r->lambda_decoder == 0.0;
-    }
-}
-
-/* rows of the tangent map of so(d) at a tied autoencoder: W -> A W, b -> A b, A = (E_ij - E_ji)/sqrt 2 */
-static int tied_rows(double **J, int *rows, const sym_model *m, const double *params)
-{
-    const sym_model_opts *o = sym_model_get_opts(m);
-    int d = o->widths[1], D = o->widths[0], r = 0, rc = 0;
-    size_t P = sym_model_n_params(m);
-    double *W = NULL, *AW = NULL;
-    const double *b = sym_model_bias(m, (double *)params, 0);
-
-    *rows = d * (d - 1) / 2;
-    SYM_TRY(sym_alloc_doubles(J, (size_t)(*rows > 0 ? *rows : 1) * P));
-    memset(*J, 0, sizeof(double) * (size_t)(*rows > 0 ? *rows : 1) * P);
-    SYM_TRY(sym_alloc_doubles(&W, (size_t)d * D));
-    SYM_TRY(sym_alloc_doubles(&AW, (size_t)d * D));
-    sym_model_get_weight(m, params, 0, W);
-    for (int i = 0; i < d; i++)
-        for (int j = i + 1; j < d; j++, r++) {
-            double *row = *J + (size_t)r * P, *db = sym_model_bias(m, row, 0);
-
-            memset(AW, 0, sizeof(double) * (size_t)d * D);
-            for (int c = 0; c < D; c++) { /* (A W)_i = W_j / sqrt 2, (A W)_j = -W_i / sqrt 2 */
-                AW[(size_t)i * D + c] = W[(size_t)j * D + c] / sqrt(2.0);
-                AW[(size_t)j * D + c] = -W[(size_t)i * D + c] / sqrt(2.0);
-            }
-            sym_model_set_weight(m, row, 0, AW);
-            if (b && db) {
-                db[i] = b[j] / sqrt(2.0);
-                db[j] = -b[i] / sqrt(2.0);
-            }
-        }
-cleanup:
-    free(W);
-    free(AW);
-    return rc;
-}
-
 static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const stab_opts *at = opts;
@@ -130,9 +75,9 @@ static int stab_at_end(const void *opts, const sym_probe_run *run, double *x)
     double gap = INFINITY, *J = NULL;
 
     if (o->tied) {
-        alg_dim = tied_keeps_so(o, &run->cfg->reg) ? o->widths[1] * (o->widths[1] - 1) / 2 : 0;
+        alg_dim = sym_symmetry_tied_so(o, &run->cfg->reg) ? o->widths[1] * (o->widths[1] - 1) / 2 : 0;
         if (alg_dim > 0) {
-            SYM_TRY(tied_rows(&J, &rows, run->model, run->params));
+            SYM_TRY(sym_symmetry_tied_rows(&J, &rows, run->model, run->params));
             SYM_TRY(sym_row_rank(&dim, &gap, NULL, J, rows, (int)sym_model_n_params(run->model)));
         }
     } else {

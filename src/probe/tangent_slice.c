@@ -220,7 +220,6 @@ const sym_probe_def sym_probe_tangent_slice = {
     .opts_size = sizeof(ts_opts),
     .settings = ts_settings,
     .n_settings = sizeof ts_settings / sizeof *ts_settings,
-    .stream = SYM_STREAM_TANGENT_SLICE,
     .init = ts_init,
     .check = ts_check,
     .layout = ts_layout,

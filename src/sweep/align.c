@@ -9,7 +9,7 @@
  */
 #include "symsweep/io.h"
 #include "symsweep/output.h"
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 #include <math.h>
 #include <stdio.h>

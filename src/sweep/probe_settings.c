@@ -126,7 +126,7 @@ int sym_probes_help(FILE *out, const char *name)
     int shown = 0;
 
     for (int i = 0; i < sym_probe_n_builtins; i++) {
-        const sym_probe_def *d = sym_probe_builtins[i];
+        const sym_probe_def *d = sym_probe_builtins[i].def;
         void *opts;
 
         if (name && strcmp(name, d->name) != 0)

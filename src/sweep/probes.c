@@ -443,7 +443,7 @@ int sym_job_parse_probes(ctx *c, const node *root, sym_job *job)
         return sym_yaml_expected(c, v, "probes", "a mapping");
     /* the built-ins, and the entries that name a plug-in */
     for (int i = 0; i < sym_probe_n_builtins; i++)
-        allowed[na++] = sym_probe_builtins[i]->name;
+        allowed[na++] = sym_probe_builtins[i].def->name;
     allowed[na] = NULL;
     for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
         const char *k = sym_yaml_scalar(sym_yaml_node(c, q->key));
@@ -715,9 +715,9 @@ int sym_job_layout_probes(sym_job *job)
         sym_job_probe *p = &job->probes[i];
         const sym_probe_def *d = p->def;
 
-        /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from their base) */
+        /* a plug-in's streams from its name (built-ins: SYM_RNG_PROBE from the registry's base) */
         p->purpose = p->plugin ? plugin_purpose(d->name) : SYM_RNG_PROBE;
-        p->stream = p->plugin ? 0 : d->stream;
+        p->stream = p->plugin ? 0 : sym_probe_stream(d);
         p->first_piece = job->n_pieces;
         p->n_pieces = d->n_pieces && d->piece ? d->n_pieces(sym_job_probe_opts(job, p, 0)) : 0;
         job->n_pieces += p->n_pieces;

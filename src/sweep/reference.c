@@ -262,7 +262,7 @@ int sym_job_reference_probes_md(FILE *out)
 {
     fprintf(out, "## `probes`\n\n");
     for (int i = 0; i < sym_probe_n_builtins; i++) {
-        const sym_probe_def *d = sym_probe_builtins[i];
+        const sym_probe_def *d = sym_probe_builtins[i].def;
         void *opts = sym_probe_defaults(d);
 
         if (!opts)

@@ -322,7 +322,7 @@ static int probes_schema(jw *w)
     jstr(w, "description", "probes run on each trained network; a plug-in: NAME: {plugin: FILE.so, ...}");
     jopen(w, "properties", '{');
     for (int i = 0; i < sym_probe_n_builtins; i++) {
-        const sym_probe_def *d = sym_probe_builtins[i];
+        const sym_probe_def *d = sym_probe_builtins[i].def;
         void *opts = sym_probe_defaults(d);
 
         if (!opts)

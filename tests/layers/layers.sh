@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The layering check bites: for every library (core, nn, probe, io, sweep)
+# The layering check bites: for every library (core, nn, sym, probe, io, sweep)
 # and every public header, a file that includes the header compiles with the
 # library's definitions exactly when the header is of the library's layer or
 # below; otherwise the header's #error names the violation.
@@ -9,14 +9,14 @@ cc=$1; src=$2; bin=$3; mpi_inc=$4
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0; n=0
 declare -A allow=(
-  [core]="CORE" [nn]="CORE NN" [probe]="CORE NN PROBE" [io]="CORE IO"
-  [sweep]="CORE NN PROBE IO SWEEP")
+  [core]="CORE" [nn]="CORE NN" [sym]="CORE NN SYM" [probe]="CORE NN SYM PROBE" [io]="CORE IO"
+  [sweep]="CORE NN SYM PROBE IO SWEEP")
 declare -A layer=(
-  [core]=CORE [nn]=NN [probe]=PROBE [io]=IO [job]=SWEEP [run]=SWEEP [output]=SWEEP
+  [core]=CORE [nn]=NN [sym]=SYM [probe]=PROBE [probe_api]=PROBE [io]=IO [job]=SWEEP [run]=SWEEP [output]=SWEEP
   [plan]=SWEEP [team]=SWEEP [sweep]=SWEEP)
 incs=(-I"$src/include" -I"$bin/include")
 for d in ${mpi_inc//;/ }; do incs+=(-I"$d"); done
-for mod in core nn probe io sweep; do
+for mod in core nn sym probe io sweep; do
   defs=(-DSYM_BUILDING)
   for l in ${allow[$mod]}; do defs+=(-DSYM_ALLOW_$l); done
   for h in "${!layer[@]}"; do

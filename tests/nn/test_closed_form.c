@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 static sym_model_opts lae(int D, int d, int tied)
 {

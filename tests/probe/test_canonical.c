@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 typedef struct net {
     sym_model_opts o;

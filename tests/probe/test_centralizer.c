@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 enum { N = 5 };
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 static int by_value(const void *a, const void *b)
 {

@@ -7,7 +7,7 @@
 
 #include <math.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 static void test_probe_lp_isometries(void **state)
 {

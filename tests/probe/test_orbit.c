@@ -12,7 +12,7 @@
 
 #include <lapacke.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 typedef struct fixture {
     sym_model *m;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 static double change_ex(sym_act act, sym_group g, double *e2e, int comp)
 {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 enum { d = 3, D = 6 };
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "symsweep/job.h"
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 #include "symsweep/run.h"
 
 /* the probe's team task on a team of one (LAPACK), as a worker runs it after training, at

@@ -7,7 +7,7 @@
  * layers commute (one multiplies W_{h+1} from the left, the other from the
  * right), so all layers move together along t.
  */
-#include "symsweep/probe.h"
+#include "symsweep/sym.h"
 
 #include <math.h>
 #include <stdlib.h>
