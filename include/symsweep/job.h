@@ -91,6 +91,7 @@ typedef struct sym_job {
     char *overrides;    /**< the command line's KEY.PATH=VALUE settings, one per line, or NULL (owned) */
     int n_seeds;
     uint64_t *seeds;    /**< owned */
+    long long seed_base; /**< seeds: {count, base}: the first seed (a list: 0) */
     /* the grid: n_configs = product of axis lengths (1 without sweep:) */
     int n_axes;
     int axis_len[SYM_MAX_AXES];
@@ -108,6 +109,7 @@ typedef struct sym_job {
     size_t piece_size;          /**< doubles of the largest piece */
     int team_size;              /**< ranks of each run's team task (1 without team probes) */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
+    struct sym_job_values *values; /**< [n_configs]: each point's settings as written (owned) */
 } sym_job;
 
 /** The options probe @p p runs with at grid point @p cfg (its own when a setting is swept). */
@@ -252,6 +254,55 @@ int sym_job_n_runs(const sym_job *job);
 const sym_job_config *sym_job_run_config(const sym_job *job, int i, uint64_t *seed);
 /** Value index of run @p i on axis @p a. */
 int sym_job_axis_index(const sym_job *job, int i, int a);
+
+/* ---- the resolved configuration: every setting of a grid point ---- */
+
+typedef enum sym_value_type {
+    SYM_VALUE_INT = 0,
+    SYM_VALUE_DOUBLE,
+    SYM_VALUE_STRING,
+    SYM_VALUE_INT_LIST,
+    SYM_VALUE_DOUBLE_LIST
+} sym_value_type;
+
+/** One setting of one grid point, as sym_job_visit_settings hands it over (borrowed). */
+typedef struct sym_setting_value {
+    const char *key;      /**< "train.beta1", "model.widths", "probes.hessian.threshold" */
+    sym_value_type type;  /**< enums and bools: INT for bools (0/1), STRING for enums (the name) */
+    long long i;
+    double d;
+    const char *s;
+    const long long *ilist;
+    const double *dlist;
+    int len;              /**< lists: len values */
+    int max_len;          /**< lists: the longest this key is at any grid point of the job */
+    int applies;          /**< 0: this grid point does not use the key (data.dim with kind
+                           *   teacher_linear): a writer stores a fill value */
+    const char *doc;      /**< the table row's one line */
+} sym_setting_value;
+
+typedef int (*sym_setting_visit)(void *ctx, const sym_setting_value *v);
+
+/**
+ * Every setting of grid point @p config (0 .. n_configs-1), defaults included, in a fixed order
+ * that is the same for every grid point of the job (same keys, same types), so a writer can make
+ * one dataset per key; the probes' settings (probes.NAME.SETTING) of the job's probes included.
+ * Values not set and without a default (data.seed, model.init.run) are -1.  The pointers in
+ * @p v live until @p fn returns.  Returns 0, the first non-zero return of @p fn, or < 0 on an
+ * error (SYM_EINVAL: no such grid point).
+ */
+int sym_job_visit_settings(const sym_job *job, int config, sym_setting_visit fn, void *ctx);
+
+/**
+ * `symsweep help job [SECTION]`: the job's sections and their settings, from the tables that
+ * read them (@p section NULL: the list of sections; "probes": as `help probes`).  An unknown
+ * section is SYM_EUSAGE.
+ */
+int sym_job_help(FILE *out, const char *section);
+/** The job-file reference in Markdown (docs/job-reference.md): every section and probe. */
+int sym_job_reference_markdown(FILE *out);
+/** The JSON Schema of a job file (docs/job-schema.json), for editors and checks. */
+int sym_job_reference_schema(FILE *out);
 
 #ifdef __cplusplus
 }

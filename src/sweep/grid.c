@@ -371,6 +371,7 @@ int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes)
         job->n_configs *= axes[a].len;
     }
     SYM_TRY(sym_alloc(&job->configs, sizeof(sym_job_config) * (size_t)job->n_configs));
+    SYM_TRY(sym_alloc(&job->values, sizeof(sym_job_values) * (size_t)job->n_configs));
     SYM_TRY(sym_job_probe_opts_alloc(job));
     for (int k = 0; k < job->n_configs; k++) {
         node *root;

@@ -29,7 +29,6 @@ typedef struct ctx {
     char *errs;           /* the problems gathered, SYM_JOB_ERR_SEP between them (owned) */
     size_t errs_len;
     int n_errs;
-    long long seed_base;  /* seeds: {count, base}: the list is made once the run count fits */
 } ctx;
 
 /* at most this many problems are gathered in one pass */
@@ -115,6 +114,107 @@ int sym_grid_parse_sweep(ctx *c, const node *root, sym_job *job, axis *axes);
 int sym_grid_parse_configs(ctx *c, sym_job *job, const axis *axes);
 /** The /grid columns: one per swept setting, and one per scalar key of mapping values. */
 int sym_grid_build_columns(ctx *c, sym_job *job, const axis *axes);
+
+/* ---- settings.c: the sections' settings tables (sections.c holds the tables) ---- */
+
+typedef enum jrow_type {
+    JROW_INT = 0,  /* int, [lo, hi] (hi_from: another row's value) */
+    JROW_INT64,    /* long long, [lo, hi]; not set: its default (-1 for "none") */
+    JROW_DOUBLE,   /* double, lo..hi (open ends, NaN: none); JROW_INF: inf too */
+    JROW_BOOL,     /* int 0/1; names: more words, values 2, 3, ... (proximal: fista) */
+    JROW_ENUM,     /* int index into names */
+    JROW_STRING,   /* char[cap] */
+    JROW_INT_LIST, /* int[max_len], its length at count_offset (in values) */
+    JROW_ENUM_LIST,/* one name, or a list of names: int[max_len], length at count_offset, -1: one */
+    JROW_SECTION,  /* a mapping with a table of its own (sub) */
+    JROW_COUNT
+} jrow_type;
+
+/* where a row's value lives: the grid point's sym_config, its sym_job_values, or the job */
+enum { JROW_CFG = 0, JROW_VALUES, JROW_JOB };
+
+#define JROW_REQUIRED 1 /* no default: missing is a problem */
+#define JROW_LATE 2     /* read after the section's settle (the order its messages come in) */
+#define JROW_MANUAL 4   /* read by the section's settle (its rules depend on other settings) */
+#define JROW_INF 8      /* doubles: inf is a value too */
+
+struct sym_job_section;
+
+/** One setting of a job section: the host's own row type (sym_setting is the plug-in ABI). */
+typedef struct sym_job_row {
+    const char *name;
+    jrow_type type;
+    int base;                 /* JROW_CFG, JROW_VALUES or JROW_JOB */
+    size_t offset;            /* of the value in its base */
+    size_t count_offset;      /* lists: of their length (in values) */
+    unsigned kinds;           /* bit k: used by the section's kind k; 0: by every kind */
+    int flags;
+    double def;               /* default: number, enum index, bool */
+    const char *def_s;        /* strings: default; others: the default in words, if not def */
+    const char *def_from;     /* doubles: the default is this row's value */
+    double lo, hi;            /* NaN: unbounded */
+    int lo_open, hi_open;
+    const char *hi_from;      /* ints: the upper bound is this row's value */
+    const char *const *names; /* ENUM, ENUM_LIST; BOOL: more words */
+    int n_names;
+    int min_len, max_len;     /* lists */
+    size_t cap;               /* strings */
+    const char *expected;     /* the "expected ..." of a row whose words are its own */
+    const struct sym_job_section *sub; /* SECTION */
+    const char *doc;          /* one line */
+} sym_job_row;
+
+typedef struct sym_job_section {
+    const char *path;             /* "data", "model.init" */
+    const char *doc;
+    const sym_job_row *rows;
+    int n_rows;
+    int kind_row;                 /* the row that picks the kind, -1: none */
+    const char *const *why;       /* per kind: "data kind hdf5" (a key of another kind is "not used
+                                   * by" it); NULL: such a key is unknown */
+    const char *kinds_doc;        /* the rows' kinds are those of this section (model.init: its own) */
+} sym_job_section;
+
+/** The settings of one grid point that are not fields of sym_config (as the job wrote them). */
+typedef struct sym_job_values {
+    int data_widths_n, data_act, data_bias;
+    long long data_seed;
+    int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;
+    int hidden[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS], act[SYM_MAX_LAYERS];
+    int init_kind, bias_kind;
+    long long init_run;
+    double lambda;
+} sym_job_values;
+
+/** Where a section's rows write: the grid point's settings, its other values, the job. */
+typedef struct sym_job_bases {
+    void *base[3];
+} sym_job_bases;
+
+/* the sections (sections.c), in the order the job reference lists them */
+extern const sym_job_section sym_job_sections[];
+extern const int sym_job_n_sections;
+const sym_job_section *sym_job_section_find(const char *path);
+
+/** Row @p name of @p sec, or NULL. */
+const sym_job_row *sym_job_row_find(const sym_job_section *sec, const char *name);
+/** Whether @p r is used by kind @p kind of its section. */
+int sym_job_row_applies(const sym_job_row *r, int kind);
+/**
+ * Read mapping @p v by @p sec's table: pass 0 picks the kind (into *kind), checks the keys (a
+ * key of another kind: "not used by ..."), writes every used row's default and reads the rows
+ * that are not JROW_LATE; pass 1 reads the JROW_LATE ones.  *given: bit i for row i in the job.
+ */
+int sym_job_read_section(ctx *c, const node *v, const sym_job_section *sec, const sym_job_bases *b,
+                         int pass, int *kind, uint64_t *given);
+/** The value of an int, enum or bool row, or of row @p name's. */
+long long sym_job_row_int(const sym_job_row *r, const sym_job_bases *b);
+double sym_job_row_double(const sym_job_row *r, const sym_job_bases *b);
+
+/* ---- sections.c ---- */
+
+int sym_job_parse_seeds(ctx *c, const node *root, sym_job *job);
+int sym_job_parse_record(ctx *c, const node *root, sym_job *job);
 
 /* ---- job.c ---- */
 

@@ -198,6 +198,96 @@ static void test_sweep_job_task_bound(void **state)
     sym_job_dispose(&b);
 }
 
+
+/* the settings a visitor sees for one grid point: key -> value, in visiting order */
+typedef struct seen {
+    int n;
+    char keys[256][96];
+    sym_setting_value v[256];
+    double d[256];
+    char s[256][96];
+    long long il[256][4];
+} seen;
+
+static int collect(void *ctx, const sym_setting_value *v)
+{
+    seen *w = ctx;
+
+    assert_true(w->n < 256);
+    snprintf(w->keys[w->n], sizeof w->keys[0], "%s", v->key);
+    w->v[w->n] = *v;
+    w->d[w->n] = v->d;
+    snprintf(w->s[w->n], sizeof w->s[0], "%s", v->type == SYM_VALUE_STRING ? v->s : "");
+    for (int i = 0; v->type == SYM_VALUE_INT_LIST && i < v->len && i < 4; i++)
+        w->il[w->n][i] = v->ilist[i];
+    w->n++;
+    return 0;
+}
+
+static int find(const seen *w, const char *key)
+{
+    for (int i = 0; i < w->n; i++)
+        if (strcmp(w->keys[i], key) == 0)
+            return i;
+    fail_msg("setting %s not visited", key);
+    return -1;
+}
+
+/* a swept (train.lr), a defaulted (train.beta1, probes.hessian.threshold) and an overridden
+ * (train.beta2) setting: the values each grid point ran with, keys in the same order */
+static void test_sweep_job_visit_settings(void **state)
+{
+    static const char text[] =
+        "data: {kind: teacher_linear, input: 3, output: 2, samples: 20}\n"
+        "model: {kind: mlp, widths: [3, 4, 2], activation: tanh}\n"
+        "train: {optimizer: adam, lr: 0.1, epochs: 5, beta2: 0.99}\n"
+        "probes: {hessian: {}}\n"
+        "sweep: {train.lr: [0.1, 0.25]}\n";
+    static seen a, b;
+    sym_job j;
+    int k;
+
+    (void)state;
+    check_ok(sym_job_parse(&j, text, strlen(text), "visit.yaml"));
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    check_ok(sym_job_visit_settings(&j, 0, collect, &a));
+    check_ok(sym_job_visit_settings(&j, 1, collect, &b));
+    assert_int_equal(a.n, b.n);
+    for (int i = 0; i < a.n; i++) { /* one dataset per key: the same keys and types */
+        assert_string_equal(a.keys[i], b.keys[i]);
+        assert_int_equal(a.v[i].type, b.v[i].type);
+    }
+    k = find(&b, "train.lr"); /* swept */
+    assert_int_equal(b.v[k].type, SYM_VALUE_DOUBLE);
+    check_close1(a.d[k], 0.1, 0, 0);
+    check_close1(b.d[k], 0.25, 0, 0);
+    k = find(&b, "train.beta1"); /* defaulted */
+    check_close1(b.d[k], 0.9, 0, 0);
+    assert_int_equal(b.v[k].applies, 1);
+    k = find(&b, "train.beta2"); /* overridden */
+    check_close1(b.d[k], 0.99, 0, 0);
+    k = find(&b, "train.momentum"); /* not adam's */
+    assert_int_equal(b.v[k].applies, 0);
+    k = find(&b, "data.dim"); /* not teacher_linear's */
+    assert_int_equal(b.v[k].applies, 0);
+    k = find(&b, "train.optimizer");
+    assert_string_equal(b.s[k], "adam");
+    k = find(&b, "model.activation");
+    assert_string_equal(b.s[k], "tanh");
+    k = find(&b, "model.widths");
+    assert_int_equal(b.v[k].type, SYM_VALUE_INT_LIST);
+    assert_int_equal(b.v[k].len, 3);
+    assert_int_equal(b.v[k].max_len, 3);
+    assert_int_equal(b.il[k][1], 4);
+    k = find(&b, "probes.hessian.threshold"); /* a probe's default */
+    check_close1(b.d[k], 1e-6, 0, 0);
+    k = find(&b, "data.seed"); /* not set: each run's own */
+    assert_int_equal(b.v[k].i, -1);
+    assert_int_equal(sym_job_visit_settings(&j, 2, collect, &b), SYM_EINVAL);
+    sym_job_dispose(&j);
+}
+
 static void test_sweep_job_grid_point_validated(void **state)
 {
     static const char text[] =
@@ -219,6 +309,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_job_grid_order_and_columns),
+        cmocka_unit_test(test_sweep_job_visit_settings),
         cmocka_unit_test(test_sweep_job_grid_point_validated),
         cmocka_unit_test(test_sweep_job_task_bound),
         cmocka_unit_test(test_sweep_job_ex3_l1_fields),

@@ -1,0 +1,711 @@
+/*
+ * The job's sections as tables (data, model, regularizer, train, record, seeds): one row per
+ * setting says its type, where its value goes, which kinds use it, its default, range and one
+ * line of doc.  The rows drive reading (settings.c), the messages, `symsweep help job`, the
+ * reference and the JSON Schema (reference.c) and the resolved settings of every grid point.
+ * What a row cannot say (widths that must match the data, an autoencoder's widths from input,
+ * latent and hidden, fista needing gd, a file's path and shape) is each section's settle code
+ * below, after the table read.
+ */
+#include "job_impl.h"
+#include "symsweep/io.h"
+#include "symsweep/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CFG(f) .base = JROW_CFG, .offset = offsetof(sym_config, f)
+#define VAL(f) .base = JROW_VALUES, .offset = offsetof(sym_job_values, f)
+#define JOB(f) .base = JROW_JOB, .offset = offsetof(sym_job, f)
+#define CNT(f) .count_offset = offsetof(sym_job_values, f)
+#define NAMES(a, n) .names = (a), .n_names = (n)
+#define K(x) (1u << (x))
+#define UNBOUNDED .hi = NAN
+#define SEED_MAX 4503599627370496.0 /* 2^52: seeds are exact doubles in the output */
+/* a problem (SYM_EJOB, or another error) goes up as it is */
+#define TRY(x)                                                                                    \
+    do {                                                                                          \
+        int rc_ = (x);                                                                            \
+        if (rc_ != 0)                                                                             \
+            return rc_;                                                                           \
+    } while (0)
+
+/* ---- data ---- */
+
+enum { D_LIN = K(SYM_DATA_TEACHER_LINEAR), D_SUB = K(SYM_DATA_SUBSPACE), D_MLP = K(SYM_DATA_TEACHER_MLP),
+       D_H5 = K(SYM_DATA_HDF5), D_GEN = D_LIN | D_SUB | D_MLP };
+
+static const sym_job_row data_rows[] = {
+    {"kind", JROW_ENUM, CFG(data.kind), .flags = JROW_REQUIRED, NAMES(sym_data_kind_names, SYM_DATA_COUNT),
+     .doc = "generator, or hdf5 for your data"},
+    {"samples", JROW_INT, CFG(data.samples), .kinds = D_GEN, .flags = JROW_REQUIRED | JROW_LATE, .lo = 1,
+     .hi = MAX_SAMPLES, .doc = "number of samples (at most 100,000,000)"},
+    {"input", JROW_INT, CFG(data.input), .kinds = D_LIN, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+     .doc = "input width"},
+    {"output", JROW_INT, CFG(data.output), .kinds = D_LIN, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .doc = "output width"},
+    {"dim", JROW_INT, CFG(data.dim), .kinds = D_SUB, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+     .doc = "ambient dimension"},
+    {"rank", JROW_INT, CFG(data.rank), .kinds = D_SUB, .flags = JROW_REQUIRED, .lo = 1, .hi_from = "dim",
+     .doc = "dimension of the subspace the points lie near (at most dim)"},
+    {"widths", JROW_INT_LIST, CFG(data.teacher.widths), CNT(data_widths_n), .kinds = D_MLP,
+     .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH, .min_len = 2, .max_len = SYM_MAX_LAYERS + 1,
+     .doc = "the teacher's widths [n0, ..., nL]"},
+    {"activation", JROW_ENUM, VAL(data_act), .kinds = D_MLP, .def = SYM_ACT_TANH,
+     NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "the teacher's hidden activation"},
+    {"bias", JROW_BOOL, VAL(data_bias), .kinds = D_MLP, .def = 1, .doc = "the teacher has biases"},
+    {"noise", JROW_DOUBLE, CFG(data.noise), .kinds = D_GEN, .flags = JROW_LATE, UNBOUNDED,
+     .doc = "noise standard deviation"},
+    {"seed", JROW_INT64, VAL(data_seed), .kinds = D_GEN, .flags = JROW_LATE, .def = -1, .hi = SEED_MAX,
+     .def_s = "each run's own seed", .expected = "an integer from 0 to 4503599627370496",
+     .doc = "draw the data from this seed for every run (default: each run's own seed)"},
+    {"file", JROW_STRING, CFG(data.file), .kinds = D_H5, .flags = JROW_REQUIRED,
+     .cap = sizeof(((sym_data_opts *)0)->file), .doc = "HDF5 file (relative to the job file)"},
+    {"x", JROW_STRING, CFG(data.x_path), .kinds = D_H5, .def_s = "X",
+     .cap = sizeof(((sym_data_opts *)0)->x_path), .doc = "inputs dataset [samples, features]"},
+    {"y", JROW_STRING, CFG(data.y_path), .kinds = D_H5, .cap = sizeof(((sym_data_opts *)0)->y_path),
+     .doc = "targets dataset; none: the inputs (autoencoders)"},
+};
+
+static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",
+                                       "data kind teacher_mlp", "data kind hdf5"};
+_Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per data kind");
+
+/* ---- model ---- */
+
+enum { M_MLP = K(SYM_MODEL_MLP), M_AE = K(SYM_MODEL_AUTOENCODER) };
+
+static const char *const init_kinds[] = {"normal", "uniform", "file"}; /* sym_init_kind's, then file */
+static const char *const bias_kinds[] = {"zero", "normal", "uniform"}; /* 0, then 1 + sym_init_kind */
+_Static_assert(SYM_INIT_NORMAL == 0 && SYM_INIT_UNIFORM == 1 && SYM_INIT_COUNT == 2,
+              "init kinds are sym_init_kind's, bias kinds 1 + sym_init_kind");
+enum { I_FILE = 2, I_DRAWN = K(SYM_INIT_NORMAL) | K(SYM_INIT_UNIFORM) };
+
+static const sym_job_row bias_rows[] = {
+    {"kind", JROW_ENUM, VAL(bias_kind), .flags = JROW_REQUIRED, NAMES(bias_kinds, 3),
+     .doc = "biases start at zero, or are drawn"},
+    {"scale", JROW_DOUBLE, CFG(model.bias_scale), .def = 0.1, .lo_open = 1, UNBOUNDED,
+     .doc = "standard deviation (normal) or half-width (uniform) of the biases"},
+};
+static const sym_job_section bias_section = {"model.init.bias", "random initial biases", bias_rows,
+                                             2, 0, NULL, "model.init.bias kind"};
+
+static const sym_job_row init_rows[] = {
+    {"kind", JROW_ENUM, VAL(init_kind), NAMES(init_kinds, 3),
+     .doc = "weights drawn (normal or uniform, scale/sqrt(fan_in)), or read from a file"},
+    {"scale", JROW_DOUBLE, CFG(model.init_scale), .kinds = I_DRAWN, .def = 1.0, .lo_open = 1, UNBOUNDED,
+     .doc = "s: weights ~ N(0, s^2/fan_in) or U(-s/sqrt(fan_in), s/sqrt(fan_in))"},
+    {"bias", JROW_SECTION, .kinds = I_DRAWN, .flags = JROW_MANUAL, .sub = &bias_section,
+     .doc = "random initial biases: {kind: zero | normal | uniform, scale}"},
+    {"file", JROW_STRING, CFG(init.file), .kinds = K(I_FILE), .flags = JROW_REQUIRED,
+     .cap = sizeof(((sym_init_from *)0)->file), .doc = "HDF5 file (relative to the job file)"},
+    {"group", JROW_STRING, CFG(init.group), .kinds = K(I_FILE), .def_s = "/",
+     .cap = sizeof(((sym_init_from *)0)->group),
+     .doc = "tensors are GROUP/W1, GROUP/b1, ... (default /, or /runs/weights with run)"},
+    {"run", JROW_INT64, VAL(init_run), .kinds = K(I_FILE), .def = -1, .hi = 2000000000.0,
+     .def_s = "one tensor each", .expected = "a run number (0, 1, ...)",
+     .doc = "row of a symsweep output's per-run datasets to start from"},
+};
+static const sym_job_section init_section = {"model.init", "initial weights", init_rows, 6, 0, NULL,
+                                             "model.init kind"};
+
+static const sym_job_row model_rows[] = {
+    {"kind", JROW_ENUM, CFG(model.kind), .flags = JROW_REQUIRED, NAMES(sym_model_kind_names, SYM_MODEL_COUNT),
+     .doc = "multilayer perceptron or autoencoder"},
+    {"widths", JROW_INT_LIST, CFG(model.widths), CNT(widths_n), .kinds = M_MLP, .flags = JROW_REQUIRED,
+     .lo = 1, .hi = MAX_WIDTH, .min_len = 2, .max_len = SYM_MAX_LAYERS + 1,
+     .doc = "layer widths [n0, ..., nL]"},
+    {"input", JROW_INT, VAL(input), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+     .doc = "input (and output) width"},
+    {"latent", JROW_INT, VAL(latent), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+     .doc = "latent width"},
+    {"hidden", JROW_INT_LIST, VAL(hidden), CNT(hidden_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
+     .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "[]", .doc = "encoder hidden widths"},
+    {"decoder_hidden", JROW_INT_LIST, VAL(dec), CNT(dec_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
+     .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "hidden reversed", .doc = "decoder hidden widths"},
+    {"activation", JROW_ENUM_LIST, VAL(act), CNT(act_n), .def = SYM_ACT_RELU,
+     NAMES(sym_act_names, SYM_ACT_COUNT), .max_len = SYM_MAX_LAYERS,
+     .doc = "hidden activation: one name, or one per hidden layer"},
+    {"latent_activation", JROW_ENUM, VAL(latent_act), .kinds = M_AE, .def = SYM_ACT_LINEAR,
+     NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation at the latent layer"},
+    {"output_activation", JROW_ENUM, VAL(out_act), .def = SYM_ACT_LINEAR,
+     NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation of the last layer"},
+    {"tied", JROW_BOOL, VAL(tied), .kinds = M_AE, .doc = "decoder layers are the transposes of the encoder's"},
+    {"bias", JROW_BOOL, CFG(model.bias), .flags = JROW_LATE, .doc = "layers have biases"},
+    {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
+     .doc = "leaky_relu's slope below zero"},
+    {"init", JROW_SECTION, .flags = JROW_MANUAL, .sub = &init_section,
+     .doc = "initial weights: normal or uniform (scale/sqrt(fan_in)), random biases, or from a file "
+            "(another run's weights)"},
+};
+
+static const char *const model_why[] = {"model kind mlp", "model kind autoencoder"};
+_Static_assert(sizeof model_why / sizeof *model_why == SYM_MODEL_COUNT, "one per model kind");
+
+/* ---- regularizer ---- */
+
+enum { R_WEIGHTED = K(SYM_REG_FROBENIUS) | K(SYM_REG_L1) | K(SYM_REG_LP) | K(SYM_REG_SCHATTEN) |
+                    K(SYM_REG_JACOBIAN) };
+
+static const sym_job_row reg_rows[] = {
+    {"kind", JROW_ENUM, CFG(reg.kind), .flags = JROW_REQUIRED, NAMES(sym_reg_names, SYM_REG_COUNT),
+     .def_s = "none", .doc = "penalty"},
+    {"lambda", JROW_DOUBLE, VAL(lambda), .kinds = R_WEIGHTED, .flags = JROW_LATE, UNBOUNDED,
+     .def_s = "required, or lambda_encoder and lambda_decoder", .doc = "weight of the penalty (all layers)"},
+    {"lambda_encoder", JROW_DOUBLE, CFG(reg.lambda_encoder), .kinds = R_WEIGHTED, .flags = JROW_LATE,
+     .def_from = "lambda", UNBOUNDED, .doc = "weight on the encoder's layers (autoencoders)"},
+    {"lambda_decoder", JROW_DOUBLE, CFG(reg.lambda_decoder), .kinds = R_WEIGHTED, .flags = JROW_LATE,
+     .def_from = "lambda", UNBOUNDED, .doc = "weight on the decoder's layers (autoencoders)"},
+    {"p", JROW_DOUBLE, CFG(reg.p), .kinds = K(SYM_REG_LP) | K(SYM_REG_SCHATTEN) | K(SYM_REG_JACOBIAN),
+     .flags = JROW_MANUAL | JROW_INF | JROW_REQUIRED, .lo = 1, UNBOUNDED,
+     .doc = "the p of lp, schatten (inf: spectral) or jacobian's lp norm"},
+    {"norm", JROW_ENUM, CFG(reg.norm), .kinds = K(SYM_REG_JACOBIAN), .flags = JROW_REQUIRED | JROW_LATE,
+     NAMES(sym_norm_names, SYM_NORM_COUNT), .doc = "the norm of the Jacobian"},
+};
+
+static const char *const reg_why[] = {"regularizer kind none", "regularizer kind frobenius",
+                                      "regularizer kind l1", "regularizer kind lp",
+                                      "regularizer kind schatten", "regularizer kind jacobian"};
+_Static_assert(sizeof reg_why / sizeof *reg_why == SYM_REG_COUNT, "one per regularizer");
+
+/* ---- train ---- */
+
+enum { T_GD = K(SYM_OPT_GD), T_SGD = K(SYM_OPT_SGD), T_ADAM = K(SYM_OPT_ADAM) };
+
+static const char *const proximal_words[] = {"fista"}; /* after false, true: SYM_PROX_FISTA */
+_Static_assert(SYM_PROX_FISTA == 2, "proximal's words: false, true, fista");
+static const char *const project_names[] = {"none", "auto", "gl", "diagonal", "so"};
+_Static_assert(sizeof project_names / sizeof *project_names == SYM_ALGEBRA_COUNT + 1,
+              "none, then each algebra");
+
+static const sym_job_row train_rows[] = {
+    {"optimizer", JROW_ENUM, CFG(train.optimizer), .flags = JROW_REQUIRED, NAMES(sym_opt_names, SYM_OPT_COUNT),
+     .doc = "update rule (torch.optim's)"},
+    {"lr", JROW_DOUBLE, CFG(train.lr), .flags = JROW_REQUIRED, .lo_open = 1, UNBOUNDED, .doc = "learning rate"},
+    {"epochs", JROW_INT, CFG(train.epochs), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_EPOCHS,
+     .doc = "passes over the data"},
+    {"batch_size", JROW_INT, CFG(train.batch_size), .kinds = T_SGD | T_ADAM, .lo = 1, .hi = MAX_SAMPLES,
+     .def_s = "full batch", .doc = "minibatch size (0 in the output: full batch)"},
+    {"momentum", JROW_DOUBLE, CFG(train.momentum), .kinds = T_SGD, .hi = 1, .hi_open = 1, .doc = "SGD momentum"},
+    {"beta1", JROW_DOUBLE, CFG(train.beta1), .kinds = T_ADAM, .def = 0.9, .hi = 1, .hi_open = 1,
+     .doc = "Adam beta1"},
+    {"beta2", JROW_DOUBLE, CFG(train.beta2), .kinds = T_ADAM, .def = 0.999, .hi = 1, .hi_open = 1,
+     .doc = "Adam beta2"},
+    {"eps", JROW_DOUBLE, CFG(train.eps), .kinds = T_ADAM, .def = 1e-8, .lo_open = 1, UNBOUNDED,
+     .doc = "Adam epsilon"},
+    {"proximal", JROW_BOOL, CFG(train.proximal), NAMES(proximal_words, 1), .expected = "true, false or fista",
+     .doc = "proximal steps for l1 / frobenius (fista: accelerated, gd only)"},
+    {"project_orbit", JROW_ENUM, CFG(train.project_orbit), NAMES(project_names, SYM_ALGEBRA_COUNT + 1),
+     .doc = "remove each step gradient's component along the hidden layers' orbit (auto: gl for "
+            "linear, diagonal for relu)"},
+};
+
+static const char *const train_why[] = {"optimizer gd (always full batch)", "optimizer sgd", "optimizer adam"};
+_Static_assert(sizeof train_why / sizeof *train_why == SYM_OPT_COUNT, "one per optimizer");
+
+/* ---- record, seeds ---- */
+
+static const sym_job_row record_rows[] = {
+    {"loss_every", JROW_INT, JOB(loss_every), .def = 10, .lo = 1, .hi = MAX_EPOCHS,
+     .doc = "record the objective every k epochs"},
+    {"weights", JROW_ENUM, JOB(record_weights), .def = SYM_RECORD_WEIGHTS_FINAL,
+     NAMES(sym_record_weights_names, SYM_RECORD_WEIGHTS_COUNT), .doc = "weights kept"},
+};
+
+static const sym_job_row seeds_rows[] = {
+    {"count", JROW_INT, JOB(n_seeds), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_SEEDS,
+     .doc = "number of seeds: base, base + 1, ..."},
+    {"base", JROW_INT64, JOB(seed_base), .hi = SEED_MAX, .expected = "an integer from 0 to 4503599627370496",
+     .doc = "the first seed"},
+};
+
+#define ROWS(r) r, (int)(sizeof r / sizeof *r)
+
+const sym_job_section sym_job_sections[] = {
+    {"seeds", "a list of seeds, or {count: N, base: B} (default one seed, 0)", ROWS(seeds_rows), -1, NULL, NULL},
+    {"data", "the training data (one set per seed, or your own file)", ROWS(data_rows), 0, data_why, NULL},
+    {"model", "the network", ROWS(model_rows), 0, model_why, NULL},
+    {"regularizer", "the penalty added to the mean squared error", ROWS(reg_rows), 0, reg_why, NULL},
+    {"train", "the optimizer", ROWS(train_rows), 0, train_why, NULL},
+    {"record", "what is kept of training", ROWS(record_rows), -1, NULL, NULL},
+};
+const int sym_job_n_sections = (int)(sizeof sym_job_sections / sizeof *sym_job_sections);
+
+const sym_job_section *sym_job_section_find(const char *path)
+{
+    for (int i = 0; i < sym_job_n_sections; i++)
+        if (strcmp(sym_job_sections[i].path, path) == 0)
+            return &sym_job_sections[i];
+    if (strcmp(path, "model.init") == 0)
+        return &init_section;
+    if (strcmp(path, "model.init.bias") == 0)
+        return &bias_section;
+    return NULL;
+}
+
+/* ---- reading a grid point's sections: the table, then what the table cannot say ---- */
+
+/*
+ * An input file a setting names (data.file, model.init.file) is an HDF5 file: refuse anything
+ * else before it is opened, as the job file is (a FIFO would wait for a writer, a device would
+ * never end).  Errors in the setting's words: "KEY: expected a regular file, found a FIFO".
+ */
+static int input_file(ctx *c, const node *at, const char *key, const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return sym_yaml_err(c, at, key, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return sym_yaml_err(c, at, key, "%s: expected a regular file (HDF5), found %s", path,
+                            S_ISDIR(sb.st_mode)                          ? "a directory"
+                            : S_ISFIFO(sb.st_mode)                       ? "a FIFO (named pipe)"
+                            : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device"
+                            : S_ISSOCK(sb.st_mode)                       ? "a socket"
+                                                                         : "something other than a regular file");
+    if (access(path, R_OK) != 0)
+        return sym_yaml_err(c, at, key, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* data.file against the job file's folder; its datasets' shapes, finite values */
+static int settle_hdf5(ctx *c, const node *v, sym_data_opts *d)
+{
+    char file[sizeof d->file];
+    node *xn = sym_yaml_lookup(c, v, "x"), *fn = sym_yaml_lookup(c, v, "file");
+    node *yn = sym_yaml_lookup(c, v, "y"), *at = xn ? xn : fn;
+    const char *xkey = xn ? "data.x" : "data.file";
+    int xr = 0, xc = 0, yr = 0, yc = 0;
+
+    memcpy(file, d->file, sizeof file);
+    if (strlen(c->dir) + strlen(file) + 2 > sizeof(d->file))
+        return sym_yaml_err(c, fn, "data.file", "path too long (%zu characters)", strlen(c->dir) + strlen(file) + 1);
+    if (file[0] != '/' && c->dir[0]) { /* (fits: checked above) */
+        size_t nd = strlen(c->dir);
+
+        memcpy(d->file, c->dir, nd);
+        d->file[nd] = '/';
+        memcpy(d->file + nd + 1, file, strlen(file) + 1);
+    }
+    TRY(input_file(c, fn, "data.file", d->file));
+    if (sym_h5_matrix_shape(&xr, &xc, d->file, d->x_path) < 0)
+        return sym_yaml_err(c, at, xkey, "%s", sym_err_message());
+    d->samples = xr;
+    d->input = xc;
+    d->output = xc;
+    if (d->y_path[0]) {
+        if (sym_h5_matrix_shape(&yr, &yc, d->file, d->y_path) < 0)
+            return sym_yaml_err(c, yn, "data.y", "%s", sym_err_message());
+        if (yr != xr)
+            return sym_yaml_err(c, yn, "data.y", "expected %d rows (as many as data.x), found %d", xr, yr);
+        d->output = yc;
+    }
+    /* NaN or Inf in the data is bad input, found now rather than at run time */
+    if (sym_h5_check_finite(d->file, d->x_path) < 0)
+        return sym_yaml_err(c, at, xkey, "%s", sym_err_message());
+    if (d->y_path[0] && sym_h5_check_finite(d->file, d->y_path) < 0)
+        return sym_yaml_err(c, yn, "data.y", "%s", sym_err_message());
+    return 0;
+}
+
+static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const node **data_node)
+{
+    sym_config *cfg = b->base[JROW_CFG];
+    sym_job_values *val = b->base[JROW_VALUES];
+    sym_data_opts *d = &cfg->data;
+    node *v = sym_yaml_lookup(c, root, "data");
+    uint64_t given;
+    int kind = 0;
+
+    *data_node = v;
+    if (!v)
+        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
+    TRY(sym_job_read_section(c, v, &sym_job_sections[1], b, 0, &kind, &given));
+    if (d->kind == SYM_DATA_HDF5)
+        return settle_hdf5(c, v, d);
+    if (d->kind == SYM_DATA_TEACHER_MLP) {
+        sym_model_opts *t = &d->teacher;
+        int n = val->data_widths_n;
+
+        t->kind = SYM_MODEL_MLP;
+        t->n_layers = t->n_encoder = n - 1;
+        t->bias = val->data_bias;
+        t->leaky_slope = 0.01;
+        t->init_kind = SYM_INIT_NORMAL;
+        t->init_scale = 1.0;
+        for (int l = 0; l < n - 1; l++)
+            t->act[l] = l < n - 2 ? (sym_act)val->data_act : SYM_ACT_LINEAR;
+    }
+    TRY(sym_job_read_section(c, v, &sym_job_sections[1], b, 1, &kind, &given));
+    /* data.seed: one draw of the data for every run (runs then differ only in their
+     * initialization and shuffling), as cross-seed comparisons need */
+    d->fixed_seed = val->data_seed >= 0;
+    d->seed = d->fixed_seed ? (uint64_t)val->data_seed : 0;
+    return 0;
+}
+
+/* input and output widths the data imposes on the model */
+static void data_widths(const sym_data_opts *d, int *in, int *out)
+{
+    switch (d->kind) {
+    case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
+    case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
+    case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
+    case SYM_DATA_HDF5: *in = d->input; *out = d->output; break;
+    case SYM_DATA_COUNT: break; /* not a kind */
+    }
+}
+
+/* model.activation: one name for every hidden layer, or one per hidden layer */
+static int hidden_acts(ctx *c, const node *v, const sym_job_values *val, int n_hidden, sym_act *out)
+{
+    if (val->act_n >= 0 && val->act_n != n_hidden)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "activation"), "model.activation",
+                            "expected one activation per hidden layer (%d), found %d", n_hidden, val->act_n);
+    for (int i = 0; i < n_hidden; i++)
+        out[i] = (sym_act)val->act[val->act_n < 0 ? 0 : i];
+    return 0;
+}
+
+static int settle_mlp(ctx *c, const node *v, const sym_config *cfg, sym_job_values *val, sym_model_opts *o)
+{
+    int n = val->widths_n, din = 0, dout = 0;
+    node *w = sym_yaml_lookup(c, v, "widths");
+
+    o->n_layers = o->n_encoder = n - 1;
+    TRY(hidden_acts(c, v, val, n - 2, o->act));
+    o->act[n - 2] = (sym_act)val->out_act;
+    data_widths(&cfg->data, &din, &dout);
+    if (o->widths[0] != din)
+        return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[0]), "model.widths[0]",
+                            "expected %d (the data's input width), found %d", din, o->widths[0]);
+    if (o->widths[n - 1] != dout) {
+        char key[64];
+
+        snprintf(key, sizeof(key), "model.widths[%d]", n - 1);
+        return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[n - 1]), key,
+                            "expected %d (the data's output width), found %d", dout, o->widths[n - 1]);
+    }
+    return 0;
+}
+
+/* the autoencoder's chain: input, hidden..., latent, decoder_hidden..., input */
+static int settle_autoencoder(ctx *c, const node *v, const node *data_node, const sym_config *cfg,
+                              sym_job_values *val, sym_model_opts *o)
+{
+    int nh = val->hidden_n, nd, din = 0, dout = 0;
+    sym_act hacts[SYM_MAX_LAYERS];
+
+    if (sym_yaml_lookup(c, v, "decoder_hidden")) {
+        if (val->tied)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "decoder_hidden"), "model.decoder_hidden",
+                                "a tied decoder mirrors the encoder; remove decoder_hidden or set tied: false");
+    } else { /* the default: hidden reversed */
+        val->dec_n = nh;
+        for (int i = 0; i < nh; i++)
+            val->dec[i] = val->hidden[nh - 1 - i];
+    }
+    nd = val->dec_n;
+    o->n_encoder = nh + 1;
+    o->n_layers = nh + nd + 2;
+    o->widths[0] = o->widths[o->n_layers] = val->input;
+    memcpy(o->widths + 1, val->hidden, sizeof(int) * (size_t)nh);
+    o->widths[nh + 1] = val->latent;
+    memcpy(o->widths + nh + 2, val->dec, sizeof(int) * (size_t)nd);
+    o->tied = val->tied;
+    TRY(hidden_acts(c, v, val, nh + nd, hacts));
+    for (int i = 0; i < nh; i++)
+        o->act[i] = hacts[i];
+    for (int i = 0; i < nd; i++)
+        o->act[nh + 1 + i] = hacts[nh + i];
+    o->act[nh] = (sym_act)val->latent_act;
+    o->act[o->n_layers - 1] = (sym_act)val->out_act;
+    data_widths(&cfg->data, &din, &dout);
+    if (val->input != din || val->input != dout)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
+                            "expected %d (the data's width), found %d", din, val->input);
+    if (cfg->data.kind != SYM_DATA_SUBSPACE && !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]))
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
+                            "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
+                            data_node->start_mark.line + 1);
+    return 0;
+}
+
+/* init: {kind: file, file: F, group: G, run: I}: every tensor from <G>/<name> of F */
+static int settle_init_file(ctx *c, const node *v, const sym_job_values *val, uint64_t given, sym_init_from *in)
+{
+    char file[sizeof in->file];
+
+    if (val->init_run >= 0 && !(given & ((uint64_t)1 << 4))) /* group: the per-run weights of a symsweep output */
+        snprintf(in->group, sizeof in->group, "%s", SYM_PATH_WEIGHTS);
+    memcpy(file, in->file, sizeof file);
+    if ((file[0] == '/' || !c->dir[0] ? snprintf(in->file, sizeof(in->file), "%s", file)
+                                       : snprintf(in->file, sizeof(in->file), "%s/%s", c->dir, file)) >=
+        (int)sizeof(in->file))
+        return sym_yaml_expected(c, sym_yaml_lookup(c, v, "file"), "model.init.file",
+                                 "a path shorter than 1024 bytes");
+    TRY(input_file(c, sym_yaml_lookup(c, v, "file"), "model.init.file", in->file));
+    in->run = val->init_run;
+    in->on = 1;
+    return 0;
+}
+
+static int parse_init(ctx *c, const node *m, const sym_job_bases *b)
+{
+    sym_config *cfg = b->base[JROW_CFG];
+    sym_job_values *val = b->base[JROW_VALUES];
+    node *v = sym_yaml_lookup(c, m, "init"), *bn;
+    uint64_t given;
+    int kind = 0;
+
+    if (!v)
+        return 0;
+    TRY(sym_job_read_section(c, v, &init_section, b, 0, &kind, &given));
+    if (kind == I_FILE)
+        return settle_init_file(c, v, val, given, &cfg->init);
+    cfg->model.init_kind = (sym_init_kind)kind;
+    if (!(bn = sym_yaml_lookup(c, v, "bias")))
+        return 0;
+    TRY(sym_job_read_section(c, bn, &bias_section, b, 0, &kind, &given));
+    cfg->model.bias_init = kind;
+    if (kind && !cfg->model.bias)
+        return sym_yaml_err(c, bn, "model.init.bias", "the model has no biases (model.bias is false): nothing to draw");
+    return 0;
+}
+
+/* every tensor of model.init's file there, of its shape, finite: before any work */
+static int check_model(ctx *c, const node *v, const sym_config *cfg)
+{
+    sym_model *probe = NULL;
+    double *p = NULL;
+    int rc = 0;
+
+    /* the model's own checks (mirrored widths for tied weights, ...) */
+    if (sym_model_create(&probe, &cfg->model) < 0)
+        return sym_yaml_err(c, v, "model", "%s", sym_err_message());
+    if (cfg->init.on) {
+        rc = sym_alloc_doubles(&p, sym_model_n_params(probe));
+        if (!rc)
+            rc = sym_run_read_init(p, probe, &cfg->init);
+        free(p);
+        if (rc)
+            rc = sym_yaml_err(c, sym_yaml_lookup(c, v, "init"), "model.init", "%s", sym_err_message());
+    }
+    sym_model_free(probe);
+    return rc;
+}
+
+static int parse_model(ctx *c, const node *root, const sym_job_bases *b, const node *data_node)
+{
+    sym_config *cfg = b->base[JROW_CFG];
+    sym_job_values *val = b->base[JROW_VALUES];
+    sym_model_opts def = SYM_MODEL_OPTS_INIT;
+    node *v = sym_yaml_lookup(c, root, "model");
+    uint64_t given;
+    int kind = 0;
+
+    cfg->model = def;
+    if (!v)
+        return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
+    TRY(sym_job_read_section(c, v, &sym_job_sections[2], b, 0, &kind, &given));
+    if (kind == SYM_MODEL_MLP)
+        TRY(settle_mlp(c, v, cfg, val, &cfg->model));
+    else
+        TRY(settle_autoencoder(c, v, data_node, cfg, val, &cfg->model));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[2], b, 1, &kind, &given));
+    TRY(parse_init(c, v, b));
+    return check_model(c, v, cfg);
+}
+
+/* regularizer.p: what the kind (and jacobian's norm) needs */
+static int settle_p(ctx *c, const node *v, sym_reg *r)
+{
+    node *p = sym_yaml_lookup(c, v, "p");
+    const char *s = sym_yaml_scalar(p);
+
+    if (r->kind == SYM_REG_JACOBIAN && r->norm == SYM_NORM_FROBENIUS && p)
+        return sym_yaml_err(c, p, "regularizer.p", "not used by norm: frobenius (it is the squared Frobenius norm)");
+    if (r->kind == SYM_REG_LP || (r->kind == SYM_REG_JACOBIAN && r->norm == SYM_NORM_LP))
+        return sym_yaml_double(c, v, "regularizer", "p", 1, 2.0, 1.0, 0, NAN, 0, &r->p);
+    if (r->kind == SYM_REG_SCHATTEN) {
+        if (s && sym_yaml_is_plain(p) && (!strcmp(s, "inf") || !strcmp(s, ".inf")))
+            r->p = INFINITY;
+        else if (!p)
+            return sym_yaml_missing(c, v, "regularizer.p", "a number >= 1 or inf");
+        else if (sym_yaml_parse_double(p, &r->p) || r->p < 1.0)
+            return sym_yaml_expected(c, p, "regularizer.p", "a number >= 1 or inf");
+    } else if (r->kind == SYM_REG_L1) {
+        r->p = 1.0;
+    }
+    return 0;
+}
+
+static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
+{
+    static const char *const k_any[] = {"kind", "lambda", "lambda_encoder", "lambda_decoder", "p", "norm", NULL};
+    static const char *const k_mlp[] = {"kind", "lambda", "p", "norm", NULL};
+    sym_config *cfg = b->base[JROW_CFG];
+    sym_reg *r = &cfg->reg;
+    node *v = sym_yaml_lookup(c, root, "regularizer"), *enc, *dec;
+    uint64_t given;
+    int kind = 0;
+
+    r->kind = SYM_REG_NONE;
+    if (!v)
+        return 0;
+    TRY(sym_job_read_section(c, v, &sym_job_sections[3], b, 0, &kind, &given));
+    if (r->kind == SYM_REG_NONE)
+        return 0;
+    enc = sym_yaml_lookup(c, v, "lambda_encoder");
+    dec = sym_yaml_lookup(c, v, "lambda_decoder");
+    if (cfg->model.kind != SYM_MODEL_AUTOENCODER) {
+        if (enc || dec)
+            return sym_yaml_err(c, enc ? enc : dec, enc ? "regularizer.lambda_encoder" : "regularizer.lambda_decoder",
+                                "an MLP has no encoder/decoder split: use regularizer.lambda");
+        TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
+    }
+    if (!sym_yaml_lookup(c, v, "lambda") && !enc && !dec)
+        return sym_yaml_missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
+    TRY(sym_job_read_section(c, v, &sym_job_sections[3], b, 1, &kind, &given));
+    return settle_p(c, v, r);
+}
+
+static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
+{
+    sym_config *cfg = b->base[JROW_CFG];
+    sym_train_opts *t = &cfg->train, def = SYM_TRAIN_OPTS_INIT;
+    node *v = sym_yaml_lookup(c, root, "train");
+    uint64_t given;
+    int kind = 0;
+
+    *t = def;
+    if (!v)
+        return sym_yaml_missing(c, root, "train", "a mapping with optimizer, lr and epochs");
+    TRY(sym_job_read_section(c, v, &sym_job_sections[4], b, 0, &kind, &given));
+    if (t->proximal == SYM_PROX_FISTA && t->optimizer != SYM_OPT_GD)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
+                            "fista extrapolates full-batch gradient steps: it needs optimizer gd, found %s",
+                            sym_opt_names[t->optimizer]);
+    if (t->project_orbit && t->proximal)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "project_orbit"), "train.project_orbit",
+                            "projects the gradient of each step, and a proximal step moves by the "
+                            "penalty's proximal map too: use one or the other");
+    if (t->proximal && !sym_prox_supported(&cfg->reg))
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
+                            "proximal steps handle the regularizers none, l1 and frobenius; found %s",
+                            sym_reg_name(cfg->reg.kind));
+    if (t->batch_size > cfg->data.samples)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
+                            "expected at most %d (data.samples), found %d", cfg->data.samples, t->batch_size);
+    return 0;
+}
+
+int sym_job_parse_record(ctx *c, const node *root, sym_job *job)
+{
+    sym_job_bases b = {{NULL, NULL, job}};
+    node *v = sym_yaml_lookup(c, root, "record");
+    uint64_t given;
+    int kind = -1;
+
+    job->loss_every = 10;
+    job->record_weights = SYM_RECORD_WEIGHTS_FINAL;
+    return v ? sym_job_read_section(c, v, &sym_job_sections[5], &b, 0, &kind, &given) : 0;
+}
+
+/* seeds: a list, or {count: N, base: B} (made into a list once the run count is known to fit) */
+int sym_job_parse_seeds(ctx *c, const node *root, sym_job *job)
+{
+    sym_job_bases b = {{NULL, NULL, job}};
+    node *v = sym_yaml_lookup(c, root, "seeds");
+    uint64_t given;
+    int len, rc = 0, kind = -1;
+
+    if (!v) {
+        job->n_seeds = 1;
+        return sym_alloc(&job->seeds, sizeof(uint64_t));
+    }
+    if (v->type == YAML_MAPPING_NODE)
+        return sym_job_read_section(c, v, &sym_job_sections[0], &b, 0, &kind, &given);
+    if (v->type != YAML_SEQUENCE_NODE)
+        return sym_yaml_expected(c, v, "seeds", "{count: N, base: B} or a list of integers");
+    if ((len = sym_yaml_seq_len(v)) < 1)
+        return sym_yaml_expected(c, v, "seeds", "a non-empty list of seeds");
+    if (len > MAX_SEEDS)
+        return sym_yaml_err(c, v, "seeds", "expected at most %d seeds, found %d", MAX_SEEDS, len);
+    job->n_seeds = len;
+    SYM_TRY(sym_alloc(&job->seeds, sizeof(uint64_t) * (size_t)len));
+    for (int i = 0; i < len; i++) {
+        node *it = sym_yaml_node(c, v->data.sequence.items.start[i]);
+        long long x;
+        char key[64];
+
+        snprintf(key, sizeof(key), "seeds[%d]", i);
+        if (sym_yaml_parse_long(it, &x) || x < 0 || x > (1LL << 52))
+            return sym_yaml_expected(c, it, key, "an integer from 0 to 4503599627370496");
+        for (int j = 0; j < i; j++)
+            if (job->seeds[j] == (uint64_t)x)
+                return sym_yaml_err(c, it, key, "seed %lld is listed twice (also seeds[%d])", x, j);
+        job->seeds[i] = (uint64_t)x;
+    }
+cleanup:
+    return rc;
+}
+
+/* train.project_orbit: the algebra must act on the model (hidden layers, untied) */
+static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
+{
+    sym_model *m = NULL;
+    sym_algebra a;
+    int rc = sym_model_create(&m, &cfg->model);
+
+    if (rc == 0 && sym_orbit_algebra(&a, m, (sym_algebra)(cfg->train.project_orbit - 1)) < 0) {
+        char msg[600];
+
+        if (cfg->train.project_orbit - 1 == SYM_ALGEBRA_AUTO && cfg->model.n_layers >= 2 && !cfg->model.tied)
+            snprintf(msg, sizeof(msg), "auto finds no continuous symmetry: hidden activations other than "
+                     "linear or relu have none (their centralizer is discrete); name an algebra (gl, "
+                     "diagonal, so) to project one out anyway");
+        else
+            snprintf(msg, sizeof(msg), "%s", strncmp(sym_err_message(), "orbit probe: ", 13) == 0
+                                                 ? sym_err_message() + 13 : sym_err_message());
+        rc = sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "project_orbit"),
+                          "train.project_orbit", "%s", msg);
+    }
+    sym_model_free(m);
+    return rc;
+}
+
+/*
+ * One point of the sweep grid (the axes' values already substituted into the document): its
+ * sections, and the per-point conditions of the probes.
+ */
+int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_config *cfg)
+{
+    sym_job_bases b = {{cfg, &job->values[cfg - job->configs], (void *)job}};
+    const node *data_node = NULL;
+    int d, m = 1, r = 1, t;
+
+    /* each section after the one it needs; in collect mode a problem is kept (1) and the
+     * independent sections still read (the model needs the data's widths) */
+    if ((d = sym_job_keep(c, parse_data(c, root, &b, &data_node))) < 0)
+        return d;
+    if (d == 0 && (m = sym_job_keep(c, parse_model(c, root, &b, data_node))) < 0)
+        return m;
+    if (m == 0 && (r = sym_job_keep(c, parse_regularizer(c, root, &b))) < 0)
+        return r;
+    if ((t = sym_job_keep(c, parse_train(c, root, &b))) < 0)
+        return t;
+    cfg->train.loss_every = job->loss_every;
+    if (d == 0 && m == 0 && t == 0 && cfg->train.project_orbit &&
+        (t = sym_job_keep(c, check_projection(c, root, cfg))) < 0)
+        return t;
+    if (d == 0 && m == 0 && r == 0 && t == 0 && !c->probes_failed)
+        return sym_job_keep(c, sym_job_check_probes(c, job, root, cfg)) < 0 ? SYM_EJOB : 0;
+    return 0;
+}
