@@ -343,6 +343,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attach_scale(o->h5, SYM_PATH_CURVE_LOSS, 1, SYM_PATH_CURVE_EPOCH, "epoch"));
     SYM_TRY(sym_h5_schema_scales(o->h5, &o->schema));
     SYM_TRY(sym_h5_run_scale(o->h5, n_runs));
+    /* after the run scale: /config's rows are grid points, not runs */
+    SYM_TRY(sym_output_config(o->h5, job));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
     SYM_TRY(sym_h5_commit(o->h5)); /* only now is an old file at this path replaced */
