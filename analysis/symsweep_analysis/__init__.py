@@ -8,13 +8,15 @@
     print(summarize(done, ["sparsity_encoder"], by=["regularizer.kind"]))
 
     ds = to_xarray("out/ex3.h5")                    # xarray: named dims, grid axes as coords
+    cfg = config_table("out/ex3.h5")                # every setting each run used, defaults included
 
 `symsweep-report OUT.h5 --out DIR` (or analysis/report.py) writes every figure and table
 at once.  Importing the package does not change matplotlib's backend.
 """
+from .config import config_table
 from .data import FormatError, load, open_output, status_counts, sweep_axes
 from .stats import compare, compare_paired, describe, summarize
 from .xr import to_xarray
 
-__all__ = ["FormatError", "load", "open_output", "status_counts", "sweep_axes",
+__all__ = ["config_table", "FormatError", "load", "open_output", "status_counts", "sweep_axes",
            "compare", "compare_paired", "describe", "summarize", "to_xarray"]

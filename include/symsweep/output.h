@@ -53,6 +53,15 @@ double sym_output_write_time(const sym_output *o);
 /** Checkpoint, mark the file finished if @p complete, close; NULL-safe. */
 int sym_output_close(sym_output *o, int complete);
 
+struct sym_h5;
+/**
+ * Write /config into the file being created: one dataset per setting of the job
+ * (sym_job_visit_settings), one row per grid point, defaults included; int64 with
+ * -1, float64 with NaN, strings empty where a grid point does not use the setting
+ * (src/sweep/config_out.c; docs/hdf5-layout.md).  0 or < 0.
+ */
+int sym_output_config(struct sym_h5 *h5, const sym_job *job);
+
 /** Settings of `symsweep align`. */
 typedef struct sym_align_opts {
     int points;       /**< points on each straight line, ends included (>= 2) */

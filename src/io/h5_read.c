@@ -786,7 +786,7 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
 {
     char **paths = NULL;
     int rc = 0, np = 0;
-    long long v = 0, n = 0;
+    long long v = 0, n = 0, n_cfg = -1;
     hid_t d = -1, t = -1, sp = -1;
 
     SYM_TRY(root_int_attr(&v, f, "format_version"));
@@ -807,9 +807,12 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
         SYM_FAIL(SYM_ECORRUPT, "%s: /runs/status is not a list of run statuses (type or shape)",
                  f->path);
     SYM_TRY(sym_h5_length(&n, f, SYM_PATH_STATUS));
+    /* /config (the resolved settings) has one row per grid point */
+    if (sym_h5_exists(f, "/config"))
+        SYM_TRY(root_int_attr(&n_cfg, f, "n_configs"));
     /* every dataset: allocated in full (symsweep allocates at creation, so a
-     * hole is not its file and its size is a lie), one row per run unless it
-     * is a dimension scale */
+     * hole is not its file and its size is a lie), one row per run (per grid point under
+     * /config) unless it is a dimension scale */
     SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));
     for (int p = 0; p < np; p++) {
         hid_t dd = -1, dt = -1, ds = -1;
@@ -841,7 +844,11 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
                                  "dataset in full, so this file was not made by it or was changed",
                                  f->path, paths[p], (unsigned long long)stored,
                                  (double)npts * (double)elem);
-            else if (!scale && (long long)dims[0] != n)
+            else if (!scale && strncmp(paths[p], "/config/", 8) == 0 && (long long)dims[0] != n_cfg)
+                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
+                                 "%s: %s has %llu rows but the job has %lld grid points (n_configs)",
+                                 f->path, paths[p], (unsigned long long)dims[0], n_cfg);
+            else if (!scale && strncmp(paths[p], "/config/", 8) != 0 && (long long)dims[0] != n)
                 rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
                                  "%s: %s has %llu rows but /runs/status has %lld runs", f->path,
                                  paths[p], (unsigned long long)dims[0], n);

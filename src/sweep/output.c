@@ -234,26 +234,13 @@ cleanup:
     return rc;
 }
 
-int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
-                      const sym_output_info *info)
+/* the root attributes: where the file comes from (job, version, machine) and its grid's size */
+static int provenance(sym_output *o, const sym_output_info *info)
 {
-    sym_output *o = NULL;
-    int rc = 0, n_runs = sym_job_n_runs(job);
-    long long n1[1] = {n_runs}, n2[2], p1[1];
+    const sym_job *job = o->job;
     char buf[256], *inputs = NULL;
-    int64_t *tmp = NULL;
+    int rc = 0;
 
-    SYM_TRY(sym_alloc(&o, sizeof(*o)));
-    o->job = job;
-    SYM_TRY(layout(o));
-    SYM_TRY(sym_job_schema(job, &o->schema));
-    n2[0] = n_runs;
-    n2[1] = o->n_points;
-    p1[0] = o->n_points;
-    SYM_TRY(sym_outlock_acquire(&o->lock, path));
-    SYM_TRY(sym_h5_create(&o->h5, path, force));
-
-    /* provenance */
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "format_version", SYM_FORMAT_VERSION));
     snprintf(buf, sizeof(buf), "%s (git %s)", SYM_VERSION_STRING, SYM_GIT_REVISION);
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "symsweep_version", buf));
@@ -274,7 +261,7 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "mpi_size", info->mpi_size));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "hosts", info->hosts ? info->hosts : ""));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "blas", sym_blas_description()));
-    SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_runs", n_runs));
+    SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_runs", sym_job_n_runs(job)));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_seeds", job->n_seeds));
     SYM_TRY(sym_h5_attr_int(o->h5, "/", "n_configs", job->n_configs));
     SYM_TRY(sym_h5_attr_string(o->h5, "/", "shard", info->shard ? info->shard : ""));
@@ -288,6 +275,31 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
         }
         SYM_TRY(sym_h5_attr_string(o->h5, "/", "axes", axes));
     }
+
+cleanup:
+    free(inputs);
+    return rc;
+}
+
+int sym_output_create(sym_output **out, const char *path, const sym_job *job, int force,
+                      const sym_output_info *info)
+{
+    sym_output *o = NULL;
+    int rc = 0, n_runs = sym_job_n_runs(job);
+    long long n1[1] = {n_runs}, n2[2], p1[1];
+    int64_t *tmp = NULL;
+
+    SYM_TRY(sym_alloc(&o, sizeof(*o)));
+    o->job = job;
+    SYM_TRY(layout(o));
+    SYM_TRY(sym_job_schema(job, &o->schema));
+    n2[0] = n_runs;
+    n2[1] = o->n_points;
+    p1[0] = o->n_points;
+    SYM_TRY(sym_outlock_acquire(&o->lock, path));
+    SYM_TRY(sym_h5_create(&o->h5, path, force));
+
+    SYM_TRY(provenance(o, info));
 
     SYM_TRY(grid(o));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_STATUS, SYM_H5_STATUS, 1, n1,
@@ -331,6 +343,8 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     SYM_TRY(sym_h5_attach_scale(o->h5, SYM_PATH_CURVE_LOSS, 1, SYM_PATH_CURVE_EPOCH, "epoch"));
     SYM_TRY(sym_h5_schema_scales(o->h5, &o->schema));
     SYM_TRY(sym_h5_run_scale(o->h5, n_runs));
+    /* after the run scale: /config's rows are grid points, not runs */
+    SYM_TRY(sym_output_config(o->h5, job));
     /* the whole layout on disk now: from here on only raw data change */
     SYM_TRY(sym_h5_sync(o->h5));
     SYM_TRY(sym_h5_commit(o->h5)); /* only now is an old file at this path replaced */
@@ -338,7 +352,6 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
     o = NULL;
 cleanup:
     free(tmp);
-    free(inputs);
     if (o) {
         sym_h5_close(o->h5); /* an uncommitted file is removed: nothing half-made is left */
         sym_outlock_release(o->lock);
@@ -350,9 +363,62 @@ cleanup:
 }
 
 /* a run's probe pieces, when it has them */
-static const double *run_probe(const sym_run_result *r)
+/* the run has values to write: it did not fail and its parameters came back */
+static int computed(const sym_run_result *r) { return r->status != SYM_RUN_FAILED && r->params != NULL; }
+
+static const double *run_probe(const sym_run_result *r) { return computed(r) ? r->probe : NULL; }
+
+/* rows [i0, i0 + m) of the weight datasets (final, and initial when recorded), each tensor at
+ * the file's largest shape, NaN where a run's own tensor is smaller, absent or not computed;
+ * dv holds m times the largest tensor */
+static int write_weights(sym_output *o, const sym_run_result *rs, int m, double *dv)
 {
-    return r->status != SYM_RUN_FAILED && r->params ? r->probe : NULL;
+    const sym_job *job = o->job;
+    int rc = 0, i0 = rs[0].index;
+    sym_model *mod = NULL;
+    const sym_job_config *mod_cfg = NULL;
+
+    for (int pass = 0; pass < 2; pass++) {
+        const char *group = pass ? SYM_PATH_INITIAL_WEIGHTS : SYM_PATH_WEIGHTS;
+
+        if (pass && job->record_weights != SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
+            break;
+        for (int k = 0; k < o->n_tensors; k++) {
+            const sym_tensor *ot = &o->tensors[k];
+            size_t sz = (size_t)ot->rows * ot->cols;
+            char path[128];
+
+            for (size_t x = 0; x < (size_t)m * sz; x++)
+                dv[x] = NAN;
+            for (int j = 0; j < m; j++) {
+                const sym_job_config *cfg = sym_job_run_config(job, rs[j].index, NULL);
+                const double *src = pass ? rs[j].initial : rs[j].params;
+                const sym_tensor *t = NULL;
+
+                if (!computed(&rs[j]))
+                    continue;
+                if (cfg != mod_cfg) { /* the run's own layout: its configuration's model */
+                    sym_model_free(mod);
+                    mod = NULL;
+                    SYM_TRY(sym_model_create(&mod, &cfg->model));
+                    mod_cfg = cfg;
+                }
+                for (int q = 0; q < sym_model_n_tensors(mod) && !t; q++)
+                    if (strcmp(sym_model_tensor(mod, q)->name, ot->name) == 0)
+                        t = sym_model_tensor(mod, q);
+                if (!t)
+                    continue;
+                for (int r = 0; r < t->rows; r++)
+                    memcpy(dv + (size_t)j * sz + (size_t)r * ot->cols,
+                           src + t->offset + (size_t)r * t->cols, sizeof(double) * (size_t)t->cols);
+            }
+            snprintf(path, sizeof(path), "%s/%s", group, ot->name);
+            SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));
+        }
+    }
+cleanup:
+    sym_model_free(mod);
+    return rc;
 }
 
 /*
@@ -368,8 +434,6 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     int64_t *iv = NULL;
     double *dv = NULL;
     const char **sv = NULL;
-    sym_model *mod = NULL;
-    const sym_job_config *mod_cfg = NULL;
     sym_schema_row *rows = NULL;
 
     for (int k = 0; k < o->n_tensors; k++) {
@@ -382,7 +446,7 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     SYM_TRY(sym_alloc(&dv, sizeof(double) * (size_t)m * cap));
     SYM_TRY(sym_alloc(&sv, sizeof(char *) * (size_t)m));
 
-#define HAS(j) (rs[j].status != SYM_RUN_FAILED && rs[j].params)
+#define HAS(j) computed(&rs[j])
 #define COLUMN_I(path, expr)                                                                  \
     do {                                                                                      \
         for (int j = 0; j < m; j++)                                                           \
@@ -418,49 +482,12 @@ static int write_range(sym_output *o, const sym_run_result *rs, int m)
     }
     SYM_TRY(sym_h5_schema_rows(o->h5, &o->schema, i0, m, rows, sym_job_piece_size(job)));
 
-    for (int pass = 0; pass < 2 && job->record_weights != SYM_RECORD_WEIGHTS_NONE; pass++) {
-        const char *group = pass ? SYM_PATH_INITIAL_WEIGHTS : SYM_PATH_WEIGHTS;
-
-        if (pass && job->record_weights != SYM_RECORD_WEIGHTS_INITIAL_AND_FINAL)
-            break;
-        for (int k = 0; k < o->n_tensors; k++) {
-            const sym_tensor *ot = &o->tensors[k];
-            size_t sz = (size_t)ot->rows * ot->cols;
-            char path[128];
-
-            for (size_t x = 0; x < (size_t)m * sz; x++)
-                dv[x] = NAN;
-            for (int j = 0; j < m; j++) {
-                const sym_job_config *cfg = sym_job_run_config(job, rs[j].index, NULL);
-                const double *src = pass ? rs[j].initial : rs[j].params;
-                const sym_tensor *t = NULL;
-
-                if (!HAS(j))
-                    continue;
-                if (cfg != mod_cfg) { /* the run's own layout: its configuration's model */
-                    sym_model_free(mod);
-                    mod = NULL;
-                    SYM_TRY(sym_model_create(&mod, &cfg->model));
-                    mod_cfg = cfg;
-                }
-                for (int q = 0; q < sym_model_n_tensors(mod) && !t; q++)
-                    if (strcmp(sym_model_tensor(mod, q)->name, ot->name) == 0)
-                        t = sym_model_tensor(mod, q);
-                if (!t)
-                    continue;
-                for (int r = 0; r < t->rows; r++)
-                    memcpy(dv + (size_t)j * sz + (size_t)r * ot->cols,
-                           src + t->offset + (size_t)r * t->cols, sizeof(double) * (size_t)t->cols);
-            }
-            snprintf(path, sizeof(path), "%s/%s", group, ot->name);
-            SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));
-        }
-    }
+    if (job->record_weights != SYM_RECORD_WEIGHTS_NONE)
+        SYM_TRY(write_weights(o, rs, m, dv));
 #undef COLUMN_I
 #undef COLUMN_D
 #undef HAS
 cleanup:
-    sym_model_free(mod);
     free(rows);
     free(iv);
     free(dv);
@@ -612,28 +639,12 @@ cleanup:
 
 double sym_output_write_time(const sym_output *o) { return o->write_time; }
 
-int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char *path,
-                      const sym_job *job, const char *shard)
+/* --resume: the file's job is this job (the same settings; comments and layout may differ) */
+static int check_same_job(sym_output *o, const char *path, const sym_job *job)
 {
-    sym_output *o = NULL;
-    char *hash = NULL, *fshard = NULL;
-    int64_t *st = NULL;
-    int rc = 0, n = sym_job_n_runs(job), *list = NULL, cnt = 0;
-    long long len = 0;
+    char *hash = NULL;
+    int rc = 0;
 
-    SYM_TRY(sym_alloc(&o, sizeof(*o)));
-    o->job = job;
-    SYM_TRY(layout(o));
-    SYM_TRY(sym_job_schema(job, &o->schema));
-    SYM_TRY(sym_outlock_acquire(&o->lock, path));
-    SYM_TRY(sym_h5_open_rw(&o->h5, path));
-    {
-        int checked;
-
-        /* a changed byte anywhere: refuse, rather than keep corrupted runs as done */
-        SYM_TRY(sym_h5_check_layout(&len, o->h5, SYM_FORMAT_VERSION));
-        SYM_TRY(sym_h5_verify(&checked, o->h5));
-    }
     if (sym_h5_attr_read_string(&hash, o->h5, "/", "job_sha256") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no job_sha256)", path);
     if (strcmp(hash, job->sha256) != 0) {
@@ -665,21 +676,52 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
                      path, hash, job->sha256, job->overrides || had ? note : "");
         }
     }
-    {
-        /* the same job, and the same files under it: a data set rewritten since the sweep
-         * started would give a file whose runs came from two data sets */
-        char *then = NULL, *now = NULL;
+cleanup:
+    free(hash);
+    return rc;
+}
 
-        if (sym_h5_attr_exists(o->h5, "/", "input_sha256") &&
-            (rc = sym_h5_attr_read_string(&then, o->h5, "/", "input_sha256")) < 0)
-            goto cleanup;
-        rc = sym_job_input_digests(&now, job);
-        if (!rc)
-            rc = sym_job_inputs_unchanged(path, then, now);
-        free(then);
-        free(now);
-        SYM_TRY(rc);
+/* --resume: the same files under the job: a data set rewritten since the sweep started would
+ * give a file whose runs came from two data sets */
+static int check_same_inputs(sym_output *o, const char *path, const sym_job *job)
+{
+    char *then = NULL, *now = NULL;
+    int rc = 0;
+
+    if (sym_h5_attr_exists(o->h5, "/", "input_sha256"))
+        SYM_TRY(sym_h5_attr_read_string(&then, o->h5, "/", "input_sha256"));
+    SYM_TRY(sym_job_input_digests(&now, job));
+    SYM_TRY(sym_job_inputs_unchanged(path, then, now));
+cleanup:
+    free(then);
+    free(now);
+    return rc;
+}
+
+int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char *path,
+                      const sym_job *job, const char *shard)
+{
+    sym_output *o = NULL;
+    char *fshard = NULL;
+    int64_t *st = NULL;
+    int rc = 0, n = sym_job_n_runs(job), *list = NULL, cnt = 0;
+    long long len = 0;
+
+    SYM_TRY(sym_alloc(&o, sizeof(*o)));
+    o->job = job;
+    SYM_TRY(layout(o));
+    SYM_TRY(sym_job_schema(job, &o->schema));
+    SYM_TRY(sym_outlock_acquire(&o->lock, path));
+    SYM_TRY(sym_h5_open_rw(&o->h5, path));
+    {
+        int checked;
+
+        /* a changed byte anywhere: refuse, rather than keep corrupted runs as done */
+        SYM_TRY(sym_h5_check_layout(&len, o->h5, SYM_FORMAT_VERSION));
+        SYM_TRY(sym_h5_verify(&checked, o->h5));
     }
+    SYM_TRY(check_same_job(o, path, job));
+    SYM_TRY(check_same_inputs(o, path, job));
     if (sym_h5_attr_read_string(&fshard, o->h5, "/", "shard") < 0)
         SYM_FAIL(SYM_EJOB, "%s: cannot resume: not a symsweep output file (no shard attribute)", path);
     if (strcmp(fshard, shard ? shard : "") != 0)
@@ -707,7 +749,6 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
     list = NULL;
     *n_to_run = cnt;
 cleanup:
-    free(hash);
     free(fshard);
     free(st);
     free(list);

@@ -42,6 +42,9 @@ with h5py.File(path, "r") as f:
                 if re.search(r"_dim\d+$", obj.name):
                     need(list(obj[...]) == list(range(obj.shape[0])),
                          "%s: an index scale that is not 0 .. n-1" % name)
+            elif name.startswith("config/"):  # the resolved settings: one row per grid point
+                need(obj.shape[0] == f.attrs["n_configs"], "%s: first dimension %d != n_configs"
+                     % (name, obj.shape[0]))
             else:
                 need(obj.shape[0] == n_runs, "%s: first dimension %d != n_runs" % (name, obj.shape[0]))
                 for k in range(1, obj.ndim):
