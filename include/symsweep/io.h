@@ -187,6 +187,9 @@ int sym_h5_attach_scale(sym_h5 *f, const char *dset, int dim, const char *scale,
  * scale itself: netCDF tools (xarray's h5netcdf engine) then name the runs.
  */
 int sym_h5_run_scale(sym_h5 *f, long long n_runs);
+/** An int64 dataset [@p n] holding 0 .. n - 1 without units: an index axis, to be a dimension
+ *  scale (/run, /config/grid_point, a dimension's <name>_dim<k>). */
+int sym_h5_index_dataset(sym_h5 *f, const char *path, long long n, const char *desc);
 
 /* ---- declared datasets (schema.h) ---- */
 

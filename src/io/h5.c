@@ -686,7 +686,7 @@ cleanup:
  * dimension scale has a dimension without one ("Invalid dimension ID or name"), so every such
  * dimension gets its own scale beside the dataset, <name>_dim<k>, holding 0 .. n - 1. */
 /* an int64 dataset [n] holding 0 .. n - 1, an identifier without units (/run, index axes) */
-static int index_dataset(sym_h5 *f, const char *path, long long n, const char *desc)
+int sym_h5_index_dataset(sym_h5 *f, const char *path, long long n, const char *desc)
 {
     int64_t *v = NULL;
     long long n1[1] = {n};
@@ -714,7 +714,7 @@ static int index_axis(sym_h5 *f, const char *path, int k, long long n)
     snprintf(label, sizeof(label), "%s_dim%d", name ? name + 1 : path, k);
     snprintf(desc, sizeof(desc), "index along dimension %d of %s (counted from the run dimension, "
              "0): the dimension scale of an axis with no values of its own", k, path);
-    SYM_TRY(index_dataset(f, axis, n, desc));
+    SYM_TRY(sym_h5_index_dataset(f, axis, n, desc));
     SYM_TRY(sym_h5_attach_scale(f, path, k, axis, label));
 cleanup:
     return rc;
@@ -725,7 +725,7 @@ int sym_h5_run_scale(sym_h5 *f, long long n_runs)
     char **paths = NULL;
     int rc = 0, np = 0;
 
-    SYM_TRY(index_dataset(f, SYM_PATH_RUN, n_runs,
+    SYM_TRY(sym_h5_index_dataset(f, SYM_PATH_RUN, n_runs,
                           "run number: the dimension scale of the first dimension of every "
                           "per-run dataset and /grid column"));
     SYM_TRY(sym_h5_list_datasets(&paths, &np, f, "/"));

@@ -141,23 +141,6 @@ cleanup:
     return rc;
 }
 
-/* an int64 dataset [n] holding 0 .. n - 1: a dimension scale with no values of its own */
-static int index_scale(sym_h5 *h5, const char *path, long long n, const char *desc)
-{
-    long long n1[1] = {n};
-    int64_t *v = NULL;
-    int rc = 0;
-
-    SYM_TRY(sym_h5_dataset(h5, path, SYM_H5_INT64, 1, n1, desc, ""));
-    SYM_TRY(sym_alloc(&v, sizeof(int64_t) * (size_t)(n > 0 ? n : 1)));
-    for (long long i = 0; i < n; i++)
-        v[i] = i;
-    SYM_TRY(sym_h5_write_rows(h5, path, 0, n, v));
-cleanup:
-    free(v);
-    return rc;
-}
-
 static int write_column(sym_h5 *h5, const column *col, long long n_points)
 {
     long long dims[2] = {n_points, col->width};
@@ -190,7 +173,7 @@ static int write_column(sym_h5 *h5, const column *col, long long n_points)
 
         snprintf(axis, sizeof(axis), "%s_dim1", col->path);
         snprintf(label, sizeof(label), "%s_dim1", name);
-        SYM_TRY(index_scale(h5, axis, col->width, "index in the list: the dimension scale of its values"));
+        SYM_TRY(sym_h5_index_dataset(h5, axis, col->width, "index in the list: the dimension scale of its values"));
         SYM_TRY(sym_h5_attach_scale(h5, col->path, 1, axis, label));
     }
 cleanup:
@@ -210,7 +193,7 @@ int sym_output_config(sym_h5 *h5, const sym_job *job)
             SYM_FAIL(SYM_EINVAL, "%s: /config: grid point %d has %d settings, grid point 0 has %d",
                      job->path, c.point, c.k, c.n);
     }
-    SYM_TRY(index_scale(h5, CONFIG_POINT, job->n_configs,
+    SYM_TRY(sym_h5_index_dataset(h5, CONFIG_POINT, job->n_configs,
                         "grid point: the dimension scale of every /config dataset; run i used grid "
                         "point /grid/config[i]"));
     SYM_TRY(sym_h5_attr_string(h5, CONFIG_GROUP, "description",

@@ -215,6 +215,8 @@ double sym_job_row_double(const sym_job_row *r, const sym_job_bases *b);
 
 /** A probe setting's type, range and default (@p opts: the probe's defaults), in words. */
 void sym_probe_setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts);
+/* the default of a probe setting of one value (int, bool, enum: *iv; double: *dv) */
+void sym_probe_setting_default(int *iv, double *dv, const sym_setting *s, const void *opts);
 /** A built-in probe's options with its defaults (NULL: out of memory); freed by the next. */
 void *sym_probe_defaults(const sym_probe_def *d);
 void sym_probe_defaults_free(const sym_probe_def *d, void *opts);

@@ -65,62 +65,6 @@ int sym_probe_setting_attrs(sym_schema *s, const sym_probe_def *def, const void 
     return sym_schema_check(s);
 }
 
-/* a setting's default (from the probe's init) and its range, as a job would write them */
-static void setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
-{
-    const char *base = opts;
-    int iv = 0;
-    double dv = 0.0;
-    size_t u;
-
-    if (s->type == SYM_SETTING_DOUBLE)
-        memcpy(&dv, base + s->offset, sizeof(dv));
-    else
-        memcpy(&iv, base + s->offset, sizeof(iv));
-
-    switch (s->type) {
-    case SYM_SETTING_INT:
-        snprintf(buf, cap, "integer %.0f..%.0f, default %d", s->lo, s->hi, iv);
-        break;
-    case SYM_SETTING_DOUBLE:
-        if (isnan(s->hi))
-            snprintf(buf, cap, "number %s %g, default %g", s->lo_open ? ">" : ">=", s->lo, dv);
-        else
-            snprintf(buf, cap, "number %s %g and %s %g, default %g", s->lo_open ? ">" : ">=", s->lo,
-                     s->hi_open ? "<" : "<=", s->hi, dv);
-        break;
-    case SYM_SETTING_BOOL:
-        snprintf(buf, cap, "true or false, default %s", iv ? "true" : "false");
-        break;
-    case SYM_SETTING_ENUM:
-        if (s->expected) /* with its aliases ("true (= random), false, random or last_layer") */
-            snprintf(buf, cap, "%s", s->expected);
-        else {
-            snprintf(buf, cap, "one of");
-            for (int i = 0; i < s->n_names; i++)
-                if (s->names[i])
-                    snprintf(buf + strlen(buf), cap - strlen(buf), "%s %s", i ? "," : "", s->names[i]);
-        }
-        snprintf(buf + strlen(buf), cap - strlen(buf), ", default %s", s->names[iv]);
-        break;
-    case SYM_SETTING_FAMILIES:
-        snprintf(buf, cap, "list of group families, default [");
-        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
-            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
-                     sym_group_names[((const sym_group *)(base + s->offset))[i]]);
-        snprintf(buf + strlen(buf), cap - strlen(buf), "]");
-        break;
-    case SYM_SETTING_EXPONENTS:
-        snprintf(buf, cap, "list of up to %d numbers %g..%g or inf, default [", s->max_len, s->lo, s->hi);
-        for (int i = 0; i < *(const int *)(base + s->count_offset); i++)
-            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%g", i ? ", " : "",
-                     ((const double *)(base + s->offset))[i]);
-        u = strlen(buf);
-        snprintf(buf + u, cap - u, "]");
-        break;
-    }
-}
-
 int sym_probes_help(FILE *out, const char *name)
 {
     int shown = 0;
@@ -136,15 +80,13 @@ int sym_probes_help(FILE *out, const char *name)
             fprintf(out, "  %-24s %s\n", d->name, d->doc);
             continue;
         }
-        if (!(opts = calloc(1, d->opts_size ? d->opts_size : 1)))
+        if (!(opts = sym_probe_defaults(d)))
             return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory");
-        if (d->init)
-            d->init(opts);
         fprintf(out, "probes.%s: %s\n\nsettings:\n", d->name, d->doc);
         for (int k = 0; k < d->n_settings; k++) {
             char what[512];
 
-            setting_text(what, sizeof(what), &d->settings[k], opts);
+            sym_probe_setting_text(what, sizeof(what), &d->settings[k], opts);
             fprintf(out, "  %-16s %s\n  %-16s   %s\n", d->settings[k].name, d->settings[k].doc, "", what);
         }
         if (d->team)
@@ -154,9 +96,7 @@ int sym_probes_help(FILE *out, const char *name)
                     "team", "", "team_memory_mb");
         if (!d->n_settings && !d->team)
             fprintf(out, "  (none: write \"%s: {}\")\n", d->name);
-        if (d->dispose)
-            d->dispose(opts);
-        free(opts);
+        sym_probe_defaults_free(d, opts);
     }
     if (!name)
         fprintf(out, "\nsymsweep help probes NAME lists a probe's settings and defaults.\n");

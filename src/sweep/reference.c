@@ -195,16 +195,25 @@ int sym_job_reference_markdown(FILE *out)
 }
 
 /* a probe setting's type, range and default (from the probe's init), as `help probes` says them */
+void sym_probe_setting_default(int *iv, double *dv, const sym_setting *s, const void *opts)
+{
+    const char *base = opts;
+
+    *iv = 0;
+    *dv = 0.0;
+    if (s->type == SYM_SETTING_DOUBLE) /* (an int setting may sit where no double is aligned) */
+        memcpy(dv, base + s->offset, sizeof *dv);
+    else if (s->type != SYM_SETTING_FAMILIES && s->type != SYM_SETTING_EXPONENTS)
+        memcpy(iv, base + s->offset, sizeof *iv);
+}
+
 void sym_probe_setting_text(char *buf, size_t cap, const sym_setting *s, const void *opts)
 {
     const char *base = opts;
-    int iv = 0;
-    double dv = 0.0;
+    int iv;
+    double dv;
 
-    if (s->type == SYM_SETTING_DOUBLE) /* (an int setting may sit where no double is aligned) */
-        memcpy(&dv, base + s->offset, sizeof dv);
-    else
-        memcpy(&iv, base + s->offset, sizeof iv);
+    sym_probe_setting_default(&iv, &dv, s, opts);
 
     buf[0] = '\0';
     switch (s->type) {

@@ -246,15 +246,11 @@ static void enum_word(jw *w, const char *word, const char *const *aliases, int u
 
 static void probe_setting_schema(jw *w, const sym_setting *s, const void *opts)
 {
-    const char *base = opts;
     char what[512];
-    int iv = 0;
-    double dv = 0.0;
+    int iv;
+    double dv;
 
-    if (s->type == SYM_SETTING_DOUBLE) /* (an int setting may sit where no double is aligned) */
-        memcpy(&dv, base + s->offset, sizeof dv);
-    else
-        memcpy(&iv, base + s->offset, sizeof iv);
+    sym_probe_setting_default(&iv, &dv, s, opts);
 
     jopen(w, s->name, '{');
     switch (s->type) {
