@@ -16,7 +16,6 @@
 
 
 
-static const char *const sweep_sections[] = {"data", "model", "regularizer", "train", "probes", NULL};
 
 /* one axis column "path: [values...]" */
 /* the shortest text that reads back as @p v (or an integer's digits) */
@@ -143,7 +142,7 @@ static int add_column(ctx *c, axis *ax, const node *keyn, const node *vals, cons
         return sym_yaml_err(c, keyn, key, "setting path longer than %zu characters", sizeof(col->path) - 1);
     dot = strchr(path, '.');
     snprintf(first, sizeof(first), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
-    if (!sym_yaml_in_list(first, sweep_sections))
+    if (!sym_job_sweepable(first) && strcmp(first, "probes") != 0)
         return sym_yaml_err(c, keyn, key,
                     "expected a setting under data, model, regularizer or train (such as train.lr), "
                     "or a probe's setting (probes.NAME.SETTING), found \"%s\"", path);

@@ -195,6 +195,8 @@ typedef struct sym_job_bases {
 extern const sym_job_section sym_job_sections[];
 extern const int sym_job_n_sections;
 const sym_job_section *sym_job_section_find(const char *path);
+/** 1 if a sweep may vary the section @p section (data, model, regularizer, train), else 0. */
+int sym_job_sweepable(const char *section);
 
 /** Row @p name of @p sec, or NULL. */
 const sym_job_row *sym_job_row_find(const sym_job_section *sec, const char *name);

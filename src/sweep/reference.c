@@ -117,6 +117,47 @@ static void help_section(FILE *out, const sym_job_section *sec)
         }
 }
 
+/* the sweep section: its forms, and the settings it may vary (from the tables) */
+static void sweep_names_text(FILE *out, const sym_job_section *sec, int *col)
+{
+    for (int i = 0; i < sec->n_rows; i++) {
+        char key[128];
+        int n = snprintf(key, sizeof key, "%s.%s", sec->path, sec->rows[i].name);
+
+        if (*col + n + 2 > 96) {
+            fprintf(out, "\n   ");
+            *col = 3;
+        }
+        *col += fprintf(out, " %s", key);
+        if (sec->rows[i].type == JROW_SECTION)
+            sweep_names_text(out, sec->rows[i].sub, col);
+    }
+}
+
+static int sweep_help(FILE *out)
+{
+    fprintf(out, "sweep: axes, each a setting's dotted path and its values; the runs are every combination "
+                 "of the axes' values, times the seeds\n\nforms:\n"
+                 "  PATH: [v1, v2, ...]          a list of values, each as the setting reads one\n"
+                 "  PATH: range(a, b, step)      b excluded; also linspace(a, b, n), logspace(a, b, n) "
+                 "(10^a .. 10^b)\n"
+                 "  SECTION: [{...}, {...}]      a whole section per value (regularizer, model.init, ...)\n"
+                 "  zip: {PATH: [...], ...}      equally long lists varied together: one axis (or a list "
+                 "of such groups)\n"
+                 "  probes.NAME.SETTING: [...]   a setting of a probe the job has (symsweep help probes "
+                 "NAME)\n\nsettings a sweep may vary (seeds and record belong to the job):\n");
+    for (int i = 0; i < sym_job_n_sections; i++) {
+        int col = 3;
+
+        if (!sym_job_sweepable(sym_job_sections[i].path))
+            continue;
+        col += fprintf(out, "   %s", sym_job_sections[i].path);
+        sweep_names_text(out, &sym_job_sections[i], &col);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
 int sym_job_help(FILE *out, const char *section)
 {
     const sym_job_section *sec;
@@ -133,6 +174,8 @@ int sym_job_help(FILE *out, const char *section)
     }
     if (strcmp(section, "probes") == 0)
         return sym_probes_help(out, NULL);
+    if (strcmp(section, "sweep") == 0)
+        return sweep_help(out);
     if (!(sec = sym_job_section_find(section)))
         return sym_err_set(SYM_EUSAGE, __FILE__, __LINE__,
                            "no section '%s'; the sections: symsweep help job", section);

@@ -354,6 +354,95 @@ static int probes_schema(jw *w)
     return 0;
 }
 
+/* the names of a section's axes: the section (when @p self), each row's dotted path, nested ones */
+static void sweep_names(jw *w, const sym_job_section *sec, int self)
+{
+    if (self)
+        jstr(w, NULL, sec->path);
+    for (int i = 0; i < sec->n_rows; i++) {
+        char key[128];
+
+        snprintf(key, sizeof key, "%s.%s", sec->path, sec->rows[i].name);
+        jstr(w, NULL, key);
+        if (sec->rows[i].type == JROW_SECTION)
+            sweep_names(w, sec->rows[i].sub, 0);
+    }
+}
+
+/* the sweep axes of one section (and its nested ones) by their dotted paths: a list of values,
+ * each as the row reads one, or a range string; a nested section's axis: a list of mappings */
+static void sweep_rows(jw *w, const sym_job_section *sec)
+{
+    for (int i = 0; i < sec->n_rows; i++) {
+        const sym_job_row *r = &sec->rows[i];
+        char key[128];
+
+        snprintf(key, sizeof key, "%s.%s", sec->path, r->name);
+        jopen(w, key, '{');
+        jopen(w, "anyOf", '[');
+        jopen(w, NULL, '{');
+        jstr(w, "type", "array");
+        jnum(w, "minItems", 1);
+        jopen(w, "items", '{');
+        if (r->type == JROW_SECTION)
+            section_body(w, r->sub);
+        else
+            row_schema(w, r);
+        jclose(w, '}');
+        jclose(w, '}');
+        if (r->type == JROW_INT || r->type == JROW_INT64 || r->type == JROW_DOUBLE)
+            jraw(w, NULL, "{\"type\": \"string\", \"pattern\": \"^(range|linspace|logspace)\\\\(.*\\\\)$\"}");
+        jclose(w, ']');
+        jclose(w, '}');
+        if (r->type == JROW_SECTION)
+            sweep_rows(w, r->sub);
+    }
+}
+
+/* sweep: from the same tables as the sections: every setting of the sections a sweep may vary
+ * (sym_job_sweepable), a whole section, zip groups, and probes' settings by their pattern */
+static void sweep_schema(jw *w)
+{
+    jopen(w, "sweep", '{');
+    jstr(w, "type", "object");
+    jstr(w, "description", "axes: a setting's dotted path (or a whole section) and its list of values, or "
+                           "range(a, b, step), linspace(a, b, n), logspace(a, b, n); zip: groups varied together; "
+                           "probes.NAME.SETTING for a probe's setting");
+    jopen(w, "properties", '{');
+    for (int i = 0; i < sym_job_n_sections; i++) {
+        const sym_job_section *sec = &sym_job_sections[i];
+
+        if (!sym_job_sweepable(sec->path))
+            continue;
+        jopen(w, sec->path, '{');
+        jstr(w, "type", "array");
+        jnum(w, "minItems", 1);
+        jopen(w, "items", '{');
+        section_body(w, sec);
+        jclose(w, '}');
+        jclose(w, '}');
+        sweep_rows(w, sec);
+    }
+    jraw(w, "zip", "{\"description\": \"one group of equally long lists (a mapping of axes), or a list of "
+                   "such groups\", \"anyOf\": [{\"type\": \"object\"}, {\"type\": \"array\", \"items\": "
+                   "{\"type\": \"object\"}}]}");
+    jclose(w, '}');
+    jopen(w, "propertyNames", '{');
+    jopen(w, "anyOf", '[');
+    jopen(w, NULL, '{');
+    jopen(w, "enum", '[');
+    jstr(w, NULL, "zip");
+    for (int i = 0; i < sym_job_n_sections; i++)
+        if (sym_job_sweepable(sym_job_sections[i].path))
+            sweep_names(w, &sym_job_sections[i], 1);
+    jclose(w, ']');
+    jclose(w, '}');
+    jraw(w, NULL, "{\"pattern\": \"^probes\\\\.[A-Za-z0-9_]+\\\\.[A-Za-z0-9_]+$\"}");
+    jclose(w, ']');
+    jclose(w, '}');
+    jclose(w, '}');
+}
+
 int sym_job_reference_schema(FILE *out)
 {
     jw w = {.f = out, .depth = 0, .first = {1}};
@@ -382,10 +471,7 @@ int sym_job_reference_schema(FILE *out)
     jclose(&w, '}');
     for (int i = 1; i < sym_job_n_sections; i++)
         section_schema(&w, sym_job_sections[i].path, &sym_job_sections[i]);
-    jraw(&w, "sweep", "{\"type\": \"object\", \"description\": \"axes: a dotted path (or a section) and "
-                      "its list of values or range(...)/linspace(...)/logspace(...); zip: groups varied "
-                      "together\", \"propertyNames\": {\"pattern\": \"^(zip|(data|model|regularizer|train)"
-                      "(\\\\.[A-Za-z0-9_]+)*|probes\\\\.[A-Za-z0-9_]+\\\\.[A-Za-z0-9_]+)$\"}}");
+    sweep_schema(&w);
     rc = probes_schema(&w);
     jclose(&w, '}');
     w.depth--;

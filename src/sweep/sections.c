@@ -239,6 +239,14 @@ const sym_job_section sym_job_sections[] = {
 };
 const int sym_job_n_sections = (int)(sizeof sym_job_sections / sizeof *sym_job_sections);
 
+int sym_job_sweepable(const char *section)
+{
+    /* seeds and record belong to the job, not to a grid point */
+    static const char *const grid[] = {"data", "model", "regularizer", "train", NULL};
+
+    return sym_yaml_in_list(section, grid);
+}
+
 const sym_job_section *sym_job_section_find(const char *path)
 {
     for (int i = 0; i < sym_job_n_sections; i++)

@@ -39,6 +39,15 @@ for sec in sorted(sections - {"sweep", "probes", "seeds"}):
 bad = subprocess.run([EXE, "help", "job", "trian"], capture_output=True, text=True)
 if bad.returncode != 2 or "no section 'trian'" not in bad.stderr:
     fail.append("help job trian: exit %d, %r (expected 2 and \"no section 'trian'\")" % (bad.returncode, bad.stderr))
+# every section the overview lists has its own help (sweep and probes included)
+for sec in ("seeds", "data", "model", "regularizer", "train", "record", "sweep", "probes"):
+    r = subprocess.run([EXE, "help", "job", sec], capture_output=True, text=True)
+    if r.returncode != 0 or not r.stdout.strip():
+        fail.append("help job %s: exit %d, %r" % (sec, r.returncode, r.stderr.strip()))
+sweep_help = subprocess.run([EXE, "help", "job", "sweep"], capture_output=True, text=True).stdout
+for key in ("train.lr", "model.init.bias.kind", "data.standardize"):
+    if key not in sweep_help.split():
+        fail.append("help job sweep does not list %s" % key)
 listing = subprocess.run([EXE, "help", "probes"], capture_output=True, text=True, check=True).stdout
 probes = [l.split()[0] for l in listing.splitlines()[1:] if re.match(r"^  [a-z_]+ ", l)]
 if set(probes) != set(schema["properties"]["probes"]["properties"]):
@@ -78,12 +87,15 @@ if jsonschema:
                        ("a missing section", lambda j: j.pop("train")),
                        ("a key of another kind", lambda j: j["train"].update(momentum=0.5)),
                        ("a required key missing for its kind", lambda j: j["data"].pop("samples")),
-                       ("a list too long", lambda j: j["model"].update(widths=[1] * 40))):
+                       ("a list too long", lambda j: j["model"].update(widths=[1] * 40)),
+                       ("a swept value of the wrong type", lambda j: j.setdefault("sweep", {}).update({"train.lr": ["fast"]})),
+                       ("a sweep of an unknown setting", lambda j: j.setdefault("sweep", {}).update({"train.lrr": [0.1]})),
+                       ("a sweep of a job-wide section", lambda j: j.setdefault("sweep", {}).update({"record.loss_every": [5]}))):
         j = json.loads(json.dumps(base))
         edit(j)
         if not list(v.iter_errors(j)):
             fail.append("a job with %s validates" % what)
-    print("job_reference: %d job files validate; 8 broken ones do not" % len(files))
+    print("job_reference: %d job files validate; 11 broken ones do not" % len(files))
 
 for f in fail:
     print("FAIL:", f)
