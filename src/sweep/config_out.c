@@ -154,7 +154,7 @@ static int write_column(sym_h5 *h5, const column *col, long long n_points)
              t == SYM_H5_INT64    ? "-1 where the grid point does not use the setting"
              : t == SYM_H5_DOUBLE ? "NaN where the grid point does not use the setting"
                                   : "empty where the grid point does not use the setting");
-    SYM_TRY(sym_h5_dataset(h5, col->path, t, rank, dims, desc, ""));
+    SYM_TRY(sym_h5_dataset(h5, col->path, t, rank, dims, desc, NULL)); /* numbers: "1" */
     if (t == SYM_H5_INT64)
         SYM_TRY(sym_h5_fill_attr(h5, col->path));
     if (t == SYM_H5_STRING) {

@@ -119,7 +119,7 @@ def conventions(path):
             numeric = d.dtype.kind in "fi" and h5py.check_enum_dtype(d.dtype) is None
             index_axis = scale and re.search(r"_dim\d+$", name) is not None  # 0 .. n-1, an identifier
             if numeric and "units" not in a and not index_axis and \
-                    name not in ("grid/seed", "grid/config", "runs/rank", "run"):
+                    name not in ("grid/seed", "grid/config", "runs/rank", "run", "config/grid_point"):
                 bad.append("%s: a number without units" % name)
             if name in INTEGER and d.dtype != np.int64:
                 bad.append("%s: an integer quantity stored as %s" % (name, d.dtype))
@@ -131,7 +131,12 @@ def conventions(path):
                     if not d.dims[k].keys():
                         bad.append("%s: dimension %d has no dimension scale (netCDF tools refuse "
                                    "the file)" % (name, k))
-                if d.shape[0] != n:
+                if name.startswith("config/"):  # the resolved settings: one row per grid point
+                    if d.shape[0] != f.attrs["n_configs"]:
+                        bad.append("%s: not one row per grid point (first dimension %d)" % (name, d.shape[0]))
+                    elif [s.name for s in d.dims[0].values()] != ["/config/grid_point"]:
+                        bad.append("%s: the grid_point scale is not attached to its first dimension" % name)
+                elif d.shape[0] != n:
                     bad.append("%s: not a scale and not per run (first dimension %d)" % (name, d.shape[0]))
                 elif [s.name for s in d.dims[0].values()] != ["/run"]:
                     bad.append("%s: the run scale is not attached to its first dimension" % name)
