@@ -405,16 +405,8 @@ int sym_job_visit_settings(const sym_job *job, int config, sym_setting_visit fn,
         return sym_err_code();
     *w = (visit){.job = job, .config = config, .fn = fn, .ctx = ctx};
     b = (sym_job_bases){{&job->configs[config], &job->values[config], (void *)job}};
-    {
-        sym_setting_value v = {.key = "name", .type = SYM_VALUE_STRING, .s = job->name,
-                               .applies = 1, .doc = "the job's name"};
-
-        rc = fn(ctx, &v);
-        v = (sym_setting_value){.key = "seeds.count", .type = SYM_VALUE_INT, .i = job->n_seeds,
-                                .applies = 1, .doc = "seeds (runs per grid point)"};
-        if (rc == 0)
-            rc = fn(ctx, &v);
-    }
+    /* the job's name and seeds are the job's, not a grid point's: the root attributes
+     * job_name and n_seeds, and /grid/seed, hold them */
     for (int s = 0; rc == 0 && s < sym_job_n_sections; s++)
         if (strcmp(sym_job_sections[s].path, "seeds") != 0)
             rc = visit_section(w, &sym_job_sections[s], &b, 1);
