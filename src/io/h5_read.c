@@ -817,7 +817,7 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
     for (int p = 0; p < np; p++) {
         hid_t dd = -1, dt = -1, ds = -1;
         hsize_t dims[8] = {0};
-        int rank, string, scale;
+        int rank, string, scale, config = strncmp(paths[p], "/config/", 8) == 0;
         hssize_t npts;
         size_t elem;
         hsize_t stored;
@@ -844,14 +844,11 @@ int sym_h5_check_layout(long long *n_runs, sym_h5 *f, int format_version)
                                  "dataset in full, so this file was not made by it or was changed",
                                  f->path, paths[p], (unsigned long long)stored,
                                  (double)npts * (double)elem);
-            else if (!scale && strncmp(paths[p], "/config/", 8) == 0 && (long long)dims[0] != n_cfg)
-                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
-                                 "%s: %s has %llu rows but the job has %lld grid points (n_configs)",
-                                 f->path, paths[p], (unsigned long long)dims[0], n_cfg);
-            else if (!scale && strncmp(paths[p], "/config/", 8) != 0 && (long long)dims[0] != n)
-                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__,
-                                 "%s: %s has %llu rows but /runs/status has %lld runs", f->path,
-                                 paths[p], (unsigned long long)dims[0], n);
+            else if (!scale && (long long)dims[0] != (config ? n_cfg : n))
+                rc = sym_err_set(SYM_ECORRUPT, __FILE__, __LINE__, "%s: %s has %llu rows but %s has %lld %s",
+                                 f->path, paths[p], (unsigned long long)dims[0],
+                                 config ? "the job" : "/runs/status", config ? n_cfg : n,
+                                 config ? "grid points (n_configs)" : "runs");
         }
         if (ds >= 0) H5Sclose(ds);
         if (dt >= 0) H5Tclose(dt);

@@ -20,7 +20,8 @@
 #define CONFIG_POINT CONFIG_GROUP "/grid_point"
 
 typedef struct column {
-    char path[256];
+    char key[200];  /* "train.beta1" */
+    char path[256]; /* "/config/train/beta1" */
     const char *doc;
     sym_value_type type;
     int width;      /* values per grid point: 1, or a list's longest length */
@@ -69,6 +70,8 @@ static int add_column(collect *c, const sym_setting_value *v)
     }
     col = &c->cols[c->n];
     memset(col, 0, sizeof(*col));
+    if (snprintf(col->key, sizeof(col->key), "%s", v->key) >= (int)sizeof(col->key))
+        SYM_FAIL(SYM_EINVAL, "setting name too long: %s", v->key);
     SYM_TRY(key_path(col->path, sizeof(col->path), v->key));
     col->doc = v->doc;
     col->type = v->type;
@@ -110,14 +113,10 @@ static int visit(void *ctx, const sym_setting_value *v)
         SYM_FAIL(SYM_EINVAL, "%s: /config: grid point %d has more settings (%s) than grid point 0 (%d)",
                  c->file, c->point, v->key, c->n);
     col = &c->cols[c->k++];
-    {
-        char path[256];
-
-        SYM_TRY(key_path(path, sizeof(path), v->key));
-        if (strcmp(path, col->path) != 0 || v->type != col->type)
-            SYM_FAIL(SYM_EINVAL, "%s: /config: grid point %d visits %s where grid point 0 has %s",
-                     c->file, c->point, path, col->path);
-    }
+    /* the key's path is made once, at grid point 0: the others name the same key */
+    if (strcmp(v->key, col->key) != 0 || v->type != col->type)
+        SYM_FAIL(SYM_EINVAL, "%s: /config: grid point %d visits %s where grid point 0 has %s",
+                 c->file, c->point, v->key, col->key);
     if (is_list(v->type) && v->len > col->width)
         SYM_FAIL(SYM_EINVAL, "%s: /config: %s has %d values at grid point %d, more than its longest (%d)",
                  c->file, v->key, v->len, c->point, col->width);

@@ -192,6 +192,8 @@ typedef struct sym_job_bases {
 } sym_job_bases;
 
 /* the sections (sections.c), in the order the job reference lists them */
+/* the job's sections, in sym_job_sections (and reference) order */
+enum { JSEC_SEEDS = 0, JSEC_DATA, JSEC_MODEL, JSEC_REGULARIZER, JSEC_TRAIN, JSEC_RECORD, JSEC_COUNT };
 extern const sym_job_section sym_job_sections[];
 extern const int sym_job_n_sections;
 const sym_job_section *sym_job_section_find(const char *path);

@@ -462,11 +462,11 @@ int sym_job_reference_schema(FILE *out)
     jraw(&w, "name", "{\"type\": \"string\", \"pattern\": \"^[A-Za-z0-9_][A-Za-z0-9._-]*$\", "
                      "\"maxLength\": 127, \"description\": \"the job's name (default output NAME.h5)\"}");
     jopen(&w, "seeds", '{');
-    jstr(&w, "description", sym_job_sections[0].doc);
+    jstr(&w, "description", sym_job_sections[JSEC_SEEDS].doc);
     jopen(&w, "anyOf", '[');
     jraw(&w, NULL, "{\"type\": \"array\", \"minItems\": 1, \"uniqueItems\": true, \"items\": "
                    "{\"type\": \"integer\", \"minimum\": 0, \"maximum\": 4503599627370496}}");
-    section_schema(&w, NULL, &sym_job_sections[0]);
+    section_schema(&w, NULL, &sym_job_sections[JSEC_SEEDS]);
     jclose(&w, ']');
     jclose(&w, '}');
     for (int i = 1; i < sym_job_n_sections; i++)

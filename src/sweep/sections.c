@@ -230,14 +230,15 @@ static const sym_job_row seeds_rows[] = {
 #define ROWS(r) r, (int)(sizeof r / sizeof *r)
 
 const sym_job_section sym_job_sections[] = {
-    {"seeds", "a list of seeds, or {count: N, base: B} (default one seed, 0)", ROWS(seeds_rows), -1, NULL, NULL},
-    {"data", "the training data (one set per seed, or your own file)", ROWS(data_rows), 0, data_why, NULL},
-    {"model", "the network", ROWS(model_rows), 0, model_why, NULL},
-    {"regularizer", "the penalty added to the mean squared error", ROWS(reg_rows), 0, reg_why, NULL},
-    {"train", "the optimizer", ROWS(train_rows), 0, train_why, NULL},
-    {"record", "what is kept of training", ROWS(record_rows), -1, NULL, NULL},
+    [JSEC_SEEDS] = {"seeds", "a list of seeds, or {count: N, base: B} (default one seed, 0)", ROWS(seeds_rows), -1, NULL, NULL},
+    [JSEC_DATA] = {"data", "the training data (one set per seed, or your own file)", ROWS(data_rows), 0, data_why, NULL},
+    [JSEC_MODEL] = {"model", "the network", ROWS(model_rows), 0, model_why, NULL},
+    [JSEC_REGULARIZER] = {"regularizer", "the penalty added to the mean squared error", ROWS(reg_rows), 0, reg_why, NULL},
+    [JSEC_TRAIN] = {"train", "the optimizer", ROWS(train_rows), 0, train_why, NULL},
+    [JSEC_RECORD] = {"record", "what is kept of training", ROWS(record_rows), -1, NULL, NULL},
 };
 const int sym_job_n_sections = (int)(sizeof sym_job_sections / sizeof *sym_job_sections);
+_Static_assert(sizeof sym_job_sections / sizeof *sym_job_sections == JSEC_COUNT, "one entry per section");
 
 int sym_job_sweepable(const char *section)
 {
@@ -336,7 +337,7 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
     *data_node = v;
     if (!v)
         return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
-    TRY(sym_job_read_section(c, v, &sym_job_sections[1], b, 0, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 0, &kind, &given));
     if (d->kind == SYM_DATA_HDF5)
         return settle_hdf5(c, v, d);
     if (d->kind == SYM_DATA_TEACHER_MLP) {
@@ -352,7 +353,7 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
         for (int l = 0; l < n - 1; l++)
             t->act[l] = l < n - 2 ? (sym_act)val->data_act : SYM_ACT_LINEAR;
     }
-    TRY(sym_job_read_section(c, v, &sym_job_sections[1], b, 1, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 1, &kind, &given));
     /* data.seed: one draw of the data for every run (runs then differ only in their
      * initialization and shuffling), as cross-seed comparisons need */
     d->fixed_seed = val->data_seed >= 0;
@@ -523,12 +524,12 @@ static int parse_model(ctx *c, const node *root, const sym_job_bases *b, const n
     cfg->model = def;
     if (!v)
         return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
-    TRY(sym_job_read_section(c, v, &sym_job_sections[2], b, 0, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 0, &kind, &given));
     if (kind == SYM_MODEL_MLP)
         TRY(settle_mlp(c, v, cfg, val, &cfg->model));
     else
         TRY(settle_autoencoder(c, v, data_node, cfg, val, &cfg->model));
-    TRY(sym_job_read_section(c, v, &sym_job_sections[2], b, 1, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 1, &kind, &given));
     TRY(parse_init(c, v, b));
     return check_model(c, v, cfg);
 }
@@ -569,7 +570,7 @@ static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
     r->kind = SYM_REG_NONE;
     if (!v)
         return 0;
-    TRY(sym_job_read_section(c, v, &sym_job_sections[3], b, 0, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_REGULARIZER], b, 0, &kind, &given));
     if (r->kind == SYM_REG_NONE)
         return 0;
     enc = sym_yaml_lookup(c, v, "lambda_encoder");
@@ -582,7 +583,7 @@ static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
     }
     if (!sym_yaml_lookup(c, v, "lambda") && !enc && !dec)
         return sym_yaml_missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
-    TRY(sym_job_read_section(c, v, &sym_job_sections[3], b, 1, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_REGULARIZER], b, 1, &kind, &given));
     return settle_p(c, v, r);
 }
 
@@ -597,7 +598,7 @@ static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
     *t = def;
     if (!v)
         return sym_yaml_missing(c, root, "train", "a mapping with optimizer, lr and epochs");
-    TRY(sym_job_read_section(c, v, &sym_job_sections[4], b, 0, &kind, &given));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_TRAIN], b, 0, &kind, &given));
     if (t->proximal == SYM_PROX_FISTA && t->optimizer != SYM_OPT_GD)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "fista extrapolates full-batch gradient steps: it needs optimizer gd, found %s",
@@ -625,7 +626,7 @@ int sym_job_parse_record(ctx *c, const node *root, sym_job *job)
 
     job->loss_every = 10;
     job->record_weights = SYM_RECORD_WEIGHTS_FINAL;
-    return v ? sym_job_read_section(c, v, &sym_job_sections[5], &b, 0, &kind, &given) : 0;
+    return v ? sym_job_read_section(c, v, &sym_job_sections[JSEC_RECORD], &b, 0, &kind, &given) : 0;
 }
 
 /* seeds: a list, or {count: N, base: B} (made into a list once the run count is known to fit) */
@@ -641,7 +642,7 @@ int sym_job_parse_seeds(ctx *c, const node *root, sym_job *job)
         return sym_alloc(&job->seeds, sizeof(uint64_t));
     }
     if (v->type == YAML_MAPPING_NODE)
-        return sym_job_read_section(c, v, &sym_job_sections[0], &b, 0, &kind, &given);
+        return sym_job_read_section(c, v, &sym_job_sections[JSEC_SEEDS], &b, 0, &kind, &given);
     if (v->type != YAML_SEQUENCE_NODE)
         return sym_yaml_expected(c, v, "seeds", "{count: N, base: B} or a list of integers");
     if ((len = sym_yaml_seq_len(v)) < 1)
