@@ -28,6 +28,7 @@ extern "C" {
 #endif
 
 #define SYM_MAX_LAYERS 32
+#define SYM_MAX_DECAYS 8 /**< train.decay_at: at most this many fractions */
 
 /* ------------------------------------------------------------------ */
 /* Activations                                                        */
@@ -404,11 +405,36 @@ typedef struct sym_train_opts {
      * a negative return stops training with that error. */
     int (*grad_filter)(void *ctx, const double *params, double *grad);
     void *filter_ctx;
+    /** The learning rate of epoch e (0 .. epochs-1), held for the epoch's steps (as PyTorch's
+     * schedulers step once per epoch): lr * warm(e) * sched(e), where warm(e) = (e+1)/(warmup+1)
+     * for e < warmup, else 1, and sched is, by `schedule`: constant 1; step: decay_factor^k, k
+     * the number of fractions f of decay_at with e >= f * epochs (torch's MultiStepLR with
+     * milestones ceil(f * epochs)); cosine: lr_final + (1 - lr_final) (1 + cos(pi e / epochs)) / 2
+     * (torch's CosineAnnealingLR with T_max = epochs, eta_min = lr_final * lr). */
+    int schedule;             /**< sym_sched_kind */
+    int warmup;               /**< epochs of linear warm-up; 0: none */
+    int n_decay_at;           /**< step: how many of decay_at */
+    double decay_at[SYM_MAX_DECAYS]; /**< step: fractions of the epochs, in (0, 1], increasing */
+    double decay_factor;      /**< step: the rate's factor at each fraction */
+    double lr_final;          /**< cosine: the rate at the end, a fraction of lr */
+    /** > 0: each step's gradient g is scaled by clip_norm / (||g|| + 1e-6) when that is below 1
+     * (torch.nn.utils.clip_grad_norm_), after the gradient filter */
+    double clip_norm;
+    /** decoupled weight decay: every parameter times (1 - lr_e * weight_decay) before each
+     * optimizer step (torch.optim.AdamW; with gd the same as torch.optim.SGD's weight_decay) */
+    double weight_decay;
 } sym_train_opts;
+
+/** The learning-rate schedules (sym_train_opts.schedule). */
+typedef enum sym_sched_kind { SYM_SCHED_CONSTANT = 0, SYM_SCHED_STEP, SYM_SCHED_COSINE, SYM_SCHED_COUNT } sym_sched_kind;
+extern const char *const sym_sched_names[SYM_SCHED_COUNT];
+/** The learning rate of epoch @p e of training (sym_train_opts says how: schedule, warm-up). */
+double sym_train_lr(const sym_train_opts *o, int e);
 
 enum { SYM_PROX_OFF = 0, SYM_PROX_ON = 1, SYM_PROX_FISTA = 2 };
 
-#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL }
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL, \
+                             SYM_SCHED_CONSTANT, 0, 0, {0}, 0.1, 0.0, 0.0, 0.0 }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {

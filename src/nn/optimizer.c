@@ -13,6 +13,30 @@ const char *sym_opt_name(sym_opt_kind k)
     return sym_opt_names[k];
 }
 
+const char *const sym_sched_names[] = {"constant", "step", "cosine"};
+_Static_assert(sizeof sym_sched_names / sizeof *sym_sched_names == SYM_SCHED_COUNT, "one name per schedule");
+
+double sym_train_lr(const sym_train_opts *o, int e)
+{
+    double f = 1.0;
+
+    if (e < o->warmup) /* k warm-up epochs below the full rate: 1/(k+1), ..., k/(k+1) */
+        f = (double)(e + 1) / (double)(o->warmup + 1);
+    switch (o->schedule) {
+    case SYM_SCHED_STEP: /* e >= f E: the fraction's epoch and those after it are decayed */
+        for (int i = 0; i < o->n_decay_at; i++)
+            if ((double)e >= o->decay_at[i] * (double)o->epochs)
+                f *= o->decay_factor;
+        break;
+    case SYM_SCHED_COSINE:
+        f *= o->lr_final + (1.0 - o->lr_final) * 0.5 * (1.0 + cos(3.14159265358979323846 * (double)e / (double)o->epochs));
+        break;
+    default:
+        break;
+    }
+    return o->lr * f;
+}
+
 int sym_opt_from_name(const char *name)
 {
     for (int k = 0; k < SYM_OPT_COUNT; k++)

@@ -141,8 +141,9 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     const sym_model_opts *mo = sym_model_get_opts(m);
     int rc = 0, n = d->n, E = o->epochs, every = o->loss_every, npts = sym_train_n_points(o);
 
-    if (E < 1 || every < 1)
-        SYM_FAIL(SYM_EINVAL, "epochs %d and loss_every %d must be >= 1", E, every);
+    /* epochs 0: no step; the curve's one point and the final objective are those of params */
+    if (E < 0 || every < 1)
+        SYM_FAIL(SYM_EINVAL, "epochs %d must be >= 0 and loss_every %d >= 1", E, every);
     if (d->d_in != mo->widths[0] || d->d_out != mo->widths[mo->n_layers])
         SYM_FAIL(SYM_EINVAL, "data is %d -> %d but the model is %d -> %d", d->d_in, d->d_out,
                  mo->widths[0], mo->widths[mo->n_layers]);

@@ -322,6 +322,73 @@ static const train_part gradient_filter = {
     .after_gradient = filter_gradient,
 };
 
+/* ---- the learning-rate schedule: the rate of each epoch (sym_train_lr) ---- */
+
+static int schedule_wanted(const train_loop *t)
+{
+    return t->o->schedule != SYM_SCHED_CONSTANT || t->o->warmup > 0;
+}
+
+/* the optimizer's state exists (its begin ran): its rate, for the epoch's steps and the
+ * proximal map, which reads the same t->opt.lr */
+static int schedule_epoch(train_loop *t, void *st, int ep)
+{
+    (void)st;
+    t->opt.lr = sym_train_lr(t->o, ep);
+    return 0;
+}
+
+static const train_part lr_schedule = {
+    .name = "schedule",
+    .wanted = schedule_wanted,
+    .epoch = schedule_epoch,
+};
+
+/* ---- gradient clipping by global norm (torch.nn.utils.clip_grad_norm_) ---- */
+
+static int clip_wanted(const train_loop *t) { return t->o->clip_norm > 0.0; }
+
+/* g *= max / (||g|| + 1e-6) when that factor is below 1, as torch does */
+static int clip_gradient(train_loop *t, void *st)
+{
+    double s = 0.0, coef;
+
+    (void)st;
+    for (size_t i = 0; i < t->np; i++)
+        s += t->grad[i] * t->grad[i];
+    coef = t->o->clip_norm / (sqrt(s) + 1e-6);
+    if (coef < 1.0)
+        for (size_t i = 0; i < t->np; i++)
+            t->grad[i] *= coef;
+    return 0;
+}
+
+static const train_part clipping = {
+    .name = "clip",
+    .wanted = clip_wanted,
+    .after_gradient = clip_gradient,
+};
+
+/* ---- decoupled weight decay (torch.optim.AdamW): theta *= 1 - lr wd, then the step ---- */
+
+static int decay_wanted(const train_loop *t) { return t->o->weight_decay > 0.0; }
+
+static int decay_step(train_loop *t, void *st)
+{
+    double k = 1.0 - t->opt.lr * t->o->weight_decay;
+
+    (void)st;
+    for (size_t i = 0; i < t->np; i++)
+        t->params[i] *= k;
+    return 0;
+}
+
+static const train_part decoupled_decay = {
+    .name = "weight_decay",
+    .wanted = decay_wanted,
+    .step = decay_step,
+};
+
 /* ---- the optimizer's step: gd, sgd with momentum, adam ---- */
 
 static int optimizer_begin(train_loop *t, void *st)
@@ -370,9 +437,11 @@ static const train_part curve_hook = {
 };
 
 /* the order hooks of one kind run in: the checkpoint (full batch) before FISTA moves the
- * parameters; the proximal part before FISTA's check (its message comes first) */
+ * parameters; the proximal part before FISTA's check (its message comes first); clipping
+ * after the filter (it clips the projected gradient); the decay before the optimizer's step
+ * (AdamW decays, then steps) */
 const train_part *const sym_train_parts[] = {
     &full_batch, &minibatches, &proximal_step, &fista_extrapolation, &gradient_filter,
-    &optimizer, &curve_hook,
+    &clipping, &lr_schedule, &decoupled_decay, &optimizer, &curve_hook,
 };
 const int sym_train_n_parts = (int)(sizeof sym_train_parts / sizeof *sym_train_parts);

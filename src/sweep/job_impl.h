@@ -126,6 +126,7 @@ typedef enum jrow_type {
     JROW_STRING,   /* char[cap] */
     JROW_INT_LIST, /* int[max_len], its length at count_offset (in values) */
     JROW_ENUM_LIST,/* one name, or a list of names: int[max_len], length at count_offset, -1: one */
+    JROW_DOUBLE_LIST, /* double[max_len] in (lo, hi] by lo_open/hi_open, increasing; length at count_offset */
     JROW_SECTION,  /* a mapping with a table of its own (sub) */
     JROW_COUNT
 } jrow_type;
@@ -182,6 +183,7 @@ typedef struct sym_job_values {
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;
     int hidden[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS], act[SYM_MAX_LAYERS];
     int init_kind, bias_kind;
+    int decay_at_n; /* train.decay_at */
     long long init_run;
     double lambda;
 } sym_job_values;

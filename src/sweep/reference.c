@@ -66,6 +66,10 @@ static void type_text(char *buf, size_t cap, const sym_job_row *r, const char *q
         names_text(buf, cap, r->names, r->n_names, q);
         snprintf(buf + strlen(buf), cap - strlen(buf), ", or a list of them (one per hidden layer)");
         break;
+    case JROW_DOUBLE_LIST:
+        snprintf(buf, cap, "list of %d to %d increasing numbers in %s%g, %g%s", r->min_len, r->max_len,
+                 r->lo_open ? "(" : "[", r->lo, r->hi, r->hi_open ? ")" : "]");
+        break;
     case JROW_SECTION: snprintf(buf, cap, "mapping (%s, below)", r->sub->path); break;
     case JROW_COUNT: break;
     }
@@ -87,7 +91,7 @@ static void default_text(char *buf, size_t cap, const sym_job_row *r)
         snprintf(buf, cap, "%s", r->def != 0 ? "true" : "false");
     else if (r->type == JROW_ENUM || r->type == JROW_ENUM_LIST)
         snprintf(buf, cap, "%s", r->names[(int)r->def]);
-    else if (r->type == JROW_INT_LIST)
+    else if (r->type == JROW_INT_LIST || r->type == JROW_DOUBLE_LIST)
         snprintf(buf, cap, "[]");
     else
         snprintf(buf, cap, "%g", r->def);

@@ -192,6 +192,15 @@ static void row_schema(jw *w, const sym_job_row *r)
         jnum(w, "minItems", r->min_len);
         jnum(w, "maxItems", r->max_len);
         break;
+    case JROW_DOUBLE_LIST:
+        jstr(w, "type", "array");
+        jopen(w, "items", '{');
+        jstr(w, "type", "number");
+        jrange(w, r->lo, r->lo_open, r->hi, r->hi_open);
+        jclose(w, '}');
+        jnum(w, "minItems", r->min_len);
+        jnum(w, "maxItems", r->max_len);
+        break;
     case JROW_ENUM_LIST:
         jopen(w, "anyOf", '[');
         jopen(w, NULL, '{');
@@ -222,7 +231,7 @@ static void row_schema(jw *w, const sym_job_row *r)
         ;
     else if (r->type == JROW_INT_LIST && r->def_s && r->def_s[0] == '[')
         jraw(w, "default", r->def_s);
-    else if (has_def && r->type != JROW_INT_LIST)
+    else if (has_def && r->type != JROW_INT_LIST && r->type != JROW_DOUBLE_LIST)
         jnum(w, "default", r->def);
     jstr(w, "description", r->doc);
 }

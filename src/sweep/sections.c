@@ -190,8 +190,8 @@ static const sym_job_row train_rows[] = {
     {"optimizer", JROW_ENUM, CFG(train.optimizer), .flags = JROW_REQUIRED, NAMES(sym_opt_names, SYM_OPT_COUNT),
      .doc = "update rule (torch.optim's)"},
     {"lr", JROW_DOUBLE, CFG(train.lr), .flags = JROW_REQUIRED, .lo_open = 1, UNBOUNDED, .doc = "learning rate"},
-    {"epochs", JROW_INT, CFG(train.epochs), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_EPOCHS,
-     .doc = "passes over the data"},
+    {"epochs", JROW_INT, CFG(train.epochs), .flags = JROW_REQUIRED, .lo = 0, .hi = MAX_EPOCHS,
+     .doc = "passes over the data (0: no step, the probes measure model.init's weights)"},
     {"batch_size", JROW_INT, CFG(train.batch_size), .kinds = T_SGD | T_ADAM, .lo = 1, .hi = MAX_SAMPLES,
      .def_s = "full batch", .doc = "minibatch size (0 in the output: full batch)"},
     {"momentum", JROW_DOUBLE, CFG(train.momentum), .kinds = T_SGD, .hi = 1, .hi_open = 1, .doc = "SGD momentum"},
@@ -206,6 +206,21 @@ static const sym_job_row train_rows[] = {
     {"project_orbit", JROW_ENUM, CFG(train.project_orbit), NAMES(project_names, SYM_ALGEBRA_COUNT + 1),
      .doc = "remove each step gradient's component along the hidden layers' orbit (auto: gl for "
             "linear, diagonal for relu)"},
+    {"schedule", JROW_ENUM, CFG(train.schedule), NAMES(sym_sched_names, SYM_SCHED_COUNT),
+     .doc = "the learning rate of each epoch: constant, step (decay_at, decay_factor) or cosine (to lr_final)"},
+    {"decay_at", JROW_DOUBLE_LIST, CFG(train.decay_at), CNT(decay_at_n), .lo = 0, .lo_open = 1, .hi = 1,
+     .min_len = 1, .max_len = SYM_MAX_DECAYS, .flags = JROW_LATE,
+     .doc = "schedule step: the rate is multiplied by decay_factor from the epoch e >= f * epochs of each fraction f"},
+    {"decay_factor", JROW_DOUBLE, CFG(train.decay_factor), .def = 0.1, .lo = 0, .lo_open = 1, .hi = 1,
+     .flags = JROW_LATE, .doc = "schedule step: the factor at each of decay_at (torch's MultiStepLR gamma)"},
+    {"lr_final", JROW_DOUBLE, CFG(train.lr_final), .lo = 0, .hi = 1, .flags = JROW_LATE,
+     .doc = "schedule cosine: the rate at the end, a fraction of lr (torch's CosineAnnealingLR eta_min / lr)"},
+    {"warmup", JROW_INT, CFG(train.warmup), .lo = 0, .hi = MAX_EPOCHS,
+     .doc = "epochs of linear warm-up: epoch e < warmup at (e+1)/(warmup+1) of the scheduled rate"},
+    {"clip_norm", JROW_DOUBLE, CFG(train.clip_norm), .lo = 0, UNBOUNDED,
+     .doc = "clip each step's gradient to this global norm (torch's clip_grad_norm_); 0: off"},
+    {"weight_decay", JROW_DOUBLE, CFG(train.weight_decay), .lo = 0, UNBOUNDED,
+     .doc = "decoupled weight decay: every parameter times 1 - lr * weight_decay before each step (AdamW)"},
 };
 
 static const char *const train_why[] = {"optimizer gd (always full batch)", "optimizer sgd", "optimizer adam"};
@@ -587,6 +602,25 @@ static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
     return settle_p(c, v, r);
 }
 
+/* a schedule's own settings only with that schedule (a stray one would be silently ignored) */
+static int settle_schedule(ctx *c, const node *v, const sym_train_opts *t)
+{
+    static const struct { const char *key; int schedule; } own[] = {
+        {"decay_at", SYM_SCHED_STEP}, {"decay_factor", SYM_SCHED_STEP}, {"lr_final", SYM_SCHED_COSINE},
+    };
+
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+        node *k = sym_yaml_lookup(c, v, own[i].key);
+        char key[64];
+
+        snprintf(key, sizeof(key), "train.%s", own[i].key);
+        if (k && t->schedule != own[i].schedule)
+            return sym_yaml_err(c, k, key, "not used by schedule %s (a setting of schedule %s)",
+                                sym_sched_names[t->schedule], sym_sched_names[own[i].schedule]);
+    }
+    return 0;
+}
+
 static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
 {
     sym_config *cfg = b->base[JROW_CFG];
@@ -614,6 +648,15 @@ static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
     if (t->batch_size > cfg->data.samples)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
                             "expected at most %d (data.samples), found %d", cfg->data.samples, t->batch_size);
+    TRY(settle_schedule(c, v, t));
+    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_TRAIN], b, 1, &kind, &given));
+    t->n_decay_at = ((sym_job_values *)b->base[JROW_VALUES])->decay_at_n;
+    if (t->schedule == SYM_SCHED_STEP && t->n_decay_at == 0)
+        return sym_yaml_missing(c, v, "train.decay_at", "a list of fractions of the epochs (schedule step)");
+    if (t->lr * t->weight_decay >= 1.0)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "weight_decay"), "train.weight_decay",
+                            "expected lr * weight_decay below 1 (each step multiplies the parameters "
+                            "by 1 - lr * weight_decay), found %g", t->lr * t->weight_decay);
     return 0;
 }
 

@@ -62,7 +62,7 @@ static void set_default(const sym_job_section *sec, const sym_job_row *r, const 
     case JROW_STRING:
         snprintf(at(r, b, r->offset), r->cap, "%s", r->def_s ? r->def_s : "");
         break;
-    case JROW_INT_LIST:
+    case JROW_INT_LIST: case JROW_DOUBLE_LIST:
         *count_of(r, b) = 0;
         break;
     case JROW_ENUM_LIST:
@@ -94,6 +94,38 @@ static int read_enum_list(ctx *c, const node *v, const char *key, const sym_job_
             return SYM_EJOB;
     }
     *count_of(r, b) = len; /* the section's settle checks it against the layers */
+    return 0;
+}
+
+/* a list of numbers in the row's range, strictly increasing (fractions of training) */
+static int read_double_list(ctx *c, const node *v, const char *key, const sym_job_row *r,
+                            const sym_job_bases *b)
+{
+    double *out = at(r, b, r->offset);
+    char what[160];
+    int len;
+
+    if (v->type != YAML_SEQUENCE_NODE || (len = sym_yaml_seq_len(v)) < r->min_len || len > r->max_len) {
+        snprintf(what, sizeof(what), "a list of %d to %d increasing numbers", r->min_len, r->max_len);
+        return sym_yaml_expected(c, v, key, what);
+    }
+    snprintf(what, sizeof(what), "a number %s %g and %s %g", r->lo_open ? ">" : ">=", r->lo,
+             r->hi_open ? "<" : "<=", r->hi);
+    for (int i = 0; i < len; i++) {
+        node *it = sym_yaml_node(c, v->data.sequence.items.start[i]);
+        char ikey[300];
+        double x;
+
+        snprintf(ikey, sizeof(ikey), "%s[%d]", key, i);
+        if (sym_yaml_parse_double(it, &x) || (r->lo_open ? x <= r->lo : x < r->lo) ||
+            (r->hi_open ? x >= r->hi : x > r->hi))
+            return sym_yaml_expected(c, it, ikey, what);
+        if (i > 0 && x <= out[i - 1])
+            return sym_yaml_err(c, it, ikey, "expected a number above %s[%d] (%g), found %g", key,
+                                i - 1, out[i - 1], x);
+        out[i] = x;
+    }
+    *count_of(r, b) = len;
     return 0;
 }
 
@@ -154,6 +186,8 @@ static int read_row(ctx *c, const node *m, const sym_job_section *sec, const sym
                                  (long long)r->hi, at(r, b, r->offset), count_of(r, b));
     case JROW_ENUM_LIST:
         return v ? read_enum_list(c, v, key, r, b) : 0;
+    case JROW_DOUBLE_LIST:
+        return v ? read_double_list(c, v, key, r, b) : 0;
     case JROW_SECTION: case JROW_COUNT: /* read by the section's settle */
         return 0;
     }
@@ -290,6 +324,12 @@ static int visit_row(visit *w, const sym_job_row *r, const sym_job_bases *b, con
         v.type = SYM_VALUE_STRING;
         enum_list_text(w->text, sizeof(w->text), r, iv, *count_of(r, b));
         v.s = w->text;
+        break;
+    case JROW_DOUBLE_LIST:
+        v.type = SYM_VALUE_DOUBLE_LIST;
+        v.len = *count_of(r, b);
+        v.dlist = (const double *)iv;
+        v.max_len = longest(w, r);
         break;
     case JROW_SECTION: case JROW_COUNT:
         return 0;
