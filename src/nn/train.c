@@ -70,8 +70,9 @@ static int curve_point(const train_chain *c, train_loop *t, int k)
     return moved ? run_hooks(c, t, HOOK_MOVED, 0) : 0;
 }
 
-/* one epoch: its start, its curve point (every loss_every epochs), its steps */
-static int epoch(const train_chain *c, train_loop *t, int ep, double *curve)
+/* one epoch: its start, its curve point (every loss_every epochs), its steps (none: the
+ * probe-only run of epochs 0, whose one curve point the hooks see all the same) */
+static int epoch(const train_chain *c, train_loop *t, int ep, double *curve, int steps)
 {
     int rc = 0, every = t->o->loss_every;
 
@@ -88,7 +89,7 @@ static int epoch(const train_chain *c, train_loop *t, int ep, double *curve)
         if ((rc = curve_point(c, t, ep / every)) < 0)
             return rc;
     }
-    for (int first = 0; first < t->n; first += t->bs) {
+    for (int first = 0; steps && first < t->n; first += t->bs) {
         static const hook_kind step[] = {HOOK_BEFORE_GRADIENT, HOOK_GRADIENT,
                                          HOOK_AFTER_GRADIENT, HOOK_STEP, HOOK_AFTER_STEP};
 
@@ -174,12 +175,12 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
     out->status = SYM_RUN_DONE;
     out->epochs_done = 0;
 
-    for (int ep = 0; ep < E; ep++) {
-        if ((rc = epoch(&c, &t, ep, curve)) < 0)
+    for (int ep = 0; ep < (E > 0 ? E : 1); ep++) {
+        if ((rc = epoch(&c, &t, ep, curve, E > 0)) < 0)
             goto cleanup;
         if (rc == TRAIN_DIVERGED)
             goto diverged;
-        out->epochs_done = ep + 1;
+        out->epochs_done = E > 0 ? ep + 1 : 0;
     }
     SYM_TRY(sym_eval_data_loss(t.ev, &t.lp, NULL, params, &t.bd));
     if (!isfinite(t.lp.total))

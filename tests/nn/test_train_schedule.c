@@ -382,7 +382,31 @@ static void test_nn_minibatch_reshuffled_every_epoch(void **state)
     fixture_free(&f);
 }
 
-/* epochs 0: no step; the parameters are the initial ones, the curve's one point is their loss */
+/* the curve-point hook's calls: the point, the objective and the gradient it was given */
+typedef struct points {
+    int n, point;
+    size_t np;
+    double loss, g[128];
+    int had_grad;
+} points;
+
+static int count_point(void *ctx, int point, double *params, const double *grad, double loss)
+{
+    points *p = ctx;
+
+    (void)params;
+    p->n++;
+    p->point = point;
+    p->loss = loss;
+    p->had_grad = grad != NULL;
+    if (grad)
+        memcpy(p->g, grad, sizeof(double) * p->np);
+    return 0;
+}
+
+/* epochs 0: no step; the parameters are the initial ones, the curve's one point is their loss,
+ * and the curve-point hook (the probes that follow training) sees that point once, with the
+ * full-data gradient there */
 static void test_nn_train_no_epochs(void **state)
 {
     fixture f;
@@ -393,12 +417,17 @@ static void test_nn_train_no_epochs(void **state)
     double *p, curve[1] = {NAN}, g[128];
     sym_eval *e;
     sym_loss_parts lp;
+    points pts = {0};
 
     (void)state;
     fixture_make(&f);
+    assert_true(f.np <= 128);
+    pts.np = f.np;
     t.optimizer = SYM_OPT_ADAM;
     t.epochs = 0;
     t.loss_every = 10;
+    t.hook = count_point;
+    t.hook_ctx = &pts;
     assert_int_equal(sym_train_n_points(&t), 1);
     p = malloc(f.np * sizeof(double));
     memcpy(p, f.p0, f.np * sizeof(double));
@@ -411,6 +440,11 @@ static void test_nn_train_no_epochs(void **state)
     check_ok(sym_eval_loss(e, &lp, g, f.p0, f.d.X, f.d.Y, f.d.n));
     check_close1(curve[0], lp.total, 0, 1e-14);
     check_close1(out.final.total, lp.total, 0, 1e-14);
+    assert_int_equal(pts.n, 1);
+    assert_int_equal(pts.point, 0);
+    assert_true(pts.had_grad);
+    check_close1(pts.loss, lp.total, 0, 1e-14);
+    check_close(pts.g, g, f.np, 1e-15, 1e-12);
     sym_eval_free(e);
     free(p);
     fixture_free(&f);
