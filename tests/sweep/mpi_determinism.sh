@@ -20,7 +20,9 @@ sweep:
   regularizer:
     - {kind: lp, p: 1.5, lambda: 0.003}
     - {kind: schatten, p: 1, lambda: 0.01}
-  zip: {train.lr: [0.01, 0.003], train.epochs: [120, 55]}
+  # issue 25: a learning-rate schedule with warm-up, clipping and decoupled weight decay
+  zip: {train.lr: [0.01, 0.003], train.epochs: [120, 55], train.schedule: [constant, cosine],
+        train.warmup: [0, 7], train.clip_norm: [0, 0.05], train.weight_decay: [0, 0.02]}
 YAML
 fail=0
 "$exe" run "$tmp/job.yaml" -o "$tmp/r1.h5" --quiet || fail=1
@@ -75,7 +77,10 @@ for i in sample:
         + "data: {kind: teacher_mlp, widths: [5, 7, 3], activation: tanh, samples: 60, noise: 0.05}\n"
         + "model: {kind: mlp, widths: %s, activation: tanh, bias: true}\n" % s("model.widths")
         + "regularizer: %s\n" % s("regularizer")
-        + "train: {optimizer: adam, lr: %r, epochs: %d, batch_size: 16}\n" % (float(g["train.lr"][i]), g["train.epochs"][i])
+        + "train: {optimizer: adam, lr: %r, epochs: %d, batch_size: 16, schedule: %s, warmup: %d, clip_norm: %r, "
+          "weight_decay: %r}\n" % (float(g["train.lr"][i]), g["train.epochs"][i], s("train.schedule"),
+                                   g["train.warmup"][i], float(g["train.clip_norm"][i]),
+                                   float(g["train.weight_decay"][i]))
         + "record: {loss_every: 10, weights: initial_and_final}\n"
         + "probes:\n  orbit_loss: {directions: 3, points: 5, t_max: 1.0, algebra: gl}\n")
     out = os.path.join(tmp, "one%d.h5" % i)
