@@ -476,7 +476,10 @@ typedef struct sym_train_out {
  * steps on the full batch: there the objective is evaluated at the curve points
  * only, and the parameters are those the failed step started from, whose
  * objective may be non-finite too (out->final then says so).
- * @param shuffle stream for minibatch order (unused for full batch).
+ * With o->epochs 0 no step is taken: the curve's one point and out->final are the objective
+ * of @p params, and the hook sees that point once (with the full-data gradient, full batch).
+ * @param shuffle stream for minibatch order (unused for full batch): a new permutation of
+ * the samples every epoch, the previous epoch's shuffled again.
  */
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle);
