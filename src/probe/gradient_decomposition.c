@@ -88,7 +88,8 @@ typedef struct gd_state {
     sym_eval_data bd; /* the data laid out once for the evaluator (every point reads them) */
     sym_algebra alg;
     sym_orbit_ws *ws; /* the projection's scratch, made once */
-    double lr, *g, *tan, *perp, *th, *adj;
+    const sym_train_opts *train; /* the rate of each point's step: train.lr, or its schedule's */
+    double *g, *tan, *perp, *th, *adj;
     double *q[GD_QUANTITIES]; /* each quantity's [n_points] in the run's values */
     double best;     /* the largest ||J^T g|| / ||g|| so far over points above the floor (NaN: none) */
     double best_abs; /* the largest ||J^T g|| so far */
@@ -125,7 +126,7 @@ static int gd_start(const void *opts, const sym_probe_run *run, double *out, voi
     memset(c, 0, sizeof(*c));
     c->m = run->model;
     c->d = run->data;
-    c->lr = run->cfg->train.lr;
+    c->train = &run->cfg->train;
     for (int q = 0; q < GD_QUANTITIES; q++)
         c->q[q] = out + o->at[q];
     c->n_points = o->points;
@@ -156,7 +157,7 @@ static int gd_point(void *state, int k, const double *params, const double *grad
     size_t np = sym_model_n_params(c->m);
     const double *v[3] = {c->tan, c->perp, c->g};
     sym_loss_parts lp;
-    double gn;
+    double gn, lr;
     int rc = 0;
 
     /* minibatch training has no full-data gradient at hand: compute it */
@@ -178,9 +179,11 @@ static int gd_point(void *state, int k, const double *params, const double *grad
     SYM_TRY(sym_orbit_project_ws(c->ws, c->tan, c->perp, NULL, params, c->g));
     c->q[1][k] = sym_norm2(c->tan, np);
     c->q[2][k] = sym_norm2(c->perp, np);
+    /* the rate of the epoch that follows the point: train.schedule's (lr itself when constant) */
+    lr = sym_train_lr(c->train, sym_train_point_epoch(c->train, k));
     for (int q = 0; q < 3; q++) {
         for (size_t i = 0; i < np; i++)
-            c->th[i] = params[i] - c->lr * v[q][i];
+            c->th[i] = params[i] - lr * v[q][i];
         SYM_TRY(sym_eval_data_loss(c->e, &lp, NULL, c->th, &c->bd));
         c->q[3 + q][k] = lp.total - L0;
     }
