@@ -63,6 +63,7 @@ void sym_act_deriv2(sym_act act, double slope, const double *z, const double *a,
 
 typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_COUNT } sym_model_kind;
 typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM, SYM_INIT_COUNT } sym_init_kind;
+typedef enum sym_loss_kind { SYM_LOSS_MSE = 0, SYM_LOSS_CROSS_ENTROPY, SYM_LOSS_COUNT } sym_loss_kind;
 /** The job-file names of model kinds and initializations ("mlp", "normal", ...). */
 extern const char *const sym_model_kind_names[SYM_MODEL_COUNT];
 extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
@@ -85,10 +86,11 @@ typedef struct sym_model_opts {
     double init_scale;              /**< s above */
     int bias_init;                  /**< 0: biases start at 0; else 1 + sym_init_kind */
     double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
+    sym_loss_kind loss;
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
-    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1 }
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1, SYM_LOSS_MSE }
 
 typedef struct sym_model sym_model;
 

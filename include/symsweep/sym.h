@@ -327,9 +327,23 @@ int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, con
 int sym_translation_dim(const sym_model *m);
 int sym_translation_rows(double *J, const sym_model *m, const double *params);
 /**
+ * The softmax's shifts.  Cross-entropy sees the logits z only through softmax(z), which
+ * ignores z + s 1 for any scalar s, sample by sample.  With a linear output layer L, the
+ * parameter translations W_L + 1 v^T (v in R^{n_{L-1}}) and b_L + c 1 shift every sample's
+ * logits by v^T a_{L-1}(x) + c: the objective is the same for every (v, c), at every point
+ * (an exact symmetry acting by translation, so the gradient is orthogonal to it and the
+ * Hessian vanishes on it everywhere, not only at critical points).  A weight penalty on W_L
+ * or a Jacobian penalty sees v (||W_L + 1 v^T|| moves), none sees c (biases are never
+ * penalized).  sym_shift_dim: n_{L-1} (v, unless penalized) + 1 (c, with biases); 0 for
+ * squared error, tied models or a nonlinear output layer.  sym_shift_rows writes their unit
+ * tangent rows into J [dim x P] (v = e_j, then c = 1, each over sqrt(n_L)).
+ */
+int sym_shift_dim(const sym_model *m, const sym_reg *reg);
+int sym_shift_rows(double *J, const sym_model *m, const sym_reg *reg);
+/**
  * The orbit of the objective's whole continuous symmetry: the per-layer
- * algebras (sym_symmetry_algebras) and the translations of linear hidden
- * layers.  *alg_dim: their dimension; *dim: the orbit's, the rank of the
+ * algebras (sym_symmetry_algebras), the translations of linear hidden
+ * layers and, for cross-entropy, the softmax's shifts (sym_shift_dim).  *alg_dim: their dimension; *dim: the orbit's, the rank of the
  * stacked tangent rows (singular values above SYM_ORBIT_RANK_TOL times the
  * largest); @p gap (or NULL): smallest counted singular value over the
  * largest uncounted one (inf when full rank, NaN when rank 0).
