@@ -255,15 +255,36 @@ int sym_eval_loss_blocks(sym_eval *e, sym_loss_parts *out, double *grad, const d
  * sym_eval_loss on the rows, without the transposition per call.
  */
 struct sym_data;
+typedef struct sym_moments sym_moments;
 typedef struct sym_eval_data {
     const struct sym_data *d;
     double *XB, *YB; /**< the blocks (YB == XB for autoencoding data), or NULL */
+    sym_moments *mom; /**< sym_eval_data_moments: evaluated by the data's second moments */
 } sym_eval_data;
 
 int sym_eval_data_init(sym_eval_data *b, const sym_eval *e, const struct sym_data *d);
 int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                        const sym_eval_data *b);
 void sym_eval_data_dispose(sym_eval_data *b);
+
+/**
+ * The second-moment path (train.moments, src/nn/moments.c): a network linear up to a squared
+ * loss sees its data only through X~^T X~, X~^T Y and Y^T Y (X~: X with a column of ones
+ * with biases), so a full-data step costs O(width^2 x layers x d_in) instead of
+ * O(samples x width^2 x layers).  sym_moments_apply: 1 if the objective has that form (every
+ * layer linear, squared error, no Jacobian penalty), else 0 with the reason in @p why.
+ * sym_moments_cheaper: 1 if a step by moments takes fewer multiply-adds than one over n
+ * samples.  sym_eval_data_moments: from then on sym_eval_data_loss on @p b evaluates by
+ * moments (computed here, once): equal to the per-sample values to rounding, not bitwise.
+ */
+typedef enum sym_moments_mode { SYM_MOMENTS_OFF = 0, SYM_MOMENTS_ON, SYM_MOMENTS_AUTO, SYM_MOMENTS_COUNT } sym_moments_mode;
+extern const char *const sym_moments_names[SYM_MOMENTS_COUNT];
+int sym_moments_apply(const sym_model *m, const sym_reg *reg, char *why, size_t n);
+int sym_moments_cheaper(const sym_model *m, int n);
+int sym_eval_data_moments(sym_eval_data *b, const sym_eval *e);
+int sym_moments_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                     const sym_moments *mo);
+void sym_moments_free(sym_moments *mo);
 /**
  * The objective along a line of parameters, theta(s) = B + s C (C NULL: zero), at the ns
  * values s[j]: total[j], and data[j] (the data term) unless NULL.
@@ -406,11 +427,14 @@ typedef struct sym_train_opts {
      * a negative return stops training with that error. */
     int (*grad_filter)(void *ctx, const double *params, double *grad);
     void *filter_ctx;
+    /** train.moments (sym_moments_mode): full-data steps of a network linear up to a squared
+     * loss by the data's second moments (on), where they apply and cost less (auto), or never */
+    int moments;
 } sym_train_opts;
 
 enum { SYM_PROX_OFF = 0, SYM_PROX_ON = 1, SYM_PROX_FISTA = 2 };
 
-#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL }
+#define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL, SYM_MOMENTS_OFF }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {

@@ -206,6 +206,9 @@ static const sym_job_row train_rows[] = {
     {"project_orbit", JROW_ENUM, CFG(train.project_orbit), NAMES(project_names, SYM_ALGEBRA_COUNT + 1),
      .doc = "remove each step gradient's component along the hidden layers' orbit (auto: gl for "
             "linear, diagonal for relu)"},
+    {"moments", JROW_ENUM, CFG(train.moments), NAMES(sym_moments_names, SYM_MOMENTS_COUNT),
+     .doc = "full-batch steps of a linear network with squared error from the data's second moments "
+            "(equal to rounding; auto: where they apply and cost less)"},
 };
 
 static const char *const train_why[] = {"optimizer gd (always full batch)", "optimizer sgd", "optimizer adam"};
@@ -611,6 +614,20 @@ static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "proximal steps handle the regularizers none, l1 and frobenius; found %s",
                             sym_reg_name(cfg->reg.kind));
+    if (t->moments == SYM_MOMENTS_ON) {
+        sym_model *m = NULL;
+        char why[160] = "";
+        int ok = sym_model_create(&m, &cfg->model) == 0 && sym_moments_apply(m, &cfg->reg, why, sizeof(why));
+
+        sym_model_free(m);
+        if (!ok)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "moments"), "train.moments", "on: %s",
+                                why[0] ? why : "the model is not valid");
+        if (t->optimizer != SYM_OPT_GD && t->batch_size > 0 && t->batch_size < cfg->data.samples)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "moments"), "train.moments",
+                                "on evaluates full-batch steps; found batch_size %d of %d samples",
+                                t->batch_size, cfg->data.samples);
+    }
     if (t->batch_size > cfg->data.samples)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
                             "expected at most %d (data.samples), found %d", cfg->data.samples, t->batch_size);
