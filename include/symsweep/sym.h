@@ -619,6 +619,42 @@ int sym_canonical_form(double *out, int *degenerate, const sym_model *m, const d
  */
 int sym_align_match(double *aligned, int *sweeps, const sym_model *m, const double *a, const double *b);
 
+/* ---- learned linear groups (seed 003: src/sym/lgroup.c) ---- */
+
+/** What a learned A [d x d] with p filters b, A b, ..., A^(p-1) b looks like (src/sym/lgroup.c). */
+typedef struct sym_lgroup_stats {
+    double sigma_min, cond;  /**< A's smallest singular value, largest over smallest */
+    double closure;          /**< ||A^p - I||_F / sqrt(d) */
+    double root_distance;    /**< max over A's eigenvalues of the distance to the nearest p-th root of 1 */
+    double skew, toeplitz, circulant, permutation; /**< ||A - nearest||_F / ||A||_F in each class */
+    double reference;        /**< min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F (NaN without T) */
+    int reference_power;     /**< that r (-1 without T) */
+    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically */
+    double invisible_share;  /**< share of ||A||_F^2 in those directions */
+} sym_lgroup_stats;
+
+/** The filters F [p x d]: F_0 = b, F_k = A F_{k-1}. */
+int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p);
+/** The minimal-norm least-squares A [d x d] with A x_i = y_i, samples the rows of X, Y [n x d]. */
+int sym_lgroup_fit(double *A, const double *X, const double *Y, int n, int d);
+/** sym_lgroup_stats of A with base filter b; eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference. */
+int sym_lgroup_measure(sym_lgroup_stats *out, double *eig_re, double *eig_im, const double *A,
+                       const double *b, int d, int p, const double *T);
+/** out [h*h] = A vec(I_h): A applied to the identity pattern of an h x h grid (seed 003, Fig. 2). */
+void sym_lgroup_identity_pattern(double *out, const double *A, int h);
+
+/** Linear transforms of h x w patches, as matrices on their row-major pixels. */
+typedef enum sym_patch_kind {
+    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
+    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
+    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
+    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
+    SYM_PATCH_COUNT
+} sym_patch_kind;
+extern const char *const sym_patch_transform_names[SYM_PATCH_COUNT];
+/** T [hw x hw]: y = T x for the transform @p kind with parameters a, b. */
+int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b);
+
 #ifdef __cplusplus
 }
 #endif
