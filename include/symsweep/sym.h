@@ -655,6 +655,39 @@ extern const char *const sym_patch_transform_names[SYM_PATCH_COUNT];
 /** T [hw x hw]: y = T x for the transform @p kind with parameters a, b. */
 int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b);
 
+/* ---- orbits and stabilizers of features on the image plane (seed 004: src/sym/image_orbit.c) ---- */
+
+/** Finite groups acting on an h x w grid by permuting pixels. */
+typedef enum sym_img_finite {
+    SYM_IMG_D4 = 0,          /**< the square's rotations and reflections about the centre (a rectangle: 4) */
+    SYM_IMG_TRANSLATIONS,    /**< cyclic translations of the torus (h w) */
+    SYM_IMG_D4_TRANSLATIONS, /**< a translation after an element of D4 (8 h w on a square) */
+    SYM_IMG_FINITE_COUNT
+} sym_img_finite;
+extern const char *const sym_img_finite_names[SYM_IMG_FINITE_COUNT];
+typedef struct sym_img_finite_stats {
+    int order, stabilizer, orbit; /**< |G|, |{g : ||g f - f|| <= tol ||f||}|, distinct images */
+    double counted_max;           /**< the largest relative distance counted as fixed */
+    double uncounted_min;         /**< the smallest not counted (inf when every g fixes f) */
+} sym_img_finite_stats;
+int sym_img_finite_order(sym_img_finite g, int h, int w);
+/** out = g f for element g (0 <= g < order) */
+int sym_img_finite_apply(double *out, const double *f, int h, int w, sym_img_finite grp, int g);
+int sym_img_finite_measure(sym_img_finite_stats *out, const double *f, int h, int w,
+                           sym_img_finite grp, double tol);
+
+/** Lie groups acting on the image plane by flows of vector fields. */
+typedef enum sym_img_lie { SYM_IMG_SO2 = 0, SYM_IMG_GL2, SYM_IMG_AFF2, SYM_IMG_LIE_COUNT } sym_img_lie;
+extern const char *const sym_img_lie_names[SYM_IMG_LIE_COUNT];
+typedef struct sym_img_lie_stats {
+    int dim, stabilizer, orbit; /**< dim G, the stabilizer's and the orbit's dimensions */
+    double sv[6];               /**< singular values of the invariance conditions, descending */
+    double gap;                 /**< smallest kept over largest counted (inf: none counted) */
+} sym_img_lie_stats;
+int sym_img_lie_dim(sym_img_lie g);
+int sym_img_lie_measure(sym_img_lie_stats *out, const double *f, int h, int w, sym_img_lie grp,
+                        double tol);
+
 #ifdef __cplusplus
 }
 #endif
