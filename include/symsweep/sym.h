@@ -633,6 +633,75 @@ int sym_canonical_form(double *out, int *degenerate, const sym_model *m, const d
  */
 int sym_align_match(double *aligned, int *sweeps, const sym_model *m, const double *a, const double *b);
 
+/* ---- learned linear groups (seed 003: src/sym/lgroup.c) ---- */
+
+/** What a learned A [d x d] with p filters b, A b, ..., A^(p-1) b looks like (src/sym/lgroup.c). */
+typedef struct sym_lgroup_stats {
+    double sigma_min, cond;  /**< A's smallest singular value, largest over smallest */
+    double closure;          /**< ||A^p - I||_F / sqrt(d) */
+    double root_distance;    /**< max over A's eigenvalues of the distance to the nearest p-th root of 1 */
+    double skew, toeplitz, circulant, permutation; /**< ||A - nearest||_F / ||A||_F in each class */
+    double reference;        /**< min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F (NaN without T) */
+    int reference_power;     /**< that r (-1 without T) */
+    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically */
+    double invisible_share;  /**< share of ||A||_F^2 in those directions */
+} sym_lgroup_stats;
+
+/** The filters F [p x d]: F_0 = b, F_k = A F_{k-1}. */
+int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p);
+/** The minimal-norm least-squares A [d x d] with A x_i = y_i, samples the rows of X, Y [n x d]. */
+int sym_lgroup_fit(double *A, const double *X, const double *Y, int n, int d);
+/** sym_lgroup_stats of A with base filter b; eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference. */
+int sym_lgroup_measure(sym_lgroup_stats *out, double *eig_re, double *eig_im, const double *A,
+                       const double *b, int d, int p, const double *T);
+/** out [h*h] = A vec(I_h): A applied to the identity pattern of an h x h grid (seed 003, Fig. 2). */
+void sym_lgroup_identity_pattern(double *out, const double *A, int h);
+
+/** Linear transforms of h x w patches, as matrices on their row-major pixels. */
+typedef enum sym_patch_kind {
+    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
+    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
+    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
+    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
+    SYM_PATCH_COUNT
+} sym_patch_kind;
+extern const char *const sym_patch_transform_names[SYM_PATCH_COUNT];
+/** T [hw x hw]: y = T x for the transform @p kind with parameters a, b. */
+int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b);
+
+/* ---- orbits and stabilizers of features on the image plane (seed 004: src/sym/image_orbit.c) ---- */
+
+/** Finite groups acting on an h x w grid by permuting pixels. */
+typedef enum sym_img_finite {
+    SYM_IMG_D4 = 0,          /**< the square's rotations and reflections about the centre (a rectangle: 4) */
+    SYM_IMG_TRANSLATIONS,    /**< cyclic translations of the torus (h w) */
+    SYM_IMG_D4_TRANSLATIONS, /**< a translation after an element of D4 (8 h w on a square) */
+    SYM_IMG_FINITE_COUNT
+} sym_img_finite;
+extern const char *const sym_img_finite_names[SYM_IMG_FINITE_COUNT];
+typedef struct sym_img_finite_stats {
+    int order, stabilizer, orbit; /**< |G|, |{g : ||g f - f|| <= tol ||f||}|, distinct images */
+    double counted_max;           /**< the largest relative distance counted as fixed */
+    double uncounted_min;         /**< the smallest not counted (inf when every g fixes f) */
+} sym_img_finite_stats;
+int sym_img_finite_order(sym_img_finite g, int h, int w);
+/** out = g f for element g (0 <= g < order) */
+int sym_img_finite_apply(double *out, const double *f, int h, int w, sym_img_finite grp, int g);
+int sym_img_finite_measure(sym_img_finite_stats *out, const double *f, int h, int w,
+                           sym_img_finite grp, double tol);
+
+/** Lie groups acting on the image plane by flows of vector fields. */
+typedef enum sym_img_lie { SYM_IMG_SO2 = 0, SYM_IMG_GL2, SYM_IMG_AFF2, SYM_IMG_LIE_COUNT } sym_img_lie;
+extern const char *const sym_img_lie_names[SYM_IMG_LIE_COUNT];
+typedef struct sym_img_lie_stats {
+    int dim, stabilizer, orbit; /**< dim G, the stabilizer's and the orbit's dimensions */
+    double sv[6];               /**< singular values of the invariance conditions, descending */
+    double gap;                 /**< smallest kept over largest counted (inf: none counted) */
+} sym_img_lie_stats;
+int sym_img_lie_dim(sym_img_lie g);
+int sym_img_lie_measure(sym_img_lie_stats *out, const double *f, int h, int w, sym_img_lie grp,
+                        double tol);
+
 #ifdef __cplusplus
 }
 #endif
