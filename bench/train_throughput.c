@@ -4,9 +4,10 @@
  * steps per second on one core, the achieved floating-point rate, and one
  * core's large-DGEMM rate measured in the same process for reference.
  *
- * usage: bench_train_throughput [EPOCHS] [REPEATS] [D-K-D] [SAMPLES]
+ * usage: bench_train_throughput [EPOCHS] [REPEATS] [D-K-D] [SAMPLES] [MOMENTS]
  * (default 2000 7 8-3-8 500: the article's shape; 64-64-64 and 256-64-256 are issue 17's larger
  * shapes, SAMPLES 50000 its larger data).  The data lie near a K-dimensional subspace.
+ * MOMENTS: train.moments, off (default: the per-sample path), on or auto.
  * Prints "key value" lines for bench/run_train_bench.sh.  Times are CPU time of this process.
  */
 #include <cblas.h>
@@ -121,6 +122,14 @@ int main(int argc, char **argv)
          mo.widths[1] = k, mo.widths[2] = D, sym_model_create(&m, &mo)) < 0) {
         fprintf(stderr, "bench: %s\n", sym_err_message());
         return 1;
+    }
+    to.moments = SYM_MOMENTS_OFF;
+    for (int i = 0; argc > 5 && i < SYM_MOMENTS_COUNT; i++)
+        if (strcmp(argv[5], sym_moments_names[i]) == 0)
+            to.moments = i;
+    if (argc > 5 && strcmp(argv[5], sym_moments_names[to.moments]) != 0) {
+        fprintf(stderr, "bench: MOMENTS '%s': expected off, on or auto\n", argv[5]);
+        return 2;
     }
     to.optimizer = SYM_OPT_ADAM;
     to.lr = 0.005;

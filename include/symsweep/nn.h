@@ -64,6 +64,7 @@ void sym_act_deriv2(sym_act act, double slope, const double *z, const double *a,
 
 typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_COUNT } sym_model_kind;
 typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM, SYM_INIT_COUNT } sym_init_kind;
+typedef enum sym_loss_kind { SYM_LOSS_MSE = 0, SYM_LOSS_CROSS_ENTROPY, SYM_LOSS_COUNT } sym_loss_kind;
 /** The job-file names of model kinds and initializations ("mlp", "normal", ...). */
 extern const char *const sym_model_kind_names[SYM_MODEL_COUNT];
 extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
@@ -86,10 +87,11 @@ typedef struct sym_model_opts {
     double init_scale;              /**< s above */
     int bias_init;                  /**< 0: biases start at 0; else 1 + sym_init_kind */
     double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
+    sym_loss_kind loss;
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
-    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1 }
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1, SYM_LOSS_MSE }
 
 typedef struct sym_model sym_model;
 
@@ -254,15 +256,36 @@ int sym_eval_loss_blocks(sym_eval *e, sym_loss_parts *out, double *grad, const d
  * sym_eval_loss on the rows, without the transposition per call.
  */
 struct sym_data;
+typedef struct sym_moments sym_moments;
 typedef struct sym_eval_data {
     const struct sym_data *d;
     double *XB, *YB; /**< the blocks (YB == XB for autoencoding data), or NULL */
+    sym_moments *mom; /**< sym_eval_data_moments: evaluated by the data's second moments */
 } sym_eval_data;
 
 int sym_eval_data_init(sym_eval_data *b, const sym_eval *e, const struct sym_data *d);
 int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                        const sym_eval_data *b);
 void sym_eval_data_dispose(sym_eval_data *b);
+
+/**
+ * The second-moment path (train.moments, src/nn/moments.c): a network linear up to a squared
+ * loss sees its data only through X~^T X~, X~^T Y and Y^T Y (X~: X with a column of ones
+ * with biases), so a full-data step costs O(width^2 x layers x d_in) instead of
+ * O(samples x width^2 x layers).  sym_moments_apply: 1 if the objective has that form (every
+ * layer linear, squared error, no Jacobian penalty), else 0 with the reason in @p why.
+ * sym_moments_cheaper: 1 if a step by moments takes fewer multiply-adds than one over n
+ * samples.  sym_eval_data_moments: from then on sym_eval_data_loss on @p b evaluates by
+ * moments (computed here, once): equal to the per-sample values to rounding, not bitwise.
+ */
+typedef enum sym_moments_mode { SYM_MOMENTS_OFF = 0, SYM_MOMENTS_ON, SYM_MOMENTS_AUTO, SYM_MOMENTS_COUNT } sym_moments_mode;
+extern const char *const sym_moments_names[SYM_MOMENTS_COUNT];
+int sym_moments_apply(const sym_model *m, const sym_reg *reg, char *why, size_t n);
+int sym_moments_cheaper(const sym_model *m, int n);
+int sym_eval_data_moments(sym_eval_data *b, const sym_eval *e);
+int sym_moments_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                     const sym_moments *mo);
+void sym_moments_free(sym_moments *mo);
 /**
  * The objective along a line of parameters, theta(s) = B + s C (C NULL: zero), at the ns
  * values s[j]: total[j], and data[j] (the data term) unless NULL.
@@ -423,6 +446,9 @@ typedef struct sym_train_opts {
     /** decoupled weight decay: every parameter times (1 - lr_e * weight_decay) before each
      * optimizer step (torch.optim.AdamW; with gd the same as torch.optim.SGD's weight_decay) */
     double weight_decay;
+    /** train.moments (sym_moments_mode): full-data steps of a network linear up to a squared
+     * loss by the data's second moments (on), where they apply and cost less (auto), or never */
+    int moments;
 } sym_train_opts;
 
 /** The learning-rate schedules (sym_train_opts.schedule). */
@@ -434,7 +460,7 @@ double sym_train_lr(const sym_train_opts *o, int e);
 enum { SYM_PROX_OFF = 0, SYM_PROX_ON = 1, SYM_PROX_FISTA = 2 };
 
 #define SYM_TRAIN_OPTS_INIT { SYM_OPT_ADAM, 1e-3, 100, 0, 0.0, 0.9, 0.999, 1e-8, 10, NULL, NULL, 0, 0, NULL, NULL, \
-                             SYM_SCHED_CONSTANT, 0, 0, {0}, 0.1, 0.0, 0.0, 0.0 }
+                             SYM_SCHED_CONSTANT, 0, 0, {0}, 0.1, 0.0, 0.0, 0.0, SYM_MOMENTS_OFF }
 
 /** Optimizer state; sized once, stepped without allocation. */
 typedef struct sym_opt {

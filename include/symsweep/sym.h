@@ -327,9 +327,23 @@ int sym_symmetry_tangent_rows(double *J, const sym_model *m, const int *alg, con
 int sym_translation_dim(const sym_model *m);
 int sym_translation_rows(double *J, const sym_model *m, const double *params);
 /**
+ * The softmax's shifts.  Cross-entropy sees the logits z only through softmax(z), which
+ * ignores z + s 1 for any scalar s, sample by sample.  With a linear output layer L, the
+ * parameter translations W_L + 1 v^T (v in R^{n_{L-1}}) and b_L + c 1 shift every sample's
+ * logits by v^T a_{L-1}(x) + c: the objective is the same for every (v, c), at every point
+ * (an exact symmetry acting by translation, so the gradient is orthogonal to it and the
+ * Hessian vanishes on it everywhere, not only at critical points).  A weight penalty on W_L
+ * or a Jacobian penalty sees v (||W_L + 1 v^T|| moves), none sees c (biases are never
+ * penalized).  sym_shift_dim: n_{L-1} (v, unless penalized) + 1 (c, with biases); 0 for
+ * squared error, tied models or a nonlinear output layer.  sym_shift_rows writes their unit
+ * tangent rows into J [dim x P] (v = e_j, then c = 1, each over sqrt(n_L)).
+ */
+int sym_shift_dim(const sym_model *m, const sym_reg *reg);
+int sym_shift_rows(double *J, const sym_model *m, const sym_reg *reg);
+/**
  * The orbit of the objective's whole continuous symmetry: the per-layer
- * algebras (sym_symmetry_algebras) and the translations of linear hidden
- * layers.  *alg_dim: their dimension; *dim: the orbit's, the rank of the
+ * algebras (sym_symmetry_algebras), the translations of linear hidden
+ * layers and, for cross-entropy, the softmax's shifts (sym_shift_dim).  *alg_dim: their dimension; *dim: the orbit's, the rank of the
  * stacked tangent rows (singular values above SYM_ORBIT_RANK_TOL times the
  * largest); @p gap (or NULL): smallest counted singular value over the
  * largest uncounted one (inf when full rank, NaN when rank 0).
@@ -618,6 +632,75 @@ int sym_canonical_form(double *out, int *degenerate, const sym_model *m, const d
  * into @p aligned.  @p sweeps (or NULL): coordinate-ascent sweeps taken.
  */
 int sym_align_match(double *aligned, int *sweeps, const sym_model *m, const double *a, const double *b);
+
+/* ---- learned linear groups (seed 003: src/sym/lgroup.c) ---- */
+
+/** What a learned A [d x d] with p filters b, A b, ..., A^(p-1) b looks like (src/sym/lgroup.c). */
+typedef struct sym_lgroup_stats {
+    double sigma_min, cond;  /**< A's smallest singular value, largest over smallest */
+    double closure;          /**< ||A^p - I||_F / sqrt(d) */
+    double root_distance;    /**< max over A's eigenvalues of the distance to the nearest p-th root of 1 */
+    double skew, toeplitz, circulant, permutation; /**< ||A - nearest||_F / ||A||_F in each class */
+    double reference;        /**< min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F (NaN without T) */
+    int reference_power;     /**< that r (-1 without T) */
+    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically */
+    double invisible_share;  /**< share of ||A||_F^2 in those directions */
+} sym_lgroup_stats;
+
+/** The filters F [p x d]: F_0 = b, F_k = A F_{k-1}. */
+int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p);
+/** The minimal-norm least-squares A [d x d] with A x_i = y_i, samples the rows of X, Y [n x d]. */
+int sym_lgroup_fit(double *A, const double *X, const double *Y, int n, int d);
+/** sym_lgroup_stats of A with base filter b; eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference. */
+int sym_lgroup_measure(sym_lgroup_stats *out, double *eig_re, double *eig_im, const double *A,
+                       const double *b, int d, int p, const double *T);
+/** out [h*h] = A vec(I_h): A applied to the identity pattern of an h x h grid (seed 003, Fig. 2). */
+void sym_lgroup_identity_pattern(double *out, const double *A, int h);
+
+/** Linear transforms of h x w patches, as matrices on their row-major pixels. */
+typedef enum sym_patch_kind {
+    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
+    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
+    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
+    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
+    SYM_PATCH_COUNT
+} sym_patch_kind;
+extern const char *const sym_patch_transform_names[SYM_PATCH_COUNT];
+/** T [hw x hw]: y = T x for the transform @p kind with parameters a, b. */
+int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b);
+
+/* ---- orbits and stabilizers of features on the image plane (seed 004: src/sym/image_orbit.c) ---- */
+
+/** Finite groups acting on an h x w grid by permuting pixels. */
+typedef enum sym_img_finite {
+    SYM_IMG_D4 = 0,          /**< the square's rotations and reflections about the centre (a rectangle: 4) */
+    SYM_IMG_TRANSLATIONS,    /**< cyclic translations of the torus (h w) */
+    SYM_IMG_D4_TRANSLATIONS, /**< a translation after an element of D4 (8 h w on a square) */
+    SYM_IMG_FINITE_COUNT
+} sym_img_finite;
+extern const char *const sym_img_finite_names[SYM_IMG_FINITE_COUNT];
+typedef struct sym_img_finite_stats {
+    int order, stabilizer, orbit; /**< |G|, |{g : ||g f - f|| <= tol ||f||}|, distinct images */
+    double counted_max;           /**< the largest relative distance counted as fixed */
+    double uncounted_min;         /**< the smallest not counted (inf when every g fixes f) */
+} sym_img_finite_stats;
+int sym_img_finite_order(sym_img_finite g, int h, int w);
+/** out = g f for element g (0 <= g < order) */
+int sym_img_finite_apply(double *out, const double *f, int h, int w, sym_img_finite grp, int g);
+int sym_img_finite_measure(sym_img_finite_stats *out, const double *f, int h, int w,
+                           sym_img_finite grp, double tol);
+
+/** Lie groups acting on the image plane by flows of vector fields. */
+typedef enum sym_img_lie { SYM_IMG_SO2 = 0, SYM_IMG_GL2, SYM_IMG_AFF2, SYM_IMG_LIE_COUNT } sym_img_lie;
+extern const char *const sym_img_lie_names[SYM_IMG_LIE_COUNT];
+typedef struct sym_img_lie_stats {
+    int dim, stabilizer, orbit; /**< dim G, the stabilizer's and the orbit's dimensions */
+    double sv[6];               /**< singular values of the invariance conditions, descending */
+    double gap;                 /**< smallest kept over largest counted (inf: none counted) */
+} sym_img_lie_stats;
+int sym_img_lie_dim(sym_img_lie g);
+int sym_img_lie_measure(sym_img_lie_stats *out, const double *f, int h, int w, sym_img_lie grp,
+                        double tol);
 
 #ifdef __cplusplus
 }

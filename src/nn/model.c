@@ -690,6 +690,8 @@ cleanup:
 int sym_eval_data_loss(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
                        const sym_eval_data *b)
 {
+    if (b->mom)
+        return sym_moments_loss(e, out, grad, params, b->mom);
     return b->XB ? sym_eval_loss_blocks(e, out, grad, params, b->XB, b->YB, b->d->n)
                  : sym_eval_loss(e, out, grad, params, b->d->X, b->d->Y, b->d->n);
 }
@@ -700,4 +702,6 @@ void sym_eval_data_dispose(sym_eval_data *b)
         free(b->YB);
     free(b->XB);
     b->XB = b->YB = NULL;
+    sym_moments_free(b->mom);
+    b->mom = NULL;
 }

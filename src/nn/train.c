@@ -168,6 +168,13 @@ int sym_train(sym_train_out *out, double *curve, double *params, const sym_model
      * copy), so that no step transposes them; beyond SYM_TRAIN_COPY_MAX bytes the
      * evaluator transposes a block at a time from the rows, and the data are held once */
     SYM_TRY(sym_eval_data_init(&t.bd, t.ev, d));
+    if (o->moments == SYM_MOMENTS_ON && t.bs < n)
+        SYM_FAIL(SYM_EINVAL, "train.moments: on evaluates full-batch steps; this run takes "
+                 "minibatches of %d", t.bs);
+    if (o->moments == SYM_MOMENTS_ON ||
+        (o->moments == SYM_MOMENTS_AUTO && t.bs == n && sym_moments_apply(m, reg, NULL, 0) &&
+         sym_moments_cheaper(m, n)))
+        SYM_TRY(sym_eval_data_moments(&t.bd, t.ev));
     SYM_TRY(chain_begin(&c, &t));
     for (int i = 0; i < npts; i++)
         curve[i] = NAN;

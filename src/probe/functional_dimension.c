@@ -297,7 +297,8 @@ static int orbit_fits(int *fits, const sym_model *m)
     int dims[SYM_MAX_LAYERS], rc = 0;
 
     SYM_TRY(sym_symmetry_algebras(dims, m, &none));
-    *fits = (double)(sym_symmetry_dim(m, dims) + sym_translation_dim(m)) * (double)sym_model_n_params(m) <=
+    *fits = (double)(sym_symmetry_dim(m, dims) + sym_translation_dim(m) + sym_shift_dim(m, &none)) *
+                (double)sym_model_n_params(m) <=
             MAX_ORBIT_ENTRIES;
 cleanup:
     return rc;

@@ -221,6 +221,9 @@ static const sym_job_row train_rows[] = {
      .doc = "clip each step's gradient to this global norm (torch's clip_grad_norm_); 0: off"},
     {"weight_decay", JROW_DOUBLE, CFG(train.weight_decay), .lo = 0, UNBOUNDED,
      .doc = "decoupled weight decay: every parameter times 1 - lr * weight_decay before each step (AdamW)"},
+    {"moments", JROW_ENUM, CFG(train.moments), NAMES(sym_moments_names, SYM_MOMENTS_COUNT),
+     .doc = "full-batch steps of a linear network with squared error from the data's second moments "
+            "(equal to rounding; auto: where they apply and cost less)"},
 };
 
 static const char *const train_why[] = {"optimizer gd (always full batch)", "optimizer sgd", "optimizer adam"};
@@ -645,6 +648,20 @@ static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "proximal steps handle the regularizers none, l1 and frobenius; found %s",
                             sym_reg_name(cfg->reg.kind));
+    if (t->moments == SYM_MOMENTS_ON) {
+        sym_model *m = NULL;
+        char why[160] = "";
+        int ok = sym_model_create(&m, &cfg->model) == 0 && sym_moments_apply(m, &cfg->reg, why, sizeof(why));
+
+        sym_model_free(m);
+        if (!ok)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "moments"), "train.moments", "on: %s",
+                                why[0] ? why : "the model is not valid");
+        if (t->optimizer != SYM_OPT_GD && t->batch_size > 0 && t->batch_size < cfg->data.samples)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "moments"), "train.moments",
+                                "on evaluates full-batch steps; found batch_size %d of %d samples",
+                                t->batch_size, cfg->data.samples);
+    }
     if (t->batch_size > cfg->data.samples)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "batch_size"), "train.batch_size",
                             "expected at most %d (data.samples), found %d", cfg->data.samples, t->batch_size);

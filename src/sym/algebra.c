@@ -183,26 +183,80 @@ cleanup:
     return rc;
 }
 
+/* 1 when the penalty leaves the output weights' shifts W_L + 1 v^T alone */
+static int shift_weights_kept(const sym_model_opts *o, const sym_reg *reg)
+{
+    int L = o->n_layers;
+    double lam = L - 1 < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;
+
+    /* a weight penalty on W_L sees them; so does a Jacobian penalty on the chain that ends
+     * at the output (the whole MLP's, an autoencoder's decoder's): both weigh lam */
+    return reg->kind == SYM_REG_NONE || lam == 0.0;
+}
+
+int sym_shift_dim(const sym_model *m, const sym_reg *reg)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    int L = o->n_layers;
+
+    if (o->loss != SYM_LOSS_CROSS_ENTROPY || o->tied || o->act[L - 1] != SYM_ACT_LINEAR)
+        return 0;
+    return (shift_weights_kept(o, reg) ? o->widths[L - 1] : 0) + (o->bias ? 1 : 0);
+}
+
+int sym_shift_rows(double *J, const sym_model *m, const sym_reg *reg)
+{
+    const sym_model_opts *o = sym_model_get_opts(m);
+    size_t P = sym_model_n_params(m);
+    int L = o->n_layers, no = o->widths[L], ni = o->widths[L - 1], r = 0, rc = 0;
+    double u = 1.0 / sqrt((double)no), *W = NULL;
+
+    if (sym_shift_dim(m, reg) == 0)
+        return 0;
+    if (shift_weights_kept(o, reg)) {
+        SYM_TRY(sym_alloc_doubles(&W, (size_t)no * ni));
+        for (int j = 0; j < ni; j++, r++) { /* W_L + 1 e_j^T: column j */
+            memset(W, 0, sizeof(double) * (size_t)no * ni);
+            for (int i = 0; i < no; i++)
+                W[(size_t)i * ni + j] = u;
+            memset(J + (size_t)r * P, 0, sizeof(double) * P);
+            sym_model_set_weight(m, J + (size_t)r * P, L - 1, W);
+        }
+    }
+    if (o->bias) {
+        double *row = J + (size_t)r * P;
+
+        memset(row, 0, sizeof(double) * P);
+        for (int i = 0; i < no; i++)
+            sym_model_bias(m, row, L - 1)[i] = u;
+    }
+cleanup:
+    free(W);
+    return rc;
+}
+
 int sym_symmetry_orbit(int *alg_dim, int *dim, double *gap, const sym_model *m, const sym_reg *reg,
                        const double *params)
 {
-    int alg[SYM_MAX_LAYERS], d, t, rc = 0;
+    int alg[SYM_MAX_LAYERS], d, t, sh, rc = 0;
     size_t P = sym_model_n_params(m);
     double *J = NULL;
 
     SYM_TRY(sym_symmetry_algebras(alg, m, reg));
     d = sym_symmetry_dim(m, alg);
     t = sym_translation_dim(m);
-    *alg_dim = d + t;
+    sh = sym_shift_dim(m, reg);
+    *alg_dim = d + t + sh;
     *dim = 0;
     if (gap)
         *gap = INFINITY;
-    if (d + t == 0)
+    if (d + t + sh == 0)
         goto cleanup;
-    SYM_TRY(sym_alloc_doubles(&J, (size_t)(d + t) * P));
+    SYM_TRY(sym_alloc_doubles(&J, (size_t)(d + t + sh) * P));
     SYM_TRY(sym_symmetry_tangent_rows(J, m, alg, params));
     SYM_TRY(sym_translation_rows(J + (size_t)d * P, m, params));
-    SYM_TRY(sym_row_rank(dim, gap, NULL, J, d + t, (int)P));
+    SYM_TRY(sym_shift_rows(J + (size_t)(d + t) * P, m, reg));
+    SYM_TRY(sym_row_rank(dim, gap, NULL, J, d + t + sh, (int)P));
 cleanup:
     free(J);
     return rc;
@@ -215,7 +269,7 @@ double sym_symmetry_orbit_bytes(const sym_model *m, const sym_reg *reg)
 
     if (sym_symmetry_algebras(alg, m, reg) < 0)
         return 0.0;
-    rows = sym_symmetry_dim(m, alg) + sym_translation_dim(m);
+    rows = sym_symmetry_dim(m, alg) + sym_translation_dim(m) + sym_shift_dim(m, reg);
     if (rows < 1) /* no continuous symmetry: nothing is built */
         return 0.0;
     /* the rows, and the SVD's work (which holds its copy of them) */

@@ -1,0 +1,173 @@
+/*
+ * The softmax's shifts in the objective's symmetry (sym_shift_dim, sym_shift_rows, and the
+ * orbit dimension sym_symmetry_orbit counts with them), against closed forms.
+ *
+ * Cross-entropy sees each sample's logits modulo 1: W_L + 1 v^T and b_L + c 1 keep it, which
+ * adds n_{L-1} (+ 1 with biases) to the algebra.  At a generic point of a ReLU net [a, h, c]
+ * the scalings and the shifts are independent: the orbit has h + h + 1 dimensions (bias).  In
+ * a deep linear net [a, b, c] without biases, b > a, the gl orbit already holds the shifts
+ * whose v kills W_1 (v^T W_1 = 0: X = u v^T with X W_1 = 0 moves only W_2, by -W_2 u v^T,
+ * and W_2 u = -1 is solvable when W_2 has full row rank): b - a of the b shift directions are
+ * in the gl orbit, and the orbit grows from b^2 - (b - a)(b - c) by a, not b.  With biases the
+ * same count holds (X W_1 = 0 and t = -X b_1: the b - a of them again), plus the 1 of c.
+ * Negative controls: squared error counts no shift; a Frobenius penalty keeps only c; a
+ * nonlinear output layer none.
+ */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symsweep/sym.h"
+
+static sym_model *net(int a, int b, int c, sym_act act, int bias, sym_loss_kind loss, double **p)
+{
+    sym_model_opts o = SYM_MODEL_OPTS_INIT;
+    sym_model *m = NULL;
+    sym_rng r;
+
+    o.n_layers = o.n_encoder = 2;
+    o.widths[0] = a;
+    o.widths[1] = b;
+    o.widths[2] = c;
+    o.act[0] = act;
+    o.act[1] = SYM_ACT_LINEAR;
+    o.bias = bias;
+    o.loss = loss;
+    check_ok(sym_model_create(&m, &o));
+    *p = calloc(sym_model_n_params(m), sizeof(double));
+    sym_rng_init(&r, 7, SYM_RNG_INIT, 0);
+    for (size_t i = 0; i < sym_model_n_params(m); i++) /* generic: every weight and bias nonzero */
+        (*p)[i] = sym_rng_normal(&r);
+    return m;
+}
+
+static void expect_orbit(sym_model *m, const double *p, const sym_reg *reg, int alg_want,
+                         int orbit_want, const char *what)
+{
+    int alg = -1, orbit = -1;
+    double gap = 0;
+
+    check_ok(sym_symmetry_orbit(&alg, &orbit, &gap, m, reg, p));
+    printf("%-46s algebra %3d orbit %3d gap %.3g\n", what, alg, orbit, gap);
+    if (alg != alg_want || orbit != orbit_want)
+        fail_msg("%s: algebra %d orbit %d, want %d %d", what, alg, orbit, alg_want, orbit_want);
+    assert_true(gap > 1e3 || isinf(gap)); /* a clear-cut rank */
+}
+
+static void test_shift_relu(void **s)
+{
+    sym_reg none = SYM_REG_INIT, frob = SYM_REG_INIT;
+    double *p = NULL;
+    sym_model *m;
+
+    (void)s;
+    frob.kind = SYM_REG_FROBENIUS;
+    frob.lambda_encoder = 0.01;
+    m = net(4, 6, 3, SYM_ACT_RELU, 1, SYM_LOSS_CROSS_ENTROPY, &p);
+    assert_int_equal(sym_shift_dim(m, &none), 6 + 1);
+    expect_orbit(m, p, &none, 6 + 7, 6 + 7, "relu [4,6,3] bias, cross-entropy");
+    /* a Frobenius penalty cuts the scalings and the weight shifts; c survives */
+    assert_int_equal(sym_shift_dim(m, &frob), 1);
+    expect_orbit(m, p, &frob, 1, 1, "relu [4,6,3] bias, cross-entropy, frobenius");
+    sym_model_free(m);
+    free(p);
+
+    m = net(4, 6, 3, SYM_ACT_RELU, 0, SYM_LOSS_CROSS_ENTROPY, &p);
+    expect_orbit(m, p, &none, 6 + 6, 6 + 6, "relu [4,6,3] no bias, cross-entropy");
+    sym_model_free(m);
+    free(p);
+
+    /* the negative control: squared error has only the scalings */
+    m = net(4, 6, 3, SYM_ACT_RELU, 1, SYM_LOSS_MSE, &p);
+    assert_int_equal(sym_shift_dim(m, &none), 0);
+    expect_orbit(m, p, &none, 6, 6, "relu [4,6,3] bias, squared error");
+    sym_model_free(m);
+    free(p);
+}
+
+static void test_shift_linear(void **s)
+{
+    sym_reg none = SYM_REG_INIT;
+    double *p = NULL;
+    sym_model *m;
+
+    (void)s;
+    /* [4, 6, 3]: gl(6) has 36, its orbit 36 - (6-4)(6-3) = 30; the shifts add 6 - (6-4) = 4 */
+    m = net(4, 6, 3, SYM_ACT_LINEAR, 0, SYM_LOSS_MSE, &p);
+    expect_orbit(m, p, &none, 36, 30, "linear [4,6,3], squared error");
+    sym_model_free(m);
+    free(p);
+    m = net(4, 6, 3, SYM_ACT_LINEAR, 0, SYM_LOSS_CROSS_ENTROPY, &p);
+    expect_orbit(m, p, &none, 36 + 6, 30 + 4, "linear [4,6,3], cross-entropy");
+    sym_model_free(m);
+    free(p);
+    /* biases: 6 translations (orbit 36 of 42), then shifts: 7 more, 2 of them in the orbit */
+    m = net(4, 6, 3, SYM_ACT_LINEAR, 1, SYM_LOSS_MSE, &p);
+    expect_orbit(m, p, &none, 42, 36, "linear [4,6,3] bias, squared error");
+    sym_model_free(m);
+    free(p);
+    m = net(4, 6, 3, SYM_ACT_LINEAR, 1, SYM_LOSS_CROSS_ENTROPY, &p);
+    expect_orbit(m, p, &none, 42 + 7, 36 + 5, "linear [4,6,3] bias, cross-entropy");
+    sym_model_free(m);
+    free(p);
+    /* a narrow hidden layer [6, 3, 4] (b below a): no gl element kills W_1, all 3 shifts count */
+    m = net(6, 3, 4, SYM_ACT_LINEAR, 0, SYM_LOSS_CROSS_ENTROPY, &p);
+    expect_orbit(m, p, &none, 9 + 3, 9 + 3, "linear [6,3,4], cross-entropy");
+    sym_model_free(m);
+    free(p);
+}
+
+/* the rows are unit tangents of translations: W_L's column j or b_L all 1/sqrt(n_L) */
+static void test_shift_rows(void **s)
+{
+    sym_reg none = SYM_REG_INIT;
+    double *p = NULL, *J;
+    sym_model *m = net(3, 5, 4, SYM_ACT_TANH, 1, SYM_LOSS_CROSS_ENTROPY, &p);
+    size_t P = sym_model_n_params(m);
+    int d = sym_shift_dim(m, &none);
+
+    (void)s;
+    assert_int_equal(d, 5 + 1);
+    J = calloc((size_t)d * P, sizeof(double));
+    check_ok(sym_shift_rows(J, m, &none));
+    for (int r = 0; r < d; r++) {
+        double W[20], norm = 0;
+        double *row = J + (size_t)r * P, *b = sym_model_bias(m, row, 1);
+
+        sym_model_get_weight(m, row, 1, W);
+        for (size_t i = 0; i < P; i++)
+            norm += row[i] * row[i];
+        assert_true(fabs(norm - 1.0) < 1e-15);
+        for (int i = 0; i < 4; i++) {
+            assert_true(fabs(b[i] - (r == 5 ? 0.5 : 0.0)) == 0.0);
+            for (int j = 0; j < 5; j++)
+                assert_true(W[i * 5 + j] == (r == j ? 0.5 : 0.0));
+        }
+    }
+    free(J);
+    /* a nonlinear output layer has no shift */
+    {
+        sym_model_opts o = *sym_model_get_opts(m);
+        sym_model *m2 = NULL;
+
+        o.act[1] = SYM_ACT_SIGMOID;
+        check_ok(sym_model_create(&m2, &o));
+        assert_int_equal(sym_shift_dim(m2, &none), 0);
+        sym_model_free(m2);
+    }
+    sym_model_free(m);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shift_relu),
+        cmocka_unit_test(test_shift_linear),
+        cmocka_unit_test(test_shift_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
