@@ -288,6 +288,7 @@ void sym_eval_data_dispose(sym_eval_data *b);
  * costs a few operations per residual entry instead of a forward pass.  Those values agree
  * with sym_eval_data_loss at B + s C to rounding (not bitwise).  Otherwise, or when that
  * would cost more (sym_eval_line_fast() is 0), each point is sym_eval_data_loss at B + s C.
+ * The polynomial is the squared error's: with cross-entropy every point is evaluated.
  * The path depends on the model, C, ns and n; on either, each value depends only on its own s.
  */
 int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, const double *C,

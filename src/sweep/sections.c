@@ -236,7 +236,7 @@ const sym_job_section sym_job_sections[] = {
     [JSEC_SEEDS] = {"seeds", "a list of seeds, or {count: N, base: B} (default one seed, 0)", ROWS(seeds_rows), -1, NULL, NULL},
     [JSEC_DATA] = {"data", "the training data (one set per seed, or your own file)", ROWS(data_rows), 0, data_why, NULL},
     [JSEC_MODEL] = {"model", "the network", ROWS(model_rows), 0, model_why, NULL},
-    [JSEC_REGULARIZER] = {"regularizer", "the penalty added to the mean squared error", ROWS(reg_rows), 0, reg_why, NULL},
+    [JSEC_REGULARIZER] = {"regularizer", "the penalty added to the data loss", ROWS(reg_rows), 0, reg_why, NULL},
     [JSEC_TRAIN] = {"train", "the optimizer", ROWS(train_rows), 0, train_why, NULL},
     [JSEC_RECORD] = {"record", "what is kept of training", ROWS(record_rows), -1, NULL, NULL},
 };
@@ -707,7 +707,7 @@ static int settle_loss(ctx *c, const node *root, const sym_config *cfg)
     int dout = o->widths[o->n_layers];
 
     if (o->loss == SYM_LOSS_MSE) {
-        if (o->kind == SYM_MODEL_MLP && dout != d->output) {
+        if (o->kind == SYM_MODEL_MLP && may_be_labels(d) && dout != d->output) {
             char key[64];
 
             snprintf(key, sizeof(key), "model.widths[%d]", o->n_layers);

@@ -168,6 +168,9 @@ with tempfile.TemporaryDirectory() as tmp:
             check("run %d: singular values of the logits' Jacobian" % run_i,
                   np.allclose(got, sv[:rank], rtol=1e-9, atol=1e-12 * sv[0]),
                   "largest %.12g vs numpy %.12g" % (got[0], sv[0]))
+            # the objective is invariant along the ReLU scalings' orbit: the gradient is orthogonal to it
+            gdo = float(m["gd_orbit_derivative_abs_max"][run_i])
+            check("run %d: gradient orthogonal to the orbit" % run_i, gdo < 1e-12, "%.3g" % gdo)
         check("every run done", list(f["runs/status"][()]) == [1, 1], repr(f["runs/status"][()]))
     p = run([EXE, "align", out])
     check("symsweep align", p.returncode == 0, (p.stdout + p.stderr)[-600:])
