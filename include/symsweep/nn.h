@@ -376,7 +376,7 @@ typedef struct sym_data {
 /**
  * Targets of one column of class ids, Y [n x 1], to one-hot rows Y [n x classes] (in place:
  * Y is reallocated; autoencoding data, Y == X, are refused).  A label that is not an integer, or
- * is outside 0..classes-1, is a SYM_EINVAL naming @p what (the file and dataset), the row, the
+ * is outside 0..classes-1, is a SYM_EINVAL naming @p what (the file and dataset), the row (from 0), the
  * value and the range.  d_out becomes @p classes.  Call it on any (X, Y) part: it reads only
  * d->Y, d->n and d->d_out.
  */
