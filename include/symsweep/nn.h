@@ -8,9 +8,12 @@
  * Gradients use the same layout.  A tied autoencoder's decoder layer owns no
  * weight: it uses the transpose of its mirror encoder layer.
  *
- * Loss: mean squared error over all entries, (1 / (n * d_out)) sum (yhat - y)^2,
- * the normalization of torch.nn.MSELoss.  Regularizer penalties are added to
- * it unscaled (weight penalties) or averaged over samples (Jacobian penalties).
+ * Loss (the model's `loss`): mean squared error over all entries,
+ * (1 / (n * d_out)) sum (yhat - y)^2, the normalization of torch.nn.MSELoss; or
+ * cross-entropy of the softmax of the outputs (the logits z) against one-hot
+ * targets Y, (1 / n) sum_i [logsumexp(z_i) - sum_k Y_ik z_ik], torch.nn.CrossEntropyLoss
+ * with mean reduction.  Regularizer penalties are added to it unscaled (weight
+ * penalties) or averaged over samples (Jacobian penalties).
  */
 #ifndef SYMSWEEP_NN_H
 #define SYMSWEEP_NN_H
@@ -62,9 +65,17 @@ void sym_act_deriv2(sym_act act, double slope, const double *z, const double *a,
 /* Models                                                             */
 /* ------------------------------------------------------------------ */
 
+/** The data term of the objective. */
+typedef enum sym_loss_kind {
+    SYM_LOSS_MSE = 0,       /**< (1 / (n d_out)) sum (yhat - y)^2 */
+    SYM_LOSS_CROSS_ENTROPY, /**< (1 / n) sum_i [logsumexp(z_i) - y_i . z_i], Y one-hot */
+    SYM_LOSS_COUNT
+} sym_loss_kind;
+/** The job-file names of losses: "mse", "cross_entropy". */
+extern const char *const sym_loss_names[SYM_LOSS_COUNT];
+
 typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_COUNT } sym_model_kind;
 typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM, SYM_INIT_COUNT } sym_init_kind;
-typedef enum sym_loss_kind { SYM_LOSS_MSE = 0, SYM_LOSS_CROSS_ENTROPY, SYM_LOSS_COUNT } sym_loss_kind;
 /** The job-file names of model kinds and initializations ("mlp", "normal", ...). */
 extern const char *const sym_model_kind_names[SYM_MODEL_COUNT];
 extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
@@ -87,11 +98,13 @@ typedef struct sym_model_opts {
     double init_scale;              /**< s above */
     int bias_init;                  /**< 0: biases start at 0; else 1 + sym_init_kind */
     double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
-    sym_loss_kind loss;
+    sym_loss_kind loss;             /**< the data term (the job's train.loss): every evaluator,
+                                         Hessian and probe built from the model uses it */
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
-    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1, SYM_LOSS_MSE }
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1,  \
+      SYM_LOSS_MSE }
 
 typedef struct sym_model sym_model;
 
@@ -179,7 +192,7 @@ size_t sym_reg_matrix_work_size(const sym_reg *reg, int rows, int cols);
 /* ------------------------------------------------------------------ */
 
 typedef struct sym_loss_parts {
-    double data;    /**< mean squared error */
+    double data;    /**< the data term: mean squared error or cross-entropy (the model's loss) */
     double penalty; /**< regularizer total */
     double total;   /**< data + penalty: the objective */
 } sym_loss_parts;
@@ -297,6 +310,7 @@ void sym_moments_free(sym_moments *mo);
  * costs a few operations per residual entry instead of a forward pass.  Those values agree
  * with sym_eval_data_loss at B + s C to rounding (not bitwise).  Otherwise, or when that
  * would cost more (sym_eval_line_fast() is 0), each point is sym_eval_data_loss at B + s C.
+ * The polynomial is the squared error's: with cross-entropy every point is evaluated.
  * The path depends on the model, C, ns and n; on either, each value depends only on its own s.
  */
 int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, const double *C,
@@ -380,6 +394,17 @@ typedef struct sym_data {
     double *X; /**< [n x d_in] */
     double *Y; /**< [n x d_out]; equals X for autoencoding data */
 } sym_data;
+
+/**
+ * Targets of one column of class ids, Y [n x 1], to one-hot rows Y [n x classes] (in place:
+ * Y is reallocated; autoencoding data, Y == X, are refused).  A label that is not an integer, or
+ * is outside 0..classes-1, is a SYM_EINVAL naming @p what (the file and dataset), the row (from 0), the
+ * value and the range.  d_out becomes @p classes.  Call it on any (X, Y) part: it reads only
+ * d->Y, d->n and d->d_out.
+ */
+int sym_data_onehot(sym_data *d, int classes, const char *what);
+/** sym_data_onehot on bare arrays: *Y [n x 1] (owned, reallocated) to [n x classes]. */
+int sym_onehot(double **Y, int n, int classes, const char *what);
 
 /** Generate synthetic data from the data stream @p r (kinds other than HDF5). */
 int sym_data_generate(sym_data *out, const sym_data_opts *o, sym_rng *r);

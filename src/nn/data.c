@@ -136,3 +136,52 @@ cleanup:
     sym_data_dispose(&d);
     return rc;
 }
+
+/*
+ * Class ids to one-hot rows.  A label must be an integer in 0..classes-1 exactly: 2.0 is class 2,
+ * 2.5 and -0.0001 are errors (no rounding: a label computed by arithmetic that missed is a bug
+ * upstream the user wants to see).
+ */
+int sym_onehot(double **Y, int n, int classes, const char *what)
+{
+    double *oh = NULL;
+    int rc = 0;
+
+    if (classes < 1)
+        SYM_FAIL(SYM_EINVAL, "%s: %d classes: expected at least 1", what, classes);
+    for (int i = 0; i < n; i++) {
+        double y = (*Y)[i];
+
+        if (!(y == floor(y)))
+            SYM_FAIL(SYM_EINVAL, "%s: row %d: expected an integer class id in 0..%d, found %.17g", what,
+                     i, classes - 1, y);
+        if (y < 0.0 || y > classes - 1)
+            SYM_FAIL(SYM_EINVAL, "%s: row %d: class id %.17g is outside 0..%d (the model's %d outputs)",
+                     what, i, y, classes - 1, classes);
+    }
+    SYM_TRY(sym_alloc_doubles(&oh, (size_t)n * classes));
+    memset(oh, 0, sizeof(double) * (size_t)n * classes);
+    for (int i = 0; i < n; i++)
+        oh[(size_t)i * classes + (int)(*Y)[i]] = 1.0;
+    free(*Y);
+    *Y = oh;
+    oh = NULL;
+cleanup:
+    free(oh);
+    return rc;
+}
+
+int sym_data_onehot(sym_data *d, int classes, const char *what)
+{
+    int rc = 0;
+
+    if (d->Y == d->X)
+        SYM_FAIL(SYM_EINVAL, "%s: class labels needed, but the targets are the inputs (autoencoding data)",
+                 what);
+    if (d->d_out != 1)
+        SYM_FAIL(SYM_EINVAL, "%s: expected one column of class ids, found %d columns", what, d->d_out);
+    SYM_TRY(sym_onehot(&d->Y, d->n, classes, what));
+    d->d_out = classes;
+cleanup:
+    return rc;
+}

@@ -49,7 +49,8 @@ static int line_plan_make(line_plan *p, const sym_eval *e, const double *C, int 
     int L = o->n_layers, q = L, dout = o->widths[L], deg = 0, wq;
     double direct = 0.0, poly = 0.0, per = 0.0;
 
-    if (e->reg.kind == SYM_REG_JACOBIAN || ns < 1)
+    /* the polynomial is the squared residual's: cross-entropy goes point by point */
+    if (e->reg.kind == SYM_REG_JACOBIAN || o->loss != SYM_LOSS_MSE || ns < 1)
         return 0;
     /* q: the first layer of the linear tail, with no tied layer in it */
     while (q > 0 && o->act[q - 1] == SYM_ACT_LINEAR && !m->tied[q - 1])

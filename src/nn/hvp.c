@@ -13,7 +13,14 @@
  *                     R gb_l = R dZ_l 1
  *                     R dA_{l-1} = V_l^T dZ_l + W_l^T R dZ_l
  *
- * with s = 2 / (n d_out).  Everything that does not depend on v (Z, A,
+ * with s = 2 / (n d_out).  Cross-entropy (the model's loss) has, per sample i with
+ * p_i = softmax(z_i) of the logits z_i = A_{L-1} e_i,
+ *
+ *   dA_{L-1} e_i = (p_i - y_i) / n,   R dA_{L-1} e_i = (diag p_i - p_i p_i^T) RA_{L-1} e_i / n,
+ *
+ * the softmax's Hessian (the output's, the Gauss-Newton part's middle factor); the rest of the
+ * backward tangent, the second-order terms through sigma'' and the weights, is the same.
+ * Everything that does not depend on v (Z, A,
  * sigma', sigma'' and the backward pass) is computed once per point by
  * sym_hvp_set_point, so the P products that assemble a Hessian cost one
  * tangent pass each.  A tied layer uses the transpose of its owner's storage;
@@ -38,6 +45,7 @@ struct sym_hvp {
     double *dZ[SYM_MAX_LAYERS];
     double *RZ[SYM_MAX_LAYERS], *RA[SYM_MAX_LAYERS];
     double *buf0, *buf1, *dA0, *dA1; /* [max_w x n] */
+    double *P;                       /* cross-entropy: softmax of the logits [d_out x n] */
     double *unit;                    /* [P]: e_j for sym_hvp_column, zero between calls */
 };
 
@@ -76,7 +84,8 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
     h->max_batch = max_batch;
     for (int l = 0; l < L; l++)
         bytes += 7 * sym_arena_bytes_doubles((size_t)max_batch * o->widths[l + 1]);
-    bytes += sym_arena_bytes_doubles(m->n_params);
+    bytes += sym_arena_bytes_doubles(m->n_params) +
+             sym_arena_bytes_doubles((size_t)max_batch * o->widths[L]);
     SYM_TRY(sym_arena_init(&h->arena, bytes));
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)max_batch * o->widths[l + 1];
@@ -95,6 +104,7 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
     h->dA0 = sym_arena_doubles(&h->arena, bw);
     h->dA1 = sym_arena_doubles(&h->arena, bw);
     h->unit = sym_arena_doubles(&h->arena, m->n_params);
+    h->P = sym_arena_doubles(&h->arena, (size_t)max_batch * o->widths[L]);
     memset(h->unit, 0, sizeof(double) * m->n_params);
     *out = h;
     h = NULL;
@@ -109,6 +119,31 @@ void sym_hvp_free(sym_hvp *h)
         return;
     sym_arena_dispose(&h->arena);
     free(h);
+}
+
+/* cross-entropy: P = softmax of each sample's logits (max-shifted), dA = (P - Y^T) / n */
+static void softmax_residual(sym_hvp *h, const double *Y, double *dA)
+{
+    const sym_model_opts *o = &h->m->o;
+    int L = o->n_layers, dout = o->widths[L], n = h->n;
+    const double *Z = h->A[L - 1];
+
+    for (int i = 0; i < n; i++) {
+        double mx = Z[i], sum = 0.0;
+
+        for (int k = 1; k < dout; k++)
+            mx = Z[(size_t)k * n + i] > mx ? Z[(size_t)k * n + i] : mx;
+        for (int k = 0; k < dout; k++) {
+            h->P[(size_t)k * n + i] = exp(Z[(size_t)k * n + i] - mx);
+            sum += h->P[(size_t)k * n + i];
+        }
+        for (int k = 0; k < dout; k++) {
+            size_t at = (size_t)k * n + i;
+
+            h->P[at] /= sum;
+            dA[at] = (h->P[at] - Y[(size_t)i * dout + k]) / n;
+        }
+    }
 }
 
 int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const double *Y, int n)
@@ -139,10 +174,12 @@ int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const d
         sym_act_deriv2(o->act[l], o->leaky_slope, h->Z[l], h->A[l], h->S[l], cnt);
         in = h->A[l];
     }
-    /* dA_{L-1} = s (yhat - y), Y row-major [n x dout] */
-    for (int j = 0; j < dout; j++)
-        for (int i = 0; i < n; i++)
-            dA[(size_t)j * n + i] = s * (h->A[L - 1][(size_t)j * n + i] - Y[(size_t)i * dout + j]);
+    if (o->loss == SYM_LOSS_CROSS_ENTROPY)
+        softmax_residual(h, Y, dA);
+    else /* dA_{L-1} = s (yhat - y), Y row-major [n x dout] */
+        for (int j = 0; j < dout; j++)
+            for (int i = 0; i < n; i++)
+                dA[(size_t)j * n + i] = s * (h->A[L - 1][(size_t)j * n + i] - Y[(size_t)i * dout + j]);
     for (int l = L - 1; l >= 0; l--) {
         int ni = o->widths[l], no = o->widths[l + 1];
         size_t cnt = (size_t)n * no;
@@ -248,8 +285,21 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
         SYM_FAIL(SYM_EINVAL, "Hessian-vector product before sym_hvp_set_point");
     memset(Hv, 0, sizeof(double) * m->n_params);
     forward_tangent(h, v);
-    for (size_t i = 0; i < (size_t)n * dout; i++)
-        RdA[i] = s * h->RA[L - 1][i];
+    if (o->loss == SYM_LOSS_CROSS_ENTROPY) /* (diag p - p p^T) r / n, sample by sample */
+        for (int i = 0; i < n; i++) {
+            double pr = 0.0;
+
+            for (int k = 0; k < dout; k++)
+                pr += h->P[(size_t)k * n + i] * h->RA[L - 1][(size_t)k * n + i];
+            for (int k = 0; k < dout; k++) {
+                size_t at = (size_t)k * n + i;
+
+                RdA[at] = h->P[at] * (h->RA[L - 1][at] - pr) / n;
+            }
+        }
+    else
+        for (size_t i = 0; i < (size_t)n * dout; i++)
+            RdA[i] = s * h->RA[L - 1][i];
     /* backward tangent */
     for (int l = L - 1; l >= 0; l--) {
         int ni = o->widths[l], no = o->widths[l + 1];

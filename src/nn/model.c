@@ -12,6 +12,8 @@
 const char *const sym_model_kind_names[] = {"mlp", "autoencoder"};
 _Static_assert(sizeof sym_model_kind_names / sizeof *sym_model_kind_names == SYM_MODEL_COUNT,
                "one name per model kind");
+const char *const sym_loss_names[] = {"mse", "cross_entropy"};
+_Static_assert(sizeof sym_loss_names / sizeof *sym_loss_names == SYM_LOSS_COUNT, "one name per loss");
 const char *const sym_init_kind_names[] = {"normal", "uniform"};
 _Static_assert(sizeof sym_init_kind_names / sizeof *sym_init_kind_names == SYM_INIT_COUNT,
                "one name per initialization");
@@ -40,6 +42,8 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
     } else if (ne != L) {
         SYM_FAIL(SYM_EINVAL, "an MLP's layers are all 'encoder' layers: n_encoder %d != %d", ne, L);
     }
+    if (o->loss < 0 || o->loss >= SYM_LOSS_COUNT)
+        SYM_FAIL(SYM_EINVAL, "unknown loss %d", (int)o->loss);
     if (o->tied) {
         if (o->kind != SYM_MODEL_AUTOENCODER || L != 2 * ne)
             SYM_FAIL(SYM_EINVAL, "tied weights need an autoencoder whose decoder mirrors its encoder");
@@ -458,7 +462,44 @@ cleanup:
 }
 
 /*
- * The data term (its sum of squares in *sse) and the Jacobian penalty (*jpen)
+ * Cross-entropy of one block of logits Z [rows x n] (feature-major, rows ld apart) against
+ * targets Y (the same layout): returns sum_i [logsumexp(z_i) - y_i . z_i], the log-sum-exp
+ * shifted by the sample's largest logit so that no exp overflows, and writes
+ * d = scale (softmax(z_i) - y_i), the gradient wrt the logits (padding columns 0).
+ */
+static double ce_residual(const double *Z, const double *Y, int rows, int n, int ld, double scale,
+                          double *d)
+{
+    double total = 0.0;
+
+    for (int i = 0; i < n; i++) {
+        double mx = Z[i], sum = 0.0, yz = 0.0, lse;
+
+        for (int k = 1; k < rows; k++)
+            mx = Z[(size_t)k * ld + i] > mx ? Z[(size_t)k * ld + i] : mx;
+        for (int k = 0; k < rows; k++) {
+            size_t at = (size_t)k * ld + i;
+
+            d[at] = exp(Z[at] - mx);
+            sum += d[at];
+            yz += Y[at] * Z[at];
+        }
+        lse = mx + log(sum);
+        total += lse - yz;
+        for (int k = 0; k < rows; k++) {
+            size_t at = (size_t)k * ld + i;
+
+            d[at] = scale * (d[at] / sum - Y[at]);
+        }
+    }
+    for (int k = 0; k < rows; k++)
+        for (int i = n; i < ld; i++)
+            d[(size_t)k * ld + i] = 0.0;
+    return total;
+}
+
+/*
+ * The data term (its sum of squares in *sse, or of cross-entropies with the model's loss) and the Jacobian penalty (*jpen)
  * of one block of n samples, feature-major XT, YT with rows sym_batch_ld(n)
  * apart, weighted for n_total samples in all; the gradient accumulates into
  * @p grad.  With n == n_total this is the whole objective's data part.
@@ -471,8 +512,9 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
     int L = o->n_layers, dout = o->widths[L], ld = sym_batch_ld(n), rc = 0;
     double *dA = e->buf0, *spare = e->buf1;
     double sse, inv = 1.0 / ((double)n_total * dout);
-    /* the fused output kernel keeps a row of op(W) on the stack: widths <= 64 */
-    int first, fuse = o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN &&
+    /* the fused output kernel (squared error only) keeps a row of op(W) on the stack: widths <= 64 */
+    int first, ce = o->loss == SYM_LOSS_CROSS_ENTROPY;
+    int fuse = !ce && o->act[L - 1] == SYM_ACT_LINEAR && e->reg.kind != SYM_REG_JACOBIAN &&
                       o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
 
     *jpen = 0.0;
@@ -491,8 +533,9 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
         first = L - 2;
     } else {
         sym_evali_forward(e, params, XT, n, L);
-        /* dA = d mse / d yhat */
-        sse = sym_kernel_residual(e->A[L - 1], YT, dout, n, ld, 2.0 * inv, dA);
+        /* dA = d mse / d yhat, or d cross-entropy / d logits = (softmax - y) / n */
+        sse = ce ? ce_residual(e->A[L - 1], YT, dout, n, ld, 1.0 / n_total, dA)
+                 : sym_kernel_residual(e->A[L - 1], YT, dout, n, ld, 2.0 * inv, dA);
         first = L - 1;
     }
 
@@ -621,7 +664,8 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
         jpen += jb;
     }
     e->last_blocked = n > e->max_batch;
-    out->data = sse * inv;
+    /* the sum of squares over n d_out entries, or of cross-entropies over n samples */
+    out->data = o->loss == SYM_LOSS_CROSS_ENTROPY ? sse / n : sse * inv;
     out->penalty = pen + jpen;
     out->total = out->data + out->penalty;
 cleanup:

@@ -24,7 +24,10 @@
  * against the target y_i - (d_out / 2) e_k, through the model's own backward pass; column j is
  * the Jacobian-vector product J e_j over all samples (the forward tangent of the exact
  * Hessian-vector product, sym_hvp_jvp).  Dense: the team's SVD of J, or of J^T when it has
- * fewer rows than parameters, each rank computing its own rows.
+ * fewer rows than parameters, each rank computing its own rows.  With train.loss cross_entropy J
+ * is the Jacobian of the logits (the outputs before the softmax): the rows and products come
+ * from a twin of the model with the squared error (same layout, same outputs), whatever the
+ * loss it was trained with.
  *
  * Matrix-free (method gram, or auto when J has more than MAX_ENTRIES entries): J is never
  * stored.  Column c of
@@ -172,6 +175,7 @@ static int fd_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 typedef struct fd_ctx {
     const sym_probe_run *run;
     const sym_model *m;
+    sym_model *mse;    /* the model with the squared error, when it was trained with another loss */
     int n, dout, rows;
     int last;          /* the sample whose outputs y hold (-1: none) */
     size_t P;
@@ -182,6 +186,7 @@ typedef struct fd_ctx {
 
 static void ctx_free(fd_ctx *c)
 {
+    sym_model_free(c->mse);
     sym_eval_free(c->e1);
     sym_eval_free(c->en);
     sym_hvp_free(c->h);
@@ -204,6 +209,13 @@ static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows, int jv
     memset(c, 0, sizeof(*c));
     c->run = run;
     c->m = run->model;
+    if (mo->loss != SYM_LOSS_MSE) { /* the rows are gradients of a squared error */
+        sym_model_opts twin = *mo;
+
+        twin.loss = SYM_LOSS_MSE;
+        SYM_TRY(sym_model_create(&c->mse, &twin));
+        c->m = c->mse;
+    }
     c->n = n;
     c->rows = rows;
     c->dout = mo->widths[mo->n_layers];

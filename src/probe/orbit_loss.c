@@ -117,7 +117,7 @@ static int orbit_declare(orbit_opts *x, sym_schema *s)
     sym_schema_scale(d, 1, dir, "direction");
     sym_schema_scale(d, 2, t, "t");
     d = sym_schema_pieces(s, "/probes/orbit_loss/data_loss", 2, dp,
-                          "mean squared error (the data term alone) along the same orbits");
+                          "the data loss (train.loss, without the penalty) along the same orbits");
     x->data = sym_schema_at(d);
     sym_schema_scale(d, 1, dir, "direction");
     sym_schema_scale(d, 2, t, "t");

@@ -316,10 +316,11 @@ int sym_output_create(sym_output **out, const char *path, const sym_job *job, in
                            "epochs completed (less than train.epochs when diverged)", NULL));
     SYM_TRY(sym_h5_fill_attr(o->h5, SYM_PATH_EPOCHS_DONE));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_LOSS, SYM_H5_DOUBLE, 1, n1,
-                           "objective (mean squared error + penalty) on the full data at the final parameters",
+                           "objective (data loss + penalty) on the full data at the final parameters",
                            NULL));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_DATA_LOSS, SYM_H5_DOUBLE, 1, n1,
-                           "mean squared error over all entries, (1/(n d_out)) sum (yhat - y)^2, at the final parameters",
+                           "data loss at the final parameters: train.loss mse, (1/(n d_out)) sum (yhat - y)^2, or "
+                           "cross_entropy, (1/n) sum (logsumexp(z) - z[label])",
                            NULL));
     SYM_TRY(sym_h5_dataset(o->h5, SYM_PATH_FINAL_PENALTY, SYM_H5_DOUBLE, 1, n1,
                            "regularizer penalty (lambda-weighted) at the final parameters", NULL));

@@ -29,8 +29,11 @@ static void standardize(double *X, int n, int d)
     }
 }
 
-static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
+/* the run's data; with train.loss cross_entropy, Y's column of class ids as one-hot rows, one per
+ * output of the model */
+static int load_data(sym_data *d, const sym_config *cfg, uint64_t seed)
 {
+    const sym_data_opts *o = &cfg->data;
     int rc = 0, r = 0, c = 0;
 
     memset(d, 0, sizeof(*d));
@@ -59,6 +62,12 @@ static int load_data(sym_data *d, const sym_data_opts *o, uint64_t seed)
         d->Y = d->X;
         d->d_out = c;
     }
+    if (cfg->model.loss == SYM_LOSS_CROSS_ENTROPY) {
+        char what[sizeof o->file + sizeof o->y_path + 4];
+
+        snprintf(what, sizeof what, "%s: %s", o->file, o->y_path);
+        SYM_TRY(sym_data_onehot(d, cfg->model.widths[cfg->model.n_layers], what));
+    }
 cleanup:
     if (rc)
         sym_data_dispose(d);
@@ -70,7 +79,7 @@ int sym_run_load_data(sym_data *d, const sym_job *job, int index)
     uint64_t seed;
     const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
 
-    return load_data(d, &cfg->data, seed);
+    return load_data(d, cfg, seed);
 }
 
 /* one tensor [rows x cols] from <group>/<name>: exact shape, or row @p run of a padded per-run dataset */
@@ -320,7 +329,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     step = 1;
     if (injected_failure(index))
         SYM_FAIL(SYM_EIO, "injected failure of run %d (SYMSWEEP_TEST_FAIL_RUNS)", index);
-    SYM_TRY(load_data(&d, &cfg->data, seed));
+    SYM_TRY(load_data(&d, cfg, seed));
     sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
     if (cfg->init.on)
@@ -390,7 +399,7 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
 
     SYM_ASSERT(p != NULL);
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    SYM_TRY(load_data(&d, &cfg->data, seed));
+    SYM_TRY(load_data(&d, cfg, seed));
     pr = probe_run(job, index, p, m, &d, params);
     SYM_TRY(p->def->piece(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, local, out));
 cleanup:
@@ -447,7 +456,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
     for (size_t i = 0; i < L->team_len; i++)
         out[i] = NAN;
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    SYM_TRY(load_data(&d, &cfg->data, seed));
+    SYM_TRY(load_data(&d, cfg, seed));
     SYM_TRY(sym_team_open(&team, comm));
     opened = 1;
     memset(&ops, 0, sizeof(ops));
