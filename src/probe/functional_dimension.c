@@ -25,9 +25,13 @@
  * the Jacobian-vector product J e_j over all samples (the forward tangent of the exact
  * Hessian-vector product, sym_hvp_jvp).  Dense: the team's SVD of J, or of J^T when it has
  * fewer rows than parameters, each rank computing its own rows.  With train.loss cross_entropy J
- * is the Jacobian of the logits (the outputs before the softmax): the rows and products come
- * from a twin of the model with the squared error (same layout, same outputs), whatever the
- * loss it was trained with.
+ * is the Jacobian of the centred logits z - mean(z) 1, sample by sample (C J with
+ * C = I - 1 1^T / d_out on each sample's block): softmax sees the logits only modulo their
+ * common shift, so the directions that shift every logit of a sample alike (the softmax's
+ * symmetry, sym_shift_dim) change no prediction and belong to the null space, as the orbit
+ * counts them.  The rows and products come from a twin of the model with the squared error
+ * (same layout, same outputs), whatever the loss it was trained with; the centring is in the
+ * target of each row (y - (d_out / 2)(e_k - 1 / d_out)) and on the outputs of each product.
  *
  * Matrix-free (method gram, or auto when J has more than MAX_ENTRIES entries): J is never
  * stored.  Column c of
@@ -179,6 +183,7 @@ typedef struct fd_ctx {
     int n, dout, rows;
     int last;          /* the sample whose outputs y hold (-1: none) */
     size_t P;
+    int center;        /* cross-entropy: the Jacobian of the centred logits */
     sym_eval *e1, *en; /* one sample; all n */
     sym_hvp *h;        /* the point over all n samples: Jacobian-vector products */
     double *y, *t, *row, *ej, *u, *yhat, *tn;
@@ -215,6 +220,7 @@ static int ctx_init(fd_ctx *c, const sym_probe_run *run, int n, int rows, int jv
         twin.loss = SYM_LOSS_MSE;
         SYM_TRY(sym_model_create(&c->mse, &twin));
         c->m = c->mse;
+        c->center = mo->loss == SYM_LOSS_CROSS_ENTROPY;
     }
     c->n = n;
     c->rows = rows;
@@ -259,9 +265,26 @@ static int j_row(void *ctx, int r, double *out)
     }
     memcpy(c->t, c->y, sizeof(double) * (size_t)c->dout);
     c->t[k] -= 0.5 * c->dout;
+    if (c->center) /* the gradient of (e_k - 1 / d_out) . y: row k of C J */
+        for (int j = 0; j < c->dout; j++)
+            c->t[j] += 0.5;
     SYM_TRY(sym_eval_loss(c->e1, &lp, out, c->run->params, x, c->t, 1));
 cleanup:
     return rc;
+}
+
+/* C v on each sample's block of d_out outputs (cross-entropy), in place */
+static void center_outputs(const fd_ctx *c, double *v, int rows)
+{
+    for (int i = 0; c->center && i < rows / c->dout; i++) {
+        double mean = 0.0, *b = v + (size_t)i * c->dout;
+
+        for (int k = 0; k < c->dout; k++)
+            mean += b[k];
+        mean /= c->dout;
+        for (int k = 0; k < c->dout; k++)
+            b[k] -= mean;
+    }
 }
 
 /* column j of J (a row of J^T): J e_j, a Jacobian-vector product over all samples */
@@ -273,6 +296,7 @@ static int j_col(void *ctx, int j, double *out)
     c->ej[j] = 1.0;
     rc = sym_hvp_jvp(c->h, out, c->ej);
     c->ej[j] = 0.0;
+    center_outputs(c, out, c->rows);
     return rc;
 }
 
@@ -282,7 +306,10 @@ static int jjt_col(void *ctx, size_t q, double *out)
     fd_ctx *c = ctx;
     int rc = j_row(ctx, (int)q, c->row);
 
-    return rc < 0 ? rc : sym_hvp_jvp(c->h, out, c->row);
+    if (rc < 0 || (rc = sym_hvp_jvp(c->h, out, c->row)) < 0)
+        return rc;
+    center_outputs(c, out, c->rows);
+    return 0;
 }
 
 /* column j of J^T J: J^T (J e_j), the gradient of the squared error over all samples against

@@ -87,7 +87,8 @@ def unpack(theta, shapes):
 
 
 def jacobian(theta, X, shapes):
-    """d logits / d params [n*3 x P], rows (sample, class)"""
+    """d centred logits / d params [n*3 x P], rows (sample, class): the softmax sees the logits
+    only modulo a common shift, so functional_dimension measures z - mean(z) 1"""
     W1, b1, W2, b2 = unpack(theta, shapes)
     H, _ = logits(W1, b1, W2, b2, X)
     A, on = np.maximum(H, 0), (H > 0).astype(float)
@@ -101,7 +102,8 @@ def jacobian(theta, X, shapes):
             db2 = np.zeros(C)
             db2[k] = 1
             rows.append(np.concatenate([np.outer(g, X[i]).ravel(), g, dW2.ravel(), db2]))
-    return np.array(rows)
+    J = np.array(rows).reshape(n, C, -1)
+    return (J - J.mean(axis=1, keepdims=True)).reshape(n * C, -1)
 
 
 def run(args, **kw):
@@ -161,13 +163,18 @@ with tempfile.TemporaryDirectory() as tmp:
             sv = np.linalg.svd(jacobian(theta, X, shapes), compute_uv=False)
             rank = int((sv > 1e-9 * sv[0]).sum())
             fd = int(m["functional_dimension"][run_i])
-            check("run %d: functional dimension = rank of the logits' Jacobian" % run_i, fd == rank,
+            check("run %d: functional dimension = rank of the centred logits' Jacobian" % run_i, fd == rank,
                   "%d vs numpy %d (gap %.3g .. %.3g)" % (fd, rank, sv[rank - 1] / sv[0],
                                                          sv[rank] / sv[0] if rank < len(sv) else 0))
             got = f["probes/functional_dimension/singular_values"][run_i][:rank]
-            check("run %d: singular values of the logits' Jacobian" % run_i,
+            check("run %d: singular values of the centred logits' Jacobian" % run_i,
                   np.allclose(got, sv[:rank], rtol=1e-9, atol=1e-12 * sv[0]),
                   "largest %.12g vs numpy %.12g" % (got[0], sv[0]))
+            # the orbit (scalings and the softmax's shifts) lies in the null space: excess >= 0
+            # (counting the shifts without centring the logits would make it negative)
+            orb, exc = int(m["functional_orbit_dimension"][run_i]), int(m["functional_excess_null"][run_i])
+            check("run %d: orbit inside the null space" % run_i, exc >= 0 and orb >= 16 + 1,
+                  "orbit %d, excess %d" % (orb, exc))
             # the objective is invariant along the ReLU scalings' orbit: the gradient is orthogonal to it
             gdo = float(m["gd_orbit_derivative_abs_max"][run_i])
             check("run %d: gradient orthogonal to the orbit" % run_i, gdo < 1e-12, "%.3g" % gdo)
