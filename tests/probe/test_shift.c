@@ -10,7 +10,9 @@
  * and W_2 u = -1 is solvable when W_2 has full row rank): b - a of the b shift directions are
  * in the gl orbit, and the orbit grows from b^2 - (b - a)(b - c) by a, not b.  With biases the
  * same count holds (X W_1 = 0 and t = -X b_1: the b - a of them again), plus the 1 of c.
- * Negative controls: squared error counts no shift; a Frobenius penalty keeps only c; a
+ * At a random point of a tanh classifier every shift row t has H t = 0 (2.8e-17) and g . t = 0:
+ * the loss is constant along them everywhere, not only at a minimum.
+ * Negative controls: squared error counts no shift (and its H t is of order 1); a Frobenius penalty keeps only c; a
  * nonlinear output layer none.
  */
 #include "check.h"
@@ -162,12 +164,83 @@ static void test_shift_rows(void **s)
     free(p);
 }
 
+/* the loss is constant along the shifts at every point: H t = 0 and g . t = 0 for every shift
+ * row t at a random (not critical) point of a cross-entropy classifier; squared error, the
+ * negative control, has H t != 0 there */
+static void test_shift_hessian_null(void **s)
+{
+    enum { N = 30, C = 3 };
+    sym_reg none = SYM_REG_INIT;
+    double X[N * 4], Y[N * C];
+    sym_rng r;
+
+    (void)s;
+    sym_rng_init(&r, 9, SYM_RNG_TEST, 0);
+    for (int i = 0; i < N * 4; i++)
+        X[i] = sym_rng_normal(&r);
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < C; k++)
+            Y[i * C + k] = k == i % C;
+    for (int loss = 0; loss < 2; loss++) {
+        double *p = NULL, *J, *Hv, *g, worst = 0.0, gdot = 0.0, scale = 0.0;
+        sym_model *m = net(4, 6, C, SYM_ACT_TANH, 1, loss ? SYM_LOSS_CROSS_ENTROPY : SYM_LOSS_MSE, &p);
+        sym_model_opts o = *sym_model_get_opts(m);
+        sym_model *mce = NULL;
+        size_t P = sym_model_n_params(m);
+        sym_hvp *h = NULL;
+        sym_eval *e = NULL;
+        sym_loss_parts lp;
+        int d;
+
+        /* the rows of the cross-entropy model: the same layout */
+        o.loss = SYM_LOSS_CROSS_ENTROPY;
+        check_ok(sym_model_create(&mce, &o));
+        d = sym_shift_dim(mce, &none);
+        J = calloc((size_t)d * P, sizeof(double));
+        Hv = calloc(P, sizeof(double));
+        g = calloc(P, sizeof(double));
+        check_ok(sym_shift_rows(J, mce, &none));
+        check_ok(sym_hvp_create(&h, m, &none, N));
+        check_ok(sym_hvp_set_point(h, p, X, Y, N));
+        check_ok(sym_eval_create(&e, m, &none, N));
+        check_ok(sym_eval_loss(e, &lp, g, p, X, Y, N));
+        for (int k = 0; k < d; k++) {
+            double n2 = 0.0, dot = 0.0;
+
+            check_ok(sym_hvp_apply(h, Hv, J + (size_t)k * P));
+            for (size_t i = 0; i < P; i++) {
+                n2 += Hv[i] * Hv[i];
+                dot += g[i] * J[(size_t)k * P + i];
+            }
+            worst = fmax(worst, sqrt(n2));
+            gdot = fmax(gdot, fabs(dot));
+        }
+        for (size_t i = 0; i < P; i++) /* the Hessian's scale: ||H e_0|| */
+            scale = fmax(scale, fabs(g[i]));
+        printf("%s: max ||H t|| %.2e, max |g . t| %.2e over %d shift rows (gradient scale %.2e)\n",
+               loss ? "cross-entropy" : "squared error", worst, gdot, d, scale);
+        if (loss)
+            assert_true(worst < 1e-14 && gdot < 1e-15);
+        else
+            assert_true(worst > 1e-3);
+        free(J);
+        free(Hv);
+        free(g);
+        free(p);
+        sym_hvp_free(h);
+        sym_eval_free(e);
+        sym_model_free(m);
+        sym_model_free(mce);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shift_relu),
         cmocka_unit_test(test_shift_linear),
         cmocka_unit_test(test_shift_rows),
+        cmocka_unit_test(test_shift_hessian_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
