@@ -31,6 +31,8 @@ if(NOT DEFINED HDF5_PREFER_PARALLEL)
   set(HDF5_PREFER_PARALLEL TRUE)
 endif()
 find_package(HDF5 REQUIRED COMPONENTS C HL)
+# zlib: IDX (MNIST) data files, gzip-compressed or not (src/io/idx.c)
+find_package(ZLIB REQUIRED)
 if(HDF5_IS_PARALLEL)
   # a parallel HDF5 brings its own MPI: it must be the one found above
   foreach(dir ${HDF5_C_INCLUDE_DIRS})

@@ -62,7 +62,7 @@
 extern "C" {
 #endif
 
-#define SYM_PROBE_API_VERSION 3
+#define SYM_PROBE_API_VERSION 4
 
 /** Initial parameters read from a file (model.init: {kind: file, ...}) instead of drawn. */
 typedef struct sym_init_from {

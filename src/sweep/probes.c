@@ -161,14 +161,16 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
  * The plug-in interface (since version 2) pins the sizes of what a plug-in sees: changing one
  * of these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Version 3: the
  * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.
+ * Version 4: sym_data_opts grew (files, preprocessing and the test split of hdf5 and idx
+ * data; 1904 bytes in version 3, so sym_config 3664) and sym_data holds the test split.
  * Checked on the platform the numbers were taken on; elsewhere the run-time check of `abi`
  * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
-static_assert(SYM_PROBE_API_VERSION == 3, "a new plug-in interface version: update these sizes");
-static_assert(sizeof(sym_config) == 3664, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(SYM_PROBE_API_VERSION == 4, "a new plug-in interface version: update these sizes");
+static_assert(sizeof(sym_config) == 7032, "sym_config changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_model_opts) == 320, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_data_opts) == 1904, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 5272, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 104, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");
