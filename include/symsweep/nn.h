@@ -367,7 +367,9 @@ typedef struct sym_data_opts {
     int per_class;            /**< > 0: this many samples of each class drawn */
     int n_classes;            /**< > 0: only these classes, relabelled 0..n_classes-1 in this order */
     int classes[SYM_DATA_MAX_CLASSES];
-    int image_h, image_w;     /**< the images' shape (IDX: its header); 0: unknown */
+    int image_h, image_w;     /**< the images' shape (IDX: its header; HDF5: data.image); 0: unknown */
+    int patch_h, patch_w;     /**< > 0: random patch_h x patch_w patches of the images are the samples */
+    int patches;              /**< how many patches (drawn from the seed, before the test split) */
     int n_test;               /**< the held-out samples (settled from the file and the settings) */
 } sym_data_opts;
 

@@ -6,14 +6,15 @@
  * (every run of a grid point, for file data) read the file once.
  *
  * The order of the steps, each on what the one before left:
- *   1. read the training file (and the test file, if one is named);
+ *   1. read the training file (and the test file, if one is named); IDX pixels / 255 (scale);
  *   2. classes: keep the samples of these labels, relabelled 0..k-1 in the order given;
  *   3. subset (n samples) or per_class (n of each class), drawn from the data seed;
- *   4. test fraction: that fraction of what is left, drawn from the data seed, held out;
- *   5. scale (IDX): pixels / 255;
+ *   4. patches: that many random patches of the images are the samples, drawn from the seed;
+ *   5. test fraction: that fraction of what is left, drawn from the data seed, held out;
  *   6. standardize: each input column by the training split's mean and variance (1/n), on
  *      both splits.
- * The draws come from the stream (seed, SYM_RNG_DATA, 1) (subset) and (..., 2) (test split);
+ * The draws come from the stream (seed, SYM_RNG_DATA, 1) (subset), (..., 2) (test split) and
+ * (..., 3) (patches);
  * generated data use sub-stream 0.  Kept indices stay in file order.
  */
 #include "symsweep/io.h"
@@ -212,6 +213,43 @@ cleanup:
     return rc;
 }
 
+/* data.patches: count patches [patch_h x patch_w] of the images [image_h x image_w] (rows of
+ * s->X), each from an image, a row and a column drawn in turn; its target is its image's, or
+ * the patch itself for autoencoding data */
+static int make_patches(split *s, const sym_data_opts *o, uint64_t seed)
+{
+    split p = {0};
+    int rc = 0, h = o->patch_h, w = o->patch_w, W = o->image_w;
+    sym_rng r;
+
+    sym_rng_init(&r, seed, SYM_RNG_DATA, 3);
+    p.n = o->patches;
+    p.d_in = h * w;
+    p.d_out = s->Y == s->X ? p.d_in : s->d_out;
+    SYM_TRY(sym_alloc_doubles(&p.X, (size_t)p.n * p.d_in));
+    if (s->Y == s->X)
+        p.Y = p.X;
+    else
+        SYM_TRY(sym_alloc_doubles(&p.Y, (size_t)p.n * p.d_out));
+    for (int k = 0; k < p.n; k++) {
+        int i = (int)sym_rng_below(&r, (uint32_t)s->n);
+        int r0 = (int)sym_rng_below(&r, (uint32_t)(o->image_h - h + 1));
+        int c0 = (int)sym_rng_below(&r, (uint32_t)(W - w + 1));
+
+        for (int a = 0; a < h; a++)
+            memcpy(p.X + (size_t)k * p.d_in + (size_t)a * w, s->X + (size_t)i * s->d_in + (size_t)(r0 + a) * W + c0,
+                   sizeof(double) * (size_t)w);
+        if (p.Y != p.X)
+            memcpy(p.Y + (size_t)k * p.d_out, s->Y + (size_t)i * s->d_out, sizeof(double) * (size_t)p.d_out);
+    }
+    split_free(s);
+    *s = p;
+    memset(&p, 0, sizeof(p));
+cleanup:
+    split_free(&p);
+    return rc;
+}
+
 /* data.test.fraction: round(F n) samples drawn into the test split t, the rest stay in s */
 static int hold_out(split *s, split *t, const sym_data_opts *o, uint64_t seed)
 {
@@ -270,6 +308,8 @@ static int load_files(sym_data *d, const sym_data_opts *o)
     }
     SYM_TRY(keep_classes(&s, o, o->file));
     SYM_TRY(draw_subset(&s, o, seed, o->file));
+    if (o->patches > 0)
+        SYM_TRY(make_patches(&s, o, seed));
     if (o->test_fraction > 0.0)
         SYM_TRY(hold_out(&s, &t, o, seed));
     if (o->standardize)

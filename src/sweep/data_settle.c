@@ -261,6 +261,36 @@ static int settle_test(ctx *c, const node *v, const sym_job_bases *b, sym_data_o
     return 0;
 }
 
+/*
+ * data.patches: the images' shape (idx: the header; hdf5: data.image), the patches inside it;
+ * the patches are the samples (each with its image's label, or itself for autoencoding data)
+ */
+static int settle_patches(ctx *c, const node *v, const sym_job_bases *b, sym_data_opts *d)
+{
+    node *pn = sym_yaml_lookup(c, v, "patches"), *sz;
+    int kind = -1;
+    uint64_t given;
+
+    if (!pn)
+        return 0;
+    TRY(sym_job_read_section(c, pn, sym_job_section_find("data.patches"), b, 0, &kind, &given));
+    sz = sym_yaml_lookup(c, pn, "size");
+    if (d->image_h <= 0)
+        return sym_yaml_err(c, pn, "data.patches", "expected images of a known shape: give data.image "
+                            "[h, w] (each row of x an image, row by row)");
+    if (d->patch_h > d->image_h || d->patch_w > d->image_w)
+        return sym_yaml_err(c, sz, "data.patches.size", "expected at most the images' %d x %d, found %d x %d",
+                            d->image_h, d->image_w, d->patch_h, d->patch_w);
+    if (sym_yaml_lookup(c, v, "test") && !sym_yaml_lookup(c, sym_yaml_lookup(c, v, "test"), "fraction"))
+        return sym_yaml_err(c, pn, "data.patches", "expected data.test.fraction with patches (the held-out "
+                            "patches are drawn with the others), found a test file");
+    d->input = d->patch_h * d->patch_w;
+    if (d->y_path[0] == 0 && d->kind == SYM_DATA_HDF5)
+        d->output = d->input; /* autoencoding: a patch is its own target */
+    d->samples = d->patches;
+    return 0;
+}
+
 /* an HDF5 file's datasets: shapes, finite values */
 static int settle_hdf5(ctx *c, const node *v, sym_data_opts *d)
 {
@@ -334,7 +364,13 @@ int sym_job_settle_file_data(ctx *c, const node *v, const sym_job_bases *b)
             }
     if (d->n_classes > 0 || d->subset > 0 || d->per_class > 0)
         TRY(count_samples(c, v, d, d->samples));
-    if (d->n_classes > 0 && d->kind == SYM_DATA_IDX)
-        d->output = 1;
+    if (d->kind == SYM_DATA_HDF5 && val->image_n == 2) {
+        if (val->image[0] * val->image[1] != d->input)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "image"), "data.image", "expected h x w = %d (the "
+                                "columns of data.x), found %d x %d", d->input, val->image[0], val->image[1]);
+        d->image_h = val->image[0];
+        d->image_w = val->image[1];
+    }
+    TRY(settle_patches(c, v, b, d));
     return settle_test(c, v, b, d);
 }

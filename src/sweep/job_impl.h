@@ -180,6 +180,7 @@ typedef struct sym_job_values {
     int data_widths_n, data_act, data_bias;
     long long data_seed;
     int data_classes_n;                   /* data.classes' length */
+    int image[2], image_n, patch_size_n;  /* data.image (hdf5) and data.patches.size's lengths */
     /* data.test's files (idx) and datasets (hdf5), into data.test_x and test_y */
     char test_images[1024], test_labels[1024], test_x_ds[256], test_y_ds[256];
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;

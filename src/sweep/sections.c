@@ -55,6 +55,18 @@ static const sym_job_row test_rows[] = {
     {"y", JROW_STRING, VAL(test_y_ds), .cap = DS_CAP,
      .doc = "hdf5: the test targets dataset (needed with data.y, refused without)"},
 };
+/* data.patches: random patches of the images are the samples */
+static const sym_job_row patch_rows[] = {
+    {"size", JROW_INT_LIST, CFG(data.patch_h), CNT(patch_size_n), .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .min_len = 2, .max_len = 2, .doc = "[h, w]: the patches' rows and columns"},
+    {"count", JROW_INT, CFG(data.patches), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_SAMPLES,
+     .doc = "how many patches, drawn from data.seed (image, then position, uniformly)"},
+};
+static const sym_job_section patch_section = {"data.patches", "random patches of the images",
+                                              patch_rows, 2, -1, NULL, NULL};
+_Static_assert(offsetof(sym_data_opts, patch_w) == offsetof(sym_data_opts, patch_h) + sizeof(int),
+               "data.patches.size is read as a list of two ints into patch_h, patch_w");
+
 static const sym_job_section test_section = {"data.test", "held-out samples: a fraction, or a test file",
                                              test_rows, 5, -1, NULL, NULL};
 
@@ -105,6 +117,11 @@ static const sym_job_row data_rows[] = {
      .doc = "draw this many samples (from data.seed; after classes, before the test split)"},
     {"per_class", JROW_INT, CFG(data.per_class), .kinds = D_FILE, .lo = 1, .hi = MAX_SAMPLES, .def_s = "all",
      .doc = "draw this many samples of each class (from data.seed; after classes)"},
+    {"image", JROW_INT_LIST, VAL(image), CNT(image_n), .kinds = D_H5, .lo = 1, .hi = MAX_WIDTH,
+     .min_len = 2, .max_len = 2, .def_s = "none",
+     .doc = "[h, w]: each row of x is an h x w image, row by row (for patches)"},
+    {"patches", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &patch_section,
+     .doc = "random patches of the images as the samples: {size: [h, w], count: n} (before the test split)"},
     {"test", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &test_section,
      .doc = "held-out samples: {fraction: F} (drawn from data.seed), or idx {images, labels}, hdf5 {x, y}"},
 };
@@ -293,6 +310,8 @@ const sym_job_section *sym_job_section_find(const char *path)
         return &bias_section;
     if (strcmp(path, "data.test") == 0)
         return &test_section;
+    if (strcmp(path, "data.patches") == 0)
+        return &patch_section;
     return NULL;
 }
 

@@ -98,18 +98,23 @@ static int teardown(void **state)
     return 0;
 }
 
-/* a job of idx data with the extra data settings @p extra, a model 4-1 */
-static int parse_idx(sym_job *j, const char *extra, const char *train)
+/* a job of idx data with the extra data settings @p extra, a model din-1 */
+static int parse_idx_in(sym_job *j, const char *extra, const char *train, int din)
 {
     char text[2048];
 
     snprintf(text, sizeof text,
              "data: {kind: idx, images: %s, labels: %s%s}\n"
-             "model: {kind: mlp, widths: [4, 1]}\n"
+             "model: {kind: mlp, widths: [%d, 1]}\n"
              "train: {%s}\n"
              "seeds: {count: 2}\n",
-             images, labels, extra, train ? train : "optimizer: gd, lr: 0.1, epochs: 2");
+             images, labels, extra, din, train ? train : "optimizer: gd, lr: 0.1, epochs: 2");
     return sym_job_parse(j, text, strlen(text), "j.yaml");
+}
+
+static int parse_idx(sym_job *j, const char *extra, const char *train)
+{
+    return parse_idx_in(j, extra, train, 4);
 }
 
 /* the fixture's sample a row of X holds (pixels scaled by 1/255) */
@@ -327,6 +332,90 @@ static void test_sweep_data_hdf5_test_split(void **state)
     sym_job_dispose(&j);
 }
 
+/* patches [1 x 2] and [2 x 1] of the 2 x 2 images: windows of one image, its label, drawn once */
+static void test_sweep_data_idx_patches(void **state)
+{
+    sym_job j;
+    sym_data d, e;
+
+    (void)state;
+    for (int tall = 0; tall < 2; tall++) {
+        check_ok(parse_idx_in(&j, tall ? ", patches: {size: [2, 1], count: 20}, test: {fraction: 0.25}"
+                                    : ", patches: {size: [1, 2], count: 20}, test: {fraction: 0.25}",
+                           "optimizer: gd, lr: 0.1, epochs: 1", 2));
+        assert_int_equal(j.configs[0].data.input, 2);
+        assert_int_equal(j.configs[0].data.samples, 15);
+        assert_int_equal(j.configs[0].data.n_test, 5);
+        check_ok(sym_run_load_data(&d, &j, 0));
+        check_ok(sym_run_load_data(&e, &j, 1));
+        assert_int_equal(d.n, 15);
+        assert_int_equal(d.d_in, 2);
+        assert_int_equal(d.n_test, 5);
+        assert_memory_equal(d.X, e.X, sizeof(double) * 30);
+        for (int k = 0; k < 20; k++) {
+            const double *x = k < 15 ? d.X + 2 * k : d.Xt + 2 * (k - 15);
+            long v0 = lround(x[0] * 255.0), v1 = lround(x[1] * 255.0);
+
+            assert_true(x[0] == v0 / 255.0 && x[1] == v1 / 255.0);
+            assert_int_equal(v1 - v0, tall ? 2 : 1);              /* pixels (r, c), (r+1, c) or (r, c+1) */
+            assert_true(tall ? v0 % 10 <= 1 : v0 % 10 % 2 == 0); /* a window inside the image */
+            assert_true((k < 15 ? d.Y[k] : d.Yt[k - 15]) == (v0 / 10) % 3);
+        }
+        sym_data_dispose(&d);
+        sym_data_dispose(&e);
+        sym_job_dispose(&j);
+    }
+}
+
+/* hdf5 images (data.image) to 2 x 2 patches, autoencoding: image k's pixel (a, b) is 100 k + 10 a + b */
+static void test_sweep_data_hdf5_patches(void **state)
+{
+    double X[12];
+    const long long dx[2] = {2, 6};
+    char text[1024];
+    sym_h5 *f = NULL;
+    sym_job j;
+    sym_data d;
+
+    (void)state;
+    for (int k = 0; k < 2; k++)
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 3; b++)
+                X[6 * k + 3 * a + b] = 100 * k + 10 * a + b;
+    check_ok(sym_h5_create(&f, h5path, 1));
+    check_ok(sym_h5_dataset(f, "/X", SYM_H5_DOUBLE, 2, dx, "images", NULL));
+    check_ok(sym_h5_write_rows(f, "/X", 0, 2, X));
+    check_ok(sym_h5_commit(f));
+    check_ok(sym_h5_close(f));
+    snprintf(text, sizeof text,
+             "data: {kind: hdf5, file: %s, image: [2, 3], patches: {size: [2, 2], count: 8}}\n"
+             "model: {kind: autoencoder, input: 4, latent: 1}\ntrain: {optimizer: gd, lr: 0.1, epochs: 1}\n",
+             h5path);
+    check_ok(sym_job_parse(&j, text, strlen(text), "h.yaml"));
+    assert_int_equal(j.configs[0].data.image_h, 2);
+    assert_int_equal(j.configs[0].data.image_w, 3);
+    check_ok(sym_run_load_data(&d, &j, 0));
+    assert_int_equal(d.n, 8);
+    assert_int_equal(d.d_in, 4);
+    assert_ptr_equal(d.Y, d.X);
+    for (int k = 0; k < 8; k++) {
+        double p0 = d.X[4 * k];
+
+        assert_true(fmod(p0, 100.0) == 0.0 || fmod(p0, 100.0) == 1.0); /* row 0, column 0 or 1 */
+        assert_true(d.X[4 * k + 1] == p0 + 1 && d.X[4 * k + 2] == p0 + 10 && d.X[4 * k + 3] == p0 + 11);
+    }
+    sym_data_dispose(&d);
+    sym_job_dispose(&j);
+    snprintf(text, sizeof text, "data: {kind: hdf5, file: %s, image: [2, 2]}\nmodel: {kind: autoencoder, "
+             "input: 6, latent: 1}\ntrain: {optimizer: gd, lr: 0.1, epochs: 1}\n", h5path);
+    assert_int_equal(sym_job_parse(&j, text, strlen(text), "h.yaml"), SYM_EJOB);
+    assert_non_null(strstr(sym_err_message(), "data.image: expected h x w = 6 (the columns of data.x), found 2 x 2"));
+    snprintf(text, sizeof text, "data: {kind: hdf5, file: %s, patches: {size: [1, 1], count: 2}}\nmodel: "
+             "{kind: autoencoder, input: 1, latent: 1}\ntrain: {optimizer: gd, lr: 0.1, epochs: 1}\n", h5path);
+    assert_int_equal(sym_job_parse(&j, text, strlen(text), "h.yaml"), SYM_EJOB);
+    assert_non_null(strstr(sym_err_message(), "data.patches: expected images of a known shape"));
+}
+
 /* the job is refused with @p want after "j.yaml:LINE:COL: " */
 static void refused(const char *extra, const char *want)
 {
@@ -359,6 +448,11 @@ static void test_sweep_data_refused(void **state)
     snprintf(extra, sizeof extra, ", test: {images: %s}", timages);
     refused(extra, "data.test.labels: missing: the test split from files needs images and labels");
     refused(", test: {}", "data.test: expected fraction, or images and labels");
+    refused(", patches: {size: [3, 1], count: 2}", "data.patches.size: expected at most the images' 2 x 2, found 3 x 1");
+    snprintf(extra, sizeof extra, ", patches: {size: [1, 1], count: 2}, test: {images: %s, labels: %s}", timages,
+             tlabels);
+    refused(extra, "data.patches: expected data.test.fraction with patches (the held-out patches are drawn "
+            "with the others), found a test file");
     write_labels(labels, N - 1);
     refused("", "data.labels: expected 6 labels (as many as the images), found 5");
     write_labels(labels, N);
@@ -444,6 +538,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_data_test_fraction_standardized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_data_test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_data_hdf5_test_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_data_idx_patches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_data_hdf5_patches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_data_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_data_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_data_plan_counts, setup, teardown),
