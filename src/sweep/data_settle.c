@@ -215,11 +215,11 @@ static int settle_test(ctx *c, const node *v, const sym_job_bases *b, sym_data_o
         TRY(idx_header(c, im, "data.test.images", d->test_x, sizeof d->test_x, 3, &hi));
         TRY(idx_header(c, lb, "data.test.labels", d->test_y, sizeof d->test_y, 1, &hl));
         if (hi.dims[1] != d->image_h || hi.dims[2] != d->image_w)
-            return sym_yaml_err(c, im, "data.test.images", "expected images of %d x %d (as data.images), "
-                                "found %lld x %lld", d->image_h, d->image_w, hi.dims[1], hi.dims[2]);
+            return sym_yaml_err(c, im, "data.test.images", "%s: expected images of %d x %d (as data.images), "
+                                "found %lld x %lld", d->test_x, d->image_h, d->image_w, hi.dims[1], hi.dims[2]);
         if (hl.dims[0] != hi.dims[0])
-            return sym_yaml_err(c, lb, "data.test.labels", "expected %lld labels (as many as the test "
-                                "images), found %lld", hi.dims[0], hl.dims[0]);
+            return sym_yaml_err(c, lb, "data.test.labels", "%s: expected %lld labels (as many as the "
+                                "test images), found %lld", d->test_y, hi.dims[0], hl.dims[0]);
         d->n_test = (int)hi.dims[0];
     } else {
         int r = 0, cols = 0;
@@ -330,8 +330,8 @@ static int settle_idx(ctx *c, const node *v, sym_data_opts *d)
     TRY(idx_header(c, im, "data.images", d->file, sizeof d->file, 3, &hi));
     TRY(idx_header(c, lb, "data.labels", d->labels, sizeof d->labels, 1, &hl));
     if (hl.dims[0] != hi.dims[0])
-        return sym_yaml_err(c, lb, "data.labels", "expected %lld labels (as many as the images), found %lld",
-                            hi.dims[0], hl.dims[0]);
+        return sym_yaml_err(c, lb, "data.labels", "%s: expected %lld labels (as many as the images), found %lld",
+                            d->labels, hi.dims[0], hl.dims[0]);
     if (hi.dims[1] * hi.dims[2] > MAX_WIDTH)
         return sym_yaml_err(c, im, "data.images", "expected images of at most %d pixels, found %lld x %lld",
                             MAX_WIDTH, hi.dims[1], hi.dims[2]);

@@ -454,7 +454,15 @@ static void test_sweep_data_refused(void **state)
     refused(extra, "data.patches: expected data.test.fraction with patches (the held-out patches are drawn "
             "with the others), found a test file");
     write_labels(labels, N - 1);
-    refused("", "data.labels: expected 6 labels (as many as the images), found 5");
+    snprintf(want, sizeof want, "data.labels: %s: expected 6 labels (as many as the images), found 5", labels);
+    refused("", want);
+    write_labels(labels, N);
+    write_labels(tlabels, 2);
+    snprintf(extra, sizeof extra, ", test: {images: %s, labels: %s}", timages, tlabels);
+    snprintf(want, sizeof want, "data.test.labels: %s: expected 3 labels (as many as the test images), found 2",
+             tlabels);
+    refused(extra, want);
+    write_labels(tlabels, 3);
     write_labels(labels, N);
     {
         /* labels given as images: one dimension, not three */
