@@ -33,6 +33,7 @@ endif()
 find_package(HDF5 REQUIRED COMPONENTS C HL)
 # zlib: IDX (MNIST) data files, gzip-compressed or not (src/io/idx.c)
 find_package(ZLIB REQUIRED)
+message(STATUS "symsweep: zlib ${ZLIB_VERSION_STRING}: ${ZLIB_LIBRARIES}")
 if(HDF5_IS_PARALLEL)
   # a parallel HDF5 brings its own MPI: it must be the one found above
   foreach(dir ${HDF5_C_INCLUDE_DIRS})
