@@ -13,6 +13,9 @@ pkgs=(
   libscalapack-openmpi-dev                   # ScaLAPACK / BLACS
   libopenblas-dev liblapacke-dev             # CBLAS + LAPACKE
   libyaml-dev libcmocka-dev                  # job files, unit tests
+  zlib1g-dev                                 # IDX (MNIST) data files, gzip-compressed or not
+  dataset-fashion-mnist                      # Fashion-MNIST's IDX files (/usr/share/datasets/fashion-mnist)
+  python3-sklearn                            # scripts/sklearn_to_h5.py: the 8x8 digits, the sample photographs
   python3 python3-numpy python3-h5py python3-matplotlib python3-scipy python3-pandas   # analysis and tests
   python3-xarray                             # symsweep_analysis.to_xarray and its test
   python3-h5netcdf                           # xarray.open_dataset(engine="h5netcdf") in its test

@@ -309,6 +309,30 @@ int sym_merge(FILE *report, const char *out_path, const char *const *shards, int
  */
 int sym_summary_print(FILE *out, const char *path, const char *by, int csv, int verify);
 
+/* ---- IDX files (MNIST format), src/io/idx.c ---- */
+
+#define SYM_IDX_MAX_DIMS 3
+
+/** An IDX file of unsigned bytes: dims[0] x ... x dims[ndim-1] values, row-major. */
+typedef struct sym_idx {
+    int ndim;
+    long long dims[SYM_IDX_MAX_DIMS];
+    long long count;     /**< the product of the sizes */
+    unsigned char *data; /**< [count] (owned; NULL after sym_idx_read_header) */
+} sym_idx;
+
+/**
+ * Read an IDX file of unsigned bytes (type code 0x08) with @p ndim dimensions (3: images
+ * [n, rows, columns]; 1: labels [n]), gzip-compressed or not (told by its first bytes).
+ * @return 0, or SYM_EIO with a one-line message naming @p file: not found, a bad magic
+ *   number, another type code, another number of dimensions, a size 0, a truncated file or
+ *   one longer than its header says; SYM_ENOMEM.  @p out owns its data (sym_idx_dispose).
+ */
+int sym_idx_read(sym_idx *out, const char *file, int ndim);
+/** The header only (sizes, no values): the checks of sym_idx_read but the length's. */
+int sym_idx_read_header(sym_idx *out, const char *file, int ndim);
+void sym_idx_dispose(sym_idx *x);
+
 #ifdef __cplusplus
 }
 #endif

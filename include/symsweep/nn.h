@@ -369,11 +369,18 @@ typedef enum sym_data_kind {
     SYM_DATA_SUBSPACE,           /**< x near a random rank-k subspace, y = x (Ex3) */
     SYM_DATA_TEACHER_MLP,        /**< y = teacher_mlp(x) + noise */
     SYM_DATA_HDF5,               /**< user file (read by the io module) */
+    SYM_DATA_IDX,                /**< MNIST-format IDX images and labels (read by the io module) */
     SYM_DATA_COUNT
 } sym_data_kind;
 
+/** 1 for data read from files (hdf5, idx), 0 for generated data. */
+static inline int sym_data_from_file(sym_data_kind k) { return k == SYM_DATA_HDF5 || k == SYM_DATA_IDX; }
+
 /** The job-file names of data kinds ("teacher_linear", ...). */
 extern const char *const sym_data_kind_names[SYM_DATA_COUNT];
+
+/** At most this many classes in data.classes. */
+#define SYM_DATA_MAX_CLASSES 64
 
 typedef struct sym_data_opts {
     sym_data_kind kind;
@@ -387,12 +394,29 @@ typedef struct sym_data_opts {
     int fixed_seed;           /**< 1: drawn from `seed` (data.seed), the same for every run */
     int standardize;          /**< HDF5: each column of X to mean 0, variance 1 (in what was padding) */
     uint64_t seed;            /**< with fixed_seed; otherwise each run's own seed */
+    /* files and what is done to them (HDF5, IDX; version 4 of the plug-in interface) */
+    char labels[1024];        /**< IDX: the labels file (file: the images) */
+    char test_x[1024];        /**< test split from files: IDX test images file, or HDF5 test inputs
+                                   dataset (of file); "" : none */
+    char test_y[1024];        /**< IDX test labels file, or HDF5 test targets dataset ("" : none) */
+    double test_fraction;     /**< > 0: this fraction of the samples held out (drawn from the seed) */
+    int scale;                /**< IDX: pixels / 255, to [0, 1] */
+    int subset;               /**< > 0: this many samples drawn (before the test split) */
+    int per_class;            /**< > 0: this many samples of each class drawn */
+    int n_classes;            /**< > 0: only these classes, relabelled 0..n_classes-1 in this order */
+    int classes[SYM_DATA_MAX_CLASSES];
+    int image_h, image_w;     /**< the images' shape (IDX: its header; HDF5: data.image); 0: unknown */
+    int patch_h, patch_w;     /**< > 0: random patch_h x patch_w patches of the images are the samples */
+    int patches;              /**< how many patches (drawn from the seed, before the test split) */
+    int n_test;               /**< the held-out samples (settled from the file and the settings) */
 } sym_data_opts;
 
 typedef struct sym_data {
     int n, d_in, d_out;
     double *X; /**< [n x d_in] */
     double *Y; /**< [n x d_out]; equals X for autoencoding data */
+    int n_test;       /**< held-out samples (0: none) */
+    double *Xt, *Yt;  /**< [n_test x d_in], [n_test x d_out]; Yt == Xt for autoencoding data */
 } sym_data;
 
 /**

@@ -70,6 +70,36 @@ int sym_run_read_init(double *params, const sym_model *m, const sym_init_from *i
 int sym_run_load_data(sym_data *d, const sym_job *job, int index);
 
 /**
+ * The data of settings @p o (src/sweep/data_load.c): generated from @p seed (or data.seed), or
+ * read from files and prepared (classes, subset, test split, scale, standardize; the draws from
+ * data.seed, 0 when not given: the same for every run).  @p d is the caller's (sym_data_dispose).
+ * Errors name the file: SYM_EIO (a malformed file), SYM_EINVAL (settings the data cannot meet).
+ */
+int sym_run_data_load(sym_data *d, const sym_data_opts *o, uint64_t seed, int classes);
+/** The classes of a configuration's targets: its output width for train.loss cross_entropy (the
+ * labels become one-hot rows, sym_data_onehot), else 0 (the targets as they are). */
+int sym_run_classes(const sym_config *cfg);
+
+/**
+ * The same data from the per-process cache: loaded when the cache holds other data (which is
+ * then freed: one data set at a time), else the cached one, borrowed until
+ * sym_run_data_release.  The key is @p o, byte for byte, and the seed where the data depend on
+ * it (generated data without data.seed), so runs that share their data read the file once.
+ * Not thread-safe (a process runs one run at a time).
+ */
+int sym_run_data_acquire(sym_data *d, const sym_data_opts *o, uint64_t seed, int classes);
+/** Give back data of sym_run_data_acquire (frees it only if it is not the cache's). */
+void sym_run_data_release(sym_data *d);
+/** Free the cached data. */
+void sym_run_data_cache_clear(void);
+
+/** The cache's counts: loads (from files or generated) and hits (reused). */
+typedef struct sym_data_cache_stats {
+    long loads, hits;
+} sym_data_cache_stats;
+sym_data_cache_stats sym_run_data_cache_stats(void);
+
+/**
  * Probe piece @p piece of run @p index from the run's trained parameters,
  * into @p out (sym_job_piece_size doubles): the piece of the probe it
  * belongs to (sym_job_piece_probe), computed by that probe's `piece`.  The

@@ -34,6 +34,7 @@ class Symsweep(CMakePackage):
     depends_on("lapack")
     depends_on("scalapack", when="+scalapack")
     depends_on("libyaml")
+    depends_on("zlib-api")           # IDX data files, gzip-compressed or not
     depends_on("cmocka", when="+tests")
 
     def cmake_args(self):

@@ -112,7 +112,7 @@ static int reparam_at_end(const void *opts, const sym_probe_run *run, double *x)
     int rc = 0;
 
     /* held-out inputs: the data generator on its own stream; user data: its own X */
-    if (run->cfg->data.kind != SYM_DATA_HDF5) {
+    if (!sym_data_from_file(run->cfg->data.kind)) {
         sym_data_opts dopt = run->cfg->data;
 
         dopt.samples = o->samples;

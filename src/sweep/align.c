@@ -108,7 +108,7 @@ static int check_shared_data(const sym_job *job, int c)
     const sym_data_opts *o = &job->configs[c].data;
     int rc = 0;
 
-    if (job->n_seeds > 1 && o->kind != SYM_DATA_HDF5 && !o->fixed_seed)
+    if (job->n_seeds > 1 && !sym_data_from_file(o->kind) && !o->fixed_seed)
         SYM_FAIL(SYM_EJOB, "%s: align compares the seeds of a grid point on their common data, but "
                  "each seed drew its own (data kind %s); set data.seed to draw one data set for "
                  "every run", job->path, sym_data_kind_names[o->kind]);

@@ -82,8 +82,15 @@ int sym_job_input_digests(char **out, const sym_job *job)
     for (int k = 0; k < job->n_configs; k++) {
         const sym_job_config *cfg = &job->configs[k];
 
-        if (cfg->data.kind == SYM_DATA_HDF5)
+        if (sym_data_from_file(cfg->data.kind))
             SYM_TRY(add_input(&list, &len, cfg->data.file));
+        if (cfg->data.kind == SYM_DATA_IDX) /* and the test split's files */
+            for (int f = 0; f < 3; f++) {
+                const char *path = f == 0 ? cfg->data.labels : f == 1 ? cfg->data.test_x : cfg->data.test_y;
+
+                if (path[0])
+                    SYM_TRY(add_input(&list, &len, path));
+            }
         if (cfg->init.on)
             SYM_TRY(add_input(&list, &len, cfg->init.file));
     }

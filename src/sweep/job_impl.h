@@ -180,6 +180,10 @@ typedef struct sym_job_section {
 typedef struct sym_job_values {
     int data_widths_n, data_act, data_bias;
     long long data_seed;
+    int data_classes_n;                   /* data.classes' length */
+    int image[2], image_n, patch_size_n;  /* data.image (hdf5) and data.patches.size's lengths */
+    /* data.test's files (idx) and datasets (hdf5), into data.test_x and test_y */
+    char test_images[1024], test_labels[1024], test_x_ds[256], test_y_ds[256];
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;
     int hidden[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS], act[SYM_MAX_LAYERS];
     int init_kind, bias_kind;
@@ -199,6 +203,10 @@ enum { JSEC_SEEDS = 0, JSEC_DATA, JSEC_MODEL, JSEC_REGULARIZER, JSEC_TRAIN, JSEC
 extern const sym_job_section sym_job_sections[];
 extern const int sym_job_n_sections;
 const sym_job_section *sym_job_section_find(const char *path);
+/** An input file a setting names: a readable regular file, or a problem at @p at (sections.c). */
+int sym_job_input_file(ctx *c, const node *at, const char *key, const char *path);
+/** hdf5 and idx data: paths, the files' shapes, the test split, the samples left (data_settle.c). */
+int sym_job_settle_file_data(ctx *c, const node *v, const sym_job_bases *b);
 /** 1 if a sweep may vary the section @p section (data, model, regularizer, train), else 0. */
 int sym_job_sweepable(const char *section);
 

@@ -45,13 +45,14 @@ static size_t params_of(const sym_model_opts *m)
     return n;
 }
 
-/* bytes of the data of one run: X and, unless an autoencoder reconstructs X, Y */
+/* bytes of the data of one run: X and, unless an autoencoder reconstructs X, Y, of both
+ * splits (a worker's cache holds one such set: src/sweep/data_load.c) */
 static double data_bytes(const sym_job_config *c)
 {
     int din = c->model.widths[0], dout = c->model.widths[c->model.n_layers];
     int own_y = !(c->data.kind == SYM_DATA_HDF5 && !c->data.y_path[0]);
 
-    return 8.0 * c->data.samples * (din + (own_y ? dout : 0));
+    return 8.0 * ((double)c->data.samples + c->data.n_test) * (din + (own_y ? dout : 0));
 }
 
 /* bytes one training run holds: the data (plus a feature-major copy up to
@@ -91,7 +92,7 @@ void sym_plan_sizes_of(sym_plan_sizes *out, const sym_job *job)
         max_params = p > max_params ? p : max_params;
         max_points = pts > max_points ? pts : max_points;
         out->worker_bytes = b > out->worker_bytes ? b : out->worker_bytes;
-        if (cf->data.kind == SYM_DATA_HDF5)
+        if (sym_data_from_file(cf->data.kind))
             out->data_bytes = data_bytes(cf) > out->data_bytes ? data_bytes(cf) : out->data_bytes;
     }
     per_run = 1.0 + 8 * 5 + 512 + 8 * 3 + 8.0 * max_points +
@@ -284,7 +285,7 @@ int sym_plan_check_output(const sym_job *job, const char *out_path)
     for (int c = 0; c < job->n_configs; c++) {
         const sym_config *cfg = &job->configs[c];
 
-        if (cfg->data.kind == SYM_DATA_HDF5 && sym_same_file(out_path, cfg->data.file))
+        if (sym_data_from_file(cfg->data.kind) && sym_same_file(out_path, cfg->data.file))
             SYM_FAIL(SYM_EUSAGE,
                      "%s: the output is the job's data file %s (data.file): name another output "
                      "file; an output never replaces an input",

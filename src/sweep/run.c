@@ -10,76 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* data.standardize: column j of X [n x d] to (x - mean_j) / std_j, std with 1/n; a constant
- * column is only centered.  Y of autoencoding data is X itself: the targets follow. */
-static void standardize(double *X, int n, int d)
-{
-    for (int j = 0; j < d; j++) {
-        double mean = 0.0, var = 0.0;
-
-        for (int i = 0; i < n; i++)
-            mean += X[(size_t)i * d + j];
-        mean /= n;
-        for (int i = 0; i < n; i++)
-            var += (X[(size_t)i * d + j] - mean) * (X[(size_t)i * d + j] - mean);
-        var /= n;
-        for (int i = 0; i < n; i++)
-            X[(size_t)i * d + j] = var > 0.0 ? (X[(size_t)i * d + j] - mean) / sqrt(var)
-                                             : X[(size_t)i * d + j] - mean;
-    }
-}
-
-/* the run's data; with train.loss cross_entropy, Y's column of class ids as one-hot rows, one per
- * output of the model */
-static int load_data(sym_data *d, const sym_config *cfg, uint64_t seed)
-{
-    const sym_data_opts *o = &cfg->data;
-    int rc = 0, r = 0, c = 0;
-
-    memset(d, 0, sizeof(*d));
-    if (o->kind != SYM_DATA_HDF5) {
-        sym_rng rng;
-
-        /* the data stream depends on the seed only, so runs that share a seed
-         * (different regularizers, say) see the same data: paired comparisons; with
-         * data.seed every run of the grid point sees the same data */
-        sym_rng_init(&rng, o->fixed_seed ? o->seed : seed, SYM_RNG_DATA, 0);
-        return sym_data_generate(d, o, &rng);
-    }
-    SYM_TRY(sym_h5_read_matrix(&d->X, &r, &c, o->file, o->x_path));
-    d->n = r;
-    d->d_in = c;
-    if (o->standardize)
-        standardize(d->X, r, c);
-    if (o->y_path[0]) {
-        int r2 = 0;
-
-        SYM_TRY(sym_h5_read_matrix(&d->Y, &r2, &d->d_out, o->file, o->y_path));
-        if (r2 != r)
-            SYM_FAIL(SYM_EIO, "%s: '%s' has %d rows but '%s' has %d", o->file, o->x_path, r,
-                     o->y_path, r2);
-    } else {
-        d->Y = d->X;
-        d->d_out = c;
-    }
-    if (cfg->model.loss == SYM_LOSS_CROSS_ENTROPY) {
-        char what[sizeof o->file + sizeof o->y_path + 4];
-
-        snprintf(what, sizeof what, "%s: %s", o->file, o->y_path);
-        SYM_TRY(sym_data_onehot(d, cfg->model.widths[cfg->model.n_layers], what));
-    }
-cleanup:
-    if (rc)
-        sym_data_dispose(d);
-    return rc;
-}
-
 int sym_run_load_data(sym_data *d, const sym_job *job, int index)
 {
     uint64_t seed;
     const sym_job_config *cfg = sym_job_run_config(job, index, &seed);
 
-    return load_data(d, cfg, seed);
+    return sym_run_data_load(d, &cfg->data, seed, sym_run_classes(cfg));
 }
 
 /* one tensor [rows x cols] from <group>/<name>: exact shape, or row @p run of a padded per-run dataset */
@@ -329,7 +265,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     step = 1;
     if (injected_failure(index))
         SYM_FAIL(SYM_EIO, "injected failure of run %d (SYMSWEEP_TEST_FAIL_RUNS)", index);
-    SYM_TRY(load_data(&d, cfg, seed));
+    SYM_TRY(sym_run_data_acquire(&d, &cfg->data, seed, sym_run_classes(cfg)));
     sym_rng_init(&init, seed, SYM_RNG_INIT, 0);
     sym_rng_init(&shuffle, seed, SYM_RNG_SHUFFLE, 0);
     if (cfg->init.on)
@@ -382,7 +318,7 @@ cleanup:
     stop_hooks(&hk);
     free(proj.perp);
     sym_orbit_ws_free(proj.ws);
-    sym_data_dispose(&d);
+    sym_run_data_release(&d);
     sym_model_free(m);
     return rc;
 }
@@ -399,11 +335,11 @@ int sym_probe_piece(double *out, const sym_job *job, int index, int piece, const
 
     SYM_ASSERT(p != NULL);
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    SYM_TRY(load_data(&d, cfg, seed));
+    SYM_TRY(sym_run_data_acquire(&d, &cfg->data, seed, sym_run_classes(cfg)));
     pr = probe_run(job, index, p, m, &d, params);
     SYM_TRY(p->def->piece(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, local, out));
 cleanup:
-    sym_data_dispose(&d);
+    sym_run_data_release(&d);
     sym_model_free(m);
     return rc;
 }
@@ -456,7 +392,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
     for (size_t i = 0; i < L->team_len; i++)
         out[i] = NAN;
     SYM_TRY(sym_model_create(&m, &cfg->model));
-    SYM_TRY(load_data(&d, cfg, seed));
+    SYM_TRY(sym_run_data_acquire(&d, &cfg->data, seed, sym_run_classes(cfg)));
     SYM_TRY(sym_team_open(&team, comm));
     opened = 1;
     memset(&ops, 0, sizeof(ops));
@@ -476,7 +412,7 @@ int sym_team_task(double *out, const sym_job *job, int index, const double *para
 cleanup:
     if (opened)
         sym_team_close(&team);
-    sym_data_dispose(&d);
+    sym_run_data_release(&d);
     sym_model_free(m);
     return rc;
 }

@@ -39,11 +39,40 @@
 /* ---- data ---- */
 
 enum { D_LIN = K(SYM_DATA_TEACHER_LINEAR), D_SUB = K(SYM_DATA_SUBSPACE), D_MLP = K(SYM_DATA_TEACHER_MLP),
-       D_H5 = K(SYM_DATA_HDF5), D_GEN = D_LIN | D_SUB | D_MLP };
+       D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_GEN = D_LIN | D_SUB | D_MLP, D_FILE = D_H5 | D_IDX };
+
+#define PATH_CAP sizeof(((sym_data_opts *)0)->file)
+#define DS_CAP sizeof(((sym_job_values *)0)->test_x_ds)
+
+/* data.test: the held-out samples (no kind of its own: settle_test checks which keys fit) */
+static const sym_job_row test_rows[] = {
+    {"fraction", JROW_DOUBLE, CFG(data.test_fraction), .lo_open = 1, .hi = 1, .hi_open = 1, .def_s = "none",
+     .doc = "hold out this fraction of the samples (after classes and subset), drawn from data.seed"},
+    {"images", JROW_STRING, VAL(test_images), .cap = PATH_CAP,
+     .doc = "idx: the test images file (relative to the job file)"},
+    {"labels", JROW_STRING, VAL(test_labels), .cap = PATH_CAP, .doc = "idx: the test labels file"},
+    {"x", JROW_STRING, VAL(test_x_ds), .cap = DS_CAP, .doc = "hdf5: the test inputs dataset of data.file"},
+    {"y", JROW_STRING, VAL(test_y_ds), .cap = DS_CAP,
+     .doc = "hdf5: the test targets dataset (needed with data.y, refused without)"},
+};
+/* data.patches: random patches of the images are the samples */
+static const sym_job_row patch_rows[] = {
+    {"size", JROW_INT_LIST, CFG(data.patch_h), CNT(patch_size_n), .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .min_len = 2, .max_len = 2, .doc = "[h, w]: the patches' rows and columns"},
+    {"count", JROW_INT, CFG(data.patches), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_SAMPLES,
+     .doc = "how many patches, drawn from data.seed (image, then position, uniformly)"},
+};
+static const sym_job_section patch_section = {"data.patches", "random patches of the images",
+                                              patch_rows, 2, -1, NULL, NULL};
+_Static_assert(offsetof(sym_data_opts, patch_w) == offsetof(sym_data_opts, patch_h) + sizeof(int),
+               "data.patches.size is read as a list of two ints into patch_h, patch_w");
+
+static const sym_job_section test_section = {"data.test", "held-out samples: a fraction, or a test file",
+                                             test_rows, 5, -1, NULL, NULL};
 
 static const sym_job_row data_rows[] = {
     {"kind", JROW_ENUM, CFG(data.kind), .flags = JROW_REQUIRED, NAMES(sym_data_kind_names, SYM_DATA_COUNT),
-     .doc = "generator, or hdf5 for your data"},
+     .doc = "generator, or your data: hdf5 datasets, idx (MNIST-format) images and labels"},
     {"samples", JROW_INT, CFG(data.samples), .kinds = D_GEN, .flags = JROW_REQUIRED | JROW_LATE, .lo = 1,
      .hi = MAX_SAMPLES, .doc = "number of samples (at most 100,000,000)"},
     {"input", JROW_INT, CFG(data.input), .kinds = D_LIN, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
@@ -62,21 +91,43 @@ static const sym_job_row data_rows[] = {
     {"bias", JROW_BOOL, VAL(data_bias), .kinds = D_MLP, .def = 1, .doc = "the teacher has biases"},
     {"noise", JROW_DOUBLE, CFG(data.noise), .kinds = D_GEN, .flags = JROW_LATE, UNBOUNDED,
      .doc = "noise standard deviation"},
-    {"seed", JROW_INT64, VAL(data_seed), .kinds = D_GEN, .flags = JROW_LATE, .def = -1, .hi = SEED_MAX,
+    {"seed", JROW_INT64, VAL(data_seed), .kinds = D_GEN | D_FILE, .flags = JROW_LATE, .def = -1, .hi = SEED_MAX,
      .def_s = "each run's own seed", .expected = "an integer from 0 to 4503599627370496",
-     .doc = "draw the data from this seed for every run (default: each run's own seed)"},
+     .doc = "draw the data from this seed for every run (default: each run's own seed; hdf5, idx: "
+            "the subset and the test split from this seed, 0 by default, the same for every run)"},
     {"file", JROW_STRING, CFG(data.file), .kinds = D_H5, .flags = JROW_REQUIRED,
      .cap = sizeof(((sym_data_opts *)0)->file), .doc = "HDF5 file (relative to the job file)"},
     {"x", JROW_STRING, CFG(data.x_path), .kinds = D_H5, .def_s = "X",
      .cap = sizeof(((sym_data_opts *)0)->x_path), .doc = "inputs dataset [samples, features]"},
     {"y", JROW_STRING, CFG(data.y_path), .kinds = D_H5, .cap = sizeof(((sym_data_opts *)0)->y_path),
      .doc = "targets dataset; none: the inputs (autoencoders)"},
-    {"standardize", JROW_BOOL, CFG(data.standardize), .kinds = D_H5,
-     .doc = "shift and scale each input column to mean 0, variance 1 (1/n; a constant one: mean 0)"},
+    {"images", JROW_STRING, CFG(data.file), .kinds = D_IDX, .flags = JROW_REQUIRED, .cap = PATH_CAP,
+     .doc = "IDX images [n, rows, columns] of bytes, gzip-compressed or not (relative to the job file)"},
+    {"labels", JROW_STRING, CFG(data.labels), .kinds = D_IDX, .flags = JROW_REQUIRED, .cap = PATH_CAP,
+     .doc = "IDX labels [n] of bytes: the targets, class ids [n x 1]"},
+    {"scale", JROW_BOOL, CFG(data.scale), .kinds = D_IDX, .def = 1,
+     .doc = "pixels / 255: inputs in [0, 1] (false: 0 to 255)"},
+    {"standardize", JROW_BOOL, CFG(data.standardize), .kinds = D_FILE,
+     .doc = "shift and scale each input column to mean 0, variance 1 (1/n; a constant one: mean 0), "
+            "with the training split's statistics on both splits"},
+    {"classes", JROW_INT_LIST, CFG(data.classes), CNT(data_classes_n), .kinds = D_FILE, .lo = 0,
+     .hi = MAX_WIDTH, .min_len = 1, .max_len = SYM_DATA_MAX_CLASSES, .def_s = "all",
+     .doc = "keep the samples of these labels, relabelled 0, 1, ... in the order given"},
+    {"subset", JROW_INT, CFG(data.subset), .kinds = D_FILE, .lo = 1, .hi = MAX_SAMPLES, .def_s = "all",
+     .doc = "draw this many samples (from data.seed; after classes, before the test split)"},
+    {"per_class", JROW_INT, CFG(data.per_class), .kinds = D_FILE, .lo = 1, .hi = MAX_SAMPLES, .def_s = "all",
+     .doc = "draw this many samples of each class (from data.seed; after classes)"},
+    {"image", JROW_INT_LIST, VAL(image), CNT(image_n), .kinds = D_H5, .lo = 1, .hi = MAX_WIDTH,
+     .min_len = 2, .max_len = 2, .def_s = "none",
+     .doc = "[h, w]: each row of x is an h x w image, row by row (for patches)"},
+    {"patches", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &patch_section,
+     .doc = "random patches of the images as the samples: {size: [h, w], count: n} (before the test split)"},
+    {"test", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &test_section,
+     .doc = "held-out samples: {fraction: F} (drawn from data.seed), or idx {images, labels}, hdf5 {x, y}"},
 };
 
 static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",
-                                       "data kind teacher_mlp", "data kind hdf5"};
+                                       "data kind teacher_mlp", "data kind hdf5", "data kind idx"};
 _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per data kind");
 
 /* ---- model ---- */
@@ -278,6 +329,10 @@ const sym_job_section *sym_job_section_find(const char *path)
         return &init_section;
     if (strcmp(path, "model.init.bias") == 0)
         return &bias_section;
+    if (strcmp(path, "data.test") == 0)
+        return &test_section;
+    if (strcmp(path, "data.patches") == 0)
+        return &patch_section;
     return NULL;
 }
 
@@ -288,7 +343,7 @@ const sym_job_section *sym_job_section_find(const char *path)
  * else before it is opened, as the job file is (a FIFO would wait for a writer, a device would
  * never end).  Errors in the setting's words: "KEY: expected a regular file, found a FIFO".
  */
-static int input_file(ctx *c, const node *at, const char *key, const char *path)
+int sym_job_input_file(ctx *c, const node *at, const char *key, const char *path)
 {
     struct stat sb;
 
@@ -306,46 +361,6 @@ static int input_file(ctx *c, const node *at, const char *key, const char *path)
     return 0;
 }
 
-/* data.file against the job file's folder; its datasets' shapes, finite values */
-static int settle_hdf5(ctx *c, const node *v, sym_data_opts *d)
-{
-    char file[sizeof d->file];
-    node *xn = sym_yaml_lookup(c, v, "x"), *fn = sym_yaml_lookup(c, v, "file");
-    node *yn = sym_yaml_lookup(c, v, "y"), *at = xn ? xn : fn;
-    const char *xkey = xn ? "data.x" : "data.file";
-    int xr = 0, xc = 0, yr = 0, yc = 0;
-
-    memcpy(file, d->file, sizeof file);
-    if (strlen(c->dir) + strlen(file) + 2 > sizeof(d->file))
-        return sym_yaml_err(c, fn, "data.file", "path too long (%zu characters)", strlen(c->dir) + strlen(file) + 1);
-    if (file[0] != '/' && c->dir[0]) { /* (fits: checked above) */
-        size_t nd = strlen(c->dir);
-
-        memcpy(d->file, c->dir, nd);
-        d->file[nd] = '/';
-        memcpy(d->file + nd + 1, file, strlen(file) + 1);
-    }
-    TRY(input_file(c, fn, "data.file", d->file));
-    if (sym_h5_matrix_shape(&xr, &xc, d->file, d->x_path) < 0)
-        return sym_yaml_err(c, at, xkey, "%s", sym_err_message());
-    d->samples = xr;
-    d->input = xc;
-    d->output = xc;
-    if (d->y_path[0]) {
-        if (sym_h5_matrix_shape(&yr, &yc, d->file, d->y_path) < 0)
-            return sym_yaml_err(c, yn, "data.y", "%s", sym_err_message());
-        if (yr != xr)
-            return sym_yaml_err(c, yn, "data.y", "expected %d rows (as many as data.x), found %d", xr, yr);
-        d->output = yc;
-    }
-    /* NaN or Inf in the data is bad input, found now rather than at run time */
-    if (sym_h5_check_finite(d->file, d->x_path) < 0)
-        return sym_yaml_err(c, at, xkey, "%s", sym_err_message());
-    if (d->y_path[0] && sym_h5_check_finite(d->file, d->y_path) < 0)
-        return sym_yaml_err(c, yn, "data.y", "%s", sym_err_message());
-    return 0;
-}
-
 static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const node **data_node)
 {
     sym_config *cfg = b->base[JROW_CFG];
@@ -357,10 +372,10 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
 
     *data_node = v;
     if (!v)
-        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp or hdf5");
+        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp, hdf5 or idx");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 0, &kind, &given));
-    if (d->kind == SYM_DATA_HDF5)
-        return settle_hdf5(c, v, d);
+    if (d->kind == SYM_DATA_HDF5 || d->kind == SYM_DATA_IDX)
+        TRY(sym_job_settle_file_data(c, v, b)); /* data_settle.c */
     if (d->kind == SYM_DATA_TEACHER_MLP) {
         sym_model_opts *t = &d->teacher;
         int n = val->data_widths_n;
@@ -379,6 +394,8 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
      * initialization and shuffling), as cross-seed comparisons need */
     d->fixed_seed = val->data_seed >= 0;
     d->seed = d->fixed_seed ? (uint64_t)val->data_seed : 0;
+    if (d->kind == SYM_DATA_HDF5 || d->kind == SYM_DATA_IDX)
+        d->fixed_seed = 1; /* file data: one draw (subset, test split) for every run, seed 0 by default */
     return 0;
 }
 
@@ -389,7 +406,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
     case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
     case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
     case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
-    case SYM_DATA_HDF5: *in = d->input; *out = d->output; break;
+    case SYM_DATA_HDF5: case SYM_DATA_IDX: *in = d->input; *out = d->output; break;
     case SYM_DATA_COUNT: break; /* not a kind */
     }
 }
@@ -397,7 +414,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
 /* targets that may be one column of class ids: the output width is checked by settle_loss */
 static int may_be_labels(const sym_data_opts *d)
 {
-    return d->kind == SYM_DATA_HDF5 && d->y_path[0] && d->output == 1;
+    return (d->kind == SYM_DATA_HDF5 && d->y_path[0] && d->output == 1) || d->kind == SYM_DATA_IDX;
 }
 
 /* model.activation: one name for every hidden layer, or one per hidden layer */
@@ -490,7 +507,7 @@ static int settle_init_file(ctx *c, const node *v, const sym_job_values *val, ui
         (int)sizeof(in->file))
         return sym_yaml_expected(c, sym_yaml_lookup(c, v, "file"), "model.init.file",
                                  "a path shorter than 1024 bytes");
-    TRY(input_file(c, sym_yaml_lookup(c, v, "file"), "model.init.file", in->file));
+    TRY(sym_job_input_file(c, sym_yaml_lookup(c, v, "file"), "model.init.file", in->file));
     in->run = val->init_run;
     in->on = 1;
     return 0;
@@ -751,6 +768,38 @@ static int check_labels(ctx *c, const node *yn, const sym_data_opts *d, int clas
     return rc ? sym_yaml_err(c, yn, "data.y", "%s", sym_err_message()) : 0;
 }
 
+/* IDX labels are bytes: each must be below the model's output width (data.classes relabels
+ * them 0..k-1, whose count the data section checked) */
+static int check_idx_labels(ctx *c, const node *data, const sym_data_opts *d, int classes)
+{
+    const char *files[2] = {d->labels, d->test_y};
+    const char *keys[2] = {"data.labels", "data.test.labels"};
+
+    if (d->n_classes > 0) {
+        if (d->n_classes > classes)
+            return sym_yaml_err(c, sym_yaml_lookup(c, data, "classes"), "data.classes",
+                                "%d classes, but the model has %d outputs (one per class for train.loss "
+                                "cross_entropy)", d->n_classes, classes);
+        return 0;
+    }
+    for (int f = 0; f < 2; f++) {
+        sym_idx lb;
+        int top = -1;
+
+        if (!files[f][0])
+            continue;
+        if (sym_idx_read(&lb, files[f], 1) < 0)
+            return sym_yaml_err(c, data, keys[f], "%s", sym_err_message());
+        for (long long i = 0; i < lb.count; i++)
+            top = lb.data[i] > top ? lb.data[i] : top;
+        sym_idx_dispose(&lb);
+        if (top >= classes)
+            return sym_yaml_err(c, data, keys[f], "%s: class id %d is outside 0..%d (the model's %d "
+                                "outputs)", files[f], top, classes - 1, classes);
+    }
+    return 0;
+}
+
 /*
  * train.loss against the data and the model.  Cross-entropy needs class labels: data.y (hdf5)
  * of one column of class ids 0..C-1, C the model's output width; the generators' targets are
@@ -780,10 +829,21 @@ static int settle_loss(ctx *c, const node *root, const sym_config *cfg)
         return sym_yaml_err(c, ln, "train.loss",
                             "cross_entropy classifies, and an autoencoder reconstructs its input: use "
                             "model.kind mlp, or loss mse");
+    if (d->kind == SYM_DATA_IDX) {
+        if (dout < 2) {
+            char key[64];
+
+            snprintf(key, sizeof(key), "model.widths[%d]", o->n_layers);
+            return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[o->n_layers]), key,
+                                "expected at least 2 (one output per class for train.loss "
+                                "cross_entropy), found %d", dout);
+        }
+        return check_idx_labels(c, data, d, dout);
+    }
     if (d->kind != SYM_DATA_HDF5)
         return sym_yaml_err(c, ln, "train.loss",
                             "cross_entropy needs class labels, and data kind %s makes real-valued "
-                            "targets: use hdf5 data whose y is one column of class ids",
+                            "targets: use idx data, or hdf5 data whose y is one column of class ids",
                             sym_data_kind_names[d->kind]);
     if (!d->y_path[0])
         return sym_yaml_err(c, ln, "train.loss",
