@@ -192,7 +192,7 @@ with tempfile.TemporaryDirectory() as tmp:
         ("teacher_linear data", JOB.replace("data: {kind: hdf5, file: blobs.h5, x: X, y: labels}",
                                             "data: {kind: teacher_linear, input: 2, output: 3, samples: 50}"),
          r"job.yaml:5:\d+: train.loss: cross_entropy needs class labels, and data kind teacher_linear makes "
-         r"real-valued targets: use hdf5 data whose y is one column of class ids"),
+         r"real-valued targets: use idx data, or hdf5 data whose y is one column of class ids"),
         ("teacher_mlp data", JOB.replace("data: {kind: hdf5, file: blobs.h5, x: X, y: labels}",
                                          "data: {kind: teacher_mlp, widths: [2, 4, 3], samples: 50}"),
          r"train.loss: cross_entropy needs class labels, and data kind teacher_mlp makes"),
