@@ -72,6 +72,8 @@ extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
  * autoencoder is an encoder (layers 0..n_encoder-1, ending at the latent
  * width) followed by a decoder.
  */
+typedef enum sym_loss_kind { SYM_LOSS_MSE = 0, SYM_LOSS_CROSS_ENTROPY, SYM_LOSS_COUNT } sym_loss_kind;
+
 typedef struct sym_model_opts {
     sym_model_kind kind;
     int n_layers;                   /**< number of dense layers, >= 1 */
@@ -85,10 +87,11 @@ typedef struct sym_model_opts {
     double init_scale;              /**< s above */
     int bias_init;                  /**< 0: biases start at 0; else 1 + sym_init_kind */
     double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
+    sym_loss_kind loss;
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
-    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1 }
+    { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1, SYM_LOSS_MSE }
 
 typedef struct sym_model sym_model;
 
@@ -355,6 +358,8 @@ typedef struct sym_data {
     int n, d_in, d_out;
     double *X; /**< [n x d_in] */
     double *Y; /**< [n x d_out]; equals X for autoencoding data */
+    int n_test;       /**< held-out samples (0: none) */
+    double *Xt, *Yt;  /**< [n_test x d_in], [n_test x d_out]; Yt == Xt for autoencoding data */
 } sym_data;
 
 /** Generate synthetic data from the data stream @p r (kinds other than HDF5). */

@@ -165,10 +165,10 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
  * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
-static_assert(SYM_PROBE_API_VERSION == 3, "a new plug-in interface version: update these sizes");
-static_assert(sizeof(sym_config) == 3664, "sym_config changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_model_opts) == 320, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_data_opts) == 1904, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(SYM_PROBE_API_VERSION == 4, "a new plug-in interface version: update these sizes");
+static_assert(sizeof(sym_config) == 3680, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_model_opts) == 328, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 1912, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 104, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");

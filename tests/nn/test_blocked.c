@@ -135,7 +135,7 @@ static void compare(const sym_model_opts *o, const sym_reg *reg, int block)
     assert_memory_equal(&b, &c, sizeof(b));
     /* data laid out once for the blocks (sym_eval_blocks, sym_eval_data): bitwise the same */
     {
-        sym_data d = {N, q.din, q.dout, q.X, q.Y}, self = {N, q.din, q.din, q.X, q.X};
+        sym_data d = {N, q.din, q.dout, q.X, q.Y, 0, NULL, NULL}, self = {N, q.din, q.din, q.X, q.X, 0, NULL, NULL};
         sym_eval_data bd, sd;
         double *XB = calloc(sym_eval_blocks_size(blk, N, q.din), sizeof(double));
         double *YB = calloc(sym_eval_blocks_size(blk, N, q.dout), sizeof(double));
