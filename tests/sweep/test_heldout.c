@@ -18,6 +18,7 @@
 
 #include "heldout_impl.h"
 #include "job_impl.h"
+#include "symsweep/output.h"
 #include "symsweep/run.h"
 
 enum { Q = 3, NTR = 5, NTE = 7, POINTS = 3 };
@@ -219,12 +220,65 @@ static void test_sweep_heldout_run_records_accuracy(void **state)
     sym_job_dispose(&job);
 }
 
+/*
+ * align's barriers in closed form: the net x -> W2 W1 x, 2 -> 1 -> 2, linear, at a = (W1 =
+ * [1, -1], W2 = [1; -1]) and at its sign flip b = -a (one function: class 0 iff x1 > x2).  On
+ * the line, W1(t) = (1 - 2t) [1, -1], W2(t) = (1 - 2t) [1; -1]: the outputs are s (h, -h) with
+ * s = (1 - 2t)^2, h = x1 - x2.  On x = e1 (class 0), e2 (class 1): the error is 0 but at t =
+ * 1/2, where every output ties at 0, class 0 is predicted and e2 is wrong: 1/2, the error
+ * barrier.  The squared error per sample is (s - 1)^2 + s^2 (mean over 4 entries: half that), a
+ * convex function of t below the chord: the loss barrier is 0, at the ends.
+ */
+static void test_sweep_align_barriers_closed_form(void **state)
+{
+    enum { K = 4 };
+    sym_model_opts mo = SYM_MODEL_OPTS_INIT;
+    sym_model *m;
+    sym_reg reg = SYM_REG_INIT;
+    sym_scorer *sc;
+    const double X[4] = {1, 0, 0, 1}, Y[4] = {1, 0, 0, 1};
+    const double w1[2] = {1, -1}, w2[2] = {1, -1}, v1[2] = {-1, 1}, v2[2] = {-1, 1};
+    const double f_rough[5] = {0.0, 2.0, -1.0, 0.5, 1.0};
+    double a[4], b[4], tmp[4], f[K + 1], barrier;
+
+    (void)state;
+    mo.n_layers = 2;
+    mo.n_encoder = 2;
+    mo.widths[0] = 2;
+    mo.widths[1] = 1;
+    mo.widths[2] = 2;
+    check_ok(sym_model_create(&m, &mo));
+    assert_int_equal(sym_model_n_params(m), 4);
+    sym_model_set_weight(m, a, 0, w1);
+    sym_model_set_weight(m, a, 1, w2);
+    sym_model_set_weight(m, b, 0, v1);
+    sym_model_set_weight(m, b, 1, v2);
+    check_ok(sym_scorer_create(&sc, m, &reg, 2));
+    check_ok(sym_align_path(f, &barrier, sc, 1, X, Y, 2, a, b, 4, K, tmp));
+    for (int k = 0; k <= K; k++)
+        check_close1(f[k], k == K / 2 ? 0.5 : 0.0, 0.0, 0.0);
+    check_close1(barrier, 0.5, 0.0, 0.0);
+    check_ok(sym_align_path(f, &barrier, sc, 0, X, Y, 2, a, b, 4, K, tmp));
+    for (int k = 0; k <= K; k++) {
+        double t = (double)k / K, s = (1 - 2 * t) * (1 - 2 * t);
+
+        check_close1(f[k], ((s - 1) * (s - 1) + s * s) / 2, 0.0, 1e-15);
+    }
+    check_close1(barrier, 0.0, 0.0, 0.0);
+    /* the definition on a rough path: the largest rise above the chord from 0 to 1, at t = 1/4:
+     * 2 - 1/4 */
+    check_close1(sym_align_barrier(f_rough, K), 1.75, 0.0, 0.0);
+    sym_scorer_free(sc);
+    sym_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_heldout_scores_closed_form),
         cmocka_unit_test(test_sweep_heldout_layout),
         cmocka_unit_test(test_sweep_heldout_run_records_accuracy),
+        cmocka_unit_test(test_sweep_align_barriers_closed_form),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
