@@ -83,5 +83,6 @@ def weights(ctx):
 # ---------------------------------------------------------------- Ex1
 
 
-register("training", names=("final_loss", "final_data_loss", "final_penalty"),
+register("training", names=("final_loss", "final_data_loss", "final_penalty", "final_test_loss",
+                             "final_test_data_loss", "final_train_accuracy", "final_test_accuracy"),
          figures=[training_curves, weights])
