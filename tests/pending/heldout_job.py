@@ -61,6 +61,8 @@ def main(exe):
         out = os.path.join(tmp, "out.h5")
         r = subprocess.run([exe, "run", job, "-o", out, "-q"], capture_output=True, text=True)
         check(r.returncode == 0, "run: %s" % r.stderr)
+        if fails:
+            return 1
         with h5py.File(out, "r") as f:
             for p in NEW:
                 check(p in f, "%s written" % p)
