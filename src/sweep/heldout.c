@@ -162,22 +162,23 @@ cleanup:
 int sym_heldout_point(sym_heldout_run *h, int k, const double *params)
 {
     const sym_heldout_layout *H = h->H;
-    size_t at[4] = {H->curve_test, SIZE_MAX, H->curve_train_acc, H->curve_test_acc};
 
     if (!h->sc || k < 0 || k >= H->points)
         return 0;
-    return score(h, at, (size_t)k, params);
+    return score(h, (size_t[4]){H->curve_test, SIZE_MAX, H->curve_train_acc, H->curve_test_acc},
+                 (size_t)k, params);
 }
 
 int sym_heldout_final(sym_heldout_run *h, const double *params, int last_point)
 {
     const sym_heldout_layout *H = h->H;
-    size_t at[4] = {H->final_test, H->final_test_data, H->final_train_acc, H->final_test_acc};
-    size_t curve[4] = {H->curve_test, SIZE_MAX, H->curve_train_acc, H->curve_test_acc};
     int rc = 0;
 
     if (!h->sc)
         return 0;
+    size_t at[4] = {H->final_test, H->final_test_data, H->final_train_acc, H->final_test_acc};
+    size_t curve[4] = {H->curve_test, SIZE_MAX, H->curve_train_acc, H->curve_test_acc};
+
     SYM_TRY(score(h, at, 0, params));
     /* training fills its last curve point from the final objective, not at a hook: so here */
     for (int q = 0; q < 4 && last_point >= 0 && last_point < H->points; q++)

@@ -363,7 +363,9 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         topt.grad_filter = project_gradient;
         topt.filter_ctx = &proj;
     }
-    if (any_hook || progress_fn || scores.sc) { /* the hook sees values training computes anyway */
+    /* the hook sees values training computes anyway (the scores compute their own, at the
+     * curve points, and change nothing in training) */
+    if (any_hook || progress_fn || scores.sc) {
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
     }
