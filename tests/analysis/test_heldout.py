@@ -67,6 +67,40 @@ class Heldout(unittest.TestCase):
             self.assertEqual(float(t[col][0]), v)
         self.assertIn("median barrier raw", t.columns)
 
+    def test_heldout_curves_figure(self):
+        from unittest import mock
+        from symsweep_analysis import data, figures, style
+        from symsweep_analysis.probes import training
+        job, out = os.path.join(TMP, "c.yaml"), os.path.join(TMP, "c.h5")
+        with open(job, "w") as fh:
+            fh.write(JOB)
+        r = run([SYMSWEEP, "run", job, "-o", out, "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        problems, drawn, original = [], {}, figures.Context.save
+
+        def save(ctx, fig, name):
+            problems.extend(style.check(fig))
+            drawn[name] = original(ctx, fig, name)
+            return drawn[name]
+        with h5py.File(out, "r") as f:  # a job with neither: no figure, a reason
+            ctx = figures.Context(f, data.load(f), [], os.path.join(TMP, "fig0"))
+            self.assertIn("no test split", training.heldout_curves(ctx))
+        # the curves a classifier with a test split records (other parts of issue 25 make them)
+        with h5py.File(out, "r+") as f:
+            loss = f["runs/curves/loss"][:]
+            f["runs/curves/test_loss"] = 1.1 * loss
+            acc = np.clip(1 - loss / loss.max(), 0, 1)
+            f["runs/curves/train_accuracy"] = acc
+            f["runs/curves/test_accuracy"] = 0.9 * acc
+        with h5py.File(out, "r") as f, mock.patch.object(figures.Context, "save", save):
+            ctx = figures.Context(f, data.load(f), [], os.path.join(TMP, "fig1"))
+            paths = training.heldout_curves(ctx)
+        self.assertEqual(problems, [])
+        self.assertEqual(list(drawn), ["heldout_curves"])
+        self.assertTrue(os.path.exists(paths[0]), paths)
+        self.assertIn(training.heldout_curves, [fn for p in __import__("symsweep_analysis.probes", fromlist=["x"]).registered()
+                                                for fn in p.figures])
+
 
 if __name__ == "__main__":
     SYMSWEEP, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
