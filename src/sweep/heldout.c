@@ -84,12 +84,12 @@ int sym_heldout_declare(sym_heldout_layout *H, int test, int accuracy, int point
                                 "last epoch, or for a run without a test split");
     if (accuracy)
         H->curve_train_acc = declare_acc(s, "/runs/curves/train_accuracy", 1, points, "training",
-                                         "after epoch[j] epochs [run x point]; NaN after a "
-                                         "divergence, past the run's last epoch, or", not_clf);
+                                         "after epoch[j] epochs [run x point], NaN after a "
+                                         "divergence or past the run's last epoch", not_clf);
     if (accuracy && test)
         H->curve_test_acc = declare_acc(s, "/runs/curves/test_accuracy", 1, points, "held-out test",
-                                        "after epoch[j] epochs [run x point]; NaN after a "
-                                        "divergence, past the run's last epoch, or", not_test);
+                                        "after epoch[j] epochs [run x point], NaN after a "
+                                        "divergence or past the run's last epoch", not_test);
     H->len = s->len;
     return sym_schema_check(s);
 }
