@@ -81,9 +81,25 @@ typedef struct sym_job_probe {
 
 /** Where the probes' values sit in sym_run_result.measures. */
 typedef struct sym_measure_layout {
-    size_t total;          /**< doubles per run */
+    size_t total;          /**< doubles per run: the host's scores (sym_job.heldout), then the probes' */
     size_t team, team_len; /**< the team probes' contiguous slice */
 } sym_measure_layout;
+
+/**
+ * The run's own scores beside training (issue 25), laid out by the host before the probes'
+ * values in sym_run_result.measures: the objective on held-out test data when a grid point
+ * holds some out, and the accuracy when a grid point trains a classifier (train.loss:
+ * cross_entropy), at the end and at every curve point.  Nothing (len 0) for other jobs.
+ */
+typedef struct sym_heldout_layout {
+    size_t len;         /**< doubles, from measures[0] */
+    int test, accuracy; /**< some grid point holds out test data / trains a classifier */
+    int points;         /**< curve points: the most of any grid point */
+    /** where each value sits in the measures (SIZE_MAX: not recorded); the curves' [points] */
+    size_t final_test, final_test_data, final_train_acc, final_test_acc;
+    size_t curve_test, curve_train_acc, curve_test_acc;
+    sym_schema decl;    /**< their datasets (owned) */
+} sym_heldout_layout;
 
 typedef struct sym_job {
     char path[1024];    /**< as given on the command line */
@@ -112,6 +128,7 @@ typedef struct sym_job {
     size_t piece_size;          /**< doubles of the largest piece */
     int team_size;              /**< ranks of each run's team task (1 without team probes) */
     sym_measure_layout measure; /**< where their values sit in sym_run_result.measures */
+    sym_heldout_layout heldout; /**< the run's scores beside training, before the probes' values */
     struct sym_job_values *values; /**< [n_configs]: each point's settings as written (owned) */
 } sym_job;
 

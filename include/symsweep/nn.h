@@ -85,6 +85,7 @@ extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
  * autoencoder is an encoder (layers 0..n_encoder-1, ending at the latent
  * width) followed by a decoder.
  */
+
 typedef struct sym_model_opts {
     sym_model_kind kind;
     int n_layers;                   /**< number of dense layers, >= 1 */
@@ -326,6 +327,39 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
  * one block (asserted).
  */
 const double *sym_eval_preactivation(const sym_eval *e, int l);
+
+/* ------------------------------------------------------------------ */
+/* Scores: the objective on held-out data, classification accuracy    */
+/* ------------------------------------------------------------------ */
+
+/** The index of the largest of x[0..n-1] (n >= 1): the first of equal maxima, and the first NaN
+ *  if there is one, as torch.argmax. */
+int sym_argmax(const double *x, int n);
+
+/** A network's scores on data sets of up to max_n samples: one block of memory, made once. */
+typedef struct sym_scorer sym_scorer;
+
+/**
+ * A scorer of model @p m (borrowed, and @p reg, for its lifetime) for up to @p max_n samples:
+ * its memory is that of one evaluator block and the outputs of one block (SYM_EVAL_BLOCK
+ * samples at most), whatever max_n.  SYM_EINVAL for max_n < 1, SYM_ENOMEM.
+ */
+int sym_scorer_create(sym_scorer **out, const sym_model *m, const sym_reg *reg, int max_n);
+void sym_scorer_free(sym_scorer *s);
+/**
+ * The objective at @p params on rows X [n x d_in], targets Y [n x d_out], 1 <= n <= max_n:
+ * the model's data loss, the penalty and their sum (sym_eval_loss: beyond SYM_EVAL_BLOCK
+ * samples summed block by block).  Allocates nothing.
+ */
+int sym_scorer_loss(sym_scorer *s, sym_loss_parts *out, const double *params, const double *X,
+                    const double *Y, int n);
+/**
+ * The fraction of the n rows whose output's argmax is the argmax of their one-hot target row
+ * (sym_argmax: ties to the lowest index), the outputs computed a block at a time.  Allocates
+ * nothing.  *out is NaN on an error.
+ */
+int sym_scorer_accuracy(sym_scorer *s, double *out, const double *params, const double *X,
+                        const double *Y, int n);
 
 /* ------------------------------------------------------------------ */
 /* Exact Hessian-vector products                                      */

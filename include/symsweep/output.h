@@ -81,6 +81,23 @@ typedef struct sym_align_opts {
  */
 int sym_align_file(FILE *report, const char *path, const char *out, const sym_align_opts *o);
 
+/**
+ * The barrier of f at the K + 1 points t_k = k / K of a path (K >= 1): the largest rise above
+ * the straight line between its ends, max_k f_k - ((1 - t_k) f_0 + t_k f_K), as the linear
+ * mode connectivity literature defines it (0 at least: the ends are on the line).
+ */
+double sym_align_barrier(const double *f, int K);
+/**
+ * A score along the straight line (1 - t) a + t b of parameters (P of them) at K + 1 points:
+ * @p error 0, the data loss; 1, the classification error 1 - accuracy (sym_scorer_accuracy),
+ * on rows X [n x d_in], one-hot targets Y [n x d_out], into f [K + 1]; its barrier
+ * (sym_align_barrier) into *barrier.  @p tmp holds P doubles.  What `symsweep align` measures
+ * on the test data and in error.
+ */
+int sym_align_path(double *f, double *barrier, sym_scorer *sc, int error, const double *X,
+                   const double *Y, int n, const double *a, const double *b, size_t P, int K,
+                   double *tmp);
+
 #ifdef __cplusplus
 }
 #endif

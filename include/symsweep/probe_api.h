@@ -42,7 +42,8 @@
  * since version 3 the probe declares its datasets in `layout` and the host
  * places them (schema.h: sym_schema_measure returns where), `schema` adds
  * only attributes that are not settings, and the host writes every setting
- * itself: a version-2 plug-in is refused.
+ * itself: a version-2 plug-in is refused.  Version 4 (issue 25): sym_model_opts gained
+ * `loss` (mse or cross_entropy), so sym_config grew.
  */
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H

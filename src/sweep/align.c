@@ -16,6 +16,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * What the barriers are measured in: the data loss on the training data (every grid point),
+ * on the held-out test data (a test split), and the classification error, 1 - accuracy, on
+ * both (a classifier, train.loss: cross_entropy).  Each is the barrier of the linear mode
+ * connectivity literature (Entezari et al. 2022, Ainsworth et al. 2023): the largest rise of
+ * the path above the straight line between its ends, max_t f((1-t) a + t b) - ((1-t) f(a) +
+ * t f(b)).
+ */
+enum { BAR_LOSS = 0, BAR_TEST_LOSS, BAR_ERROR, BAR_TEST_ERROR, BAR_KINDS };
+
+static const struct {
+    const char *barrier, *path, *what;
+} bar_kind[BAR_KINDS] = {
+    {"barrier", "path_loss", "data loss"},
+    {"barrier_test", "path_test_loss", "data loss on the held-out test data"},
+    {"barrier_error", "path_error", "classification error (1 - accuracy: argmax of the outputs "
+                                    "against the target's class) on the training data"},
+    {"barrier_test_error", "path_test_error", "classification error (1 - accuracy) on the "
+                                              "held-out test data"},
+};
+
 /* one run's parameters from per-run tensor datasets <group>/<name> [run, rows, cols] (padded) */
 static int read_params(double *p, sym_h5 *f, const char *group, const sym_model *m, int run)
 {
@@ -76,7 +97,6 @@ static int path_loss(double *loss, double *barrier, sym_eval *e, const sym_data 
     sym_loss_parts lp;
     int rc = 0;
 
-    *barrier = -INFINITY;
     for (int k = 0; k <= K; k++) {
         double t = (double)k / K;
 
@@ -85,13 +105,57 @@ static int path_loss(double *loss, double *barrier, sym_eval *e, const sym_data 
         SYM_TRY(sym_eval_loss(e, &lp, NULL, tmp, d->X, d->Y, d->n));
         loss[k] = lp.data;
     }
+    *barrier = sym_align_barrier(loss, K);
+cleanup:
+    return rc;
+}
+
+double sym_align_barrier(const double *f, int K)
+{
+    double barrier = -INFINITY;
+
     for (int k = 0; k <= K; k++) {
         double t = (double)k / K;
 
-        *barrier = fmax(*barrier, loss[k] - ((1.0 - t) * loss[0] + t * loss[K]));
+        barrier = fmax(barrier, f[k] - ((1.0 - t) * f[0] + t * f[K]));
     }
+    return barrier;
+}
+
+int sym_align_path(double *f, double *barrier, sym_scorer *sc, int error, const double *X,
+                   const double *Y, int n, const double *a, const double *b, size_t P, int K,
+                   double *tmp)
+{
+    int rc = 0;
+
+    for (int k = 0; k <= K; k++) {
+        double t = (double)k / K, acc;
+        sym_loss_parts lp;
+
+        for (size_t i = 0; i < P; i++)
+            tmp[i] = (1.0 - t) * a[i] + t * b[i];
+        if (error) {
+            SYM_TRY(sym_scorer_accuracy(sc, &acc, tmp, X, Y, n));
+            f[k] = 1.0 - acc;
+        } else {
+            SYM_TRY(sym_scorer_loss(sc, &lp, tmp, X, Y, n));
+            f[k] = lp.data;
+        }
+    }
+    *barrier = sym_align_barrier(f, K);
 cleanup:
     return rc;
+}
+
+/* f along (1 - t) a + t b at K + 1 points, of kind BAR_TEST_LOSS, BAR_ERROR or BAR_TEST_ERROR
+ * (sc: the data's scorer), and its barrier above the chord */
+static int path_score(double *f, double *barrier, sym_scorer *sc, int kind, const sym_data *d,
+                      const double *a, const double *b, size_t P, int K, double *tmp)
+{
+    int test = kind == BAR_TEST_LOSS || kind == BAR_TEST_ERROR;
+
+    return sym_align_path(f, barrier, sc, kind != BAR_TEST_LOSS, test ? d->Xt : d->X,
+                          test ? d->Yt : d->Y, test ? d->n_test : d->n, a, b, P, K, tmp);
 }
 
 static double output_dist(sym_eval *e, const sym_data *d, const double *a, const double *b, double *fa,
@@ -118,10 +182,12 @@ cleanup:
 
 typedef struct align_out {
     int S, K, n_pairs;
-    double *orbit, *raw, *func, *bar_raw, *bar_al; /* [configs x S x S] */
-    double *path_raw, *path_al;                    /* [configs x pairs x (K + 1)] */
+    double *orbit, *raw, *func;                          /* [configs x S x S] */
+    double *bar_raw[BAR_KINDS], *bar_al[BAR_KINDS];      /* [configs x S x S] */
+    double *path_raw[BAR_KINDS], *path_al[BAR_KINDS];    /* [configs x pairs x (K + 1)] */
     long long *same_orbit, *same_function, *different, *pairs; /* [configs] */
-    double *med_raw, *med_al;                      /* [configs] */
+    double *med_raw[BAR_KINDS], *med_al[BAR_KINDS];      /* [configs] */
+    int has[BAR_KINDS]; /* some grid point measured it (BAR_LOSS: always) */
 } align_out;
 
 static int cmp_double(const void *a, const void *b)
@@ -157,9 +223,88 @@ static void report_config(FILE *report, const align_out *A, const sym_job *job, 
                      label[0] ? ", " : "", g->name, g->str[sym_job_axis_index(job, c * S, g->axis)]);
     }
     fprintf(report, "grid point %d%s%s: %d of %d runs done, %lld pairs: %lld on one orbit, %lld "
-            "one function on other orbits, %lld different; median barrier %.3g raw, %.3g aligned\n",
+            "one function on other orbits, %lld different; median barrier %.3g raw, %.3g aligned",
             c, label[0] ? " " : "", label, n_ok, S, A->pairs[c], A->same_orbit[c],
-            A->same_function[c], A->different[c], A->med_raw[c], A->med_al[c]);
+            A->same_function[c], A->different[c], A->med_raw[BAR_LOSS][c], A->med_al[BAR_LOSS][c]);
+    /* the other barriers this grid point measured (median NaN: none, or no pair) */
+    {
+        static const char *const name[BAR_KINDS] = {"", "test loss", "train error", "test error"};
+
+        for (int q = 1; q < BAR_KINDS; q++)
+            if (A->has[q] && !(isnan(A->med_raw[q][c]) && isnan(A->med_al[q][c])))
+                fprintf(report, "; %s %.3g raw, %.3g aligned", name[q], A->med_raw[q][c],
+                        A->med_al[q][c]);
+    }
+    fputc('\n', report);
+}
+
+/* what grid point c's runs are compared in (their data loaded in d) */
+static void kinds_on(int on[BAR_KINDS], const sym_job_config *cfg, const sym_data *d)
+{
+    int clf = cfg->model.loss == SYM_LOSS_CROSS_ENTROPY, test = d->n_test > 0;
+
+    on[BAR_LOSS] = 1;
+    on[BAR_TEST_LOSS] = test;
+    on[BAR_ERROR] = clf;
+    on[BAR_TEST_ERROR] = clf && test;
+}
+
+/* one pair's barriers, raw (ra, rb) and aligned (ca, al), of every kind @p on: into the
+ * [config, seed, seed] entries ab and ba, the paths' row @p row, and the pair's slot @p slot
+ * of the medians' values med [BAR_KINDS x 2 x S^2] */
+static int pair_barriers(align_out *A, sym_eval *e, sym_scorer *sc, const int on[BAR_KINDS],
+                         const sym_data *d, const double *const ends[4], size_t P, size_t ab,
+                         size_t ba, size_t row, double *med, size_t slot, size_t S2, double *tmp)
+{
+    int K = A->K, rc = 0;
+
+    for (int q = 0; q < BAR_KINDS; q++) {
+        double *pr = A->path_raw[q] + row * (K + 1), *pa = A->path_al[q] + row * (K + 1);
+
+        if (!on[q])
+            continue;
+        if (q == BAR_LOSS) {
+            SYM_TRY(path_loss(pr, &A->bar_raw[q][ab], e, d, ends[0], ends[1], P, K, tmp));
+            SYM_TRY(path_loss(pa, &A->bar_al[q][ab], e, d, ends[2], ends[3], P, K, tmp));
+        } else {
+            SYM_TRY(path_score(pr, &A->bar_raw[q][ab], sc, q, d, ends[0], ends[1], P, K, tmp));
+            SYM_TRY(path_score(pa, &A->bar_al[q][ab], sc, q, d, ends[2], ends[3], P, K, tmp));
+        }
+        A->bar_raw[q][ba] = A->bar_raw[q][ab];
+        A->bar_al[q][ba] = A->bar_al[q][ab];
+        med[(2 * (size_t)q) * S2 + slot] = A->bar_raw[q][ab];
+        med[(2 * (size_t)q + 1) * S2 + slot] = A->bar_al[q][ab];
+    }
+cleanup:
+    return rc;
+}
+
+/* grid point c's runs that finished: their weights and canonical forms, the data once, and
+ * the diagonal of the [seed, seed] matrices */
+static int read_runs(align_out *A, int *n_ok, int *have_data, sym_data *d, double *raw, double *can,
+                     sym_h5 *f, const sym_job *job, const int64_t *status, int c, const sym_model *m)
+{
+    int S = job->n_seeds, rc = 0;
+    size_t P = sym_model_n_params(m), base = (size_t)c * S * S;
+
+    for (int s = 0; s < S; s++) {
+        int run = c * S + s;
+        size_t ss = base + (size_t)s * S + s;
+
+        if (status[run] != SYM_RUN_DONE)
+            continue;
+        SYM_TRY(read_params(raw + (size_t)s * P, f, SYM_PATH_WEIGHTS, m, run));
+        SYM_TRY(read_params(can + (size_t)s * P, f, "/probes/canonical", m, run));
+        if (!*have_data) {
+            SYM_TRY(sym_run_load_data(d, job, run));
+            *have_data = 1;
+        }
+        A->orbit[ss] = A->raw[ss] = A->func[ss] = 0.0;
+        A->bar_raw[BAR_LOSS][ss] = A->bar_al[BAR_LOSS][ss] = 0.0;
+        (*n_ok)++;
+    }
+cleanup:
+    return rc;
 }
 
 /* grid point c: every pair of its finished runs */
@@ -167,12 +312,13 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
                         const sym_align_opts *o, FILE *report)
 {
     const sym_job_config *cfg = &job->configs[c];
-    int S = job->n_seeds, K = o->points - 1, rc = 0, no, pair = 0, n_ok = 0;
-    size_t P, base = (size_t)c * S * S;
+    int S = job->n_seeds, rc = 0, no, pair = 0, n_ok = 0, on[BAR_KINDS] = {1, 0, 0, 0};
+    size_t P, base = (size_t)c * S * S, S2 = (size_t)S * S;
     sym_model *m = NULL;
     sym_eval *e = NULL;
+    sym_scorer *sc = NULL;
     sym_data d = {0};
-    double *raw = NULL, *can = NULL, *al = NULL, *tmp = NULL, *fa = NULL, *fb = NULL, *br = NULL, *ba = NULL;
+    double *raw = NULL, *can = NULL, *al = NULL, *tmp = NULL, *fa = NULL, *fb = NULL, *med = NULL;
     int have_data = 0;
 
     SYM_TRY(sym_model_create(&m, &cfg->model));
@@ -182,36 +328,28 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
     SYM_TRY(sym_alloc_doubles(&can, P * (size_t)S));
     SYM_TRY(sym_alloc_doubles(&al, P));
     SYM_TRY(sym_alloc_doubles(&tmp, P));
-    SYM_TRY(sym_alloc_doubles(&br, (size_t)S * S));
-    SYM_TRY(sym_alloc_doubles(&ba, (size_t)S * S));
-    for (int s = 0; s < S; s++) {
-        int run = c * S + s;
-
-        if (status[run] != SYM_RUN_DONE)
-            continue;
-        SYM_TRY(read_params(raw + (size_t)s * P, f, SYM_PATH_WEIGHTS, m, run));
-        SYM_TRY(read_params(can + (size_t)s * P, f, "/probes/canonical", m, run));
-        if (!have_data) {
-            SYM_TRY(sym_run_load_data(&d, job, run));
-            have_data = 1;
-        }
-        A->orbit[base + (size_t)s * S + s] = A->raw[base + (size_t)s * S + s] = 0.0;
-        A->func[base + (size_t)s * S + s] = 0.0;
-        A->bar_raw[base + (size_t)s * S + s] = A->bar_al[base + (size_t)s * S + s] = 0.0;
-        n_ok++;
-    }
+    SYM_TRY(sym_alloc_doubles(&med, 2 * BAR_KINDS * S2));
+    SYM_TRY(read_runs(A, &n_ok, &have_data, &d, raw, can, f, job, status, c, m));
     if (have_data) {
         SYM_TRY(sym_eval_create(&e, m, &cfg->reg, d.n));
         SYM_TRY(sym_alloc_doubles(&fa, (size_t)d.n * no));
         SYM_TRY(sym_alloc_doubles(&fb, (size_t)d.n * no));
+        kinds_on(on, cfg, &d);
+        if (on[BAR_TEST_LOSS] || on[BAR_ERROR])
+            SYM_TRY(sym_scorer_create(&sc, m, &cfg->reg, d.n > d.n_test ? d.n : d.n_test));
+        for (int q = 1; q < BAR_KINDS; q++) /* a run against itself: no barrier */
+            for (int s = 0; on[q] && s < S; s++)
+                if (status[c * S + s] == SYM_RUN_DONE)
+                    A->bar_raw[q][base + (size_t)s * S + s] = A->bar_al[q][base + (size_t)s * S + s] = 0.0;
+        for (int q = 0; q < BAR_KINDS; q++)
+            A->has[q] |= on[q];
     }
     for (int a = 0; a < S; a++)
         for (int b = a + 1; b < S; b++, pair++) {
             const double *ra = raw + (size_t)a * P, *rb = raw + (size_t)b * P;
             const double *ca = can + (size_t)a * P, *cb = can + (size_t)b * P;
+            const double *ends[4] = {ra, rb, ca, al};
             size_t ab = base + (size_t)a * S + b, ba_ = base + (size_t)b * S + a;
-            double *pr = A->path_raw + ((size_t)c * A->n_pairs + pair) * (K + 1);
-            double *pa = A->path_al + ((size_t)c * A->n_pairs + pair) * (K + 1);
             double orb, fun;
 
             if (status[c * S + a] != SYM_RUN_DONE || status[c * S + b] != SYM_RUN_DONE)
@@ -222,12 +360,8 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
             A->orbit[ab] = A->orbit[ba_] = orb;
             A->raw[ab] = A->raw[ba_] = rel_dist(ra, rb, P);
             A->func[ab] = A->func[ba_] = fun;
-            SYM_TRY(path_loss(pr, &A->bar_raw[ab], e, &d, ra, rb, P, K, tmp));
-            SYM_TRY(path_loss(pa, &A->bar_al[ab], e, &d, ca, al, P, K, tmp));
-            A->bar_raw[ba_] = A->bar_raw[ab];
-            A->bar_al[ba_] = A->bar_al[ab];
-            br[A->pairs[c]] = A->bar_raw[ab];
-            ba[A->pairs[c]] = A->bar_al[ab];
+            SYM_TRY(pair_barriers(A, e, sc, on, &d, ends, P, ab, ba_, (size_t)c * A->n_pairs + pair,
+                                  med, (size_t)A->pairs[c], S2, tmp));
             A->pairs[c]++;
             if (orb <= o->tolerance)
                 A->same_orbit[c]++;
@@ -236,13 +370,17 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
             else
                 A->different[c]++;
         }
-    A->med_raw[c] = median(br, (int)A->pairs[c]);
-    A->med_al[c] = median(ba, (int)A->pairs[c]);
+    for (int q = 0; q < BAR_KINDS; q++)
+        if (on[q]) {
+            A->med_raw[q][c] = median(med + 2 * (size_t)q * S2, (int)A->pairs[c]);
+            A->med_al[q][c] = median(med + (2 * (size_t)q + 1) * S2, (int)A->pairs[c]);
+        }
     if (report)
         report_config(report, A, job, c, n_ok);
 cleanup:
     sym_model_free(m);
     sym_eval_free(e);
+    sym_scorer_free(sc);
     sym_data_dispose(&d);
     free(raw);
     free(can);
@@ -250,8 +388,7 @@ cleanup:
     free(tmp);
     free(fa);
     free(fb);
-    free(br);
-    free(ba);
+    free(med);
     return rc;
 }
 
@@ -260,16 +397,18 @@ static void align_free(align_out *A)
     free(A->orbit);
     free(A->raw);
     free(A->func);
-    free(A->bar_raw);
-    free(A->bar_al);
-    free(A->path_raw);
-    free(A->path_al);
+    for (int q = 0; q < BAR_KINDS; q++) {
+        free(A->bar_raw[q]);
+        free(A->bar_al[q]);
+        free(A->path_raw[q]);
+        free(A->path_al[q]);
+        free(A->med_raw[q]);
+        free(A->med_al[q]);
+    }
     free(A->same_orbit);
     free(A->same_function);
     free(A->different);
     free(A->pairs);
-    free(A->med_raw);
-    free(A->med_al);
 }
 
 static int nan_fill(double **x, size_t n)
@@ -288,6 +427,37 @@ static int put(sym_h5 *h, const char *path, sym_h5_type type, int rank, const lo
     int rc = sym_h5_dataset(h, path, type, rank, dims, what, NULL);
 
     return rc < 0 ? rc : sym_h5_write_rows(h, path, 0, dims[0], x);
+}
+
+/* the barriers, paths and medians of kind q (not BAR_LOSS, written as before) */
+static int write_kind(sym_h5 *h, const align_out *A, int q, const long long *d3, const long long *dp,
+                      const long long *d1)
+{
+    const char *what = bar_kind[q].what;
+    char p[128], text[512];
+    int rc = 0;
+
+    for (int al = 0; al < 2; al++) {
+        const char *side = al ? "aligned" : "raw";
+
+        snprintf(p, sizeof(p), "/align/%s_%s", bar_kind[q].barrier, side);
+        snprintf(text, sizeof(text), "largest %s on the straight line between the two runs' %s "
+                 "above the chord between its ends [config, seed, seed]; NaN where not measured "
+                 "(no test split, not a classifier)", what,
+                 al ? "canonical forms, the second's units matched to the first's" : "weights");
+        SYM_TRY(put(h, p, SYM_H5_DOUBLE, 3, d3, al ? A->bar_al[q] : A->bar_raw[q], text));
+        snprintf(p, sizeof(p), "/align/%s_%s", bar_kind[q].path, side);
+        snprintf(text, sizeof(text), "%s along the straight line between the pair's %s [config, "
+                 "pair, alpha]", what, al ? "aligned weights" : "weights");
+        SYM_TRY(put(h, p, SYM_H5_DOUBLE, 3, dp, al ? A->path_al[q] : A->path_raw[q], text));
+        SYM_TRY(sym_h5_attach_scale(h, p, 2, "/align/alpha", "alpha"));
+        snprintf(p, sizeof(p), "/align/median_%s_%s", bar_kind[q].barrier, side);
+        snprintf(text, sizeof(text), "median %s barrier over pairs, %s [config]", what,
+                 al ? "after alignment" : "raw");
+        SYM_TRY(put(h, p, SYM_H5_DOUBLE, 1, d1, al ? A->med_al[q] : A->med_raw[q], text));
+    }
+cleanup:
+    return rc;
 }
 
 static int write_out(const align_out *A, const sym_job *job, const char *src, const char *path,
@@ -311,10 +481,10 @@ static int write_out(const align_out *A, const sym_job *job, const char *src, co
          "square of their norms [config, seed, seed]"},
         {"function_distance", A->func, "distance between the two runs' outputs on the data, over the "
          "root mean square of their norms [config, seed, seed]"},
-        {"barrier_raw", A->bar_raw, "largest data loss on the straight line between the two runs' "
-         "weights above the chord between its ends [config, seed, seed]"},
-        {"barrier_aligned", A->bar_al, "the same between the first run's canonical form and the "
-         "second's, its units matched to the first's [config, seed, seed]"},
+        {"barrier_raw", A->bar_raw[BAR_LOSS], "largest data loss on the straight line between the "
+         "two runs' weights above the chord between its ends [config, seed, seed]"},
+        {"barrier_aligned", A->bar_al[BAR_LOSS], "the same between the first run's canonical form "
+         "and the second's, its units matched to the first's [config, seed, seed]"},
     };
 
     SYM_TRY(sym_h5_create(&h, path, o->force));
@@ -345,9 +515,9 @@ static int write_out(const align_out *A, const sym_job *job, const char *src, co
         }
     SYM_TRY(put(h, "/align/pair_first", SYM_H5_INT64, 1, dpairs, pa, "seed index of each pair's first run"));
     SYM_TRY(put(h, "/align/pair_second", SYM_H5_INT64, 1, dpairs, pb, "seed index of each pair's second run"));
-    SYM_TRY(put(h, "/align/path_loss_raw", SYM_H5_DOUBLE, 3, dp, A->path_raw,
+    SYM_TRY(put(h, "/align/path_loss_raw", SYM_H5_DOUBLE, 3, dp, A->path_raw[BAR_LOSS],
                 "data loss along the straight line between the pair's weights [config, pair, alpha]"));
-    SYM_TRY(put(h, "/align/path_loss_aligned", SYM_H5_DOUBLE, 3, dp, A->path_al,
+    SYM_TRY(put(h, "/align/path_loss_aligned", SYM_H5_DOUBLE, 3, dp, A->path_al[BAR_LOSS],
                 "data loss along the straight line after alignment [config, pair, alpha]"));
     SYM_TRY(sym_h5_attach_scale(h, "/align/path_loss_raw", 2, "/align/alpha", "alpha"));
     SYM_TRY(sym_h5_attach_scale(h, "/align/path_loss_aligned", 2, "/align/alpha", "alpha"));
@@ -358,10 +528,13 @@ static int write_out(const align_out *A, const sym_job *job, const char *src, co
                 "pairs on different orbits whose outputs agree within the tolerance [config]"));
     SYM_TRY(put(h, "/align/different", SYM_H5_INT64, 1, d1, A->different,
                 "pairs whose outputs differ by more than the tolerance [config]"));
-    SYM_TRY(put(h, "/align/median_barrier_raw", SYM_H5_DOUBLE, 1, d1, A->med_raw,
+    SYM_TRY(put(h, "/align/median_barrier_raw", SYM_H5_DOUBLE, 1, d1, A->med_raw[BAR_LOSS],
                 "median raw barrier over pairs [config]"));
-    SYM_TRY(put(h, "/align/median_barrier_aligned", SYM_H5_DOUBLE, 1, d1, A->med_al,
+    SYM_TRY(put(h, "/align/median_barrier_aligned", SYM_H5_DOUBLE, 1, d1, A->med_al[BAR_LOSS],
                 "median barrier after alignment over pairs [config]"));
+    for (int q = 1; q < BAR_KINDS; q++)
+        if (A->has[q])
+            SYM_TRY(write_kind(h, A, q, d3, dp, d1));
     SYM_TRY(sym_h5_commit(h));
 cleanup:
     if (h && sym_h5_close(h) < 0 && rc == 0)
@@ -417,12 +590,15 @@ int sym_align_file(FILE *report, const char *path, const char *out, const sym_al
     SYM_TRY(nan_fill(&A.orbit, (size_t)C * S * S));
     SYM_TRY(nan_fill(&A.raw, (size_t)C * S * S));
     SYM_TRY(nan_fill(&A.func, (size_t)C * S * S));
-    SYM_TRY(nan_fill(&A.bar_raw, (size_t)C * S * S));
-    SYM_TRY(nan_fill(&A.bar_al, (size_t)C * S * S));
-    SYM_TRY(nan_fill(&A.path_raw, (size_t)C * (A.n_pairs > 0 ? A.n_pairs : 1) * o->points));
-    SYM_TRY(nan_fill(&A.path_al, (size_t)C * (A.n_pairs > 0 ? A.n_pairs : 1) * o->points));
-    SYM_TRY(nan_fill(&A.med_raw, (size_t)C));
-    SYM_TRY(nan_fill(&A.med_al, (size_t)C));
+    for (int q = 0; q < BAR_KINDS; q++) {
+        SYM_TRY(nan_fill(&A.bar_raw[q], (size_t)C * S * S));
+        SYM_TRY(nan_fill(&A.bar_al[q], (size_t)C * S * S));
+        SYM_TRY(nan_fill(&A.path_raw[q], (size_t)C * (A.n_pairs > 0 ? A.n_pairs : 1) * o->points));
+        SYM_TRY(nan_fill(&A.path_al[q], (size_t)C * (A.n_pairs > 0 ? A.n_pairs : 1) * o->points));
+        SYM_TRY(nan_fill(&A.med_raw[q], (size_t)C));
+        SYM_TRY(nan_fill(&A.med_al[q], (size_t)C));
+    }
+    A.has[BAR_LOSS] = 1;
     SYM_TRY(sym_alloc(&A.same_orbit, sizeof(long long) * (size_t)C));
     SYM_TRY(sym_alloc(&A.same_function, sizeof(long long) * (size_t)C));
     SYM_TRY(sym_alloc(&A.different, sizeof(long long) * (size_t)C));

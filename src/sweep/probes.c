@@ -4,6 +4,7 @@
  * conditions checked at every grid point, their values laid out, their
  * datasets collected.  No probe is named here.
  */
+#include "heldout_impl.h"
 #include "job_impl.h"
 #include "symsweep/plan.h"
 
@@ -695,6 +696,9 @@ int sym_job_layout_probes(sym_job *job)
     memset(L, 0, sizeof(*L));
     job->n_pieces = 0;
     job->piece_size = 0;
+    /* the run's own scores first (none for most jobs: the probes' offsets are then as before) */
+    SYM_TRY(sym_job_layout_heldout(job));
+    o = job->heldout.len;
     for (int i = 0; i < job->n_probes; i++)
         SYM_TRY(layout_probe(job, &job->probes[i]));
     /* the team probes' values last and together (a team task returns one slice), whatever the
@@ -779,6 +783,7 @@ int sym_job_schema(const sym_job *job, sym_schema *s)
     int rc = 0;
 
     memset(s, 0, sizeof(*s));
+    SYM_TRY(sym_schema_append(s, &job->heldout.decl, 0, 0));
     for (int i = 0; i < job->n_probes; i++) {
         const sym_job_probe *p = &job->probes[i];
         int first_attr;
@@ -823,6 +828,7 @@ void sym_job_probes_dispose(sym_job *job)
          * destructor, a registered callback); the process ends soon after */
     }
     job->n_probes = 0;
+    sym_heldout_dispose(&job->heldout);
 }
 
 const sym_job_probe *sym_job_find_probe(const sym_job *job, const char *name)

@@ -3,6 +3,8 @@
 #include "symsweep/run.h"
 #include "symsweep/team.h"
 
+#include "heldout_impl.h"
+
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -129,6 +131,7 @@ typedef struct hooks {
     void *state[SYM_MAX_PROBES];
     const sym_train_opts *train;
     int index;
+    sym_heldout_run *scores; /* the run's scores beside training */
 } hooks;
 
 static sym_run_progress_fn progress_fn;
@@ -145,6 +148,8 @@ static int run_hooks(void *ctx, int k, double *params, const double *grad, doubl
     hooks *h = ctx;
     int rc = 0, moved = 0;
 
+    /* the run's scores at the point's parameters, before a probe moves them */
+    SYM_TRY(sym_heldout_point(h->scores, k, params));
     for (int i = 0; i < h->job->n_probes; i++)
         if (h->state[i] && h->job->probes[i].def->point)
             SYM_TRY(h->job->probes[i].def->point(h->state[i], k, params, grad, L0));
@@ -247,8 +252,11 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     hooks hk;
     sym_train_opts topt = cfg->train;
     projection proj = {NULL, NULL, NULL};
+    sym_heldout_run scores;
 
+    memset(&scores, 0, sizeof(scores));
     memset(&hk, 0, sizeof(hk));
+    hk.scores = &scores;
     hk.job = job;
     hk.train = &cfg->train;
     hk.index = index;
@@ -278,6 +286,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         for (size_t i = 0; i < job->measure.total; i++)
             r->measures[i] = NAN;
     }
+    SYM_TRY(sym_heldout_start(&scores, &job->heldout, m, &cfg->reg, &d,
+                              cfg->model.loss == SYM_LOSS_CROSS_ENTROPY, r->measures));
     /* the probes that follow training point by point: from the initial parameters */
     for (int i = 0; i < job->n_probes; i++) {
         const sym_job_probe *p = &job->probes[i];
@@ -298,7 +308,9 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         topt.grad_filter = project_gradient;
         topt.filter_ctx = &proj;
     }
-    if (any_hook || progress_fn) { /* the hook sees values training computes anyway */
+    /* the hook sees values training computes anyway (the scores compute their own, at the
+     * curve points, and change nothing in training) */
+    if (any_hook || progress_fn || scores.sc) {
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
     }
@@ -306,6 +318,9 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;
+    SYM_TRY(sym_heldout_final(&scores, r->params,
+                              tout.status == SYM_RUN_DONE && cfg->train.epochs % cfg->train.loss_every == 0
+                                  ? r->n_curve - 1 : -1));
     SYM_TRY(probes_after_training(r, job, index, m, &d, &hk));
 cleanup:
     if (rc < 0 && step == 1) {
@@ -316,6 +331,7 @@ cleanup:
     }
     r->wall_time = sym_now() - t0;
     stop_hooks(&hk);
+    sym_heldout_stop(&scores);
     free(proj.perp);
     sym_orbit_ws_free(proj.ws);
     sym_run_data_release(&d);

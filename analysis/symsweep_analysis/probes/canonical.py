@@ -27,6 +27,12 @@ def _config_labels(ctx_labels, codes, n_configs, n_seeds):
             for c in range(n_configs)]
 
 
+# the barriers beside the training data loss's: /align/median_<key>_{raw,aligned} -> the
+# table's "median <what> barrier {raw,aligned}" columns
+OTHER_BARRIERS = (("barrier_test", "test loss"), ("barrier_error", "train error"),
+                  ("barrier_test_error", "test error"))
+
+
 def align_table(f, labels, codes):
     """A pandas table, one row per grid point, from OUT-align.h5; None without the file."""
     p = align_path(f)
@@ -47,6 +53,12 @@ def align_table(f, labels, codes):
                          "median orbit distance": float(np.nanmedian(d)) if np.isfinite(d).any() else np.nan,
                          "median barrier raw": float(a["median_barrier_raw"][c]),
                          "median barrier aligned": float(a["median_barrier_aligned"][c])})
+            # barriers align measured where a grid point has a test split or is a classifier
+            for key, what in OTHER_BARRIERS:
+                for side in ("raw", "aligned"):
+                    name = "median_%s_%s" % (key, side)
+                    if name in a:
+                        rows[-1]["median %s barrier %s" % (what, side)] = float(a[name][c])
         tol = float(g.attrs["tolerance"])
     t = pd.DataFrame(rows)
     t.attrs["tolerance"] = tol

@@ -28,6 +28,47 @@ def training_curves(ctx):
     return ctx.save(fig, "training_curves")
 
 
+def heldout_curves(ctx):
+    """The scores beside training (a test split, a classifier): one panel per quantity, the
+    objective and the accuracy, each on the training (solid) and the held-out test data
+    (dashed, the group's colour), mean over seeds with its 95% CI band."""
+    panels = []
+    if "runs/curves/test_loss" in ctx.f:
+        panels.append(("objective", "runs/curves/loss", "runs/curves/test_loss", True))
+    if "runs/curves/train_accuracy" in ctx.f:
+        panels.append(("accuracy", "runs/curves/train_accuracy", "runs/curves/test_accuracy", False))
+    if not panels:
+        return "no test split and no classifier: no held-out curves"
+    ep = ctx.f["runs/curves/epoch"][...]
+    if len(ep) < 2:
+        return "curves have a single point"
+    fig, axes = figure(rows=len(panels), squeeze=False)
+    gs = ctx.groups()
+    for k, (what, train, test, log) in enumerate(panels):
+        ax = axes[k, 0]
+        for j, g in enumerate(gs):
+            for path, dashed in ((train, False), (test, True)):
+                if path not in ctx.f:
+                    continue
+                n, mean, _, half = ctx.moments(path)
+                ok = n[g] > 0
+                if not ok.any():
+                    continue
+                line = _band(ax, ep[ok], mean[g][ok], half[g][ok],
+                             None if dashed else ctx.group_label(g, n[g]), color="C%d" % j, log=log)
+                if dashed:
+                    line.set_linestyle("--")
+        if log:
+            ax.set_yscale("log")
+        ax.set_ylabel(what)
+        ax.set_xlabel("epoch")
+        if len(panels) > 1:
+            style.panel_title(ax, k, what)
+    fig.suptitle("solid: training data, dashed: test data\nmean over seeds, 95% CI band")
+    legend_below(axes[-1, 0])
+    return ctx.save(fig, "heldout_curves")
+
+
 def matrix_name(k):
     """A weight dataset's name as a figure says it: enc_W1 -> "encoder $W_{1}$"."""
     import re
@@ -83,5 +124,6 @@ def weights(ctx):
 # ---------------------------------------------------------------- Ex1
 
 
-register("training", names=("final_loss", "final_data_loss", "final_penalty"),
-         figures=[training_curves, weights])
+register("training", names=("final_loss", "final_data_loss", "final_penalty", "final_test_loss",
+                             "final_test_data_loss", "final_train_accuracy", "final_test_accuracy"),
+         figures=[training_curves, heldout_curves, weights])
