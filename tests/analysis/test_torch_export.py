@@ -14,10 +14,10 @@ Then the exporter's refusals: Dropout, BatchNorm, Softplus with beta 2, LeakyReL
 slopes, a bias on some layers only, two activations in a row; each names its reason.
 
 The objective is a parameter (--loss): LOSSES holds, per objective, torch's loss, the targets
-and the job's train lines.  mse only for now; cross_entropy joins it once train.loss exists
-(targets: integer class ids, torch.nn.CrossEntropyLoss, `loss: cross_entropy` in the job).
+and the job's train lines: mse, and cross_entropy (targets: integer class ids,
+torch.nn.CrossEntropyLoss, `loss: cross_entropy` in the job).
 
-usage: test_torch_export.py SYMSWEEP SOURCE_DIR [--loss mse]   (ctest: analysis.torch_export;
+usage: test_torch_export.py SYMSWEEP SOURCE_DIR [--loss mse|cross_entropy]   (ctest: analysis.torch_export;
 exits 77, skipped, without python3-torch)
 """
 import os
@@ -45,8 +45,13 @@ def mse_targets(g, n, d_out):
 
 
 # objective -> (torch loss, targets(generator, n, outputs), extra train settings of the job)
+def class_targets(g, n, d_out):
+    return torch.randint(0, d_out, (n,), generator=g)
+
+
 LOSSES = {
     "mse": (torch.nn.MSELoss(), mse_targets, ""),
+    "cross_entropy": (torch.nn.CrossEntropyLoss(), class_targets, ", loss: cross_entropy"),
 }
 
 problems = []
