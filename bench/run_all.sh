@@ -21,6 +21,8 @@ echo "== Larger data and shapes (bench/run_shapes_bench.sh) =="
 bash "$here/run_shapes_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Hessian spectrum (bench/hessian_vs_torch.sh) =="
 bash "$here/hessian_vs_torch.sh" "$build" 36 64 "$pairs" | tee -a "$log"
+echo "== Fashion-MNIST classification (bench/run_fashion_bench.sh) =="
+bash "$here/run_fashion_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Ex5 probes (bench/run_probe_bench.sh) =="
 bash "$here/run_probe_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo

@@ -72,7 +72,7 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
 if jsonschema:
     v = jsonschema.Draft202012Validator(schema)
     files = []
-    for d in ("jobs", "tests/analysis", "tests/sweep/variants", "bench/jobs"):
+    for d in ("jobs", "jobs/real", "tests/analysis", "tests/sweep/variants", "bench/jobs"):
         full = os.path.join(SRC, d)
         files += [os.path.join(full, f) for f in sorted(os.listdir(full)) if f.endswith(".yaml")]
     for path in files:
