@@ -265,4 +265,8 @@ int sym_job_layout_probes(sym_job *job);
 int sym_probe_setting_attrs(sym_schema *s, const sym_probe_def *def, const void *opts);
 void sym_job_probes_dispose(sym_job *job);
 
+/* train.loss: targets that may be one column of class ids (their width is checked by
+ * sym_job_settle_loss), and the rule itself (settle_loss.c) */
+int sym_job_may_be_labels(const sym_data_opts *d);
+int sym_job_settle_loss(ctx *c, const node *root, const sym_config *cfg);
 #endif
