@@ -149,39 +149,32 @@ static int fo_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
     return 0;
 }
 
-/* feature u of the run into f (len entries) */
-static void feature(double *f, const fo_opts *o, const sym_model *m, const double *params, int u)
+/* feature u into f: row u of the layer's weight W [rows x cols] (first), or its column u */
+static void feature(double *f, const fo_opts *o, const double *W, int rows, int cols, int u)
 {
-    const sym_model_opts *mo = sym_model_get_opts(m);
-    int l = o->features == FEAT_FIRST ? 0 : mo->n_layers - 1, rows = mo->widths[l + 1], cols = mo->widths[l];
-    double *W = malloc(sizeof(double) * (size_t)rows * cols);
-
-    if (!W) { /* measured as NaN */
-        for (int i = 0; i < (o->features == FEAT_FIRST ? cols : rows); i++)
-            f[i] = NAN;
-        return;
-    }
-    sym_model_get_weight(m, params, l, W); /* [rows x cols] */
     if (o->features == FEAT_FIRST)
         memcpy(f, W + (size_t)u * cols, sizeof(double) * (size_t)cols);
     else
         for (int i = 0; i < rows; i++)
             f[i] = W[(size_t)i * cols + u];
-    free(W);
 }
 
 static int fo_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const fo_opts *o = opts;
     int count, len, h, w, rc = 0, k = o->lie == SYM_IMG_LIE_COUNT ? 0 : sym_img_lie_dim((sym_img_lie)o->lie);
-    double *f = NULL, fsum = 0.0, lsum = 0.0;
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
+    int l = o->features == FEAT_FIRST ? 0 : mo->n_layers - 1, rows = mo->widths[l + 1], cols = mo->widths[l];
+    double *f = NULL, *W = NULL, fsum = 0.0, lsum = 0.0;
 
     feature_shape(&count, &len, o, run->cfg);
     if (!grid_of(&h, &w, o, len))
         SYM_FAIL(SYM_EINVAL, "feature_orbit: features of length %d are not a grid", len);
     SYM_TRY(sym_alloc_doubles(&f, (size_t)len));
+    SYM_TRY(sym_alloc_doubles(&W, (size_t)rows * cols));
+    sym_model_get_weight(run->model, run->params, l, W); /* once per run, not per unit */
     for (int u = 0; u < count; u++) {
-        feature(f, o, run->model, run->params, u);
+        feature(f, o, W, rows, cols, u);
         if (o->finite != SYM_IMG_FINITE_COUNT) {
             sym_img_finite_stats st;
 
@@ -210,6 +203,7 @@ static int fo_at_end(const void *opts, const sym_probe_run *run, double *x)
         x[o->at[9]] = lsum / count;
 cleanup:
     free(f);
+    free(W);
     return rc;
 }
 

@@ -63,19 +63,10 @@ cleanup:
     return rc;
 }
 
-static double frob(const double *A, size_t n)
-{
-    double s = 0.0;
-
-    for (size_t i = 0; i < n; i++)
-        s += A[i] * A[i];
-    return sqrt(s);
-}
-
 /* ||A - proj(A)|| / ||A|| for the projections onto Toeplitz (cyclic 0) or circulant (1) */
 static double diagonal_distance(const double *A, int d, int cyclic)
 {
-    double num = 0.0, den = frob(A, (size_t)d * d);
+    double num = 0.0, den = sym_norm2(A, (size_t)d * d);
     int nd = cyclic ? d : 2 * d - 1;
     double *mean = calloc((size_t)nd, sizeof(double));
     int *cnt = calloc((size_t)nd, sizeof(int));
@@ -174,7 +165,7 @@ static int invisible(sym_lgroup_stats *o, const double *A, const double *b, int 
 {
     int q = p - 1, rc = 0, rank = 0;
     double *F = NULL, *V = NULL, *U = NULL, *Vt = NULL, *s = NULL, *work = NULL, *AU = NULL, seen = 0.0;
-    double nA = frob(A, (size_t)d * d);
+    double nA = sym_norm2(A, (size_t)d * d);
 
     o->invisible_dim = d * d;
     o->invisible_share = 1.0;
@@ -213,7 +204,7 @@ cleanup:
 int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, const double *A,
                        const double *b, int d, int p, const double *T)
 {
-    double *P = NULL, *W = NULL, *C = NULL, nA = frob(A, (size_t)d * d), skew = 0.0, total = 0.0;
+    double *P = NULL, *W = NULL, *C = NULL, nA = sym_norm2(A, (size_t)d * d), skew = 0.0, total = 0.0;
     int *perm = NULL, rc = 0;
 
     if (d < 1 || p < 1)
@@ -226,7 +217,7 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
     power(P, A, d, p, W);
     for (int i = 0; i < d; i++)
         P[(size_t)i * d + i] -= 1.0;
-    o->closure = frob(P, (size_t)d * d) / sqrt((double)d);
+    o->closure = sym_norm2(P, (size_t)d * d) / sqrt((double)d);
     /* distance to the skew-symmetric matrices: the symmetric part */
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {
@@ -247,7 +238,7 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
         SYM_TRY(sym_alloc_doubles(&C, (size_t)d * d));
         memcpy(C, T, sizeof(double) * (size_t)d * d); /* C = T^r, r = 1.. */
         for (int r = 1; r < (p > 1 ? p : 2); r++) {
-            double num = 0.0, den = frob(C, (size_t)d * d);
+            double num = 0.0, den = sym_norm2(C, (size_t)d * d);
 
             for (size_t k = 0; k < (size_t)d * d; k++)
                 num += (A[k] - C[k]) * (A[k] - C[k]);
