@@ -285,6 +285,14 @@ int sym_orbit_ws_create_layers(sym_orbit_ws **out, const sym_model *m, const int
 int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double *coef,
                          const double *params, const double *v);
 void sym_orbit_ws_free(sym_orbit_ws *ws);
+/**
+ * Make the projections of @p ws count the softmax's shifts too (sym_shift_dim's directions,
+ * none for squared error): the tangent space becomes their span plus the algebra's, and @p coef
+ * keeps only the algebra's coordinates (of the part of v the shifts do not explain).
+ */
+int sym_orbit_ws_add_shifts(sym_orbit_ws *ws, const sym_reg *reg);
+/** ||S^T v||: v's component along the unit shift directions (0 without them). */
+double sym_orbit_ws_shift_norm(const sym_orbit_ws *ws, const double *v);
 
 /** out = exp(t A) acting on every hidden layer of params (A laid out as sym_orbit_direction's). */
 int sym_orbit_move(double *out, const sym_model *m, const double *params, const double *A, double t);

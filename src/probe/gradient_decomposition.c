@@ -135,6 +135,7 @@ static int gd_start(const void *opts, const sym_probe_run *run, double *out, voi
     c->best = c->best_abs = NAN;
     SYM_TRY(sym_orbit_algebra(&c->alg, run->model, (sym_algebra)o->algebra));
     SYM_TRY(sym_orbit_ws_create(&c->ws, run->model, c->alg));
+    SYM_TRY(sym_orbit_ws_add_shifts(c->ws, &run->cfg->reg));
     SYM_TRY(sym_eval_create(&c->e, run->model, &run->cfg->reg, run->data->n));
     SYM_TRY(sym_eval_data_init(&c->bd, c->e, run->data));
     SYM_TRY(sym_alloc_doubles(&c->g, np));
@@ -167,7 +168,8 @@ static int gd_point(void *state, int k, const double *params, const double *grad
         SYM_TRY(sym_eval_data_loss(c->e, &lp, c->g, params, &c->bd));
     /* the loss's derivative along unit algebra directions, before any projection */
     sym_orbit_tangent_adjoint(c->adj, c->m, params, c->g, c->alg);
-    c->q[0][k] = sym_norm2(c->adj, sym_orbit_direction_size(c->m));
+    c->q[0][k] = hypot(sym_norm2(c->adj, sym_orbit_direction_size(c->m)),
+                       sym_orbit_ws_shift_norm(c->ws, c->g));
     gn = sym_norm2(c->g, np);
     /* once training has converged ||g|| is rounding noise, and so is the ratio:
      * only points above the floor count for the relative headline */

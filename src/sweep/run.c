@@ -303,6 +303,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
 
         SYM_TRY(sym_orbit_algebra(&alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
         SYM_TRY(sym_orbit_ws_create(&proj.ws, m, alg));
+        SYM_TRY(sym_orbit_ws_add_shifts(proj.ws, &cfg->reg));
         SYM_TRY(sym_alloc_doubles(&proj.perp, np));
         proj.m = m;
         topt.grad_filter = project_gradient;

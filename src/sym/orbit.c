@@ -372,7 +372,51 @@ struct sym_orbit_ws {
     const sym_model *m;
     int alg[SYM_MAX_LAYERS]; /* per hidden layer */
     double *x, *r, *p, *Ap, *Jp, *Jx, *scratch;
+    /* the softmax's shifts (sym_orbit_ws_add_shifts): the output weight's columns W_L + 1 v^T
+     * (shift_w) and its bias b_L + c 1 (shift_b), an orthonormal basis applied unformed */
+    int shift_w, shift_b;
+    double *vs, *wL; /* v without its shift part [P]; W_L's scratch [n_L x n_{L-1}] */
 };
+
+/* ||S^T v||^2 and, with @p out, out = v - S S^T v (the shifts' basis S is orthonormal: the
+ * columns of W_L and b_L lose their means) */
+static double shift_split(const sym_orbit_ws *ws, double *out, const double *v)
+{
+    const sym_model_opts *o = sym_model_get_opts(ws->m);
+    int L = o->n_layers, no = o->widths[L], ni = o->widths[L - 1];
+    double s2 = 0.0;
+
+    if (out && out != v)
+        memcpy(out, v, sizeof(double) * sym_model_n_params(ws->m));
+    if (ws->shift_w) {
+        sym_model_get_weight(ws->m, v, L - 1, ws->wL);
+        for (int j = 0; j < ni; j++) {
+            double mean = 0.0;
+
+            for (int i = 0; i < no; i++)
+                mean += ws->wL[(size_t)i * ni + j];
+            mean /= no;
+            s2 += mean * mean * no;
+            for (int i = 0; i < no; i++)
+                ws->wL[(size_t)i * ni + j] -= mean;
+        }
+        if (out)
+            sym_model_set_weight(ws->m, out, L - 1, ws->wL);
+    }
+    if (ws->shift_b) {
+        const double *b = sym_model_bias(ws->m, (double *)v, L - 1);
+        double mean = 0.0;
+
+        for (int i = 0; i < no; i++)
+            mean += b[i];
+        mean /= no;
+        s2 += mean * mean * no;
+        if (out)
+            for (int i = 0; i < no; i++)
+                sym_model_bias(ws->m, out, L - 1)[i] -= mean;
+    }
+    return s2;
+}
 
 void sym_orbit_ws_free(sym_orbit_ws *w)
 {
@@ -385,7 +429,29 @@ void sym_orbit_ws_free(sym_orbit_ws *w)
     free(w->Jp);
     free(w->Jx);
     free(w->scratch);
+    free(w->vs);
+    free(w->wL);
     free(w);
+}
+
+int sym_orbit_ws_add_shifts(sym_orbit_ws *ws, const sym_reg *reg)
+{
+    const sym_model_opts *o = sym_model_get_opts(ws->m);
+    int sh = sym_shift_dim(ws->m, reg), L = o->n_layers, rc = 0;
+
+    if (sh == 0)
+        return 0;
+    ws->shift_b = o->bias != 0;
+    ws->shift_w = sh - ws->shift_b > 0;
+    SYM_TRY(sym_alloc_doubles(&ws->vs, sym_model_n_params(ws->m)));
+    SYM_TRY(sym_alloc_doubles(&ws->wL, (size_t)o->widths[L] * o->widths[L - 1]));
+cleanup:
+    return rc;
+}
+
+double sym_orbit_ws_shift_norm(const sym_orbit_ws *ws, const double *v)
+{
+    return ws->shift_w || ws->shift_b ? sqrt(shift_split(ws, NULL, v)) : 0.0;
 }
 
 int sym_orbit_ws_create_layers(sym_orbit_ws **out, const sym_model *m, const int *alg)
@@ -443,8 +509,16 @@ int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double
     int it = 0;
     double *x = ws->x, *r = ws->r, *p = ws->p, *Ap = ws->Ap, *Jp = ws->Jp, *Jx = ws->Jx;
     double *scratch = ws->scratch;
+    const double *v0 = v;
     double rr, rr0, floor2;
+    int shifts = ws->shift_w || ws->shift_b;
 
+    /* with the softmax's shifts S (orthonormal, constant): the tangent space is S + (I - S S^T)
+     * range(J), so v loses its S part and CG runs on the map (I - S S^T) J */
+    if (shifts) {
+        shift_split(ws, ws->vs, v);
+        v = ws->vs;
+    }
     memset(x, 0, na * sizeof(double));
     /* CG on the normal equations J^T J x = J^T v, from x = 0; in exact
      * arithmetic it ends within dim(algebra) steps.  It stops when J^T v - J^T J x
@@ -469,6 +543,8 @@ int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double
         double pAp = 0.0, alpha, rr_new = 0.0;
 
         tangent_impl(Jp, m, params, p, scratch);
+        if (shifts)
+            shift_split(ws, Jp, Jp);
         adjoint_impl(Ap, m, params, Jp, alg, scratch);
         for (size_t i = 0; i < na; i++)
             pAp += p[i] * Ap[i];
@@ -485,8 +561,11 @@ int sym_orbit_project_ws(sym_orbit_ws *ws, double *tangent, double *perp, double
         rr = rr_new;
     }
     tangent_impl(Jx, m, params, x, scratch);
+    if (shifts)
+        shift_split(ws, Jx, Jx);
     if (tangent)
-        memcpy(tangent, Jx, np * sizeof(double));
+        for (size_t i = 0; i < np; i++)
+            tangent[i] = shifts ? v0[i] - (v[i] - Jx[i]) : Jx[i];
     if (perp)
         for (size_t i = 0; i < np; i++)
             perp[i] = v[i] - Jx[i];

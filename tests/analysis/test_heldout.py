@@ -102,6 +102,51 @@ class Heldout(unittest.TestCase):
                                                 for fn in p.figures])
 
 
+    def test_align_barriers_figure(self):
+        """The barriers against width (the Git Re-Basin trend): a sweep over model.widths, then
+        `symsweep align`: one panel of loss barriers, raw and aligned, on a log2 width axis whose
+        ticks are the hidden widths, passing the figure check; one grid point gives a reason."""
+        from unittest import mock
+        from symsweep_analysis import data, figures, style
+        from symsweep_analysis.probes import canonical
+        job, out = os.path.join(TMP, "w.yaml"), os.path.join(TMP, "w.h5")
+        with open(job, "w") as fh:
+            fh.write(JOB.replace("name: tiny-align", "name: tiny-widths")
+                     + "sweep: {model.widths: [[3, 4, 2], [3, 8, 2], [3, 16, 2]]}\n")
+        for cmd in ([SYMSWEEP, "run", job, "-o", out, "-q"], [SYMSWEEP, "align", out]):
+            r = run(cmd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        problems, drawn, axes, original = [], {}, [], figures.Context.save
+
+        def save(ctx, fig, name):
+            problems.extend(style.check(fig))
+            axes.extend(fig.axes)
+            drawn[name] = original(ctx, fig, name)
+            return drawn[name]
+        with h5py.File(out, "r") as f, mock.patch.object(figures.Context, "save", save):
+            ctx = figures.Context(f, data.load(f), ["model.widths"], os.path.join(TMP, "fig2"))
+            paths = canonical.align_barriers(ctx)
+        self.assertEqual(problems, [])
+        self.assertEqual(list(drawn), ["align_barriers"])
+        self.assertTrue(os.path.exists(paths[0]), paths)
+        self.assertEqual(len(axes), 1)  # no error barriers without a classifier
+        self.assertEqual(axes[0].get_xscale(), "log")
+        self.assertEqual(list(axes[0].get_xticks()), [4, 8, 16])
+        with h5py.File(os.path.join(TMP, "w-align.h5"), "r") as g:
+            raw = g["align/median_barrier_raw"][:]
+        lines = [ln for ln in axes[0].get_lines() if len(ln.get_xdata()) == 3]
+        self.assertTrue(any(np.array_equal(ln.get_ydata(), raw) for ln in lines))
+        self.assertIn(canonical.align_barriers, [fn for p in __import__("symsweep_analysis.probes", fromlist=["x"]).registered()
+                                                 for fn in p.figures])
+        job, one = os.path.join(TMP, "one.yaml"), os.path.join(TMP, "one.h5")
+        with open(job, "w") as fh:
+            fh.write(JOB)
+        for cmd in ([SYMSWEEP, "run", job, "-o", one, "-q"], [SYMSWEEP, "align", one]):
+            self.assertEqual(run(cmd).returncode, 0)
+        with h5py.File(one, "r") as f:  # one grid point: a reason, no figure
+            ctx = figures.Context(f, data.load(f), [], os.path.join(TMP, "fig3"))
+            self.assertIn("one grid point", canonical.align_barriers(ctx))
+
 if __name__ == "__main__":
     SYMSWEEP, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     sys.path.insert(0, os.path.join(SRC, "analysis"))

@@ -234,12 +234,95 @@ static void test_shift_hessian_null(void **s)
     }
 }
 
+/* the orbit projections (gradient_decomposition, train.project_orbit) count the shifts: a ReLU
+ * classifier [4, 6, 3] with biases, the diagonal (scaling) algebra: a pure shift direction is all
+ * tangent, a random vector's perpendicular part is orthogonal to every shift row and to every
+ * scaling direction (J^T perp = 0), and tangent + perp = v.  Negative control: without
+ * sym_orbit_ws_add_shifts (or for squared error, where it adds nothing) a shift direction keeps
+ * most of its norm in the perpendicular part. */
+static void test_shift_projection(void **s)
+{
+    sym_reg none = SYM_REG_INIT;
+    sym_rng r;
+
+    (void)s;
+    sym_rng_init(&r, 11, SYM_RNG_TEST, 0);
+    for (int loss = 0; loss < 2; loss++) {
+        double *p = NULL;
+        sym_model *m = net(4, 6, 3, SYM_ACT_RELU, 1, loss ? SYM_LOSS_CROSS_ENTROPY : SYM_LOSS_MSE, &p);
+        sym_model *mce = NULL;
+        sym_model_opts o = *sym_model_get_opts(m);
+        size_t P = sym_model_n_params(m), na = sym_orbit_direction_size(m);
+        sym_algebra alg;
+        sym_orbit_ws *ws = NULL, *plain = NULL;
+        double *J, *v = calloc(P, sizeof(double)), *tan = calloc(P, sizeof(double));
+        double *perp = calloc(P, sizeof(double)), *adj = calloc(na, sizeof(double));
+        int d;
+
+        o.loss = SYM_LOSS_CROSS_ENTROPY;
+        check_ok(sym_model_create(&mce, &o));
+        d = sym_shift_dim(mce, &none);
+        assert_int_equal(d, 7);
+        J = calloc((size_t)d * P, sizeof(double));
+        check_ok(sym_shift_rows(J, mce, &none));
+        check_ok(sym_orbit_algebra(&alg, m, SYM_ALGEBRA_AUTO));
+        assert_int_equal(alg, SYM_ALGEBRA_DIAGONAL);
+        check_ok(sym_orbit_ws_create(&ws, m, alg));
+        check_ok(sym_orbit_ws_add_shifts(ws, &none));
+        check_ok(sym_orbit_ws_create(&plain, m, alg));
+        /* each shift row: tangent to the orbit for cross-entropy only */
+        for (int k = 0; k < d; k++) {
+            const double *t = J + (size_t)k * P;
+            double pn, pn_plain;
+
+            assert_true(sym_orbit_project_ws(ws, tan, perp, NULL, p, t) >= 0);
+            pn = sym_norm2(perp, P);
+            assert_true(sym_orbit_project_ws(plain, NULL, perp, NULL, p, t) >= 0);
+            pn_plain = sym_norm2(perp, P);
+            assert_true(fabs(sym_orbit_ws_shift_norm(ws, t) - (loss ? 1.0 : 0.0)) < 1e-14);
+            if (loss)
+                assert_true(pn < 1e-14);
+            else
+                assert_true(pn == pn_plain);
+            assert_true(pn_plain > 0.5); /* the scalings alone do not hold a shift */
+        }
+        /* a random vector: v = tangent + perp, perp orthogonal to the shifts and the scalings */
+        for (size_t i = 0; i < P; i++)
+            v[i] = sym_rng_normal(&r);
+        assert_true(sym_orbit_project_ws(ws, tan, perp, NULL, p, v) >= 0);
+        for (size_t i = 0; i < P; i++)
+            assert_true(fabs(tan[i] + perp[i] - v[i]) < 1e-13);
+        sym_orbit_tangent_adjoint(adj, m, p, perp, alg);
+        assert_true(sym_norm2(adj, na) < 1e-10 * sym_norm2(v, P));
+        for (int k = 0; loss && k < d; k++) {
+            double dot = 0.0;
+
+            for (size_t i = 0; i < P; i++)
+                dot += J[(size_t)k * P + i] * perp[i];
+            assert_true(fabs(dot) < 1e-12);
+        }
+        printf("%s: shift directions in the projection's tangent space: %s\n",
+               loss ? "cross-entropy" : "squared error", loss ? "all 7" : "none");
+        sym_orbit_ws_free(ws);
+        sym_orbit_ws_free(plain);
+        sym_model_free(mce);
+        sym_model_free(m);
+        free(J);
+        free(v);
+        free(tan);
+        free(perp);
+        free(adj);
+        free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shift_relu),
         cmocka_unit_test(test_shift_linear),
         cmocka_unit_test(test_shift_rows),
+        cmocka_unit_test(test_shift_projection),
         cmocka_unit_test(test_shift_hessian_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,4 +119,74 @@ def align_figure(ctx):
     return ctx.save(fig, "align")
 
 
-register("canonical", prefixes=("canonical_",), figures=[align_figure])
+def _width_axis(f, C):
+    """The grid points' largest hidden width when the sweep varies model.widths and nothing else
+    of the model's shape (the Git Re-Basin question: barriers against width); else None."""
+    if "config/model/widths" not in f:
+        return None
+    w = np.asarray(f["config/model/widths"][()])
+    if w.ndim != 2 or w.shape[0] != C or w.shape[1] < 3:
+        return None
+    hidden = w[:, 1:-1].max(axis=1)
+    return hidden if len(set(hidden.tolist())) == C else None
+
+
+def align_barriers(ctx):
+    """The median barrier over pairs of seeds (the largest rise of the straight-line path above
+    the chord between its ends), raw (dashed) and after alignment (solid), per grid point: on the
+    objective's data loss and, where align measured them, the test loss (top) and the training
+    and test error (bottom).  Against the hidden width when the sweep is one over model.widths."""
+    p = align_path(ctx.f)
+    if p is None:
+        return "no %s (run symsweep align on the file)" % "OUT-align.h5"
+    kinds = (("barrier", "training data loss", 0), ("barrier_test", "test loss", 0),
+             ("barrier_error", "training error", 1), ("barrier_test_error", "test error", 1))
+    with h5py.File(p, "r") as g:
+        a = g["align"]
+        C, S = int(g.attrs["n_configs"]), int(g.attrs["n_seeds"])
+        if S < 2:
+            return "one seed per grid point: nothing to compare"
+        vals = {k: (a["median_%s_raw" % k][:], a["median_%s_aligned" % k][:])
+                for k, _, _ in kinds if "median_%s_raw" % k in a}
+    if C < 2:
+        return "one grid point: no trend to show (the alignment table has its barriers)"
+    panels = sorted({col for k, _, col in kinds if k in vals})
+    x = _width_axis(ctx.f, C)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(style.COLUMN, 0.6 + 2.4 * len(panels)),
+                             squeeze=False, layout="constrained")
+    for j, col in enumerate(panels):
+        ax = axes[j, 0]
+        shown = [(i, k, what) for i, (k, what, c) in enumerate(kinds) if c == col and k in vals]
+        ys = np.concatenate([np.concatenate(vals[k]) for _, k, _ in shown])
+        for i, k, what in shown:  # one colour per quantity, across the panels
+            raw, aligned = vals[k]
+            xs = x if x is not None else np.arange(C)
+            ax.plot(xs, raw, "--o", color="C%d" % i, ms=3)
+            ax.plot(xs, aligned, "-s", color="C%d" % i, ms=3, label=what)
+        if np.all(ys[np.isfinite(ys)] > 0):
+            ax.set_yscale("log")
+        if x is not None:
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(x, [str(int(v)) for v in x])
+            ax.set_xlabel("hidden width")
+        else:
+            names, word = _category(ctx, C, S)
+            ax.set_xticks(range(C), names, rotation=90)
+            if word:
+                ax.set_xlabel(word)
+        ax.set_ylabel("median barrier over pairs")
+        style.panel_title(ax, j)
+        ax.plot([], [], "--", color="0.3", label="raw")
+        ax.plot([], [], "-", color="0.3", label="aligned")
+        legend_below(ax)
+    fig.suptitle("barriers between seeds")
+    return ctx.save(fig, "align_barriers")
+
+
+def _category(ctx, C, S):
+    from ..figures import category_labels, wrap
+    names, word = category_labels(_config_labels(ctx.labels, ctx.codes, C, S))
+    return [wrap(n, 22) for n in names], word
+
+
+register("canonical", prefixes=("canonical_",), figures=[align_figure, align_barriers])
