@@ -210,6 +210,25 @@ static int project_gradient(void *ctx, const double *params, double *grad)
     return rc < 0 ? rc : 0;
 }
 
+/* the projection of train.project_orbit (the algebra's tangent space and, for cross-entropy, the
+ * softmax's shifts), installed as the trainer's gradient filter */
+static int projection_start(projection *p, sym_train_opts *topt, const sym_model *m,
+                            const sym_job_config *cfg)
+{
+    sym_algebra alg;
+    int rc = 0;
+
+    SYM_TRY(sym_orbit_algebra(&alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
+    SYM_TRY(sym_orbit_ws_create(&p->ws, m, alg));
+    SYM_TRY(sym_orbit_ws_add_shifts(p->ws, &cfg->reg));
+    SYM_TRY(sym_alloc_doubles(&p->perp, sym_model_n_params(m)));
+    p->m = m;
+    topt->grad_filter = project_gradient;
+    topt->filter_ctx = p;
+cleanup:
+    return rc;
+}
+
 /* after training (status in r): the probes that followed it finish, then the probes of the
  * trained network */
 static int probes_after_training(sym_run_result *r, const sym_job *job, int index,
@@ -298,17 +317,8 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         SYM_TRY(p->def->start(sym_job_probe_opts(job, p, index / job->n_seeds), &pr, r->measures + p->off, &hk.state[i]));
         any_hook = 1;
     }
-    if (cfg->train.project_orbit) {
-        sym_algebra alg;
-
-        SYM_TRY(sym_orbit_algebra(&alg, m, (sym_algebra)(cfg->train.project_orbit - 1)));
-        SYM_TRY(sym_orbit_ws_create(&proj.ws, m, alg));
-        SYM_TRY(sym_orbit_ws_add_shifts(proj.ws, &cfg->reg));
-        SYM_TRY(sym_alloc_doubles(&proj.perp, np));
-        proj.m = m;
-        topt.grad_filter = project_gradient;
-        topt.filter_ctx = &proj;
-    }
+    if (cfg->train.project_orbit)
+        SYM_TRY(projection_start(&proj, &topt, m, cfg));
     /* the hook sees values training computes anyway (the scores compute their own, at the
      * curve points, and change nothing in training) */
     if (any_hook || progress_fn || scores.sc) {
