@@ -4,8 +4,9 @@ autoencoder 8 -> 3 -> 8 without bias, 500 points near a random 3-dim subspace
 plus noise 0.05, Adam lr 0.005, full-batch MSE), float64, one thread; CPU time of this process,
 after 0.3 s of untimed training.
 
-usage: torch_baseline.py [EPOCHS] [REPEATS] [D-K-D] [SAMPLES]   -> "steps_per_second X" lines
-(default 2000 3 8-3-8 500: bench_train_throughput's arguments, the same workload)
+usage: torch_baseline.py [EPOCHS] [REPEATS] [D-K-D] [SAMPLES] [ACT]   -> "steps_per_second X" lines
+(default 2000 3 8-3-8 500 linear: bench_train_throughput's arguments, the same workload; ACT tanh
+puts a tanh after the encoder layer, as bench_train_throughput's seventh argument does)
 """
 import sys
 import time
@@ -16,16 +17,21 @@ epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 D, K, _ = (int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "8-3-8").split("-"))
 n = int(sys.argv[4]) if len(sys.argv) > 4 else 500
+act = sys.argv[5] if len(sys.argv) > 5 else "linear"
+if act not in ("linear", "tanh"):
+    sys.exit("torch_baseline: ACT %r: expected linear or tanh" % act)
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 g = torch.Generator().manual_seed(0)
 B, _ = torch.linalg.qr(torch.randn(D, D, generator=g))
-X = torch.randn(n, K, generator=g) @ B[:, :K].T + 0.05 * torch.randn(n, D, generator=g)
+R = min(K, D)  # the subspace's rank, as bench_train_throughput's
+X = torch.randn(n, R, generator=g) @ B[:, :R].T + 0.05 * torch.randn(n, D, generator=g)
 
 
 def trainer():
     """A fresh model and its Adam; the returned step trains it one epoch and gives the loss."""
-    model = torch.nn.Sequential(torch.nn.Linear(D, K, bias=False), torch.nn.Linear(K, D, bias=False))
+    mid = [torch.nn.Tanh()] if act == "tanh" else []
+    model = torch.nn.Sequential(torch.nn.Linear(D, K, bias=False), *mid, torch.nn.Linear(K, D, bias=False))
     opt = torch.optim.Adam(model.parameters(), lr=0.005)
     lossf = torch.nn.MSELoss()
 

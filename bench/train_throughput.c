@@ -4,10 +4,12 @@
  * steps per second on one core, the achieved floating-point rate, and one
  * core's large-DGEMM rate measured in the same process for reference.
  *
- * usage: bench_train_throughput [EPOCHS] [REPEATS] [D-K-D] [SAMPLES] [MOMENTS]
- * (default 2000 7 8-3-8 500: the article's shape; 64-64-64 and 256-64-256 are issue 17's larger
- * shapes, SAMPLES 50000 its larger data).  The data lie near a K-dimensional subspace.
- * MOMENTS: train.moments, off (default: the per-sample path), on or auto.
+ * usage: bench_train_throughput [EPOCHS] [REPEATS] [D-K-D] [SAMPLES] [MOMENTS] [ACT]
+ * (default 2000 7 8-3-8 500 off linear: the article's shape; 64-64-64 and 256-64-256 are issue
+ * 17's larger shapes, SAMPLES 50000 its larger data).  The data lie near a min(K, D)-dimensional
+ * subspace.  MOMENTS: train.moments, off (default: the per-sample path), on or auto.  ACT: the
+ * encoder's activation, linear or tanh (issue 27's 8-16-8 tanh autoencoder, where the second-moment
+ * path does not apply).
  * Prints "key value" lines for bench/run_train_bench.sh.  Times are CPU time of this process.
  */
 #include <cblas.h>
@@ -98,8 +100,14 @@ int main(int argc, char **argv)
     double *p, *curve, *times, start;
     int n = argc > 4 ? atoi(argv[4]) : 500, D = 8, k = 3, D2 = 8;
 
-    if (argc > 3 && (sscanf(argv[3], "%d-%d-%d", &D, &k, &D2) != 3 || D2 != D || D < 1 || k < 1 || k > D)) {
-        fprintf(stderr, "bench: shape '%s': expected D-K-D with 1 <= K <= D (an autoencoder)\n", argv[3]);
+    int act = argc > 6 ? sym_act_from_name(argv[6]) : SYM_ACT_LINEAR;
+
+    if (argc > 3 && (sscanf(argv[3], "%d-%d-%d", &D, &k, &D2) != 3 || D2 != D || D < 1 || k < 1)) {
+        fprintf(stderr, "bench: shape '%s': expected D-K-D with D, K >= 1 (an autoencoder)\n", argv[3]);
+        return 2;
+    }
+    if (act < 0 || (act != SYM_ACT_LINEAR && act != SYM_ACT_TANH)) {
+        fprintf(stderr, "bench: ACT '%s': expected linear or tanh (the encoder's activation)\n", argv[6]);
         return 2;
     }
     if (n < 1 || epochs < 1 || reps < 1) {
@@ -113,13 +121,13 @@ int main(int argc, char **argv)
     memset(&dopt, 0, sizeof(dopt));
     dopt.kind = SYM_DATA_SUBSPACE;
     dopt.dim = D;
-    dopt.rank = k;
+    dopt.rank = k < D ? k : D;
     dopt.samples = n;
     dopt.noise = 0.05;
     sym_rng_init(&r, 0, SYM_RNG_DATA, 0);
     if (sym_data_generate(&d, &dopt, &r) < 0 ||
         (mo.kind = SYM_MODEL_AUTOENCODER, mo.n_layers = 2, mo.n_encoder = 1, mo.widths[0] = D,
-         mo.widths[1] = k, mo.widths[2] = D, sym_model_create(&m, &mo)) < 0) {
+         mo.widths[1] = k, mo.widths[2] = D, mo.act[0] = (sym_act)act, sym_model_create(&m, &mo)) < 0) {
         fprintf(stderr, "bench: %s\n", sym_err_message());
         return 1;
     }

@@ -251,6 +251,13 @@ void sym_kernel_adam(size_t n, double *p, const double *g, double *m, double *v,
  */
 void sym_kernel_poly_sse(int deg, int rows, int n, int ld, const double *R, size_t kstride,
                          const double *s, int ns, double *sse);
+/**
+ * a[i] = tanh(z[i]) for n values (a may equal z), vectorized (src/core/vmath.c): within 2 ulp of
+ * the exact value, and bitwise the same on every CPU and kernel variant.  The activation tanh.
+ */
+void sym_vtanh(const double *z, double *a, size_t n);
+/** sym_vtanh of one value (the same bits). */
+double sym_tanh(double x);
 /** Kernel variant this process uses: "avx512", "avx2+fma" or "baseline". */
 const char *sym_kernel_variant(void);
 /**
