@@ -569,6 +569,13 @@ int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k)
     return 0;
 }
 
+/* probes whose mathematics assumes free dense layers (the orbits of their units, their weight
+ * matrices as parameters): refused on a model with a learned-group layer (model.group) */
+static const char *const dense_only[] = {
+    "stabilizer", "gradient_decomposition", "orbit_loss", "tangent_slice", "teleport", "conserved",
+    "canonical", "reparam", "centralizer", "functional_dimension", "symmetry_discovery",
+};
+
 int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg)
 {
     for (int i = 0; i < job->n_probes; i++) {
@@ -577,6 +584,17 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
         char path[160];
         int rc;
 
+        for (size_t k = 0; cfg->model.group_layer >= 0 && cfg->model.group_k > 0 &&
+                           k < sizeof dense_only / sizeof *dense_only; k++)
+            if (strcmp(p->def->name, dense_only[k]) == 0) {
+                snprintf(msg.text, sizeof(msg.text),
+                         "expected a model without model.group (the probe's orbits are those of free "
+                         "dense layers), found a learned-group layer at layer %d",
+                         cfg->model.group_layer + 1);
+                snprintf(path, sizeof(path), "probes.%s", p->def->name);
+                return complain(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), p->def->name),
+                                path, &msg);
+            }
         if (!p->def->check ||
             (rc = p->def->check(sym_job_probe_opts(job, p, (int)(cfg - job->configs)), cfg, &msg)) == 0)
             continue;
