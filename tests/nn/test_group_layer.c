@@ -429,6 +429,70 @@ static void test_nn_group_logdet_singular(void **state)
     sym_model_free(m);
 }
 
+/* the objective along a line of theta: point by point (the filters are not linear in theta,
+ * so no polynomial path even for a linear network), each value the objective at B + s C */
+static void test_nn_group_line(void **state)
+{
+    sym_model_opts o = model(0, SYM_ACT_LINEAR, 1, 1, PEN_ALL, SYM_LOSS_MSE);
+    sym_model *m = NULL;
+    sym_eval *e = NULL;
+    sym_reg reg = SYM_REG_INIT;
+    sym_data d = {0};
+    sym_eval_data bd;
+    sym_rng r;
+    enum { NL = 64 };
+    sym_model_opts od = o;
+    sym_model *md = NULL;
+    sym_eval *ed = NULL;
+    double X[NS * D], Y[NS * 3], s[NL], tot[NL], dat[NL], *B, *C, *th;
+    size_t np;
+
+    (void)state;
+    check_ok(sym_model_create(&m, &o));
+    np = sym_model_n_params(m);
+    B = calloc(np, sizeof(double));
+    C = calloc(np, sizeof(double));
+    th = calloc(np, sizeof(double));
+    draw(m, B, X, Y, 9);
+    sym_rng_init(&r, 5, SYM_RNG_TEST, 2);
+    for (size_t i = 0; i < np; i++)
+        C[i] = 0.05 * sym_rng_normal(&r);
+    d.n = NS;
+    d.d_in = D;
+    d.d_out = 3;
+    d.X = X;
+    d.Y = Y;
+    check_ok(sym_eval_create(&e, m, &reg, NS));
+    check_ok(sym_eval_data_init(&bd, e, &d));
+    /* the dense twin would take the polynomial path here (the negative control of the test) */
+    od.group_layer = -1;
+    check_ok(sym_model_create(&md, &od));
+    check_ok(sym_eval_create(&ed, md, &reg, NS));
+    assert_int_equal(sym_eval_line_fast(ed, C, NL, NS), 1);
+    assert_int_equal(sym_eval_line_fast(e, C, NL, NS), 0);
+    for (int j = 0; j < NL; j++)
+        s[j] = -0.5 + j / (double)NL;
+    check_ok(sym_eval_line(e, tot, dat, B, C, s, NL, &bd));
+    for (int j = 0; j < NL; j++) {
+        sym_loss_parts lp;
+
+        for (size_t i = 0; i < np; i++)
+            th[i] = B[i] + s[j] * C[i];
+        check_ok(sym_eval_loss(e, &lp, NULL, th, X, Y, NS));
+        check_close1(tot[j], lp.total, 0.0, 1e-14);
+        check_close1(dat[j], lp.data, 0.0, 1e-14);
+        assert_true(lp.penalty != 0.0);
+    }
+    sym_eval_data_dispose(&bd);
+    sym_eval_free(e);
+    sym_eval_free(ed);
+    free(B);
+    free(C);
+    free(th);
+    sym_model_free(m);
+    sym_model_free(md);
+}
+
 /* the model's own checks: widths, p >= 2, the layer's range, a tied decoder layer */
 static void test_nn_group_refusals(void **state)
 {
@@ -463,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_nn_group_hvp),
         cmocka_unit_test(test_nn_group_cyclic_shift),
         cmocka_unit_test(test_nn_group_logdet_singular),
+        cmocka_unit_test(test_nn_group_line),
         cmocka_unit_test(test_nn_group_refusals),
     };
 
