@@ -29,8 +29,9 @@ static void set_penalties(sym_model_opts *o, int pen)
     o->group_closure = pen == PEN_CLOSURE || pen == PEN_ALL ? 0.15 : 0.0;
 }
 
-/* an MLP D -> K P -> 3 with the group layer first, or an autoencoder 5 -> K P -> D... whose
- * decoder's last layer K P -> D is the group layer */
+/* ae 0: an MLP D -> K P -> 3 with the group layer first; 1: an autoencoder D -> 3 -> K P -> D
+ * whose decoder's last layer K P -> D is the group layer; 2: a tied autoencoder D -> K P -> D
+ * whose encoder is the group layer */
 static sym_model_opts model(int ae, sym_act a, int bias, int norm, int pen, sym_loss_kind loss)
 {
     sym_model_opts o = SYM_MODEL_OPTS_INIT;
@@ -40,6 +41,15 @@ static sym_model_opts model(int ae, sym_act a, int bias, int norm, int pen, sym_
 
         o.kind = SYM_MODEL_MLP;
         o.n_layers = o.n_encoder = 2;
+        memcpy(o.widths, w, sizeof(w));
+        o.group_layer = 0;
+    } else if (ae == 2) { /* tied: the group layer is the encoder, its mirror the transpose */
+        int w[] = {D, K * P, D};
+
+        o.kind = SYM_MODEL_AUTOENCODER;
+        o.n_layers = 2;
+        o.n_encoder = 1;
+        o.tied = 1;
         memcpy(o.widths, w, sizeof(w));
         o.group_layer = 0;
     } else {
@@ -126,6 +136,22 @@ static void test_nn_group_filters(void **state)
                         check_close1(got, F[j * D + i], 1e-13, 1e-12);
                     }
             }
+            if (ae) { /* a tied autoencoder's decoder: the filters as columns */
+                sym_model_opts ot = model(2, SYM_ACT_TANH, 1, nz, PEN_PAIR, SYM_LOSS_MSE);
+                sym_model *mt = NULL;
+                double *pt, Wd[D * K * P];
+
+                check_ok(sym_model_create(&mt, &ot));
+                pt = calloc(sym_model_n_params(mt), sizeof(double));
+                draw(mt, pt, X, Y, 13);
+                sym_model_get_weight(mt, pt, 0, W);
+                sym_model_get_weight(mt, pt, 1, Wd);
+                for (int f = 0; f < K * P; f++)
+                    for (int i = 0; i < D; i++)
+                        check_close1(Wd[i * K * P + f], W[f * D + i], 0.0, 0.0);
+                free(pt);
+                sym_model_free(mt);
+            }
             assert_null(sym_model_group_A(m, p, K));
             assert_null(sym_model_group_b(m, p, -1));
             free(p);
@@ -210,7 +236,7 @@ static void check_gradient(const char *name, const sym_model_opts *o)
 static void test_nn_group_gradient(void **state)
 {
     (void)state;
-    for (int ae = 0; ae < 2; ae++)
+    for (int ae = 0; ae < 3; ae++)
         for (int a = 0; a < SYM_ACT_COUNT; a++)
             for (int bias = 0; bias < 2; bias++)
                 for (int ce = 0; ce <= !ae; ce++)
@@ -221,8 +247,8 @@ static void test_nn_group_gradient(void **state)
                                                      ce ? SYM_LOSS_CROSS_ENTROPY : SYM_LOSS_MSE);
 
                             snprintf(name, sizeof(name), "%s %s bias %d %s norm %d pen %d",
-                                     ae ? "ae" : "mlp", sym_act_name((sym_act)a), bias,
-                                     ce ? "ce" : "mse", nz, pen);
+                                     ae == 2 ? "tied ae" : ae ? "ae" : "mlp",
+                                     sym_act_name((sym_act)a), bias, ce ? "ce" : "mse", nz, pen);
                             check_gradient(name, &o);
                         }
 }
@@ -318,7 +344,7 @@ static void test_nn_group_hvp(void **state)
     static const sym_act acts[] = {SYM_ACT_LINEAR, SYM_ACT_TANH, SYM_ACT_SIGMOID, SYM_ACT_SOFTPLUS};
 
     (void)state;
-    for (int ae = 0; ae < 2; ae++)
+    for (int ae = 0; ae < 3; ae++)
         for (size_t a = 0; a < sizeof acts / sizeof *acts; a++)
             for (int nz = 0; nz < 2; nz++)
                 for (int pen = 0; pen < PEN_COUNT; pen++)
@@ -327,7 +353,8 @@ static void test_nn_group_hvp(void **state)
                         sym_model_opts o = model(ae, acts[a], 1, nz, pen,
                                                  ce ? SYM_LOSS_CROSS_ENTROPY : SYM_LOSS_MSE);
 
-                        snprintf(name, sizeof(name), "%s %s norm %d pen %d ce %d", ae ? "ae" : "mlp",
+                        snprintf(name, sizeof(name), "%s %s norm %d pen %d ce %d",
+                                 ae == 2 ? "tied ae" : ae ? "ae" : "mlp",
                                  sym_act_name(acts[a]), nz, pen, ce);
                         check_hvp(name, &o, ae == 0 && a == 1 && pen == PEN_ALL && nz == 1);
                     }
