@@ -101,11 +101,24 @@ typedef struct sym_model_opts {
     double bias_scale;              /**< biases ~ N(0, scale^2) or U(-scale, scale) */
     sym_loss_kind loss;             /**< the data term (the job's train.loss): every evaluator,
                                          Hessian and probe built from the model uses it */
+    /* the learned-group layer (seed 003; version 5 of the plug-in interface) */
+    int group_layer;        /**< -1: none; else the layer whose filters are b_k, A_k b_k, ... */
+    int group_k, group_p;   /**< K groups of p filters */
+    int group_h, group_w;   /**< the filters' grid (h w = the filter's length d) */
+    int group_normalize;    /**< 1: A_k used as sqrt(d) A_k / ||A_k||_F */
+    double group_pair;      /**< mu of mu ||A Ã - I||_F^2 (> 0: the Ã are parameters) */
+    double group_svd;       /**< weight of - (sum of A's singular values) */
+    double group_logdet;    /**< weight of - log |det A| */
+    double group_closure;   /**< weight of ||A^p - I||_F^2 */
+    /* unfolded ISTA (kind ista) */
+    int ista_steps;         /**< L unrolled steps */
+    double ista_alpha;      /**< the step alpha */
+    double ista_lambda;     /**< the thresholds' initial value */
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
     { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1,  \
-      SYM_LOSS_MSE }
+      SYM_LOSS_MSE, -1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0 }
 
 typedef struct sym_model sym_model;
 
@@ -138,6 +151,13 @@ void sym_model_get_weight(const sym_model *m, const double *params, int l, doubl
 void sym_model_set_weight(const sym_model *m, double *params, int l, const double *W);
 /** Pointer to b_l in @p params, or NULL without biases. */
 double *sym_model_bias(const sym_model *m, double *params, int l);
+
+/** The group layer's generator A_k [d x d] (as stored, before normalization) and base filter b_k
+ * [d] inside @p params; NULL without a group layer or with k outside 0..K-1. */
+const double *sym_model_group_A(const sym_model *m, const double *params, int k);
+const double *sym_model_group_b(const sym_model *m, const double *params, int k);
+/** A_k as the filters use it (normalized when group_normalize), into out [d x d]. */
+void sym_model_group_A_used(const sym_model *m, const double *params, int k, double *out);
 
 /**
  * Initialize weights from @p r as the options say, layer by layer; then,

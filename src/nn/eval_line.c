@@ -86,7 +86,8 @@ int sym_eval_line_fast(const sym_eval *e, const double *C, int ns, int n)
 {
     line_plan p;
 
-    return line_plan_make(&p, e, C, ns, n);
+    /* a group layer's filters are not linear in theta: point by point */
+    return !e->group && line_plan_make(&p, e, C, ns, n);
 }
 
 /*
@@ -159,7 +160,7 @@ static void line_coefficients(const sym_eval *e, const line_plan *p, const doubl
  * and the sums */
 static int line_scratch(sym_eval *e, const line_plan *p, int ns, size_t slot, int dout, int wq)
 {
-    size_t np = e->m->n_params, deg1 = (size_t)(p->deg + 1);
+    size_t np = (e->group ? e->group : e->m)->n_params, deg1 = (size_t)(p->deg + 1);
     size_t need = p->deg < 0 ? np
                              : 3 * deg1 * slot + deg1 * dout * wq + deg1 * dout * LINE_TILE + np +
                                    (size_t)ns;
@@ -181,7 +182,7 @@ static int line_direct(sym_eval *e, double *total, double *data, const double *B
                        const double *C, const double *s, int ns, const sym_eval_data *bd)
 {
     double *th = e->line;
-    size_t np = e->m->n_params;
+    size_t np = (e->group ? e->group : e->m)->n_params; /* theta's, with a group layer */
     int rc = 0;
 
     for (int j = 0; j < ns; j++) {
@@ -262,8 +263,8 @@ int sym_eval_line(sym_eval *e, double *total, double *data, const double *B, con
 
     if (n < 1 || n > e->max_n)
         SYM_FAIL(SYM_EINVAL, "line of %d samples: the evaluator holds 1..%d", n, e->max_n);
-    if (!line_plan_make(&p, e, C, ns, n))
-        p.deg = -1; /* one evaluation per point */
+    if (e->group || !line_plan_make(&p, e, C, ns, n))
+        p.deg = -1; /* one evaluation per point (a group layer's filters are not linear in theta) */
     wq = o->widths[p.deg < 0 ? 0 : p.q];
     cols = wq + 1;
     slot = (size_t)e->max_w * cols;

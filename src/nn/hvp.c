@@ -47,7 +47,45 @@ struct sym_hvp {
     double *buf0, *buf1, *dA0, *dA1; /* [max_w x n] */
     double *P;                       /* cross-entropy: softmax of the logits [d_out x n] */
     double *unit;                    /* [P]: e_j for sym_hvp_column, zero between calls */
+    /* a model with a group layer (group_layer.c): products of the dense twin's Hessian at
+     * w = phi(theta) (inner), the dense gradient g_w (ev), and the chain rule's terms */
+    sym_hvp *inner;
+    sym_eval *ev;
+    double *w, *gw, *u, *Hu, *gwork;
 };
+
+/*
+ * With a group layer, theta -> w = phi(theta) -> objective:
+ *   H_theta v = J^T H_w (J v) + (D_v J^T) g_w + (the group penalties' Hessian) v,
+ * J = D phi(theta); the second term is the curvature of phi contracted with the dense gradient
+ * g_w (group_layer.c computes it with the pullback's tangent).
+ */
+static int group_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int max_batch)
+{
+    sym_hvp *h = NULL;
+    size_t nd = m->dense->n_params;
+    int rc = 0;
+
+    SYM_TRY(sym_alloc(&h, sizeof(*h)));
+    memset(h, 0, sizeof(*h));
+    h->m = m;
+    h->reg = *reg;
+    h->max_batch = max_batch;
+    SYM_TRY(sym_hvp_create(&h->inner, m->dense, reg, max_batch));
+    SYM_TRY(sym_eval_create(&h->ev, m->dense, reg, max_batch));
+    SYM_TRY(sym_alloc_doubles(&h->w, nd));
+    SYM_TRY(sym_alloc_doubles(&h->gw, nd));
+    SYM_TRY(sym_alloc_doubles(&h->u, nd));
+    SYM_TRY(sym_alloc_doubles(&h->Hu, nd));
+    SYM_TRY(sym_alloc_doubles(&h->gwork, sym_groupi_work_size(m)));
+    SYM_TRY(sym_alloc_doubles(&h->unit, m->n_params));
+    memset(h->unit, 0, sizeof(double) * m->n_params);
+    *out = h;
+    h = NULL;
+cleanup:
+    sym_hvp_free(h);
+    return rc;
+}
 
 static int widest(const sym_model_opts *o)
 {
@@ -78,6 +116,8 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
                  "exact Hessian-vector products support the regularizers none, frobenius, l1 "
                  "and lp; found %s",
                  sym_reg_name(reg->kind));
+    if (m->dense)
+        return group_create(out, m, reg, max_batch);
     SYM_TRY(sym_alloc(&h, sizeof(*h)));
     h->m = m;
     h->reg = *reg;
@@ -117,6 +157,18 @@ void sym_hvp_free(sym_hvp *h)
 {
     if (!h)
         return;
+    if (h->inner) { /* a group layer's: its own buffers */
+        sym_hvp_free(h->inner);
+        sym_eval_free(h->ev);
+        free(h->w);
+        free(h->gw);
+        free(h->u);
+        free(h->Hu);
+        free(h->gwork);
+        free(h->unit);
+        free(h);
+        return;
+    }
     sym_arena_dispose(&h->arena);
     free(h);
 }
@@ -156,6 +208,16 @@ int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const d
 
     if (n < 1 || n > h->max_batch)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, h->max_batch);
+    if (h->inner) { /* at w = phi(theta): the dense point and its gradient g_w */
+        sym_loss_parts lp;
+
+        sym_groupi_materialize(m, params, h->w);
+        SYM_TRY(sym_hvp_set_point(h->inner, h->w, X, Y, n));
+        SYM_TRY(sym_eval_loss(h->ev, &lp, h->gw, h->w, X, Y, n));
+        h->params = params;
+        h->n = n;
+        goto cleanup;
+    }
     h->params = params;
     h->n = n;
     sym_transpose(h->XT, X, n, o->widths[0]);
@@ -265,6 +327,10 @@ int sym_hvp_jvp(sym_hvp *h, double *Jv, const double *v)
 
     if (!h->params)
         SYM_FAIL(SYM_EINVAL, "Jacobian-vector product before sym_hvp_set_point");
+    if (h->inner) {
+        sym_groupi_jvp(h->m, h->u, h->params, v, h->gwork);
+        return sym_hvp_jvp(h->inner, Jv, h->u);
+    }
     forward_tangent(h, v);
     for (int i = 0; i < n; i++) /* RA is feature-major [dout x n] */
         for (int k = 0; k < dout; k++)
@@ -283,6 +349,11 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
 
     if (!params)
         SYM_FAIL(SYM_EINVAL, "Hessian-vector product before sym_hvp_set_point");
+    if (h->inner) { /* J^T H_w J v + (D_v J^T) g_w + H_pen v */
+        sym_groupi_jvp(m, h->u, params, v, h->gwork);
+        SYM_TRY(sym_hvp_apply(h->inner, h->Hu, h->u));
+        return sym_groupi_hvp(m, Hv, params, v, h->gw, h->Hu, h->gwork);
+    }
     memset(Hv, 0, sizeof(double) * m->n_params);
     forward_tangent(h, v);
     if (o->loss == SYM_LOSS_CROSS_ENTROPY) /* (diag p - p p^T) r / n, sample by sample */

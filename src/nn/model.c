@@ -52,8 +52,14 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
                 SYM_FAIL(SYM_EINVAL, "tied weights need mirrored widths: width %d is %d but width %d is %d",
                          i, o->widths[i], L - i, o->widths[L - i]);
     }
+    if (sym_groupi_on(o) && o->group_layer >= L)
+        SYM_FAIL(SYM_EINVAL, "group layer %d: the model has layers 1..%d", o->group_layer + 1, L);
+    if (sym_groupi_on(o) && o->tied && o->group_layer >= ne)
+        SYM_FAIL(SYM_EINVAL, "group layer %d is a tied decoder layer: make its encoder mirror the "
+                             "group layer", o->group_layer + 1);
     SYM_TRY(sym_alloc(&m, sizeof(*m)));
     m->o = *o;
+    m->gl = sym_groupi_on(o) ? o->group_layer : -1;
     for (int l = 0; l < L; l++) {
         int rows = o->widths[l + 1], cols = o->widths[l];
         int is_ae = o->kind == SYM_MODEL_AUTOENCODER, dec = is_ae && l >= ne;
@@ -65,6 +71,9 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
 
             m->tied[l] = 1;
             m->w_off[l] = m->w_off[owner];
+        } else if (l == m->gl) {
+            SYM_TRY(sym_groupi_layout(m, &off, pre, idx));
+            m->w_off[l] = m->ga_off;
         } else {
             sym_tensor *t = &m->tensors[m->n_tensors++];
 
@@ -88,14 +97,26 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
         }
     }
     m->n_params = off;
+    if (m->gl >= 0) { /* the same network with a free layer: the layout of w = phi(theta) */
+        sym_model_opts dense = *o;
+
+        dense.group_layer = -1;
+        SYM_TRY(sym_model_create(&m->dense, &dense));
+    }
     *out = m;
     m = NULL;
 cleanup:
-    free(m);
+    sym_model_free(m);
     return rc;
 }
 
-void sym_model_free(sym_model *m) { free(m); }
+void sym_model_free(sym_model *m)
+{
+    if (!m)
+        return;
+    sym_model_free(m->dense);
+    free(m);
+}
 const sym_model_opts *sym_model_get_opts(const sym_model *m) { return &m->o; }
 size_t sym_model_n_params(const sym_model *m) { return m->n_params; }
 int sym_model_n_tensors(const sym_model *m) { return m->n_tensors; }
@@ -106,11 +127,23 @@ const sym_tensor *sym_model_tensor(const sym_model *m, int i)
     return &m->tensors[i];
 }
 
+/* 1 if layer l's weight is the group layer's (itself, or its tied mirror) */
+static int group_weight(const sym_model *m, int l)
+{
+    return m->gl >= 0 && (l == m->gl || (m->tied[l] && 2 * m->o.n_encoder - 1 - l == m->gl));
+}
+
 void sym_model_get_weight(const sym_model *m, const double *params, int l, double *out)
 {
     int rows = m->o.widths[l + 1], cols = m->o.widths[l];
     const double *W = params + m->w_off[l];
 
+    if (group_weight(m, l)) { /* the filters: W's rows in an encoder layer, else its columns */
+        int enc = l < m->o.n_encoder;
+
+        sym_groupi_filters(m, params, out, enc ? (size_t)cols : 1, enc ? 1 : (size_t)cols);
+        return;
+    }
     if (!m->tied[l]) {
         memcpy(out, W, sizeof(double) * (size_t)rows * cols);
         return;
@@ -125,6 +158,7 @@ void sym_model_set_weight(const sym_model *m, double *params, int l, const doubl
     int rows = m->o.widths[l + 1], cols = m->o.widths[l];
     double *dst = params + m->w_off[l];
 
+    SYM_ASSERT(!group_weight(m, l)); /* the filters are no free parameters */
     if (!m->tied[l]) {
         memcpy(dst, W, sizeof(double) * (size_t)rows * cols);
         return;
@@ -168,6 +202,10 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
 
         if (m->tied[l])
             continue;
+        if (l == m->gl) {
+            sym_groupi_init(m, params, r);
+            continue;
+        }
         for (size_t i = 0; i < (size_t)rows * cols; i++)
             W[i] = m->o.init_kind == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
                                                       : s * sym_rng_normal(r);
@@ -197,15 +235,36 @@ static int max_width(const sym_model_opts *o)
 static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
                        int block, int stream);
 
+/* a model with a group layer: the evaluator of its dense twin, with theta's buffers */
+static int eval_group(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n, int block,
+                      int stream)
+{
+    sym_eval *e = NULL;
+    int rc = 0;
+
+    if (!m->dense)
+        return eval_create(out, m, reg, max_n, block, stream);
+    SYM_TRY(eval_create(&e, m->dense, reg, max_n, block, stream));
+    e->group = m;
+    SYM_TRY(sym_alloc_doubles(&e->gw, m->dense->n_params));
+    SYM_TRY(sym_alloc_doubles(&e->gg, m->dense->n_params));
+    SYM_TRY(sym_alloc_doubles(&e->gwork, sym_groupi_work_size(m)));
+    *out = e;
+    e = NULL;
+cleanup:
+    sym_eval_free(e);
+    return rc;
+}
+
 int sym_eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_batch)
 {
-    return eval_create(out, m, reg, max_batch, SYM_EVAL_BLOCK, SYM_EVAL_STREAM_BLOCK);
+    return eval_group(out, m, reg, max_batch, SYM_EVAL_BLOCK, SYM_EVAL_STREAM_BLOCK);
 }
 
 int sym_eval_create_blocked(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
                             int block)
 {
-    return eval_create(out, m, reg, max_n, block, block);
+    return eval_group(out, m, reg, max_n, block, block);
 }
 
 static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, int max_n,
@@ -287,6 +346,9 @@ void sym_eval_free(sym_eval *e)
         return;
     sym_arena_dispose(&e->arena);
     free(e->line);
+    free(e->gw);
+    free(e->gg);
+    free(e->gwork);
     free(e);
 }
 
@@ -334,6 +396,10 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
 
     if (n < 1 || n > e->max_n)
         SYM_FAIL(SYM_EINVAL, "batch of %d rows: workspace holds 1..%d", n, e->max_n);
+    if (e->group) { /* the dense network at w = phi(theta) */
+        sym_groupi_materialize(e->group, params, e->gw);
+        params = e->gw;
+    }
     /* a block of rows at a time: every output row depends on its input row only */
     for (int s = 0; s < n; s += e->max_batch) {
         int nb = n - s < e->max_batch ? n - s : e->max_batch;
@@ -641,8 +707,8 @@ void sym_evali_block_at(sym_eval *e, const double **XT, const double **YT, const
     *YT = e->YT;
 }
 
-static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
-                    const double *X, const double *Y, int layout, int n)
+static int evaluate_dense(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                          const double *X, const double *Y, int layout, int n)
 {
     const sym_model_opts *o = &e->m->o;
     int rc = 0, dout = o->widths[o->n_layers];
@@ -667,6 +733,28 @@ static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double
     /* the sum of squares over n d_out entries, or of cross-entropies over n samples */
     out->data = o->loss == SYM_LOSS_CROSS_ENTROPY ? sse / n : sse * inv;
     out->penalty = pen + jpen;
+    out->total = out->data + out->penalty;
+cleanup:
+    return rc;
+}
+
+/* with a group layer: the dense objective at w = phi(theta), its gradient pulled back to theta,
+ * and the group penalties added */
+static int evaluate(sym_eval *e, sym_loss_parts *out, double *grad, const double *params,
+                    const double *X, const double *Y, int layout, int n)
+{
+    int rc = 0;
+    double pen = 0.0;
+
+    if (!e->group)
+        return evaluate_dense(e, out, grad, params, X, Y, layout, n);
+    sym_groupi_materialize(e->group, params, e->gw);
+    SYM_TRY(evaluate_dense(e, out, grad ? e->gg : NULL, e->gw, X, Y, layout, n));
+    if (grad)
+        SYM_TRY(sym_groupi_pullback(e->group, &pen, grad, params, e->gg, e->gwork));
+    else
+        SYM_TRY(sym_groupi_penalty(e->group, &pen, params, e->gwork));
+    out->penalty += pen;
     out->total = out->data + out->penalty;
 cleanup:
     return rc;

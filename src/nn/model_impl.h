@@ -9,8 +9,40 @@ struct sym_model {
     size_t b_off[SYM_MAX_LAYERS]; /* SIZE_MAX without biases */
     int tied[SYM_MAX_LAYERS];     /* 1: W_l is the transpose of the owner's storage */
     int n_tensors;
-    sym_tensor tensors[2 * SYM_MAX_LAYERS];
+    sym_tensor tensors[2 * SYM_MAX_LAYERS + 2];
+    /* the learned-group layer (group_layer.c): the parameters theta hold A, B (and At) in place
+     * of the layer's weight; `dense` is the same network with that layer free, whose parameter
+     * layout is w = phi(theta), the vector every evaluator runs on.  NULL without a group layer. */
+    sym_model *dense;
+    int gl;                       /* the group layer, -1: none */
+    size_t ga_off, gb_off, gt_off; /* A [K d x d], B [K x d], At [K d x d] (SIZE_MAX: no At) */
 };
+
+/* ---- the learned-group layer (group_layer.c) ---- */
+/* 1 if @p o asks for a group layer (group_layer >= 0 with groups) */
+int sym_groupi_on(const sym_model_opts *o);
+/* the layer's checks and its theta layout (A, B, At) at *off, advanced; called by
+ * sym_model_create in the layer's place */
+int sym_groupi_layout(sym_model *m, size_t *off, const char *pre, int idx);
+/* the group layer's A, b (and At) drawn from r (after the layers before it) */
+void sym_groupi_init(const sym_model *m, double *params, sym_rng *r);
+/* the group layer's filters into out: filter f's entry i at out[f * sf + i * si] */
+void sym_groupi_filters(const sym_model *m, const double *theta, double *out, size_t sf, size_t si);
+/* doubles of the workspace of sym_groupi_pullback / _penalty / _jvp / _hvp */
+size_t sym_groupi_work_size(const sym_model *m);
+/* w = phi(theta), the dense parameters (m->dense's layout) */
+void sym_groupi_materialize(const sym_model *m, const double *theta, double *w);
+/* gtheta = J^T gw + the gradient of the group penalties (whose value goes to *pen) */
+int sym_groupi_pullback(const sym_model *m, double *pen, double *gtheta, const double *theta,
+                        const double *gw, double *work);
+/* the penalties' value alone */
+int sym_groupi_penalty(const sym_model *m, double *pen, const double *theta, double *work);
+/* u = J v, the dense tangent of theta's direction v */
+void sym_groupi_jvp(const sym_model *m, double *u, const double *theta, const double *v,
+                    double *work);
+/* Hv = J^T Hu + (D J^T[v]) gw + (the penalties' Hessian) v, Hu = H_w J v */
+int sym_groupi_hvp(const sym_model *m, double *Hv, const double *theta, const double *v,
+                   const double *gw, const double *Hu, double *work);
 
 /* an evaluator (sym_eval_create): its buffers, model.c; the line functions, eval_line.c */
 struct sym_eval {
@@ -36,6 +68,10 @@ struct sym_eval {
     double *zc, *ac, *d1, *d2;                      /* one sample's column, [max_w] */
     double *line;                                   /* sym_eval_line's scratch, grown */
     size_t line_cap;
+    /* a model with a group layer (group_layer.c): m is its dense twin, `group` the model the
+     * caller gave; gw = phi(theta), gg the dense gradient, gwork the pullback's workspace */
+    const sym_model *group;
+    double *gw, *gg, *gwork;
 };
 
 /* the block of an evaluation of n samples: all of them up to max_batch, else e->stream */

@@ -41,6 +41,10 @@ int sym_moments_apply(const sym_model *m, const sym_reg *reg, char *why, size_t 
         why = none;
         n = sizeof(none);
     }
+    if (sym_groupi_on(o)) {
+        snprintf(why, n, "the learned-group layer's weights are no free parameters");
+        return 0;
+    }
     for (int l = 0; l < o->n_layers; l++)
         if (o->act[l] != SYM_ACT_LINEAR) {
             snprintf(why, n, "layer %d has activation %s: the second moments need every layer linear",
@@ -184,7 +188,7 @@ int sym_eval_data_moments(sym_eval_data *b, const sym_eval *e)
     char why[160];
     sym_moments *mo = NULL;
 
-    if (!sym_moments_apply(m, &e->reg, why, sizeof(why)))
+    if (!sym_moments_apply(e->group ? e->group : m, &e->reg, why, sizeof(why)))
         SYM_FAIL(SYM_EINVAL, "train.moments: %s", why);
     SYM_TRY(sym_alloc(&mo, sizeof(*mo)));
     memset(mo, 0, sizeof(*mo));

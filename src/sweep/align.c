@@ -321,6 +321,9 @@ static int align_config(align_out *A, sym_h5 *f, const sym_job *job, const int64
     double *raw = NULL, *can = NULL, *al = NULL, *tmp = NULL, *fa = NULL, *fb = NULL, *med = NULL;
     int have_data = 0;
 
+    if (cfg->model.group_layer >= 0 && cfg->model.group_k > 0)
+        SYM_FAIL(SYM_EJOB, "grid point %d has a learned-group layer (model.group): weight matching "
+                           "permutes free dense layers' units, which its filters are not", c);
     SYM_TRY(sym_model_create(&m, &cfg->model));
     P = sym_model_n_params(m);
     no = cfg->model.widths[cfg->model.n_layers];

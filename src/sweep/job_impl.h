@@ -187,6 +187,7 @@ typedef struct sym_job_values {
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;
     int hidden[SYM_MAX_LAYERS], dec[SYM_MAX_LAYERS], act[SYM_MAX_LAYERS];
     int init_kind, bias_kind;
+    int group_grid_n, group_layer; /* model.group.grid's length, model.group.layer (from 1) */
     int decay_at_n; /* train.decay_at */
     long long init_run;
     double lambda;

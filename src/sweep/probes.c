@@ -163,14 +163,15 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
  * of these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Version 3: the
  * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.  Version 4:
  * sym_train_opts grew the learning-rate schedule, clip_norm and weight_decay (104 bytes before).
+ * Version 5: sym_model_opts grew the learned-group layer and unfolded ISTA (328 bytes before).
  * Checked on the platform the numbers were taken on; elsewhere the run-time check of `abi`
  * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
-static_assert(SYM_PROBE_API_VERSION == 4, "a new plug-in interface version: update these sizes");
-static_assert(sizeof(sym_config) == 7176, "sym_config changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_model_opts) == 328, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_data_opts) == 5288, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(SYM_PROBE_API_VERSION == 5, "a new plug-in interface version: update these sizes");
+static_assert(sizeof(sym_config) == 7336, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_model_opts) == 408, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 5368, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 224, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");
@@ -568,6 +569,13 @@ int sym_job_probe_point_opts(ctx *c, sym_job *job, const node *root, int k)
     return 0;
 }
 
+/* probes whose mathematics assumes free dense layers (the orbits of their units, their weight
+ * matrices as parameters): refused on a model with a learned-group layer (model.group) */
+static const char *const dense_only[] = {
+    "stabilizer", "gradient_decomposition", "orbit_loss", "tangent_slice", "teleport", "conserved",
+    "canonical", "reparam", "centralizer", "functional_dimension", "symmetry_discovery",
+};
+
 int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym_job_config *cfg)
 {
     for (int i = 0; i < job->n_probes; i++) {
@@ -576,6 +584,17 @@ int sym_job_check_probes(ctx *c, const sym_job *job, const node *root, const sym
         char path[160];
         int rc;
 
+        for (size_t k = 0; cfg->model.group_layer >= 0 && cfg->model.group_k > 0 &&
+                           k < sizeof dense_only / sizeof *dense_only; k++)
+            if (strcmp(p->def->name, dense_only[k]) == 0) {
+                snprintf(msg.text, sizeof(msg.text),
+                         "expected a model without model.group (the probe's orbits are those of free "
+                         "dense layers), found a learned-group layer at layer %d",
+                         cfg->model.group_layer + 1);
+                snprintf(path, sizeof(path), "probes.%s", p->def->name);
+                return complain(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "probes"), p->def->name),
+                                path, &msg);
+            }
         if (!p->def->check ||
             (rc = p->def->check(sym_job_probe_opts(job, p, (int)(cfg - job->configs)), cfg, &msg)) == 0)
             continue;

@@ -168,6 +168,34 @@ static const sym_job_row init_rows[] = {
 static const sym_job_section init_section = {"model.init", "initial weights", init_rows, 6, 0, NULL,
                                              "model.init kind"};
 
+/* model.group: the learned-group layer (seed 003, src/nn/group_layer.c) */
+static const sym_job_row group_pen_rows[] = {
+    {"pair", JROW_DOUBLE, CFG(model.group_pair), UNBOUNDED,
+     .doc = "mu of mu ||A Ã - I||_F^2 (> 0: the paired matrices Ã are parameters)"},
+    {"svd", JROW_DOUBLE, CFG(model.group_svd), UNBOUNDED, .doc = "weight of - (sum of A's singular values)"},
+    {"logdet", JROW_DOUBLE, CFG(model.group_logdet), UNBOUNDED,
+     .doc = "weight of - log |det A| (a singular A: objective +inf, the run diverges)"},
+    {"closure", JROW_DOUBLE, CFG(model.group_closure), UNBOUNDED, .doc = "weight of ||A^p - I||_F^2"},
+};
+static const sym_job_section group_pen_section = {"model.group.penalties", "penalties on the generators A",
+                                                  group_pen_rows, 4, -1, NULL, NULL};
+static const sym_job_row group_rows[] = {
+    {"layer", JROW_INT, VAL(group_layer), .flags = JROW_REQUIRED, .lo = 1, .hi = SYM_MAX_LAYERS,
+     .doc = "the layer (1: the first) whose filters are b_k, A_k b_k, ..., A_k^(p-1) b_k"},
+    {"groups", JROW_INT, CFG(model.group_k), .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH, .doc = "K: groups"},
+    {"filters", JROW_INT, CFG(model.group_p), .flags = JROW_REQUIRED, .lo = 2, .hi = MAX_WIDTH,
+     .doc = "p: filters per group"},
+    {"grid", JROW_INT_LIST, CFG(model.group_h), CNT(group_grid_n), .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .min_len = 2, .max_len = 2, .doc = "[h, w]: the filters' grid (d = h w)"},
+    {"normalize", JROW_BOOL, CFG(model.group_normalize), .doc = "the filters use sqrt(d) A / ||A||_F"},
+    {"penalties", JROW_SECTION, .flags = JROW_MANUAL, .sub = &group_pen_section,
+     .doc = "weights of the penalties on A: {pair, svd, logdet, closure} (0: off)"},
+};
+static const sym_job_section group_section = {"model.group", "the learned-group layer", group_rows, 6, -1,
+                                              NULL, NULL};
+_Static_assert(offsetof(sym_model_opts, group_w) == offsetof(sym_model_opts, group_h) + sizeof(int),
+               "model.group.grid is read as a list of two ints into group_h, group_w");
+
 static const sym_job_row model_rows[] = {
     {"kind", JROW_ENUM, CFG(model.kind), .flags = JROW_REQUIRED, NAMES(sym_model_kind_names, SYM_MODEL_COUNT),
      .doc = "multilayer perceptron or autoencoder"},
@@ -193,6 +221,8 @@ static const sym_job_row model_rows[] = {
     {"bias", JROW_BOOL, CFG(model.bias), .flags = JROW_LATE, .doc = "layers have biases"},
     {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
      .doc = "leaky_relu's slope below zero"},
+    {"group", JROW_SECTION, .flags = JROW_MANUAL, .sub = &group_section,
+     .doc = "one layer's filters are K groups of p: b_k, A_k b_k, ..., A_k^(p-1) b_k (seed 003)"},
     {"init", JROW_SECTION, .flags = JROW_MANUAL, .sub = &init_section,
      .doc = "initial weights: normal or uniform (scale/sqrt(fan_in)), random biases, or from a file "
             "(another run's weights)"},
@@ -333,6 +363,10 @@ const sym_job_section *sym_job_section_find(const char *path)
         return &test_section;
     if (strcmp(path, "data.patches") == 0)
         return &patch_section;
+    if (strcmp(path, "model.group") == 0)
+        return &group_section;
+    if (strcmp(path, "model.group.penalties") == 0)
+        return &group_pen_section;
     return NULL;
 }
 
@@ -536,6 +570,40 @@ static int parse_init(ctx *c, const node *m, const sym_job_bases *b)
     return 0;
 }
 
+/* model.group: its layer in the model, the widths it needs (d = h w and K p, by side) */
+static int parse_group(ctx *c, const node *m, const sym_job_bases *b)
+{
+    sym_model_opts *o = &((sym_config *)b->base[JROW_CFG])->model;
+    node *v = sym_yaml_lookup(c, m, "group"), *pn;
+    uint64_t given;
+    int kind = 0, l, d, kp, dec, in, out;
+
+    if (!v)
+        return 0;
+    TRY(sym_job_read_section(c, v, &group_section, b, 0, &kind, &given));
+    if ((pn = sym_yaml_lookup(c, v, "penalties")))
+        TRY(sym_job_read_section(c, pn, &group_pen_section, b, 0, &kind, &given));
+    l = o->group_layer = ((sym_job_values *)b->base[JROW_VALUES])->group_layer - 1; /* from 1 */
+    if (l >= o->n_layers)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "layer"), "model.group.layer",
+                            "expected a layer of the model, 1..%d, found %d", o->n_layers, l + 1);
+    d = o->group_h * o->group_w;
+    kp = o->group_k * o->group_p;
+    dec = o->kind == SYM_MODEL_AUTOENCODER && l >= o->n_encoder;
+    in = dec ? kp : d;
+    out = dec ? d : kp;
+    if (o->tied && dec)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "layer"), "model.group.layer",
+                            "expected an encoder layer (tied weights: a decoder layer is its mirror's "
+                            "transpose), found decoder layer %d", l + 1);
+    if (o->widths[l] != in || o->widths[l + 1] != out)
+        return sym_yaml_err(c, v, "model.group",
+                            "expected layer %d's widths %d -> %d (%s), found %d -> %d", l + 1, in, out,
+                            dec ? "K p in, d = h w out" : "d = h w in, K p out", o->widths[l],
+                            o->widths[l + 1]);
+    return 0;
+}
+
 /* every tensor of model.init's file there, of its shape, finite: before any work */
 static int check_model(ctx *c, const node *v, const sym_config *cfg)
 {
@@ -576,6 +644,7 @@ static int parse_model(ctx *c, const node *root, const sym_job_bases *b, const n
     else
         TRY(settle_autoencoder(c, v, data_node, cfg, val, &cfg->model));
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 1, &kind, &given));
+    TRY(parse_group(c, v, b));
     TRY(parse_init(c, v, b));
     return check_model(c, v, cfg);
 }
@@ -672,6 +741,11 @@ static int parse_train(ctx *c, const node *root, const sym_job_bases *b)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "project_orbit"), "train.project_orbit",
                             "projects the gradient of each step, and a proximal step moves by the "
                             "penalty's proximal map too: use one or the other");
+    if ((t->project_orbit || t->proximal) && cfg->model.group_layer >= 0 && cfg->model.group_k > 0)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, t->proximal ? "proximal" : "project_orbit"),
+                            t->proximal ? "train.proximal" : "train.project_orbit",
+                            "expected a model without model.group (%s free dense layers), found one",
+                            t->proximal ? "the penalty's proximal map acts on" : "the orbit is that of");
     if (t->proximal && !sym_prox_supported(&cfg->reg))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "proximal"), "train.proximal",
                             "proximal steps handle the regularizers none, l1 and frobenius; found %s",

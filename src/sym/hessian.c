@@ -212,6 +212,9 @@ int sym_hessian_probe(sym_hessian_out *out, const sym_model *m, const sym_reg *r
     double *th = NULL, *w = NULL, *A = NULL;
     sym_eval *e = NULL;
     int rc = 0, alg[SYM_MAX_LAYERS], tied = sym_model_get_opts(m)->tied;
+    /* the orbits of a learned-group layer's parameters are not those of free layers: like a tied
+     * model, no orbit dimension and no gauge direction (NaN) */
+    tied |= sym_model_get_opts(m)->group_layer >= 0 && sym_model_get_opts(m)->group_k > 0;
 
     SYM_TRY(sym_hvp_create(&h, m, reg, d->n));
     SYM_TRY(spectrum(out->eig, out->vec, o->eigenvectors, h, params, d, P, solve, solver));

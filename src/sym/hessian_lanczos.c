@@ -197,6 +197,10 @@ int sym_hessian_lanczos(sym_lanczos_out *out, const sym_model *m, const sym_reg 
 {
     size_t P = sym_model_n_params(m);
     int alg[SYM_MAX_LAYERS], rc = 0, symmetric = !sym_model_get_opts(m)->tied;
+    const sym_model_opts *mo = sym_model_get_opts(m);
+
+    /* a learned-group layer: no orbit of free layers to check or quotient by (NaN) */
+    symmetric &= !(mo->group_layer >= 0 && mo->group_k > 0);
     quot_op q = {0};
     hess_op H = {NULL, share, P};
 
