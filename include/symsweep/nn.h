@@ -407,6 +407,26 @@ typedef enum sym_data_kind {
     SYM_DATA_COUNT
 } sym_data_kind;
 
+/** Transforms of h x w patches on their row-major pixels (src/sym/patch.c: matrices, application). */
+typedef enum sym_patch_kind {
+    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
+    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
+    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
+    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
+    SYM_PATCH_MEDIAN,    /**< median over the pixels within (square) radius a, inside the patch: not linear */
+    SYM_PATCH_COUNT
+} sym_patch_kind;
+
+/** At most this many steps in a composition of patch transforms. */
+#define SYM_PATCH_MAX_STEPS 4
+
+/** A composition of patch transforms, kind[0] applied first (the paper pools, then rotates). */
+typedef struct sym_patch_spec {
+    int n; /**< steps (0: none) */
+    sym_patch_kind kind[SYM_PATCH_MAX_STEPS];
+    double a[SYM_PATCH_MAX_STEPS], b[SYM_PATCH_MAX_STEPS]; /**< each step's parameters */
+} sym_patch_spec;
+
 /** 1 for data read from files (hdf5, idx), 0 for generated data. */
 static inline int sym_data_from_file(sym_data_kind k) { return k == SYM_DATA_HDF5 || k == SYM_DATA_IDX; }
 
