@@ -643,7 +643,7 @@ typedef struct sym_lgroup_stats {
     double skew, toeplitz, circulant, permutation; /**< ||A - nearest||_F / ||A||_F in each class */
     double reference;        /**< min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F (NaN without T) */
     int reference_power;     /**< that r (-1 without T) */
-    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically */
+    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically (-1: no b) */
     double invisible_share;  /**< share of ||A||_F^2 in those directions */
 } sym_lgroup_stats;
 
@@ -651,7 +651,10 @@ typedef struct sym_lgroup_stats {
 int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p);
 /** The minimal-norm least-squares A [d x d] with A x_i = y_i, samples the rows of X, Y [n x d]. */
 int sym_lgroup_fit(double *A, const double *X, const double *Y, int n, int d);
-/** sym_lgroup_stats of A with base filter b; eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference. */
+/**
+ * sym_lgroup_stats of A with base filter b (NULL: a dense layer's A, no filters: invisible_dim -1,
+ * invisible_share NaN); eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference.
+ */
 int sym_lgroup_measure(sym_lgroup_stats *out, double *eig_re, double *eig_im, const double *A,
                        const double *b, int d, int p, const double *T);
 /** out [h*h] = A vec(I_h): A applied to the identity pattern of an h x h grid (seed 003, Fig. 2). */

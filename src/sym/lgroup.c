@@ -248,7 +248,10 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
             memcpy(C, W, sizeof(double) * (size_t)d * d);
         }
     }
-    SYM_TRY(invisible(o, A, b, d, p));
+    o->invisible_dim = -1;
+    o->invisible_share = NAN;
+    if (b) /* a dense layer has no base filter: the invisible directions do not apply */
+        SYM_TRY(invisible(o, A, b, d, p));
 cleanup:
     free(P);
     free(W);
