@@ -404,6 +404,7 @@ typedef enum sym_data_kind {
     SYM_DATA_TEACHER_MLP,        /**< y = teacher_mlp(x) + noise */
     SYM_DATA_HDF5,               /**< user file (read by the io module) */
     SYM_DATA_IDX,                /**< MNIST-format IDX images and labels (read by the io module) */
+    SYM_DATA_PLANTED_GROUP,      /**< x = sum of s terms c g^k b_m + noise on an h x w grid, y = x (seed 003) */
     SYM_DATA_COUNT
 } sym_data_kind;
 
@@ -463,6 +464,13 @@ typedef struct sym_data_opts {
     int patch_h, patch_w;     /**< > 0: random patch_h x patch_w patches of the images are the samples */
     int patches;              /**< how many patches (drawn from the seed, before the test split) */
     int n_test;               /**< the held-out samples (settled from the file and the settings) */
+    /* seed 003's data with known answers (version 5 of the plug-in interface) */
+    sym_patch_spec pairs;     /**< n > 0: the samples become pairs (x, T x), T this composition on
+                                   the patches (or the images) */
+    sym_patch_spec group;     /**< PLANTED_GROUP: the planted transform g (linear steps only) */
+    int group_p;              /**< PLANTED_GROUP: powers g^k, k uniform in 0..p-1 */
+    int group_filters;        /**< PLANTED_GROUP: M base filters b_m (unit norm) */
+    int group_terms;          /**< PLANTED_GROUP: s terms c_j g^(k_j) b_(m_j) per sample */
 } sym_data_opts;
 
 typedef struct sym_data {
