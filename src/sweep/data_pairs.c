@@ -35,6 +35,11 @@ static int read_spec(ctx *c, const node *sec, const char *path, const sym_job_ba
     an = sym_yaml_lookup(c, sec, "a");
     bn = sym_yaml_lookup(c, sec, "b");
     n = val->pair_n < 0 ? 1 : val->pair_n;
+    snprintf(key, sizeof key, "%s.transforms", path);
+    if (!tn)
+        return sym_yaml_missing(c, sec, key, "one transform, or a list of up to 4");
+    if (n < 1 || n > SYM_PATCH_MAX_STEPS)
+        return sym_yaml_err(c, tn, key, "expected 1 to %d transforms, found %d", SYM_PATCH_MAX_STEPS, n);
     if (an && val->pair_a_n != n) {
         snprintf(key, sizeof key, "%s.a", path);
         return sym_yaml_err(c, an, key, "expected one value per transform (%d), found %d", n, val->pair_a_n);
