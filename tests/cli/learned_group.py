@@ -16,7 +16,8 @@
    a held-out fraction) paired as (x, T x); a network starting at W1 = T (built here in numpy)
    has training and held-out loss 0 to rounding (< 1e-12), and the controls W1 = T^3 (rot90)
    and the composition in the wrong order (box 1 then a shift by (1, 2) is S B; B S is not it:
-   the box clips at the border, the shift wraps) have a visible loss.
+   the box clips at the border, the shift wraps) have a visible loss; /config/data/pairs records
+   the composition.
 4. The paper's patch experiment on Fashion-MNIST (skipped when Debian's dataset-fashion-mnist
    is not installed): 20,000 random 6 x 6 patches of 2,000 training images, y = T x, a linear
    layer [36, 36] without bias trained by Adam (lr 0.01, 3,000 full-batch epochs).  With
@@ -176,6 +177,12 @@ with tempfile.TemporaryDirectory() as tmp:
         f = run(job(tmp, "pairs-" + name, "{}", W, data=data))
         if not f:
             continue
+        if name == "comp":  # recorded in /config like every setting
+            rec = (f["config/data/pairs/transforms"][0], list(f["config/data/pairs/a"][0]),
+                   list(f["config/data/pairs/b"][0]))
+            print("pairs comp: /config/data/pairs %s" % (rec,))
+            if rec != (b"[box, shift]", [1, 1], [0, 2]):
+                fails.append("pairs comp: /config/data/pairs records %s" % (rec,))
         got = [loss(f)] + ([loss(f, True)] if "patches" in name else [])
         print("pairs %s: loss %s" % (name, got))
         if control and min(got) < 1e-3:
