@@ -52,15 +52,16 @@ def rot90():
 
 
 def job(tmp, name, probe, init=None, model="{kind: mlp, widths: [36, 36], bias: false}",
-        data="{kind: teacher_linear, input: 36, output: 36, samples: 20}", train="{optimizer: gd, lr: 0.01, epochs: 0}"):
+        data="{kind: teacher_linear, input: 36, output: 36, samples: 20}", train="{optimizer: gd, lr: 0.01, epochs: 0}",
+        probe_name="learned_group"):
     if init is not None:
         with h5py.File(os.path.join(tmp, name + "-init.h5"), "w") as f:
             f["W1"] = init
         model = model.replace("{", "{init: {kind: file, file: %s-init.h5}, " % name, 1)
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as fh:
-        fh.write("name: %s\nseeds: [0]\ndata: %s\nmodel: %s\ntrain: %s\nprobes: {learned_group: %s}\n"
-                 % (name, data, model, train, probe))
+        fh.write("name: %s\nseeds: [0]\ndata: %s\nmodel: %s\ntrain: %s\nprobes: {%s: %s}\n"
+                 % (name, data, model, train, probe_name, probe))
     return path
 
 
@@ -189,6 +190,15 @@ with tempfile.TemporaryDirectory() as tmp:
             fails.append("pairs %s: the control's loss %s vanishes" % (name, got))
         if not control and max(got) > 1e-12:
             fails.append("pairs %s: loss %s, want 0 to rounding" % (name, got))
+
+# planted_group data with a probe that draws held-out inputs (reparam): it uses the run's own
+# samples, as for file data (the generator lives in src/sweep, above the probes)
+with tempfile.TemporaryDirectory() as tmp:
+    f = run(job(tmp, "planted-reparam", "{}", model="{kind: mlp, widths: [9, 4, 9]}",
+                data="{kind: planted_group, grid: [3, 3], group: {transforms: shift, a: [1]}, p: 3, samples: 50}",
+                train="{optimizer: gd, lr: 0.01, epochs: 2}", probe_name="reparam"))
+    if f and f["runs/status"][0] != 1:  # done
+        fails.append("planted_group with reparam: run status %d" % f["runs/status"][0])
 
 fashion = "/usr/share/datasets/fashion-mnist"
 if os.path.exists(os.path.join(fashion, "train-images-idx3-ubyte.gz")):
