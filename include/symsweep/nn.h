@@ -424,8 +424,29 @@ typedef enum sym_data_kind {
     SYM_DATA_TEACHER_MLP,        /**< y = teacher_mlp(x) + noise */
     SYM_DATA_HDF5,               /**< user file (read by the io module) */
     SYM_DATA_IDX,                /**< MNIST-format IDX images and labels (read by the io module) */
+    SYM_DATA_PLANTED_GROUP,      /**< x = sum of s terms c g^k b_m + noise on an h x w grid, y = x (seed 003) */
     SYM_DATA_COUNT
 } sym_data_kind;
+
+/** Transforms of h x w patches on their row-major pixels (src/sym/patch.c: matrices, application). */
+typedef enum sym_patch_kind {
+    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
+    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
+    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
+    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
+    SYM_PATCH_MEDIAN,    /**< median over the pixels within (square) radius a, inside the patch: not linear */
+    SYM_PATCH_COUNT
+} sym_patch_kind;
+
+/** At most this many steps in a composition of patch transforms. */
+#define SYM_PATCH_MAX_STEPS 4
+
+/** A composition of patch transforms, kind[0] applied first (the paper pools, then rotates). */
+typedef struct sym_patch_spec {
+    int n; /**< steps (0: none) */
+    sym_patch_kind kind[SYM_PATCH_MAX_STEPS];
+    double a[SYM_PATCH_MAX_STEPS], b[SYM_PATCH_MAX_STEPS]; /**< each step's parameters */
+} sym_patch_spec;
 
 /** 1 for data read from files (hdf5, idx), 0 for generated data. */
 static inline int sym_data_from_file(sym_data_kind k) { return k == SYM_DATA_HDF5 || k == SYM_DATA_IDX; }
@@ -463,6 +484,13 @@ typedef struct sym_data_opts {
     int patch_h, patch_w;     /**< > 0: random patch_h x patch_w patches of the images are the samples */
     int patches;              /**< how many patches (drawn from the seed, before the test split) */
     int n_test;               /**< the held-out samples (settled from the file and the settings) */
+    /* seed 003's data with known answers (version 5 of the plug-in interface) */
+    sym_patch_spec pairs;     /**< n > 0: the samples become pairs (x, T x), T this composition on
+                                   the patches (or the images) */
+    sym_patch_spec group;     /**< PLANTED_GROUP: the planted transform g (linear steps only) */
+    int group_p;              /**< PLANTED_GROUP: powers g^k, k uniform in 0..p-1 */
+    int group_filters;        /**< PLANTED_GROUP: M base filters b_m (unit norm) */
+    int group_terms;          /**< PLANTED_GROUP: s terms c_j g^(k_j) b_(m_j) per sample */
 } sym_data_opts;
 
 typedef struct sym_data {

@@ -76,6 +76,13 @@ int sym_run_load_data(sym_data *d, const sym_job *job, int index);
  * Errors name the file: SYM_EIO (a malformed file), SYM_EINVAL (settings the data cannot meet).
  */
 int sym_run_data_load(sym_data *d, const sym_data_opts *o, uint64_t seed, int classes);
+/**
+ * Planted-group data (src/sweep/data_pairs.c, seed 003): M unit-norm base filters b_m, then per
+ * sample x = sum over s terms of c_j g^(k_j) b_(m_j) + noise, m_j uniform in 0..M-1, k_j in
+ * 0..p-1, c_j ~ N(0, 1), g the matrix of o->group on the image_h x image_w grid; y = x.  All
+ * draws from @p r, in that order.
+ */
+int sym_run_planted_group(sym_data *d, const sym_data_opts *o, sym_rng *r);
 /** The classes of a configuration's targets: its output width for train.loss cross_entropy (the
  * labels become one-hot rows, sym_data_onehot), else 0 (the targets as they are). */
 int sym_run_classes(const sym_config *cfg);

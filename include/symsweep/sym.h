@@ -651,7 +651,7 @@ typedef struct sym_lgroup_stats {
     double skew, toeplitz, circulant, permutation; /**< ||A - nearest||_F / ||A||_F in each class */
     double reference;        /**< min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F (NaN without T) */
     int reference_power;     /**< that r (-1 without T) */
-    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically */
+    int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically (-1: no b) */
     double invisible_share;  /**< share of ||A||_F^2 in those directions */
 } sym_lgroup_stats;
 
@@ -659,23 +659,36 @@ typedef struct sym_lgroup_stats {
 int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p);
 /** The minimal-norm least-squares A [d x d] with A x_i = y_i, samples the rows of X, Y [n x d]. */
 int sym_lgroup_fit(double *A, const double *X, const double *Y, int n, int d);
-/** sym_lgroup_stats of A with base filter b; eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference. */
+/**
+ * sym_lgroup_stats of A with base filter b (NULL: a dense layer's A, no filters: invisible_dim -1,
+ * invisible_share NaN); eig_re, eig_im (or NULL): A's d eigenvalues; T (or NULL): the reference.
+ */
 int sym_lgroup_measure(sym_lgroup_stats *out, double *eig_re, double *eig_im, const double *A,
                        const double *b, int d, int p, const double *T);
 /** out [h*h] = A vec(I_h): A applied to the identity pattern of an h x h grid (seed 003, Fig. 2). */
 void sym_lgroup_identity_pattern(double *out, const double *A, int h);
 
-/** Linear transforms of h x w patches, as matrices on their row-major pixels. */
-typedef enum sym_patch_kind {
-    SYM_PATCH_ROT90 = 0, /**< a quarter turn: y(i, j) = x(j, h - 1 - i) (square patches) */
-    SYM_PATCH_ROTATE,    /**< by a degrees about the centre, bilinear, zero outside (a = 90: ROT90) */
-    SYM_PATCH_SHIFT,     /**< cyclic: y(i, j) = x(i - a, j - b) */
-    SYM_PATCH_BOX,       /**< box average over the pixels within (square) radius a, inside the patch */
-    SYM_PATCH_COUNT
-} sym_patch_kind;
+/* ---- transforms of h x w patches (src/sym/patch.c; sym_patch_kind and sym_patch_spec: nn.h) ---- */
+
+/** The job-file names of sym_patch_kind ("rot90", "rotate", "shift", "box", "median"). */
 extern const char *const sym_patch_transform_names[SYM_PATCH_COUNT];
-/** T [hw x hw]: y = T x for the transform @p kind with parameters a, b. */
+/** T [hw x hw]: y = T x for the linear transform @p kind with parameters a, b (median: SYM_EINVAL). */
 int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b);
+/**
+ * T [hw x hw] of a composition: T = T_(n-1) ... T_1 T_0 (s->kind[0] applied first).  SYM_EINVAL
+ * for a median step (not linear), n outside 1..SYM_PATCH_MAX_STEPS, or rot90 on a non-square patch.
+ */
+int sym_patch_spec_matrix(double *T, const sym_patch_spec *s, int h, int w);
+/**
+ * Y [n x hw] = the composition applied to each row of X [n x hw] (Y may be X): each linear step
+ * as one matrix product over all rows, a median step pixel by pixel.  Errors as
+ * sym_patch_spec_matrix's, except that median is allowed.
+ */
+int sym_patch_spec_apply(double *Y, const double *X, int n, const sym_patch_spec *s, int h, int w);
+/** 1 when no step of @p s is a median (the composition is a matrix). */
+int sym_patch_spec_linear(const sym_patch_spec *s);
+/** "box 2, rotate 60" into buf (cap bytes): how /config and messages show a composition. */
+void sym_patch_spec_text(char *buf, size_t cap, const sym_patch_spec *s);
 
 /* ---- orbits and stabilizers of features on the image plane (seed 004: src/sym/image_orbit.c) ---- */
 

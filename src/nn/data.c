@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const sym_data_kind_names[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5", "idx"};
+const char *const sym_data_kind_names[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5", "idx",
+                                              "planted_group"};
 _Static_assert(sizeof sym_data_kind_names / sizeof *sym_data_kind_names == SYM_DATA_COUNT,
                "one name per data kind");
 

@@ -11,6 +11,7 @@
  *   3. subset (n samples) or per_class (n of each class), drawn from the data seed;
  *   4. patches: that many random patches of the images are the samples, drawn from the seed;
  *   5. test fraction: that fraction of what is left, drawn from the data seed, held out;
+ *   5b. pairs: each sample x of both splits gets the target T x (data.pairs, seed 003);
  *   6. standardize: each input column by the training split's mean and variance (1/n), on
  *      both splits.
  * The draws come from the stream (seed, SYM_RNG_DATA, 1) (subset), (..., 2) (test split) and
@@ -19,6 +20,7 @@
  */
 #include "symsweep/io.h"
 #include "symsweep/run.h"
+#include "symsweep/sym.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -286,6 +288,24 @@ cleanup:
     return rc;
 }
 
+/* data.pairs: each sample x (a patch, or an image) gets the target T x; labels are dropped */
+static int make_pairs(split *s, const sym_data_opts *o)
+{
+    int h = o->patch_h > 0 ? o->patch_h : o->image_h, w = o->patch_h > 0 ? o->patch_w : o->image_w, rc = 0;
+    double *Y = NULL;
+
+    SYM_TRY(sym_alloc_doubles(&Y, (size_t)s->n * s->d_in));
+    SYM_TRY(sym_patch_spec_apply(Y, s->X, s->n, &o->pairs, h, w));
+    if (s->Y != s->X)
+        free(s->Y);
+    s->Y = Y;
+    Y = NULL;
+    s->d_out = s->d_in;
+cleanup:
+    free(Y);
+    return rc;
+}
+
 static int load_files(sym_data *d, const sym_data_opts *o)
 {
     split s = {0}, t = {0};
@@ -313,6 +333,11 @@ static int load_files(sym_data *d, const sym_data_opts *o)
         SYM_TRY(make_patches(&s, o, seed));
     if (o->test_fraction > 0.0)
         SYM_TRY(hold_out(&s, &t, o, seed));
+    if (o->pairs.n > 0) {
+        SYM_TRY(make_pairs(&s, o));
+        if (t.n > 0)
+            SYM_TRY(make_pairs(&t, o));
+    }
     if (o->standardize)
         standardize(s.X, s.n, t.X, t.n, s.d_in);
     d->n = s.n;
@@ -365,6 +390,8 @@ int sym_run_data_load(sym_data *d, const sym_data_opts *o, uint64_t seed, int cl
          * (different regularizers, say) see the same data: paired comparisons; with
          * data.seed every run of the grid point sees the same data */
         sym_rng_init(&rng, o->fixed_seed ? o->seed : seed, SYM_RNG_DATA, 0);
+        if (o->kind == SYM_DATA_PLANTED_GROUP)
+            return sym_run_planted_group(d, o, &rng); /* data_pairs.c: it needs src/sym */
         return sym_data_generate(d, o, &rng);
     }
     SYM_TRY(load_files(d, o));

@@ -372,5 +372,6 @@ int sym_job_settle_file_data(ctx *c, const node *v, const sym_job_bases *b)
         d->image_w = val->image[1];
     }
     TRY(settle_patches(c, v, b, d));
+    TRY(sym_job_settle_pairs(c, v, b)); /* data_pairs.c */
     return settle_test(c, v, b, d);
 }

@@ -39,7 +39,8 @@
 /* ---- data ---- */
 
 enum { D_LIN = K(SYM_DATA_TEACHER_LINEAR), D_SUB = K(SYM_DATA_SUBSPACE), D_MLP = K(SYM_DATA_TEACHER_MLP),
-       D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_GEN = D_LIN | D_SUB | D_MLP, D_FILE = D_H5 | D_IDX };
+       D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_PG = K(SYM_DATA_PLANTED_GROUP),
+       D_GEN = D_LIN | D_SUB | D_MLP | D_PG, D_FILE = D_H5 | D_IDX };
 
 #define PATH_CAP sizeof(((sym_data_opts *)0)->file)
 #define DS_CAP sizeof(((sym_job_values *)0)->test_x_ds)
@@ -66,6 +67,23 @@ static const sym_job_section patch_section = {"data.patches", "random patches of
                                               patch_rows, 2, -1, NULL, NULL};
 _Static_assert(offsetof(sym_data_opts, patch_w) == offsetof(sym_data_opts, patch_h) + sizeof(int),
                "data.patches.size is read as a list of two ints into patch_h, patch_w");
+
+/* data.pairs (file data) and data.group (planted_group): a composition of patch transforms,
+ * kind[0] first, into sym_patch_spec by sym_job_settle_pairs (data_pairs.c) */
+static const sym_job_row transform_rows[] = {
+    {"transforms", JROW_ENUM_LIST, VAL(pair_kind), CNT(pair_n), .flags = JROW_REQUIRED,
+     NAMES(sym_patch_transform_names, SYM_PATCH_COUNT), .max_len = SYM_PATCH_MAX_STEPS,
+     .doc = "one transform, or up to 4 applied in order (the first first): rot90, rotate, shift, box, median"},
+    {"a", JROW_INT_LIST, VAL(pair_a), CNT(pair_a_n), .lo = -360, .hi = 360, .min_len = 1,
+     .max_len = SYM_PATCH_MAX_STEPS, .def_s = "0 each",
+     .doc = "each transform's first parameter: rotate's degrees, shift's rows, box's and median's radius"},
+    {"b", JROW_INT_LIST, VAL(pair_b), CNT(pair_b_n), .lo = -360, .hi = 360, .min_len = 1,
+     .max_len = SYM_PATCH_MAX_STEPS, .def_s = "0 each", .doc = "each transform's second parameter: shift's columns"},
+};
+static const sym_job_section pairs_section = {"data.pairs", "pairs (x, T x) of the patches or images",
+                                              transform_rows, 3, -1, NULL, NULL};
+static const sym_job_section data_group_section = {"data.group", "the planted transform g (linear steps)",
+                                              transform_rows, 3, -1, NULL, NULL};
 
 static const sym_job_section test_section = {"data.test", "held-out samples: a fraction, or a test file",
                                              test_rows, 5, -1, NULL, NULL};
@@ -122,12 +140,26 @@ static const sym_job_row data_rows[] = {
      .doc = "[h, w]: each row of x is an h x w image, row by row (for patches)"},
     {"patches", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &patch_section,
      .doc = "random patches of the images as the samples: {size: [h, w], count: n} (before the test split)"},
+    {"pairs", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &pairs_section,
+     .doc = "pairs (x, T x) as samples and targets, T transforms of the patches (or the images of data.image): "
+            "{transforms: [box, rotate], a: [2, 60]}"},
+    {"grid", JROW_INT_LIST, CFG(data.image_h), CNT(grid_n), .kinds = D_PG, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .min_len = 2, .max_len = 2, .doc = "[h, w]: the samples are h x w patches"},
+    {"group", JROW_SECTION, .kinds = D_PG, .flags = JROW_MANUAL, .sub = &data_group_section,
+     .doc = "the planted transform g: {transforms: rot90} (linear: no median)"},
+    {"p", JROW_INT, CFG(data.group_p), .kinds = D_PG, .def = 4, .lo = 2, .hi = 1024,
+     .doc = "powers g^k with k uniform in 0..p-1 (the group's order: 4 for rot90)"},
+    {"filters", JROW_INT, CFG(data.group_filters), .kinds = D_PG, .def = 1, .lo = 1, .hi = MAX_WIDTH,
+     .doc = "M base filters b_m, drawn from the data stream, unit norm"},
+    {"terms", JROW_INT, CFG(data.group_terms), .kinds = D_PG, .def = 1, .lo = 1, .hi = 1024,
+     .doc = "s terms c_j g^(k_j) b_(m_j) per sample, c_j ~ N(0, 1), m_j uniform"},
     {"test", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &test_section,
      .doc = "held-out samples: {fraction: F} (drawn from data.seed), or idx {images, labels}, hdf5 {x, y}"},
 };
 
 static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",
-                                       "data kind teacher_mlp", "data kind hdf5", "data kind idx"};
+                                       "data kind teacher_mlp", "data kind hdf5", "data kind idx",
+                                       "data kind planted_group"};
 _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per data kind");
 
 /* ---- model ---- */
@@ -367,6 +399,10 @@ const sym_job_section *sym_job_section_find(const char *path)
         return &group_section;
     if (strcmp(path, "model.group.penalties") == 0)
         return &group_pen_section;
+    if (strcmp(path, "data.pairs") == 0)
+        return &pairs_section;
+    if (strcmp(path, "data.group") == 0)
+        return &data_group_section;
     return NULL;
 }
 
@@ -410,6 +446,8 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 0, &kind, &given));
     if (d->kind == SYM_DATA_HDF5 || d->kind == SYM_DATA_IDX)
         TRY(sym_job_settle_file_data(c, v, b)); /* data_settle.c */
+    if (d->kind == SYM_DATA_PLANTED_GROUP)
+        TRY(sym_job_settle_group(c, v, b)); /* data_pairs.c */
     if (d->kind == SYM_DATA_TEACHER_MLP) {
         sym_model_opts *t = &d->teacher;
         int n = val->data_widths_n;
@@ -441,6 +479,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
     case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
     case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
     case SYM_DATA_HDF5: case SYM_DATA_IDX: *in = d->input; *out = d->output; break;
+    case SYM_DATA_PLANTED_GROUP: *in = *out = d->image_h * d->image_w; break;
     case SYM_DATA_COUNT: break; /* not a kind */
     }
 }
@@ -448,6 +487,8 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
 /* targets that may be one column of class ids: the output width is checked by settle_loss */
 int sym_job_may_be_labels(const sym_data_opts *d)
 {
+    if (d->pairs.n > 0)
+        return 0; /* the targets are T x */
     return (d->kind == SYM_DATA_HDF5 && d->y_path[0] && d->output == 1) || d->kind == SYM_DATA_IDX;
 }
 
@@ -521,7 +562,8 @@ static int settle_autoencoder(ctx *c, const node *v, const node *data_node, cons
     if (val->input != din || val->input != dout)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
                             "expected %d (the data's width), found %d", din, val->input);
-    if (cfg->data.kind != SYM_DATA_SUBSPACE && !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]))
+    if (cfg->data.kind != SYM_DATA_SUBSPACE && cfg->data.kind != SYM_DATA_PLANTED_GROUP &&
+        !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0] && !cfg->data.pairs.n))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
                             "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
                             data_node->start_mark.line + 1);

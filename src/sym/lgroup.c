@@ -16,7 +16,7 @@
  *     of them, d (d - p + 1) for a generic b (1,188 of 1,296 at d = 36, p = 4); the share of
  *     ||A||^2 in them is ||A (I - V V^+)||^2 / ||A||^2: set by the penalty and the
  *     initialization, not by the data.
- * And the transforms the paper's patch experiments use, as matrices on h x w patches.
+ * The transforms of the paper's patch experiments are in patch.c.
  */
 #include "symsweep/sym.h"
 
@@ -25,8 +25,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const sym_patch_transform_names[SYM_PATCH_COUNT] = {"rot90", "rotate", "shift", "box"};
 
 int sym_lgroup_filters(double *F, const double *A, const double *b, int d, int p)
 {
@@ -250,7 +248,10 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
             memcpy(C, W, sizeof(double) * (size_t)d * d);
         }
     }
-    SYM_TRY(invisible(o, A, b, d, p));
+    o->invisible_dim = -1;
+    o->invisible_share = NAN;
+    if (b) /* a dense layer has no base filter: the invisible directions do not apply */
+        SYM_TRY(invisible(o, A, b, d, p));
 cleanup:
     free(P);
     free(W);
@@ -271,80 +272,4 @@ void sym_lgroup_identity_pattern(double *out, const double *A, int h)
             s += A[(size_t)i * d + (size_t)k * h + k];
         out[i] = s;
     }
-}
-
-/* bilinear weights of the point (y, x) on an h x w grid into row `row` of T (zero outside) */
-static void bilinear(double *T, int row, int h, int w, double y, double x)
-{
-    int y0 = (int)floor(y), x0 = (int)floor(x);
-    double fy = y - y0, fx = x - x0;
-
-    for (int a = 0; a < 2; a++)
-        for (int c = 0; c < 2; c++) {
-            int yy = y0 + a, xx = x0 + c;
-            double wgt = (a ? fy : 1.0 - fy) * (c ? fx : 1.0 - fx);
-
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w && wgt != 0.0)
-                T[(size_t)row * h * w + (size_t)yy * w + xx] += wgt;
-        }
-}
-
-int sym_patch_transform(double *T, int h, int w, sym_patch_kind kind, double a, double b)
-{
-    int d = h * w, rc = 0;
-
-    if (h < 1 || w < 1)
-        SYM_FAIL(SYM_EINVAL, "patch transform: a %d x %d patch", h, w);
-    memset(T, 0, sizeof(double) * (size_t)d * d);
-    switch (kind) {
-    case SYM_PATCH_ROT90: /* y(i, j) = x(j, h - 1 - i): a quarter turn, a permutation */
-        if (h != w)
-            SYM_FAIL(SYM_EINVAL, "rot90 needs a square patch, found %d x %d", h, w);
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++)
-                T[(size_t)(i * w + j) * d + (size_t)j * w + (h - 1 - i)] = 1.0;
-        break;
-    case SYM_PATCH_ROTATE: { /* y(p) = x(R^-1 p) about the centre, bilinear, zero outside */
-        double cy = 0.5 * (h - 1), cx = 0.5 * (w - 1), c = cos(a * M_PI / 180.0), s = sin(a * M_PI / 180.0);
-
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                double dy = i - cy, dx = j - cx;
-                /* the inverse rotation of the quarter-turn convention above at a = 90 */
-                double sy = cy + c * dy + s * dx, sx = cx - s * dy + c * dx;
-
-                bilinear(T, i * w + j, h, w, sy, sx);
-            }
-        break;
-    }
-    case SYM_PATCH_SHIFT: /* y(i, j) = x(i - a, j - b) on the torus */
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                int si = (((i - (int)a) % h) + h) % h, sj = (((j - (int)b) % w) + w) % w;
-
-                T[(size_t)(i * w + j) * d + (size_t)si * w + sj] = 1.0;
-            }
-        break;
-    case SYM_PATCH_BOX: { /* y(i, j) = mean of x over the pixels within radius a (square) */
-        int r = (int)a;
-
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                int n = 0;
-
-                for (int y = i - r; y <= i + r; y++)
-                    for (int x = j - r; x <= j + r; x++)
-                        n += y >= 0 && y < h && x >= 0 && x < w;
-                for (int y = i - r; y <= i + r; y++)
-                    for (int x = j - r; x <= j + r; x++)
-                        if (y >= 0 && y < h && x >= 0 && x < w)
-                            T[(size_t)(i * w + j) * d + (size_t)y * w + x] = 1.0 / n;
-            }
-        break;
-    }
-    default:
-        SYM_FAIL(SYM_EINVAL, "patch transform: unknown kind %d", (int)kind);
-    }
-cleanup:
-    return rc;
 }

@@ -1,0 +1,223 @@
+/*
+ * The learned_group probe (seed 003, Linear Group Networks): what a learned A looks like,
+ * measured by sym_lgroup_measure (src/sym/lgroup.c) in the pixel basis: invertibility, closure
+ * ||A^p - I||, the spectrum and its distance to the p-th roots of 1, the distances to the
+ * skew-symmetric, Toeplitz and circulant matrices and to the nearest permutation, the distance
+ * to a reference transform T (the best power T^r), A applied to the identity pattern (the
+ * paper's Fig. 2) and A itself.
+ *
+ * The matrices come from one function, group_matrix: today a square dense layer W_l (the
+ * patch experiment's single linear layer yhat = A x has W1 = A).  The learned-group layer's
+ * A_k and b_k (sym_model_group_A/_b in nn.h) join there; with a base filter b the invisible
+ * directions of A (d (d - p + 1) generically) apply too, and are written only then.
+ */
+#include "symsweep/probe.h"
+#include "symsweep/probe_api.h"
+#include "probe_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the reference: none, or one of sym_patch_kind (median is refused: not linear) */
+static const char *const ref_names[SYM_PATCH_COUNT + 1] = {"none", "rot90", "rotate", "shift", "box", "median"};
+_Static_assert(SYM_PATCH_ROT90 == 0 && SYM_PATCH_MEDIAN == 4 && SYM_PATCH_COUNT == 5,
+               "ref_names: none, then sym_patch_transform_names in order");
+
+enum { AT_SIGMA = 0, AT_COND, AT_CLOSURE, AT_ROOTS, AT_SKEW, AT_TOEPLITZ, AT_CIRCULANT, AT_PERM, AT_REF,
+       AT_REF_POWER, AT_EIG_RE, AT_EIG_IM, AT_IDENTITY, AT_A, AT_COUNT };
+
+typedef struct lg_opts {
+    int layer, p, height, width, reference;
+    double a, b;
+    int d;   /* the largest d over the grid points (layout) */
+    int idp; /* the identity pattern is laid out (a square grid at every point) */
+    size_t at[AT_COUNT];
+} lg_opts;
+
+static const sym_setting lg_settings[] = {
+    {.name = "layer", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, layer), .lo = 1, .hi = SYM_MAX_LAYERS,
+     .doc = "the square dense layer W_l whose weight is A (1: the first; yhat = A x has W1 = A)"},
+    {.name = "p", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, p), .lo = 2, .hi = 1024,
+     .doc = "the group's order: ||A^p - I||, the p-th roots of 1, the powers T^r, r < p (rot90: 4)"},
+    {.name = "height", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, height), .lo = 0, .hi = 4096,
+     .doc = "grid rows of the pixels A acts on (0: a square grid, side the square root of d)"},
+    {.name = "width", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, width), .lo = 0, .hi = 4096,
+     .doc = "grid columns (0: d over height)"},
+    {.name = "reference", .type = SYM_SETTING_ENUM, .offset = offsetof(lg_opts, reference), .names = ref_names,
+     .n_names = SYM_PATCH_COUNT + 1,
+     .doc = "the transform T that A is compared with, as data.pairs spells it (median refused: not linear)"},
+    {.name = "a", .type = SYM_SETTING_DOUBLE, .offset = offsetof(lg_opts, a), .lo = -4096, .hi = 4096,
+     .doc = "the reference's first parameter: rotate's degrees, shift's rows, box's radius"},
+    {.name = "b", .type = SYM_SETTING_DOUBLE, .offset = offsetof(lg_opts, b), .lo = -4096, .hi = 4096,
+     .doc = "the reference's second parameter: shift's columns"},
+};
+
+static void lg_init(void *opts)
+{
+    lg_opts *o = opts;
+
+    o->layer = 1;
+    o->p = 4;
+}
+
+static int grid_of(int *h, int *w, const lg_opts *o, int d)
+{
+    *h = o->height;
+    *w = o->width;
+    if (*h == 0) {
+        int s = (int)lround(sqrt((double)d));
+
+        *h = *w == 0 ? s : d / *w;
+    }
+    if (*w == 0)
+        *w = *h > 0 ? d / *h : 0;
+    return *h > 0 && *w > 0 && *h * *w == d;
+}
+
+static int lg_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    const lg_opts *o = opts;
+    const sym_model_opts *m = &cfg->model;
+    int h, w, d;
+
+    if (o->layer > m->n_layers)
+        return SYM_PROBE_MSG(msg, "layer", "expected a layer of the model (1 to %d), found %d", m->n_layers, o->layer);
+    d = m->widths[o->layer - 1];
+    if (m->widths[o->layer] != d)
+        return SYM_PROBE_MSG(msg, "layer", "expected a square layer (A is d x d), found W%d of %d x %d", o->layer,
+                             m->widths[o->layer], d);
+    if (!grid_of(&h, &w, o, d)) {
+        if (o->height == 0 && o->width == 0)
+            return SYM_PROBE_MSG(msg, "height", "A of %d x %d is not on a square grid: give height and width with "
+                                 "height x width = %d", d, d, d);
+        return SYM_PROBE_MSG(msg, o->height ? "height" : "width", "expected height x width = %d (the layer's "
+                             "width), found %d x %d", d, h, w);
+    }
+    if (o->reference == 1 + SYM_PATCH_MEDIAN)
+        return SYM_PROBE_MSG(msg, "reference", "expected a linear transform, found median (not a matrix)");
+    if (o->reference == 1 + SYM_PATCH_ROT90 && h != w)
+        return SYM_PROBE_MSG(msg, "reference", "rot90 turns a square grid, found %d x %d", h, w);
+    return 0;
+}
+
+static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
+{
+    lg_opts *o = opts;
+    long long dd[2];
+    static const char *const metric[][2] = {
+        {"sigma_min", "smallest singular value of the learned A"},
+        {"cond", "condition number of the learned A: largest over smallest singular value"},
+        {"closure", "||A^p - I||_F / sqrt(d): how far A is from generating a group of order p"},
+        {"root_distance", "largest distance of an eigenvalue of A to the nearest p-th root of 1"},
+        {"skew", "||A - nearest skew-symmetric||_F / ||A||_F (the symmetric part's share)"},
+        {"toeplitz", "||A - nearest Toeplitz||_F / ||A||_F (diagonal means)"},
+        {"circulant", "||A - nearest circulant||_F / ||A||_F (cyclic diagonal means)"},
+        {"permutation", "||A - nearest permutation||_F / ||A||_F (an assignment problem)"},
+        {"reference", "min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F, T the probe's reference"},
+        {"reference_power", "the r of that minimum"},
+    };
+    char path[128];
+
+    o->d = 0;
+    o->idp = 1;
+    for (int i = 0; i < n; i++) {
+        int d = cfgs[i].model.widths[o->layer - 1], h, w;
+
+        o->d = d > o->d ? d : o->d;
+        o->idp = o->idp && grid_of(&h, &w, o, d) && h == w;
+    }
+    for (int k = AT_SIGMA; k <= AT_REF_POWER; k++) {
+        sym_schema_dataset *ds;
+
+        if ((k == AT_REF || k == AT_REF_POWER) && o->reference == 0)
+            continue;
+        snprintf(path, sizeof path, "/runs/metrics/learned_group_%s", metric[k][0]);
+        ds = sym_schema_measure(s, path, 0, NULL, metric[k][1]);
+        o->at[k] = sym_schema_at(ds);
+    }
+    dd[0] = o->d;
+    dd[1] = o->d;
+    o->at[AT_EIG_RE] = sym_schema_at(sym_schema_measure(s, "/probes/learned_group/eigenvalues_re", 1, dd,
+        "real parts of the eigenvalues of the learned A, in LAPACK's order [run x d] (NaN: a smaller d)"));
+    o->at[AT_EIG_IM] = sym_schema_at(sym_schema_measure(s, "/probes/learned_group/eigenvalues_im", 1, dd,
+        "imaginary parts of the eigenvalues of the learned A [run x d]"));
+    if (o->idp)
+        o->at[AT_IDENTITY] = sym_schema_at(sym_schema_measure(s, "/probes/learned_group/identity_pattern", 1, dd,
+            "A vec(I_h): the learned A applied to the identity pattern of the h x h grid (seed 003, Fig. 2) [run x d]"));
+    o->at[AT_A] = sym_schema_at(sym_schema_measure(s, "/probes/learned_group/A", 2, dd,
+        "the learned A [run x d x d] (rows: outputs; NaN beyond a smaller d)"));
+    return 0;
+}
+
+/* the matrix the probe measures: the dense layer W_l [d x d] (b: none).  The learned-group
+ * layer's A_k and b_k (sym_model_group_A/_b) are read here once it exists. */
+static int group_matrix(double *A, const double **b, const lg_opts *o, const sym_probe_run *run)
+{
+    sym_model_get_weight(run->model, run->params, o->layer - 1, A);
+    *b = NULL;
+    return 0;
+}
+
+static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
+{
+    const lg_opts *o = opts;
+    const sym_model_opts *mo = sym_model_get_opts(run->model);
+    int d = mo->widths[o->layer - 1], h, w, rc = 0;
+    double *A = NULL, *T = NULL, *re = NULL, *im = NULL;
+    const double *b = NULL;
+    sym_lgroup_stats st;
+
+    if (!grid_of(&h, &w, o, d))
+        SYM_FAIL(SYM_EINVAL, "learned_group: a layer of width %d is not a grid", d);
+    SYM_TRY(sym_alloc_doubles(&A, (size_t)d * d));
+    SYM_TRY(sym_alloc_doubles(&re, (size_t)d));
+    SYM_TRY(sym_alloc_doubles(&im, (size_t)d));
+    SYM_TRY(group_matrix(A, &b, o, run));
+    if (o->reference > 0) {
+        sym_patch_spec ref = {.n = 1, .kind = {(sym_patch_kind)(o->reference - 1)}, .a = {o->a}, .b = {o->b}};
+
+        SYM_TRY(sym_alloc_doubles(&T, (size_t)d * d));
+        SYM_TRY(sym_patch_spec_matrix(T, &ref, h, w));
+    }
+    SYM_TRY(sym_lgroup_measure(&st, re, im, A, b, d, o->p, T));
+    x[o->at[AT_SIGMA]] = st.sigma_min;
+    x[o->at[AT_COND]] = st.cond;
+    x[o->at[AT_CLOSURE]] = st.closure;
+    x[o->at[AT_ROOTS]] = st.root_distance;
+    x[o->at[AT_SKEW]] = st.skew;
+    x[o->at[AT_TOEPLITZ]] = st.toeplitz;
+    x[o->at[AT_CIRCULANT]] = st.circulant;
+    x[o->at[AT_PERM]] = st.permutation;
+    if (o->reference > 0) {
+        x[o->at[AT_REF]] = st.reference;
+        x[o->at[AT_REF_POWER]] = st.reference_power;
+    }
+    memcpy(x + o->at[AT_EIG_RE], re, sizeof(double) * (size_t)d);
+    memcpy(x + o->at[AT_EIG_IM], im, sizeof(double) * (size_t)d);
+    if (o->idp)
+        sym_lgroup_identity_pattern(x + o->at[AT_IDENTITY], A, h);
+    for (int i = 0; i < d; i++) /* row i of A into row i of the [o->d x o->d] slot */
+        memcpy(x + o->at[AT_A] + (size_t)i * o->d, A + (size_t)i * d, sizeof(double) * (size_t)d);
+cleanup:
+    free(A);
+    free(T);
+    free(re);
+    free(im);
+    return rc;
+}
+
+const sym_probe_def sym_probe_learned_group = {
+    SYM_PROBE_DEF_INIT,
+    .name = "learned_group",
+    .doc = "seed 003: a learned A (a square dense layer): invertibility, closure ||A^p - I||, its spectrum "
+           "against the p-th roots of 1, distances to skew-symmetric, Toeplitz, circulant, the nearest "
+           "permutation and a reference transform's best power, A on the identity pattern, and A",
+    .opts_size = sizeof(lg_opts),
+    .settings = lg_settings,
+    .n_settings = sizeof lg_settings / sizeof *lg_settings,
+    .init = lg_init,
+    .check = lg_check,
+    .layout = lg_layout,
+    .at_end = lg_at_end,
+};
