@@ -6,10 +6,11 @@
  * to a reference transform T (the best power T^r), A applied to the identity pattern (the
  * paper's Fig. 2) and A itself.
  *
- * The matrices come from one function, group_matrix: today a square dense layer W_l (the
- * patch experiment's single linear layer yhat = A x has W1 = A).  The learned-group layer's
- * A_k and b_k (sym_model_group_A/_b in nn.h) join there; with a base filter b the invisible
- * directions of A (d (d - p + 1) generically) apply too, and are written only then.
+ * The matrices come from one function, group_matrix: a square dense layer W_l (the patch
+ * experiment's single linear layer yhat = A x has W1 = A), or the learned-group layer's A_k as
+ * the filters use it (normalized when model.group.normalize) with its base filter b_k, group k =
+ * the probe's `group`; p is then the layer's own order.  With a base filter the directions of A
+ * the filters cannot see (d (d - p + 1) generically) and their share of ||A||^2 are written too.
  */
 #include "symsweep/probe.h"
 #include "symsweep/probe_api.h"
@@ -25,21 +26,26 @@ _Static_assert(SYM_PATCH_ROT90 == 0 && SYM_PATCH_MEDIAN == 4 && SYM_PATCH_COUNT 
                "ref_names: none, then sym_patch_transform_names in order");
 
 enum { AT_SIGMA = 0, AT_COND, AT_CLOSURE, AT_ROOTS, AT_SKEW, AT_TOEPLITZ, AT_CIRCULANT, AT_PERM, AT_REF,
-       AT_REF_POWER, AT_EIG_RE, AT_EIG_IM, AT_IDENTITY, AT_A, AT_COUNT };
+       AT_REF_POWER, AT_INVIS_DIM, AT_INVIS_SHARE, AT_EIG_RE, AT_EIG_IM, AT_IDENTITY, AT_A, AT_COUNT };
 
 typedef struct lg_opts {
-    int layer, p, height, width, reference;
+    int layer, p, height, width, reference, group;
     double a, b;
-    int d;   /* the largest d over the grid points (layout) */
-    int idp; /* the identity pattern is laid out (a square grid at every point) */
+    int d;     /* the largest d over the grid points (layout) */
+    int idp;   /* the identity pattern is laid out (a square grid at every point) */
+    int invis; /* some grid point's layer is a learned-group layer: its invisible directions */
     size_t at[AT_COUNT];
 } lg_opts;
 
 static const sym_setting lg_settings[] = {
     {.name = "layer", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, layer), .lo = 1, .hi = SYM_MAX_LAYERS,
-     .doc = "the square dense layer W_l whose weight is A (1: the first; yhat = A x has W1 = A)"},
+     .doc = "the layer whose A is measured: a square dense layer W_l (yhat = A x has W1 = A) or the "
+            "learned-group layer (model.group.layer)"},
+    {.name = "group", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, group), .lo = 1, .hi = 1 << 20,
+     .doc = "a learned-group layer's group k whose A_k (and base filter b_k) is measured (1: the first)"},
     {.name = "p", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, p), .lo = 2, .hi = 1024,
-     .doc = "the group's order: ||A^p - I||, the p-th roots of 1, the powers T^r, r < p (rot90: 4)"},
+     .doc = "the group's order: ||A^p - I||, the p-th roots of 1, the powers T^r, r < p (rot90: 4); a "
+            "learned-group layer's is its filters setting"},
     {.name = "height", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, height), .lo = 0, .hi = 4096,
      .doc = "grid rows of the pixels A acts on (0: a square grid, side the square root of d)"},
     {.name = "width", .type = SYM_SETTING_INT, .offset = offsetof(lg_opts, width), .lo = 0, .hi = 4096,
@@ -58,8 +64,24 @@ static void lg_init(void *opts)
     lg_opts *o = opts;
 
     o->layer = 1;
+    o->group = 1;
     o->p = 4;
 }
+
+/* 1 when the probe's layer is the model's learned-group layer */
+static int on_group(const lg_opts *o, const sym_model_opts *m)
+{
+    return m->group_layer >= 0 && m->group_k > 0 && m->group_layer == o->layer - 1;
+}
+
+/* the side of the matrix measured: the grid's size for a group layer, else the layer's width */
+static int side_of(const lg_opts *o, const sym_model_opts *m)
+{
+    return on_group(o, m) ? m->group_h * m->group_w : m->widths[o->layer - 1];
+}
+
+/* the group's order: a learned-group layer's own, else the probe's */
+static int order_of(const lg_opts *o, const sym_model_opts *m) { return on_group(o, m) ? m->group_p : o->p; }
 
 static int grid_of(int *h, int *w, const lg_opts *o, int d)
 {
@@ -83,10 +105,12 @@ static int lg_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 
     if (o->layer > m->n_layers)
         return SYM_PROBE_MSG(msg, "layer", "expected a layer of the model (1 to %d), found %d", m->n_layers, o->layer);
-    d = m->widths[o->layer - 1];
-    if (m->widths[o->layer] != d)
-        return SYM_PROBE_MSG(msg, "layer", "expected a square layer (A is d x d), found W%d of %d x %d", o->layer,
-                             m->widths[o->layer], d);
+    d = side_of(o, m);
+    if (on_group(o, m) && o->group > m->group_k)
+        return SYM_PROBE_MSG(msg, "group", "expected a group of the layer (1 to %d), found %d", m->group_k, o->group);
+    if (!on_group(o, m) && m->widths[o->layer] != d)
+        return SYM_PROBE_MSG(msg, "layer", "expected a square layer (A is d x d) or the learned-group layer, found "
+                             "W%d of %d x %d", o->layer, m->widths[o->layer], d);
     if (!grid_of(&h, &w, o, d)) {
         if (o->height == 0 && o->width == 0)
             return SYM_PROBE_MSG(msg, "height", "A of %d x %d is not on a square grid: give height and width with "
@@ -116,21 +140,29 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         {"permutation", "||A - nearest permutation||_F / ||A||_F (an assignment problem)"},
         {"reference", "min over r = 1..p-1 of ||A - T^r||_F / ||T^r||_F, T the probe's reference"},
         {"reference_power", "the r of that minimum"},
+        {"invisible_dim", "learned-group layer: dim of the directions dA with dA [b, A b, ..., A^(p-2) b] = 0, "
+                          "which leave every filter unchanged (d (d - p + 1) for a generic b)"},
+        {"invisible_share", "learned-group layer: the share of ||A||_F^2 in those directions (set by the "
+                            "penalties and the initialization, not the data)"},
     };
     char path[128];
 
     o->d = 0;
     o->idp = 1;
+    o->invis = 0;
     for (int i = 0; i < n; i++) {
-        int d = cfgs[i].model.widths[o->layer - 1], h, w;
+        int d = side_of(o, &cfgs[i].model), h, w;
 
         o->d = d > o->d ? d : o->d;
         o->idp = o->idp && grid_of(&h, &w, o, d) && h == w;
+        o->invis = o->invis || on_group(o, &cfgs[i].model);
     }
-    for (int k = AT_SIGMA; k <= AT_REF_POWER; k++) {
+    for (int k = AT_SIGMA; k <= AT_INVIS_SHARE; k++) {
         sym_schema_dataset *ds;
 
         if ((k == AT_REF || k == AT_REF_POWER) && o->reference == 0)
+            continue;
+        if ((k == AT_INVIS_DIM || k == AT_INVIS_SHARE) && !o->invis)
             continue;
         snprintf(path, sizeof path, "/runs/metrics/learned_group_%s", metric[k][0]);
         ds = sym_schema_measure(s, path, 0, NULL, metric[k][1]);
@@ -150,10 +182,15 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
     return 0;
 }
 
-/* the matrix the probe measures: the dense layer W_l [d x d] (b: none).  The learned-group
- * layer's A_k and b_k (sym_model_group_A/_b) are read here once it exists. */
+/* the matrix the probe measures: the dense layer W_l [d x d] (b: none), or the learned-group
+ * layer's A_k as its filters use it, with its base filter b_k */
 static int group_matrix(double *A, const double **b, const lg_opts *o, const sym_probe_run *run)
 {
+    if (on_group(o, sym_model_get_opts(run->model))) {
+        sym_model_group_A_used(run->model, run->params, o->group - 1, A);
+        *b = sym_model_group_b(run->model, run->params, o->group - 1);
+        return 0;
+    }
     sym_model_get_weight(run->model, run->params, o->layer - 1, A);
     *b = NULL;
     return 0;
@@ -163,7 +200,7 @@ static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
 {
     const lg_opts *o = opts;
     const sym_model_opts *mo = sym_model_get_opts(run->model);
-    int d = mo->widths[o->layer - 1], h, w, rc = 0;
+    int d = side_of(o, mo), p = order_of(o, mo), h, w, rc = 0;
     double *A = NULL, *T = NULL, *re = NULL, *im = NULL;
     const double *b = NULL;
     sym_lgroup_stats st;
@@ -180,7 +217,7 @@ static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
         SYM_TRY(sym_alloc_doubles(&T, (size_t)d * d));
         SYM_TRY(sym_patch_spec_matrix(T, &ref, h, w));
     }
-    SYM_TRY(sym_lgroup_measure(&st, re, im, A, b, d, o->p, T));
+    SYM_TRY(sym_lgroup_measure(&st, re, im, A, b, d, p, T));
     x[o->at[AT_SIGMA]] = st.sigma_min;
     x[o->at[AT_COND]] = st.cond;
     x[o->at[AT_CLOSURE]] = st.closure;
@@ -192,6 +229,10 @@ static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
     if (o->reference > 0) {
         x[o->at[AT_REF]] = st.reference;
         x[o->at[AT_REF_POWER]] = st.reference_power;
+    }
+    if (o->invis && b) {
+        x[o->at[AT_INVIS_DIM]] = st.invisible_dim;
+        x[o->at[AT_INVIS_SHARE]] = st.invisible_share;
     }
     memcpy(x + o->at[AT_EIG_RE], re, sizeof(double) * (size_t)d);
     memcpy(x + o->at[AT_EIG_IM], im, sizeof(double) * (size_t)d);
@@ -210,7 +251,7 @@ cleanup:
 const sym_probe_def sym_probe_learned_group = {
     SYM_PROBE_DEF_INIT,
     .name = "learned_group",
-    .doc = "seed 003: a learned A (a square dense layer): invertibility, closure ||A^p - I||, its spectrum "
+    .doc = "seed 003: a learned A (a square dense layer, or a learned-group layer's A_k): invertibility, closure ||A^p - I||, its spectrum "
            "against the p-th roots of 1, distances to skew-symmetric, Toeplitz, circulant, the nearest "
            "permutation and a reference transform's best power, A on the identity pattern, and A",
     .opts_size = sizeof(lg_opts),

@@ -221,6 +221,46 @@ if os.path.exists(os.path.join(fashion, "train-images-idx3-ubyte.gz")):
 else:
     print("skipped the Fashion-MNIST patch experiment: %s not found" % fashion)
 
+
+# 5. The learned-group layer's A_k (model.group): a [36, 4, 3] MLP whose first layer is one group of
+#    p = 4 filters b, T b, T^2 b, T^3 b on the 6 x 6 grid, from a file with A1 = T and a random b,
+#    no step taken.  The probe reads A_1 and b_1 (p is the layer's own): distance 0 to rot90 at
+#    r = 1, closure 0, and the directions of A the filters cannot see: dA V = 0 for
+#    V = [b, T b, T^2 b] (rank 3), d (d - p + 1) = 36 * 33 = 1,188 of them, holding
+#    ||T (I - V V+)||^2 / ||T||^2 = (36 - 3) / 36 of A's norm (T orthogonal).  With
+#    model.group.normalize and A1 = 2 T the filters use sqrt(d) A / ||A|| = T: the same answers.
+#    Controls: a dense layer writes no invisible-direction datasets; group 2 of one is refused.
+with tempfile.TemporaryDirectory() as tmp:
+    T = rot90()
+    rng = np.random.default_rng(5)
+    for name, scale, norm in (("layer", 1.0, "false"), ("layer-normalized", 2.0, "true")):
+        with h5py.File(os.path.join(tmp, name + "-init.h5"), "w") as g:
+            g["A1"] = scale * T
+            g["B1"] = rng.standard_normal((1, D))
+            g["W2"] = rng.standard_normal((3, 4))
+        model = ("{init: {kind: file, file: %s-init.h5}, kind: mlp, widths: [36, 4, 3], bias: false, "
+                 "group: {layer: 1, groups: 1, filters: 4, grid: [6, 6], normalize: %s}}" % (name, norm))
+        f = run(job(tmp, name, "{layer: 1, reference: rot90, p: 9}", model=model,
+                    data="{kind: teacher_linear, input: 36, output: 3, samples: 20}"))
+        if not f:
+            continue
+        m = {k: metric(f, k) for k in ("reference", "reference_power", "closure", "invisible_dim",
+                                       "invisible_share")}
+        print("group layer (%s): %s" % (name, m))
+        if m["reference"] > 1e-15 or m["reference_power"] != 1 or m["closure"] > 1e-15:
+            fails.append("group layer %s: A_1 is not read as T: %s" % (name, m))
+        if m["invisible_dim"] != 36 * 33 or abs(m["invisible_share"] - 33 / 36) > 1e-12:
+            fails.append("group layer %s: invisible %r (want 1188), share %r (want 33/36)"
+                         % (name, m["invisible_dim"], m["invisible_share"]))
+        if not np.allclose(f["probes/learned_group/A"][0], T, atol=1e-15):
+            fails.append("group layer %s: the A dataset is not the A the filters use" % name)
+    f = run(job(tmp, "dense", "{reference: rot90}", T))
+    if f and "runs/metrics/learned_group_invisible_dim" in f:
+        fails.append("a dense layer has no base filter, yet invisible_dim was written")
+    refused(job(tmp, "group2", "{layer: 1, group: 2}",
+                model="{kind: mlp, widths: [36, 4, 3], bias: false, group: {layer: 1, groups: 1, filters: 4, grid: [6, 6]}}",
+                data="{kind: teacher_linear, input: 36, output: 3, samples: 20}"), "group")
+
 for x in fails:
     print("FAIL:", x)
 sys.exit(1 if fails else 0)
