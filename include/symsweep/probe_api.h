@@ -63,7 +63,7 @@
 extern "C" {
 #endif
 
-#define SYM_PROBE_API_VERSION 4
+#define SYM_PROBE_API_VERSION 5
 
 /** Initial parameters read from a file (model.init: {kind: file, ...}) instead of drawn. */
 typedef struct sym_init_from {

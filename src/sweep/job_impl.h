@@ -182,6 +182,7 @@ typedef struct sym_job_values {
     long long data_seed;
     int data_classes_n;                   /* data.classes' length */
     int image[2], image_n, patch_size_n;  /* data.image (hdf5) and data.patches.size's lengths */
+    int proto_grid[2], proto_grid_n, proto_n; /* data.grid and data.prototypes' lengths (prototypes) */
     /* data.test's files (idx) and datasets (hdf5), into data.test_x and test_y */
     char test_images[1024], test_labels[1024], test_x_ds[256], test_y_ds[256];
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;

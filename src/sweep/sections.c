@@ -10,6 +10,7 @@
 #include "job_impl.h"
 #include "symsweep/io.h"
 #include "symsweep/run.h"
+#include "symsweep/sym.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,7 +40,9 @@
 /* ---- data ---- */
 
 enum { D_LIN = K(SYM_DATA_TEACHER_LINEAR), D_SUB = K(SYM_DATA_SUBSPACE), D_MLP = K(SYM_DATA_TEACHER_MLP),
-       D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_GEN = D_LIN | D_SUB | D_MLP, D_FILE = D_H5 | D_IDX };
+       D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_PRO = K(SYM_DATA_PROTOTYPES),
+       D_GEN = D_LIN | D_SUB | D_MLP | D_PRO, D_FILE = D_H5 | D_IDX };
+static const char *const proto_targets[] = {"images", "classes"};
 
 #define PATH_CAP sizeof(((sym_data_opts *)0)->file)
 #define DS_CAP sizeof(((sym_job_values *)0)->test_x_ds)
@@ -120,6 +123,16 @@ static const sym_job_row data_rows[] = {
     {"image", JROW_INT_LIST, VAL(image), CNT(image_n), .kinds = D_H5, .lo = 1, .hi = MAX_WIDTH,
      .min_len = 2, .max_len = 2, .def_s = "none",
      .doc = "[h, w]: each row of x is an h x w image, row by row (for patches)"},
+    {"grid", JROW_INT_LIST, VAL(proto_grid), CNT(proto_grid_n), .kinds = D_PRO, .flags = JROW_REQUIRED,
+     .lo = 4, .hi = 256, .min_len = 2, .max_len = 2, .doc = "[h, w]: the images' rows and columns"},
+    {"prototypes", JROW_ENUM_LIST, CFG(data.proto), CNT(proto_n), .kinds = D_PRO, .flags = JROW_REQUIRED,
+     .max_len = 8, NAMES(sym_proto_names, SYM_PROTO_COUNT),
+     .doc = "the prototypes drawn, uniformly (their stabilizers: docs/probes.md, learning_order)"},
+    {"group", JROW_ENUM, CFG(data.proto_group), .kinds = D_PRO, .def = SYM_IMG_D4,
+     NAMES(sym_img_finite_names, SYM_IMG_FINITE_COUNT),
+     .doc = "each sample is a prototype moved by a uniform random element of this group"},
+    {"targets", JROW_ENUM, CFG(data.proto_classes), .kinds = D_PRO, NAMES(proto_targets, 2),
+     .doc = "images: the images themselves (autoencoders); classes: the prototype's one-hot class"},
     {"patches", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &patch_section,
      .doc = "random patches of the images as the samples: {size: [h, w], count: n} (before the test split)"},
     {"test", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &test_section,
@@ -127,7 +140,8 @@ static const sym_job_row data_rows[] = {
 };
 
 static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",
-                                       "data kind teacher_mlp", "data kind hdf5", "data kind idx"};
+                                       "data kind teacher_mlp", "data kind hdf5", "data kind idx",
+                                       "data kind prototypes"};
 _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per data kind");
 
 /* ---- model ---- */
@@ -372,7 +386,7 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
 
     *data_node = v;
     if (!v)
-        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp, hdf5 or idx");
+        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp, hdf5, idx or prototypes");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 0, &kind, &given));
     if (d->kind == SYM_DATA_HDF5 || d->kind == SYM_DATA_IDX)
         TRY(sym_job_settle_file_data(c, v, b)); /* data_settle.c */
@@ -388,6 +402,13 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
         t->init_scale = 1.0;
         for (int l = 0; l < n - 1; l++)
             t->act[l] = l < n - 2 ? (sym_act)val->data_act : SYM_ACT_LINEAR;
+    }
+    if (d->kind == SYM_DATA_PROTOTYPES) {
+        d->image_h = val->proto_grid[0];
+        d->image_w = val->proto_grid[1];
+        d->n_protos = val->proto_n < 0 ? 1 : val->proto_n;
+        d->input = d->image_h * d->image_w;
+        d->output = d->proto_classes ? d->n_protos : d->input;
     }
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 1, &kind, &given));
     /* data.seed: one draw of the data for every run (runs then differ only in their
@@ -406,7 +427,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
     case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
     case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
     case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
-    case SYM_DATA_HDF5: case SYM_DATA_IDX: *in = d->input; *out = d->output; break;
+    case SYM_DATA_HDF5: case SYM_DATA_IDX: case SYM_DATA_PROTOTYPES: *in = d->input; *out = d->output; break;
     case SYM_DATA_COUNT: break; /* not a kind */
     }
 }
@@ -487,9 +508,10 @@ static int settle_autoencoder(ctx *c, const node *v, const node *data_node, cons
     if (val->input != din || val->input != dout)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
                             "expected %d (the data's width), found %d", din, val->input);
-    if (cfg->data.kind != SYM_DATA_SUBSPACE && !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]))
+    if (cfg->data.kind != SYM_DATA_SUBSPACE && !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0]) &&
+        !(cfg->data.kind == SYM_DATA_PROTOTYPES && !cfg->data.proto_classes))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
-                            "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
+                            "an autoencoder reconstructs its input: use data.kind subspace, hdf5 without y, or prototypes with targets images (data is on line %zu)",
                             data_node->start_mark.line + 1);
     return 0;
 }
