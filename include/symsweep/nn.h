@@ -603,6 +603,18 @@ typedef struct sym_train_out {
 int sym_train(sym_train_out *out, double *curve, double *params, const sym_model *m,
               const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle);
 
+/**
+ * train.layerwise (src/nn/layerwise.c): a mirrored autoencoder of S encoder layers trained as S
+ * two-layer autoencoders in turn, each on the codes of the trained, frozen layers before it,
+ * with E / S epochs each; the arguments and @p curve as sym_train's (the stages' objectives in
+ * order: layerwise.c says how), out->final the whole network's objective.  With S = 1 it is
+ * sym_train bit for bit.
+ */
+int sym_train_layerwise(sym_train_out *out, double *curve, double *params, const sym_model *m,
+                        const sym_reg *reg, const sym_train_opts *o, const sym_data *d, sym_rng *shuffle);
+/** 0 if layer-wise training applies to @p mo and @p o, else 1 with the reason in @p why. */
+int sym_layerwise_check(const sym_model_opts *mo, const sym_train_opts *o, char *why, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -289,6 +289,9 @@ static const sym_job_row train_rows[] = {
     {"moments", JROW_ENUM, CFG(train.moments), NAMES(sym_moments_names, SYM_MOMENTS_COUNT),
      .doc = "full-batch steps of a linear network with squared error from the data's second moments "
             "(equal to rounding; auto: where they apply and cost less)"},
+    {"layerwise", JROW_BOOL, CFG(train.layerwise),
+     .doc = "a mirrored autoencoder trained stage by stage: encoder layer s and its mirror on the "
+            "frozen codes before them, epochs / stages each (docs/layerwise.md)"},
     {"loss", JROW_ENUM, CFG(model.loss), NAMES(sym_loss_names, SYM_LOSS_COUNT),
      .doc = "the data term: mse, or cross_entropy of the outputs' softmax against data.y, one column "
             "of class ids 0..C-1 (C: the model's output width)"},
@@ -803,6 +806,17 @@ static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
     return rc;
 }
 
+/* train.layerwise: a mirrored autoencoder whose epochs the stages share evenly */
+static int check_layerwise(ctx *c, const node *root, const sym_job_config *cfg)
+{
+    char why[256];
+
+    if (!sym_layerwise_check(&cfg->model, &cfg->train, why, sizeof why))
+        return 0;
+    return sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "layerwise"),
+                        "train.layerwise", "%s", why);
+}
+
 /*
  * One point of the sweep grid (the axes' values already substituted into the document): its
  * sections, and the per-point conditions of the probes.
@@ -825,6 +839,9 @@ int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_co
         return t;
     cfg->train.loss_every = job->loss_every;
     if (d == 0 && m == 0 && t == 0 && (t = sym_job_keep(c, sym_job_settle_loss(c, root, cfg))) < 0)
+        return t;
+    if (d == 0 && m == 0 && t == 0 && cfg->train.layerwise &&
+        (t = sym_job_keep(c, check_layerwise(c, root, cfg))) < 0)
         return t;
     if (d == 0 && m == 0 && t == 0 && cfg->train.project_orbit &&
         (t = sym_job_keep(c, check_projection(c, root, cfg))) < 0)
