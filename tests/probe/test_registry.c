@@ -26,6 +26,7 @@ static const struct {
     {"hessian_lanczos", 0x90000},  {"hessian", 0x70000},
     {"symmetry_discovery", 0x100000},
     {"feature_orbit", 0}, /* since issue 26: draws nothing */
+    {"learning_order", 0}, /* since issue 26 (seed 004): draws nothing */
 };
 
 static void test_probe_registry_streams_unchanged(void **state)
