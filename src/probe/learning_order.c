@@ -15,7 +15,9 @@
  *
  * Per run and prototype: that epoch, s_p at the end and at every curve point, and the clean
  * prototype's orbit size and stabilizer order under the data's group (sym_img_finite_measure,
- * tol 1e-9): the analysis correlates orbit size with time to learn over seeds
+ * tol 1e-9), and a control: the best cosine of the data's mean image with the orbit (a unit
+ * that learns the mean image "matches" a prototype the mean resembles, as a D4-symmetric cross
+ * or blob resembles the D4-average of the data, without telling the prototypes apart): the analysis correlates orbit size with time to learn over seeds
  * (symsweep_analysis.stats.orbit_order).  The clean prototypes themselves are recorded too.
  * The probe follows training through the curve-point hook; with other such probes (trajectory,
  * teleport, ...) every probe's point hook sees the same parameters in the job's order, and a
@@ -31,7 +33,7 @@
 
 enum { LO_FIRST = 0, LO_DECODER, LO_FEAT_COUNT };
 static const char *const lo_feat_names[LO_FEAT_COUNT] = {"first", "decoder"};
-enum { LO_EPOCH = 0, LO_FINAL, LO_ORBIT, LO_STAB, LO_CURVE, LO_PROTO, LO_MEAN, LO_N_AT };
+enum { LO_EPOCH = 0, LO_FINAL, LO_ORBIT, LO_STAB, LO_CURVE, LO_PROTO, LO_MEAN, LO_BASE, LO_N_AT };
 
 typedef struct lo_opts {
     double tol;
@@ -115,6 +117,9 @@ static int lo_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         "best cosine at every curve point (epoch k record.loss_every) [run x point x prototype]"));
     o->at[LO_PROTO] = sym_schema_at(sym_schema_measure(s, "/probes/learning_order/prototype", 2, pp,
         "the clean prototypes, row by row on the data's grid [run x prototype x pixel]"));
+    o->at[LO_BASE] = sym_schema_at(sym_schema_measure(s, "/probes/learning_order/mean_similarity", 1, p,
+        "control: the same best cosine for the data's mean image, a feature any unit can learn "
+        "without telling the prototypes apart [run x prototype]"));
     o->at[LO_MEAN] = sym_schema_at(sym_schema_measure(s, "/runs/metrics/learning_order_matched", 0, NULL,
         "fraction of the prototypes matched by the end of training (learning_order probe)"));
     return 0;
@@ -158,6 +163,37 @@ static void lo_stop(void *state)
     free(st);
 }
 
+/* the best cosine of a normalized image f [D] with prototype p's orbit */
+static double best_cosine(const lo_state *st, const double *f, int p)
+{
+    double best = -INFINITY;
+
+    for (int g = 0; g < st->G; g++) {
+        const double *x = st->orbit + ((size_t)p * st->G + g) * st->D;
+        double c = 0.0;
+
+        for (int i = 0; i < st->D; i++)
+            c += f[i] * x[i];
+        c = st->o->absolute ? fabs(c) : c;
+        best = c > best ? c : best;
+    }
+    return best;
+}
+
+/* the control: the data's mean image (a match by it says nothing about the prototype) */
+static void mean_control(lo_state *st, const sym_data *d, double *out)
+{
+    double *mean = st->f; /* free until the first point */
+
+    memset(mean, 0, sizeof(double) * (size_t)st->D);
+    for (int i = 0; i < d->n; i++)
+        for (int k = 0; k < st->D; k++)
+            mean[k] += d->X[(size_t)i * d->d_in + k] / d->n;
+    normalize(mean, st->D, st->o->centered);
+    for (int p = 0; p < st->P; p++)
+        out[st->o->at[LO_BASE] + p] = best_cosine(st, mean, p);
+}
+
 static int lo_start(const void *opts, const sym_probe_run *run, double *out, void **state)
 {
     const lo_opts *o = opts;
@@ -196,6 +232,8 @@ static int lo_start(const void *opts, const sym_probe_run *run, double *out, voi
             normalize(x, st->D, o->centered);
         }
     }
+    if (run->data && run->data->d_in == st->D)
+        mean_control(st, run->data, out);
 cleanup:
     if (rc) {
         lo_stop(st);
@@ -223,18 +261,10 @@ static void similarities(lo_state *st, const double *params, double *sim)
     for (int p = 0; p < st->P; p++) {
         double best = -INFINITY;
 
-        for (int g = 0; g < st->G; g++) {
-            const double *x = st->orbit + ((size_t)p * st->G + g) * st->D;
+        for (int u = 0; u < st->U; u++) {
+            double c = best_cosine(st, st->f + (size_t)u * st->D, p);
 
-            for (int u = 0; u < st->U; u++) {
-                const double *f = st->f + (size_t)u * st->D;
-                double c = 0.0;
-
-                for (int i = 0; i < st->D; i++)
-                    c += f[i] * x[i];
-                c = st->o->absolute ? fabs(c) : c;
-                best = c > best ? c : best;
-            }
+            best = c > best ? c : best;
         }
         sim[p] = best;
     }

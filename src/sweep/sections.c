@@ -291,7 +291,7 @@ static const sym_job_row train_rows[] = {
             "(equal to rounding; auto: where they apply and cost less)"},
     {"layerwise", JROW_BOOL, CFG(train.layerwise),
      .doc = "a mirrored autoencoder trained stage by stage: encoder layer s and its mirror on the "
-            "frozen codes before them, epochs / stages each (docs/layerwise.md)"},
+            "frozen codes before them, epochs / stages each (docs/probes.md)"},
     {"loss", JROW_ENUM, CFG(model.loss), NAMES(sym_loss_names, SYM_LOSS_COUNT),
      .doc = "the data term: mse, or cross_entropy of the outputs' softmax against data.y, one column "
             "of class ids 0..C-1 (C: the model's output width)"},

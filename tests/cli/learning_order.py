@@ -8,7 +8,9 @@ move a weight (gd, lr 1e-300).  Expected with tol 0.99, signed: the cross and th
 matched at epoch 0 (best cosine 1: the probe searches the orbit), the bar and the edge never
 (-1); with absolute: true the bar is matched too (the row is minus the bar).  The orbits and
 stabilizers under D4 are the closed forms (cross 1/8, bar 2/4, corner 4/2, edge 4/2), the
-recorded prototypes are the images built here, and the matched fraction is 2/4 (3/4).
+recorded prototypes are the images built here, and the matched fraction is 2/4 (3/4).  The
+control, the data's mean image against each orbit, is 1 for data of one noiseless cross and
+below 1 for the four prototypes.
 Refusals: data that are not prototypes; layer-wise training of an MLP.
 
 usage: learning_order.py SYMSWEEP
@@ -32,7 +34,7 @@ fails = []
 DATA = "{kind: prototypes, grid: [8, 8], prototypes: [cross, bar, corner, edge], noise: 0.1, samples: 40}"
 
 
-def run(tmp, name, probe, init):
+def run(tmp, name, probe, init, data=DATA):
     with h5py.File(os.path.join(tmp, name + ".h5"), "w") as f:
         for k, v in init.items():
             f[k] = v
@@ -42,7 +44,7 @@ def run(tmp, name, probe, init):
                  "model: {kind: autoencoder, input: 64, latent: 4, activation: sigmoid, latent_activation: sigmoid, "
                  "init: {kind: file, file: %s.h5}}\n"
                  "train: {optimizer: gd, lr: 1e-300, epochs: 4, layerwise: true}\nrecord: {loss_every: 2}\n"
-                 "probes: {learning_order: %s}\n" % (name, DATA, name, probe))
+                 "probes: {learning_order: %s}\n" % (name, data, name, probe))
     out = os.path.join(tmp, name + "-out.h5")
     p = subprocess.run([exe, "run", job, "-o", out, "--force", "-q"], capture_output=True, text=True)
     if p.returncode:
@@ -73,8 +75,14 @@ with tempfile.TemporaryDirectory() as tmp:
             fails.append("%s: recorded prototypes differ from the closed forms" % name)
         if not (f["runs/metrics/learning_order_matched"][()] == matched).all():
             fails.append("%s: matched %s, want %s" % (name, f["runs/metrics/learning_order_matched"][()], matched))
+        if not (g["mean_similarity"][()] < 0.99).all():
+            fails.append("%s: the mean of four prototypes matches one: %s" % (name, g["mean_similarity"][()]))
         if g["similarity_curve"].shape[1:] != (3, 4):
             fails.append("%s: similarity_curve shape %s" % (name, g["similarity_curve"].shape))
+    # the control: data of one prototype without noise have the prototype as their mean image
+    f = run(tmp, "mean", "{tol: 0.99}", init, data="{kind: prototypes, grid: [8, 8], prototypes: [cross], samples: 10}")
+    if f and not np.allclose(f["probes/learning_order/mean_similarity"][()], 1.0, atol=1e-12):
+        fails.append("mean: mean_similarity %s, want 1" % f["probes/learning_order/mean_similarity"][()])
     for name, text, want in (
             ("notproto", "data: {kind: subspace, dim: 64, rank: 4, samples: 20}\n"
              "model: {kind: autoencoder, input: 64, latent: 4}\ntrain: {optimizer: gd, lr: 0.1, epochs: 1}\n"
