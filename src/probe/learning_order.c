@@ -247,7 +247,7 @@ cleanup:
 static void similarities(lo_state *st, const double *params, double *sim)
 {
     const sym_model_opts *mo = sym_model_get_opts(st->m);
-    int rows = mo->widths[st->layer + 1], cols = mo->widths[st->layer];
+    int cols = mo->widths[st->layer];
 
     sym_model_get_weight(st->m, params, st->layer, st->W);
     for (int u = 0; u < st->U; u++) {
@@ -257,7 +257,6 @@ static void similarities(lo_state *st, const double *params, double *sim)
             f[i] = st->o->features == LO_FIRST ? st->W[(size_t)u * cols + i] : st->W[(size_t)i * cols + u];
         normalize(f, st->D, st->o->centered);
     }
-    (void)rows;
     for (int p = 0; p < st->P; p++) {
         double best = -INFINITY;
 
