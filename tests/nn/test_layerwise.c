@@ -259,11 +259,13 @@ static void test_two_stages(void **st)
 
 static void test_refusals(void **st)
 {
-    sym_model_opts o = *sym_model_get_opts(make_model(2)), mlp = o;
+    sym_model *m = make_model(2);
+    sym_model_opts o = *sym_model_get_opts(m), mlp = o;
     sym_train_opts t = opts(12, NULL);
     char why[256];
 
     (void)st;
+    sym_model_free(m);
     assert_int_equal(sym_layerwise_check(&o, &t, why, sizeof why), 0);
     mlp.kind = SYM_MODEL_MLP;
     mlp.n_encoder = mlp.n_layers;
