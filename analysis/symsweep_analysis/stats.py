@@ -224,3 +224,40 @@ def group_moments(f, path, codes, n_groups, keep, transform=None, chunk_rows=Non
         acc.add(np.zeros(0, np.int64), np.zeros((0,) + d.shape[1:]) if transform is None
                 else transform(d[:1].astype(float))[:0])
     return acc.result()
+
+
+def spearman(x, y):
+    """Spearman's rank correlation: Pearson's of the average ranks (NaN if either is constant).
+    Infinite values rank above every finite one (a prototype never learned: the longest time)."""
+    rx, ry = sps.rankdata(x), sps.rankdata(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    d = np.sqrt((rx * rx).sum() * (ry * ry).sum())
+    return float((rx * ry).sum() / d) if d > 0 else float("nan")
+
+
+def orbit_order(orbit, time, n_boot=2000, seed=0, level=0.95):
+    """Seed 004's prediction, small orbits first, as a number: Spearman's rho between the orbit
+    size of each prototype and its time to learn, pooled over runs (rows of the [runs x
+    prototypes] arrays orbit and time), with a percentile bootstrap interval that resamples
+    whole runs (the prototypes of one run are not independent), from a fixed seed.  A time < 0
+    or NaN (never learned) counts as infinite: after every learned one.  rho > 0: small orbits
+    are learned first.  Returns dict(rho, lo, hi, runs, pairs, never)."""
+    orbit = np.asarray(orbit, dtype=float)
+    time = np.asarray(time, dtype=float)
+    if orbit.shape != time.shape or orbit.ndim != 2:
+        raise ValueError("orbit and time: expected two arrays [runs x prototypes] of one shape, found %s and %s"
+                         % (orbit.shape, time.shape))
+    t = np.where(np.isfinite(time) & (time >= 0), time, np.inf)
+    rho = spearman(orbit.ravel(), t.ravel())
+    rng = np.random.default_rng(seed)
+    n = orbit.shape[0]
+    boot = []
+    for _ in range(n_boot):
+        k = rng.integers(0, n, n)
+        r = spearman(orbit[k].ravel(), t[k].ravel())
+        if np.isfinite(r):
+            boot.append(r)
+    a = (1.0 - level) / 2.0
+    lo, hi = (np.quantile(boot, [a, 1.0 - a]) if boot else (np.nan, np.nan))
+    return {"rho": rho, "lo": float(lo), "hi": float(hi), "runs": n, "pairs": int(orbit.size),
+            "never": int(np.isinf(t).sum())}

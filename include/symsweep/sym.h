@@ -723,6 +723,29 @@ int sym_img_lie_dim(sym_img_lie g);
 int sym_img_lie_measure(sym_img_lie_stats *out, const double *f, int h, int w, sym_img_lie grp,
                         double tol);
 
+/* ---- prototypes with known stabilizers (seed 004's data: src/sym/prototypes.c) ---- */
+
+/** The prototypes on an h x w grid (closed forms of their stabilizers in prototypes.c). */
+typedef enum sym_proto_kind {
+    SYM_PROTO_CROSS = 0, /**< rows and columns h/2-1, h/2 (w/2-1, w/2), full length: D4 8 / orbit 1 */
+    SYM_PROTO_BAR,       /**< rows h/2-1, h/2, columns w/4 .. w-1-w/4: D4 4 / 2 */
+    SYM_PROTO_CORNER,    /**< an L: row and column h/4 from h/4 to h-1-h/4: D4 2 / 4 */
+    SYM_PROTO_BLOB,      /**< exp(-r^2 / (2 s^2)), s = min(h, w) / 6, about the centre: D4 8 / 1 */
+    SYM_PROTO_EDGE,      /**< a step: 1 for columns j >= w/2, else 0: D4 2 / 4 */
+    SYM_PROTO_GENERIC,   /**< a fixed random pattern (uniform in [0, 1), stream 0x50524f54): D4 1 / 8 */
+    SYM_PROTO_COUNT
+} sym_proto_kind;
+extern const char *const sym_proto_names[SYM_PROTO_COUNT];
+/** out [h w] = the clean prototype @p kind, row by row (h, w >= 4). */
+int sym_proto_image(double *out, sym_proto_kind kind, int h, int w);
+/**
+ * Data of prototypes: each sample draws a prototype of o->proto uniformly, an element of the
+ * group o->proto_group uniformly (sym_img_finite_apply), and adds N(0, o->noise^2) per pixel:
+ * X [samples x h w]; Y = X (autoencoding) or, with o->proto_classes, one-hot rows [samples x
+ * n_protos] of the prototype's place in o->proto.  All draws from @p r, in this order per sample.
+ */
+int sym_proto_generate(sym_data *out, const sym_data_opts *o, sym_rng *r);
+
 #ifdef __cplusplus
 }
 #endif

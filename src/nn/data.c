@@ -6,7 +6,7 @@
 #include <string.h>
 
 const char *const sym_data_kind_names[] = {"teacher_linear", "subspace", "teacher_mlp", "hdf5", "idx",
-                                              "planted_group"};
+                                              "planted_group", "prototypes"};
 _Static_assert(sizeof sym_data_kind_names / sizeof *sym_data_kind_names == SYM_DATA_COUNT,
                "one name per data kind");
 
@@ -131,7 +131,8 @@ int sym_data_generate(sym_data *out, const sym_data_opts *o, sym_rng *r)
     case SYM_DATA_SUBSPACE: SYM_TRY(subspace(&d, o, r)); break;
     case SYM_DATA_TEACHER_MLP: SYM_TRY(teacher_mlp(&d, o, r)); break;
     default:
-        SYM_FAIL(SYM_EINVAL, "data kind %d is not generated here (HDF5 and IDX data are read by the io module)",
+        SYM_FAIL(SYM_EINVAL, "data kind %d is not generated here (HDF5 and IDX data are read by the io module, "
+                 "prototypes drawn by sym_proto_generate)",
                  (int)o->kind);
     }
     *out = d;

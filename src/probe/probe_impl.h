@@ -11,7 +11,8 @@
 
 extern const sym_probe_def sym_probe_orbit_loss, sym_probe_structure, sym_probe_penalty_invariance,
     sym_probe_reparam, sym_probe_centralizer, sym_probe_lp_ball, sym_probe_gradient_decomposition,
-    sym_probe_conserved, sym_probe_stabilizer, sym_probe_feature_orbit, sym_probe_learned_group, sym_probe_functional_dimension,
+    sym_probe_conserved, sym_probe_stabilizer, sym_probe_feature_orbit, sym_probe_learned_group,
+    sym_probe_learning_order, sym_probe_functional_dimension,
     sym_probe_tangent_slice, sym_probe_trajectory, sym_probe_canonical, sym_probe_teleport, sym_probe_hessian_lanczos,
     sym_probe_hessian,
     sym_probe_symmetry_discovery;

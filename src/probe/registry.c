@@ -33,6 +33,7 @@ const sym_probe_builtin sym_probe_builtins[] = {
     {&sym_probe_teleport, 0},                     /* draws nothing */
     {&sym_probe_feature_orbit, 0},                /* draws nothing */
     {&sym_probe_learned_group, 0},                /* draws nothing */
+    {&sym_probe_learning_order, 0},               /* draws nothing */
     {&sym_probe_functional_dimension, 0},         /* draws nothing */
     {&sym_probe_hessian_lanczos, 0x90000},        /* start vectors, orbit checks; + 16 + SLQ sample */
     {&sym_probe_hessian, 0x70000},                /* HVP checks, then the gauge direction */

@@ -18,6 +18,7 @@
  * (..., 3) (patches);
  * generated data use sub-stream 0.  Kept indices stay in file order.
  */
+#include "symsweep/sym.h"
 #include "symsweep/io.h"
 #include "symsweep/run.h"
 #include "symsweep/sym.h"
@@ -386,6 +387,10 @@ int sym_run_data_load(sym_data *d, const sym_data_opts *o, uint64_t seed, int cl
     if (o->kind != SYM_DATA_HDF5 && o->kind != SYM_DATA_IDX) {
         sym_rng rng;
 
+        if (o->kind == SYM_DATA_PROTOTYPES) { /* the sym layer's: the prototypes are its images */
+            sym_rng_init(&rng, o->fixed_seed ? o->seed : seed, SYM_RNG_DATA, 0);
+            return sym_proto_generate(d, o, &rng);
+        }
         /* the data stream depends on the seed only, so runs that share a seed
          * (different regularizers, say) see the same data: paired comparisons; with
          * data.seed every run of the grid point sees the same data */

@@ -3,7 +3,7 @@
  * patch or an image, with the target T x) and of the planted_group kind, and the planted
  * group's samples x = sum_j c_j g^(k_j) b_(m_j) + noise (targets y = x).  The transforms are
  * sym_patch_spec compositions (src/sym/patch.c), read from the rows transforms, a, b
- * (sections.c, transform_rows) that data.pairs and data.group share.
+ * (sections.c, transform_rows) that data.pairs and data.generator share.
  */
 #include "job_impl.h"
 #include "symsweep/run.h"
@@ -97,11 +97,11 @@ int sym_job_settle_group(ctx *c, const node *v, const sym_job_bases *b)
 {
     sym_config *cfg = b->base[JROW_CFG];
     sym_data_opts *d = &cfg->data;
-    node *gn = sym_yaml_lookup(c, v, "group");
+    node *gn = sym_yaml_lookup(c, v, "generator");
 
     if (!gn)
-        return sym_yaml_missing(c, v, "data.group", "the planted transform: {transforms: rot90}");
-    TRY(read_spec(c, gn, "data.group", b, &d->group, d->image_h, d->image_w, 1));
+        return sym_yaml_missing(c, v, "data.generator", "the planted group's generator: {transforms: rot90}");
+    TRY(read_spec(c, gn, "data.generator", b, &d->group, d->image_h, d->image_w, 1));
     d->input = d->output = d->image_h * d->image_w;
     return 0;
 }

@@ -182,9 +182,10 @@ typedef struct sym_job_values {
     long long data_seed;
     int data_classes_n;                   /* data.classes' length */
     int image[2], image_n, patch_size_n;  /* data.image (hdf5) and data.patches.size's lengths */
-    /* data.pairs and data.group (planted_group): transforms, a, b as read (data_pairs.c) */
+    /* data.pairs and data.generator (planted_group): transforms, a, b as read (data_pairs.c) */
     int pair_kind[SYM_PATCH_MAX_STEPS], pair_a[SYM_PATCH_MAX_STEPS], pair_b[SYM_PATCH_MAX_STEPS];
     int pair_n, pair_a_n, pair_b_n, grid_n;
+    int proto_n; /* data.prototypes' length (prototypes) */
     /* data.test's files (idx) and datasets (hdf5), into data.test_x and test_y */
     char test_images[1024], test_labels[1024], test_x_ds[256], test_y_ds[256];
     int widths_n, input, latent, hidden_n, dec_n, act_n, latent_act, out_act, tied;
@@ -213,7 +214,7 @@ int sym_job_input_file(ctx *c, const node *at, const char *key, const char *path
 int sym_job_settle_file_data(ctx *c, const node *v, const sym_job_bases *b);
 /** data.pairs of file data (after the patches: their size is the grid), data_pairs.c */
 int sym_job_settle_pairs(ctx *c, const node *v, const sym_job_bases *b);
-/** data.grid and data.group of planted_group data, data_pairs.c */
+/** data.grid and data.generator of planted_group data, data_pairs.c */
 int sym_job_settle_group(ctx *c, const node *v, const sym_job_bases *b);
 /** 1 if a sweep may vary the section @p section (data, model, regularizer, train), else 0. */
 int sym_job_sweepable(const char *section);

@@ -64,7 +64,10 @@ static void type_text(char *buf, size_t cap, const sym_job_row *r, const char *q
     case JROW_ENUM_LIST:
         snprintf(buf, cap, "one of ");
         names_text(buf, cap, r->names, r->n_names, q);
-        snprintf(buf + strlen(buf), cap - strlen(buf), ", or a list of them (one per hidden layer)");
+        if (r->max_len == SYM_MAX_LAYERS) /* model.activation */
+            snprintf(buf + strlen(buf), cap - strlen(buf), ", or a list of them (one per hidden layer)");
+        else
+            snprintf(buf + strlen(buf), cap - strlen(buf), ", or a list of at most %d of them", r->max_len);
         break;
     case JROW_DOUBLE_LIST:
         snprintf(buf, cap, "list of %d to %d increasing numbers in %s%g, %g%s", r->min_len, r->max_len,

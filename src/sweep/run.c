@@ -325,7 +325,7 @@ int sym_run_execute(sym_run_result *r, const sym_job *job, int index)
         topt.hook = run_hooks;
         topt.hook_ctx = &hk;
     }
-    SYM_TRY(sym_train(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
+    SYM_TRY((cfg->train.layerwise ? sym_train_layerwise : sym_train)(&tout, r->curve, r->params, m, &cfg->reg, &topt, &d, &shuffle));
     r->status = tout.status;
     r->epochs_done = tout.epochs_done;
     r->final = tout.final;

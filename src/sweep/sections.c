@@ -10,6 +10,7 @@
 #include "job_impl.h"
 #include "symsweep/io.h"
 #include "symsweep/run.h"
+#include "symsweep/sym.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,7 +41,8 @@
 
 enum { D_LIN = K(SYM_DATA_TEACHER_LINEAR), D_SUB = K(SYM_DATA_SUBSPACE), D_MLP = K(SYM_DATA_TEACHER_MLP),
        D_H5 = K(SYM_DATA_HDF5), D_IDX = K(SYM_DATA_IDX), D_PG = K(SYM_DATA_PLANTED_GROUP),
-       D_GEN = D_LIN | D_SUB | D_MLP | D_PG, D_FILE = D_H5 | D_IDX };
+       D_PRO = K(SYM_DATA_PROTOTYPES), D_GEN = D_LIN | D_SUB | D_MLP | D_PG | D_PRO, D_FILE = D_H5 | D_IDX };
+static const char *const proto_targets[] = {"images", "classes"};
 
 #define PATH_CAP sizeof(((sym_data_opts *)0)->file)
 #define DS_CAP sizeof(((sym_job_values *)0)->test_x_ds)
@@ -68,7 +70,7 @@ static const sym_job_section patch_section = {"data.patches", "random patches of
 _Static_assert(offsetof(sym_data_opts, patch_w) == offsetof(sym_data_opts, patch_h) + sizeof(int),
                "data.patches.size is read as a list of two ints into patch_h, patch_w");
 
-/* data.pairs (file data) and data.group (planted_group): a composition of patch transforms,
+/* data.pairs (file data) and data.generator (planted_group): a composition of patch transforms,
  * kind[0] first, into sym_patch_spec by sym_job_settle_pairs (data_pairs.c) */
 static const sym_job_row transform_rows[] = {
     {"transforms", JROW_ENUM_LIST, VAL(pair_kind), CNT(pair_n), .flags = JROW_REQUIRED,
@@ -82,7 +84,7 @@ static const sym_job_row transform_rows[] = {
 };
 static const sym_job_section pairs_section = {"data.pairs", "pairs (x, T x) of the patches or images",
                                               transform_rows, 3, -1, NULL, NULL};
-static const sym_job_section data_group_section = {"data.group", "the planted transform g (linear steps)",
+static const sym_job_section data_group_section = {"data.generator", "the planted transform g (linear steps)",
                                               transform_rows, 3, -1, NULL, NULL};
 
 static const sym_job_section test_section = {"data.test", "held-out samples: a fraction, or a test file",
@@ -138,15 +140,24 @@ static const sym_job_row data_rows[] = {
     {"image", JROW_INT_LIST, VAL(image), CNT(image_n), .kinds = D_H5, .lo = 1, .hi = MAX_WIDTH,
      .min_len = 2, .max_len = 2, .def_s = "none",
      .doc = "[h, w]: each row of x is an h x w image, row by row (for patches)"},
+    {"prototypes", JROW_ENUM_LIST, CFG(data.proto), CNT(proto_n), .kinds = D_PRO, .flags = JROW_REQUIRED,
+     .max_len = 8, NAMES(sym_proto_names, SYM_PROTO_COUNT),
+     .doc = "the prototypes drawn, uniformly (their stabilizers: docs/probes.md, learning_order)"},
+    {"group", JROW_ENUM, CFG(data.proto_group), .kinds = D_PRO, .def = SYM_IMG_D4,
+     NAMES(sym_img_finite_names, SYM_IMG_FINITE_COUNT),
+     .doc = "each sample is a prototype moved by a uniform random element of this group"},
+    {"targets", JROW_ENUM, CFG(data.proto_classes), .kinds = D_PRO, NAMES(proto_targets, 2),
+     .doc = "images: the images themselves (autoencoders); classes: the prototype's one-hot class"},
     {"patches", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &patch_section,
      .doc = "random patches of the images as the samples: {size: [h, w], count: n} (before the test split)"},
     {"pairs", JROW_SECTION, .kinds = D_FILE, .flags = JROW_MANUAL, .sub = &pairs_section,
      .doc = "pairs (x, T x) as samples and targets, T transforms of the patches (or the images of data.image): "
             "{transforms: [box, rotate], a: [2, 60]}"},
-    {"grid", JROW_INT_LIST, CFG(data.image_h), CNT(grid_n), .kinds = D_PG, .flags = JROW_REQUIRED, .lo = 1,
-     .hi = MAX_WIDTH, .min_len = 2, .max_len = 2, .doc = "[h, w]: the samples are h x w patches"},
-    {"group", JROW_SECTION, .kinds = D_PG, .flags = JROW_MANUAL, .sub = &data_group_section,
-     .doc = "the planted transform g: {transforms: rot90} (linear: no median)"},
+    {"grid", JROW_INT_LIST, CFG(data.image_h), CNT(grid_n), .kinds = D_PG | D_PRO, .flags = JROW_REQUIRED,
+     .lo = 1, .hi = MAX_WIDTH, .min_len = 2, .max_len = 2,
+     .doc = "[h, w]: the samples are h x w patches (planted_group) or images (prototypes: 4 to 256 each)"},
+    {"generator", JROW_SECTION, .kinds = D_PG, .flags = JROW_MANUAL, .sub = &data_group_section,
+     .doc = "the planted group's generator g: {transforms: rot90} (linear: no median)"},
     {"p", JROW_INT, CFG(data.group_p), .kinds = D_PG, .def = 4, .lo = 2, .hi = 1024,
      .doc = "powers g^k with k uniform in 0..p-1 (the group's order: 4 for rot90)"},
     {"filters", JROW_INT, CFG(data.group_filters), .kinds = D_PG, .def = 1, .lo = 1, .hi = MAX_WIDTH,
@@ -159,7 +170,7 @@ static const sym_job_row data_rows[] = {
 
 static const char *const data_why[] = {"data kind teacher_linear", "data kind subspace",
                                        "data kind teacher_mlp", "data kind hdf5", "data kind idx",
-                                       "data kind planted_group"};
+                                       "data kind planted_group", "data kind prototypes"};
 _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per data kind");
 
 /* ---- model ---- */
@@ -337,6 +348,9 @@ static const sym_job_row train_rows[] = {
     {"moments", JROW_ENUM, CFG(train.moments), NAMES(sym_moments_names, SYM_MOMENTS_COUNT),
      .doc = "full-batch steps of a linear network with squared error from the data's second moments "
             "(equal to rounding; auto: where they apply and cost less)"},
+    {"layerwise", JROW_BOOL, CFG(train.layerwise),
+     .doc = "a mirrored autoencoder trained stage by stage: encoder layer s and its mirror on the "
+            "frozen codes before them, epochs / stages each (docs/probes.md)"},
     {"loss", JROW_ENUM, CFG(model.loss), NAMES(sym_loss_names, SYM_LOSS_COUNT),
      .doc = "the data term: mse, or cross_entropy of the outputs' softmax against data.y, one column "
             "of class ids 0..C-1 (C: the model's output width)"},
@@ -401,7 +415,7 @@ const sym_job_section *sym_job_section_find(const char *path)
         return &group_pen_section;
     if (strcmp(path, "data.pairs") == 0)
         return &pairs_section;
-    if (strcmp(path, "data.group") == 0)
+    if (strcmp(path, "data.generator") == 0)
         return &data_group_section;
     return NULL;
 }
@@ -442,7 +456,7 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
 
     *data_node = v;
     if (!v)
-        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp, hdf5 or idx");
+        return sym_yaml_missing(c, root, "data", "a mapping with kind: teacher_linear, subspace, teacher_mlp, hdf5, idx, planted_group or prototypes");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 0, &kind, &given));
     if (d->kind == SYM_DATA_HDF5 || d->kind == SYM_DATA_IDX)
         TRY(sym_job_settle_file_data(c, v, b)); /* data_settle.c */
@@ -461,6 +475,15 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
         for (int l = 0; l < n - 1; l++)
             t->act[l] = l < n - 2 ? (sym_act)val->data_act : SYM_ACT_LINEAR;
     }
+    if (d->kind == SYM_DATA_PROTOTYPES) {
+        if (d->image_h < 4 || d->image_w < 4 || d->image_h > 256 || d->image_w > 256)
+            return sym_yaml_err(c, sym_yaml_lookup(c, v, "grid"), "data.grid",
+                                "expected prototype images of 4 to 256 rows and columns, found %d x %d",
+                                d->image_h, d->image_w);
+        d->n_protos = val->proto_n < 0 ? 1 : val->proto_n;
+        d->input = d->image_h * d->image_w;
+        d->output = d->proto_classes ? d->n_protos : d->input;
+    }
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_DATA], b, 1, &kind, &given));
     /* data.seed: one draw of the data for every run (runs then differ only in their
      * initialization and shuffling), as cross-seed comparisons need */
@@ -478,7 +501,7 @@ static void data_widths(const sym_data_opts *d, int *in, int *out)
     case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
     case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
     case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
-    case SYM_DATA_HDF5: case SYM_DATA_IDX: *in = d->input; *out = d->output; break;
+    case SYM_DATA_HDF5: case SYM_DATA_IDX: case SYM_DATA_PROTOTYPES: *in = d->input; *out = d->output; break;
     case SYM_DATA_PLANTED_GROUP: *in = *out = d->image_h * d->image_w; break;
     case SYM_DATA_COUNT: break; /* not a kind */
     }
@@ -563,9 +586,10 @@ static int settle_autoencoder(ctx *c, const node *v, const node *data_node, cons
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
                             "expected %d (the data's width), found %d", din, val->input);
     if (cfg->data.kind != SYM_DATA_SUBSPACE && cfg->data.kind != SYM_DATA_PLANTED_GROUP &&
-        !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0] && !cfg->data.pairs.n))
+        !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0] && !cfg->data.pairs.n) &&
+        !(cfg->data.kind == SYM_DATA_PROTOTYPES && !cfg->data.proto_classes))
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
-                            "an autoencoder reconstructs its input: use data.kind subspace, or hdf5 without y (data is on line %zu)",
+                            "an autoencoder reconstructs its input: use data.kind subspace, hdf5 without y, or prototypes with targets images (data is on line %zu)",
                             data_node->start_mark.line + 1);
     return 0;
 }
@@ -897,6 +921,17 @@ static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
     return rc;
 }
 
+/* train.layerwise: a mirrored autoencoder whose epochs the stages share evenly */
+static int check_layerwise(ctx *c, const node *root, const sym_job_config *cfg)
+{
+    char why[256];
+
+    if (!sym_layerwise_check(&cfg->model, &cfg->train, why, sizeof why))
+        return 0;
+    return sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "layerwise"),
+                        "train.layerwise", "%s", why);
+}
+
 /*
  * One point of the sweep grid (the axes' values already substituted into the document): its
  * sections, and the per-point conditions of the probes.
@@ -919,6 +954,9 @@ int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_co
         return t;
     cfg->train.loss_every = job->loss_every;
     if (d == 0 && m == 0 && t == 0 && (t = sym_job_keep(c, sym_job_settle_loss(c, root, cfg))) < 0)
+        return t;
+    if (d == 0 && m == 0 && t == 0 && cfg->train.layerwise &&
+        (t = sym_job_keep(c, check_layerwise(c, root, cfg))) < 0)
         return t;
     if (d == 0 && m == 0 && t == 0 && cfg->train.project_orbit &&
         (t = sym_job_keep(c, check_projection(c, root, cfg))) < 0)

@@ -91,6 +91,8 @@ int sym_job_settle_loss(ctx *c, const node *root, const sym_config *cfg)
         }
         return check_idx_labels(c, data, d, dout);
     }
+    if (d->kind == SYM_DATA_PROTOTYPES && d->proto_classes)
+        return 0; /* one-hot targets of n_protos classes: the model's width was checked against them */
     if (d->kind != SYM_DATA_HDF5)
         return sym_yaml_err(c, ln, "train.loss",
                             "cross_entropy needs class labels, and data kind %s makes real-valued "

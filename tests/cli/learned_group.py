@@ -195,7 +195,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # samples, as for file data (the generator lives in src/sweep, above the probes)
 with tempfile.TemporaryDirectory() as tmp:
     f = run(job(tmp, "planted-reparam", "{}", model="{kind: mlp, widths: [9, 4, 9]}",
-                data="{kind: planted_group, grid: [3, 3], group: {transforms: shift, a: [1]}, p: 3, samples: 50}",
+                data="{kind: planted_group, grid: [3, 3], generator: {transforms: shift, a: [1]}, p: 3, samples: 50}",
                 train="{optimizer: gd, lr: 0.01, epochs: 2}", probe_name="reparam"))
     if f and f["runs/status"][0] != 1:  # done
         fails.append("planted_group with reparam: run status %d" % f["runs/status"][0])

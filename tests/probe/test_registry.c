@@ -27,6 +27,7 @@ static const struct {
     {"symmetry_discovery", 0x100000},
     {"feature_orbit", 0}, /* since issue 26: draws nothing */
     {"learned_group", 0}, /* since issue 26: draws nothing */
+    {"learning_order", 0}, /* since issue 26 (seed 004): draws nothing */
 };
 
 static void test_probe_registry_streams_unchanged(void **state)

@@ -72,8 +72,10 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
 if jsonschema:
     v = jsonschema.Draft202012Validator(schema)
     files = []
-    for d in ("jobs", "jobs/real", "tests/analysis", "tests/sweep/variants", "bench/jobs"):
+    for d in ("jobs", "jobs/real", "jobs/seeds", "tests/analysis", "tests/sweep/variants", "bench/jobs"):
         full = os.path.join(SRC, d)
+        if not os.path.isdir(full):  # jobs/seeds: the seeds' studies (issue 26)
+            continue
         files += [os.path.join(full, f) for f in sorted(os.listdir(full)) if f.endswith(".yaml")]
     for path in files:
         errs = [e.message for e in v.iter_errors(yaml.load(open(path), Loader=Loader))]

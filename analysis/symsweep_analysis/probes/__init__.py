@@ -58,3 +58,4 @@ from . import orbit_loss, gradient_decomposition, stabilizer, functional_dimensi
 from . import tangent_slice, teleport, canonical  # noqa: E402,F401
 from . import hessian, hessian_lanczos, symmetry_discovery  # noqa: E402,F401
 from . import conserved  # noqa: E402,F401
+from . import learning_order  # noqa: E402,F401
