@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const sym_model_kind_names[] = {"mlp", "autoencoder"};
+const char *const sym_model_kind_names[] = {"mlp", "autoencoder", "ista"};
 _Static_assert(sizeof sym_model_kind_names / sizeof *sym_model_kind_names == SYM_MODEL_COUNT,
                "one name per model kind");
 const char *const sym_loss_names[] = {"mse", "cross_entropy"};
@@ -17,6 +17,46 @@ _Static_assert(sizeof sym_loss_names / sizeof *sym_loss_names == SYM_LOSS_COUNT,
 const char *const sym_init_kind_names[] = {"normal", "uniform"};
 _Static_assert(sizeof sym_init_kind_names / sizeof *sym_init_kind_names == SYM_INIT_COUNT,
                "one name per initialization");
+
+/* unfolded ISTA: widths [d, m, d], W1 [m x d] (layer 1 is its transpose), then lambda1 [m] */
+static int ista_layout(sym_model *m, const sym_model_opts *o)
+{
+    int rc = 0, d = o->widths[0], k = o->widths[1];
+    sym_tensor *t = m->tensors;
+
+    if (o->n_layers != 2 || o->n_encoder != 1 || o->widths[2] != d)
+        SYM_FAIL(SYM_EINVAL, "an ista model has widths [d, m, d] (2 layers, 1 encoder layer)");
+    if (o->bias)
+        SYM_FAIL(SYM_EINVAL, "an ista model has no biases: its thresholds lambda play their part");
+    if (o->tied)
+        SYM_FAIL(SYM_EINVAL, "an ista model's decoder is W^T by construction: tied is not a setting of it");
+    if (o->loss != SYM_LOSS_MSE)
+        SYM_FAIL(SYM_EINVAL, "an ista model reconstructs its input: its loss is mse");
+    if (o->act[0] != SYM_ACT_LINEAR || o->act[1] != SYM_ACT_LINEAR)
+        SYM_FAIL(SYM_EINVAL, "an ista model's nonlinearity is its soft threshold: activations are linear");
+    if (o->ista_steps < 1)
+        SYM_FAIL(SYM_EINVAL, "ista steps %d: must be at least 1", o->ista_steps);
+    if (!(o->ista_alpha > 0.0) || !isfinite(o->ista_alpha))
+        SYM_FAIL(SYM_EINVAL, "ista alpha %g: must be a finite number > 0", o->ista_alpha);
+    if (!(o->ista_lambda >= 0.0) || !isfinite(o->ista_lambda))
+        SYM_FAIL(SYM_EINVAL, "ista lambda %g: must be a finite number >= 0", o->ista_lambda);
+    m->w_off[0] = m->w_off[1] = 0;
+    m->tied[1] = 1;
+    m->b_off[0] = m->b_off[1] = SIZE_MAX;
+    snprintf(t[0].name, sizeof(t[0].name), "W1");
+    t[0].offset = 0;
+    t[0].rows = k;
+    t[0].cols = d;
+    snprintf(t[1].name, sizeof(t[1].name), "lambda1");
+    t[1].offset = (size_t)k * d;
+    t[1].rows = k;
+    t[1].cols = 1;
+    m->n_tensors = 2;
+    m->lam_off = (size_t)k * d;
+    m->n_params = (size_t)k * d + (size_t)k;
+cleanup:
+    return rc;
+}
 
 int sym_model_create(sym_model **out, const sym_model_opts *o)
 {
@@ -32,6 +72,16 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
     for (int l = 0; l < L; l++)
         if (o->act[l] < 0 || o->act[l] >= SYM_ACT_COUNT)
             SYM_FAIL(SYM_EINVAL, "layer %d: unknown activation %d", l + 1, (int)o->act[l]);
+    if (o->kind < 0 || o->kind >= SYM_MODEL_COUNT)
+        SYM_FAIL(SYM_EINVAL, "unknown model kind %d", (int)o->kind);
+    if (o->kind == SYM_MODEL_ISTA) {
+        SYM_TRY(sym_alloc(&m, sizeof(*m)));
+        m->o = *o;
+        SYM_TRY(ista_layout(m, o));
+        *out = m;
+        m = NULL;
+        goto cleanup;
+    }
     if (o->kind == SYM_MODEL_AUTOENCODER) {
         if (ne < 1 || ne >= L)
             SYM_FAIL(SYM_EINVAL, "autoencoder with %d layers needs 1 <= encoder layers < %d, found %d",
@@ -54,6 +104,7 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
     }
     SYM_TRY(sym_alloc(&m, sizeof(*m)));
     m->o = *o;
+    m->lam_off = SIZE_MAX;
     for (int l = 0; l < L; l++) {
         int rows = o->widths[l + 1], cols = o->widths[l];
         int is_ae = o->kind == SYM_MODEL_AUTOENCODER, dec = is_ae && l >= ne;
@@ -172,6 +223,9 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
             W[i] = m->o.init_kind == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
                                                       : s * sym_rng_normal(r);
     }
+    if (m->lam_off != SIZE_MAX) /* ista's thresholds start at their setting */
+        for (int i = 0; i < m->o.widths[1]; i++)
+            params[m->lam_off + i] = m->o.ista_lambda;
     /* after every weight: a job that turns bias_init on keeps its weights */
     for (int l = 0; m->o.bias && m->o.bias_init && l < m->o.n_layers; l++) {
         double *b = params + m->b_off[l], s = m->o.bias_scale;
@@ -245,7 +299,15 @@ static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, i
              sym_arena_bytes_doubles(sym_kernel_output_tile_size(o->widths[L]));
     if (jac)
         bytes += 4 * sym_arena_bytes_doubles(ww) + 4 * sym_arena_bytes_doubles((size_t)W);
+    if (o->kind == SYM_MODEL_ISTA) {
+        if (jac)
+            SYM_FAIL(SYM_EINVAL, "the jacobian regularizer takes a chain of dense layers, not an ista model");
+        bytes += sym_arena_bytes_doubles(sym_ista_ws_doubles(o, max_batch, 0));
+    }
     SYM_TRY(sym_arena_init(&e->arena, bytes));
+    if (o->kind == SYM_MODEL_ISTA)
+        sym_ista_ws_carve(&e->ista, o, max_batch,
+                          sym_arena_doubles(&e->arena, sym_ista_ws_doubles(o, max_batch, 0)), 0);
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
 
@@ -339,6 +401,11 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
         int nb = n - s < e->max_batch ? n - s : e->max_batch;
 
         sym_transpose_ld(e->XT, sym_batch_ld(nb), X + (size_t)s * din, din, nb, din);
+        if (o->kind == SYM_MODEL_ISTA) {
+            sym_ista_forward(&e->ista, e->m, params, e->XT, nb, sym_batch_ld(nb));
+            sym_transpose_ld(yhat + (size_t)s * dout, dout, e->ista.E, sym_batch_ld(nb), dout, nb);
+            continue;
+        }
         sym_evali_forward(e, params, e->XT, nb, o->n_layers);
         sym_transpose_ld(yhat + (size_t)s * dout, dout, e->A[o->n_layers - 1], sym_batch_ld(nb),
                          dout, nb);
@@ -449,7 +516,7 @@ int sym_evali_weight_penalty(sym_eval *e, double *pen, double *grad, const doubl
         int rows = m->tied[l] ? o->widths[l] : o->widths[l + 1];
         int cols = m->tied[l] ? o->widths[l + 1] : o->widths[l];
 
-        if (lam == 0.0)
+        if (lam == 0.0 || !sym_model_penalized(m, l))
             continue;
         /* a tied layer penalizes its owner's storage: R(W^T) = R(W) for
          * every entry-wise and unitarily invariant norm here */
@@ -518,6 +585,10 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
                       o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
 
     *jpen = 0.0;
+    if (o->kind == SYM_MODEL_ISTA) { /* the dense parameters (W, lambda), whoever made them */
+        *sse_out = sym_ista_block(&e->ista, m, grad, params, XT, YT, n, ld, 2.0 * inv, grad != NULL);
+        return 0;
+    }
     if (fuse) {
         /* a linear output layer: forward, loss and its backward in one pass
          * over the batch (core/kernels.c); Z_{L-1} is not stored */

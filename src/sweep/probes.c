@@ -163,14 +163,16 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
  * of these structs is a new SYM_PROBE_API_VERSION (and new sizes here).  Version 3: the
  * definition lost piece_size (272 bytes in version 2) and layout declares the datasets.  Version 4:
  * sym_train_opts grew the learning-rate schedule, clip_norm and weight_decay (104 bytes before).
+ * Version 5 (issue 26): sym_model_opts grew the learned-group layer and unfolded ISTA (328 bytes
+ * before; sym_config 7176, sym_data_opts 5288).
  * Checked on the platform the numbers were taken on; elsewhere the run-time check of `abi`
  * still holds.
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
-static_assert(SYM_PROBE_API_VERSION == 4, "a new plug-in interface version: update these sizes");
-static_assert(sizeof(sym_config) == 7176, "sym_config changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_model_opts) == 328, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_data_opts) == 5288, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(SYM_PROBE_API_VERSION == 5, "a new plug-in interface version: update these sizes");
+static_assert(sizeof(sym_config) == 7336, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_model_opts) == 408, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 5368, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 224, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");

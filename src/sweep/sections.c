@@ -198,7 +198,7 @@ static const sym_job_row model_rows[] = {
             "(another run's weights)"},
 };
 
-static const char *const model_why[] = {"model kind mlp", "model kind autoencoder"};
+static const char *const model_why[] = {"model kind mlp", "model kind autoencoder", "model kind ista"};
 _Static_assert(sizeof model_why / sizeof *model_why == SYM_MODEL_COUNT, "one per model kind");
 
 /* ---- regularizer ---- */

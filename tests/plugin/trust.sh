@@ -136,7 +136,7 @@ refuse "a plug-in that saw another sym_config" "saw sym_config as .* bytes.*rebu
 # schema placed the datasets by hand; since version 3 the host places them
 build "$tmp/plug/v2.so" v2 "$here/v2" "$src/include"
 job "$tmp/plug/v2.yaml" "v2: {plugin: v2.so}"
-refuse "a plug-in built for interface version 2" "built for probe interface version 2; this symsweep has version 4: rebuild it" \
+refuse "a plug-in built for interface version 2" "built for probe interface version 2; this symsweep has version 5: rebuild it" \
   "$exe" run "$tmp/plug/v2.yaml" -o "$tmp/x.h5" -q --force
 
 # 6b. the host checks what a plug-in's layout declares, at validate already: a metric that
