@@ -132,7 +132,7 @@ _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per da
 
 /* ---- model ---- */
 
-enum { M_MLP = K(SYM_MODEL_MLP), M_AE = K(SYM_MODEL_AUTOENCODER) };
+enum { M_MLP = K(SYM_MODEL_MLP), M_AE = K(SYM_MODEL_AUTOENCODER), M_ISTA = K(SYM_MODEL_ISTA), M_CHAIN = M_MLP | M_AE };
 
 static const char *const init_kinds[] = {"normal", "uniform", "file"}; /* sym_init_kind's, then file */
 static const char *const bias_kinds[] = {"zero", "normal", "uniform"}; /* 0, then 1 + sym_init_kind */
@@ -170,28 +170,36 @@ static const sym_job_section init_section = {"model.init", "initial weights", in
 
 static const sym_job_row model_rows[] = {
     {"kind", JROW_ENUM, CFG(model.kind), .flags = JROW_REQUIRED, NAMES(sym_model_kind_names, SYM_MODEL_COUNT),
-     .doc = "multilayer perceptron or autoencoder"},
+     .doc = "multilayer perceptron, autoencoder, or unfolded ISTA sparse autoencoder (ista)"},
     {"widths", JROW_INT_LIST, CFG(model.widths), CNT(widths_n), .kinds = M_MLP, .flags = JROW_REQUIRED,
      .lo = 1, .hi = MAX_WIDTH, .min_len = 2, .max_len = SYM_MAX_LAYERS + 1,
      .doc = "layer widths [n0, ..., nL]"},
-    {"input", JROW_INT, VAL(input), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+    {"input", JROW_INT, VAL(input), .kinds = M_AE | M_ISTA, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
      .doc = "input (and output) width"},
+    {"filters", JROW_INT, CFG(model.widths[1]), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .doc = "ista: m, the dictionary's filters (the rows of W1 [m x input])"},
+    {"steps", JROW_INT, CFG(model.ista_steps), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = 1000, .doc = "ista: L, the unrolled steps z <- S(z + alpha W (x - W^T z); lambda)"},
+    {"alpha", JROW_DOUBLE, CFG(model.ista_alpha), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo_open = 1,
+     UNBOUNDED, .doc = "ista: the step alpha (ISTA converges for 1/alpha >= the largest eigenvalue of W W^T)"},
+    {"lambda", JROW_DOUBLE, CFG(model.ista_lambda), .kinds = M_ISTA, UNBOUNDED,
+     .doc = "ista: the thresholds' initial value (one learned threshold per filter)"},
     {"latent", JROW_INT, VAL(latent), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
      .doc = "latent width"},
     {"hidden", JROW_INT_LIST, VAL(hidden), CNT(hidden_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
      .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "[]", .doc = "encoder hidden widths"},
     {"decoder_hidden", JROW_INT_LIST, VAL(dec), CNT(dec_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
      .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "hidden reversed", .doc = "decoder hidden widths"},
-    {"activation", JROW_ENUM_LIST, VAL(act), CNT(act_n), .def = SYM_ACT_RELU,
+    {"activation", JROW_ENUM_LIST, VAL(act), CNT(act_n), .kinds = M_CHAIN, .def = SYM_ACT_RELU,
      NAMES(sym_act_names, SYM_ACT_COUNT), .max_len = SYM_MAX_LAYERS,
      .doc = "hidden activation: one name, or one per hidden layer"},
     {"latent_activation", JROW_ENUM, VAL(latent_act), .kinds = M_AE, .def = SYM_ACT_LINEAR,
      NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation at the latent layer"},
-    {"output_activation", JROW_ENUM, VAL(out_act), .def = SYM_ACT_LINEAR,
+    {"output_activation", JROW_ENUM, VAL(out_act), .kinds = M_CHAIN, .def = SYM_ACT_LINEAR,
      NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation of the last layer"},
     {"tied", JROW_BOOL, VAL(tied), .kinds = M_AE, .doc = "decoder layers are the transposes of the encoder's"},
     {"bias", JROW_BOOL, CFG(model.bias), .flags = JROW_LATE, .doc = "layers have biases"},
-    {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
+    {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .kinds = M_CHAIN, .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
      .doc = "leaky_relu's slope below zero"},
     {"init", JROW_SECTION, .flags = JROW_MANUAL, .sub = &init_section,
      .doc = "initial weights: normal or uniform (scale/sqrt(fan_in)), random biases, or from a file "
@@ -494,6 +502,27 @@ static int settle_autoencoder(ctx *c, const node *v, const node *data_node, cons
     return 0;
 }
 
+/* unfolded ISTA: widths [input, filters, input]; the data's output width must be its input's */
+static int settle_ista(ctx *c, const node *v, const sym_config *cfg, const sym_job_values *val,
+                       sym_model_opts *o)
+{
+    int din = 0, dout = 0;
+
+    o->n_layers = 2;
+    o->n_encoder = 1;
+    o->widths[0] = o->widths[2] = val->input;
+    o->act[0] = o->act[1] = SYM_ACT_LINEAR;
+    data_widths(&cfg->data, &din, &dout);
+    if (dout != din)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
+                            "ista reconstructs its input: expected data whose output width is its "
+                            "input width (%d, autoencoding data), found output width %d", din, dout);
+    if (val->input != din)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
+                            "expected %d (the data's width), found %d", din, val->input);
+    return 0;
+}
+
 /* init: {kind: file, file: F, group: G, run: I}: every tensor from <G>/<name> of F */
 static int settle_init_file(ctx *c, const node *v, const sym_job_values *val, uint64_t given, sym_init_from *in)
 {
@@ -569,13 +598,19 @@ static int parse_model(ctx *c, const node *root, const sym_job_bases *b, const n
 
     cfg->model = def;
     if (!v)
-        return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
+        return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp, autoencoder or ista");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 0, &kind, &given));
     if (kind == SYM_MODEL_MLP)
         TRY(settle_mlp(c, v, cfg, val, &cfg->model));
+    else if (kind == SYM_MODEL_ISTA)
+        TRY(settle_ista(c, v, cfg, val, &cfg->model));
     else
         TRY(settle_autoencoder(c, v, data_node, cfg, val, &cfg->model));
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 1, &kind, &given));
+    if (kind == SYM_MODEL_ISTA && cfg->model.bias)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "bias"), "model.bias",
+                            "an ista model has no biases (its learned thresholds lambda take their place): "
+                            "remove bias or set it false");
     TRY(parse_init(c, v, b));
     return check_model(c, v, cfg);
 }
@@ -624,9 +659,15 @@ static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
     if (cfg->model.kind != SYM_MODEL_AUTOENCODER) {
         if (enc || dec)
             return sym_yaml_err(c, enc ? enc : dec, enc ? "regularizer.lambda_encoder" : "regularizer.lambda_decoder",
-                                "an MLP has no encoder/decoder split: use regularizer.lambda");
-        TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
+                                "%s has no encoder/decoder split: use regularizer.lambda",
+                                cfg->model.kind == SYM_MODEL_ISTA ? "an ista model" : "an MLP");
+        TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any,
+                                   cfg->model.kind == SYM_MODEL_ISTA ? "an ista model" : "an MLP"));
     }
+    if (cfg->model.kind == SYM_MODEL_ISTA && r->kind == SYM_REG_JACOBIAN)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "regularizer.kind",
+                            "jacobian differentiates a chain of dense layers, which an ista model "
+                            "is not: use a weight penalty (frobenius, l1, lp, schatten)");
     if (!sym_yaml_lookup(c, v, "lambda") && !enc && !dec)
         return sym_yaml_missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_REGULARIZER], b, 1, &kind, &given));
@@ -762,8 +803,13 @@ static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
 {
     sym_model *m = NULL;
     sym_algebra a;
-    int rc = sym_model_create(&m, &cfg->model);
+    int rc = 0;
 
+    if (cfg->model.kind == SYM_MODEL_ISTA)
+        return sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "project_orbit"),
+                            "train.project_orbit", "an ista model has no continuous symmetry to "
+                            "project out (its symmetry is the signed permutations of its filters)");
+    rc = sym_model_create(&m, &cfg->model);
     if (rc == 0 && sym_orbit_algebra(&a, m, (sym_algebra)(cfg->train.project_orbit - 1)) < 0) {
         char msg[600];
 
