@@ -1,6 +1,6 @@
 /**
  * @file nn.h
- * @brief Models (MLP, autoencoder), activations, regularizers, optimizers,
+ * @brief Models (MLP, autoencoder, unfolded ISTA), activations, regularizers, optimizers,
  *        synthetic data and the training loop.
  *
  * A model's parameters live in one flat vector: for every layer that owns its
