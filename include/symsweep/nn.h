@@ -88,7 +88,8 @@ extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
  * dictionary W [m x d] (tensor "W1", its rows the m filters), layer 1 its transpose, and the
  * thresholds lambda [m] (tensor "lambda1") follow W in the flat vector.  With z_0 = 0,
  * z_{t+1} = S(z_t + alpha W (x - W^T z_t); lambda) for t < ista_steps, the output is W^T z_L,
- * S(u; lambda) = sign(u) max(|u| - lambda, 0).  No biases; the loss is mse.
+ * S(u; lambda) = sign(u) max(|u| - lambda, 0), or max(u - lambda, 0) one-sided.  No biases; the
+ * loss is mse.
  */
 
 typedef struct sym_model_opts {
@@ -119,11 +120,12 @@ typedef struct sym_model_opts {
     int ista_steps;         /**< L unrolled steps */
     double ista_alpha;      /**< the step alpha */
     double ista_lambda;     /**< the thresholds' initial value */
+    int ista_one_sided;     /**< 1: S(u; lambda) = max(u - lambda, 0) (seed 003's one-sided form) */
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
     { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1,  \
-      SYM_LOSS_MSE, -1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0 }
+      SYM_LOSS_MSE, -1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0 }
 
 typedef struct sym_model sym_model;
 

@@ -5,7 +5,8 @@
  *   r_t = x - W^T z_t,   u_t = z_t + alpha W r_t,   z_{t+1} = S(u_t; lambda),   z_0 = 0,
  *   xhat = W^T z_L,      S(u; lambda) = sign(u) max(|u| - lambda, 0)
  *
- * on feature-major blocks (samples along the rows, ld apart).  Gradient (e = dl/dxhat,
+ * on feature-major blocks (samples along the rows, ld apart); one-sided (ista_one_sided),
+ * S(u; lambda) = max(u - lambda, 0) and s_t = -D_t below.  Gradient (e = dl/dxhat,
  * g_t = dl/dz_t, D_t = dS/du = [|u_t| > lambda], s_t = dS/dlambda = -sign(u_t) D_t):
  *
  *   gW = z_L e^T + alpha sum_t (gu_t r_t^T - z_t v_t^T),   g_L = W e,
@@ -65,10 +66,11 @@ void sym_ista_ws_carve(sym_ista_ws *w, const sym_model_opts *o, int max_batch, d
     w->gd = w->td + w->ds;
 }
 
-/* S(u; lam) and its derivatives in u (0 or 1) and in lam (-sign u or 0) */
-static inline double shrink(double u, double lam, double *du, double *dl)
+/* S(u; lam) and its derivatives in u (0 or 1) and in lam (-sign u or 0); one-sided,
+ * max(u - lam, 0) */
+static inline double shrink(double u, double lam, int one, double *du, double *dl)
 {
-    double a = fabs(u) - lam, s = u >= 0.0 ? 1.0 : -1.0;
+    double a = (one ? u : fabs(u)) - lam, s = one || u >= 0.0 ? 1.0 : -1.0;
 
     if (a > 0.0) {
         *du = 1.0;
@@ -101,7 +103,8 @@ void sym_ista_forward(sym_ista_ws *w, const sym_model *m, const double *params, 
         sym_gemm_ld(0, 0, md, ld, d, alpha, W, d, R, ld, 1.0, U, ld);
         for (int i = 0; i < md; i++)
             for (int j = 0; j < ld; j++)
-                Zn[(size_t)i * ld + j] = shrink(U[(size_t)i * ld + j], lam[i], &du, &dl);
+                Zn[(size_t)i * ld + j] =
+                    shrink(U[(size_t)i * ld + j], lam[i], m->o.ista_one_sided, &du, &dl);
     }
     /* xhat [d x ld] = W^T z_L */
     sym_gemm_ld(1, 0, d, ld, md, 1.0, W, d, w->Z + w->steps * w->zs, ld, 0.0, w->E, ld);
@@ -144,7 +147,7 @@ double sym_ista_block(sym_ista_ws *w, const sym_model *m, double *grad, const do
             for (int j = 0; j < ld; j++) {
                 size_t at = (size_t)i * ld + j;
 
-                shrink(U[at], lam[i], &du, &dl);
+                shrink(U[at], lam[i], m->o.ista_one_sided, &du, &dl);
                 GU[at] = du * w->g[at];
                 if (j < n)
                     acc += dl * w->g[at];
@@ -195,7 +198,7 @@ void sym_ista_jvp(sym_ista_ws *w, const sym_model *m, const double *params, cons
             for (int j = 0; j < ld; j++) {
                 size_t at = (size_t)i * ld + j;
 
-                shrink(U[at], lam[i], &du, &dl);
+                shrink(U[at], lam[i], m->o.ista_one_sided, &du, &dl);
                 Zdn[at] = du * Zdn[at] + dl * ld_[i];
             }
     }
@@ -233,7 +236,7 @@ void sym_ista_hvp(sym_ista_ws *w, const sym_model *m, double *Hv, const double *
             for (int j = 0; j < ld; j++) {
                 size_t at = (size_t)i * ld + j;
 
-                shrink(U[at], lam[i], &du, &dl);
+                shrink(U[at], lam[i], m->o.ista_one_sided, &du, &dl);
                 w->tm[at] = du * w->gd[at];
                 if (j < n)
                     acc += dl * w->gd[at];

@@ -34,6 +34,8 @@ static int ista_layout(sym_model *m, const sym_model_opts *o)
         SYM_FAIL(SYM_EINVAL, "an ista model reconstructs its input: its loss is mse");
     if (o->act[0] != SYM_ACT_LINEAR || o->act[1] != SYM_ACT_LINEAR)
         SYM_FAIL(SYM_EINVAL, "an ista model's nonlinearity is its soft threshold: activations are linear");
+    if (o->ista_one_sided != 0 && o->ista_one_sided != 1)
+        SYM_FAIL(SYM_EINVAL, "ista one_sided %d: must be 0 or 1", o->ista_one_sided);
     if (o->ista_steps < 1)
         SYM_FAIL(SYM_EINVAL, "ista steps %d: must be at least 1", o->ista_steps);
     if (!(o->ista_alpha > 0.0) || !isfinite(o->ista_alpha))

@@ -184,6 +184,8 @@ static const sym_job_row model_rows[] = {
      UNBOUNDED, .doc = "ista: the step alpha (ISTA converges for 1/alpha >= the largest eigenvalue of W W^T)"},
     {"lambda", JROW_DOUBLE, CFG(model.ista_lambda), .kinds = M_ISTA, UNBOUNDED,
      .doc = "ista: the thresholds' initial value (one learned threshold per filter)"},
+    {"one_sided", JROW_BOOL, CFG(model.ista_one_sided), .kinds = M_ISTA,
+     .doc = "ista: threshold max(u - lambda, 0) instead of sign(u) max(|u| - lambda, 0)"},
     {"latent", JROW_INT, VAL(latent), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
      .doc = "latent width"},
     {"hidden", JROW_INT_LIST, VAL(hidden), CNT(hidden_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,

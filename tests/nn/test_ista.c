@@ -3,7 +3,7 @@
  * loop written here, its gradient (W and lambda) against central finite differences of the loss,
  * its Hessian-vector products against central differences of the gradient (and symmetric), the
  * output's J v against differences of the outputs, evaluation in blocks, two closed forms, and
- * the refusals.  Kinks of the soft threshold (|u| = lambda) are kept away by drawing until every
+ * the refusals, for the two-sided threshold and the one-sided one.  Kinks of the soft threshold (|u| = lambda) are kept away by drawing until every
  * |u| - lambda of every step is at least MARGIN from 0.
  */
 #include "check.h"
@@ -58,10 +58,10 @@ static double ref_loss(const double *p, const sym_model_opts *o, const double *X
                     u[i] += o->ista_alpha * W[i * d + j] * r[j];
             }
             for (int i = 0; i < m; i++) {
-                double a = fabs(u[i]) - lam[i];
+                double a = (o->ista_one_sided ? u[i] : fabs(u[i])) - lam[i];
 
                 mg = fabs(a) < mg ? fabs(a) : mg;
-                z[i] = a > 0.0 ? (u[i] >= 0.0 ? a : -a) : 0.0;
+                z[i] = a > 0.0 ? (o->ista_one_sided || u[i] >= 0.0 ? a : -a) : 0.0;
             }
         }
         for (int j = 0; j < d; j++) {
@@ -127,15 +127,20 @@ static const struct { int d, m, steps, n; double alpha; } cases[] = {
 };
 enum { NCASES = sizeof cases / sizeof *cases };
 
+/* case k % NCASES, with the one-sided threshold for k >= NCASES */
 static sym_model_opts case_opts(int k)
 {
-    return ista(cases[k].d, cases[k].m, cases[k].steps, cases[k].alpha, 0.1);
+    sym_model_opts o = ista(cases[k % NCASES].d, cases[k % NCASES].m, cases[k % NCASES].steps,
+                            cases[k % NCASES].alpha, 0.1);
+
+    o.ista_one_sided = k >= NCASES;
+    return o;
 }
 
 static void test_nn_ista_forward_matches_loop(void **s)
 {
     (void)s;
-    for (int k = 0; k < NCASES; k++) {
+    for (int k = 0; k < 2 * NCASES; k++) {
         sym_model_opts o = case_opts(k);
         sym_reg reg = SYM_REG_INIT;
         sym_eval *e = NULL;
@@ -143,16 +148,16 @@ static void test_nn_ista_forward_matches_loop(void **s)
         fixture f;
         double want, *yhat, *yref;
 
-        draw(&f, &o, cases[k].n, 100 + k);
-        yhat = calloc((size_t)f.n * cases[k].d, sizeof(double));
-        yref = calloc((size_t)f.n * cases[k].d, sizeof(double));
+        draw(&f, &o, cases[k % NCASES].n, 100 + k);
+        yhat = calloc((size_t)f.n * cases[k % NCASES].d, sizeof(double));
+        yref = calloc((size_t)f.n * cases[k % NCASES].d, sizeof(double));
         check_ok(sym_eval_create(&e, f.m, &reg, f.n));
         check_ok(sym_eval_loss(e, &lp, NULL, f.p, f.X, f.X, f.n));
         want = ref_loss(f.p, &o, f.X, f.n, yref, NULL);
         check_close1(lp.data, want, 1e-14, 1e-12);
         check_close1(lp.total, want, 1e-14, 1e-12);
         check_ok(sym_eval_forward(e, yhat, f.p, f.X, f.n));
-        check_close(yhat, yref, (size_t)f.n * cases[k].d, 1e-13, 1e-12);
+        check_close(yhat, yref, (size_t)f.n * cases[k % NCASES].d, 1e-13, 1e-12);
         sym_eval_free(e);
         free(yhat);
         free(yref);
@@ -175,11 +180,11 @@ static void gradient_case(int k, double pen)
         reg.kind = SYM_REG_FROBENIUS;
         reg.lambda_encoder = reg.lambda_decoder = pen;
     }
-    draw(&f, &o, cases[k].n, 200 + k);
+    draw(&f, &o, cases[k % NCASES].n, 200 + k);
     g = calloc(f.np, sizeof(double));
     check_ok(sym_eval_create(&e, f.m, &reg, f.n));
     check_ok(sym_eval_loss(e, &lp, g, f.p, f.X, f.X, f.n));
-    for (size_t i = 0; i < (size_t)cases[k].m * cases[k].d; i++)
+    for (size_t i = 0; i < (size_t)cases[k % NCASES].m * cases[k % NCASES].d; i++)
         wn += f.p[i] * f.p[i];
     check_close1(lp.penalty, pen * wn, 1e-15, 1e-13);
     for (size_t i = 0; i < f.np; i++) {
@@ -201,7 +206,7 @@ static void gradient_case(int k, double pen)
 static void test_nn_ista_gradient_fd(void **s)
 {
     (void)s;
-    for (int k = 0; k < NCASES; k++) {
+    for (int k = 0; k < 2 * NCASES; k++) {
         gradient_case(k, 0.0);
         gradient_case(k, 0.05);
     }
@@ -218,8 +223,8 @@ static void hvp_case(int k, double pen)
     sym_loss_parts lp;
     fixture f;
     sym_rng r;
-    int d = cases[k].d;
-    size_t ny = (size_t)cases[k].n * d;
+    int d = cases[k % NCASES].d;
+    size_t ny = (size_t)cases[k % NCASES].n * d;
     double h = 1e-6, wHv = 0.0, vHw = 0.0, nv = 0.0;
     double *v, *w, *Hv, *Hw, *g1, *g2, *q, *fd, *Jv, *y1, *y2, *jfd;
 
@@ -227,7 +232,7 @@ static void hvp_case(int k, double pen)
         reg.kind = SYM_REG_FROBENIUS;
         reg.lambda_encoder = reg.lambda_decoder = pen;
     }
-    draw(&f, &o, cases[k].n, 300 + k);
+    draw(&f, &o, cases[k % NCASES].n, 300 + k);
     v = calloc(f.np, sizeof(double));
     w = calloc(f.np, sizeof(double));
     Hv = calloc(f.np, sizeof(double));
@@ -283,7 +288,7 @@ static void hvp_case(int k, double pen)
 static void test_nn_ista_hvp_fd(void **s)
 {
     (void)s;
-    for (int k = 0; k < NCASES; k++) {
+    for (int k = 0; k < 2 * NCASES; k++) {
         hvp_case(k, 0.0);
         hvp_case(k, 0.05);
     }
@@ -375,6 +380,33 @@ static void test_nn_ista_orthonormal_reconstructs(void **s)
         sym_eval_free(e);
         sym_model_free(m);
     }
+    /* one-sided, alpha 1, lambda 0, one step: z_1 = relu(W x), xhat = W^T relu(W x), whose
+     * error is the part W^T min(W x, 0): mean ||min(W x, 0)||^2 / D (W orthogonal) */
+    {
+        sym_model_opts o = ista(D, D, 1, 1.0, 0.0);
+        sym_model *m = NULL;
+        sym_eval *e = NULL;
+        sym_loss_parts lp;
+        double want = 0.0;
+
+        o.ista_one_sided = 1;
+        for (int q = 0; q < N; q++)
+            for (int i = 0; i < D; i++) {
+                double u = 0.0;
+
+                for (int j = 0; j < D; j++)
+                    u += p[i * D + j] * X[q * D + j];
+                want += u < 0.0 ? u * u : 0.0;
+            }
+        want /= N * D;
+        assert_true(want > 0.01);
+        check_ok(sym_model_create(&m, &o));
+        check_ok(sym_eval_create(&e, m, &reg, N));
+        check_ok(sym_eval_loss(e, &lp, NULL, p, X, X, N));
+        check_close1(lp.data, want, 1e-15, 1e-12);
+        sym_eval_free(e);
+        sym_model_free(m);
+    }
 }
 
 /* lambda >= max |alpha W x|: every code stays 0, the loss is the mean square of x; just
@@ -445,7 +477,7 @@ static void test_nn_ista_refuses(void **s)
 {
     static const struct { const char *what; } want[] = {
         {"no biases"}, {"steps 0"}, {"alpha 0"}, {"alpha -1"}, {"lambda -0.1"}, {"widths [d, m, d]"},
-        {"loss is mse"},
+        {"loss is mse"}, {"one_sided 2"},
     };
     sym_model *m = NULL;
 
@@ -461,6 +493,7 @@ static void test_nn_ista_refuses(void **s)
         case 4: o.ista_lambda = -0.1; break;
         case 5: o.widths[2] = 5; break;
         case 6: o.loss = SYM_LOSS_CROSS_ENTROPY; break;
+        case 7: o.ista_one_sided = 2; break;
         }
         assert_int_equal(sym_model_create(&m, &o), SYM_EINVAL);
         if (!strstr(sym_err_message(), want[k].what))
