@@ -1,6 +1,6 @@
 /**
  * @file nn.h
- * @brief Models (MLP, autoencoder), activations, regularizers, optimizers,
+ * @brief Models (MLP, autoencoder, unfolded ISTA), activations, regularizers, optimizers,
  *        synthetic data and the training loop.
  *
  * A model's parameters live in one flat vector: for every layer that owns its
@@ -74,7 +74,7 @@ typedef enum sym_loss_kind {
 /** The job-file names of losses: "mse", "cross_entropy". */
 extern const char *const sym_loss_names[SYM_LOSS_COUNT];
 
-typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_COUNT } sym_model_kind;
+typedef enum sym_model_kind { SYM_MODEL_MLP = 0, SYM_MODEL_AUTOENCODER, SYM_MODEL_ISTA, SYM_MODEL_COUNT } sym_model_kind;
 typedef enum sym_init_kind { SYM_INIT_NORMAL = 0, SYM_INIT_UNIFORM, SYM_INIT_COUNT } sym_init_kind;
 /** The job-file names of model kinds and initializations ("mlp", "normal", ...). */
 extern const char *const sym_model_kind_names[SYM_MODEL_COUNT];
@@ -83,7 +83,13 @@ extern const char *const sym_init_kind_names[SYM_INIT_COUNT];
 /**
  * The network as a chain of dense layers.  An MLP is the chain itself; an
  * autoencoder is an encoder (layers 0..n_encoder-1, ending at the latent
- * width) followed by a decoder.
+ * width) followed by a decoder.  An unfolded ISTA sparse autoencoder (kind ista, seed 003
+ * eq. 3-4; src/nn/ista.c) has widths [d, m, d], n_layers 2, n_encoder 1: layer 0 is the
+ * dictionary W [m x d] (tensor "W1", its rows the m filters), layer 1 its transpose, and the
+ * thresholds lambda [m] (tensor "lambda1") follow W in the flat vector.  With z_0 = 0,
+ * z_{t+1} = S(z_t + alpha W (x - W^T z_t); lambda) for t < ista_steps, the output is W^T z_L,
+ * S(u; lambda) = sign(u) max(|u| - lambda, 0), or max(u - lambda, 0) one-sided.  No biases; the
+ * loss is mse.
  */
 
 typedef struct sym_model_opts {
@@ -114,11 +120,12 @@ typedef struct sym_model_opts {
     int ista_steps;         /**< L unrolled steps */
     double ista_alpha;      /**< the step alpha */
     double ista_lambda;     /**< the thresholds' initial value */
+    int ista_one_sided;     /**< 1: S(u; lambda) = max(u - lambda, 0) (seed 003's one-sided form) */
 } sym_model_opts;
 
 #define SYM_MODEL_OPTS_INIT                                                                   \
     { SYM_MODEL_MLP, 0, {0}, {SYM_ACT_LINEAR}, 0, 0, 0, 0.01, SYM_INIT_NORMAL, 1.0, 0, 0.1,  \
-      SYM_LOSS_MSE, -1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0 }
+      SYM_LOSS_MSE, -1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0 }
 
 typedef struct sym_model sym_model;
 

@@ -43,7 +43,8 @@
  * places them (schema.h: sym_schema_measure returns where), `schema` adds
  * only attributes that are not settings, and the host writes every setting
  * itself: a version-2 plug-in is refused.  Version 4 (issue 25): sym_model_opts gained
- * `loss` (mse or cross_entropy), so sym_config grew.
+ * `loss` (mse or cross_entropy), so sym_config grew.  Version 5 (issue 26): sym_model_opts
+ * gained the learned-group layer's and unfolded ISTA's settings.
  */
 #ifndef SYMSWEEP_PROBE_API_H
 #define SYMSWEEP_PROBE_API_H

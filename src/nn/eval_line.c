@@ -50,7 +50,8 @@ static int line_plan_make(line_plan *p, const sym_eval *e, const double *C, int 
     double direct = 0.0, poly = 0.0, per = 0.0;
 
     /* the polynomial is the squared residual's: cross-entropy goes point by point */
-    if (e->reg.kind == SYM_REG_JACOBIAN || o->loss != SYM_LOSS_MSE || ns < 1)
+    if (e->reg.kind == SYM_REG_JACOBIAN || o->loss != SYM_LOSS_MSE || ns < 1 ||
+        o->kind == SYM_MODEL_ISTA) /* ista thresholds: no polynomial */
         return 0;
     /* q: the first layer of the linear tail, with no tied layer in it */
     while (q > 0 && o->act[q - 1] == SYM_ACT_LINEAR && !m->tied[q - 1])

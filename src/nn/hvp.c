@@ -52,6 +52,7 @@ struct sym_hvp {
     sym_hvp *inner;
     sym_eval *ev;
     double *w, *gw, *u, *Hu, *gwork;
+    sym_ista_ws ista;                /* kind ista: its steps and their tangents (ista.c) */
 };
 
 /*
@@ -126,7 +127,12 @@ int sym_hvp_create(sym_hvp **out, const sym_model *m, const sym_reg *reg, int ma
         bytes += 7 * sym_arena_bytes_doubles((size_t)max_batch * o->widths[l + 1]);
     bytes += sym_arena_bytes_doubles(m->n_params) +
              sym_arena_bytes_doubles((size_t)max_batch * o->widths[L]);
+    if (o->kind == SYM_MODEL_ISTA)
+        bytes += sym_arena_bytes_doubles(sym_ista_ws_doubles(o, max_batch, 1));
     SYM_TRY(sym_arena_init(&h->arena, bytes));
+    if (o->kind == SYM_MODEL_ISTA)
+        sym_ista_ws_carve(&h->ista, o, max_batch,
+                          sym_arena_doubles(&h->arena, sym_ista_ws_doubles(o, max_batch, 1)), 1);
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)max_batch * o->widths[l + 1];
 
@@ -221,6 +227,11 @@ int sym_hvp_set_point(sym_hvp *h, const double *params, const double *X, const d
     h->params = params;
     h->n = n;
     sym_transpose(h->XT, X, n, o->widths[0]);
+    if (o->kind == SYM_MODEL_ISTA) { /* its steps and backward pass, kept (buf0: Y^T) */
+        sym_transpose(h->buf0, Y, n, dout);
+        sym_ista_block(&h->ista, m, NULL, params, h->XT, h->buf0, n, n, s, 1);
+        goto cleanup;
+    }
     in = h->XT;
     for (int l = 0; l < L; l++) {
         int ni = o->widths[l], no = o->widths[l + 1];
@@ -331,6 +342,11 @@ int sym_hvp_jvp(sym_hvp *h, double *Jv, const double *v)
         sym_groupi_jvp(h->m, h->u, h->params, v, h->gwork);
         return sym_hvp_jvp(h->inner, Jv, h->u);
     }
+    if (o->kind == SYM_MODEL_ISTA) {
+        sym_ista_jvp(&h->ista, h->m, h->params, v, n, n);
+        sym_transpose(Jv, h->ista.td, dout, n);
+        goto cleanup;
+    }
     forward_tangent(h, v);
     for (int i = 0; i < n; i++) /* RA is feature-major [dout x n] */
         for (int k = 0; k < dout; k++)
@@ -355,6 +371,10 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
         return sym_groupi_hvp(m, Hv, params, v, h->gw, h->Hu, h->gwork);
     }
     memset(Hv, 0, sizeof(double) * m->n_params);
+    if (o->kind == SYM_MODEL_ISTA) {
+        sym_ista_hvp(&h->ista, m, Hv, params, v, n, n, s);
+        goto penalty;
+    }
     forward_tangent(h, v);
     if (o->loss == SYM_LOSS_CROSS_ENTROPY) /* (diag p - p p^T) r / n, sample by sample */
         for (int i = 0; i < n; i++) {
@@ -406,13 +426,13 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
             nx = t;
         }
     }
-    /* weight penalties, on the owners' storage */
+penalty: /* weight penalties, on the owners' storage */
     if (h->reg.kind != SYM_REG_NONE)
         for (int l = 0; l < L; l++) {
             double lam = l < o->n_encoder ? h->reg.lambda_encoder : h->reg.lambda_decoder;
             size_t cnt = (size_t)o->widths[l + 1] * o->widths[l];
 
-            if (lam != 0.0)
+            if (lam != 0.0 && sym_model_penalized(m, l))
                 penalty_hvp(Hv + m->w_off[l], &h->reg, lam, params + m->w_off[l],
                             v + m->w_off[l], cnt);
         }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const sym_model_kind_names[] = {"mlp", "autoencoder"};
+const char *const sym_model_kind_names[] = {"mlp", "autoencoder", "ista"};
 _Static_assert(sizeof sym_model_kind_names / sizeof *sym_model_kind_names == SYM_MODEL_COUNT,
                "one name per model kind");
 const char *const sym_loss_names[] = {"mse", "cross_entropy"};
@@ -18,20 +18,11 @@ const char *const sym_init_kind_names[] = {"normal", "uniform"};
 _Static_assert(sizeof sym_init_kind_names / sizeof *sym_init_kind_names == SYM_INIT_COUNT,
                "one name per initialization");
 
-int sym_model_create(sym_model **out, const sym_model_opts *o)
+/* the options of a chain of dense layers (mlp, autoencoder), beyond the checks of every kind */
+static int check_chain(const sym_model_opts *o)
 {
-    sym_model *m = NULL;
     int rc = 0, L = o->n_layers, ne = o->n_encoder;
-    size_t off = 0;
 
-    if (L < 1 || L > SYM_MAX_LAYERS)
-        SYM_FAIL(SYM_EINVAL, "model has %d layers: must be between 1 and %d", L, SYM_MAX_LAYERS);
-    for (int i = 0; i <= L; i++)
-        if (o->widths[i] < 1)
-            SYM_FAIL(SYM_EINVAL, "model width %d is %d: widths must be >= 1", i, o->widths[i]);
-    for (int l = 0; l < L; l++)
-        if (o->act[l] < 0 || o->act[l] >= SYM_ACT_COUNT)
-            SYM_FAIL(SYM_EINVAL, "layer %d: unknown activation %d", l + 1, (int)o->act[l]);
     if (o->kind == SYM_MODEL_AUTOENCODER) {
         if (ne < 1 || ne >= L)
             SYM_FAIL(SYM_EINVAL, "autoencoder with %d layers needs 1 <= encoder layers < %d, found %d",
@@ -57,9 +48,41 @@ int sym_model_create(sym_model **out, const sym_model_opts *o)
     if (sym_groupi_on(o) && o->tied && o->group_layer >= ne)
         SYM_FAIL(SYM_EINVAL, "group layer %d is a tied decoder layer: make its encoder mirror the "
                              "group layer", o->group_layer + 1);
+cleanup:
+    return rc;
+}
+
+int sym_model_create(sym_model **out, const sym_model_opts *o)
+{
+    sym_model *m = NULL;
+    int rc = 0, L = o->n_layers, ne = o->n_encoder;
+    size_t off = 0;
+
+    if (L < 1 || L > SYM_MAX_LAYERS)
+        SYM_FAIL(SYM_EINVAL, "model has %d layers: must be between 1 and %d", L, SYM_MAX_LAYERS);
+    for (int i = 0; i <= L; i++)
+        if (o->widths[i] < 1)
+            SYM_FAIL(SYM_EINVAL, "model width %d is %d: widths must be >= 1", i, o->widths[i]);
+    for (int l = 0; l < L; l++)
+        if (o->act[l] < 0 || o->act[l] >= SYM_ACT_COUNT)
+            SYM_FAIL(SYM_EINVAL, "layer %d: unknown activation %d", l + 1, (int)o->act[l]);
+    if (o->kind < 0 || o->kind >= SYM_MODEL_COUNT)
+        SYM_FAIL(SYM_EINVAL, "unknown model kind %d", (int)o->kind);
+    if (o->kind == SYM_MODEL_ISTA) {
+        SYM_TRY(sym_alloc(&m, sizeof(*m)));
+        memset(m, 0, sizeof(*m));
+        m->o = *o;
+        m->gl = -1;
+        SYM_TRY(sym_istai_layout(m, o));
+        *out = m;
+        m = NULL;
+        goto cleanup;
+    }
+    SYM_TRY(check_chain(o));
     SYM_TRY(sym_alloc(&m, sizeof(*m)));
     m->o = *o;
     m->gl = sym_groupi_on(o) ? o->group_layer : -1;
+    m->lam_off = SIZE_MAX;
     for (int l = 0; l < L; l++) {
         int rows = o->widths[l + 1], cols = o->widths[l];
         int is_ae = o->kind == SYM_MODEL_AUTOENCODER, dec = is_ae && l >= ne;
@@ -210,6 +233,9 @@ void sym_model_init_params(const sym_model *m, double *params, sym_rng *r)
             W[i] = m->o.init_kind == SYM_INIT_UNIFORM ? s * (2.0 * sym_rng_uniform(r) - 1.0)
                                                       : s * sym_rng_normal(r);
     }
+    if (m->lam_off != SIZE_MAX) /* ista's thresholds start at their setting */
+        for (int i = 0; i < m->o.widths[1]; i++)
+            params[m->lam_off + i] = m->o.ista_lambda;
     /* after every weight: a job that turns bias_init on keeps its weights */
     for (int l = 0; m->o.bias && m->o.bias_init && l < m->o.n_layers; l++) {
         double *b = params + m->b_off[l], s = m->o.bias_scale;
@@ -304,7 +330,15 @@ static int eval_create(sym_eval **out, const sym_model *m, const sym_reg *reg, i
              sym_arena_bytes_doubles(sym_kernel_output_tile_size(o->widths[L]));
     if (jac)
         bytes += 4 * sym_arena_bytes_doubles(ww) + 4 * sym_arena_bytes_doubles((size_t)W);
+    if (o->kind == SYM_MODEL_ISTA) {
+        if (jac)
+            SYM_FAIL(SYM_EINVAL, "the jacobian regularizer takes a chain of dense layers, not an ista model");
+        bytes += sym_arena_bytes_doubles(sym_ista_ws_doubles(o, max_batch, 0));
+    }
     SYM_TRY(sym_arena_init(&e->arena, bytes));
+    if (o->kind == SYM_MODEL_ISTA)
+        sym_ista_ws_carve(&e->ista, o, max_batch,
+                          sym_arena_doubles(&e->arena, sym_ista_ws_doubles(o, max_batch, 0)), 0);
     for (int l = 0; l < L; l++) {
         size_t zl = (size_t)sym_batch_ld(max_batch) * o->widths[l + 1];
 
@@ -405,6 +439,11 @@ int sym_eval_forward(sym_eval *e, double *yhat, const double *params, const doub
         int nb = n - s < e->max_batch ? n - s : e->max_batch;
 
         sym_transpose_ld(e->XT, sym_batch_ld(nb), X + (size_t)s * din, din, nb, din);
+        if (o->kind == SYM_MODEL_ISTA) {
+            sym_ista_forward(&e->ista, e->m, params, e->XT, nb, sym_batch_ld(nb));
+            sym_transpose_ld(yhat + (size_t)s * dout, dout, e->ista.E, sym_batch_ld(nb), dout, nb);
+            continue;
+        }
         sym_evali_forward(e, params, e->XT, nb, o->n_layers);
         sym_transpose_ld(yhat + (size_t)s * dout, dout, e->A[o->n_layers - 1], sym_batch_ld(nb),
                          dout, nb);
@@ -515,7 +554,7 @@ int sym_evali_weight_penalty(sym_eval *e, double *pen, double *grad, const doubl
         int rows = m->tied[l] ? o->widths[l] : o->widths[l + 1];
         int cols = m->tied[l] ? o->widths[l + 1] : o->widths[l];
 
-        if (lam == 0.0)
+        if (lam == 0.0 || !sym_model_penalized(m, l))
             continue;
         /* a tied layer penalizes its owner's storage: R(W^T) = R(W) for
          * every entry-wise and unitarily invariant norm here */
@@ -584,6 +623,10 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
                       o->widths[L - 1] <= SYM_KERNEL_MAX_K && dout <= SYM_KERNEL_MAX_K;
 
     *jpen = 0.0;
+    if (o->kind == SYM_MODEL_ISTA) { /* the dense parameters (W, lambda), whoever made them */
+        *sse_out = sym_ista_block(&e->ista, m, grad, params, XT, YT, n, ld, 2.0 * inv, grad != NULL);
+        return 0;
+    }
     if (fuse) {
         /* a linear output layer: forward, loss and its backward in one pass
          * over the batch (core/kernels.c); Z_{L-1} is not stored */

@@ -16,6 +16,7 @@ struct sym_model {
     sym_model *dense;
     int gl;                       /* the group layer, -1: none */
     size_t ga_off, gb_off, gt_off; /* A [K d x d], B [K x d], At [K d x d] (SIZE_MAX: no At) */
+    size_t lam_off;               /* kind ista: the thresholds lambda [m] (SIZE_MAX otherwise) */
 };
 
 /* ---- the learned-group layer (group_layer.c) ---- */
@@ -43,6 +44,53 @@ void sym_groupi_jvp(const sym_model *m, double *u, const double *theta, const do
 /* Hv = J^T Hu + (D J^T[v]) gw + (the penalties' Hessian) v, Hu = H_w J v */
 int sym_groupi_hvp(const sym_model *m, double *Hv, const double *theta, const double *v,
                    const double *gw, const double *Hu, double *work);
+
+/* kind ista's checks and its layout: W1 [m x d] (layer 1 its transpose), then lambda1 [m] (ista.c) */
+int sym_istai_layout(sym_model *m, const sym_model_opts *o);
+
+/* 0 for a layer the weight penalties skip: ista's layer 1 is layer 0's W, transposed */
+static inline int sym_model_penalized(const sym_model *m, int l)
+{
+    return !(m->o.kind == SYM_MODEL_ISTA && l > 0);
+}
+
+/*
+ * Unfolded ISTA (ista.c), on feature-major blocks of n samples with rows ld apart.  What the
+ * backward pass and the Hessian-vector products need is kept per step t: z_t, u_t, r_t and the
+ * backward pass's dl/du_t and W^T dl/du_t.
+ */
+typedef struct sym_ista_ws {
+    int steps, m, d;
+    size_t zs, ds;  /* one [m x ld] and one [d x ld] slot, for the largest ld */
+    double *Z;      /* z_t, t = 0..L */
+    double *U;      /* u_t = z_t + alpha W r_t, t < L */
+    double *R;      /* r_t = x - W^T z_t, t < L */
+    double *E;      /* the output W^T z_L, then dl/dxhat */
+    double *GU, *V; /* dl/du_t and W^T dl/du_t, t < L */
+    double *g;      /* dl/dz_t */
+    double *Zd, *Rd, *tm, *td, *gd; /* tangents (Hessian-vector products only) */
+} sym_ista_ws;
+
+/* doubles of a workspace for blocks of up to max_batch samples (with tangents: for the HVP) */
+size_t sym_ista_ws_doubles(const sym_model_opts *o, int max_batch, int tangents);
+void sym_ista_ws_carve(sym_ista_ws *w, const sym_model_opts *o, int max_batch, double *mem,
+                       int tangents);
+/* the output W^T z_L into w->E [d x ld] */
+void sym_ista_forward(sym_ista_ws *w, const sym_model *m, const double *params, const double *XT,
+                      int n, int ld);
+/*
+ * Forward pass and sum of squared residuals against YT; with backward, dl/dxhat = scale
+ * (xhat - y) and the backward pass (kept for the HVP), its gradient added to grad (if not NULL).
+ */
+double sym_ista_block(sym_ista_ws *w, const sym_model *m, double *grad, const double *params,
+                      const double *XT, const double *YT, int n, int ld, double scale, int backward);
+/* after sym_ista_block with backward: Hv += (the data term's Hessian) v; w->td the output's
+ * tangent J v [d x ld] */
+void sym_ista_hvp(sym_ista_ws *w, const sym_model *m, double *Hv, const double *params,
+                  const double *v, int n, int ld, double scale);
+/* after sym_ista_block: the output's tangent J v into w->td [d x ld] */
+void sym_ista_jvp(sym_ista_ws *w, const sym_model *m, const double *params, const double *v,
+                  int n, int ld);
 
 /* an evaluator (sym_eval_create): its buffers, model.c; the line functions, eval_line.c */
 struct sym_eval {
@@ -72,6 +120,7 @@ struct sym_eval {
      * caller gave; gw = phi(theta), gg the dense gradient, gwork the pullback's workspace */
     const sym_model *group;
     double *gw, *gg, *gwork;
+    struct sym_ista_ws ista;                        /* kind ista: its steps (ista.c) */
 };
 
 /* the block of an evaluation of n samples: all of them up to max_batch, else e->stream */

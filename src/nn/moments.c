@@ -45,6 +45,10 @@ int sym_moments_apply(const sym_model *m, const sym_reg *reg, char *why, size_t 
         snprintf(why, n, "the learned-group layer's weights are no free parameters");
         return 0;
     }
+    if (o->kind == SYM_MODEL_ISTA) {
+        snprintf(why, n, "an ista model soft-thresholds its codes: the second moments need a linear network");
+        return 0;
+    }
     for (int l = 0; l < o->n_layers; l++)
         if (o->act[l] != SYM_ACT_LINEAR) {
             snprintf(why, n, "layer %d has activation %s: the second moments need every layer linear",

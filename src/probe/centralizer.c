@@ -51,6 +51,8 @@ static int centralizer_check(const void *opts, const sym_config *cfg, sym_probe_
 {
     const centralizer_opts *o = opts;
 
+    if (sym_chain_check(cfg, msg))
+        return SYM_EJOB;
     if (cfg->model.n_layers < 2)
         return SYM_PROBE_MSG(msg, "", "probes the first hidden layer's activation and width: the "
                                       "model has no hidden layer");

@@ -209,12 +209,19 @@ cleanup:
     return rc;
 }
 
+static int cons_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
+{
+    (void)opts;
+    return sym_chain_check(cfg, msg);
+}
+
 const sym_probe_def sym_probe_conserved = {
     SYM_PROBE_DEF_INIT,
     .name = "conserved",
     .doc = "the quantity each hidden layer's symmetry conserves under gradient flow, at every "
            "curve point: its drift under the optimizer",
     .opts_size = sizeof(cons_opts),
+    .check = cons_check,
     .layout = cons_layout,
     .start = cons_start,
     .point = cons_point,

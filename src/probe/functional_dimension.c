@@ -96,8 +96,9 @@ static int rows_of(const fd_opts *o, const sym_config *cfg)
 static int fd_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
     (void)opts;
-    (void)cfg;
-    (void)msg;
+    /* its orbit count is the chain's continuous symmetry */
+    if (sym_chain_check(cfg, msg))
+        return SYM_EJOB;
     /* sizes: the team task's dense problem (team_need) goes through the memory checks of
      * validate and plan like every team probe's (team: auto sizes the team) */
     return 0;

@@ -35,6 +35,9 @@ int sym_autoencoder_weights(double **W, double **Wd, const sym_probe_run *run);
 
 /** The orbit algebra @p a resolves on the grid point's model (sym_orbit_algebra), or a complaint. */
 int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg);
+/* 0, or the complaint that the model is not a chain of dense layers (kind ista): for the probes
+ * whose mathematics is that of the chain's continuous symmetry */
+int sym_chain_check(const sym_config *cfg, sym_probe_msg *msg);
 /* 0, or the complaint that the regularizer has no exact Hessian-vector products */
 int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg);
 

@@ -65,11 +65,24 @@ int sym_hvp_check(const sym_config *cfg, sym_probe_msg *msg)
     return 0;
 }
 
+int sym_chain_check(const sym_config *cfg, sym_probe_msg *msg)
+{
+    if (cfg->model.kind == SYM_MODEL_ISTA)
+        return SYM_PROBE_MSG(msg, "", "assumes a chain of dense layers and their continuous "
+                             "symmetry; an ista model's symmetry is discrete (W -> P W, lambda -> "
+                             "|P| lambda for a signed permutation P)");
+    return 0;
+}
+
 int sym_algebra_check(sym_algebra a, const sym_config *cfg, sym_probe_msg *msg)
 {
     sym_model *m = NULL;
     sym_algebra alg;
-    int rc = sym_model_create(&m, &cfg->model);
+    int rc = sym_chain_check(cfg, msg);
+
+    if (rc)
+        return rc;
+    rc = sym_model_create(&m, &cfg->model);
 
     if (!rc && sym_orbit_algebra(&alg, m, a) < 0)
         rc = SYM_PROBE_MSG(msg, "", "%s", sym_err_message());

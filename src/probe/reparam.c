@@ -45,6 +45,8 @@ static void reparam_init(void *opts)
 static int reparam_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
     (void)opts;
+    if (sym_chain_check(cfg, msg))
+        return SYM_EJOB;
     if (cfg->model.n_layers < 2 || cfg->model.tied)
         return SYM_PROBE_MSG(msg, "", "needs a model with a hidden layer and untied weights (the layer "
                                       "action unties a tied autoencoder)");

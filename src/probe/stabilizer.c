@@ -34,6 +34,8 @@ typedef struct stab_opts {
 static int stab_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
 {
     (void)opts;
+    if (sym_chain_check(cfg, msg))
+        return SYM_EJOB;
     if (cfg->model.tied && cfg->model.n_layers != 2)
         return SYM_PROBE_MSG(msg, "", "tied autoencoders with hidden layers besides the latent one "
                              "are not supported (found %d layers); use tied: false, or one latent "

@@ -23,6 +23,8 @@ typedef struct structure_opts {
 /* the trained encoder W [d x D] and decoder W' [D x d] of a two-layer autoencoder */
 int sym_autoencoder_check(const sym_config *cfg, sym_probe_msg *msg)
 {
+    if (sym_chain_check(cfg, msg))
+        return SYM_EJOB;
     if (cfg->model.kind != SYM_MODEL_AUTOENCODER || cfg->model.n_layers != 2)
         return SYM_PROBE_MSG(msg, "",
                              "needs an autoencoder with a one-layer encoder and decoder (W and W'), "

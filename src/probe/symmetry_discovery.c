@@ -73,7 +73,10 @@ static int discovery_check(const void *opts, const sym_config *cfg, sym_probe_ms
         return rc;
     U = sym_discovery_unknowns(m, o->family);
     M = sym_discovery_conditions(m, o);
-    if (o->family == SYM_DISCOVERY_LAYER && (cfg->model.n_layers < 2 || cfg->model.tied))
+    if (o->family == SYM_DISCOVERY_LAYER && cfg->model.kind == SYM_MODEL_ISTA)
+        rc = SYM_PROBE_MSG(msg, "family", "layer acts on the hidden units of a chain of dense "
+                           "layers, which an ista model is not; use full");
+    else if (o->family == SYM_DISCOVERY_LAYER && (cfg->model.n_layers < 2 || cfg->model.tied))
         rc = SYM_PROBE_MSG(msg, "family", "layer needs a model with a hidden layer and untied "
                            "weights; use full");
     else if (o->conditions > 0 && o->conditions < U)

@@ -51,7 +51,7 @@ static int tp_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     sym_model *m = NULL;
     int alg[SYM_MAX_LAYERS], dim = 0, rc;
 
-    if (sym_hvp_check(cfg, msg))
+    if (sym_hvp_check(cfg, msg) || sym_chain_check(cfg, msg))
         return SYM_EJOB; /* the complaint is in msg */
     if (o->every % cfg->train.loss_every != 0)
         return SYM_PROBE_MSG(msg, "every", "teleports happen at curve points: expected a multiple "

@@ -248,6 +248,8 @@ int sym_job_reference_probes_md(FILE *out);
 /* ---- sections.c ---- */
 
 int sym_job_parse_seeds(ctx *c, const node *root, sym_job *job);
+/** The model section of a grid point: the table, then its settle code (sections_model.c). */
+int sym_job_parse_model(ctx *c, const node *root, const sym_job_bases *b, const node *data_node);
 int sym_job_parse_record(ctx *c, const node *root, sym_job *job);
 
 /* ---- job.c ---- */

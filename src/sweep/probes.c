@@ -170,9 +170,9 @@ static int complain(ctx *c, const node *pn, const char *path, const sym_probe_ms
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__LP64__)
 static_assert(SYM_PROBE_API_VERSION == 5, "a new plug-in interface version: update these sizes");
-static_assert(sizeof(sym_config) == 7568, "sym_config changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_model_opts) == 408, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
-static_assert(sizeof(sym_data_opts) == 5600, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_config) == 7584, "sym_config changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_model_opts) == 416, "sym_model_opts changed: a new SYM_PROBE_API_VERSION");
+static_assert(sizeof(sym_data_opts) == 5608, "sym_data_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_train_opts) == 224, "sym_train_opts changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_reg) == 40, "sym_reg changed: a new SYM_PROBE_API_VERSION");
 static_assert(sizeof(sym_probe_run) == 64, "sym_probe_run changed: a new SYM_PROBE_API_VERSION");

@@ -175,7 +175,7 @@ _Static_assert(sizeof data_why / sizeof *data_why == SYM_DATA_COUNT, "one per da
 
 /* ---- model ---- */
 
-enum { M_MLP = K(SYM_MODEL_MLP), M_AE = K(SYM_MODEL_AUTOENCODER) };
+enum { M_MLP = K(SYM_MODEL_MLP), M_AE = K(SYM_MODEL_AUTOENCODER), M_ISTA = K(SYM_MODEL_ISTA), M_CHAIN = M_MLP | M_AE };
 
 static const char *const init_kinds[] = {"normal", "uniform", "file"}; /* sym_init_kind's, then file */
 static const char *const bias_kinds[] = {"zero", "normal", "uniform"}; /* 0, then 1 + sym_init_kind */
@@ -241,28 +241,38 @@ _Static_assert(offsetof(sym_model_opts, group_w) == offsetof(sym_model_opts, gro
 
 static const sym_job_row model_rows[] = {
     {"kind", JROW_ENUM, CFG(model.kind), .flags = JROW_REQUIRED, NAMES(sym_model_kind_names, SYM_MODEL_COUNT),
-     .doc = "multilayer perceptron or autoencoder"},
+     .doc = "multilayer perceptron, autoencoder, or unfolded ISTA sparse autoencoder (ista)"},
     {"widths", JROW_INT_LIST, CFG(model.widths), CNT(widths_n), .kinds = M_MLP, .flags = JROW_REQUIRED,
      .lo = 1, .hi = MAX_WIDTH, .min_len = 2, .max_len = SYM_MAX_LAYERS + 1,
      .doc = "layer widths [n0, ..., nL]"},
-    {"input", JROW_INT, VAL(input), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
+    {"input", JROW_INT, VAL(input), .kinds = M_AE | M_ISTA, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
      .doc = "input (and output) width"},
+    {"filters", JROW_INT, CFG(model.widths[1]), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = MAX_WIDTH, .doc = "ista: m, the dictionary's filters (the rows of W1 [m x input])"},
+    {"steps", JROW_INT, CFG(model.ista_steps), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo = 1,
+     .hi = 1000, .doc = "ista: L, the unrolled steps z <- S(z + alpha W (x - W^T z); lambda)"},
+    {"alpha", JROW_DOUBLE, CFG(model.ista_alpha), .kinds = M_ISTA, .flags = JROW_REQUIRED, .lo_open = 1,
+     UNBOUNDED, .doc = "ista: the step alpha (ISTA converges for 1/alpha >= the largest eigenvalue of W W^T)"},
+    {"lambda", JROW_DOUBLE, CFG(model.ista_lambda), .kinds = M_ISTA, UNBOUNDED,
+     .doc = "ista: the thresholds' initial value (one learned threshold per filter)"},
+    {"one_sided", JROW_BOOL, CFG(model.ista_one_sided), .kinds = M_ISTA,
+     .doc = "ista: threshold max(u - lambda, 0) instead of sign(u) max(|u| - lambda, 0)"},
     {"latent", JROW_INT, VAL(latent), .kinds = M_AE, .flags = JROW_REQUIRED, .lo = 1, .hi = MAX_WIDTH,
      .doc = "latent width"},
     {"hidden", JROW_INT_LIST, VAL(hidden), CNT(hidden_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
      .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "[]", .doc = "encoder hidden widths"},
     {"decoder_hidden", JROW_INT_LIST, VAL(dec), CNT(dec_n), .kinds = M_AE, .lo = 1, .hi = MAX_WIDTH,
      .max_len = SYM_MAX_LAYERS / 2 - 1, .def_s = "hidden reversed", .doc = "decoder hidden widths"},
-    {"activation", JROW_ENUM_LIST, VAL(act), CNT(act_n), .def = SYM_ACT_RELU,
+    {"activation", JROW_ENUM_LIST, VAL(act), CNT(act_n), .kinds = M_CHAIN, .def = SYM_ACT_RELU,
      NAMES(sym_act_names, SYM_ACT_COUNT), .max_len = SYM_MAX_LAYERS,
      .doc = "hidden activation: one name, or one per hidden layer"},
     {"latent_activation", JROW_ENUM, VAL(latent_act), .kinds = M_AE, .def = SYM_ACT_LINEAR,
      NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation at the latent layer"},
-    {"output_activation", JROW_ENUM, VAL(out_act), .def = SYM_ACT_LINEAR,
+    {"output_activation", JROW_ENUM, VAL(out_act), .kinds = M_CHAIN, .def = SYM_ACT_LINEAR,
      NAMES(sym_act_names, SYM_ACT_COUNT), .doc = "activation of the last layer"},
     {"tied", JROW_BOOL, VAL(tied), .kinds = M_AE, .doc = "decoder layers are the transposes of the encoder's"},
     {"bias", JROW_BOOL, CFG(model.bias), .flags = JROW_LATE, .doc = "layers have biases"},
-    {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
+    {"leaky_slope", JROW_DOUBLE, CFG(model.leaky_slope), .kinds = M_CHAIN, .flags = JROW_LATE, .def = 0.01, UNBOUNDED,
      .doc = "leaky_relu's slope below zero"},
     {"group", JROW_SECTION, .flags = JROW_MANUAL, .sub = &group_section,
      .doc = "one layer's filters are K groups of p: b_k, A_k b_k, ..., A_k^(p-1) b_k (seed 003)"},
@@ -271,7 +281,7 @@ static const sym_job_row model_rows[] = {
             "(another run's weights)"},
 };
 
-static const char *const model_why[] = {"model kind mlp", "model kind autoencoder"};
+static const char *const model_why[] = {"model kind mlp", "model kind autoencoder", "model kind ista"};
 _Static_assert(sizeof model_why / sizeof *model_why == SYM_MODEL_COUNT, "one per model kind");
 
 /* ---- regularizer ---- */
@@ -494,19 +504,6 @@ static int parse_data(ctx *c, const node *root, const sym_job_bases *b, const no
     return 0;
 }
 
-/* input and output widths the data imposes on the model */
-static void data_widths(const sym_data_opts *d, int *in, int *out)
-{
-    switch (d->kind) {
-    case SYM_DATA_TEACHER_LINEAR: *in = d->input; *out = d->output; break;
-    case SYM_DATA_SUBSPACE: *in = *out = d->dim; break;
-    case SYM_DATA_TEACHER_MLP: *in = d->teacher.widths[0]; *out = d->teacher.widths[d->teacher.n_layers]; break;
-    case SYM_DATA_HDF5: case SYM_DATA_IDX: case SYM_DATA_PROTOTYPES: *in = d->input; *out = d->output; break;
-    case SYM_DATA_PLANTED_GROUP: *in = *out = d->image_h * d->image_w; break;
-    case SYM_DATA_COUNT: break; /* not a kind */
-    }
-}
-
 /* targets that may be one column of class ids: the output width is checked by settle_loss */
 int sym_job_may_be_labels(const sym_data_opts *d)
 {
@@ -515,205 +512,6 @@ int sym_job_may_be_labels(const sym_data_opts *d)
     return (d->kind == SYM_DATA_HDF5 && d->y_path[0] && d->output == 1) || d->kind == SYM_DATA_IDX;
 }
 
-/* model.activation: one name for every hidden layer, or one per hidden layer */
-static int hidden_acts(ctx *c, const node *v, const sym_job_values *val, int n_hidden, sym_act *out)
-{
-    if (val->act_n >= 0 && val->act_n != n_hidden)
-        return sym_yaml_err(c, sym_yaml_lookup(c, v, "activation"), "model.activation",
-                            "expected one activation per hidden layer (%d), found %d", n_hidden, val->act_n);
-    for (int i = 0; i < n_hidden; i++)
-        out[i] = (sym_act)val->act[val->act_n < 0 ? 0 : i];
-    return 0;
-}
-
-static int settle_mlp(ctx *c, const node *v, const sym_config *cfg, sym_job_values *val, sym_model_opts *o)
-{
-    int n = val->widths_n, din = 0, dout = 0;
-    node *w = sym_yaml_lookup(c, v, "widths");
-
-    o->n_layers = o->n_encoder = n - 1;
-    TRY(hidden_acts(c, v, val, n - 2, o->act));
-    o->act[n - 2] = (sym_act)val->out_act;
-    data_widths(&cfg->data, &din, &dout);
-    if (o->widths[0] != din)
-        return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[0]), "model.widths[0]",
-                            "expected %d (the data's input width), found %d", din, o->widths[0]);
-    /* one column of targets may be class ids for train.loss cross_entropy, read after the model:
-     * settle_loss checks the output width then */
-    if (o->widths[n - 1] != dout && !sym_job_may_be_labels(&cfg->data)) {
-        char key[64];
-
-        snprintf(key, sizeof(key), "model.widths[%d]", n - 1);
-        return sym_yaml_err(c, sym_yaml_node(c, w->data.sequence.items.start[n - 1]), key,
-                            "expected %d (the data's output width), found %d", dout, o->widths[n - 1]);
-    }
-    return 0;
-}
-
-/* the autoencoder's chain: input, hidden..., latent, decoder_hidden..., input */
-static int settle_autoencoder(ctx *c, const node *v, const node *data_node, const sym_config *cfg,
-                              sym_job_values *val, sym_model_opts *o)
-{
-    int nh = val->hidden_n, nd, din = 0, dout = 0;
-    sym_act hacts[SYM_MAX_LAYERS];
-
-    if (sym_yaml_lookup(c, v, "decoder_hidden")) {
-        if (val->tied)
-            return sym_yaml_err(c, sym_yaml_lookup(c, v, "decoder_hidden"), "model.decoder_hidden",
-                                "a tied decoder mirrors the encoder; remove decoder_hidden or set tied: false");
-    } else { /* the default: hidden reversed */
-        val->dec_n = nh;
-        for (int i = 0; i < nh; i++)
-            val->dec[i] = val->hidden[nh - 1 - i];
-    }
-    nd = val->dec_n;
-    o->n_encoder = nh + 1;
-    o->n_layers = nh + nd + 2;
-    o->widths[0] = o->widths[o->n_layers] = val->input;
-    memcpy(o->widths + 1, val->hidden, sizeof(int) * (size_t)nh);
-    o->widths[nh + 1] = val->latent;
-    memcpy(o->widths + nh + 2, val->dec, sizeof(int) * (size_t)nd);
-    o->tied = val->tied;
-    TRY(hidden_acts(c, v, val, nh + nd, hacts));
-    for (int i = 0; i < nh; i++)
-        o->act[i] = hacts[i];
-    for (int i = 0; i < nd; i++)
-        o->act[nh + 1 + i] = hacts[nh + i];
-    o->act[nh] = (sym_act)val->latent_act;
-    o->act[o->n_layers - 1] = (sym_act)val->out_act;
-    data_widths(&cfg->data, &din, &dout);
-    if (val->input != din || val->input != dout)
-        return sym_yaml_err(c, sym_yaml_lookup(c, v, "input"), "model.input",
-                            "expected %d (the data's width), found %d", din, val->input);
-    if (cfg->data.kind != SYM_DATA_SUBSPACE && cfg->data.kind != SYM_DATA_PLANTED_GROUP &&
-        !(cfg->data.kind == SYM_DATA_HDF5 && !cfg->data.y_path[0] && !cfg->data.pairs.n) &&
-        !(cfg->data.kind == SYM_DATA_PROTOTYPES && !cfg->data.proto_classes))
-        return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "model.kind",
-                            "an autoencoder reconstructs its input: use data.kind subspace, hdf5 without y, or prototypes with targets images (data is on line %zu)",
-                            data_node->start_mark.line + 1);
-    return 0;
-}
-
-/* init: {kind: file, file: F, group: G, run: I}: every tensor from <G>/<name> of F */
-static int settle_init_file(ctx *c, const node *v, const sym_job_values *val, uint64_t given, sym_init_from *in)
-{
-    char file[sizeof in->file];
-
-    if (val->init_run >= 0 && !(given & ((uint64_t)1 << 4))) /* group: the per-run weights of a symsweep output */
-        snprintf(in->group, sizeof in->group, "%s", SYM_PATH_WEIGHTS);
-    memcpy(file, in->file, sizeof file);
-    if ((file[0] == '/' || !c->dir[0] ? snprintf(in->file, sizeof(in->file), "%s", file)
-                                       : snprintf(in->file, sizeof(in->file), "%s/%s", c->dir, file)) >=
-        (int)sizeof(in->file))
-        return sym_yaml_expected(c, sym_yaml_lookup(c, v, "file"), "model.init.file",
-                                 "a path shorter than 1024 bytes");
-    TRY(sym_job_input_file(c, sym_yaml_lookup(c, v, "file"), "model.init.file", in->file));
-    in->run = val->init_run;
-    in->on = 1;
-    return 0;
-}
-
-static int parse_init(ctx *c, const node *m, const sym_job_bases *b)
-{
-    sym_config *cfg = b->base[JROW_CFG];
-    sym_job_values *val = b->base[JROW_VALUES];
-    node *v = sym_yaml_lookup(c, m, "init"), *bn;
-    uint64_t given;
-    int kind = 0;
-
-    if (!v)
-        return 0;
-    TRY(sym_job_read_section(c, v, &init_section, b, 0, &kind, &given));
-    if (kind == I_FILE)
-        return settle_init_file(c, v, val, given, &cfg->init);
-    cfg->model.init_kind = (sym_init_kind)kind;
-    if (!(bn = sym_yaml_lookup(c, v, "bias")))
-        return 0;
-    TRY(sym_job_read_section(c, bn, &bias_section, b, 0, &kind, &given));
-    cfg->model.bias_init = kind;
-    if (kind && !cfg->model.bias)
-        return sym_yaml_err(c, bn, "model.init.bias", "the model has no biases (model.bias is false): nothing to draw");
-    return 0;
-}
-
-/* model.group: its layer in the model, the widths it needs (d = h w and K p, by side) */
-static int parse_group(ctx *c, const node *m, const sym_job_bases *b)
-{
-    sym_model_opts *o = &((sym_config *)b->base[JROW_CFG])->model;
-    node *v = sym_yaml_lookup(c, m, "group"), *pn;
-    uint64_t given;
-    int kind = 0, l, d, kp, dec, in, out;
-
-    if (!v)
-        return 0;
-    TRY(sym_job_read_section(c, v, &group_section, b, 0, &kind, &given));
-    if ((pn = sym_yaml_lookup(c, v, "penalties")))
-        TRY(sym_job_read_section(c, pn, &group_pen_section, b, 0, &kind, &given));
-    l = o->group_layer = ((sym_job_values *)b->base[JROW_VALUES])->group_layer - 1; /* from 1 */
-    if (l >= o->n_layers)
-        return sym_yaml_err(c, sym_yaml_lookup(c, v, "layer"), "model.group.layer",
-                            "expected a layer of the model, 1..%d, found %d", o->n_layers, l + 1);
-    d = o->group_h * o->group_w;
-    kp = o->group_k * o->group_p;
-    dec = o->kind == SYM_MODEL_AUTOENCODER && l >= o->n_encoder;
-    in = dec ? kp : d;
-    out = dec ? d : kp;
-    if (o->tied && dec)
-        return sym_yaml_err(c, sym_yaml_lookup(c, v, "layer"), "model.group.layer",
-                            "expected an encoder layer (tied weights: a decoder layer is its mirror's "
-                            "transpose), found decoder layer %d", l + 1);
-    if (o->widths[l] != in || o->widths[l + 1] != out)
-        return sym_yaml_err(c, v, "model.group",
-                            "expected layer %d's widths %d -> %d (%s), found %d -> %d", l + 1, in, out,
-                            dec ? "K p in, d = h w out" : "d = h w in, K p out", o->widths[l],
-                            o->widths[l + 1]);
-    return 0;
-}
-
-/* every tensor of model.init's file there, of its shape, finite: before any work */
-static int check_model(ctx *c, const node *v, const sym_config *cfg)
-{
-    sym_model *probe = NULL;
-    double *p = NULL;
-    int rc = 0;
-
-    /* the model's own checks (mirrored widths for tied weights, ...) */
-    if (sym_model_create(&probe, &cfg->model) < 0)
-        return sym_yaml_err(c, v, "model", "%s", sym_err_message());
-    if (cfg->init.on) {
-        rc = sym_alloc_doubles(&p, sym_model_n_params(probe));
-        if (!rc)
-            rc = sym_run_read_init(p, probe, &cfg->init);
-        free(p);
-        if (rc)
-            rc = sym_yaml_err(c, sym_yaml_lookup(c, v, "init"), "model.init", "%s", sym_err_message());
-    }
-    sym_model_free(probe);
-    return rc;
-}
-
-static int parse_model(ctx *c, const node *root, const sym_job_bases *b, const node *data_node)
-{
-    sym_config *cfg = b->base[JROW_CFG];
-    sym_job_values *val = b->base[JROW_VALUES];
-    sym_model_opts def = SYM_MODEL_OPTS_INIT;
-    node *v = sym_yaml_lookup(c, root, "model");
-    uint64_t given;
-    int kind = 0;
-
-    cfg->model = def;
-    if (!v)
-        return sym_yaml_missing(c, root, "model", "a mapping with kind: mlp or autoencoder");
-    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 0, &kind, &given));
-    if (kind == SYM_MODEL_MLP)
-        TRY(settle_mlp(c, v, cfg, val, &cfg->model));
-    else
-        TRY(settle_autoencoder(c, v, data_node, cfg, val, &cfg->model));
-    TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_MODEL], b, 1, &kind, &given));
-    TRY(parse_group(c, v, b));
-    TRY(parse_init(c, v, b));
-    return check_model(c, v, cfg);
-}
 
 /* regularizer.p: what the kind (and jacobian's norm) needs */
 static int settle_p(ctx *c, const node *v, sym_reg *r)
@@ -759,9 +557,15 @@ static int parse_regularizer(ctx *c, const node *root, const sym_job_bases *b)
     if (cfg->model.kind != SYM_MODEL_AUTOENCODER) {
         if (enc || dec)
             return sym_yaml_err(c, enc ? enc : dec, enc ? "regularizer.lambda_encoder" : "regularizer.lambda_decoder",
-                                "an MLP has no encoder/decoder split: use regularizer.lambda");
-        TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any, "an MLP"));
+                                "%s has no encoder/decoder split: use regularizer.lambda",
+                                cfg->model.kind == SYM_MODEL_ISTA ? "an ista model" : "an MLP");
+        TRY(sym_yaml_check_map_for(c, v, "regularizer", k_mlp, k_any,
+                                   cfg->model.kind == SYM_MODEL_ISTA ? "an ista model" : "an MLP"));
     }
+    if (cfg->model.kind == SYM_MODEL_ISTA && r->kind == SYM_REG_JACOBIAN)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "kind"), "regularizer.kind",
+                            "jacobian differentiates a chain of dense layers, which an ista model "
+                            "is not: use a weight penalty (frobenius, l1, lp, schatten)");
     if (!sym_yaml_lookup(c, v, "lambda") && !enc && !dec)
         return sym_yaml_missing(c, v, "regularizer.lambda", "a number >= 0 (or lambda_encoder and lambda_decoder)");
     TRY(sym_job_read_section(c, v, &sym_job_sections[JSEC_REGULARIZER], b, 1, &kind, &given));
@@ -902,8 +706,13 @@ static int check_projection(ctx *c, const node *root, const sym_job_config *cfg)
 {
     sym_model *m = NULL;
     sym_algebra a;
-    int rc = sym_model_create(&m, &cfg->model);
+    int rc = 0;
 
+    if (cfg->model.kind == SYM_MODEL_ISTA)
+        return sym_yaml_err(c, sym_yaml_lookup(c, sym_yaml_lookup(c, root, "train"), "project_orbit"),
+                            "train.project_orbit", "an ista model has no continuous symmetry to "
+                            "project out (its symmetry is the signed permutations of its filters)");
+    rc = sym_model_create(&m, &cfg->model);
     if (rc == 0 && sym_orbit_algebra(&a, m, (sym_algebra)(cfg->train.project_orbit - 1)) < 0) {
         char msg[600];
 
@@ -946,7 +755,7 @@ int sym_job_parse_point(ctx *c, const sym_job *job, const node *root, sym_job_co
      * independent sections still read (the model needs the data's widths) */
     if ((d = sym_job_keep(c, parse_data(c, root, &b, &data_node))) < 0)
         return d;
-    if (d == 0 && (m = sym_job_keep(c, parse_model(c, root, &b, data_node))) < 0)
+    if (d == 0 && (m = sym_job_keep(c, sym_job_parse_model(c, root, &b, data_node))) < 0)
         return m;
     if (m == 0 && (r = sym_job_keep(c, parse_regularizer(c, root, &b))) < 0)
         return r;

@@ -76,6 +76,10 @@ int sym_job_settle_loss(ctx *c, const node *root, const sym_config *cfg)
         }
         return 0;
     }
+    if (o->kind == SYM_MODEL_ISTA)
+        return sym_yaml_err(c, ln, "train.loss",
+                            "cross_entropy classifies, and an ista model reconstructs its input: use "
+                            "loss mse");
     if (o->kind == SYM_MODEL_AUTOENCODER)
         return sym_yaml_err(c, ln, "train.loss",
                             "cross_entropy classifies, and an autoencoder reconstructs its input: use "

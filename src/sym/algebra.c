@@ -39,6 +39,11 @@ int sym_symmetry_algebras(int *alg, const sym_model *m, const sym_reg *reg)
 
     if (o->tied)
         SYM_FAIL(SYM_EINVAL, "the layer action unties a tied autoencoder: no orbit tangent map");
+    if (o->kind == SYM_MODEL_ISTA) { /* its symmetry is discrete: W -> P W, P signed permutations */
+        for (int h = 0; h + 1 < o->n_layers; h++)
+            alg[h] = SYM_SYMMETRY_NONE;
+        return 0;
+    }
     for (int h = 0; h + 1 < o->n_layers; h++) {
         /* hidden layer h sits between dense layers h and h + 1 */
         double lam_in = h < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;

@@ -105,6 +105,11 @@ static int linear_block_end(const sym_model_opts *o, int l0)
 
 int sym_canonical_supported(const sym_model_opts *o, char *why, size_t n)
 {
+    if (o->kind == SYM_MODEL_ISTA) {
+        snprintf(why, n, "an ista model is not a chain of dense layers: its symmetry is the signed "
+                         "permutations of its filters (W -> P W, lambda -> |P| lambda)");
+        return SYM_EINVAL;
+    }
     if (o->tied) {
         snprintf(why, n, "tied autoencoders are not supported (their group is orthogonal, not the "
                          "layers' own); use tied: false");
