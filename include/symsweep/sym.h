@@ -653,6 +653,9 @@ typedef struct sym_lgroup_stats {
     int reference_power;     /**< that r (-1 without T) */
     int invisible_dim;       /**< dim {dA : dA [b, A b, ..., A^(p-2) b] = 0}: d (d - p + 1) generically (-1: no b) */
     double invisible_share;  /**< share of ||A||_F^2 in those directions */
+    double reference_seen;   /**< with b and T: min over r of ||(A - T^r) U||_F / ||T^r U||_F, U an
+                                  orthonormal basis of what the filters see (V's columns): A against
+                                  T where the data can tell them apart (NaN otherwise) */
 } sym_lgroup_stats;
 
 /** The filters F [p x d]: F_0 = b, F_k = A F_{k-1}. */

@@ -26,7 +26,7 @@ _Static_assert(SYM_PATCH_ROT90 == 0 && SYM_PATCH_MEDIAN == 4 && SYM_PATCH_COUNT 
                "ref_names: none, then sym_patch_transform_names in order");
 
 enum { AT_SIGMA = 0, AT_COND, AT_CLOSURE, AT_ROOTS, AT_SKEW, AT_TOEPLITZ, AT_CIRCULANT, AT_PERM, AT_REF,
-       AT_REF_POWER, AT_INVIS_DIM, AT_INVIS_SHARE, AT_EIG_RE, AT_EIG_IM, AT_IDENTITY, AT_A, AT_COUNT };
+       AT_REF_POWER, AT_INVIS_DIM, AT_INVIS_SHARE, AT_REF_SEEN, AT_EIG_RE, AT_EIG_IM, AT_IDENTITY, AT_A, AT_COUNT };
 
 typedef struct lg_opts {
     int layer, p, height, width, reference, group;
@@ -144,6 +144,9 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
                           "which leave every filter unchanged (d (d - p + 1) for a generic b)"},
         {"invisible_share", "learned-group layer: the share of ||A||_F^2 in those directions (set by the "
                             "penalties and the initialization, not the data)"},
+        {"reference_seen", "learned-group layer: min over r of ||(A - T^r) U||_F / ||T^r U||_F, U an orthonormal "
+                           "basis of the filters' span [b, A b, ..., A^(p-2) b]: A against T where the data "
+                           "can tell them apart"},
     };
     char path[128];
 
@@ -157,12 +160,14 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         o->idp = o->idp && grid_of(&h, &w, o, d) && h == w;
         o->invis = o->invis || on_group(o, &cfgs[i].model);
     }
-    for (int k = AT_SIGMA; k <= AT_INVIS_SHARE; k++) {
+    for (int k = AT_SIGMA; k <= AT_REF_SEEN; k++) {
         sym_schema_dataset *ds;
 
         if ((k == AT_REF || k == AT_REF_POWER) && o->reference == 0)
             continue;
-        if ((k == AT_INVIS_DIM || k == AT_INVIS_SHARE) && !o->invis)
+        if ((k == AT_INVIS_DIM || k == AT_INVIS_SHARE || k == AT_REF_SEEN) && !o->invis)
+            continue;
+        if (k == AT_REF_SEEN && o->reference == 0)
             continue;
         snprintf(path, sizeof path, "/runs/metrics/learned_group_%s", metric[k][0]);
         ds = sym_schema_measure(s, path, 0, NULL, metric[k][1]);
@@ -233,6 +238,8 @@ static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
     if (o->invis && b) {
         x[o->at[AT_INVIS_DIM]] = st.invisible_dim;
         x[o->at[AT_INVIS_SHARE]] = st.invisible_share;
+        if (o->reference > 0)
+            x[o->at[AT_REF_SEEN]] = st.reference_seen;
     }
     memcpy(x + o->at[AT_EIG_RE], re, sizeof(double) * (size_t)d);
     memcpy(x + o->at[AT_EIG_IM], im, sizeof(double) * (size_t)d);

@@ -158,8 +158,10 @@ cleanup:
     return rc;
 }
 
-/* the directions V = [b, A b, ..., A^(p-2) b] leaves unseen, and A's share in them */
-static int invisible(sym_lgroup_stats *o, const double *A, const double *b, int d, int p)
+/* the directions V = [b, A b, ..., A^(p-2) b] leaves unseen, and A's share in them; *Ur (owned
+ * by the caller) an orthonormal basis [d x *rank] of V's column space, what the filters see */
+static int invisible(sym_lgroup_stats *o, const double *A, const double *b, int d, int p, double **Ur,
+                     int *rank_out)
 {
     int q = p - 1, rc = 0, rank = 0;
     double *F = NULL, *V = NULL, *U = NULL, *Vt = NULL, *s = NULL, *work = NULL, *AU = NULL, seen = 0.0;
@@ -188,6 +190,11 @@ static int invisible(sym_lgroup_stats *o, const double *A, const double *b, int 
         for (int k = 0; k < rank; k++)
             seen += AU[(size_t)i * (d < q ? d : q) + k] * AU[(size_t)i * (d < q ? d : q) + k];
     o->invisible_share = nA > 0.0 ? fmax(0.0, 1.0 - seen / (nA * nA)) : NAN;
+    SYM_TRY(sym_alloc_doubles(Ur, (size_t)d * (rank > 0 ? rank : 1)));
+    for (int i = 0; i < d; i++)
+        for (int k = 0; k < rank; k++)
+            (*Ur)[(size_t)i * rank + k] = U[(size_t)i * (d < q ? d : q) + k];
+    *rank_out = rank;
 cleanup:
     free(F);
     free(V);
@@ -202,8 +209,9 @@ cleanup:
 int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, const double *A,
                        const double *b, int d, int p, const double *T)
 {
-    double *P = NULL, *W = NULL, *C = NULL, nA = sym_norm2(A, (size_t)d * d), skew = 0.0, total = 0.0;
-    int *perm = NULL, rc = 0;
+    double *P = NULL, *W = NULL, *C = NULL, *Ur = NULL, *D = NULL, nA = sym_norm2(A, (size_t)d * d);
+    double skew = 0.0, total = 0.0;
+    int *perm = NULL, rc = 0, rank = 0;
 
     if (d < 1 || p < 1)
         SYM_FAIL(SYM_EINVAL, "learned group: d = %d, p = %d: expected both >= 1", d, p);
@@ -232,6 +240,13 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
     o->permutation = nA > 0.0 ? sqrt(fmax(0.0, nA * nA - 2.0 * total + d)) / nA : NAN;
     o->reference = NAN;
     o->reference_power = -1;
+    o->reference_seen = NAN;
+    o->invisible_dim = -1;
+    o->invisible_share = NAN;
+    if (b) /* a dense layer has no base filter: the invisible directions do not apply */
+        SYM_TRY(invisible(o, A, b, d, p, &Ur, &rank));
+    if (T && rank > 0)
+        SYM_TRY(sym_alloc_doubles(&D, (size_t)d * d * 2));
     if (T) {
         SYM_TRY(sym_alloc_doubles(&C, (size_t)d * d));
         memcpy(C, T, sizeof(double) * (size_t)d * d); /* C = T^r, r = 1.. */
@@ -244,15 +259,25 @@ int sym_lgroup_measure(sym_lgroup_stats *o, double *eig_re, double *eig_im, cons
                 o->reference = sqrt(num) / den;
                 o->reference_power = r;
             }
+            if (D) { /* on what the filters see: ||(A - T^r) U|| / ||T^r U||, the best r */
+                double *E = D + (size_t)d * d, se;
+
+                for (size_t k = 0; k < (size_t)d * d; k++)
+                    D[k] = A[k] - C[k];
+                sym_gemm(0, 0, d, rank, d, 1.0, D, Ur, 0.0, E);
+                se = sym_norm2(E, (size_t)d * rank);
+                sym_gemm(0, 0, d, rank, d, 1.0, C, Ur, 0.0, E);
+                se /= sym_norm2(E, (size_t)d * rank);
+                if (isfinite(se) && !(se >= o->reference_seen))
+                    o->reference_seen = se;
+            }
             sym_gemm(0, 0, d, d, d, 1.0, T, C, 0.0, W);
             memcpy(C, W, sizeof(double) * (size_t)d * d);
         }
     }
-    o->invisible_dim = -1;
-    o->invisible_share = NAN;
-    if (b) /* a dense layer has no base filter: the invisible directions do not apply */
-        SYM_TRY(invisible(o, A, b, d, p));
 cleanup:
+    free(Ur);
+    free(D);
     free(P);
     free(W);
     free(C);

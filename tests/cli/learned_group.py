@@ -245,15 +245,38 @@ with tempfile.TemporaryDirectory() as tmp:
         if not f:
             continue
         m = {k: metric(f, k) for k in ("reference", "reference_power", "closure", "invisible_dim",
-                                       "invisible_share")}
+                                       "invisible_share", "reference_seen")}
         print("group layer (%s): %s" % (name, m))
         if m["reference"] > 1e-15 or m["reference_power"] != 1 or m["closure"] > 1e-15:
             fails.append("group layer %s: A_1 is not read as T: %s" % (name, m))
+        if m["reference_seen"] > 1e-15:
+            fails.append("group layer %s: on the filters' span A = T, yet reference_seen %r" % (name, m["reference_seen"]))
         if m["invisible_dim"] != 36 * 33 or abs(m["invisible_share"] - 33 / 36) > 1e-12:
             fails.append("group layer %s: invisible %r (want 1188), share %r (want 33/36)"
                          % (name, m["invisible_dim"], m["invisible_share"]))
         if not np.allclose(f["probes/learned_group/A"][0], T, atol=1e-15):
             fails.append("group layer %s: the A dataset is not the A the filters use" % name)
+    # A = T + E (I - P_V): the same filters (b, T b, T^2 b span V), far from T in the pixel basis,
+    # and equal to it on what the filters see; the control A = T + E differs on V too
+    b = rng.standard_normal(D)
+    V = np.stack([b, T @ b, T @ T @ b], axis=1)
+    Q, _ = np.linalg.qr(V)
+    E = rng.standard_normal((D, D))
+    for name, A in (("unseen", T + E @ (np.eye(D) - Q @ Q.T)), ("seen", T + 0.1 * E)):
+        with h5py.File(os.path.join(tmp, name + "-init.h5"), "w") as g:
+            g["A1"] = A
+            g["B1"] = b[None, :]
+            g["W2"] = rng.standard_normal((3, 4))
+        model = ("{init: {kind: file, file: %s-init.h5}, kind: mlp, widths: [36, 4, 3], bias: false, "
+                 "group: {layer: 1, groups: 1, filters: 4, grid: [6, 6]}}" % name)
+        f = run(job(tmp, name, "{layer: 1, reference: rot90}", model=model,
+                    data="{kind: teacher_linear, input: 36, output: 3, samples: 20}"))
+        if not f:
+            continue
+        ref, seen = metric(f, "reference"), metric(f, "reference_seen")
+        print("A = T + E%s: distance to T %.3g, on the filters' span %.3g" % (" (I - P_V)" if name == "unseen" else "", ref, seen))
+        if ref < 0.5 or (seen > 1e-13 if name == "unseen" else seen < 0.01):
+            fails.append("%s: reference %r, reference_seen %r" % (name, ref, seen))
     f = run(job(tmp, "dense", "{reference: rot90}", T))
     if f and "runs/metrics/learned_group_invisible_dim" in f:
         fails.append("a dense layer has no base filter, yet invisible_dim was written")
