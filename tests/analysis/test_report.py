@@ -240,6 +240,10 @@ class FigureStyle(unittest.TestCase):
             files.append(h5)
         r = run([SYMSWEEP, "align", os.path.join(TMP, "style-align.h5")])
         self.assertEqual(r.returncode, 0, r.stderr)
+        h5 = os.path.join(TMP, "style-lgroup-small.h5")  # seed 003's figures (issue 26)
+        r = run([SYMSWEEP, "run", os.path.join(SRC, "tests", "analysis", "lgroup-small.yaml"), "-o", h5, "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        files.append(h5)
         h5 = os.path.join(TMP, "style-order-small.h5")  # seed 004's figures (issue 26)
         r = run([SYMSWEEP, "run", os.path.join(SRC, "tests", "analysis", "order-small.yaml"), "-o", h5, "-q"])
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -261,7 +265,7 @@ class FigureStyle(unittest.TestCase):
             "ex2_centralizer_dimension", "ex2_commutation", "ex3_scatter", "ex4_lp_balls",
             "ex4_vertex_hits", "ex5_gradient_decomposition", "ex5_landscape", "ex5_orbit_directions",
             "ex5_orbit_vs_perp", "feature_orbit_histograms", "functional_dimension", "functional_spectrum",
-            "hessian_spectrum", "learning_order",
+            "hessian_spectrum", "learned_group_A", "learned_group_structure", "learning_order",
             "hessian_zeros_vs_orbit", "lanczos_bottom", "lanczos_density", "stabilizer_dimensions",
             "tangent_slice", "teleport_gain", "training_curves", "weights"]))
         for name, paths in drawn.items():

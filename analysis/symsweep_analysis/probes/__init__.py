@@ -59,3 +59,4 @@ from . import tangent_slice, teleport, canonical  # noqa: E402,F401
 from . import hessian, hessian_lanczos, symmetry_discovery  # noqa: E402,F401
 from . import conserved  # noqa: E402,F401
 from . import learning_order  # noqa: E402,F401
+from . import learned_group  # noqa: E402,F401
