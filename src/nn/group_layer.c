@@ -471,6 +471,9 @@ static void copy_free(const sym_model *m, double *dst, const double *src, int to
             memcpy(dst + (to_dense ? dn->b_off[l] : m->b_off[l]),
                    src + (to_dense ? m->b_off[l] : dn->b_off[l]), sizeof(double) * m->o.widths[l + 1]);
     }
+    if (m->lam_off != SIZE_MAX) /* an ista model's thresholds */
+        memcpy(dst + (to_dense ? dn->lam_off : m->lam_off), src + (to_dense ? m->lam_off : dn->lam_off),
+               sizeof(double) * m->o.widths[1]);
 }
 
 void sym_groupi_materialize(const sym_model *m, const double *theta, double *w)

@@ -78,9 +78,9 @@ int sym_istai_layout(sym_model *m, const sym_model_opts *o)
         SYM_FAIL(SYM_EINVAL, "an ista model has widths [d, m, d] (2 layers, 1 encoder layer)");
     if (o->bias)
         SYM_FAIL(SYM_EINVAL, "an ista model has no biases: its thresholds lambda play their part");
-    if (sym_groupi_on(o))
-        SYM_FAIL(SYM_EINVAL, "an ista model with a learned-group dictionary is not supported yet: "
-                             "use the group layer in an mlp or autoencoder");
+    if (sym_groupi_on(o) && o->group_layer != 0)
+        SYM_FAIL(SYM_EINVAL, "an ista model's learned-group layer is its dictionary, layer 1: found layer %d",
+                 o->group_layer + 1);
     if (o->tied)
         SYM_FAIL(SYM_EINVAL, "an ista model's decoder is W^T by construction: tied is not a setting of it");
     if (o->loss != SYM_LOSS_MSE)
@@ -95,9 +95,28 @@ int sym_istai_layout(sym_model *m, const sym_model_opts *o)
         SYM_FAIL(SYM_EINVAL, "ista alpha %g: must be a finite number > 0", o->ista_alpha);
     if (!(o->ista_lambda >= 0.0) || !isfinite(o->ista_lambda))
         SYM_FAIL(SYM_EINVAL, "ista lambda %g: must be a finite number >= 0", o->ista_lambda);
-    m->w_off[0] = m->w_off[1] = 0;
     m->tied[1] = 1;
     m->b_off[0] = m->b_off[1] = SIZE_MAX;
+    if (sym_groupi_on(o)) { /* the dictionary's filters b_k, A_k b_k, ... (its rows): theta holds A, B
+                             * (and At), then lambda; the dense twin (no group) is what ista.c runs */
+        sym_model_opts dense = *o;
+        size_t off = 0;
+
+        m->gl = 0;
+        SYM_TRY(sym_groupi_layout(m, &off, "", 1));
+        m->w_off[0] = m->w_off[1] = m->ga_off;
+        t = &m->tensors[m->n_tensors++];
+        snprintf(t->name, sizeof(t->name), "lambda1");
+        t->offset = off;
+        t->rows = k;
+        t->cols = 1;
+        m->lam_off = off;
+        m->n_params = off + (size_t)k;
+        dense.group_layer = -1;
+        SYM_TRY(sym_model_create(&m->dense, &dense));
+        goto cleanup;
+    }
+    m->w_off[0] = m->w_off[1] = 0;
     snprintf(t[0].name, sizeof(t[0].name), "W1");
     t[0].offset = 0;
     t[0].rows = k;

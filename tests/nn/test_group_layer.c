@@ -545,6 +545,90 @@ static void test_nn_group_refusals(void **state)
     sym_model_free(m);
 }
 
+/* the ista model with a group dictionary is the plain ista model whose W1 rows are the filters
+ * and whose thresholds are theta's: the same objective; and the thresholds matter (their
+ * gradient is not 0) */
+static void check_ista_dense(const sym_model_opts *o)
+{
+    sym_model_opts od = *o;
+    sym_model *m = NULL, *md = NULL;
+    sym_eval *e = NULL, *ed = NULL;
+    sym_reg reg = SYM_REG_INIT;
+    sym_loss_parts lp;
+    double X[NS * D], Y[NS * D], A[D * D], F[P * D], *p, *wd, *g, glam = 0.0;
+    size_t np, lam = 0;
+
+    od.group_layer = -1;
+    check_ok(sym_model_create(&m, o));
+    check_ok(sym_model_create(&md, &od));
+    np = sym_model_n_params(m);
+    p = calloc(np, sizeof(double));
+    g = calloc(np, sizeof(double));
+    wd = calloc(sym_model_n_params(md), sizeof(double));
+    draw(m, p, X, Y, 33);
+    memcpy(Y, X, sizeof(X)); /* ista reconstructs its input */
+    for (int t = 0; t < sym_model_n_tensors(m); t++)
+        if (strcmp(sym_model_tensor(m, t)->name, "lambda1") == 0)
+            lam = sym_model_tensor(m, t)->offset;
+    assert_true(lam > 0);
+    for (int k = 0; k < K; k++) {
+        sym_model_group_A_used(m, p, k, A);
+        check_ok(sym_lgroup_filters(F, A, sym_model_group_b(m, p, k), D, P));
+        memcpy(wd + (size_t)k * P * D, F, sizeof(F));
+    }
+    memcpy(wd + (size_t)K * P * D, p + lam, sizeof(double) * K * P);
+    check_ok(sym_eval_create(&e, m, &reg, NS));
+    check_ok(sym_eval_create(&ed, md, &reg, NS));
+    check_ok(sym_eval_loss(e, &lp, g, p, X, Y, NS));
+    check_close1(lp.total, objective(ed, wd, X, Y), 1e-15, 1e-13);
+    for (int i = 0; i < K * P; i++)
+        glam += g[lam + i] * g[lam + i];
+    assert_true(glam > 1e-12);
+    sym_eval_free(e);
+    sym_eval_free(ed);
+    sym_model_free(m);
+    sym_model_free(md);
+    free(p);
+    free(g);
+    free(wd);
+}
+
+/* the unfolded ISTA model with a learned-group dictionary (seed 003's LGN architecture): its rows
+ * are b_k, A_k b_k, ...; gradient and Hessian-vector products against differences, both
+ * thresholds, each penalty, normalized or not; W1 rebuilt from A1, B1 equals the filters */
+static void test_nn_group_ista(void **state)
+{
+    (void)state;
+    for (int one = 0; one < 2; one++)
+        for (int nz = 0; nz < 2; nz++)
+            for (int pen = 0; pen < PEN_COUNT; pen++) {
+                sym_model_opts o = SYM_MODEL_OPTS_INIT;
+                int w[] = {D, K * P, D};
+                char name[96];
+
+                o.kind = SYM_MODEL_ISTA;
+                o.n_layers = 2;
+                o.n_encoder = 1;
+                memcpy(o.widths, w, sizeof(w));
+                o.ista_steps = 3;
+                o.ista_alpha = 0.2;
+                o.ista_lambda = 0.05;
+                o.ista_one_sided = one;
+                o.group_layer = 0;
+                o.group_k = K;
+                o.group_p = P;
+                o.group_h = H;
+                o.group_w = WD;
+                o.group_normalize = nz;
+                set_penalties(&o, pen);
+                snprintf(name, sizeof(name), "ista one-sided %d norm %d pen %d", one, nz, pen);
+                check_gradient(name, &o);
+                check_hvp(name, &o, 0);
+                if (pen == PEN_NONE)
+                    check_ista_dense(&o);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_nn_group_logdet_singular),
         cmocka_unit_test(test_nn_group_line),
         cmocka_unit_test(test_nn_group_refusals),
+        cmocka_unit_test(test_nn_group_ista),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
