@@ -93,6 +93,9 @@ int sym_layerwise_check(const sym_model_opts *mo, const sym_train_opts *o, char 
                             "width %d is %d", i, mo->widths[i], L - i, mo->widths[L - i]), 1;
     if (mo->loss != SYM_LOSS_MSE)
         return snprintf(why, cap, "layer-wise training reconstructs each stage's input: use loss mse"), 1;
+    if (mo->group_layer >= 0 && mo->group_k > 0)
+        return snprintf(why, cap, "layer-wise training copies free weights stage by stage: a learned-group "
+                        "layer (model.group) is not one; train it end to end"), 1;
     if (o->epochs % (S * o->loss_every) != 0)
         return snprintf(why, cap, "expected epochs (%d) to be a multiple of the %d stages times "
                         "record.loss_every (%d): the stages share the epochs evenly", o->epochs, S,

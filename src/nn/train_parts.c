@@ -188,6 +188,8 @@ static void penalty_weights(double *lam, const sym_model *m, const sym_reg *reg)
         double w = l < o->n_encoder ? reg->lambda_encoder : reg->lambda_decoder;
         size_t n = (size_t)o->widths[l] * o->widths[l + 1];
 
+        if (!sym_model_penalized(m, l))
+            continue; /* ista's layer 1 is layer 0's W: the penalty counts it once */
         for (size_t i = 0; i < n; i++) /* a tied layer adds to its owner's, as the penalty does */
             lam[m->w_off[l] + i] += w;
     }

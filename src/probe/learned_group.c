@@ -83,10 +83,18 @@ static int side_of(const lg_opts *o, const sym_model_opts *m)
 /* the group's order: a learned-group layer's own, else the probe's */
 static int order_of(const lg_opts *o, const sym_model_opts *m) { return on_group(o, m) ? m->group_p : o->p; }
 
-static int grid_of(int *h, int *w, const lg_opts *o, int d)
+static int on_group(const lg_opts *o, const sym_model_opts *m);
+
+/* the grid of the d pixels A acts on: a learned-group layer's own, else height x width (0: a
+ * square grid, or d over the other) */
+static int grid_of(int *h, int *w, const lg_opts *o, int d, const sym_model_opts *m)
 {
     *h = o->height;
     *w = o->width;
+    if (on_group(o, m) && *h == 0 && *w == 0) {
+        *h = m->group_h;
+        *w = m->group_w;
+    }
     if (*h == 0) {
         int s = (int)lround(sqrt((double)d));
 
@@ -111,15 +119,22 @@ static int lg_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     if (!on_group(o, m) && m->widths[o->layer] != d)
         return SYM_PROBE_MSG(msg, "layer", "expected a square layer (A is d x d) or the learned-group layer, found "
                              "W%d of %d x %d", o->layer, m->widths[o->layer], d);
-    if (!grid_of(&h, &w, o, d)) {
+    if (!grid_of(&h, &w, o, d, m)) {
         if (o->height == 0 && o->width == 0)
             return SYM_PROBE_MSG(msg, "height", "A of %d x %d is not on a square grid: give height and width with "
                                  "height x width = %d", d, d, d);
         return SYM_PROBE_MSG(msg, o->height ? "height" : "width", "expected height x width = %d (the layer's "
                              "width), found %d x %d", d, h, w);
     }
+    if (on_group(o, m) && (o->height || o->width) && (h != m->group_h || w != m->group_w))
+        return SYM_PROBE_MSG(msg, o->height ? "height" : "width", "expected the learned-group layer's grid "
+                             "%d x %d (model.group.grid), found %d x %d", m->group_h, m->group_w, h, w);
     if (o->reference == 1 + SYM_PATCH_MEDIAN)
         return SYM_PROBE_MSG(msg, "reference", "expected a linear transform, found median (not a matrix)");
+    if ((o->reference == 1 + SYM_PATCH_BOX || o->reference == 1 + SYM_PATCH_SHIFT) &&
+        (o->a != floor(o->a) || o->b != floor(o->b) || (o->reference == 1 + SYM_PATCH_BOX && o->a < 0)))
+        return SYM_PROBE_MSG(msg, "a", "expected whole numbers for %s (box: a radius >= 0), found a %g, b %g",
+                             o->reference == 1 + SYM_PATCH_BOX ? "box" : "shift", o->a, o->b);
     if (o->reference == 1 + SYM_PATCH_ROT90 && h != w)
         return SYM_PROBE_MSG(msg, "reference", "rot90 turns a square grid, found %d x %d", h, w);
     return 0;
@@ -157,7 +172,7 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         int d = side_of(o, &cfgs[i].model), h, w;
 
         o->d = d > o->d ? d : o->d;
-        o->idp = o->idp && grid_of(&h, &w, o, d) && h == w;
+        o->idp = o->idp && grid_of(&h, &w, o, d, &cfgs[i].model) && h == w;
         o->invis = o->invis || on_group(o, &cfgs[i].model);
     }
     for (int k = AT_SIGMA; k <= AT_REF_SEEN; k++) {
@@ -210,7 +225,7 @@ static int lg_at_end(const void *opts, const sym_probe_run *run, double *x)
     const double *b = NULL;
     sym_lgroup_stats st;
 
-    if (!grid_of(&h, &w, o, d))
+    if (!grid_of(&h, &w, o, d, mo))
         SYM_FAIL(SYM_EINVAL, "learned_group: a layer of width %d is not a grid", d);
     SYM_TRY(sym_alloc_doubles(&A, (size_t)d * d));
     SYM_TRY(sym_alloc_doubles(&re, (size_t)d));

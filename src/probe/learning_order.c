@@ -175,6 +175,8 @@ static double best_cosine(const lo_state *st, const double *f, int p)
         for (int i = 0; i < st->D; i++)
             c += f[i] * x[i];
         c = st->o->absolute ? fabs(c) : c;
+        if (isnan(c))
+            return NAN; /* diverged parameters: no similarity, not -inf */
         best = c > best ? c : best;
     }
     return best;
@@ -263,7 +265,7 @@ static void similarities(lo_state *st, const double *params, double *sim)
         for (int u = 0; u < st->U; u++) {
             double c = best_cosine(st, st->f + (size_t)u * st->D, p);
 
-            best = c > best ? c : best;
+            best = isnan(c) || isnan(best) ? NAN : c > best ? c : best;
         }
         sim[p] = best;
     }

@@ -59,6 +59,9 @@ static int tp_check(const void *opts, const sym_config *cfg, sym_probe_msg *msg)
     if (cfg->model.tied)
         return SYM_PROBE_MSG(msg, "", "a tied autoencoder's orbit is not the layer action "
                              "teleportation moves along; use tied: false");
+    if (cfg->train.layerwise && cfg->model.n_encoder > 1)
+        return SYM_PROBE_MSG(msg, "", "train.layerwise trains one stage at a time: teleporting the "
+                             "whole network between its stages is not defined; train end to end");
     rc = sym_model_create(&m, &cfg->model);
     if (rc == 0 && sym_symmetry_algebras(alg, m, &cfg->reg) == 0)
         dim = sym_symmetry_dim(m, alg);

@@ -502,6 +502,50 @@ static void test_nn_ista_refuses(void **s)
     }
 }
 
+/* proximal training counts W's penalty once, as the objective does (ista's layer 1 is layer 0's
+ * W): on zero data the data loss and its gradient vanish, so one proximal gd step with a Frobenius
+ * penalty lam ||W||^2 is exactly the shrinkage W / (1 + 2 lr lam), not W / (1 + 4 lr lam) */
+static void test_nn_ista_proximal_once(void **s)
+{
+    enum { N = 5, DD = 4, M = 6 };
+    sym_model_opts o = ista(DD, M, 2, 0.3, 0.1);
+    sym_model *m = NULL;
+    sym_reg reg = SYM_REG_INIT;
+    sym_train_opts t = SYM_TRAIN_OPTS_INIT;
+    sym_train_out out;
+    sym_data d = {0};
+    double X[N * DD] = {0}, *p, *p0, curve[2];
+    size_t np;
+    sym_rng r;
+
+    (void)s;
+    check_ok(sym_model_create(&m, &o));
+    np = sym_model_n_params(m);
+    p = calloc(np, sizeof(double));
+    p0 = calloc(np, sizeof(double));
+    sym_rng_init(&r, 4, SYM_RNG_TEST, 0);
+    sym_model_init_params(m, p, &r);
+    memcpy(p0, p, np * sizeof(double));
+    d.n = N;
+    d.d_in = d.d_out = DD;
+    d.X = d.Y = X;
+    reg.kind = SYM_REG_FROBENIUS;
+    reg.lambda_encoder = reg.lambda_decoder = 0.5;
+    t.optimizer = SYM_OPT_GD;
+    t.lr = 0.1;
+    t.epochs = 1;
+    t.loss_every = 1;
+    t.proximal = SYM_PROX_ON;
+    check_ok(sym_train(&out, curve, p, m, &reg, &t, &d, &r));
+    for (size_t i = 0; i < (size_t)M * DD; i++)
+        assert_true(fabs(p[i] - p0[i] / (1.0 + 2.0 * 0.1 * 0.5)) <= 1e-15 * fabs(p0[i]));
+    for (size_t i = (size_t)M * DD; i < np; i++) /* the thresholds: no penalty, no gradient */
+        assert_true(p[i] == p0[i]);
+    sym_model_free(m);
+    free(p);
+    free(p0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_nn_ista_large_threshold_is_zero),
         cmocka_unit_test(test_nn_ista_layout_and_init),
         cmocka_unit_test(test_nn_ista_refuses),
+        cmocka_unit_test(test_nn_ista_proximal_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
