@@ -31,6 +31,9 @@ extern "C" {
 #endif
 
 #define SYM_MAX_LAYERS 32
+/** Tensor names a union over a sweep can hold (sym_tensor_union): W and b of every layer, and A, B,
+ * At of a learned-group layer at any layer a sweep moves it to, and lambda1. */
+#define SYM_MAX_TENSORS (5 * SYM_MAX_LAYERS + 2)
 #define SYM_MAX_DECAYS 8 /**< train.decay_at: at most this many fractions */
 
 /* ------------------------------------------------------------------ */

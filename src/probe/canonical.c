@@ -16,7 +16,7 @@
 
 typedef struct canon_opts {
     int n_tensors;
-    sym_tensor t[2 * SYM_MAX_LAYERS]; /* the union over the grid; offset: [rows x cols] in the slice */
+    sym_tensor t[SYM_MAX_TENSORS]; /* the union over the grid; offset: [rows x cols] in the slice */
     size_t change_at, degenerate_at; /* where layout's datasets put the values (the host places them) */
 } canon_opts;
 
@@ -42,7 +42,7 @@ static int canon_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s
         sym_model *m = NULL;
 
         if (sym_model_create(&m, &cfgs[c].model) == 0)
-            sym_tensor_union(o->t, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
+            sym_tensor_union(o->t, &o->n_tensors, SYM_MAX_TENSORS, m);
         sym_model_free(m);
     }
     o->change_at = sym_schema_at(sym_schema_measure(

@@ -20,7 +20,7 @@ typedef struct traj_opts {
     int every;
     int snaps;      /* most snapshots of any grid point */
     int n_tensors;
-    sym_tensor t[2 * SYM_MAX_LAYERS]; /* the union over the grid; offset: [snapshots x rows x cols] in the slice */
+    sym_tensor t[SYM_MAX_TENSORS]; /* the union over the grid; offset: [snapshots x rows x cols] in the slice */
     double *epoch;  /* the snapshot axis (owned) */
 } traj_opts;
 
@@ -58,7 +58,7 @@ static int traj_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
 
         o->snaps = snaps_of(o, &cfgs[c].train) > o->snaps ? snaps_of(o, &cfgs[c].train) : o->snaps;
         if (sym_model_create(&m, &cfgs[c].model) == 0)
-            sym_tensor_union(o->t, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
+            sym_tensor_union(o->t, &o->n_tensors, SYM_MAX_TENSORS, m);
         sym_model_free(m);
     }
     free(o->epoch);

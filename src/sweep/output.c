@@ -29,7 +29,7 @@ struct sym_output {
     sym_outlock *lock; /* held from before the file is made or opened until it is closed */
     const sym_job *job;
     int n_tensors, n_points;
-    sym_tensor tensors[2 * SYM_MAX_LAYERS]; /* the union over configurations, largest shapes */
+    sym_tensor tensors[SYM_MAX_TENSORS]; /* the union over configurations, largest shapes */
     double *pad; /* rows x cols / n_points scratch, NaN-filled per use */
     size_t pad_len;
     /* results received since the last checkpoint (deep copies) */
@@ -66,7 +66,7 @@ static int layout(sym_output *o)
         if (c > 0 && memcmp(&cfg->model, &job->configs[c - 1].model, sizeof(cfg->model)) == 0)
             continue;
         SYM_TRY(sym_model_create(&m, &cfg->model));
-        sym_tensor_union(o->tensors, &o->n_tensors, 2 * SYM_MAX_LAYERS, m);
+        sym_tensor_union(o->tensors, &o->n_tensors, SYM_MAX_TENSORS, m);
         sym_model_free(m);
         m = NULL;
     }
