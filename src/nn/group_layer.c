@@ -53,7 +53,7 @@ static gdims dims_of(const sym_model *m)
 
     g.K = o->group_k;
     g.p = o->group_p;
-    g.d = o->group_h * o->group_w;
+    g.d = (int)((long long)o->group_h * o->group_w); /* sym_groupi_layout refuses more than 2^20 */
     g.l = o->group_layer;
     g.rows = !(o->kind == SYM_MODEL_AUTOENCODER && g.l >= o->n_encoder);
     g.sf = g.rows ? (size_t)g.d : 1;
@@ -80,10 +80,15 @@ int sym_groupi_layout(sym_model *m, size_t *off, const char *pre, int idx)
 {
     const sym_model_opts *o = &m->o;
     gdims g = dims_of(m);
-    int rc = 0, in = g.rows ? g.d : g.K * g.p, out = g.rows ? g.K * g.p : g.d;
+    int rc = 0, in, out;
 
     if (o->group_h < 1 || o->group_w < 1)
         SYM_FAIL(SYM_EINVAL, "group layer: grid %d x %d: both sides must be >= 1", o->group_h, o->group_w);
+    if ((long long)o->group_h * o->group_w > (1 << 20) || (long long)o->group_k * o->group_p > (1 << 20))
+        SYM_FAIL(SYM_EINVAL, "group layer: grid %d x %d with %d groups of %d filters: at most 2^20 pixels "
+                 "and 2^20 filters", o->group_h, o->group_w, o->group_k, o->group_p);
+    in = g.rows ? g.d : g.K * g.p;
+    out = g.rows ? g.K * g.p : g.d;
     if (g.p < 2)
         SYM_FAIL(SYM_EINVAL, "group layer: %d filters per group: must be >= 2", g.p);
     if (o->widths[g.l] != in || o->widths[g.l + 1] != out)

@@ -194,6 +194,12 @@ static int parse_group(ctx *c, const node *m, const sym_job_bases *b)
     if (l >= o->n_layers)
         return sym_yaml_err(c, sym_yaml_lookup(c, v, "layer"), "model.group.layer",
                             "expected a layer of the model, 1..%d, found %d", o->n_layers, l + 1);
+    if ((long long)o->group_h * o->group_w > (1 << 20))
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "grid"), "model.group.grid",
+                            "expected at most 2^20 pixels, found %d x %d", o->group_h, o->group_w);
+    if ((long long)o->group_k * o->group_p > (1 << 20))
+        return sym_yaml_err(c, v, "model.group", "expected at most 2^20 filters, found %d groups of %d",
+                            o->group_k, o->group_p);
     d = o->group_h * o->group_w;
     kp = o->group_k * o->group_p;
     dec = o->kind == SYM_MODEL_AUTOENCODER && l >= o->n_encoder;
