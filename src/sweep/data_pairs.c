@@ -99,6 +99,10 @@ int sym_job_settle_group(ctx *c, const node *v, const sym_job_bases *b)
     sym_data_opts *d = &cfg->data;
     node *gn = sym_yaml_lookup(c, v, "generator");
 
+    if ((long long)d->image_h * d->image_w > 4096)
+        return sym_yaml_err(c, sym_yaml_lookup(c, v, "grid"), "data.grid",
+                            "expected at most 4096 pixels (g is a d x d matrix), found %d x %d", d->image_h,
+                            d->image_w);
     if (!gn)
         return sym_yaml_missing(c, v, "data.generator", "the planted group's generator: {transforms: rot90}");
     TRY(read_spec(c, gn, "data.generator", b, &d->group, d->image_h, d->image_w, 1));
