@@ -6,6 +6,8 @@ columns and per-run arrays are read CHUNK_ROWS runs at a time, so a file with
 a million runs is summarized without loading its weights.
 """
 import os
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -47,6 +49,7 @@ def open_output(path):
         raise FormatError("%s: no such file" % path)
     if os.path.isdir(path):
         raise FormatError("%s: is a directory, not a symsweep output file" % path)
+    _probe_structure(path)
     try:
         f = h5py.File(path, "r", locking=False)
     except TypeError:  # h5py without the locking argument
@@ -66,6 +69,39 @@ def open_output(path):
         f.close()
         raise FormatError("%s: damaged symsweep file (%s)" % (path, one_line(e)))
     return f
+
+
+# run in a child process: the HDF5 library can crash (abort, segfault) on corrupted metadata, and
+# a crash there must become a one-line error here, not take the analysis down
+_PROBE = """
+import sys, h5py
+try:
+    f = h5py.File(sys.argv[1], "r", locking=False)
+except TypeError:
+    f = h5py.File(sys.argv[1], "r")
+except OSError:
+    sys.exit(0)  # not readable: the caller's own open says so
+with f:
+    f.id.links.visit(lambda name, info: None, info=True)
+    def look(name, obj):
+        obj.attrs.keys()
+        if isinstance(obj, h5py.Dataset):
+            obj.shape, obj.dtype
+    f.visititems(look)
+"""
+
+
+def _probe_structure(path):
+    """Walk the file's links, objects and attributes in a child process first: a file whose
+    metadata make the HDF5 library crash is reported as damaged (FormatError) instead."""
+    env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
+    r = subprocess.run([sys.executable, "-c", _PROBE, path], capture_output=True, text=True, env=env)
+    if r.returncode < 0:
+        raise FormatError("%s: damaged HDF5 file: the HDF5 library crashed reading its structure "
+                          "(signal %d; corrupted metadata)" % (path, -r.returncode))
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1]
+        raise FormatError("%s: damaged HDF5 file (%s)" % (path, one_line(last)))
 
 
 def one_line(e):
