@@ -98,6 +98,10 @@ double sym_cpu_now(void);
 int sym_alloc(void *out, size_t bytes);
 /** Allocate @p n doubles, zeroed. */
 int sym_alloc_doubles(double **out, size_t n);
+/** Allocate @p n doubles, aligned like sym_alloc but NOT zeroed: only for a buffer the caller
+ *  overwrites whole before it is read (zeroing a large fresh block costs a page fault and a
+ *  store per page on top of the copy that follows). */
+int sym_alloc_doubles_raw(double **out, size_t n);
 /** Duplicate a string. */
 int sym_strdup(char **out, const char *s);
 

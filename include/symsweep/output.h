@@ -40,6 +40,12 @@ int sym_output_resume(sym_output **out, int **to_run, int *n_to_run, const char 
                       const sym_job *job, const char *shard);
 /** Buffer a result (deep copy) until the next checkpoint. */
 int sym_output_add(sym_output *o, const sym_run_result *r);
+/**
+ * Buffer a result whose arrays live in one allocation, r->block (a received message), by taking
+ * it over, without a copy: on success *r is cleared (nothing left to dispose); on failure *r is
+ * unchanged.  r->probe must be NULL (a trained run's result, not a probe piece's).
+ */
+int sym_output_add_moved(sym_output *o, sym_run_result *r);
 size_t sym_output_buffered_bytes(const sym_output *o);
 int sym_output_buffered_runs(const sym_output *o);
 /**

@@ -35,6 +35,8 @@ typedef struct sym_run_result {
     double *probe;       /**< probe results, sym_job_probe_size doubles (owned), or NULL */
     double *measures;    /**< end-of-run probe values, job->measure.total doubles (owned), or NULL */
     char error[512];     /**< FAILED: why */
+    void *block;         /**< NULL, or the one allocation params..measures point into (rank 0
+                              keeps a received message whole): then only it is owned */
 } sym_run_result;
 
 /**

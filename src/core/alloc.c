@@ -1,5 +1,6 @@
 #include "symsweep/core.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,18 @@ int sym_alloc(void *out, size_t bytes)
 }
 
 int sym_alloc_doubles(double **out, size_t n) { return sym_alloc(out, n * sizeof(double)); }
+
+int sym_alloc_doubles_raw(double **out, size_t n)
+{
+    size_t bytes = n * sizeof(double), r = round_up(bytes ? bytes : 1);
+    void *p = n <= SIZE_MAX / sizeof(double) && r >= bytes ? aligned_alloc(ALIGN, r) : NULL;
+
+    if (!p)
+        return sym_err_set(SYM_ENOMEM, __FILE__, __LINE__, "out of memory allocating %zu doubles",
+                           n);
+    *out = p;
+    return 0;
+}
 
 int sym_strdup(char **out, const char *s)
 {

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /*
  * Guided self-scheduling: a chunk is a share of what is left, so early
@@ -44,6 +47,22 @@ static int poll_message(MPI_Comm comm, MPI_Status *ms, long *ns)
     nanosleep(&ts, NULL);
     *ns = *ns < 500000 ? 2 * *ns : 1000000;
     return 0;
+}
+
+/*
+ * Rank 0 receives, buffers and writes every result: blocks of megabytes (a run's recorded
+ * weights, a chunk through HDF5's checksum filter) allocated and freed again for each run.
+ * glibc maps blocks that large afresh each time and unmaps them on free, so every byte of every
+ * result paid a page fault and a zeroing by the kernel, about a third of rank 0's time
+ * (bench/jobs/ingest.yaml, perf).  Kept in the heap instead, freed blocks are reused as they
+ * are; the heap then stays as large as the most ever buffered at once (a checkpoint's worth).
+ */
+static void keep_freed_blocks(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 /* a trained run waiting for its probe pieces */
@@ -242,8 +261,9 @@ static void serve_waiting(coord *c, int *active, int rc)
         assign(c, c->waiting[--c->n_waiting], active, rc);
 }
 
-/* a trained run: record it, or hold it and queue its probe pieces */
-static int on_train_result(coord *c, const sym_run_result *r)
+/* a trained run: record it (taking over r->block, the message), or hold it and queue its probe
+ * pieces (a copy) */
+static int on_train_result(coord *c, sym_run_result *r)
 {
     int D = sym_job_n_pieces(c->job), team = sym_job_has_team(c->job), rc = 0;
     pending_run *pr = NULL;
@@ -253,6 +273,7 @@ static int on_train_result(coord *c, const sym_run_result *r)
     SYM_TRY(sym_alloc(&pr, sizeof(*pr)));
     pr->r = *r;
     pr->r.params = pr->r.initial = pr->r.curve = pr->r.probe = pr->r.measures = NULL;
+    pr->r.block = NULL;
     if (r->measures) {
         SYM_TRY(sym_alloc_doubles(&pr->r.measures, c->job->measure.total));
         memcpy(pr->r.measures, r->measures, sizeof(double) * c->job->measure.total);
@@ -418,10 +439,17 @@ static int result_message(coord *c, MPI_Status *ms, char **buf, size_t *cap, int
         sym_run_result r;
 
         sym_wire_unpack(&r, *buf);
+        /* recorded, the message is kept whole as the buffered result (no copy of the weights
+         * it may carry): the next one is received into a new buffer */
+        r.block = *buf;
         if (r.status != SYM_RUN_PENDING)
             *rc = on_train_result(c, &r);
         else if (!c->stop_reason) /* a worker stopped by a signal hands its runs back */
             c->stop_reason = "a worker was stopped by a signal and handed its runs back";
+        if (!r.block) {
+            *buf = NULL;
+            *cap = 0;
+        }
     } else if (*rc == 0) {
         *rc = on_probe_result(c, *buf);
     }
@@ -443,6 +471,7 @@ int sym_coordinator_loop(MPI_Comm comm, const sym_job *job, sym_output *out, con
     long ns = 20000;
     int n = sym_job_n_runs(job);
 
+    keep_freed_blocks();
     SYM_TRY(coord_init(&c, comm, job, out, p, to_run, n_to_run, size));
     /* a worker told to stop may still be sending its current task's results */
     while (active > 0 || c.outstanding > 0) {

@@ -372,6 +372,28 @@ static const double *run_probe(const sym_run_result *r) { return computed(r) ? r
 /* rows [i0, i0 + m) of the weight datasets (final, and initial when recorded), each tensor at
  * the file's largest shape, NaN where a run's own tensor is smaller, absent or not computed;
  * dv holds m times the largest tensor */
+/* run @p index's tensor named @p name in its configuration's model (*mod, kept while the
+ * configuration stays the same), or *t = NULL when it has none */
+static int run_tensor(const sym_tensor **t, sym_model **mod, const sym_job_config **mod_cfg,
+                      const sym_job *job, int index, const char *name)
+{
+    const sym_job_config *cfg = sym_job_run_config(job, index, NULL);
+    int rc = 0;
+
+    *t = NULL;
+    if (cfg != *mod_cfg) { /* the run's own layout: its configuration's model */
+        sym_model_free(*mod);
+        *mod = NULL;
+        SYM_TRY(sym_model_create(mod, &cfg->model));
+        *mod_cfg = cfg;
+    }
+    for (int q = 0; q < sym_model_n_tensors(*mod) && !*t; q++)
+        if (strcmp(sym_model_tensor(*mod, q)->name, name) == 0)
+            *t = sym_model_tensor(*mod, q);
+cleanup:
+    return rc;
+}
+
 static int write_weights(sym_output *o, const sym_run_result *rs, int m, double *dv)
 {
     const sym_job *job = o->job;
@@ -387,34 +409,34 @@ static int write_weights(sym_output *o, const sym_run_result *rs, int m, double 
         for (int k = 0; k < o->n_tensors; k++) {
             const sym_tensor *ot = &o->tensors[k];
             size_t sz = (size_t)ot->rows * ot->cols;
+            /* a tensor of 64 KiB or more is a chunk per run (sym_h5_dataset): a run whose tensor
+             * has the dataset's shape is written from its parameters, not gathered first */
+            int direct = sz * sizeof(double) >= 65536;
             char path[128];
 
-            for (size_t x = 0; x < (size_t)m * sz; x++)
-                dv[x] = NAN;
+            snprintf(path, sizeof(path), "%s/%s", group, ot->name);
+            for (size_t x = 0; x < (size_t)m * sz && !direct; x++)
+                dv[x] = NAN; /* direct: each run's row is set and written on its own below */
             for (int j = 0; j < m; j++) {
-                const sym_job_config *cfg = sym_job_run_config(job, rs[j].index, NULL);
                 const double *src = pass ? rs[j].initial : rs[j].params;
                 const sym_tensor *t = NULL;
 
-                if (!computed(&rs[j]))
+                if (computed(&rs[j]))
+                    SYM_TRY(run_tensor(&t, &mod, &mod_cfg, job, rs[j].index, ot->name));
+                if (direct && t && t->rows == ot->rows && t->cols == ot->cols) {
+                    SYM_TRY(sym_h5_write_rows(o->h5, path, rs[j].index, 1, src + t->offset));
                     continue;
-                if (cfg != mod_cfg) { /* the run's own layout: its configuration's model */
-                    sym_model_free(mod);
-                    mod = NULL;
-                    SYM_TRY(sym_model_create(&mod, &cfg->model));
-                    mod_cfg = cfg;
                 }
-                for (int q = 0; q < sym_model_n_tensors(mod) && !t; q++)
-                    if (strcmp(sym_model_tensor(mod, q)->name, ot->name) == 0)
-                        t = sym_model_tensor(mod, q);
-                if (!t)
-                    continue;
-                for (int r = 0; r < t->rows; r++)
+                for (size_t x = 0; x < sz && direct; x++)
+                    dv[(size_t)j * sz + x] = NAN;
+                for (int r = 0; t && r < t->rows; r++)
                     memcpy(dv + (size_t)j * sz + (size_t)r * ot->cols,
                            src + t->offset + (size_t)r * t->cols, sizeof(double) * (size_t)t->cols);
+                if (direct) /* not computed, or a smaller tensor of another configuration */
+                    SYM_TRY(sym_h5_write_rows(o->h5, path, rs[j].index, 1, dv + (size_t)j * sz));
             }
-            snprintf(path, sizeof(path), "%s/%s", group, ot->name);
-            SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));
+            if (!direct)
+                SYM_TRY(sym_h5_write_rows(o->h5, path, i0, m, dv));
         }
     }
 cleanup:
@@ -503,17 +525,20 @@ static int copy_result(const sym_output *o, sym_run_result *d, const sym_run_res
 
     *d = *r;
     d->params = d->initial = d->curve = d->probe = d->measures = NULL;
+    d->block = NULL;
+    /* rank 0 copies every result it buffers: the large blocks are filled whole by the copy, so
+     * they are not zeroed first (a second pass over fresh pages) */
     if (r->measures && o->job->measure.total) {
-        SYM_TRY(sym_alloc_doubles(&d->measures, o->job->measure.total));
+        SYM_TRY(sym_alloc_doubles_raw(&d->measures, o->job->measure.total));
         memcpy(d->measures, r->measures, sizeof(double) * o->job->measure.total);
     }
     if (r->probe && probe_size) {
-        SYM_TRY(sym_alloc_doubles(&d->probe, probe_size));
+        SYM_TRY(sym_alloc_doubles_raw(&d->probe, probe_size));
         memcpy(d->probe, r->probe, sizeof(double) * probe_size);
     }
     if (r->params) {
-        SYM_TRY(sym_alloc_doubles(&d->params, r->n_params));
-        SYM_TRY(sym_alloc_doubles(&d->initial, r->n_params));
+        SYM_TRY(sym_alloc_doubles_raw(&d->params, r->n_params));
+        SYM_TRY(sym_alloc_doubles_raw(&d->initial, r->n_params));
         SYM_TRY(sym_alloc_doubles(&d->curve, (size_t)r->n_curve + 1));
         memcpy(d->params, r->params, sizeof(double) * r->n_params);
         memcpy(d->initial, r->initial, sizeof(double) * r->n_params);
@@ -525,7 +550,7 @@ cleanup:
     return rc;
 }
 
-int sym_output_add(sym_output *o, const sym_run_result *r)
+static int grow_buffer(sym_output *o)
 {
     int rc = 0;
 
@@ -538,7 +563,13 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
         o->buf = nb;
         o->cap_buf = cap;
     }
-    SYM_TRY(copy_result(o, &o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
+cleanup:
+    return rc;
+}
+
+/* the buffered copy o->buf[o->n_buf] of r is complete: its probes' values, then counted */
+static void buffered(sym_output *o, const sym_run_result *r)
+{
     /* the probes' values from their pieces, now that all are here */
     if (o->buf[o->n_buf].measures)
         for (int i = 0; i < o->job->n_probes; i++) {
@@ -553,6 +584,28 @@ int sym_output_add(sym_output *o, const sym_run_result *r)
     o->buf_bytes += sizeof(*r) + sizeof(double) * (2 * r->n_params + (size_t)r->n_curve +
                                                     (r->probe ? sym_job_probe_size(o->job) : 0) +
                                                     (r->measures ? o->job->measure.total : 0));
+}
+
+int sym_output_add(sym_output *o, const sym_run_result *r)
+{
+    int rc = 0;
+
+    SYM_TRY(grow_buffer(o));
+    SYM_TRY(copy_result(o, &o->buf[o->n_buf], r, sym_job_probe_size(o->job)));
+    buffered(o, r);
+cleanup:
+    return rc;
+}
+
+int sym_output_add_moved(sym_output *o, sym_run_result *r)
+{
+    int rc = 0;
+
+    SYM_ASSERT(r->block && !r->probe);
+    SYM_TRY(grow_buffer(o));
+    o->buf[o->n_buf] = *r;
+    buffered(o, &o->buf[o->n_buf]);
+    memset(r, 0, sizeof(*r));
 cleanup:
     return rc;
 }

@@ -373,11 +373,15 @@ cleanup:
 
 void sym_run_result_dispose(sym_run_result *r)
 {
-    free(r->measures);
-    free(r->probe);
-    free(r->params);
-    free(r->initial);
-    free(r->curve);
+    if (r->block) {
+        free(r->block);
+    } else {
+        free(r->measures);
+        free(r->probe);
+        free(r->params);
+        free(r->initial);
+        free(r->curve);
+    }
     memset(r, 0, sizeof(*r));
 }
 

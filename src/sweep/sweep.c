@@ -182,16 +182,17 @@ static void local_progress(void *ctx, int index, int epoch, int epochs)
     sym_progress_line(p, 0);
 }
 
-int sym_progress_record(sym_output *out, progress *p, const sym_run_result *r)
+int sym_progress_record(sym_output *out, progress *p, sym_run_result *r)
 {
-    int rc = sym_output_add(out, r);
+    int status = r->status, rc = 0;
 
-    p->received++;
-    p->st->done += r->status == SYM_RUN_DONE;
-    p->st->diverged += r->status == SYM_RUN_DIVERGED;
-    p->st->failed += r->status == SYM_RUN_FAILED;
-    if (r->status == SYM_RUN_FAILED)
+    if (status == SYM_RUN_FAILED)
         progress_failed(p, r);
+    rc = r->block ? sym_output_add_moved(out, r) : sym_output_add(out, r);
+    p->received++;
+    p->st->done += status == SYM_RUN_DONE;
+    p->st->diverged += status == SYM_RUN_DIVERGED;
+    p->st->failed += status == SYM_RUN_FAILED;
     sym_progress_line(p, 0);
     return rc;
 }

@@ -88,8 +88,9 @@ void sym_progress_open(progress *p);
 void sym_progress_close(progress *p);
 
 void sym_progress_line(progress *p, int final);
-/** Buffer a result in the output and count it. */
-int sym_progress_record(sym_output *out, progress *p, const sym_run_result *r);
+/** Buffer a result in the output and count it; one whose block is set is taken over (*r is
+ *  cleared, see sym_output_add_moved). */
+int sym_progress_record(sym_output *out, progress *p, sym_run_result *r);
 /** OUT.progress, rewritten (write, then rename) with @p state. */
 void sym_progress_write(const progress *p, const char *state);
 /** Checkpoint when the interval has passed or the buffer holds a lot. */
