@@ -288,8 +288,10 @@ int main(int argc, char **argv)
     d.d_in = d.d_out = D;
     d.X = malloc(sizeof(double) * N * D);
     d.Y = d.X; /* autoencoding data */
-    if (!d.X || load_patches(d.X, images) < 0)
+    if (!d.X || load_patches(d.X, images) < 0) {
+        free(d.X);
         return 2;
+    }
     if (sym_model_create(&m, &mo) < 0) {
         fprintf(stderr, "bench: %s\n", sym_err_message());
         goto done;

@@ -28,7 +28,7 @@ core=$(/usr/bin/python3 "$here/blas_core.py" torch)
 check=$(/usr/bin/python3 "$here/lgn_torch.py" "$dump" --check) ||
   { echo "$check" >&2; echo "bench: PyTorch's model is not symsweep's (above)" >&2; exit 1; }
 a=() b=() fr=()
-for k in $(seq "$pairs"); do
+for _ in $(seq "$pairs"); do
   ours=$("$build/bench/bench_lgn_throughput" "$steps" 1)
   ref=$(/usr/bin/python3 "$here/lgn_torch.py" "$dump" "$steps")
   a+=("$(get "$ours" steps_per_second)"); fr+=("$(get "$ours" fraction_of_dgemm)")
