@@ -25,6 +25,8 @@ echo "== Hessian-vector products at P ~ 1e5 (bench/run_hvp_bench.sh) =="
 bash "$here/run_hvp_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Fashion-MNIST classification (bench/run_fashion_bench.sh) =="
 bash "$here/run_fashion_bench.sh" "$build" "$pairs" | tee -a "$log"
+echo "== Learned-group layer, seed 003 (bench/run_lgn_bench.sh) =="
+bash "$here/run_lgn_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Ex5 probes (bench/run_probe_bench.sh) =="
 bash "$here/run_probe_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo
