@@ -14,7 +14,8 @@
 # Per-core rates:
 #   symsweep: training steps (the sum of /runs/epochs_done: full batch, one step an epoch) over
 #     the sum of the runs' own times (/runs/wall_time: src/sweep/run.c times each run from its
-#     start, data and initial weights included, to the end of training).  This is the measure of
+#     start, data and initial weights included, to the end of training), leaving out the runs
+#     that start in a worker's first 0.3 s of training (its warm-up, as the PyTorch side's).  This is the measure of
 #     the row because it times what PyTorch's side times (the training, not the start-up: MPI,
 #     the job, the HDF5 file, importing torch), and it is wall time, so any time a worker loses to
 #     rank 0, mpiexec or anything else on a full machine counts against symsweep (CPU time would
@@ -76,7 +77,8 @@ sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcod
 get() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 # sweep WORKERS TAG: one sweep of WORKERS x RUNS runs; appends to $tmp/sweeps a line
-# "TAG steps sum_run_wall workers_cpu workers_wall rank0_cpu sweep_wall rank0_work workers_cpu/wall"
+# "TAG steps sum_run_wall workers_cpu workers_wall rank0_cpu sweep_wall rank0_work
+# all_runs_wall/workers_cpu all_steps" (steps and sum_run_wall without each worker's warm-up)
 sweep() {
   local w=$1 d="$tmp/$2"
   mkdir -p "$d"
@@ -87,14 +89,28 @@ sweep() {
 import re
 import sys
 import h5py
+import numpy as np
 d, w, tag, runs, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 with h5py.File(d + "/out.h5", "r") as f:
     st = f["runs/status"][:]
-    steps = int(f["runs/epochs_done"][:].sum())
-    rw = float(f["runs/wall_time"][:].sum())
-if steps != w * runs * epochs:
+    ep = f["runs/epochs_done"][:]
+    wt = f["runs/wall_time"][:]
+    rk = f["runs/rank"][:]
+if int(ep.sum()) != w * runs * epochs:
     sys.exit("bench: the sweep %s trained %d steps, not %d x %d runs x %d epochs (statuses %s)"
-             % (tag, steps, w, runs, epochs, sorted(set(st.tolist()))))
+             % (tag, int(ep.sum()), w, runs, epochs, sorted(set(st.tolist()))))
+# a worker trains its runs in the order of their index (chunks are handed out in that order): the
+# runs that start in its first 0.3 s of training are its warm-up, left out as both PyTorch scripts
+# and bench_train_throughput leave theirs out (OpenBLAS's idle thread spins then, caches are cold)
+keep = np.zeros(len(wt), bool)
+for r in range(1, w + 1):
+    i = np.flatnonzero(rk == r)
+    start = np.concatenate(([0.0], np.cumsum(wt[i])[:-1]))
+    keep[i[start >= 0.3]] = True
+    if not keep[i].any():
+        sys.exit("bench: worker %d of the sweep %s trained %.2f s in all: no run after a 0.3 s warm-up "
+                 "(RUNS or EPOCHS too small)" % (r, tag, wt[i].sum()))
+steps, rw = int(ep[keep].sum()), float(wt[keep].sum())
 cpu = {}
 for r in range(w + 1):
     wall, u, s = (float(x) for x in open("%s/cpu.%d" % (d, r)).read().split())
@@ -105,8 +121,9 @@ if not st:
     sys.exit("bench: no --stats line from the sweep %s: %s" % (tag, open(d + "/stats").read()))
 print(tag, steps, rw, sum(cpu[r][1] for r in range(1, w + 1)), max(cpu[r][0] for r in range(1, w + 1)),
       cpu[0][1], cpu[0][0], float(st.group(1)) + float(st.group(2)),
-      sum(cpu[r][1] / cpu[r][0] for r in range(1, w + 1)) / w)
+      float(wt.sum()) / sum(cpu[r][1] for r in range(1, w + 1)), int(ep.sum()))
 PY
+  rm -f "$d/out.h5" # (N x RUNS runs, about 2.5 kB each: one sweep's file at a time on disk)
 }
 
 # torches SCRIPT COPIES TAG ARGS...: COPIES processes at once; appends "TAG mean_rate cpu/wall"
@@ -143,6 +160,10 @@ blas=$("$exe" --version --verbose | grep '^BLAS' | sed 's/.*; core/core/')
 core=$(/usr/bin/python3 "$here/blas_core.py" torch)
 tv=$(get "$tmp/loopone1.1" torch_version)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+phys=$(lscpu -p=CORE,SOCKET 2> /dev/null | grep -v '^#' | sort -u | wc -l || true)
+if [ "${phys:-0}" -gt 0 ] && [ "$phys" -ne "$n" ]; then
+  echo "# note: nproc is $n logical CPUs on $phys physical cores (SMT): two processes share a core"
+fi
 /usr/bin/python3 - "$tmp/sweeps" "$tmp/torch" "$n" "$runs" "$epochs" "$blas" "$core" "$tv" "$cpu" <<'PY'
 import sys
 import numpy as np
@@ -162,22 +183,24 @@ ks = range(1, pairs + 1)
 arr = lambda f: np.array([f(k) for k in ks])
 # symsweep per-core rates: by the runs' own times (the row), by the workers' process CPU time
 s_all, s_one = arr(lambda k: S["all%d" % k][0] / S["all%d" % k][1]), arr(lambda k: S["one%d" % k][0] / S["one%d" % k][1])
-c_all, c_one = arr(lambda k: S["all%d" % k][0] / S["all%d" % k][2]), arr(lambda k: S["one%d" % k][0] / S["one%d" % k][2])
+c_all, c_one = arr(lambda k: S["all%d" % k][8] / S["all%d" % k][2]), arr(lambda k: S["one%d" % k][8] / S["one%d" % k][2])
 r0 = arr(lambda k: S["all%d" % k][4] / S["all%d" % k][5])  # rank 0's CPU over the sweep's wall
 r0w = arr(lambda k: S["all%d" % k][6] / S["all%d" % k][5])  # rank 0's messages and writes, likewise
 ws = arr(lambda k: S["all%d" % k][1] / (n * S["all%d" % k][3]))  # runs' time over the workers' wall
-wl = arr(lambda k: S["all%d" % k][7])  # a worker's CPU time over its wall time
+# the runs' wall time over the workers' CPU time: above 1, workers lost their core during runs
+wl = np.concatenate((arr(lambda k: S["all%d" % k][7]), arr(lambda k: S["one%d" % k][7])))
 print("# Whole machine: Ex3 training (8-3-8, 500 samples, Adam lr 0.005, %s epochs, float64, one thread) "
       "on %d cores (%s); %d interleaved quadruples, %s runs per worker" % (epochs, n, cpu, pairs, runs))
 print("# symsweep: %s; PyTorch %s on OpenBLAS core %s" % (blas, tv, core))
-print("# symsweep per core, steps/s of the runs' own times: all cores %.0f (range %.0f - %.0f), one core %.0f (%.0f - %.0f)"
+print("# symsweep per core, steps/s of the runs' own times (after each worker's 0.3 s warm-up): all cores %.0f (range %.0f - %.0f), one core %.0f (%.0f - %.0f)"
       % (med(s_all), s_all.min(), s_all.max(), med(s_one), s_one.min(), s_one.max()))
 print("# symsweep per core, steps/s of the workers' whole-process CPU time: all cores %.0f (%.0f - %.0f), one core %.0f (%.0f - %.0f)"
       % (med(c_all), c_all.min(), c_all.max(), med(c_one), c_one.min(), c_one.max()))
 print("# rank 0 on all cores: CPU time %.1f%% of one core over the sweep (max %.1f%%; start-up and file included), "
-      "of which messages and HDF5 writes (--stats) %.1f%%; the runs fill %.0f%% of the workers' wall time; a worker's "
-      "CPU time is %.0f%% of its wall time (100%%: a core of its own throughout)"
-      % (100 * med(r0), 100 * r0.max(), 100 * med(r0w), 100 * med(ws), 100 * med(wl)))
+      "of which messages and HDF5 writes (--stats) %.1f%%; the runs after the warm-up fill %.0f%% of the workers' wall time"
+      % (100 * med(r0), 100 * r0.max(), 100 * med(r0w), 100 * med(ws)))
+print("# the runs' wall time over the workers' whole-process CPU time, every sweep: at most %.2f (above 1: "
+      "workers lost their core during runs, the machine was not quiet; the row counts it against symsweep)" % wl.max())
 rows = []
 for ref, key, unit in (("PyTorch loop (torch_baseline.py)", "loop", "steps/s"),
                        ("PyTorch, 64 models by bmm (torch_batched.py)", "bmm", "model-steps/s")):
