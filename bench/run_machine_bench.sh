@@ -15,11 +15,12 @@
 #   symsweep: training steps (the sum of /runs/epochs_done: full batch, one step an epoch) over
 #     the sum of the runs' own times (/runs/wall_time: src/sweep/run.c times each run from its
 #     start, data and initial weights included, to the end of training), leaving out the runs
-#     that start in a worker's first 0.3 s of training (its warm-up, as the PyTorch side's).  This is the measure of
-#     the row because it times what PyTorch's side times (the training, not the start-up: MPI,
-#     the job, the HDF5 file, importing torch), and it is wall time, so any time a worker loses to
-#     rank 0, mpiexec or anything else on a full machine counts against symsweep (CPU time would
-#     not).  Also printed: steps over the workers' whole-process CPU time (start-up, waiting for
+#     that start in a worker's first 0.3 s of training (its warm-up, as the PyTorch side's).
+#     This is the measure of the row because it times what PyTorch's side times (the training,
+#     not the start-up: MPI, the job, the HDF5 file, importing torch), and it is wall time, so any
+#     time a worker loses to rank 0, mpiexec or anything else on a full machine counts against
+#     symsweep (CPU time would not; the script warns when the runs' wall time exceeds the
+#     workers' CPU time: the machine was not quiet).  Also printed: steps over the workers' whole-process CPU time (start-up, waiting for
 #     the first task and for the last runs of the others included), and rank 0's CPU time.
 #   PyTorch: the mean over the N processes of each one's steps/s (CPU time of its timed loop, the
 #     median of REPS repeats after 0.3 s of warm-up, as run_train_bench.sh measures).
