@@ -20,8 +20,9 @@
 #     not the start-up: MPI, the job, the HDF5 file, importing torch), and it is wall time, so any
 #     time a worker loses to rank 0, mpiexec or anything else on a full machine counts against
 #     symsweep (CPU time would not; the script warns when the runs' wall time exceeds the
-#     workers' CPU time: the machine was not quiet).  Also printed: steps over the workers' whole-process CPU time (start-up, waiting for
-#     the first task and for the last runs of the others included), and rank 0's CPU time.
+#     workers' CPU time: the machine was not quiet).  Also printed: steps over the workers'
+#     whole-process CPU time (start-up, waiting for the first task and for the last runs of the
+#     others included), and rank 0's CPU time.
 #   PyTorch: the mean over the N processes of each one's steps/s (CPU time of its timed loop, the
 #     median of REPS repeats after 0.3 s of warm-up, as run_train_bench.sh measures).
 # The ratio symsweep/PyTorch on all cores and on one core, and their quotient (all/one) for each
