@@ -29,6 +29,8 @@ echo "== Learned-group layer, seed 003 (bench/run_lgn_bench.sh) =="
 bash "$here/run_lgn_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Ex5 probes (bench/run_probe_bench.sh) =="
 bash "$here/run_probe_bench.sh" "$build" "$pairs" | tee -a "$log"
+echo "== Whole machine: a sweep on every core vs as many PyTorch processes (bench/run_machine_bench.sh) =="
+bash "$here/run_machine_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo
 echo "| measure | symsweep | reference | ratio (median) | range | of DGEMM | target | kernels |"
 echo "|---|---|---|---|---|---|---|---|"
