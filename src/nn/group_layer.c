@@ -365,10 +365,16 @@ static void closure_penalty(int d, int p, double wc, double *val, const gws *w, 
     size_t dd = (size_t)d * d;
     double *Q = w->Q, *Qd = w->Qd;
 
+    /* A product with Q_0 = I is its other factor exactly (each entry one exact product and
+     * exact zeros), so Q_1 = Â, Q_0^T E = E and T1 Q_0^T = T1 are taken as they are: 3 of the
+     * gradient's 3p products of d x d matrices, with bitwise the same results */
     sym_eye(Q, d);
     memset(Qd, 0, sizeof(double) * dd);
     for (int j = 1; j <= p; j++) { /* Q_j = Â Q_{j-1}, Q'_j = Â' Q_{j-1} + Â Q'_{j-1} */
-        mm(d, 0, 0, 1.0, w->Ah, Q + (j - 1) * dd, 0.0, Q + j * dd);
+        if (j == 1)
+            memcpy(Q + dd, w->Ah, sizeof(double) * dd);
+        else
+            mm(d, 0, 0, 1.0, w->Ah, Q + (j - 1) * dd, 0.0, Q + j * dd);
         if (tangent) {
             mm(d, 0, 0, 1.0, w->Ahd, Q + (j - 1) * dd, 0.0, Qd + j * dd);
             mm(d, 0, 0, 1.0, w->Ah, Qd + (j - 1) * dd, 1.0, Qd + j * dd);
@@ -381,8 +387,15 @@ static void closure_penalty(int d, int p, double wc, double *val, const gws *w, 
     for (int j = 0; j < p; j++) { /* 2 w Q_j^T E Q_{p-1-j}^T */
         const double *Qa = Q + j * dd, *Qb = Q + (p - 1 - j) * dd;
 
-        mm(d, 1, 0, 1.0, Qa, w->E, 0.0, w->T1);
-        mm(d, 0, 1, 2.0 * wc, w->T1, Qb, 1.0, w->gAh);
+        if (j == 0)
+            memcpy(w->T1, w->E, sizeof(double) * dd);
+        else
+            mm(d, 1, 0, 1.0, Qa, w->E, 0.0, w->T1);
+        if (j == p - 1)
+            for (size_t i = 0; i < dd; i++)
+                w->gAh[i] += 2.0 * wc * w->T1[i];
+        else
+            mm(d, 0, 1, 2.0 * wc, w->T1, Qb, 1.0, w->gAh);
         if (!tangent)
             continue;
         /* 2 w [(Q'_j^T E + Q_j^T E') Q_{p-1-j}^T + Q_j^T E Q'_{p-1-j}^T], E' = Q'_p */
