@@ -29,13 +29,17 @@ echo "== Learned-group layer, seed 003 (bench/run_lgn_bench.sh) =="
 bash "$here/run_lgn_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo "== Ex5 probes (bench/run_probe_bench.sh) =="
 bash "$here/run_probe_bench.sh" "$build" "$pairs" | tee -a "$log"
+echo "== Rank 0's ingest (bench/run_sweep_bench.sh BUILD ingest) =="
+bash "$here/run_sweep_bench.sh" "$build" ingest | tee -a "$log"
 echo "== Whole machine: a sweep on every core vs as many PyTorch processes (bench/run_machine_bench.sh) =="
 bash "$here/run_machine_bench.sh" "$build" "$pairs" | tee -a "$log"
 echo
 echo "| measure | symsweep | reference | ratio (median) | range | of DGEMM | target | kernels |"
 echo "|---|---|---|---|---|---|---|---|"
 grep '^row|' "$log" | while IFS='|' read -r _ what ours ref med lo hi dg goal kern; do
-  echo "| $what | $ours | $ref | ${med}x | $lo - $hi | $dg | $goal | $kern |"
+  r="${med}x" rng="$lo - $hi"
+  [ "$med" = - ] && r=- rng=-
+  echo "| $what | $ours | $ref | $r | $rng | $dg | $goal | $kern |"
 done
 cat <<'TXT'
 
