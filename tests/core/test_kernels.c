@@ -9,6 +9,7 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,7 +301,84 @@ static void test_core_kernels_blas_warning(void **state)
     assert_non_null(strstr(sym_blas_description(), sym_kernel_variant()));
 }
 
-int main(void)
+/* every kernel on fixed data, its outputs' SHA-256 and the variant: unit.core.kernels_variants
+ * compares the AVX2 variant's digest with the CPU's own (AVX-512 where it has it), which must
+ * agree bit for bit (the baseline variant, without FMA, rounds differently) */
+static int print_digest(void)
+{
+    static const int axpy[][5] = {{3, 8, 77, 0, 0}, {3, 8, 77, 1, 1}, {8, 3, 500, 0, 0},
+                                  {5, 16, 40, 1, 1}, {4, 2, 65, 0, 1}, {1, 64, 33, 0, 0}};
+    static const int dots[][3] = {{3, 8, 500}, {7, 5, 45}, {4, 4, 33}, {1, 3, 77}};
+    double *out = calloc(200000, sizeof(double)), *o = out;
+    sym_rng r;
+    char hex[65];
+
+    sym_rng_init(&r, 7, SYM_RNG_TEST, 0);
+    for (size_t c = 0; c < sizeof(axpy) / sizeof(axpy[0]); c++) { /* C = beta C + A B */
+        int m = axpy[c][0], k = axpy[c][1], n = axpy[c][2], ta = axpy[c][3];
+        double *A = draw(&r, (size_t)m * k), *B = draw(&r, (size_t)k * n);
+
+        for (int i = 0; i < m * n; i++)
+            o[i] = sym_rng_normal(&r);
+        sym_gemm(ta, 0, m, n, k, 0.75, A, B, axpy[c][4] ? 0.5 : 0.0, o);
+        o += m * n;
+        free(A);
+        free(B);
+    }
+    for (size_t c = 0; c < sizeof(dots) / sizeof(dots[0]); c++) { /* C = A B^T */
+        int m = dots[c][0], n = dots[c][1], k = dots[c][2];
+        double *A = draw(&r, (size_t)m * k), *B = draw(&r, (size_t)n * k);
+
+        sym_gemm(0, 1, m, n, k, 1.25, A, B, 0.0, o);
+        o += m * n;
+        free(A);
+        free(B);
+    }
+    for (int tied = 0; tied < 2; tied++) { /* the output layer, forward and backward */
+        int no = 8, ni = 3, N = 300, ld = sym_batch_ld(N);
+        double *W = draw(&r, (size_t)no * ni), *b = draw(&r, (size_t)no);
+        double *Ain = draw(&r, (size_t)ni * ld), *Y = draw(&r, (size_t)no * ld);
+        double *tile = malloc(sizeof(double) * sym_kernel_output_tile_size(no));
+
+        o[0] = sym_kernel_output_layer(no, ni, N, ld, W, tied, b, Ain, Y, 0.01, o + 1,
+                                       o + 1 + no * ni, o + 1 + no * ni + no, tile);
+        o += 1 + no * ni + no + (size_t)ni * ld;
+        free(W);
+        free(b);
+        free(Ain);
+        free(Y);
+        free(tile);
+    }
+    {
+        double *h = draw(&r, 4 * 80), *y = draw(&r, 4 * 80), *R = draw(&r, 4 * 4 * 40);
+        double *p = draw(&r, 1001), *g = draw(&r, 1001), *m = calloc(1001, sizeof(double));
+        double *v = calloc(1001, sizeof(double)), s[11];
+
+        o[0] = sym_kernel_residual(h, y, 4, 77, 80, 0.5, o + 1);
+        o += 1 + 4 * 80;
+        for (int t = 0; t < 3; t++)
+            sym_kernel_adam(1001, p, g, m, v, 0.9, 0.999, 1e-3, 1.0, 1e-8);
+        memcpy(o, p, sizeof(double) * 1001);
+        o += 1001;
+        for (int j = 0; j < 11; j++)
+            s[j] = -1.0 + 0.2 * j;
+        sym_kernel_poly_sse(3, 4, 37, 40, R, 4 * 40, s, 11, o);
+        o += 11;
+        free(h);
+        free(y);
+        free(R);
+        free(p);
+        free(g);
+        free(m);
+        free(v);
+    }
+    sym_sha256_hex(hex, out, sizeof(double) * (size_t)(o - out));
+    printf("%s %s\n", hex, sym_kernel_variant());
+    free(out);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_core_kernels_blas_warning),
@@ -312,6 +390,8 @@ int main(void)
     /* the variant ctest asked for is the one running */
     const char *want = getenv("SYMSWEEP_KERNELS");
 
+    if (argc > 1 && strcmp(argv[1], "--digest") == 0)
+        return print_digest();
     print_message("kernel variant: %s\n", sym_kernel_variant());
     if (want && strcmp(want, "baseline") == 0 && strcmp(sym_kernel_variant(), "baseline") != 0)
         return 1;
