@@ -20,34 +20,7 @@
 #include "symsweep/io.h"
 #include "symsweep/nn.h"
 
-static double dgemm_rate(int n)
-{
-    double *A = malloc(sizeof(double) * n * n), *B = malloc(sizeof(double) * n * n),
-           *C = calloc((size_t)n * n, sizeof(double)), best = 0.0;
-
-    for (int i = 0; i < n * n; i++) {
-        A[i] = 1.0 / (1 + i % 7);
-        B[i] = 1.0 / (1 + i % 5);
-    }
-    for (int r = 0; r < 3; r++) {
-        double t0 = sym_cpu_now(), dt;
-
-        sym_gemm(0, 0, n, n, n, 1.0, A, B, 0.0, C);
-        dt = sym_cpu_now() - t0;
-        best = 2.0 * n * n * n / dt > best ? 2.0 * n * n * n / dt : best;
-    }
-    free(A);
-    free(B);
-    free(C);
-    return best;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -128,7 +101,7 @@ int main(int argc, char **argv)
             sym_eval_loss(e, &lp, NULL, p, d.X, d.Y, n);
             te[k] = sym_cpu_now() - t0;
         }
-        qsort(te, 3, sizeof(double), cmp);
+        qsort(te, 3, sizeof(double), bench_cmp_double);
         t_eval = te[1];
     }
     start = sym_now();
@@ -148,11 +121,11 @@ int main(int argc, char **argv)
         else
             warm = sym_now() - start >= 0.3;
     }
-    qsort(times, (size_t)reps, sizeof(double), cmp);
+    qsort(times, (size_t)reps, sizeof(double), bench_cmp_double);
     {
         /* per step: forward 2 n_l n_{l+1}, backward 4 (2 for the first layer's weights only) */
         double P = 784.0 * 256 + 256.0 * 256 + 256.0 * 10, flops = 128.0 * (6.0 * P - 2.0 * 784 * 256);
-        double sps = steps / times[reps / 2], peak = dgemm_rate(1500);
+        double sps = steps / times[reps / 2], peak = bench_dgemm_rate(1500);
 
         printf("steps_per_second %.3f\n", sps);
         printf("eval_seconds %.4f\n", t_eval);

@@ -32,37 +32,10 @@
 #include "symsweep/io.h"
 #include "symsweep/nn.h"
 
+#include "bench_util.h"
+
 enum { SIDE = 6, D = SIDE * SIDE, K = 5, P = 4, L = 4, N = 4096, BATCH = 128, CHECK_STEPS = 5 };
 static const double ALPHA = 0.1, LAMBDA = 0.01, MU = 0.01, CLOSURE = 0.01, LR = 1e-3, CLIP = 2.0;
-
-static double dgemm_rate(int n)
-{
-    double *A = malloc(sizeof(double) * n * n), *B = malloc(sizeof(double) * n * n),
-           *C = calloc((size_t)n * n, sizeof(double)), best = 0.0;
-
-    for (int i = 0; i < n * n; i++) {
-        A[i] = 1.0 / (1 + i % 7);
-        B[i] = 1.0 / (1 + i % 5);
-    }
-    for (int r = 0; r < 3; r++) {
-        double t0 = sym_cpu_now(), dt;
-
-        sym_gemm(0, 0, n, n, n, 1.0, A, B, 0.0, C);
-        dt = sym_cpu_now() - t0;
-        best = 2.0 * n * n * n / dt > best ? 2.0 * n * n * n / dt : best;
-    }
-    free(A);
-    free(B);
-    free(C);
-    return best;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
 
 /*
  * Flops of one step as symsweep computes it (2 per multiply-add): the ISTA passes, about 3 (2 L +
@@ -230,7 +203,7 @@ static int time_training(double *sec, double *final, const sym_model *m, const s
         sym_eval_loss(e, &lp, NULL, p, d->X, d->Y, N);
         te[k] = sym_cpu_now() - t0;
     }
-    qsort(te, 3, sizeof(double), cmp);
+    qsort(te, 3, sizeof(double), bench_cmp_double);
     t_eval = te[1];
     start = sym_now();
     for (int i = 0, warm = 0; i < reps;) {
@@ -246,7 +219,7 @@ static int time_training(double *sec, double *final, const sym_model *m, const s
         else
             warm = sym_now() - start >= 0.3;
     }
-    qsort(times, (size_t)reps, sizeof(double), cmp);
+    qsort(times, (size_t)reps, sizeof(double), bench_cmp_double);
     *sec = times[reps / 2];
     *final = out.final.total;
     rc = 0;
@@ -301,7 +274,7 @@ int main(int argc, char **argv)
     if (time_training(&sec, &final, m, &d, epochs, reps) < 0)
         goto done;
     {
-        double sps = epochs * (N / BATCH) / sec, peak = dgemm_rate(1500), fl = flops_per_step();
+        double sps = epochs * (N / BATCH) / sec, peak = bench_dgemm_rate(1500), fl = flops_per_step();
 
         printf("steps_per_second %.3f\n", sps);
         printf("steps %d\n", epochs * (N / BATCH));
