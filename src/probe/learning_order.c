@@ -135,11 +135,21 @@ typedef struct lo_state {
     double *W, *f; /* the layer's weight; the features [U x D], unit norm */
 } lo_state;
 
-/* x to unit norm, centred first if asked (a constant image stays 0) */
+/* x to unit norm, centred first if asked (a constant image stays 0).  Features of huge or tiny
+ * weights (a run near divergence) are first scaled by a power of two, exactly, so that their
+ * squares neither overflow (1e300 weights read as a zero feature, cosine 0) nor underflow */
 static void normalize(double *x, int n, int centered)
 {
-    double mean = 0.0, s = 0.0;
+    double mean = 0.0, s = 0.0, amax = 0.0;
+    int e;
 
+    for (int i = 0; i < n; i++)
+        amax = fabs(x[i]) > amax ? fabs(x[i]) : amax;
+    if (isfinite(amax) && amax > 0.0 && (amax > 0x1p400 || amax < 0x1p-400)) {
+        (void)frexp(amax, &e);
+        for (int i = 0; i < n; i++)
+            x[i] = ldexp(x[i], -e);
+    }
     for (int i = 0; centered && i < n; i++)
         mean += x[i] / n;
     for (int i = 0; i < n; i++) {
