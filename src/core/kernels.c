@@ -5,10 +5,11 @@
  * for these; register-blocked loops over the long dimension do not.
  *
  * Each kernel is written once as an always-inlined body (kernels_body.h) and compiled three
- * times (baseline x86-64 and AVX-512 here, AVX2+FMA in kernels_avx2.c, on two 4-double halves
- * where the others use one 8-double vector) by thin wrappers; one variant is
- * chosen per process from the CPU's features (the way OpenBLAS picks its
- * kernels), so results are bitwise reproducible on a given CPU type.
+ * times by thin wrappers: AVX-512 here (one 8-double vector), AVX2+FMA in kernels_avx2.c (two
+ * 4-double halves) and the baseline in kernels_base.c (four 2-double quarters); one variant is
+ * chosen per process from the CPU's features (the way OpenBLAS picks its kernels).  The
+ * AVX-512 and AVX2 variants give bitwise the same results (every multiply-add fused alike,
+ * mpi.output_checksums_avx2); the baseline, without FMA, rounds differently.
  * SYMSWEEP_KERNELS=baseline|avx2 caps the choice.
  */
 #define SYM_KLINK static
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <cblas.h>
 
-VARIANT(base, , 0)
 #if defined(__x86_64__)
 VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))), 1)
 #endif

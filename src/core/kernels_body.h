@@ -1,61 +1,132 @@
 /*
- * The kernels' bodies (see kernels.c), included once per vector layout: kernels.c for the
- * baseline and AVX-512 variants (GCC's 8-double vector type), kernels_avx2.c for AVX2 with
- * SYM_V8_HALVES (two 4-double halves).  SYM_KLINK: the variants' linkage.
+ * The kernels' bodies (see kernels.c), included once per variant, each in its own file:
+ * kernels.c for AVX-512 (GCC's 8-double vector type), kernels_avx2.c for AVX2 (SYM_V8_PARTS 2:
+ * two 4-double halves), kernels_base.c for the baseline (SYM_V8_PARTS 4: four 2-double
+ * quarters).  SYM_KLINK: the variants' linkage.  SYM_KFMA: whether the variant fuses the
+ * multiply-adds written SFMA (its CPU has FMA).
  */
 #ifndef SYMSWEEP_KERNELS_BODY_H
 #define SYMSWEEP_KERNELS_BODY_H
 #include "kernels_impl.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#ifndef SYM_V8_HALVES
-#define SYM_V8_HALVES 0
+#ifndef SYM_V8_PARTS
+#define SYM_V8_PARTS 1
+#endif
+/* SYM_KFMA: the variant's CPU fuses multiply-adds (the written ones below, SFMA, are fused there) */
+#ifndef SYM_KFMA
+#define SYM_KFMA 1
 #endif
 
 #define INL static inline __attribute__((always_inline))
+/* a x b + c: fused where the variant's CPU fuses (written out, not left to the compiler's
+ * contraction, which GCC applies to a scalar tail in one variant and not in another) */
+#if SYM_KFMA
+#define SFMA(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define SFMA(a, b, c) ((a) * (b) + (c))
+#endif
 
 /* ---- bodies ---- */
 
 /* 8 doubles as one value.  AVX-512 holds GCC's 8-double vector type in one register.  Without
  * AVX-512 GCC keeps that type in memory and moves it through general registers (the AVX2 and
- * baseline variants ran 25-30 times slower than AVX-512's), so there (SYM_V8_HALVES) the value
- * is two 4-double halves, each one AVX2 register, and every operation below acts on each half:
- * per lane the same operations in the same order, so the results are bitwise those of the
- * 8-wide type.  The bodies use the V8_ operations only, never the operators, on v8d. */
+ * baseline variants ran 25-30 times slower than AVX-512's), so there the value is
+ * SYM_V8_PARTS parts, each one register: two 4-double halves for AVX2, four 2-double quarters
+ * for the baseline (SSE2, and the 128-bit vectors of other CPUs).  Every operation below acts on
+ * each part: per lane the same operations in the same order, so the results are bitwise those
+ * of the 8-wide type.  The bodies use the V8_ operations only, never the operators, on v8d. */
 #pragma GCC diagnostic ignored "-Wpsabi"
-#if SYM_V8_HALVES
-typedef double v4d __attribute__((vector_size(32)));
+#if SYM_V8_PARTS > 1
+typedef double vpart __attribute__((vector_size(64 / SYM_V8_PARTS)));
+#if SYM_V8_PARTS == 2
 typedef struct {
-    v4d lo, hi;
+    vpart q0, q1;
 } v8d;
+#define V8_EACH(E) {E(q0), E(q1)}
+#elif SYM_V8_PARTS == 4
+typedef struct {
+    vpart q0, q1, q2, q3;
+} v8d;
+#define V8_EACH(E) {E(q0), E(q1), E(q2), E(q3)}
+#else
+#error "SYM_V8_PARTS: 1, 2 or 4"
+#endif
+
+/* part by part: a copy of the whole struct would go through the stack */
+#define V8_PART(q) (offsetof(v8d, q) / sizeof(double))
+INL vpart ldpart(const double *p)
+{
+    vpart v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
 
 INL v8d ld8(const double *p)
 {
-    v8d v;
-
-    memcpy(&v.lo, p, sizeof(v.lo));
-    memcpy(&v.hi, p + 4, sizeof(v.hi));
+#define E(q) ldpart(p + V8_PART(q))
+    v8d v = V8_EACH(E);
+#undef E
     return v;
 }
 
 INL void st8(double *p, v8d v)
 {
-    memcpy(p, &v.lo, sizeof(v.lo));
-    memcpy(p + 4, &v.hi, sizeof(v.hi));
+#define E(q) memcpy(p + V8_PART(q), &v.q, sizeof(v.q))
+    E(q0);
+    E(q1);
+#if SYM_V8_PARTS == 4
+    E(q2);
+    E(q3);
+#endif
+#undef E
 }
 
-INL v8d V8_ADD(v8d a, v8d b) { return (v8d){a.lo + b.lo, a.hi + b.hi}; }
-INL v8d V8_SUB(v8d a, v8d b) { return (v8d){a.lo - b.lo, a.hi - b.hi}; }
-INL v8d V8_MUL(v8d a, v8d b) { return (v8d){a.lo * b.lo, a.hi * b.hi}; }
+/* each defined by its per-part expression E(q) */
+#define V8_OP2(NAME, X, Y, EXPR)                                                              \
+    INL v8d NAME(X, Y)                                                                        \
+    {                                                                                         \
+        v8d r = V8_EACH(EXPR);                                                                \
+        return r;                                                                             \
+    }
+#define E_ADD(q) a.q + b.q
+#define E_SUB(q) a.q - b.q
+#define E_MUL(q) a.q * b.q
+#define E_SMUL(q) s * v.q
+#define E_MULS(q) v.q * s
+#define E_ADDS(q) v.q + s
+V8_OP2(V8_ADD, v8d a, v8d b, E_ADD)
+V8_OP2(V8_SUB, v8d a, v8d b, E_SUB)
+V8_OP2(V8_MUL, v8d a, v8d b, E_MUL)
 /* s v and v s are the same product; v + s adds s to every lane */
-INL v8d V8_SMUL(double s, v8d v) { return (v8d){s * v.lo, s * v.hi}; }
-INL v8d V8_MULS(v8d v, double s) { return (v8d){v.lo * s, v.hi * s}; }
-INL v8d V8_ADDS(v8d v, double s) { return (v8d){v.lo + s, v.hi + s}; }
+V8_OP2(V8_SMUL, double s, v8d v, E_SMUL)
+V8_OP2(V8_MULS, v8d v, double s, E_MULS)
+V8_OP2(V8_ADDS, v8d v, double s, E_ADDS)
 /* acc + s v and acc + a b, written as the operators would be (contracted alike) */
-INL v8d V8_FMAS(v8d acc, double s, v8d v) { return (v8d){acc.lo + s * v.lo, acc.hi + s * v.hi}; }
-INL v8d V8_FMA(v8d acc, v8d a, v8d b) { return (v8d){acc.lo + a.lo * b.lo, acc.hi + a.hi * b.hi}; }
-INL double V8_LANE(v8d v, int l) { return l < 4 ? v.lo[l] : v.hi[l - 4]; }
+INL v8d V8_FMAS(v8d acc, double s, v8d v)
+{
+#define E(q) acc.q + s * v.q
+    v8d r = V8_EACH(E);
+#undef E
+    return r;
+}
+INL v8d V8_FMA(v8d acc, v8d a, v8d b)
+{
+#define E(q) acc.q + a.q * b.q
+    v8d r = V8_EACH(E);
+#undef E
+    return r;
+}
+INL double V8_LANE(v8d v, int l)
+{
+    double t[8];
+
+    memcpy(t, &v, sizeof(t));
+    return t[l];
+}
 #define KEEP(PIN, v) ((void)(PIN))
 #else
 typedef double v8d __attribute__((vector_size(64)));
@@ -84,11 +155,17 @@ INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
  * the loop never writes as equivalent to that memory and reloads it into every FMA that uses
  * it (a memory operand per FMA: the loops then wait on loads, not on arithmetic).  Only where
  * one v8d is one register (PIN: the AVX-512 variant); the arithmetic is unchanged. */
+#if defined(__clang__) /* clang checks the constraint against the file's target, not the
+                         * variant's, and refuses a 64-byte register: no pin (same arithmetic;
+                         * the speed of a clang build is not measured) */
+#define KEEP(PIN, v) ((void)(PIN))
+#else
 #define KEEP(PIN, v)                                                                          \
     do {                                                                                      \
         if (PIN)                                                                              \
             __asm__("" : "+v"(v));                                                            \
     } while (0)
+#endif
 #endif
 
 /* One block of 8 V columns (V = 1 or 2) at column s0 of rows p..p+R-1 of
@@ -231,12 +308,12 @@ INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k
             double acc = beta == 0.0 ? 0.0 : beta * *c;
 
             for (int q = 0; q < k; q++)
-                acc += a[r][q] * B[(size_t)q * ldb + s];
+                acc = SFMA(a[r][q], B[(size_t)q * ldb + s], acc);
             if (bias)
                 acc += bias[p + r];
             if (Y) {
                 acc -= Y[(size_t)(p + r) * ldy + s];
-                sse += acc * acc;
+                sse = SFMA(acc, acc, sse);
                 acc *= scale;
             }
             *c = acc;
@@ -326,8 +403,8 @@ INL void dot_block(const int PIN, const int RA, const int RB, int n, int K, doub
             double *c = C + (size_t)(i + x) * n + j + y;
 
             for (int t = t0; t < K; t++)
-                s += A[(size_t)(i + x) * lda + t] * B[(size_t)(j + y) * ldb + t];
-            *c = beta == 0.0 ? alpha * s : beta * *c + alpha * s;
+                s = SFMA(A[(size_t)(i + x) * lda + t], B[(size_t)(j + y) * ldb + t], s);
+            *c = beta == 0.0 ? alpha * s : SFMA(beta, *c, alpha * s);
         }
 }
 
@@ -395,7 +472,7 @@ INL double resid_rows(int rows, int N, const double *yhat, int ldh, const double
         for (int i = i0; i < N; i++) {
             double e = h[i] - t[i];
 
-            sse += e * e;
+            sse = SFMA(e, e, sse);
             o[i] = scale * e;
         }
     }
@@ -442,7 +519,7 @@ INL double output_body(const int PIN, int no, int ni, int N, int ld, const doubl
 
                 for (int s = 0; s < T; s++)
                     acc += tile[(size_t)p * TILE + s];
-                gb[p] += scale * acc;
+                gb[p] = SFMA(scale, acc, gb[p]);
             }
         if (dAin) /* dAin [ni x T] = op(W)^T D */
             axpy_body(PIN, !tied, ni, T8, no, scale, W, tile, TILE, 0.0, dAin + s0, ld, NULL, NULL, 0,
@@ -459,12 +536,12 @@ INL void adam_body(size_t n, double *p, const double *g, double *m, double *v, d
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double mi = b1 * m[i] + (1.0 - b1) * g[i];
-        double vi = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+        double mi = SFMA(b1, m[i], (1.0 - b1) * g[i]);
+        double vi = SFMA(b2, v[i], (1.0 - b2) * g[i] * g[i]);
 
         m[i] = mi;
         v[i] = vi;
-        p[i] -= c1 * mi / (__builtin_sqrt(vi) * c2 + eps);
+        p[i] -= c1 * mi / SFMA(__builtin_sqrt(vi), c2, eps);
     }
 }
 
@@ -506,8 +583,8 @@ INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const dou
                 double x = s[j], v = row[(size_t)deg * kstride + i];
 
                 for (int k = deg - 1; k >= 0; k--)
-                    v = v * x + row[(size_t)k * kstride + i];
-                tail[j] += v * v;
+                    v = SFMA(v, x, row[(size_t)k * kstride + i]);
+                tail[j] = SFMA(v, v, tail[j]);
             }
     }
     for (int j = 0; j < nj; j++) {
@@ -580,6 +657,14 @@ INL void poly_sse_body(int deg, int rows, int n, int ld, const double *R, size_t
         return output_body(PIN, no, ni, N, ld, W, tied, b, Ain, Y, scale, gW, gb, dAin, tile);     \
     }
 
+
+/* the baseline variant, defined in kernels_base.c */
+void symk_axpy_base(AXPY_ARGS);
+void symk_dot_base(DOT_ARGS);
+double symk_resid_base(RESID_ARGS);
+double symk_output_base(OUTPUT_ARGS);
+void symk_adam_base(ADAM_ARGS);
+void symk_poly_base(POLY_ARGS);
 
 #if defined(__x86_64__)
 /* the AVX2 variant, defined in kernels_avx2.c */

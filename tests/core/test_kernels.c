@@ -170,7 +170,7 @@ static void test_core_kernels_output_layer(void **state)
                     double *Ain = draw_padded(&r, ni, N, ld), *Y = draw_padded(&r, no, N, ld);
                     double *gW = draw(&r, nw), *gb = draw(&r, (size_t)no);
                     double *dA = calloc((size_t)ni * ld, sizeof(double));
-                    double *tile = calloc(sym_kernel_output_tile_size(no), sizeof(double));
+                    double *tile = malloc(sizeof(double) * sym_kernel_output_tile_size(no));
                     double *wgW = malloc(sizeof(double) * nw), *mgW = malloc(sizeof(double) * nw);
                     double *wgb = malloc(sizeof(double) * no), *mgb = malloc(sizeof(double) * no);
                     double *wdA = calloc((size_t)ni * N, sizeof(double));
@@ -301,6 +301,37 @@ static void test_core_kernels_blas_warning(void **state)
     assert_non_null(strstr(sym_blas_description(), sym_kernel_variant()));
 }
 
+/* a column's value does not depend on where it falls: columns 32..36 of C = beta C + alpha
+ * op(A) B are the scalar tail at N = 37 and inside a vector block at N = 48, and agree bit for
+ * bit (the tail fuses its multiply-adds as the vector lanes do, on every variant) */
+static void test_core_kernels_tail_columns(void **state)
+{
+    sym_rng r;
+
+    (void)state;
+    sym_rng_init(&r, 9, SYM_RNG_TEST, 0);
+    for (int m = 1; m <= 5; m++)
+        for (int k = 1; k <= 17; k += 8)
+            for (int ta = 0; ta < 2; ta++) {
+                int ld = 56;
+                double *A = draw(&r, (size_t)m * k), *B = draw(&r, (size_t)k * ld);
+                double *C1 = draw(&r, (size_t)m * ld), *C2 = malloc(sizeof(double) * (size_t)m * ld);
+
+                memcpy(C2, C1, sizeof(double) * (size_t)m * ld);
+                sym_gemm_ld(ta, 0, m, 37, k, 0.75, A, ta ? m : k, B, ld, -0.5, C1, ld);
+                sym_gemm_ld(ta, 0, m, 48, k, 0.75, A, ta ? m : k, B, ld, -0.5, C2, ld);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < 37; j++)
+                        if (memcmp(C1 + (size_t)i * ld + j, C2 + (size_t)i * ld + j, sizeof(double)))
+                            fail_msg("m %d k %d trans %d: C[%d][%d] %.17g at N = 37, %.17g at N = 48", m,
+                                     k, ta, i, j, C1[(size_t)i * ld + j], C2[(size_t)i * ld + j]);
+                free(A);
+                free(B);
+                free(C1);
+                free(C2);
+            }
+}
+
 /* every kernel on fixed data, its outputs' SHA-256 and the variant: unit.core.kernels_variants
  * compares the AVX2 variant's digest with the CPU's own (AVX-512 where it has it), which must
  * agree bit for bit (the baseline variant, without FMA, rounds differently) */
@@ -309,6 +340,8 @@ static int print_digest(void)
     static const int axpy[][5] = {{3, 8, 77, 0, 0}, {3, 8, 77, 1, 1}, {8, 3, 500, 0, 0},
                                   {5, 16, 40, 1, 1}, {4, 2, 65, 0, 1}, {1, 64, 33, 0, 0}};
     static const int dots[][3] = {{3, 8, 500}, {7, 5, 45}, {4, 4, 33}, {1, 3, 77}};
+    static const int dots_ld[][3] = {{4, 3, 50}, {6, 4, 50}, {2, 4, 50}, {6, 6, 50},
+                                     {4, 4, 50}, {5, 7, 13}, {3, 2, 3},  {2, 3, 6}};
     double *out = calloc(200000, sizeof(double)), *o = out;
     sym_rng r;
     char hex[65];
@@ -334,11 +367,27 @@ static int print_digest(void)
         free(A);
         free(B);
     }
-    for (int tied = 0; tied < 2; tied++) { /* the output layer, forward and backward */
-        int no = 8, ni = 3, N = 300, ld = sym_batch_ld(N);
+    /* C = A B^T with the rows of a training step's batch (stride sym_batch_ld(K)) and short
+     * tails: the shapes whose scalar tails GCC once fused in one variant and not the other */
+    for (size_t c = 0; c < sizeof(dots_ld) / sizeof(dots_ld[0]); c++) {
+        int m = dots_ld[c][0], n = dots_ld[c][1], k = dots_ld[c][2], ld = sym_batch_ld(k);
+        double *A = draw(&r, (size_t)m * ld), *B = draw(&r, (size_t)n * ld);
+
+        for (int i = 0; i < m * n; i++)
+            o[i] = sym_rng_normal(&r);
+        sym_gemm_ld(0, 1, m, n, k, 0.375, A, ld, B, ld, 1.0, o, n);
+        o += m * n;
+        free(A);
+        free(B);
+    }
+    for (int c = 0; c < 8; c++) { /* the output layer, forward and backward */
+        static const int shapes[][4] = {{8, 3, 300, 0}, {8, 3, 300, 1}, {2, 4, 50, 0}, {3, 6, 50, 0},
+                                        {4, 2, 3, 0},   {3, 6, 2, 0},   {3, 2, 50, 1}, {4, 4, 45, 1}};
+        int no = shapes[c][0], ni = shapes[c][1], N = shapes[c][2], tied = shapes[c][3];
+        int ld = sym_batch_ld(N);
         double *W = draw(&r, (size_t)no * ni), *b = draw(&r, (size_t)no);
         double *Ain = draw(&r, (size_t)ni * ld), *Y = draw(&r, (size_t)no * ld);
-        double *tile = malloc(sizeof(double) * sym_kernel_output_tile_size(no));
+        double *tile = calloc(sym_kernel_output_tile_size(no), sizeof(double));
 
         o[0] = sym_kernel_output_layer(no, ni, N, ld, W, tied, b, Ain, Y, 0.01, o + 1,
                                        o + 1 + no * ni, o + 1 + no * ni + no, tile);
@@ -386,6 +435,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_core_kernels_residual),
         cmocka_unit_test(test_core_kernels_output_layer),
         cmocka_unit_test(test_core_kernels_poly_sse),
+        cmocka_unit_test(test_core_kernels_tail_columns),
     };
     /* the variant ctest asked for is the one running */
     const char *want = getenv("SYMSWEEP_KERNELS");

@@ -21,7 +21,12 @@ elsewhere, naming the way to record one: tests/sweep/record_digests.sh REV
 builds REV (the commit before a change) and records this kind's section from it.
 `--record` rewrites this kind's section from the build given, keeping the others.
 
+`--kernels-as VARIANT` compares against the section of this CPU kind with symsweep's kernel
+variant VARIANT instead of the one that ran: mpi.output_checksums_avx2 runs every job under
+SYMSWEEP_KERNELS=avx2 against the AVX-512 section, which must agree bit for bit.
+
     output_checksums.py SYMSWEEP MPIEXEC NPFLAG SOURCE_DIR [--record] [--table FILE]
+                        [--kernels-as VARIANT]
 """
 import hashlib
 import os
@@ -39,6 +44,7 @@ RECORD = "--record" in sys.argv[5:]
 TABLE = os.path.join(SRC, "tests", "sweep", "output_checksums.txt")
 if "--table" in sys.argv[5:]:
     TABLE = sys.argv[sys.argv.index("--table") + 1]
+KERNELS_AS = sys.argv[sys.argv.index("--kernels-as") + 1] if "--kernels-as" in sys.argv[5:] else None
 SKIP_DATASETS = {"runs/wall_time", "runs/rank"}
 # input_sha256 (jobs that read files only) names the input files by path, as job_path does;
 # its digests are checked by cli.inputs
@@ -204,6 +210,14 @@ def main():
     if fails:
         return 1
     sections = read_table(TABLE)
+    if KERNELS_AS:
+        if RECORD:
+            print("--kernels-as compares; it does not record")
+            return 1
+        if blas.endswith("kernels baseline"):  # no FMA: its roundings differ by design
+            print("skipped: the baseline kernels ran (this CPU has no AVX2 and FMA)")
+            return 77
+        blas = re.sub(r"kernels \S+$", "kernels " + KERNELS_AS, blas)
     if RECORD:
         sections[blas] = {j: got[j] for j in jobs}
         write_table(TABLE, sections)
