@@ -8,8 +8,9 @@
  * times by thin wrappers: AVX-512 here (one 8-double vector), AVX2+FMA in kernels_avx2.c (two
  * 4-double halves) and the baseline in kernels_base.c (four 2-double quarters); one variant is
  * chosen per process from the CPU's features (the way OpenBLAS picks its kernels).  The
- * AVX-512 and AVX2 variants give bitwise the same results (every multiply-add fused alike,
- * mpi.output_checksums_avx2); the baseline, without FMA, rounds differently.
+ * AVX-512 and AVX2 variants give bitwise the same results when built with GCC (every
+ * multiply-add fused alike: SFMA, and the flags CMakeLists.txt sets; mpi.output_checksums_avx2);
+ * the baseline, without FMA, rounds differently.
  * SYMSWEEP_KERNELS=baseline|avx2 caps the choice.
  */
 #define SYM_KLINK static
@@ -184,7 +185,7 @@ const char *sym_blas_warning_for(const char *core, int avx2, int avx512)
 
 const char *sym_blas_warning(void)
 {
-#if defined(SYM_HAVE_OPENBLAS)
+#if defined(SYM_HAVE_OPENBLAS) && defined(__x86_64__)
     return sym_blas_warning_for(openblas_get_corename(), __builtin_cpu_supports("avx2"),
                                 __builtin_cpu_supports("avx512f"));
 #else

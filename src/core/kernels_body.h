@@ -105,6 +105,13 @@ V8_OP2(V8_MUL, v8d a, v8d b, E_MUL)
 V8_OP2(V8_SMUL, double s, v8d v, E_SMUL)
 V8_OP2(V8_MULS, v8d v, double s, E_MULS)
 V8_OP2(V8_ADDS, v8d v, double s, E_ADDS)
+#undef E_ADD
+#undef E_SUB
+#undef E_MUL
+#undef E_SMUL
+#undef E_MULS
+#undef E_ADDS
+#undef V8_OP2
 /* acc + s v and acc + a b, written as the operators would be (contracted alike) */
 INL v8d V8_FMAS(v8d acc, double s, v8d v)
 {

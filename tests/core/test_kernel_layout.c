@@ -4,8 +4,9 @@
  * 8-double type, without fused multiply-adds as the baseline has none: per lane the same
  * operations in the same order, so every output must agree bit for bit.  A part loaded into
  * the wrong lanes, an operation applied to one part only or a lane summed in another order
- * shows here.  Both are compiled with -ffp-contract=off, as kernels_base.c is.  x86-64 only
- * (the register pin of the 8-double type's bodies is x86 assembly).
+ * shows here.  Both are compiled with -ffp-contract=off, as kernels_base.c is.  Run on x86-64
+ * only, the one platform it has been built on (the 8-double type's bodies carry an x86 register
+ * pin, dead with PIN 0 but still assembly another CPU's compiler would have to accept).
  */
 #include "check.h"
 

@@ -217,6 +217,10 @@ def main():
         if blas.endswith("kernels baseline"):  # no FMA: its roundings differ by design
             print("skipped: the baseline kernels ran (this CPU has no AVX2 and FMA)")
             return 77
+        if blas.endswith("kernels " + KERNELS_AS):  # nothing would be compared
+            print("FAIL: the files were made by the %s kernels themselves (did SYMSWEEP_KERNELS "
+                  "reach the ranks?): %s" % (KERNELS_AS, blas))
+            return 1
         blas = re.sub(r"kernels \S+$", "kernels " + KERNELS_AS, blas)
     if RECORD:
         sections[blas] = {j: got[j] for j in jobs}
