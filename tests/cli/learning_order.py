@@ -23,13 +23,10 @@ import tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prototypes_fixture import DEC, P, W1  # noqa: E402
+
 exe = sys.argv[1]
-rng = np.random.default_rng(2)
-P = np.zeros((4, 8, 8))
-P[0, 3:5, :] = P[0, :, 3:5] = 1          # cross
-P[1, 3:5, 2:6] = 1                       # bar
-P[2, 2, 2:6] = P[2, 2:6, 2] = 1          # corner
-P[3, :, 4:] = 1                          # edge
 fails = []
 DATA = "{kind: prototypes, grid: [8, 8], prototypes: [cross, bar, corner, edge], noise: 0.1, samples: 40}"
 
@@ -54,8 +51,7 @@ def run(tmp, name, probe, init, data=DATA):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    W1 = np.stack([np.rot90(P[2]).ravel(), P[0].ravel(), -P[1].ravel(), 0.01 * rng.standard_normal(64)])
-    init = {"enc_W1": W1, "enc_b1": np.zeros(4), "dec_W1": rng.standard_normal((64, 4)), "dec_b1": np.zeros(64)}
+    init = {"enc_W1": W1, "enc_b1": np.zeros(4), "dec_W1": DEC, "dec_b1": np.zeros(64)}
     for name, probe, want_epoch, matched in (("signed", "{tol: 0.99}", [0, -1, 0, -1], 0.5),
                                              ("absolute", "{tol: 0.99, absolute: true}", [0, 0, 0, -1], 0.75)):
         f = run(tmp, name, probe, init)

@@ -30,15 +30,10 @@ import tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prototypes_fixture import DEC, W1  # noqa: E402
+
 exe, cc, src = sys.argv[1:4]
-rng = np.random.default_rng(2)
-P = np.zeros((4, 8, 8))
-P[0, 3:5, :] = P[0, :, 3:5] = 1          # cross
-P[1, 3:5, 2:6] = 1                       # bar
-P[2, 2, 2:6] = P[2, 2:6, 2] = 1          # corner
-P[3, :, 4:] = 1                          # edge
-W1 = np.stack([np.rot90(P[2]).ravel(), P[0].ravel(), -P[1].ravel(), 0.01 * rng.standard_normal(64)])
-DEC = rng.standard_normal((64, 4))
 env = {k: v for k, v in os.environ.items() if k != "SYMSWEEP_PLUGIN_DIRS"}
 fails = []
 

@@ -190,11 +190,48 @@ def ncdump(path):
     return []
 
 
+def expected_blas(env):
+    """The `blas` attribute the files will carry, from `symsweep --version --verbose` under the same
+    environment (SYMSWEEP_KERNELS included): the checks that need only it run before the jobs."""
+    r = subprocess.run([EXE, "--version", "--verbose"], capture_output=True, text=True, env=env)
+    for line in r.stdout.splitlines():
+        if line.startswith("BLAS: "):
+            return line[len("BLAS: "):].strip()
+    raise SystemExit("FAIL: %s --version --verbose printed no 'BLAS:' line (exit %d)" % (EXE, r.returncode))
+
+
+def section_of(blas):
+    """The section a run's files compare against, or an exit code with its reason printed."""
+    if not KERNELS_AS:
+        return blas
+    if RECORD:
+        print("--kernels-as compares; it does not record")
+        return 1
+    if blas.endswith("kernels baseline"):  # no FMA: its roundings differ by design
+        print("skipped: the baseline kernels ran (this CPU has no AVX2 and FMA)")
+        return 77
+    if blas.endswith("kernels " + KERNELS_AS):  # nothing would be compared
+        print("FAIL: the files were made by the %s kernels themselves (did SYMSWEEP_KERNELS "
+              "reach the ranks?): %s" % (KERNELS_AS, blas))
+        return 1
+    return re.sub(r"kernels \S+$", "kernels " + KERNELS_AS, blas)
+
+
 def main():
+    env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+    sections = read_table(TABLE)
+    blas_before = expected_blas(env)
+    key = section_of(blas_before)
+    if isinstance(key, int):
+        return key
+    if not RECORD and key not in sections:
+        print("no digests recorded for kernels '%s' (recorded: %s); record them from the commit "
+              "before a change: tests/sweep/record_digests.sh REV"
+              % (key, "; ".join("'%s'" % k for k in sections) or "none"))
+        return 1 if os.environ.get("CI") == "true" else 77
     jobs = sorted(os.path.join("jobs", j) for j in os.listdir(os.path.join(SRC, "jobs"))
                   if j.endswith(".yaml")) + [j for j in TEST_JOBS if os.path.exists(os.path.join(SRC, j))]
-    env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
-    got, blas, fails = {}, None, 0
+    got, fails = {}, 0
     with tempfile.TemporaryDirectory() as tmp:
         for j in jobs:
             out = os.path.join(tmp, os.path.basename(j) + ".h5")
@@ -204,35 +241,21 @@ def main():
                 print("FAIL: %s: exit %d\n%s" % (j, r.returncode, r.stderr[-2000:]))
                 return 1
             got[j], blas = digest(out)
+            if blas != blas_before:  # the ranks ran other kernels than `--version` said
+                print("FAIL: %s: the file's blas attribute is '%s', `symsweep --version --verbose` "
+                      "said '%s' (does the environment reach the ranks?)" % (j, blas, blas_before))
+                return 1
             for b in conventions(out) + ncdump(out):
                 print("FAIL: %s: %s" % (j, b))
                 fails += 1
     if fails:
         return 1
-    sections = read_table(TABLE)
-    if KERNELS_AS:
-        if RECORD:
-            print("--kernels-as compares; it does not record")
-            return 1
-        if blas.endswith("kernels baseline"):  # no FMA: its roundings differ by design
-            print("skipped: the baseline kernels ran (this CPU has no AVX2 and FMA)")
-            return 77
-        if blas.endswith("kernels " + KERNELS_AS):  # nothing would be compared
-            print("FAIL: the files were made by the %s kernels themselves (did SYMSWEEP_KERNELS "
-                  "reach the ranks?): %s" % (KERNELS_AS, blas))
-            return 1
-        blas = re.sub(r"kernels \S+$", "kernels " + KERNELS_AS, blas)
     if RECORD:
-        sections[blas] = {j: got[j] for j in jobs}
+        sections[key] = {j: got[j] for j in jobs}
         write_table(TABLE, sections)
-        print("recorded %d digests for '%s' in %s" % (len(jobs), blas, TABLE))
+        print("recorded %d digests for '%s' in %s" % (len(jobs), key, TABLE))
         return 0
-    if blas not in sections:
-        print("no digests recorded for kernels '%s' (recorded: %s); record them from the commit "
-              "before a change: tests/sweep/record_digests.sh REV"
-              % (blas, "; ".join("'%s'" % k for k in sections) or "none"))
-        return 1 if os.environ.get("CI") == "true" else 77
-    want = sections[blas]
+    want = sections[key]
     bad = [j for j in jobs if want.get(j) != got[j]]
     missing = [j for j in want if j not in got]
     for j in bad:
