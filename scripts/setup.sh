@@ -5,6 +5,7 @@
 #   scripts/setup.sh --bench   also PyTorch (python3-torch), for bench/ baselines
 #   scripts/setup.sh --mpich   also MPICH and its HDF5 and ScaLAPACK builds (CI's second MPI);
 #                              Open MPI stays the default mpicc/mpiexec
+#   scripts/setup.sh --clang   also clang (CI's second compiler)
 set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config git
@@ -28,8 +29,9 @@ pkgs=(
 case "${1:-}" in
   --bench) pkgs+=(python3-torch) ;;
   --mpich) pkgs+=(libmpich-dev mpich libhdf5-mpich-dev libscalapack-mpich-dev) ;;
+  --clang) pkgs+=(clang) ;;
   "") ;;
-  *) echo "setup: unknown option '$1' (expected --bench or --mpich)" >&2; exit 2 ;;
+  *) echo "setup: unknown option '$1' (expected --bench, --mpich or --clang)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

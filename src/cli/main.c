@@ -762,6 +762,16 @@ static int help_job(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* the C compiler that built symsweep: results are bitwise reproducible for one compiler, BLAS
+ * core and kernel variant (another compiler may round a multiply-add of the kernels otherwise) */
+#if defined(__clang__)
+#define SYM_COMPILER_TEXT "clang " __clang_version__
+#elif defined(__GNUC__)
+#define SYM_COMPILER_TEXT "GCC " __VERSION__
+#else
+#define SYM_COMPILER_TEXT "unknown"
+#endif
+
 int main(int argc, char **argv)
 {
     /* one BLAS thread per rank: ranks are the parallelism, and results must
@@ -809,8 +819,8 @@ int main(int argc, char **argv)
 
             MPI_Get_library_version(mpi, &len); /* allowed before MPI_Init */
             mpi[strcspn(mpi, "\n,")] = '\0';
-            printf("BLAS: %s\nHDF5: %s\nMPI: %s\nScaLAPACK: %s\n", sym_blas_description(),
-                   sym_h5_library_version(), mpi, SYM_SCALAPACK_TEXT);
+            printf("BLAS: %s\nHDF5: %s\nMPI: %s\nScaLAPACK: %s\nCompiler: %s\n", sym_blas_description(),
+                   sym_h5_library_version(), mpi, SYM_SCALAPACK_TEXT, SYM_COMPILER_TEXT);
             if (sym_blas_warning())
                 printf("warning: %s\n", sym_blas_warning());
         } else if (argc > 2) {

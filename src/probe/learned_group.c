@@ -185,7 +185,7 @@ static int lg_layout(void *opts, const sym_config *cfgs, int n, sym_schema *s)
         if (k == AT_REF_SEEN && o->reference == 0)
             continue;
         snprintf(path, sizeof path, "/runs/metrics/learned_group_%s", metric[k][0]);
-        ds = sym_schema_measure(s, path, 0, NULL, metric[k][1]);
+        ds = sym_schema_measure(s, path, 0, NULL, "%s", metric[k][1]);
         o->at[k] = sym_schema_at(ds);
     }
     dd[0] = o->d;

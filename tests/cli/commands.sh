@@ -23,7 +23,7 @@ check "--help" "$exe" --help
 grep -q "validate JOB.yaml" "$tmp/log" || { echo "FAIL: --help lacks validate"; fail=1; }
 check "--version" "$exe" --version
 check "--version --verbose" "$exe" --version --verbose
-for what in "^BLAS: .*; kernels " "^HDF5: 1\." "^MPI: " "^ScaLAPACK: "; do
+for what in "^BLAS: .*; kernels " "^HDF5: 1\." "^MPI: " "^ScaLAPACK: " "^Compiler: [A-Za-z]"; do
   grep -q "$what" "$tmp/log" || { echo "FAIL: --version --verbose lacks $what"; cat "$tmp/log"; fail=1; }
 done
 grep -q "^symsweep 0\.1\.0" "$tmp/log" || { echo "FAIL: --version"; fail=1; }

@@ -18,11 +18,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import output_checksums as oc  # noqa: E402
 
 sections = oc.read_table(oc.TABLE)
+_, compiler = oc.expected_blas(dict(os.environ), EXE)
 with tempfile.TemporaryDirectory() as tmp:
     for j in JOBS:
         out = os.path.join(tmp, "x.h5")
         subprocess.run([MPIEXEC, NPFLAG, "3", EXE, "run", j, "-o", out, "-q", "--force"], cwd=SRC, check=True)
         d, blas = oc.digest(out)
+        blas += "; compiler " + compiler
         if blas not in sections:
             sys.exit("digest_one: no section for '%s': record one first (record_digests.sh)" % blas)
         old = sections[blas].get(j)

@@ -12,8 +12,9 @@ same job: wall times, ranks, host names, times, the symsweep version (git
 revision), the job's path and the MPI size.
 
 Floating-point results depend on the kernels a CPU selects (symsweep's and
-OpenBLAS's): the table keeps one section of digests per kind of CPU, headed by
-the files' `blas` attribute (BLAS core and symsweep's kernel variant).  A
+OpenBLAS's) and on the compiler that built symsweep: the table keeps one section of
+digests per kind of CPU and compiler, headed by the files' `blas` attribute (BLAS core and
+symsweep's kernel variant) and the compiler (`symsweep --version --verbose`).  A
 machine compares against its own kind's section.  On a kind with no section the
 check cannot compare like with like: it fails under CI=true (CI runs on the
 development machine, where a restructuring must be checked) and is skipped (77)
@@ -171,7 +172,7 @@ def read_table(path):
 
 def write_table(path, sections):
     with open(path, "w") as fh:
-        fh.write("# output digests (tests/sweep/output_checksums.py), 3 ranks, one section per kind of CPU\n")
+        fh.write("# output digests (tests/sweep/output_checksums.py), 3 ranks, one section per kind of CPU and compiler\n")
         for blas, digests in sections.items():
             fh.write("# blas: %s\n" % blas)
             for j in sorted(digests):
@@ -190,14 +191,19 @@ def ncdump(path):
     return []
 
 
-def expected_blas(env):
-    """The `blas` attribute the files will carry, from `symsweep --version --verbose` under the same
-    environment (SYMSWEEP_KERNELS included): the checks that need only it run before the jobs."""
-    r = subprocess.run([EXE, "--version", "--verbose"], capture_output=True, text=True, env=env)
+def expected_blas(env, exe=None):
+    """The `blas` attribute the files will carry and the compiler that built symsweep, from
+    `symsweep --version --verbose` under the same environment (SYMSWEEP_KERNELS included): the
+    checks that need only these run before the jobs."""
+    r = subprocess.run([exe or EXE, "--version", "--verbose"], capture_output=True, text=True, env=env)
+    got = {}
     for line in r.stdout.splitlines():
-        if line.startswith("BLAS: "):
-            return line[len("BLAS: "):].strip()
-    raise SystemExit("FAIL: %s --version --verbose printed no 'BLAS:' line (exit %d)" % (EXE, r.returncode))
+        k, _, v = line.partition(": ")
+        got[k] = v.strip()
+    if "BLAS" not in got or "Compiler" not in got:
+        raise SystemExit("FAIL: %s --version --verbose printed no 'BLAS:' or 'Compiler:' line (exit %d)"
+                         % (exe or EXE, r.returncode))
+    return got["BLAS"], got["Compiler"]
 
 
 def section_of(blas):
@@ -220,10 +226,11 @@ def section_of(blas):
 def main():
     env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
     sections = read_table(TABLE)
-    blas_before = expected_blas(env)
+    blas_before, compiler = expected_blas(env)
     key = section_of(blas_before)
     if isinstance(key, int):
         return key
+    key += "; compiler " + compiler  # another compiler may round a kernel's multiply-add otherwise
     if not RECORD and key not in sections:
         print("no digests recorded for kernels '%s' (recorded: %s); record them from the commit "
               "before a change: tests/sweep/record_digests.sh REV"
