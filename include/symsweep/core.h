@@ -262,6 +262,23 @@ void sym_kernel_poly_sse(int deg, int rows, int n, int ld, const double *R, size
 void sym_vtanh(const double *z, double *a, size_t n);
 /** sym_vtanh of one value (the same bits). */
 double sym_tanh(double x);
+/** out[i] = x[i] y[i], vectorized: bitwise the scalar loop's values on every variant (out may alias). */
+void sym_vmul(const double *x, const double *y, double *out, size_t n);
+/** out[i] = a[i] b[i] + c[i] d[i], the two products rounded, then the sum: no multiply-add fused. */
+void sym_vmuladd(const double *a, const double *b, const double *c, const double *d, double *out,
+                 size_t n);
+/** a[i] = z[i] > 0 ? z[i] : 0 (ReLU), vectorized, bitwise the scalar formula (a may equal z). */
+void sym_vrelu(const double *z, double *a, size_t n);
+/** a[i] = z[i] > 0 ? z[i] : slope z[i] (leaky ReLU), the same. */
+void sym_vleaky_relu(const double *z, double slope, double *a, size_t n);
+/** sym_vdact's kinds: the derivative from the activation's value a or its input z */
+enum { SYM_VACT_TANH, SYM_VACT_SIGMOID, SYM_VACT_STEP };
+/**
+ * Activation derivatives, vectorized and bitwise the scalar formulas on every variant:
+ * SYM_VACT_TANH d = 1 - a a; SYM_VACT_SIGMOID d = a (1 - a); SYM_VACT_STEP d = z > 0 ? 1 : slope
+ * (ReLU: slope 0, leaky ReLU: its slope).
+ */
+void sym_vdact(int kind, double slope, const double *z, const double *a, double *d, size_t n);
 /** Kernel variant this process uses: "avx512", "avx2+fma" or "baseline". */
 const char *sym_kernel_variant(void);
 /**

@@ -11,6 +11,10 @@
  * (tanh(20) is 1 - 8.5e-18: 1 in double).  Error: at most 2 ulp against the exact value
  * (unit.core.vmath measures it against libm at a million points and at every special value).
  *
+ * The elementwise steps of a training step's passes are here too (products, the piecewise-linear
+ * activations, the activations' derivatives from their values): the library's own code is built
+ * for the CPU family's baseline, where these loops ran one value at a time.
+ *
  * The file is compiled with -ffp-contract=off: no multiply-add is fused, so the baseline, AVX2
  * and AVX-512 variants do the same roundings in the same order and give bitwise the same
  * values (only their vector width differs), on every CPU.  And with -fno-trapping-math, which
@@ -73,37 +77,137 @@ INL void tanh_body(const double *z, double *a, size_t n)
         a[i] = tanh1(z[i]);
 }
 
-static void tanh_base(const double *z, double *a, size_t n) { tanh_body(z, a, n); }
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void tanh_avx2(const double *z, double *a, size_t n)
+/* the elementwise products of a backward pass: each value one rounding (or two, in the order
+ * written), as the scalar loops they replace round them (nothing fused: -ffp-contract=off) */
+INL void mul_body(const double *x, const double *y, double *out, size_t n)
 {
-    tanh_body(z, a, n);
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        out[i] = x[i] * y[i];
 }
-__attribute__((target("avx512f,avx512dq,avx2,fma"))) static void tanh_avx512(const double *z, double *a,
-                                                                             size_t n)
+
+INL void muladd_body(const double *a, const double *b, const double *c, const double *d, double *out,
+                     size_t n)
 {
-    tanh_body(z, a, n);
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        out[i] = a[i] * b[i] + c[i] * d[i];
 }
-#endif
 
-static void (*tanh_impl)(const double *, double *, size_t);
-
-void sym_vtanh(const double *z, double *a, size_t n)
+INL void dact_body(int kind, double slope, const double *z, const double *a, double *d, size_t n)
 {
-    if (!tanh_impl) {
-        const char *v = sym_kernel_variant(); /* the same choice as the other kernels */
-
-        tanh_impl = tanh_base;
-#if defined(__x86_64__)
-        if (strcmp(v, "avx2+fma") == 0)
-            tanh_impl = tanh_avx2;
-        else if (strcmp(v, "avx512") == 0 && __builtin_cpu_supports("avx512dq"))
-            tanh_impl = tanh_avx512;
-        else if (strcmp(v, "avx512") == 0)
-            tanh_impl = tanh_avx2;
-#endif
+    switch (kind) {
+    case SYM_VACT_TANH:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            d[i] = 1.0 - a[i] * a[i];
+        break;
+    case SYM_VACT_SIGMOID:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            d[i] = a[i] * (1.0 - a[i]);
+        break;
+    default: /* SYM_VACT_STEP: 1 where z > 0, else slope (0 for ReLU; NaN: slope) */
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            d[i] = z[i] > 0.0 ? 1.0 : slope;
+        break;
     }
-    tanh_impl(z, a, n);
+}
+
+/* the piecewise-linear activations: z where z > 0, else 0 (ReLU) or slope z (leaky ReLU) */
+INL void relu_body(int leaky, double slope, const double *z, double *a, size_t n)
+{
+    if (leaky) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            a[i] = z[i] > 0.0 ? z[i] : slope * z[i];
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            a[i] = z[i] > 0.0 ? z[i] : 0.0;
+    }
+}
+
+/* each body compiled for every variant: the baseline (x86-64 or any other CPU), AVX2 and AVX-512 */
+#define VMATH_VARIANT(suffix, attr)                                                               \
+    attr static void tanh_##suffix(const double *z, double *a, size_t n) { tanh_body(z, a, n); } \
+    attr static void mul_##suffix(const double *x, const double *y, double *out, size_t n)      \
+    {                                                                                          \
+        mul_body(x, y, out, n);                                                                \
+    }                                                                                          \
+    attr static void muladd_##suffix(const double *a, const double *b, const double *c,        \
+                                     const double *d, double *out, size_t n)                   \
+    {                                                                                          \
+        muladd_body(a, b, c, d, out, n);                                                       \
+    }                                                                                          \
+    attr static void relu_##suffix(int leaky, double slope, const double *z, double *a, size_t n) \
+    {                                                                                          \
+        relu_body(leaky, slope, z, a, n);                                                      \
+    }                                                                                          \
+    attr static void dact_##suffix(int kind, double slope, const double *z, const double *a,   \
+                                   double *d, size_t n)                                        \
+    {                                                                                          \
+        dact_body(kind, slope, z, a, d, n);                                                    \
+    }
+VMATH_VARIANT(base, )
+#if defined(__x86_64__)
+VMATH_VARIANT(avx2, __attribute__((target("avx2,fma"))))
+VMATH_VARIANT(avx512, __attribute__((target("avx512f,avx512dq,avx2,fma"))))
+#endif
+
+/* 0 baseline, 1 AVX2, 2 AVX-512: the same choice as the other kernels' */
+static int variant(void)
+{
+    static int v = -1;
+
+    if (v < 0) {
+        const char *k = sym_kernel_variant();
+        int w = 0;
+
+#if defined(__x86_64__)
+        if (strcmp(k, "avx2+fma") == 0)
+            w = 1;
+        else if (strcmp(k, "avx512") == 0)
+            w = __builtin_cpu_supports("avx512dq") ? 2 : 1;
+#endif
+        (void)k;
+        v = w;
+    }
+    return v;
+}
+
+#if defined(__x86_64__)
+#define DISPATCH(name, args)                                                                      \
+    switch (variant()) {                                                                          \
+    case 2: name##_avx512 args; break;                                                            \
+    case 1: name##_avx2 args; break;                                                              \
+    default: name##_base args; break;                                                             \
+    }
+#else
+#define DISPATCH(name, args) name##_base args;
+#endif
+
+void sym_vtanh(const double *z, double *a, size_t n) { DISPATCH(tanh, (z, a, n)) }
+
+void sym_vmul(const double *x, const double *y, double *out, size_t n) { DISPATCH(mul, (x, y, out, n)) }
+
+void sym_vmuladd(const double *a, const double *b, const double *c, const double *d, double *out,
+                 size_t n)
+{
+    DISPATCH(muladd, (a, b, c, d, out, n))
+}
+
+void sym_vrelu(const double *z, double *a, size_t n) { DISPATCH(relu, (0, 0.0, z, a, n)) }
+
+void sym_vleaky_relu(const double *z, double slope, double *a, size_t n)
+{
+    DISPATCH(relu, (1, slope, z, a, n))
+}
+
+void sym_vdact(int kind, double slope, const double *z, const double *a, double *d, size_t n)
+{
+    DISPATCH(dact, (kind, slope, z, a, d, n))
 }
 
 double sym_tanh(double x) { return tanh1(x); }

@@ -36,13 +36,11 @@ void sym_act_apply(sym_act act, double slope, const double *z, double *a, size_t
         if (a != z)
             memcpy(a, z, n * sizeof(double));
         break;
-    case SYM_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            a[i] = z[i] > 0.0 ? z[i] : 0.0;
+    case SYM_ACT_RELU: /* vectorized, the same bits (src/core/vmath.c), as the derivatives below */
+        sym_vrelu(z, a, n);
         break;
     case SYM_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < n; i++)
-            a[i] = z[i] > 0.0 ? z[i] : slope * z[i];
+        sym_vleaky_relu(z, slope, a, n);
         break;
     case SYM_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
@@ -69,21 +67,17 @@ void sym_act_deriv(sym_act act, double slope, const double *z, const double *a, 
         for (size_t i = 0; i < n; i++)
             d[i] = 1.0;
         break;
-    case SYM_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            d[i] = z[i] > 0.0 ? 1.0 : 0.0;
+    case SYM_ACT_RELU: /* z > 0 ? 1 : 0 */
+        sym_vdact(SYM_VACT_STEP, 0.0, z, a, d, n);
         break;
-    case SYM_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < n; i++)
-            d[i] = z[i] > 0.0 ? 1.0 : slope;
+    case SYM_ACT_LEAKY_RELU: /* z > 0 ? 1 : slope */
+        sym_vdact(SYM_VACT_STEP, slope, z, a, d, n);
         break;
-    case SYM_ACT_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            d[i] = a[i] * (1.0 - a[i]);
+    case SYM_ACT_SIGMOID: /* a (1 - a) */
+        sym_vdact(SYM_VACT_SIGMOID, 0.0, z, a, d, n);
         break;
-    case SYM_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            d[i] = 1.0 - a[i] * a[i];
+    case SYM_ACT_TANH: /* 1 - a a */
+        sym_vdact(SYM_VACT_TANH, 0.0, z, a, d, n);
         break;
     case SYM_ACT_SOFTPLUS:
         for (size_t i = 0; i < n; i++)

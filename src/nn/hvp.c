@@ -324,8 +324,7 @@ static void forward_tangent(sym_hvp *h, const double *v)
             for (int j = 0; j < no; j++)
                 for (int i = 0; i < n; i++)
                     RZ[(size_t)j * n + i] += v[m->b_off[l] + j];
-        for (size_t i = 0; i < cnt; i++)
-            h->RA[l][i] = h->D1[l][i] * RZ[i];
+        sym_vmul(h->D1[l], RZ, h->RA[l], cnt); /* RA = D1 * RZ */
         in = h->A[l];
         rin = h->RA[l];
     }
@@ -399,8 +398,7 @@ int sym_hvp_apply(sym_hvp *h, double *Hv, const double *v)
         double *RdZ = RdA; /* in place */
         double *gW = Hv + m->w_off[l];
 
-        for (size_t i = 0; i < cnt; i++)
-            RdZ[i] = RdA[i] * h->D1[l][i] + h->S[l][i] * h->RZ[l][i];
+        sym_vmuladd(RdA, h->D1[l], h->S[l], h->RZ[l], RdZ, cnt); /* RdA D1 + S RZ */
         if (m->tied[l]) { /* owner [ni x no] += A_in RdZ^T + RA_in dZ^T */
             sym_gemm(0, 1, ni, no, n, 1.0, A_in, RdZ, 1.0, gW);
             if (l > 0)

@@ -676,8 +676,7 @@ static int data_block(sym_eval *e, double *sse_out, double *jpen, double *grad,
              * on z); a linear layer passes dA through untouched */
             if (o->act[l] != SYM_ACT_LINEAR) {
                 sym_act_deriv(o->act[l], o->leaky_slope, e->Z[l], e->A[l], e->D, cnt);
-                for (size_t i = 0; i < cnt; i++)
-                    dZ[i] = dA[i] * e->D[i];
+                sym_vmul(dA, e->D, dZ, cnt); /* dZ[i] = dA[i] * D[i], vectorized */
             }
             if (e->reg.kind == SYM_REG_JACOBIAN)
                 for (size_t i = 0; i < cnt; i++)

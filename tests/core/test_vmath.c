@@ -7,11 +7,15 @@
  * variants (SYMSWEEP_KERNELS=baseline, avx2, the CPU's own), which must agree bit for bit.
  * Negative control: libm's own tanh is not bitwise sym_tanh (they differ in the last bit at some
  * points), so a digest or an equality test could tell them apart.
+ * The elementwise steps of a backward pass (sym_vmul, sym_vmuladd, sym_vdact, sym_vrelu,
+ * sym_vleaky_relu) equal their scalar formulas bit for bit, special values included (the digest
+ * covers them too); negative control: the multiply-add fused differs at some points.
  */
 #include "check.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +127,82 @@ static void test_odd_monotone(void **s)
     free(b);
 }
 
+/* inputs for the elementwise steps: normal values of both signs, with zeros of both signs,
+ * infinities, NaN, subnormals and huge values among them; a length that leaves a remainder
+ * after any vector width */
+enum { E = 1003 };
+static void elementwise_inputs(double *x, int seed)
+{
+    static const double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 4.9e-324, -DBL_MIN, 1e300, -1e-300};
+    sym_rng r;
+
+    sym_rng_init(&r, (uint64_t)seed, SYM_RNG_TEST, 0);
+    for (int i = 0; i < E; i++)
+        x[i] = i % 37 == 5 ? special[(i / 37) % 9] : 3.0 * sym_rng_normal(&r);
+}
+
+/* every elementwise step against its scalar formula, bit for bit (NaN's bits too): this file is
+ * compiled with -ffp-contract=off, so the formulas below round each operation as written */
+static void test_elementwise(void **s)
+{
+    double a[E], b[E], c[E], d[E], out[E], ref[E];
+    int fused_differs = 0;
+
+    (void)s;
+    elementwise_inputs(a, 1);
+    elementwise_inputs(b, 2);
+    elementwise_inputs(c, 3);
+    elementwise_inputs(d, 4);
+    sym_vmul(a, b, out, E);
+    for (int i = 0; i < E; i++)
+        ref[i] = a[i] * b[i];
+    assert_memory_equal(out, ref, sizeof(ref));
+    sym_vmuladd(a, b, c, d, out, E);
+    for (int i = 0; i < E; i++) {
+        ref[i] = a[i] * b[i] + c[i] * d[i];
+        fused_differs += memcmp(&out[i], &(double){fma(a[i], b[i], c[i] * d[i])}, sizeof(double)) != 0;
+    }
+    assert_memory_equal(out, ref, sizeof(ref));
+    assert_true(fused_differs > 0); /* negative control: a fused multiply-add would be told apart */
+    for (int kind = SYM_VACT_TANH; kind <= SYM_VACT_STEP; kind++)
+        for (int k = 0; k < 2; k++) {
+            double slope = k ? 0.01 : 0.0;
+
+            sym_vdact(kind, slope, b, a, out, E);
+            for (int i = 0; i < E; i++)
+                ref[i] = kind == SYM_VACT_TANH      ? 1.0 - a[i] * a[i]
+                         : kind == SYM_VACT_SIGMOID ? a[i] * (1.0 - a[i])
+                                                    : (b[i] > 0.0 ? 1.0 : slope);
+            assert_memory_equal(out, ref, sizeof(ref));
+        }
+    sym_vrelu(a, out, E);
+    for (int i = 0; i < E; i++)
+        ref[i] = a[i] > 0.0 ? a[i] : 0.0;
+    assert_memory_equal(out, ref, sizeof(ref));
+    sym_vleaky_relu(a, 0.01, out, E);
+    for (int i = 0; i < E; i++)
+        ref[i] = a[i] > 0.0 ? a[i] : 0.01 * a[i];
+    assert_memory_equal(out, ref, sizeof(ref));
+    /* in place, as the backward pass calls them */
+    memcpy(out, a, sizeof(a));
+    sym_vmul(out, b, out, E);
+    for (int i = 0; i < E; i++)
+        ref[i] = a[i] * b[i];
+    assert_memory_equal(out, ref, sizeof(ref));
+    memcpy(out, a, sizeof(a));
+    sym_vrelu(out, out, E);
+    for (int i = 0; i < E; i++)
+        ref[i] = a[i] > 0.0 ? a[i] : 0.0;
+    assert_memory_equal(out, ref, sizeof(ref));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accuracy),
         cmocka_unit_test(test_special),
         cmocka_unit_test(test_odd_monotone),
+        cmocka_unit_test(test_elementwise),
     };
 
     if (argc > 1 && strcmp(argv[1], "--digest") == 0) {
@@ -139,6 +213,21 @@ int main(int argc, char **argv)
         sym_vtanh(x, a, N - 3); /* a length that leaves a remainder after any vector width */
         for (int i = N - 3; i < N; i++)
             a[i] = sym_tanh(x[i]);
+        /* and the elementwise steps on inputs with special values (a's first E values) */
+        {
+            double *e = malloc(8 * E * sizeof(double)), *o = a + 4 * E;
+
+            for (int k = 0; k < 4; k++)
+                elementwise_inputs(e + k * E, k + 1);
+            sym_vmul(e, e + E, o, E);
+            sym_vmuladd(e, e + E, e + 2 * E, e + 3 * E, o + E, E);
+            sym_vdact(SYM_VACT_TANH, 0.0, e + E, e, o + 2 * E, E);
+            sym_vdact(SYM_VACT_SIGMOID, 0.0, e + E, e, o + 3 * E, E);
+            sym_vdact(SYM_VACT_STEP, 0.01, e + E, e, o + 4 * E, E);
+            sym_vrelu(e, o + 5 * E, E);
+            sym_vleaky_relu(e, 0.01, o + 6 * E, E);
+            free(e);
+        }
         sym_sha256_hex(hex, a, N * sizeof(double));
         printf("%s %s\n", hex, sym_kernel_variant());
         free(x);
