@@ -264,7 +264,8 @@ void sym_vtanh(const double *z, double *a, size_t n);
 double sym_tanh(double x);
 /** out[i] = x[i] y[i], vectorized: bitwise the scalar loop's values on every variant (out may alias). */
 void sym_vmul(const double *x, const double *y, double *out, size_t n);
-/** out[i] = a[i] b[i] + c[i] d[i], the two products rounded, then the sum: no multiply-add fused. */
+/** out[i] = a[i] b[i] + c[i] d[i], the two products rounded, then the sum: no multiply-add fused
+ * (out may be one of the inputs). */
 void sym_vmuladd(const double *a, const double *b, const double *c, const double *d, double *out,
                  size_t n);
 /** a[i] = z[i] > 0 ? z[i] : 0 (ReLU), vectorized, bitwise the scalar formula (a may equal z). */

@@ -156,6 +156,7 @@ VMATH_VARIANT(avx2, __attribute__((target("avx2,fma"))))
 VMATH_VARIANT(avx512, __attribute__((target("avx512f,avx512dq,avx2,fma"))))
 #endif
 
+#if defined(__x86_64__)
 /* 0 baseline, 1 AVX2, 2 AVX-512: the same choice as the other kernels' */
 static int variant(void)
 {
@@ -165,19 +166,15 @@ static int variant(void)
         const char *k = sym_kernel_variant();
         int w = 0;
 
-#if defined(__x86_64__)
         if (strcmp(k, "avx2+fma") == 0)
             w = 1;
         else if (strcmp(k, "avx512") == 0)
             w = __builtin_cpu_supports("avx512dq") ? 2 : 1;
-#endif
-        (void)k;
         v = w;
     }
     return v;
 }
 
-#if defined(__x86_64__)
 #define DISPATCH(name, args)                                                                      \
     switch (variant()) {                                                                          \
     case 2: name##_avx512 args; break;                                                            \

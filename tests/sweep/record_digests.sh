@@ -20,6 +20,12 @@ cmake -S "$tmp/tree" -B "$tmp/build" -DSYM_BUILD_BENCH=OFF -DSYM_BUILD_TESTS=OFF
 cmake --build "$tmp/build" -j"$(nproc)" --target symsweep >>"$tmp/build.log" 2>&1 ||
   { tail -40 "$tmp/build.log"; exit 1; }
 mpiexec=$(command -v mpiexec)
+# the compiler CMake found, as `symsweep --version --verbose` names it (builds before its
+# Compiler line print none)
+cc_info=$(cat "$tmp"/build/CMakeFiles/*/CMakeCCompiler.cmake)
+id=$(echo "$cc_info" | sed -n 's/^set(CMAKE_C_COMPILER_ID "\(.*\)")$/\1/p')
+ver=$(echo "$cc_info" | sed -n 's/^set(CMAKE_C_COMPILER_VERSION "\(.*\)")$/\1/p')
+case "$id" in GNU) id=GCC ;; Clang) id=clang ;; esac
 /usr/bin/python3 "$src/tests/sweep/output_checksums.py" "$tmp/build/symsweep" "$mpiexec" -n "$tmp/tree" \
-  --record --table "$src/tests/sweep/output_checksums.txt"
+  --record --table "$src/tests/sweep/output_checksums.txt" --compiler "$id $ver"
 echo "record_digests: this kind's digests now come from ${sha:0:7}"
