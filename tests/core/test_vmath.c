@@ -141,11 +141,11 @@ static void elementwise_inputs(double *x, int seed) /* the specials sit elsewher
         x[i] = (i + 7 * seed) % 37 == 5 ? special[(i / 37 + seed) % 9] : 3.0 * sym_rng_normal(&r);
 }
 
-/* every elementwise step against its scalar formula, bit for bit (NaN's bits too): this file is
- * compiled with -ffp-contract=off, so the formulas below round each operation as written */
+/* every elementwise step against its scalar formula, bit for bit (NaN's bits too): the project
+ * compiles with -ffp-contract=off, so the formulas below round each operation as written */
 static void test_elementwise(void **s)
 {
-    double a[E], b[E], c[E], d[E], out[E], ref[E];
+    double a[E], b[E], c[E], d[E], out[E], ref[E], mul[E], muladd[E], relu[E];
     int fused_differs = 0;
 
     (void)s;
@@ -153,16 +153,17 @@ static void test_elementwise(void **s)
     elementwise_inputs(b, 2);
     elementwise_inputs(c, 3);
     elementwise_inputs(d, 4);
-    sym_vmul(a, b, out, E);
-    for (int i = 0; i < E; i++)
-        ref[i] = a[i] * b[i];
-    assert_memory_equal(out, ref, sizeof(ref));
-    sym_vmuladd(a, b, c, d, out, E);
     for (int i = 0; i < E; i++) {
-        ref[i] = a[i] * b[i] + c[i] * d[i];
-        fused_differs += memcmp(&out[i], &(double){fma(a[i], b[i], c[i] * d[i])}, sizeof(double)) != 0;
+        mul[i] = a[i] * b[i];
+        muladd[i] = a[i] * b[i] + c[i] * d[i];
+        relu[i] = a[i] > 0.0 ? a[i] : 0.0;
     }
-    assert_memory_equal(out, ref, sizeof(ref));
+    sym_vmul(a, b, out, E);
+    assert_memory_equal(out, mul, sizeof(mul));
+    sym_vmuladd(a, b, c, d, out, E);
+    for (int i = 0; i < E; i++)
+        fused_differs += memcmp(&out[i], &(double){fma(a[i], b[i], c[i] * d[i])}, sizeof(double)) != 0;
+    assert_memory_equal(out, muladd, sizeof(muladd));
     assert_true(fused_differs > 0); /* negative control: a fused multiply-add would be told apart */
     for (int kind = SYM_VACT_TANH; kind <= SYM_VACT_STEP; kind++)
         for (int k = 0; k < 2; k++) {
@@ -176,9 +177,7 @@ static void test_elementwise(void **s)
             assert_memory_equal(out, ref, sizeof(ref));
         }
     sym_vrelu(a, out, E);
-    for (int i = 0; i < E; i++)
-        ref[i] = a[i] > 0.0 ? a[i] : 0.0;
-    assert_memory_equal(out, ref, sizeof(ref));
+    assert_memory_equal(out, relu, sizeof(relu));
     sym_vleaky_relu(a, 0.01, out, E);
     for (int i = 0; i < E; i++)
         ref[i] = a[i] > 0.0 ? a[i] : 0.01 * a[i];
@@ -186,19 +185,13 @@ static void test_elementwise(void **s)
     /* in place, as the backward pass calls them */
     memcpy(out, a, sizeof(a));
     sym_vmul(out, b, out, E);
-    for (int i = 0; i < E; i++)
-        ref[i] = a[i] * b[i];
-    assert_memory_equal(out, ref, sizeof(ref));
+    assert_memory_equal(out, mul, sizeof(mul));
     memcpy(out, a, sizeof(a));
     sym_vmuladd(out, b, c, d, out, E); /* as hvp's RdZ = RdA D1 + S RZ, RdZ in RdA's place */
-    for (int i = 0; i < E; i++)
-        ref[i] = a[i] * b[i] + c[i] * d[i];
-    assert_memory_equal(out, ref, sizeof(ref));
+    assert_memory_equal(out, muladd, sizeof(muladd));
     memcpy(out, a, sizeof(a));
     sym_vrelu(out, out, E);
-    for (int i = 0; i < E; i++)
-        ref[i] = a[i] > 0.0 ? a[i] : 0.0;
-    assert_memory_equal(out, ref, sizeof(ref));
+    assert_memory_equal(out, relu, sizeof(relu));
 }
 
 int main(int argc, char **argv)
