@@ -8,22 +8,37 @@
  * times by thin wrappers: AVX-512 here (one 8-double vector), AVX2+FMA in kernels_avx2.c (two
  * 4-double halves) and the baseline in kernels_base.c (four 2-double quarters); one variant is
  * chosen per process from the CPU's features (the way OpenBLAS picks its kernels).  The
- * AVX-512 and AVX2 variants give bitwise the same results when built with GCC (every
- * multiply-add fused alike: SFMA, and the flags CMakeLists.txt sets; mpi.output_checksums_avx2);
- * the baseline, without FMA, rounds differently.
+ * AVX-512 and AVX2 variants give bitwise the same results, built with GCC or clang: every
+ * multiply-add is written out as the CPU's FMA (V8_FMA, V8_FMAS, SFMA) and nothing else is
+ * contracted (mpi.output_checksums_avx2; mpi.output_checksums_gcc for a clang build); the
+ * baseline, without FMA, rounds differently.
  * SYMSWEEP_KERNELS=baseline|avx2 caps the choice.
  */
-#define SYM_KLINK static
-#include "kernels_body.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
 #include <cblas.h>
 
+/* the AVX-512 variant: the bodies compiled for AVX-512 (their multiply-adds are its builtins) */
+#define SYM_KLINK static
+#if defined(__x86_64__)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#endif
+#endif
+#include "kernels_body.h"
+
 #if defined(__x86_64__)
 VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))), 1)
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 #endif
 
 static struct {

@@ -112,17 +112,30 @@ V8_OP2(V8_ADDS, v8d v, double s, E_ADDS)
 #undef E_MULS
 #undef E_ADDS
 #undef V8_OP2
-/* acc + s v and acc + a b, written as the operators would be (contracted alike) */
+/* acc + s v and acc + a b, part by part (XFMA: a b + c on one part): one fused multiply-add
+ * where the variant fuses (AVX2's halves), written out as the scalar ones are: contraction is
+ * off in every kernel file, so no compiler pairs a product with a sum on its own (GCC and clang
+ * paired x = beta c; x += a b differently) */
+#if SYM_KFMA && SYM_V8_PARTS == 2 && defined(__x86_64__)
+#define XFMA(a, b, c) __builtin_ia32_vfmaddpd256((a), (b), (c))
+#else
+#define XFMA(a, b, c) ((a) * (b) + (c))
+#endif
 INL v8d V8_FMAS(v8d acc, double s, v8d v)
 {
-#define E(q) acc.q + s * v.q
+#if SYM_V8_PARTS == 2
+    const vpart sp = {s, s, s, s}; /* s in every lane */
+#else
+    const vpart sp = {s, s};
+#endif
+#define E(q) XFMA(sp, v.q, acc.q)
     v8d r = V8_EACH(E);
 #undef E
     return r;
 }
 INL v8d V8_FMA(v8d acc, v8d a, v8d b)
 {
-#define E(q) acc.q + a.q * b.q
+#define E(q) XFMA(a.q, b.q, acc.q)
     v8d r = V8_EACH(E);
 #undef E
     return r;
@@ -155,8 +168,14 @@ INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
 #define V8_SMUL(s, v) ((s) * (v))
 #define V8_MULS(v, s) ((v) * (s))
 #define V8_ADDS(v, s) ((v) + (s))
-#define V8_FMAS(acc, s, v) ((acc) + (s) * (v))
+/* acc + s v and acc + a b: one fused multiply-add each (AVX-512's vfmadd, all lanes, the current
+ * rounding), written out: contraction is off in the kernel files (see XFMA) */
+#if SYM_KFMA && defined(__x86_64__)
+#define V8_FMA(acc, a, b) __builtin_ia32_vfmaddpd512_mask((a), (b), (acc), (unsigned char)-1, 4)
+#else
 #define V8_FMA(acc, a, b) ((acc) + (a) * (b))
+#endif
+#define V8_FMAS(acc, s, v) V8_FMA((acc), ((v8d){(s), (s), (s), (s), (s), (s), (s), (s)}), (v))
 #define V8_LANE(v, l) ((v)[l])
 /* Keep a loaded vector in its register: without this GCC treats a vector loaded from memory
  * the loop never writes as equivalent to that memory and reloads it into every FMA that uses
@@ -581,8 +600,9 @@ INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const dou
                 v8d v = D >= 0 ? c[D] : ld8(row + (size_t)deg * kstride + i);
 
                 for (int k = deg - 1; k >= 0; k--)
-                    v = V8_ADD(V8_MULS(v, x), D >= 0 ? c[k] : ld8(row + (size_t)k * kstride + i));
-                acc[j] = V8_FMA(acc[j], v, v);
+                    v = V8_FMAS(D >= 0 ? c[k] : ld8(row + (size_t)k * kstride + i), x, v);
+                /* degree 0: every point's v is R_0's, squared once and added unfused */
+                acc[j] = D == 0 ? V8_ADD(acc[j], V8_MUL(v, v)) : V8_FMA(acc[j], v, v);
             }
         }
         for (; i < n; i++)

@@ -29,8 +29,14 @@ SYMSWEEP_KERNELS=avx2 against the AVX-512 section, which must agree bit for bit.
 A section is keyed by the full compiler version: a compiler upgrade (another `Compiler:` line)
 needs its section recorded, as a new CPU kind does.
 
+`--compiler-as NAME` compares against this CPU kind's section of the compiler named NAME (its
+`Compiler:` line's first word, e.g. GCC; there must be exactly one such section) instead of the
+build's own: mpi.output_checksums_gcc runs every job of a clang build against GCC's section,
+which it must equal bit for bit (the kernels' multiply-adds are written out, not left to either
+compiler's contraction).
+
     output_checksums.py SYMSWEEP MPIEXEC NPFLAG SOURCE_DIR [--record] [--table FILE]
-                        [--kernels-as VARIANT] [--compiler "GCC 12.2.0"]
+                        [--kernels-as VARIANT] [--compiler-as NAME] [--compiler "GCC 12.2.0"]
 """
 import hashlib
 import os
@@ -52,6 +58,7 @@ KERNELS_AS = sys.argv[sys.argv.index("--kernels-as") + 1] if "--kernels-as" in s
 # the compiler, for builds older than `--version --verbose`'s Compiler line (record_digests.sh
 # passes the one CMake found for the build it records from)
 COMPILER = sys.argv[sys.argv.index("--compiler") + 1] if "--compiler" in sys.argv[5:] else None
+COMPILER_AS = sys.argv[sys.argv.index("--compiler-as") + 1] if "--compiler-as" in sys.argv[5:] else None
 SKIP_DATASETS = {"runs/wall_time", "runs/rank"}
 # input_sha256 (jobs that read files only) names the input files by path, as job_path does;
 # its digests are checked by cli.inputs
@@ -230,6 +237,24 @@ def section_of(blas):
     return re.sub(r"kernels \S+$", "kernels " + KERNELS_AS, blas)
 
 
+def compiler_of(key, compiler, sections):
+    """The compiler part of the section key: the build's own, or with --compiler-as the one
+    section of that compiler for this kind (or an exit code with its reason printed)."""
+    if not COMPILER_AS:
+        return key + "; compiler " + compiler  # another compiler may round a multiply-add otherwise
+    if RECORD:
+        print("--compiler-as compares; it does not record")
+        return 1
+    if compiler.split()[0] == COMPILER_AS:  # nothing would be compared
+        print("FAIL: symsweep was built by %s itself (--compiler-as %s)" % (compiler, COMPILER_AS))
+        return 1
+    mine = [k for k in sections if k.startswith(key + "; compiler " + COMPILER_AS + " ")]
+    if len(mine) > 1:
+        print("FAIL: --compiler-as %s: %d sections match (%s)" % (COMPILER_AS, len(mine), "; ".join(mine)))
+        return 1
+    return mine[0] if mine else key + "; compiler " + COMPILER_AS + " (none recorded)"
+
+
 def main():
     env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
     sections = read_table(TABLE)
@@ -237,7 +262,9 @@ def main():
     key = section_of(blas_before)
     if isinstance(key, int):
         return key
-    key += "; compiler " + compiler  # another compiler may round a kernel's multiply-add otherwise
+    key = compiler_of(key, compiler, sections)
+    if isinstance(key, int):
+        return key
     jobs = sorted(os.path.join("jobs", j) for j in os.listdir(os.path.join(SRC, "jobs"))
                   if j.endswith(".yaml")) + [j for j in TEST_JOBS if os.path.exists(os.path.join(SRC, j))]
     got, fails = {}, 0
