@@ -194,6 +194,24 @@ INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
 #endif
 #endif
 
+/* The register blocks, per variant.  Each entry's arithmetic is the same whatever the block (its
+ * own chains over k or K, in the same order; a row's sum of squares over its columns in the same
+ * order), so the variants' results stay bitwise equal.  AVX-512 has 32 vector registers, one
+ * v8d each: 16 columns of 4 rows in axpy, 3 x 4 blocks in dot.  AVX2 and SSE2 have 16, and a
+ * v8d takes 2 or 4 of them: 8 columns and 1 x 4 blocks (measured on the Sapphire Rapids-class
+ * Xeon with OpenBLAS's Haswell kernels, 2026-12-07: Ex3 under AVX2 192k -> 227k steps/s,
+ * 64-64-64 at 500 samples 55% -> 67-72% of DGEMM; 3 x 4, 2 x 2, 3 x 2, 2 x 3, 2 x 4, 1 x 3
+ * and 1 x 2 blocks, and 16 columns, were slower). */
+#ifndef AXPY_V
+#define AXPY_V (SYM_V8_PARTS == 1 ? 2 : 1)
+#endif
+#ifndef DOT_RA
+#define DOT_RA (SYM_V8_PARTS == 1 ? 3 : 1)
+#endif
+#ifndef DOT_RB
+#define DOT_RB 4
+#endif
+
 /* One block of 8 V columns (V = 1 or 2) at column s0 of rows p..p+R-1 of
  * C = beta C + alpha op(A) B (+ bias); with Y, C - Y is squared into q0..q3
  * (one chain per row) and scale (C - Y) is stored.  a: alpha op(A)'s rows. */
@@ -296,8 +314,8 @@ INL void axpy_wide(const int PIN, const int R, int k, const double (*a)[SYM_KERN
 }
 
 /* rows p..p+R-1 of C = beta C + alpha op(A) B, op(A) [m x k] (A[q*m+p] if
- * transa), B [k x N] with row stride ldb, C row stride ldc.  16 columns per
- * step in 2R vector registers (each load of B feeds R FMAs, each output is
+ * transa), B [k x N] with row stride ldb, C row stride ldc.  8 AXPY_V columns per
+ * step in R AXPY_V v8d registers (each load of B feeds R FMAs, each output is
  * stored once; 32 columns in 4R for up to 3 rows with AVX-512), then 8, then one at a time. */
 INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k, double alpha,
                      const double *A, const double *B, int ldb, double beta, double *C, int ldc,
@@ -315,14 +333,12 @@ INL double axpy_rows(const int PIN, const int R, int transa, int m, int N, int k
     for (; PIN && R <= 3 && !Y && !bias && s0 + 32 <= N; s0 += 32)
         axpy_wide(PIN, R < 4 ? R : 3, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C,
                   ldc, p, s0);
-    for (; s0 + 16 <= N; s0 += 16)
+    for (; AXPY_V == 2 && s0 + 16 <= N; s0 += 16)
         axpy_step(PIN, R, 2, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
                   bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
-    if (s0 + 8 <= N) {
+    for (; s0 + 8 <= N; s0 += 8)
         axpy_step(PIN, R, 1, k, (const double (*)[SYM_KERNEL_MAX_K])a, B, ldb, beta, C, ldc, p, s0,
                   bias, Y, ldy, scale, &q0, &q1, &q2, &q3);
-        s0 += 8;
-    }
     if (Y) {
         q0 = V8_ADD(q0, V8_ADD(V8_ADD(q1, q2), q3));
         for (int l = 0; l < 8; l++)
@@ -439,8 +455,8 @@ INL void dot_rows(const int PIN, const int RA, int n, int K, double alpha, const
 {
     int j = 0;
 
-    for (; j + 4 <= n; j += 4)
-        dot_block(PIN, RA, 4, n, K, alpha, A, lda, B, ldb, beta, C, i, j);
+    for (; j + DOT_RB <= n; j += DOT_RB)
+        dot_block(PIN, RA, DOT_RB, n, K, alpha, A, lda, B, ldb, beta, C, i, j);
     switch (n - j) {
     case 3: dot_block(PIN, RA, 3, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
     case 2: dot_block(PIN, RA, 2, n, K, alpha, A, lda, B, ldb, beta, C, i, j); break;
@@ -448,14 +464,14 @@ INL void dot_rows(const int PIN, const int RA, int n, int K, double alpha, const
     }
 }
 
-/* C[m x n] = beta C + alpha A[m x K] B[n x K]^T: 3 x 4 blocks, then the edges */
+/* C[m x n] = beta C + alpha A[m x K] B[n x K]^T: DOT_RA x DOT_RB blocks, then the edges */
 INL void dot_body(const int PIN, int m, int n, int K, double alpha, const double *A, int lda, const double *B,
                   int ldb, double beta, double *C)
 {
     int i = 0;
 
-    for (; i + 3 <= m; i += 3)
-        dot_rows(PIN, 3, n, K, alpha, A, lda, B, ldb, beta, C, i);
+    for (; i + DOT_RA <= m; i += DOT_RA)
+        dot_rows(PIN, DOT_RA, n, K, alpha, A, lda, B, ldb, beta, C, i);
     switch (m - i) {
     case 2: dot_rows(PIN, 2, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
     case 1: dot_rows(PIN, 1, n, K, alpha, A, lda, B, ldb, beta, C, i); break;
