@@ -33,7 +33,7 @@
 #include "kernels_body.h"
 
 #if defined(__x86_64__)
-VARIANT(avx512, __attribute__((target("avx512f,avx2,fma"))), 1)
+VARIANT(avx512, , 1)
 #if defined(__clang__)
 #pragma clang attribute pop
 #else

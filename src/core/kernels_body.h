@@ -202,15 +202,9 @@ INL void st8(double *p, v8d v) { memcpy(p, &v, sizeof(v)); }
  * Xeon with OpenBLAS's Haswell kernels, 2026-12-07: Ex3 under AVX2 192k -> 227k steps/s,
  * 64-64-64 at 500 samples 55% -> 67-72% of DGEMM; 3 x 4, 2 x 2, 3 x 2, 2 x 3, 2 x 4, 1 x 3
  * and 1 x 2 blocks, and 16 columns, were slower). */
-#ifndef AXPY_V
 #define AXPY_V (SYM_V8_PARTS == 1 ? 2 : 1)
-#endif
-#ifndef DOT_RA
 #define DOT_RA (SYM_V8_PARTS == 1 ? 3 : 1)
-#endif
-#ifndef DOT_RB
 #define DOT_RB 4
-#endif
 
 /* One block of 8 V columns (V = 1 or 2) at column s0 of rows p..p+R-1 of
  * C = beta C + alpha op(A) B (+ bias); with Y, C - Y is squared into q0..q3
@@ -611,14 +605,20 @@ INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const dou
             if (D >= 0)
                 for (int k = 0; k <= D; k++)
                     c[k] = ld8(row + (size_t)k * kstride + i);
+            if (D == 0) { /* degree 0: every point's v is R_0's, squared once and added unfused */
+                v8d sq = V8_MUL(c[0], c[0]);
+
+                for (int j = 0; j < nj; j++)
+                    acc[j] = V8_ADD(acc[j], sq);
+                continue;
+            }
             for (int j = 0; j < nj; j++) {
                 double x = s[j];
                 v8d v = D >= 0 ? c[D] : ld8(row + (size_t)deg * kstride + i);
 
                 for (int k = deg - 1; k >= 0; k--)
                     v = V8_FMAS(D >= 0 ? c[k] : ld8(row + (size_t)k * kstride + i), x, v);
-                /* degree 0: every point's v is R_0's, squared once and added unfused */
-                acc[j] = D == 0 ? V8_ADD(acc[j], V8_MUL(v, v)) : V8_FMA(acc[j], v, v);
+                acc[j] = V8_FMA(acc[j], v, v);
             }
         }
         for (; i < n; i++)

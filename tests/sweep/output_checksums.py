@@ -51,14 +51,19 @@ import numpy as np
 
 EXE, MPIEXEC, NPFLAG, SRC = sys.argv[1:5]
 RECORD = "--record" in sys.argv[5:]
-TABLE = os.path.join(SRC, "tests", "sweep", "output_checksums.txt")
-if "--table" in sys.argv[5:]:
-    TABLE = sys.argv[sys.argv.index("--table") + 1]
-KERNELS_AS = sys.argv[sys.argv.index("--kernels-as") + 1] if "--kernels-as" in sys.argv[5:] else None
+
+
+def option(name, default=None):
+    """The value after --NAME among the options, or default."""
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv[5:] else default
+
+
+TABLE = option("--table", os.path.join(SRC, "tests", "sweep", "output_checksums.txt"))
+KERNELS_AS = option("--kernels-as")
 # the compiler, for builds older than `--version --verbose`'s Compiler line (record_digests.sh
 # passes the one CMake found for the build it records from)
-COMPILER = sys.argv[sys.argv.index("--compiler") + 1] if "--compiler" in sys.argv[5:] else None
-COMPILER_AS = sys.argv[sys.argv.index("--compiler-as") + 1] if "--compiler-as" in sys.argv[5:] else None
+COMPILER = option("--compiler")
+COMPILER_AS = option("--compiler-as")
 SKIP_DATASETS = {"runs/wall_time", "runs/rank"}
 # input_sha256 (jobs that read files only) names the input files by path, as job_path does;
 # its digests are checked by cli.inputs
@@ -252,7 +257,7 @@ def compiler_of(key, compiler, sections):
     if len(mine) > 1:
         print("FAIL: --compiler-as %s: %d sections match (%s)" % (COMPILER_AS, len(mine), "; ".join(mine)))
         return 1
-    return mine[0] if mine else key + "; compiler " + COMPILER_AS + " (none recorded)"
+    return mine[0] if mine else key + "; compiler " + COMPILER_AS  # none: reported after the jobs
 
 
 def main():
