@@ -71,7 +71,10 @@ static void test_core_kernel_layout_axpy(void **state)
 static void test_core_kernel_layout_others(void **state)
 {
     static const int dots[][3] = {{3, 8, 500}, {7, 5, 45}, {4, 4, 33}, {1, 3, 77}, {6, 4, 50}, {2, 3, 6}};
-    static const int outs[][4] = {{8, 3, 300, 0}, {8, 3, 300, 1}, {2, 4, 50, 0}, {4, 2, 3, 0}, {3, 6, 50, 1}};
+    /* the output layer's gradient sums every row and column block of the dot kernel (RA 1-3 x RB
+     * 1-4), its lanes summed 8 entries at a time on the 8-double type (V8_HSUM8) */
+    static const int outs[][4] = {{8, 3, 300, 0}, {8, 3, 300, 1}, {2, 4, 50, 0}, {4, 2, 3, 0},
+                                  {3, 6, 50, 1},  {5, 1, 50, 0},  {1, 5, 45, 0}, {1, 7, 40, 1}};
     sym_rng r;
 
     (void)state;
