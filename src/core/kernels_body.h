@@ -147,6 +147,17 @@ INL double V8_LANE(v8d v, int l)
     memcpy(t, &v, sizeof(t));
     return t[l];
 }
+/* V8_HSUM8 (the 8-double type's below): on parts, each row's lanes summed one after another */
+INL v8d V8_HSUM8(v8d r0, v8d r1, v8d r2, v8d r3, v8d r4, v8d r5, v8d r6, v8d r7)
+{
+    const v8d r[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
+    double t[8];
+
+    for (int e = 0; e < 8; e++)
+        t[e] = V8_LANE(r[e], 0) + V8_LANE(r[e], 1) + V8_LANE(r[e], 2) + V8_LANE(r[e], 3) +
+               V8_LANE(r[e], 4) + V8_LANE(r[e], 5) + V8_LANE(r[e], 6) + V8_LANE(r[e], 7);
+    return ld8(t);
+}
 #define KEEP(PIN, v) ((void)(PIN))
 #else
 typedef double v8d __attribute__((vector_size(64)));
@@ -454,18 +465,13 @@ INL void dot_block(const int HS, const int PIN, const int RA, const int RB, int 
             if (RB > 3) c23 = V8_FMA(c23, x, y3);
         }
     }
-#if SYM_V8_PARTS == 1
     if (HS) {
         v8d z = {0};
 
         st8(&sums[0][0], V8_HSUM8(c00, c01, c02, c03, c10, c11, c12, c13)); /* rows 0 and 1 */
         if (RA > 2)
             st8(&sums[2][0], V8_HSUM8(c20, c21, c22, c23, z, z, z, z)); /* row 2 (and 4 unused) */
-    } else
-#else
-    (void)HS;
-#endif
-    {
+    } else {
 #define HSUM(v)                                                                               \
     (V8_LANE(v, 0) + V8_LANE(v, 1) + V8_LANE(v, 2) + V8_LANE(v, 3) + V8_LANE(v, 4) +          \
      V8_LANE(v, 5) + V8_LANE(v, 6) + V8_LANE(v, 7))
@@ -586,11 +592,12 @@ INL double output_body(const int PIN, int no, int ni, int N, int ld, const doubl
         sse += axpy_body(PIN, tied, no, T, ni, 1.0, W, ain, ld, 0.0, tile, TILE, b, y, ld, 1.0);
         if (!gW)
             continue;
-        /* the lanes summed 8 entries at a time (V8_HSUM8): Ex3 2%, 64-64-64 4% faster */
+        /* on AVX-512 the lanes summed 8 entries at a time (V8_HSUM8: Ex3 2%, 64-64-64 4% faster);
+         * on parts that would only add zero rows to the same lane-by-lane sums */
         if (tied) /* owner [ni x no] += Ain [ni x T] D^T */
-            dot_body(1, PIN, ni, no, T, scale, ain, ld, tile, TILE, 1.0, gW);
+            dot_body(SYM_V8_PARTS == 1, PIN, ni, no, T, scale, ain, ld, tile, TILE, 1.0, gW);
         else      /* W [no x ni] += D [no x T] Ain^T */
-            dot_body(1, PIN, no, ni, T, scale, tile, TILE, ain, ld, 1.0, gW);
+            dot_body(SYM_V8_PARTS == 1, PIN, no, ni, T, scale, tile, TILE, ain, ld, 1.0, gW);
         if (gb)
             for (int p = 0; p < no; p++) {
                 double acc = 0.0;
@@ -631,7 +638,7 @@ INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const dou
                         size_t kstride, const double *s, int nj, double *sse)
 {
     v8d acc[8];
-    double tail[8] = {0};
+    double tail[8] = {0}, h[8];
 
     memset(acc, 0, sizeof(acc));
 
@@ -672,22 +679,9 @@ INL void poly_sse_group(const int D, int deg, int rows, int n, int ld, const dou
                 tail[j] = SFMA(v, v, tail[j]);
             }
     }
-#if SYM_V8_PARTS == 1
-    {
-        double h[8];
-
-        st8(h, V8_HSUM8(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]));
-        for (int j = 0; j < nj; j++)
-            sse[j] += h[j] + tail[j];
-    }
-#else
-    for (int j = 0; j < nj; j++) {
-        v8d a = acc[j];
-
-        sse[j] += (V8_LANE(a, 0) + V8_LANE(a, 1) + V8_LANE(a, 2) + V8_LANE(a, 3) + V8_LANE(a, 4) +
-                   V8_LANE(a, 5) + V8_LANE(a, 6) + V8_LANE(a, 7)) + tail[j];
-    }
-#endif
+    st8(h, V8_HSUM8(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]));
+    for (int j = 0; j < nj; j++)
+        sse[j] += h[j] + tail[j];
 }
 
 INL void poly_sse_body(int deg, int rows, int n, int ld, const double *R, size_t kstride,
